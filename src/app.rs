@@ -1,0 +1,169 @@
+//! AppState, start-up, router assembly, layers and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::auth::password::{HashError, PasswordHasher};
+use crate::catalogue::{Catalogue, CatalogueError};
+use crate::clock::{SharedClock, SharedRandom, Timestamp};
+use crate::config::Settings;
+use crate::policy::password::{CommonPasswords, PasswordRules};
+use crate::store::{self, Db, StoreError};
+use crate::tokens::keys::{KeyError, KeySet};
+use crate::tokens::master_key::{MasterKey, MasterKeyError};
+
+/// Everything a request handler or a command needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub clock: SharedClock,
+    pub rng: SharedRandom,
+    pub hasher: Arc<PasswordHasher>,
+    pub common_passwords: CommonPasswords,
+    pub master_key: Arc<MasterKey>,
+    pub keys: KeySet,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("issuer", &self.settings.issuer()).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database")]
+    Database(#[source] StoreError),
+    #[error("cannot apply database migrations")]
+    Migrate(#[source] StoreError),
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
+    #[error("cannot prepare signing keys")]
+    Keys(#[source] KeyError),
+    #[error("cannot set up password hashing")]
+    Hasher(#[source] HashError),
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server stopped with an error")]
+    Serve(#[source] std::io::Error),
+}
+
+/// What start-up did that an operator should hear about.
+#[derive(Debug, Default)]
+pub struct StartReport {
+    pub created_master_key: bool,
+    pub created_keys: Vec<String>,
+}
+
+impl AppState {
+    /// Opens the database, applies migrations, installs the catalogue and makes sure keys exist.
+    pub async fn build(settings: Settings, clock: SharedClock, rng: SharedRandom, master_key_env: Option<&str>) -> Result<(Self, StartReport), StartError> {
+        let db = Db::connect(&settings.database_url(), settings.database.max_connections).await.map_err(StartError::Database)?;
+        db.migrate().await.map_err(StartError::Migrate)?;
+        let now = clock.now();
+        Catalogue::builtin()?.install(&db, &*rng, now).await?;
+        let (master_key, created_master_key) = MasterKey::load_or_create(master_key_env, &settings.data_dir, &*rng)?;
+        let created_keys = crate::tokens::keys::ensure_keys(&db, &master_key, &*rng, now).await.map_err(StartError::Keys)?;
+        let keys = KeySet::load(&db, &master_key).await.map_err(StartError::Keys)?;
+        let hasher = PasswordHasher::new(&settings.password, settings.max_concurrent_hashes()).map_err(StartError::Hasher)?;
+        let state = AppState {
+            settings: Arc::new(settings),
+            db,
+            clock,
+            rng,
+            hasher: Arc::new(hasher),
+            common_passwords: CommonPasswords::load(),
+            master_key: Arc::new(master_key),
+            keys,
+        };
+        Ok((state, StartReport { created_master_key, created_keys }))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The password rules for a user: global rules tightened by their bodies' policies.
+    pub async fn password_rules_for(&self, user_id: Option<&str>) -> Result<PasswordRules, StoreError> {
+        let base = PasswordRules { min_length: self.settings.password.min_length, max_length: self.settings.password.max_length };
+        let Some(user_id) = user_id else { return Ok(base) };
+        let mut minimums = Vec::new();
+        for m in store::memberships::of_user(&self.db, user_id).await? {
+            if let Some(b) = store::bodies::by_id(&self.db, &m.body_id).await? {
+                minimums.push(b.password_min_length);
+            }
+        }
+        Ok(base.stricter(minimums))
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    crate::web::router(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+    let maintenance = tokio::spawn(maintenance_loop(state.clone()));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
+    maintenance.abort();
+    result
+}
+
+pub async fn bind(addr: &str) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_owned(), source })
+}
+
+/// Deletes what has expired, and picks up keys rotated by another instance.
+async fn maintenance_loop(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = state.now();
+        let window = state.settings.throttle.account_window_secs.max(state.settings.throttle.ip_window_secs);
+        if let Err(e) = store::sessions::delete_expired(&state.db, now).await {
+            tracing::warn!(error = %e, "session clean-up failed");
+        }
+        if let Err(e) = store::throttle::prune(&state.db, now - window, now).await {
+            tracing::warn!(error = %e, "throttle clean-up failed");
+        }
+        if let Err(e) = state.keys.reload(&state.db, &state.master_key).await {
+            tracing::warn!(error = %e, "key reload failed");
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,50 @@
+//! Writing audit events. Every sign-in, failure, lock and sign-out goes through here.
+
+use serde_json::Value;
+
+use crate::app::AppState;
+use crate::auth::ClientInfo;
+use crate::store::{self, StoreError, audit::NewEvent};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+        }
+    }
+}
+
+/// One event about a user. `details` must not hold secrets.
+pub async fn user_event(
+    state: &AppState,
+    action: &str,
+    actor: Option<&str>,
+    target_user: Option<&str>,
+    client: &ClientInfo,
+    outcome: Outcome,
+    details: Option<Value>,
+) -> Result<(), StoreError> {
+    store::audit::insert(
+        &state.db,
+        &NewEvent {
+            actor_user_id: actor,
+            action,
+            target_type: if target_user.is_some() { "user" } else { "" },
+            target_id: target_user.unwrap_or(""),
+            ip: &client.ip,
+            user_agent: &client.user_agent,
+            outcome: outcome.as_str(),
+            details,
+            ..Default::default()
+        },
+        state.now(),
+    )
+    .await
+}

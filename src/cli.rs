@@ -1,0 +1,434 @@
+//! The command line. Each command is a small function over `AppState`; errors become one line
+//! on stderr and a non-zero exit.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{self, AppState};
+use crate::auth::password::is_supported_hash;
+use crate::clock::{OsRandom, SystemClock};
+use crate::config::Settings;
+use crate::email::{Email, normalise_domain};
+use crate::policy::password;
+use crate::secret::SecretString;
+use crate::store::{self, bodies::NewBody, users::NewUser};
+
+#[derive(Debug, Parser)]
+#[command(name = "stile", version, about = "Stile: OpenID Connect identity provider and SSO bridge for council and street-works staff")]
+pub struct Cli {
+    /// A TOML file whose settings override config/default.toml (environment variables
+    /// STILE__SECTION__KEY override both).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (applies migrations and creates keys on first start).
+    Serve,
+    /// Apply database migrations and load the permission catalogue, then exit.
+    Migrate,
+    /// Create a superuser, or make an existing user one.
+    Createsuperuser(CreateSuperuser),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage bodies (councils, highway authorities, promoters, contractors).
+    #[command(subcommand)]
+    Body(BodyCommand),
+    /// Manage memberships of bodies.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Check the configuration and that the database can be reached.
+    CheckConfig,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateSuperuser {
+    /// The superuser's email address.
+    pub email: String,
+    /// Their name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the password from the first line of standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. No email is sent.
+    Add(UserAdd),
+    /// List users, newest first.
+    List {
+        /// Only users whose email or name contains this.
+        #[arg(long, default_value = "")]
+        search: String,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Show one user with their memberships.
+    Show { email: String },
+}
+
+#[derive(Debug, Args)]
+pub struct UserAdd {
+    pub email: String,
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// Read a password from the first line of standard input.
+    #[arg(long, conflicts_with = "password_hash")]
+    pub password_stdin: bool,
+    /// Import an existing hash (argon2 PHC string, or bcrypt as FixMyStreet stores it); it is
+    /// upgraded to argon2id at the user's first sign-in.
+    #[arg(long)]
+    pub password_hash: Option<String>,
+    /// Mark the email address as verified.
+    #[arg(long)]
+    pub verified: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BodyCommand {
+    /// Add a body; the role templates for its kind are copied into it.
+    Add(BodyAdd),
+    /// List bodies.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct BodyAdd {
+    pub name: String,
+    /// council, highway_authority, promoter, contractor or other.
+    #[arg(long)]
+    pub kind: String,
+    /// An email domain the body owns (repeatable).
+    #[arg(long = "domain")]
+    pub domains: Vec<String>,
+    #[arg(long)]
+    pub fms_body_id: Option<String>,
+    #[arg(long)]
+    pub swa_code: Option<String>,
+    /// Two-factor policy for members: optional or required.
+    #[arg(long, default_value = "optional")]
+    pub mfa: String,
+    /// A longer minimum password length for members than the global one.
+    #[arg(long)]
+    pub password_min_length: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Make a user a member of a body, optionally with roles (by name, repeatable).
+    Add {
+        email: String,
+        body: String,
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Start(#[from] app::StartError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("password hashing failed")]
+    Hash(#[from] crate::auth::password::HashError),
+    #[error("cannot read the password: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn init_tracing(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(settings.log.filter.clone()));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match settings.log.format {
+        crate::config::LogFormat::Json => builder.json().try_init(),
+        crate::config::LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    init_tracing(&settings);
+    if let Command::CheckConfig = cli.command {
+        return check_config(settings).await;
+    }
+    let master_env = std::env::var(crate::tokens::master_key::ENV_VAR).ok();
+    let (state, report) = AppState::build(settings, Arc::new(SystemClock), Arc::new(OsRandom), master_env.as_deref()).await?;
+    if report.created_master_key {
+        println!("Created a new master key in {}. Back it up: without it the signing keys cannot be read.", state.settings.data_dir.join("master.key").display());
+    }
+    match cli.command {
+        Command::Serve => serve(state).await,
+        Command::Migrate => {
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::Createsuperuser(a) => create_superuser(&state, a).await,
+        Command::User(c) => user(&state, c).await,
+        Command::Body(c) => body(&state, c).await,
+        Command::Member(c) => member(&state, c).await,
+        Command::CheckConfig => Ok(()),
+    }
+}
+
+async fn serve(state: AppState) -> Result<(), CliError> {
+    let listener = app::bind(&state.settings.server.listen).await?;
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| state.settings.server.listen.clone());
+    println!("Stile is listening on http://{addr} (issuer {})", state.settings.issuer());
+    if store::users::count_superusers(&state.db).await? == 0 {
+        println!();
+        println!("There is no superuser yet. Create the first one with:");
+        println!("    stile createsuperuser you@example.org --name \"Your Name\"");
+        println!("(with cargo: cargo run --release -- createsuperuser you@example.org)");
+        println!();
+    }
+    app::serve(state, listener, app::shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn check_config(settings: Settings) -> Result<(), CliError> {
+    let db = store::Db::connect(&settings.database_url(), 1).await.map_err(|e| CliError::Usage(format!("database {} cannot be opened: {}", redact_url(&settings.database_url()), crate::error::error_chain(&e))))?;
+    let reachable = db.ping().await;
+    db.close().await;
+    if !reachable {
+        return Err(CliError::Usage("the database does not answer".into()));
+    }
+    println!("Configuration is valid.");
+    println!("  issuer:    {}", settings.issuer());
+    println!("  listen:    {}", settings.server.listen);
+    println!("  data_dir:  {}", settings.data_dir.display());
+    println!("  database:  {} (reachable)", redact_url(&settings.database_url()));
+    println!("  mail:      {:?}", settings.mail.transport);
+    Ok(())
+}
+
+/// A database URL without its password.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn read_password(from_stdin: bool) -> Result<SecretString, CliError> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(SecretString::new(line.trim_end_matches(['\n', '\r'])));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage("no terminal to ask for a password on; pass --password-stdin and send it on standard input".into()));
+    }
+    let first = SecretString::new(rpassword::prompt_password("Password: ")?);
+    let again = SecretString::new(rpassword::prompt_password("Password (again): ")?);
+    if first.expose() != again.expose() {
+        return Err(CliError::Usage("the two passwords are not the same".into()));
+    }
+    Ok(first)
+}
+
+async fn checked_hash(state: &AppState, email: &Email, user_id: Option<&str>, pw: &SecretString) -> Result<String, CliError> {
+    let rules = state.password_rules_for(user_id).await?;
+    password::check(pw.expose(), email.as_str(), rules, &state.common_passwords).map_err(|p| CliError::Usage(p.to_string()))?;
+    Ok(state.hasher.hash(pw).await?)
+}
+
+fn parse_email(s: &str) -> Result<Email, CliError> {
+    Email::parse(s).map_err(|e| CliError::Usage(format!("{s:?}: {e}")))
+}
+
+async fn create_superuser(state: &AppState, a: CreateSuperuser) -> Result<(), CliError> {
+    let email = parse_email(&a.email)?;
+    let now = state.now();
+    if let Some(existing) = store::users::by_email(&state.db, &email).await? {
+        store::users::set_superuser(&state.db, &existing.id, true, now).await?;
+        if let Some(name) = a.name.as_deref() {
+            store::users::set_name(&state.db, &existing.id, name.trim(), now).await?;
+        }
+        audit_cli(state, "user.superuser.grant", &existing.id).await?;
+        println!("{email} already had an account and is now a superuser.");
+        return Ok(());
+    }
+    let pw = read_password(a.password_stdin)?;
+    let hash = checked_hash(state, &email, None, &pw).await?;
+    let id = store::new_id(now, &*state.rng);
+    store::users::insert(
+        &state.db,
+        &NewUser { id: &id, email: &email, name: a.name.as_deref().unwrap_or("").trim(), email_verified: true, password_hash: Some(&hash), superuser: true },
+        now,
+    )
+    .await?;
+    audit_cli(state, "user.create.superuser", &id).await?;
+    println!("Created superuser {email} ({id}).");
+    Ok(())
+}
+
+async fn audit_cli(state: &AppState, action: &str, user_id: &str) -> Result<(), CliError> {
+    let who = crate::auth::ClientInfo { ip: "cli".into(), user_agent: "stile cli".into() };
+    crate::audit::user_event(state, action, None, Some(user_id), &who, crate::audit::Outcome::Success, None).await?;
+    Ok(())
+}
+
+async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
+    match c {
+        UserCommand::Add(a) => {
+            let email = parse_email(&a.email)?;
+            if store::users::by_email(&state.db, &email).await?.is_some() {
+                return Err(CliError::Usage(format!("a user with email {email} already exists")));
+            }
+            let hash = match (a.password_stdin, a.password_hash) {
+                (true, _) => Some(checked_hash(state, &email, None, &read_password(true)?).await?),
+                (false, Some(h)) => {
+                    if !is_supported_hash(&h) {
+                        return Err(CliError::Usage("--password-hash must be an argon2 PHC string or a bcrypt hash ($2a$/$2b$/$2y$)".into()));
+                    }
+                    Some(h)
+                }
+                (false, None) => None,
+            };
+            let now = state.now();
+            let id = store::new_id(now, &*state.rng);
+            store::users::insert(
+                &state.db,
+                &NewUser { id: &id, email: &email, name: a.name.trim(), email_verified: a.verified, password_hash: hash.as_deref(), superuser: false },
+                now,
+            )
+            .await?;
+            audit_cli(state, "user.create", &id).await?;
+            println!("Created user {email} ({id}).");
+        }
+        UserCommand::List { search, limit } => {
+            let users = store::users::search(&state.db, &search, limit.clamp(1, 10_000)).await?;
+            println!("{:<38} {:<40} {:<24} FLAGS", "ID", "EMAIL", "NAME");
+            for u in users {
+                let mut flags = Vec::new();
+                if u.is_superuser() {
+                    flags.push("superuser");
+                }
+                if u.is_disabled() {
+                    flags.push("disabled");
+                }
+                if u.flagged != 0 {
+                    flags.push("flagged");
+                }
+                if u.has_password() {
+                    flags.push("password");
+                }
+                println!("{:<38} {:<40} {:<24} {}", u.id, u.email, u.name, flags.join(","));
+            }
+        }
+        UserCommand::Show { email } => {
+            let email = parse_email(&email)?;
+            let u = store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
+            println!("id:             {}", u.id);
+            println!("email:          {}", u.email);
+            println!("name:           {}", u.name);
+            println!("email verified: {}", u.is_email_verified());
+            println!("password set:   {}", u.has_password());
+            println!("superuser:      {}", u.is_superuser());
+            println!("disabled:       {}", u.is_disabled());
+            println!("flagged:        {}", u.flagged != 0);
+            for m in store::memberships::of_user(&state.db, &u.id).await? {
+                let d = store::memberships::detail(&state.db, &m).await?;
+                let roles: Vec<String> = d.roles.into_iter().map(|(_, n)| n).collect();
+                println!("member of:      {} ({}) roles: {}", m.body_name, m.body_kind, if roles.is_empty() { "none".into() } else { roles.join(", ") });
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
+    match c {
+        BodyCommand::Add(a) => {
+            let name = a.name.trim();
+            if name.is_empty() {
+                return Err(CliError::Usage("a body needs a name".into()));
+            }
+            if !store::bodies::KINDS.contains(&a.kind.as_str()) {
+                return Err(CliError::Usage(format!("--kind must be one of {}", store::bodies::KINDS.join(", "))));
+            }
+            if !matches!(a.mfa.as_str(), "optional" | "required") {
+                return Err(CliError::Usage("--mfa must be optional or required".into()));
+            }
+            if let Some(n) = a.password_min_length
+                && !(8..=256).contains(&n)
+            {
+                return Err(CliError::Usage("--password-min-length must be between 8 and 256".into()));
+            }
+            let mut domains = Vec::new();
+            for d in &a.domains {
+                domains.push(normalise_domain(d).map_err(|_| CliError::Usage(format!("{d:?} is not a domain name")))?);
+            }
+            let now = state.now();
+            let id = store::new_id(now, &*state.rng);
+            store::bodies::insert(
+                &state.db,
+                &NewBody {
+                    id: &id,
+                    name,
+                    kind: &a.kind,
+                    fms_body_id: a.fms_body_id.as_deref(),
+                    swa_code: a.swa_code.as_deref(),
+                    mfa_policy: &a.mfa,
+                    password_min_length: a.password_min_length,
+                    domains: &domains,
+                },
+                now,
+            )
+            .await?;
+            let rng = state.rng.clone();
+            let mut ids = move || store::new_id(now, &*rng);
+            let roles = store::catalogue::copy_templates_into_body(&state.db, &id, &a.kind, &mut ids, now).await?;
+            println!("Created body {name} ({id}) with {} roles from templates.", roles.len());
+        }
+        BodyCommand::List => {
+            println!("{:<38} {:<32} {:<18} {:<10} DOMAINS", "ID", "NAME", "KIND", "STATUS");
+            for b in store::bodies::list(&state.db).await? {
+                let domains = store::bodies::domains(&state.db, &b.id).await?;
+                println!("{:<38} {:<32} {:<18} {:<10} {}", b.id, b.name, b.kind, b.status, domains.join(","));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn member(state: &AppState, c: MemberCommand) -> Result<(), CliError> {
+    let MemberCommand::Add { email, body, roles } = c;
+    let email = parse_email(&email)?;
+    let user = store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
+    let body = store::bodies::by_name(&state.db, &body).await?.ok_or_else(|| CliError::Usage(format!("no body named {body:?}")))?;
+    let body_roles = store::catalogue::roles_of_body(&state.db, &body.id).await?;
+    let mut role_ids = Vec::new();
+    for r in &roles {
+        let found = body_roles.iter().find(|br| br.name.eq_ignore_ascii_case(r)).ok_or_else(|| {
+            let names: Vec<&str> = body_roles.iter().map(|b| b.name.as_str()).collect();
+            CliError::Usage(format!("{} has no role {r:?}; it has: {}", body.name, names.join(", ")))
+        })?;
+        role_ids.push(found.id.clone());
+    }
+    let now = state.now();
+    let id = store::new_id(now, &*state.rng);
+    store::memberships::add(&state.db, &id, &user.id, &body.id, now).await?;
+    for r in role_ids {
+        store::memberships::add_role(&state.db, &id, &r).await?;
+    }
+    println!("{email} is now a member of {}{}.", body.name, if roles.is_empty() { String::new() } else { format!(" as {}", roles.join(", ")) });
+    Ok(())
+}

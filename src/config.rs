@@ -1,0 +1,297 @@
+//! Layered settings: `config/default.toml` (compiled in), then `--config FILE`, then
+//! `STILE__SECTION__KEY` environment variables. Unknown keys are refused.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    Missing(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(e: figment::Error) -> Self {
+        // figment errors name the key and the provider (file or variable), which is what a
+        // person needs to fix it; they never contain secret values of ours.
+        ConfigError::Invalid(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub session: SessionSettings,
+    pub password: PasswordSettings,
+    pub throttle: ThrottleSettings,
+    pub mail: MailSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub issuer: String,
+    pub listen: String,
+    pub name: String,
+    pub trusted_proxy_hops: usize,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    pub idle_timeout_secs: i64,
+    pub absolute_timeout_secs: i64,
+    pub persistent_cookie: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub min_length: usize,
+    pub max_length: usize,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub max_concurrent_hashes: usize,
+    pub hash_queue_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleSettings {
+    pub account_max_failures: i64,
+    pub account_window_secs: i64,
+    pub account_lockout_secs: i64,
+    pub ip_max_failures: i64,
+    pub ip_window_secs: i64,
+    pub ip_lockout_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    File,
+    Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub from: String,
+    pub reply_to: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+impl Settings {
+    /// Defaults, then the optional file, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, Env::prefixed("STILE__").split("__"))
+    }
+
+    /// Defaults and the optional file only; tests use this so the developer's environment
+    /// cannot leak in.
+    pub fn load_without_env(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let figment = Self::base(file)?;
+        Self::finish(figment)
+    }
+
+    fn base(file: Option<&Path>) -> Result<Figment, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Missing(path.to_path_buf()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        Ok(figment)
+    }
+
+    fn load_with_env(file: Option<&Path>, env: Env) -> Result<Self, ConfigError> {
+        let figment = Self::base(file)?.merge(env);
+        Self::finish(figment)
+    }
+
+    fn finish(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Refuse settings that would make Stile insecure or unable to run.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        let issuer = match url::Url::parse(&self.server.issuer) {
+            Ok(u) => u,
+            Err(_) => return bad(format!("server.issuer {:?} is not a URL", self.server.issuer)),
+        };
+        if !matches!(issuer.scheme(), "http" | "https") {
+            return bad("server.issuer must be an http or https URL".into());
+        }
+        if issuer.query().is_some() || issuer.fragment().is_some() {
+            return bad("server.issuer must not have a query or fragment (OpenID Connect Discovery §3)".into());
+        }
+        if issuer.scheme() == "http" && !is_loopback_host(&issuer) {
+            return bad("server.issuer must be https unless it is a loopback address".into());
+        }
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            return bad(format!(
+                "server.listen {:?} is not an address:port such as 127.0.0.1:8080",
+                self.server.listen
+            ));
+        }
+        if self.server.name.trim().is_empty() {
+            return bad("server.name must not be empty".into());
+        }
+        let url = self.database_url();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            return bad("database.url must start with sqlite: or postgres:".into());
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections must be at least 1".into());
+        }
+        if self.session.idle_timeout_secs <= 0 || self.session.absolute_timeout_secs <= 0 {
+            return bad("session timeouts must be positive".into());
+        }
+        if self.password.min_length < 8 {
+            return bad("password.min_length must be at least 8 (NIST SP 800-63B)".into());
+        }
+        if self.password.max_length < self.password.min_length || self.password.max_length > 1024 {
+            return bad("password.max_length must be between min_length and 1024".into());
+        }
+        if argon2::Params::new(
+            self.password.argon2_memory_kib,
+            self.password.argon2_iterations,
+            self.password.argon2_parallelism,
+            None,
+        )
+        .is_err()
+        {
+            return bad("the argon2 parameters are out of range".into());
+        }
+        let t = &self.throttle;
+        if [t.account_max_failures, t.account_window_secs, t.account_lockout_secs, t.ip_max_failures, t.ip_window_secs, t.ip_lockout_secs]
+            .iter()
+            .any(|v| *v <= 0)
+        {
+            return bad("throttle settings must all be positive".into());
+        }
+        Ok(())
+    }
+
+    /// The issuer without a trailing slash, as it appears in tokens.
+    pub fn issuer(&self) -> &str {
+        self.server.issuer.trim_end_matches('/')
+    }
+
+    pub fn issuer_is_https(&self) -> bool {
+        self.server.issuer.starts_with("https://")
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database.url.trim().is_empty() {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("stile.db").display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    pub fn max_concurrent_hashes(&self) -> usize {
+        if self.password.max_concurrent_hashes == 0 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        } else {
+            self.password.max_concurrent_hashes
+        }
+    }
+}
+
+fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_validate() {
+        let s = Settings::load_without_env(None).unwrap();
+        assert_eq!(s.server.listen, "127.0.0.1:8080");
+        assert_eq!(s.throttle.account_max_failures, 5);
+        assert!(s.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn env_overrides_and_unknown_keys() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STILE__SERVER__LISTEN", "127.0.0.1:9000");
+            jail.set_env("STILE__DATA_DIR", "./elsewhere");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.listen, "127.0.0.1:9000");
+            assert_eq!(s.data_dir, PathBuf::from("./elsewhere"));
+            jail.set_env("STILE__SERVER__LISTN", "x");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("listn"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_overlay_and_refusals() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("x.toml", "[password]\nmin_length = 12\n")?;
+            let s = Settings::load_without_env(Some(Path::new("x.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(s.password.min_length, 12);
+            jail.create_file("bad.toml", "[password]\nmin_lenght = 12\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("bad.toml"))).is_err());
+            jail.create_file("weak.toml", "[password]\nmin_length = 4\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("weak.toml"))).is_err());
+            jail.create_file("http.toml", "[server]\nissuer = \"http://idp.example.org\"\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("http.toml"))).is_err());
+            assert!(matches!(
+                Settings::load_without_env(Some(Path::new("nope.toml"))),
+                Err(ConfigError::Missing(_))
+            ));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,18 @@
+//! Stile: an OAuth 2.0 / OpenID Connect identity provider and SSO bridge for council and
+//! street-works staff. `main.rs` only parses the command line; everything lives here so that
+//! the integration tests can build the same application in-process.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod catalogue;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod email;
+pub mod error;
+pub mod policy;
+pub mod secret;
+pub mod store;
+pub mod tokens;
+pub mod web;

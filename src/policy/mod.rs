@@ -1,0 +1,4 @@
+//! Pure decisions: no I/O, no clock, no axum. Everything here is a function of its arguments.
+
+pub mod lockout;
+pub mod password;

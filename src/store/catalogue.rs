@@ -1,0 +1,184 @@
+//! Permission catalogue and roles (templates and per-body roles).
+
+use sqlx::FromRow;
+
+use super::{Db, Result, StoreError, flag, json_list};
+use crate::clock::Timestamp;
+
+#[derive(Debug, Clone, FromRow, PartialEq, Eq)]
+pub struct PermissionRow {
+    pub key: String,
+    pub namespace: String,
+    pub label: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RoleRow {
+    pub id: String,
+    pub body_id: Option<String>,
+    pub template_key: Option<String>,
+    pub name: String,
+    pub namespace: String,
+    pub description: String,
+    pub body_kinds: String,
+    pub mfa_required: i64,
+}
+
+const ROLE_COLUMNS: &str = "id, body_id, template_key, name, namespace, description, body_kinds, mfa_required";
+
+pub async fn upsert_permission(db: &Db, p: &PermissionRow) -> Result<()> {
+    sqlx::query(
+        "insert into permissions (key, namespace, label, description) values ($1, $2, $3, $4)
+         on conflict (key) do update set namespace = excluded.namespace, label = excluded.label, description = excluded.description",
+    )
+    .bind(&p.key)
+    .bind(&p.namespace)
+    .bind(&p.label)
+    .bind(&p.description)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+pub async fn permissions(db: &Db) -> Result<Vec<PermissionRow>> {
+    Ok(sqlx::query_as::<_, PermissionRow>("select key, namespace, label, description from permissions order by key")
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub struct TemplateSpec<'a> {
+    pub id: &'a str,
+    pub key: &'a str,
+    pub name: &'a str,
+    pub namespace: &'a str,
+    pub description: &'a str,
+    pub body_kinds: &'a [String],
+    pub mfa_required: bool,
+    pub permissions: &'a [String],
+}
+
+/// Creates a role template, or brings an existing one (matched by key) up to date. Templates
+/// shipped with Stile are authoritative; roles already copied into bodies are left alone.
+pub async fn upsert_template(db: &Db, t: &TemplateSpec<'_>, now: Timestamp) -> Result<String> {
+    let mut tx = db.pool().begin().await?;
+    let existing: Option<String> =
+        sqlx::query_scalar("select id from roles where body_id is null and template_key = $1")
+            .bind(t.key)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let id = match existing {
+        Some(id) => {
+            sqlx::query(
+                "update roles set name = $2, namespace = $3, description = $4, body_kinds = $5, mfa_required = $6, updated_at = $7 where id = $1",
+            )
+            .bind(&id)
+            .bind(t.name)
+            .bind(t.namespace)
+            .bind(t.description)
+            .bind(json_list(t.body_kinds))
+            .bind(flag(t.mfa_required))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("delete from role_permissions where role_id = $1").bind(&id).execute(&mut *tx).await?;
+            id
+        }
+        None => {
+            sqlx::query(
+                "insert into roles (id, body_id, template_key, name, namespace, description, body_kinds, mfa_required, created_at, updated_at)
+                 values ($1, null, $2, $3, $4, $5, $6, $7, $8, $8)",
+            )
+            .bind(t.id)
+            .bind(t.key)
+            .bind(t.name)
+            .bind(t.namespace)
+            .bind(t.description)
+            .bind(json_list(t.body_kinds))
+            .bind(flag(t.mfa_required))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::conflict_on_unique(e, "a role template with that name"))?;
+            t.id.to_owned()
+        }
+    };
+    for p in t.permissions {
+        sqlx::query("insert into role_permissions (role_id, permission_key) values ($1, $2)")
+            .bind(&id)
+            .bind(p)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn templates(db: &Db) -> Result<Vec<RoleRow>> {
+    Ok(sqlx::query_as::<_, RoleRow>(sql!(
+        "select {ROLE_COLUMNS} from roles where body_id is null order by namespace, name"
+    ))
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub async fn roles_of_body(db: &Db, body_id: &str) -> Result<Vec<RoleRow>> {
+    Ok(sqlx::query_as::<_, RoleRow>(sql!("select {ROLE_COLUMNS} from roles where body_id = $1 order by name"))
+        .bind(body_id)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn role_permissions(db: &Db, role_id: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "select permission_key from role_permissions where role_id = $1 order by permission_key",
+    )
+    .bind(role_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Copies the templates offered to `kind` into a new body, in one transaction. Returns the new
+/// roles' ids by template key.
+pub async fn copy_templates_into_body(
+    db: &Db,
+    body_id: &str,
+    kind: &str,
+    ids: &mut dyn FnMut() -> String,
+    now: Timestamp,
+) -> Result<Vec<(String, String)>> {
+    let templates = templates(db).await?;
+    let mut created = Vec::new();
+    let mut tx = db.pool().begin().await?;
+    for t in templates {
+        let kinds: Vec<String> = super::parse_json_list(&t.body_kinds)?;
+        if !kinds.iter().any(|k| k == kind) {
+            continue;
+        }
+        let id = ids();
+        sqlx::query(
+            "insert into roles (id, body_id, template_key, name, namespace, description, body_kinds, mfa_required, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, '[]', $7, $8, $8)",
+        )
+        .bind(&id)
+        .bind(body_id)
+        .bind(&t.template_key)
+        .bind(&t.name)
+        .bind(&t.namespace)
+        .bind(&t.description)
+        .bind(t.mfa_required)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "insert into role_permissions (role_id, permission_key) select $1, permission_key from role_permissions where role_id = $2",
+        )
+        .bind(&id)
+        .bind(&t.id)
+        .execute(&mut *tx)
+        .await?;
+        created.push((t.template_key.unwrap_or_default(), id));
+    }
+    tx.commit().await?;
+    Ok(created)
+}

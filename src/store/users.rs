@@ -1,0 +1,188 @@
+use sqlx::FromRow;
+
+use super::{Db, Result, StoreError, flag};
+use crate::clock::Timestamp;
+use crate::email::Email;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub email_verified: i64,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub superuser: i64,
+    pub flagged: i64,
+    pub disabled: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+impl UserRow {
+    pub fn email(&self) -> Email {
+        Email::from_stored(self.email.clone())
+    }
+    pub fn is_superuser(&self) -> bool {
+        self.superuser != 0
+    }
+    pub fn is_disabled(&self) -> bool {
+        self.disabled != 0
+    }
+    pub fn is_email_verified(&self) -> bool {
+        self.email_verified != 0
+    }
+    pub fn has_password(&self) -> bool {
+        self.password_hash.is_some()
+    }
+}
+
+impl std::fmt::Display for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} <{}>", self.name, self.email)
+    }
+}
+
+const COLUMNS: &str = "id, email, email_verified, name, password_hash, superuser, flagged, disabled, created_at, updated_at, last_login_at";
+
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub email: &'a Email,
+    pub name: &'a str,
+    pub email_verified: bool,
+    pub password_hash: Option<&'a str>,
+    pub superuser: bool,
+}
+
+pub async fn insert(db: &Db, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(u.id)
+    .bind(u.email.as_str())
+    .bind(flag(u.email_verified))
+    .bind(u.name)
+    .bind(u.password_hash)
+    .bind(flag(u.superuser))
+    .bind(now)
+    .execute(db.pool())
+    .await
+    .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    Ok(())
+}
+
+pub async fn by_email(db: &Db, email: &Email) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as::<_, UserRow>(sql!("select {COLUMNS} from users where email = $1"))
+        .bind(email.as_str())
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as::<_, UserRow>(sql!("select {COLUMNS} from users where id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// Users whose email or name contains `needle` (case-insensitive), newest first.
+pub async fn search(db: &Db, needle: &str, limit: i64) -> Result<Vec<UserRow>> {
+    let pattern = format!("%{}%", escape_like(&needle.to_lowercase()));
+    Ok(sqlx::query_as::<_, UserRow>(sql!(
+        "select {COLUMNS} from users
+         where email like $1 escape '\\' or lower(name) like $1 escape '\\'
+         order by created_at desc, id desc limit $2"
+    ))
+    .bind(pattern)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub async fn count(db: &Db) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>("select count(*) from users").fetch_one(db.pool()).await?)
+}
+
+pub async fn count_superusers(db: &Db) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>("select count(*) from users where superuser = 1")
+        .fetch_one(db.pool())
+        .await?)
+}
+
+pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(hash)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    found(done.rows_affected(), "user")
+}
+
+/// Replaces the stored hash only if it is still the one we verified, so a concurrent password
+/// change is never overwritten by a rehash.
+pub async fn upgrade_password_hash(db: &Db, id: &str, old: &str, new: &str, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query("update users set password_hash = $3, updated_at = $4 where id = $1 and password_hash = $2")
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_superuser(db: &Db, id: &str, superuser: bool, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("update users set superuser = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(flag(superuser))
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    found(done.rows_affected(), "user")
+}
+
+pub async fn set_name(db: &Db, id: &str, name: &str, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("update users set name = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    found(done.rows_affected(), "user")
+}
+
+pub async fn set_disabled(db: &Db, id: &str, disabled: bool, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("update users set disabled = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(flag(disabled))
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    found(done.rows_affected(), "user")
+}
+
+pub async fn touch_last_login(db: &Db, id: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("update users set last_login_at = $2 where id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub(crate) fn found(rows: u64, what: &'static str) -> Result<()> {
+    if rows == 0 { Err(StoreError::NotFound(what)) } else { Ok(()) }
+}
+
+pub(crate) fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,273 @@
+//! Signing keys: RS256 and ES256 key pairs made and used with aws-lc (never the `rsa` crate),
+//! stored encrypted under the master key, with next / current / retired states so a JWKS cached
+//! by a relying app always holds the key of any token it receives.
+
+use std::sync::Arc;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{self, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RsaKeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use tokio::sync::RwLock;
+
+use super::master_key::{MasterKey, MasterKeyError};
+use crate::clock::{Random, Timestamp};
+use crate::store::{self, Db, StoreError, keys::KeyRow};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
+    #[error("key generation failed")]
+    Generate,
+    #[error("stored key {0} cannot be parsed")]
+    Parse(String),
+    #[error("signing failed")]
+    Sign,
+    #[error("no current {0} key")]
+    NoCurrentKey(&'static str),
+    #[error("unknown algorithm {0}")]
+    UnknownAlg(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Alg {
+    RS256,
+    ES256,
+}
+
+impl Alg {
+    pub const ALL: [Alg; 2] = [Alg::RS256, Alg::ES256];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::ES256 => "ES256",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, KeyError> {
+        match s {
+            "RS256" => Ok(Alg::RS256),
+            "ES256" => Ok(Alg::ES256),
+            other => Err(KeyError::UnknownAlg(other.to_owned())),
+        }
+    }
+}
+
+enum Signer {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+}
+
+/// A usable key: private half decrypted in memory.
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: Alg,
+    pub state: String,
+    pub public_jwk: Value,
+    signer: Signer,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).field("state", &self.state).finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        match &self.signer {
+            Signer::Rsa(kp) => {
+                let mut sig = vec![0u8; kp.public_modulus_len()];
+                kp.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(|_| KeyError::Sign)?;
+                Ok(sig)
+            }
+            Signer::Ec(kp) => Ok(kp.sign(&rng, message).map_err(|_| KeyError::Sign)?.as_ref().to_vec()),
+        }
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Generates a key pair: PKCS#8 private key and its public JWK (without kid).
+fn generate(alg: Alg) -> Result<(zeroize::Zeroizing<Vec<u8>>, Value), KeyError> {
+    match alg {
+        Alg::RS256 => {
+            let kp = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Generate)?;
+            let der = kp.as_der().map_err(|_| KeyError::Generate)?;
+            let public = kp.public_key();
+            let jwk = json!({
+                "kty": "RSA",
+                "n": b64(public.modulus().big_endian_without_leading_zero()),
+                "e": b64(public.exponent().big_endian_without_leading_zero()),
+            });
+            Ok((zeroize::Zeroizing::new(der.as_ref().to_vec()), jwk))
+        }
+        Alg::ES256 => {
+            let rng = aws_lc_rs::rand::SystemRandom::new();
+            let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).map_err(|_| KeyError::Generate)?;
+            let kp = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, doc.as_ref()).map_err(|_| KeyError::Generate)?;
+            let point = kp.public_key().as_ref();
+            // Uncompressed SEC1 point: 0x04 || x || y.
+            let (x, y) = match point.get(1..33).zip(point.get(33..65)) {
+                Some(xy) if point.first() == Some(&4) && point.len() == 65 => xy,
+                _ => return Err(KeyError::Generate),
+            };
+            let jwk = json!({ "kty": "EC", "crv": "P-256", "x": b64(x), "y": b64(y) });
+            Ok((zeroize::Zeroizing::new(doc.as_ref().to_vec()), jwk))
+        }
+    }
+}
+
+fn parse_signer(alg: Alg, pkcs8: &[u8], kid: &str) -> Result<Signer, KeyError> {
+    match alg {
+        Alg::RS256 => RsaKeyPair::from_pkcs8(pkcs8).map(Signer::Rsa).map_err(|_| KeyError::Parse(kid.to_owned())),
+        Alg::ES256 => EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
+            .map(Signer::Ec)
+            .map_err(|_| KeyError::Parse(kid.to_owned())),
+    }
+}
+
+/// Makes a new key in the given state and stores it. Returns false if it lost a race to
+/// become `current` (another instance made one first).
+pub async fn create_key(db: &Db, master: &MasterKey, rng: &dyn Random, alg: Alg, state: &str, now: Timestamp) -> Result<(bool, String), KeyError> {
+    let (pkcs8, mut jwk) = generate(alg)?;
+    let kid = format!("{}-{}", alg.as_str().to_lowercase(), crate::secret::random_id(rng, 12));
+    if let Some(obj) = jwk.as_object_mut() {
+        obj.insert("kid".into(), json!(kid));
+        obj.insert("alg".into(), json!(alg.as_str()));
+        obj.insert("use".into(), json!("sig"));
+    }
+    let row = KeyRow {
+        kid: kid.clone(),
+        alg: alg.as_str().to_owned(),
+        state: state.to_owned(),
+        private_key_encrypted: master.encrypt(&pkcs8, &kid, rng)?,
+        public_jwk: jwk.to_string(),
+        created_at: now,
+        activated_at: (state == "current").then_some(now),
+        retired_at: None,
+    };
+    Ok((store::keys::insert(db, &row).await?, kid))
+}
+
+/// On start: make sure each algorithm has a current key and a next key, so that the next
+/// rotation promotes a key relying apps have already seen in the JWKS.
+pub async fn ensure_keys(db: &Db, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
+    let mut created = Vec::new();
+    let rows = store::keys::all(db).await?;
+    for alg in Alg::ALL {
+        if !rows.iter().any(|r| r.alg == alg.as_str() && r.state == "current") {
+            let (won, kid) = create_key(db, master, rng, alg, "current", now).await?;
+            if won {
+                created.push(kid);
+            }
+        }
+        if !rows.iter().any(|r| r.alg == alg.as_str() && r.state == "next") {
+            let (_, kid) = create_key(db, master, rng, alg, "next", now).await?;
+            created.push(kid);
+        }
+    }
+    Ok(created)
+}
+
+/// Rotation: next → current, current → retired, and a fresh next. Retired keys stay published
+/// until tokens signed with them have expired.
+pub async fn rotate(db: &Db, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
+    ensure_keys(db, master, rng, now).await?;
+    let rows = store::keys::all(db).await?;
+    let mut promoted = Vec::new();
+    for alg in Alg::ALL {
+        if let Some(next) = rows.iter().find(|r| r.alg == alg.as_str() && r.state == "next") {
+            store::keys::promote(db, alg.as_str(), &next.kid, now).await?;
+            promoted.push(next.kid.clone());
+            create_key(db, master, rng, alg, "next", now).await?;
+        }
+    }
+    Ok(promoted)
+}
+
+/// The decrypted key set, shared by every request and reloaded from the database when it may
+/// have changed (another instance rotated).
+#[derive(Clone)]
+pub struct KeySet {
+    inner: Arc<RwLock<Vec<Arc<SigningKey>>>>,
+}
+
+impl KeySet {
+    pub async fn load(db: &Db, master: &MasterKey) -> Result<Self, KeyError> {
+        let set = Self { inner: Arc::new(RwLock::new(Vec::new())) };
+        set.reload(db, master).await?;
+        Ok(set)
+    }
+
+    pub async fn reload(&self, db: &Db, master: &MasterKey) -> Result<(), KeyError> {
+        let rows = store::keys::all(db).await?;
+        let mut keys = Vec::with_capacity(rows.len());
+        for r in rows {
+            let alg = Alg::parse(&r.alg)?;
+            let pkcs8 = master.decrypt(&r.private_key_encrypted, &r.kid)?;
+            let signer = parse_signer(alg, &pkcs8, &r.kid)?;
+            let public_jwk: Value = serde_json::from_str(&r.public_jwk).map_err(|_| KeyError::Parse(r.kid.clone()))?;
+            keys.push(Arc::new(SigningKey { kid: r.kid, alg, state: r.state, public_jwk, signer }));
+        }
+        *self.inner.write().await = keys;
+        Ok(())
+    }
+
+    pub async fn current(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
+        self.inner
+            .read()
+            .await
+            .iter()
+            .find(|k| k.alg == alg && k.state == "current")
+            .cloned()
+            .ok_or(KeyError::NoCurrentKey(alg.as_str()))
+    }
+
+    /// Every published key: next, current and retired.
+    pub async fn jwks(&self) -> Value {
+        let keys: Vec<Value> = self.inner.read().await.iter().map(|k| k.public_jwk.clone()).collect();
+        json!({ "keys": keys })
+    }
+
+    pub async fn summary(&self) -> Vec<(String, Alg, String)> {
+        self.inner.read().await.iter().map(|k| (k.kid.clone(), k.alg, k.state.clone())).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_sign_and_verify() {
+        for alg in Alg::ALL {
+            let (pkcs8, jwk) = generate(alg).unwrap();
+            let signer = parse_signer(alg, &pkcs8, "k").unwrap();
+            let key = SigningKey { kid: "k".into(), alg, state: "current".into(), public_jwk: jwk.clone(), signer };
+            let sig = key.sign(b"hello").unwrap();
+            match (alg, &key.signer) {
+                (Alg::RS256, Signer::Rsa(kp)) => {
+                    let pk = signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, kp.public_key().as_ref());
+                    pk.verify(b"hello", &sig).unwrap();
+                    assert_eq!(sig.len(), 256);
+                }
+                (Alg::ES256, Signer::Ec(kp)) => {
+                    let pk = signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, kp.public_key().as_ref());
+                    pk.verify(b"hello", &sig).unwrap();
+                    assert_eq!(sig.len(), 64);
+                }
+                _ => unreachable!(),
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The master key encrypts secrets at rest (private signing keys, TOTP secrets, upstream client
+//! secrets). It comes from STILE_MASTER_KEY or a 0600 file in the data directory made on first
+//! start. Losing it means losing the encrypted data, so the file is never overwritten.
+
+use std::io::Write;
+use std::path::Path;
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use zeroize::Zeroizing;
+
+use crate::clock::Random;
+
+pub const ENV_VAR: &str = "STILE_MASTER_KEY";
+const FILE_NAME: &str = "master.key";
+
+#[derive(Debug, thiserror::Error)]
+pub enum MasterKeyError {
+    #[error("{ENV_VAR} must be 32 bytes in URL-safe base64 (43 characters)")]
+    BadEnv,
+    #[error("the master key file {0} is not 32 bytes of URL-safe base64")]
+    BadFile(String),
+    #[error("cannot read or create the master key file {path}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("decryption failed: wrong master key or damaged data")]
+    Decrypt,
+    #[error("encryption failed")]
+    Encrypt,
+}
+
+pub struct MasterKey {
+    key: LessSafeKey,
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey([redacted])")
+    }
+}
+
+impl MasterKey {
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let unbound = UnboundKey::new(&AES_256_GCM, bytes).ok()?;
+        Some(Self { key: LessSafeKey::new(unbound) })
+    }
+
+    /// From the environment value if given, else from (or into) `data_dir/master.key`.
+    pub fn load_or_create(env_value: Option<&str>, data_dir: &Path, rng: &dyn Random) -> Result<(Self, bool), MasterKeyError> {
+        if let Some(v) = env_value.filter(|v| !v.trim().is_empty()) {
+            let bytes = Zeroizing::new(URL_SAFE_NO_PAD.decode(v.trim()).map_err(|_| MasterKeyError::BadEnv)?);
+            return Self::from_bytes(&bytes).filter(|_| bytes.len() == 32).map(|k| (k, false)).ok_or(MasterKeyError::BadEnv);
+        }
+        let path = data_dir.join(FILE_NAME);
+        let io = |source| MasterKeyError::Io { path: path.display().to_string(), source };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let bytes = Zeroizing::new(
+                    URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| MasterKeyError::BadFile(path.display().to_string()))?,
+                );
+                if bytes.len() != 32 {
+                    return Err(MasterKeyError::BadFile(path.display().to_string()));
+                }
+                Self::from_bytes(&bytes).map(|k| (k, false)).ok_or(MasterKeyError::BadFile(path.display().to_string()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(data_dir).map_err(io)?;
+                let mut bytes = Zeroizing::new([0u8; 32]);
+                rng.fill(bytes.as_mut());
+                let encoded = Zeroizing::new(URL_SAFE_NO_PAD.encode(bytes.as_ref()));
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    opts.mode(0o600);
+                }
+                match opts.open(&path) {
+                    Ok(mut f) => {
+                        f.write_all(encoded.as_bytes()).map_err(io)?;
+                        f.write_all(b"\n").map_err(io)?;
+                        f.sync_all().map_err(io)?;
+                        Self::from_bytes(bytes.as_ref()).map(|k| (k, true)).ok_or(MasterKeyError::Encrypt)
+                    }
+                    // Another process created it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load_or_create(None, data_dir, rng),
+                    Err(e) => Err(io(e)),
+                }
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// AES-256-GCM with a random nonce; `context` is bound as associated data so a ciphertext
+    /// cannot be moved to another row. Output: base64url(nonce || ciphertext || tag).
+    pub fn encrypt(&self, plaintext: &[u8], context: &str, rng: &dyn Random) -> Result<String, MasterKeyError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rng.fill(&mut nonce);
+        let mut buf = Zeroizing::new(plaintext.to_vec());
+        self.key
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(context.as_bytes()), &mut *buf)
+            .map_err(|_| MasterKeyError::Encrypt)?;
+        let mut out = Vec::with_capacity(NONCE_LEN + buf.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&buf);
+        Ok(URL_SAFE_NO_PAD.encode(out))
+    }
+
+    pub fn decrypt(&self, encoded: &str, context: &str) -> Result<Zeroizing<Vec<u8>>, MasterKeyError> {
+        let raw = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| MasterKeyError::Decrypt)?;
+        if raw.len() < NONCE_LEN {
+            return Err(MasterKeyError::Decrypt);
+        }
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| MasterKeyError::Decrypt)?;
+        let mut buf = Zeroizing::new(sealed.to_vec());
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf)
+            .map_err(|_| MasterKeyError::Decrypt)?;
+        Ok(Zeroizing::new(plain.to_vec()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::OsRandom;
+
+    #[test]
+    fn round_trip_and_context_binding() {
+        let dir = tempfile::tempdir().unwrap();
+        let (k, created) = MasterKey::load_or_create(None, dir.path(), &OsRandom).unwrap();
+        assert!(created);
+        let ct = k.encrypt(b"secret", "kid-1", &OsRandom).unwrap();
+        assert_eq!(k.decrypt(&ct, "kid-1").unwrap().as_slice(), b"secret");
+        assert!(k.decrypt(&ct, "kid-2").is_err());
+        let (k2, created) = MasterKey::load_or_create(None, dir.path(), &OsRandom).unwrap();
+        assert!(!created);
+        assert_eq!(k2.decrypt(&ct, "kid-1").unwrap().as_slice(), b"secret");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("master.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn env_key_must_be_32_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(MasterKey::load_or_create(Some("dG9vIHNob3J0"), dir.path(), &OsRandom).is_err());
+        let good = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        assert!(MasterKey::load_or_create(Some(&good), dir.path(), &OsRandom).is_ok());
+        assert!(!dir.path().join("master.key").exists());
+    }
+}

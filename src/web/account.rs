@@ -1,0 +1,197 @@
+//! "Your account": details, memberships, change password, sessions.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::extract::Client;
+use super::{CurrentUser, cookies, csrf};
+use crate::app::AppState;
+use crate::audit::{self, Outcome};
+use crate::auth::session;
+use crate::error::AppError;
+use crate::policy::password;
+use crate::secret::SecretString;
+use crate::store;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(page))
+        .route("/account/password", post(change_password))
+        .route("/account/sessions/end", post(end_session))
+        .route("/account/sessions/end-all", post(end_all))
+}
+
+pub struct MembershipView {
+    pub body: String,
+    pub kind: String,
+    pub roles: Vec<String>,
+}
+
+pub struct SessionView {
+    pub sid: String,
+    pub current: bool,
+    pub started: String,
+    pub last_seen: String,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+struct AccountPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    name: String,
+    email: String,
+    has_password: bool,
+    superuser: bool,
+    memberships: Vec<MembershipView>,
+    sessions: Vec<SessionView>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn when(t: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&fmt).ok()).unwrap_or_default()
+}
+
+async fn render(state: &AppState, jar: CookieJar, me: &CurrentUser, notice: Option<String>, error: Option<String>) -> Result<(CookieJar, AccountPage), AppError> {
+    let (jar, csrf) = csrf::token(state, jar);
+    let mut memberships = Vec::new();
+    for m in store::memberships::of_user(&state.db, &me.user.id).await? {
+        let d = store::memberships::detail(&state.db, &m).await?;
+        memberships.push(MembershipView { body: m.body_name, kind: m.body_kind.replace('_', " "), roles: d.roles.into_iter().map(|(_, n)| n).collect() });
+    }
+    let sessions = store::sessions::live_of_user(&state.db, &me.user.id, state.now())
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.sid == me.session.sid,
+            started: when(s.created_at),
+            last_seen: when(s.last_seen_at),
+            ip: s.ip,
+            user_agent: s.user_agent,
+            sid: s.sid,
+        })
+        .collect();
+    Ok((
+        jar,
+        AccountPage {
+            site_name: state.settings.server.name.clone(),
+            signed_in: true,
+            csrf,
+            name: me.user.name.clone(),
+            email: me.user.email.clone(),
+            has_password: me.user.has_password(),
+            superuser: me.user.is_superuser(),
+            memberships,
+            sessions,
+            notice,
+            error,
+        },
+    ))
+}
+
+async fn page(State(state): State<AppState>, jar: CookieJar, me: CurrentUser) -> Result<(CookieJar, AccountPage), AppError> {
+    render(&state, jar, &me, None, None).await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: SecretString,
+    #[serde(default)]
+    new_password: SecretString,
+    #[serde(default)]
+    confirm_password: SecretString,
+}
+
+/// Changing the password here needs the current one (the emailed-confirmation route is for
+/// people who have none or have forgotten it).
+async fn change_password(State(state): State<AppState>, Client(client): Client, jar: CookieJar, me: CurrentUser, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    match try_change_password(&state, &client, &me, &f).await? {
+        Ok(()) => {
+            let notice = "Your password has been changed. Your other sessions have been signed out.";
+            let (jar, page) = render(&state, jar, &me, Some(notice.into()), None).await?;
+            Ok((jar, page).into_response())
+        }
+        Err((status, msg)) => {
+            let (jar, page) = render(&state, jar, &me, None, Some(msg)).await?;
+            Ok((status, jar, page).into_response())
+        }
+    }
+}
+
+/// The inner result is the refusal to show the person, if any.
+async fn try_change_password(state: &AppState, client: &crate::auth::ClientInfo, me: &CurrentUser, f: &PasswordForm) -> Result<Result<(), (StatusCode, String)>, AppError> {
+    if f.new_password.expose() != f.confirm_password.expose() {
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, "The two new passwords are not the same.".into())));
+    }
+    let rules = state.password_rules_for(Some(&me.user.id)).await?;
+    if let Err(problem) = password::check(f.new_password.expose(), &me.user.email, rules, &state.common_passwords) {
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problem.to_string())));
+    }
+    if let Some(stored) = me.user.password_hash.as_deref() {
+        let v = state.hasher.verify(&f.current_password, Some(stored)).await.map_err(|_| AppError::Busy)?;
+        if !v.ok {
+            audit::user_event(state, "password.change", Some(&me.user.id), Some(&me.user.id), client, Outcome::Failure, Some(json!({"reason": "wrong_current_password"}))).await?;
+            return Ok(Err((StatusCode::UNAUTHORIZED, "Your current password is not right.".into())));
+        }
+    }
+    let hash = state.hasher.hash(&f.new_password).await.map_err(|_| AppError::Busy)?;
+    store::users::set_password_hash(&state.db, &me.user.id, &hash, state.now()).await?;
+    // Other sessions may belong to whoever knew the old password.
+    let mut ended = 0;
+    for s in store::sessions::live_of_user(&state.db, &me.user.id, state.now()).await? {
+        if s.sid != me.session.sid {
+            session::end_by_sid(state, &me.user.id, &s.sid).await?;
+            ended += 1;
+        }
+    }
+    audit::user_event(state, "password.change", Some(&me.user.id), Some(&me.user.id), client, Outcome::Success, Some(json!({"other_sessions_ended": ended}))).await?;
+    Ok(Ok(()))
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    sid: String,
+}
+
+async fn end_session(State(state): State<AppState>, Client(client): Client, jar: CookieJar, me: CurrentUser, Form(f): Form<EndForm>) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let ended = session::end_by_sid(&state, &me.user.id, &f.sid).await?;
+    if ended.is_none() {
+        return Err(AppError::BadRequest("That session has already ended.".into()));
+    }
+    audit::user_event(&state, "signout.session", Some(&me.user.id), Some(&me.user.id), &client, Outcome::Success, Some(json!({"sid": f.sid}))).await?;
+    if f.sid == me.session.sid {
+        let jar = jar.add(cookies::removal(&state, cookies::session_name(&state)));
+        return Ok((jar, Redirect::to("/login")).into_response());
+    }
+    Ok(Redirect::to("/account").into_response())
+}
+
+async fn end_all(State(state): State<AppState>, Client(client): Client, jar: CookieJar, me: CurrentUser, Form(f): Form<EndForm>) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let ended = session::end_all(&state, &me.user.id).await?;
+    audit::user_event(&state, "signout.everywhere", Some(&me.user.id), Some(&me.user.id), &client, Outcome::Success, Some(json!({"sessions": ended.len()}))).await?;
+    let jar = jar.add(cookies::removal(&state, cookies::session_name(&state)));
+    Ok((jar, Redirect::to("/login")).into_response())
+}

@@ -1,0 +1,33 @@
+//! Cookie names and attributes. With an https issuer the cookies get the `__Host-` prefix, which
+//! browsers only accept with Secure, Path=/ and no Domain.
+
+use axum_extra::extract::cookie::{Cookie, SameSite};
+
+use crate::app::AppState;
+
+pub fn session_name(state: &AppState) -> &'static str {
+    if state.settings.issuer_is_https() { "__Host-stile_session" } else { "stile_session" }
+}
+
+pub fn csrf_name(state: &AppState) -> &'static str {
+    if state.settings.issuer_is_https() { "__Host-stile_csrf" } else { "stile_csrf" }
+}
+
+pub fn build(state: &AppState, name: &'static str, value: String, max_age_secs: Option<i64>) -> Cookie<'static> {
+    let mut c = Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.issuer_is_https())
+        .build();
+    if let Some(secs) = max_age_secs {
+        c.set_max_age(time::Duration::seconds(secs));
+    }
+    c
+}
+
+pub fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
+    let mut c = build(state, name, String::new(), None);
+    c.make_removal();
+    c
+}

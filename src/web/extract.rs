@@ -1,0 +1,103 @@
+//! Extractors: where a request comes from, and who is signed in.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+
+use super::cookies;
+use crate::app::AppState;
+use crate::auth::{ClientInfo, session};
+use crate::error::AppError;
+use crate::store::{self, sessions::SessionRow, users::UserRow};
+
+pub struct Client(pub ClientInfo);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+        let hops = state.settings.server.trusted_proxy_hops;
+        let ip = if hops == 0 {
+            peer
+        } else {
+            // Each trusted proxy appends the address it received from; the client is `hops`
+            // entries from the right. Anything further left is client-supplied and ignored.
+            let forwarded: Vec<String> = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(',').map(|s| s.trim().to_owned()))
+                .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
+                .collect();
+            forwarded.len().checked_sub(hops).and_then(|i| forwarded.get(i).cloned()).unwrap_or(peer)
+        };
+        let user_agent = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(512)
+            .collect();
+        Ok(Client(ClientInfo { ip, user_agent }))
+    }
+}
+
+/// The signed-in user and session; redirects to sign-in when there is none.
+pub struct CurrentUser {
+    pub user: UserRow,
+    pub session: SessionRow,
+}
+
+/// The signed-in user, if any.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some(cookie) = jar.get(cookies::session_name(state)) else {
+        return Ok(None);
+    };
+    let Some(session) = session::current(state, cookie.value()).await? else {
+        return Ok(None);
+    };
+    let Some(user) = store::users::by_id(&state.db, &session.user_id).await? else {
+        return Ok(None);
+    };
+    if user.is_disabled() {
+        return Ok(None);
+    }
+    Ok(Some(CurrentUser { user, session }))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match load(parts, state).await? {
+            Some(u) => Ok(u),
+            None => {
+                let next = parts
+                    .extensions
+                    .get::<OriginalUri>()
+                    .map(|u| u.0.clone())
+                    .unwrap_or_else(|| parts.uri.clone());
+                let next = next.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/account".into());
+                // Only pages people navigate to are worth returning to.
+                let next = if parts.method == axum::http::Method::GET { next } else { "/account".into() };
+                Err(AppError::SignInRequired { next })
+            }
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(load(parts, state).await?))
+    }
+}
