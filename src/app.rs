@@ -68,7 +68,12 @@ pub struct StartReport {
 
 impl AppState {
     /// Opens the database, applies migrations, installs the catalogue and makes sure keys exist.
-    pub async fn build(settings: Settings, clock: SharedClock, rng: SharedRandom, master_key_env: Option<&str>) -> Result<(Self, StartReport), StartError> {
+    pub async fn build(
+        settings: Settings,
+        clock: SharedClock,
+        rng: SharedRandom,
+        master_key_env: Option<&str>,
+    ) -> Result<(Self, StartReport), StartError> {
         let db = Db::connect(&settings.database_url(), settings.database.max_connections).await.map_err(StartError::Database)?;
         db.migrate().await.map_err(StartError::Migrate)?;
         let now = clock.now();
@@ -114,7 +119,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
-pub async fn serve(state: AppState, listener: TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
     let maintenance = tokio::spawn(maintenance_loop(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);

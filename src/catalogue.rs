@@ -4,7 +4,10 @@
 use serde::Deserialize;
 
 use crate::clock::{Random, Timestamp};
-use crate::store::{self, Db, StoreError, catalogue::{PermissionRow, TemplateSpec}};
+use crate::store::{
+    self, Db, StoreError,
+    catalogue::{PermissionRow, TemplateSpec},
+};
 
 pub const CATALOGUE: &str = include_str!("../config/catalogue.toml");
 

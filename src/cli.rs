@@ -168,7 +168,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let master_env = std::env::var(crate::tokens::master_key::ENV_VAR).ok();
     let (state, report) = AppState::build(settings, Arc::new(SystemClock), Arc::new(OsRandom), master_env.as_deref()).await?;
     if report.created_master_key {
-        println!("Created a new master key in {}. Back it up: without it the signing keys cannot be read.", state.settings.data_dir.join("master.key").display());
+        println!(
+            "Created a new master key in {}. Back it up: without it the signing keys cannot be read.",
+            state.settings.data_dir.join("master.key").display()
+        );
     }
     match cli.command {
         Command::Serve => serve(state).await,
@@ -200,7 +203,9 @@ async fn serve(state: AppState) -> Result<(), CliError> {
 }
 
 async fn check_config(settings: Settings) -> Result<(), CliError> {
-    let db = store::Db::connect(&settings.database_url(), 1).await.map_err(|e| CliError::Usage(format!("database {} cannot be opened: {}", redact_url(&settings.database_url()), crate::error::error_chain(&e))))?;
+    let db = store::Db::connect(&settings.database_url(), 1).await.map_err(|e| {
+        CliError::Usage(format!("database {} cannot be opened: {}", redact_url(&settings.database_url()), crate::error::error_chain(&e)))
+    })?;
     let reachable = db.ping().await;
     db.close().await;
     if !reachable {
@@ -270,7 +275,14 @@ async fn create_superuser(state: &AppState, a: CreateSuperuser) -> Result<(), Cl
     let id = store::new_id(now, &*state.rng);
     store::users::insert(
         &state.db,
-        &NewUser { id: &id, email: &email, name: a.name.as_deref().unwrap_or("").trim(), email_verified: true, password_hash: Some(&hash), superuser: true },
+        &NewUser {
+            id: &id,
+            email: &email,
+            name: a.name.as_deref().unwrap_or("").trim(),
+            email_verified: true,
+            password_hash: Some(&hash),
+            superuser: true,
+        },
         now,
     )
     .await?;
@@ -296,7 +308,9 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
                 (true, _) => Some(checked_hash(state, &email, None, &read_password(true)?).await?),
                 (false, Some(h)) => {
                     if !is_supported_hash(&h) {
-                        return Err(CliError::Usage("--password-hash must be an argon2 PHC string or a bcrypt hash ($2a$/$2b$/$2y$)".into()));
+                        return Err(CliError::Usage(
+                            "--password-hash must be an argon2 PHC string or a bcrypt hash ($2a$/$2b$/$2y$)".into(),
+                        ));
                     }
                     Some(h)
                 }
@@ -306,7 +320,14 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             let id = store::new_id(now, &*state.rng);
             store::users::insert(
                 &state.db,
-                &NewUser { id: &id, email: &email, name: a.name.trim(), email_verified: a.verified, password_hash: hash.as_deref(), superuser: false },
+                &NewUser {
+                    id: &id,
+                    email: &email,
+                    name: a.name.trim(),
+                    email_verified: a.verified,
+                    password_hash: hash.as_deref(),
+                    superuser: false,
+                },
                 now,
             )
             .await?;
@@ -335,7 +356,8 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
         }
         UserCommand::Show { email } => {
             let email = parse_email(&email)?;
-            let u = store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
+            let u =
+                store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
             println!("id:             {}", u.id);
             println!("email:          {}", u.email);
             println!("name:           {}", u.name);
@@ -347,7 +369,12 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             for m in store::memberships::of_user(&state.db, &u.id).await? {
                 let d = store::memberships::detail(&state.db, &m).await?;
                 let roles: Vec<String> = d.roles.into_iter().map(|(_, n)| n).collect();
-                println!("member of:      {} ({}) roles: {}", m.body_name, m.body_kind, if roles.is_empty() { "none".into() } else { roles.join(", ") });
+                println!(
+                    "member of:      {} ({}) roles: {}",
+                    m.body_name,
+                    m.body_kind,
+                    if roles.is_empty() { "none".into() } else { roles.join(", ") }
+                );
             }
         }
     }
@@ -429,6 +456,10 @@ async fn member(state: &AppState, c: MemberCommand) -> Result<(), CliError> {
     for r in role_ids {
         store::memberships::add_role(&state.db, &id, &r).await?;
     }
-    println!("{email} is now a member of {}{}.", body.name, if roles.is_empty() { String::new() } else { format!(" as {}", roles.join(", ")) });
+    println!(
+        "{email} is now a member of {}{}.",
+        body.name,
+        if roles.is_empty() { String::new() } else { format!(" as {}", roles.join(", ")) }
+    );
     Ok(())
 }

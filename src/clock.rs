@@ -34,9 +34,7 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: Timestamp) -> Self {
-        Self {
-            now: Arc::new(AtomicI64::new(start)),
-        }
+        Self { now: Arc::new(AtomicI64::new(start)) }
     }
     pub fn starting_now() -> Self {
         Self::new(SystemClock.now())

@@ -169,10 +169,7 @@ impl Settings {
             return bad("server.issuer must be https unless it is a loopback address".into());
         }
         if self.server.listen.parse::<SocketAddr>().is_err() {
-            return bad(format!(
-                "server.listen {:?} is not an address:port such as 127.0.0.1:8080",
-                self.server.listen
-            ));
+            return bad(format!("server.listen {:?} is not an address:port such as 127.0.0.1:8080", self.server.listen));
         }
         if self.server.name.trim().is_empty() {
             return bad("server.name must not be empty".into());
@@ -193,13 +190,8 @@ impl Settings {
         if self.password.max_length < self.password.min_length || self.password.max_length > 1024 {
             return bad("password.max_length must be between min_length and 1024".into());
         }
-        if argon2::Params::new(
-            self.password.argon2_memory_kib,
-            self.password.argon2_iterations,
-            self.password.argon2_parallelism,
-            None,
-        )
-        .is_err()
+        if argon2::Params::new(self.password.argon2_memory_kib, self.password.argon2_iterations, self.password.argon2_parallelism, None)
+            .is_err()
         {
             return bad("the argon2 parameters are out of range".into());
         }
@@ -249,6 +241,7 @@ fn is_loopback_host(url: &url::Url) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -287,10 +280,7 @@ mod tests {
             assert!(Settings::load_without_env(Some(Path::new("weak.toml"))).is_err());
             jail.create_file("http.toml", "[server]\nissuer = \"http://idp.example.org\"\n")?;
             assert!(Settings::load_without_env(Some(Path::new("http.toml"))).is_err());
-            assert!(matches!(
-                Settings::load_without_env(Some(Path::new("nope.toml"))),
-                Err(ConfigError::Missing(_))
-            ));
+            assert!(matches!(Settings::load_without_env(Some(Path::new("nope.toml"))), Err(ConfigError::Missing(_))));
             Ok(())
         });
     }

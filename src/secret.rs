@@ -94,11 +94,7 @@ mod tests {
         let b = random_token(&OsRandom);
         assert_ne!(a.expose(), b.expose());
         assert_eq!(a.expose().len(), 43);
-        assert!(
-            a.expose()
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        );
+        assert!(a.expose().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 
     #[test]

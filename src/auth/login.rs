@@ -78,7 +78,12 @@ async fn count_failure(state: &AppState, key: &str, rule: LockoutRule) -> Result
 
 /// Checks an email and password. On success returns the user; the caller starts the session.
 #[tracing::instrument(skip_all)]
-pub async fn password_sign_in(state: &AppState, email_input: &str, password: &SecretString, client: &ClientInfo) -> Result<UserRow, LoginError> {
+pub async fn password_sign_in(
+    state: &AppState,
+    email_input: &str,
+    password: &SecretString,
+    client: &ClientInfo,
+) -> Result<UserRow, LoginError> {
     let email = Email::parse(email_input)?;
     check_locks(state, &email, client).await?;
 
@@ -104,8 +109,16 @@ pub async fn password_sign_in(state: &AppState, email_input: &str, password: &Se
             let ip_locked = count_failure(state, &ip_key(&client.ip), ip_rule(state)).await?;
             if let Some(until) = account_locked.or(ip_locked) {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
-                audit::user_event(state, "signin.locked", None, target, client, Outcome::Failure, Some(json!({ "scope": scope, "until": until })))
-                    .await?;
+                audit::user_event(
+                    state,
+                    "signin.locked",
+                    None,
+                    target,
+                    client,
+                    Outcome::Failure,
+                    Some(json!({ "scope": scope, "until": until })),
+                )
+                .await?;
                 return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) });
             }
             return Err(LoginError::InvalidCredentials);
@@ -120,8 +133,16 @@ pub async fn password_sign_in(state: &AppState, email_input: &str, password: &Se
             Ok(new) => {
                 if store::users::upgrade_password_hash(&state.db, &user.id, old, &new, state.now()).await? {
                     let from = if old.starts_with("$2") { "bcrypt" } else { "argon2id (old parameters)" };
-                    audit::user_event(state, "password.rehash", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(json!({ "from": from })))
-                        .await?;
+                    audit::user_event(
+                        state,
+                        "password.rehash",
+                        Some(&user.id),
+                        Some(&user.id),
+                        client,
+                        Outcome::Success,
+                        Some(json!({ "from": from })),
+                    )
+                    .await?;
                 }
             }
             // The sign-in itself succeeded; the upgrade will be tried again next time.

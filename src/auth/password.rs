@@ -47,10 +47,8 @@ impl PasswordHasher {
     pub fn new(settings: &PasswordSettings, concurrency: usize) -> Result<Self, HashError> {
         let params = Params::new(settings.argon2_memory_kib, settings.argon2_iterations, settings.argon2_parallelism, None)
             .map_err(|_| HashError::Params)?;
-        let dummy_hash = argon2(&params)
-            .hash_password(b"stile dummy password for unknown accounts")
-            .map_err(|_| HashError::Failed)?
-            .to_string();
+        let dummy_hash =
+            argon2(&params).hash_password(b"stile dummy password for unknown accounts").map_err(|_| HashError::Failed)?.to_string();
         Ok(Self {
             params,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),

@@ -19,7 +19,14 @@ pub struct Started {
 
 /// Starts a session. Any session the browser already had is ended first, so a fixed or stolen
 /// pre-sign-in cookie is worth nothing afterwards.
-pub async fn start(state: &AppState, user_id: &str, amr: &[&str], acr: &str, client: &ClientInfo, previous: Option<&SecretString>) -> Result<Started, StoreError> {
+pub async fn start(
+    state: &AppState,
+    user_id: &str,
+    amr: &[&str],
+    acr: &str,
+    client: &ClientInfo,
+    previous: Option<&SecretString>,
+) -> Result<Started, StoreError> {
     if let Some(prev) = previous {
         store::sessions::delete(&state.db, &token_hash(prev.expose())).await?;
     }

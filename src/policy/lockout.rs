@@ -17,11 +17,7 @@ pub enum AfterFailure {
 }
 
 pub fn after_failure(rule: LockoutRule, failures_before: i64, now: i64) -> AfterFailure {
-    if failures_before + 1 >= rule.max_failures {
-        AfterFailure::Lock { until: now + rule.lockout_secs }
-    } else {
-        AfterFailure::Count
-    }
+    if failures_before + 1 >= rule.max_failures { AfterFailure::Lock { until: now + rule.lockout_secs } } else { AfterFailure::Count }
 }
 
 /// Start of the counting window at `now`.

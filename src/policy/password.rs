@@ -17,9 +17,7 @@ impl CommonPasswords {
     }
 
     pub fn from_lines(text: &str) -> Self {
-        Self(Arc::new(
-            text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_lowercase).collect(),
-        ))
+        Self(Arc::new(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_lowercase).collect()))
     }
 
     pub fn contains(&self, password: &str) -> bool {
@@ -50,11 +48,7 @@ pub struct PasswordRules {
 impl PasswordRules {
     /// The strictest of the global rules and the body-level minimums that apply to the user.
     pub fn stricter(self, body_minimums: impl IntoIterator<Item = Option<i64>>) -> Self {
-        let min = body_minimums
-            .into_iter()
-            .flatten()
-            .filter_map(|m| usize::try_from(m).ok())
-            .fold(self.min_length, usize::max);
+        let min = body_minimums.into_iter().flatten().filter_map(|m| usize::try_from(m).ok()).fold(self.min_length, usize::max);
         Self { min_length: min.min(self.max_length), ..self }
     }
 }

@@ -64,9 +64,5 @@ pub async fn insert(db: &Db, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
 pub async fn recent(db: &Db, action: Option<&str>, limit: i64) -> Result<Vec<EventRow>> {
     let q = "select id, at, actor_user_id, actor_client_id, action, target_type, target_id, body_id, ip, user_agent, outcome, details
              from audit_events where ($1 = '' or action = $1) order by id desc limit $2";
-    Ok(sqlx::query_as::<_, EventRow>(q)
-        .bind(action.unwrap_or(""))
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, EventRow>(q).bind(action.unwrap_or("")).bind(limit).fetch_all(db.pool()).await?)
 }

@@ -72,23 +72,15 @@ pub async fn insert(db: &Db, b: &NewBody<'_>, now: Timestamp) -> Result<()> {
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<BodyRow>> {
-    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies where id = $1"))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies where id = $1")).bind(id).fetch_optional(db.pool()).await?)
 }
 
 pub async fn by_name(db: &Db, name: &str) -> Result<Option<BodyRow>> {
-    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies where name = $1"))
-        .bind(name)
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies where name = $1")).bind(name).fetch_optional(db.pool()).await?)
 }
 
 pub async fn list(db: &Db) -> Result<Vec<BodyRow>> {
-    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies order by name"))
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies order by name")).fetch_all(db.pool()).await?)
 }
 
 pub async fn domains(db: &Db, body_id: &str) -> Result<Vec<String>> {

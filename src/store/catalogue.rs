@@ -63,10 +63,7 @@ pub struct TemplateSpec<'a> {
 pub async fn upsert_template(db: &Db, t: &TemplateSpec<'_>, now: Timestamp) -> Result<String> {
     let mut tx = db.pool().begin().await?;
     let existing: Option<String> =
-        sqlx::query_scalar("select id from roles where body_id is null and template_key = $1")
-            .bind(t.key)
-            .fetch_optional(&mut *tx)
-            .await?;
+        sqlx::query_scalar("select id from roles where body_id is null and template_key = $1").bind(t.key).fetch_optional(&mut *tx).await?;
     let id = match existing {
         Some(id) => {
             sqlx::query(
@@ -104,22 +101,16 @@ pub async fn upsert_template(db: &Db, t: &TemplateSpec<'_>, now: Timestamp) -> R
         }
     };
     for p in t.permissions {
-        sqlx::query("insert into role_permissions (role_id, permission_key) values ($1, $2)")
-            .bind(&id)
-            .bind(p)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("insert into role_permissions (role_id, permission_key) values ($1, $2)").bind(&id).bind(p).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(id)
 }
 
 pub async fn templates(db: &Db) -> Result<Vec<RoleRow>> {
-    Ok(sqlx::query_as::<_, RoleRow>(sql!(
-        "select {ROLE_COLUMNS} from roles where body_id is null order by namespace, name"
-    ))
-    .fetch_all(db.pool())
-    .await?)
+    Ok(sqlx::query_as::<_, RoleRow>(sql!("select {ROLE_COLUMNS} from roles where body_id is null order by namespace, name"))
+        .fetch_all(db.pool())
+        .await?)
 }
 
 pub async fn roles_of_body(db: &Db, body_id: &str) -> Result<Vec<RoleRow>> {
@@ -130,12 +121,10 @@ pub async fn roles_of_body(db: &Db, body_id: &str) -> Result<Vec<RoleRow>> {
 }
 
 pub async fn role_permissions(db: &Db, role_id: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar::<_, String>(
-        "select permission_key from role_permissions where role_id = $1 order by permission_key",
-    )
-    .bind(role_id)
-    .fetch_all(db.pool())
-    .await?)
+    Ok(sqlx::query_scalar::<_, String>("select permission_key from role_permissions where role_id = $1 order by permission_key")
+        .bind(role_id)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// Copies the templates offered to `kind` into a new body, in one transaction. Returns the new

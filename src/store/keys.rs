@@ -49,9 +49,7 @@ pub async fn insert(db: &Db, k: &KeyRow) -> Result<bool> {
 }
 
 pub async fn all(db: &Db) -> Result<Vec<KeyRow>> {
-    Ok(sqlx::query_as::<_, KeyRow>(sql!("select {COLUMNS} from signing_keys order by created_at, kid"))
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, KeyRow>(sql!("select {COLUMNS} from signing_keys order by created_at, kid")).fetch_all(db.pool()).await?)
 }
 
 /// Promotes `next` to `current` and `current` to `retired` for one algorithm, atomically.
@@ -77,9 +75,6 @@ pub async fn promote(db: &Db, alg: &str, next_kid: &str, now: Timestamp) -> Resu
 
 /// Removes retired keys retired before `before` (no token signed with them can still be valid).
 pub async fn delete_retired_before(db: &Db, before: Timestamp) -> Result<u64> {
-    let done = sqlx::query("delete from signing_keys where state = 'retired' and retired_at < $1")
-        .bind(before)
-        .execute(db.pool())
-        .await?;
+    let done = sqlx::query("delete from signing_keys where state = 'retired' and retired_at < $1").bind(before).execute(db.pool()).await?;
     Ok(done.rows_affected())
 }

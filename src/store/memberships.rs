@@ -105,21 +105,19 @@ pub async fn detail(db: &Db, m: &MembershipRow) -> Result<MembershipDetail> {
     .bind(&m.id)
     .fetch_all(db.pool())
     .await?;
-    let direct: Vec<String> = sqlx::query_scalar(
-        "select permission_key from membership_permissions where membership_id = $1 order by permission_key",
-    )
-    .bind(&m.id)
-    .fetch_all(db.pool())
-    .await?;
+    let direct: Vec<String> =
+        sqlx::query_scalar("select permission_key from membership_permissions where membership_id = $1 order by permission_key")
+            .bind(&m.id)
+            .fetch_all(db.pool())
+            .await?;
     permissions.extend(direct.iter().cloned());
     permissions.sort();
     permissions.dedup();
-    let workstreams: Vec<(String, String)> = sqlx::query_as(
-        "select prefix, access from membership_workstreams where membership_id = $1 order by prefix",
-    )
-    .bind(&m.id)
-    .fetch_all(db.pool())
-    .await?;
+    let workstreams: Vec<(String, String)> =
+        sqlx::query_as("select prefix, access from membership_workstreams where membership_id = $1 order by prefix")
+            .bind(&m.id)
+            .fetch_all(db.pool())
+            .await?;
     let areas: Vec<String> = sqlx::query_scalar("select area from membership_areas where membership_id = $1 order by area")
         .bind(&m.id)
         .fetch_all(db.pool())

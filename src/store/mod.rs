@@ -87,9 +87,7 @@ impl Db {
         let options = AnyConnectOptions::from_str(url)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, std::time::Duration::from_secs(1));
-        let mut pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(std::time::Duration::from_secs(10));
+        let mut pool = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(std::time::Duration::from_secs(10));
         if kind == DbKind::Sqlite {
             // SQLite serialises writers anyway; foreign keys are per connection.
             pool = pool.after_connect(|conn, _| {
@@ -134,12 +132,7 @@ impl Db {
 }
 
 fn ensure_sqlite_parent_dir(url: &str) {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or("");
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or("");
     if path.is_empty() || path.starts_with(":memory:") {
         return;
     }
@@ -155,9 +148,7 @@ pub fn new_id(now: Timestamp, rng: &dyn Random) -> String {
     let mut bytes = [0u8; 10];
     rng.fill(&mut bytes);
     let millis = u64::try_from(now).unwrap_or(0).saturating_mul(1000);
-    uuid::Builder::from_unix_timestamp_millis(millis, &bytes)
-        .into_uuid()
-        .to_string()
+    uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid().to_string()
 }
 
 pub(crate) fn flag(b: bool) -> i64 {

@@ -21,26 +21,25 @@ pub struct SessionRow {
     pub user_agent: String,
 }
 
-const COLUMNS: &str = "id_hash, sid, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, auth_time, amr, acr, ip, user_agent";
+const COLUMNS: &str =
+    "id_hash, sid, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, auth_time, amr, acr, ip, user_agent";
 
 pub async fn insert(db: &Db, s: &SessionRow) -> Result<()> {
-    sqlx::query(sql!(
-        "insert into sessions ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    ))
-    .bind(&s.id_hash)
-    .bind(&s.sid)
-    .bind(&s.user_id)
-    .bind(s.created_at)
-    .bind(s.last_seen_at)
-    .bind(s.idle_expires_at)
-    .bind(s.absolute_expires_at)
-    .bind(s.auth_time)
-    .bind(&s.amr)
-    .bind(&s.acr)
-    .bind(&s.ip)
-    .bind(&s.user_agent)
-    .execute(db.pool())
-    .await?;
+    sqlx::query(sql!("insert into sessions ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+        .bind(&s.id_hash)
+        .bind(&s.sid)
+        .bind(&s.user_id)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .bind(s.idle_expires_at)
+        .bind(s.absolute_expires_at)
+        .bind(s.auth_time)
+        .bind(&s.amr)
+        .bind(&s.acr)
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }
 
@@ -56,10 +55,7 @@ pub async fn live_by_hash(db: &Db, id_hash: &str, now: Timestamp) -> Result<Opti
 }
 
 pub async fn by_sid(db: &Db, sid: &str) -> Result<Option<SessionRow>> {
-    Ok(sqlx::query_as::<_, SessionRow>(sql!("select {COLUMNS} from sessions where sid = $1"))
-        .bind(sid)
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, SessionRow>(sql!("select {COLUMNS} from sessions where sid = $1")).bind(sid).fetch_optional(db.pool()).await?)
 }
 
 pub async fn touch(db: &Db, id_hash: &str, now: Timestamp, idle_expires_at: Timestamp) -> Result<()> {
@@ -92,13 +88,11 @@ pub async fn delete(db: &Db, id_hash: &str) -> Result<Option<SessionRow>> {
 
 /// Ends one of a user's sessions by its public sid; a sid of someone else's session does nothing.
 pub async fn delete_by_sid_for_user(db: &Db, sid: &str, user_id: &str) -> Result<Option<SessionRow>> {
-    Ok(sqlx::query_as::<_, SessionRow>(sql!(
-        "delete from sessions where sid = $1 and user_id = $2 returning {COLUMNS}"
-    ))
-    .bind(sid)
-    .bind(user_id)
-    .fetch_optional(db.pool())
-    .await?)
+    Ok(sqlx::query_as::<_, SessionRow>(sql!("delete from sessions where sid = $1 and user_id = $2 returning {COLUMNS}"))
+        .bind(sid)
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 pub async fn delete_all_of_user(db: &Db, user_id: &str) -> Result<Vec<SessionRow>> {
@@ -109,9 +103,7 @@ pub async fn delete_all_of_user(db: &Db, user_id: &str) -> Result<Vec<SessionRow
 }
 
 pub async fn delete_expired(db: &Db, now: Timestamp) -> Result<u64> {
-    let done = sqlx::query("delete from sessions where idle_expires_at <= $1 or absolute_expires_at <= $1")
-        .bind(now)
-        .execute(db.pool())
-        .await?;
+    let done =
+        sqlx::query("delete from sessions where idle_expires_at <= $1 or absolute_expires_at <= $1").bind(now).execute(db.pool()).await?;
     Ok(done.rows_affected())
 }

@@ -3,10 +3,7 @@
 use super::{Db, Result};
 
 pub async fn get(db: &Db, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar::<_, String>("select value from instance_settings where key = $1")
-        .bind(key)
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar::<_, String>("select value from instance_settings where key = $1").bind(key).fetch_optional(db.pool()).await?)
 }
 
 /// Sets `key` only if it has no value yet; true if this call set it. Instances racing on first

@@ -4,11 +4,7 @@ use super::{Db, Result};
 use crate::clock::Timestamp;
 
 pub async fn record_failure(db: &Db, key: &str, now: Timestamp) -> Result<()> {
-    sqlx::query("insert into throttle_events (key, at) values ($1, $2)")
-        .bind(key)
-        .bind(now)
-        .execute(db.pool())
-        .await?;
+    sqlx::query("insert into throttle_events (key, at) values ($1, $2)").bind(key).bind(now).execute(db.pool()).await?;
     Ok(())
 }
 

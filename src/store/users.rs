@@ -80,10 +80,7 @@ pub async fn by_email(db: &Db, email: &Email) -> Result<Option<UserRow>> {
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as::<_, UserRow>(sql!("select {COLUMNS} from users where id = $1"))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?)
+    Ok(sqlx::query_as::<_, UserRow>(sql!("select {COLUMNS} from users where id = $1")).bind(id).fetch_optional(db.pool()).await?)
 }
 
 /// Users whose email or name contains `needle` (case-insensitive), newest first.
@@ -105,9 +102,7 @@ pub async fn count(db: &Db) -> Result<i64> {
 }
 
 pub async fn count_superusers(db: &Db) -> Result<i64> {
-    Ok(sqlx::query_scalar::<_, i64>("select count(*) from users where superuser = 1")
-        .fetch_one(db.pool())
-        .await?)
+    Ok(sqlx::query_scalar::<_, i64>("select count(*) from users where superuser = 1").fetch_one(db.pool()).await?)
 }
 
 pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: Timestamp) -> Result<()> {
@@ -144,12 +139,8 @@ pub async fn set_superuser(db: &Db, id: &str, superuser: bool, now: Timestamp) -
 }
 
 pub async fn set_name(db: &Db, id: &str, name: &str, now: Timestamp) -> Result<()> {
-    let done = sqlx::query("update users set name = $2, updated_at = $3 where id = $1")
-        .bind(id)
-        .bind(name)
-        .bind(now)
-        .execute(db.pool())
-        .await?;
+    let done =
+        sqlx::query("update users set name = $2, updated_at = $3 where id = $1").bind(id).bind(name).bind(now).execute(db.pool()).await?;
     found(done.rows_affected(), "user")
 }
 
@@ -164,11 +155,7 @@ pub async fn set_disabled(db: &Db, id: &str, disabled: bool, now: Timestamp) -> 
 }
 
 pub async fn touch_last_login(db: &Db, id: &str, now: Timestamp) -> Result<()> {
-    sqlx::query("update users set last_login_at = $2 where id = $1")
-        .bind(id)
-        .bind(now)
-        .execute(db.pool())
-        .await?;
+    sqlx::query("update users set last_login_at = $2 where id = $1").bind(id).bind(now).execute(db.pool()).await?;
     Ok(())
 }
 

@@ -130,15 +130,22 @@ fn generate(alg: Alg) -> Result<(zeroize::Zeroizing<Vec<u8>>, Value), KeyError> 
 fn parse_signer(alg: Alg, pkcs8: &[u8], kid: &str) -> Result<Signer, KeyError> {
     match alg {
         Alg::RS256 => RsaKeyPair::from_pkcs8(pkcs8).map(Signer::Rsa).map_err(|_| KeyError::Parse(kid.to_owned())),
-        Alg::ES256 => EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
-            .map(Signer::Ec)
-            .map_err(|_| KeyError::Parse(kid.to_owned())),
+        Alg::ES256 => {
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).map(Signer::Ec).map_err(|_| KeyError::Parse(kid.to_owned()))
+        }
     }
 }
 
 /// Makes a new key in the given state and stores it. Returns false if it lost a race to
 /// become `current` (another instance made one first).
-pub async fn create_key(db: &Db, master: &MasterKey, rng: &dyn Random, alg: Alg, state: &str, now: Timestamp) -> Result<(bool, String), KeyError> {
+pub async fn create_key(
+    db: &Db,
+    master: &MasterKey,
+    rng: &dyn Random,
+    alg: Alg,
+    state: &str,
+    now: Timestamp,
+) -> Result<(bool, String), KeyError> {
     let (pkcs8, mut jwk) = generate(alg)?;
     let kid = format!("{}-{}", alg.as_str().to_lowercase(), crate::secret::random_id(rng, 12));
     if let Some(obj) = jwk.as_object_mut() {
@@ -224,13 +231,7 @@ impl KeySet {
     }
 
     pub async fn current(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
-        self.inner
-            .read()
-            .await
-            .iter()
-            .find(|k| k.alg == alg && k.state == "current")
-            .cloned()
-            .ok_or(KeyError::NoCurrentKey(alg.as_str()))
+        self.inner.read().await.iter().find(|k| k.alg == alg && k.state == "current").cloned().ok_or(KeyError::NoCurrentKey(alg.as_str()))
     }
 
     /// Every published key: next, current and retired.

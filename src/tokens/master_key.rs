@@ -59,9 +59,8 @@ impl MasterKey {
         let io = |source| MasterKeyError::Io { path: path.display().to_string(), source };
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                let bytes = Zeroizing::new(
-                    URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| MasterKeyError::BadFile(path.display().to_string()))?,
-                );
+                let bytes =
+                    Zeroizing::new(URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| MasterKeyError::BadFile(path.display().to_string()))?);
                 if bytes.len() != 32 {
                     return Err(MasterKeyError::BadFile(path.display().to_string()));
                 }
@@ -118,10 +117,7 @@ impl MasterKey {
         let (nonce, sealed) = raw.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| MasterKeyError::Decrypt)?;
         let mut buf = Zeroizing::new(sealed.to_vec());
-        let plain = self
-            .key
-            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf)
-            .map_err(|_| MasterKeyError::Decrypt)?;
+        let plain = self.key.open_in_place(nonce, Aad::from(context.as_bytes()), &mut buf).map_err(|_| MasterKeyError::Decrypt)?;
         Ok(Zeroizing::new(plain.to_vec()))
     }
 }

@@ -66,12 +66,22 @@ fn when(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&fmt).ok()).unwrap_or_default()
 }
 
-async fn render(state: &AppState, jar: CookieJar, me: &CurrentUser, notice: Option<String>, error: Option<String>) -> Result<(CookieJar, AccountPage), AppError> {
+async fn render(
+    state: &AppState,
+    jar: CookieJar,
+    me: &CurrentUser,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<(CookieJar, AccountPage), AppError> {
     let (jar, csrf) = csrf::token(state, jar);
     let mut memberships = Vec::new();
     for m in store::memberships::of_user(&state.db, &me.user.id).await? {
         let d = store::memberships::detail(&state.db, &m).await?;
-        memberships.push(MembershipView { body: m.body_name, kind: m.body_kind.replace('_', " "), roles: d.roles.into_iter().map(|(_, n)| n).collect() });
+        memberships.push(MembershipView {
+            body: m.body_name,
+            kind: m.body_kind.replace('_', " "),
+            roles: d.roles.into_iter().map(|(_, n)| n).collect(),
+        });
     }
     let sessions = store::sessions::live_of_user(&state.db, &me.user.id, state.now())
         .await?
@@ -121,7 +131,13 @@ struct PasswordForm {
 
 /// Changing the password here needs the current one (the emailed-confirmation route is for
 /// people who have none or have forgotten it).
-async fn change_password(State(state): State<AppState>, Client(client): Client, jar: CookieJar, me: CurrentUser, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
+async fn change_password(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    me: CurrentUser,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
     match try_change_password(&state, &client, &me, &f).await? {
         Ok(()) => {
@@ -137,7 +153,12 @@ async fn change_password(State(state): State<AppState>, Client(client): Client, 
 }
 
 /// The inner result is the refusal to show the person, if any.
-async fn try_change_password(state: &AppState, client: &crate::auth::ClientInfo, me: &CurrentUser, f: &PasswordForm) -> Result<Result<(), (StatusCode, String)>, AppError> {
+async fn try_change_password(
+    state: &AppState,
+    client: &crate::auth::ClientInfo,
+    me: &CurrentUser,
+    f: &PasswordForm,
+) -> Result<Result<(), (StatusCode, String)>, AppError> {
     if f.new_password.expose() != f.confirm_password.expose() {
         return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, "The two new passwords are not the same.".into())));
     }
@@ -148,7 +169,16 @@ async fn try_change_password(state: &AppState, client: &crate::auth::ClientInfo,
     if let Some(stored) = me.user.password_hash.as_deref() {
         let v = state.hasher.verify(&f.current_password, Some(stored)).await.map_err(|_| AppError::Busy)?;
         if !v.ok {
-            audit::user_event(state, "password.change", Some(&me.user.id), Some(&me.user.id), client, Outcome::Failure, Some(json!({"reason": "wrong_current_password"}))).await?;
+            audit::user_event(
+                state,
+                "password.change",
+                Some(&me.user.id),
+                Some(&me.user.id),
+                client,
+                Outcome::Failure,
+                Some(json!({"reason": "wrong_current_password"})),
+            )
+            .await?;
             return Ok(Err((StatusCode::UNAUTHORIZED, "Your current password is not right.".into())));
         }
     }
@@ -162,7 +192,16 @@ async fn try_change_password(state: &AppState, client: &crate::auth::ClientInfo,
             ended += 1;
         }
     }
-    audit::user_event(state, "password.change", Some(&me.user.id), Some(&me.user.id), client, Outcome::Success, Some(json!({"other_sessions_ended": ended}))).await?;
+    audit::user_event(
+        state,
+        "password.change",
+        Some(&me.user.id),
+        Some(&me.user.id),
+        client,
+        Outcome::Success,
+        Some(json!({"other_sessions_ended": ended})),
+    )
+    .await?;
     Ok(Ok(()))
 }
 
@@ -174,13 +213,28 @@ struct EndForm {
     sid: String,
 }
 
-async fn end_session(State(state): State<AppState>, Client(client): Client, jar: CookieJar, me: CurrentUser, Form(f): Form<EndForm>) -> Result<Response, AppError> {
+async fn end_session(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    me: CurrentUser,
+    Form(f): Form<EndForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
     let ended = session::end_by_sid(&state, &me.user.id, &f.sid).await?;
     if ended.is_none() {
         return Err(AppError::BadRequest("That session has already ended.".into()));
     }
-    audit::user_event(&state, "signout.session", Some(&me.user.id), Some(&me.user.id), &client, Outcome::Success, Some(json!({"sid": f.sid}))).await?;
+    audit::user_event(
+        &state,
+        "signout.session",
+        Some(&me.user.id),
+        Some(&me.user.id),
+        &client,
+        Outcome::Success,
+        Some(json!({"sid": f.sid})),
+    )
+    .await?;
     if f.sid == me.session.sid {
         let jar = jar.add(cookies::removal(&state, cookies::session_name(&state)));
         return Ok((jar, Redirect::to("/login")).into_response());
@@ -188,10 +242,25 @@ async fn end_session(State(state): State<AppState>, Client(client): Client, jar:
     Ok(Redirect::to("/account").into_response())
 }
 
-async fn end_all(State(state): State<AppState>, Client(client): Client, jar: CookieJar, me: CurrentUser, Form(f): Form<EndForm>) -> Result<Response, AppError> {
+async fn end_all(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    me: CurrentUser,
+    Form(f): Form<EndForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
     let ended = session::end_all(&state, &me.user.id).await?;
-    audit::user_event(&state, "signout.everywhere", Some(&me.user.id), Some(&me.user.id), &client, Outcome::Success, Some(json!({"sessions": ended.len()}))).await?;
+    audit::user_event(
+        &state,
+        "signout.everywhere",
+        Some(&me.user.id),
+        Some(&me.user.id),
+        &client,
+        Outcome::Success,
+        Some(json!({"sessions": ended.len()})),
+    )
+    .await?;
     let jar = jar.add(cookies::removal(&state, cookies::session_name(&state)));
     Ok((jar, Redirect::to("/login")).into_response())
 }

@@ -14,12 +14,8 @@ pub fn csrf_name(state: &AppState) -> &'static str {
 }
 
 pub fn build(state: &AppState, name: &'static str, value: String, max_age_secs: Option<i64>) -> Cookie<'static> {
-    let mut c = Cookie::build((name, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.settings.issuer_is_https())
-        .build();
+    let mut c =
+        Cookie::build((name, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(state.settings.issuer_is_https()).build();
     if let Some(secs) = max_age_secs {
         c.set_max_age(time::Duration::seconds(secs));
     }

@@ -35,14 +35,8 @@ impl FromRequestParts<AppState> for Client {
                 .collect();
             forwarded.len().checked_sub(hops).and_then(|i| forwarded.get(i).cloned()).unwrap_or(peer)
         };
-        let user_agent = parts
-            .headers
-            .get(axum::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .chars()
-            .take(512)
-            .collect();
+        let user_agent =
+            parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect();
         Ok(Client(ClientInfo { ip, user_agent }))
     }
 }
@@ -80,11 +74,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         match load(parts, state).await? {
             Some(u) => Ok(u),
             None => {
-                let next = parts
-                    .extensions
-                    .get::<OriginalUri>()
-                    .map(|u| u.0.clone())
-                    .unwrap_or_else(|| parts.uri.clone());
+                let next = parts.extensions.get::<OriginalUri>().map(|u| u.0.clone()).unwrap_or_else(|| parts.uri.clone());
                 let next = next.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/account".into());
                 // Only pages people navigate to are worth returning to.
                 let next = if parts.method == axum::http::Method::GET { next } else { "/account".into() };

@@ -16,9 +16,5 @@ async fn healthz() -> &'static str {
 
 /// The database answers.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if state.db.ping().await {
-        (StatusCode::OK, "ready\n")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
-    }
+    if state.db.ping().await { (StatusCode::OK, "ready\n") } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n") }
 }

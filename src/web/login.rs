@@ -59,7 +59,17 @@ struct EmailQuery {
 async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<EmailQuery>) -> (CookieJar, EmailPage) {
     let (jar, csrf) = csrf::token(&state, jar);
     let email = q.login_hint.map(|h| h.chars().take(254).collect()).unwrap_or_default();
-    (jar, EmailPage { site_name: state.settings.server.name.clone(), signed_in: false, csrf, next: safe_next(q.next.as_deref()), email, error: None })
+    (
+        jar,
+        EmailPage {
+            site_name: state.settings.server.name.clone(),
+            signed_in: false,
+            csrf,
+            next: safe_next(q.next.as_deref()),
+            email,
+            error: None,
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -78,11 +88,21 @@ async fn email_submit(State(state): State<AppState>, jar: CookieJar, Form(f): Fo
     let next = safe_next(f.next.as_deref());
     let site_name = state.settings.server.name.clone();
     match Email::parse(&f.email) {
-        Ok(email) => Ok((jar, PasswordPage { site_name, signed_in: false, csrf: token, next, email: email.to_string(), error: None }).into_response()),
+        Ok(email) => {
+            Ok((jar, PasswordPage { site_name, signed_in: false, csrf: token, next, email: email.to_string(), error: None })
+                .into_response())
+        }
         Err(e) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             jar,
-            EmailPage { site_name, signed_in: false, csrf: token, next, email: f.email.chars().take(254).collect(), error: Some(e.to_string()) },
+            EmailPage {
+                site_name,
+                signed_in: false,
+                csrf: token,
+                next,
+                email: f.email.chars().take(254).collect(),
+                error: Some(e.to_string()),
+            },
         )
             .into_response()),
     }
@@ -100,13 +120,19 @@ struct PasswordForm {
 }
 
 /// Step 2: the password.
-async fn password_submit(State(state): State<AppState>, Client(client): Client, jar: CookieJar, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
+async fn password_submit(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
     let site_name = state.settings.server.name.clone();
     let (jar, token) = csrf::token(&state, jar);
     if f.password.is_empty() {
-        let page = PasswordPage { site_name, signed_in: false, csrf: token, next, email: f.email, error: Some("Enter your password.".into()) };
+        let page =
+            PasswordPage { site_name, signed_in: false, csrf: token, next, email: f.email, error: Some("Enter your password.".into()) };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());
     }
     match password_sign_in(&state, &f.email, &f.password, &client).await {
@@ -125,7 +151,14 @@ async fn password_submit(State(state): State<AppState>, Client(client): Client, 
                 LoginError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 LoginError::Internal(_) => return Err(AppError::Internal(crate::error::error_chain(&e))),
             };
-            let page = PasswordPage { site_name, signed_in: false, csrf: token, next, email: f.email.chars().take(254).collect(), error: Some(e.to_string()) };
+            let page = PasswordPage {
+                site_name,
+                signed_in: false,
+                csrf: token,
+                next,
+                email: f.email.chars().take(254).collect(),
+                error: Some(e.to_string()),
+            };
             Ok((status, jar, page).into_response())
         }
     }
@@ -137,7 +170,13 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn logout(State(state): State<AppState>, Client(client): Client, user: MaybeUser, jar: CookieJar, Form(f): Form<CsrfOnly>) -> Result<Response, AppError> {
+async fn logout(
+    State(state): State<AppState>,
+    Client(client): Client,
+    user: MaybeUser,
+    jar: CookieJar,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
     if let Some(c) = jar.get(cookies::session_name(&state)) {
         session::end(&state, c.value()).await?;

@@ -52,13 +52,7 @@ async fn home(user: MaybeUser) -> Redirect {
 }
 
 async fn css() -> impl IntoResponse {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
+    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], CSS)
 }
 
 async fn not_found() -> AppError {
@@ -68,7 +62,9 @@ async fn not_found() -> AppError {
 /// A `next` target we are willing to send the browser to after sign-in: a path on this site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) && n.len() <= 4096 => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) && n.len() <= 4096 => {
+            n.to_owned()
+        }
         _ => "/account".to_owned(),
     }
 }

@@ -1,0 +1,189 @@
+//! The `stile` command line, run as a separate process as an operator would.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::harness::{Backend, TestDb};
+
+struct Cli {
+    db: TestDb,
+}
+
+impl Cli {
+    async fn new(b: Backend) -> Self {
+        Cli { db: TestDb::new(b).await }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_stile"));
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("STILE__DATA_DIR", self.db.dir.path())
+            .env("STILE__DATABASE__URL", &self.db.url)
+            .env("STILE__PASSWORD__ARGON2_MEMORY_KIB", "1024")
+            .env("STILE__PASSWORD__ARGON2_ITERATIONS", "1")
+            .env("STILE__LOG__FILTER", "warn")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(o: Output) -> String {
+    assert!(o.status.success(), "failed: stdout={} stderr={}", out(&o), err(&o));
+    out(&o)
+}
+
+fn fails(o: Output) -> String {
+    assert!(!o.status.success(), "should have failed: {}", out(&o));
+    let e = err(&o);
+    assert_eq!(e.trim_end().lines().count(), 1, "one-line reason, got: {e}");
+    e
+}
+
+async fn commands(b: Backend) {
+    let cli = Cli::new(b).await;
+    assert!(ok(cli.run(&["migrate"])).contains("up to date"));
+    // createsuperuser: policy refusals, then success, then promotion of an existing user.
+    let e = fails(cli.run_with_stdin(&["createsuperuser", "root@example.org", "--password-stdin"], "password1\n"));
+    assert!(e.contains("most commonly used"), "{e}");
+    let e = fails(cli.run_with_stdin(&["createsuperuser", "root@example.org", "--password-stdin"], "short\n"));
+    assert!(e.contains("at least 8"), "{e}");
+    let e = fails(cli.run(&["createsuperuser", "root@example.org"]));
+    assert!(e.contains("--password-stdin"), "{e}");
+    let o = ok(
+        cli.run_with_stdin(&["createsuperuser", "Root@Example.org", "--name", "Root User", "--password-stdin"], "a long enough password\n")
+    );
+    assert!(o.contains("Created superuser root@example.org"), "{o}");
+    ok(cli.run(&["user", "add", "staff@camden.gov.uk", "--name", "Staff Member"]));
+    let e = fails(cli.run(&["user", "add", "STAFF@camden.gov.uk"]));
+    assert!(e.contains("already exists"), "{e}");
+    let o = ok(cli.run(&["createsuperuser", "staff@camden.gov.uk"]));
+    assert!(o.contains("is now a superuser"), "{o}");
+    // Imported bcrypt hash.
+    let bc = bcrypt::hash("imported secret", 4).unwrap();
+    ok(cli.run(&["user", "add", "fms@camden.gov.uk", "--password-hash", &bc]));
+    let e = fails(cli.run(&["user", "add", "bad@camden.gov.uk", "--password-hash", "plaintext"]));
+    assert!(e.contains("--password-hash"), "{e}");
+    let e = fails(cli.run(&["user", "add", "not an email"]));
+    assert!(e.contains("email"), "{e}");
+    let list = ok(cli.run(&["user", "list"]));
+    assert!(list.contains("root@example.org") && list.contains("superuser"));
+    assert!(list.contains("staff@camden.gov.uk"));
+    assert_eq!(ok(cli.run(&["user", "list", "--search", "fms@"])).lines().count(), 2);
+    // Bodies and memberships.
+    let o = ok(cli.run(&[
+        "body",
+        "add",
+        "Camden Council",
+        "--kind",
+        "council",
+        "--domain",
+        "Camden.gov.uk",
+        "--fms-body-id",
+        "2504",
+        "--password-min-length",
+        "12",
+    ]));
+    assert!(o.contains("with 4 roles"), "{o}");
+    let o = ok(cli.run(&["body", "add", "Acme Utilities", "--kind", "promoter", "--swa-code", "7001"]));
+    assert!(o.contains("roles"), "{o}");
+    let e = fails(cli.run(&["body", "add", "Camden Council", "--kind", "council"]));
+    assert!(e.contains("already exists"), "{e}");
+    let e = fails(cli.run(&["body", "add", "X", "--kind", "parish"]));
+    assert!(e.contains("--kind must be one of"), "{e}");
+    let e = fails(cli.run(&["body", "add", "Y", "--kind", "council", "--domain", "camden.gov.uk"]));
+    assert!(e.contains("domain"), "{e}");
+    let bodies = ok(cli.run(&["body", "list"]));
+    assert!(bodies.contains("Camden Council") && bodies.contains("camden.gov.uk") && bodies.contains("Acme Utilities"));
+    assert!(!bodies.contains("\nY "));
+    ok(cli.run(&["member", "add", "staff@camden.gov.uk", "Camden Council", "--role", "Inspectors"]));
+    let e = fails(cli.run(&["member", "add", "fms@camden.gov.uk", "Camden Council", "--role", "Wizard"]));
+    assert!(e.contains("has no role"), "{e}");
+    let show = ok(cli.run(&["user", "show", "STAFF@camden.gov.uk"]));
+    assert!(show.contains("superuser:      true"));
+    assert!(show.contains("Camden Council (council) roles: Inspectors"), "{show}");
+    // check-config.
+    assert!(ok(cli.run(&["check-config"])).contains("Configuration is valid"));
+    cli.db.drop_db().await;
+}
+crate::both!(commands);
+
+#[tokio::test]
+async fn config_errors_and_help() {
+    let cli = Cli::new(Backend::Sqlite).await;
+    let e = fails(cli.cmd(&["check-config"]).env("STILE__SERVER__LISTN", "x").output().unwrap());
+    assert!(e.contains("listn"), "{e}");
+    let e = fails(cli.cmd(&["check-config"]).env("STILE__SERVER__LISTEN", "nonsense").output().unwrap());
+    assert!(e.contains("server.listen"), "{e}");
+    let e = fails(cli.run(&["--config", "/nonexistent.toml", "check-config"]));
+    assert!(e.contains("does not exist"), "{e}");
+    let file = cli.db.dir.path().join("overlay.toml");
+    std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:9000\"\n").unwrap();
+    let o = ok(cli.run(&["--config", file.to_str().unwrap(), "check-config"]));
+    assert!(o.contains("127.0.0.1:9000"), "{o}");
+    let o = ok(cli.cmd(&["check-config"]).env("STILE__SERVER__LISTEN", "127.0.0.1:9001").output().unwrap());
+    assert!(o.contains("127.0.0.1:9001"));
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["createsuperuser", "--help"],
+        vec!["user", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["user", "list", "--help"],
+        vec!["user", "show", "--help"],
+        vec!["body", "add", "--help"],
+        vec!["body", "list", "--help"],
+        vec!["member", "add", "--help"],
+        vec!["check-config", "--help"],
+    ] {
+        let o = ok(cli.run(&args));
+        assert!(o.contains("Usage:"), "{args:?}: {o}");
+    }
+    assert!(!cli.run(&["frobnicate"]).status.success());
+}
+
+#[tokio::test]
+async fn serve_prints_first_start_help() {
+    let cli = Cli::new(Backend::Sqlite).await;
+    let mut child =
+        cli.cmd(&["serve"]).env("STILE__SERVER__LISTEN", "127.0.0.1:0").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        let mut text = String::new();
+        while !text.contains("createsuperuser") {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+            }
+        }
+        text
+    });
+    let text = reader.join().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.contains("Stile is listening on http://127.0.0.1:"), "{text}");
+    assert!(text.contains("stile createsuperuser"), "{text}");
+    assert!(cli.db.dir.path().join("master.key").exists());
+}

@@ -1,0 +1,11 @@
+//! Stile's integration tests: one binary (each file under tests/ would be another binary and
+//! another link). Every test gets its own database and its own port.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod harness;
+
+mod cli;
+mod pages;
+mod signin;
+mod store;

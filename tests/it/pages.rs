@@ -1,0 +1,91 @@
+//! Health checks, headers, limits, CSRF.
+
+use crate::both;
+use crate::harness::{Backend, TestApp, csrf_in};
+
+async fn health_and_headers(b: Backend) {
+    let app = TestApp::start(b).await;
+    let c = app.browser();
+    let r = c.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c.get(app.url("/login")).send().await.unwrap();
+    let h = r.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    let cookie = h["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert_eq!(c.get(app.url("/nope")).send().await.unwrap().status(), 404);
+    // The database going away makes /readyz say so while /healthz stays up.
+    app.state.db.close().await;
+    assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), 503);
+    assert_eq!(c.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    app.finish().await;
+}
+both!(health_and_headers);
+
+async fn csrf_refused(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("csrf@example.org", Some("correct horse battery")).await;
+    let c = app.browser();
+    let form = |csrf: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("email".to_owned(), "csrf@example.org".to_owned()),
+            ("password".to_owned(), "correct horse battery".to_owned()),
+        ]
+    };
+    // No cookie and no token.
+    let r = c.post(app.url("/login/password")).form(&form("")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    // A cookie but the wrong token.
+    let good = app.csrf(&c, "/login").await;
+    let r = c.post(app.url("/login/password")).form(&form("x".repeat(43).as_str())).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    // Another browser's token.
+    let other = app.browser();
+    let theirs = app.csrf(&other, "/login").await;
+    assert_ne!(theirs, good);
+    let r = c.post(app.url("/login/password")).form(&form(&theirs)).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("form has expired"));
+    // Nothing was counted as a sign-in attempt.
+    assert!(app.audit_actions().await.is_empty());
+    let r = c.post(app.url("/login/password")).form(&form(&good)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    // Signed-in forms need the token too.
+    let r = c.post(app.url("/account/sessions/end-all")).form(&[("csrf", "")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c.post(app.url("/logout")).form(&[("csrf", "nope")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200);
+    app.finish().await;
+}
+both!(csrf_refused);
+
+#[tokio::test]
+async fn oversized_body_refused() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let c = app.browser();
+    let csrf = app.csrf(&c, "/login").await;
+    let big = "a".repeat(200_000);
+    let r = c.post(app.url("/login")).form(&[("csrf", csrf.as_str()), ("email", big.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn login_hint_prefills_and_next_is_kept() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let c = app.browser();
+    let body = c.get(app.url("/login?login_hint=a%40b.org&next=%2Faccount%3Fx%3D1")).send().await.unwrap().text().await.unwrap();
+    assert!(body.contains("value=\"a@b.org\""));
+    assert!(body.contains("value=\"/account?x=1\""));
+    let body = c.get(app.url("/login?next=https%3A%2F%2Fevil.example")).send().await.unwrap().text().await.unwrap();
+    assert!(!body.contains("evil.example"));
+    assert!(csrf_in(&body).is_some());
+    app.finish().await;
+}

@@ -1,0 +1,226 @@
+//! Store functions on SQLite and PostgreSQL alike.
+
+use stile::catalogue::Catalogue;
+use stile::clock::OsRandom;
+use stile::email::Email;
+use stile::store::{self, StoreError, bodies::NewBody, users::NewUser};
+
+use crate::both;
+use crate::harness::{Backend, TestApp};
+
+async fn users_roundtrip_and_unique_email(b: Backend) {
+    let app = TestApp::start(b).await;
+    let db = &app.state.db;
+    let now = app.state.now();
+    let email = Email::parse("José.Smith@Camden.GOV.uk").unwrap();
+    store::users::insert(
+        db,
+        &NewUser { id: "u1", email: &email, name: "José", email_verified: true, password_hash: None, superuser: false },
+        now,
+    )
+    .await
+    .unwrap();
+    // The same address written with a combining accent and other case is the same account.
+    let same = Email::parse("JOSE\u{301}.smith@camden.gov.uk").unwrap();
+    let err = store::users::insert(
+        db,
+        &NewUser { id: "u2", email: &same, name: "x", email_verified: false, password_hash: None, superuser: false },
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    let u = store::users::by_email(db, &same).await.unwrap().unwrap();
+    assert_eq!(u.id, "u1");
+    assert_eq!(u.email, "josé.smith@camden.gov.uk");
+    assert!(!u.has_password());
+    store::users::set_password_hash(db, "u1", "$argon2id$x", now).await.unwrap();
+    assert!(store::users::upgrade_password_hash(db, "u1", "$argon2id$x", "$argon2id$y", now).await.unwrap());
+    assert!(!store::users::upgrade_password_hash(db, "u1", "$argon2id$x", "$argon2id$z", now).await.unwrap());
+    store::users::set_superuser(db, "u1", true, now).await.unwrap();
+    assert_eq!(store::users::count_superusers(db).await.unwrap(), 1);
+    assert!(matches!(store::users::set_name(db, "nobody", "x", now).await, Err(StoreError::NotFound(_))));
+    let found = store::users::search(db, "SMITH", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    // LIKE wildcards in the search are literal.
+    assert!(store::users::search(db, "%", 10).await.unwrap().is_empty());
+    assert_eq!(store::users::count(db).await.unwrap(), 1);
+    app.finish().await;
+}
+both!(users_roundtrip_and_unique_email);
+
+async fn bodies_domains_and_templates(b: Backend) {
+    let app = TestApp::start(b).await;
+    let db = &app.state.db;
+    let now = app.state.now();
+    let domains = vec!["camden.gov.uk".to_owned()];
+    let nb = |id: &'static str, name: &'static str, domains: &'static [String]| NewBody {
+        id,
+        name,
+        kind: "council",
+        fms_body_id: Some("2504"),
+        swa_code: None,
+        mfa_policy: "optional",
+        password_min_length: Some(12),
+        domains,
+    };
+    let domains: &'static [String] = Box::leak(domains.into_boxed_slice());
+    store::bodies::insert(db, &nb("b1", "Camden Council", domains), now).await.unwrap();
+    // A second body claiming the same domain is refused and leaves nothing behind.
+    let err = store::bodies::insert(db, &nb("b2", "Other Council", domains), now).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)));
+    assert!(store::bodies::by_id(db, "b2").await.unwrap().is_none());
+    assert!(matches!(store::bodies::insert(db, &nb("b3", "Camden Council", &[]), now).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store::bodies::by_domain(db, "camden.gov.uk").await.unwrap().unwrap().id, "b1");
+    assert_eq!(store::bodies::domains(db, "b1").await.unwrap(), vec!["camden.gov.uk"]);
+    assert_eq!(store::bodies::list(db).await.unwrap().len(), 1);
+
+    // The catalogue was installed at start; installing again changes nothing.
+    let perms = store::catalogue::permissions(db).await.unwrap();
+    assert!(perms.iter().any(|p| p.key == "fms:report_inspect"));
+    assert!(perms.iter().any(|p| p.key.starts_with("sm:")));
+    let before = store::catalogue::templates(db).await.unwrap().len();
+    Catalogue::builtin().unwrap().install(db, &OsRandom, now).await.unwrap();
+    assert_eq!(store::catalogue::templates(db).await.unwrap().len(), before);
+    assert_eq!(before, 11);
+
+    let mut n = 0;
+    let mut ids = || {
+        n += 1;
+        format!("r{n}")
+    };
+    let roles = store::catalogue::copy_templates_into_body(db, "b1", "council", &mut ids, now).await.unwrap();
+    assert_eq!(roles.len(), 4, "the four FixMyStreet Pro columns");
+    let body_roles = store::catalogue::roles_of_body(db, "b1").await.unwrap();
+    let inspector = body_roles.iter().find(|r| r.name == "Inspectors").unwrap();
+    let perms = store::catalogue::role_permissions(db, &inspector.id).await.unwrap();
+    assert!(perms.contains(&"fms:report_inspect".to_owned()));
+    assert!(!perms.contains(&"fms:moderate".to_owned()));
+
+    // Memberships with roles, direct permissions, workstreams and areas.
+    let email = Email::parse("inspector@camden.gov.uk").unwrap();
+    store::users::insert(
+        db,
+        &NewUser { id: "u1", email: &email, name: "I", email_verified: true, password_hash: None, superuser: false },
+        now,
+    )
+    .await
+    .unwrap();
+    store::memberships::add(db, "m1", "u1", "b1", now).await.unwrap();
+    assert!(matches!(store::memberships::add(db, "m2", "u1", "b1", now).await, Err(StoreError::Conflict(_))));
+    store::memberships::add_role(db, "m1", &inspector.id).await.unwrap();
+    store::memberships::add_role(db, "m1", &inspector.id).await.unwrap();
+    store::memberships::add_permission(db, "m1", "fms:contribute_as_body").await.unwrap();
+    store::memberships::set_workstream(db, "m1", "001", "read_only").await.unwrap();
+    store::memberships::set_workstream(db, "m1", "001", "full_write").await.unwrap();
+    store::memberships::add_area(db, "m1", "2504").await.unwrap();
+    let ms = store::memberships::of_user(db, "u1").await.unwrap();
+    assert_eq!(ms.len(), 1);
+    assert_eq!(ms[0].body_name, "Camden Council");
+    let d = store::memberships::detail(db, &ms[0]).await.unwrap();
+    assert_eq!(d.roles.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), vec!["Inspectors"]);
+    assert!(d.permissions.contains(&"fms:report_inspect".to_owned()));
+    assert!(d.permissions.contains(&"fms:contribute_as_body".to_owned()));
+    assert_eq!(d.workstreams, vec![("001".to_owned(), "full_write".to_owned())]);
+    assert_eq!(d.areas, vec!["2504"]);
+    app.finish().await;
+}
+both!(bodies_domains_and_templates);
+
+async fn sessions_throttle_audit(b: Backend) {
+    let app = TestApp::start(b).await;
+    let db = &app.state.db;
+    let u = app.create_user("s@example.org", None).await;
+    let now = app.state.now();
+    let row = store::sessions::SessionRow {
+        id_hash: "h1".into(),
+        sid: "sid1".into(),
+        user_id: u.id.clone(),
+        created_at: now,
+        last_seen_at: now,
+        idle_expires_at: now + 100,
+        absolute_expires_at: now + 1000,
+        auth_time: now,
+        amr: "[\"pwd\"]".into(),
+        acr: String::new(),
+        ip: "127.0.0.1".into(),
+        user_agent: "t".into(),
+    };
+    store::sessions::insert(db, &row).await.unwrap();
+    store::sessions::insert(db, &store::sessions::SessionRow { id_hash: "h2".into(), sid: "sid2".into(), ..row.clone() }).await.unwrap();
+    assert!(store::sessions::live_by_hash(db, "h1", now + 50).await.unwrap().is_some());
+    assert!(store::sessions::live_by_hash(db, "h1", now + 100).await.unwrap().is_none());
+    store::sessions::touch(db, "h1", now + 90, now + 190).await.unwrap();
+    assert!(store::sessions::live_by_hash(db, "h1", now + 150).await.unwrap().is_some());
+    assert_eq!(store::sessions::live_of_user(db, &u.id, now).await.unwrap().len(), 2);
+    assert!(store::sessions::delete_by_sid_for_user(db, "sid2", "someone-else").await.unwrap().is_none());
+    assert_eq!(store::sessions::by_sid(db, "sid2").await.unwrap().unwrap().id_hash, "h2");
+    assert_eq!(store::sessions::delete_expired(db, now + 150).await.unwrap(), 1);
+    assert_eq!(store::sessions::delete_all_of_user(db, &u.id).await.unwrap().len(), 1);
+
+    store::throttle::record_failure(db, "k", now - 10).await.unwrap();
+    store::throttle::record_failure(db, "k", now).await.unwrap();
+    assert_eq!(store::throttle::failures_since(db, "k", now - 5).await.unwrap(), 1);
+    assert_eq!(store::throttle::failures_since(db, "k", now - 100).await.unwrap(), 2);
+    store::throttle::lock(db, "k", now + 300).await.unwrap();
+    assert_eq!(store::throttle::failures_since(db, "k", 0).await.unwrap(), 0);
+    assert_eq!(store::throttle::locked_until(db, "k", now).await.unwrap(), Some(now + 300));
+    assert_eq!(store::throttle::locked_until(db, "k", now + 300).await.unwrap(), None);
+    store::throttle::lock(db, "k", now + 600).await.unwrap();
+    assert_eq!(store::throttle::locked_until(db, "k", now).await.unwrap(), Some(now + 600));
+    store::throttle::prune(db, now, now + 700).await.unwrap();
+    assert_eq!(store::throttle::locked_until(db, "k", now).await.unwrap(), None);
+
+    store::audit::insert(
+        db,
+        &store::audit::NewEvent {
+            action: "test.event",
+            outcome: "success",
+            details: Some(serde_json::json!({"n": 1})),
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let events = store::audit::recent(db, Some("test.event"), 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].details, "{\"n\":1}");
+
+    assert!(store::settings::set_if_absent(db, "demo", "1").await.unwrap());
+    assert!(!store::settings::set_if_absent(db, "demo", "2").await.unwrap());
+    assert_eq!(store::settings::get(db, "demo").await.unwrap().as_deref(), Some("1"));
+    app.finish().await;
+}
+both!(sessions_throttle_audit);
+
+async fn keys_created_once_and_rotated(b: Backend) {
+    let app = TestApp::start(b).await;
+    let st = &app.state;
+    let rows = store::keys::all(&st.db).await.unwrap();
+    // A current and a next key per algorithm, made at first start.
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        assert!(!r.private_key_encrypted.contains("PRIVATE"));
+        assert!(!r.public_jwk.contains("\"d\""), "no private parameters in the public JWK");
+    }
+    // A second start (or a second instance) adds nothing.
+    let created = stile::tokens::keys::ensure_keys(&st.db, &st.master_key, &OsRandom, st.now()).await.unwrap();
+    assert!(created.is_empty());
+    let before_current: Vec<String> = rows.iter().filter(|r| r.state == "current").map(|r| r.kid.clone()).collect();
+    let promoted = stile::tokens::keys::rotate(&st.db, &st.master_key, &OsRandom, st.now()).await.unwrap();
+    assert_eq!(promoted.len(), 2);
+    let rows = store::keys::all(&st.db).await.unwrap();
+    assert_eq!(rows.len(), 6);
+    for kid in before_current {
+        assert_eq!(rows.iter().find(|r| r.kid == kid).unwrap().state, "retired");
+    }
+    st.keys.reload(&st.db, &st.master_key).await.unwrap();
+    let jwks = st.keys.jwks().await;
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 6);
+    let es = st.keys.current(stile::tokens::keys::Alg::ES256).await.unwrap();
+    assert!(promoted.contains(&es.kid));
+    assert_eq!(es.sign(b"x").unwrap().len(), 64);
+    app.finish().await;
+}
+both!(keys_created_once_and_rotated);
