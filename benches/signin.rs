@@ -34,7 +34,7 @@ use tokio::sync::oneshot;
 /// argon2 verifications timed one after another on one core.
 const HASH_SAMPLES: usize = 20;
 /// argon2 verifications per thread when every core verifies at once.
-const PARALLEL_SAMPLES_PER_CORE: usize = 10;
+const PARALLEL_SAMPLES_PER_CORE: usize = 20;
 /// How often the /healthz probe asks.
 const PROBE_INTERVAL: Duration = Duration::from_millis(5);
 /// How long the unloaded /healthz baseline runs.

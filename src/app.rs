@@ -27,6 +27,8 @@ pub struct AppState {
     pub common_passwords: CommonPasswords,
     pub master_key: Arc<MasterKey>,
     pub keys: KeySet,
+    /// Outbound HTTP (back-channel logout): short timeouts, no redirects (SSRF).
+    pub http: reqwest::Client,
 }
 
 impl std::fmt::Debug for AppState {
@@ -49,6 +51,8 @@ pub enum StartError {
     Keys(#[source] KeyError),
     #[error("cannot set up password hashing")]
     Hasher(#[source] HashError),
+    #[error("cannot build the HTTP client")]
+    Http,
     #[error("cannot listen on {addr}")]
     Bind {
         addr: String,
@@ -91,6 +95,13 @@ impl AppState {
             common_passwords: CommonPasswords::load(),
             master_key: Arc::new(master_key),
             keys,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(5))
+                .connect_timeout(Duration::from_secs(3))
+                .user_agent("Stile")
+                .build()
+                .map_err(|_| StartError::Http)?,
         };
         Ok((state, StartReport { created_master_key, created_keys }))
     }

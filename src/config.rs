@@ -33,6 +33,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub session: SessionSettings,
+    pub tokens: TokenSettings,
     pub password: PasswordSettings,
     pub throttle: ThrottleSettings,
     pub mail: MailSettings,
@@ -63,6 +64,17 @@ pub struct SessionSettings {
     pub idle_timeout_secs: i64,
     pub absolute_timeout_secs: i64,
     pub persistent_cookie: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    pub access_token_ttl_secs: i64,
+    pub id_token_ttl_secs: i64,
+    pub code_ttl_secs: i64,
+    pub offline_refresh_token_ttl_secs: i64,
+    pub access_token_alg: String,
+    pub retired_key_ttl_secs: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,6 +195,16 @@ impl Settings {
         }
         if self.session.idle_timeout_secs <= 0 || self.session.absolute_timeout_secs <= 0 {
             return bad("session timeouts must be positive".into());
+        }
+        let tk = &self.tokens;
+        if [tk.access_token_ttl_secs, tk.id_token_ttl_secs, tk.code_ttl_secs, tk.offline_refresh_token_ttl_secs, tk.retired_key_ttl_secs].iter().any(|v| *v <= 0) {
+            return bad("token lifetimes must be positive".into());
+        }
+        if tk.code_ttl_secs > 600 {
+            return bad("tokens.code_ttl_secs must be at most 600 (RFC 6749 §4.1.2)".into());
+        }
+        if !matches!(tk.access_token_alg.as_str(), "RS256" | "ES256") {
+            return bad("tokens.access_token_alg must be RS256 or ES256".into());
         }
         if self.password.min_length < 8 {
             return bad("password.min_length must be at least 8 (NIST SP 800-63B)".into());

@@ -90,3 +90,62 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+/// Errors from the OAuth/OIDC JSON endpoints, in RFC 6749 §5.2 shape, never cached.
+#[derive(Debug)]
+pub struct OAuthError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub description: String,
+    /// `Basic` (client authentication failed with HTTP Basic) or `Bearer` (RFC 6750).
+    pub www_authenticate: Option<&'static str>,
+}
+
+impl OAuthError {
+    pub fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
+        Self { status, code, description: description.into(), www_authenticate: None }
+    }
+    pub fn invalid_request(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", d)
+    }
+    pub fn invalid_client(d: impl Into<String>, basic: bool) -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "invalid_client", d);
+        e.www_authenticate = basic.then_some("Basic");
+        e
+    }
+    pub fn invalid_grant(d: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", d)
+    }
+    pub fn invalid_token(d: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "invalid_token", d);
+        e.www_authenticate = Some("Bearer");
+        e
+    }
+    pub fn server_error(e: &dyn std::error::Error) -> Self {
+        tracing::error!(error = %error_chain(e), "oauth request failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the server could not complete the request")
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        use axum::http::{HeaderValue, header};
+        let body = serde_json::json!({ "error": self.code, "error_description": self.description });
+        let mut res = (self.status, axum::Json(body)).into_response();
+        let h = res.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let Some(scheme) = self.www_authenticate {
+            let value = if scheme == "Bearer" {
+                // RFC 6750 §3: the error code in the challenge; the description is ASCII we wrote.
+                format!("Bearer error=\"{}\", error_description=\"{}\"", self.code, self.description.replace('"', "'"))
+            } else {
+                "Basic realm=\"stile\"".to_owned()
+            };
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        res
+    }
+}

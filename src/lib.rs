@@ -10,6 +10,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod email;
+pub mod logout;
+pub mod oidc;
 pub mod error;
 pub mod policy;
 pub mod secret;

@@ -10,6 +10,8 @@ macro_rules! sql {
 pub mod audit;
 pub mod bodies;
 pub mod catalogue;
+pub mod consents;
+pub mod grants;
 pub mod keys;
 pub mod memberships;
 pub mod sessions;

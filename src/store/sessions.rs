@@ -107,3 +107,32 @@ pub async fn delete_expired(db: &Db, now: Timestamp) -> Result<u64> {
         sqlx::query("delete from sessions where idle_expires_at <= $1 or absolute_expires_at <= $1").bind(now).execute(db.pool()).await?;
     Ok(done.rows_affected())
 }
+
+/// Records that a session signed into a client (for back-channel logout).
+pub async fn add_client(db: &Db, id_hash: &str, client_id: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("insert into session_clients (session_id_hash, client_id, first_at) values ($1, $2, $3) on conflict do nothing")
+        .bind(id_hash)
+        .bind(client_id)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Clients a session signed into; read before the session row (and these rows) are deleted.
+pub async fn clients_of(db: &Db, id_hash: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar::<_, String>("select client_id from session_clients where session_id_hash = $1 order by first_at")
+        .bind(id_hash)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// A live session by its public sid.
+pub async fn live_by_sid(db: &Db, sid: &str, now: Timestamp) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("select count(*) from sessions where sid = $1 and idle_expires_at > $2 and absolute_expires_at > $2")
+        .bind(sid)
+        .bind(now)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n > 0)
+}

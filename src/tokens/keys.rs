@@ -80,6 +80,17 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
+    pub fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
+        match &self.signer {
+            Signer::Rsa(kp) => signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, kp.public_key().as_ref())
+                .verify(message, sig)
+                .is_ok(),
+            Signer::Ec(kp) => signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, kp.public_key().as_ref())
+                .verify(message, sig)
+                .is_ok(),
+        }
+    }
+
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         match &self.signer {
@@ -232,6 +243,10 @@ impl KeySet {
 
     pub async fn current(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
         self.inner.read().await.iter().find(|k| k.alg == alg && k.state == "current").cloned().ok_or(KeyError::NoCurrentKey(alg.as_str()))
+    }
+
+    pub async fn by_kid(&self, kid: &str) -> Option<Arc<SigningKey>> {
+        self.inner.read().await.iter().find(|k| k.kid == kid).cloned()
     }
 
     /// Every published key: next, current and retired.

@@ -28,12 +28,20 @@ pub fn router() -> Router<AppState> {
         .route("/account/password", post(change_password))
         .route("/account/sessions/end", post(end_session))
         .route("/account/sessions/end-all", post(end_all))
+        .route("/account/consents/withdraw", post(withdraw_consent))
 }
 
 pub struct MembershipView {
     pub body: String,
     pub kind: String,
     pub roles: Vec<String>,
+}
+
+pub struct ConsentView {
+    pub client_id: String,
+    pub client_name: String,
+    pub scopes: String,
+    pub granted: String,
 }
 
 pub struct SessionView {
@@ -57,6 +65,7 @@ struct AccountPage {
     superuser: bool,
     memberships: Vec<MembershipView>,
     sessions: Vec<SessionView>,
+    consents: Vec<ConsentView>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -95,6 +104,11 @@ async fn render(
             sid: s.sid,
         })
         .collect();
+    let consents = store::consents::of_user(&state.db, &me.user.id)
+        .await?
+        .into_iter()
+        .map(|(client_id, client_name, scopes, at)| ConsentView { client_id, client_name, scopes, granted: when(at) })
+        .collect();
     Ok((
         jar,
         AccountPage {
@@ -107,6 +121,7 @@ async fn render(
             superuser: me.user.is_superuser(),
             memberships,
             sessions,
+            consents,
             notice,
             error,
         },
@@ -188,7 +203,7 @@ async fn try_change_password(
     let mut ended = 0;
     for s in store::sessions::live_of_user(&state.db, &me.user.id, state.now()).await? {
         if s.sid != me.session.sid {
-            session::end_by_sid(state, &me.user.id, &s.sid).await?;
+            crate::logout::end_sessions(state, &me.user.id, crate::logout::Which::Sid(&s.sid)).await?;
             ended += 1;
         }
     }
@@ -221,8 +236,8 @@ async fn end_session(
     Form(f): Form<EndForm>,
 ) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
-    let ended = session::end_by_sid(&state, &me.user.id, &f.sid).await?;
-    if ended.is_none() {
+    let ended = crate::logout::end_sessions(&state, &me.user.id, crate::logout::Which::Sid(&f.sid)).await?;
+    if ended == 0 {
         return Err(AppError::BadRequest("That session has already ended.".into()));
     }
     audit::user_event(
@@ -250,7 +265,7 @@ async fn end_all(
     Form(f): Form<EndForm>,
 ) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
-    let ended = session::end_all(&state, &me.user.id).await?;
+    let ended = crate::logout::end_sessions(&state, &me.user.id, crate::logout::Which::All).await?;
     audit::user_event(
         &state,
         "signout.everywhere",
@@ -258,9 +273,28 @@ async fn end_all(
         Some(&me.user.id),
         &client,
         Outcome::Success,
-        Some(json!({"sessions": ended.len()})),
+        Some(json!({"sessions": ended})),
     )
     .await?;
     let jar = jar.add(cookies::removal(&state, cookies::session_name(&state)));
     Ok((jar, Redirect::to("/login")).into_response())
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    client_id: String,
+}
+
+/// Withdrawing consent also revokes what the app holds, so it has to ask again.
+async fn withdraw_consent(State(state): State<AppState>, Client(client): Client, jar: CookieJar, me: CurrentUser, Form(f): Form<WithdrawForm>) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    if !store::consents::delete(&state.db, &me.user.id, &f.client_id).await? {
+        return Err(AppError::BadRequest("You had not given that application access.".into()));
+    }
+    store::grants::revoke_families_of_client(&state.db, &me.user.id, &f.client_id, state.now()).await?;
+    audit::user_event(&state, "consent.withdraw", Some(&me.user.id), Some(&me.user.id), &client, Outcome::Success, Some(json!({"client_id": f.client_id}))).await?;
+    Ok(Redirect::to("/account").into_response())
 }

@@ -178,10 +178,10 @@ async fn logout(
     Form(f): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
-    if let Some(c) = jar.get(cookies::session_name(&state)) {
-        session::end(&state, c.value()).await?;
-    }
     if let Some(u) = user.0 {
+        if let Some(c) = jar.get(cookies::session_name(&state)) {
+            crate::logout::end_sessions(&state, &u.user.id, crate::logout::Which::Cookie(c.value())).await?;
+        }
         audit::user_event(&state, "signout", Some(&u.user.id), Some(&u.user.id), &client, Outcome::Success, None).await?;
     }
     let jar = jar.add(cookies::removal(&state, cookies::session_name(&state)));

@@ -1,7 +1,7 @@
 //! The browser-facing edge: sign-in and account pages, health checks, layers.
 
 mod account;
-mod cookies;
+pub mod cookies;
 pub mod csrf;
 mod extract;
 mod headers;
@@ -19,7 +19,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use extract::{CurrentUser, MaybeUser};
+pub use extract::{Client, CurrentUser, MaybeUser};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(login::router())
         .merge(account::router())
         .merge(health::router())
+        .merge(crate::oidc::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(limit))

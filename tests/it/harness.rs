@@ -111,11 +111,13 @@ impl TestApp {
         Self::start_on(db, settings).await
     }
 
-    pub async fn start_on(db: TestDb, settings: Settings) -> Self {
+    pub async fn start_on(db: TestDb, mut settings: Settings) -> Self {
         let clock = ManualClock::starting_now();
-        let (state, _) = AppState::build(settings, Arc::new(clock.clone()), Arc::new(OsRandom), None).await.unwrap();
         let listener = stile::app::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        // The issuer is this server, so relying-party libraries find what discovery promises.
+        settings.server.issuer = base.clone();
+        let (state, _) = AppState::build(settings, Arc::new(clock.clone()), Arc::new(OsRandom), None).await.unwrap();
         let (tx, rx) = oneshot::channel();
         let st = state.clone();
         let server = tokio::spawn(async move {
@@ -174,7 +176,7 @@ impl TestApp {
         let csrf = csrf_in(&body).unwrap_or(csrf);
         client
             .post(self.url("/login/password"))
-            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password), ("next", "/account")])
+            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password), ("next", next)])
             .send()
             .await
             .unwrap()

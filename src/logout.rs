@@ -1,0 +1,99 @@
+//! Ending sessions: the session rows, the grants tied to them, and OIDC Back-Channel Logout to
+//! every client the session signed into.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::audit::{self, Outcome};
+use crate::auth::ClientInfo;
+use crate::clients::Client;
+use crate::secret::token_hash;
+use crate::store::{self, StoreError, sessions::SessionRow};
+use crate::tokens::issue;
+
+/// Which sessions to end.
+pub enum Which<'a> {
+    /// The browser's own session, by its cookie value.
+    Cookie(&'a str),
+    /// One of the user's sessions by its public sid.
+    Sid(&'a str),
+    /// Every session of the user, and every grant (offline ones too).
+    All,
+}
+
+/// Ends sessions of `user_id`; returns how many ended.
+pub async fn end_sessions(state: &AppState, user_id: &str, which: Which<'_>) -> Result<usize, StoreError> {
+    let now = state.now();
+    let candidates: Vec<SessionRow> = match which {
+        Which::Cookie(token) => {
+            let hash = token_hash(token);
+            store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.id_hash == hash).collect()
+        }
+        Which::Sid(sid) => store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.sid == sid).collect(),
+        Which::All => store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?,
+    };
+    let mut ended = 0;
+    for s in &candidates {
+        let clients = store::sessions::clients_of(&state.db, &s.id_hash).await?;
+        if store::sessions::delete(&state.db, &s.id_hash).await?.is_none() {
+            continue;
+        }
+        ended += 1;
+        if !matches!(which, Which::All) {
+            store::grants::revoke_families_of_user(&state.db, user_id, Some(&s.sid), now).await?;
+        }
+        for client_id in clients {
+            send_backchannel(state, &client_id, user_id, &s.sid);
+        }
+    }
+    if matches!(which, Which::All) {
+        store::grants::revoke_families_of_user(&state.db, user_id, None, now).await?;
+    }
+    Ok(ended)
+}
+
+/// Sends a logout token in the background, retrying; the outcome is audited.
+fn send_backchannel(state: &AppState, client_id: &str, user_id: &str, sid: &str) {
+    let state = state.clone();
+    let (client_id, user_id, sid) = (client_id.to_owned(), user_id.to_owned(), sid.to_owned());
+    tokio::spawn(async move {
+        let client = match store::clients::by_id(&state.db, &client_id).await {
+            Ok(Some(row)) => match Client::from_row(row) {
+                Ok(c) => c,
+                Err(_) => return,
+            },
+            _ => return,
+        };
+        let Some(uri) = client.backchannel_logout_uri.clone() else { return };
+        let outcome = deliver(&state, &client, &uri, &user_id, &sid).await;
+        let who = ClientInfo { ip: String::new(), user_agent: "stile back-channel logout".into() };
+        let (result, details) = match outcome {
+            Ok(attempts) => (Outcome::Success, json!({ "client_id": client.id, "attempts": attempts })),
+            Err(reason) => (Outcome::Failure, json!({ "client_id": client.id, "reason": reason })),
+        };
+        if let Err(e) = audit::user_event(&state, "logout.backchannel", None, Some(&user_id), &who, result, Some(details)).await {
+            tracing::warn!(error = %e, "cannot audit back-channel logout");
+        }
+    });
+}
+
+async fn deliver(state: &AppState, client: &Client, uri: &str, user_id: &str, sid: &str) -> Result<u32, String> {
+    let token = issue::logout_token(state, client, user_id, sid).await.map_err(|e| e.to_string())?;
+    let http = &state.http;
+    let mut last = String::new();
+    for attempt in 1..=3u32 {
+        let res = http.post(uri).form(&[("logout_token", token.as_str())]).send().await;
+        match res {
+            // OIDC Back-Channel Logout §2.8: 200 (or 204) means done.
+            Ok(r) if r.status().is_success() => return Ok(attempt),
+            // 400 means the RP refused the token; retrying will not change its mind.
+            Ok(r) if r.status() == reqwest::StatusCode::BAD_REQUEST => return Err("rejected by the client (400)".into()),
+            Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
+            Err(e) => last = if e.is_timeout() { "timed out".into() } else { "connection failed".into() },
+        }
+        tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt * attempt))).await;
+    }
+    Err(last)
+}

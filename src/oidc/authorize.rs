@@ -1,0 +1,379 @@
+//! The authorization endpoint (GET and POST) and the consent step.
+//!
+//! Until the client and redirect URI are known to be right, errors are shown on our own page;
+//! after that they go back to the client (RFC 6749 §4.1.2.1).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{RawForm, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+
+use super::client_auth::Params;
+use super::paths;
+use crate::app::AppState;
+use crate::clients::Client;
+use crate::error::{AppError, OAuthError};
+use crate::secret::random_id;
+use crate::store;
+use crate::tokens::grants::{self, CodeData};
+use crate::tokens::issue::Authn;
+use crate::web::{CurrentUser, MaybeUser, csrf};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::AUTHORIZE, get(authorize_get).post(authorize_post)).route("/authorize/consent", post(consent_post))
+}
+
+/// A validated authorization request.
+struct Request {
+    client: Client,
+    redirect_uri: String,
+    state: Option<String>,
+    form_post: bool,
+    scope: String,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    prompt: Vec<String>,
+    max_age: Option<i64>,
+    login_hint: Option<String>,
+    id_token_hint_sub: Option<String>,
+    /// The original parameters, to come back to after sign-in or consent.
+    raw: Vec<(String, String)>,
+}
+
+/// Where an error goes.
+enum Failure {
+    /// Client or redirect URI not trustworthy: our own page.
+    Page(String),
+    /// Back to the client.
+    Client { client_redirect: String, state: Option<String>, form_post: bool, code: &'static str, description: String },
+}
+
+fn params_from_query(q: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+}
+
+async fn authorize_get(State(state): State<AppState>, user: MaybeUser, jar: CookieJar, RawQuery(q): RawQuery) -> Response {
+    run(&state, user, jar, params_from_query(&q.unwrap_or_default()), false).await
+}
+
+async fn authorize_post(State(state): State<AppState>, user: MaybeUser, jar: CookieJar, RawForm(body): RawForm) -> Response {
+    run(&state, user, jar, params_from_query(&String::from_utf8_lossy(&body)), false).await
+}
+
+
+async fn run(state: &AppState, user: MaybeUser, jar: CookieJar, raw: Vec<(String, String)>, consented_now: bool) -> Response {
+    let req = match parse(state, raw).await {
+        Ok(r) => r,
+        Err(f) => return fail(state, f),
+    };
+    match decide(state, user, jar, req, consented_now).await {
+        Ok(r) => r,
+        Err(f) => fail(state, f),
+    }
+}
+
+fn to_client(req: &Request, code: &'static str, description: impl Into<String>) -> Failure {
+    Failure::Client { client_redirect: req.redirect_uri.clone(), state: req.state.clone(), form_post: req.form_post, code, description: description.into() }
+}
+
+async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, Failure> {
+    let p = Params(raw);
+    let page = |m: &str| Failure::Page(m.to_owned());
+    let client_id = p.get("client_id").map_err(|e| page(&e.description))?.ok_or_else(|| page("The request does not say which application is asking (client_id is missing)."))?;
+    let row = store::clients::by_id(&state.db, client_id).await.map_err(|_| page("Something went wrong on our side. Try again in a moment."))?;
+    let client = row.and_then(|r| Client::from_row(r).ok()).ok_or_else(|| page("The application asking you to sign in is not registered here."))?;
+    let redirect_uri = p.get("redirect_uri").map_err(|e| page(&e.description))?.ok_or_else(|| page("The request has no redirect_uri."))?;
+    if !client.has_redirect_uri(redirect_uri) {
+        return Err(page("The application asked to send you to an address it has not registered, so it cannot continue."));
+    }
+    let redirect_uri = redirect_uri.to_owned();
+    let st = p.get("state").ok().flatten().map(str::to_owned);
+    let mode = p.get("response_mode").ok().flatten();
+    let form_post = mode == Some("form_post");
+    let base = |code: &'static str, d: String| Failure::Client { client_redirect: redirect_uri.clone(), state: st.clone(), form_post, code, description: d };
+    let get = |name: &str| p.get(name).map_err(|e| base("invalid_request", e.description));
+    if !matches!(mode, None | Some("query") | Some("form_post")) {
+        return Err(base("invalid_request", "response_mode must be query or form_post".into()));
+    }
+    if get("request")?.is_some() {
+        return Err(base("request_not_supported", "request objects are not supported".into()));
+    }
+    if get("request_uri")?.is_some() {
+        return Err(base("request_uri_not_supported", "request_uri is not supported".into()));
+    }
+    match get("response_type")? {
+        Some("code") => {}
+        None => return Err(base("invalid_request", "response_type is missing".into())),
+        Some(_) => return Err(base("unsupported_response_type", "only response_type=code is supported".into())),
+    }
+    if !client.allows_grant(crate::clients::GrantType::AuthorizationCode) {
+        return Err(base("unauthorized_client", "this client may not use the authorization code flow".into()));
+    }
+    let scope = get("scope")?.unwrap_or("");
+    let scopes = grants::scopes_of(scope);
+    if !scopes.contains(&"openid") {
+        return Err(base("invalid_scope", "scope must include openid".into()));
+    }
+    if let Some(bad) = scopes.iter().find(|s| !client.scopes.iter().any(|c| c == *s)) {
+        return Err(base("invalid_scope", format!("the scope {bad} is not allowed for this client")));
+    }
+    let mut unique: Vec<&str> = Vec::new();
+    for s in scopes {
+        if !unique.contains(&s) {
+            unique.push(s);
+        }
+    }
+    let scope = unique.join(" ");
+    let code_challenge = get("code_challenge")?.map(str::to_owned);
+    match get("code_challenge_method")? {
+        None if code_challenge.is_some() => return Err(base("invalid_request", "code_challenge_method must be S256".into())),
+        None | Some("S256") => {}
+        Some(_) => return Err(base("invalid_request", "only the S256 code_challenge_method is supported".into())),
+    }
+    match &code_challenge {
+        Some(c) if c.len() != 43 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+            return Err(base("invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)".into()));
+        }
+        None if client.is_public() || client.require_pkce => return Err(base("invalid_request", "PKCE (code_challenge with S256) is required".into())),
+        _ => {}
+    }
+    let prompt: Vec<String> = get("prompt")?.map(|p| p.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+    if prompt.iter().any(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account")) {
+        return Err(base("invalid_request", "prompt may only contain none, login, consent or select_account".into()));
+    }
+    if prompt.iter().any(|p| p == "none") && prompt.len() > 1 {
+        return Err(base("invalid_request", "prompt=none cannot be combined with other values".into()));
+    }
+    let max_age = match get("max_age")? {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| base("invalid_request", "max_age must be a whole number of seconds".into()))?),
+    };
+    let id_token_hint_sub = match get("id_token_hint")? {
+        None => None,
+        Some(hint) => {
+            let claims = crate::tokens::jwt::verify(&state.keys, hint, None, state.settings.issuer(), None)
+                .await
+                .map_err(|_| base("invalid_request", "id_token_hint is not an ID token issued here".into()))?;
+            Some(claims.get("sub").and_then(|s| s.as_str()).unwrap_or_default().to_owned())
+        }
+    };
+    let nonce = get("nonce")?.map(str::to_owned);
+    let login_hint = get("login_hint")?.map(str::to_owned);
+    // acr_values and ui_locales are accepted; acr_values feeds the 2FA step when it lands.
+    get("acr_values")?;
+    get("ui_locales")?;
+    Ok(Request { client, redirect_uri, state: st, form_post, scope, nonce, code_challenge, prompt, max_age, login_hint, id_token_hint_sub, raw: p.0 })
+}
+
+fn has(req: &Request, prompt: &str) -> bool {
+    req.prompt.iter().any(|p| p == prompt)
+}
+
+/// The authorize URL to return to, without `prompt=login` (already satisfied by signing in).
+fn return_url(req: &Request, drop_login: bool) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &req.raw {
+        if drop_login && k == "prompt" {
+            let rest: Vec<&str> = v.split(' ').filter(|p| *p != "login" && !p.is_empty()).collect();
+            if !rest.is_empty() {
+                ser.append_pair(k, &rest.join(" "));
+            }
+            continue;
+        }
+        ser.append_pair(k, v);
+    }
+    format!("{}?{}", paths::AUTHORIZE, ser.finish())
+}
+
+async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request, consented_now: bool) -> Result<Response, Failure> {
+    let now = state.now();
+    let internal = |_| to_client(&req, "server_error", "the server could not complete the request");
+    let session_ok = match &user.0 {
+        None => false,
+        Some(u) => {
+            let fresh_enough = req.max_age.is_none_or(|m| now - u.session.auth_time <= m);
+            let hint_ok = req.id_token_hint_sub.as_deref().is_none_or(|s| s == u.user.id);
+            fresh_enough && hint_ok && !has(&req, "login")
+        }
+    };
+    if !session_ok {
+        if has(&req, "none") {
+            return Err(to_client(&req, "login_required", "the user is not signed in"));
+        }
+        let next = return_url(&req, true);
+        let mut target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        if let Some(h) = &req.login_hint {
+            target.push_str("&login_hint=");
+            target.push_str(&url::form_urlencoded::byte_serialize(h.as_bytes()).collect::<String>());
+        }
+        return Ok(Redirect::to(&target).into_response());
+    }
+    let Some(me) = user.0 else { return Err(to_client(&req, "login_required", "the user is not signed in")) };
+    if !req.client.first_party && !consented_now {
+        let remembered = store::consents::get(&state.db, &me.user.id, &req.client.id).await.map_err(internal)?;
+        let covered = remembered.as_deref().is_some_and(|granted| {
+            let granted = grants::scopes_of(granted);
+            grants::scopes_of(&req.scope).iter().all(|s| granted.contains(s))
+        });
+        if !covered || has(&req, "consent") {
+            if has(&req, "none") {
+                return Err(to_client(&req, "consent_required", "the user has not consented to this client"));
+            }
+            return Ok(consent_page(state, jar, &me, &req));
+        }
+    }
+    let authn = Authn {
+        auth_time: me.session.auth_time,
+        amr: crate::auth::session::amr_of(&me.session),
+        acr: me.session.acr.clone(),
+        sid: Some(me.session.sid.clone()),
+    };
+    let data = CodeData {
+        client_id: req.client.id.clone(),
+        redirect_uri: req.redirect_uri.clone(),
+        scope: req.scope.clone(),
+        nonce: req.nonce.clone(),
+        code_challenge: req.code_challenge.clone(),
+        authn,
+        session_expires_at: me.session.absolute_expires_at,
+    };
+    let code = grants::issue_code(state, &me.user.id, &data).await.map_err(|e| {
+        tracing::error!(error = %crate::error::error_chain(&e), "cannot issue code");
+        to_client(&req, "server_error", "the server could not complete the request")
+    })?;
+    store::sessions::add_client(&state.db, &me.session.id_hash, &req.client.id, now).await.map_err(internal)?;
+    let mut fields = vec![("code", code.expose().to_owned())];
+    if let Some(s) = &req.state {
+        fields.push(("state", s.clone()));
+    }
+    fields.push(("iss", state.settings.issuer().to_owned()));
+    Ok(respond(&req.redirect_uri, req.form_post, &fields))
+}
+
+/// Sends the browser back to the client, by redirect or by auto-submitted form (form_post).
+fn respond(redirect_uri: &str, form_post: bool, fields: &[(&str, String)]) -> Response {
+    if form_post {
+        return form_post_page(redirect_uri, fields);
+    }
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        ser.append_pair(k, v);
+    }
+    let sep = if redirect_uri.contains('?') { '&' } else { '?' };
+    let target = format!("{redirect_uri}{sep}{}", ser.finish());
+    // 303 so a POSTed authorization request becomes a GET at the client.
+    match HeaderValue::from_str(&target) {
+        Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
+        Err(_) => crate::error::error_page(StatusCode::BAD_REQUEST, "Cannot continue", "The application's address cannot be used."),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "form_post.html")]
+struct FormPost<'a> {
+    action: &'a str,
+    fields: &'a [(&'a str, String)],
+    nonce: &'a str,
+}
+
+fn form_post_page(action: &str, fields: &[(&str, String)]) -> Response {
+    let nonce = random_id(&crate::clock::OsRandom, 16);
+    let origin = url::Url::parse(action).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let html = match (FormPost { action, fields, nonce: &nonce }).render() {
+        Ok(h) => h,
+        Err(_) => return crate::error::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Try again in a moment."),
+    };
+    let csp = format!("default-src 'none'; script-src 'nonce-{nonce}'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'");
+    let mut res = Html(html).into_response();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
+fn fail(state: &AppState, f: Failure) -> Response {
+    match f {
+        Failure::Page(msg) => AppError::BadRequest(msg).into_response(),
+        Failure::Client { client_redirect, state: st, form_post, code, description } => {
+            let mut fields = vec![("error", code.to_owned()), ("error_description", description)];
+            if let Some(s) = st {
+                fields.push(("state", s));
+            }
+            fields.push(("iss", state.settings.issuer().to_owned()));
+            respond(&client_redirect, form_post, &fields)
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "consent.html")]
+struct ConsentPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    client_name: String,
+    email: String,
+    scopes: Vec<(String, String)>,
+    request: String,
+}
+
+fn describe(scope: &str) -> String {
+    match scope {
+        "openid" => "Know who you are when you sign in".into(),
+        "profile" => "See your name".into(),
+        "email" => "See your email address".into(),
+        "offline_access" => "Stay connected when you are not signed in (until you withdraw it)".into(),
+        other => format!("Use the {other} permission"),
+    }
+}
+
+fn consent_page(state: &AppState, jar: CookieJar, me: &CurrentUser, req: &Request) -> Response {
+    let (jar, csrf) = csrf::token(state, jar);
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &req.raw {
+        if k != "prompt" {
+            ser.append_pair(k, v);
+        }
+    }
+    let page = ConsentPage {
+        site_name: state.settings.server.name.clone(),
+        signed_in: true,
+        csrf,
+        client_name: req.client.name.clone(),
+        email: me.user.email.clone(),
+        scopes: grants::scopes_of(&req.scope).into_iter().map(|s| (s.to_owned(), describe(s))).collect(),
+        request: ser.finish(),
+    };
+    (jar, page).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct ConsentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    decision: String,
+}
+
+async fn consent_post(State(state): State<AppState>, me: CurrentUser, jar: CookieJar, axum::Form(f): axum::Form<ConsentForm>) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let raw = params_from_query(&f.request);
+    let req = match parse(&state, raw.clone()).await {
+        Ok(r) => r,
+        Err(fl) => return Ok(fail(&state, fl)),
+    };
+    if f.decision != "allow" {
+        return Ok(fail(&state, to_client(&req, "access_denied", "the user did not allow access")));
+    }
+    store::consents::set(&state.db, &me.user.id, &req.client.id, &req.scope, state.now()).await?;
+    let who = crate::auth::ClientInfo::default();
+    crate::audit::user_event(&state, "consent.grant", Some(&me.user.id), Some(&me.user.id), &who, crate::audit::Outcome::Success, Some(serde_json::json!({"client_id": req.client.id, "scope": req.scope})))
+        .await?;
+    Ok(run(&state, MaybeUser(Some(me)), jar, raw, true).await)
+}

@@ -1,0 +1,88 @@
+//! Form parameters (each at most once, RFC 6749 §3.2) and client authentication (§2.3):
+//! client_secret_basic, client_secret_post, or none for public clients.
+
+use axum::http::HeaderMap;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::app::AppState;
+use crate::clients::{AuthMethod, Client};
+use crate::error::OAuthError;
+use crate::store;
+
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// A parameter's value; sending one twice is an error. Empty values count as absent.
+    pub fn get(&self, name: &str) -> Result<Option<&str>, OAuthError> {
+        let mut found = self.0.iter().filter(|(k, _)| k == name);
+        let first = found.next();
+        if found.next().is_some() {
+            return Err(OAuthError::invalid_request(format!("the {name} parameter is included more than once")));
+        }
+        Ok(first.map(|(_, v)| v.as_str()).filter(|v| !v.is_empty()))
+    }
+
+    pub fn require(&self, name: &str) -> Result<&str, OAuthError> {
+        self.get(name)?.ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is missing")))
+    }
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else { return Ok(None) };
+    let Some(encoded) = value.to_str().ok().and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic "))) else {
+        return Ok(None);
+    };
+    let bad = || OAuthError::invalid_client("the Authorization header is not valid Basic credentials", true);
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+    let text = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = text.split_once(':').ok_or_else(bad)?;
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
+    let decode = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+    Ok(Some((decode(id), decode(secret))))
+}
+
+/// The authenticated client. `allow_public` lets public clients in by client_id alone.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params, allow_public: bool) -> Result<Client, OAuthError> {
+    let basic = basic_credentials(headers)?;
+    let form_id = params.get("client_id")?;
+    let form_secret = params.get("client_secret")?;
+    let used_basic = basic.is_some();
+    let (client_id, secret, method) = match (basic, form_secret) {
+        (Some(_), Some(_)) => return Err(OAuthError::invalid_request("use only one client authentication method")),
+        (Some((id, secret)), None) => {
+            if form_id.is_some_and(|f| f != id) {
+                return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
+            }
+            (id, Some(secret), AuthMethod::ClientSecretBasic)
+        }
+        (None, Some(secret)) => {
+            let id = form_id.ok_or_else(|| OAuthError::invalid_client("client_id is missing", false))?;
+            (id.to_owned(), Some(secret.to_owned()), AuthMethod::ClientSecretPost)
+        }
+        (None, None) => {
+            let id = form_id.ok_or_else(|| OAuthError::invalid_client("client authentication is required", false))?;
+            (id.to_owned(), None, AuthMethod::None)
+        }
+    };
+    let fail = || OAuthError::invalid_client("client authentication failed", used_basic);
+    let row = store::clients::by_id(&state.db, &client_id).await.map_err(|e| OAuthError::server_error(&e))?;
+    let Some(row) = row else { return Err(fail()) };
+    let client = Client::from_row(row).map_err(|e| OAuthError::server_error(&e))?;
+    if client.auth_method != method {
+        return Err(fail());
+    }
+    match secret {
+        Some(s) => {
+            if !client.verify_secret(&s) {
+                return Err(fail());
+            }
+        }
+        None => {
+            if !allow_public || !client.is_public() {
+                return Err(fail());
+            }
+        }
+    }
+    Ok(client)
+}

@@ -1,0 +1,63 @@
+//! UserInfo (OIDC Core §5.3): GET or POST, bearer token in the header or the POST body.
+
+use axum::Router;
+use axum::extract::{RawForm, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+use super::paths;
+use crate::app::AppState;
+use crate::clients::Client;
+use crate::error::OAuthError;
+use crate::store;
+use crate::tokens::{claims, grants};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route(paths::USERINFO, get(userinfo).post(userinfo))
+}
+
+/// RFC 6750: the header, or a form body field; never both.
+pub fn bearer(headers: &HeaderMap, body: Option<&[u8]>) -> Result<String, OAuthError> {
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|s| s.trim().to_owned());
+    let from_body = body.and_then(|b| url::form_urlencoded::parse(b).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned()));
+    match (from_header, from_body) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request("send the access token in one place only")),
+        (Some(t), None) | (None, Some(t)) if !t.is_empty() => Ok(t),
+        _ => {
+            let mut e = OAuthError::invalid_token("an access token is required");
+            e.code = "invalid_token";
+            Err(e)
+        }
+    }
+}
+
+async fn userinfo(State(state): State<AppState>, method: Method, headers: HeaderMap, RawForm(body): RawForm) -> Result<Response, OAuthError> {
+    let body = (method == Method::POST).then_some(body.as_ref());
+    let token = bearer(&headers, body)?;
+    let claims_at = grants::access_token_claims(&state, &token).await.map_err(|e| OAuthError::server_error(&e))?.ok_or_else(|| OAuthError::invalid_token("the access token is invalid, expired or revoked"))?;
+    let scope = claims_at.get("scope").and_then(Value::as_str).unwrap_or("");
+    let scopes = grants::scopes_of(scope);
+    if !scopes.contains(&"openid") {
+        let mut e = OAuthError::new(axum::http::StatusCode::FORBIDDEN, "insufficient_scope", "the access token lacks the openid scope");
+        e.www_authenticate = Some("Bearer");
+        return Err(e);
+    }
+    let sub = claims_at.get("sub").and_then(Value::as_str).unwrap_or("");
+    let client_id = claims_at.get("client_id").and_then(Value::as_str).unwrap_or("");
+    let user = store::users::by_id(&state.db, sub).await.map_err(|e| OAuthError::server_error(&e))?.ok_or_else(|| OAuthError::invalid_token("the user no longer exists"))?;
+    let client_row = store::clients::by_id(&state.db, client_id).await.map_err(|e| OAuthError::server_error(&e))?.ok_or_else(|| OAuthError::invalid_token("the client no longer exists"))?;
+    let client = Client::from_row(client_row).map_err(|e| OAuthError::server_error(&e))?;
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(user.id));
+    out.extend(claims::standard(&user, &scopes, &[]));
+    out.extend(claims::authorisation(&state.db, &user, &client).await.map_err(|e| OAuthError::server_error(&e))?);
+    let mut r = axum::Json(Value::Object(out)).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(r)
+}

@@ -1,0 +1,155 @@
+//! Authorization codes, refresh tokens, grant families and revoked access-token ids, all in
+//! `one_time_tokens`, keyed by the SHA-256 of the secret (or of the jti).
+//!
+//! A grant family is one authorization (a code exchange and every token issued from it). Its row
+//! has kind 'grant' and hash = family id; revoking it revokes every refresh token of the family
+//! and, through introspection, every access token.
+
+use sqlx::FromRow;
+
+use super::{Db, Result};
+use crate::clock::Timestamp;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TokenRow {
+    pub hash: String,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    pub session_sid: Option<String>,
+    pub family_id: Option<String>,
+    pub data: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+const COLUMNS: &str = "hash, kind, user_id, client_id, session_sid, family_id, data, created_at, expires_at, used_at, revoked_at";
+
+pub const KIND_CODE: &str = "auth_code";
+pub const KIND_REFRESH: &str = "refresh_token";
+pub const KIND_GRANT: &str = "grant";
+pub const KIND_REVOKED_JTI: &str = "revoked_jti";
+
+pub async fn insert(db: &Db, t: &TokenRow) -> Result<()> {
+    sqlx::query(sql!("insert into one_time_tokens ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+        .bind(&t.hash)
+        .bind(&t.kind)
+        .bind(&t.user_id)
+        .bind(&t.client_id)
+        .bind(&t.session_sid)
+        .bind(&t.family_id)
+        .bind(&t.data)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .bind(t.used_at)
+        .bind(t.revoked_at)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn by_hash(db: &Db, hash: &str, kind: &str) -> Result<Option<TokenRow>> {
+    Ok(sqlx::query_as::<_, TokenRow>(sql!("select {COLUMNS} from one_time_tokens where hash = $1 and kind = $2"))
+        .bind(hash)
+        .bind(kind)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// Marks a token used if it was unused, unrevoked and unexpired; returns it only then. One
+/// statement, so two concurrent redemptions cannot both succeed.
+pub async fn consume(db: &Db, hash: &str, kind: &str, now: Timestamp) -> Result<Option<TokenRow>> {
+    Ok(sqlx::query_as::<_, TokenRow>(sql!(
+        "update one_time_tokens set used_at = $3
+         where hash = $1 and kind = $2 and used_at is null and revoked_at is null and expires_at > $3
+         returning {COLUMNS}"
+    ))
+    .bind(hash)
+    .bind(kind)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// Revokes a family and everything in it.
+pub async fn revoke_family(db: &Db, family_id: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("update one_time_tokens set revoked_at = $2 where (family_id = $1 or (hash = $1 and kind = 'grant')) and revoked_at is null")
+        .bind(family_id)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Revokes the families of a user (all of them, or only those bound to one session and not
+/// granted offline access).
+pub async fn revoke_families_of_user(db: &Db, user_id: &str, only_session: Option<&str>, now: Timestamp) -> Result<Vec<String>> {
+    let families: Vec<String> = match only_session {
+        None => sqlx::query_scalar("select hash from one_time_tokens where kind = 'grant' and user_id = $1 and revoked_at is null")
+            .bind(user_id)
+            .fetch_all(db.pool())
+            .await?,
+        Some(sid) => sqlx::query_scalar(
+            "select hash from one_time_tokens where kind = 'grant' and user_id = $1 and session_sid = $2 and revoked_at is null
+             and data not like '%\"offline\":true%'",
+        )
+        .bind(user_id)
+        .bind(sid)
+        .fetch_all(db.pool())
+        .await?,
+    };
+    for f in &families {
+        revoke_family(db, f, now).await?;
+    }
+    Ok(families)
+}
+
+pub async fn revoke_families_of_client(db: &Db, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
+    let families: Vec<String> = sqlx::query_scalar("select hash from one_time_tokens where kind = 'grant' and user_id = $1 and client_id = $2 and revoked_at is null")
+        .bind(user_id)
+        .bind(client_id)
+        .fetch_all(db.pool())
+        .await?;
+    for f in &families {
+        revoke_family(db, f, now).await?;
+    }
+    Ok(())
+}
+
+/// True if the family exists and is not revoked.
+pub async fn family_active(db: &Db, family_id: &str) -> Result<bool> {
+    let revoked: Option<Option<i64>> = sqlx::query_scalar("select revoked_at from one_time_tokens where hash = $1 and kind = 'grant'")
+        .bind(family_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(matches!(revoked, Some(None)))
+}
+
+pub async fn jti_revoked(db: &Db, jti_hash: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("select count(*) from one_time_tokens where hash = $1 and kind = 'revoked_jti'")
+        .bind(jti_hash)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn revoke_jti(db: &Db, jti_hash: &str, expires_at: Timestamp, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "insert into one_time_tokens (hash, kind, data, created_at, expires_at, revoked_at) values ($1, 'revoked_jti', '{}', $2, $3, $2)
+         on conflict (hash) do nothing",
+    )
+    .bind(jti_hash)
+    .bind(now)
+    .bind(expires_at)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Removes rows whose expiry is long past (families live as long as their longest token).
+pub async fn prune(db: &Db, before: Timestamp) -> Result<u64> {
+    let done = sqlx::query("delete from one_time_tokens where expires_at < $1").bind(before).execute(db.pool()).await?;
+    Ok(done.rows_affected())
+}

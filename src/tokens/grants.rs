@@ -1,0 +1,366 @@
+//! The grants: authorization codes, refresh-token rotation with reuse detection, client
+//! credentials; and the revocation state that introspection reads.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::issue::{self, AccessTokenInput, Authn, IdTokenInput, IssueError};
+use crate::app::AppState;
+use crate::clients::{Client, GrantType};
+use crate::secret::{SecretString, ct_eq, random_id, random_token, token_hash};
+use crate::store::{self, StoreError, grants::TokenRow, users::UserRow};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    /// RFC 6749 `invalid_grant`, with a description for the client developer.
+    #[error("{0}")]
+    InvalidGrant(&'static str),
+    #[error("{0}")]
+    InvalidScope(&'static str),
+    #[error("{0}")]
+    UnauthorizedClient(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    #[error("stored grant data is invalid")]
+    Corrupt,
+}
+
+/// What an authorization code stands for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeData {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub authn: Authn,
+    /// When the session ends at the latest; refresh tokens without offline access end with it.
+    pub session_expires_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RefreshData {
+    scope: String,
+    authn: Authn,
+    offline: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    pub scope: String,
+}
+
+pub fn scopes_of(scope: &str) -> Vec<&str> {
+    scope.split(' ').filter(|s| !s.is_empty()).collect()
+}
+
+/// Stores a fresh code and returns it. The family id is chosen now so that a replayed code can
+/// revoke what its first redemption produced.
+pub async fn issue_code(state: &AppState, user_id: &str, data: &CodeData) -> Result<SecretString, GrantError> {
+    let now = state.now();
+    let code = random_token(&*state.rng);
+    let row = TokenRow {
+        hash: token_hash(code.expose()),
+        kind: store::grants::KIND_CODE.into(),
+        user_id: Some(user_id.to_owned()),
+        client_id: Some(data.client_id.clone()),
+        session_sid: data.authn.sid.clone(),
+        family_id: Some(random_id(&*state.rng, 16)),
+        data: serde_json::to_string(data).map_err(|_| GrantError::Corrupt)?,
+        created_at: now,
+        expires_at: now + state.settings.tokens.code_ttl_secs,
+        used_at: None,
+        revoked_at: None,
+    };
+    store::grants::insert(&state.db, &row).await?;
+    Ok(code)
+}
+
+/// RFC 7636 S256: BASE64URL(SHA256(verifier)) == challenge.
+pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    let valid = (43..=128).contains(&verifier.len()) && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    valid && ct_eq(URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())).as_bytes(), challenge.as_bytes())
+}
+
+async fn live_user(state: &AppState, user_id: Option<&str>) -> Result<UserRow, GrantError> {
+    let Some(id) = user_id else { return Err(GrantError::Corrupt) };
+    match store::users::by_id(&state.db, id).await? {
+        Some(u) if !u.is_disabled() => Ok(u),
+        _ => Err(GrantError::InvalidGrant("the user can no longer sign in")),
+    }
+}
+
+pub async fn redeem_code(state: &AppState, client: &Client, code: &str, redirect_uri: Option<&str>, verifier: Option<&str>) -> Result<TokenResponse, GrantError> {
+    let now = state.now();
+    let hash = token_hash(code);
+    let Some(row) = store::grants::consume(&state.db, &hash, store::grants::KIND_CODE, now).await? else {
+        if let Some(old) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_CODE).await?
+            && old.used_at.is_some()
+            && let Some(family) = old.family_id.as_deref()
+        {
+            // RFC 6749 §4.1.2: a code used twice revokes what the first use produced.
+            store::grants::revoke_family(&state.db, family, now).await?;
+            tracing::warn!(client_id = %client.id, "authorization code replayed; grant revoked");
+            return Err(GrantError::InvalidGrant("the authorization code has already been used; tokens issued from it are revoked"));
+        }
+        return Err(GrantError::InvalidGrant("the authorization code is invalid or has expired"));
+    };
+    let data: CodeData = serde_json::from_str(&row.data).map_err(|_| GrantError::Corrupt)?;
+    if data.client_id != client.id {
+        return Err(GrantError::InvalidGrant("the authorization code was issued to another client"));
+    }
+    if redirect_uri != Some(data.redirect_uri.as_str()) {
+        return Err(GrantError::InvalidGrant("redirect_uri does not match the authorization request"));
+    }
+    match (&data.code_challenge, verifier) {
+        (Some(ch), Some(v)) if pkce_matches(v, ch) => {}
+        (Some(_), Some(_)) => return Err(GrantError::InvalidGrant("code_verifier does not match the code_challenge")),
+        (Some(_), None) => return Err(GrantError::InvalidGrant("code_verifier is required")),
+        (None, Some(_)) => return Err(GrantError::InvalidGrant("code_verifier given but no code_challenge was sent")),
+        (None, None) if client.is_public() || client.require_pkce => return Err(GrantError::InvalidGrant("PKCE is required for this client")),
+        (None, None) => {}
+    }
+    let user = live_user(state, row.user_id.as_deref()).await?;
+    let family = row.family_id.clone().ok_or(GrantError::Corrupt)?;
+    let scopes = scopes_of(&data.scope);
+    let offline = scopes.contains(&"offline_access");
+    let refresh_expires = if offline { now + state.settings.tokens.offline_refresh_token_ttl_secs } else { data.session_expires_at };
+    store::grants::insert(
+        &state.db,
+        &TokenRow {
+            hash: family.clone(),
+            kind: store::grants::KIND_GRANT.into(),
+            user_id: Some(user.id.clone()),
+            client_id: Some(client.id.clone()),
+            session_sid: data.authn.sid.clone(),
+            family_id: None,
+            data: json!({ "offline": offline }).to_string(),
+            created_at: now,
+            expires_at: refresh_expires.max(now + state.settings.tokens.access_token_ttl_secs),
+            used_at: None,
+            revoked_at: None,
+        },
+    )
+    .await?;
+    respond(state, client, &user, &data.scope, &data.authn, data.nonce.as_deref(), &family, offline, refresh_expires).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn respond(
+    state: &AppState,
+    client: &Client,
+    user: &UserRow,
+    scope: &str,
+    authn: &Authn,
+    nonce: Option<&str>,
+    family: &str,
+    offline: bool,
+    refresh_expires: i64,
+) -> Result<TokenResponse, GrantError> {
+    let scopes = scopes_of(scope);
+    // Offline grants outlive the session, so their access tokens do not name it.
+    let at_authn = Authn { sid: if offline { None } else { authn.sid.clone() }, ..authn.clone() };
+    let at = issue::access_token(state, AccessTokenInput { user: Some(user), client, scope, authn: Some(&at_authn), family: Some(family) }).await?;
+    let id_token = if scopes.contains(&"openid") {
+        Some(issue::id_token(state, IdTokenInput { user, client, scopes: &scopes, authn, nonce }).await?)
+    } else {
+        None
+    };
+    let refresh_token = if client.allows_grant(GrantType::RefreshToken) && refresh_expires > state.now() {
+        let rt = random_token(&*state.rng);
+        let data = RefreshData { scope: scope.to_owned(), authn: authn.clone(), offline };
+        store::grants::insert(
+            &state.db,
+            &TokenRow {
+                hash: token_hash(rt.expose()),
+                kind: store::grants::KIND_REFRESH.into(),
+                user_id: Some(user.id.clone()),
+                client_id: Some(client.id.clone()),
+                session_sid: authn.sid.clone(),
+                family_id: Some(family.to_owned()),
+                data: serde_json::to_string(&data).map_err(|_| GrantError::Corrupt)?,
+                created_at: state.now(),
+                expires_at: refresh_expires,
+                used_at: None,
+                revoked_at: None,
+            },
+        )
+        .await?;
+        Some(rt.expose().to_owned())
+    } else {
+        None
+    };
+    Ok(TokenResponse { access_token: at.token, token_type: "Bearer", expires_in: at.expires_in, refresh_token, id_token, scope: scope.to_owned() })
+}
+
+pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_scope: Option<&str>) -> Result<TokenResponse, GrantError> {
+    let now = state.now();
+    let hash = token_hash(token);
+    let Some(row) = store::grants::consume(&state.db, &hash, store::grants::KIND_REFRESH, now).await? else {
+        if let Some(old) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_REFRESH).await?
+            && old.used_at.is_some()
+            && old.client_id.as_deref() == Some(client.id.as_str())
+            && let Some(family) = old.family_id.as_deref()
+        {
+            // Reuse of a rotated refresh token: someone holds a copy. Revoke the whole family.
+            store::grants::revoke_family(&state.db, family, now).await?;
+            tracing::warn!(client_id = %client.id, "refresh token reused; grant revoked");
+            return Err(GrantError::InvalidGrant("the refresh token has already been used; the grant is revoked"));
+        }
+        return Err(GrantError::InvalidGrant("the refresh token is invalid, expired or revoked"));
+    };
+    if row.client_id.as_deref() != Some(client.id.as_str()) {
+        return Err(GrantError::InvalidGrant("the refresh token was issued to another client"));
+    }
+    let family = row.family_id.clone().ok_or(GrantError::Corrupt)?;
+    if !store::grants::family_active(&state.db, &family).await? {
+        return Err(GrantError::InvalidGrant("the grant has been revoked"));
+    }
+    let data: RefreshData = serde_json::from_str(&row.data).map_err(|_| GrantError::Corrupt)?;
+    if !data.offline
+        && let Some(sid) = data.authn.sid.as_deref()
+        && !store::sessions::live_by_sid(&state.db, sid, now).await?
+    {
+        store::grants::revoke_family(&state.db, &family, now).await?;
+        return Err(GrantError::InvalidGrant("the session this grant belonged to has ended"));
+    }
+    let user = live_user(state, row.user_id.as_deref()).await?;
+    let scope = match requested_scope.map(str::trim).filter(|s| !s.is_empty()) {
+        None => data.scope.clone(),
+        Some(req) => {
+            let granted = scopes_of(&data.scope);
+            if scopes_of(req).iter().any(|s| !granted.contains(s)) {
+                return Err(GrantError::InvalidScope("the requested scope exceeds what was granted"));
+            }
+            scopes_of(req).join(" ")
+        }
+    };
+    respond(state, client, &user, &scope, &data.authn, None, &family, data.offline, row.expires_at).await
+}
+
+pub async fn client_credentials(state: &AppState, client: &Client, requested_scope: Option<&str>) -> Result<TokenResponse, GrantError> {
+    if client.is_public() || !client.allows_grant(GrantType::ClientCredentials) {
+        return Err(GrantError::UnauthorizedClient("this client may not use the client_credentials grant"));
+    }
+    // User-facing scopes mean nothing without a user.
+    let allowed: Vec<&str> = client.scopes.iter().map(String::as_str).filter(|s| !matches!(*s, "openid" | "profile" | "email" | "offline_access")).collect();
+    let scope = match requested_scope.map(str::trim).filter(|s| !s.is_empty()) {
+        None => allowed.join(" "),
+        Some(req) => {
+            let req = scopes_of(req);
+            if req.iter().any(|s| !allowed.contains(s)) {
+                return Err(GrantError::InvalidScope("a requested scope is not allowed for this client"));
+            }
+            req.join(" ")
+        }
+    };
+    let at = issue::access_token(state, AccessTokenInput { user: None, client, scope: &scope, authn: None, family: None }).await?;
+    Ok(TokenResponse { access_token: at.token, token_type: "Bearer", expires_in: at.expires_in, refresh_token: None, id_token: None, scope })
+}
+
+/// Introspection of an access token we issued: active only if it verifies, has not expired,
+/// was not revoked (itself or its grant), and its session (if it names one) is still live.
+pub async fn access_token_claims(state: &AppState, token: &str) -> Result<Option<Value>, GrantError> {
+    let now = state.now();
+    let Ok(claims) = super::jwt::verify(&state.keys, token, Some("at+jwt"), state.settings.issuer(), Some(now)).await else {
+        return Ok(None);
+    };
+    let Some(jti) = claims.get("jti").and_then(Value::as_str) else { return Ok(None) };
+    if store::grants::jti_revoked(&state.db, &token_hash(jti)).await? {
+        return Ok(None);
+    }
+    if let Some((family, _)) = jti.split_once('.')
+        && !store::grants::family_active(&state.db, family).await?
+    {
+        return Ok(None);
+    }
+    if let Some(sid) = claims.get("sid").and_then(Value::as_str)
+        && !store::sessions::live_by_sid(&state.db, sid, now).await?
+    {
+        return Ok(None);
+    }
+    if claims.get("sub").and_then(Value::as_str) != claims.get("client_id").and_then(Value::as_str) {
+        let sub = claims.get("sub").and_then(Value::as_str);
+        if live_user(state, sub).await.is_err() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(claims))
+}
+
+/// Introspection of a refresh token: (row, scope) when it is live and belongs to `client`.
+pub async fn refresh_token_info(state: &AppState, client: &Client, token: &str) -> Result<Option<(TokenRow, String)>, GrantError> {
+    let now = state.now();
+    let Some(row) = store::grants::by_hash(&state.db, &token_hash(token), store::grants::KIND_REFRESH).await? else { return Ok(None) };
+    if row.used_at.is_some() || row.revoked_at.is_some() || row.expires_at <= now || row.client_id.as_deref() != Some(client.id.as_str()) {
+        return Ok(None);
+    }
+    let Some(family) = row.family_id.as_deref() else { return Ok(None) };
+    if !store::grants::family_active(&state.db, family).await? {
+        return Ok(None);
+    }
+    let data: RefreshData = serde_json::from_str(&row.data).map_err(|_| GrantError::Corrupt)?;
+    if !data.offline
+        && let Some(sid) = data.authn.sid.as_deref()
+        && !store::sessions::live_by_sid(&state.db, sid, now).await?
+    {
+        return Ok(None);
+    }
+    Ok(Some((row, data.scope)))
+}
+
+/// RFC 7009: revokes a token of `client`. Unknown tokens and other clients' tokens are ignored.
+pub async fn revoke(state: &AppState, client: &Client, token: &str, hint: Option<&str>) -> Result<(), GrantError> {
+    let now = state.now();
+    let as_refresh = || async {
+        if let Some(row) = store::grants::by_hash(&state.db, &token_hash(token), store::grants::KIND_REFRESH).await?
+            && row.client_id.as_deref() == Some(client.id.as_str())
+            && let Some(family) = row.family_id.as_deref()
+        {
+            store::grants::revoke_family(&state.db, family, now).await?;
+            return Ok::<bool, GrantError>(true);
+        }
+        Ok(false)
+    };
+    if hint != Some("access_token") && as_refresh().await? {
+        return Ok(());
+    }
+    // An access token: verify it is ours and this client's, then revoke its jti.
+    if let Ok(claims) = super::jwt::verify(&state.keys, token, Some("at+jwt"), state.settings.issuer(), None).await
+        && claims.get("client_id").and_then(Value::as_str) == Some(client.id.as_str())
+        && let Some(jti) = claims.get("jti").and_then(Value::as_str)
+    {
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(now);
+        store::grants::revoke_jti(&state.db, &token_hash(jti), exp.max(now), now).await?;
+        return Ok(());
+    }
+    if hint == Some("access_token") {
+        as_refresh().await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_s256() {
+        // RFC 7636 Appendix B.
+        assert!(pkce_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assert!(!pkce_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assert!(!pkce_matches("short", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+    }
+}
