@@ -10,6 +10,7 @@ macro_rules! sql {
 pub mod audit;
 pub mod bodies;
 pub mod catalogue;
+pub mod clients;
 pub mod keys;
 pub mod memberships;
 pub mod sessions;

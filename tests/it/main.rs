@@ -6,6 +6,7 @@
 mod harness;
 
 mod cli;
+mod clients;
 mod pages;
 mod signin;
 mod store;
