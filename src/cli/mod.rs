@@ -1,6 +1,9 @@
 //! The command line. Each command is a small function over `AppState`; errors become one line
 //! on stderr and a non-zero exit.
 
+pub mod clients;
+pub mod keys;
+
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,8 +47,24 @@ pub enum Command {
     /// Manage memberships of bodies.
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Manage relying apps (OAuth / OpenID Connect clients).
+    #[command(subcommand)]
+    Client(clients::ClientCommand),
+    /// List and rotate signing keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Check the configuration and that the database can be reached.
     CheckConfig,
+}
+
+impl Command {
+    /// Whether standard output must hold only one JSON object (so notices go to stderr).
+    fn json_output(&self) -> bool {
+        match self {
+            Command::Client(c) => c.json_output(),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +166,10 @@ pub enum CliError {
     Hash(#[from] crate::auth::password::HashError),
     #[error("cannot read the password: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Client(#[from] crate::clients::ClientError),
+    #[error(transparent)]
+    Keys(#[from] crate::tokens::keys::KeyError),
 }
 
 pub fn init_tracing(settings: &Settings) {
@@ -168,10 +191,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let master_env = std::env::var(crate::tokens::master_key::ENV_VAR).ok();
     let (state, report) = AppState::build(settings, Arc::new(SystemClock), Arc::new(OsRandom), master_env.as_deref()).await?;
     if report.created_master_key {
-        println!(
+        let notice = format!(
             "Created a new master key in {}. Back it up: without it the signing keys cannot be read.",
             state.settings.data_dir.join("master.key").display()
         );
+        if cli.command.json_output() { eprintln!("{notice}") } else { println!("{notice}") }
     }
     match cli.command {
         Command::Serve => serve(state).await,
@@ -183,6 +207,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(c) => user(&state, c).await,
         Command::Body(c) => body(&state, c).await,
         Command::Member(c) => member(&state, c).await,
+        Command::Client(c) => clients::run(&state, c).await,
+        Command::Keys(c) => keys::run(&state, c).await,
         Command::CheckConfig => Ok(()),
     }
 }
@@ -292,8 +318,29 @@ async fn create_superuser(state: &AppState, a: CreateSuperuser) -> Result<(), Cl
 }
 
 async fn audit_cli(state: &AppState, action: &str, user_id: &str) -> Result<(), CliError> {
-    let who = crate::auth::ClientInfo { ip: "cli".into(), user_agent: "stile cli".into() };
-    crate::audit::user_event(state, action, None, Some(user_id), &who, crate::audit::Outcome::Success, None).await?;
+    audit_cli_on(state, action, "user", user_id, None).await
+}
+
+/// An admin action from the command line on a user, a client or the signing keys.
+/// `details` must not hold secrets.
+pub(crate) async fn audit_cli_on(
+    state: &AppState,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+    details: Option<serde_json::Value>,
+) -> Result<(), CliError> {
+    let event = store::audit::NewEvent {
+        action,
+        target_type,
+        target_id,
+        ip: "cli",
+        user_agent: "stile cli",
+        outcome: "success",
+        details,
+        ..Default::default()
+    };
+    store::audit::insert(&state.db, &event, state.now()).await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ macro_rules! sql {
 pub mod audit;
 pub mod bodies;
 pub mod catalogue;
+pub mod clients;
 pub mod consents;
 pub mod grants;
 pub mod keys;

@@ -5,16 +5,16 @@ use std::process::{Command, Output, Stdio};
 
 use crate::harness::{Backend, TestDb};
 
-struct Cli {
-    db: TestDb,
+pub(crate) struct Cli {
+    pub(crate) db: TestDb,
 }
 
 impl Cli {
-    async fn new(b: Backend) -> Self {
+    pub(crate) async fn new(b: Backend) -> Self {
         Cli { db: TestDb::new(b).await }
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_stile"));
         c.args(args)
             .env_clear()
@@ -28,31 +28,31 @@ impl Cli {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().unwrap()
     }
 
-    fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
+    pub(crate) fn run_with_stdin(&self, args: &[&str], input: &str) -> Output {
         let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
 }
 
-fn out(o: &Output) -> String {
+pub(crate) fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn err(o: &Output) -> String {
+pub(crate) fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn ok(o: Output) -> String {
+pub(crate) fn ok(o: Output) -> String {
     assert!(o.status.success(), "failed: stdout={} stderr={}", out(&o), err(&o));
     out(&o)
 }
 
-fn fails(o: Output) -> String {
+pub(crate) fn fails(o: Output) -> String {
     assert!(!o.status.success(), "should have failed: {}", out(&o));
     let e = err(&o);
     assert_eq!(e.trim_end().lines().count(), 1, "one-line reason, got: {e}");

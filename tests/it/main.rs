@@ -6,6 +6,7 @@
 mod harness;
 
 mod cli;
+mod clients;
 mod oidc;
 mod pages;
 mod signin;

@@ -1,0 +1,276 @@
+//! `stile client …`: register, inspect, re-key and remove relying apps. A client secret is
+//! printed exactly once, when it is made.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::{CliError, audit_cli_on};
+use crate::app::AppState;
+use crate::clients::{self, AuthMethod, Client, ClientSpec, GrantType};
+use crate::secret::SecretString;
+use crate::store;
+use crate::tokens::keys::Alg;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a relying app. A confidential client's secret is printed once, now.
+    Add(Box<ClientAdd>),
+    /// List relying apps.
+    List,
+    /// Show one client's settings (never its secret).
+    Show {
+        /// The client id.
+        id: String,
+    },
+    /// Give a confidential client a new secret; the old one stops working at once.
+    RotateSecret {
+        /// The client id.
+        id: String,
+        /// Print only {"client_id": …, "client_secret": …} on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a client with its consents and outstanding codes and tokens.
+    Remove {
+        /// The client id.
+        id: String,
+    },
+}
+
+impl ClientCommand {
+    /// Whether standard output must hold only one JSON object.
+    pub fn json_output(&self) -> bool {
+        match self {
+            ClientCommand::Add(a) => a.json,
+            ClientCommand::RotateSecret { json, .. } => *json,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ClientAdd {
+    /// The app's name, as people will see it.
+    pub name: String,
+    /// Where the app receives authorization codes; matched exactly as given (repeatable).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uris: Vec<String>,
+    /// Where the app may send people after signing out; matched exactly (repeatable).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where Stile posts OIDC back-channel logout tokens.
+    #[arg(long, value_name = "URI")]
+    pub backchannel_logout_uri: Option<String>,
+    /// authorization_code, refresh_token or client_credentials (repeatable; default
+    /// authorization_code and refresh_token).
+    #[arg(long = "grant-type", value_name = "GRANT")]
+    pub grant_types: Vec<String>,
+    /// A scope the app may ask for (repeatable; default openid, profile, email, offline_access).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// client_secret_basic, client_secret_post, or none for a public app (PKCE, no secret).
+    #[arg(long, value_name = "METHOD", default_value = "client_secret_basic")]
+    pub auth_method: String,
+    /// ID token signing algorithm: RS256 or ES256.
+    #[arg(long, value_name = "ALG", default_value = "RS256")]
+    pub alg: String,
+    /// A permission namespace whose permissions the app receives, e.g. fms or sm (repeatable).
+    #[arg(long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Bind the app to one body (by name); it then also receives that body's flat roles.
+    #[arg(long, value_name = "BODY")]
+    pub body: Option<String>,
+    /// A claim always put in the ID token: email, email_verified, name, given_name, family_name,
+    /// roles or bodies (repeatable).
+    #[arg(long = "id-token-claim", value_name = "CLAIM")]
+    pub id_token_claims: Vec<String>,
+    /// The audience of its access tokens (default: the client id).
+    #[arg(long, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+    /// A first-party app: people are not asked for consent.
+    #[arg(long)]
+    pub first_party: bool,
+    /// Do not require PKCE (confidential clients only).
+    #[arg(long)]
+    pub no_pkce: bool,
+    /// Use this client id (3 to 64 of A-Z a-z 0-9 . _ -) instead of a random one.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Print only {"client_id": …, "client_secret": …} on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(state: &AppState, c: ClientCommand) -> Result<(), CliError> {
+    match c {
+        ClientCommand::Add(a) => add(state, *a).await,
+        ClientCommand::List => list(state).await,
+        ClientCommand::Show { id } => show(state, &id).await,
+        ClientCommand::RotateSecret { id, json } => rotate_secret(state, &id, json).await,
+        ClientCommand::Remove { id } => remove(state, &id).await,
+    }
+}
+
+fn one_of<T: Copy>(what: &str, value: &str, all: &[T], name: impl Fn(T) -> &'static str) -> Result<T, CliError> {
+    all.iter().copied().find(|t| name(*t) == value).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|t| name(*t)).collect();
+        CliError::Usage(format!("{what} must be one of {}, not {value:?}", names.join(", ")))
+    })
+}
+
+async fn spec_from(state: &AppState, a: ClientAdd) -> Result<ClientSpec, CliError> {
+    let defaults = ClientSpec::default();
+    let grant_types = if a.grant_types.is_empty() {
+        defaults.grant_types
+    } else {
+        a.grant_types.iter().map(|g| one_of("--grant-type", g, &GrantType::ALL, GrantType::as_str)).collect::<Result<_, _>>()?
+    };
+    let auth_method = one_of("--auth-method", &a.auth_method, &AuthMethod::ALL, AuthMethod::as_str)?;
+    let id_token_alg = one_of("--alg", &a.alg, &Alg::ALL, Alg::as_str)?;
+    let body_id = match a.body.as_deref() {
+        None => None,
+        Some(b) => {
+            let found = match store::bodies::by_name(&state.db, b).await? {
+                Some(row) => Some(row),
+                None => store::bodies::by_id(&state.db, b).await?,
+            };
+            Some(found.ok_or_else(|| CliError::Usage(format!("no body named {b:?} (see stile body list)")))?.id)
+        }
+    };
+    Ok(ClientSpec {
+        name: a.name,
+        redirect_uris: a.redirect_uris,
+        post_logout_redirect_uris: a.post_logout_redirect_uris,
+        backchannel_logout_uri: a.backchannel_logout_uri,
+        grant_types,
+        scopes: if a.scopes.is_empty() { defaults.scopes } else { a.scopes },
+        auth_method,
+        id_token_alg,
+        permission_namespaces: a.namespaces,
+        body_id,
+        id_token_claims: a.id_token_claims,
+        access_token_audience: a.audience,
+        first_party: a.first_party,
+        require_pkce: !a.no_pkce,
+        id: a.id,
+    })
+}
+
+fn print_secret_json(client_id: &str, secret: Option<&SecretString>) {
+    println!("{}", json!({ "client_id": client_id, "client_secret": secret.map(SecretString::expose) }));
+}
+
+fn print_secret_warning(client_id: &str, secret: &SecretString) {
+    println!("  client_secret: {}", secret.expose());
+    println!();
+    println!("This secret is shown only now and will not be shown again: put it in the app's configuration.");
+    println!("If it is lost, make a new one with: stile client rotate-secret {client_id}");
+}
+
+async fn add(state: &AppState, a: ClientAdd) -> Result<(), CliError> {
+    let json = a.json;
+    let spec = spec_from(state, a).await?;
+    let now = state.now();
+    let (client, secret) = clients::register(&state.db, spec, &*state.rng, now).await?;
+    audit_cli_on(
+        state,
+        "client.create",
+        "client",
+        &client.id,
+        Some(json!({
+            "name": client.name,
+            "auth_method": client.auth_method.as_str(),
+            "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    if json {
+        print_secret_json(&client.id, secret.as_ref());
+        return Ok(());
+    }
+    println!("Created client {:?}.", client.name);
+    println!("  client_id:     {}", client.id);
+    match &secret {
+        Some(s) => print_secret_warning(&client.id, s),
+        None => println!("It is a public client: it has no secret and must use PKCE (S256)."),
+    }
+    Ok(())
+}
+
+async fn list(state: &AppState) -> Result<(), CliError> {
+    println!("{:<24} {:<32} {:<20} {:<44} FLAGS", "ID", "NAME", "AUTH", "GRANTS");
+    for c in clients::list(&state.db).await? {
+        let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
+        let mut flags = Vec::new();
+        if c.first_party {
+            flags.push("first-party");
+        }
+        if c.body_id.is_some() {
+            flags.push("body");
+        }
+        if !c.require_pkce {
+            flags.push("no-pkce");
+        }
+        println!("{:<24} {:<32} {:<20} {:<44} {}", c.id, c.name, c.auth_method.as_str(), grants.join(","), flags.join(","));
+    }
+    Ok(())
+}
+
+async fn get(state: &AppState, id: &str) -> Result<Client, CliError> {
+    clients::get(&state.db, id).await?.ok_or_else(|| CliError::Usage(format!("no client with id {id:?} (see stile client list)")))
+}
+
+fn or_none(v: &[String]) -> String {
+    if v.is_empty() { "none".into() } else { v.join(" ") }
+}
+
+async fn show(state: &AppState, id: &str) -> Result<(), CliError> {
+    let c = get(state, id).await?;
+    let body = match &c.body_id {
+        Some(b) => match store::bodies::by_id(&state.db, b).await? {
+            Some(row) => format!("{} ({b})", row.name),
+            None => b.clone(),
+        },
+        None => "none".into(),
+    };
+    let grants: Vec<String> = c.grant_types.iter().map(|g| g.as_str().to_owned()).collect();
+    println!("id:                        {}", c.id);
+    println!("name:                      {}", c.name);
+    println!("auth method:               {}", c.auth_method.as_str());
+    println!("secret set:                {}", if c.has_secret() { "yes" } else { "no" });
+    println!("grant types:               {}", or_none(&grants));
+    println!("redirect URIs:             {}", or_none(&c.redirect_uris));
+    println!("post-logout redirect URIs: {}", or_none(&c.post_logout_redirect_uris));
+    println!("back-channel logout URI:   {}", c.backchannel_logout_uri.as_deref().unwrap_or("none"));
+    println!("scopes:                    {}", or_none(&c.scopes));
+    println!("ID token alg:              {}", c.id_token_alg.as_str());
+    println!("ID token claims:           {}", or_none(&c.id_token_claims));
+    println!("permission namespaces:     {}", or_none(&c.permission_namespaces));
+    println!("body:                      {body}");
+    println!("access token audience:     {}", c.access_token_audience());
+    println!("first party:               {}", c.first_party);
+    println!("PKCE required:             {}", c.require_pkce);
+    println!("created:                   {}", super::keys::format_time(c.created_at));
+    println!("updated:                   {}", super::keys::format_time(c.updated_at));
+    Ok(())
+}
+
+async fn rotate_secret(state: &AppState, id: &str, json: bool) -> Result<(), CliError> {
+    let secret = clients::rotate_secret(&state.db, id, &*state.rng, state.now()).await?;
+    audit_cli_on(state, "client.secret.rotate", "client", id, None).await?;
+    if json {
+        print_secret_json(id, Some(&secret));
+        return Ok(());
+    }
+    println!("Client {id} has a new secret; the old one no longer works.");
+    print_secret_warning(id, &secret);
+    Ok(())
+}
+
+async fn remove(state: &AppState, id: &str) -> Result<(), CliError> {
+    let c = get(state, id).await?;
+    clients::remove(&state.db, id).await?;
+    audit_cli_on(state, "client.remove", "client", id, Some(json!({ "name": c.name }))).await?;
+    println!("Removed client {:?} ({id}).", c.name);
+    Ok(())
+}
