@@ -197,7 +197,10 @@ impl Settings {
             return bad("session timeouts must be positive".into());
         }
         let tk = &self.tokens;
-        if [tk.access_token_ttl_secs, tk.id_token_ttl_secs, tk.code_ttl_secs, tk.offline_refresh_token_ttl_secs, tk.retired_key_ttl_secs].iter().any(|v| *v <= 0) {
+        if [tk.access_token_ttl_secs, tk.id_token_ttl_secs, tk.code_ttl_secs, tk.offline_refresh_token_ttl_secs, tk.retired_key_ttl_secs]
+            .iter()
+            .any(|v| *v <= 0)
+        {
             return bad("token lifetimes must be positive".into());
         }
         if tk.code_ttl_secs > 600 {

@@ -31,7 +31,9 @@ pub async fn end_sessions(state: &AppState, user_id: &str, which: Which<'_>) -> 
             let hash = token_hash(token);
             store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.id_hash == hash).collect()
         }
-        Which::Sid(sid) => store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.sid == sid).collect(),
+        Which::Sid(sid) => {
+            store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.sid == sid).collect()
+        }
         Which::All => store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?,
     };
     let mut ended = 0;

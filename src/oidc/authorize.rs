@@ -16,7 +16,7 @@ use super::client_auth::Params;
 use super::paths;
 use crate::app::AppState;
 use crate::clients::Client;
-use crate::error::{AppError, OAuthError};
+use crate::error::AppError;
 use crate::secret::random_id;
 use crate::store;
 use crate::tokens::grants::{self, CodeData};
@@ -64,7 +64,6 @@ async fn authorize_post(State(state): State<AppState>, user: MaybeUser, jar: Coo
     run(&state, user, jar, params_from_query(&String::from_utf8_lossy(&body)), false).await
 }
 
-
 async fn run(state: &AppState, user: MaybeUser, jar: CookieJar, raw: Vec<(String, String)>, consented_now: bool) -> Response {
     let req = match parse(state, raw).await {
         Ok(r) => r,
@@ -77,15 +76,26 @@ async fn run(state: &AppState, user: MaybeUser, jar: CookieJar, raw: Vec<(String
 }
 
 fn to_client(req: &Request, code: &'static str, description: impl Into<String>) -> Failure {
-    Failure::Client { client_redirect: req.redirect_uri.clone(), state: req.state.clone(), form_post: req.form_post, code, description: description.into() }
+    Failure::Client {
+        client_redirect: req.redirect_uri.clone(),
+        state: req.state.clone(),
+        form_post: req.form_post,
+        code,
+        description: description.into(),
+    }
 }
 
 async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, Failure> {
     let p = Params(raw);
     let page = |m: &str| Failure::Page(m.to_owned());
-    let client_id = p.get("client_id").map_err(|e| page(&e.description))?.ok_or_else(|| page("The request does not say which application is asking (client_id is missing)."))?;
-    let row = store::clients::by_id(&state.db, client_id).await.map_err(|_| page("Something went wrong on our side. Try again in a moment."))?;
-    let client = row.and_then(|r| Client::from_row(r).ok()).ok_or_else(|| page("The application asking you to sign in is not registered here."))?;
+    let client_id = p
+        .get("client_id")
+        .map_err(|e| page(&e.description))?
+        .ok_or_else(|| page("The request does not say which application is asking (client_id is missing)."))?;
+    let row =
+        store::clients::by_id(&state.db, client_id).await.map_err(|_| page("Something went wrong on our side. Try again in a moment."))?;
+    let client =
+        row.and_then(|r| Client::from_row(r).ok()).ok_or_else(|| page("The application asking you to sign in is not registered here."))?;
     let redirect_uri = p.get("redirect_uri").map_err(|e| page(&e.description))?.ok_or_else(|| page("The request has no redirect_uri."))?;
     if !client.has_redirect_uri(redirect_uri) {
         return Err(page("The application asked to send you to an address it has not registered, so it cannot continue."));
@@ -94,7 +104,13 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, 
     let st = p.get("state").ok().flatten().map(str::to_owned);
     let mode = p.get("response_mode").ok().flatten();
     let form_post = mode == Some("form_post");
-    let base = |code: &'static str, d: String| Failure::Client { client_redirect: redirect_uri.clone(), state: st.clone(), form_post, code, description: d };
+    let base = |code: &'static str, d: String| Failure::Client {
+        client_redirect: redirect_uri.clone(),
+        state: st.clone(),
+        form_post,
+        code,
+        description: d,
+    };
     let get = |name: &str| p.get(name).map_err(|e| base("invalid_request", e.description));
     if !matches!(mode, None | Some("query") | Some("form_post")) {
         return Err(base("invalid_request", "response_mode must be query or form_post".into()));
@@ -138,10 +154,13 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, 
         Some(c) if c.len() != 43 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
             return Err(base("invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)".into()));
         }
-        None if client.is_public() || client.require_pkce => return Err(base("invalid_request", "PKCE (code_challenge with S256) is required".into())),
+        None if client.is_public() || client.require_pkce => {
+            return Err(base("invalid_request", "PKCE (code_challenge with S256) is required".into()));
+        }
         _ => {}
     }
-    let prompt: Vec<String> = get("prompt")?.map(|p| p.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
+    let prompt: Vec<String> =
+        get("prompt")?.map(|p| p.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
     if prompt.iter().any(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account")) {
         return Err(base("invalid_request", "prompt may only contain none, login, consent or select_account".into()));
     }
@@ -150,7 +169,12 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, 
     }
     let max_age = match get("max_age")? {
         None => None,
-        Some(v) => Some(v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| base("invalid_request", "max_age must be a whole number of seconds".into()))?),
+        Some(v) => Some(
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| base("invalid_request", "max_age must be a whole number of seconds".into()))?,
+        ),
     };
     let id_token_hint_sub = match get("id_token_hint")? {
         None => None,
@@ -166,7 +190,20 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, 
     // acr_values and ui_locales are accepted; acr_values feeds the 2FA step when it lands.
     get("acr_values")?;
     get("ui_locales")?;
-    Ok(Request { client, redirect_uri, state: st, form_post, scope, nonce, code_challenge, prompt, max_age, login_hint, id_token_hint_sub, raw: p.0 })
+    Ok(Request {
+        client,
+        redirect_uri,
+        state: st,
+        form_post,
+        scope,
+        nonce,
+        code_challenge,
+        prompt,
+        max_age,
+        login_hint,
+        id_token_hint_sub,
+        raw: p.0,
+    })
 }
 
 fn has(req: &Request, prompt: &str) -> bool {
@@ -361,7 +398,12 @@ struct ConsentForm {
     decision: String,
 }
 
-async fn consent_post(State(state): State<AppState>, me: CurrentUser, jar: CookieJar, axum::Form(f): axum::Form<ConsentForm>) -> Result<Response, AppError> {
+async fn consent_post(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    jar: CookieJar,
+    axum::Form(f): axum::Form<ConsentForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
     let raw = params_from_query(&f.request);
     let req = match parse(&state, raw.clone()).await {
@@ -373,7 +415,15 @@ async fn consent_post(State(state): State<AppState>, me: CurrentUser, jar: Cooki
     }
     store::consents::set(&state.db, &me.user.id, &req.client.id, &req.scope, state.now()).await?;
     let who = crate::auth::ClientInfo::default();
-    crate::audit::user_event(&state, "consent.grant", Some(&me.user.id), Some(&me.user.id), &who, crate::audit::Outcome::Success, Some(serde_json::json!({"client_id": req.client.id, "scope": req.scope})))
-        .await?;
+    crate::audit::user_event(
+        &state,
+        "consent.grant",
+        Some(&me.user.id),
+        Some(&me.user.id),
+        &who,
+        crate::audit::Outcome::Success,
+        Some(serde_json::json!({"client_id": req.client.id, "scope": req.scope})),
+    )
+    .await?;
     Ok(run(&state, MaybeUser(Some(me)), jar, raw, true).await)
 }

@@ -61,7 +61,11 @@ async fn configuration(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CACHE_CONTROL, "public, max-age=300"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"), (header::CONTENT_TYPE, "application/jwk-set+json")],
+        [
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CONTENT_TYPE, "application/jwk-set+json"),
+        ],
         state.keys.jwks().await.to_string(),
     )
 }

@@ -64,7 +64,14 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<LogoutReq
             None => return Err(bad("A post-logout address needs id_token_hint or client_id to say which application asks.")),
         },
     };
-    Ok(LogoutRequest { redirect, state: get("state")?.map(str::to_owned), hint_sub, hint_sid, client_name: client.map(|c| c.name), raw: p.0 })
+    Ok(LogoutRequest {
+        redirect,
+        state: get("state")?.map(str::to_owned),
+        hint_sub,
+        hint_sid,
+        client_name: client.map(|c| c.name),
+        raw: p.0,
+    })
 }
 
 #[derive(Template, WebTemplate)]
@@ -88,15 +95,34 @@ fn params(q: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
 }
 
-async fn end_session_get(State(state): State<AppState>, ip: ClientIp, user: MaybeUser, jar: CookieJar, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+async fn end_session_get(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    user: MaybeUser,
+    jar: CookieJar,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     run(state, ip, user, jar, params(&q.unwrap_or_default()), false).await
 }
 
-async fn end_session_post(State(state): State<AppState>, ip: ClientIp, user: MaybeUser, jar: CookieJar, RawForm(b): RawForm) -> Result<Response, AppError> {
+async fn end_session_post(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    user: MaybeUser,
+    jar: CookieJar,
+    RawForm(b): RawForm,
+) -> Result<Response, AppError> {
     run(state, ip, user, jar, params(&String::from_utf8_lossy(&b)), false).await
 }
 
-async fn run(state: AppState, ip: ClientIp, user: MaybeUser, jar: CookieJar, raw: Vec<(String, String)>, confirmed: bool) -> Result<Response, AppError> {
+async fn run(
+    state: AppState,
+    ip: ClientIp,
+    user: MaybeUser,
+    jar: CookieJar,
+    raw: Vec<(String, String)>,
+    confirmed: bool,
+) -> Result<Response, AppError> {
     let req = parse(&state, raw).await?;
     if let Some(me) = &user.0 {
         // The hint proves the request comes from an app this session signed into; without it we
@@ -130,7 +156,8 @@ async fn run(state: AppState, ip: ClientIp, user: MaybeUser, jar: CookieJar, raw
                 let sep = if target.contains('?') { '&' } else { '?' };
                 target = format!("{target}{sep}state={}", url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>());
             }
-            let loc = HeaderValue::from_str(&target).map_err(|_| AppError::BadRequest("The application's address cannot be used.".into()))?;
+            let loc =
+                HeaderValue::from_str(&target).map_err(|_| AppError::BadRequest("The application's address cannot be used.".into()))?;
             Ok((StatusCode::SEE_OTHER, jar, [(header::LOCATION, loc)]).into_response())
         }
         None => Ok((jar, SignedOutPage { site_name: state.settings.server.name.clone(), signed_in: false }).into_response()),
@@ -145,7 +172,13 @@ struct ConfirmForm {
     request: String,
 }
 
-async fn confirm(State(state): State<AppState>, ip: ClientIp, user: MaybeUser, jar: CookieJar, axum::Form(f): axum::Form<ConfirmForm>) -> Result<Response, AppError> {
+async fn confirm(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    user: MaybeUser,
+    jar: CookieJar,
+    axum::Form(f): axum::Form<ConfirmForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
     run(state, ip, user, jar, params(&f.request), true).await
 }

@@ -24,7 +24,11 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, RawForm(body)
     if let Some(h) = hint
         && !matches!(h, "access_token" | "refresh_token")
     {
-        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_token_type", "token_type_hint must be access_token or refresh_token"));
+        return Err(OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_token_type",
+            "token_type_hint must be access_token or refresh_token",
+        ));
     }
     // §2.2: 200 whether or not the token was valid.
     grants::revoke(&state, &client, token, hint).await.map_err(|e| OAuthError::server_error(&e))?;

@@ -37,10 +37,18 @@ pub fn bearer(headers: &HeaderMap, body: Option<&[u8]>) -> Result<String, OAuthE
     }
 }
 
-async fn userinfo(State(state): State<AppState>, method: Method, headers: HeaderMap, RawForm(body): RawForm) -> Result<Response, OAuthError> {
+async fn userinfo(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    RawForm(body): RawForm,
+) -> Result<Response, OAuthError> {
     let body = (method == Method::POST).then_some(body.as_ref());
     let token = bearer(&headers, body)?;
-    let claims_at = grants::access_token_claims(&state, &token).await.map_err(|e| OAuthError::server_error(&e))?.ok_or_else(|| OAuthError::invalid_token("the access token is invalid, expired or revoked"))?;
+    let claims_at = grants::access_token_claims(&state, &token)
+        .await
+        .map_err(|e| OAuthError::server_error(&e))?
+        .ok_or_else(|| OAuthError::invalid_token("the access token is invalid, expired or revoked"))?;
     let scope = claims_at.get("scope").and_then(Value::as_str).unwrap_or("");
     let scopes = grants::scopes_of(scope);
     if !scopes.contains(&"openid") {
@@ -50,8 +58,14 @@ async fn userinfo(State(state): State<AppState>, method: Method, headers: Header
     }
     let sub = claims_at.get("sub").and_then(Value::as_str).unwrap_or("");
     let client_id = claims_at.get("client_id").and_then(Value::as_str).unwrap_or("");
-    let user = store::users::by_id(&state.db, sub).await.map_err(|e| OAuthError::server_error(&e))?.ok_or_else(|| OAuthError::invalid_token("the user no longer exists"))?;
-    let client_row = store::clients::by_id(&state.db, client_id).await.map_err(|e| OAuthError::server_error(&e))?.ok_or_else(|| OAuthError::invalid_token("the client no longer exists"))?;
+    let user = store::users::by_id(&state.db, sub)
+        .await
+        .map_err(|e| OAuthError::server_error(&e))?
+        .ok_or_else(|| OAuthError::invalid_token("the user no longer exists"))?;
+    let client_row = store::clients::by_id(&state.db, client_id)
+        .await
+        .map_err(|e| OAuthError::server_error(&e))?
+        .ok_or_else(|| OAuthError::invalid_token("the client no longer exists"))?;
     let client = Client::from_row(client_row).map_err(|e| OAuthError::server_error(&e))?;
     let mut out = Map::new();
     out.insert("sub".into(), json!(user.id));

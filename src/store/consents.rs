@@ -36,6 +36,7 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<(String, String, Stri
 }
 
 pub async fn delete(db: &Db, user_id: &str, client_id: &str) -> Result<bool> {
-    let done = sqlx::query("delete from consents where user_id = $1 and client_id = $2").bind(user_id).bind(client_id).execute(db.pool()).await?;
+    let done =
+        sqlx::query("delete from consents where user_id = $1 and client_id = $2").bind(user_id).bind(client_id).execute(db.pool()).await?;
     Ok(done.rows_affected() > 0)
 }

@@ -75,11 +75,13 @@ pub async fn consume(db: &Db, hash: &str, kind: &str, now: Timestamp) -> Result<
 
 /// Revokes a family and everything in it.
 pub async fn revoke_family(db: &Db, family_id: &str, now: Timestamp) -> Result<()> {
-    sqlx::query("update one_time_tokens set revoked_at = $2 where (family_id = $1 or (hash = $1 and kind = 'grant')) and revoked_at is null")
-        .bind(family_id)
-        .bind(now)
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "update one_time_tokens set revoked_at = $2 where (family_id = $1 or (hash = $1 and kind = 'grant')) and revoked_at is null",
+    )
+    .bind(family_id)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
     Ok(())
 }
 
@@ -87,18 +89,22 @@ pub async fn revoke_family(db: &Db, family_id: &str, now: Timestamp) -> Result<(
 /// granted offline access).
 pub async fn revoke_families_of_user(db: &Db, user_id: &str, only_session: Option<&str>, now: Timestamp) -> Result<Vec<String>> {
     let families: Vec<String> = match only_session {
-        None => sqlx::query_scalar("select hash from one_time_tokens where kind = 'grant' and user_id = $1 and revoked_at is null")
-            .bind(user_id)
-            .fetch_all(db.pool())
-            .await?,
-        Some(sid) => sqlx::query_scalar(
-            "select hash from one_time_tokens where kind = 'grant' and user_id = $1 and session_sid = $2 and revoked_at is null
+        None => {
+            sqlx::query_scalar("select hash from one_time_tokens where kind = 'grant' and user_id = $1 and revoked_at is null")
+                .bind(user_id)
+                .fetch_all(db.pool())
+                .await?
+        }
+        Some(sid) => {
+            sqlx::query_scalar(
+                "select hash from one_time_tokens where kind = 'grant' and user_id = $1 and session_sid = $2 and revoked_at is null
              and data not like '%\"offline\":true%'",
-        )
-        .bind(user_id)
-        .bind(sid)
-        .fetch_all(db.pool())
-        .await?,
+            )
+            .bind(user_id)
+            .bind(sid)
+            .fetch_all(db.pool())
+            .await?
+        }
     };
     for f in &families {
         revoke_family(db, f, now).await?;
@@ -107,11 +113,13 @@ pub async fn revoke_families_of_user(db: &Db, user_id: &str, only_session: Optio
 }
 
 pub async fn revoke_families_of_client(db: &Db, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
-    let families: Vec<String> = sqlx::query_scalar("select hash from one_time_tokens where kind = 'grant' and user_id = $1 and client_id = $2 and revoked_at is null")
-        .bind(user_id)
-        .bind(client_id)
-        .fetch_all(db.pool())
-        .await?;
+    let families: Vec<String> = sqlx::query_scalar(
+        "select hash from one_time_tokens where kind = 'grant' and user_id = $1 and client_id = $2 and revoked_at is null",
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .fetch_all(db.pool())
+    .await?;
     for f in &families {
         revoke_family(db, f, now).await?;
     }

@@ -90,7 +90,8 @@ pub async fn issue_code(state: &AppState, user_id: &str, data: &CodeData) -> Res
 
 /// RFC 7636 S256: BASE64URL(SHA256(verifier)) == challenge.
 pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
-    let valid = (43..=128).contains(&verifier.len()) && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    let valid = (43..=128).contains(&verifier.len())
+        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
     valid && ct_eq(URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())).as_bytes(), challenge.as_bytes())
 }
 
@@ -102,7 +103,13 @@ async fn live_user(state: &AppState, user_id: Option<&str>) -> Result<UserRow, G
     }
 }
 
-pub async fn redeem_code(state: &AppState, client: &Client, code: &str, redirect_uri: Option<&str>, verifier: Option<&str>) -> Result<TokenResponse, GrantError> {
+pub async fn redeem_code(
+    state: &AppState,
+    client: &Client,
+    code: &str,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+) -> Result<TokenResponse, GrantError> {
     let now = state.now();
     let hash = token_hash(code);
     let Some(row) = store::grants::consume(&state.db, &hash, store::grants::KIND_CODE, now).await? else {
@@ -129,7 +136,9 @@ pub async fn redeem_code(state: &AppState, client: &Client, code: &str, redirect
         (Some(_), Some(_)) => return Err(GrantError::InvalidGrant("code_verifier does not match the code_challenge")),
         (Some(_), None) => return Err(GrantError::InvalidGrant("code_verifier is required")),
         (None, Some(_)) => return Err(GrantError::InvalidGrant("code_verifier given but no code_challenge was sent")),
-        (None, None) if client.is_public() || client.require_pkce => return Err(GrantError::InvalidGrant("PKCE is required for this client")),
+        (None, None) if client.is_public() || client.require_pkce => {
+            return Err(GrantError::InvalidGrant("PKCE is required for this client"));
+        }
         (None, None) => {}
     }
     let user = live_user(state, row.user_id.as_deref()).await?;
@@ -172,7 +181,8 @@ async fn respond(
     let scopes = scopes_of(scope);
     // Offline grants outlive the session, so their access tokens do not name it.
     let at_authn = Authn { sid: if offline { None } else { authn.sid.clone() }, ..authn.clone() };
-    let at = issue::access_token(state, AccessTokenInput { user: Some(user), client, scope, authn: Some(&at_authn), family: Some(family) }).await?;
+    let at = issue::access_token(state, AccessTokenInput { user: Some(user), client, scope, authn: Some(&at_authn), family: Some(family) })
+        .await?;
     let id_token = if scopes.contains(&"openid") {
         Some(issue::id_token(state, IdTokenInput { user, client, scopes: &scopes, authn, nonce }).await?)
     } else {
@@ -202,7 +212,14 @@ async fn respond(
     } else {
         None
     };
-    Ok(TokenResponse { access_token: at.token, token_type: "Bearer", expires_in: at.expires_in, refresh_token, id_token, scope: scope.to_owned() })
+    Ok(TokenResponse {
+        access_token: at.token,
+        token_type: "Bearer",
+        expires_in: at.expires_in,
+        refresh_token,
+        id_token,
+        scope: scope.to_owned(),
+    })
 }
 
 pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_scope: Option<&str>) -> Result<TokenResponse, GrantError> {
@@ -255,7 +272,8 @@ pub async fn client_credentials(state: &AppState, client: &Client, requested_sco
         return Err(GrantError::UnauthorizedClient("this client may not use the client_credentials grant"));
     }
     // User-facing scopes mean nothing without a user.
-    let allowed: Vec<&str> = client.scopes.iter().map(String::as_str).filter(|s| !matches!(*s, "openid" | "profile" | "email" | "offline_access")).collect();
+    let allowed: Vec<&str> =
+        client.scopes.iter().map(String::as_str).filter(|s| !matches!(*s, "openid" | "profile" | "email" | "offline_access")).collect();
     let scope = match requested_scope.map(str::trim).filter(|s| !s.is_empty()) {
         None => allowed.join(" "),
         Some(req) => {
@@ -267,7 +285,14 @@ pub async fn client_credentials(state: &AppState, client: &Client, requested_sco
         }
     };
     let at = issue::access_token(state, AccessTokenInput { user: None, client, scope: &scope, authn: None, family: None }).await?;
-    Ok(TokenResponse { access_token: at.token, token_type: "Bearer", expires_in: at.expires_in, refresh_token: None, id_token: None, scope })
+    Ok(TokenResponse {
+        access_token: at.token,
+        token_type: "Bearer",
+        expires_in: at.expires_in,
+        refresh_token: None,
+        id_token: None,
+        scope,
+    })
 }
 
 /// Introspection of an access token we issued: active only if it verifies, has not expired,

@@ -40,7 +40,8 @@ pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str,
     let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(JwtError::Malformed);
     };
-    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)?;
+    let header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)?;
     let kid = header.get("kid").and_then(Value::as_str).ok_or(JwtError::Malformed)?;
     let alg = header.get("alg").and_then(Value::as_str).ok_or(JwtError::Malformed)?;
     let key = keys.by_kid(kid).await.ok_or(JwtError::UnknownKey)?;
@@ -59,7 +60,8 @@ pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str,
     if !key.verify(signed.as_bytes(), &sig) {
         return Err(JwtError::BadSignature);
     }
-    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(c).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)?;
+    let claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(c).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)?;
     if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
         return Err(JwtError::WrongIssuer);
     }

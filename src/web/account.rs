@@ -16,7 +16,6 @@ use super::extract::Client;
 use super::{CurrentUser, cookies, csrf};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
-use crate::auth::session;
 use crate::error::AppError;
 use crate::policy::password;
 use crate::secret::SecretString;
@@ -289,12 +288,27 @@ struct WithdrawForm {
 }
 
 /// Withdrawing consent also revokes what the app holds, so it has to ask again.
-async fn withdraw_consent(State(state): State<AppState>, Client(client): Client, jar: CookieJar, me: CurrentUser, Form(f): Form<WithdrawForm>) -> Result<Response, AppError> {
+async fn withdraw_consent(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    me: CurrentUser,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
     if !store::consents::delete(&state.db, &me.user.id, &f.client_id).await? {
         return Err(AppError::BadRequest("You had not given that application access.".into()));
     }
     store::grants::revoke_families_of_client(&state.db, &me.user.id, &f.client_id, state.now()).await?;
-    audit::user_event(&state, "consent.withdraw", Some(&me.user.id), Some(&me.user.id), &client, Outcome::Success, Some(json!({"client_id": f.client_id}))).await?;
+    audit::user_event(
+        &state,
+        "consent.withdraw",
+        Some(&me.user.id),
+        Some(&me.user.id),
+        &client,
+        Outcome::Success,
+        Some(json!({"client_id": f.client_id})),
+    )
+    .await?;
     Ok(Redirect::to("/account").into_response())
 }

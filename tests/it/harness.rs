@@ -169,9 +169,12 @@ impl TestApp {
 
     /// Goes through both sign-in pages; returns the password page's response.
     pub async fn sign_in(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        self.sign_in_next(client, email, password, "/account").await
+    }
+
+    pub async fn sign_in_next(&self, client: &reqwest::Client, email: &str, password: &str, next: &str) -> reqwest::Response {
         let csrf = self.csrf(client, "/login").await;
-        let res =
-            client.post(self.url("/login")).form(&[("csrf", csrf.as_str()), ("email", email), ("next", "/account")]).send().await.unwrap();
+        let res = client.post(self.url("/login")).form(&[("csrf", csrf.as_str()), ("email", email), ("next", next)]).send().await.unwrap();
         let body = res.text().await.unwrap();
         let csrf = csrf_in(&body).unwrap_or(csrf);
         client

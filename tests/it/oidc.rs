@@ -3,10 +3,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AccessToken, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl,
-    RefreshToken, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope,
+    TokenResponse,
 };
 use serde_json::Value;
 use stile::clients::{AuthMethod, ClientSpec, GrantType};
@@ -14,7 +14,7 @@ use stile::clock::OsRandom;
 use stile::tokens::keys::Alg;
 
 use crate::both;
-use crate::harness::{Backend, TestApp, csrf_in, location};
+use crate::harness::{Backend, TestApp, location};
 
 pub const PW: &str = "correct horse battery";
 pub const CB: &str = "http://127.0.0.1:9/callback";
@@ -71,7 +71,8 @@ pub async fn browse_to_callback(app: &TestApp, browser: &reqwest::Client, auth_u
             return u.query_pairs().into_owned().collect();
         }
         if loc.starts_with("/login") {
-            let next = url::Url::parse(&app.url(&loc)).unwrap().query_pairs().find(|(k, _)| k == "next").map(|(_, v)| v.into_owned()).unwrap();
+            let next =
+                url::Url::parse(&app.url(&loc)).unwrap().query_pairs().find(|(k, _)| k == "next").map(|(_, v)| v.into_owned()).unwrap();
             let r = app.sign_in_next(browser, email, PW, &next).await;
             assert_eq!(r.status(), 303);
             url = app.url(&location(&r));
@@ -86,7 +87,21 @@ fn get<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
     q.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.as_str())
 }
 
-async fn rp_client(app: &TestApp, id: &str, secret: Option<&str>) -> (CoreClient<openidconnect::EndpointSet, openidconnect::EndpointNotSet, openidconnect::EndpointNotSet, openidconnect::EndpointNotSet, openidconnect::EndpointMaybeSet, openidconnect::EndpointMaybeSet>, openidconnect::reqwest::Client) {
+async fn rp_client(
+    app: &TestApp,
+    id: &str,
+    secret: Option<&str>,
+) -> (
+    CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >,
+    openidconnect::reqwest::Client,
+) {
     let http = rp_http();
     let meta = CoreProviderMetadata::discover_async(IssuerUrl::new(app.base.clone()).unwrap(), &http).await.unwrap();
     let client = CoreClient::from_provider_metadata(meta, ClientId::new(id.into()), secret.map(|s| ClientSecret::new(s.into())))
@@ -113,7 +128,8 @@ async fn full_flow_with_rp_library(b: Backend) {
     assert_eq!(get(&q, "state"), Some(csrf_state.secret().as_str()));
     assert_eq!(get(&q, "iss"), Some(app.base.as_str()));
     let code = get(&q, "code").unwrap().to_owned();
-    let tokens = client.exchange_code(AuthorizationCode::new(code)).unwrap().set_pkce_verifier(verifier).request_async(&http).await.unwrap();
+    let tokens =
+        client.exchange_code(AuthorizationCode::new(code)).unwrap().set_pkce_verifier(verifier).request_async(&http).await.unwrap();
     let id_token = tokens.id_token().unwrap();
     let claims = id_token.claims(&client.id_token_verifier(), &nonce).unwrap();
     assert_eq!(claims.subject().as_str(), user.id);
@@ -136,7 +152,8 @@ async fn full_flow_with_rp_library(b: Backend) {
     assert_eq!(atp["sub"], user.id.as_str());
     assert!(atp["scope"].as_str().unwrap().contains("email"));
     // UserInfo through the library.
-    let info: openidconnect::core::CoreUserInfoClaims = client.user_info(tokens.access_token().clone(), None).unwrap().request_async(&http).await.unwrap();
+    let info: openidconnect::core::CoreUserInfoClaims =
+        client.user_info(tokens.access_token().clone(), None).unwrap().request_async(&http).await.unwrap();
     assert_eq!(info.email().unwrap().as_str(), "ada@camden.gov.uk");
     // Refresh rotates.
     let rt = tokens.refresh_token().unwrap().clone();
@@ -156,11 +173,18 @@ async fn full_flow_with_rp_library(b: Backend) {
     assert_eq!(intro(rt2.secret().clone()).await["active"], true);
     assert_eq!(intro(rt.secret().clone()).await["active"], false, "a rotated refresh token is no longer active");
     // Revocation (RFC 7009) of the refresh token revokes the grant and its access tokens.
-    let r = reqwest::Client::new().post(app.url("/revoke")).basic_auth(&id, secret.as_deref()).form(&[("token", rt2.secret().as_str())]).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(app.url("/revoke"))
+        .basic_auth(&id, secret.as_deref())
+        .form(&[("token", rt2.secret().as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(intro(rt2.secret().clone()).await["active"], false);
     assert_eq!(intro(refreshed.access_token().secret().clone()).await["active"], false);
-    let err = client.user_info(refreshed.access_token().clone(), None).unwrap().request_async(&http).await;
+    let err: Result<openidconnect::core::CoreUserInfoClaims, _> =
+        client.user_info(refreshed.access_token().clone(), None).unwrap().request_async(&http).await;
     assert!(err.is_err());
     assert!(client.exchange_refresh_token(&rt2).unwrap().request_async(&http).await.is_err());
     // RP-initiated logout with id_token_hint and a registered post-logout URI.
@@ -187,7 +211,16 @@ async fn fixmystreet_profile(b: Backend) {
     let domains: Vec<String> = vec![];
     stile::store::bodies::insert(
         &app.state.db,
-        &stile::store::bodies::NewBody { id: "camden", name: "Camden Council", kind: "council", fms_body_id: Some("2504"), swa_code: None, mfa_policy: "optional", password_min_length: None, domains: &domains },
+        &stile::store::bodies::NewBody {
+            id: "camden",
+            name: "Camden Council",
+            kind: "council",
+            fms_body_id: Some("2504"),
+            swa_code: None,
+            mfa_policy: "optional",
+            password_min_length: None,
+            domains: &domains,
+        },
         now,
     )
     .await
@@ -198,7 +231,12 @@ async fn fixmystreet_profile(b: Backend) {
         format!("role{n}")
     };
     let roles = stile::store::catalogue::copy_templates_into_body(&app.state.db, "camden", "council", &mut ids, now).await.unwrap();
-    let inspectors = stile::store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().into_iter().find(|r| r.name == "Inspectors").unwrap();
+    let inspectors = stile::store::catalogue::roles_of_body(&app.state.db, "camden")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "Inspectors")
+        .unwrap();
     assert_eq!(roles.len(), 4);
     stile::store::memberships::add(&app.state.db, "m1", &user.id, "camden", now).await.unwrap();
     stile::store::memberships::add_role(&app.state.db, "m1", &inspectors.id).await.unwrap();
@@ -213,7 +251,11 @@ async fn fixmystreet_profile(b: Backend) {
     let secret = secret.unwrap();
     let browser = app.browser();
     assert_eq!(app.sign_in(&browser, "inspector@camden.gov.uk", PW).await.status(), 303);
-    let auth = format!("{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=st8&nonce=n0nce&response_mode=form_post", app.base, url::form_urlencoded::byte_serialize(CB.as_bytes()).collect::<String>());
+    let auth = format!(
+        "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&state=st8&nonce=n0nce&response_mode=form_post",
+        app.base,
+        url::form_urlencoded::byte_serialize(CB.as_bytes()).collect::<String>()
+    );
     let r = browser.get(&auth).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
@@ -229,7 +271,13 @@ async fn fixmystreet_profile(b: Backend) {
     let code = field("code");
     let res: Value = reqwest::Client::new()
         .post(app.url("/token"))
-        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CB), ("client_id", &id), ("client_secret", &secret)])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ])
         .send()
         .await
         .unwrap()
