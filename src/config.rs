@@ -37,7 +37,14 @@ pub struct Settings {
     pub password: PasswordSettings,
     pub throttle: ThrottleSettings,
     pub mail: MailSettings,
+    pub demo: DemoSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

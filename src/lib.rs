@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clients;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod email;
 pub mod error;
 pub mod logout;

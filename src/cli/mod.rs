@@ -224,6 +224,21 @@ async fn serve(state: AppState) -> Result<(), CliError> {
         println!("(with cargo: cargo run --release -- createsuperuser you@example.org)");
         println!();
     }
+    match crate::demo::seed(&state).await {
+        Ok(Some(demo)) => {
+            // Printed once, to the operator's terminal only (never to the log).
+            println!("Demo relying app \"{}\" and demo user created (turn off with STILE__DEMO__ENABLED=false):", crate::demo::CLIENT_ID);
+            println!("    user:     {}", crate::demo::USER_EMAIL);
+            println!("    password: {}", demo.password.expose());
+            println!("Try a sign-in: open this in a browser, sign in, and the demo callback page shows the code");
+            println!("and the exact command to exchange it for tokens:");
+            println!("    {}", demo.authorize_url);
+            println!("    (PKCE code_verifier: {})", demo.verifier);
+            println!();
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %crate::error::error_chain(&e), "demo seeding failed"),
+    }
     app::serve(state, listener, app::shutdown_signal()).await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod account;
 pub mod cookies;
 pub mod csrf;
+mod demo;
 mod extract;
 mod headers;
 mod health;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::router())
         .merge(health::router())
         .merge(crate::oidc::router())
+        .merge(demo::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(limit))

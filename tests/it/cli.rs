@@ -163,16 +163,24 @@ async fn config_errors_and_help() {
 }
 
 #[tokio::test]
-async fn serve_prints_first_start_help() {
+async fn serve_prints_first_start_help_and_the_demo_works() {
     let cli = Cli::new(Backend::Sqlite).await;
-    let mut child =
-        cli.cmd(&["serve"]).env("STILE__SERVER__LISTEN", "127.0.0.1:0").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = cli
+        .cmd(&["serve"])
+        .env("STILE__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("STILE__SERVER__ISSUER", &base)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         use std::io::Read;
         let mut buf = [0u8; 4096];
         let mut text = String::new();
-        while !text.contains("createsuperuser") {
+        while !text.find("code_verifier: ").is_some_and(|at| text[at..].contains(")\n")) {
             match stdout.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
@@ -181,9 +189,50 @@ async fn serve_prints_first_start_help() {
         text
     });
     let text = reader.join().unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(text.contains("Stile is listening on http://127.0.0.1:"), "{text}");
+    assert!(text.contains(&format!("Stile is listening on {base}")), "{text}");
     assert!(text.contains("stile createsuperuser"), "{text}");
     assert!(cli.db.dir.path().join("master.key").exists());
+    let line = |prefix: &str| text.lines().find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_owned())).unwrap();
+    let password = line("password:");
+    let verifier = line("(PKCE code_verifier:").trim_end_matches(')').to_owned();
+    let authorize = text.lines().map(str::trim).find(|l| l.starts_with(&format!("{base}/authorize?"))).unwrap().to_owned();
+
+    // Follow the printed instructions as a person would.
+    let app_like = crate::harness::Remote { base: base.clone() };
+    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = browser.get(&authorize).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let next = url::Url::parse(&format!("{base}{}", crate::harness::location(&r)))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "next")
+        .unwrap()
+        .1
+        .into_owned();
+    let r = app_like.sign_in_next(&browser, "demo@example.org", &password, &next).await;
+    assert_eq!(r.status(), 303);
+    let r = browser.get(format!("{base}{}", crate::harness::location(&r))).send().await.unwrap();
+    let callback = crate::harness::location(&r);
+    assert!(callback.starts_with(&format!("{base}/demo/callback?code=")), "{callback}");
+    let page = browser.get(&callback).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("curl -s"));
+    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let tokens: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", "stile-demo"),
+            ("redirect_uri", &format!("{base}/demo/callback")),
+            ("code", &code),
+            ("code_verifier", &verifier),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(tokens["id_token"].is_string(), "{tokens}");
+    let _ = child.kill();
+    let _ = child.wait();
 }

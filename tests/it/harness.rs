@@ -211,3 +211,28 @@ pub fn csrf_in(html: &str) -> Option<String> {
 pub fn location(res: &reqwest::Response) -> String {
     res.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
+
+/// A Stile running in another process, reached over HTTP only.
+pub struct Remote {
+    pub base: String,
+}
+
+impl Remote {
+    pub async fn sign_in_next(&self, client: &reqwest::Client, email: &str, password: &str, next: &str) -> reqwest::Response {
+        let body = client.get(format!("{}/login", self.base)).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_in(&body).unwrap();
+        let res = client
+            .post(format!("{}/login", self.base))
+            .form(&[("csrf", csrf.as_str()), ("email", email), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        let csrf = csrf_in(&res.text().await.unwrap()).unwrap_or(csrf);
+        client
+            .post(format!("{}/login/password", self.base))
+            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password), ("next", next)])
+            .send()
+            .await
+            .unwrap()
+    }
+}
