@@ -95,7 +95,9 @@ async fn deliver(state: &AppState, client: &Client, uri: &str, user_id: &str, si
             Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
             Err(e) => last = if e.is_timeout() { "timed out".into() } else { "connection failed".into() },
         }
-        tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt * attempt))).await;
+        if attempt < 3 {
+            tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt * attempt))).await;
+        }
     }
     Err(last)
 }

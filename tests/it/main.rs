@@ -8,6 +8,8 @@ mod harness;
 mod cli;
 mod clients;
 mod oidc;
+mod oidc_logout;
+mod oidc_negative;
 mod pages;
 mod signin;
 mod store;
