@@ -382,6 +382,10 @@ row() { # key target-text target-number
     local m
     if (($3 == 0)); then m="-"; else m=$(met "${RPS[$1]}" "$3"); fi
     ((${ERRS[$1]} == 0)) || m="$m (errors: ${ERRS[$1]})"
+    if ((${CPU_STILE[$1]} < 90)); then
+        m="$m *"
+        DISTURBED=1
+    fi
     printf '%-38s %9s %9.2f %9.2f  %-18s %s\n' "${LABEL[$1]}" "$(fmt_int "${RPS[$1]}")" "${P50[$1]}" "${P99[$1]}" "$2" "$m"
 }
 
@@ -391,6 +395,7 @@ printf '  RSA-2048 (RS256)     %8s sign/s  %8s verify/s\n' "$(fmt_int "$RSA_SIGN
 printf '  ECDSA P-256 (ES256)  %8s sign/s  %8s verify/s  (introspecting an ES256 token verifies one)\n' \
     "$(fmt_int "$EC_SIGN")" "$(fmt_int "$EC_VERIFY")"
 echo
+DISTURBED=0
 printf '%-38s %9s %9s %9s  %-18s %s\n' endpoint "req/s" "p50 ms" "p99 ms" target "met?"
 row healthz "(reference)" 0
 row discovery ">= $(fmt_int $T_DISCOVERY)" "$T_DISCOVERY"
@@ -398,6 +403,10 @@ row jwks ">= $(fmt_int $T_DISCOVERY)" "$T_DISCOVERY"
 row cc_es256 ">= $(fmt_int $T_ES256)" "$T_ES256"
 row cc_rs256 ">= $(fmt_int "$RS_TARGET") (${T_RS256_PCT}%)" "$RS_TARGET"
 row introspect ">= $(fmt_int $T_INTROSPECT)" "$T_INTROSPECT"
+if ((DISTURBED)); then
+    echo "* stile had less than 90% of CPU $SERVER_CPU in this phase (see the CPU block below): the server was"
+    echo "  waiting for the load generator or sharing its core, so the figure is low. Re-run on an idle machine."
+fi
 echo
 printf 'RS256 client_credentials: %s%% of the RSA-2048 signing bound (target >= %s%%)\n' \
     "$(pct "${RPS[cc_rs256]}" "$RSA_SIGN")" "$T_RS256_PCT"

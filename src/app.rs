@@ -159,6 +159,13 @@ async fn maintenance_loop(state: AppState) {
         if let Err(e) = store::throttle::prune(&state.db, now - window, now).await {
             tracing::warn!(error = %e, "throttle clean-up failed");
         }
+        if let Err(e) = store::grants::prune(&state.db, now - 86_400).await {
+            tracing::warn!(error = %e, "token clean-up failed");
+        }
+        // Retired keys stay published until every token they signed has expired.
+        if let Err(e) = store::keys::delete_retired_before(&state.db, now - state.settings.tokens.retired_key_ttl_secs).await {
+            tracing::warn!(error = %e, "key clean-up failed");
+        }
         if let Err(e) = state.keys.reload(&state.db, &state.master_key).await {
             tracing::warn!(error = %e, "key reload failed");
         }

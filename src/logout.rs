@@ -23,8 +23,20 @@ pub enum Which<'a> {
     All,
 }
 
-/// Ends sessions of `user_id`; returns how many ended.
+/// Ends sessions of `user_id`; returns how many ended. Back-channel logouts continue in the
+/// background.
 pub async fn end_sessions(state: &AppState, user_id: &str, which: Which<'_>) -> Result<usize, StoreError> {
+    Ok(end_sessions_tracked(state, user_id, which).await?.0)
+}
+
+/// As `end_sessions`, also returning the back-channel deliveries so a caller that is about to
+/// exit (the CLI) can wait for them.
+pub async fn end_sessions_tracked(
+    state: &AppState,
+    user_id: &str,
+    which: Which<'_>,
+) -> Result<(usize, Vec<tokio::task::JoinHandle<()>>), StoreError> {
+    let mut deliveries = Vec::new();
     let now = state.now();
     let candidates: Vec<SessionRow> = match which {
         Which::Cookie(token) => {
@@ -47,17 +59,17 @@ pub async fn end_sessions(state: &AppState, user_id: &str, which: Which<'_>) -> 
             store::grants::revoke_families_of_user(&state.db, user_id, Some(&s.sid), now).await?;
         }
         for client_id in clients {
-            send_backchannel(state, &client_id, user_id, &s.sid);
+            deliveries.push(send_backchannel(state, &client_id, user_id, &s.sid));
         }
     }
     if matches!(which, Which::All) {
         store::grants::revoke_families_of_user(&state.db, user_id, None, now).await?;
     }
-    Ok(ended)
+    Ok((ended, deliveries))
 }
 
 /// Sends a logout token in the background, retrying; the outcome is audited.
-fn send_backchannel(state: &AppState, client_id: &str, user_id: &str, sid: &str) {
+fn send_backchannel(state: &AppState, client_id: &str, user_id: &str, sid: &str) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     let (client_id, user_id, sid) = (client_id.to_owned(), user_id.to_owned(), sid.to_owned());
     tokio::spawn(async move {
@@ -78,7 +90,7 @@ fn send_backchannel(state: &AppState, client_id: &str, user_id: &str, sid: &str)
         if let Err(e) = audit::user_event(&state, "logout.backchannel", None, Some(&user_id), &who, result, Some(details)).await {
             tracing::warn!(error = %e, "cannot audit back-channel logout");
         }
-    });
+    })
 }
 
 async fn deliver(state: &AppState, client: &Client, uri: &str, user_id: &str, sid: &str) -> Result<u32, String> {

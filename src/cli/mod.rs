@@ -93,6 +93,9 @@ pub enum UserCommand {
     },
     /// Show one user with their memberships.
     Show { email: String },
+    /// Sign a user out everywhere: ends every session, revokes every refresh token and grant,
+    /// and sends back-channel logouts to the apps they were signed into.
+    Logout { email: String },
 }
 
 #[derive(Debug, Args)]
@@ -415,6 +418,17 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
                 }
                 println!("{:<38} {:<40} {:<24} {}", u.id, u.email, u.name, flags.join(","));
             }
+        }
+        UserCommand::Logout { email } => {
+            let email = parse_email(&email)?;
+            let u =
+                store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
+            let (ended, deliveries) = crate::logout::end_sessions_tracked(state, &u.id, crate::logout::Which::All).await?;
+            audit_cli(state, "user.logout_everywhere", &u.id).await?;
+            for d in deliveries {
+                let _ = d.await;
+            }
+            println!("Signed {email} out of {ended} session(s); their refresh tokens are revoked.");
         }
         UserCommand::Show { email } => {
             let email = parse_email(&email)?;

@@ -288,13 +288,13 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
         fields.push(("state", s.clone()));
     }
     fields.push(("iss", state.settings.issuer().to_owned()));
-    Ok(respond(&req.redirect_uri, req.form_post, &fields))
+    Ok(respond(state, &req.redirect_uri, req.form_post, &fields))
 }
 
 /// Sends the browser back to the client, by redirect or by auto-submitted form (form_post).
-fn respond(redirect_uri: &str, form_post: bool, fields: &[(&str, String)]) -> Response {
+fn respond(state: &AppState, redirect_uri: &str, form_post: bool, fields: &[(&str, String)]) -> Response {
     if form_post {
-        return form_post_page(redirect_uri, fields);
+        return form_post_page(redirect_uri, fields, &random_id(&*state.rng, 16));
     }
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in fields {
@@ -317,10 +317,9 @@ struct FormPost<'a> {
     nonce: &'a str,
 }
 
-fn form_post_page(action: &str, fields: &[(&str, String)]) -> Response {
-    let nonce = random_id(&crate::clock::OsRandom, 16);
+fn form_post_page(action: &str, fields: &[(&str, String)], nonce: &str) -> Response {
     let origin = url::Url::parse(action).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-    let html = match (FormPost { action, fields, nonce: &nonce }).render() {
+    let html = match (FormPost { action, fields, nonce }).render() {
         Ok(h) => h,
         Err(_) => return crate::error::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Try again in a moment."),
     };
@@ -341,7 +340,7 @@ fn fail(state: &AppState, f: Failure) -> Response {
                 fields.push(("state", s));
             }
             fields.push(("iss", state.settings.issuer().to_owned()));
-            respond(&client_redirect, form_post, &fields)
+            respond(state, &client_redirect, form_post, &fields)
         }
     }
 }

@@ -212,3 +212,40 @@ async fn rotation_and_tampering(b: Backend) {
     app.finish().await;
 }
 both!(rotation_and_tampering);
+
+/// The operator's "log out everywhere" from the command line, against a running server's database.
+async fn admin_logout_everywhere(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("everywhere@example.org", Some(PW)).await;
+    let (bc_url, mut rx) = receiver(200).await;
+    let mut s = spec("Logged out");
+    s.backchannel_logout_uri = Some(bc_url);
+    s.scopes.push("offline_access".into());
+    let (id, secret) = register(&app, s).await;
+    let secret = secret.unwrap();
+    let browser = app.browser();
+    assert_eq!(app.sign_in(&browser, "everywhere@example.org", PW).await.status(), 303);
+    id_token_via_code(&app, &browser, &id, &secret).await;
+    assert_eq!(stile::store::sessions::live_of_user(&app.state.db, &user.id, app.state.now()).await.unwrap().len(), 1);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stile"))
+        .args(["user", "logout", "everywhere@example.org"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("STILE__DATA_DIR", app.db.dir.path())
+        .env("STILE__DATABASE__URL", &app.db.url)
+        .env("STILE__SERVER__ISSUER", &app.base)
+        .env("STILE__LOG__FILTER", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 session(s)"));
+    let token = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+    assert_eq!(payload(&token)["sub"], user.id.as_str());
+    assert_eq!(browser.get(app.url("/account")).send().await.unwrap().status(), 303);
+    assert!(
+        stile::store::grants::revoke_families_of_user(&app.state.db, &user.id, None, app.state.now()).await.unwrap().is_empty(),
+        "every grant was already revoked"
+    );
+    app.finish().await;
+}
+both!(admin_logout_everywhere);
