@@ -130,8 +130,8 @@ trap 'exit 143' TERM
 cpu_busy_total() { # CPU number -> "busy total" jiffies since boot
     awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat
 }
-proc_ticks() { # pid -> utime + stime of all its threads, in clock ticks
-    sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+proc_ticks() { # pid -> "utime stime" of all its threads, in clock ticks
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'
 }
 status_kb() { # pid field -> value in kB from /proc/PID/status
     awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
@@ -190,7 +190,7 @@ start_server() { # access-token alg
 # ---------------------------------------------------------------------------------------------
 # One measured phase: wrk on LOAD_CPU against the server on SERVER_CPU
 
-declare -A RPS P50 P99 ERRS CPU_S CPU_L CPU_STILE LABEL
+declare -A RPS P50 P99 ERRS CPU_S CPU_L CPU_STILE CPU_SYS LABEL
 RSS_LOAD_MAX=0
 
 run_phase() { # key label path [form-body basic-auth]
@@ -204,7 +204,7 @@ run_phase() { # key label path [form-body basic-auth]
     local s0 l0 t0 p0 s1 l1 t1 p1
     read -r -a s0 < <(cpu_busy_total "$SERVER_CPU")
     read -r -a l0 < <(cpu_busy_total "$LOAD_CPU")
-    p0=$(proc_ticks "$SERVER_PID")
+    read -r -a p0 < <(proc_ticks "$SERVER_PID")
     t0=$(now)
     (
         while kill -0 "$SERVER_PID" 2>/dev/null; do
@@ -220,7 +220,7 @@ run_phase() { # key label path [form-body basic-auth]
     wait "$WRK_PID" || rc=$?
     WRK_PID=
     t1=$(now)
-    p1=$(proc_ticks "$SERVER_PID")
+    read -r -a p1 < <(proc_ticks "$SERVER_PID")
     read -r -a s1 < <(cpu_busy_total "$SERVER_CPU")
     read -r -a l1 < <(cpu_busy_total "$LOAD_CPU")
     kill "$SAMPLER_PID" 2>/dev/null || true
@@ -244,7 +244,9 @@ run_phase() { # key label path [form-body basic-auth]
     read -r RPS[$key] P50[$key] P99[$key] ERRS[$key] <<<"$r"
     CPU_S[$key]=$(pct $((s1[0] - s0[0])) $((s1[1] - s0[1])))
     CPU_L[$key]=$(pct $((l1[0] - l0[0])) $((l1[1] - l0[1])))
-    CPU_STILE[$key]=$(awk -v d=$((p1 - p0)) -v hz="$HZ" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", 100 * d / hz / (t1 - t0) }')
+    local du=$((p1[0] - p0[0])) ds=$((p1[1] - p0[1]))
+    CPU_STILE[$key]=$(awk -v d=$((du + ds)) -v hz="$HZ" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", 100 * d / hz / (t1 - t0) }')
+    CPU_SYS[$key]=$(pct "$ds" $((du + ds)))
     local peak
     peak=$(sort -n "$rss" | tail -n 1)
     if ((${peak:-0} > RSS_LOAD_MAX)); then RSS_LOAD_MAX=$peak; fi
@@ -277,7 +279,10 @@ if [[ -n $(git -C "$ROOT" status --porcelain -- src migrations config Cargo.toml
     commit="$commit + uncommitted changes"
 fi
 echo "stile OIDC bench: server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (-t1 -c$CONNS), ${SECS} s per phase, SQLite"
-echo "binary: $BIN_SRC (built $(date -r "$BIN_SRC" '+%Y-%m-%d %H:%M'), tree $commit)"
+echo "binary: $BIN_SRC (built $(date -r "$BIN_SRC" '+%Y-%m-%d %H:%M'); working tree now at $commit)"
+if [[ -n $(find "$ROOT/src" "$ROOT/migrations" "$ROOT/config" "$ROOT/Cargo.toml" -newer "$BIN_SRC" -print -quit 2>/dev/null) ]]; then
+    echo "note: sources have changed since this binary was built; rebuild to measure them"
+fi
 echo "machine: $(nproc) CPU(s) available, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 busy_s=$(core_busy_before "$SERVER_CPU")
 busy_l=$(core_busy_before "$LOAD_CPU")
@@ -422,7 +427,9 @@ if ((HWM_RESET)); then how="VmHWM, reset after idle"; else how="VmRSS sampled ev
 printf 'resident memory under load: %-9s target <= %s  %s  (peak over all phases, %s)\n' \
     "$(mb "$RSS_LOAD")" "$(mb $T_RSS_LOAD_KB)" "$(met $T_RSS_LOAD_KB "$RSS_LOAD")" "$how"
 echo
-echo "CPU during each phase (server CPU $SERVER_CPU busy / stile's own share / wrk CPU $LOAD_CPU busy):"
+echo "CPU during each phase: CPU $SERVER_CPU busy / stile's share of it (of which in the kernel) / wrk's CPU $LOAD_CPU busy;"
+echo "and the server CPU time per request:"
 for k in healthz discovery jwks cc_es256 cc_rs256 introspect; do
-    printf '  %-38s %3s%% / %3s%% / %3s%%\n' "${LABEL[$k]}" "${CPU_S[$k]}" "${CPU_STILE[$k]}" "${CPU_L[$k]}"
+    printf '  %-38s %3s%% / %3s%% (%2s%% sys) / %3s%%   %6.1f us/request\n' "${LABEL[$k]}" "${CPU_S[$k]}" "${CPU_STILE[$k]}" \
+        "${CPU_SYS[$k]}" "${CPU_L[$k]}" "$(awk -v c="${CPU_STILE[$k]}" -v r="${RPS[$k]}" 'BEGIN { print (r > 0 ? 1e6 * c / 100 / r : 0) }')"
 done

@@ -124,6 +124,8 @@ pub struct Client {
     pub access_token_audience: Option<String>,
     pub first_party: bool,
     pub require_pkce: bool,
+    /// Every sign-in to this client needs a second factor.
+    pub require_mfa: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -175,6 +177,7 @@ impl Client {
             access_token_audience: row.access_token_audience,
             first_party: row.first_party != 0,
             require_pkce: row.require_pkce != 0,
+            require_mfa: row.require_mfa != 0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -236,6 +239,7 @@ impl Client {
             access_token_audience: self.access_token_audience.clone(),
             first_party: self.first_party,
             require_pkce: self.require_pkce,
+            require_mfa: self.require_mfa,
             id: Some(self.id.clone()),
         }
     }
@@ -260,6 +264,8 @@ pub struct ClientSpec {
     pub access_token_audience: Option<String>,
     pub first_party: bool,
     pub require_pkce: bool,
+    /// Every sign-in to this client needs a second factor.
+    pub require_mfa: bool,
     /// The client id to use; generated when `None`.
     pub id: Option<String>,
 }
@@ -281,6 +287,7 @@ impl Default for ClientSpec {
             access_token_audience: None,
             first_party: false,
             require_pkce: true,
+            require_mfa: false,
             id: None,
         }
     }
@@ -483,6 +490,7 @@ fn to_row(spec: &ClientSpec, id: String, secret_hash: Option<String>, created_at
         access_token_audience: spec.access_token_audience.clone(),
         first_party: flag(spec.first_party),
         require_pkce: flag(spec.require_pkce),
+        require_mfa: flag(spec.require_mfa),
         created_at,
         updated_at,
     }

@@ -93,6 +93,9 @@ pub struct ClientAdd {
     /// Do not require PKCE (confidential clients only).
     #[arg(long)]
     pub no_pkce: bool,
+    /// Require two-factor authentication for every sign-in to this client.
+    #[arg(long)]
+    pub require_mfa: bool,
     /// Use this client id (3 to 64 of A-Z a-z 0-9 . _ -) instead of a random one.
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
@@ -152,6 +155,7 @@ async fn spec_from(state: &AppState, a: ClientAdd) -> Result<ClientSpec, CliErro
         access_token_audience: a.audience,
         first_party: a.first_party,
         require_pkce: !a.no_pkce,
+        require_mfa: a.require_mfa,
         id: a.id,
     })
 }
@@ -250,6 +254,7 @@ async fn show(state: &AppState, id: &str) -> Result<(), CliError> {
     println!("access token audience:     {}", c.access_token_audience());
     println!("first party:               {}", c.first_party);
     println!("PKCE required:             {}", c.require_pkce);
+    println!("2FA required:              {}", c.require_mfa);
     println!("created:                   {}", super::keys::format_time(c.created_at));
     println!("updated:                   {}", super::keys::format_time(c.updated_at));
     Ok(())

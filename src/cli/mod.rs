@@ -96,6 +96,10 @@ pub enum UserCommand {
     /// Sign a user out everywhere: ends every session, revokes every refresh token and grant,
     /// and sends back-channel logouts to the apps they were signed into.
     Logout { email: String },
+    /// Remove a user's two-factor authentication (they enrol again at next sign-in when it is
+    /// required). Audited.
+    #[command(name = "reset-2fa")]
+    Reset2fa { email: String },
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +125,9 @@ pub enum BodyCommand {
     Add(BodyAdd),
     /// List bodies.
     List,
+    /// Set a body's two-factor policy for its members: optional or required.
+    #[command(name = "set-mfa")]
+    SetMfa { name: String, policy: String },
 }
 
 #[derive(Debug, Args)]
@@ -401,6 +408,7 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
         }
         UserCommand::List { search, limit } => {
             let users = store::users::search(&state.db, &search, limit.clamp(1, 10_000)).await?;
+            let enrolled: std::collections::HashSet<String> = store::totp::enrolled_user_ids(&state.db).await?.into_iter().collect();
             println!("{:<38} {:<40} {:<24} FLAGS", "ID", "EMAIL", "NAME");
             for u in users {
                 let mut flags = Vec::new();
@@ -416,7 +424,23 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
                 if u.has_password() {
                     flags.push("password");
                 }
+                if enrolled.contains(&u.id) {
+                    flags.push("2fa");
+                }
                 println!("{:<38} {:<40} {:<24} {}", u.id, u.email, u.name, flags.join(","));
+            }
+        }
+        UserCommand::Reset2fa { email } => {
+            let email = parse_email(&email)?;
+            let u =
+                store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
+            let who = crate::auth::ClientInfo { ip: "cli".into(), user_agent: "stile cli".into() };
+            let had =
+                crate::auth::mfa::admin_reset(state, None, &u, &who).await.map_err(|e| CliError::Usage(crate::error::error_chain(&e)))?;
+            if had {
+                println!("Removed two-factor authentication for {email}.");
+            } else {
+                println!("{email} had no two-factor authentication; nothing to remove.");
             }
         }
         UserCommand::Logout { email } => {
@@ -501,11 +525,20 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             let roles = store::catalogue::copy_templates_into_body(&state.db, &id, &a.kind, &mut ids, now).await?;
             println!("Created body {name} ({id}) with {} roles from templates.", roles.len());
         }
+        BodyCommand::SetMfa { name, policy } => {
+            if !matches!(policy.as_str(), "optional" | "required") {
+                return Err(CliError::Usage("the policy must be optional or required".into()));
+            }
+            let b = store::bodies::by_name(&state.db, &name).await?.ok_or_else(|| CliError::Usage(format!("no body named {name:?}")))?;
+            store::bodies::set_mfa_policy(&state.db, &b.id, &policy, state.now()).await?;
+            audit_cli_on(state, "body.mfa_policy", "body", &b.id, Some(serde_json::json!({ "policy": policy }))).await?;
+            println!("Two-factor authentication is now {policy} for members of {name}.");
+        }
         BodyCommand::List => {
-            println!("{:<38} {:<32} {:<18} {:<10} DOMAINS", "ID", "NAME", "KIND", "STATUS");
+            println!("{:<38} {:<32} {:<18} {:<10} {:<9} DOMAINS", "ID", "NAME", "KIND", "STATUS", "2FA");
             for b in store::bodies::list(&state.db).await? {
                 let domains = store::bodies::domains(&state.db, &b.id).await?;
-                println!("{:<38} {:<32} {:<18} {:<10} {}", b.id, b.name, b.kind, b.status, domains.join(","));
+                println!("{:<38} {:<32} {:<18} {:<10} {:<9} {}", b.id, b.name, b.kind, b.status, b.mfa_policy, domains.join(","));
             }
         }
     }

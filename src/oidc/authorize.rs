@@ -40,6 +40,8 @@ struct Request {
     max_age: Option<i64>,
     login_hint: Option<String>,
     id_token_hint_sub: Option<String>,
+    /// `acr_values` asked for the MFA level.
+    acr_mfa: bool,
     /// The original parameters, to come back to after sign-in or consent.
     raw: Vec<(String, String)>,
 }
@@ -187,8 +189,8 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, 
     };
     let nonce = get("nonce")?.map(str::to_owned);
     let login_hint = get("login_hint")?.map(str::to_owned);
-    // acr_values and ui_locales are accepted; acr_values feeds the 2FA step when it lands.
-    get("acr_values")?;
+    let acr_mfa = crate::policy::mfa::acr_values_request_mfa(get("acr_values")?);
+    // ui_locales is accepted; every page is in en-GB.
     get("ui_locales")?;
     Ok(Request {
         client,
@@ -202,6 +204,7 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, 
         max_age,
         login_hint,
         id_token_hint_sub,
+        acr_mfa,
         raw: p.0,
     })
 }
@@ -250,6 +253,21 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
         return Ok(Redirect::to(&target).into_response());
     }
     let Some(me) = user.0 else { return Err(to_client(&req, "login_required", "the user is not signed in")) };
+    if me.session.acr != crate::policy::mfa::ACR_MFA {
+        let needed = crate::auth::mfa::requirement(state, &me.user, req.client.require_mfa, req.acr_mfa).await.map_err(internal)?;
+        if needed.is_some() {
+            // Step-up: the second factor on top of this session, not a whole new sign-in.
+            if has(&req, "none") {
+                return Err(to_client(&req, "interaction_required", "a second factor is required"));
+            }
+            let next = return_url(&req, true);
+            return Ok(Redirect::to(&format!(
+                "/login/2fa?next={}",
+                url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            ))
+            .into_response());
+        }
+    }
     if !req.client.first_party && !consented_now {
         let remembered = store::consents::get(&state.db, &me.user.id, &req.client.id).await.map_err(internal)?;
         let covered = remembered.as_deref().is_some_and(|granted| {

@@ -1,4 +1,5 @@
 //! Pure decisions: no I/O, no clock, no axum. Everything here is a function of its arguments.
 
 pub mod lockout;
+pub mod mfa;
 pub mod password;

@@ -109,3 +109,14 @@ pub async fn set_default_role(db: &Db, body_id: &str, role_id: &str, now: Timest
         .await?;
     Ok(())
 }
+
+pub async fn set_mfa_policy(db: &Db, body_id: &str, policy: &str, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("update bodies set mfa_policy = $2, updated_at = $3 where id = $1")
+        .bind(body_id)
+        .bind(policy)
+        .bind(now)
+        .execute(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    super::users::found(done.rows_affected(), "body")
+}

@@ -25,6 +25,7 @@ pub struct ClientRow {
     pub access_token_audience: Option<String>,
     pub first_party: i64,
     pub require_pkce: i64,
+    pub require_mfa: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -44,12 +45,12 @@ impl std::fmt::Debug for ClientRow {
 
 const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, grant_types, scopes, \
      token_endpoint_auth_method, id_token_signing_alg, permission_namespaces, body_id, id_token_claims, access_token_audience, \
-     first_party, require_pkce, created_at, updated_at";
+     first_party, require_pkce, created_at, updated_at, require_mfa";
 
 /// Inserts a client. A taken id is `Conflict`.
 pub async fn insert(db: &Db, c: &ClientRow) -> Result<()> {
     sqlx::query(sql!(
-        "insert into clients ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        "insert into clients ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
     .bind(&c.id)
     .bind(&c.name)
@@ -69,6 +70,7 @@ pub async fn insert(db: &Db, c: &ClientRow) -> Result<()> {
     .bind(c.require_pkce)
     .bind(c.created_at)
     .bind(c.updated_at)
+    .bind(c.require_mfa)
     .execute(db.pool())
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "a client with that id"))?;
@@ -92,7 +94,7 @@ pub async fn update(db: &Db, c: &ClientRow, now: Timestamp) -> Result<()> {
         "update clients set name = $2, redirect_uris = $3, post_logout_redirect_uris = $4, backchannel_logout_uri = $5,
              grant_types = $6, scopes = $7, token_endpoint_auth_method = $8, id_token_signing_alg = $9,
              permission_namespaces = $10, body_id = $11, id_token_claims = $12, access_token_audience = $13,
-             first_party = $14, require_pkce = $15, updated_at = $16
+             first_party = $14, require_pkce = $15, updated_at = $16, require_mfa = $17
          where id = $1",
     )
     .bind(&c.id)
@@ -111,6 +113,7 @@ pub async fn update(db: &Db, c: &ClientRow, now: Timestamp) -> Result<()> {
     .bind(c.first_party)
     .bind(c.require_pkce)
     .bind(now)
+    .bind(c.require_mfa)
     .execute(db.pool())
     .await?;
     found(done.rows_affected(), "client")

@@ -18,6 +18,7 @@ pub mod memberships;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;
+pub mod totp;
 pub mod users;
 
 use std::str::FromStr;

@@ -136,3 +136,9 @@ pub async fn live_by_sid(db: &Db, sid: &str, now: Timestamp) -> Result<bool> {
         .await?;
     Ok(n > 0)
 }
+
+/// Records a second factor on a live session (step-up).
+pub async fn set_authn(db: &Db, id_hash: &str, amr: &str, acr: &str) -> Result<()> {
+    sqlx::query("update sessions set amr = $2, acr = $3 where id_hash = $1").bind(id_hash).bind(amr).bind(acr).execute(db.pool()).await?;
+    Ok(())
+}

@@ -9,6 +9,11 @@ pub fn session_name(state: &AppState) -> &'static str {
     if state.settings.issuer_is_https() { "__Host-stile_session" } else { "stile_session" }
 }
 
+/// A sign-in waiting for its second factor.
+pub fn mfa_pending_name(state: &AppState) -> &'static str {
+    if state.settings.issuer_is_https() { "__Host-stile_mfa" } else { "stile_mfa" }
+}
+
 pub fn csrf_name(state: &AppState) -> &'static str {
     if state.settings.issuer_is_https() { "__Host-stile_csrf" } else { "stile_csrf" }
 }

@@ -136,13 +136,7 @@ async fn password_submit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());
     }
     match password_sign_in(&state, &f.email, &f.password, &client).await {
-        Ok(user) => {
-            let previous = jar.get(cookies::session_name(&state)).map(|c| SecretString::new(c.value()));
-            let started = session::start(&state, &user.id, &[session::AMR_PASSWORD], "", &client, previous.as_ref()).await?;
-            let max_age = state.settings.session.persistent_cookie.then_some(state.settings.session.absolute_timeout_secs);
-            let cookie = cookies::build(&state, cookies::session_name(&state), started.token.expose().to_owned(), max_age);
-            Ok((jar.add(cookie), Redirect::to(&next)).into_response())
-        }
+        Ok(user) => crate::web::signin::after_first_factor(&state, jar, &client, &user, &[session::AMR_PASSWORD], &next).await,
         Err(e) => {
             let status = match &e {
                 LoginError::BadEmail(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -8,6 +8,8 @@ mod extract;
 mod headers;
 mod health;
 mod login;
+mod mfa;
+pub mod signin;
 
 use std::time::Duration;
 
@@ -35,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/stile.css", get(css))
         .merge(login::router())
         .merge(account::router())
+        .merge(mfa::router())
         .merge(health::router())
         .merge(crate::oidc::router())
         .merge(demo::router())

@@ -27,6 +27,7 @@ fn row(id: &str, name: &str, now: i64) -> ClientRow {
         access_token_audience: None,
         first_party: 0,
         require_pkce: 1,
+        require_mfa: 0,
         created_at: now,
         updated_at: now,
     }

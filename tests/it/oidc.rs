@@ -36,6 +36,7 @@ pub fn spec(name: &str) -> ClientSpec {
         access_token_audience: None,
         first_party: true,
         require_pkce: true,
+        require_mfa: false,
     }
 }
 

@@ -1,0 +1,274 @@
+//! Two-factor authentication with TOTP (RFC 6238) and single-use recovery codes.
+
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde_json::json;
+use totp_rs::{Algorithm, Builder, Totp};
+use zeroize::Zeroizing;
+
+use super::ClientInfo;
+use crate::app::AppState;
+use crate::audit::{self, Outcome};
+use crate::policy::lockout::{self, AfterFailure};
+use crate::policy::mfa::{self, Inputs, Reason};
+use crate::secret::token_hash;
+use crate::store::{self, StoreError, users::UserRow};
+use crate::tokens::master_key::MasterKeyError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MfaError {
+    #[error("That code is not right. Check your authenticator app and try again.")]
+    WrongCode,
+    #[error("Too many wrong codes. Wait {minutes} minute(s) and try again.")]
+    Locked { minutes: i64 },
+    #[error("Two-factor authentication is already turned on.")]
+    AlreadyEnrolled,
+    #[error("Two-factor authentication is not turned on.")]
+    NotEnrolled,
+    #[error("{}", .0.explain())]
+    Mandatory(Reason),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] MasterKeyError),
+    #[error("the TOTP secret cannot be used")]
+    Totp,
+}
+
+/// What the enrolment page shows.
+pub struct Enrolment {
+    /// The secret in base32, for typing into an app by hand.
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+    /// The QR code as inline SVG, made here (no outside service sees the secret).
+    pub qr_svg: String,
+}
+
+fn context(user_id: &str) -> String {
+    format!("totp:{user_id}")
+}
+
+fn totp(state: &AppState, user: &UserRow, secret: Vec<u8>) -> Result<Totp, MfaError> {
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(30)
+        .with_secret(secret)
+        .with_account_name(user.email.as_str())
+        .with_issuer(Some(state.settings.server.name.as_str()))
+        .build()
+        .map_err(|_| MfaError::Totp)
+}
+
+async fn load(state: &AppState, user: &UserRow) -> Result<Option<(store::totp::TotpRow, Totp)>, MfaError> {
+    let Some(row) = store::totp::get(&state.db, &user.id).await? else { return Ok(None) };
+    let secret = state.master_key.decrypt(&row.secret_encrypted, &context(&user.id))?;
+    let t = totp(state, user, secret.to_vec())?;
+    Ok(Some((row, t)))
+}
+
+/// True when the user has a confirmed second factor.
+pub async fn enrolled(state: &AppState, user_id: &str) -> Result<bool, StoreError> {
+    Ok(store::totp::get(&state.db, user_id).await?.is_some_and(|r| r.confirmed_at.is_some()))
+}
+
+/// Why 2FA is required for this user (and, if given, this client and request), if it is.
+pub async fn requirement(
+    state: &AppState,
+    user: &UserRow,
+    client_requires: bool,
+    acr_requests_mfa: bool,
+) -> Result<Option<Reason>, StoreError> {
+    let mut inputs = Inputs { superuser: user.is_superuser(), client_requires, acr_requests_mfa, ..Default::default() };
+    for m in store::memberships::of_user(&state.db, &user.id).await? {
+        if m.body_status != "active" {
+            continue;
+        }
+        if let Some(b) = store::bodies::by_id(&state.db, &m.body_id).await?
+            && b.mfa_policy == "required"
+        {
+            inputs.body_requires = true;
+        }
+        if store::memberships::detail(&state.db, &m).await?.mfa_required_by_role {
+            inputs.role_requires = true;
+        }
+    }
+    Ok(mfa::required(inputs))
+}
+
+/// Starts enrolment with a fresh secret (replacing an unconfirmed one).
+pub async fn begin_enrolment(state: &AppState, user: &UserRow) -> Result<Enrolment, MfaError> {
+    if enrolled(state, &user.id).await? {
+        return Err(MfaError::AlreadyEnrolled);
+    }
+    let mut secret = Zeroizing::new([0u8; 20]);
+    state.rng.fill(secret.as_mut());
+    let encrypted = state.master_key.encrypt(secret.as_ref(), &context(&user.id), &*state.rng)?;
+    if !store::totp::begin(&state.db, &user.id, &encrypted, state.now()).await? {
+        return Err(MfaError::AlreadyEnrolled);
+    }
+    let t = totp(state, user, secret.to_vec())?;
+    let otpauth_uri = t.to_url().map_err(|_| MfaError::Totp)?;
+    let qr_svg = QrCode::new(otpauth_uri.as_bytes())
+        .map_err(|_| MfaError::Totp)?
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(Enrolment { secret_base32: t.secret().to_base32(), otpauth_uri, qr_svg })
+}
+
+/// The current unconfirmed enrolment again (to re-show the page after a wrong code).
+pub async fn pending_enrolment(state: &AppState, user: &UserRow) -> Result<Option<Enrolment>, MfaError> {
+    match load(state, user).await? {
+        Some((row, t)) if row.confirmed_at.is_none() => {
+            let otpauth_uri = t.to_url().map_err(|_| MfaError::Totp)?;
+            let qr_svg = QrCode::new(otpauth_uri.as_bytes())
+                .map_err(|_| MfaError::Totp)?
+                .render::<svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .build();
+            Ok(Some(Enrolment { secret_base32: t.secret().to_base32(), otpauth_uri, qr_svg }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Ten recovery codes of 80 bits each, shown once; only their hashes are kept.
+fn new_recovery_codes(state: &AppState) -> (Vec<String>, Vec<String>) {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789"; // no 0/o, 1/l/i
+    let mut codes = Vec::with_capacity(10);
+    for _ in 0..10 {
+        let mut raw = [0u8; 16];
+        state.rng.fill(&mut raw);
+        let chars: String =
+            raw.iter().map(|b| char::from(ALPHABET.get(usize::from(*b) % ALPHABET.len()).copied().unwrap_or(b'a'))).collect();
+        codes.push(format!("{}-{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12], &chars[12..16]));
+    }
+    let hashes = codes.iter().map(|c| token_hash(&normalise_recovery(c))).collect();
+    (codes, hashes)
+}
+
+fn normalise_recovery(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// Completes enrolment with a first valid code; returns the recovery codes to show once.
+pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<Vec<String>, MfaError> {
+    let Some((row, t)) = load(state, user).await? else { return Err(MfaError::NotEnrolled) };
+    if row.confirmed_at.is_some() {
+        return Err(MfaError::AlreadyEnrolled);
+    }
+    check_totp(state, user, &t, code, client).await?;
+    let (codes, hashes) = new_recovery_codes(state);
+    store::totp::confirm(&state.db, &user.id, &hashes, state.now()).await?;
+    audit::user_event(state, "mfa.enrol", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    Ok(codes)
+}
+
+fn throttle_key(user_id: &str) -> String {
+    format!("mfa:account:{user_id}")
+}
+
+async fn guard(state: &AppState, user_id: &str) -> Result<(), MfaError> {
+    let now = state.now();
+    if let Some(until) = store::throttle::locked_until(&state.db, &throttle_key(user_id), now).await? {
+        return Err(MfaError::Locked { minutes: lockout::minutes_left(until, now) });
+    }
+    Ok(())
+}
+
+async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<MfaError, MfaError> {
+    let now = state.now();
+    let rule = crate::auth::login::account_rule(state);
+    let key = throttle_key(&user.id);
+    audit::user_event(state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
+    let before = store::throttle::failures_since(&state.db, &key, lockout::window_start(rule, now)).await?;
+    match lockout::after_failure(rule, before, now) {
+        AfterFailure::Count => {
+            store::throttle::record_failure(&state.db, &key, now).await?;
+            Ok(MfaError::WrongCode)
+        }
+        AfterFailure::Lock { until } => {
+            store::throttle::lock(&state.db, &key, until).await?;
+            audit::user_event(state, "mfa.locked", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "until": until }))).await?;
+            Ok(MfaError::Locked { minutes: lockout::minutes_left(until, now) })
+        }
+    }
+}
+
+async fn check_totp(state: &AppState, user: &UserRow, t: &Totp, code: &str, client: &ClientInfo) -> Result<(), MfaError> {
+    guard(state, &user.id).await?;
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let now = u64::try_from(state.now()).unwrap_or(0);
+    let step = (code.len() == 6).then(|| t.check(&code, now)).flatten();
+    match step {
+        // A code (or a step) already used is refused: one code, one sign-in.
+        Some(step) if store::totp::use_step(&state.db, &user.id, i64::try_from(step).unwrap_or(i64::MAX)).await? => {
+            store::throttle::clear_failures(&state.db, &throttle_key(&user.id)).await?;
+            Ok(())
+        }
+        _ => Err(failed(state, user, client).await?),
+    }
+}
+
+/// Checks a second factor at sign-in: a TOTP code or a recovery code.
+pub async fn verify(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<&'static str, MfaError> {
+    let Some((row, t)) = load(state, user).await? else { return Err(MfaError::NotEnrolled) };
+    if row.confirmed_at.is_none() {
+        return Err(MfaError::NotEnrolled);
+    }
+    let trimmed = code.trim();
+    if trimmed.len() > 8 {
+        guard(state, &user.id).await?;
+        let used = store::totp::use_recovery_code(&state.db, &user.id, &token_hash(&normalise_recovery(trimmed)), state.now()).await?;
+        if !used {
+            return Err(failed(state, user, client).await?);
+        }
+        audit::user_event(state, "mfa.recovery_code", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+        return Ok("recovery");
+    }
+    check_totp(state, user, &t, trimmed, client).await?;
+    audit::user_event(state, "mfa.verify", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    Ok("otp")
+}
+
+/// Turns 2FA off with a current code; refused while policy mandates it.
+pub async fn disable(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<(), MfaError> {
+    if let Some(reason) = requirement(state, user, false, false).await? {
+        return Err(MfaError::Mandatory(reason));
+    }
+    verify(state, user, code, client).await?;
+    store::totp::remove(&state.db, &user.id).await?;
+    audit::user_event(state, "mfa.disable", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    Ok(())
+}
+
+/// New recovery codes (the old ones stop working), after a current code.
+pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<Vec<String>, MfaError> {
+    verify(state, user, code, client).await?;
+    let (codes, hashes) = new_recovery_codes(state);
+    store::totp::replace_recovery_codes(&state.db, &user.id, &hashes).await?;
+    audit::user_event(state, "mfa.recovery_codes.regenerate", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    Ok(codes)
+}
+
+/// An administrator's reset: the user enrols again at next sign-in (if required) or when they choose.
+pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, client: &ClientInfo) -> Result<bool, MfaError> {
+    let removed = store::totp::remove(&state.db, &user.id).await?;
+    store::throttle::clear_failures(&state.db, &throttle_key(&user.id)).await?;
+    audit::user_event(state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, Some(json!({ "had_2fa": removed })))
+        .await?;
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_recovery;
+
+    #[test]
+    fn recovery_codes_are_forgiving_about_format() {
+        assert_eq!(normalise_recovery(" ABCD-efgh-2345-6789 "), "abcdefgh23456789");
+    }
+}

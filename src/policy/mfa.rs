@@ -1,0 +1,93 @@
+//! Is a second factor required? A pure function of who the user is and what is asking.
+
+/// Why two-factor authentication is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Superuser,
+    Body,
+    Role,
+    Client,
+    AcrValues,
+}
+
+impl Reason {
+    pub fn explain(self) -> &'static str {
+        match self {
+            Reason::Superuser => "Superusers must use two-factor authentication.",
+            Reason::Body => "Your organisation requires two-factor authentication.",
+            Reason::Role => "One of your roles requires two-factor authentication.",
+            Reason::Client => "The application you are signing in to requires two-factor authentication.",
+            Reason::AcrValues => "The application you are signing in to asked for two-factor authentication.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inputs {
+    pub superuser: bool,
+    /// A body the user belongs to (and that is active) has `2fa: required`.
+    pub body_requires: bool,
+    /// A role the user holds has `mfa_required`.
+    pub role_requires: bool,
+    /// The client is configured to require it.
+    pub client_requires: bool,
+    /// The authorization request asked for the MFA level with `acr_values`.
+    pub acr_requests_mfa: bool,
+}
+
+/// The first reason that makes 2FA required, or None when it is the user's choice.
+pub fn required(i: Inputs) -> Option<Reason> {
+    if i.superuser {
+        Some(Reason::Superuser)
+    } else if i.body_requires {
+        Some(Reason::Body)
+    } else if i.role_requires {
+        Some(Reason::Role)
+    } else if i.client_requires {
+        Some(Reason::Client)
+    } else if i.acr_requests_mfa {
+        Some(Reason::AcrValues)
+    } else {
+        None
+    }
+}
+
+/// The `acr` value for a multi-factor sign-in, and the one `acr_values` asks for.
+pub const ACR_MFA: &str = "mfa";
+/// The `acr` value for a single-factor sign-in.
+pub const ACR_SINGLE: &str = "1fa";
+
+/// Whether `acr_values` (space-separated, in order of preference) asks for MFA.
+pub fn acr_values_request_mfa(acr_values: Option<&str>) -> bool {
+    acr_values.is_some_and(|v| v.split(' ').any(|a| a == ACR_MFA))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_source_requires() {
+        assert_eq!(required(Inputs::default()), None);
+        let cases = [
+            (Inputs { superuser: true, ..Default::default() }, Reason::Superuser),
+            (Inputs { body_requires: true, ..Default::default() }, Reason::Body),
+            (Inputs { role_requires: true, ..Default::default() }, Reason::Role),
+            (Inputs { client_requires: true, ..Default::default() }, Reason::Client),
+            (Inputs { acr_requests_mfa: true, ..Default::default() }, Reason::AcrValues),
+        ];
+        for (inputs, reason) in cases {
+            assert_eq!(required(inputs), Some(reason));
+        }
+        // The user's own standing wins when several apply.
+        assert_eq!(required(Inputs { superuser: true, client_requires: true, ..Default::default() }), Some(Reason::Superuser));
+    }
+
+    #[test]
+    fn acr_values() {
+        assert!(acr_values_request_mfa(Some("mfa")));
+        assert!(acr_values_request_mfa(Some("1fa mfa")));
+        assert!(!acr_values_request_mfa(Some("1fa")));
+        assert!(!acr_values_request_mfa(None));
+    }
+}

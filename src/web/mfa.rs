@@ -1,0 +1,316 @@
+//! Second-factor pages: verification at sign-in or step-up, enrolment (chosen or forced), and
+//! the account's Security page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::extract::Client;
+use super::signin::{self, Pending};
+use super::{MaybeUser, csrf, safe_next};
+use crate::app::AppState;
+use crate::auth::mfa::{self, MfaError};
+use crate::error::AppError;
+use crate::store::users::UserRow;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login/2fa", get(verify_page).post(verify_submit))
+        .route("/login/2fa/enrol", get(enrol_page).post(enrol_submit))
+        .route("/account/security", get(security_page))
+        .route("/account/security/disable", post(disable))
+        .route("/account/security/recovery-codes", post(regenerate))
+}
+
+/// Whose second factor this is: a parked sign-in, or a signed-in session stepping up.
+enum Who {
+    Pending { user: UserRow, data: Pending, hash: String },
+    Session(super::CurrentUser),
+}
+
+impl Who {
+    fn user(&self) -> &UserRow {
+        match self {
+            Who::Pending { user, .. } => user,
+            Who::Session(me) => &me.user,
+        }
+    }
+}
+
+async fn who(state: &AppState, jar: &CookieJar, user: MaybeUser) -> Result<Option<Who>, AppError> {
+    if let Some((user, data, hash)) = signin::pending(state, jar).await? {
+        return Ok(Some(Who::Pending { user, data, hash }));
+    }
+    Ok(user.0.map(Who::Session))
+}
+
+fn map(e: MfaError) -> Result<(StatusCode, String), AppError> {
+    match e {
+        MfaError::WrongCode => Ok((StatusCode::UNAUTHORIZED, e.to_string())),
+        MfaError::Locked { .. } => Ok((StatusCode::TOO_MANY_REQUESTS, e.to_string())),
+        MfaError::Mandatory(_) | MfaError::AlreadyEnrolled | MfaError::NotEnrolled => Ok((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+        other => Err(AppError::Internal(crate::error::error_chain(&other))),
+    }
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "mfa_verify.html")]
+struct VerifyPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    next: String,
+    error: Option<String>,
+}
+
+async fn verify_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: MaybeUser,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
+    let next = next_for(&w, q.next.as_deref());
+    if !mfa::enrolled(&state, &w.user().id).await? {
+        return Ok(Redirect::to(&format!("/login/2fa/enrol?next={}", enc(&next))).into_response());
+    }
+    let (jar, csrf) = csrf::token(&state, jar);
+    let signed_in = matches!(w, Who::Session(_));
+    Ok((jar, VerifyPage { site_name: state.settings.server.name.clone(), signed_in, csrf, next, error: None }).into_response())
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn next_for(w: &Who, asked: Option<&str>) -> String {
+    match w {
+        Who::Pending { data, .. } => safe_next(Some(&data.next)),
+        Who::Session(_) => safe_next(asked),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+async fn verify_submit(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    user: MaybeUser,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
+    let next = next_for(&w, f.next.as_deref());
+    match mfa::verify(&state, w.user(), &f.code, &client).await {
+        Ok(_) => match w {
+            Who::Pending { user, data, hash } => {
+                let jar = signin::complete_pending(&state, jar, &client, &user, &data, &hash).await?;
+                Ok((jar, Redirect::to(&next)).into_response())
+            }
+            Who::Session(me) => {
+                signin::step_up(&state, &me.session).await?;
+                Ok(Redirect::to(&next).into_response())
+            }
+        },
+        Err(e) => {
+            let (status, msg) = map(e)?;
+            let (jar, csrf) = csrf::token(&state, jar);
+            let signed_in = matches!(w, Who::Session(_));
+            Ok((status, jar, VerifyPage { site_name: state.settings.server.name.clone(), signed_in, csrf, next, error: Some(msg) })
+                .into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "mfa_enrol.html")]
+struct EnrolPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    next: String,
+    reason: Option<String>,
+    secret: String,
+    qr_svg: String,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "mfa_codes.html")]
+struct CodesPage {
+    site_name: String,
+    signed_in: bool,
+    codes: Vec<String>,
+    next: String,
+}
+
+async fn enrol_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: MaybeUser,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
+    let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
+    let next = next_for(&w, q.next.as_deref());
+    let reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.explain().to_owned());
+    let enrolment = match mfa::begin_enrolment(&state, w.user()).await {
+        Ok(e) => e,
+        Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to(&format!("/login/2fa?next={}", enc(&next))).into_response()),
+        Err(e) => return Err(AppError::Internal(crate::error::error_chain(&e))),
+    };
+    let (jar, csrf) = csrf::token(&state, jar);
+    let signed_in = matches!(w, Who::Session(_));
+    let page = EnrolPage {
+        site_name: state.settings.server.name.clone(),
+        signed_in,
+        csrf,
+        next,
+        reason,
+        secret: enrolment.secret_base32,
+        qr_svg: enrolment.qr_svg,
+        error: None,
+    };
+    Ok((jar, page).into_response())
+}
+
+async fn enrol_submit(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    user: MaybeUser,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
+    let next = next_for(&w, f.next.as_deref());
+    match mfa::confirm_enrolment(&state, w.user(), &f.code, &client).await {
+        Ok(codes) => {
+            // The confirming code is the second factor for this sign-in too.
+            let jar = match &w {
+                Who::Pending { user, data, hash } => signin::complete_pending(&state, jar, &client, user, data, hash).await?,
+                Who::Session(me) => {
+                    signin::step_up(&state, &me.session).await?;
+                    jar
+                }
+            };
+            Ok((jar, CodesPage { site_name: state.settings.server.name.clone(), signed_in: true, codes, next }).into_response())
+        }
+        Err(e) => {
+            let (status, msg) = map(e)?;
+            let Some(enrolment) =
+                mfa::pending_enrolment(&state, w.user()).await.map_err(|e| AppError::Internal(crate::error::error_chain(&e)))?
+            else {
+                return Ok(Redirect::to("/login").into_response());
+            };
+            let reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.explain().to_owned());
+            let (jar, csrf) = csrf::token(&state, jar);
+            let signed_in = matches!(w, Who::Session(_));
+            let page = EnrolPage {
+                site_name: state.settings.server.name.clone(),
+                signed_in,
+                csrf,
+                next,
+                reason,
+                secret: enrolment.secret_base32,
+                qr_svg: enrolment.qr_svg,
+                error: Some(msg),
+            };
+            Ok((status, jar, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    enrolled: bool,
+    required: Option<String>,
+    recovery_left: i64,
+    error: Option<String>,
+}
+
+async fn render_security(
+    state: &AppState,
+    jar: CookieJar,
+    me: &super::CurrentUser,
+    error: Option<String>,
+) -> Result<(CookieJar, SecurityPage), AppError> {
+    let (jar, csrf) = csrf::token(state, jar);
+    let enrolled = mfa::enrolled(state, &me.user.id).await?;
+    let required = mfa::requirement(state, &me.user, false, false).await?.map(|r| r.explain().to_owned());
+    let recovery_left = crate::store::totp::unused_recovery_codes(&state.db, &me.user.id).await?;
+    Ok((
+        jar,
+        SecurityPage { site_name: state.settings.server.name.clone(), signed_in: true, csrf, enrolled, required, recovery_left, error },
+    ))
+}
+
+async fn security_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    me: super::CurrentUser,
+) -> Result<(CookieJar, SecurityPage), AppError> {
+    render_security(&state, jar, &me, None).await
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    me: super::CurrentUser,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    match mfa::disable(&state, &me.user, &f.code, &client).await {
+        Ok(()) => Ok(Redirect::to("/account/security").into_response()),
+        Err(e) => {
+            let (status, msg) = map(e)?;
+            let (jar, page) = render_security(&state, jar, &me, Some(msg)).await?;
+            Ok((status, jar, page).into_response())
+        }
+    }
+}
+
+async fn regenerate(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    me: super::CurrentUser,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    match mfa::regenerate_recovery_codes(&state, &me.user, &f.code, &client).await {
+        Ok(codes) => {
+            Ok(CodesPage { site_name: state.settings.server.name.clone(), signed_in: true, codes, next: "/account/security".into() }
+                .into_response())
+        }
+        Err(e) => {
+            let (status, msg) = map(e)?;
+            let (jar, page) = render_security(&state, jar, &me, Some(msg)).await?;
+            Ok((status, jar, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! Two-factor authentication: enrolment, verification, replay, recovery codes, policy, step-up.
+
+use openidconnect::core::{CoreClient, CoreIdToken, CoreProviderMetadata};
+use openidconnect::{ClientId, ClientSecret, IssuerUrl, Nonce};
+use serde_json::Value;
+use totp_rs::{Algorithm, Builder, Secret};
+
+use crate::both;
+use crate::harness::{Backend, TestApp, csrf_in, location};
+use crate::oidc::{CB, PW, payload, register, rp_http, spec};
+
+fn code_at(secret_b32: &str, t: i64) -> String {
+    let secret = Secret::try_from_base32(secret_b32).unwrap();
+    let totp =
+        Builder::new().with_algorithm(Algorithm::SHA1).with_digits(6).with_step_duration(30).with_secret(secret).build_noncompliant();
+    totp.generate(u64::try_from(t).unwrap()).to_string()
+}
+
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let s = html.find(start).unwrap() + start.len();
+    &html[s..s + html[s..].find(end).unwrap()]
+}
+
+/// Opens the enrolment page (signed in or mid sign-in) and returns (secret, csrf).
+async fn enrol_page(app: &TestApp, c: &reqwest::Client, path: &str) -> (String, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<svg"), "a QR code rendered here");
+    (between(&html, "<code class=\"secret\">", "</code>").to_owned(), csrf_in(&html).unwrap())
+}
+
+/// Enrols a signed-in user from the Security page; returns the secret and recovery codes.
+async fn enrol(app: &TestApp, c: &reqwest::Client) -> (String, Vec<String>) {
+    let (secret, csrf) = enrol_page(app, c, "/login/2fa/enrol?next=%2Faccount%2Fsecurity").await;
+    let r = c
+        .post(app.url("/login/2fa/enrol"))
+        .form(&[("csrf", csrf.as_str()), ("code", "000000"), ("next", "/account/security")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a wrong code does not enrol");
+    let html = r.text().await.unwrap();
+    assert_eq!(between(&html, "<code class=\"secret\">", "</code>"), secret, "the same secret is shown again");
+    let code = code_at(&secret, app.state.now());
+    let r = c
+        .post(app.url("/login/2fa/enrol"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str()), ("next", "/account/security")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let codes: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
+    assert_eq!(codes.len(), 10);
+    (secret, codes)
+}
+
+/// Password, then the second-factor page; returns the response to the code.
+async fn sign_in_with_code(app: &TestApp, c: &reqwest::Client, email: &str, code: &str) -> reqwest::Response {
+    let r = app.sign_in(c, email, PW).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login/2fa");
+    let page = c.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    c.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", code)]).send().await.unwrap()
+}
+
+async fn enrol_verify_replay_recovery(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("totp@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "totp@example.org", PW).await.status(), 303);
+    let (secret, codes) = enrol(&app, &c).await;
+    // The secret is stored encrypted, recovery codes only hashed.
+    let row = stile::store::totp::get(&app.state.db, &user.id).await.unwrap().unwrap();
+    assert!(!row.secret_encrypted.contains(&secret));
+    assert_eq!(stile::store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 10);
+
+    // A new browser: the password alone gives no session.
+    app.clock.advance(30);
+    let b2 = app.browser();
+    let r = app.sign_in(&b2, "totp@example.org", PW).await;
+    assert_eq!(location(&r), "/login/2fa");
+    assert_eq!(b2.get(app.url("/account")).send().await.unwrap().status(), 303);
+    let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let r = b2.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", "123456")]).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let code = code_at(&secret, app.state.now());
+    let r = b2.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(b2.get(app.url("/account")).send().await.unwrap().status(), 200);
+    // The same code again (another browser, same 30 s) is refused: replay.
+    let b3 = app.browser();
+    let r = sign_in_with_code(&app, &b3, "totp@example.org", &code).await;
+    assert_eq!(r.status(), 401);
+    // A recovery code works once, in any format.
+    let r = sign_in_with_code(&app, &app.browser(), "totp@example.org", &codes[0].to_uppercase()).await;
+    assert_eq!(r.status(), 303);
+    let r = sign_in_with_code(&app, &app.browser(), "totp@example.org", &codes[0]).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(stile::store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 9);
+    // Turning it off needs a current code.
+    app.clock.advance(30);
+    let page = c.get(app.url("/account/security")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("is <strong>on</strong>"));
+    let csrf = csrf_in(&page).unwrap();
+    let r = c.post(app.url("/account/security/disable")).form(&[("csrf", csrf.as_str()), ("code", "999999")]).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let code = code_at(&secret, app.state.now());
+    let r = c.post(app.url("/account/security/disable")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(stile::store::totp::get(&app.state.db, &user.id).await.unwrap().is_none());
+    assert_eq!(app.sign_in(&app.browser(), "totp@example.org", PW).await.status(), 303);
+    let actions = app.audit_actions().await;
+    for a in ["mfa.enrol", "mfa.verify", "mfa.recovery_code", "mfa.disable"] {
+        assert!(actions.iter().any(|(x, _)| x == a), "{a} audited");
+    }
+    app.finish().await;
+}
+both!(enrol_verify_replay_recovery);
+
+async fn code_guesses_are_throttled(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("guess@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "guess@example.org", PW).await.status(), 303);
+    let (secret, _) = enrol(&app, &c).await;
+    app.clock.advance(30);
+    let b2 = app.browser();
+    let r = app.sign_in(&b2, "guess@example.org", PW).await;
+    assert_eq!(location(&r), "/login/2fa");
+    let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(
+            b2.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", "000001")]).send().await.unwrap().status().as_u16(),
+        );
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 401, 429]);
+    let good = code_at(&secret, app.state.now());
+    let r = b2.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", good.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 429, "locked even for the right code");
+    app.clock.advance(301);
+    let b3 = app.browser();
+    let good = code_at(&secret, app.state.now());
+    assert_eq!(sign_in_with_code(&app, &b3, "guess@example.org", &good).await.status(), 303);
+    app.finish().await;
+}
+both!(code_guesses_are_throttled);
+
+/// Forced enrolment: no session until enrolled, for each policy source about the user.
+async fn forced_enrolment(b: Backend) {
+    let app = TestApp::start(b).await;
+    let now = app.state.now();
+    let domains: Vec<String> = vec![];
+    stile::store::bodies::insert(
+        &app.state.db,
+        &stile::store::bodies::NewBody {
+            id: "strict",
+            name: "Strict Council",
+            kind: "council",
+            fms_body_id: None,
+            swa_code: None,
+            mfa_policy: "required",
+            password_min_length: None,
+            domains: &domains,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    stile::store::bodies::insert(
+        &app.state.db,
+        &stile::store::bodies::NewBody {
+            id: "lax",
+            name: "Lax Council",
+            kind: "council",
+            fms_body_id: None,
+            swa_code: None,
+            mfa_policy: "optional",
+            password_min_length: None,
+            domains: &domains,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let mut n = 0;
+    let mut ids = || {
+        n += 1;
+        format!("lax-role-{n}")
+    };
+    stile::store::catalogue::copy_templates_into_body(&app.state.db, "lax", "council", &mut ids, now).await.unwrap();
+    let admin_role = stile::store::catalogue::roles_of_body(&app.state.db, "lax")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "Administrators")
+        .unwrap();
+    assert_eq!(admin_role.mfa_required, 1);
+
+    let su = app.create_user("super@example.org", Some(PW)).await;
+    stile::store::users::set_superuser(&app.state.db, &su.id, true, now).await.unwrap();
+    let member = app.create_user("member@example.org", Some(PW)).await;
+    stile::store::memberships::add(&app.state.db, "m-strict", &member.id, "strict", now).await.unwrap();
+    let admin = app.create_user("admin@example.org", Some(PW)).await;
+    stile::store::memberships::add(&app.state.db, "m-lax", &admin.id, "lax", now).await.unwrap();
+    stile::store::memberships::add_role(&app.state.db, "m-lax", &admin_role.id).await.unwrap();
+
+    for (email, why) in [
+        ("super@example.org", "Superusers must"),
+        ("member@example.org", "Your organisation requires"),
+        ("admin@example.org", "One of your roles requires"),
+    ] {
+        let c = app.browser();
+        let r = app.sign_in(&c, email, PW).await;
+        assert_eq!(location(&r), "/login/2fa/enrol", "{email}");
+        assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "no session before enrolment");
+        let page = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(why), "{email}: {page}");
+        let secret = between(&page, "<code class=\"secret\">", "</code>").to_owned();
+        let csrf = csrf_in(&page).unwrap();
+        let code = code_at(&secret, app.state.now());
+        let r = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200, "{email} signed in after enrolling");
+        // Mandated: cannot be turned off.
+        let page = c.get(app.url("/account/security")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("cannot be turned off"));
+        let csrf = csrf_in(&page).unwrap();
+        app.clock.advance(30);
+        let code = code_at(&secret, app.state.now());
+        let r =
+            c.post(app.url("/account/security/disable")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+    }
+    app.finish().await;
+}
+both!(forced_enrolment);
+
+/// Step-up: a single-factor session meets a client that needs MFA; amr/acr reach the ID token.
+async fn step_up_and_tokens(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("step@example.org", Some(PW)).await;
+    let (id, secret) = register(&app, spec("Needs acr")).await;
+    let secret = secret.unwrap();
+    let mut strict = spec("Requires MFA");
+    strict.require_mfa = true;
+    let (strict_id, _) = register(&app, strict).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "step@example.org", PW).await.status(), 303);
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let ch = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let cb = url::form_urlencoded::byte_serialize(CB.as_bytes()).collect::<String>();
+    let auth = |client: &str, extra: &str| {
+        format!(
+            "{}/authorize?response_type=code&client_id={client}&redirect_uri={cb}&scope=openid&nonce=nn&code_challenge={ch}&code_challenge_method=S256{extra}",
+            app.base
+        )
+    };
+    // Single factor is fine for a client that does not ask; acr says so.
+    let r = c.get(auth(&id, "")).send().await.unwrap();
+    assert!(location(&r).starts_with(CB));
+    // A client configured to require MFA sends an unenrolled user to enrolment.
+    let r = c.get(auth(&strict_id, "")).send().await.unwrap();
+    let loc = location(&r);
+    assert!(loc.starts_with("/login/2fa?next="), "{loc}");
+    let r = c.get(app.url(&loc)).send().await.unwrap();
+    assert!(location(&r).starts_with("/login/2fa/enrol?next="));
+    // prompt=none cannot step up.
+    let r = c.get(auth(&id, "&acr_values=mfa&prompt=none")).send().await.unwrap();
+    assert!(location(&r).contains("error=interaction_required"));
+    // Enrol (from Security) then step up through acr_values=mfa without signing in again.
+    let (totp_secret, _) = enrol(&app, &c).await;
+    // Enrolling stepped this session up already; a fresh sign-in starts at one factor.
+    let c2 = app.browser();
+    app.clock.advance(30);
+    let r = sign_in_with_code(&app, &c2, "step@example.org", &code_at(&totp_secret, app.state.now())).await;
+    assert_eq!(r.status(), 303);
+    // Now an MFA session: acr_values=mfa passes straight through.
+    let r = c2.get(auth(&id, "&acr_values=mfa")).send().await.unwrap();
+    let loc = location(&r);
+    assert!(loc.starts_with(CB), "{loc}");
+    let code = url::Url::parse(&loc).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let t: Value = reqwest::Client::new()
+        .post(app.url("/token"))
+        .basic_auth(&id, Some(&secret))
+        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", CB), ("code_verifier", verifier)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let raw = t["id_token"].as_str().unwrap();
+    assert_eq!(payload(raw)["acr"], "mfa");
+    // The independent RP library reads amr and acr.
+    let http = rp_http();
+    let meta = CoreProviderMetadata::discover_async(IssuerUrl::new(app.base.clone()).unwrap(), &http).await.unwrap();
+    let client = CoreClient::from_provider_metadata(meta, ClientId::new(id.clone()), Some(ClientSecret::new(secret.clone())));
+    let tok: CoreIdToken = serde_json::from_value(Value::String(raw.to_owned())).unwrap();
+    let claims = tok.claims(&client.id_token_verifier(), &Nonce::new("nn".into())).unwrap();
+    let amr: Vec<String> = claims.auth_method_refs().unwrap().iter().map(|a| a.as_str().to_owned()).collect();
+    assert_eq!(amr, vec!["pwd", "otp", "mfa"]);
+    assert_eq!(claims.auth_context_ref().unwrap().as_str(), "mfa");
+    // A one-factor session asked for acr_values=mfa steps up with a code, not a new sign-in.
+    let c3 = app.browser();
+    stile::store::totp::remove(&app.state.db, &app.create_user("plain@example.org", Some(PW)).await.id).await.unwrap();
+    assert_eq!(app.sign_in(&c3, "plain@example.org", PW).await.status(), 303);
+    let r = c3.get(auth(&id, "&acr_values=mfa")).send().await.unwrap();
+    assert!(location(&r).starts_with("/login/2fa?next="));
+    app.finish().await;
+}
+both!(step_up_and_tokens);
+
+#[tokio::test]
+async fn admin_reset_from_cli() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    app.create_user("reset@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "reset@example.org", PW).await.status(), 303);
+    enrol(&app, &c).await;
+    assert_eq!(location(&app.sign_in(&app.browser(), "reset@example.org", PW).await), "/login/2fa");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stile"))
+        .args(["user", "reset-2fa", "reset@example.org"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("STILE__DATA_DIR", app.db.dir.path())
+        .env("STILE__DATABASE__URL", &app.db.url)
+        .env("STILE__LOG__FILTER", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Removed two-factor authentication"));
+    assert_eq!(location(&app.sign_in(&app.browser(), "reset@example.org", PW).await), "/account");
+    assert!(app.audit_actions().await.iter().any(|(a, _)| a == "mfa.admin_reset"));
+    app.finish().await;
+}
