@@ -172,23 +172,32 @@ async fn serve_prints_first_start_help_and_the_demo_works() {
         .env("STILE__SERVER__LISTEN", format!("127.0.0.1:{port}"))
         .env("STILE__SERVER__ISSUER", &base)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    // Keep draining stdout after the banner, so the server never writes to a closed pipe.
+    std::thread::spawn(move || {
         use std::io::Read;
         let mut buf = [0u8; 4096];
         let mut text = String::new();
-        while !text.find("code_verifier: ").is_some_and(|at| text[at..].contains(")\n")) {
+        let mut sent = false;
+        loop {
             match stdout.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
             }
+            if !sent && text.find("code_verifier: ").is_some_and(|at| text[at..].contains(")\n")) {
+                let _ = tx.send(text.clone());
+                sent = true;
+            }
         }
-        text
+        if !sent {
+            let _ = tx.send(text);
+        }
     });
-    let text = reader.join().unwrap();
+    let text = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
     assert!(text.contains(&format!("Stile is listening on {base}")), "{text}");
     assert!(text.contains("stile createsuperuser"), "{text}");
     assert!(cli.db.dir.path().join("master.key").exists());
