@@ -324,17 +324,28 @@ async fn admin_reset_from_cli() {
     assert_eq!(app.sign_in(&c, "reset@example.org", PW).await.status(), 303);
     enrol(&app, &c).await;
     assert_eq!(location(&app.sign_in(&app.browser(), "reset@example.org", PW).await), "/login/2fa");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stile"))
-        .args(["user", "reset-2fa", "reset@example.org"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("STILE__DATA_DIR", app.db.dir.path())
-        .env("STILE__DATABASE__URL", &app.db.url)
-        .env("STILE__LOG__FILTER", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Removed two-factor authentication"));
+    let stile = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stile"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("STILE__DATA_DIR", app.db.dir.path())
+            .env("STILE__DATABASE__URL", &app.db.url)
+            .env("STILE__LOG__FILTER", "warn")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // The admin view: who has 2FA, and bodies' policies.
+    let list = stile(&["user", "list"]);
+    assert!(list.lines().any(|l| l.contains("reset@example.org") && l.contains("2fa")), "{list}");
+    stile(&["body", "add", "Policy Council", "--kind", "council"]);
+    assert!(stile(&["body", "set-mfa", "Policy Council", "required"]).contains("now required"));
+    assert!(stile(&["body", "list"]).lines().any(|l| l.contains("Policy Council") && l.contains("required")));
+    let out = stile(&["user", "reset-2fa", "reset@example.org"]);
+    assert!(out.contains("Removed two-factor authentication"));
+    assert!(!stile(&["user", "list"]).lines().any(|l| l.contains("reset@example.org") && l.contains("2fa")));
     assert_eq!(location(&app.sign_in(&app.browser(), "reset@example.org", PW).await), "/account");
     assert!(app.audit_actions().await.iter().any(|(a, _)| a == "mfa.admin_reset"));
     app.finish().await;
