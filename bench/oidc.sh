@@ -290,7 +290,6 @@ echo "before the run: CPU $SERVER_CPU ${busy_s}% busy, CPU $LOAD_CPU ${busy_l}% 
 if ((busy_s > 10 || busy_l > 10)); then
     echo "WARNING: something else is using the bench CPUs; the figures may be low (see the CPU block at the end)." >&2
 fi
-echo
 
 # 1. The signing bound: one core's RSA-2048 (PKCS#1 v1.5, SHA-256) and P-256 ECDSA sign rate.
 echo "signing rate of CPU $SERVER_CPU (openssl speed, ${SIGN_SECS} s each) ..." >&2
@@ -395,7 +394,7 @@ row() { # key target-text target-number
 }
 
 echo
-echo "signing bound on CPU $SERVER_CPU ($OPENSSL_VERSION; Stile signs with aws-lc, within a few % of OpenSSL):"
+echo "signing bound on CPU $SERVER_CPU ($OPENSSL_VERSION; Stile signs with aws-lc, whose speed is close to OpenSSL's):"
 printf '  RSA-2048 (RS256)     %8s sign/s  %8s verify/s\n' "$(fmt_int "$RSA_SIGN")" "$(fmt_int "$RSA_VERIFY")"
 printf '  ECDSA P-256 (ES256)  %8s sign/s  %8s verify/s  (introspecting an ES256 token verifies one)\n' \
     "$(fmt_int "$EC_SIGN")" "$(fmt_int "$EC_VERIFY")"

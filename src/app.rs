@@ -27,6 +27,8 @@ pub struct AppState {
     pub common_passwords: CommonPasswords,
     pub master_key: Arc<MasterKey>,
     pub keys: KeySet,
+    /// The discovery document, serialised once: it depends only on settings.
+    pub discovery_json: axum::body::Bytes,
     /// Outbound HTTP (back-channel logout): short timeouts, no redirects (SSRF).
     pub http: reqwest::Client,
 }
@@ -86,7 +88,8 @@ impl AppState {
         let created_keys = crate::tokens::keys::ensure_keys(&db, &master_key, &*rng, now).await.map_err(StartError::Keys)?;
         let keys = KeySet::load(&db, &master_key).await.map_err(StartError::Keys)?;
         let hasher = PasswordHasher::new(&settings.password, settings.max_concurrent_hashes()).map_err(StartError::Hasher)?;
-        let state = AppState {
+        let mut state = AppState {
+            discovery_json: axum::body::Bytes::new(),
             settings: Arc::new(settings),
             db,
             clock,
@@ -103,6 +106,7 @@ impl AppState {
                 .build()
                 .map_err(|_| StartError::Http)?,
         };
+        state.discovery_json = axum::body::Bytes::from(crate::oidc::discovery_metadata(&state).to_string());
         Ok((state, StartReport { created_master_key, created_keys }))
     }
 

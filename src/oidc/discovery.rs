@@ -57,7 +57,14 @@ pub fn metadata(state: &AppState) -> serde_json::Value {
 }
 
 async fn configuration(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "public, max-age=300"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], axum::Json(metadata(&state)))
+    (
+        [
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::CONTENT_TYPE, "application/json"),
+        ],
+        state.discovery_json.clone(),
+    )
 }
 
 async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
@@ -67,6 +74,6 @@ async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
             (header::CONTENT_TYPE, "application/jwk-set+json"),
         ],
-        state.keys.jwks().await.to_string(),
+        axum::body::Bytes::from(state.keys.jwks_json().await.as_bytes().to_vec()),
     )
 }

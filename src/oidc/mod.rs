@@ -11,6 +11,8 @@ mod userinfo;
 
 use axum::Router;
 
+pub use discovery::metadata as discovery_metadata;
+
 use crate::app::AppState;
 
 pub fn router() -> Router<AppState> {

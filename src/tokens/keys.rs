@@ -218,11 +218,13 @@ pub async fn rotate(db: &Db, master: &MasterKey, rng: &dyn Random, now: Timestam
 #[derive(Clone)]
 pub struct KeySet {
     inner: Arc<RwLock<Vec<Arc<SigningKey>>>>,
+    /// The JWKS document, serialised once per reload: it is fetched far more often than keys change.
+    jwks_json: Arc<RwLock<Arc<str>>>,
 }
 
 impl KeySet {
     pub async fn load(db: &Db, master: &MasterKey) -> Result<Self, KeyError> {
-        let set = Self { inner: Arc::new(RwLock::new(Vec::new())) };
+        let set = Self { inner: Arc::new(RwLock::new(Vec::new())), jwks_json: Arc::new(RwLock::new(Arc::from("{\"keys\":[]}"))) };
         set.reload(db, master).await?;
         Ok(set)
     }
@@ -237,7 +239,9 @@ impl KeySet {
             let public_jwk: Value = serde_json::from_str(&r.public_jwk).map_err(|_| KeyError::Parse(r.kid.clone()))?;
             keys.push(Arc::new(SigningKey { kid: r.kid, alg, state: r.state, public_jwk, signer }));
         }
+        let doc = json!({ "keys": keys.iter().map(|k| k.public_jwk.clone()).collect::<Vec<_>>() }).to_string();
         *self.inner.write().await = keys;
+        *self.jwks_json.write().await = Arc::from(doc);
         Ok(())
     }
 
@@ -247,6 +251,11 @@ impl KeySet {
 
     pub async fn by_kid(&self, kid: &str) -> Option<Arc<SigningKey>> {
         self.inner.read().await.iter().find(|k| k.kid == kid).cloned()
+    }
+
+    /// The serialised JWKS, ready to send.
+    pub async fn jwks_json(&self) -> Arc<str> {
+        self.jwks_json.read().await.clone()
     }
 
     /// Every published key: next, current and retired.
