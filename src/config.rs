@@ -8,6 +8,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
+use crate::secret::SecretString;
+
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,8 @@ pub struct Settings {
     pub password: PasswordSettings,
     pub throttle: ThrottleSettings,
     pub mail: MailSettings,
+    pub magic_link: MagicLinkSettings,
+    pub signup: SignupSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
 }
@@ -107,19 +111,63 @@ pub struct ThrottleSettings {
     pub ip_lockout_secs: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTransport {
     File,
     Log,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailSettings {
     pub transport: MailTransport,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub timeout_secs: u64,
     pub from: String,
     pub reply_to: String,
+    pub poll_interval_secs: u64,
+    pub retry_base_secs: i64,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MagicLinkSettings {
+    pub ttl_secs: i64,
+    pub max_code_attempts: i64,
+    pub address_max_requests: i64,
+    pub address_window_secs: i64,
+    pub ip_max_requests: i64,
+    pub ip_window_secs: i64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupMode {
+    Open,
+    Domains,
+    Closed,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupSettings {
+    pub mode: SignupMode,
+    pub notify_unknown: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -233,6 +281,29 @@ impl Settings {
             .any(|v| *v <= 0)
         {
             return bad("throttle settings must all be positive".into());
+        }
+        let m = &self.mail;
+        if m.from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(format!("mail.from {:?} is not an address such as \"Stile <stile@example.org>\"", m.from));
+        }
+        if !m.reply_to.trim().is_empty() && m.reply_to.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(format!("mail.reply_to {:?} is not an address", m.reply_to));
+        }
+        if m.transport == MailTransport::Smtp && (m.smtp_host.trim().is_empty() || m.smtp_port == 0) {
+            return bad("mail.smtp_host and mail.smtp_port must be set when mail.transport is \"smtp\"".into());
+        }
+        if m.timeout_secs == 0 || m.poll_interval_secs == 0 || m.retry_base_secs <= 0 || m.max_attempts <= 0 {
+            return bad("mail.timeout_secs, poll_interval_secs, retry_base_secs and max_attempts must be positive".into());
+        }
+        let ml = &self.magic_link;
+        if [ml.ttl_secs, ml.max_code_attempts, ml.address_max_requests, ml.address_window_secs, ml.ip_max_requests, ml.ip_window_secs]
+            .iter()
+            .any(|v| *v <= 0)
+        {
+            return bad("magic_link settings must all be positive".into());
+        }
+        if ml.ttl_secs > 86400 {
+            return bad("magic_link.ttl_secs must be at most a day".into());
         }
         Ok(())
     }

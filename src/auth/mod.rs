@@ -1,6 +1,7 @@
 //! How a person proves who they are. Plain Rust: no axum here.
 
 pub mod login;
+pub mod magic_link;
 pub mod password;
 pub mod session;
 

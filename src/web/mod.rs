@@ -4,6 +4,7 @@ mod account;
 pub mod cookies;
 pub mod csrf;
 mod demo;
+mod email_login;
 mod extract;
 mod headers;
 mod health;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/static/stile.css", get(css))
         .merge(login::router())
+        .merge(email_login::router())
         .merge(account::router())
         .merge(health::router())
         .merge(crate::oidc::router())

@@ -7,6 +7,7 @@ mod harness;
 
 mod cli;
 mod clients;
+mod mail;
 mod oidc;
 mod oidc_logout;
 mod oidc_negative;

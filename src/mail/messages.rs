@@ -1,0 +1,67 @@
+//! The emails Stile sends, each an askama pair `templates/email/NAME.txt` + `NAME.html`.
+
+use askama::Template;
+
+use super::{MailError, Rendered};
+
+/// A sign-in link and the same sign-in as a code to type.
+pub struct SignInLink<'a> {
+    pub site_name: &'a str,
+    pub link: &'a str,
+    pub code: &'a str,
+    pub minutes: i64,
+    pub new_account: bool,
+}
+
+/// Someone asked to sign in with an address that has no account (only with
+/// `signup.notify_unknown`).
+pub struct NoAccount<'a> {
+    pub site_name: &'a str,
+    pub sign_in_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/sign_in_link.txt")]
+struct SignInLinkTxt<'a> {
+    m: &'a SignInLink<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/sign_in_link.html")]
+struct SignInLinkHtml<'a> {
+    m: &'a SignInLink<'a>,
+    site_name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/no_account.txt")]
+struct NoAccountTxt<'a> {
+    m: &'a NoAccount<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/no_account.html")]
+struct NoAccountHtml<'a> {
+    m: &'a NoAccount<'a>,
+    site_name: &'a str,
+}
+
+impl SignInLink<'_> {
+    pub fn render(&self) -> Result<Rendered, MailError> {
+        Ok(Rendered {
+            subject: format!("Your sign-in link for {}", self.site_name),
+            text: SignInLinkTxt { m: self }.render()?,
+            html: SignInLinkHtml { m: self, site_name: self.site_name }.render()?,
+        })
+    }
+}
+
+impl NoAccount<'_> {
+    pub fn render(&self) -> Result<Rendered, MailError> {
+        Ok(Rendered {
+            subject: format!("Sign-in request for {}", self.site_name),
+            text: NoAccountTxt { m: self }.render()?,
+            html: NoAccountHtml { m: self, site_name: self.site_name }.render()?,
+        })
+    }
+}

@@ -1,0 +1,204 @@
+//! Sign-in by email: ask for a link, type the code, or open the link and confirm with a button
+//! (a POST, so mail scanners that fetch links do not use them up).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::extract::Client;
+use super::{cookies, csrf, safe_next};
+use crate::app::AppState;
+use crate::auth::ClientInfo;
+use crate::auth::magic_link::{self, Confirmed, MagicLinkError};
+use crate::auth::session;
+use crate::error::AppError;
+use crate::secret::SecretString;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login/email", post(request))
+        .route("/login/email/code", post(code))
+        .route("/login/email/confirm", get(confirm_page).post(confirm))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_check_email.html")]
+struct CheckEmailPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    next: String,
+    email: String,
+    reference: String,
+    minutes: i64,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_email_confirm.html")]
+struct ConfirmPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    token: String,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_email_problem.html")]
+struct ProblemPage {
+    site_name: String,
+    signed_in: bool,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    next: Option<String>,
+}
+
+fn internal(e: &MagicLinkError) -> AppError {
+    AppError::Internal(crate::error::error_chain(e))
+}
+
+/// "No, let me sign in by email": sends the link and code, then asks for the code. The page is
+/// the same whether or not anything was sent.
+async fn request(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<RequestForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let (jar, token) = csrf::token(&state, jar);
+    let next = safe_next(f.next.as_deref());
+    let site_name = state.settings.server.name.clone();
+    match magic_link::request(&state, &f.email, &next, &client).await {
+        Ok(r) => {
+            let page = CheckEmailPage {
+                site_name,
+                signed_in: false,
+                csrf: token,
+                next,
+                email: r.email.to_string(),
+                reference: r.reference.expose().to_owned(),
+                minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
+                error: None,
+            };
+            Ok((jar, page).into_response())
+        }
+        Err(e @ (MagicLinkError::BadEmail(_) | MagicLinkError::TooManyRequests { .. })) => {
+            let status =
+                if matches!(e, MagicLinkError::BadEmail(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::TOO_MANY_REQUESTS };
+            Ok((status, jar, ProblemPage { site_name, signed_in: false, next, error: Some(e.to_string()) }).into_response())
+        }
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reference: SecretString,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: SecretString,
+    next: Option<String>,
+}
+
+async fn code(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let next = safe_next(f.next.as_deref());
+    match magic_link::confirm_code(&state, f.reference.expose(), f.code.expose(), &client).await {
+        Ok(c) => signed_in(&state, jar, &client, c).await,
+        Err(e @ (MagicLinkError::WrongCode | MagicLinkError::CodeBurnt | MagicLinkError::NotAllowed)) => {
+            let (jar, token) = csrf::token(&state, jar);
+            let status = if matches!(e, MagicLinkError::WrongCode) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::FORBIDDEN };
+            let page = CheckEmailPage {
+                site_name: state.settings.server.name.clone(),
+                signed_in: false,
+                csrf: token,
+                next,
+                email: f.email.chars().take(254).collect(),
+                reference: f.reference.expose().chars().take(64).collect(),
+                minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
+                error: Some(e.to_string()),
+            };
+            Ok((status, jar, page).into_response())
+        }
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    #[serde(default)]
+    t: SecretString,
+}
+
+/// The page an emailed link opens. Only a GET: shows a button, uses nothing.
+async fn confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
+    let site_name = state.settings.server.name.clone();
+    if !magic_link::link_is_live(&state, q.t.expose()).await.map_err(|e| internal(&e))? {
+        let page =
+            ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(MagicLinkError::LinkInvalid.to_string()) };
+        return Ok((StatusCode::GONE, page).into_response());
+    }
+    let (jar, csrf) = csrf::token(&state, jar);
+    Ok((jar, ConfirmPage { site_name, signed_in: false, csrf, token: q.t.expose().to_owned(), error: None }).into_response())
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    t: SecretString,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    match magic_link::confirm_link(&state, f.t.expose(), &client).await {
+        Ok(c) => signed_in(&state, jar, &client, c).await,
+        Err(e @ (MagicLinkError::LinkInvalid | MagicLinkError::NotAllowed)) => {
+            let site_name = state.settings.server.name.clone();
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            Ok((StatusCode::GONE, jar, page).into_response())
+        }
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+/// Starts the session (replacing any the browser had) and returns to the `next` target.
+async fn signed_in(state: &AppState, jar: CookieJar, client: &ClientInfo, c: Confirmed) -> Result<Response, AppError> {
+    let previous = jar.get(cookies::session_name(state)).map(|c| SecretString::new(c.value()));
+    let started = session::start(state, &c.user.id, &[c.amr], "", client, previous.as_ref()).await?;
+    let max_age = state.settings.session.persistent_cookie.then_some(state.settings.session.absolute_timeout_secs);
+    let cookie = cookies::build(state, cookies::session_name(state), started.token.expose().to_owned(), max_age);
+    Ok((jar.add(cookie), Redirect::to(&safe_next(Some(&c.next)))).into_response())
+}
