@@ -109,7 +109,7 @@ pub fn six_digit_code(rng: &dyn Random) -> String {
 
 /// Counts one emailed request against the address and the client IP; refuses when either is
 /// over its limit (the same for known and unknown addresses).
-async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), MagicLinkError> {
+pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), MagicLinkError> {
     let now = state.now();
     let ml = &state.settings.magic_link;
     let rules = [

@@ -3,6 +3,7 @@
 pub mod login;
 pub mod magic_link;
 pub mod password;
+pub mod password_by_email;
 pub mod session;
 
 use crate::store::StoreError;

@@ -20,6 +20,38 @@ pub struct NoAccount<'a> {
     pub sign_in_url: &'a str,
 }
 
+/// Confirms a new password typed while signed out.
+pub struct PasswordConfirm<'a> {
+    pub site_name: &'a str,
+    pub link: &'a str,
+    pub minutes: i64,
+    pub had_password: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_confirm.txt")]
+struct PasswordConfirmTxt<'a> {
+    m: &'a PasswordConfirm<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_confirm.html")]
+struct PasswordConfirmHtml<'a> {
+    m: &'a PasswordConfirm<'a>,
+    site_name: &'a str,
+}
+
+impl PasswordConfirm<'_> {
+    pub fn render(&self) -> Result<Rendered, MailError> {
+        let what = if self.had_password { "Confirm your new password" } else { "Confirm your password" };
+        Ok(Rendered {
+            subject: format!("{what} for {}", self.site_name),
+            text: PasswordConfirmTxt { m: self }.render()?,
+            html: PasswordConfirmHtml { m: self, site_name: self.site_name }.render()?,
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "email/sign_in_link.txt")]
 struct SignInLinkTxt<'a> {

@@ -17,6 +17,7 @@ use super::{cookies, csrf, safe_next};
 use crate::app::AppState;
 use crate::auth::ClientInfo;
 use crate::auth::magic_link::{self, Confirmed, MagicLinkError};
+use crate::auth::password_by_email::{self, PasswordByEmailError};
 use crate::auth::session;
 use crate::error::AppError;
 use crate::secret::SecretString;
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/login/email", post(request))
         .route("/login/email/code", post(code))
         .route("/login/email/confirm", get(confirm_page).post(confirm))
+        .route("/login/password/new", get(new_password_page).post(new_password))
+        .route("/login/password/new/confirm", get(password_confirm_page).post(password_confirm))
 }
 
 #[derive(Template, WebTemplate)]
@@ -48,6 +51,9 @@ struct ConfirmPage {
     signed_in: bool,
     csrf: String,
     token: String,
+    action: &'static str,
+    heading: &'static str,
+    button: &'static str,
     error: Option<String>,
 }
 
@@ -165,7 +171,17 @@ async fn confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Q
         return Ok((StatusCode::GONE, page).into_response());
     }
     let (jar, csrf) = csrf::token(&state, jar);
-    Ok((jar, ConfirmPage { site_name, signed_in: false, csrf, token: q.t.expose().to_owned(), error: None }).into_response())
+    let page = ConfirmPage {
+        site_name,
+        signed_in: false,
+        csrf,
+        token: q.t.expose().to_owned(),
+        action: "/login/email/confirm",
+        heading: "You opened a sign-in link. Continue to sign in on this device.",
+        button: "Continue signing in",
+        error: None,
+    };
+    Ok((jar, page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -201,4 +217,142 @@ async fn signed_in(state: &AppState, jar: CookieJar, client: &ClientInfo, c: Con
     let max_age = state.settings.session.persistent_cookie.then_some(state.settings.session.absolute_timeout_secs);
     let cookie = cookies::build(state, cookies::session_name(state), started.token.expose().to_owned(), max_age);
     Ok((jar.add(cookie), Redirect::to(&safe_next(Some(&c.next)))).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_password_new.html")]
+struct NewPasswordPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    next: String,
+    email: String,
+    sent: bool,
+    minutes: i64,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NewPasswordQuery {
+    next: Option<String>,
+    email: Option<String>,
+}
+
+/// Set a password by email (never had one, or forgotten it).
+async fn new_password_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<NewPasswordQuery>,
+) -> (CookieJar, NewPasswordPage) {
+    let (jar, csrf) = csrf::token(&state, jar);
+    let page = NewPasswordPage {
+        site_name: state.settings.server.name.clone(),
+        signed_in: false,
+        csrf,
+        next: safe_next(q.next.as_deref()),
+        email: q.email.unwrap_or_default().chars().take(254).collect(),
+        sent: false,
+        minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
+        error: None,
+    };
+    (jar, page)
+}
+
+#[derive(Deserialize)]
+struct NewPasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: SecretString,
+    #[serde(default)]
+    password2: SecretString,
+    next: Option<String>,
+}
+
+async fn new_password(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<NewPasswordForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let (jar, csrf) = csrf::token(&state, jar);
+    let mut page = NewPasswordPage {
+        site_name: state.settings.server.name.clone(),
+        signed_in: false,
+        csrf,
+        next: safe_next(f.next.as_deref()),
+        email: f.email.chars().take(254).collect(),
+        sent: false,
+        minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
+        error: None,
+    };
+    let status = match password_by_email::request(&state, &f.email, &f.password, &f.password2, &page.next, &client).await {
+        Ok(email) => {
+            page.email = email.to_string();
+            page.sent = true;
+            StatusCode::OK
+        }
+        Err(e @ (PasswordByEmailError::BadEmail(_) | PasswordByEmailError::Weak(_) | PasswordByEmailError::Mismatch)) => {
+            page.error = Some(e.to_string());
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e @ PasswordByEmailError::TooManyRequests { .. }) => {
+            page.error = Some(e.to_string());
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        Err(PasswordByEmailError::Busy) => return Err(AppError::Busy),
+        Err(e) => return Err(AppError::Internal(crate::error::error_chain(&e))),
+    };
+    Ok((status, jar, page).into_response())
+}
+
+async fn password_confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
+    let site_name = state.settings.server.name.clone();
+    let live =
+        password_by_email::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::Internal(crate::error::error_chain(&e)))?;
+    if !live {
+        let page = ProblemPage {
+            site_name,
+            signed_in: false,
+            next: "/account".into(),
+            error: Some(PasswordByEmailError::LinkInvalid.to_string()),
+        };
+        return Ok((StatusCode::GONE, page).into_response());
+    }
+    let (jar, csrf) = csrf::token(&state, jar);
+    let page = ConfirmPage {
+        site_name,
+        signed_in: false,
+        csrf,
+        token: q.t.expose().to_owned(),
+        action: "/login/password/new/confirm",
+        heading: "Confirm your new password to start using it and sign in on this device.",
+        button: "Confirm my password",
+        error: None,
+    };
+    Ok((jar, page).into_response())
+}
+
+async fn password_confirm(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    match password_by_email::confirm(&state, f.t.expose(), &client).await {
+        Ok((user, next)) => {
+            let confirmed = Confirmed { user, next, amr: magic_link::AMR_EMAIL };
+            signed_in(&state, jar, &client, confirmed).await
+        }
+        Err(e @ (PasswordByEmailError::LinkInvalid | PasswordByEmailError::NotAllowed)) => {
+            let site_name = state.settings.server.name.clone();
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            Ok((StatusCode::GONE, jar, page).into_response())
+        }
+        Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
+    }
 }
