@@ -52,6 +52,67 @@ impl PasswordConfirm<'_> {
     }
 }
 
+/// The link that confirms a new address, sent to that address.
+pub struct EmailChangeConfirm<'a> {
+    pub site_name: &'a str,
+    pub link: &'a str,
+    pub minutes: i64,
+    pub new_email: &'a str,
+}
+
+/// Tells the old address that a change to another was asked for.
+pub struct EmailChangeNotice<'a> {
+    pub site_name: &'a str,
+    pub new_email: &'a str,
+    pub old_email: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/email_change_confirm.txt")]
+struct EmailChangeConfirmTxt<'a> {
+    m: &'a EmailChangeConfirm<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/email_change_confirm.html")]
+struct EmailChangeConfirmHtml<'a> {
+    m: &'a EmailChangeConfirm<'a>,
+    site_name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/email_change_notice.txt")]
+struct EmailChangeNoticeTxt<'a> {
+    m: &'a EmailChangeNotice<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/email_change_notice.html")]
+struct EmailChangeNoticeHtml<'a> {
+    m: &'a EmailChangeNotice<'a>,
+    site_name: &'a str,
+}
+
+impl EmailChangeConfirm<'_> {
+    pub fn render(&self) -> Result<Rendered, MailError> {
+        Ok(Rendered {
+            subject: format!("Confirm your new email address for {}", self.site_name),
+            text: EmailChangeConfirmTxt { m: self }.render()?,
+            html: EmailChangeConfirmHtml { m: self, site_name: self.site_name }.render()?,
+        })
+    }
+}
+
+impl EmailChangeNotice<'_> {
+    pub fn render(&self) -> Result<Rendered, MailError> {
+        Ok(Rendered {
+            subject: format!("Your {} email address is being changed", self.site_name),
+            text: EmailChangeNoticeTxt { m: self }.render()?,
+            html: EmailChangeNoticeHtml { m: self, site_name: self.site_name }.render()?,
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "email/sign_in_link.txt")]
 struct SignInLinkTxt<'a> {

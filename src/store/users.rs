@@ -226,3 +226,15 @@ pub async fn insert_with_membership(db: &Db, u: &NewUser<'_>, m: Option<&NewMemb
     tx.commit().await?;
     Ok(())
 }
+
+/// Changes a user's address (already proven by a confirmation link, so it is verified).
+pub async fn set_email(db: &Db, id: &str, email: &Email, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("update users set email = $2, email_verified = 1, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(email.as_str())
+        .bind(now)
+        .execute(db.pool())
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    found(done.rows_affected(), "user")
+}

@@ -16,6 +16,7 @@ use super::extract::Client;
 use super::{cookies, csrf, safe_next};
 use crate::app::AppState;
 use crate::auth::ClientInfo;
+use crate::auth::email_change::{self, EmailChangeError};
 use crate::auth::magic_link::{self, Confirmed, MagicLinkError};
 use crate::auth::password_by_email::{self, PasswordByEmailError};
 use crate::auth::session;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/login/email/confirm", get(confirm_page).post(confirm))
         .route("/login/password/new", get(new_password_page).post(new_password))
         .route("/login/password/new/confirm", get(password_confirm_page).post(password_confirm))
+        .route("/account/email/confirm", get(email_change_page).post(email_change_confirm))
 }
 
 #[derive(Template, WebTemplate)]
@@ -352,6 +354,55 @@ async fn password_confirm(
             let site_name = state.settings.server.name.clone();
             let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
             Ok((StatusCode::GONE, jar, page).into_response())
+        }
+        Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
+    }
+}
+
+async fn email_change_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
+    let site_name = state.settings.server.name.clone();
+    let live = email_change::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::Internal(crate::error::error_chain(&e)))?;
+    if !live {
+        let page =
+            ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(EmailChangeError::LinkInvalid.to_string()) };
+        return Ok((StatusCode::GONE, page).into_response());
+    }
+    let (jar, csrf) = csrf::token(&state, jar);
+    let page = ConfirmPage {
+        site_name,
+        signed_in: false,
+        csrf,
+        token: q.t.expose().to_owned(),
+        action: "/account/email/confirm",
+        heading: "Confirm this as the new email address of your account.",
+        button: "Confirm my new email address",
+        error: None,
+    };
+    Ok((jar, page).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "email_changed.html")]
+struct EmailChangedPage {
+    site_name: String,
+    signed_in: bool,
+    email: String,
+}
+
+async fn email_change_confirm(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let site_name = state.settings.server.name.clone();
+    match email_change::confirm(&state, f.t.expose(), &client).await {
+        Ok(email) => Ok((jar, EmailChangedPage { site_name, signed_in: false, email: email.to_string() }).into_response()),
+        Err(e @ (EmailChangeError::LinkInvalid | EmailChangeError::Taken)) => {
+            let status = if matches!(e, EmailChangeError::Taken) { StatusCode::CONFLICT } else { StatusCode::GONE };
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            Ok((status, jar, page).into_response())
         }
         Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
     }

@@ -503,3 +503,81 @@ async fn password_by_email(b: Backend) {
     app.finish().await;
 }
 both!(password_by_email);
+
+async fn request_email_change(app: &TestApp, c: &reqwest::Client, new: &str) -> reqwest::Response {
+    let csrf = app.csrf(c, "/account").await;
+    c.post(app.url("/account/email")).form(&[("csrf", csrf.as_str()), ("new_email", new)]).send().await.unwrap()
+}
+
+fn to_of(m: &ReceivedMail) -> String {
+    m.header("To").unwrap()
+}
+
+/// Changing one's address: a link to the new address, a notice to the old, single use, and
+/// addresses stay unique.
+async fn email_change(b: Backend) {
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    let ivy = app.create_user("ivy@camden.example", Some(PW)).await;
+    app.create_user("jo@camden.example", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "ivy@camden.example", PW).await.status(), 303);
+    let r = request_email_change(&app, &c, "Ivy.New@Camden.example").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("We have sent a link to ivy.new@camden.example"));
+    let msgs: Vec<ReceivedMail> = sink.wait_for(2).await.iter().map(|m| ReceivedMail::parse(m)).collect();
+    let confirm = msgs.iter().find(|m| to_of(m).contains("ivy.new@camden.example")).expect("a link to the new address");
+    let notice = msgs.iter().find(|m| to_of(m).contains("ivy@camden.example")).expect("a notice to the old address");
+    assert!(notice.part("text/plain").contains("ivy.new@camden.example"));
+    assert!(!notice.raw.contains("/account/email/confirm"), "the old address never gets the link");
+    notice.part("text/html");
+    let link = confirm.link();
+    assert!(link.starts_with(&format!("{}/account/email/confirm?t=", app.base)), "{link}");
+    // Nothing changes until the link is used (by a button, in any browser).
+    assert_eq!(store::users::by_id(&app.state.db, &ivy.id).await.unwrap().unwrap().email, "ivy@camden.example");
+    let other = app.browser();
+    let page = other.get(&link).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let t = field_in(&page, "t").unwrap();
+    let r = other.post(app.url("/account/email/confirm")).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("ivy.new@camden.example"));
+    assert_eq!(store::users::by_id(&app.state.db, &ivy.id).await.unwrap().unwrap().email, "ivy.new@camden.example");
+    assert_eq!(app.sign_in(&app.browser(), "ivy.new@camden.example", PW).await.status(), 303);
+    let r = other.post(app.url("/account/email/confirm")).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 410);
+    assert!(app.audit_actions().await.contains(&("email.change".into(), "success".into())));
+
+    // An address that has an account: the same answer, and nothing is sent.
+    let r = request_email_change(&app, &c, "jo@camden.example").await;
+    assert_eq!(r.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 2);
+    // Two pending changes to one address: the second to be used is refused.
+    let kim = app.browser();
+    app.create_user("kim@camden.example", Some(PW)).await;
+    assert_eq!(app.sign_in(&kim, "kim@camden.example", PW).await.status(), 303);
+    request_email_change(&app, &c, "shared@camden.example").await;
+    request_email_change(&app, &kim, "shared@camden.example").await;
+    let links: Vec<String> = sink
+        .wait_for(6)
+        .await
+        .iter()
+        .map(|m| ReceivedMail::parse(m))
+        .filter(|m| to_of(m).contains("shared@camden.example"))
+        .map(|m| m.link())
+        .collect();
+    assert_eq!(links.len(), 2);
+    assert_eq!(press_email_link(&app, &links[0]).await, 200);
+    assert_eq!(press_email_link(&app, &links[1]).await, 409);
+    app.finish().await;
+}
+both!(email_change);
+
+async fn press_email_link(app: &TestApp, link: &str) -> reqwest::StatusCode {
+    let b = app.browser();
+    let page = b.get(link).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let t = field_in(&page, "t").unwrap();
+    b.post(app.url("/account/email/confirm")).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap().status()
+}
