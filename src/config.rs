@@ -292,6 +292,10 @@ impl Settings {
         if m.transport == MailTransport::Smtp && (m.smtp_host.trim().is_empty() || m.smtp_port == 0) {
             return bad("mail.smtp_host and mail.smtp_port must be set when mail.transport is \"smtp\"".into());
         }
+        let local_smtp = matches!(m.smtp_host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        if m.transport == MailTransport::Smtp && m.smtp_tls == SmtpTls::None && !m.smtp_username.is_empty() && !local_smtp {
+            return bad("mail.smtp_username is set with mail.smtp_tls = \"none\": the password would cross the network unencrypted".into());
+        }
         if m.timeout_secs == 0 || m.poll_interval_secs == 0 || m.retry_base_secs <= 0 || m.max_attempts <= 0 {
             return bad("mail.timeout_secs, poll_interval_secs, retry_base_secs and max_attempts must be positive".into());
         }
@@ -354,6 +358,23 @@ mod tests {
         assert_eq!(s.server.listen, "127.0.0.1:8080");
         assert_eq!(s.throttle.account_max_failures, 5);
         assert!(s.database_url().starts_with("sqlite://"));
+        assert_eq!(s.mail.transport, MailTransport::File);
+        assert_eq!(s.signup.mode, SignupMode::Domains);
+        assert_eq!(s.magic_link.ttl_secs, 900);
+    }
+
+    #[test]
+    fn smtp_password_from_env_is_redacted() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STILE__MAIL__SMTP_PASSWORD", "hunter2-smtp");
+            jail.set_env("STILE__MAIL__TRANSPORT", "smtp");
+            jail.set_env("STILE__MAIL__SMTP_TLS", "tls");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.mail.smtp_password.expose(), "hunter2-smtp");
+            assert_eq!(s.mail.smtp_tls, SmtpTls::Tls);
+            assert!(!format!("{s:?}").contains("hunter2-smtp"));
+            Ok(())
+        });
     }
 
     #[test]
@@ -384,6 +405,17 @@ mod tests {
             jail.create_file("http.toml", "[server]\nissuer = \"http://idp.example.org\"\n")?;
             assert!(Settings::load_without_env(Some(Path::new("http.toml"))).is_err());
             assert!(matches!(Settings::load_without_env(Some(Path::new("nope.toml"))), Err(ConfigError::Missing(_))));
+            jail.create_file("smtp.toml", "[mail]\ntransport = \"smtp\"\nsmtp_host = \"\"\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("smtp.toml"))).is_err());
+            jail.create_file("from.toml", "[mail]\nfrom = \"not an address\"\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("from.toml"))).is_err());
+            jail.create_file(
+                "plain.toml",
+                "[mail]\ntransport = \"smtp\"\nsmtp_host = \"mail.example.org\"\nsmtp_tls = \"none\"\nsmtp_username = \"u\"\n",
+            )?;
+            assert!(Settings::load_without_env(Some(Path::new("plain.toml"))).is_err());
+            jail.create_file("mode.toml", "[signup]\nmode = \"sometimes\"\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("mode.toml"))).is_err());
             Ok(())
         });
     }

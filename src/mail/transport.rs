@@ -105,7 +105,7 @@ impl Mailer {
             Kind::File(dir) => {
                 let path = dir.join(format!("{}.eml", row.id));
                 tokio::fs::create_dir_all(dir).await.map_err(|e| SendError::File(e.to_string()))?;
-                tokio::fs::write(&path, message.formatted()).await.map_err(|e| SendError::File(e.to_string()))?;
+                write_private(&path, &message.formatted()).await.map_err(|e| SendError::File(e.to_string()))?;
                 tracing::info!(id = %row.id, path = %path.display(), "mail written to file");
                 Ok(())
             }
@@ -122,6 +122,18 @@ impl Mailer {
             },
         }
     }
+}
+
+/// Writes a file only its owner can read (it may hold a sign-in link).
+async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut f = options.open(path).await?;
+    f.write_all(bytes).await?;
+    f.flush().await
 }
 
 /// The error and its causes, for the outbox and the log. lettre's errors describe the server's
