@@ -11,6 +11,7 @@ use crate::auth::password::{HashError, PasswordHasher};
 use crate::catalogue::{Catalogue, CatalogueError};
 use crate::clock::{SharedClock, SharedRandom, Timestamp};
 use crate::config::Settings;
+use crate::mail::transport::{Mailer, TransportError};
 use crate::policy::password::{CommonPasswords, PasswordRules};
 use crate::store::{self, Db, StoreError};
 use crate::tokens::keys::{KeyError, KeySet};
@@ -31,6 +32,10 @@ pub struct AppState {
     pub discovery_json: axum::body::Bytes,
     /// Outbound HTTP (back-channel logout): short timeouts, no redirects (SSRF).
     pub http: reqwest::Client,
+    /// Delivers outbox messages (file, log or SMTP).
+    pub mailer: Arc<Mailer>,
+    /// Wakes the mail worker when a message is queued.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,6 +60,8 @@ pub enum StartError {
     Hasher(#[source] HashError),
     #[error("cannot build the HTTP client")]
     Http,
+    #[error("cannot set up mail delivery")]
+    Mail(#[source] TransportError),
     #[error("cannot listen on {addr}")]
     Bind {
         addr: String,
@@ -87,6 +94,7 @@ impl AppState {
         let (master_key, created_master_key) = MasterKey::load_or_create(master_key_env, &settings.data_dir, &*rng)?;
         let created_keys = crate::tokens::keys::ensure_keys(&db, &master_key, &*rng, now).await.map_err(StartError::Keys)?;
         let keys = KeySet::load(&db, &master_key).await.map_err(StartError::Keys)?;
+        let mailer = Mailer::new(&settings).map_err(StartError::Mail)?;
         let hasher = PasswordHasher::new(&settings.password, settings.max_concurrent_hashes()).map_err(StartError::Hasher)?;
         let mut state = AppState {
             discovery_json: axum::body::Bytes::new(),
@@ -105,6 +113,8 @@ impl AppState {
                 .user_agent("Stile")
                 .build()
                 .map_err(|_| StartError::Http)?,
+            mailer: Arc::new(mailer),
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
         };
         state.discovery_json = axum::body::Bytes::from(crate::oidc::discovery_metadata(&state).to_string());
         Ok((state, StartReport { created_master_key, created_keys }))
@@ -140,9 +150,11 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let maintenance = tokio::spawn(maintenance_loop(state.clone()));
+    let mail = tokio::spawn(crate::mail::worker::run(state.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
     maintenance.abort();
+    mail.abort();
     result
 }
 
@@ -169,6 +181,10 @@ async fn maintenance_loop(state: AppState) {
         // Retired keys stay published until every token they signed has expired.
         if let Err(e) = store::keys::delete_retired_before(&state.db, now - state.settings.tokens.retired_key_ttl_secs).await {
             tracing::warn!(error = %e, "key clean-up failed");
+        }
+        // Sent and abandoned mail is kept a week for the operator, then forgotten.
+        if let Err(e) = store::outbox::prune(&state.db, now - 7 * 86400).await {
+            tracing::warn!(error = %e, "mail outbox clean-up failed");
         }
         if let Err(e) = state.keys.reload(&state.db, &state.master_key).await {
             tracing::warn!(error = %e, "key reload failed");

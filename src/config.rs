@@ -8,6 +8,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
+use crate::secret::SecretString;
+
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,8 @@ pub struct Settings {
     pub password: PasswordSettings,
     pub throttle: ThrottleSettings,
     pub mail: MailSettings,
+    pub magic_link: MagicLinkSettings,
+    pub signup: SignupSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
 }
@@ -107,19 +111,63 @@ pub struct ThrottleSettings {
     pub ip_lockout_secs: i64,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTransport {
     File,
     Log,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailSettings {
     pub transport: MailTransport,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub timeout_secs: u64,
     pub from: String,
     pub reply_to: String,
+    pub poll_interval_secs: u64,
+    pub retry_base_secs: i64,
+    pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MagicLinkSettings {
+    pub ttl_secs: i64,
+    pub max_code_attempts: i64,
+    pub address_max_requests: i64,
+    pub address_window_secs: i64,
+    pub ip_max_requests: i64,
+    pub ip_window_secs: i64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupMode {
+    Open,
+    Domains,
+    Closed,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupSettings {
+    pub mode: SignupMode,
+    pub notify_unknown: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -234,6 +282,33 @@ impl Settings {
         {
             return bad("throttle settings must all be positive".into());
         }
+        let m = &self.mail;
+        if m.from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(format!("mail.from {:?} is not an address such as \"Stile <stile@example.org>\"", m.from));
+        }
+        if !m.reply_to.trim().is_empty() && m.reply_to.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(format!("mail.reply_to {:?} is not an address", m.reply_to));
+        }
+        if m.transport == MailTransport::Smtp && (m.smtp_host.trim().is_empty() || m.smtp_port == 0) {
+            return bad("mail.smtp_host and mail.smtp_port must be set when mail.transport is \"smtp\"".into());
+        }
+        let local_smtp = matches!(m.smtp_host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        if m.transport == MailTransport::Smtp && m.smtp_tls == SmtpTls::None && !m.smtp_username.is_empty() && !local_smtp {
+            return bad("mail.smtp_username is set with mail.smtp_tls = \"none\": the password would cross the network unencrypted".into());
+        }
+        if m.timeout_secs == 0 || m.poll_interval_secs == 0 || m.retry_base_secs <= 0 || m.max_attempts <= 0 {
+            return bad("mail.timeout_secs, poll_interval_secs, retry_base_secs and max_attempts must be positive".into());
+        }
+        let ml = &self.magic_link;
+        if [ml.ttl_secs, ml.max_code_attempts, ml.address_max_requests, ml.address_window_secs, ml.ip_max_requests, ml.ip_window_secs]
+            .iter()
+            .any(|v| *v <= 0)
+        {
+            return bad("magic_link settings must all be positive".into());
+        }
+        if ml.ttl_secs > 86400 {
+            return bad("magic_link.ttl_secs must be at most a day".into());
+        }
         Ok(())
     }
 
@@ -283,6 +358,23 @@ mod tests {
         assert_eq!(s.server.listen, "127.0.0.1:8080");
         assert_eq!(s.throttle.account_max_failures, 5);
         assert!(s.database_url().starts_with("sqlite://"));
+        assert_eq!(s.mail.transport, MailTransport::File);
+        assert_eq!(s.signup.mode, SignupMode::Domains);
+        assert_eq!(s.magic_link.ttl_secs, 900);
+    }
+
+    #[test]
+    fn smtp_password_from_env_is_redacted() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STILE__MAIL__SMTP_PASSWORD", "hunter2-smtp");
+            jail.set_env("STILE__MAIL__TRANSPORT", "smtp");
+            jail.set_env("STILE__MAIL__SMTP_TLS", "tls");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.mail.smtp_password.expose(), "hunter2-smtp");
+            assert_eq!(s.mail.smtp_tls, SmtpTls::Tls);
+            assert!(!format!("{s:?}").contains("hunter2-smtp"));
+            Ok(())
+        });
     }
 
     #[test]
@@ -313,6 +405,17 @@ mod tests {
             jail.create_file("http.toml", "[server]\nissuer = \"http://idp.example.org\"\n")?;
             assert!(Settings::load_without_env(Some(Path::new("http.toml"))).is_err());
             assert!(matches!(Settings::load_without_env(Some(Path::new("nope.toml"))), Err(ConfigError::Missing(_))));
+            jail.create_file("smtp.toml", "[mail]\ntransport = \"smtp\"\nsmtp_host = \"\"\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("smtp.toml"))).is_err());
+            jail.create_file("from.toml", "[mail]\nfrom = \"not an address\"\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("from.toml"))).is_err());
+            jail.create_file(
+                "plain.toml",
+                "[mail]\ntransport = \"smtp\"\nsmtp_host = \"mail.example.org\"\nsmtp_tls = \"none\"\nsmtp_username = \"u\"\n",
+            )?;
+            assert!(Settings::load_without_env(Some(Path::new("plain.toml"))).is_err());
+            jail.create_file("mode.toml", "[signup]\nmode = \"sometimes\"\n")?;
+            assert!(Settings::load_without_env(Some(Path::new("mode.toml"))).is_err());
             Ok(())
         });
     }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod email;
 pub mod error;
 pub mod logout;
+pub mod mail;
 pub mod oidc;
 pub mod policy;
 pub mod secret;

@@ -1,8 +1,11 @@
 //! How a person proves who they are. Plain Rust: no axum here.
 
+pub mod email_change;
 pub mod login;
+pub mod magic_link;
 pub mod mfa;
 pub mod password;
+pub mod password_by_email;
 pub mod session;
 
 use crate::store::StoreError;

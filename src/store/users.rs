@@ -173,3 +173,68 @@ pub(crate) fn escape_like(s: &str) -> String {
     }
     out
 }
+
+pub async fn set_email_verified(db: &Db, id: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("update users set email_verified = 1, updated_at = $2 where id = $1 and email_verified = 0")
+        .bind(id)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Where a new user joins: membership id, body id, and the role it starts with (if any).
+pub struct NewMembership<'a> {
+    pub id: &'a str,
+    pub body_id: &'a str,
+    pub role_id: Option<&'a str>,
+}
+
+/// Inserts a user and, optionally, their membership of a body in one transaction.
+pub async fn insert_with_membership(db: &Db, u: &NewUser<'_>, m: Option<&NewMembership<'_>>, now: Timestamp) -> Result<()> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(u.id)
+    .bind(u.email.as_str())
+    .bind(flag(u.email_verified))
+    .bind(u.name)
+    .bind(u.password_hash)
+    .bind(flag(u.superuser))
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    if let Some(m) = m {
+        sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, $4)")
+            .bind(m.id)
+            .bind(u.id)
+            .bind(m.body_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(role) = m.role_id {
+            sqlx::query("insert into membership_roles (membership_id, role_id) values ($1, $2)")
+                .bind(m.id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes a user's address (already proven by a confirmation link, so it is verified).
+pub async fn set_email(db: &Db, id: &str, email: &Email, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("update users set email = $2, email_verified = 1, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(email.as_str())
+        .bind(now)
+        .execute(db.pool())
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    found(done.rows_affected(), "user")
+}

@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account", get(page))
         .route("/account/password", post(change_password))
+        .route("/account/email", post(change_email))
         .route("/account/sessions/end", post(end_session))
         .route("/account/sessions/end-all", post(end_all))
         .route("/account/consents/withdraw", post(withdraw_consent))
@@ -311,4 +312,41 @@ async fn withdraw_consent(
     )
     .await?;
     Ok(Redirect::to("/account").into_response())
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    new_email: String,
+}
+
+/// Sends a confirmation link to the new address (and a notice to the current one).
+async fn change_email(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    me: CurrentUser,
+    Form(f): Form<EmailForm>,
+) -> Result<Response, AppError> {
+    use crate::auth::email_change::{self, EmailChangeError};
+    csrf::verify(&state, &jar, &f.csrf)?;
+    match email_change::request(&state, &me.user, &f.new_email, &client).await {
+        Ok(new) => {
+            let notice = format!("We have sent a link to {new}. Your email address changes when you use it.");
+            let (jar, page) = render(&state, jar, &me, Some(notice), None).await?;
+            Ok((jar, page).into_response())
+        }
+        Err(e @ (EmailChangeError::BadEmail(_) | EmailChangeError::Same | EmailChangeError::TooManyRequests { .. })) => {
+            let status = if matches!(e, EmailChangeError::TooManyRequests { .. }) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let (jar, page) = render(&state, jar, &me, None, Some(e.to_string())).await?;
+            Ok((status, jar, page).into_response())
+        }
+        Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
+    }
 }

@@ -4,6 +4,7 @@ mod account;
 pub mod cookies;
 pub mod csrf;
 mod demo;
+mod email_login;
 mod extract;
 mod headers;
 mod health;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .route("/static/stile.css", get(css))
         .merge(login::router())
+        .merge(email_login::router())
         .merge(account::router())
         .merge(mfa::router())
         .merge(health::router())

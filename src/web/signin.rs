@@ -119,7 +119,11 @@ pub async fn complete_pending(
         return Err(AppError::BadRequest("This sign-in has expired. Start again.".into()));
     }
     let mut amr: Vec<&str> = data.amr.iter().map(String::as_str).collect();
-    amr.extend(["otp", "mfa"]);
+    for m in ["otp", "mfa"] {
+        if !amr.contains(&m) {
+            amr.push(m);
+        }
+    }
     start_jar(state, jar, client, user, &amr, ACR_MFA).await
 }
 

@@ -249,3 +249,183 @@ pub fn html_unescape(s: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
 }
+
+/// A free TCP port on 127.0.0.1 (bound, read, released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A real SMTP server (`tests/smtp_sink.py`, Python's aiosmtpd) that writes every message it
+/// receives into a directory. One per test; killed when dropped.
+pub struct SmtpSink {
+    pub port: u16,
+    pub dir: TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl SmtpSink {
+    /// A sink on a free port, not yet running (to test a mail server that is down).
+    pub fn stopped() -> Self {
+        SmtpSink { port: free_port(), dir: tempfile::tempdir().unwrap(), child: None }
+    }
+
+    pub async fn started() -> Self {
+        let mut s = Self::stopped();
+        s.start().await;
+        s
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    pub async fn start(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py");
+        let child = std::process::Command::new("python3")
+            .args([script, "--port", &self.port.to_string(), "--dir"])
+            .arg(self.dir.path())
+            .spawn()
+            .expect("python3 must be installed with aiosmtpd (pip install aiosmtpd==1.4.6)");
+        self.child = Some(child);
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("the SMTP sink exited ({status}); is aiosmtpd installed? pip install aiosmtpd==1.4.6");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the SMTP sink did not start on port {}", self.port);
+    }
+
+    /// Messages received so far, oldest first, raw.
+    pub fn messages(&self) -> Vec<String> {
+        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        names.sort();
+        names.into_iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    }
+
+    /// Waits (up to 10 s) until at least `n` messages have arrived; returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("expected {n} message(s), the SMTP sink has {}", self.messages().len());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Points a test's mail at `sink` over plain SMTP, with a fast worker.
+pub fn smtp_to(s: &mut Settings, sink: &SmtpSink) {
+    s.mail.transport = stile::config::MailTransport::Smtp;
+    s.mail.smtp_host = "127.0.0.1".into();
+    s.mail.smtp_port = sink.port;
+    s.mail.smtp_tls = stile::config::SmtpTls::None;
+    s.mail.timeout_secs = 5;
+    s.mail.poll_interval_secs = 1;
+    s.mail.from = "Camden Sign-in <signin@camden.example>".into();
+}
+
+/// One received message, decoded enough to test: its headers and its parts by content type.
+#[derive(Debug)]
+pub struct ReceivedMail {
+    pub raw: String,
+    pub headers: String,
+    pub parts: Vec<(String, String)>,
+}
+
+impl ReceivedMail {
+    pub fn parse(raw: &str) -> Self {
+        let (headers, _) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+        let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let boundary = unfolded
+            .split("boundary=")
+            .nth(1)
+            .map(|b| b.trim_start_matches('"').split(['"', ';', '\r', '\n']).next().unwrap().to_owned())
+            .expect("a multipart message");
+        let mut parts = Vec::new();
+        for chunk in raw.split(&format!("--{boundary}")).skip(1) {
+            let Some((h, body)) = chunk.split_once("\r\n\r\n") else { continue };
+            let h = h.to_ascii_lowercase();
+            let ctype = h.split("content-type:").nth(1).map(|v| v.trim().split(';').next().unwrap().trim().to_owned()).unwrap_or_default();
+            let body = if h.contains("quoted-printable") {
+                decode_qp(body)
+            } else if h.contains("base64") {
+                use base64::Engine;
+                let joined: String = body.split_whitespace().collect();
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined).unwrap()).unwrap()
+            } else {
+                body.to_owned()
+            };
+            parts.push((ctype, body));
+        }
+        ReceivedMail { raw: raw.to_owned(), headers: unfolded, parts }
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        self.headers.split("\r\n").find(|l| l.to_ascii_lowercase().starts_with(&prefix)).map(|l| l[prefix.len()..].trim().to_owned())
+    }
+
+    pub fn part(&self, ctype: &str) -> &str {
+        &self.parts.iter().find(|(t, _)| t == ctype).unwrap_or_else(|| panic!("no {ctype} part in {}", self.raw)).1
+    }
+
+    /// The sign-in link in the plain-text part.
+    pub fn link(&self) -> String {
+        let text = self.part("text/plain");
+        let start = text.find("http").expect("a link");
+        text[start..].split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// The 6-digit code in the plain-text part.
+    pub fn code(&self) -> String {
+        let text = self.part("text/plain");
+        let marker = "code on the sign-in page: ";
+        let start = text.find(marker).expect("a code") + marker.len();
+        text[start..start + 6].to_owned()
+    }
+}
+
+fn decode_qp(s: &str) -> String {
+    let s = s.replace("=\r\n", "").replace("=\n", "");
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && let Some(hex) = s.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The value of a hidden form field.
+pub fn field_in(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html_unescape(&html[start..start + end]))
+}

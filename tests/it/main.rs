@@ -7,6 +7,7 @@ mod harness;
 
 mod cli;
 mod clients;
+mod mail;
 mod mfa;
 mod oidc;
 mod oidc_logout;

@@ -1,0 +1,131 @@
+//! Changing one's email address: a single-use link goes to the new address (the change happens
+//! only when it is used, through a button), and a notice goes to the old one. Addresses stay
+//! unique: an address that already has an account is never sent a link, and the change is
+//! refused at confirmation if another account took the address in the meantime.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{AuthError, ClientInfo, magic_link};
+use crate::app::AppState;
+use crate::audit::{self, Outcome};
+use crate::email::{Email, EmailError};
+use crate::mail::{self, MailError, messages};
+use crate::secret::{random_token, token_hash};
+use crate::store::{self, StoreError, grants::TokenRow, users::UserRow};
+
+pub const KIND_EMAIL_CHANGE: &str = "email_change";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmailChangeError {
+    #[error("{0}")]
+    BadEmail(#[from] EmailError),
+    #[error("That is already your email address.")]
+    Same,
+    #[error("You have asked for too many emails. Wait {minutes} minute(s) and try again.")]
+    TooManyRequests { minutes: i64 },
+    #[error("This link has expired or has already been used. Ask for a new one.")]
+    LinkInvalid,
+    #[error("That email address is already used by another account, so yours was not changed.")]
+    Taken,
+    #[error(transparent)]
+    Internal(#[from] AuthError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+impl From<StoreError> for EmailChangeError {
+    fn from(e: StoreError) -> Self {
+        EmailChangeError::Internal(AuthError::Store(e))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Data {
+    new_email: String,
+}
+
+/// Sends the confirmation link to the new address and a notice to the old one. Returns the
+/// new address (normalised). Says the same whether or not the new address is taken.
+#[tracing::instrument(skip_all)]
+pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: &ClientInfo) -> Result<Email, EmailChangeError> {
+    let new = Email::parse(new_input)?;
+    let old = user.email();
+    if new == old {
+        return Err(EmailChangeError::Same);
+    }
+    magic_link::throttle_request(state, &new, client).await.map_err(|e| match e {
+        magic_link::MagicLinkError::TooManyRequests { minutes } => EmailChangeError::TooManyRequests { minutes },
+        magic_link::MagicLinkError::Internal(e) => EmailChangeError::Internal(e),
+        other => EmailChangeError::Internal(AuthError::Store(StoreError::Corrupt(other.to_string()))),
+    })?;
+    if store::users::by_email(&state.db, &new).await?.is_some() {
+        let details = json!({ "reason": "taken", "to": new.as_str() });
+        audit::user_event(state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        return Ok(new);
+    }
+    let now = state.now();
+    let ttl = state.settings.magic_link.ttl_secs;
+    let secret = random_token(&*state.rng);
+    let data = serde_json::to_string(&Data { new_email: new.to_string() }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    store::grants::insert(
+        &state.db,
+        &TokenRow {
+            hash: token_hash(secret.expose()),
+            kind: KIND_EMAIL_CHANGE.into(),
+            user_id: Some(user.id.clone()),
+            client_id: None,
+            session_sid: None,
+            family_id: None,
+            data,
+            created_at: now,
+            expires_at: now + ttl,
+            used_at: None,
+            revoked_at: None,
+        },
+    )
+    .await?;
+    let site_name = state.settings.server.name.as_str();
+    let link = format!("{}/account/email/confirm?t={}", state.settings.issuer(), secret.expose());
+    let confirm = messages::EmailChangeConfirm { site_name, link: &link, minutes: (ttl + 59) / 60, new_email: new.as_str() }.render()?;
+    let confirm_id = mail::enqueue(state, &new, &confirm, Some(now + ttl)).await?;
+    let notice = messages::EmailChangeNotice { site_name, new_email: new.as_str(), old_email: old.as_str() }.render()?;
+    let notice_id = mail::enqueue(state, &old, &notice, None).await?;
+    let details = json!({ "to": new.as_str(), "mail_id": confirm_id, "notice_mail_id": notice_id });
+    audit::user_event(state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
+    Ok(new)
+}
+
+/// True if a link secret is live (for the page that asks to confirm it).
+pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, EmailChangeError> {
+    let row = store::grants::by_hash(&state.db, &token_hash(secret), KIND_EMAIL_CHANGE).await?;
+    Ok(row.is_some_and(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > state.now()))
+}
+
+/// Uses the link (once) and changes the address. Returns the new address.
+#[tracing::instrument(skip_all)]
+pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<Email, EmailChangeError> {
+    let now = state.now();
+    let row = store::grants::consume(&state.db, &token_hash(secret), KIND_EMAIL_CHANGE, now).await?;
+    let Some((row, user_id)) = row.and_then(|r| r.user_id.clone().map(|u| (r, u))) else {
+        audit::user_event(state, "email.change", None, None, client, Outcome::Failure, Some(json!({ "reason": "invalid" }))).await?;
+        return Err(EmailChangeError::LinkInvalid);
+    };
+    let data: Data = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let new = Email::parse(&data.new_email)?;
+    let Some(user) = store::users::by_id(&state.db, &user_id).await?.filter(|u| !u.is_disabled()) else {
+        return Err(EmailChangeError::LinkInvalid);
+    };
+    match store::users::set_email(&state.db, &user.id, &new, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => {
+            let details = json!({ "reason": "taken", "to": new.as_str() });
+            audit::user_event(state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+            return Err(EmailChangeError::Taken);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let details = json!({ "from": user.email, "to": new.as_str() });
+    audit::user_event(state, "email.change", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
+    Ok(new)
+}

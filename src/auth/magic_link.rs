@@ -1,0 +1,370 @@
+//! Sign-in by email: a single-use link and a 6-digit code sent together, accounts created on
+//! the first confirmed link (by `[signup] mode`), and limits on emails requested and codes
+//! guessed. Known and unknown addresses get the same answer on screen.
+//!
+//! What is stored: one `one_time_tokens` row (kind 'magic_link') whose hash is the SHA-256 of
+//! the link's secret, whose family_id is the SHA-256 of a second secret (the "reference") that
+//! only the requesting browser's "check your email" page holds, and whose data holds the
+//! address, the `next` target and SHA-256(reference ":" code). Without the reference the stored
+//! code hash cannot be brute-forced from a copy of the database. The link and the code are the
+//! same row, so using one burns the other.
+//!
+//! `amr`: a link sign-in records `["email"]` and a typed code `["otp"]` (RFC 8176 has no value
+//! for an emailed link; "otp" is its value for a one-time code).
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{AuthError, ClientInfo};
+use crate::app::AppState;
+use crate::audit::{self, Outcome};
+use crate::clock::Random;
+use crate::config::SignupMode;
+use crate::email::{Email, EmailError};
+use crate::mail::{self, MailError, messages};
+use crate::policy::lockout;
+use crate::secret::{SecretString, ct_eq, random_token, token_hash};
+use crate::store::{self, StoreError, grants::TokenRow, links::KIND_MAGIC_LINK, users::UserRow};
+
+pub const AMR_EMAIL: &str = "email";
+pub const AMR_OTP: &str = "otp";
+
+#[derive(Debug, thiserror::Error)]
+pub enum MagicLinkError {
+    #[error("{0}")]
+    BadEmail(#[from] EmailError),
+    #[error("You have asked for too many sign-in emails. Wait {minutes} minute(s) and try again.")]
+    TooManyRequests { minutes: i64 },
+    #[error("That code is not right, or it has expired. Check the latest email and try again.")]
+    WrongCode,
+    #[error("Too many wrong codes: that code and its link no longer work. Ask for a new email.")]
+    CodeBurnt,
+    #[error("This sign-in link has expired or has already been used. Ask for a new one.")]
+    LinkInvalid,
+    #[error("This email address cannot be used to sign in. Ask your organisation's administrator.")]
+    NotAllowed,
+    #[error(transparent)]
+    Internal(#[from] AuthError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+impl From<StoreError> for MagicLinkError {
+    fn from(e: StoreError) -> Self {
+        MagicLinkError::Internal(AuthError::Store(e))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LinkData {
+    email: String,
+    next: String,
+    code_hash: String,
+}
+
+/// What the "check your email" page needs: the address as typed (normalised) and the reference
+/// under which a code can be typed. Identical in shape whether or not anything was sent.
+#[derive(Debug)]
+pub struct Requested {
+    pub email: Email,
+    pub reference: SecretString,
+}
+
+/// A confirmed sign-in: start a session for `user` with `amr`, then go to `next`.
+#[derive(Debug)]
+pub struct Confirmed {
+    pub user: UserRow,
+    pub next: String,
+    pub amr: &'static str,
+}
+
+fn address_key(email: &Email) -> String {
+    format!("mail:addr:{email}")
+}
+
+fn ip_key(ip: &str) -> String {
+    format!("mail:ip:{ip}")
+}
+
+fn code_key(reference_hash: &str) -> String {
+    format!("mail:code:{reference_hash}")
+}
+
+fn code_hash(reference: &str, code: &str) -> String {
+    token_hash(&format!("{reference}:{code}"))
+}
+
+/// A uniformly random 6-digit code.
+pub fn six_digit_code(rng: &dyn Random) -> String {
+    const LIMIT: u32 = 4_294_000_000; // the largest multiple of 1,000,000 below 2^32
+    loop {
+        let mut b = [0u8; 4];
+        rng.fill(&mut b);
+        let n = u32::from_be_bytes(b);
+        if n < LIMIT {
+            return format!("{:06}", n % 1_000_000);
+        }
+    }
+}
+
+/// Counts one emailed request against the address and the client IP; refuses when either is
+/// over its limit (the same for known and unknown addresses).
+pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), MagicLinkError> {
+    let now = state.now();
+    let ml = &state.settings.magic_link;
+    let rules = [
+        (address_key(email), ml.address_max_requests, ml.address_window_secs),
+        (ip_key(&client.ip), ml.ip_max_requests, ml.ip_window_secs),
+    ];
+    for (key, _, _) in &rules {
+        if let Some(until) = store::throttle::locked_until(&state.db, key, now).await? {
+            return Err(MagicLinkError::TooManyRequests { minutes: lockout::minutes_left(until, now) });
+        }
+    }
+    for (key, max, window) in &rules {
+        let n = store::throttle::failures_since(&state.db, key, now - window).await?;
+        if n >= *max {
+            let until = now + window;
+            store::throttle::lock(&state.db, key, until).await?;
+            let scope = if key.starts_with("mail:addr:") { "address" } else { "ip" };
+            audit::user_event(state, "signin.email.limited", None, None, client, Outcome::Failure, Some(json!({ "scope": scope }))).await?;
+            return Err(MagicLinkError::TooManyRequests { minutes: lockout::minutes_left(until, now) });
+        }
+    }
+    for (key, _, _) in &rules {
+        store::throttle::record_failure(&state.db, key, now).await?;
+    }
+    Ok(())
+}
+
+/// The body whose domain an address is in, if that body is active.
+async fn body_for(state: &AppState, email: &Email) -> Result<Option<store::bodies::BodyRow>, StoreError> {
+    Ok(store::bodies::by_domain(&state.db, email.domain()).await?.filter(|b| b.status == "active"))
+}
+
+/// May this address get a new account on its first confirmed link?
+async fn may_sign_up(state: &AppState, email: &Email) -> Result<bool, StoreError> {
+    Ok(match state.settings.signup.mode {
+        SignupMode::Open => true,
+        SignupMode::Domains => body_for(state, email).await?.is_some(),
+        SignupMode::Closed => false,
+    })
+}
+
+/// Sends a sign-in link and code to `email_input` if that address may sign in (or sign up), and
+/// otherwise sends nothing (or, with `signup.notify_unknown`, a "no account" email).
+#[tracing::instrument(skip_all)]
+pub async fn request(state: &AppState, email_input: &str, next: &str, client: &ClientInfo) -> Result<Requested, MagicLinkError> {
+    let email = Email::parse(email_input)?;
+    throttle_request(state, &email, client).await?;
+    let reference = random_token(&*state.rng);
+    let now = state.now();
+    let site_name = state.settings.server.name.as_str();
+    let user = store::users::by_email(&state.db, &email).await?;
+    let reason = match &user {
+        Some(u) if u.is_disabled() => Some("disabled"),
+        Some(_) => None,
+        None if may_sign_up(state, &email).await? => None,
+        None => Some("no_account"),
+    };
+    if let Some(reason) = reason {
+        let notify = state.settings.signup.notify_unknown && user.is_none();
+        if notify {
+            let sign_in_url = format!("{}/login", state.settings.issuer());
+            let mail = messages::NoAccount { site_name, sign_in_url: &sign_in_url }.render()?;
+            mail::enqueue(state, &email, &mail, None).await?;
+        }
+        let target = user.as_ref().map(|u| u.id.as_str());
+        let details = json!({ "reason": reason, "notified": notify });
+        audit::user_event(state, "signin.email.request", None, target, client, Outcome::Failure, Some(details)).await?;
+        return Ok(Requested { email, reference });
+    }
+
+    let ttl = state.settings.magic_link.ttl_secs;
+    let link_secret = random_token(&*state.rng);
+    let code = six_digit_code(&*state.rng);
+    let data = LinkData { email: email.to_string(), next: next.to_owned(), code_hash: code_hash(reference.expose(), &code) };
+    let data = serde_json::to_string(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    store::grants::insert(
+        &state.db,
+        &TokenRow {
+            hash: token_hash(link_secret.expose()),
+            kind: KIND_MAGIC_LINK.into(),
+            user_id: user.as_ref().map(|u| u.id.clone()),
+            client_id: None,
+            session_sid: None,
+            family_id: Some(token_hash(reference.expose())),
+            data,
+            created_at: now,
+            expires_at: now + ttl,
+            used_at: None,
+            revoked_at: None,
+        },
+    )
+    .await?;
+    // Built from the configured issuer, never from the request's Host header.
+    let link = format!("{}/login/email/confirm?t={}", state.settings.issuer(), link_secret.expose());
+    let mail =
+        messages::SignInLink { site_name, link: &link, code: &code, minutes: (ttl + 59) / 60, new_account: user.is_none() }.render()?;
+    let mail_id = mail::enqueue(state, &email, &mail, Some(now + ttl)).await?;
+    let target = user.as_ref().map(|u| u.id.as_str());
+    let details = json!({ "new_account": user.is_none(), "mail_id": mail_id });
+    audit::user_event(state, "signin.email.request", None, target, client, Outcome::Success, Some(details)).await?;
+    Ok(Requested { email, reference })
+}
+
+/// True if a link secret is live (for the page that asks to confirm it; does not use it).
+pub async fn link_is_live(state: &AppState, link_secret: &str) -> Result<bool, MagicLinkError> {
+    let row = store::grants::by_hash(&state.db, &token_hash(link_secret), KIND_MAGIC_LINK).await?;
+    Ok(row.is_some_and(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > state.now()))
+}
+
+/// Uses a link (once).
+#[tracing::instrument(skip_all)]
+pub async fn confirm_link(state: &AppState, link_secret: &str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
+    let Some(row) = store::grants::consume(&state.db, &token_hash(link_secret), KIND_MAGIC_LINK, state.now()).await? else {
+        audit::user_event(
+            state,
+            "signin.email",
+            None,
+            None,
+            client,
+            Outcome::Failure,
+            Some(json!({ "method": "link", "reason": "invalid" })),
+        )
+        .await?;
+        return Err(MagicLinkError::LinkInvalid);
+    };
+    complete(state, row, AMR_EMAIL, client).await
+}
+
+/// Uses the code typed on the "check your email" page that holds `reference`.
+#[tracing::instrument(skip_all)]
+pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
+    let now = state.now();
+    let max = state.settings.magic_link.max_code_attempts;
+    let reference_hash = token_hash(reference);
+    let code: String = code_input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let well_formed = code.len() == 6 && code.chars().all(|c| c.is_ascii_digit());
+    let fail = |reason: &'static str, burnt: bool| async move {
+        audit::user_event(state, "signin.email", None, None, client, Outcome::Failure, Some(json!({ "method": "code", "reason": reason })))
+            .await?;
+        Err::<Confirmed, _>(if burnt { MagicLinkError::CodeBurnt } else { MagicLinkError::WrongCode })
+    };
+    let Some(link) = store::links::by_reference(&state.db, &reference_hash, KIND_MAGIC_LINK).await? else {
+        // Nothing was sent for this page (unknown address): behave exactly as for a wrong code.
+        let key = code_key(&reference_hash);
+        let before = store::throttle::failures_since(&state.db, &key, 0).await?;
+        if before < max {
+            store::throttle::record_failure(&state.db, &key, now).await?;
+        }
+        return fail("wrong_code", before + 1 >= max).await;
+    };
+    if link.attempts >= max {
+        return fail("burnt", true).await;
+    }
+    let data: LinkData = serde_json::from_str(&link.token.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let right = well_formed && ct_eq(code_hash(reference, &code).as_bytes(), data.code_hash.as_bytes());
+    let live = link.token.used_at.is_none() && link.token.revoked_at.is_none() && link.token.expires_at > now;
+    if !(right && live) {
+        let attempts = store::links::wrong_guess(&state.db, &link.token.hash, max, now).await?;
+        let target = link.token.user_id.as_deref();
+        if attempts >= max {
+            audit::user_event(state, "signin.email.burnt", None, target, client, Outcome::Failure, None).await?;
+        }
+        return fail(if right { "expired_or_used" } else { "wrong_code" }, attempts >= max).await;
+    }
+    let Some(row) = store::grants::consume(&state.db, &link.token.hash, KIND_MAGIC_LINK, now).await? else {
+        return fail("expired_or_used", false).await;
+    };
+    complete(state, row, AMR_OTP, client).await
+}
+
+/// The user a used link is for, creating the account if sign-up allows it.
+async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
+    let data: LinkData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let email = Email::parse(&data.email)?;
+    let method = if amr == AMR_EMAIL { "link" } else { "code" };
+    let existing = match &row.user_id {
+        Some(id) => store::users::by_id(&state.db, id).await?,
+        None => store::users::by_email(&state.db, &email).await?,
+    };
+    let user = match existing {
+        Some(u) => u,
+        None => match create_account(state, &email, client).await? {
+            Some(u) => u,
+            None => {
+                audit::user_event(
+                    state,
+                    "signin.email",
+                    None,
+                    None,
+                    client,
+                    Outcome::Failure,
+                    Some(json!({ "method": method, "reason": "signup_closed" })),
+                )
+                .await?;
+                return Err(MagicLinkError::NotAllowed);
+            }
+        },
+    };
+    if user.is_disabled() {
+        audit::user_event(
+            state,
+            "signin.email",
+            None,
+            Some(&user.id),
+            client,
+            Outcome::Failure,
+            Some(json!({ "method": method, "reason": "disabled" })),
+        )
+        .await?;
+        return Err(MagicLinkError::NotAllowed);
+    }
+    let now = state.now();
+    // Receiving the email proves the address.
+    store::users::set_email_verified(&state.db, &user.id, now).await?;
+    store::users::touch_last_login(&state.db, &user.id, now).await?;
+    audit::user_event(state, "signin.email", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(json!({ "method": method })))
+        .await?;
+    Ok(Confirmed { user, next: data.next, amr })
+}
+
+/// Creates the account for a first confirmed link, if `[signup] mode` allows; a body owning the
+/// address's domain gets the user as a member with its default role.
+async fn create_account(state: &AppState, email: &Email, client: &ClientInfo) -> Result<Option<UserRow>, MagicLinkError> {
+    if !may_sign_up(state, email).await? {
+        return Ok(None);
+    }
+    let now = state.now();
+    let id = store::new_id(now, &*state.rng);
+    let body = body_for(state, email).await?;
+    let membership_id = store::new_id(now, &*state.rng);
+    let membership =
+        body.as_ref().map(|b| store::users::NewMembership { id: &membership_id, body_id: &b.id, role_id: b.default_role_id.as_deref() });
+    let new = store::users::NewUser { id: &id, email, name: "", email_verified: true, password_hash: None, superuser: false };
+    match store::users::insert_with_membership(&state.db, &new, membership.as_ref(), now).await {
+        Ok(()) => {}
+        // Another link for the same address won the race: use that account.
+        Err(StoreError::Conflict(_)) => return Ok(store::users::by_email(&state.db, email).await?),
+        Err(e) => return Err(e.into()),
+    }
+    let details = json!({ "via": "email", "body_id": body.as_ref().map(|b| b.id.clone()) });
+    audit::user_event(state, "user.create", Some(&id), Some(&id), client, Outcome::Success, Some(details)).await?;
+    Ok(store::users::by_id(&state.db, &id).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::OsRandom;
+
+    #[test]
+    fn codes_are_six_digits() {
+        for _ in 0..100 {
+            let c = six_digit_code(&OsRandom);
+            assert_eq!(c.len(), 6);
+            assert!(c.chars().all(|c| c.is_ascii_digit()));
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Setting a password by email confirmation, for people who are not signed in (never set one, or
+//! forgot it): they type their address and a new password, and a single-use link emailed to the
+//! address sets it (after a button press) and signs the browser in. The page answers the same
+//! whether or not the address has an account, and the new password is hashed either way so the
+//! two take the same time. Only the argon2 hash of the new password is stored with the link.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{AuthError, ClientInfo, magic_link};
+use crate::app::AppState;
+use crate::audit::{self, Outcome};
+use crate::email::{Email, EmailError};
+use crate::mail::{self, MailError, messages};
+use crate::policy::password::{self, PasswordProblem};
+use crate::secret::{SecretString, random_token, token_hash};
+use crate::store::{self, StoreError, grants::TokenRow, users::UserRow};
+
+pub const KIND_PASSWORD_SET: &str = "password_set";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordByEmailError {
+    #[error("{0}")]
+    BadEmail(#[from] EmailError),
+    #[error("{0}")]
+    Weak(#[from] PasswordProblem),
+    #[error("Enter the new password twice, the same both times.")]
+    Mismatch,
+    #[error("You have asked for too many emails. Wait {minutes} minute(s) and try again.")]
+    TooManyRequests { minutes: i64 },
+    #[error("Too many people are signing in right now. Wait a moment and try again.")]
+    Busy,
+    #[error("This link has expired or has already been used. Ask for a new one.")]
+    LinkInvalid,
+    #[error("This account cannot be used. Ask your organisation's administrator.")]
+    NotAllowed,
+    #[error(transparent)]
+    Internal(#[from] AuthError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+}
+
+impl From<StoreError> for PasswordByEmailError {
+    fn from(e: StoreError) -> Self {
+        PasswordByEmailError::Internal(AuthError::Store(e))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Data {
+    password_hash: String,
+    next: String,
+}
+
+/// Checks the new password, then emails a confirmation link if the address has an account.
+#[tracing::instrument(skip_all)]
+pub async fn request(
+    state: &AppState,
+    email_input: &str,
+    new_password: &SecretString,
+    repeated: &SecretString,
+    next: &str,
+    client: &ClientInfo,
+) -> Result<Email, PasswordByEmailError> {
+    let email = Email::parse(email_input)?;
+    if !crate::secret::ct_eq(new_password.expose().as_bytes(), repeated.expose().as_bytes()) {
+        return Err(PasswordByEmailError::Mismatch);
+    }
+    let user = store::users::by_email(&state.db, &email).await?;
+    let rules = state.password_rules_for(user.as_ref().map(|u| u.id.as_str())).await?;
+    password::check(new_password.expose(), email.as_str(), rules, &state.common_passwords)?;
+    magic_link::throttle_request(state, &email, client).await.map_err(|e| match e {
+        magic_link::MagicLinkError::TooManyRequests { minutes } => PasswordByEmailError::TooManyRequests { minutes },
+        magic_link::MagicLinkError::Internal(e) => PasswordByEmailError::Internal(e),
+        other => PasswordByEmailError::Internal(AuthError::Store(StoreError::Corrupt(other.to_string()))),
+    })?;
+    // Hashed whether or not the account exists, so both answers take the same time.
+    let hash = state.hasher.hash(new_password).await.map_err(|e| match e {
+        super::password::HashError::Busy => PasswordByEmailError::Busy,
+        other => PasswordByEmailError::Internal(other.into()),
+    })?;
+    let user = match user {
+        Some(u) if !u.is_disabled() => u,
+        other => {
+            let reason = if other.is_some() { "disabled" } else { "no_account" };
+            let target = other.as_ref().map(|u| u.id.as_str());
+            audit::user_event(state, "password.email.request", None, target, client, Outcome::Failure, Some(json!({ "reason": reason })))
+                .await?;
+            return Ok(email);
+        }
+    };
+    let now = state.now();
+    let ttl = state.settings.magic_link.ttl_secs;
+    let secret = random_token(&*state.rng);
+    let data =
+        serde_json::to_string(&Data { password_hash: hash, next: next.to_owned() }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    store::grants::insert(
+        &state.db,
+        &TokenRow {
+            hash: token_hash(secret.expose()),
+            kind: KIND_PASSWORD_SET.into(),
+            user_id: Some(user.id.clone()),
+            client_id: None,
+            session_sid: None,
+            family_id: None,
+            data,
+            created_at: now,
+            expires_at: now + ttl,
+            used_at: None,
+            revoked_at: None,
+        },
+    )
+    .await?;
+    let link = format!("{}/login/password/new/confirm?t={}", state.settings.issuer(), secret.expose());
+    let site_name = state.settings.server.name.as_str();
+    let mail =
+        messages::PasswordConfirm { site_name, link: &link, minutes: (ttl + 59) / 60, had_password: user.has_password() }.render()?;
+    let mail_id = mail::enqueue(state, &email, &mail, Some(now + ttl)).await?;
+    audit::user_event(state, "password.email.request", None, Some(&user.id), client, Outcome::Success, Some(json!({ "mail_id": mail_id })))
+        .await?;
+    Ok(email)
+}
+
+/// True if a link secret is live (for the page that asks to confirm it).
+pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, PasswordByEmailError> {
+    let row = store::grants::by_hash(&state.db, &token_hash(secret), KIND_PASSWORD_SET).await?;
+    Ok(row.is_some_and(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > state.now()))
+}
+
+/// Uses the link (once): sets the password, ends every session and grant of the user (someone
+/// else may have had the old password), and returns the user for a fresh session and where to go.
+#[tracing::instrument(skip_all)]
+pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<(UserRow, String), PasswordByEmailError> {
+    let now = state.now();
+    let row = store::grants::consume(&state.db, &token_hash(secret), KIND_PASSWORD_SET, now).await?;
+    let user = match &row {
+        Some(r) => match &r.user_id {
+            Some(id) => store::users::by_id(&state.db, id).await?,
+            None => None,
+        },
+        None => None,
+    };
+    let (Some(row), Some(user)) = (row, user) else {
+        audit::user_event(
+            state,
+            "password.set",
+            None,
+            None,
+            client,
+            Outcome::Failure,
+            Some(json!({ "via": "email", "reason": "invalid" })),
+        )
+        .await?;
+        return Err(PasswordByEmailError::LinkInvalid);
+    };
+    if user.is_disabled() {
+        audit::user_event(
+            state,
+            "password.set",
+            None,
+            Some(&user.id),
+            client,
+            Outcome::Failure,
+            Some(json!({ "via": "email", "reason": "disabled" })),
+        )
+        .await?;
+        return Err(PasswordByEmailError::NotAllowed);
+    }
+    let data: Data = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    store::users::set_password_hash(&state.db, &user.id, &data.password_hash, now).await?;
+    store::users::set_email_verified(&state.db, &user.id, now).await?;
+    crate::logout::end_sessions(state, &user.id, crate::logout::Which::All).await?;
+    store::throttle::clear_failures(&state.db, &format!("signin:account:{}", user.email)).await?;
+    store::users::touch_last_login(&state.db, &user.id, now).await?;
+    audit::user_event(state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(json!({ "via": "email" })))
+        .await?;
+    Ok((user, data.next))
+}

@@ -1,0 +1,51 @@
+//! Outgoing mail. A request never talks to the mail server: it renders a message (an HTML and a
+//! plain-text part from `templates/email/`), writes it to the database outbox with
+//! [`enqueue`], and wakes the [`worker`], which delivers it through the configured
+//! [`transport`] with retries and exponential backoff.
+
+pub mod messages;
+pub mod transport;
+pub mod worker;
+
+use crate::app::AppState;
+use crate::clock::Timestamp;
+use crate::email::Email;
+use crate::store::{self, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("cannot render the email")]
+    Render(#[from] askama::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A message ready to queue.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Writes a message to the outbox and wakes the worker. `expires_at`: do not send after this
+/// (the one-time link inside will not work any more). Returns the outbox id.
+pub async fn enqueue(state: &AppState, to: &Email, mail: &Rendered, expires_at: Option<Timestamp>) -> Result<String, MailError> {
+    let now = state.now();
+    let id = store::new_id(now, &*state.rng);
+    store::outbox::insert(
+        &state.db,
+        &store::outbox::NewMessage {
+            id: &id,
+            to_addr: to.as_str(),
+            subject: &mail.subject,
+            text_body: &mail.text,
+            html_body: &mail.html,
+            expires_at,
+        },
+        now,
+    )
+    .await?;
+    state.mail_wake.notify_one();
+    Ok(id)
+}

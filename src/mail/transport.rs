@@ -1,0 +1,159 @@
+//! Where messages go: a file per message (the embedded default), the log, or SMTP via lettre.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::{MailSettings, MailTransport, Settings, SmtpTls};
+use crate::store::outbox::OutboxRow;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("mail.from or mail.reply_to is not a valid address")]
+    BadSender,
+    #[error("cannot set up SMTP to {host}")]
+    Smtp {
+        host: String,
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
+}
+
+/// Why one delivery attempt failed. The text is stored in the outbox's `last_error`, so it never
+/// contains credentials or message content.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("the recipient address is not valid")]
+    BadRecipient,
+    #[error("cannot build the message: {0}")]
+    Build(String),
+    #[error("cannot write the message file: {0}")]
+    File(String),
+    #[error("SMTP: {message}")]
+    Smtp { message: String, permanent: bool },
+}
+
+impl SendError {
+    /// Retrying cannot help.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            SendError::BadRecipient | SendError::Build(_) => true,
+            SendError::File(_) => false,
+            SendError::Smtp { permanent, .. } => *permanent,
+        }
+    }
+}
+
+enum Kind {
+    File(PathBuf),
+    Log,
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+pub struct Mailer {
+    kind: Kind,
+    from: Mailbox,
+    reply_to: Option<Mailbox>,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            Kind::File(_) => "file",
+            Kind::Log => "log",
+            Kind::Smtp(_) => "smtp",
+        };
+        f.debug_struct("Mailer").field("transport", &kind).finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    pub fn new(settings: &Settings) -> Result<Self, TransportError> {
+        let m = &settings.mail;
+        let from: Mailbox = m.from.parse().map_err(|_| TransportError::BadSender)?;
+        let reply_to = match m.reply_to.trim() {
+            "" => None,
+            r => Some(r.parse().map_err(|_| TransportError::BadSender)?),
+        };
+        let kind = match m.transport {
+            MailTransport::File => Kind::File(settings.data_dir.join("mail")),
+            MailTransport::Log => Kind::Log,
+            MailTransport::Smtp => Kind::Smtp(smtp(m)?),
+        };
+        Ok(Self { kind, from, reply_to })
+    }
+
+    /// Sends one message from the outbox.
+    pub async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
+        let to: Mailbox = row.to_addr.parse().map_err(|_| SendError::BadRecipient)?;
+        let domain = self.from.email.domain().to_owned();
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(row.subject.clone())
+            .message_id(Some(format!("<{}@{}>", row.id, domain)));
+        if let Some(r) = &self.reply_to {
+            builder = builder.reply_to(r.clone());
+        }
+        let message = builder
+            .multipart(MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone()))
+            .map_err(|e| SendError::Build(e.to_string()))?;
+        match &self.kind {
+            Kind::File(dir) => {
+                let path = dir.join(format!("{}.eml", row.id));
+                tokio::fs::create_dir_all(dir).await.map_err(|e| SendError::File(e.to_string()))?;
+                write_private(&path, &message.formatted()).await.map_err(|e| SendError::File(e.to_string()))?;
+                tracing::info!(id = %row.id, path = %path.display(), "mail written to file");
+                Ok(())
+            }
+            Kind::Log => {
+                tracing::info!(id = %row.id, subject = %row.subject, "mail sent (log transport: not delivered)");
+                Ok(())
+            }
+            Kind::Smtp(t) => match t.send(message).await {
+                Ok(_) => {
+                    tracing::info!(id = %row.id, "mail sent by SMTP");
+                    Ok(())
+                }
+                Err(e) => Err(SendError::Smtp { permanent: e.is_permanent(), message: smtp_error_text(&e) }),
+            },
+        }
+    }
+}
+
+/// Writes a file only its owner can read (it may hold a sign-in link).
+async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut f = options.open(path).await?;
+    f.write_all(bytes).await?;
+    f.flush().await
+}
+
+/// The error and its causes, for the outbox and the log. lettre's errors describe the server's
+/// answer or the connection, never the credentials.
+fn smtp_error_text(e: &lettre::transport::smtp::Error) -> String {
+    let mut s = crate::error::error_chain(e);
+    s.truncate(500);
+    s
+}
+
+fn smtp(m: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
+    let err = |source| TransportError::Smtp { host: m.smtp_host.clone(), source };
+    let builder = match m.smtp_tls {
+        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&m.smtp_host),
+        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&m.smtp_host).map_err(err)?,
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&m.smtp_host).map_err(err)?,
+    };
+    let mut builder = builder.port(m.smtp_port).timeout(Some(Duration::from_secs(m.timeout_secs)));
+    if !m.smtp_username.is_empty() {
+        builder = builder.credentials(Credentials::new(m.smtp_username.clone(), m.smtp_password.expose().to_owned()));
+    }
+    Ok(builder.build())
+}

@@ -1,0 +1,405 @@
+//! Sign-in by email: ask for a link, type the code, or open the link and confirm with a button
+//! (a POST, so mail scanners that fetch links do not use them up).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::extract::Client;
+use super::{csrf, safe_next};
+use crate::app::AppState;
+use crate::auth::ClientInfo;
+use crate::auth::email_change::{self, EmailChangeError};
+use crate::auth::magic_link::{self, Confirmed, MagicLinkError};
+use crate::auth::password_by_email::{self, PasswordByEmailError};
+use crate::error::AppError;
+use crate::secret::SecretString;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login/email", post(request))
+        .route("/login/email/code", post(code))
+        .route("/login/email/confirm", get(confirm_page).post(confirm))
+        .route("/login/password/new", get(new_password_page).post(new_password))
+        .route("/login/password/new/confirm", get(password_confirm_page).post(password_confirm))
+        .route("/account/email/confirm", get(email_change_page).post(email_change_confirm))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_check_email.html")]
+struct CheckEmailPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    next: String,
+    email: String,
+    reference: String,
+    minutes: i64,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_email_confirm.html")]
+struct ConfirmPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    token: String,
+    action: &'static str,
+    heading: &'static str,
+    button: &'static str,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_email_problem.html")]
+struct ProblemPage {
+    site_name: String,
+    signed_in: bool,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    next: Option<String>,
+}
+
+fn internal(e: &MagicLinkError) -> AppError {
+    AppError::Internal(crate::error::error_chain(e))
+}
+
+/// "No, let me sign in by email": sends the link and code, then asks for the code. The page is
+/// the same whether or not anything was sent.
+async fn request(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<RequestForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let (jar, token) = csrf::token(&state, jar);
+    let next = safe_next(f.next.as_deref());
+    let site_name = state.settings.server.name.clone();
+    match magic_link::request(&state, &f.email, &next, &client).await {
+        Ok(r) => {
+            let page = CheckEmailPage {
+                site_name,
+                signed_in: false,
+                csrf: token,
+                next,
+                email: r.email.to_string(),
+                reference: r.reference.expose().to_owned(),
+                minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
+                error: None,
+            };
+            Ok((jar, page).into_response())
+        }
+        Err(e @ (MagicLinkError::BadEmail(_) | MagicLinkError::TooManyRequests { .. })) => {
+            let status =
+                if matches!(e, MagicLinkError::BadEmail(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::TOO_MANY_REQUESTS };
+            Ok((status, jar, ProblemPage { site_name, signed_in: false, next, error: Some(e.to_string()) }).into_response())
+        }
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reference: SecretString,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: SecretString,
+    next: Option<String>,
+}
+
+async fn code(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let next = safe_next(f.next.as_deref());
+    match magic_link::confirm_code(&state, f.reference.expose(), f.code.expose(), &client).await {
+        Ok(c) => signed_in(&state, jar, &client, c).await,
+        Err(e @ (MagicLinkError::WrongCode | MagicLinkError::CodeBurnt | MagicLinkError::NotAllowed)) => {
+            let (jar, token) = csrf::token(&state, jar);
+            let status = if matches!(e, MagicLinkError::WrongCode) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::FORBIDDEN };
+            let page = CheckEmailPage {
+                site_name: state.settings.server.name.clone(),
+                signed_in: false,
+                csrf: token,
+                next,
+                email: f.email.chars().take(254).collect(),
+                reference: f.reference.expose().chars().take(64).collect(),
+                minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
+                error: Some(e.to_string()),
+            };
+            Ok((status, jar, page).into_response())
+        }
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    #[serde(default)]
+    t: SecretString,
+}
+
+/// The page an emailed link opens. Only a GET: shows a button, uses nothing.
+async fn confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
+    let site_name = state.settings.server.name.clone();
+    if !magic_link::link_is_live(&state, q.t.expose()).await.map_err(|e| internal(&e))? {
+        let page =
+            ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(MagicLinkError::LinkInvalid.to_string()) };
+        return Ok((StatusCode::GONE, page).into_response());
+    }
+    let (jar, csrf) = csrf::token(&state, jar);
+    let page = ConfirmPage {
+        site_name,
+        signed_in: false,
+        csrf,
+        token: q.t.expose().to_owned(),
+        action: "/login/email/confirm",
+        heading: "You opened a sign-in link. Continue to sign in on this device.",
+        button: "Continue signing in",
+        error: None,
+    };
+    Ok((jar, page).into_response())
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    t: SecretString,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    match magic_link::confirm_link(&state, f.t.expose(), &client).await {
+        Ok(c) => signed_in(&state, jar, &client, c).await,
+        Err(e @ (MagicLinkError::LinkInvalid | MagicLinkError::NotAllowed)) => {
+            let site_name = state.settings.server.name.clone();
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            Ok((StatusCode::GONE, jar, page).into_response())
+        }
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+/// The emailed link or code is the first factor: on to the second one when the user has or needs
+/// it, else a session (replacing any the browser had) and back to the `next` target.
+async fn signed_in(state: &AppState, jar: CookieJar, client: &ClientInfo, c: Confirmed) -> Result<Response, AppError> {
+    super::signin::after_first_factor(state, jar, client, &c.user, &[c.amr], &safe_next(Some(&c.next))).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login_password_new.html")]
+struct NewPasswordPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    next: String,
+    email: String,
+    sent: bool,
+    minutes: i64,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NewPasswordQuery {
+    next: Option<String>,
+    email: Option<String>,
+}
+
+/// Set a password by email (never had one, or forgotten it).
+async fn new_password_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<NewPasswordQuery>,
+) -> (CookieJar, NewPasswordPage) {
+    let (jar, csrf) = csrf::token(&state, jar);
+    let page = NewPasswordPage {
+        site_name: state.settings.server.name.clone(),
+        signed_in: false,
+        csrf,
+        next: safe_next(q.next.as_deref()),
+        email: q.email.unwrap_or_default().chars().take(254).collect(),
+        sent: false,
+        minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
+        error: None,
+    };
+    (jar, page)
+}
+
+#[derive(Deserialize)]
+struct NewPasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: SecretString,
+    #[serde(default)]
+    password2: SecretString,
+    next: Option<String>,
+}
+
+async fn new_password(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<NewPasswordForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let (jar, csrf) = csrf::token(&state, jar);
+    let mut page = NewPasswordPage {
+        site_name: state.settings.server.name.clone(),
+        signed_in: false,
+        csrf,
+        next: safe_next(f.next.as_deref()),
+        email: f.email.chars().take(254).collect(),
+        sent: false,
+        minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
+        error: None,
+    };
+    let status = match password_by_email::request(&state, &f.email, &f.password, &f.password2, &page.next, &client).await {
+        Ok(email) => {
+            page.email = email.to_string();
+            page.sent = true;
+            StatusCode::OK
+        }
+        Err(e @ (PasswordByEmailError::BadEmail(_) | PasswordByEmailError::Weak(_) | PasswordByEmailError::Mismatch)) => {
+            page.error = Some(e.to_string());
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e @ PasswordByEmailError::TooManyRequests { .. }) => {
+            page.error = Some(e.to_string());
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        Err(PasswordByEmailError::Busy) => return Err(AppError::Busy),
+        Err(e) => return Err(AppError::Internal(crate::error::error_chain(&e))),
+    };
+    Ok((status, jar, page).into_response())
+}
+
+async fn password_confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
+    let site_name = state.settings.server.name.clone();
+    let live =
+        password_by_email::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::Internal(crate::error::error_chain(&e)))?;
+    if !live {
+        let page = ProblemPage {
+            site_name,
+            signed_in: false,
+            next: "/account".into(),
+            error: Some(PasswordByEmailError::LinkInvalid.to_string()),
+        };
+        return Ok((StatusCode::GONE, page).into_response());
+    }
+    let (jar, csrf) = csrf::token(&state, jar);
+    let page = ConfirmPage {
+        site_name,
+        signed_in: false,
+        csrf,
+        token: q.t.expose().to_owned(),
+        action: "/login/password/new/confirm",
+        heading: "Confirm your new password to start using it and sign in on this device.",
+        button: "Confirm my password",
+        error: None,
+    };
+    Ok((jar, page).into_response())
+}
+
+async fn password_confirm(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    match password_by_email::confirm(&state, f.t.expose(), &client).await {
+        Ok((user, next)) => {
+            let confirmed = Confirmed { user, next, amr: magic_link::AMR_EMAIL };
+            signed_in(&state, jar, &client, confirmed).await
+        }
+        Err(e @ (PasswordByEmailError::LinkInvalid | PasswordByEmailError::NotAllowed)) => {
+            let site_name = state.settings.server.name.clone();
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            Ok((StatusCode::GONE, jar, page).into_response())
+        }
+        Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
+    }
+}
+
+async fn email_change_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
+    let site_name = state.settings.server.name.clone();
+    let live = email_change::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::Internal(crate::error::error_chain(&e)))?;
+    if !live {
+        let page =
+            ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(EmailChangeError::LinkInvalid.to_string()) };
+        return Ok((StatusCode::GONE, page).into_response());
+    }
+    let (jar, csrf) = csrf::token(&state, jar);
+    let page = ConfirmPage {
+        site_name,
+        signed_in: false,
+        csrf,
+        token: q.t.expose().to_owned(),
+        action: "/account/email/confirm",
+        heading: "Confirm this as the new email address of your account.",
+        button: "Confirm my new email address",
+        error: None,
+    };
+    Ok((jar, page).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "email_changed.html")]
+struct EmailChangedPage {
+    site_name: String,
+    signed_in: bool,
+    email: String,
+}
+
+async fn email_change_confirm(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let site_name = state.settings.server.name.clone();
+    match email_change::confirm(&state, f.t.expose(), &client).await {
+        Ok(email) => Ok((jar, EmailChangedPage { site_name, signed_in: false, email: email.to_string() }).into_response()),
+        Err(e @ (EmailChangeError::LinkInvalid | EmailChangeError::Taken)) => {
+            let status = if matches!(e, EmailChangeError::Taken) { StatusCode::CONFLICT } else { StatusCode::GONE };
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            Ok((status, jar, page).into_response())
+        }
+        Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
+    }
+}
