@@ -186,6 +186,8 @@ async fn serve_prints_first_start_help_and_the_demo_works() {
                 Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
             }
         }
+        // Keep reading what the server prints later: a closed pipe would make its println! panic.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         text
     });
     let text = reader.join().unwrap();
