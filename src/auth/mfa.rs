@@ -33,6 +33,8 @@ pub enum MfaError {
     Crypto(#[from] MasterKeyError),
     #[error("the TOTP secret cannot be used")]
     Totp,
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
 }
 
 /// What the enrolment page shows.
@@ -260,6 +262,13 @@ pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, 
     store::throttle::clear_failures(&state.db, &throttle_key(&user.id)).await?;
     audit::user_event(state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, Some(json!({ "had_2fa": removed })))
         .await?;
+    if removed {
+        // The user is told, so a reset they did not ask for does not go unnoticed.
+        let link = format!("{}/account/security", state.settings.issuer());
+        let notice = crate::mail::messages::MfaReset { site_name: &state.settings.server.name, email: &user.email, security_link: &link }
+            .render()?;
+        crate::mail::enqueue(state, &user.email(), &notice, None).await?;
+    }
     Ok(removed)
 }
 

@@ -158,3 +158,33 @@ impl NoAccount<'_> {
         })
     }
 }
+
+/// Tells a user an administrator removed their two-factor authentication.
+pub struct MfaReset<'a> {
+    pub site_name: &'a str,
+    pub email: &'a str,
+    pub security_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/mfa_reset.txt")]
+struct MfaResetTxt<'a> {
+    m: &'a MfaReset<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/mfa_reset.html")]
+struct MfaResetHtml<'a> {
+    m: &'a MfaReset<'a>,
+    site_name: &'a str,
+}
+
+impl MfaReset<'_> {
+    pub fn render(&self) -> Result<Rendered, MailError> {
+        Ok(Rendered {
+            subject: format!("Your {} two-factor authentication was reset", self.site_name),
+            text: MfaResetTxt { m: self }.render()?,
+            html: MfaResetHtml { m: self, site_name: self.site_name }.render()?,
+        })
+    }
+}

@@ -581,3 +581,34 @@ async fn press_email_link(app: &TestApp, link: &str) -> reqwest::StatusCode {
     let t = field_in(&page, "t").unwrap();
     b.post(app.url("/account/email/confirm")).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap().status()
 }
+
+/// An emailed link is one factor: a user with 2FA still gives a code before there is a session.
+async fn email_sign_in_feeds_second_factor(b: Backend) {
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    let user = app.create_user("twofa@camden.example", Some(PW)).await;
+    let who = stile::auth::ClientInfo::default();
+    let enrolment = stile::auth::mfa::begin_enrolment(&app.state, &user).await.unwrap();
+    let code_at = |t: i64| {
+        let secret = totp_rs::Secret::try_from_base32(&enrolment.secret_base32).unwrap();
+        totp_rs::Builder::new().with_secret(secret).build_noncompliant().generate(u64::try_from(t).unwrap()).to_string()
+    };
+    stile::auth::mfa::confirm_enrolment(&app.state, &user, &code_at(app.state.now()), &who).await.unwrap();
+    app.clock.advance(30);
+    let c = app.browser();
+    assert_eq!(ask(&app, &c, "twofa@camden.example", "/account").await.status(), 200);
+    let mail = ReceivedMail::parse(&sink.wait_for(1).await[0]);
+    let r = open_link(&c, &mail.link()).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login/2fa");
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "no session before the second factor");
+    let page = c.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let r =
+        c.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", code_at(app.state.now()).as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account");
+    assert_eq!(amr_of(&app, &user.id).await, "[\"email\",\"otp\",\"mfa\"]");
+    app.finish().await;
+}
+both!(email_sign_in_feeds_second_factor);

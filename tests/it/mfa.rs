@@ -348,5 +348,8 @@ async fn admin_reset_from_cli() {
     assert!(!stile(&["user", "list"]).lines().any(|l| l.contains("reset@example.org") && l.contains("2fa")));
     assert_eq!(location(&app.sign_in(&app.browser(), "reset@example.org", PW).await), "/account");
     assert!(app.audit_actions().await.iter().any(|(a, _)| a == "mfa.admin_reset"));
+    // The user is told by email.
+    let mail = stile::store::outbox::to_address(&app.state.db, "reset@example.org").await.unwrap();
+    assert!(mail.iter().any(|m| m.subject.contains("two-factor authentication was reset")), "{mail:?}");
     app.finish().await;
 }
