@@ -140,6 +140,7 @@ pub struct MailSettings {
     pub from: String,
     pub reply_to: String,
     pub poll_interval_secs: u64,
+    pub max_queued: i64,
     pub retry_base_secs: i64,
     pub max_attempts: i64,
 }
@@ -296,8 +297,8 @@ impl Settings {
         if m.transport == MailTransport::Smtp && m.smtp_tls == SmtpTls::None && !m.smtp_username.is_empty() && !local_smtp {
             return bad("mail.smtp_username is set with mail.smtp_tls = \"none\": the password would cross the network unencrypted".into());
         }
-        if m.timeout_secs == 0 || m.poll_interval_secs == 0 || m.retry_base_secs <= 0 || m.max_attempts <= 0 {
-            return bad("mail.timeout_secs, poll_interval_secs, retry_base_secs and max_attempts must be positive".into());
+        if m.timeout_secs == 0 || m.poll_interval_secs == 0 || m.retry_base_secs <= 0 || m.max_attempts <= 0 || m.max_queued <= 0 {
+            return bad("mail.timeout_secs, poll_interval_secs, retry_base_secs, max_attempts and max_queued must be positive".into());
         }
         let ml = &self.magic_link;
         if [ml.ttl_secs, ml.max_code_attempts, ml.address_max_requests, ml.address_window_secs, ml.ip_max_requests, ml.ip_window_secs]

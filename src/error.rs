@@ -79,6 +79,21 @@ impl IntoResponse for AppError {
     }
 }
 
+impl AppError {
+    /// A failure from below: "busy" when the mail queue is full (the person can try again
+    /// shortly), otherwise an internal error with its whole chain for the log.
+    pub fn from_failure(e: &(dyn std::error::Error + 'static)) -> Self {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(err) = cur {
+            if let Some(crate::mail::MailError::QueueFull) = err.downcast_ref::<crate::mail::MailError>() {
+                return AppError::Busy;
+            }
+            cur = err.source();
+        }
+        AppError::Internal(error_chain(e))
+    }
+}
+
 /// The full chain of causes, for the log.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();

@@ -30,7 +30,7 @@ pub enum EmailChangeError {
     Taken,
     #[error(transparent)]
     Internal(#[from] AuthError),
-    #[error(transparent)]
+    #[error("cannot queue the email")]
     Mail(#[from] MailError),
 }
 

@@ -45,7 +45,7 @@ pub enum MagicLinkError {
     NotAllowed,
     #[error(transparent)]
     Internal(#[from] AuthError),
-    #[error(transparent)]
+    #[error("cannot queue the email")]
     Mail(#[from] MailError),
 }
 

@@ -36,7 +36,7 @@ pub enum PasswordByEmailError {
     NotAllowed,
     #[error(transparent)]
     Internal(#[from] AuthError),
-    #[error(transparent)]
+    #[error("cannot queue the email")]
     Mail(#[from] MailError),
 }
 

@@ -18,6 +18,9 @@ pub enum MailError {
     Render(#[from] askama::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// More unsent messages than `mail.max_queued`: the mail server has been failing for a while.
+    #[error("the mail queue is full")]
+    QueueFull,
 }
 
 /// A message ready to queue.
@@ -32,6 +35,11 @@ pub struct Rendered {
 /// (the one-time link inside will not work any more). Returns the outbox id.
 pub async fn enqueue(state: &AppState, to: &Email, mail: &Rendered, expires_at: Option<Timestamp>) -> Result<String, MailError> {
     let now = state.now();
+    // A bound on what waits, so a mail server that stays down cannot fill the database.
+    if store::outbox::unsent_count(&state.db).await? >= state.settings.mail.max_queued {
+        tracing::warn!("mail queue full; message refused");
+        return Err(MailError::QueueFull);
+    }
     let id = store::new_id(now, &*state.rng);
     store::outbox::insert(
         &state.db,

@@ -130,3 +130,10 @@ pub async fn prune(db: &Db, before: Timestamp) -> Result<u64> {
             .await?;
     Ok(done.rows_affected())
 }
+
+/// Messages still waiting to be sent (neither sent nor given up on).
+pub async fn unsent_count(db: &Db) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>("select count(*) from mail_outbox where sent_at is null and failed_at is null")
+        .fetch_one(db.pool())
+        .await?)
+}

@@ -347,6 +347,6 @@ async fn change_email(
             let (jar, page) = render(&state, jar, &me, None, Some(e.to_string())).await?;
             Ok((status, jar, page).into_response())
         }
-        Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
+        Err(e) => Err(AppError::from_failure(&e)),
     }
 }

@@ -77,7 +77,7 @@ struct RequestForm {
 }
 
 fn internal(e: &MagicLinkError) -> AppError {
-    AppError::Internal(crate::error::error_chain(e))
+    AppError::from_failure(e)
 }
 
 /// "No, let me sign in by email": sends the link and code, then asks for the code. The page is
@@ -302,15 +302,14 @@ async fn new_password(
             StatusCode::TOO_MANY_REQUESTS
         }
         Err(PasswordByEmailError::Busy) => return Err(AppError::Busy),
-        Err(e) => return Err(AppError::Internal(crate::error::error_chain(&e))),
+        Err(e) => return Err(AppError::from_failure(&e)),
     };
     Ok((status, jar, page).into_response())
 }
 
 async fn password_confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
     let site_name = state.settings.server.name.clone();
-    let live =
-        password_by_email::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::Internal(crate::error::error_chain(&e)))?;
+    let live = password_by_email::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::from_failure(&e))?;
     if !live {
         let page = ProblemPage {
             site_name,
@@ -351,13 +350,13 @@ async fn password_confirm(
             let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
             Ok((StatusCode::GONE, jar, page).into_response())
         }
-        Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
+        Err(e) => Err(AppError::from_failure(&e)),
     }
 }
 
 async fn email_change_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
     let site_name = state.settings.server.name.clone();
-    let live = email_change::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::Internal(crate::error::error_chain(&e)))?;
+    let live = email_change::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::from_failure(&e))?;
     if !live {
         let page =
             ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(EmailChangeError::LinkInvalid.to_string()) };
@@ -400,6 +399,6 @@ async fn email_change_confirm(
             let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
             Ok((status, jar, page).into_response())
         }
-        Err(e) => Err(AppError::Internal(crate::error::error_chain(&e))),
+        Err(e) => Err(AppError::from_failure(&e)),
     }
 }

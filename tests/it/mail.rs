@@ -612,3 +612,21 @@ async fn email_sign_in_feeds_second_factor(b: Backend) {
     app.finish().await;
 }
 both!(email_sign_in_feeds_second_factor);
+
+/// The queue is bounded: with the mail server down and the queue full, a request is told to try
+/// again later instead of piling up more mail.
+#[tokio::test]
+async fn full_queue_says_busy() {
+    let sink = SmtpSink::stopped();
+    let app = start(Backend::Sqlite, &sink, |s| s.mail.max_queued = 1).await;
+    app.create_user("one@camden.example", None).await;
+    app.create_user("two@camden.example", None).await;
+    let c = app.browser();
+    assert_eq!(ask(&app, &c, "one@camden.example", "/account").await.status(), 200);
+    let r = ask(&app, &c, "two@camden.example", "/account").await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("busy"));
+    assert!(store::outbox::to_address(&app.state.db, "two@camden.example").await.unwrap().is_empty());
+    app.finish().await;
+}
