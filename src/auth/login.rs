@@ -7,7 +7,7 @@ use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::email::{Email, EmailError};
-use crate::policy::lockout::{self, AfterFailure, LockoutRule};
+use crate::policy::lockout::{self, LockoutRule};
 use crate::secret::SecretString;
 use crate::store::{self, users::UserRow};
 
@@ -60,22 +60,6 @@ async fn check_locks(state: &AppState, email: &Email, client: &ClientInfo) -> Re
     Ok(())
 }
 
-/// Counts one failure against `key`; returns the lock end if this failure locked it.
-async fn count_failure(state: &AppState, key: &str, rule: LockoutRule) -> Result<Option<i64>, LoginError> {
-    let now = state.now();
-    let before = store::throttle::failures_since(&state.db, key, lockout::window_start(rule, now)).await?;
-    match lockout::after_failure(rule, before, now) {
-        AfterFailure::Count => {
-            store::throttle::record_failure(&state.db, key, now).await?;
-            Ok(None)
-        }
-        AfterFailure::Lock { until } => {
-            store::throttle::lock(&state.db, key, until).await?;
-            Ok(Some(until))
-        }
-    }
-}
-
 /// Checks an email and password. On success returns the user; the caller starts the session.
 #[tracing::instrument(skip_all)]
 pub async fn password_sign_in(
@@ -105,8 +89,8 @@ pub async fn password_sign_in(
             };
             let target = other.as_ref().map(|u| u.id.as_str());
             audit::user_event(state, "signin.password", None, target, client, Outcome::Failure, Some(json!({ "reason": reason }))).await?;
-            let account_locked = count_failure(state, &account_key(&email), account_rule(state)).await?;
-            let ip_locked = count_failure(state, &ip_key(&client.ip), ip_rule(state)).await?;
+            let account_locked = super::throttle::count_failure(state, &account_key(&email), account_rule(state)).await?;
+            let ip_locked = super::throttle::count_failure(state, &ip_key(&client.ip), ip_rule(state)).await?;
             if let Some(until) = account_locked.or(ip_locked) {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
                 audit::user_event(

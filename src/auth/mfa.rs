@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use super::ClientInfo;
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
-use crate::policy::lockout::{self, AfterFailure};
+use crate::policy::lockout;
 use crate::policy::mfa::{self, Inputs, Reason};
 use crate::secret::token_hash;
 use crate::store::{self, StoreError, users::UserRow};
@@ -186,14 +186,9 @@ async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result
     let rule = crate::auth::login::account_rule(state);
     let key = throttle_key(&user.id);
     audit::user_event(state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
-    let before = store::throttle::failures_since(&state.db, &key, lockout::window_start(rule, now)).await?;
-    match lockout::after_failure(rule, before, now) {
-        AfterFailure::Count => {
-            store::throttle::record_failure(&state.db, &key, now).await?;
-            Ok(MfaError::WrongCode)
-        }
-        AfterFailure::Lock { until } => {
-            store::throttle::lock(&state.db, &key, until).await?;
+    match super::throttle::count_failure(state, &key, rule).await? {
+        None => Ok(MfaError::WrongCode),
+        Some(until) => {
             audit::user_event(state, "mfa.locked", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "until": until }))).await?;
             Ok(MfaError::Locked { minutes: lockout::minutes_left(until, now) })
         }

@@ -7,6 +7,7 @@ pub mod mfa;
 pub mod password;
 pub mod password_by_email;
 pub mod session;
+pub mod throttle;
 
 use crate::store::StoreError;
 
