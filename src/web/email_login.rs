@@ -165,24 +165,14 @@ struct LinkQuery {
 
 /// The page an emailed link opens. Only a GET: shows a button, uses nothing.
 async fn confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
-    let site_name = state.settings.server.name.clone();
-    if !magic_link::link_is_live(&state, q.t.expose()).await.map_err(|e| internal(&e))? {
-        let page =
-            ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(MagicLinkError::LinkInvalid.to_string()) };
-        return Ok((StatusCode::GONE, page).into_response());
-    }
-    let (jar, csrf) = csrf::token(&state, jar);
-    let page = ConfirmPage {
-        site_name,
-        signed_in: false,
-        csrf,
-        token: q.t.expose().to_owned(),
+    let live = magic_link::link_is_live(&state, q.t.expose()).await.map_err(|e| internal(&e))?;
+    let page = LinkButton {
         action: "/login/email/confirm",
         heading: "You opened a sign-in link. Continue to sign in on this device.",
         button: "Continue signing in",
-        error: None,
+        invalid: MagicLinkError::LinkInvalid.to_string(),
     };
-    Ok((jar, page).into_response())
+    Ok(link_button_page(&state, jar, live, q.t.expose(), page))
 }
 
 #[derive(Deserialize)]
@@ -308,29 +298,14 @@ async fn new_password(
 }
 
 async fn password_confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
-    let site_name = state.settings.server.name.clone();
     let live = password_by_email::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::from_failure(&e))?;
-    if !live {
-        let page = ProblemPage {
-            site_name,
-            signed_in: false,
-            next: "/account".into(),
-            error: Some(PasswordByEmailError::LinkInvalid.to_string()),
-        };
-        return Ok((StatusCode::GONE, page).into_response());
-    }
-    let (jar, csrf) = csrf::token(&state, jar);
-    let page = ConfirmPage {
-        site_name,
-        signed_in: false,
-        csrf,
-        token: q.t.expose().to_owned(),
+    let page = LinkButton {
         action: "/login/password/new/confirm",
         heading: "Confirm your new password to start using it and sign in on this device.",
         button: "Confirm my password",
-        error: None,
+        invalid: PasswordByEmailError::LinkInvalid.to_string(),
     };
-    Ok((jar, page).into_response())
+    Ok(link_button_page(&state, jar, live, q.t.expose(), page))
 }
 
 async fn password_confirm(
@@ -355,25 +330,44 @@ async fn password_confirm(
 }
 
 async fn email_change_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
-    let site_name = state.settings.server.name.clone();
     let live = email_change::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::from_failure(&e))?;
+    let page = LinkButton {
+        action: "/account/email/confirm",
+        heading: "Confirm this as the new email address of your account.",
+        button: "Confirm my new email address",
+        invalid: EmailChangeError::LinkInvalid.to_string(),
+    };
+    Ok(link_button_page(&state, jar, live, q.t.expose(), page))
+}
+
+/// What the page an emailed link opens says, and where its button posts.
+struct LinkButton {
+    action: &'static str,
+    heading: &'static str,
+    button: &'static str,
+    invalid: String,
+}
+
+/// The page an emailed link opens: only a GET, so it shows a button and uses nothing (mail
+/// scanners that fetch links must not spend them). A dead link gets 410 and says so.
+fn link_button_page(state: &AppState, jar: CookieJar, live: bool, token: &str, b: LinkButton) -> Response {
+    let site_name = state.settings.server.name.clone();
     if !live {
-        let page =
-            ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(EmailChangeError::LinkInvalid.to_string()) };
-        return Ok((StatusCode::GONE, page).into_response());
+        let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(b.invalid) };
+        return (StatusCode::GONE, page).into_response();
     }
-    let (jar, csrf) = csrf::token(&state, jar);
+    let (jar, csrf) = csrf::token(state, jar);
     let page = ConfirmPage {
         site_name,
         signed_in: false,
         csrf,
-        token: q.t.expose().to_owned(),
-        action: "/account/email/confirm",
-        heading: "Confirm this as the new email address of your account.",
-        button: "Confirm my new email address",
+        token: token.to_owned(),
+        action: b.action,
+        heading: b.heading,
+        button: b.button,
         error: None,
     };
-    Ok((jar, page).into_response())
+    (jar, page).into_response()
 }
 
 #[derive(Template, WebTemplate)]
