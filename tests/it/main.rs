@@ -14,4 +14,5 @@ mod oidc_logout;
 mod oidc_negative;
 mod pages;
 mod signin;
+mod sso_oidc;
 mod store;
