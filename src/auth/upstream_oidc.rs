@@ -171,6 +171,8 @@ pub struct CallbackParams {
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// RFC 9207: the IdP names itself, so a response from another IdP cannot be passed off as its.
+    pub iss: Option<String>,
 }
 
 /// A verified upstream sign-in, ready for `crate::web::sso::finish`.
@@ -230,6 +232,11 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
         return Err(refused(Failure::Expired, None, &next, "connection removed"));
     };
     let conn = &conn;
+    if let (Some(iss), Some(cfg)) = (p.iss.as_deref(), conn.oidc())
+        && iss != cfg.issuer
+    {
+        return Err(refused(Failure::BadResponse, Some(conn), &next, format!("response iss {iss:?} is not the connection's issuer")));
+    }
     if let Some(err) = p.error.as_deref() {
         let desc: String = p.error_description.as_deref().unwrap_or("").chars().take(300).collect();
         let what = if matches!(err, "access_denied" | "login_required" | "consent_required" | "interaction_required") {

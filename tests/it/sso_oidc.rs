@@ -627,6 +627,11 @@ async fn negative_responses(b: Backend) {
     c["exp"] = json!(app.state.now() - 60);
     idp.respond_with(k1.sign(&c));
     refused(app, come_back(app, &browser, &st).await, "xpired").await;
+    // A response naming another issuer (RFC 9207 mix-up defence).
+    let (st, nonce_iss) = begin(app, &browser, &conn).await;
+    idp.respond_with(k1.sign(&good_claims(app, &idp, &nonce_iss)));
+    let r = browser.get(app.url(&format!("/sso/oidc/callback?code=c0de&state={st}&iss=https%3A%2F%2Fevil.example"))).send().await.unwrap();
+    refused(app, r, "iss").await;
     // Unknown kid, still unknown after refreshing the keys.
     let (st, nonce5) = begin(app, &browser, &conn).await;
     idp.respond_with(stranger.sign(&good_claims(app, &idp, &nonce5)));
@@ -659,3 +664,56 @@ async fn idp_down(b: Backend) {
     s.app.finish().await;
 }
 both!(idp_down);
+
+async fn cli_connections(b: Backend) {
+    use crate::cli::{Cli, fails, ok};
+    let cli = Cli::new(b).await;
+    ok(cli.run(&["body", "add", "Camden Council", "--kind", "council", "--domain", "camden.gov.uk"]));
+    let add = [
+        "connection",
+        "add-oidc",
+        "Camden",
+        "--body",
+        "Camden Council",
+        "--issuer",
+        "https://login.example.org/tenant/v2.0",
+        "--client-id",
+        "abc",
+        "--domain",
+        "Camden.gov.uk",
+        "--mode",
+        "required",
+        "--button",
+        "--json",
+    ];
+    let o = ok(cli.run_with_stdin(&add, "upstream-s3cret\n"));
+    let id = serde_json::from_str::<Value>(&o).unwrap()["id"].as_str().unwrap().to_owned();
+    // A second connection cannot take the same domain; a secret is required; bad input explained.
+    let mut again = add.to_vec();
+    again[2] = "Camden again";
+    assert!(fails(cli.run_with_stdin(&again, "x\n")).contains("email domain"));
+    assert!(fails(cli.run(&add)).contains("client secret"));
+    let mut plain = add.to_vec();
+    plain[6] = "http://login.example.org";
+    assert!(fails(cli.run_with_stdin(&plain, "x\n")).contains("https"));
+
+    ok(cli.run(&["connection", "set", &id, "--map-group", "highway-inspectors=inspectors", "--trust-mfa", "true", "--jit", "true"]));
+    assert!(fails(cli.run(&["connection", "set", &id, "--map-group", "x=Nobody"])).contains("has no role \"Nobody\""));
+    assert!(fails(cli.run(&["connection", "set", &id, "--mode", "sometimes"])).contains("offered or required"));
+    assert!(fails(cli.run(&["connection", "set", &id, "--clear-domains"])).contains("at least one email domain"));
+    let shown: Value = serde_json::from_str(&ok(cli.run(&["connection", "show", &id, "--json"]))).unwrap();
+    assert_eq!(shown["domains"], json!(["camden.gov.uk"]));
+    assert_eq!(shown["mode"], "required");
+    assert_eq!(shown["trust_upstream_mfa"], true);
+    assert_eq!(shown["group_roles"][0]["role"], "Inspectors");
+    assert_eq!(shown["secret_set"], true);
+    assert!(shown["redirect_uri"].as_str().unwrap().ends_with("/sso/oidc/callback"));
+    let list = ok(cli.run(&["connection", "list", "--json"]));
+    assert!(list.contains(&id) && !list.contains("upstream-s3cret"));
+    assert!(!ok(cli.run(&["connection", "show", &id])).contains("upstream-s3cret"));
+    ok(cli.run_with_stdin(&["connection", "set", &id, "--client-secret-stdin"], "rotated\n"));
+    assert!(ok(cli.run(&["connection", "remove", &id])).contains("Removed"));
+    assert!(fails(cli.run(&["connection", "show", &id])).contains("no connection"));
+    cli.db.drop_db().await;
+}
+both!(cli_connections);
