@@ -306,6 +306,13 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
     };
     let mut claims =
         jwt_payload(&id_token.to_string()).ok_or_else(|| refused(Failure::BadResponse, Some(conn), &next, "ID token payload"))?;
+    // From the signed ID token only: userinfo cannot vouch for the hosted domain.
+    if let Some(hd) = &cfg.hosted_domain {
+        let got = claims.get("hd").and_then(Value::as_str).unwrap_or("");
+        if !got.eq_ignore_ascii_case(hd) {
+            return Err(refused(Failure::BadResponse, Some(conn), &next, format!("hd {got:?} is not {hd:?}")));
+        }
+    }
     if cfg.use_userinfo
         && let Some(endpoint) = md.userinfo_endpoint()
     {
@@ -317,12 +324,6 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
         }
         for (k, v) in info {
             claims.entry(k).or_insert(v);
-        }
-    }
-    if let Some(hd) = &cfg.hosted_domain {
-        let got = claims.get("hd").and_then(Value::as_str).unwrap_or("");
-        if !got.eq_ignore_ascii_case(hd) {
-            return Err(refused(Failure::BadResponse, Some(conn), &next, format!("hd {got:?} is not {hd:?}")));
         }
     }
     let identity = identity_from(conn, subject, &claims);
