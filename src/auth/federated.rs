@@ -120,6 +120,8 @@ async fn first_sign_in(
             Ok(()) | Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),
         }
+        // The IdP vouches for the address in one of its own domains.
+        store::users::set_email_verified(&state.db, &existing.id, now).await?;
         let details = json!({ "connection_id": conn.id, "by": "email" });
         audit::user_event(state, "sso.link", Some(&existing.id), Some(&existing.id), client, Outcome::Success, Some(details)).await?;
         return Ok(Some(existing));
