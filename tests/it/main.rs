@@ -13,5 +13,7 @@ mod oidc;
 mod oidc_logout;
 mod oidc_negative;
 mod pages;
+mod saml_core;
+mod saml_idp;
 mod signin;
 mod store;
