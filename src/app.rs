@@ -36,6 +36,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Wakes the mail worker when a message is queued.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Upstream OIDC discovery documents and keys, per connection.
+    pub sso_discovery: Arc<crate::auth::upstream_oidc::DiscoveryCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -115,6 +117,7 @@ impl AppState {
                 .map_err(|_| StartError::Http)?,
             mailer: Arc::new(mailer),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
+            sso_discovery: Arc::default(),
         };
         state.discovery_json = axum::body::Bytes::from(crate::oidc::discovery_metadata(&state).to_string());
         Ok((state, StartReport { created_master_key, created_keys }))
@@ -177,6 +180,9 @@ async fn maintenance_loop(state: AppState) {
         }
         if let Err(e) = store::grants::prune(&state.db, now - 86_400).await {
             tracing::warn!(error = %e, "token clean-up failed");
+        }
+        if let Err(e) = store::connections::prune_login_states(&state.db, now - 3600).await {
+            tracing::warn!(error = %e, "SSO sign-in clean-up failed");
         }
         // Retired keys stay published until every token they signed has expired.
         if let Err(e) = store::keys::delete_retired_before(&state.db, now - state.settings.tokens.retired_key_ttl_secs).await {

@@ -18,6 +18,7 @@ pub mod mail;
 pub mod oidc;
 pub mod policy;
 pub mod secret;
+pub mod sso;
 pub mod store;
 pub mod tokens;
 pub mod web;

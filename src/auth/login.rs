@@ -21,6 +21,8 @@ pub enum LoginError {
     Locked { minutes: i64 },
     #[error("Too many people are signing in right now. Wait a moment and try again.")]
     Busy,
+    #[error("{}", .0.explain())]
+    SsoRequired(super::SsoRequired),
     #[error(transparent)]
     Internal(#[from] AuthError),
 }
@@ -69,6 +71,9 @@ pub async fn password_sign_in(
     client: &ClientInfo,
 ) -> Result<UserRow, LoginError> {
     let email = Email::parse(email_input)?;
+    if let Some(required) = super::sso_required(state, &email, "signin.password", client).await? {
+        return Err(LoginError::SsoRequired(required));
+    }
     check_locks(state, &email, client).await?;
 
     let user = store::users::by_email(&state.db, &email).await?;

@@ -43,6 +43,8 @@ pub enum MagicLinkError {
     LinkInvalid,
     #[error("This email address cannot be used to sign in. Ask your organisation's administrator.")]
     NotAllowed,
+    #[error("{}", .0.explain())]
+    SsoRequired(super::SsoRequired),
     #[error(transparent)]
     Internal(#[from] AuthError),
     #[error("cannot queue the email")]
@@ -156,6 +158,9 @@ async fn may_sign_up(state: &AppState, email: &Email) -> Result<bool, StoreError
 #[tracing::instrument(skip_all)]
 pub async fn request(state: &AppState, email_input: &str, next: &str, client: &ClientInfo) -> Result<Requested, MagicLinkError> {
     let email = Email::parse(email_input)?;
+    if let Some(required) = super::sso_required(state, &email, "signin.email.request", client).await? {
+        return Err(MagicLinkError::SsoRequired(required));
+    }
     throttle_request(state, &email, client).await?;
     let reference = random_token(&*state.rng);
     let now = state.now();
@@ -284,6 +289,10 @@ pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, c
 async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
     let data: LinkData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let email = Email::parse(&data.email)?;
+    // The domain may have moved to required SSO after the email was sent.
+    if let Some(required) = super::sso_required(state, &email, "signin.email", client).await? {
+        return Err(MagicLinkError::SsoRequired(required));
+    }
     let method = if amr == AMR_EMAIL { "link" } else { "code" };
     let existing = match &row.user_id {
         Some(id) => store::users::by_id(&state.db, id).await?,

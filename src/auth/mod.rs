@@ -1,6 +1,7 @@
 //! How a person proves who they are. Plain Rust: no axum here.
 
 pub mod email_change;
+pub mod federated;
 pub mod login;
 pub mod magic_link;
 pub mod mfa;
@@ -9,6 +10,7 @@ pub mod password_by_email;
 pub mod saml;
 pub mod session;
 pub mod throttle;
+pub mod upstream_oidc;
 
 use crate::store::StoreError;
 
@@ -17,6 +19,33 @@ use crate::store::StoreError;
 pub struct ClientInfo {
     pub ip: String,
     pub user_agent: String,
+}
+
+/// The email's domain is served by a connection whose sign-in is required: password, emailed
+/// link, password setting and signup by email are refused for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoRequired {
+    pub connection_id: String,
+    pub connection_name: String,
+}
+
+impl SsoRequired {
+    pub fn explain(&self) -> String {
+        format!("Your organisation signs you in through {0}. Use \u{201c}Sign in with {0}\u{201d}.", self.connection_name)
+    }
+}
+
+/// Refuses (and audits as `action`) when SSO is required for this email.
+pub(crate) async fn sso_required(
+    state: &crate::app::AppState,
+    email: &crate::email::Email,
+    action: &str,
+    client: &ClientInfo,
+) -> Result<Option<SsoRequired>, StoreError> {
+    let Some(conn) = crate::sso::required_for(&state.db, email).await? else { return Ok(None) };
+    let details = serde_json::json!({ "reason": "sso_required", "connection_id": conn.id });
+    crate::audit::user_event(state, action, None, None, client, crate::audit::Outcome::Failure, Some(details)).await?;
+    Ok(Some(SsoRequired { connection_id: conn.id, connection_name: conn.name }))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -34,6 +34,8 @@ pub enum PasswordByEmailError {
     LinkInvalid,
     #[error("This account cannot be used. Ask your organisation's administrator.")]
     NotAllowed,
+    #[error("{}", .0.explain())]
+    SsoRequired(super::SsoRequired),
     #[error(transparent)]
     Internal(#[from] AuthError),
     #[error("cannot queue the email")]
@@ -63,6 +65,9 @@ pub async fn request(
     client: &ClientInfo,
 ) -> Result<Email, PasswordByEmailError> {
     let email = Email::parse(email_input)?;
+    if let Some(required) = super::sso_required(state, &email, "password.email.request", client).await? {
+        return Err(PasswordByEmailError::SsoRequired(required));
+    }
     if !crate::secret::ct_eq(new_password.expose().as_bytes(), repeated.expose().as_bytes()) {
         return Err(PasswordByEmailError::Mismatch);
     }
@@ -153,6 +158,9 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
         .await?;
         return Err(PasswordByEmailError::LinkInvalid);
     };
+    if let Some(required) = super::sso_required(state, &user.email(), "password.set", client).await? {
+        return Err(PasswordByEmailError::SsoRequired(required));
+    }
     if user.is_disabled() {
         audit::user_event(
             state,

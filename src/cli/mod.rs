@@ -2,6 +2,7 @@
 //! on stderr and a non-zero exit.
 
 pub mod clients;
+pub mod connections;
 pub mod keys;
 
 use std::io::{BufRead, IsTerminal};
@@ -50,6 +51,9 @@ pub enum Command {
     /// Manage relying apps (OAuth / OpenID Connect clients).
     #[command(subcommand)]
     Client(clients::ClientCommand),
+    /// Manage council single sign-on connections (upstream OIDC and SAML IdPs).
+    #[command(subcommand)]
+    Connection(connections::ConnectionCommand),
     /// List and rotate signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -62,6 +66,7 @@ impl Command {
     fn json_output(&self) -> bool {
         match self {
             Command::Client(c) => c.json_output(),
+            Command::Connection(c) => c.json_output(),
             _ => false,
         }
     }
@@ -218,6 +223,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Body(c) => body(&state, c).await,
         Command::Member(c) => member(&state, c).await,
         Command::Client(c) => clients::run(&state, c).await,
+        Command::Connection(c) => connections::run(&state, c).await,
         Command::Keys(c) => keys::run(&state, c).await,
         Command::CheckConfig => Ok(()),
     }

@@ -106,6 +106,7 @@ async fn request(
             };
             Ok((jar, page).into_response())
         }
+        Err(MagicLinkError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, &next, &f.email)),
         Err(e @ (MagicLinkError::BadEmail(_) | MagicLinkError::TooManyRequests { .. })) => {
             let status =
                 if matches!(e, MagicLinkError::BadEmail(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::TOO_MANY_REQUESTS };
@@ -138,6 +139,7 @@ async fn code(
     let next = safe_next(f.next.as_deref());
     match magic_link::confirm_code(&state, f.reference.expose(), f.code.expose(), &client).await {
         Ok(c) => signed_in(&state, jar, &client, c).await,
+        Err(MagicLinkError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, &next, &f.email)),
         Err(e @ (MagicLinkError::WrongCode | MagicLinkError::CodeBurnt | MagicLinkError::NotAllowed)) => {
             let (jar, token) = csrf::token(&state, jar);
             let status = if matches!(e, MagicLinkError::WrongCode) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::FORBIDDEN };
@@ -192,6 +194,7 @@ async fn confirm(
     csrf::verify(&state, &jar, &f.csrf)?;
     match magic_link::confirm_link(&state, f.t.expose(), &client).await {
         Ok(c) => signed_in(&state, jar, &client, c).await,
+        Err(MagicLinkError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, "/account", "")),
         Err(e @ (MagicLinkError::LinkInvalid | MagicLinkError::NotAllowed)) => {
             let site_name = state.settings.server.name.clone();
             let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
@@ -292,6 +295,7 @@ async fn new_password(
             StatusCode::TOO_MANY_REQUESTS
         }
         Err(PasswordByEmailError::Busy) => return Err(AppError::Busy),
+        Err(PasswordByEmailError::SsoRequired(r)) => return Ok(super::sso::required_page(&state, jar, &r, &page.next, &page.email)),
         Err(e) => return Err(AppError::from_failure(&e)),
     };
     Ok((status, jar, page).into_response())
@@ -320,6 +324,7 @@ async fn password_confirm(
             let confirmed = Confirmed { user, next, amr: magic_link::AMR_EMAIL };
             signed_in(&state, jar, &client, confirmed).await
         }
+        Err(PasswordByEmailError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, "/account", "")),
         Err(e @ (PasswordByEmailError::LinkInvalid | PasswordByEmailError::NotAllowed)) => {
             let site_name = state.settings.server.name.clone();
             let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };

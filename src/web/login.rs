@@ -12,6 +12,7 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::extract::Client;
+use super::sso::{Realm, SsoButton, buttons, realm_for, required_page, start_url};
 use super::{MaybeUser, cookies, csrf, safe_next};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
@@ -37,6 +38,7 @@ struct EmailPage {
     next: String,
     email: String,
     error: Option<String>,
+    sso_buttons: Vec<SsoButton>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -48,6 +50,8 @@ struct PasswordPage {
     next: String,
     email: String,
     error: Option<String>,
+    /// Home-realm discovery found an IdP that is offered (not required) for this address.
+    sso_offer: Option<SsoButton>,
 }
 
 #[derive(Deserialize)]
@@ -56,20 +60,40 @@ struct EmailQuery {
     login_hint: Option<String>,
 }
 
-async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<EmailQuery>) -> (CookieJar, EmailPage) {
+/// The sign-in page. A relying app's `login_hint` goes through home-realm discovery as if typed.
+async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<EmailQuery>) -> Result<Response, AppError> {
     let (jar, csrf) = csrf::token(&state, jar);
+    let next = safe_next(q.next.as_deref());
+    if let Some(email) = q.login_hint.as_deref().and_then(|h| Email::parse(h).ok()) {
+        match realm_for(&state, &email).await? {
+            Realm::Required(c) => return Ok((jar, Redirect::to(&start_url(&c.id, &next, Some(email.as_str())))).into_response()),
+            Realm::Offered(c) => {
+                let site_name = state.settings.server.name.clone();
+                let page = PasswordPage {
+                    site_name,
+                    signed_in: false,
+                    csrf,
+                    next,
+                    email: email.to_string(),
+                    error: None,
+                    sso_offer: Some(SsoButton::from(&c)),
+                };
+                return Ok((jar, page).into_response());
+            }
+            Realm::None => {}
+        }
+    }
     let email = q.login_hint.map(|h| h.chars().take(254).collect()).unwrap_or_default();
-    (
-        jar,
-        EmailPage {
-            site_name: state.settings.server.name.clone(),
-            signed_in: false,
-            csrf,
-            next: safe_next(q.next.as_deref()),
-            email,
-            error: None,
-        },
-    )
+    let page = EmailPage {
+        site_name: state.settings.server.name.clone(),
+        signed_in: false,
+        csrf,
+        next,
+        email,
+        error: None,
+        sso_buttons: buttons(&state).await?,
+    };
+    Ok((jar, page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -89,7 +113,12 @@ async fn email_submit(State(state): State<AppState>, jar: CookieJar, Form(f): Fo
     let site_name = state.settings.server.name.clone();
     match Email::parse(&f.email) {
         Ok(email) => {
-            Ok((jar, PasswordPage { site_name, signed_in: false, csrf: token, next, email: email.to_string(), error: None })
+            let sso_offer = match realm_for(&state, &email).await? {
+                Realm::Required(c) => return Ok((jar, Redirect::to(&start_url(&c.id, &next, Some(email.as_str())))).into_response()),
+                Realm::Offered(c) => Some(SsoButton::from(&c)),
+                Realm::None => None,
+            };
+            Ok((jar, PasswordPage { site_name, signed_in: false, csrf: token, next, email: email.to_string(), error: None, sso_offer })
                 .into_response())
         }
         Err(e) => Ok((
@@ -102,6 +131,7 @@ async fn email_submit(State(state): State<AppState>, jar: CookieJar, Form(f): Fo
                 next,
                 email: f.email.chars().take(254).collect(),
                 error: Some(e.to_string()),
+                sso_buttons: buttons(&state).await?,
             },
         )
             .into_response()),
@@ -131,8 +161,15 @@ async fn password_submit(
     let site_name = state.settings.server.name.clone();
     let (jar, token) = csrf::token(&state, jar);
     if f.password.is_empty() {
-        let page =
-            PasswordPage { site_name, signed_in: false, csrf: token, next, email: f.email, error: Some("Enter your password.".into()) };
+        let page = PasswordPage {
+            site_name,
+            signed_in: false,
+            csrf: token,
+            next,
+            email: f.email,
+            error: Some("Enter your password.".into()),
+            sso_offer: None,
+        };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());
     }
     match password_sign_in(&state, &f.email, &f.password, &client).await {
@@ -143,6 +180,7 @@ async fn password_submit(
                 LoginError::InvalidCredentials => StatusCode::UNAUTHORIZED,
                 LoginError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
                 LoginError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+                LoginError::SsoRequired(r) => return Ok(required_page(&state, jar, r, &next, &f.email)),
                 LoginError::Internal(_) => return Err(AppError::Internal(crate::error::error_chain(&e))),
             };
             let page = PasswordPage {
@@ -152,6 +190,7 @@ async fn password_submit(
                 next,
                 email: f.email.chars().take(254).collect(),
                 error: Some(e.to_string()),
+                sso_offer: None,
             };
             Ok((status, jar, page).into_response())
         }

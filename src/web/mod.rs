@@ -11,6 +11,7 @@ mod health;
 mod login;
 mod mfa;
 pub mod signin;
+pub mod sso;
 
 use std::time::Duration;
 
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(email_login::router())
         .merge(account::router())
         .merge(mfa::router())
+        .merge(sso::router())
         .merge(health::router())
         .merge(crate::oidc::router())
         .merge(demo::router())

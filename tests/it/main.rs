@@ -16,4 +16,5 @@ mod pages;
 mod saml_core;
 mod saml_idp;
 mod signin;
+mod sso_oidc;
 mod store;

@@ -1,0 +1,377 @@
+//! Signing in through an upstream OpenID Connect IdP (Entra ID, Google Workspace, …) with the
+//! `openidconnect` crate: discovery (cached per connection), authorization code flow with PKCE,
+//! `state` and `nonce` bound to the browser (a single-use, short-lived `sso_login_states` row
+//! that only the browser holding the SSO cookie can use), ID token validation (signature by the
+//! IdP's JWKS, refreshed once on an unknown `kid`; iss, aud, exp, nonce), optional userinfo, and
+//! the `hd` check. Outbound HTTP uses `AppState::http`: short timeouts, no redirects.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use openidconnect::core::{CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreResponseType};
+use openidconnect::{
+    AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, JsonWebKeySet, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::app::AppState;
+use crate::clock::Timestamp;
+use crate::secret::{random_token, token_hash};
+use crate::sso::admin;
+use crate::sso::{Connection, Failure, OidcConfig, UpstreamIdentity};
+use crate::store::{self, StoreError, connections::LoginStateRow};
+
+/// How long a sign-in may take at the IdP.
+const LOGIN_TTL_SECS: i64 = 600;
+
+/// The redirect URI registered at every upstream IdP: one for all connections; the state row
+/// says which connection a response belongs to.
+pub fn redirect_uri(state: &AppState) -> String {
+    format!("{}/sso/oidc/callback", state.settings.issuer())
+}
+
+/// Discovery documents (with their JWKS) per connection, kept for the connection's TTL.
+#[derive(Default)]
+pub struct DiscoveryCache {
+    entries: Mutex<HashMap<String, (Timestamp, String, CoreProviderMetadata)>>,
+}
+
+impl std::fmt::Debug for DiscoveryCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DiscoveryCache")
+    }
+}
+
+impl DiscoveryCache {
+    fn get(&self, conn_id: &str, issuer: &str, now: Timestamp, ttl: i64) -> Option<CoreProviderMetadata> {
+        let entries = self.entries.lock().ok()?;
+        let (at, iss, md) = entries.get(conn_id)?;
+        (iss == issuer && now - at < ttl).then(|| md.clone())
+    }
+    fn put(&self, conn_id: &str, issuer: &str, now: Timestamp, md: &CoreProviderMetadata) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(conn_id.to_owned(), (now, issuer.to_owned(), md.clone()));
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamOidcError {
+    #[error("not an OIDC connection")]
+    NotOidc,
+    #[error("the issuer URL is not valid")]
+    BadIssuer,
+    #[error("discovery failed: {0}")]
+    Discovery(String),
+    #[error("the client secret cannot be read: {0}")]
+    Secret(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl UpstreamOidcError {
+    /// What the person is told: the IdP is down, or our side is misconfigured (also "not available").
+    pub fn failure(&self) -> Failure {
+        Failure::Unavailable
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct StateData {
+    nonce: String,
+    pkce_verifier: String,
+}
+
+fn oidc(conn: &Connection) -> Result<&OidcConfig, UpstreamOidcError> {
+    conn.oidc().ok_or(UpstreamOidcError::NotOidc)
+}
+
+/// The IdP's discovery document and keys: from the cache unless `refresh`.
+async fn metadata(state: &AppState, conn: &Connection, refresh: bool) -> Result<CoreProviderMetadata, UpstreamOidcError> {
+    let cfg = oidc(conn)?;
+    let now = state.now();
+    if !refresh && let Some(md) = state.sso_discovery.get(&conn.id, &cfg.issuer, now, cfg.discovery_ttl_secs) {
+        return Ok(md);
+    }
+    let issuer = IssuerUrl::new(cfg.issuer.clone()).map_err(|_| UpstreamOidcError::BadIssuer)?;
+    let md = CoreProviderMetadata::discover_async(issuer, &state.http)
+        .await
+        .map_err(|e| UpstreamOidcError::Discovery(crate::error::error_chain(&e)))?;
+    state.sso_discovery.put(&conn.id, &cfg.issuer, now, &md);
+    Ok(md)
+}
+
+/// Starts a sign-in: records state, nonce and PKCE verifier for this browser and returns the
+/// IdP's authorization URL to send the browser to.
+pub async fn start(
+    state: &AppState,
+    conn: &Connection,
+    browser_hash: &str,
+    next: &str,
+    login_hint: Option<&str>,
+) -> Result<String, UpstreamOidcError> {
+    let cfg = oidc(conn)?;
+    let md = metadata(state, conn, false).await?;
+    let secret = admin::secret(state, conn).map_err(|e| UpstreamOidcError::Secret(e.to_string()))?;
+    let redirect = RedirectUrl::new(redirect_uri(state)).map_err(|_| UpstreamOidcError::BadIssuer)?;
+    let client = CoreClient::from_provider_metadata(
+        md,
+        ClientId::new(cfg.client_id.clone()),
+        secret.map(|s| ClientSecret::new(s.expose().to_owned())),
+    )
+    .set_redirect_uri(redirect);
+    let csrf = random_token(&*state.rng).expose().to_owned();
+    let nonce = random_token(&*state.rng).expose().to_owned();
+    // 43 characters of base64url: within RFC 7636's 43–128 unreserved characters.
+    let verifier = random_token(&*state.rng).expose().to_owned();
+    let challenge = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(verifier.clone()));
+    let (csrf_for_url, nonce_for_url) = (csrf.clone(), nonce.clone());
+    let mut req = client
+        .authorize_url(
+            AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+            move || CsrfToken::new(csrf_for_url),
+            move || Nonce::new(nonce_for_url),
+        )
+        .set_pkce_challenge(challenge)
+        .add_scopes(cfg.scopes.iter().map(|s| Scope::new(s.clone())));
+    if let Some(h) = login_hint {
+        req = req.add_extra_param("login_hint", h.to_owned());
+    }
+    if let Some(hd) = &cfg.hosted_domain {
+        req = req.add_extra_param("hd", hd.clone());
+    }
+    let (url, _, _) = req.url();
+    let now = state.now();
+    let data = serde_json::to_string(&StateData { nonce, pkce_verifier: verifier }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    store::connections::insert_login_state(
+        &state.db,
+        &LoginStateRow {
+            id_hash: token_hash(&csrf),
+            connection_id: conn.id.clone(),
+            browser_hash: browser_hash.to_owned(),
+            next: next.to_owned(),
+            data,
+            created_at: now,
+            expires_at: now + LOGIN_TTL_SECS,
+            used_at: None,
+        },
+    )
+    .await?;
+    Ok(url.to_string())
+}
+
+/// What the IdP sent back to the redirect URI.
+#[derive(Debug, Default, Deserialize)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// A verified upstream sign-in, ready for `crate::web::sso::finish`.
+#[derive(Debug)]
+pub struct Verified {
+    pub conn: Connection,
+    pub identity: UpstreamIdentity,
+    pub next: String,
+}
+
+/// Why a callback was refused: what to tell the person, and what to write in the audit log.
+#[derive(Debug)]
+pub struct Refused {
+    pub failure: Failure,
+    pub conn: Option<Connection>,
+    pub next: String,
+    pub detail: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    #[error("upstream sign-in refused: {}", .0.detail)]
+    Refused(Box<Refused>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn refused(failure: Failure, conn: Option<&Connection>, next: &str, detail: impl Into<String>) -> CallbackError {
+    CallbackError::Refused(Box::new(Refused { failure, conn: conn.cloned(), next: next.to_owned(), detail: detail.into() }))
+}
+
+/// Checks everything the IdP sent and returns who signed in. `browser_hash` is the hash of the
+/// browser's SSO cookie, if it has one.
+pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &CallbackParams) -> Result<Verified, CallbackError> {
+    let default_next = "/account";
+    let Some(state_value) = p.state.as_deref().filter(|s| !s.is_empty()) else {
+        return Err(refused(Failure::Expired, None, default_next, "no state parameter"));
+    };
+    let id_hash = token_hash(state_value);
+    let now = state.now();
+    let row = match browser_hash {
+        Some(b) => store::connections::consume_login_state(&state.db, &id_hash, b, now).await?,
+        None => None,
+    };
+    let Some(row) = row else {
+        let why = match (store::connections::login_state(&state.db, &id_hash).await?, browser_hash) {
+            (None, _) => "unknown state",
+            (Some(_), None) => "no SSO cookie in this browser",
+            (Some(r), Some(b)) if r.browser_hash != b => "state started in another browser",
+            (Some(r), _) if r.used_at.is_some() => "state already used",
+            (Some(_), _) => "state expired",
+        };
+        return Err(refused(Failure::Expired, None, default_next, why));
+    };
+    let next = row.next.clone();
+    let Some(conn) = store::connections::get(&state.db, &row.connection_id).await? else {
+        return Err(refused(Failure::Expired, None, &next, "connection removed"));
+    };
+    let conn = &conn;
+    if let Some(err) = p.error.as_deref() {
+        let desc: String = p.error_description.as_deref().unwrap_or("").chars().take(300).collect();
+        let what = if matches!(err, "access_denied" | "login_required" | "consent_required" | "interaction_required") {
+            Failure::Cancelled
+        } else {
+            Failure::Unavailable
+        };
+        return Err(refused(what, Some(conn), &next, format!("IdP error {err}: {desc}")));
+    }
+    let Some(code) = p.code.as_deref().filter(|c| !c.is_empty()) else {
+        return Err(refused(Failure::BadResponse, Some(conn), &next, "no code"));
+    };
+    let data: StateData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let cfg = oidc(conn).map_err(|e| refused(Failure::BadResponse, Some(conn), &next, e.to_string()))?;
+    let secret = admin::secret(state, conn).map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("client secret: {e}")))?;
+    let client_secret = secret.map(|s| ClientSecret::new(s.expose().to_owned()));
+    let redirect =
+        RedirectUrl::new(redirect_uri(state)).map_err(|_| refused(Failure::Unavailable, Some(conn), &next, "bad redirect URI"))?;
+
+    let md = metadata(state, conn, false).await.map_err(|e| refused(e.failure(), Some(conn), &next, e.to_string()))?;
+    let client = CoreClient::from_provider_metadata(md.clone(), ClientId::new(cfg.client_id.clone()), client_secret.clone())
+        .set_redirect_uri(redirect.clone());
+    let token_request = client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("token endpoint: {e}")))?;
+    let token =
+        token_request.set_pkce_verifier(PkceCodeVerifier::new(data.pkce_verifier.clone())).request_async(&state.http).await.map_err(
+            |e| {
+                let (what, detail) = match &e {
+                    RequestTokenError::ServerResponse(r) => (Failure::BadResponse, format!("token endpoint refused: {}", r.error())),
+                    RequestTokenError::Request(_) => {
+                        (Failure::Unavailable, format!("token endpoint unreachable: {}", crate::error::error_chain(&e)))
+                    }
+                    _ => (Failure::BadResponse, format!("token response: {}", crate::error::error_chain(&e))),
+                };
+                refused(what, Some(conn), &next, detail)
+            },
+        )?;
+    let Some(id_token) = token.extra_fields().id_token() else {
+        return Err(refused(Failure::BadResponse, Some(conn), &next, "no ID token"));
+    };
+    let nonce = Nonce::new(data.nonce.clone());
+    let algs = [
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+    ];
+    let time = chrono::DateTime::<chrono::Utc>::from_timestamp(now, 0).unwrap_or_default();
+    let verify = |jwks: JsonWebKeySet<_>| {
+        let client = CoreClient::from_provider_metadata(md.clone().set_jwks(jwks), ClientId::new(cfg.client_id.clone()), None);
+        let verifier = client.id_token_verifier().set_allowed_algs(algs.to_vec()).set_time_fn(move || time);
+        id_token.claims(&verifier, &nonce).map(|c| c.subject().to_string())
+    };
+    let subject = match verify(md.jwks().clone()) {
+        Ok(s) => s,
+        Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
+            // The IdP may have rotated its keys since we cached them: fetch once more.
+            let fresh = metadata(state, conn, true).await.map_err(|e| refused(e.failure(), Some(conn), &next, e.to_string()))?;
+            verify(fresh.jwks().clone()).map_err(|e| refused(Failure::BadResponse, Some(conn), &next, format!("ID token: {e}")))?
+        }
+        Err(e) => return Err(refused(Failure::BadResponse, Some(conn), &next, format!("ID token: {e}"))),
+    };
+    let mut claims =
+        jwt_payload(&id_token.to_string()).ok_or_else(|| refused(Failure::BadResponse, Some(conn), &next, "ID token payload"))?;
+    if cfg.use_userinfo
+        && let Some(endpoint) = md.userinfo_endpoint()
+    {
+        let info = userinfo(state, endpoint.as_str(), token.access_token().secret())
+            .await
+            .map_err(|d| refused(Failure::Unavailable, Some(conn), &next, format!("userinfo: {d}")))?;
+        if info.get("sub").and_then(Value::as_str) != Some(subject.as_str()) {
+            return Err(refused(Failure::BadResponse, Some(conn), &next, "userinfo is about another subject"));
+        }
+        for (k, v) in info {
+            claims.entry(k).or_insert(v);
+        }
+    }
+    if let Some(hd) = &cfg.hosted_domain {
+        let got = claims.get("hd").and_then(Value::as_str).unwrap_or("");
+        if !got.eq_ignore_ascii_case(hd) {
+            return Err(refused(Failure::BadResponse, Some(conn), &next, format!("hd {got:?} is not {hd:?}")));
+        }
+    }
+    let identity = identity_from(conn, subject, &claims);
+    Ok(Verified { conn: conn.clone(), identity, next })
+}
+
+/// The claims of a JWT whose signature has already been checked.
+fn jwt_payload(jwt: &str) -> Option<Map<String, Value>> {
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+async fn userinfo(state: &AppState, endpoint: &str, access_token: &str) -> Result<Map<String, Value>, String> {
+    let res = state.http.get(endpoint).bearer_auth(access_token).send().await.map_err(|e| e.to_string())?;
+    if !res.status().is_success() {
+        return Err(format!("status {}", res.status()));
+    }
+    match res.json::<Value>().await.map_err(|e| e.to_string())? {
+        Value::Object(m) => Ok(m),
+        _ => Err("not a JSON object".into()),
+    }
+}
+
+fn string_list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// Maps verified claims onto an upstream identity by the connection's claim mapping.
+pub fn identity_from(conn: &Connection, subject: String, claims: &Map<String, Value>) -> UpstreamIdentity {
+    let m = &conn.mapping.claims;
+    let email = claims.get(&m.email).and_then(Value::as_str).map(str::to_owned);
+    // `email` is only trusted with email_verified; a different claim (e.g. Entra ID's `upn`) is
+    // one the administrator chose because the IdP's directory controls it.
+    let email_verified = if m.email == "email" {
+        matches!(claims.get("email_verified"), Some(Value::Bool(true)))
+            || claims.get("email_verified").and_then(Value::as_str) == Some("true")
+    } else {
+        email.is_some()
+    };
+    let amr = string_list(claims.get("amr"));
+    UpstreamIdentity {
+        subject,
+        email,
+        email_verified,
+        name: claims.get(&m.name).and_then(Value::as_str).map(str::to_owned),
+        groups: string_list(claims.get(&m.groups)),
+        upstream_mfa: conn.oidc_amr_is_mfa(&amr),
+        amr,
+        session_index: claims.get("sid").and_then(Value::as_str).map(str::to_owned),
+    }
+}

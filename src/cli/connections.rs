@@ -1,0 +1,417 @@
+//! `stile connection …`: council single sign-on connections. An upstream client secret is read
+//! from standard input (never the command line, where other users could see it) and stored
+//! encrypted under the master key; it is never printed.
+
+use std::io::BufRead;
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use super::{CliError, audit_cli_on};
+use crate::app::AppState;
+use crate::secret::SecretString;
+use crate::sso::admin::{self, AdminError, NewOidc};
+use crate::sso::connection::{Connection, GroupRole, Mode};
+use crate::store;
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCommand {
+    /// Add an upstream OpenID Connect IdP (Entra ID, Google Workspace, …). The client secret is
+    /// read from the first line of standard input.
+    #[command(name = "add-oidc")]
+    AddOidc(Box<AddOidc>),
+    /// List connections.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one connection's settings (never its secret).
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a connection's settings.
+    Set(Box<SetArgs>),
+    /// Remove a connection with its domains and its links to Stile accounts (the accounts stay).
+    Remove { id: String },
+}
+
+impl ConnectionCommand {
+    pub fn json_output(&self) -> bool {
+        match self {
+            ConnectionCommand::AddOidc(a) => a.json,
+            ConnectionCommand::List { json } | ConnectionCommand::Show { json, .. } => *json,
+            ConnectionCommand::Set(s) => s.json,
+            ConnectionCommand::Remove { .. } => false,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AddOidc {
+    /// The name people see, e.g. "Camden Council" ("Sign in with Camden Council").
+    pub name: String,
+    /// The body (by name or id) whose membership and roles sign-ins set.
+    #[arg(long)]
+    pub body: String,
+    /// The IdP's issuer URL, e.g. https://login.microsoftonline.com/{tenant}/v2.0
+    #[arg(long)]
+    pub issuer: String,
+    /// The client id Stile has at the IdP.
+    #[arg(long)]
+    pub client_id: String,
+    /// An email domain this IdP serves (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// offered (password still allowed) or required (only this IdP for these domains).
+    #[arg(long, default_value = "offered")]
+    pub mode: String,
+    /// Show a "Sign in with <name>" button on the sign-in page.
+    #[arg(long)]
+    pub button: bool,
+    /// Trust the IdP's MFA (amr containing mfa/otp/hwk/sms): Stile does not ask again.
+    #[arg(long)]
+    pub trust_mfa: bool,
+    /// Create accounts on first sign-in for people in the connection's domains.
+    #[arg(long)]
+    pub jit: bool,
+    /// A scope to ask for besides openid (repeatable; default email and profile).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Also read the userinfo endpoint.
+    #[arg(long)]
+    pub userinfo: bool,
+    /// Google Workspace: the hd claim must be this domain.
+    #[arg(long, value_name = "DOMAIN")]
+    pub hosted_domain: Option<String>,
+    /// Print only {"id": …} on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    pub id: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// offered or required.
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Replace the email domains with these (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// Remove every email domain.
+    #[arg(long, conflicts_with = "domains")]
+    pub clear_domains: bool,
+    /// The claim (OIDC) or attribute (SAML) that holds the email address.
+    #[arg(long)]
+    pub email_claim: Option<String>,
+    /// The claim or attribute that holds the person's name.
+    #[arg(long)]
+    pub name_claim: Option<String>,
+    /// The claim or attribute that holds the person's groups.
+    #[arg(long)]
+    pub groups_claim: Option<String>,
+    /// Map an upstream group to a role of the body: GROUP=ROLE (repeatable).
+    #[arg(long = "map-group", value_name = "GROUP=ROLE")]
+    pub map_groups: Vec<String>,
+    /// Stop mapping an upstream group (repeatable).
+    #[arg(long = "unmap-group", value_name = "GROUP")]
+    pub unmap_groups: Vec<String>,
+    /// Trust the IdP's MFA: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub trust_mfa: Option<bool>,
+    /// Replace the OIDC amr values that count as MFA (repeatable).
+    #[arg(long = "mfa-amr", value_name = "AMR")]
+    pub mfa_amr: Vec<String>,
+    /// Replace the SAML AuthnContextClassRef values that count as MFA (repeatable).
+    #[arg(long = "mfa-authn-context", value_name = "URI")]
+    pub mfa_authn_contexts: Vec<String>,
+    /// Just-in-time account creation: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub jit: Option<bool>,
+    /// The sign-in page button: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub button: Option<bool>,
+    /// SAML: accept IdP-initiated sign-ins: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub allow_idp_initiated: Option<bool>,
+    /// OIDC: read a new client secret from the first line of standard input.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    /// OIDC: read the userinfo endpoint: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub userinfo: Option<bool>,
+    /// Print the connection as JSON afterwards.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl From<AdminError> for CliError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Store(s) => CliError::Store(s),
+            other => CliError::Usage(other.to_string()),
+        }
+    }
+}
+
+fn mode(s: &str) -> Result<Mode, CliError> {
+    Mode::parse(s).ok_or_else(|| CliError::Usage(format!("--mode must be offered or required, not {s:?}")))
+}
+
+fn read_secret() -> Result<SecretString, CliError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let s = SecretString::new(line.trim_end_matches(['\n', '\r']));
+    if s.is_empty() {
+        return Err(CliError::Usage("send the client secret on standard input (one line)".into()));
+    }
+    Ok(s)
+}
+
+pub async fn run(state: &AppState, c: ConnectionCommand) -> Result<(), CliError> {
+    match c {
+        ConnectionCommand::AddOidc(a) => add_oidc(state, *a).await,
+        ConnectionCommand::List { json } => list(state, json).await,
+        ConnectionCommand::Show { id, json } => show(state, &id, json).await,
+        ConnectionCommand::Set(s) => set(state, *s).await,
+        ConnectionCommand::Remove { id } => remove(state, &id).await,
+    }
+}
+
+async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
+    let mode = mode(&a.mode)?;
+    let secret = read_secret()?;
+    let c = admin::create_oidc(
+        state,
+        NewOidc {
+            name: a.name,
+            body: a.body,
+            issuer: a.issuer,
+            client_id: a.client_id,
+            client_secret: secret,
+            domains: a.domains,
+            mode,
+            show_button: a.button,
+            trust_upstream_mfa: a.trust_mfa,
+            jit: a.jit,
+            scopes: a.scopes,
+            use_userinfo: a.userinfo,
+            hosted_domain: a.hosted_domain,
+        },
+    )
+    .await?;
+    audit_cli_on(state, "connection.create", "connection", &c.id, Some(json!({ "name": c.name, "kind": c.kind().as_str() }))).await?;
+    if a.json {
+        println!("{}", json!({ "id": c.id }));
+        return Ok(());
+    }
+    println!("Created OIDC connection {:?} ({}).", c.name, c.id);
+    println!("Register this redirect URI at the IdP: {}/sso/oidc/callback", state.settings.issuer());
+    Ok(())
+}
+
+/// A connection as JSON, with role names; never the secret.
+async fn describe(state: &AppState, c: &Connection) -> Result<Value, CliError> {
+    let body = store::bodies::by_id(&state.db, &c.body_id).await?.map(|b| b.name).unwrap_or_default();
+    let roles = store::catalogue::roles_of_body(&state.db, &c.body_id).await?;
+    let group_roles: Vec<Value> = c
+        .mapping
+        .group_roles
+        .iter()
+        .map(|g| {
+            let role = roles.iter().find(|r| r.id == g.role_id).map(|r| r.name.clone()).unwrap_or_default();
+            json!({ "group": g.group, "role_id": g.role_id, "role": role })
+        })
+        .collect();
+    let issuer = state.settings.issuer();
+    let mut v = json!({
+        "id": c.id,
+        "kind": c.kind().as_str(),
+        "name": c.name,
+        "body_id": c.body_id,
+        "body": body,
+        "domains": c.domains,
+        "mode": c.mode.as_str(),
+        "show_button": c.show_button,
+        "trust_upstream_mfa": c.trust_upstream_mfa,
+        "jit": c.jit,
+        "allow_idp_initiated": c.allow_idp_initiated,
+        "claims": c.mapping.claims,
+        "group_roles": group_roles,
+        "mfa": c.mapping.mfa,
+        "secret_set": c.secret_encrypted.is_some(),
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    });
+    if let Value::Object(map) = &mut v {
+        match &c.config {
+            crate::sso::KindConfig::Oidc(o) => {
+                map.insert("oidc".into(), json!(o));
+                map.insert("redirect_uri".into(), json!(format!("{issuer}/sso/oidc/callback")));
+            }
+            crate::sso::KindConfig::Saml(s) => {
+                map.insert("saml".into(), s.clone());
+                map.insert("metadata_url".into(), json!(format!("{issuer}/sso/saml/{}/metadata", c.id)));
+                map.insert("acs_url".into(), json!(format!("{issuer}/sso/saml/{}/acs", c.id)));
+            }
+        }
+    }
+    Ok(v)
+}
+
+async fn list(state: &AppState, as_json: bool) -> Result<(), CliError> {
+    let all = store::connections::list(&state.db).await?;
+    if as_json {
+        let mut out = Vec::with_capacity(all.len());
+        for c in &all {
+            out.push(describe(state, c).await?);
+        }
+        println!("{}", Value::Array(out));
+        return Ok(());
+    }
+    println!("{:<38} {:<5} {:<28} {:<9} {:<24} FLAGS", "ID", "KIND", "NAME", "MODE", "DOMAINS");
+    for c in all {
+        let mut flags = Vec::new();
+        if c.show_button {
+            flags.push("button");
+        }
+        if c.trust_upstream_mfa {
+            flags.push("trust-mfa");
+        }
+        if c.jit {
+            flags.push("jit");
+        }
+        println!(
+            "{:<38} {:<5} {:<28} {:<9} {:<24} {}",
+            c.id,
+            c.kind().as_str(),
+            c.name,
+            c.mode.as_str(),
+            c.domains.join(","),
+            flags.join(",")
+        );
+    }
+    Ok(())
+}
+
+async fn show(state: &AppState, id: &str, as_json: bool) -> Result<(), CliError> {
+    let c = admin::get(state, id).await?;
+    let v = describe(state, &c).await?;
+    if as_json {
+        println!("{v}");
+        return Ok(());
+    }
+    let pretty = serde_json::to_string_pretty(&v).unwrap_or_default();
+    println!("{pretty}");
+    Ok(())
+}
+
+async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
+    let mut c = admin::get(state, &s.id).await?;
+    let mut changed: Vec<&str> = Vec::new();
+    if let Some(n) = s.name {
+        c.name = n;
+        changed.push("name");
+    }
+    if let Some(m) = s.mode.as_deref() {
+        c.mode = mode(m)?;
+        changed.push("mode");
+    }
+    if s.clear_domains {
+        c.domains.clear();
+        changed.push("domains");
+    } else if !s.domains.is_empty() {
+        c.domains = s.domains;
+        changed.push("domains");
+    }
+    if let Some(v) = s.email_claim {
+        c.mapping.claims.email = v;
+        changed.push("email_claim");
+    }
+    if let Some(v) = s.name_claim {
+        c.mapping.claims.name = v;
+        changed.push("name_claim");
+    }
+    if let Some(v) = s.groups_claim {
+        c.mapping.claims.groups = v;
+        changed.push("groups_claim");
+    }
+    for g in &s.unmap_groups {
+        let before = c.mapping.group_roles.len();
+        c.mapping.group_roles.retain(|gr| &gr.group != g);
+        if before == c.mapping.group_roles.len() {
+            return Err(CliError::Usage(format!("the group {g:?} is not mapped")));
+        }
+        changed.push("group_roles");
+    }
+    for m in &s.map_groups {
+        let Some((group, role)) = m.rsplit_once('=') else {
+            return Err(CliError::Usage(format!("--map-group takes GROUP=ROLE, not {m:?}")));
+        };
+        let role_id = admin::find_role(state, &c.body_id, role.trim()).await?;
+        c.mapping.group_roles.retain(|gr| gr.group != group);
+        c.mapping.group_roles.push(GroupRole { group: group.to_owned(), role_id });
+        changed.push("group_roles");
+    }
+    if let Some(v) = s.trust_mfa {
+        c.trust_upstream_mfa = v;
+        changed.push("trust_upstream_mfa");
+    }
+    if !s.mfa_amr.is_empty() {
+        c.mapping.mfa.oidc_amr = s.mfa_amr;
+        changed.push("mfa_amr");
+    }
+    if !s.mfa_authn_contexts.is_empty() {
+        c.mapping.mfa.saml_authn_contexts = s.mfa_authn_contexts;
+        changed.push("mfa_authn_contexts");
+    }
+    if let Some(v) = s.jit {
+        c.jit = v;
+        changed.push("jit");
+    }
+    if let Some(v) = s.button {
+        c.show_button = v;
+        changed.push("show_button");
+    }
+    if let Some(v) = s.allow_idp_initiated {
+        c.allow_idp_initiated = v;
+        changed.push("allow_idp_initiated");
+    }
+    if let Some(v) = s.userinfo {
+        match &mut c.config {
+            crate::sso::KindConfig::Oidc(o) => o.use_userinfo = v,
+            crate::sso::KindConfig::Saml(_) => return Err(CliError::Usage("--userinfo is for OIDC connections".into())),
+        }
+        changed.push("userinfo");
+    }
+    if s.client_secret_stdin {
+        if !matches!(c.config, crate::sso::KindConfig::Oidc(_)) {
+            return Err(CliError::Usage("--client-secret-stdin is for OIDC connections".into()));
+        }
+        admin::set_secret(state, &mut c, &read_secret()?)?;
+        changed.push("client_secret");
+    }
+    if changed.is_empty() {
+        return Err(CliError::Usage("nothing to change: give at least one setting (see stile connection set --help)".into()));
+    }
+    changed.dedup();
+    let c = admin::save(state, c).await?;
+    audit_cli_on(state, "connection.update", "connection", &c.id, Some(json!({ "changed": changed }))).await?;
+    if s.json {
+        println!("{}", describe(state, &c).await?);
+    } else {
+        println!("Updated connection {:?} ({}): {}.", c.name, c.id, changed.join(", "));
+    }
+    Ok(())
+}
+
+async fn remove(state: &AppState, id: &str) -> Result<(), CliError> {
+    let c = admin::get(state, id).await?;
+    store::connections::remove(&state.db, id).await?;
+    audit_cli_on(state, "connection.remove", "connection", id, Some(json!({ "name": c.name }))).await?;
+    println!("Removed connection {:?} ({id}).", c.name);
+    Ok(())
+}

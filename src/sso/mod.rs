@@ -1,0 +1,100 @@
+//! Council single sign-on: upstream connections (OIDC and SAML), home-realm discovery, and the
+//! one path every upstream protocol ends on.
+//!
+//! # How a protocol plugs in
+//!
+//! A protocol (src/auth/upstream_oidc.rs, src/auth/upstream_saml.rs) starts a sign-in from
+//! `GET /sso/start/{connection_id}?next=…&login_hint=…` (see `crate::web::sso`), records it with
+//! [`crate::store::connections::insert_login_state`] bound to the browser's SSO cookie
+//! ([`crate::web::sso::browser_secret`]), and, once it has verified the IdP's response, calls
+//! exactly this:
+//!
+//! ```ignore
+//! pub async fn crate::web::sso::finish(
+//!     state: &AppState,
+//!     jar: CookieJar,
+//!     client: &ClientInfo,
+//!     conn: &Connection,
+//!     identity: UpstreamIdentity,
+//!     next: &str,           // the `next` saved when the sign-in started ("/account" if IdP-initiated)
+//! ) -> Result<Response, AppError>
+//! ```
+//!
+//! `finish` links or provisions the account, sets the body membership and mapped roles (removing
+//! mapped roles the upstream no longer grants), audits, decides whether Stile asks for its own
+//! second factor, starts the session and redirects to `next`. When a response cannot be used, a
+//! protocol calls [`crate::web::sso::failure`] with a [`Failure`]: the page says what happened in
+//! plain words and offers the other sign-in methods; details go to the audit log only.
+
+pub mod admin;
+pub mod connection;
+
+pub use connection::{Connection, Kind, KindConfig, Mode, OidcConfig};
+
+use crate::email::Email;
+use crate::store::{self, Db, StoreError};
+
+/// Who the upstream IdP says signed in, after the protocol has verified its response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpstreamIdentity {
+    /// The IdP's stable identifier for the person (OIDC `sub`, SAML NameID or a configured attribute).
+    pub subject: String,
+    pub email: Option<String>,
+    /// The IdP vouches for the address (OIDC `email_verified`; SAML: the IdP's own directory).
+    pub email_verified: bool,
+    pub name: Option<String>,
+    pub groups: Vec<String>,
+    /// The IdP says a second factor was used, by the connection's MFA-trust settings
+    /// ([`Connection::oidc_amr_is_mfa`], [`Connection::saml_context_is_mfa`]).
+    pub upstream_mfa: bool,
+    /// What the IdP said about how (OIDC `amr`; SAML AuthnContextClassRef), for the audit log.
+    pub amr: Vec<String>,
+    /// SAML SessionIndex, for single logout later.
+    pub session_index: Option<String>,
+}
+
+/// Why an upstream sign-in could not be used, in the words the failure page uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The person cancelled or refused at the IdP.
+    Cancelled,
+    /// The IdP could not be reached or answered with an error of its own.
+    Unavailable,
+    /// The IdP's answer could not be trusted or read (bad signature, wrong audience, …).
+    BadResponse,
+    /// The sign-in was not started in this browser, has expired, or was already used.
+    Expired,
+    /// No Stile account for this person and none may be made.
+    NoAccount,
+    /// The account exists but is disabled.
+    Disabled,
+}
+
+impl Failure {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Failure::Cancelled => "cancelled",
+            Failure::Unavailable => "unavailable",
+            Failure::BadResponse => "bad_response",
+            Failure::Expired => "expired",
+            Failure::NoAccount => "no_account",
+            Failure::Disabled => "disabled",
+        }
+    }
+}
+
+/// The connection that serves an email's domain, if any (home-realm discovery).
+pub async fn for_email(db: &Db, email: &Email) -> Result<Option<Connection>, StoreError> {
+    store::connections::by_domain(db, email.domain()).await
+}
+
+/// The connection whose sign-in is *required* for this email, if any: password and emailed-link
+/// sign-in (and password setting and signup by email) must be refused for it.
+pub async fn required_for(db: &Db, email: &Email) -> Result<Option<Connection>, StoreError> {
+    Ok(for_email(db, email).await?.filter(|c| c.mode == Mode::Required))
+}
+
+/// The connections whose button the sign-in page shows.
+pub async fn buttons(db: &Db) -> Result<Vec<Connection>, StoreError> {
+    Ok(store::connections::list(db).await?.into_iter().filter(|c| c.show_button).collect())
+}

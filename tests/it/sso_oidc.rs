@@ -1,0 +1,661 @@
+//! Council single sign-on through an upstream OIDC IdP: a real provider (`oidc-provider` from
+//! npm, tests/upstream-oidc/) for the sign-ins that should work, and a small hand-made IdP (axum +
+//! aws-lc-rs) for the responses that must be refused.
+
+use std::io::BufRead;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::signature::{self, KeyPair as _};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use stile::secret::SecretString;
+use stile::sso::admin::{self, NewOidc};
+use stile::sso::connection::{Connection, GroupRole, Mode};
+use stile::store;
+
+use crate::both;
+use crate::harness::{Backend, TestApp, csrf_in, free_port, location};
+use crate::oidc::{CB, PW, payload, register, spec};
+
+const VERIFIER: &str = "a-pkce-verifier-that-is-long-enough-for-rfc-7636";
+const UPSTREAM_SECRET: &str = "upstream-client-secret";
+
+/// `oidc-provider` running under node on a free port, with accounts from a JSON file the test
+/// may rewrite between sign-ins. Killed when dropped.
+struct Upstream {
+    issuer: String,
+    accounts: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl Upstream {
+    async fn start(redirect_uri: &str, accounts: &Value) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("accounts.json");
+        std::fs::write(&file, accounts.to_string()).unwrap();
+        let port = free_port();
+        let project = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/upstream-oidc");
+        assert!(
+            std::path::Path::new(project).join("node_modules/oidc-provider").exists(),
+            "the upstream OIDC provider is not installed: run `npm ci` in tests/upstream-oidc"
+        );
+        let mut child = std::process::Command::new("node")
+            .arg("provider.mjs")
+            .current_dir(project)
+            .env("PORT", port.to_string())
+            .env("CLIENT_ID", "stile")
+            .env("CLIENT_SECRET", UPSTREAM_SECRET)
+            .env("REDIRECT_URI", redirect_uri)
+            .env("ACCOUNTS_FILE", &file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node must be installed");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Keep draining stdout so a late line cannot hit a closed pipe.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("READY") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(30)).expect("oidc-provider did not start");
+        Upstream { issuer: format!("http://127.0.0.1:{port}"), accounts: file, _dir: dir, child }
+    }
+
+    fn set_accounts(&self, accounts: &Value) {
+        std::fs::write(&self.accounts, accounts.to_string()).unwrap();
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn account(sub: &str, email: &str, groups: &[&str], amr: &[&str]) -> Value {
+    json!({ "sub": sub, "email": email, "email_verified": true, "name": format!("Person {sub}"), "groups": groups, "amr": amr })
+}
+
+struct Setup {
+    app: TestApp,
+    body_id: String,
+    inspectors: String,
+    customer_services: String,
+}
+
+async fn setup(b: Backend) -> Setup {
+    let app = TestApp::start(b).await;
+    let now = app.state.now();
+    let body_id = store::new_id(now, &*app.state.rng);
+    store::bodies::insert(
+        &app.state.db,
+        &store::bodies::NewBody {
+            id: &body_id,
+            name: "Camden Council",
+            kind: "council",
+            fms_body_id: None,
+            swa_code: None,
+            mfa_policy: "optional",
+            password_min_length: None,
+            domains: &["camden.gov.uk".to_owned()],
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let rng = app.state.rng.clone();
+    let mut ids = move || store::new_id(now, &*rng);
+    store::catalogue::copy_templates_into_body(&app.state.db, &body_id, "council", &mut ids, now).await.unwrap();
+    let roles = store::catalogue::roles_of_body(&app.state.db, &body_id).await.unwrap();
+    let role = |n: &str| roles.iter().find(|r| r.name == n).unwrap().id.clone();
+    let (inspectors, customer_services) = (role("Inspectors"), role("Customer Services"));
+    Setup { app, body_id, inspectors, customer_services }
+}
+
+async fn connect(s: &Setup, issuer: &str, mode: Mode, f: impl FnOnce(&mut Connection)) -> Connection {
+    let c = admin::create_oidc(
+        &s.app.state,
+        NewOidc {
+            name: "Camden".into(),
+            body: s.body_id.clone(),
+            issuer: issuer.into(),
+            client_id: "stile".into(),
+            client_secret: SecretString::new(UPSTREAM_SECRET),
+            domains: vec!["camden.gov.uk".into()],
+            mode,
+            show_button: true,
+            trust_upstream_mfa: false,
+            jit: true,
+            scopes: vec![],
+            use_userinfo: false,
+            hosted_domain: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut c = c;
+    c.mapping.group_roles = vec![
+        GroupRole { group: "highway-inspectors".into(), role_id: s.inspectors.clone() },
+        GroupRole { group: "contact-centre".into(), role_id: s.customer_services.clone() },
+    ];
+    f(&mut c);
+    admin::save(&s.app.state, c).await.unwrap()
+}
+
+fn callback_uri(app: &TestApp) -> String {
+    app.url("/sso/oidc/callback")
+}
+
+fn challenge() -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
+}
+
+fn authorize_url(app: &TestApp, client_id: &str, login_hint: Option<&str>) -> String {
+    let mut u = url::Url::parse(&app.url("/authorize")).unwrap();
+    u.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", CB)
+        .append_pair("scope", "openid email profile")
+        .append_pair("state", "rp-state")
+        .append_pair("nonce", "rp-nonce")
+        .append_pair("code_challenge", &challenge())
+        .append_pair("code_challenge_method", "S256");
+    if let Some(h) = login_hint {
+        u.query_pairs_mut().append_pair("login_hint", h);
+    }
+    u.to_string()
+}
+
+/// Where following the browser's redirects ended.
+#[derive(Debug)]
+enum End {
+    /// Back at the relying app with these query parameters.
+    Callback(Vec<(String, String)>),
+    /// A page (or a redirect to a Stile page we stop at) with its URL, status and body.
+    Page { status: u16, location: String, body: String },
+}
+
+/// Follows redirects from `url` across Stile and the upstream IdP until the relying app's
+/// callback, a page, or a redirect to `stop_at` (a Stile path prefix).
+async fn follow(browser: &reqwest::Client, url: &str, stop_at: &[&str]) -> End {
+    let mut url = url.to_owned();
+    for _ in 0..20 {
+        let r = browser.get(&url).send().await.unwrap();
+        let status = r.status().as_u16();
+        let loc = location(&r);
+        if !(300..400).contains(&status) {
+            let body = r.text().await.unwrap();
+            return End::Page { status, location: loc, body };
+        }
+        let next = url::Url::parse(&url).unwrap().join(&loc).unwrap().to_string();
+        if next.starts_with(CB) {
+            return End::Callback(url::Url::parse(&next).unwrap().query_pairs().into_owned().collect());
+        }
+        let path = url::Url::parse(&next).unwrap().path().to_owned();
+        if stop_at.iter().any(|s| path.starts_with(s)) {
+            return End::Page { status, location: next, body: String::new() };
+        }
+        url = next;
+    }
+    panic!("too many redirects");
+}
+
+fn param(q: &[(String, String)], k: &str) -> String {
+    q.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("no {k} in {q:?}"))
+}
+
+async fn tokens(app: &TestApp, client_id: &str, secret: &str, code: &str) -> Value {
+    let r = reqwest::Client::new()
+        .post(app.url("/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CB), ("code_verifier", VERIFIER)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+async fn relying_app(s: &Setup) -> (String, String) {
+    let mut sp = spec("Street works");
+    sp.body_id = Some(s.body_id.clone());
+    let (id, secret) = register(&s.app, sp).await;
+    (id, secret.unwrap())
+}
+
+/// Relying app → Stile /authorize → HRD → upstream → callback → code → tokens; returns the ID
+/// token's claims.
+async fn sign_in_through(app: &TestApp, rp: &(String, String), email: &str) -> Value {
+    let browser = app.browser();
+    match follow(&browser, &authorize_url(app, &rp.0, Some(email)), &[]).await {
+        End::Callback(q) => {
+            assert_eq!(param(&q, "state"), "rp-state");
+            let t = tokens(app, &rp.0, &rp.1, &param(&q, "code")).await;
+            payload(t["id_token"].as_str().unwrap())
+        }
+        other => panic!("expected the relying app's callback, got {other:?}"),
+    }
+}
+
+fn roles(claims: &Value) -> Vec<String> {
+    let mut r: Vec<String> = claims["roles"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    r.sort();
+    r
+}
+
+async fn end_to_end_roles_and_demotion(b: Backend) {
+    let s = setup(b).await;
+    let accounts = json!({ "alice@camden.gov.uk": account("alice-1", "alice@camden.gov.uk", &["highway-inspectors", "contact-centre", "other"], &["pwd"]) });
+    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
+    let conn = connect(&s, &up.issuer, Mode::Required, |_| {}).await;
+    let rp = relying_app(&s).await;
+
+    let claims = sign_in_through(&s.app, &rp, "alice@camden.gov.uk").await;
+    assert_eq!(claims["email"], "alice@camden.gov.uk");
+    assert_eq!(claims["amr"], json!(["fed"]));
+    assert_eq!(roles(&claims), vec!["Customer Services", "Inspectors"]);
+    let body = &claims["bodies"][0];
+    assert_eq!(body["name"], "Camden Council");
+    // Just-in-time account, linked to the upstream subject.
+    let user = store::users::by_email(&s.app.state.db, &stile::email::Email::parse("alice@camden.gov.uk").unwrap()).await.unwrap().unwrap();
+    assert!(user.is_email_verified() && !user.has_password());
+    assert_eq!(user.name, "Person alice-1");
+    let link = store::federated::get(&s.app.state.db, &conn.id, "alice-1").await.unwrap().unwrap();
+    assert_eq!(link.user_id, user.id);
+
+    // The council takes her out of the inspectors' group: the next sign-in demotes her.
+    up.set_accounts(&json!({ "alice@camden.gov.uk": account("alice-1", "alice@camden.gov.uk", &["contact-centre"], &["pwd"]) }));
+    let claims = sign_in_through(&s.app, &rp, "alice@camden.gov.uk").await;
+    assert_eq!(roles(&claims), vec!["Customer Services"]);
+    // A role an administrator granted by hand (not in the mapping) is left alone.
+    let m = store::memberships::of_user(&s.app.state.db, &user.id).await.unwrap().remove(0);
+    let maint = store::catalogue::roles_of_body(&s.app.state.db, &s.body_id).await.unwrap();
+    let maint = maint.iter().find(|r| r.name == "Internal maintenance teams").unwrap();
+    store::memberships::add_role(&s.app.state.db, &m.id, &maint.id).await.unwrap();
+    up.set_accounts(&json!({ "alice@camden.gov.uk": account("alice-1", "alice@camden.gov.uk", &[], &["pwd"]) }));
+    let claims = sign_in_through(&s.app, &rp, "alice@camden.gov.uk").await;
+    assert_eq!(roles(&claims), vec!["Internal maintenance teams"]);
+
+    let actions = s.app.audit_actions().await;
+    assert!(actions.contains(&("signin.sso".into(), "success".into())));
+    assert!(actions.contains(&("sso.roles".into(), "success".into())));
+    drop(up);
+    s.app.finish().await;
+}
+both!(end_to_end_roles_and_demotion);
+
+async fn hrd_offer_buttons_and_linking(b: Backend) {
+    let s = setup(b).await;
+    let accounts = json!({ "bob@camden.gov.uk": account("bob-1", "bob@camden.gov.uk", &["highway-inspectors"], &["pwd"]) });
+    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
+    let conn = connect(&s, &up.issuer, Mode::Offered, |c| c.jit = false).await;
+    let bob = s.app.create_user("bob@camden.gov.uk", Some(PW)).await;
+
+    // The sign-in page shows the button; an email in the domain is offered the IdP, and the
+    // password still works.
+    let browser = s.app.browser();
+    let page = browser.get(s.app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Sign in with Camden"), "{page}");
+    assert!(page.contains(&format!("/sso/start/{}", conn.id)));
+    let csrf = csrf_in(&page).unwrap();
+    let r = browser.post(s.app.url("/login")).form(&[("csrf", csrf.as_str()), ("email", "bob@camden.gov.uk")]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Sign in with Camden") && page.contains("name=\"password\""), "{page}");
+    // login_hint from a relying app feeds the same decision.
+    let page = browser.get(s.app.url("/login?login_hint=bob%40camden.gov.uk")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Sign in with Camden") && page.contains("name=\"password\""));
+    assert_eq!(s.app.sign_in(&s.app.browser(), "bob@camden.gov.uk", PW).await.status(), 303);
+
+    // JIT is off, but Bob has an account with this verified address: the sign-in links to it.
+    let rp = relying_app(&s).await;
+    let browser = s.app.browser();
+    let start = format!("/sso/start/{}?login_hint=bob%40camden.gov.uk&next=%2Faccount", conn.id);
+    match follow(&browser, &s.app.url(&start), &["/account"]).await {
+        End::Page { status: 303, location, .. } => assert!(location.ends_with("/account"), "{location}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store::federated::get(&s.app.state.db, &conn.id, "bob-1").await.unwrap().unwrap().user_id, bob.id);
+    // Signed in by SSO, the browser goes straight through the relying app's authorization.
+    let End::Callback(q) = follow(&browser, &authorize_url(&s.app, &rp.0, None), &[]).await else { panic!("no callback") };
+    let claims = payload(tokens(&s.app, &rp.0, &rp.1, &param(&q, "code")).await["id_token"].as_str().unwrap());
+    assert_eq!(roles(&claims), vec!["Inspectors"]);
+    assert_eq!(claims["amr"], json!(["fed"]));
+    drop(up);
+    s.app.finish().await;
+}
+both!(hrd_offer_buttons_and_linking);
+
+async fn required_domain_refuses_password_and_email(b: Backend) {
+    let s = setup(b).await;
+    let conn = connect(&s, "http://127.0.0.1:9", Mode::Required, |_| {}).await;
+    s.app.create_user("carol@camden.gov.uk", Some(PW)).await;
+    let browser = s.app.browser();
+    // Typing the address goes straight to the IdP.
+    let csrf = s.app.csrf(&browser, "/login").await;
+    let r = browser.post(s.app.url("/login")).form(&[("csrf", csrf.as_str()), ("email", "Carol@Camden.gov.uk")]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with(&format!("/sso/start/{}?", conn.id)), "{}", location(&r));
+    let r = browser.get(s.app.url("/login?login_hint=carol%40camden.gov.uk")).send().await.unwrap();
+    assert!(location(&r).starts_with(&format!("/sso/start/{}?", conn.id)));
+    // A password posted directly is refused, even the right one, with the way to SSO.
+    let r = browser
+        .post(s.app.url("/login/password"))
+        .form(&[("csrf", csrf.as_str()), ("email", "carol@camden.gov.uk"), ("password", PW)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Sign in with Camden") && page.contains(&format!("/sso/start/{}", conn.id)), "{page}");
+    // So are an emailed sign-in link (and signup by email) and setting a password by email.
+    let r =
+        browser.post(s.app.url("/login/email")).form(&[("csrf", csrf.as_str()), ("email", "carol@camden.gov.uk")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r =
+        browser.post(s.app.url("/login/email")).form(&[("csrf", csrf.as_str()), ("email", "newbie@camden.gov.uk")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = browser
+        .post(s.app.url("/login/password/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "carol@camden.gov.uk"),
+            ("password", "a new long passphrase"),
+            ("password2", "a new long passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Refused in auth/, not only on the page.
+    let who = stile::auth::ClientInfo::default();
+    let e = stile::auth::login::password_sign_in(&s.app.state, "carol@camden.gov.uk", &SecretString::new(PW), &who).await.unwrap_err();
+    assert!(matches!(e, stile::auth::login::LoginError::SsoRequired(_)));
+    assert_eq!(store::outbox::unsent_count(&s.app.state.db).await.unwrap(), 0);
+    // Other domains are untouched.
+    s.app.create_user("dave@example.org", Some(PW)).await;
+    assert_eq!(s.app.sign_in(&s.app.browser(), "dave@example.org", PW).await.status(), 303);
+    s.app.finish().await;
+}
+both!(required_domain_refuses_password_and_email);
+
+async fn upstream_mfa_trusted_or_not(b: Backend) {
+    let s = setup(b).await;
+    store::bodies::set_mfa_policy(&s.app.state.db, &s.body_id, "required", s.app.state.now()).await.unwrap();
+    let accounts = json!({
+        "mfa@camden.gov.uk": account("mfa-1", "mfa@camden.gov.uk", &[], &["pwd", "mfa"]),
+        "pwd@camden.gov.uk": account("pwd-1", "pwd@camden.gov.uk", &[], &["pwd"]),
+    });
+    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
+    let conn = connect(&s, &up.issuer, Mode::Required, |c| c.trust_upstream_mfa = true).await;
+    let rp = relying_app(&s).await;
+
+    // Trusted upstream MFA: Stile does not ask again, and says so in amr/acr.
+    let claims = sign_in_through(&s.app, &rp, "mfa@camden.gov.uk").await;
+    assert_eq!(claims["amr"], json!(["fed", "mfa"]));
+    assert_eq!(claims["acr"], "mfa");
+
+    // No MFA upstream: Stile's own policy applies (the body requires 2FA: enrol first).
+    let browser = s.app.browser();
+    match follow(&browser, &authorize_url(&s.app, &rp.0, Some("pwd@camden.gov.uk")), &["/login/2fa"]).await {
+        End::Page { location, .. } => assert!(location.contains("/login/2fa/enrol"), "{location}"),
+        other => panic!("{other:?}"),
+    }
+    // Upstream MFA that the connection does not trust: asked too.
+    let mut c = conn.clone();
+    c.trust_upstream_mfa = false;
+    admin::save(&s.app.state, c).await.unwrap();
+    let browser = s.app.browser();
+    match follow(&browser, &authorize_url(&s.app, &rp.0, Some("mfa@camden.gov.uk")), &["/login/2fa"]).await {
+        End::Page { location, .. } => assert!(location.contains("/login/2fa/enrol"), "{location}"),
+        other => panic!("{other:?}"),
+    }
+    drop(up);
+    s.app.finish().await;
+}
+both!(upstream_mfa_trusted_or_not);
+
+async fn no_account_and_cancelled(b: Backend) {
+    let s = setup(b).await;
+    let accounts = json!({
+        "erin@camden.gov.uk": account("erin-1", "erin@camden.gov.uk", &["highway-inspectors"], &["pwd"]),
+        "quit@camden.gov.uk": { "sub": "quit-1", "email": "quit@camden.gov.uk", "cancel": true },
+        "evil@other.example": account("evil-1", "victim@example.org", &[], &["pwd"]),
+    });
+    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
+    let conn = connect(&s, &up.issuer, Mode::Offered, |c| c.jit = false).await;
+    let start = |hint: &str| s.app.url(&format!("/sso/start/{}?login_hint={}&next=%2Faccount", conn.id, hint.replace('@', "%40")));
+
+    // JIT off and no account: a clear page, and nothing made.
+    match follow(&s.app.browser(), &start("erin@camden.gov.uk"), &[]).await {
+        End::Page { status, body, .. } => {
+            assert_eq!(status, 403);
+            assert!(body.contains("You do not have an account here yet") && body.contains("Sign in another way"), "{body}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store::users::count(&s.app.state.db).await.unwrap(), 0);
+    assert!(store::federated::get(&s.app.state.db, &conn.id, "erin-1").await.unwrap().is_none());
+
+    // An IdP cannot claim an address outside the connection's domains, even one with an account.
+    s.app.create_user("victim@example.org", Some(PW)).await;
+    match follow(&s.app.browser(), &start("evil@other.example"), &[]).await {
+        End::Page { status, .. } => assert_eq!(status, 403),
+        other => panic!("{other:?}"),
+    }
+    assert!(store::federated::get(&s.app.state.db, &conn.id, "evil-1").await.unwrap().is_none());
+
+    // Cancelled at the IdP: says so, offers to try again or another way; details only in the log.
+    match follow(&s.app.browser(), &start("quit@camden.gov.uk"), &[]).await {
+        End::Page { status, body, .. } => {
+            assert_eq!(status, 400);
+            assert!(body.contains("Sign-in was cancelled") && body.contains("Sign in another way") && body.contains("Try Camden again"));
+            assert!(!body.contains("access_denied"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let events = store::audit::recent(&s.app.state.db, Some("signin.sso"), 10).await.unwrap();
+    assert!(events.iter().any(|e| e.outcome == "failure" && e.details.contains("cancelled")), "{events:?}");
+    drop(up);
+    s.app.finish().await;
+}
+both!(no_account_and_cancelled);
+
+// ---- The hand-made IdP for responses that must be refused ----
+
+struct FakeKey {
+    kid: String,
+    pair: RsaKeyPair,
+}
+
+impl FakeKey {
+    fn new(kid: &str) -> Self {
+        FakeKey { kid: kid.into(), pair: RsaKeyPair::generate(KeySize::Rsa2048).unwrap() }
+    }
+    fn jwk(&self) -> Value {
+        let p = self.pair.public_key();
+        json!({
+            "kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
+            "n": URL_SAFE_NO_PAD.encode(p.modulus().big_endian_without_leading_zero()),
+            "e": URL_SAFE_NO_PAD.encode(p.exponent().big_endian_without_leading_zero()),
+        })
+    }
+    fn sign(&self, claims: &Value) -> String {
+        let header = json!({ "alg": "RS256", "kid": self.kid, "typ": "JWT" });
+        let mut out = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let mut sig = vec![0u8; self.pair.public_modulus_len()];
+        self.pair.sign(&signature::RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), out.as_bytes(), &mut sig).unwrap();
+        out.push('.');
+        out.push_str(&URL_SAFE_NO_PAD.encode(sig));
+        out
+    }
+}
+
+#[derive(Default)]
+struct FakeState {
+    published: Vec<Value>,
+    id_token: Option<String>,
+}
+
+struct FakeIdp {
+    issuer: String,
+    state: Arc<Mutex<FakeState>>,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl FakeIdp {
+    async fn start() -> Self {
+        use axum::routing::{get, post};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(FakeState::default()));
+        let discovery = json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token"),
+            "jwks_uri": format!("{issuer}/jwks"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        });
+        let (s1, s2) = (state.clone(), state.clone());
+        let app = axum::Router::new()
+            .route("/.well-known/openid-configuration", get(move || async move { axum::Json(discovery) }))
+            .route("/jwks", get(move || async move { axum::Json(json!({ "keys": s1.lock().unwrap().published })) }))
+            .route(
+                "/token",
+                post(move || async move {
+                    let t = s2.lock().unwrap().id_token.clone();
+                    axum::Json(json!({ "access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": t }))
+                }),
+            );
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        FakeIdp { issuer, state, _server: server }
+    }
+
+    fn publish(&self, keys: &[&FakeKey]) {
+        self.state.lock().unwrap().published = keys.iter().map(|k| k.jwk()).collect();
+    }
+
+    fn respond_with(&self, token: String) {
+        self.state.lock().unwrap().id_token = Some(token);
+    }
+}
+
+/// Starts a sign-in at the fake IdP; returns the state and nonce Stile sent it.
+async fn begin(app: &TestApp, browser: &reqwest::Client, conn: &Connection) -> (String, String) {
+    let r = browser.get(app.url(&format!("/sso/start/{}?next=%2Faccount", conn.id))).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let loc = url::Url::parse(&location(&r)).unwrap();
+    let q: Vec<(String, String)> = loc.query_pairs().into_owned().collect();
+    assert_eq!(param(&q, "code_challenge_method"), "S256");
+    assert_eq!(param(&q, "redirect_uri"), app.url("/sso/oidc/callback"));
+    (param(&q, "state"), param(&q, "nonce"))
+}
+
+async fn come_back(app: &TestApp, browser: &reqwest::Client, state: &str) -> reqwest::Response {
+    browser.get(app.url(&format!("/sso/oidc/callback?code=c0de&state={state}"))).send().await.unwrap()
+}
+
+fn good_claims(app: &TestApp, idp: &FakeIdp, nonce: &str) -> Value {
+    let now = app.state.now();
+    json!({
+        "iss": idp.issuer, "aud": "stile", "sub": "frank-1", "iat": now, "exp": now + 300, "nonce": nonce,
+        "email": "frank@camden.gov.uk", "email_verified": true, "name": "Frank",
+    })
+}
+
+async fn refused(app: &TestApp, r: reqwest::Response, detail: &str) {
+    assert_eq!(r.status(), 400);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Sign in another way"), "{body}");
+    let events = store::audit::recent(&app.state.db, Some("signin.sso"), 1).await.unwrap();
+    assert!(events[0].outcome == "failure" && events[0].details.contains(detail), "{detail}: {:?}", events[0]);
+    assert_eq!(store::users::count(&app.state.db).await.unwrap(), 0, "nothing is written for a refused response");
+}
+
+async fn negative_responses(b: Backend) {
+    let s = setup(b).await;
+    let app = &s.app;
+    let idp = FakeIdp::start().await;
+    let k1 = FakeKey::new("k1");
+    let k2 = FakeKey::new("k2");
+    let stranger = FakeKey::new("stranger");
+    idp.publish(&[&k1]);
+    let conn = connect(&s, &idp.issuer, Mode::Offered, |_| {}).await;
+
+    // Bad state: unknown, from another browser, or used twice.
+    let browser = app.browser();
+    let (st, nonce) = begin(app, &browser, &conn).await;
+    refused(app, come_back(app, &browser, "not-a-state").await, "unknown state").await;
+    refused(app, come_back(app, &app.browser(), &st).await, "no SSO cookie").await;
+    let other = app.browser();
+    let _ = begin(app, &other, &conn).await;
+    refused(app, come_back(app, &other, &st).await, "another browser").await;
+
+    // Nonce mismatch.
+    let (st, _) = begin(app, &browser, &conn).await;
+    idp.respond_with(k1.sign(&good_claims(app, &idp, "some-other-nonce")));
+    refused(app, come_back(app, &browser, &st).await, "nonce").await;
+    // Wrong issuer.
+    let (st, nonce2) = begin(app, &browser, &conn).await;
+    let mut c = good_claims(app, &idp, &nonce2);
+    c["iss"] = json!("https://evil.example");
+    idp.respond_with(k1.sign(&c));
+    refused(app, come_back(app, &browser, &st).await, "issuer").await;
+    // Wrong audience.
+    let (st, nonce3) = begin(app, &browser, &conn).await;
+    let mut c = good_claims(app, &idp, &nonce3);
+    c["aud"] = json!("someone-else");
+    idp.respond_with(k1.sign(&c));
+    refused(app, come_back(app, &browser, &st).await, "audience").await;
+    // Expired.
+    let (st, nonce4) = begin(app, &browser, &conn).await;
+    let mut c = good_claims(app, &idp, &nonce4);
+    c["exp"] = json!(app.state.now() - 60);
+    idp.respond_with(k1.sign(&c));
+    refused(app, come_back(app, &browser, &st).await, "xpired").await;
+    // Unknown kid, still unknown after refreshing the keys.
+    let (st, nonce5) = begin(app, &browser, &conn).await;
+    idp.respond_with(stranger.sign(&good_claims(app, &idp, &nonce5)));
+    refused(app, come_back(app, &browser, &st).await, "ID token").await;
+    // The state is single use: the same state again is refused even with a good token.
+    idp.respond_with(k1.sign(&good_claims(app, &idp, &nonce5)));
+    refused(app, come_back(app, &browser, &st).await, "already used").await;
+    let _ = nonce;
+
+    // The IdP rotated its key after we cached the JWKS: an unknown kid triggers one refresh.
+    idp.publish(&[&k1, &k2]);
+    let (st, nonce6) = begin(app, &browser, &conn).await;
+    idp.respond_with(k2.sign(&good_claims(app, &idp, &nonce6)));
+    let r = come_back(app, &browser, &st).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert!(store::federated::get(&app.state.db, &conn.id, "frank-1").await.unwrap().is_some());
+    s.app.finish().await;
+}
+both!(negative_responses);
+
+async fn idp_down(b: Backend) {
+    let s = setup(b).await;
+    let port = free_port();
+    let conn = connect(&s, &format!("http://127.0.0.1:{port}"), Mode::Offered, |_| {}).await;
+    let r = s.app.browser().get(s.app.url(&format!("/sso/start/{}?next=%2Faccount", conn.id))).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("not available") && body.contains("Sign in another way"), "{body}");
+    assert!(!body.contains("127.0.0.1"), "no internal detail on the page");
+    s.app.finish().await;
+}
+both!(idp_down);
