@@ -4,6 +4,7 @@
 
 pub mod c14n;
 pub mod certs;
+pub mod config;
 pub mod metadata;
 pub mod profile;
 pub mod request;

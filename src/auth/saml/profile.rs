@@ -2,9 +2,8 @@
 //! IdP says a second factor was used. Attribute names default to the claim URIs Azure AD /
 //! Entra ID and ADFS send, then to the common LDAP-style OIDs.
 
-use serde::{Deserialize, Serialize};
-
 use super::response::VerifiedAssertion;
+use crate::sso::connection::ClaimMapping;
 
 pub const NAMEID_EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 pub const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
@@ -31,70 +30,52 @@ pub const DEFAULT_GROUPS: &[&str] = &[
     "http://schemas.xmlsoap.org/claims/Group",
     "groups",
 ];
-/// What Azure AD / Entra ID and ADFS put in AuthnContextClassRef after a second factor.
-pub const DEFAULT_MFA_CONTEXTS: &[&str] = &[
-    "http://schemas.microsoft.com/claims/multipleauthn",
-    "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract",
-    "urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken",
-];
-
-/// Which attributes to read; an empty list means the defaults above.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AttributeMap {
-    pub email: Vec<String>,
-    pub name: Vec<String>,
-    pub given_name: Vec<String>,
-    pub family_name: Vec<String>,
-    pub groups: Vec<String>,
-    /// AuthnContextClassRef values that mean the IdP did multi-factor authentication.
-    pub mfa_contexts: Vec<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SamlProfile {
     /// The stable upstream subject: the NameID, unless it is transient (then the email).
     pub subject: String,
     pub email: Option<String>,
     pub name: Option<String>,
-    pub given_name: Option<String>,
-    pub family_name: Option<String>,
     pub groups: Vec<String>,
-    pub mfa: bool,
-    pub authn_context_class: Option<String>,
 }
 
-fn first<'a>(a: &'a VerifiedAssertion, configured: &[String], defaults: &[&str]) -> Option<&'a str> {
-    let names: Vec<&str> = if configured.is_empty() { defaults.to_vec() } else { configured.iter().map(String::as_str).collect() };
-    names.iter().find_map(|n| a.attributes.get(*n).and_then(|v| v.iter().find(|s| !s.trim().is_empty()))).map(|s| s.trim())
+fn values<'a>(a: &'a VerifiedAssertion, configured: &str, defaults: &[&str]) -> Option<&'a Vec<String>> {
+    let configured = configured.trim();
+    if !configured.is_empty()
+        && let Some(v) = a.attributes.get(configured)
+    {
+        return Some(v);
+    }
+    defaults.iter().find_map(|n| a.attributes.get(*n))
 }
 
-pub fn profile(a: &VerifiedAssertion, map: &AttributeMap) -> SamlProfile {
+fn first(a: &VerifiedAssertion, configured: &str, defaults: &[&str]) -> Option<String> {
+    values(a, configured, defaults).and_then(|v| v.iter().map(|s| s.trim()).find(|s| !s.is_empty())).map(str::to_owned)
+}
+
+/// Reads the person from a verified assertion: the connection's configured attribute first,
+/// then the usual Azure AD / ADFS / LDAP names; the email falls back to an emailAddress NameID.
+pub fn profile(a: &VerifiedAssertion, claims: &ClaimMapping) -> SamlProfile {
     let name_id_is_email = a.name_id_format.as_deref() == Some(NAMEID_EMAIL);
-    let email = if map.email.is_empty() && name_id_is_email {
+    let email = if claims.email.trim().is_empty() && name_id_is_email {
         Some(a.name_id.clone())
     } else {
-        first(a, &map.email, DEFAULT_EMAIL).map(str::to_owned).or_else(|| name_id_is_email.then(|| a.name_id.clone()))
+        first(a, &claims.email, DEFAULT_EMAIL).or_else(|| name_id_is_email.then(|| a.name_id.clone()))
     };
-    let given_name = first(a, &map.given_name, DEFAULT_GIVEN_NAME).map(str::to_owned);
-    let family_name = first(a, &map.family_name, DEFAULT_FAMILY_NAME).map(str::to_owned);
-    let name = first(a, &map.name, DEFAULT_NAME).map(str::to_owned).or_else(|| match (&given_name, &family_name) {
-        (Some(g), Some(f)) => Some(format!("{g} {f}")),
-        (Some(g), None) => Some(g.clone()),
-        (None, Some(f)) => Some(f.clone()),
-        (None, None) => None,
+    let name = first(a, &claims.name, DEFAULT_NAME).or_else(|| {
+        let given = first(a, "", DEFAULT_GIVEN_NAME);
+        let family = first(a, "", DEFAULT_FAMILY_NAME);
+        match (given, family) {
+            (Some(g), Some(f)) => Some(format!("{g} {f}")),
+            (g, f) => g.or(f),
+        }
     });
-    let group_names: Vec<&str> =
-        if map.groups.is_empty() { DEFAULT_GROUPS.to_vec() } else { map.groups.iter().map(String::as_str).collect() };
-    let mut groups: Vec<String> = group_names.iter().filter_map(|n| a.attributes.get(*n)).flatten().map(|g| g.trim().to_owned()).collect();
-    groups.retain(|g| !g.is_empty());
+    let mut groups: Vec<String> =
+        values(a, &claims.groups, DEFAULT_GROUPS).into_iter().flatten().map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()).collect();
     groups.sort();
     groups.dedup();
-    let mfa = a.authn_context_class.as_deref().is_some_and(|c| {
-        if map.mfa_contexts.is_empty() { DEFAULT_MFA_CONTEXTS.contains(&c) } else { map.mfa_contexts.iter().any(|m| m == c) }
-    });
     let subject = if a.name_id_format.as_deref() == Some(NAMEID_TRANSIENT) { email.clone().unwrap_or_default() } else { a.name_id.clone() };
-    SamlProfile { subject, email, name, given_name, family_name, groups, mfa, authn_context_class: a.authn_context_class.clone() }
+    SamlProfile { subject, email, name, groups }
 }
 
 #[cfg(test)]
@@ -103,18 +84,22 @@ mod tests {
 
     use super::*;
 
-    fn assertion(format: &str, attrs: &[(&str, &[&str])], ctx: Option<&str>) -> VerifiedAssertion {
+    fn assertion(format: &str, attrs: &[(&str, &[&str])]) -> VerifiedAssertion {
         VerifiedAssertion {
             assertion_id: "_a".into(),
             issuer: "idp".into(),
             name_id: "a1b2c3".into(),
             name_id_format: Some(format.into()),
             session_index: None,
-            authn_context_class: ctx.map(str::to_owned),
+            authn_context_class: None,
             attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect())).collect::<BTreeMap<_, _>>(),
             in_response_to: None,
             expires_at: 0,
         }
+    }
+
+    fn claims() -> ClaimMapping {
+        ClaimMapping::default_for(crate::sso::Kind::Saml)
     }
 
     #[test]
@@ -127,25 +112,24 @@ mod tests {
                 ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", &["Bloggs"]),
                 ("http://schemas.microsoft.com/ws/2008/06/identity/claims/groups", &["inspectors", "admins", "inspectors"]),
             ],
-            Some("http://schemas.microsoft.com/claims/multipleauthn"),
         );
-        let p = profile(&a, &AttributeMap::default());
+        let p = profile(&a, &claims());
         assert_eq!(p.subject, "a1b2c3");
         assert_eq!(p.email.as_deref(), Some("Jo@Camden.example"));
         assert_eq!(p.name.as_deref(), Some("Jo Bloggs"));
         assert_eq!(p.groups, vec!["admins", "inspectors"]);
-        assert!(p.mfa);
-        let strict = AttributeMap { mfa_contexts: vec!["urn:x".into()], ..Default::default() };
-        assert!(!profile(&a, &strict).mfa);
+        let custom = ClaimMapping { email: "mail".into(), name: "cn".into(), groups: "memberOf".into() };
+        let b = assertion("x", &[("mail", &["x@y.example"]), ("cn", &["X Y"]), ("memberOf", &["g1"])]);
+        let p = profile(&b, &custom);
+        assert_eq!((p.email.as_deref(), p.name.as_deref(), p.groups), (Some("x@y.example"), Some("X Y"), vec!["g1".to_owned()]));
     }
 
     #[test]
     fn email_name_id_and_transient_subjects() {
-        let a = assertion(NAMEID_EMAIL, &[], None);
-        let p = profile(&a, &AttributeMap::default());
+        let a = assertion(NAMEID_EMAIL, &[]);
+        let p = profile(&a, &claims());
         assert_eq!(p.email.as_deref(), Some("a1b2c3"));
-        assert!(!p.mfa);
-        let t = assertion(NAMEID_TRANSIENT, &[("mail", &["x@y.example"])], None);
-        assert_eq!(profile(&t, &AttributeMap::default()).subject, "x@y.example");
+        let t = assertion(NAMEID_TRANSIENT, &[("mail", &["x@y.example"])]);
+        assert_eq!(profile(&t, &claims()).subject, "x@y.example");
     }
 }
