@@ -17,4 +17,5 @@ mod saml_core;
 mod saml_idp;
 mod signin;
 mod sso_oidc;
+mod sso_saml;
 mod store;
