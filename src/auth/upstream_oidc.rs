@@ -171,6 +171,8 @@ pub struct CallbackParams {
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// RFC 9207: the IdP names itself, so a response from another IdP cannot be passed off as its.
+    pub iss: Option<String>,
 }
 
 /// A verified upstream sign-in, ready for `crate::web::sso::finish`.
@@ -230,6 +232,11 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
         return Err(refused(Failure::Expired, None, &next, "connection removed"));
     };
     let conn = &conn;
+    if let (Some(iss), Some(cfg)) = (p.iss.as_deref(), conn.oidc())
+        && iss != cfg.issuer
+    {
+        return Err(refused(Failure::BadResponse, Some(conn), &next, format!("response iss {iss:?} is not the connection's issuer")));
+    }
     if let Some(err) = p.error.as_deref() {
         let desc: String = p.error_description.as_deref().unwrap_or("").chars().take(300).collect();
         let what = if matches!(err, "access_denied" | "login_required" | "consent_required" | "interaction_required") {
@@ -299,6 +306,13 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
     };
     let mut claims =
         jwt_payload(&id_token.to_string()).ok_or_else(|| refused(Failure::BadResponse, Some(conn), &next, "ID token payload"))?;
+    // From the signed ID token only: userinfo cannot vouch for the hosted domain.
+    if let Some(hd) = &cfg.hosted_domain {
+        let got = claims.get("hd").and_then(Value::as_str).unwrap_or("");
+        if !got.eq_ignore_ascii_case(hd) {
+            return Err(refused(Failure::BadResponse, Some(conn), &next, format!("hd {got:?} is not {hd:?}")));
+        }
+    }
     if cfg.use_userinfo
         && let Some(endpoint) = md.userinfo_endpoint()
     {
@@ -310,12 +324,6 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
         }
         for (k, v) in info {
             claims.entry(k).or_insert(v);
-        }
-    }
-    if let Some(hd) = &cfg.hosted_domain {
-        let got = claims.get("hd").and_then(Value::as_str).unwrap_or("");
-        if !got.eq_ignore_ascii_case(hd) {
-            return Err(refused(Failure::BadResponse, Some(conn), &next, format!("hd {got:?} is not {hd:?}")));
         }
     }
     let identity = identity_from(conn, subject, &claims);

@@ -505,6 +505,7 @@ impl FakeKey {
 struct FakeState {
     published: Vec<Value>,
     id_token: Option<String>,
+    userinfo: Value,
 }
 
 struct FakeIdp {
@@ -524,14 +525,23 @@ impl FakeIdp {
             "authorization_endpoint": format!("{issuer}/authorize"),
             "token_endpoint": format!("{issuer}/token"),
             "jwks_uri": format!("{issuer}/jwks"),
+            "userinfo_endpoint": format!("{issuer}/userinfo"),
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
         });
-        let (s1, s2) = (state.clone(), state.clone());
+        let (s1, s2, s3) = (state.clone(), state.clone(), state.clone());
         let app = axum::Router::new()
             .route("/.well-known/openid-configuration", get(move || async move { axum::Json(discovery) }))
             .route("/jwks", get(move || async move { axum::Json(json!({ "keys": s1.lock().unwrap().published })) }))
+            .route(
+                "/userinfo",
+                get(move |h: axum::http::HeaderMap| async move {
+                    // Only with the access token the token endpoint handed out.
+                    assert_eq!(h.get("authorization").unwrap(), "Bearer at");
+                    axum::Json(s3.lock().unwrap().userinfo.clone())
+                }),
+            )
             .route(
                 "/token",
                 post(move || async move {
@@ -547,6 +557,10 @@ impl FakeIdp {
 
     fn publish(&self, keys: &[&FakeKey]) {
         self.state.lock().unwrap().published = keys.iter().map(|k| k.jwk()).collect();
+    }
+
+    fn userinfo(&self, v: Value) {
+        self.state.lock().unwrap().userinfo = v;
     }
 
     fn respond_with(&self, token: String) {
@@ -627,6 +641,11 @@ async fn negative_responses(b: Backend) {
     c["exp"] = json!(app.state.now() - 60);
     idp.respond_with(k1.sign(&c));
     refused(app, come_back(app, &browser, &st).await, "xpired").await;
+    // A response naming another issuer (RFC 9207 mix-up defence).
+    let (st, nonce_iss) = begin(app, &browser, &conn).await;
+    idp.respond_with(k1.sign(&good_claims(app, &idp, &nonce_iss)));
+    let r = browser.get(app.url(&format!("/sso/oidc/callback?code=c0de&state={st}&iss=https%3A%2F%2Fevil.example"))).send().await.unwrap();
+    refused(app, r, "iss").await;
     // Unknown kid, still unknown after refreshing the keys.
     let (st, nonce5) = begin(app, &browser, &conn).await;
     idp.respond_with(stranger.sign(&good_claims(app, &idp, &nonce5)));
@@ -659,3 +678,184 @@ async fn idp_down(b: Backend) {
     s.app.finish().await;
 }
 both!(idp_down);
+
+async fn cli_connections(b: Backend) {
+    use crate::cli::{Cli, fails, ok};
+    let cli = Cli::new(b).await;
+    ok(cli.run(&["body", "add", "Camden Council", "--kind", "council", "--domain", "camden.gov.uk"]));
+    let add = [
+        "connection",
+        "add-oidc",
+        "Camden",
+        "--body",
+        "Camden Council",
+        "--issuer",
+        "https://login.example.org/tenant/v2.0",
+        "--client-id",
+        "abc",
+        "--domain",
+        "Camden.gov.uk",
+        "--mode",
+        "required",
+        "--button",
+        "--json",
+    ];
+    let o = ok(cli.run_with_stdin(&add, "upstream-s3cret\n"));
+    let id = serde_json::from_str::<Value>(&o).unwrap()["id"].as_str().unwrap().to_owned();
+    // A second connection cannot take the same domain; a secret is required; bad input explained.
+    let mut again = add.to_vec();
+    again[2] = "Camden again";
+    assert!(fails(cli.run_with_stdin(&again, "x\n")).contains("email domain"));
+    assert!(fails(cli.run(&add)).contains("client secret"));
+    let mut plain = add.to_vec();
+    plain[6] = "http://login.example.org";
+    assert!(fails(cli.run_with_stdin(&plain, "x\n")).contains("https"));
+
+    ok(cli.run(&["connection", "set", &id, "--map-group", "highway-inspectors=inspectors", "--trust-mfa", "true", "--jit", "true"]));
+    assert!(fails(cli.run(&["connection", "set", &id, "--map-group", "x=Nobody"])).contains("has no role \"Nobody\""));
+    assert!(fails(cli.run(&["connection", "set", &id, "--mode", "sometimes"])).contains("offered or required"));
+    assert!(fails(cli.run(&["connection", "set", &id, "--clear-domains"])).contains("at least one email domain"));
+    let shown: Value = serde_json::from_str(&ok(cli.run(&["connection", "show", &id, "--json"]))).unwrap();
+    assert_eq!(shown["domains"], json!(["camden.gov.uk"]));
+    assert_eq!(shown["mode"], "required");
+    assert_eq!(shown["trust_upstream_mfa"], true);
+    assert_eq!(shown["group_roles"][0]["role"], "Inspectors");
+    assert_eq!(shown["secret_set"], true);
+    assert!(shown["redirect_uri"].as_str().unwrap().ends_with("/sso/oidc/callback"));
+    let list = ok(cli.run(&["connection", "list", "--json"]));
+    assert!(list.contains(&id) && !list.contains("upstream-s3cret"));
+    assert!(!ok(cli.run(&["connection", "show", &id])).contains("upstream-s3cret"));
+    ok(cli.run_with_stdin(&["connection", "set", &id, "--client-secret-stdin"], "rotated\n"));
+    assert!(ok(cli.run(&["connection", "remove", &id])).contains("Removed"));
+    assert!(fails(cli.run(&["connection", "show", &id])).contains("no connection"));
+    cli.db.drop_db().await;
+}
+both!(cli_connections);
+
+async fn userinfo_and_hosted_domain(b: Backend) {
+    let s = setup(b).await;
+    let app = &s.app;
+    let idp = FakeIdp::start().await;
+    let k1 = FakeKey::new("k1");
+    idp.publish(&[&k1]);
+    let conn = connect(&s, &idp.issuer, Mode::Offered, |c| {
+        let stile::sso::KindConfig::Oidc(o) = &mut c.config else { unreachable!() };
+        o.use_userinfo = true;
+        o.hosted_domain = Some("camden.gov.uk".into());
+        c.mapping.claims.groups = "roles".into();
+    })
+    .await;
+    let browser = app.browser();
+    // Google-style: hd must match; the start asks for it.
+    let r = browser.get(app.url(&format!("/sso/start/{}", conn.id))).send().await.unwrap();
+    assert!(location(&r).contains("hd=camden.gov.uk"));
+    let (st, nonce) = begin(app, &browser, &conn).await;
+    let mut c = good_claims(app, &idp, &nonce);
+    c["hd"] = json!("gmail.com");
+    idp.respond_with(k1.sign(&c));
+    refused(app, come_back(app, &browser, &st).await, "hd").await;
+    // Userinfo about someone else is refused.
+    let (st, nonce) = begin(app, &browser, &conn).await;
+    let mut c = good_claims(app, &idp, &nonce);
+    c["hd"] = json!("camden.gov.uk");
+    idp.respond_with(k1.sign(&c));
+    idp.userinfo(json!({ "sub": "someone-else", "roles": ["highway-inspectors"] }));
+    refused(app, come_back(app, &browser, &st).await, "another subject").await;
+    // Claims missing from the ID token come from userinfo (here the groups, under a mapped name).
+    let (st, nonce) = begin(app, &browser, &conn).await;
+    let mut c = good_claims(app, &idp, &nonce);
+    c["hd"] = json!("camden.gov.uk");
+    idp.respond_with(k1.sign(&c));
+    idp.userinfo(json!({ "sub": "frank-1", "roles": ["highway-inspectors"] }));
+    assert_eq!(come_back(app, &browser, &st).await.status(), 303);
+    let user = store::users::by_email(&app.state.db, &stile::email::Email::parse("frank@camden.gov.uk").unwrap()).await.unwrap().unwrap();
+    let m = store::memberships::of_user(&app.state.db, &user.id).await.unwrap().remove(0);
+    let d = store::memberships::detail(&app.state.db, &m).await.unwrap();
+    assert_eq!(d.roles.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), vec!["Inspectors"]);
+    s.app.finish().await;
+}
+both!(userinfo_and_hosted_domain);
+
+async fn store_connections_and_states(b: Backend) {
+    let s = setup(b).await;
+    let db = &s.app.state.db;
+    let now = s.app.state.now();
+    let a = connect(&s, "https://a.example.org", Mode::Offered, |_| {}).await;
+    // A second connection wanting a taken domain is refused and leaves nothing behind.
+    let mut other = admin::draft(&s.app.state, "Other", &s.body_id, a.config.clone());
+    other.domains = vec!["elsewhere.example".into(), "camden.gov.uk".into()];
+    assert!(matches!(admin::create(&s.app.state, other.clone()).await, Err(admin::AdminError::Store(store::StoreError::Conflict(_)))));
+    assert!(store::connections::get(db, &other.id).await.unwrap().is_none());
+    assert!(store::connections::by_domain(db, "elsewhere.example").await.unwrap().is_none());
+    // Updating replaces the domains; the round trip keeps every setting.
+    let mut changed = a.clone();
+    changed.domains = vec!["camden.org.uk".into()];
+    changed.show_button = false;
+    changed.allow_idp_initiated = true;
+    let changed = admin::save(&s.app.state, changed).await.unwrap();
+    let back = store::connections::get(db, &a.id).await.unwrap().unwrap();
+    assert_eq!(back, changed);
+    assert!(store::connections::by_domain(db, "camden.gov.uk").await.unwrap().is_none());
+    assert_eq!(store::connections::by_domain(db, "camden.org.uk").await.unwrap().unwrap().id, a.id);
+    // The secret decrypts only for its own connection.
+    assert_eq!(admin::secret(&s.app.state, &back).unwrap().unwrap().expose(), UPSTREAM_SECRET);
+    let mut moved = back.clone();
+    moved.id = "another-id".into();
+    assert!(admin::secret(&s.app.state, &moved).is_err());
+
+    // Login states: single use, only in the browser that started them, not after expiry.
+    let row = |h: &str, exp: i64| store::connections::LoginStateRow {
+        id_hash: h.into(),
+        connection_id: a.id.clone(),
+        browser_hash: "browser".into(),
+        next: "/account".into(),
+        data: "{}".into(),
+        created_at: now,
+        expires_at: exp,
+        used_at: None,
+    };
+    store::connections::insert_login_state(db, &row("h1", now + 600)).await.unwrap();
+    store::connections::insert_login_state(db, &row("h2", now - 1)).await.unwrap();
+    assert!(store::connections::consume_login_state(db, "h1", "other-browser", now).await.unwrap().is_none());
+    assert!(store::connections::consume_login_state(db, "h1", "browser", now).await.unwrap().is_some());
+    assert!(store::connections::consume_login_state(db, "h1", "browser", now).await.unwrap().is_none());
+    assert!(store::connections::consume_login_state(db, "h2", "browser", now).await.unwrap().is_none());
+    assert_eq!(store::connections::prune_login_states(db, now).await.unwrap(), 1);
+
+    // Role sync: add, keep unmanaged roles, remove, and say what changed.
+    let user = s.app.create_user("sync@camden.gov.uk", None).await;
+    let (wanted, managed) = (vec![s.inspectors.clone()], vec![s.inspectors.clone(), s.customer_services.clone()]);
+    let sync = |wanted: Vec<String>| {
+        let (user_id, body_id, managed) = (user.id.clone(), s.body_id.clone(), managed.clone());
+        async move {
+            let m = store::new_id(now, &stile::clock::OsRandom);
+            store::federated::sync_membership(
+                db,
+                &store::federated::MembershipSync {
+                    new_membership_id: &m,
+                    user_id: &user_id,
+                    body_id: &body_id,
+                    default_role: None,
+                    wanted: &wanted,
+                    managed: &managed,
+                },
+                now,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let first = sync(wanted.clone()).await;
+    assert!(first.joined && first.added == wanted && first.removed.is_empty());
+    assert_eq!(sync(wanted.clone()).await, store::federated::RoleSync::default());
+    let gone = sync(vec![]).await;
+    assert_eq!(gone.removed, wanted);
+    // Removing the connection removes its links but not the accounts.
+    store::federated::link(db, &a.id, "sub-1", &user.id, now).await.unwrap();
+    assert!(matches!(store::federated::link(db, &a.id, "sub-1", &user.id, now).await, Err(store::StoreError::Conflict(_))));
+    store::connections::remove(db, &a.id).await.unwrap();
+    assert!(store::federated::of_user(db, &user.id).await.unwrap().is_empty());
+    assert!(store::users::by_id(db, &user.id).await.unwrap().is_some());
+    s.app.finish().await;
+}
+both!(store_connections_and_states);
