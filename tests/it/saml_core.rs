@@ -163,6 +163,17 @@ async fn validator_accepts_signed_answers_and_refuses_every_forgery() {
     assert_eq!(validate(&late, &expected), Err(ResponseError::Expired));
     assert!(validate(&late, &Expected { skew_secs: 180, ..expected.clone() }).is_ok());
 
+    // Rollover: any configured certificate verifies; one the IdP does not use alone does not.
+    let (_, other_der) = sp_key::generate("another certificate", now).unwrap();
+    let other = stile::auth::saml::certs::TrustedCert::from_der(&other_der).unwrap();
+    let both_certs = vec![other.clone(), md.certs[0].clone()];
+    assert!(validate(&solicited, &Expected { certs: &both_certs, ..expected.clone() }).is_ok());
+    let only_other = vec![other];
+    assert_eq!(
+        validate(&solicited, &Expected { certs: &only_other, ..expected.clone() }),
+        Err(ResponseError::Signature(SignatureError::UnknownKey))
+    );
+
     // Base64 as posted.
     use base64::Engine;
     let posted = base64::engine::general_purpose::STANDARD.encode(solicited.as_bytes());

@@ -423,3 +423,75 @@ async fn saml_idp_initiated_and_replay_cache(b: Backend) {
     s.app.finish().await;
 }
 both!(saml_idp_initiated_and_replay_cache);
+
+async fn saml_cli_connections_and_certificate_rotation(b: Backend) {
+    use crate::cli::{Cli, fails, ok};
+    let cli = Cli::new(b).await;
+    let idp = SamlIdp::start().await;
+    ok(cli.run(&["body", "add", "Camden Council", "--kind", "council", "--domain", "camden.gov.uk"]));
+    let dir = tempfile::tempdir().unwrap();
+    let md_xml = idp.metadata().await;
+
+    // Metadata without a signing certificate is refused: nothing could check the responses.
+    let unsigned_md = dir.path().join("no-signing.xml");
+    std::fs::write(&unsigned_md, md_xml.replace("use=\"signing\"", "use=\"encryption\"")).unwrap();
+    let add = |md: &str| {
+        vec![
+            "connection".to_owned(),
+            "add-saml".into(),
+            "--name".into(),
+            "Camden".into(),
+            "--body".into(),
+            "Camden Council".into(),
+            "--idp-metadata".into(),
+            md.to_owned(),
+            "--domain".into(),
+            "camden.gov.uk".into(),
+            "--sign-requests".into(),
+            "--json".into(),
+        ]
+    };
+    let args = add(unsigned_md.to_str().unwrap());
+    let err = fails(cli.run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(err.contains("no signing certificate"), "{err}");
+    let args = add("/nonexistent/metadata.xml");
+    assert!(fails(cli.run(&args.iter().map(String::as_str).collect::<Vec<_>>())).contains("could not be read"));
+
+    // From the metadata URL, fetched once.
+    let args = add(&idp.metadata_url());
+    let o = ok(cli.run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let id = serde_json::from_str::<Value>(&o).unwrap()["id"].as_str().unwrap().to_owned();
+    let shown: Value = serde_json::from_str(&ok(cli.run(&["connection", "show", &id, "--json"]))).unwrap();
+    assert_eq!(shown["kind"], "saml");
+    assert_eq!(shown["saml"]["idp_entity_id"], idp.metadata_url());
+    assert_eq!(shown["saml"]["sign_requests"], true);
+    assert!(shown["acs_url"].as_str().unwrap().ends_with(&format!("/sso/saml/{id}/acs")));
+    let old = shown["saml"]["idp_certificate_sha256"][0].as_str().unwrap().to_owned();
+    assert_eq!(shown["saml"]["idp_certificate_sha256"].as_array().unwrap().len(), 1);
+    assert!(!ok(cli.run(&["connection", "show", &id])).contains("PRIVATE"));
+
+    // Rotation: add the new certificate, then remove the old; never none.
+    let (_, new_der) = stile::auth::saml::sp_key::generate("Next IdP certificate", 1_700_000_000).unwrap();
+    let pem =
+        format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", base64::engine::general_purpose::STANDARD.encode(&new_der));
+    let new_file = dir.path().join("new.cer");
+    std::fs::write(&new_file, pem).unwrap();
+    ok(cli.run(&["connection", "set", &id, "--add-idp-certificate", new_file.to_str().unwrap()]));
+    let shown: Value = serde_json::from_str(&ok(cli.run(&["connection", "show", &id, "--json"]))).unwrap();
+    assert_eq!(shown["saml"]["idp_certificate_sha256"].as_array().unwrap().len(), 2);
+    ok(cli.run(&["connection", "set", &id, "--remove-idp-certificate", &old]));
+    let shown: Value = serde_json::from_str(&ok(cli.run(&["connection", "show", &id, "--json"]))).unwrap();
+    let left = shown["saml"]["idp_certificate_sha256"].as_array().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_ne!(left[0], json!(old));
+    let last = left[0].as_str().unwrap().to_owned();
+    assert!(fails(cli.run(&["connection", "set", &id, "--remove-idp-certificate", &last])).contains("no signing certificate"));
+    assert!(fails(cli.run(&["connection", "set", &id, "--remove-idp-certificate", "AB:CD"])).contains("no IdP certificate"));
+    // Importing the metadata again brings the IdP's current certificate back.
+    ok(cli.run(&["connection", "set", &id, "--idp-metadata", &idp.metadata_url()]));
+    let shown: Value = serde_json::from_str(&ok(cli.run(&["connection", "show", &id, "--json"]))).unwrap();
+    assert_eq!(shown["saml"]["idp_certificate_sha256"], json!([old]));
+    assert!(fails(cli.run(&["connection", "set", &id, "--userinfo", "true"])).contains("OIDC"));
+    cli.db.drop_db().await;
+}
+both!(saml_cli_connections_and_certificate_rotation);
