@@ -7,6 +7,7 @@ pub mod magic_link;
 pub mod mfa;
 pub mod password;
 pub mod password_by_email;
+pub mod saml;
 pub mod session;
 pub mod throttle;
 pub mod upstream_oidc;

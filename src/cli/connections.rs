@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::secret::SecretString;
 use crate::sso::admin::{self, AdminError, NewOidc};
 use crate::sso::connection::{Connection, GroupRole, Mode};
+use crate::sso::saml::{self, NewSaml};
 use crate::store;
 
 #[derive(Debug, Subcommand)]
@@ -20,6 +21,10 @@ pub enum ConnectionCommand {
     /// read from the first line of standard input.
     #[command(name = "add-oidc")]
     AddOidc(Box<AddOidc>),
+    /// Add an upstream SAML 2.0 IdP (Entra ID, ADFS, …) from its metadata. Prints the SP
+    /// metadata URL to give the IdP.
+    #[command(name = "add-saml")]
+    AddSaml(Box<AddSaml>),
     /// List connections.
     List {
         #[arg(long)]
@@ -41,6 +46,7 @@ impl ConnectionCommand {
     pub fn json_output(&self) -> bool {
         match self {
             ConnectionCommand::AddOidc(a) => a.json,
+            ConnectionCommand::AddSaml(a) => a.json,
             ConnectionCommand::List { json } | ConnectionCommand::Show { json, .. } => *json,
             ConnectionCommand::Set(s) => s.json,
             ConnectionCommand::Remove { .. } => false,
@@ -85,6 +91,43 @@ pub struct AddOidc {
     /// Google Workspace: the hd claim must be this domain.
     #[arg(long, value_name = "DOMAIN")]
     pub hosted_domain: Option<String>,
+    /// Print only {"id": …} on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddSaml {
+    /// The name people see, e.g. "Camden Council".
+    #[arg(long)]
+    pub name: String,
+    /// The body (by name or id) whose membership and roles sign-ins set.
+    #[arg(long)]
+    pub body: String,
+    /// The IdP's metadata: a file, or an https URL fetched once now.
+    #[arg(long, value_name = "FILE|URL")]
+    pub idp_metadata: String,
+    /// An email domain this IdP serves (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// offered (password still allowed) or required (only this IdP for these domains).
+    #[arg(long, default_value = "offered")]
+    pub mode: String,
+    /// Show a "Sign in with <name>" button on the sign-in page.
+    #[arg(long)]
+    pub button: bool,
+    /// Trust the IdP's MFA (an AuthnContextClassRef from the MFA list): Stile does not ask again.
+    #[arg(long)]
+    pub trust_mfa: bool,
+    /// Create accounts on first sign-in for people in the connection's domains.
+    #[arg(long)]
+    pub jit: bool,
+    /// Sign AuthnRequests (RSA-SHA256) with the connection's SP key.
+    #[arg(long)]
+    pub sign_requests: bool,
+    /// Accept sign-ins the IdP starts (no AuthnRequest from us).
+    #[arg(long)]
+    pub allow_idp_initiated: bool,
     /// Print only {"id": …} on standard output.
     #[arg(long)]
     pub json: bool,
@@ -137,6 +180,20 @@ pub struct SetArgs {
     /// SAML: accept IdP-initiated sign-ins: true or false.
     #[arg(long, value_name = "BOOL")]
     pub allow_idp_initiated: Option<bool>,
+    /// SAML: import the IdP's metadata again (file or URL): entity id, sign-in URL and its
+    /// signing certificates replace the stored ones.
+    #[arg(long, value_name = "FILE|URL")]
+    pub idp_metadata: Option<String>,
+    /// SAML: also trust this IdP signing certificate (PEM or base64 DER file), e.g. the next one
+    /// during a rollover.
+    #[arg(long, value_name = "FILE")]
+    pub add_idp_certificate: Option<String>,
+    /// SAML: stop trusting the IdP certificate with this SHA-256 fingerprint (see `show`).
+    #[arg(long, value_name = "SHA256")]
+    pub remove_idp_certificate: Option<String>,
+    /// SAML: sign AuthnRequests: true or false.
+    #[arg(long, value_name = "BOOL")]
+    pub sign_requests: Option<bool>,
     /// OIDC: read a new client secret from the first line of standard input.
     #[arg(long)]
     pub client_secret_stdin: bool,
@@ -174,6 +231,7 @@ fn read_secret() -> Result<SecretString, CliError> {
 pub async fn run(state: &AppState, c: ConnectionCommand) -> Result<(), CliError> {
     match c {
         ConnectionCommand::AddOidc(a) => add_oidc(state, *a).await,
+        ConnectionCommand::AddSaml(a) => add_saml(state, *a).await,
         ConnectionCommand::List { json } => list(state, json).await,
         ConnectionCommand::Show { id, json } => show(state, &id, json).await,
         ConnectionCommand::Set(s) => set(state, *s).await,
@@ -211,6 +269,53 @@ async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
     println!("Created OIDC connection {:?} ({}).", c.name, c.id);
     println!("Register this redirect URI at the IdP: {}/sso/oidc/callback", state.settings.issuer());
     Ok(())
+}
+
+async fn add_saml(state: &AppState, a: AddSaml) -> Result<(), CliError> {
+    let mode = mode(&a.mode)?;
+    let idp = saml::read_metadata(state, &a.idp_metadata).await?;
+    let c = saml::create_saml(
+        state,
+        NewSaml {
+            name: a.name,
+            body: a.body,
+            idp,
+            domains: a.domains,
+            mode,
+            show_button: a.button,
+            trust_upstream_mfa: a.trust_mfa,
+            jit: a.jit,
+            sign_requests: a.sign_requests,
+            allow_idp_initiated: a.allow_idp_initiated,
+        },
+    )
+    .await?;
+    audit_cli_on(state, "connection.create", "connection", &c.id, Some(json!({ "name": c.name, "kind": c.kind().as_str() }))).await?;
+    if a.json {
+        println!("{}", json!({ "id": c.id }));
+        return Ok(());
+    }
+    let (entity_id, acs) = saml::sp_urls(state, &c.id);
+    println!("Created SAML connection {:?} ({}).", c.name, c.id);
+    println!("Give the IdP this SP metadata URL: {entity_id}");
+    println!("(entity id {entity_id}, ACS {acs}, HTTP-POST binding)");
+    Ok(())
+}
+
+fn saml_config(c: &mut Connection) -> Result<&mut crate::auth::saml::config::SamlConfig, CliError> {
+    match &mut c.config {
+        crate::sso::KindConfig::Saml(s) => Ok(s),
+        crate::sso::KindConfig::Oidc(_) => Err(CliError::Usage("that setting is for SAML connections".into())),
+    }
+}
+
+impl From<saml::SamlAdminError> for CliError {
+    fn from(e: saml::SamlAdminError) -> Self {
+        match e {
+            saml::SamlAdminError::Admin(a) => a.into(),
+            other => CliError::Usage(other.to_string()),
+        }
+    }
 }
 
 /// A connection as JSON, with role names; never the secret.
@@ -253,7 +358,18 @@ async fn describe(state: &AppState, c: &Connection) -> Result<Value, CliError> {
                 map.insert("redirect_uri".into(), json!(format!("{issuer}/sso/oidc/callback")));
             }
             crate::sso::KindConfig::Saml(s) => {
-                map.insert("saml".into(), s.clone());
+                let fingerprints: Vec<String> = s.trusted_certs().unwrap_or_default().iter().map(|c| c.fingerprint()).collect();
+                map.insert(
+                    "saml".into(),
+                    json!({
+                        "idp_entity_id": s.idp_entity_id,
+                        "idp_sso_url": s.idp_sso_url,
+                        "idp_certificate_sha256": fingerprints,
+                        "sign_requests": s.sign_requests,
+                        "clock_skew_secs": s.clock_skew_secs,
+                    }),
+                );
+                map.insert("entity_id".into(), json!(format!("{issuer}/sso/saml/{}/metadata", c.id)));
                 map.insert("metadata_url".into(), json!(format!("{issuer}/sso/saml/{}/metadata", c.id)));
                 map.insert("acs_url".into(), json!(format!("{issuer}/sso/saml/{}/acs", c.id)));
             }
@@ -386,6 +502,41 @@ async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
             crate::sso::KindConfig::Saml(_) => return Err(CliError::Usage("--userinfo is for OIDC connections".into())),
         }
         changed.push("userinfo");
+    }
+    if let Some(src) = &s.idp_metadata {
+        let md = saml::read_metadata(state, src).await?;
+        let cfg = saml_config(&mut c)?;
+        let fresh = crate::auth::saml::config::SamlConfig::from_metadata(&md, cfg.sign_requests);
+        cfg.idp_entity_id = fresh.idp_entity_id;
+        cfg.idp_sso_url = fresh.idp_sso_url;
+        cfg.idp_certificates = fresh.idp_certificates;
+        changed.push("idp_metadata");
+    }
+    if let Some(file) = &s.add_idp_certificate {
+        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?;
+        let cert = crate::auth::saml::certs::TrustedCert::from_text(&text)
+            .map_err(|e| CliError::Usage(format!("{file} is not a usable certificate: {e}")))?;
+        let cfg = saml_config(&mut c)?;
+        if !cfg.idp_certificates.contains(&cert.to_base64()) {
+            cfg.idp_certificates.push(cert.to_base64());
+        }
+        changed.push("idp_certificates");
+    }
+    if let Some(fp) = &s.remove_idp_certificate {
+        let want = fp.trim().to_ascii_uppercase().replace(':', "");
+        let cfg = saml_config(&mut c)?;
+        let before = cfg.idp_certificates.len();
+        cfg.idp_certificates.retain(|b64| {
+            crate::auth::saml::certs::TrustedCert::from_text(b64).map(|t| t.fingerprint().replace(':', "") != want).unwrap_or(true)
+        });
+        if cfg.idp_certificates.len() == before {
+            return Err(CliError::Usage(format!("no IdP certificate has the fingerprint {fp}")));
+        }
+        changed.push("idp_certificates");
+    }
+    if let Some(v) = s.sign_requests {
+        saml_config(&mut c)?.sign_requests = v;
+        changed.push("sign_requests");
     }
     if s.client_secret_stdin {
         if !matches!(c.config, crate::sso::KindConfig::Oidc(_)) {

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::auth::saml::config::SamlConfig;
+use crate::auth::saml::config::SamlConfigError;
 use crate::email::normalise_domain;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,12 +153,11 @@ fn default_discovery_ttl() -> i64 {
     3600
 }
 
-/// The protocol-specific part. SAML's is an opaque JSON object here; the SAML service provider
-/// (src/auth/upstream_saml.rs) gives it its typed shape.
+/// The protocol-specific part.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KindConfig {
     Oidc(OidcConfig),
-    Saml(serde_json::Value),
+    Saml(SamlConfig),
 }
 
 impl KindConfig {
@@ -170,7 +171,7 @@ impl KindConfig {
     pub fn to_json(&self) -> String {
         match self {
             KindConfig::Oidc(c) => serde_json::to_string(c).unwrap_or_else(|_| "{}".into()),
-            KindConfig::Saml(v) => v.to_string(),
+            KindConfig::Saml(c) => serde_json::to_string(c).unwrap_or_else(|_| "{}".into()),
         }
     }
 
@@ -234,8 +235,8 @@ pub enum ConnectionError {
     BadHostedDomain(String),
     #[error("The discovery cache time must be between 60 and 86400 seconds.")]
     BadTtl,
-    #[error("The SAML settings must be a JSON object.")]
-    SamlNotObject,
+    #[error("{0}")]
+    Saml(#[from] SamlConfigError),
 }
 
 /// Lower-cases and checks a domain list.
@@ -266,6 +267,13 @@ pub fn check_issuer(issuer: &str) -> Result<(), ConnectionError> {
 impl Connection {
     pub fn kind(&self) -> Kind {
         self.config.kind()
+    }
+
+    pub fn saml(&self) -> Option<&SamlConfig> {
+        match &self.config {
+            KindConfig::Saml(c) => Some(c),
+            KindConfig::Oidc(_) => None,
+        }
     }
 
     pub fn oidc(&self) -> Option<&OidcConfig> {
@@ -324,11 +332,7 @@ impl Connection {
                 }
                 o.scopes.retain(|s| s != "openid" && !s.trim().is_empty());
             }
-            KindConfig::Saml(v) => {
-                if !v.is_object() {
-                    return Err(ConnectionError::SamlNotObject);
-                }
-            }
+            KindConfig::Saml(c) => c.check()?,
         }
         Ok(())
     }

@@ -28,6 +28,7 @@
 
 pub mod admin;
 pub mod connection;
+pub mod saml;
 
 pub use connection::{Connection, Kind, KindConfig, Mode, OidcConfig};
 

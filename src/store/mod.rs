@@ -19,6 +19,7 @@ pub mod keys;
 pub mod links;
 pub mod memberships;
 pub mod outbox;
+pub mod saml;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;

@@ -10,6 +10,7 @@ mod headers;
 mod health;
 mod login;
 mod mfa;
+mod saml;
 pub mod signin;
 pub mod sso;
 
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::router())
         .merge(mfa::router())
         .merge(sso::router())
+        .merge(saml::router())
         .merge(health::router())
         .merge(crate::oidc::router())
         .merge(demo::router())

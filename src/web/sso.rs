@@ -120,7 +120,6 @@ async fn oidc_callback(
     }
 }
 
-/// The SAML service provider replaces this with its AuthnRequest redirect.
 async fn saml_start(
     state: &AppState,
     jar: CookieJar,
@@ -129,7 +128,7 @@ async fn saml_start(
     next: &str,
     _login_hint: Option<&str>,
 ) -> Result<Response, AppError> {
-    failure(state, jar, client, Some(conn), Failure::Unavailable, next, "SAML sign-in is not available yet").await
+    super::saml::start(state, jar, client, conn, next).await
 }
 
 /// Where every upstream protocol ends once it has verified the IdP's response: links or creates

@@ -1,0 +1,113 @@
+//! SAML connections: importing the IdP's metadata (a file, or a URL fetched once), creating the
+//! connection with its own SP key pair, and the SP's URLs and metadata.
+
+use zeroize::Zeroizing;
+
+use super::admin::{self, AdminError};
+use super::connection::{Connection, KindConfig, Mode, secret_context};
+use crate::app::AppState;
+use crate::auth::saml::config::SamlConfig;
+use crate::auth::saml::metadata::{self, IdpMetadata, MetadataError};
+use crate::auth::saml::sp_key::{self, SpKey, SpKeyError};
+use crate::tokens::master_key::MasterKeyError;
+
+/// Largest metadata document we fetch or read (federation aggregates are refused: point Stile
+/// at the one IdP's metadata).
+const MAX_METADATA_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SamlAdminError {
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error("The IdP metadata is not usable: {0}")]
+    Metadata(#[from] MetadataError),
+    #[error("The IdP metadata could not be read from {0}: {1}")]
+    Read(String, String),
+    #[error("The SP key could not be made or used.")]
+    SpKey(#[from] SpKeyError),
+    #[error(transparent)]
+    Crypto(#[from] MasterKeyError),
+    #[error("This is not a SAML connection.")]
+    NotSaml,
+}
+
+/// Reads IdP metadata from an http(s) URL (fetched once, now) or a file.
+pub async fn read_metadata(state: &AppState, source: &str) -> Result<IdpMetadata, SamlAdminError> {
+    let text = if source.starts_with("https://") || source.starts_with("http://") {
+        let fail = |why: String| SamlAdminError::Read(source.to_owned(), why);
+        let res = state.http.get(source).send().await.map_err(|e| fail(format!("request failed ({e})")))?;
+        if !res.status().is_success() {
+            return Err(fail(format!("the server answered {}", res.status())));
+        }
+        let bytes = res.bytes().await.map_err(|e| fail(format!("reading the answer failed ({e})")))?;
+        if bytes.len() > MAX_METADATA_BYTES {
+            return Err(fail("the document is larger than 1 MiB".into()));
+        }
+        String::from_utf8(bytes.to_vec()).map_err(|_| fail("the document is not UTF-8".into()))?
+    } else {
+        let meta = std::fs::metadata(source).map_err(|e| SamlAdminError::Read(source.to_owned(), e.to_string()))?;
+        if meta.len() > MAX_METADATA_BYTES as u64 {
+            return Err(SamlAdminError::Read(source.to_owned(), "the file is larger than 1 MiB".into()));
+        }
+        std::fs::read_to_string(source).map_err(|e| SamlAdminError::Read(source.to_owned(), e.to_string()))?
+    };
+    Ok(metadata::parse_idp(&text)?)
+}
+
+/// What `stile connection add-saml` asks for.
+#[derive(Debug)]
+pub struct NewSaml {
+    pub name: String,
+    /// The body by name or id.
+    pub body: String,
+    pub idp: IdpMetadata,
+    pub domains: Vec<String>,
+    pub mode: Mode,
+    pub show_button: bool,
+    pub trust_upstream_mfa: bool,
+    pub jit: bool,
+    pub sign_requests: bool,
+    pub allow_idp_initiated: bool,
+}
+
+pub async fn create_saml(state: &AppState, n: NewSaml) -> Result<Connection, SamlAdminError> {
+    let body = admin::find_body(state, &n.body).await?;
+    let mut config = SamlConfig::from_metadata(&n.idp, n.sign_requests);
+    let mut c = admin::draft(state, &n.name, &body.id, KindConfig::Saml(config.clone()));
+    let (pkcs8, cert) = sp_key::generate(&format!("Stile SP {}", n.name.trim()), state.now())?;
+    config.sp_certificate = base64_der(&cert);
+    c.config = KindConfig::Saml(config);
+    c.secret_encrypted = Some(state.master_key.encrypt(&pkcs8, &secret_context(&c.id), &*state.rng)?);
+    c.domains = n.domains;
+    c.mode = n.mode;
+    c.show_button = n.show_button;
+    c.trust_upstream_mfa = n.trust_upstream_mfa;
+    c.jit = n.jit;
+    c.allow_idp_initiated = n.allow_idp_initiated;
+    Ok(admin::create(state, c).await?)
+}
+
+fn base64_der(der: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(der)
+}
+
+/// The SP key of a SAML connection, decrypted for signing.
+pub fn sp_key(state: &AppState, c: &Connection) -> Result<SpKey, SamlAdminError> {
+    let enc = c.secret_encrypted.as_deref().ok_or(SamlAdminError::SpKey(SpKeyError::Parse))?;
+    let pkcs8: Zeroizing<Vec<u8>> = state.master_key.decrypt(enc, &secret_context(&c.id))?;
+    Ok(SpKey::from_pkcs8(&pkcs8)?)
+}
+
+/// Our entity id (the metadata URL, as most IdPs expect) and ACS URL for a connection.
+pub fn sp_urls(state: &AppState, connection_id: &str) -> (String, String) {
+    let base = state.settings.server.issuer.trim_end_matches('/');
+    (format!("{base}/sso/saml/{connection_id}/metadata"), format!("{base}/sso/saml/{connection_id}/acs"))
+}
+
+/// Our SP metadata for a SAML connection.
+pub fn sp_metadata(state: &AppState, c: &Connection) -> Result<String, SamlAdminError> {
+    let cfg = c.saml().ok_or(SamlAdminError::NotSaml)?;
+    let (entity_id, acs) = sp_urls(state, &c.id);
+    Ok(metadata::sp_metadata(&entity_id, &acs, &cfg.sp_certificate, cfg.sign_requests))
+}
