@@ -2,6 +2,7 @@
 
 pub mod abuse;
 pub mod bodies;
+pub mod catalogue;
 pub mod clients;
 pub mod memberships;
 pub mod roles;
