@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mfa::router())
         .merge(health::router())
         .merge(crate::oidc::router())
+        .merge(crate::admin::api::router())
         .merge(demo::router())
         .merge(admin::router())
         .fallback(not_found)
