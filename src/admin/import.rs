@@ -176,7 +176,7 @@ pub async fn run(
         {
             checked.push(user);
         }
-        if row.is_multiple_of(1000) {
+        if report.rows.is_multiple_of(1000) {
             progress.checked(report.rows);
         }
     }
