@@ -13,6 +13,5 @@ create trigger audit_events_no_update before update or delete on audit_events
 create trigger audit_events_no_truncate before truncate on audit_events
     for each statement execute function audit_events_append_only();
 
--- Filters of the audit log view (actor, body, outcome; newest first by id).
+-- The audit log view filters by actor (the body filter's index is in 0006).
 create index audit_events_actor_idx on audit_events (actor_user_id);
-create index audit_events_body_idx on audit_events (body_id);

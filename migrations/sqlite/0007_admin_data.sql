@@ -11,6 +11,5 @@ begin
     select raise(abort, 'audit_events is append-only');
 end;
 
--- Filters of the audit log view (actor, body, outcome; newest first by id).
+-- The audit log view filters by actor (the body filter's index is in 0006).
 create index audit_events_actor_idx on audit_events (actor_user_id);
-create index audit_events_body_idx on audit_events (body_id);

@@ -20,6 +20,10 @@
 //!   Unlike FixMyStreet, which ignores `permissions` when `roles` is set, Stile grants both: a
 //!   membership may combine roles and direct permissions.
 //!
+//! Each row also meets Street Manager's role-combination rules (`policy::street_manager`) and,
+//! through the API, the delegation rules: the importer may add that kind of user to the body and
+//! grant what the row grants.
+//!
 //! A user who already exists is refused, never updated: an import must not be a way to set a
 //! password hash (or roles) on someone else's account. Every refusal is reported with its row
 //! (the header is row 1, as in a spreadsheet), field and reason; the import writes nothing unless
@@ -33,9 +37,9 @@ use serde::Serialize;
 use crate::auth::password::is_supported_hash;
 use crate::clock::{Random, Timestamp};
 use crate::email::Email;
+use crate::policy::street_manager::{self, SmRole};
 use crate::store::bodies::BodyRow;
-use crate::store::catalogue::RoleRow;
-use crate::store::import::{ImportMembership, ImportUser};
+use crate::store::import::{ImportMembership, ImportRole, ImportUser};
 use crate::store::{self, Db, StoreError, audit::NewEvent};
 
 /// The columns FixMyStreet's import reads.
@@ -83,9 +87,9 @@ pub struct ImportReport {
 pub struct ImportOptions<'a> {
     /// Only this body: rows naming another body are refused; rows naming none join it.
     pub into_body: Option<&'a BodyRow>,
-    /// Permission keys the importer may grant (`None`: any, for superusers and the command line).
-    /// A role is grantable when each of its permissions is.
-    pub grantable: Option<&'a HashSet<String>>,
+    /// Asks the delegation rules whether the importer may create this row's user with what it
+    /// grants (`None`: anything, for superusers and the command line). `Err` is the reason shown.
+    pub authorise: Option<&'a Authorise>,
     pub dry_run: bool,
     /// Audit fields for the one event an import writes.
     pub actor_user_id: Option<&'a str>,
@@ -104,18 +108,23 @@ pub trait Progress: Send {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-/// A Street Manager role combination rule over the role names a row gives, returning the reason
-/// it is refused. Supplied by `policy::street_manager` once that policy exists; the default
-/// accepts every combination.
-pub type RoleRule = fn(body_kind: &str, role_names: &[&str]) -> Option<String>;
+/// The delegation check for one row: `None` when the user joins no body.
+pub type Authorise = dyn Fn(Option<&RowGrant<'_>>) -> Result<(), String> + Send + Sync;
 
-/// The rule the command line and the API apply.
-pub const ROLE_RULE: Option<RoleRule> = None;
+/// What one row would give its user in its body, for the delegation check.
+#[derive(Debug)]
+pub struct RowGrant<'a> {
+    pub body: &'a BodyRow,
+    /// The Street Manager roles its roles stand for.
+    pub sm_roles: &'a [SmRole],
+    /// Every permission it would hold: from its roles and granted directly.
+    pub permissions: &'a BTreeSet<String>,
+}
 
 struct Context {
     bodies: Vec<BodyRow>,
-    roles: HashMap<String, Vec<RoleRow>>,
-    role_permissions: HashMap<String, Vec<String>>,
+    /// Each body's roles, with their permissions.
+    roles: HashMap<String, Vec<ImportRole>>,
     permissions: HashSet<String>,
     namespaces: HashSet<String>,
     banned_emails: HashSet<String>,
@@ -138,7 +147,6 @@ pub async fn run(
     now: Timestamp,
     input: impl Read,
     opts: &ImportOptions<'_>,
-    role_rule: Option<RoleRule>,
     progress: &mut dyn Progress,
 ) -> Result<ImportReport, ImportError> {
     let ctx = load_context(db).await?;
@@ -171,7 +179,7 @@ pub async fn run(
         report.rows += 1;
         let field = |name: &str| index.get(name).and_then(|&i| record.get(i)).unwrap_or("");
         let before = report.problems.len();
-        if let Some(user) = check_row(&ctx, opts, role_rule, rng, now, row, &field, &mut seen, &mut report.problems)
+        if let Some(user) = check_row(&ctx, opts, rng, now, row, &field, &mut seen, &mut report.problems)
             && report.problems.len() == before
         {
             checked.push(user);
@@ -261,14 +269,9 @@ fn column_index(headers: &csv::StringRecord) -> Result<HashMap<String, usize>, I
 
 async fn load_context(db: &Db) -> Result<Context, StoreError> {
     let bodies = store::bodies::list(db).await?;
-    let mut roles = HashMap::new();
-    let mut role_permissions = HashMap::new();
-    for b in &bodies {
-        let rs = store::catalogue::roles_of_body(db, &b.id).await?;
-        for r in &rs {
-            role_permissions.insert(r.id.clone(), store::catalogue::role_permissions(db, &r.id).await?);
-        }
-        roles.insert(b.id.clone(), rs);
+    let mut roles: HashMap<String, Vec<ImportRole>> = HashMap::new();
+    for r in store::import::body_roles(db).await? {
+        roles.entry(r.body_id.clone()).or_default().push(r);
     }
     let catalogue = store::catalogue::permissions(db).await?;
     let namespaces = catalogue.iter().map(|p| p.namespace.clone()).collect();
@@ -282,7 +285,7 @@ async fn load_context(db: &Db) -> Result<Context, StoreError> {
             banned_emails.insert(pattern.to_lowercase());
         }
     }
-    Ok(Context { bodies, roles, role_permissions, permissions, namespaces, banned_emails, banned_domains })
+    Ok(Context { bodies, roles, permissions, namespaces, banned_emails, banned_domains })
 }
 
 /// Checks one row, pushing each refusal; returns the user to create when the row is usable.
@@ -290,7 +293,6 @@ async fn load_context(db: &Db) -> Result<Context, StoreError> {
 fn check_row<'f>(
     ctx: &Context,
     opts: &ImportOptions<'_>,
-    role_rule: Option<RoleRule>,
     rng: &dyn Random,
     now: Timestamp,
     row: u64,
@@ -353,7 +355,7 @@ fn check_row<'f>(
     }
     if let Some(b) = body {
         let body_roles = ctx.roles.get(&b.id).map(Vec::as_slice).unwrap_or_default();
-        let mut chosen: Vec<&RoleRow> = Vec::new();
+        let mut chosen: Vec<&ImportRole> = Vec::new();
         for r in &role_names {
             match body_roles.iter().find(|br| br.name.eq_ignore_ascii_case(r)) {
                 Some(role) => {
@@ -364,30 +366,33 @@ fn check_row<'f>(
                 None => refuse("roles", format!("{} has no role {r:?}", b.name)),
             }
         }
-        for role in &chosen {
-            if let Some(grantable) = opts.grantable {
-                let perms = ctx.role_permissions.get(&role.id).map(Vec::as_slice).unwrap_or_default();
-                if let Some(p) = perms.iter().find(|p| !grantable.contains(*p)) {
-                    refuse("roles", format!("you may not grant the role {:?}: it includes {p}, which you do not hold", role.name));
-                }
+        for p in &permission_keys {
+            if ctx.permissions.contains(p) {
+                permissions.insert(p.clone());
+            } else {
+                refuse("permissions", format!("{p} is not in the permission catalogue"));
             }
+        }
+        let sm_roles: Vec<SmRole> =
+            chosen.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), &b.kind)).collect();
+        if let Err(v) = street_manager::check(&sm_roles) {
+            refuse("roles", v.to_string());
+        }
+        let mut effective = permissions.clone();
+        for role in &chosen {
+            effective.extend(role.permissions.iter().cloned());
             role_ids.push(role.id.clone());
         }
-        if let Some(rule) = role_rule {
-            let names: Vec<&str> = chosen.iter().map(|r| r.name.as_str()).collect();
-            if let Some(reason) = rule(&b.kind, &names) {
-                refuse("roles", reason);
-            }
+        if let Some(authorise) = opts.authorise
+            && let Err(reason) = authorise(Some(&RowGrant { body: b, sm_roles: &sm_roles, permissions: &effective }))
+        {
+            refuse(if chosen.is_empty() { "permissions" } else { "roles" }, reason);
         }
-        for p in &permission_keys {
-            if !ctx.permissions.contains(p) {
-                refuse("permissions", format!("{p} is not in the permission catalogue"));
-            } else if opts.grantable.is_some_and(|g| !g.contains(p)) {
-                refuse("permissions", format!("you may not grant {p}: you do not hold it"));
-            } else {
-                permissions.insert(p.clone());
-            }
-        }
+    } else if field("from_body").trim().is_empty()
+        && let Some(authorise) = opts.authorise
+        && let Err(reason) = authorise(None)
+    {
+        refuse("from_body", reason);
     }
 
     let email = email?;
@@ -404,7 +409,10 @@ fn check_row<'f>(
 fn is_banned(ctx: &Context, email: &Email) -> bool {
     let domain = email.domain();
     ctx.banned_emails.contains(email.as_str())
-        || ctx.banned_domains.iter().any(|d| domain == d || domain.strip_suffix(d.as_str()).is_some_and(|rest| rest.ends_with('.')))
+        // As sign-in sees it (auth::abuse): the domain or a parent domain, never a bare TLD.
+        || ctx.banned_domains.iter().any(|d| {
+            d.contains('.') && (domain == d || domain.strip_suffix(d.as_str()).is_some_and(|rest| rest.ends_with('.')))
+        })
 }
 
 fn resolve_body<'c>(ctx: &'c Context, opts: &ImportOptions<'_>, from_body: &str) -> Result<Option<&'c BodyRow>, String> {

@@ -176,7 +176,7 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
     let input = std::io::BufReader::new(f);
     let opts = import::ImportOptions {
         into_body: into.as_ref(),
-        grantable: None,
+        authorise: None,
         dry_run,
         actor_user_id: None,
         actor_client_id: None,
@@ -184,7 +184,7 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
         user_agent: CLI_AGENT,
     };
     let mut bar = Bar::new(size);
-    let result = import::run(&state.db, &*state.rng, state.now(), input, &opts, crate::admin::import::ROLE_RULE, &mut bar).await;
+    let result = import::run(&state.db, &*state.rng, state.now(), input, &opts, &mut bar).await;
     bar.finish();
     let report = match result {
         Ok(r) => r,

@@ -37,15 +37,13 @@ pub struct EventRow {
 }
 
 pub async fn insert(db: &Db, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
-    insert_on(db.pool(), e, now).await
+    let mut conn = db.pool().acquire().await?;
+    insert_on(&mut conn, e, now).await
 }
 
-/// The same, inside a transaction, so an event is written only with what it records.
-pub(crate) async fn insert_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
-    insert_on(&mut **tx, e, now).await
-}
-
-async fn insert_on<'c, X: sqlx::Executor<'c, Database = sqlx::Any>>(ex: X, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
+/// As [`insert`], on a connection or open transaction, so an admin change and its audit row are
+/// committed together.
+pub async fn insert_on(conn: &mut sqlx::AnyConnection, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
     let details = e.details.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "{}".into());
     // User agents are attacker-controlled; keep them to a sane size.
     let ua: String = e.user_agent.chars().take(512).collect();
@@ -64,7 +62,7 @@ async fn insert_on<'c, X: sqlx::Executor<'c, Database = sqlx::Any>>(ex: X, e: &N
     .bind(ua)
     .bind(e.outcome)
     .bind(details)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

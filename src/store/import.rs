@@ -26,6 +26,47 @@ pub struct ImportMembership {
     pub permissions: Vec<String>,
 }
 
+/// A body's role, with what the import needs to check it.
+#[derive(Debug, Clone)]
+pub struct ImportRole {
+    pub id: String,
+    pub body_id: String,
+    pub name: String,
+    pub template_key: Option<String>,
+    pub sm_role: Option<String>,
+    pub permissions: Vec<String>,
+}
+
+/// Every role of every body (not templates), with its permissions, in two queries.
+pub async fn body_roles(db: &Db) -> Result<Vec<ImportRole>> {
+    type Row = (String, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> =
+        sqlx::query_as("select id, body_id, name, template_key, sm_role from roles where body_id is not null order by body_id, name")
+            .fetch_all(db.pool())
+            .await?;
+    let perms: Vec<(String, String)> = sqlx::query_as(
+        "select rp.role_id, rp.permission_key from role_permissions rp join roles r on r.id = rp.role_id
+         where r.body_id is not null order by rp.role_id, rp.permission_key",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut by_role: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (role, key) in perms {
+        by_role.entry(role).or_default().push(key);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, body_id, name, template_key, sm_role)| ImportRole {
+            permissions: by_role.remove(&id).unwrap_or_default(),
+            id,
+            body_id,
+            name,
+            template_key,
+            sm_role,
+        })
+        .collect())
+}
+
 /// Which of `emails` already belong to a user (each lower-cased, as stored).
 pub async fn existing_emails(db: &Db, emails: &[String]) -> Result<Vec<String>> {
     let mut found = Vec::new();
@@ -107,7 +148,7 @@ pub async fn insert_all(
         done += chunk.len() as u64;
         progress(done);
     }
-    super::audit::insert_in(&mut tx, event, now).await?;
+    super::audit::insert_on(&mut tx, event, now).await?;
     tx.commit().await?;
     Ok(())
 }

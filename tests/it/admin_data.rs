@@ -1,10 +1,9 @@
 //! The audit log (filters, CSV, append-only), "download all organisation data", and CSV user
 //! import in FixMyStreet's format — as library calls and through the `stile` binary.
 
-use std::collections::HashSet;
 use std::time::Instant;
 
-use stile::admin::import::{self, ImportError, ImportOptions, Quiet};
+use stile::admin::import::{self, ImportError, ImportOptions, Quiet, RowGrant};
 use stile::admin::{audit_log, export};
 use stile::clock::OsRandom;
 use stile::store::{self, audit::Filter, audit::NewEvent, bodies::BodyRow};
@@ -45,7 +44,7 @@ async fn add_body(app: &TestApp, name: &str, kind: &str, fms_id: Option<&str>) -
 fn opts(dry_run: bool) -> ImportOptions<'static> {
     ImportOptions {
         into_body: None,
-        grantable: None,
+        authorise: None,
         dry_run,
         actor_user_id: None,
         actor_client_id: None,
@@ -248,7 +247,7 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     );
     let users_before = user_count(&app).await;
 
-    let report = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(true), None, &mut Quiet).await.unwrap();
+    let report = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(true), &mut Quiet).await.unwrap();
     let got: Vec<(u64, &str)> = report.problems.iter().map(|p| (p.row, p.field)).collect();
     assert_eq!(
         got,
@@ -282,28 +281,21 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     assert_eq!(user_count(&app).await, users_before, "a dry run writes nothing");
 
     // The real import of the same file refuses it whole.
-    let e = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(false), None, &mut Quiet).await.unwrap_err();
+    let e = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(false), &mut Quiet).await.unwrap_err();
     let ImportError::Refused(refused) = e else { panic!("expected a refusal, got {e:?}") };
     assert_eq!(refused.problems, report.problems);
     assert_eq!(user_count(&app).await, users_before, "all or nothing");
     assert!(!app.audit_actions().await.iter().any(|(a, _)| a == "user.import"));
 
     // A bad header refuses the file before any row.
-    let e = import::run(&st.db, &OsRandom, st.now(), "name,email,password\nA,a@b.org,x\n".as_bytes(), &opts(true), None, &mut Quiet)
+    let e = import::run(&st.db, &OsRandom, st.now(), "name,email,password\nA,a@b.org,x\n".as_bytes(), &opts(true), &mut Quiet)
         .await
         .unwrap_err();
     assert!(matches!(&e, ImportError::File(m) if m.contains("\"password\"")), "{e:?}");
 
-    // A Street Manager rule refuses a combination of roles (the policy plugs in here).
-    fn no_two_roles(_kind: &str, roles: &[&str]) -> Option<String> {
-        (roles.len() > 1).then(|| "at most one role".to_owned())
-    }
-    let e = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(true), Some(no_two_roles), &mut Quiet).await.unwrap();
-    assert!(e.problems.iter().any(|p| p.row == 4 && p.field == "roles" && p.reason == "at most one role"));
-
     // Only the good rows: imported in one go, with one audit event.
     let good: String = csv.lines().take(5).map(|l| format!("{l}\n")).collect();
-    let report = import::run(&st.db, &OsRandom, st.now(), good.as_bytes(), &opts(false), None, &mut Quiet).await.unwrap();
+    let report = import::run(&st.db, &OsRandom, st.now(), good.as_bytes(), &opts(false), &mut Quiet).await.unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!((report.imported, report.memberships, report.with_password), (4, 3, 2));
     assert_eq!(user_count(&app).await, users_before + 4);
@@ -329,20 +321,44 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     assert!(!imports[0].details.contains('@'), "no addresses in the audit log");
 
     // Importing the same file again: every row already exists, nothing changes.
-    let e = import::run(&st.db, &OsRandom, st.now(), good.as_bytes(), &opts(false), None, &mut Quiet).await.unwrap_err();
+    let e = import::run(&st.db, &OsRandom, st.now(), good.as_bytes(), &opts(false), &mut Quiet).await.unwrap_err();
     assert!(matches!(&e, ImportError::Refused(r) if r.problems.len() == 4), "{e:?}");
 
-    // Into one body: rows naming another body are refused; empty from_body joins it; and an
-    // importer may grant only what they hold.
-    let grantable: HashSet<String> = ["fms:moderate".to_owned()].into_iter().collect();
-    let o = ImportOptions { into_body: Some(&camden), grantable: Some(&grantable), ..opts(true) };
+    // Into one body: rows naming another body are refused; empty from_body joins it; and the
+    // delegation check sees what each row grants.
+    let only_moderate = |g: Option<&RowGrant<'_>>| -> Result<(), String> {
+        let g = g.ok_or("a superuser must import users in no body")?;
+        match g.permissions.iter().find(|p| *p != "fms:moderate") {
+            Some(p) => Err(format!("you may not grant {p}")),
+            None => Ok(()),
+        }
+    };
+    let o = ImportOptions { into_body: Some(&camden), authorise: Some(&only_moderate), ..opts(true) };
     let csv = "email,from_body,roles,permissions\nx1@camden.gov.uk,,,moderate\nx2@camden.gov.uk,99,,\nx3@camden.gov.uk,,Inspectors,\nx4@camden.gov.uk,,,user_edit\n";
-    let r = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &o, None, &mut Quiet).await.unwrap();
+    let r = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &o, &mut Quiet).await.unwrap();
     let got: Vec<(u64, &str)> = r.problems.iter().map(|p| (p.row, p.field)).collect();
     assert_eq!(got, [(3, "from_body"), (4, "roles"), (5, "permissions")], "{:#?}", r.problems);
     assert!(r.problems[0].reason.contains("into Camden"), "{}", r.problems[0].reason);
-    assert!(r.problems[1].reason.contains("you may not grant the role \"Inspectors\""), "{}", r.problems[1].reason);
+    assert!(r.problems[1].reason.starts_with("you may not grant fms:"), "{}", r.problems[1].reason);
+    assert_eq!(r.problems[2].reason, "you may not grant fms:user_edit");
     assert_eq!((r.accepted, r.memberships), (1, 1));
+    let o = ImportOptions { authorise: Some(&only_moderate), ..opts(true) };
+    let r = import::run(&st.db, &OsRandom, st.now(), "email\nloose@example.org\n".as_bytes(), &o, &mut Quiet).await.unwrap();
+    assert_eq!(r.problems[0].reason, "a superuser must import users in no body");
+
+    // Street Manager's role rules: an Admin cannot also be an API user.
+    let ha = add_body(&app, "Kent Highways", "highway_authority", Some("77")).await;
+    sqlx::query(
+        "insert into roles (id, body_id, name, sm_role, created_at, updated_at) values ('api-role', $1, 'API access', 'API', 0, 0)",
+    )
+    .bind(&ha.id)
+    .execute(st.db.pool())
+    .await
+    .unwrap();
+    let csv = "email,from_body,roles\nh1@kent.gov.uk,77,Highway Authority|API access\nh2@kent.gov.uk,77,HA admin|API access\n";
+    let r = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(true), &mut Quiet).await.unwrap();
+    let got: Vec<(u64, &str, &str)> = r.problems.iter().map(|p| (p.row, p.field, p.reason.as_str())).collect();
+    assert_eq!(got, [(3, "roles", "An Admin user cannot also be an API user.")]);
     app.finish().await;
 }
 both!(import_dry_run_refusals_and_import);
@@ -352,7 +368,7 @@ async fn imported_bcrypt_password_signs_in_and_is_upgraded(b: Backend) {
     let st = &app.state;
     let hash = bcrypt::hash(PW, 4).unwrap();
     let csv = format!("name,email,from_body,passwordhash,roles,permissions\nFrom FMS,fms.user@example.org,,{hash},,\n");
-    import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(false), None, &mut Quiet).await.unwrap();
+    import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(false), &mut Quiet).await.unwrap();
     let c = app.browser();
     assert_eq!(app.sign_in(&c, "fms.user@example.org", "wrong password entirely").await.status(), 401);
     let r = app.sign_in(&app.browser(), "fms.user@example.org", PW).await;
@@ -380,11 +396,11 @@ async fn import_ten_thousand_rows(b: Backend) {
         csv.push_str(&format!("User {i},user{i}@camden.gov.uk,2504,{pw},{roles},{perms}\n"));
     }
     let start = Instant::now();
-    let dry = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(true), None, &mut Quiet).await.unwrap();
+    let dry = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(true), &mut Quiet).await.unwrap();
     let checked = start.elapsed();
     assert!(dry.problems.is_empty());
     let start = Instant::now();
-    let report = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(false), None, &mut Quiet).await.unwrap();
+    let report = import::run(&st.db, &OsRandom, st.now(), csv.as_bytes(), &opts(false), &mut Quiet).await.unwrap();
     println!("10,000-row import on {b:?}: dry run {checked:?}, import {:?}", start.elapsed());
     assert_eq!(report.imported, 10_000);
     assert_eq!(user_count(&app).await, 10_000);
