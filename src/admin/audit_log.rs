@@ -8,6 +8,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::admin::ops::{Subject, guard, load_body};
+use crate::admin::{AdminActor, AdminError};
+use crate::app::AppState;
+use crate::policy::delegation::Action;
 use crate::store::audit::{EventRow, Filter};
 use crate::store::{self, Db, StoreError};
 
@@ -94,6 +98,35 @@ pub async fn page(db: &Db, filter: &Filter, limit: i64) -> Result<Page, AuditLog
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next_before = if more { rows.last().map(|r| r.id) } else { None };
     Ok(Page { events: rows.into_iter().map(EventView::from).collect(), next_before })
+}
+
+/// Narrows `filter` to what `actor` may see: a superuser sees every event; a body's administrators
+/// see that body's events only, so a filter without a body is refused unless they administer
+/// exactly one body (which it then means). A refusal is audited.
+pub async fn scope_for(state: &AppState, actor: &AdminActor, mut filter: Filter) -> Result<Filter, AdminError> {
+    if actor.is_superuser() {
+        return Ok(filter);
+    }
+    if filter.body_id.is_empty() {
+        match actor.administered_bodies().unwrap_or_default().as_slice() {
+            [only] => filter.body_id = only.clone(),
+            [] => {
+                let s = Subject { target_type: "", target_id: "", body_id: None };
+                let refused = Err(AdminError::Forbidden("Only superusers and bodies' administrators can read the audit log.".into()));
+                return guard(state, actor, "audit.view", &s, refused).await.map(|()| filter);
+            }
+            _ => {
+                return Err(AdminError::invalid(
+                    "body_id",
+                    "You administer more than one body: say which body's audit log to read with body_id.",
+                ));
+            }
+        }
+    }
+    let body = load_body(state, &filter.body_id).await?;
+    let s = Subject { target_type: "body", target_id: &body.body.id, body_id: Some(&body.body.id) };
+    guard(state, actor, "audit.view", &s, actor.check(Action::ViewAudit, Some(&body.target()))).await?;
+    Ok(filter)
 }
 
 /// Writes every event matching `filter` (at most `max_rows`, newest first) as CSV, page by page,

@@ -10,7 +10,11 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::admin::audit_log::EventView;
+use crate::admin::ops::{Subject, audit_now, guard, load_body};
+use crate::admin::{AdminActor, AdminError};
+use crate::app::AppState;
 use crate::clock::Timestamp;
+use crate::policy::delegation::Action;
 use crate::store::audit::Filter;
 use crate::store::{self, Db, StoreError};
 
@@ -109,6 +113,19 @@ pub struct Membership {
 pub struct Workstream {
     pub prefix: String,
     pub access: String,
+}
+
+/// "Download all organisation data" on behalf of `actor`: promoter and highway authority admins
+/// (`sm:admin_download_organisation_data`), a FixMyStreet body's `fms:user_manage_permissions`
+/// holders, and superusers. Refusals and exports are both audited.
+pub async fn for_actor(state: &AppState, actor: &AdminActor, body_id: &str) -> Result<BodyExport, AdminError> {
+    let body = load_body(state, body_id).await?;
+    let s = Subject { target_type: "body", target_id: &body.body.id, body_id: Some(&body.body.id) };
+    guard(state, actor, "body.export", &s, actor.check(Action::ExportOrganisation, Some(&body.target()))).await?;
+    let data = build(&state.db, &body.body.id, state.now()).await?.ok_or(AdminError::NotFound("body"))?;
+    let details = serde_json::json!({ "members": data.members.len(), "audit_events": data.audit_events.len() });
+    audit_now(state, actor, "body.export", &s, Some(details)).await?;
+    Ok(data)
 }
 
 /// Builds the export of one body, or `None` if there is no such body.

@@ -34,9 +34,13 @@ use std::io::Read;
 
 use serde::Serialize;
 
+use crate::admin::ops::{LoadedBody, Subject, guard, load_body};
+use crate::admin::{AdminActor, AdminError};
+use crate::app::AppState;
 use crate::auth::password::is_supported_hash;
 use crate::clock::{Random, Timestamp};
 use crate::email::Email;
+use crate::policy::delegation::{Action, BodyKind, MemberKind};
 use crate::policy::street_manager::{self, SmRole};
 use crate::store::bodies::BodyRow;
 use crate::store::import::{ImportMembership, ImportRole, ImportUser};
@@ -89,7 +93,7 @@ pub struct ImportOptions<'a> {
     pub into_body: Option<&'a BodyRow>,
     /// Asks the delegation rules whether the importer may create this row's user with what it
     /// grants (`None`: anything, for superusers and the command line). `Err` is the reason shown.
-    pub authorise: Option<&'a Authorise>,
+    pub authorise: Option<&'a Authorise<'a>>,
     pub dry_run: bool,
     /// Audit fields for the one event an import writes.
     pub actor_user_id: Option<&'a str>,
@@ -109,7 +113,7 @@ pub struct Quiet;
 impl Progress for Quiet {}
 
 /// The delegation check for one row: `None` when the user joins no body.
-pub type Authorise = dyn Fn(Option<&RowGrant<'_>>) -> Result<(), String> + Send + Sync;
+pub type Authorise<'a> = dyn Fn(Option<&RowGrant<'_>>) -> Result<(), String> + Send + Sync + 'a;
 
 /// What one row would give its user in its body, for the delegation check.
 #[derive(Debug)]
@@ -244,6 +248,69 @@ pub async fn run(
     store::import::insert_all(db, &users, &event, now, &mut written).await?;
     report.imported = total;
     Ok(report)
+}
+
+/// An import into one body on behalf of `actor` (the API): refused up front unless the actor may
+/// add users to the body at all, then each row is checked against the delegation rules (may they
+/// add that kind of user, and grant what the row grants?). Refusals of the whole import are
+/// audited; a refused row is reported like any other.
+pub async fn for_actor(
+    state: &AppState,
+    actor: &AdminActor,
+    body_id: &str,
+    input: impl Read,
+    dry_run: bool,
+) -> Result<ImportReport, ActorImportError> {
+    let body = load_body(state, body_id).await?;
+    let s = Subject { target_type: "body", target_id: &body.body.id, body_id: Some(&body.body.id) };
+    guard(state, actor, "user.import", &s, may_add_any(actor, &body)).await?;
+    let authorise = |g: Option<&RowGrant<'_>>| -> Result<(), String> {
+        let Some(g) = g else { return Err("Only a superuser can import users who join no body.".into()) };
+        let kind = MemberKind::classify(body.kind, g.sm_roles, g.permissions);
+        actor.check(Action::AddUser(kind), Some(&body.target())).map_err(|e| e.to_string())?;
+        if !g.permissions.is_empty() {
+            actor.check(Action::SetPermissions { kind, granting: g.permissions }, Some(&body.target())).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    let opts = ImportOptions {
+        into_body: Some(&body.body),
+        authorise: if actor.is_superuser() { None } else { Some(&authorise) },
+        dry_run,
+        actor_user_id: actor.user_id(),
+        actor_client_id: actor.client_id.as_deref(),
+        ip: &actor.from.ip,
+        user_agent: &actor.from.user_agent,
+    };
+    Ok(run(&state.db, &*state.rng, state.now(), input, &opts, &mut Quiet).await?)
+}
+
+/// Whether the actor may add some kind of ordinary (not admin) user to the body.
+fn may_add_any(actor: &AdminActor, body: &LoadedBody) -> Result<(), AdminError> {
+    let kinds: &[MemberKind] = match body.kind {
+        BodyKind::Council | BodyKind::Other => &[MemberKind::Staff],
+        BodyKind::Contractor => &[MemberKind::Contractor],
+        BodyKind::Promoter => &[MemberKind::Planner],
+        BodyKind::HighwayAuthority => &[MemberKind::Planner, MemberKind::HighwayAuthority],
+    };
+    let mut first = Ok(());
+    for k in kinds {
+        match actor.check(Action::AddUser(*k), Some(&body.target())) {
+            Ok(()) => return Ok(()),
+            Err(e) if first.is_ok() => first = Err(e),
+            Err(_) => {}
+        }
+    }
+    first
+}
+
+/// Why an import on behalf of an actor did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActorImportError {
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
 }
 
 fn column_index(headers: &csv::StringRecord) -> Result<HashMap<String, usize>, ImportError> {

@@ -479,3 +479,105 @@ async fn cli_import_export_audit(b: Backend) {
     cli.db.drop_db().await;
 }
 both!(cli_import_export_audit);
+
+/// A user who is a member of `body` with the named roles.
+async fn member_with(app: &TestApp, email: &str, body: &BodyRow, role_names: &[&str]) -> store::users::UserRow {
+    let st = &app.state;
+    let u = app.create_user(email, None).await;
+    let now = st.now();
+    let m = store::new_id(now, &*st.rng);
+    store::memberships::add(&st.db, &m, &u.id, &body.id, now).await.unwrap();
+    let roles = store::catalogue::roles_of_body(&st.db, &body.id).await.unwrap();
+    for name in role_names {
+        let r = roles.iter().find(|r| r.name == *name).unwrap_or_else(|| panic!("no role {name}"));
+        store::memberships::add_role(&st.db, &m, &r.id).await.unwrap();
+    }
+    u
+}
+
+async fn actor(app: &TestApp, u: &store::users::UserRow) -> stile::admin::AdminActor {
+    let from = stile::auth::ClientInfo { ip: "192.0.2.7".into(), user_agent: "test".into() };
+    stile::admin::AdminActor::for_user(&app.state, u.clone(), from).await.unwrap()
+}
+
+fn forbidden<T: std::fmt::Debug>(r: Result<T, stile::admin::AdminError>) -> String {
+    match r {
+        Err(stile::admin::AdminError::Forbidden(reason)) => reason,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn delegated_export_import_and_audit_view(b: Backend) {
+    let app = TestApp::start(b).await;
+    let st = &app.state;
+    let camden = add_body(&app, "Camden", "council", Some("2504")).await;
+    let thames = add_body(&app, "Thames Water", "promoter", None).await;
+    let kier = add_body(&app, "Kier", "contractor", None).await;
+    let camden_admin = actor(&app, &member_with(&app, "admin@camden.gov.uk", &camden, &["Administrators"]).await).await;
+    let inspector = actor(&app, &member_with(&app, "inspector@camden.gov.uk", &camden, &["Inspectors"]).await).await;
+    let promoter_admin = actor(&app, &member_with(&app, "admin@thames.example", &thames, &["Promoter admin"]).await).await;
+    let contractor_admin = actor(&app, &member_with(&app, "admin@kier.example", &kier, &["Contractor admin"]).await).await;
+    let root_user = app.create_user("root@example.org", None).await;
+    store::users::set_superuser(&st.db, &root_user.id, true, st.now()).await.unwrap();
+    let root = actor(&app, &store::users::by_id(&st.db, &root_user.id).await.unwrap().unwrap()).await;
+
+    // Export: FixMyStreet user managers, promoter and HA admins, superusers; nobody else.
+    let data = export::for_actor(st, &camden_admin, &camden.id).await.unwrap();
+    assert_eq!(data.members.len(), 2);
+    export::for_actor(st, &promoter_admin, &thames.id).await.unwrap();
+    export::for_actor(st, &root, &kier.id).await.unwrap();
+    let reason = forbidden(export::for_actor(st, &inspector, &camden.id).await);
+    assert!(reason.contains("fms:user_manage_permissions"), "{reason}");
+    let reason = forbidden(export::for_actor(st, &contractor_admin, &kier.id).await);
+    assert!(reason.contains("Only promoter and highway authority admins"), "{reason}");
+    let reason = forbidden(export::for_actor(st, &promoter_admin, &camden.id).await);
+    assert!(reason.contains("bodies you are an administrator of"), "{reason}");
+    let f = Filter { action: "body.export".into(), ..Default::default() };
+    let events = audit_log::page(&st.db, &f, 100).await.unwrap().events;
+    let outcomes: Vec<&str> = events.iter().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["failure", "failure", "failure", "success", "success", "success"], "every export and refusal audited");
+    assert_eq!(events[0].details["reason"], reason.as_str());
+
+    // Audit view: a body's admins see that body's events; superusers everything.
+    let f = audit_log::scope_for(st, &camden_admin, Filter::default()).await.unwrap();
+    assert_eq!(f.body_id, camden.id, "their one body by default");
+    let reason = forbidden(audit_log::scope_for(st, &camden_admin, Filter { body_id: thames.id.clone(), ..Default::default() }).await);
+    assert!(reason.contains("bodies you are an administrator of"), "{reason}");
+    let reason = forbidden(audit_log::scope_for(st, &inspector, Filter { body_id: camden.id.clone(), ..Default::default() }).await);
+    assert!(reason.contains("administrators can see its members and audit log"), "{reason}");
+    forbidden(audit_log::scope_for(st, &inspector, Filter::default()).await);
+    assert_eq!(audit_log::scope_for(st, &root, Filter::default()).await.unwrap().body_id, "");
+    let seen = audit_log::page(&st.db, &f, 100).await.unwrap().events;
+    assert!(!seen.is_empty() && seen.iter().all(|e| e.body_id.as_deref() == Some(camden.id.as_str())));
+
+    // Import: only those who may add users to the body, granting only what they hold.
+    let users_before = user_count(&app).await;
+    let csv = "name,email,roles,permissions\nNew Inspector,new1@camden.gov.uk,Inspectors,\nMapper,new2@camden.gov.uk,,sm:view_map\n";
+    let e = import::for_actor(st, &inspector, &camden.id, csv.as_bytes(), false).await.unwrap_err();
+    let import::ActorImportError::Admin(e) = e else { panic!("{e:?}") };
+    assert!(forbidden::<()>(Err(e)).contains("fms:user_manage_permissions"));
+    let e = import::for_actor(st, &contractor_admin, &camden.id, csv.as_bytes(), true).await.unwrap_err();
+    assert!(matches!(e, import::ActorImportError::Admin(stile::admin::AdminError::Forbidden(_))), "{e:?}");
+    let r = import::for_actor(st, &camden_admin, &camden.id, csv.as_bytes(), true).await.unwrap();
+    let got: Vec<(u64, &str)> = r.problems.iter().map(|p| (p.row, p.field)).collect();
+    assert_eq!(got, [(3, "permissions")], "{:?}", r.problems);
+    assert!(r.problems[0].reason.contains("sm:view_map"), "{}", r.problems[0].reason);
+    let e = import::for_actor(st, &camden_admin, &camden.id, csv.as_bytes(), false).await.unwrap_err();
+    assert!(matches!(e, import::ActorImportError::Import(ImportError::Refused(_))), "{e:?}");
+    assert_eq!(user_count(&app).await, users_before, "nothing written");
+    let good: String = csv.lines().take(2).map(|l| format!("{l}\n")).collect();
+    let r = import::for_actor(st, &camden_admin, &camden.id, good.as_bytes(), false).await.unwrap();
+    assert_eq!((r.imported, r.memberships), (1, 1));
+    let ev = store::audit::recent(&st.db, Some("user.import"), 10).await.unwrap();
+    let ok_ev = ev.iter().find(|e| e.outcome == "success").unwrap();
+    assert_eq!(ok_ev.actor_user_id.as_deref(), camden_admin.user_id());
+    assert_eq!(ok_ev.body_id.as_deref(), Some(camden.id.as_str()));
+    assert_eq!(ok_ev.ip, "192.0.2.7");
+    assert_eq!(ev.iter().filter(|e| e.outcome == "failure").count(), 2, "both refusals audited");
+    // A superuser may grant anything.
+    let r =
+        import::for_actor(st, &root, &camden.id, "email,permissions\nnew3@camden.gov.uk,sm:view_map\n".as_bytes(), false).await.unwrap();
+    assert_eq!(r.imported, 1);
+    app.finish().await;
+}
+both!(delegated_export_import_and_audit_view);
