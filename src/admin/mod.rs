@@ -1,5 +1,6 @@
 //! Administration: the service layer every admin surface calls (`ops`), the acting principal
-//! (`actor`), the error type (`error`) and the REST API (`api`).
+//! (`actor`), the error type (`error`) and the REST API (`api`); the audit log view, body export
+//! and user import (`audit_log`, `export`, `import`).
 //!
 //! # Using the service layer (web UI, API, CLI)
 //!
@@ -27,7 +28,10 @@
 
 pub mod actor;
 pub mod api;
+pub mod audit_log;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod ops;
 
 pub use actor::AdminActor;

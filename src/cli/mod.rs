@@ -1,6 +1,7 @@
 //! The command line. Each command is a small function over `AppState`; errors become one line
 //! on stderr and a non-zero exit.
 
+pub mod admin_data;
 pub mod clients;
 pub mod keys;
 
@@ -55,6 +56,15 @@ pub enum Command {
     Keys(keys::KeysCommand),
     /// Check the configuration and that the database can be reached.
     CheckConfig,
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(admin_data::AuditCommand),
+    /// Export data ("download all organisation data").
+    #[command(subcommand)]
+    Export(admin_data::ExportCommand),
+    /// Import users from CSV (FixMyStreet's format).
+    #[command(subcommand)]
+    Import(admin_data::ImportCommand),
 }
 
 impl Command {
@@ -62,6 +72,8 @@ impl Command {
     fn json_output(&self) -> bool {
         match self {
             Command::Client(c) => c.json_output(),
+            // CSV and JSON on standard output must stay parseable.
+            Command::Audit(_) | Command::Export(_) => true,
             _ => false,
         }
     }
@@ -220,6 +232,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Client(c) => clients::run(&state, c).await,
         Command::Keys(c) => keys::run(&state, c).await,
         Command::CheckConfig => Ok(()),
+        Command::Audit(c) => admin_data::audit(&state, c).await,
+        Command::Export(c) => admin_data::export(&state, c).await,
+        Command::Import(c) => admin_data::import(&state, c).await,
     }
 }
 

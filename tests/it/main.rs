@@ -6,6 +6,7 @@
 mod harness;
 
 mod admin_api;
+mod admin_data;
 mod admin_ui;
 mod browser;
 mod cli;
