@@ -60,7 +60,7 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
         other => EmailChangeError::Internal(AuthError::Store(StoreError::Corrupt(other.to_string()))),
     })?;
     if store::users::by_email(&state.db, &new).await?.is_some() {
-        let details = json!({ "reason": "taken", "to": new.as_str() });
+        let details = json!({ "reason": "taken", "to_domain": new.domain() });
         audit::user_event(state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Failure, Some(details)).await?;
         return Ok(new);
     }
@@ -91,7 +91,7 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
     let confirm_id = mail::enqueue(state, &new, &confirm, Some(now + ttl)).await?;
     let notice = messages::EmailChangeNotice { site_name, new_email: new.as_str(), old_email: old.as_str() }.render()?;
     let notice_id = mail::enqueue(state, &old, &notice, None).await?;
-    let details = json!({ "to": new.as_str(), "mail_id": confirm_id, "notice_mail_id": notice_id });
+    let details = json!({ "to_domain": new.domain(), "mail_id": confirm_id, "notice_mail_id": notice_id });
     audit::user_event(state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
     Ok(new)
 }
@@ -119,13 +119,14 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     match store::users::set_email(&state.db, &user.id, &new, now).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
-            let details = json!({ "reason": "taken", "to": new.as_str() });
+            let details = json!({ "reason": "taken", "to_domain": new.domain() });
             audit::user_event(state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
             return Err(EmailChangeError::Taken);
         }
         Err(e) => return Err(e.into()),
     }
-    let details = json!({ "from": user.email, "to": new.as_str() });
+    // The audit log is append-only and outlives anonymisation: domains, never addresses.
+    let details = json!({ "from_domain": user.email().domain(), "to_domain": new.domain() });
     audit::user_event(state, "email.change", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
     Ok(new)
 }

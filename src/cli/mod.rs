@@ -1,6 +1,7 @@
 //! The command line. Each command is a small function over `AppState`; errors become one line
 //! on stderr and a non-zero exit.
 
+pub mod admin_data;
 pub mod clients;
 pub mod connections;
 pub mod keys;
@@ -59,6 +60,15 @@ pub enum Command {
     Keys(keys::KeysCommand),
     /// Check the configuration and that the database can be reached.
     CheckConfig,
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(admin_data::AuditCommand),
+    /// Export data ("download all organisation data").
+    #[command(subcommand)]
+    Export(admin_data::ExportCommand),
+    /// Import users from CSV (FixMyStreet's format).
+    #[command(subcommand)]
+    Import(admin_data::ImportCommand),
 }
 
 impl Command {
@@ -67,6 +77,8 @@ impl Command {
         match self {
             Command::Client(c) => c.json_output(),
             Command::Connection(c) => c.json_output(),
+            // CSV and JSON on standard output must stay parseable.
+            Command::Audit(_) | Command::Export(_) => true,
             _ => false,
         }
     }
@@ -226,6 +238,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Connection(c) => connections::run(&state, c).await,
         Command::Keys(c) => keys::run(&state, c).await,
         Command::CheckConfig => Ok(()),
+        Command::Audit(c) => admin_data::audit(&state, c).await,
+        Command::Export(c) => admin_data::export(&state, c).await,
+        Command::Import(c) => admin_data::import(&state, c).await,
     }
 }
 

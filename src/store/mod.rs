@@ -7,14 +7,17 @@ macro_rules! sql {
     ($($t:tt)*) => { sqlx::AssertSqlSafe(format!($($t)*)) };
 }
 
+pub mod admin;
 pub mod audit;
 pub mod bodies;
 pub mod catalogue;
 pub mod clients;
 pub mod connections;
 pub mod consents;
+pub mod export;
 pub mod federated;
 pub mod grants;
+pub mod import;
 pub mod keys;
 pub mod links;
 pub mod memberships;
@@ -64,6 +67,9 @@ impl StoreError {
         }
     }
 }
+
+/// An open transaction; commit it with `tx.commit().await`, or drop it to roll back.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -120,6 +126,11 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A transaction, for changes (and their audit row) that must land together or not at all.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(self.pool.begin().await?)
     }
 
     pub async fn migrate(&self) -> Result<()> {

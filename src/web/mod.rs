@@ -1,6 +1,7 @@
 //! The browser-facing edge: sign-in and account pages, health checks, layers.
 
 mod account;
+mod admin;
 pub mod cookies;
 pub mod csrf;
 mod demo;
@@ -46,7 +47,9 @@ pub fn router(state: AppState) -> Router {
         .merge(saml::router())
         .merge(health::router())
         .merge(crate::oidc::router())
+        .merge(crate::admin::api::router())
         .merge(demo::router())
+        .merge(admin::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(limit))

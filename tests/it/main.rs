@@ -5,6 +5,10 @@
 
 mod harness;
 
+mod admin_api;
+mod admin_data;
+mod admin_ui;
+mod browser;
 mod cli;
 mod clients;
 mod mail;

@@ -1,0 +1,561 @@
+//! CSV user import in FixMyStreet's format, checked whole before anything is written.
+//!
+//! The header is `name,email,from_body,passwordhash,roles,permissions` (columns by name, in any
+//! order; `email` is required, the others may be left out; any other column refuses the file so
+//! that, say, a `password` column of plain text is never silently ignored).
+//!
+//! - `email`: trimmed and lower-cased; imported addresses count as verified (the importer vouches
+//!   for them, as FixMyStreet's import does).
+//! - `from_body`: the body the user joins, matched against the body's FixMyStreet body id, its
+//!   Stile id, or its exact name. Empty: the body given to the import (`--body`, or the body in
+//!   the API path), else no membership.
+//! - `passwordhash`: a bcrypt hash (`$2a$`/`$2b$`/`$2y$`, as FixMyStreet stores them) or an argon2
+//!   PHC string, kept as it is and upgraded to argon2id at the user's first sign-in; empty means
+//!   no password (the user signs in by emailed link or SSO).
+//! - `roles`, `permissions`: lists as FixMyStreet writes them, separated by `:`. Stile's keys are
+//!   namespaced (`fms:moderate`), so a bare FixMyStreet name (`moderate`) means `fms:moderate`,
+//!   and a `:`-list may mix both (`moderate:sm:view_map:user_edit`: a token that is a namespace
+//!   joins the next one). A list may instead be separated by `|` (`fms:moderate|sm:view_map`),
+//!   which is never ambiguous. Roles are the body's roles, by name, ignoring case.
+//!   Unlike FixMyStreet, which ignores `permissions` when `roles` is set, Stile grants both: a
+//!   membership may combine roles and direct permissions.
+//!
+//! Each row also meets Street Manager's role-combination rules (`policy::street_manager`) and,
+//! through the API, the delegation rules: the importer may add that kind of user to the body and
+//! grant what the row grants.
+//!
+//! A user who already exists is refused, never updated: an import must not be a way to set a
+//! password hash (or roles) on someone else's account. Every refusal is reported with its row
+//! (the header is row 1, as in a spreadsheet), field and reason; the import writes nothing unless
+//! every row is accepted, and then writes everything in one transaction with one audit event.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::admin::ops::{LoadedBody, Subject, guard, load_body};
+use crate::admin::{AdminActor, AdminError};
+use crate::app::AppState;
+use crate::auth::password::is_supported_hash;
+use crate::clock::{Random, Timestamp};
+use crate::email::Email;
+use crate::policy::delegation::{Action, BodyKind, MemberKind};
+use crate::policy::street_manager::{self, SmRole};
+use crate::store::bodies::BodyRow;
+use crate::store::import::{ImportMembership, ImportRole, ImportUser};
+use crate::store::{self, Db, StoreError, audit::NewEvent};
+
+/// The columns FixMyStreet's import reads.
+pub const COLUMNS: [&str; 6] = ["name", "email", "from_body", "passwordhash", "roles", "permissions"];
+
+const MAX_NAME_CHARS: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file as a whole cannot be read (not CSV, no email column, unknown column).
+    #[error("{0}")]
+    File(String),
+    /// Some rows are refused; nothing was written.
+    #[error("{} row(s) refused; nothing was imported", .0.problems.len())]
+    Refused(Box<ImportReport>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One refused row: where, which field, and why, in words an administrator can act on.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RowProblem {
+    pub row: u64,
+    pub field: &'static str,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// Data rows read (the header not counted).
+    pub rows: u64,
+    /// Rows that would be (or were) imported.
+    pub accepted: u64,
+    /// Users written (0 for a dry run or a refused file).
+    pub imported: u64,
+    /// Of the accepted rows, how many join a body.
+    pub memberships: u64,
+    /// Of the accepted rows, how many bring a password hash.
+    pub with_password: u64,
+    pub problems: Vec<RowProblem>,
+}
+
+/// Who imports, where to, and what they may grant.
+pub struct ImportOptions<'a> {
+    /// Only this body: rows naming another body are refused; rows naming none join it.
+    pub into_body: Option<&'a BodyRow>,
+    /// Asks the delegation rules whether the importer may create this row's user with what it
+    /// grants (`None`: anything, for superusers and the command line). `Err` is the reason shown.
+    pub authorise: Option<&'a Authorise<'a>>,
+    pub dry_run: bool,
+    /// Audit fields for the one event an import writes.
+    pub actor_user_id: Option<&'a str>,
+    pub actor_client_id: Option<&'a str>,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// What the import is told as it goes: rows checked, then users written.
+pub trait Progress: Send {
+    fn checked(&mut self, _rows: u64) {}
+    fn written(&mut self, _users: u64, _of: u64) {}
+}
+
+/// No progress reporting.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// The delegation check for one row: `None` when the user joins no body.
+pub type Authorise<'a> = dyn Fn(Option<&RowGrant<'_>>) -> Result<(), String> + Send + Sync + 'a;
+
+/// What one row would give its user in its body, for the delegation check.
+#[derive(Debug)]
+pub struct RowGrant<'a> {
+    pub body: &'a BodyRow,
+    /// The Street Manager roles its roles stand for.
+    pub sm_roles: &'a [SmRole],
+    /// Every permission it would hold: from its roles and granted directly.
+    pub permissions: &'a BTreeSet<String>,
+}
+
+struct Context {
+    bodies: Vec<BodyRow>,
+    /// Each body's roles, with their permissions.
+    roles: HashMap<String, Vec<ImportRole>>,
+    permissions: HashSet<String>,
+    namespaces: HashSet<String>,
+    banned_emails: HashSet<String>,
+    banned_domains: Vec<String>,
+}
+
+struct Checked {
+    row: u64,
+    email: String,
+    user: ImportUser,
+}
+
+/// Reads and checks the whole file, then (unless it is a dry run or a row is refused) imports it.
+/// A dry run returns the report with every refusal; a refused real import returns
+/// `ImportError::Refused` with the same report and writes nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    db: &Db,
+    rng: &dyn Random,
+    now: Timestamp,
+    input: impl Read,
+    opts: &ImportOptions<'_>,
+    progress: &mut dyn Progress,
+) -> Result<ImportReport, ImportError> {
+    let ctx = load_context(db).await?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::None).from_reader(input);
+    let headers = reader.headers().map_err(|e| ImportError::File(format!("the file is not CSV: {e}")))?.clone();
+    let index = column_index(&headers)?;
+
+    let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut checked: Vec<Checked> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut row: u64 = 1;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                row += 1;
+                report.rows += 1;
+                report.problems.push(RowProblem {
+                    row,
+                    field: "row",
+                    reason: format!("cannot be read as CSV ({e}); a field holding a comma must be in double quotes"),
+                });
+                // A broken row may mean the rest is misaligned: stop here, the file is refused.
+                break;
+            }
+        }
+        row += 1;
+        report.rows += 1;
+        let field = |name: &str| index.get(name).and_then(|&i| record.get(i)).unwrap_or("");
+        let before = report.problems.len();
+        if let Some(user) = check_row(&ctx, opts, rng, now, row, &field, &mut seen, &mut report.problems)
+            && report.problems.len() == before
+        {
+            checked.push(user);
+        }
+        if report.rows.is_multiple_of(1000) {
+            progress.checked(report.rows);
+        }
+    }
+    progress.checked(report.rows);
+
+    // Accounts that already exist, looked up in batches rather than once per row.
+    let emails: Vec<String> = checked.iter().map(|c| c.email.clone()).collect();
+    let existing: HashSet<String> = store::import::existing_emails(db, &emails).await?.into_iter().collect();
+    if !existing.is_empty() {
+        for c in &checked {
+            if existing.contains(&c.email) {
+                report.problems.push(RowProblem {
+                    row: c.row,
+                    field: "email",
+                    reason: format!("{} already has an account; an import never changes an existing account", c.email),
+                });
+            }
+        }
+        checked.retain(|c| !existing.contains(&c.email));
+        report.problems.sort_by_key(|p| p.row);
+    }
+
+    report.accepted = checked.len() as u64;
+    report.memberships = checked.iter().filter(|c| c.user.membership.is_some()).count() as u64;
+    report.with_password = checked.iter().filter(|c| c.user.password_hash.is_some()).count() as u64;
+    if opts.dry_run {
+        return Ok(report);
+    }
+    if !report.problems.is_empty() {
+        return Err(ImportError::Refused(Box::new(report)));
+    }
+    if checked.is_empty() {
+        return Err(ImportError::File("the file has no rows to import".into()));
+    }
+
+    let users: Vec<ImportUser> = checked.into_iter().map(|c| c.user).collect();
+    let total = users.len() as u64;
+    let details = serde_json::json!({
+        "rows": report.rows,
+        "imported": total,
+        "memberships": report.memberships,
+        "with_password": report.with_password,
+    });
+    let event = NewEvent {
+        actor_user_id: opts.actor_user_id,
+        actor_client_id: opts.actor_client_id,
+        action: "user.import",
+        target_type: if opts.into_body.is_some() { "body" } else { "" },
+        target_id: opts.into_body.map(|b| b.id.as_str()).unwrap_or(""),
+        body_id: opts.into_body.map(|b| b.id.as_str()),
+        ip: opts.ip,
+        user_agent: opts.user_agent,
+        outcome: "success",
+        details: Some(details),
+    };
+    let mut written = |n: u64| progress.written(n, total);
+    store::import::insert_all(db, &users, &event, now, &mut written).await?;
+    report.imported = total;
+    Ok(report)
+}
+
+/// An import into one body on behalf of `actor` (the API): refused up front unless the actor may
+/// add users to the body at all, then each row is checked against the delegation rules (may they
+/// add that kind of user, and grant what the row grants?). Refusals of the whole import are
+/// audited; a refused row is reported like any other.
+pub async fn for_actor(
+    state: &AppState,
+    actor: &AdminActor,
+    body_id: &str,
+    input: impl Read,
+    dry_run: bool,
+) -> Result<ImportReport, ActorImportError> {
+    let body = load_body(state, body_id).await?;
+    let s = Subject { target_type: "body", target_id: &body.body.id, body_id: Some(&body.body.id) };
+    guard(state, actor, "user.import", &s, may_add_any(actor, &body)).await?;
+    let authorise = |g: Option<&RowGrant<'_>>| -> Result<(), String> {
+        let Some(g) = g else { return Err("Only a superuser can import users who join no body.".into()) };
+        let kind = MemberKind::classify(body.kind, g.sm_roles, g.permissions);
+        actor.check(Action::AddUser(kind), Some(&body.target())).map_err(|e| e.to_string())?;
+        if !g.permissions.is_empty() {
+            actor.check(Action::SetPermissions { kind, granting: g.permissions }, Some(&body.target())).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    let opts = ImportOptions {
+        into_body: Some(&body.body),
+        authorise: if actor.is_superuser() { None } else { Some(&authorise) },
+        dry_run,
+        actor_user_id: actor.user_id(),
+        actor_client_id: actor.client_id.as_deref(),
+        ip: &actor.from.ip,
+        user_agent: &actor.from.user_agent,
+    };
+    Ok(run(&state.db, &*state.rng, state.now(), input, &opts, &mut Quiet).await?)
+}
+
+/// Whether the actor may add some kind of ordinary (not admin) user to the body.
+fn may_add_any(actor: &AdminActor, body: &LoadedBody) -> Result<(), AdminError> {
+    let kinds: &[MemberKind] = match body.kind {
+        BodyKind::Council | BodyKind::Other => &[MemberKind::Staff],
+        BodyKind::Contractor => &[MemberKind::Contractor],
+        BodyKind::Promoter => &[MemberKind::Planner],
+        BodyKind::HighwayAuthority => &[MemberKind::Planner, MemberKind::HighwayAuthority],
+    };
+    let mut first = Ok(());
+    for k in kinds {
+        match actor.check(Action::AddUser(*k), Some(&body.target())) {
+            Ok(()) => return Ok(()),
+            Err(e) if first.is_ok() => first = Err(e),
+            Err(_) => {}
+        }
+    }
+    first
+}
+
+/// Why an import on behalf of an actor did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActorImportError {
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+}
+
+fn column_index(headers: &csv::StringRecord) -> Result<HashMap<String, usize>, ImportError> {
+    let mut index = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        // Spreadsheets like to add a byte-order mark and stray spaces.
+        let name = h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase();
+        if !COLUMNS.contains(&name.as_str()) {
+            return Err(ImportError::File(format!(
+                "unknown column {name:?} in the header; the columns are {} (only email is required)",
+                COLUMNS.join(",")
+            )));
+        }
+        if index.insert(name.clone(), i).is_some() {
+            return Err(ImportError::File(format!("the column {name:?} appears twice in the header")));
+        }
+    }
+    if !index.contains_key("email") {
+        return Err(ImportError::File(format!("the header has no email column; expected {}", COLUMNS.join(","))));
+    }
+    Ok(index)
+}
+
+async fn load_context(db: &Db) -> Result<Context, StoreError> {
+    let bodies = store::bodies::list(db).await?;
+    let mut roles: HashMap<String, Vec<ImportRole>> = HashMap::new();
+    for r in store::import::body_roles(db).await? {
+        roles.entry(r.body_id.clone()).or_default().push(r);
+    }
+    let catalogue = store::catalogue::permissions(db).await?;
+    let namespaces = catalogue.iter().map(|p| p.namespace.clone()).collect();
+    let permissions = catalogue.into_iter().map(|p| p.key).collect();
+    let mut banned_emails = HashSet::new();
+    let mut banned_domains = Vec::new();
+    for (pattern, kind) in store::import::banned(db).await? {
+        if kind == "domain" {
+            banned_domains.push(pattern.to_lowercase());
+        } else {
+            banned_emails.insert(pattern.to_lowercase());
+        }
+    }
+    Ok(Context { bodies, roles, permissions, namespaces, banned_emails, banned_domains })
+}
+
+/// Checks one row, pushing each refusal; returns the user to create when the row is usable.
+#[allow(clippy::too_many_arguments)]
+fn check_row<'f>(
+    ctx: &Context,
+    opts: &ImportOptions<'_>,
+    rng: &dyn Random,
+    now: Timestamp,
+    row: u64,
+    field: &dyn Fn(&str) -> &'f str,
+    seen: &mut HashMap<String, u64>,
+    problems: &mut Vec<RowProblem>,
+) -> Option<Checked> {
+    let mut refuse = |field: &'static str, reason: String| problems.push(RowProblem { row, field, reason });
+
+    let email = match Email::parse(field("email")) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            refuse("email", format!("{:?} is not a usable email address: {e}", field("email")));
+            None
+        }
+    };
+    if let Some(e) = &email {
+        if let Some(first) = seen.get(e.as_str()) {
+            refuse("email", format!("{e} is also on row {first}; each address may appear once"));
+        } else {
+            seen.insert(e.as_str().to_owned(), row);
+        }
+        if is_banned(ctx, e) {
+            refuse("email", format!("{e} is banned (abuse table)"));
+        }
+    }
+
+    let name = field("name").trim().to_owned();
+    if name.chars().count() > MAX_NAME_CHARS {
+        refuse("name", format!("the name is longer than {MAX_NAME_CHARS} characters"));
+    }
+    if name.chars().any(char::is_control) {
+        refuse("name", "the name contains control characters".into());
+    }
+
+    let hash = field("passwordhash").trim();
+    let password_hash = if hash.is_empty() {
+        None
+    } else if is_supported_hash(hash) {
+        Some(hash.to_owned())
+    } else {
+        refuse("passwordhash", "not a bcrypt ($2a$/$2b$/$2y$, 60 characters) or argon2 hash; leave it empty for no password".into());
+        None
+    };
+
+    let body = match resolve_body(ctx, opts, field("from_body").trim()) {
+        Ok(b) => b,
+        Err(reason) => {
+            refuse("from_body", reason);
+            None
+        }
+    };
+
+    let role_names = split_list(field("roles"), &HashSet::new());
+    let permission_keys = split_list(field("permissions"), &ctx.namespaces);
+    let mut role_ids = Vec::new();
+    let mut permissions = BTreeSet::new();
+    if body.is_none() && field("from_body").trim().is_empty() && (!role_names.is_empty() || !permission_keys.is_empty()) {
+        refuse("from_body", "roles and permissions are given but no body to hold them".into());
+    }
+    if let Some(b) = body {
+        let body_roles = ctx.roles.get(&b.id).map(Vec::as_slice).unwrap_or_default();
+        let mut chosen: Vec<&ImportRole> = Vec::new();
+        for r in &role_names {
+            match body_roles.iter().find(|br| br.name.eq_ignore_ascii_case(r)) {
+                Some(role) => {
+                    if !chosen.iter().any(|c| c.id == role.id) {
+                        chosen.push(role);
+                    }
+                }
+                None => refuse("roles", format!("{} has no role {r:?}", b.name)),
+            }
+        }
+        for p in &permission_keys {
+            if ctx.permissions.contains(p) {
+                permissions.insert(p.clone());
+            } else {
+                refuse("permissions", format!("{p} is not in the permission catalogue"));
+            }
+        }
+        let sm_roles: Vec<SmRole> =
+            chosen.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), &b.kind)).collect();
+        if let Err(v) = street_manager::check(&sm_roles) {
+            refuse("roles", v.to_string());
+        }
+        let mut effective = permissions.clone();
+        for role in &chosen {
+            effective.extend(role.permissions.iter().cloned());
+            role_ids.push(role.id.clone());
+        }
+        if let Some(authorise) = opts.authorise
+            && let Err(reason) = authorise(Some(&RowGrant { body: b, sm_roles: &sm_roles, permissions: &effective }))
+        {
+            refuse(if chosen.is_empty() { "permissions" } else { "roles" }, reason);
+        }
+    } else if field("from_body").trim().is_empty()
+        && let Some(authorise) = opts.authorise
+        && let Err(reason) = authorise(None)
+    {
+        refuse("from_body", reason);
+    }
+
+    let email = email?;
+    let membership = body.map(|b| ImportMembership {
+        id: store::new_id(now, rng),
+        body_id: b.id.clone(),
+        role_ids,
+        permissions: permissions.into_iter().collect(),
+    });
+    let user = ImportUser { id: store::new_id(now, rng), email: email.as_str().to_owned(), name, password_hash, membership };
+    Some(Checked { row, email: email.as_str().to_owned(), user })
+}
+
+fn is_banned(ctx: &Context, email: &Email) -> bool {
+    let domain = email.domain();
+    ctx.banned_emails.contains(email.as_str())
+        // As sign-in sees it (auth::abuse): the domain or a parent domain, never a bare TLD.
+        || ctx.banned_domains.iter().any(|d| {
+            d.contains('.') && (domain == d || domain.strip_suffix(d.as_str()).is_some_and(|rest| rest.ends_with('.')))
+        })
+}
+
+fn resolve_body<'c>(ctx: &'c Context, opts: &ImportOptions<'_>, from_body: &str) -> Result<Option<&'c BodyRow>, String> {
+    if from_body.is_empty() {
+        return Ok(opts.into_body.and_then(|into| ctx.bodies.iter().find(|b| b.id == into.id)));
+    }
+    let found = ctx
+        .bodies
+        .iter()
+        .find(|b| b.fms_body_id.as_deref() == Some(from_body))
+        .or_else(|| ctx.bodies.iter().find(|b| b.id == from_body))
+        .or_else(|| ctx.bodies.iter().find(|b| b.name == from_body));
+    match (found, opts.into_body) {
+        (None, _) => Err(format!("no body has the FixMyStreet id, id or name {from_body:?}")),
+        (Some(b), Some(into)) if b.id != into.id => {
+            Err(format!("this import is into {}; the row names another body ({})", into.name, b.name))
+        }
+        (Some(b), _) => Ok(Some(b)),
+    }
+}
+
+/// Splits a FixMyStreet list (see the module documentation): `|` if present, otherwise `:` with
+/// a namespace token joined to the name after it. Bare permission names get `fms:`; with no
+/// namespaces given (role names) the items are only trimmed.
+fn split_list(field: &str, namespaces: &HashSet<String>) -> Vec<String> {
+    let field = field.trim();
+    if field.is_empty() {
+        return Vec::new();
+    }
+    let qualify =
+        |item: &str| -> String { if namespaces.is_empty() || item.contains(':') { item.to_owned() } else { format!("fms:{item}") } };
+    let mut out = Vec::new();
+    if field.contains('|') {
+        for item in field.split('|').map(str::trim).filter(|s| !s.is_empty()) {
+            out.push(qualify(item));
+        }
+        return out;
+    }
+    let mut tokens = field.split(':').map(str::trim).filter(|s| !s.is_empty()).peekable();
+    while let Some(t) = tokens.next() {
+        if namespaces.contains(t)
+            && let Some(name) = tokens.next()
+        {
+            out.push(format!("{t}:{name}"));
+        } else {
+            out.push(qualify(t));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ns() -> HashSet<String> {
+        ["fms", "sm"].into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn lists_in_fixmystreet_and_namespaced_forms() {
+        assert_eq!(split_list("moderate:user_edit", &ns()), ["fms:moderate", "fms:user_edit"]);
+        assert_eq!(split_list("fms:moderate:sm:view_map:planned_reports", &ns()), ["fms:moderate", "sm:view_map", "fms:planned_reports"]);
+        assert_eq!(split_list("fms:moderate | sm:view_map", &ns()), ["fms:moderate", "sm:view_map"]);
+        assert_eq!(split_list(" ", &ns()), Vec::<String>::new());
+        assert_eq!(split_list("Inspectors:Customer Services", &HashSet::new()), ["Inspectors", "Customer Services"]);
+        assert_eq!(split_list("Inspectors|Customer Services", &HashSet::new()), ["Inspectors", "Customer Services"]);
+    }
+
+    #[test]
+    fn header_must_name_known_columns_and_email() {
+        let h = |s: &str| csv::StringRecord::from(s.split(',').collect::<Vec<_>>());
+        assert!(column_index(&h("name,email,from_body,passwordhash,roles,permissions")).is_ok());
+        assert!(column_index(&h("\u{feff}Email, Name")).is_ok());
+        assert!(matches!(column_index(&h("name,from_body")), Err(ImportError::File(m)) if m.contains("no email column")));
+        assert!(matches!(column_index(&h("email,password")), Err(ImportError::File(m)) if m.contains("\"password\"")));
+        assert!(matches!(column_index(&h("email,email")), Err(ImportError::File(m)) if m.contains("twice")));
+    }
+}

@@ -1,0 +1,351 @@
+//! Organisations (bodies): the list, creating one (superusers), and one body's page with its
+//! settings, members, roles and contractor links.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::roles::Opt;
+use super::{Admin, Fields, Nav, Problem, Section, enc};
+use crate::admin::ops::{self, bodies::BodyInput, bodies::BodyView, roles::RoleView};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::policy::delegation::{Action, BodyKind, Target};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/bodies", get(list))
+        .route("/admin/bodies/new", get(new_page).post(create))
+        .route("/admin/bodies/{id}", get(show).post(save))
+        .route("/admin/bodies/{id}/contractors", post(link))
+        .route("/admin/bodies/{id}/contractors/remove", post(unlink))
+}
+
+const KINDS: [(&str, &str); 5] = [
+    ("council", "Council"),
+    ("highway_authority", "Highway authority"),
+    ("promoter", "Promoter"),
+    ("contractor", "Contractor"),
+    ("other", "Other"),
+];
+const STATUSES: [(&str, &str); 3] = [("active", "Active"), ("suspended", "Suspended"), ("disabled", "Disabled")];
+const MFA: [(&str, &str); 2] = [("optional", "Optional"), ("required", "Required for every member")];
+
+fn opts(list: &[(&str, &str)], current: &str) -> Vec<Opt> {
+    list.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: *v == current }).collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/bodies.html")]
+struct ListPage {
+    site_name: String,
+    signed_in: bool,
+    nav: Nav,
+    superuser: bool,
+    bodies: Vec<BodyView>,
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<DoneQuery>) -> Result<ListPage, AppError> {
+    let bodies = ops::bodies::list(&state, &admin.actor).await?;
+    Ok(ListPage {
+        site_name: admin.site_name.clone(),
+        signed_in: true,
+        nav: admin.nav(Section::Bodies, q.done.as_deref()),
+        superuser: admin.actor.is_superuser(),
+        bodies,
+    })
+}
+
+/// The settings form's values.
+pub struct Settings {
+    pub name: String,
+    pub kinds: Vec<Opt>,
+    pub statuses: Vec<Opt>,
+    pub mfa: Vec<Opt>,
+    pub fms_body_id: String,
+    pub swa_code: String,
+    pub password_min_length: String,
+    pub sso_connection_id: String,
+    pub domains: String,
+}
+
+impl Settings {
+    fn of(b: &BodyView) -> Self {
+        Settings {
+            name: b.name.clone(),
+            kinds: opts(&KINDS, &b.kind),
+            statuses: opts(&STATUSES, &b.status),
+            mfa: opts(&MFA, &b.mfa_policy),
+            fms_body_id: b.fms_body_id.clone().unwrap_or_default(),
+            swa_code: b.swa_code.clone().unwrap_or_default(),
+            password_min_length: b.password_min_length.map(|n| n.to_string()).unwrap_or_default(),
+            sso_connection_id: b.sso_connection_id.clone().unwrap_or_default(),
+            domains: b.domains.join("\n"),
+        }
+    }
+
+    fn from_fields(f: &Fields) -> Self {
+        Settings {
+            name: f.get("name").to_owned(),
+            kinds: opts(&KINDS, f.get("kind")),
+            statuses: opts(&STATUSES, f.get("status")),
+            mfa: opts(&MFA, f.get("mfa_policy")),
+            fms_body_id: f.get("fms_body_id").to_owned(),
+            swa_code: f.get("swa_code").to_owned(),
+            password_min_length: f.get("password_min_length").to_owned(),
+            sso_connection_id: f.get("sso_connection_id").to_owned(),
+            domains: f.get("domains").to_owned(),
+        }
+    }
+}
+
+/// The form as a service-layer input. Fields only superusers may change are sent only by
+/// superusers' forms (others see them read-only), so an admin's save leaves them alone.
+fn input(f: &Fields, superuser: bool) -> Result<BodyInput, Problem> {
+    let min = match f.opt("password_min_length") {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().map_err(|_| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("password_min_length"),
+                "The minimum password length must be a whole number.",
+            )
+        })?),
+    };
+    let su = |name: &str| superuser.then(|| f.get(name).to_owned());
+    Ok(BodyInput {
+        name: Some(f.get("name").to_owned()),
+        kind: superuser.then(|| f.get("kind").to_owned()).filter(|k| !k.is_empty()),
+        status: su("status").filter(|s| !s.is_empty()),
+        fms_body_id: su("fms_body_id"),
+        swa_code: su("swa_code"),
+        mfa_policy: f.opt("mfa_policy"),
+        password_min_length: min,
+        sso_connection_id: su("sso_connection_id"),
+        domains: superuser.then(|| f.lines("domains")),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/body_new.html")]
+struct NewPage {
+    site_name: String,
+    signed_in: bool,
+    nav: Nav,
+    csrf: String,
+    error: Option<String>,
+    error_field: Option<&'static str>,
+    s: Settings,
+}
+
+fn new_form(admin: &Admin, s: Settings, problem: Option<Problem>) -> Response {
+    let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
+    let page = NewPage {
+        site_name: admin.site_name.clone(),
+        signed_in: true,
+        nav: admin.nav(Section::Bodies, None),
+        csrf: admin.csrf.clone(),
+        error_field: problem.as_ref().and_then(|p| p.field),
+        error: problem.map(|p| p.message),
+        s,
+    };
+    (status, admin.jar.clone(), page).into_response()
+}
+
+async fn new_page(admin: Admin) -> Result<Response, AppError> {
+    if !admin.actor.is_superuser() {
+        return Err(AppError::Forbidden("Only a superuser can add an organisation.".into()));
+    }
+    let blank = Settings {
+        name: String::new(),
+        kinds: opts(&KINDS, ""),
+        statuses: opts(&STATUSES, "active"),
+        mfa: opts(&MFA, "optional"),
+        fms_body_id: String::new(),
+        swa_code: String::new(),
+        password_min_length: String::new(),
+        sso_connection_id: String::new(),
+        domains: String::new(),
+    };
+    Ok(new_form(&admin, blank, None))
+}
+
+async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let mut input = match input(&f, true) {
+        Ok(i) => i,
+        Err(p) => return Ok(new_form(&admin, Settings::from_fields(&f), Some(p))),
+    };
+    // On create every field is meant, superuser or not: the service layer decides.
+    input.kind = f.opt("kind");
+    match ops::bodies::create(&state, &admin.actor, input).await {
+        Ok(b) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=body-created", enc(&b.id))).into_response()),
+        Err(e) => Ok(new_form(&admin, Settings::from_fields(&f), Some(Problem::from_admin(e)?))),
+    }
+}
+
+pub struct Member {
+    pub user_id: String,
+    pub membership_id: String,
+    pub email: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub roles: String,
+}
+
+pub struct Linked {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/body.html")]
+struct BodyPage {
+    site_name: String,
+    signed_in: bool,
+    nav: Nav,
+    csrf: String,
+    error: Option<String>,
+    error_field: Option<&'static str>,
+    superuser: bool,
+    b: BodyView,
+    s: Settings,
+    members: Vec<Member>,
+    roles: Vec<RoleView>,
+    contractors: Vec<Linked>,
+    principals: Vec<Linked>,
+    /// Contractor organisations this administrator can see, to link.
+    linkable: Vec<Linked>,
+    takes_contractors: bool,
+    /// What the delegation policy lets this administrator change here.
+    can_edit: bool,
+    can_link: bool,
+}
+
+async fn names(state: &AppState, admin: &Admin, ids: &[String]) -> Vec<Linked> {
+    let mut out = Vec::new();
+    for id in ids {
+        // A body this administrator cannot open is shown by its id.
+        let name = ops::bodies::show(state, &admin.actor, id).await.map(|b| b.name).unwrap_or_else(|_| id.clone());
+        out.push(Linked { id: id.clone(), name });
+    }
+    out
+}
+
+async fn render(
+    state: &AppState,
+    admin: &Admin,
+    id: &str,
+    done: Option<&str>,
+    f: Option<&Fields>,
+    problem: Option<Problem>,
+) -> Result<Response, AppError> {
+    let b = ops::bodies::show(state, &admin.actor, id).await?;
+    let members = ops::memberships::list(state, &admin.actor, id)
+        .await?
+        .into_iter()
+        .map(|(u, m)| Member {
+            user_id: u.id,
+            membership_id: m.id,
+            email: u.email,
+            name: u.name,
+            kind: m.member_kind,
+            roles: m.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
+        })
+        .collect();
+    let roles = ops::roles::list(state, &admin.actor, id).await?;
+    let takes_contractors = matches!(b.kind.as_str(), "promoter" | "highway_authority");
+    let (can_edit, can_link) = {
+        let target = Target { body_id: &b.id, body_kind: BodyKind::parse(&b.kind).unwrap_or(BodyKind::Other), principals: &b.principals };
+        (
+            admin.actor.check(Action::EditOrganisation, Some(&target)).is_ok(),
+            admin.actor.check(Action::LinkContractor, Some(&target)).is_ok(),
+        )
+    };
+    let linkable = if takes_contractors {
+        ops::bodies::list(state, &admin.actor)
+            .await?
+            .into_iter()
+            .filter(|c| c.kind == "contractor" && !b.contractors.contains(&c.id))
+            .map(|c| Linked { id: c.id, name: c.name })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
+    let page = BodyPage {
+        site_name: admin.site_name.clone(),
+        signed_in: true,
+        nav: admin.nav(Section::Bodies, done),
+        csrf: admin.csrf.clone(),
+        error_field: problem.as_ref().and_then(|p| p.field),
+        error: problem.map(|p| p.message),
+        superuser: admin.actor.is_superuser(),
+        s: f.map(Settings::from_fields).unwrap_or_else(|| Settings::of(&b)),
+        members,
+        roles,
+        contractors: names(state, admin, &b.contractors).await,
+        principals: names(state, admin, &b.principals).await,
+        linkable,
+        takes_contractors,
+        can_edit,
+        can_link,
+        b,
+    };
+    Ok((status, admin.jar.clone(), page).into_response())
+}
+
+async fn show(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    render(&state, &admin, &id, q.done.as_deref(), None, None).await
+}
+
+async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let input = match input(&f, admin.actor.is_superuser()) {
+        Ok(i) => i,
+        Err(p) => return render(&state, &admin, &id, None, Some(&f), Some(p)).await,
+    };
+    match ops::bodies::update(&state, &admin.actor, &id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=body-saved", enc(&id))).into_response()),
+        Err(e) => render(&state, &admin, &id, None, Some(&f), Some(Problem::from_admin(e)?)).await,
+    }
+}
+
+async fn link(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let Some(contractor) = f.opt("contractor_id") else {
+        let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), "Choose or enter a contractor organisation.");
+        return render(&state, &admin, &id, None, None, Some(p)).await;
+    };
+    match ops::bodies::link_contractor(&state, &admin.actor, &id, &contractor).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=linked", enc(&id))).into_response()),
+        Err(crate::admin::AdminError::NotFound(_)) => {
+            let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), "There is no organisation with that id.");
+            render(&state, &admin, &id, None, None, Some(p)).await
+        }
+        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+    }
+}
+
+async fn unlink(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    match ops::bodies::unlink_contractor(&state, &admin.actor, &id, f.get("contractor_id")).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=unlinked", enc(&id))).into_response()),
+        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+    }
+}

@@ -1,0 +1,334 @@
+//! Relying apps (OIDC clients), superusers only: list, register, edit, rotate the secret,
+//! remove, and a machine client's administrative rights. A new secret is shown once, on the page
+//! that answers the POST (it is never stored in the clear, so it cannot be shown again).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::roles::Opt;
+use super::{Admin, Fields, Nav, Problem, Section, enc};
+use crate::admin::ops::{
+    self,
+    clients::{AdminAccess, ClientInput, ClientView},
+};
+use crate::app::AppState;
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/clients", get(list))
+        .route("/admin/clients/new", get(new_page).post(create))
+        .route("/admin/clients/{id}", get(show).post(save))
+        .route("/admin/clients/{id}/rotate", post(rotate))
+        .route("/admin/clients/{id}/remove", post(remove))
+        .route("/admin/clients/{id}/admin-access", post(admin_access))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/clients.html")]
+struct ListPage {
+    site_name: String,
+    signed_in: bool,
+    nav: Nav,
+    clients: Vec<ClientView>,
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<DoneQuery>) -> Result<ListPage, AppError> {
+    let clients = ops::clients::list(&state, &admin.actor).await?;
+    Ok(ListPage { site_name: admin.site_name.clone(), signed_in: true, nav: admin.nav(Section::Clients, q.done.as_deref()), clients })
+}
+
+const GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+const METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+const ALGS: [&str; 2] = ["RS256", "ES256"];
+const LEVELS: [(&str, &str); 3] = [("none", "None"), ("body", "An organisation's administrator"), ("superuser", "Superuser")];
+
+fn opts(list: &[&str], current: &str) -> Vec<Opt> {
+    list.iter().map(|v| Opt { value: (*v).to_owned(), label: (*v).to_owned(), selected: *v == current }).collect()
+}
+
+/// The client form's values.
+pub struct Form {
+    pub client_id: String,
+    pub name: String,
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    pub backchannel_logout_uri: String,
+    pub grants: Vec<Opt>,
+    pub scopes: String,
+    pub methods: Vec<Opt>,
+    pub algs: Vec<Opt>,
+    pub permission_namespaces: String,
+    pub bodies: Vec<Opt>,
+    pub id_token_claims: String,
+    pub access_token_audience: String,
+    pub first_party: bool,
+    pub require_pkce: bool,
+    pub require_mfa: bool,
+}
+
+async fn body_opts(state: &AppState, admin: &Admin, current: &str) -> Result<Vec<Opt>, AppError> {
+    Ok(ops::bodies::list(state, &admin.actor)
+        .await?
+        .into_iter()
+        .map(|b| Opt { selected: b.id == current, value: b.id, label: b.name })
+        .collect())
+}
+
+impl Form {
+    async fn of(state: &AppState, admin: &Admin, c: &ClientView) -> Result<Self, AppError> {
+        let grants: Vec<String> = c.grant_types.iter().map(|g| (*g).to_owned()).collect();
+        Ok(Form {
+            client_id: c.client_id.clone(),
+            name: c.name.clone(),
+            redirect_uris: c.redirect_uris.join("\n"),
+            post_logout_redirect_uris: c.post_logout_redirect_uris.join("\n"),
+            backchannel_logout_uri: c.backchannel_logout_uri.clone().unwrap_or_default(),
+            grants: GRANTS
+                .iter()
+                .map(|g| Opt { value: (*g).to_owned(), label: (*g).to_owned(), selected: grants.iter().any(|x| x == g) })
+                .collect(),
+            scopes: c.scopes.join(" "),
+            methods: opts(&METHODS, c.token_endpoint_auth_method),
+            algs: opts(&ALGS, c.id_token_signing_alg),
+            permission_namespaces: c.permission_namespaces.join(" "),
+            bodies: body_opts(state, admin, c.body_id.as_deref().unwrap_or_default()).await?,
+            id_token_claims: c.id_token_claims.join(" "),
+            access_token_audience: c.access_token_audience.clone().unwrap_or_default(),
+            first_party: c.first_party,
+            require_pkce: c.require_pkce,
+            require_mfa: c.require_mfa,
+        })
+    }
+
+    async fn from_fields(state: &AppState, admin: &Admin, f: &Fields) -> Result<Self, AppError> {
+        let grants = f.all("grant_types");
+        Ok(Form {
+            client_id: f.get("client_id").to_owned(),
+            name: f.get("name").to_owned(),
+            redirect_uris: f.get("redirect_uris").to_owned(),
+            post_logout_redirect_uris: f.get("post_logout_redirect_uris").to_owned(),
+            backchannel_logout_uri: f.get("backchannel_logout_uri").to_owned(),
+            grants: GRANTS
+                .iter()
+                .map(|g| Opt { value: (*g).to_owned(), label: (*g).to_owned(), selected: grants.iter().any(|x| x == g) })
+                .collect(),
+            scopes: f.get("scopes").to_owned(),
+            methods: opts(&METHODS, f.get("token_endpoint_auth_method")),
+            algs: opts(&ALGS, f.get("id_token_signing_alg")),
+            permission_namespaces: f.get("permission_namespaces").to_owned(),
+            bodies: body_opts(state, admin, f.get("body_id")).await?,
+            id_token_claims: f.get("id_token_claims").to_owned(),
+            access_token_audience: f.get("access_token_audience").to_owned(),
+            first_party: f.has("first_party"),
+            require_pkce: f.has("require_pkce"),
+            require_mfa: f.has("require_mfa"),
+        })
+    }
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_owned).collect()
+}
+
+fn input(f: &Fields, creating: bool) -> ClientInput {
+    ClientInput {
+        client_id: if creating { f.opt("client_id") } else { None },
+        name: Some(f.get("name").to_owned()),
+        redirect_uris: Some(f.lines("redirect_uris")),
+        post_logout_redirect_uris: Some(f.lines("post_logout_redirect_uris")),
+        backchannel_logout_uri: Some(f.get("backchannel_logout_uri").trim().to_owned()),
+        grant_types: Some(f.all("grant_types")),
+        scopes: Some(words(f.get("scopes"))),
+        token_endpoint_auth_method: f.opt("token_endpoint_auth_method"),
+        id_token_signing_alg: f.opt("id_token_signing_alg"),
+        permission_namespaces: Some(words(f.get("permission_namespaces"))),
+        body_id: Some(f.get("body_id").to_owned()),
+        id_token_claims: Some(words(f.get("id_token_claims"))),
+        access_token_audience: Some(f.get("access_token_audience").trim().to_owned()),
+        first_party: Some(f.has("first_party")),
+        require_pkce: Some(f.has("require_pkce")),
+        require_mfa: Some(f.has("require_mfa")),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/client.html")]
+struct ClientPage {
+    site_name: String,
+    signed_in: bool,
+    nav: Nav,
+    csrf: String,
+    error: Option<String>,
+    error_field: Option<&'static str>,
+    /// None when registering.
+    id: Option<String>,
+    form: Form,
+    /// A secret just made: shown once.
+    secret: Option<String>,
+    levels: Vec<Opt>,
+    admin_bodies: Vec<Opt>,
+    admin_permissions: String,
+}
+
+struct Render {
+    id: Option<String>,
+    form: Form,
+    secret: Option<String>,
+    access: AdminAccess,
+}
+
+async fn render(state: &AppState, admin: &Admin, r: Render, done: Option<&str>, problem: Option<Problem>) -> Result<Response, AppError> {
+    let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
+    let page = ClientPage {
+        site_name: admin.site_name.clone(),
+        signed_in: true,
+        nav: admin.nav(Section::Clients, done),
+        csrf: admin.csrf.clone(),
+        error_field: problem.as_ref().and_then(|p| p.field),
+        error: problem.map(|p| p.message),
+        id: r.id,
+        form: r.form,
+        secret: r.secret,
+        levels: LEVELS
+            .iter()
+            .map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: *v == r.access.level })
+            .collect(),
+        admin_bodies: body_opts(state, admin, r.access.body_id.as_deref().unwrap_or_default()).await?,
+        admin_permissions: r.access.permissions.join(" "),
+    };
+    Ok((status, admin.jar.clone(), page).into_response())
+}
+
+async fn new_page(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
+    if !admin.actor.is_superuser() {
+        return Err(AppError::Forbidden("Only a superuser can manage relying apps.".into()));
+    }
+    let mut form = Form::from_fields(&state, &admin, &Fields::empty()).await?;
+    form.scopes = "openid profile email".into();
+    form.require_pkce = true;
+    if let Some(g) = form.grants.first_mut() {
+        g.selected = true;
+    }
+    render(
+        &state,
+        &admin,
+        Render { id: None, form, secret: None, access: AdminAccess { level: "none".into(), ..Default::default() } },
+        None,
+        None,
+    )
+    .await
+}
+
+async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    match ops::clients::create(&state, &admin.actor, input(&f, true)).await {
+        Ok(c) => {
+            let form = Form::of(&state, &admin, &c.client).await?;
+            let r = Render {
+                id: Some(c.client.client_id.clone()),
+                form,
+                secret: c.client_secret.map(|s| s.expose().to_owned()),
+                access: c.client.admin_access.clone(),
+            };
+            render(&state, &admin, r, Some("client-saved"), None).await
+        }
+        Err(e) => {
+            let p = Problem::from_admin(e)?;
+            let form = Form::from_fields(&state, &admin, &f).await?;
+            render(
+                &state,
+                &admin,
+                Render { id: None, form, secret: None, access: AdminAccess { level: "none".into(), ..Default::default() } },
+                None,
+                Some(p),
+            )
+            .await
+        }
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let c = ops::clients::show(&state, &admin.actor, &id).await?;
+    let form = Form::of(&state, &admin, &c).await?;
+    render(&state, &admin, Render { id: Some(id), form, secret: None, access: c.admin_access }, q.done.as_deref(), None).await
+}
+
+async fn with_problem(state: &AppState, admin: &Admin, id: &str, f: Option<&Fields>, p: Problem) -> Result<Response, AppError> {
+    let c = ops::clients::show(state, &admin.actor, id).await?;
+    let form = match f {
+        Some(f) => Form::from_fields(state, admin, f).await?,
+        None => Form::of(state, admin, &c).await?,
+    };
+    render(state, admin, Render { id: Some(id.to_owned()), form, secret: None, access: c.admin_access }, None, Some(p)).await
+}
+
+async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    match ops::clients::update(&state, &admin.actor, &id, input(&f, false)).await {
+        // Changing the auth method may have made a secret: show it once.
+        Ok(c) if c.client_secret.is_some() => {
+            let form = Form::of(&state, &admin, &c.client).await?;
+            let r = Render {
+                id: Some(id),
+                form,
+                secret: c.client_secret.map(|s| s.expose().to_owned()),
+                access: c.client.admin_access.clone(),
+            };
+            render(&state, &admin, r, Some("client-saved"), None).await
+        }
+        Ok(_) => Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response()),
+        Err(e) => with_problem(&state, &admin, &id, Some(&f), Problem::from_admin(e)?).await,
+    }
+}
+
+async fn rotate(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    match ops::clients::rotate_secret(&state, &admin.actor, &id).await {
+        Ok(c) => {
+            let form = Form::of(&state, &admin, &c.client).await?;
+            let r = Render {
+                id: Some(id),
+                form,
+                secret: c.client_secret.map(|s| s.expose().to_owned()),
+                access: c.client.admin_access.clone(),
+            };
+            render(&state, &admin, r, None, None).await
+        }
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+    }
+}
+
+async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    match ops::clients::remove(&state, &admin.actor, &id).await {
+        Ok(()) => Ok(Redirect::to("/admin/clients?done=client-removed").into_response()),
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+    }
+}
+
+async fn admin_access(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let access =
+        AdminAccess { level: f.get("level").to_owned(), body_id: f.opt("admin_body_id"), permissions: words(f.get("admin_permissions")) };
+    match ops::clients::set_admin_access(&state, &admin.actor, &id, access).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response()),
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+    }
+}

@@ -1,0 +1,135 @@
+//! One user's membership of one body: roles, direct permissions, workstreams and areas.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::roles::{PermGroup, perm_groups};
+use super::users::Check;
+use super::{Admin, Fields, Nav, Problem, Section, enc};
+use crate::admin::ops::{self, memberships::MembershipInput, memberships::MembershipView, memberships::Workstream};
+use crate::app::AppState;
+use crate::error::AppError;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/memberships/{id}", get(show).post(save)).route("/admin/memberships/{id}/remove", post(remove))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/membership.html")]
+struct MembershipPage {
+    site_name: String,
+    signed_in: bool,
+    nav: Nav,
+    csrf: String,
+    error: Option<String>,
+    error_field: Option<&'static str>,
+    m: MembershipView,
+    user_email: String,
+    roles: Vec<Check>,
+    groups: Vec<PermGroup>,
+    workstreams: String,
+    areas: String,
+}
+
+fn workstream_lines(ws: &[Workstream]) -> String {
+    ws.iter().map(|w| format!("{} {}", w.prefix, w.access)).collect::<Vec<_>>().join("\n")
+}
+
+/// "PREFIX ACCESS" per line; the access word is checked by the service layer.
+fn parse_workstreams(lines: &[String]) -> Result<Vec<Workstream>, Problem> {
+    lines
+        .iter()
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(prefix), Some(access), None) => Ok(Workstream { prefix: prefix.to_owned(), access: access.to_owned() }),
+                _ => Err(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some("workstreams"),
+                    format!("Write each workstream as a prefix, a space and full_write or read_only: {l:?} is not."),
+                )),
+            }
+        })
+        .collect()
+}
+
+async fn render(
+    state: &AppState,
+    admin: &Admin,
+    id: &str,
+    done: Option<&str>,
+    f: Option<&Fields>,
+    problem: Option<Problem>,
+) -> Result<Response, AppError> {
+    let m = ops::memberships::show(state, &admin.actor, id).await?;
+    let user = ops::users::show(state, &admin.actor, &m.user_id).await?;
+    let body_roles = ops::roles::list(state, &admin.actor, &m.body_id).await?;
+    let cat = ops::catalogue::read(state, &admin.actor).await?;
+    let chosen_roles = f.map(|f| f.all("roles")).unwrap_or_else(|| m.roles.iter().map(|r| r.id.clone()).collect());
+    let direct = f.map(|f| f.all("permissions")).unwrap_or_else(|| m.direct_permissions.clone());
+    let roles =
+        body_roles.iter().map(|r| Check { value: r.id.clone(), label: r.name.clone(), checked: chosen_roles.contains(&r.id) }).collect();
+    let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
+    let page = MembershipPage {
+        site_name: admin.site_name.clone(),
+        signed_in: true,
+        nav: admin.nav(Section::Users, done),
+        csrf: admin.csrf.clone(),
+        error_field: problem.as_ref().and_then(|p| p.field),
+        error: problem.map(|p| p.message),
+        user_email: user.user.email,
+        roles,
+        groups: perm_groups(&cat, &direct),
+        workstreams: f.map(|f| f.get("workstreams").to_owned()).unwrap_or_else(|| workstream_lines(&m.workstreams)),
+        areas: f.map(|f| f.get("areas").to_owned()).unwrap_or_else(|| m.areas.join("\n")),
+        m,
+    };
+    Ok((status, admin.jar.clone(), page).into_response())
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    render(&state, &admin, &id, q.done.as_deref(), None, None).await
+}
+
+async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let workstreams = match parse_workstreams(&f.lines("workstreams")) {
+        Ok(w) => w,
+        Err(p) => return render(&state, &admin, &id, None, Some(&f), Some(p)).await,
+    };
+    let input = MembershipInput {
+        roles: Some(f.all("roles")),
+        permissions: Some(f.all("permissions")),
+        workstreams: Some(workstreams),
+        areas: Some(f.lines("areas")),
+    };
+    match ops::memberships::update(&state, &admin.actor, &id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/memberships/{}?done=member-saved", enc(&id))).into_response()),
+        Err(e) => render(&state, &admin, &id, None, Some(&f), Some(Problem::from_admin(e)?)).await,
+    }
+}
+
+async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let m = ops::memberships::show(&state, &admin.actor, &id).await?;
+    match ops::memberships::remove(&state, &admin.actor, &id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=member-removed", enc(&m.body_id))).into_response()),
+        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+    }
+}

@@ -1,0 +1,381 @@
+//! The admin web UI's forms over HTTP: happy paths, CSRF refusal, delegation refusals shown
+//! with their reason and nothing changed, and field errors.
+
+use stile::store::{self, bodies::NewBody};
+
+use crate::both;
+use crate::harness::{Backend, TestApp, csrf_in, location};
+
+pub const PW: &str = "correct horse battery";
+
+/// A council with its template roles, and an administrator of it who holds a few permissions
+/// directly (so they need no second factor): user management, inspecting and planned reports.
+pub async fn council_with_admin(app: &TestApp) -> (String, String) {
+    let now = app.state.now();
+    let domains: Vec<String> = vec![];
+    store::bodies::insert(
+        &app.state.db,
+        &NewBody {
+            id: "camden",
+            name: "Camden Council",
+            kind: "council",
+            fms_body_id: None,
+            swa_code: None,
+            mfa_policy: "optional",
+            password_min_length: None,
+            domains: &domains,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let mut n = 0;
+    let mut ids = || {
+        n += 1;
+        format!("camden-role-{n}")
+    };
+    store::catalogue::copy_templates_into_body(&app.state.db, "camden", "council", &mut ids, now).await.unwrap();
+    let admin = app.create_user("admin@camden.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-admin", &admin.id, "camden", now).await.unwrap();
+    for p in ["fms:user_manage_permissions", "fms:report_inspect", "fms:planned_reports"] {
+        store::memberships::add_permission(&app.state.db, "m-admin", p).await.unwrap();
+    }
+    ("camden".into(), admin.id)
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let c = app.browser();
+    let r = app.sign_in_next(&c, email, PW, "/admin").await;
+    assert_eq!(r.status(), 303, "{email} signs in");
+    c
+}
+
+async fn get_page(app: &TestApp, c: &reqwest::Client, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn roles_named(app: &TestApp, body: &str, name: &str) -> usize {
+    store::catalogue::roles_of_body(&app.state.db, body).await.unwrap().iter().filter(|r| r.name == name).count()
+}
+
+/// A body administrator creates a role and adds a user with it; both are audited.
+async fn role_and_user(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (body, admin_id) = council_with_admin(&app).await;
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (status, home) = get_page(&app, &c, "/admin").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("Camden Council"));
+    // Superuser-only sections are not offered.
+    assert!(!home.contains("/admin/clients") && !home.contains("/admin/bans"), "{home}");
+
+    let (_, form) = get_page(&app, &c, "/admin/bodies/camden/roles/new").await;
+    let csrf = csrf_in(&form).unwrap();
+    let r = c
+        .post(app.url("/admin/bodies/camden/roles/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("template", ""),
+            ("name", "Street inspectors"),
+            ("description", "Inspect highway reports"),
+            ("sm_role", ""),
+            ("permissions", "fms:report_inspect"),
+            ("permissions", "fms:planned_reports"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let role_page = location(&r);
+    assert!(role_page.starts_with("/admin/roles/") && role_page.ends_with("?done=role-created"), "{role_page}");
+    let (_, page) = get_page(&app, &c, &role_page).await;
+    assert!(page.contains("The role has been created."));
+    let role =
+        store::catalogue::roles_of_body(&app.state.db, &body).await.unwrap().into_iter().find(|r| r.name == "Street inspectors").unwrap();
+    let mut perms = store::catalogue::role_permissions(&app.state.db, &role.id).await.unwrap();
+    perms.sort();
+    assert_eq!(perms, vec!["fms:planned_reports", "fms:report_inspect"]);
+
+    let (_, form) = get_page(&app, &c, "/admin/users/new?body=camden").await;
+    assert!(form.contains("Street inspectors"), "the body's roles are offered");
+    let csrf = csrf_in(&form).unwrap();
+    let r = c
+        .post(app.url("/admin/users/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "Ines@Camden.example"),
+            ("name", "Ines Inspector"),
+            ("body_id", "camden"),
+            ("fixed_body", "camden"),
+            ("roles", role.id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let user_page = location(&r);
+    let (_, page) = get_page(&app, &c, &user_page).await;
+    assert!(page.contains("ines@camden.example") && page.contains("Street inspectors"), "{page}");
+    let ines = store::users::by_email(&app.state.db, &stile::email::Email::parse("ines@camden.example").unwrap()).await.unwrap().unwrap();
+    let m = store::memberships::of_user(&app.state.db, &ines.id).await.unwrap();
+    let detail = store::memberships::detail(&app.state.db, &m[0]).await.unwrap();
+    assert_eq!(detail.roles.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), vec!["Street inspectors"]);
+    // No email is sent to a user an administrator creates.
+    assert!(store::outbox::to_address(&app.state.db, "ines@camden.example").await.unwrap().is_empty());
+
+    let events = store::audit::recent(&app.state.db, None, 100).await.unwrap();
+    for action in ["role.create", "user.create"] {
+        let e = events.iter().find(|e| e.action == action).unwrap_or_else(|| panic!("{action} audited"));
+        assert_eq!(e.outcome, "success");
+        assert_eq!(e.actor_user_id.as_deref(), Some(admin_id.as_str()));
+        assert_eq!(e.body_id.as_deref(), Some("camden"));
+    }
+
+    // The body page lists the new member; the members' page saves workstreams and areas.
+    let (_, page) = get_page(&app, &c, "/admin/bodies/camden").await;
+    assert!(page.contains("ines@camden.example"));
+    app.finish().await;
+}
+both!(role_and_user);
+
+/// Forms without the right CSRF token are refused and change nothing.
+async fn csrf_refused(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let c = signed_in(&app, "admin@camden.example").await;
+    for token in ["", "nope", &"x".repeat(43)] {
+        let r = c
+            .post(app.url("/admin/bodies/camden/roles/new"))
+            .form(&[("csrf", token), ("name", "Sneaky"), ("permissions", "fms:report_inspect")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains("form has expired"));
+        let r = c
+            .post(app.url("/admin/users/new"))
+            .form(&[("csrf", token), ("email", "x@camden.example"), ("body_id", "camden")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+    assert_eq!(roles_named(&app, "camden", "Sneaky").await, 0);
+    assert!(store::users::by_email(&app.state.db, &stile::email::Email::parse("x@camden.example").unwrap()).await.unwrap().is_none());
+    // Signed out: sent to sign in, nothing done.
+    let r = app.browser().get(app.url("/admin/users")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login?next=%2Fadmin%2Fusers"));
+    app.finish().await;
+}
+both!(csrf_refused);
+
+/// The delegation rules refuse, the page says why, and nothing changes.
+async fn delegation_refusals(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let c = signed_in(&app, "admin@camden.example").await;
+
+    // Granting a permission the admin does not hold.
+    let (_, form) = get_page(&app, &c, "/admin/bodies/camden/roles/new").await;
+    let csrf = csrf_in(&form).unwrap();
+    let r = c
+        .post(app.url("/admin/bodies/camden/roles/new"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Category editors"), ("permissions", "fms:category_edit")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("You cannot grant fms:category_edit because you do not hold it yourself."), "{page}");
+    assert!(page.contains("value=\"Category editors\""), "the form keeps what was typed");
+    assert_eq!(roles_named(&app, "camden", "Category editors").await, 0);
+    let refused = store::audit::recent(&app.state.db, Some("role.create"), 10).await.unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].outcome, "failure");
+
+    // Superuser-only sections: refused with the reason even when typed in.
+    let (status, page) = get_page(&app, &c, "/admin/clients").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("superuser"), "{page}");
+    let r = c.post(app.url("/admin/bans")).form(&[("csrf", csrf.as_str()), ("pattern", "evil.example")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(store::users::by_email(&app.state.db, &stile::email::Email::parse("a@evil.example").unwrap()).await.unwrap().is_none());
+
+    // A user outside the admin's bodies is not there for them.
+    let outsider = app.create_user("out@elsewhere.example", Some(PW)).await;
+    let (status, _) = get_page(&app, &c, &format!("/admin/users/{}", outsider.id)).await;
+    assert_eq!(status, 404);
+    let r = c
+        .post(app.url(&format!("/admin/users/{}/action", outsider.id)))
+        .form(&[("csrf", csrf.as_str()), ("do", "disable")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == 403 || r.status() == 404, "{}", r.status());
+    assert!(!store::users::by_id(&app.state.db, &outsider.id).await.unwrap().unwrap().is_disabled());
+
+    // A council's details are for superusers: refused with the reason, nothing changed.
+    let r = c
+        .post(app.url("/admin/bodies/camden"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Camden Council"), ("mfa_policy", "required"), ("password_min_length", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Only a superuser can change a council&#39;s details."));
+    assert_eq!(store::bodies::by_id(&app.state.db, "camden").await.unwrap().unwrap().mfa_policy, "optional");
+    let (_, page) = get_page(&app, &c, "/admin/bodies/camden").await;
+    assert!(!page.contains("Save settings"), "the settings form is not offered");
+    app.finish().await;
+}
+both!(delegation_refusals);
+
+/// Bad input is shown next to its field, with what was typed kept, and nothing is written.
+async fn field_errors(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, form) = get_page(&app, &c, "/admin/users/new?body=camden").await;
+    let csrf = csrf_in(&form).unwrap();
+    let r = c
+        .post(app.url("/admin/users/new"))
+        .form(&[("csrf", csrf.as_str()), ("email", "not an address"), ("name", "Nobody"), ("body_id", "camden"), ("fixed_body", "camden")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"email-error\"") && page.contains("aria-invalid=\"true\""), "{page}");
+    assert!(page.contains("value=\"Nobody\""));
+    assert_eq!(store::users::count(&app.state.db).await.unwrap(), 1);
+
+    // Workstreams must be "prefix access".
+    let admin = store::users::by_email(&app.state.db, &stile::email::Email::parse("admin@camden.example").unwrap()).await.unwrap().unwrap();
+    let (_, page) = get_page(&app, &c, "/admin/memberships/m-admin").await;
+    assert!(page.contains("admin@camden.example"), "{page}");
+    let r = c
+        .post(app.url("/admin/memberships/m-admin"))
+        .form(&[("csrf", csrf.as_str()), ("workstreams", "001 full_write extra"), ("permissions", "fms:report_inspect")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("full_write or read_only"));
+    let m = store::memberships::of_user(&app.state.db, &admin.id).await.unwrap();
+    assert_eq!(store::memberships::detail(&app.state.db, &m[0]).await.unwrap().direct_permissions.len(), 3, "nothing changed");
+    app.finish().await;
+}
+both!(field_errors);
+
+/// A superuser's sections: organisations, bans, relying apps (secret shown once), user actions.
+async fn superuser_sections(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = app.create_user("root@stile.example", Some(PW)).await;
+    store::users::set_superuser(&app.state.db, &su.id, true, app.state.now()).await.unwrap();
+    // Superusers must use 2FA: enrol on the way in.
+    let c = app.browser();
+    let r = app.sign_in_next(&c, "root@stile.example", PW, "/admin").await;
+    assert_eq!(location(&r), "/login/2fa/enrol");
+    let page = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
+    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let totp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(totp_rs::Secret::try_from_base32(&secret).unwrap())
+        .build_noncompliant();
+    let code = totp.generate(u64::try_from(app.state.now()).unwrap()).to_string();
+    let csrf = csrf_in(&page).unwrap();
+    let r = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+
+    let (status, home) = get_page(&app, &c, "/admin").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("/admin/clients") && home.contains("/admin/bans"));
+
+    // An organisation.
+    let (_, form) = get_page(&app, &c, "/admin/bodies/new").await;
+    let csrf = csrf_in(&form).unwrap();
+    let r = c
+        .post(app.url("/admin/bodies/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Islington Council"),
+            ("kind", "council"),
+            ("status", "active"),
+            ("mfa_policy", "optional"),
+            ("domains", "islington.example\n"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let body = store::bodies::by_name(&app.state.db, "Islington Council").await.unwrap().unwrap();
+    assert_eq!(store::bodies::domains(&app.state.db, &body.id).await.unwrap(), vec!["islington.example"]);
+    assert!(!store::catalogue::roles_of_body(&app.state.db, &body.id).await.unwrap().is_empty(), "templates copied");
+
+    // A ban, then a refused account for that domain.
+    let r = c
+        .post(app.url("/admin/bans"))
+        .form(&[("csrf", csrf.as_str()), ("pattern", "spam.example"), ("reason", "abuse")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/bans?done=banned");
+    let (_, page) = get_page(&app, &c, "/admin/bans?done=banned").await;
+    assert!(page.contains("spam.example") && page.contains("The ban is in place"));
+    let r = c
+        .post(app.url("/admin/users/new"))
+        .form(&[("csrf", csrf.as_str()), ("email", "a@spam.example"), ("body_id", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("banned"));
+
+    // A relying app: its secret is on the answering page, once.
+    let r = c
+        .post(app.url("/admin/clients/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("client_id", "fixmystreet"),
+            ("name", "FixMyStreet"),
+            ("redirect_uris", "https://fms.example/auth/OIDC"),
+            ("grant_types", "authorization_code"),
+            ("scopes", "openid profile email"),
+            ("token_endpoint_auth_method", "client_secret_post"),
+            ("id_token_signing_alg", "RS256"),
+            ("require_pkce", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("shown only this once"), "{page}");
+    let (_, again) = get_page(&app, &c, "/admin/clients/fixmystreet").await;
+    assert!(!again.contains("shown only this once"));
+    assert!(stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().is_some());
+
+    // User actions: flag shows in the flagged list; disable; then remove.
+    let u = app.create_user("fred@islington.example", Some(PW)).await;
+    let act = |what: &'static str| {
+        let c = c.clone();
+        let url = app.url(&format!("/admin/users/{}/action", u.id));
+        let csrf = csrf.clone();
+        async move { c.post(url).form(&[("csrf", csrf.as_str()), ("do", what), ("confirm", "yes")]).send().await.unwrap() }
+    };
+    assert!(location(&act("flag").await).ends_with("?done=flagged"));
+    let (_, flagged) = get_page(&app, &c, "/admin/users?flagged=1").await;
+    assert!(flagged.contains("fred@islington.example"));
+    assert!(location(&act("disable").await).ends_with("?done=disabled"));
+    assert!(store::users::by_id(&app.state.db, &u.id).await.unwrap().unwrap().is_disabled());
+    assert_ne!(app.sign_in(&app.browser(), "fred@islington.example", PW).await.status(), 303, "a disabled user cannot sign in");
+    assert_eq!(location(&act("remove").await), "/admin/users?done=user-removed");
+    let gone = store::users::by_id(&app.state.db, &u.id).await.unwrap().unwrap();
+    assert_ne!(gone.email, "fred@islington.example");
+    app.finish().await;
+}
+both!(superuser_sections);
