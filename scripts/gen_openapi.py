@@ -31,6 +31,21 @@ schemas={
  "Client":{"type":"object","properties":{"client_id":str_(),"name":str_(),"redirect_uris":strs,"post_logout_redirect_uris":strs,"backchannel_logout_uri":nstr,"grant_types":strs,"scopes":strs,"token_endpoint_auth_method":str_(),"id_token_signing_alg":str_(),"permission_namespaces":strs,"body_id":nstr,"id_token_claims":strs,"access_token_audience":nstr,"first_party":bool_,"require_pkce":bool_,"require_mfa":bool_,"has_secret":bool_,"admin_access":S("AdminAccess"),"created_at":int_,"updated_at":int_}},
  "ClientWithSecret":{"allOf":[S("Client"),{"type":"object","properties":{"client_secret":str_(description="Shown once; only its hash is stored.")}}]},
  "ClientInput":{"type":"object","additionalProperties":False,"properties":{"client_id":str_(),"name":str_(),"redirect_uris":strs,"post_logout_redirect_uris":strs,"backchannel_logout_uri":str_(),"grant_types":strs,"scopes":strs,"token_endpoint_auth_method":str_(enum=["client_secret_basic","client_secret_post","none"]),"id_token_signing_alg":str_(enum=["RS256","ES256"]),"permission_namespaces":strs,"body_id":str_(),"id_token_claims":strs,"access_token_audience":str_(),"first_party":bool_,"require_pkce":bool_,"require_mfa":bool_}},
+ "GroupRole":{"type":"object","properties":{"group":str_(),"role_id":str_(),"role":str_(description="The role's name in the connection's body.")}},
+ "Connection":{"type":"object","properties":{"id":str_(),"kind":str_(enum=["oidc","saml"]),"name":str_(),"body_id":str_(),"body_name":str_(),"domains":strs,"mode":str_(enum=["offered","required"]),"show_button":bool_,"trust_upstream_mfa":bool_,"jit":bool_,"allow_idp_initiated":bool_,
+   "claims":{"type":"object","properties":{"email":str_(),"name":str_(),"groups":str_()}},"group_roles":arr(S("GroupRole")),
+   "mfa":{"type":"object","properties":{"oidc_amr":strs,"saml_authn_contexts":strs}},"has_client_secret":bool_,
+   "oidc":{"oneOf":[{"type":"null"},{"type":"object","properties":{"issuer":str_(),"client_id":str_(),"scopes":strs,"use_userinfo":bool_,"hosted_domain":nstr,"redirect_uri":str_(description="Register this at the IdP.")}}]},
+   "saml":{"oneOf":[{"type":"null"},{"type":"object","properties":{"idp_entity_id":str_(),"idp_sso_url":str_(),"idp_certificate_sha256":strs,"sign_requests":bool_,"clock_skew_secs":int_,"metadata_url":str_(description="Give the IdP this URL; it is also Stile's entity id."),"acs_url":str_()}}]},
+   "created_at":int_,"updated_at":int_}},
+ "ConnectionInput":{"type":"object","additionalProperties":False,"description":"On create: kind, name and body_id; for oidc also issuer, client_id and client_secret; for saml one of idp_metadata_xml or idp_metadata_url. On update a missing member keeps its value; kind, body_id and client_secret cannot be changed there.","properties":{
+   "kind":str_(enum=["oidc","saml"]),"name":str_(),"body_id":str_(),"domains":strs,"mode":str_(enum=["offered","required"]),"show_button":bool_,"trust_upstream_mfa":bool_,"jit":bool_,
+   "claims":{"type":"object","additionalProperties":False,"properties":{"email":str_(),"name":str_(),"groups":str_()}},
+   "group_roles":arr({"type":"object","required":["group","role"],"additionalProperties":False,"properties":{"group":str_(),"role":str_(description="A role of the connection's body, by id or name.")}}),
+   "mfa_oidc_amr":strs,"mfa_saml_authn_contexts":strs,
+   "issuer":str_(),"client_id":str_(),"client_secret":str_(description="Write-only; never returned."),"scopes":strs,"use_userinfo":bool_,"hosted_domain":str_(),
+   "idp_metadata_xml":str_(description="The IdP's SAML metadata document."),"idp_metadata_url":str_(description="An https URL the IdP's metadata is fetched from, once, now."),"sign_requests":bool_,"allow_idp_initiated":bool_}},
+ "ClientSecretInput":{"type":"object","required":["client_secret"],"additionalProperties":False,"properties":{"client_secret":str_(description="The new upstream client secret; never returned.")}},
  "Ban":{"type":"object","properties":{"pattern":str_(),"kind":str_(enum=["email","domain"]),"reason":str_(),"created_at":int_}},
  "BanInput":{"type":"object","required":["pattern"],"additionalProperties":False,"properties":{"pattern":str_(description="An email address, or a domain such as example.org."),"reason":str_()}},
  "Me":{"type":"object","properties":{"user":{"oneOf":[S("User"),{"type":"null"}]},"client_id":nstr,"superuser":bool_,"administers":{"type":["array","null"],"items":{"type":"string"}}}},
@@ -49,7 +64,7 @@ def op(summary, ok_code="200", out=None, body=None, params=(), tag="", opid="", 
     if body: o["requestBody"]={"required":True,"content":{"application/json":{"schema":body}}}
     return o
 paging=[q("page","integer","1-based page number."),q("per_page","integer","Items a page, 1 to 200 (default 50).")]
-uid=p("id","User id."); bid=p("id","Body id."); rid=p("id","Role id."); mid=p("id","Membership id."); cid=p("id","Client id.")
+uid=p("id","User id."); bid=p("id","Body id."); rid=p("id","Role id."); mid=p("id","Membership id."); cid=p("id","Client id."); nid=p("id","Connection id.")
 paths={
  "/openapi.json":{"get":dict(op("This document","200",{"type":"object"},tag="meta",opid="openapi"),security=[])},
  "/me":{"get":op("Who the token acts as","200",S("Me"),tag="meta",opid="me")},
@@ -77,10 +92,13 @@ paths={
  "/clients/{id}":{"get":op("Show a relying app","200",S("Client"),params=[cid],tag="clients",opid="showClient"),"patch":op("Edit a relying app","200",S("ClientWithSecret"),S("ClientInput"),[cid],tag="clients",opid="updateClient"),"delete":op("Remove a relying app","204",params=[cid],tag="clients",opid="removeClient")},
  "/clients/{id}/secret":{"post":op("Rotate the secret; the new one is shown once","200",S("ClientWithSecret"),params=[cid],tag="clients",opid="rotateClientSecret")},
  "/clients/{id}/admin-access":{"put":op("Set a machine client's administrative rights with stile:admin","200",S("Client"),S("AdminAccess"),[cid],tag="clients",opid="setClientAdminAccess")},
+ "/connections":{"get":op("SSO connections (superusers only)","200",arr(S("Connection")),tag="connections",opid="listConnections"),"post":op("Add an upstream OIDC or SAML connection","201",S("Connection"),S("ConnectionInput"),tag="connections",opid="createConnection")},
+ "/connections/{id}":{"get":op("Show an SSO connection (never its secret)","200",S("Connection"),params=[nid],tag="connections",opid="showConnection"),"patch":op("Edit an SSO connection: mode, domains, mappings, MFA trust, JIT, button, IdP metadata","200",S("Connection"),S("ConnectionInput"),[nid],tag="connections",opid="updateConnection"),"delete":op("Remove an SSO connection with its domains and account links (accounts stay)","204",params=[nid],tag="connections",opid="removeConnection")},
+ "/connections/{id}/client-secret":{"put":op("Replace the upstream client secret (OIDC); it is never shown","200",S("Connection"),S("ClientSecretInput"),[nid],tag="connections",opid="rotateConnectionSecret")},
  "/bans":{"get":op("Banned addresses and domains (superusers only)","200",arr(S("Ban")),tag="abuse",opid="listBans"),"post":op("Ban an address or a domain; matching users are signed out","201",S("Ban"),S("BanInput"),tag="abuse",opid="ban")},
  "/bans/{pattern}":{"delete":op("Lift a ban","204",params=[p("pattern","The banned address or domain.")],tag="abuse",opid="unban")},
 }
-doc={"openapi":"3.1.0","info":{"title":"Stile administration API","version":"1","description":"Administration of users, bodies, roles, memberships, relying apps and bans. Every request needs a bearer access token issued by this Stile with the stile:admin scope: a machine client's client_credentials token (rights stored on the client), or a user's own token (the user's rights). The same delegation rules as the admin web UI apply. See docs/admin-api.md."},
+doc={"openapi":"3.1.0","info":{"title":"Stile administration API","version":"1","description":"Administration of users, bodies, roles, memberships, relying apps, SSO connections and bans. Every request needs a bearer access token issued by this Stile with the stile:admin scope: a machine client's client_credentials token (rights stored on the client), or a user's own token (the user's rights). The same delegation rules as the admin web UI apply. See docs/admin-api.md."},
  "servers":[{"url":"/api/v1"}],
  "security":[{"bearer":["stile:admin"]}],
  "components":{"responses":{f"E{c}":{"description":d,"content":{"application/json":{"schema":S("Error")}}} for c,d in errs.items()},"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"An access token (RFC 9068 JWT) from this Stile's token endpoint with the stile:admin scope."}},"schemas":schemas},

@@ -40,6 +40,9 @@ pub enum FederatedError {
     NoAccount,
     #[error("the account is disabled")]
     Disabled,
+    /// The address or its domain is banned (the abuse table).
+    #[error("the address is banned")]
+    Banned,
     #[error("the upstream identity has no subject")]
     NoSubject,
     #[error(transparent)]
@@ -72,12 +75,17 @@ pub async fn sign_in(state: &AppState, conn: &Connection, id: &UpstreamIdentity,
     if id.subject.is_empty() {
         return refuse(state, conn, None, client, "no_subject", FederatedError::NoSubject).await;
     }
+    // A banned address or domain neither signs in nor gets an account, whatever the IdP says;
+    // checked before anything is written.
+    if let Some(email) = id.email.as_deref().and_then(|e| Email::parse(e).ok())
+        && super::abuse::is_banned(state, &email).await?
+    {
+        return refuse(state, conn, None, client, "banned", FederatedError::Banned).await;
+    }
     let now = state.now();
-    let user = match store::federated::get(&state.db, &conn.id, &id.subject).await? {
-        Some(link) => {
-            store::federated::touch(&state.db, &conn.id, &id.subject, now).await?;
-            store::users::by_id(&state.db, &link.user_id).await?
-        }
+    let link = store::federated::get(&state.db, &conn.id, &id.subject).await?;
+    let user = match &link {
+        Some(link) => store::users::by_id(&state.db, &link.user_id).await?,
         None => first_sign_in(state, conn, id, client).await?,
     };
     let Some(user) = user else {
@@ -85,6 +93,13 @@ pub async fn sign_in(state: &AppState, conn: &Connection, id: &UpstreamIdentity,
     };
     if user.is_disabled() {
         return refuse(state, conn, Some(&user.id), client, "disabled", FederatedError::Disabled).await;
+    }
+    // The account's own address may differ from what the IdP sent.
+    if super::abuse::is_banned(state, &user.email()).await? {
+        return refuse(state, conn, Some(&user.id), client, "banned", FederatedError::Banned).await;
+    }
+    if link.is_some() {
+        store::federated::touch(&state.db, &conn.id, &id.subject, now).await?;
     }
     if user.name.is_empty()
         && let Some(name) = id.name.as_deref().map(str::trim).filter(|n| !n.is_empty())
@@ -132,6 +147,10 @@ async fn first_sign_in(
         Err(reason) => return refuse(state, conn, None, client, reason, FederatedError::NoAccount).await,
     };
     if let Some(existing) = store::users::by_email(&state.db, &email).await? {
+        // A disabled account is not linked (sign_in refuses it next, with nothing written).
+        if existing.is_disabled() {
+            return Ok(Some(existing));
+        }
         match store::federated::link(&state.db, &conn.id, &id.subject, &existing.id, now).await {
             Ok(()) | Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),
@@ -144,6 +163,10 @@ async fn first_sign_in(
     }
     if !conn.jit {
         return refuse(state, conn, None, client, "jit_off", FederatedError::NoAccount).await;
+    }
+    // No new accounts for a suspended or disabled body: its members cannot act for it.
+    if !body_active(state, conn).await? {
+        return refuse(state, conn, None, client, "body_not_active", FederatedError::NoAccount).await;
     }
     let user_id = store::new_id(now, &*state.rng);
     let name: String = id.name.as_deref().unwrap_or("").trim().chars().take(200).collect();
@@ -174,6 +197,14 @@ async fn sync_roles(
 ) -> Result<(), FederatedError> {
     let now = state.now();
     let body = store::bodies::by_id(&state.db, &conn.body_id).await?;
+    // While the body is suspended or disabled its memberships stay as they are: a sign-in neither
+    // joins it nor grants or removes roles (lifting the suspension must not find roles the IdP
+    // handed out meanwhile). Tokens and claims leave such a body out anyway.
+    if body.as_ref().is_none_or(|b| b.status != "active") {
+        let details = json!({ "connection_id": conn.id, "body_id": conn.body_id, "skipped": "body_not_active" });
+        audit::user_event(state, "sso.roles", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        return Ok(());
+    }
     let default_role = body.as_ref().and_then(|b| b.default_role_id.clone());
     let (wanted, managed) = conn.mapped_roles(&id.groups);
     let membership_id = store::new_id(now, &*state.rng);
@@ -201,4 +232,8 @@ async fn sync_roles(
         audit::user_event(state, "sso.roles", None, Some(&user.id), client, Outcome::Success, Some(details)).await?;
     }
     Ok(())
+}
+
+async fn body_active(state: &AppState, conn: &Connection) -> Result<bool, StoreError> {
+    Ok(store::bodies::by_id(&state.db, &conn.body_id).await?.is_some_and(|b| b.status == "active"))
 }

@@ -69,6 +69,8 @@ pub enum Failure {
     NoAccount,
     /// The account exists but is disabled.
     Disabled,
+    /// The address or its domain may not be used here (banned).
+    NotAllowed,
 }
 
 impl Failure {
@@ -80,6 +82,7 @@ impl Failure {
             Failure::Expired => "expired",
             Failure::NoAccount => "no_account",
             Failure::Disabled => "disabled",
+            Failure::NotAllowed => "not_allowed",
         }
     }
 }

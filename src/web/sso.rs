@@ -149,6 +149,7 @@ pub async fn finish(
         // Already audited with the reason.
         Err(FederatedError::NoAccount) => Ok(failure_page(state, jar, Some(conn), Failure::NoAccount, &next)),
         Err(FederatedError::Disabled) => Ok(failure_page(state, jar, Some(conn), Failure::Disabled, &next)),
+        Err(FederatedError::Banned) => Ok(failure_page(state, jar, Some(conn), Failure::NotAllowed, &next)),
         Err(FederatedError::NoSubject) => Ok(failure_page(state, jar, Some(conn), Failure::BadResponse, &next)),
         Err(FederatedError::Store(e)) => Err(e.into()),
     }
@@ -299,6 +300,12 @@ pub fn failure_page(state: &AppState, jar: CookieJar, conn: Option<&Connection>,
             StatusCode::FORBIDDEN,
             "Your account cannot be used",
             "Your account here has been disabled. Ask your organisation's administrator.".to_owned(),
+            false,
+        ),
+        Failure::NotAllowed => (
+            StatusCode::FORBIDDEN,
+            "You cannot sign in here",
+            "This email address cannot be used to sign in here. Ask your organisation's administrator.".to_owned(),
             false,
         ),
     };

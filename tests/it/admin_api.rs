@@ -21,13 +21,13 @@ const CB: &str = "http://127.0.0.1:9/callback";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXkdBjftJeZ4CVP";
 
 /// A bearer-token API client.
-struct Api<'a> {
-    app: &'a TestApp,
-    token: String,
+pub(crate) struct Api<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) token: String,
 }
 
 impl Api<'_> {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub(crate) async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let mut req = reqwest::Client::new().request(method, self.app.url(&format!("/api/v1{path}"))).bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
@@ -37,23 +37,23 @@ impl Api<'_> {
         let text = res.text().await.unwrap();
         (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
     }
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, None).await
     }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(body)).await
     }
-    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PATCH, path, Some(body)).await
     }
-    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PUT, path, Some(body)).await
     }
-    async fn delete(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::DELETE, path, None).await
     }
     /// Expects success and returns the body.
-    async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
         let (s, v) = self.call(method.clone(), path, body).await;
         assert!(s.is_success(), "{method} {path}: {s} {v}");
         v
@@ -89,7 +89,7 @@ async fn cc_token(app: &TestApp, id: &str, secret: &str, scope: &str) -> String 
 }
 
 /// A superuser API client (its rights set directly in the store: nobody could grant them yet).
-async fn superuser_api(app: &TestApp) -> Api<'_> {
+pub(crate) async fn superuser_api(app: &TestApp) -> Api<'_> {
     let (id, secret) = machine_client(app, "Provisioning").await;
     let mut conn = app.state.db.pool().acquire().await.unwrap();
     store::admin::clients::set_client_admin_access(
@@ -117,7 +117,7 @@ fn template_perms(keys: &[&str]) -> Vec<String> {
 }
 
 /// A machine client acting as an administrator of `body` holding the permissions of `templates`.
-async fn body_admin_api<'a>(app: &'a TestApp, su: &Api<'_>, body: &str, templates: &[&str]) -> Api<'a> {
+pub(crate) async fn body_admin_api<'a>(app: &'a TestApp, su: &Api<'_>, body: &str, templates: &[&str]) -> Api<'a> {
     let (id, secret) = machine_client(app, &format!("Admin of {body}")).await;
     su.ok(
         Method::PUT,
@@ -137,7 +137,7 @@ struct World {
     council: String,
 }
 
-async fn create_body(su: &Api<'_>, name: &str, kind: &str, domains: &[&str]) -> String {
+pub(crate) async fn create_body(su: &Api<'_>, name: &str, kind: &str, domains: &[&str]) -> String {
     let v = su.ok(Method::POST, "/bodies", Some(json!({ "name": name, "kind": kind, "domains": domains }))).await;
     v["id"].as_str().unwrap().to_owned()
 }

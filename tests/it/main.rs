@@ -20,6 +20,7 @@ mod pages;
 mod saml_core;
 mod saml_idp;
 mod signin;
+mod sso_admin;
 mod sso_oidc;
 mod sso_saml;
 mod store;

@@ -25,15 +25,15 @@ const UPSTREAM_SECRET: &str = "upstream-client-secret";
 
 /// `oidc-provider` running under node on a free port, with accounts from a JSON file the test
 /// may rewrite between sign-ins. Killed when dropped.
-struct Upstream {
-    issuer: String,
+pub(crate) struct Upstream {
+    pub(crate) issuer: String,
     accounts: std::path::PathBuf,
     _dir: tempfile::TempDir,
     child: std::process::Child,
 }
 
 impl Upstream {
-    async fn start(redirect_uri: &str, accounts: &Value) -> Self {
+    pub(crate) async fn start(redirect_uri: &str, accounts: &Value) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("accounts.json");
         std::fs::write(&file, accounts.to_string()).unwrap();
@@ -69,7 +69,7 @@ impl Upstream {
         Upstream { issuer: format!("http://127.0.0.1:{port}"), accounts: file, _dir: dir, child }
     }
 
-    fn set_accounts(&self, accounts: &Value) {
+    pub(crate) fn set_accounts(&self, accounts: &Value) {
         std::fs::write(&self.accounts, accounts.to_string()).unwrap();
     }
 }
@@ -81,18 +81,18 @@ impl Drop for Upstream {
     }
 }
 
-fn account(sub: &str, email: &str, groups: &[&str], amr: &[&str]) -> Value {
+pub(crate) fn account(sub: &str, email: &str, groups: &[&str], amr: &[&str]) -> Value {
     json!({ "sub": sub, "email": email, "email_verified": true, "name": format!("Person {sub}"), "groups": groups, "amr": amr })
 }
 
-struct Setup {
-    app: TestApp,
-    body_id: String,
-    inspectors: String,
-    customer_services: String,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) body_id: String,
+    pub(crate) inspectors: String,
+    pub(crate) customer_services: String,
 }
 
-async fn setup(b: Backend) -> Setup {
+pub(crate) async fn setup(b: Backend) -> Setup {
     let app = TestApp::start(b).await;
     let now = app.state.now();
     let body_id = store::new_id(now, &*app.state.rng);
@@ -121,7 +121,7 @@ async fn setup(b: Backend) -> Setup {
     Setup { app, body_id, inspectors, customer_services }
 }
 
-async fn connect(s: &Setup, issuer: &str, mode: Mode, f: impl FnOnce(&mut Connection)) -> Connection {
+pub(crate) async fn connect(s: &Setup, issuer: &str, mode: Mode, f: impl FnOnce(&mut Connection)) -> Connection {
     let c = admin::create_oidc(
         &s.app.state,
         NewOidc {
@@ -151,7 +151,7 @@ async fn connect(s: &Setup, issuer: &str, mode: Mode, f: impl FnOnce(&mut Connec
     admin::save(&s.app.state, c).await.unwrap()
 }
 
-fn callback_uri(app: &TestApp) -> String {
+pub(crate) fn callback_uri(app: &TestApp) -> String {
     app.url("/sso/oidc/callback")
 }
 
@@ -159,7 +159,7 @@ fn challenge() -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()))
 }
 
-fn authorize_url(app: &TestApp, client_id: &str, login_hint: Option<&str>) -> String {
+pub(crate) fn authorize_url(app: &TestApp, client_id: &str, login_hint: Option<&str>) -> String {
     let mut u = url::Url::parse(&app.url("/authorize")).unwrap();
     u.query_pairs_mut()
         .append_pair("response_type", "code")
@@ -178,7 +178,7 @@ fn authorize_url(app: &TestApp, client_id: &str, login_hint: Option<&str>) -> St
 
 /// Where following the browser's redirects ended.
 #[derive(Debug)]
-enum End {
+pub(crate) enum End {
     /// Back at the relying app with these query parameters.
     Callback(Vec<(String, String)>),
     /// A page (or a redirect to a Stile page we stop at) with its URL, status and body.
@@ -187,7 +187,7 @@ enum End {
 
 /// Follows redirects from `url` across Stile and the upstream IdP until the relying app's
 /// callback, a page, or a redirect to `stop_at` (a Stile path prefix).
-async fn follow(browser: &reqwest::Client, url: &str, stop_at: &[&str]) -> End {
+pub(crate) async fn follow(browser: &reqwest::Client, url: &str, stop_at: &[&str]) -> End {
     let mut url = url.to_owned();
     for _ in 0..20 {
         let r = browser.get(&url).send().await.unwrap();
@@ -226,7 +226,7 @@ async fn tokens(app: &TestApp, client_id: &str, secret: &str, code: &str) -> Val
     r.json().await.unwrap()
 }
 
-async fn relying_app(s: &Setup) -> (String, String) {
+pub(crate) async fn relying_app(s: &Setup) -> (String, String) {
     let mut sp = spec("Street works");
     sp.body_id = Some(s.body_id.clone());
     let (id, secret) = register(&s.app, sp).await;
@@ -235,7 +235,7 @@ async fn relying_app(s: &Setup) -> (String, String) {
 
 /// Relying app → Stile /authorize → HRD → upstream → callback → code → tokens; returns the ID
 /// token's claims.
-async fn sign_in_through(app: &TestApp, rp: &(String, String), email: &str) -> Value {
+pub(crate) async fn sign_in_through(app: &TestApp, rp: &(String, String), email: &str) -> Value {
     let browser = app.browser();
     match follow(&browser, &authorize_url(app, &rp.0, Some(email)), &[]).await {
         End::Callback(q) => {
@@ -247,7 +247,7 @@ async fn sign_in_through(app: &TestApp, rp: &(String, String), email: &str) -> V
     }
 }
 
-fn roles(claims: &Value) -> Vec<String> {
+pub(crate) fn roles(claims: &Value) -> Vec<String> {
     let mut r: Vec<String> = claims["roles"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
     r.sort();
     r

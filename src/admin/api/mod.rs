@@ -6,6 +6,7 @@
 mod abuse;
 mod bodies;
 mod clients;
+mod connections;
 mod extract;
 mod memberships;
 pub mod openapi;
@@ -74,6 +75,12 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         r!(DELETE delete "/clients/{id}" => clients::remove),
         r!(POST post "/clients/{id}/secret" => clients::rotate_secret),
         r!(PUT put "/clients/{id}/admin-access" => clients::set_admin_access),
+        r!(GET get "/connections" => connections::list),
+        r!(POST post "/connections" => connections::create),
+        r!(GET get "/connections/{id}" => connections::show),
+        r!(PATCH patch "/connections/{id}" => connections::update),
+        r!(DELETE delete "/connections/{id}" => connections::remove),
+        r!(PUT put "/connections/{id}/client-secret" => connections::rotate_secret),
         r!(GET get "/bans" => abuse::list),
         r!(POST post "/bans" => abuse::ban),
         r!(DELETE delete "/bans/{pattern}" => abuse::unban),

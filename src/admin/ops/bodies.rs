@@ -111,7 +111,12 @@ fn opt(s: &Option<String>, current: &Option<String>) -> Option<String> {
     }
 }
 
-async fn settle(state: &AppState, input: &BodyInput, current: BodySettings) -> Result<(BodySettings, Option<Vec<String>>), AdminError> {
+async fn settle(
+    state: &AppState,
+    body_id: Option<&str>,
+    input: &BodyInput,
+    current: BodySettings,
+) -> Result<(BodySettings, Option<Vec<String>>), AdminError> {
     let name = input.name.as_deref().map(str::trim).map(str::to_owned).unwrap_or(current.name.clone());
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(AdminError::invalid("name", "A body needs a name of at most 200 characters."));
@@ -140,10 +145,19 @@ async fn settle(state: &AppState, input: &BodyInput, current: BodySettings) -> R
         None => current.password_min_length,
     };
     let sso_connection_id = opt(&input.sso_connection_id, &current.sso_connection_id);
-    if let Some(c) = &sso_connection_id {
+    // A body's SSO connection is one of the connections bound to it (whose sign-ins set its
+    // membership and roles), so a new body can have none yet.
+    if let Some(c) = sso_connection_id.as_deref().filter(|c| Some(*c) != current.sso_connection_id.as_deref()) {
         let mut conn = state.db.pool().acquire().await.map_err(commit_err)?;
-        if !store::admin::bodies::connection_exists(&mut conn, c).await? {
-            return Err(AdminError::invalid("sso_connection_id", format!("There is no SSO connection {c:?}.")));
+        match store::admin::connections::body_of(&mut conn, c).await? {
+            None => return Err(AdminError::invalid("sso_connection_id", format!("There is no SSO connection {c:?}."))),
+            Some(b) if Some(b.as_str()) != body_id => {
+                return Err(AdminError::invalid(
+                    "sso_connection_id",
+                    "That SSO connection belongs to another organisation: choose one of this organisation's connections.",
+                ));
+            }
+            Some(_) => {}
         }
     }
     let domains = match &input.domains {
@@ -193,7 +207,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: BodyInput) -> R
         password_min_length: None,
         sso_connection_id: None,
     };
-    let (settings, domains) = settle(state, &input, blank).await?;
+    let (settings, domains) = settle(state, None, &input, blank).await?;
     let now = state.now();
     let id = store::new_id(now, &*state.rng);
     let mut tx = state.db.begin().await?;
@@ -231,7 +245,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
         actor.check(Action::EditOrganisation, Some(&body.target()))
     };
     guard(state, actor, "body.update", &subject, check).await?;
-    let (settings, domains) = settle(state, &input, current.clone()).await?;
+    let (settings, domains) = settle(state, Some(id), &input, current.clone()).await?;
     let mut tx = state.db.begin().await?;
     store::admin::bodies::update(&mut tx, id, &settings, state.now()).await?;
     if let Some(d) = &domains {

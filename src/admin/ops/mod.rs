@@ -4,6 +4,7 @@ pub mod abuse;
 pub mod bodies;
 pub mod catalogue;
 pub mod clients;
+pub mod connections;
 pub mod memberships;
 pub mod roles;
 pub mod users;

@@ -69,11 +69,6 @@ pub async fn sso_connection_id(db: &Db, id: &str) -> Result<Option<String>> {
         .flatten())
 }
 
-pub async fn connection_exists(conn: &mut Conn, id: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("select count(*) from upstream_connections where id = $1").bind(id).fetch_one(&mut *conn).await?;
-    Ok(n > 0)
-}
-
 /// Replaces the body's email domains.
 pub async fn set_domains(conn: &mut Conn, id: &str, domains: &[String]) -> Result<()> {
     sqlx::query("delete from body_domains where body_id = $1").bind(id).execute(&mut *conn).await?;

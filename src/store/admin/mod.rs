@@ -5,6 +5,7 @@
 pub mod abuse;
 pub mod bodies;
 pub mod clients;
+pub mod connections;
 pub mod memberships;
 pub mod roles;
 pub mod users;

@@ -76,6 +76,8 @@ pub struct Settings {
     pub swa_code: String,
     pub password_min_length: String,
     pub sso_connection_id: String,
+    /// The SSO connections bound to this body, to choose from.
+    pub connections: Vec<Opt>,
     pub domains: String,
 }
 
@@ -90,6 +92,7 @@ impl Settings {
             swa_code: b.swa_code.clone().unwrap_or_default(),
             password_min_length: b.password_min_length.map(|n| n.to_string()).unwrap_or_default(),
             sso_connection_id: b.sso_connection_id.clone().unwrap_or_default(),
+            connections: Vec::new(),
             domains: b.domains.join("\n"),
         }
     }
@@ -104,6 +107,7 @@ impl Settings {
             swa_code: f.get("swa_code").to_owned(),
             password_min_length: f.get("password_min_length").to_owned(),
             sso_connection_id: f.get("sso_connection_id").to_owned(),
+            connections: Vec::new(),
             domains: f.get("domains").to_owned(),
         }
     }
@@ -175,6 +179,7 @@ async fn new_page(admin: Admin) -> Result<Response, AppError> {
         swa_code: String::new(),
         password_min_length: String::new(),
         sso_connection_id: String::new(),
+        connections: Vec::new(),
         domains: String::new(),
     };
     Ok(new_form(&admin, blank, None))
@@ -282,6 +287,14 @@ async fn render(
     } else {
         Vec::new()
     };
+    let mut s = f.map(Settings::from_fields).unwrap_or_else(|| Settings::of(&b));
+    if admin.actor.is_superuser() {
+        s.connections = ops::connections::of_body(state, &b.id)
+            .await?
+            .into_iter()
+            .map(|(value, label)| Opt { selected: value == s.sso_connection_id, value, label })
+            .collect();
+    }
     let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
     let page = BodyPage {
         site_name: admin.site_name.clone(),
@@ -291,7 +304,7 @@ async fn render(
         error_field: problem.as_ref().and_then(|p| p.field),
         error: problem.map(|p| p.message),
         superuser: admin.actor.is_superuser(),
-        s: f.map(Settings::from_fields).unwrap_or_else(|| Settings::of(&b)),
+        s,
         members,
         roles,
         contractors: names(state, admin, &b.contractors).await,

@@ -10,6 +10,7 @@
 mod bans;
 mod bodies;
 mod clients;
+mod connections;
 mod fields;
 mod home;
 mod memberships;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(bodies::router())
         .merge(roles::router())
         .merge(clients::router())
+        .merge(connections::router())
         .merge(bans::router())
 }
 
@@ -79,6 +81,7 @@ impl Admin {
         ];
         if su {
             items.push(NavItem::new("/admin/clients", "Relying apps", section == Section::Clients));
+            items.push(NavItem::new("/admin/connections", "Single sign-on", section == Section::Connections));
             items.push(NavItem::new("/admin/bans", "Bans", section == Section::Bans));
         }
         Nav { items, notice: done.and_then(notice_text) }
@@ -91,6 +94,7 @@ pub enum Section {
     Users,
     Bodies,
     Clients,
+    Connections,
     Bans,
 }
 
@@ -139,6 +143,10 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "role-deleted" => "The role has been deleted.",
         "client-saved" => "The relying app has been saved.",
         "client-removed" => "The relying app has been removed.",
+        "connection-created" => "The SSO connection has been added. Give the IdP the details shown below.",
+        "connection-saved" => "The SSO connection has been saved.",
+        "connection-secret" => "The new client secret has been stored. It is not shown anywhere.",
+        "connection-removed" => "The SSO connection has been removed; its users' accounts stay.",
         "banned" => "The ban is in place; anyone it covers has been signed out.",
         "unbanned" => "The ban has been lifted.",
         _ => return None,

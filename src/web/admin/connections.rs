@@ -1,0 +1,363 @@
+//! SSO connections (superusers only): list, add an OIDC or a SAML connection (IdP metadata pasted
+//! or fetched once from a URL), edit, replace the upstream client secret, remove. A client secret
+//! goes in and is never shown; the page shows what to give the IdP instead.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::roles::Opt;
+use super::{Admin, Fields, Nav, Problem, Section, enc};
+use crate::admin::ops::{
+    self,
+    connections::{ClaimsInput, ConnectionInput, ConnectionView, GroupRoleInput, SecretInput},
+};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::secret::SecretString;
+use crate::sso::connection::{ClaimMapping, Kind, MfaTrust};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/connections", get(list))
+        .route("/admin/connections/new", get(new_page).post(create))
+        .route("/admin/connections/{id}", get(show).post(save))
+        .route("/admin/connections/{id}/secret", post(rotate))
+        .route("/admin/connections/{id}/remove", post(remove))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/connections.html")]
+struct ListPage {
+    site_name: String,
+    signed_in: bool,
+    nav: Nav,
+    connections: Vec<ConnectionView>,
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    kind: Option<String>,
+}
+
+async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<DoneQuery>) -> Result<ListPage, AppError> {
+    let connections = ops::connections::list(&state, &admin.actor).await?;
+    Ok(ListPage {
+        site_name: admin.site_name.clone(),
+        signed_in: true,
+        nav: admin.nav(Section::Connections, q.done.as_deref()),
+        connections,
+    })
+}
+
+const MODES: [(&str, &str); 2] =
+    [("offered", "Offered: password and emailed links still work"), ("required", "Required: only this IdP for these domains")];
+
+fn opts(list: &[(&str, &str)], current: &str) -> Vec<Opt> {
+    list.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: *v == current }).collect()
+}
+
+/// The connection form's values, as typed or as stored.
+pub struct Form {
+    pub oidc: bool,
+    pub name: String,
+    pub bodies: Vec<Opt>,
+    pub domains: String,
+    pub modes: Vec<Opt>,
+    pub show_button: bool,
+    pub trust_upstream_mfa: bool,
+    pub jit: bool,
+    pub email_claim: String,
+    pub name_claim: String,
+    pub groups_claim: String,
+    /// "group = role name" lines.
+    pub group_roles: String,
+    pub mfa_values: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub scopes: String,
+    pub use_userinfo: bool,
+    pub hosted_domain: String,
+    pub idp_metadata_url: String,
+    pub idp_metadata_xml: String,
+    pub sign_requests: bool,
+    pub allow_idp_initiated: bool,
+}
+
+async fn body_opts(state: &AppState, admin: &Admin, current: &str) -> Result<Vec<Opt>, AppError> {
+    Ok(ops::bodies::list(state, &admin.actor)
+        .await?
+        .into_iter()
+        .map(|b| Opt { selected: b.id == current, value: b.id, label: b.name })
+        .collect())
+}
+
+impl Form {
+    async fn blank(state: &AppState, admin: &Admin, kind: Kind) -> Result<Self, AppError> {
+        let claims = ClaimMapping::default_for(kind);
+        let mfa = MfaTrust::default();
+        let oidc = kind == Kind::Oidc;
+        Ok(Form {
+            oidc,
+            name: String::new(),
+            bodies: body_opts(state, admin, "").await?,
+            domains: String::new(),
+            modes: opts(&MODES, "offered"),
+            show_button: true,
+            trust_upstream_mfa: false,
+            jit: false,
+            email_claim: claims.email,
+            name_claim: claims.name,
+            groups_claim: claims.groups,
+            group_roles: String::new(),
+            mfa_values: if oidc { mfa.oidc_amr.join(" ") } else { mfa.saml_authn_contexts.join("\n") },
+            issuer: String::new(),
+            client_id: String::new(),
+            scopes: "email profile".into(),
+            use_userinfo: false,
+            hosted_domain: String::new(),
+            idp_metadata_url: String::new(),
+            idp_metadata_xml: String::new(),
+            sign_requests: false,
+            allow_idp_initiated: false,
+        })
+    }
+
+    async fn of(state: &AppState, admin: &Admin, c: &ConnectionView) -> Result<Self, AppError> {
+        let oidc = c.oidc.is_some();
+        Ok(Form {
+            oidc,
+            name: c.name.clone(),
+            bodies: body_opts(state, admin, &c.body_id).await?,
+            domains: c.domains.join("\n"),
+            modes: opts(&MODES, c.mode),
+            show_button: c.show_button,
+            trust_upstream_mfa: c.trust_upstream_mfa,
+            jit: c.jit,
+            email_claim: c.claims.email.clone(),
+            name_claim: c.claims.name.clone(),
+            groups_claim: c.claims.groups.clone(),
+            group_roles: c
+                .group_roles
+                .iter()
+                .map(|g| format!("{} = {}", g.group, if g.role.is_empty() { &g.role_id } else { &g.role }))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            mfa_values: if oidc { c.mfa.oidc_amr.join(" ") } else { c.mfa.saml_authn_contexts.join("\n") },
+            issuer: c.oidc.as_ref().map(|o| o.issuer.clone()).unwrap_or_default(),
+            client_id: c.oidc.as_ref().map(|o| o.client_id.clone()).unwrap_or_default(),
+            scopes: c.oidc.as_ref().map(|o| o.scopes.join(" ")).unwrap_or_default(),
+            use_userinfo: c.oidc.as_ref().is_some_and(|o| o.use_userinfo),
+            hosted_domain: c.oidc.as_ref().and_then(|o| o.hosted_domain.clone()).unwrap_or_default(),
+            idp_metadata_url: String::new(),
+            idp_metadata_xml: String::new(),
+            sign_requests: c.saml.as_ref().is_some_and(|s| s.sign_requests),
+            allow_idp_initiated: c.allow_idp_initiated,
+        })
+    }
+
+    async fn from_fields(state: &AppState, admin: &Admin, f: &Fields, oidc: bool) -> Result<Self, AppError> {
+        Ok(Form {
+            oidc,
+            name: f.get("name").to_owned(),
+            bodies: body_opts(state, admin, f.get("body_id")).await?,
+            domains: f.get("domains").to_owned(),
+            modes: opts(&MODES, f.get("mode")),
+            show_button: f.has("show_button"),
+            trust_upstream_mfa: f.has("trust_upstream_mfa"),
+            jit: f.has("jit"),
+            email_claim: f.get("email_claim").to_owned(),
+            name_claim: f.get("name_claim").to_owned(),
+            groups_claim: f.get("groups_claim").to_owned(),
+            group_roles: f.get("group_roles").to_owned(),
+            mfa_values: f.get("mfa_values").to_owned(),
+            issuer: f.get("issuer").to_owned(),
+            client_id: f.get("client_id").to_owned(),
+            scopes: f.get("scopes").to_owned(),
+            use_userinfo: f.has("use_userinfo"),
+            hosted_domain: f.get("hosted_domain").to_owned(),
+            idp_metadata_url: f.get("idp_metadata_url").to_owned(),
+            idp_metadata_xml: f.get("idp_metadata_xml").to_owned(),
+            sign_requests: f.has("sign_requests"),
+            allow_idp_initiated: f.has("allow_idp_initiated"),
+        })
+    }
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The form as a service-layer input; only the fields of the connection's kind are sent.
+fn input(f: &Fields, oidc: bool, creating: bool) -> Result<ConnectionInput, Problem> {
+    let mut group_roles = Vec::new();
+    for line in f.lines("group_roles") {
+        let Some((group, role)) = line.rsplit_once('=') else {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("group_roles"),
+                format!("Write each group mapping as GROUP = ROLE, not {line:?}."),
+            ));
+        };
+        group_roles.push(GroupRoleInput { group: group.trim().to_owned(), role: role.trim().to_owned() });
+    }
+    let mfa_values = if oidc { words(f.get("mfa_values")) } else { f.lines("mfa_values") };
+    let mut i = ConnectionInput {
+        name: Some(f.get("name").to_owned()),
+        domains: Some(f.lines("domains")),
+        mode: f.opt("mode"),
+        show_button: Some(f.has("show_button")),
+        trust_upstream_mfa: Some(f.has("trust_upstream_mfa")),
+        jit: Some(f.has("jit")),
+        claims: Some(ClaimsInput {
+            email: Some(f.get("email_claim").to_owned()),
+            name: Some(f.get("name_claim").to_owned()),
+            groups: Some(f.get("groups_claim").to_owned()),
+        }),
+        group_roles: Some(group_roles),
+        ..Default::default()
+    };
+    if creating {
+        i.kind = Some(if oidc { "oidc" } else { "saml" }.to_owned());
+        i.body_id = Some(f.get("body_id").to_owned());
+    }
+    if oidc {
+        i.mfa_oidc_amr = Some(mfa_values);
+        i.issuer = Some(f.get("issuer").to_owned());
+        i.client_id = Some(f.get("client_id").to_owned());
+        i.scopes = Some(words(f.get("scopes")));
+        i.use_userinfo = Some(f.has("use_userinfo"));
+        i.hosted_domain = Some(f.get("hosted_domain").to_owned());
+        if creating {
+            i.client_secret = Some(SecretString::new(f.get("client_secret")));
+        }
+    } else {
+        i.mfa_saml_authn_contexts = Some(mfa_values);
+        i.idp_metadata_xml = f.opt("idp_metadata_xml");
+        i.idp_metadata_url = f.opt("idp_metadata_url");
+        i.sign_requests = Some(f.has("sign_requests"));
+        i.allow_idp_initiated = Some(f.has("allow_idp_initiated"));
+    }
+    Ok(i)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/connection.html")]
+struct ConnectionPage {
+    site_name: String,
+    signed_in: bool,
+    nav: Nav,
+    csrf: String,
+    error: Option<String>,
+    error_field: Option<&'static str>,
+    /// None when adding one.
+    c: Option<ConnectionView>,
+    form: Form,
+}
+
+fn render(admin: &Admin, c: Option<ConnectionView>, form: Form, done: Option<&str>, problem: Option<Problem>) -> Response {
+    let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
+    let page = ConnectionPage {
+        site_name: admin.site_name.clone(),
+        signed_in: true,
+        nav: admin.nav(Section::Connections, done),
+        csrf: admin.csrf.clone(),
+        error_field: problem.as_ref().and_then(|p| p.field),
+        error: problem.map(|p| p.message),
+        c,
+        form,
+    };
+    (status, admin.jar.clone(), page).into_response()
+}
+
+fn kind_of(s: &str) -> Result<Kind, AppError> {
+    Kind::parse(s).ok_or_else(|| AppError::BadRequest("Choose the kind of connection: oidc or saml.".into()))
+}
+
+async fn new_page(State(state): State<AppState>, admin: Admin, Query(q): Query<NewQuery>) -> Result<Response, AppError> {
+    if !admin.actor.is_superuser() {
+        return Err(AppError::Forbidden("Only a superuser can manage SSO connections.".into()));
+    }
+    let kind = kind_of(q.kind.as_deref().unwrap_or("oidc"))?;
+    Ok(render(&admin, None, Form::blank(&state, &admin, kind).await?, None, None))
+}
+
+async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let oidc = kind_of(f.get("kind"))? == Kind::Oidc;
+    let result = match input(&f, oidc, true) {
+        Ok(i) => ops::connections::create(&state, &admin.actor, i).await.map_err(Problem::from_admin),
+        Err(p) => Err(Ok(p)),
+    };
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!("/admin/connections/{}?done=connection-created", enc(&c.id))).into_response()),
+        Err(p) => {
+            let p = p?;
+            Ok(render(&admin, None, Form::from_fields(&state, &admin, &f, oidc).await?, None, Some(p)))
+        }
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    let c = ops::connections::show(&state, &admin.actor, &id).await?;
+    let form = Form::of(&state, &admin, &c).await?;
+    Ok(render(&admin, Some(c), form, q.done.as_deref(), None))
+}
+
+async fn with_problem(state: &AppState, admin: &Admin, id: &str, f: Option<&Fields>, p: Problem) -> Result<Response, AppError> {
+    let c = ops::connections::show(state, &admin.actor, id).await?;
+    let form = match f {
+        Some(f) => Form::from_fields(state, admin, f, c.oidc.is_some()).await?,
+        None => Form::of(state, admin, &c).await?,
+    };
+    Ok(render(admin, Some(c), form, None, Some(p)))
+}
+
+async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let oidc = f.get("kind") == "oidc";
+    let result = match input(&f, oidc, false) {
+        Ok(i) => ops::connections::update(&state, &admin.actor, &id, i).await.map_err(Problem::from_admin),
+        Err(p) => Err(Ok(p)),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/connections/{}?done=connection-saved", enc(&id))).into_response()),
+        Err(p) => with_problem(&state, &admin, &id, Some(&f), p?).await,
+    }
+}
+
+async fn rotate(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    let input = SecretInput { client_secret: SecretString::new(f.get("client_secret")) };
+    if input.client_secret.is_empty() {
+        let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("client_secret"), "Give the new client secret the IdP issued.");
+        return with_problem(&state, &admin, &id, None, p).await;
+    }
+    match ops::connections::rotate_secret(&state, &admin.actor, &id, input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/connections/{}?done=connection-secret", enc(&id))).into_response()),
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+    }
+}
+
+async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
+    admin.verify(&state, f.csrf())?;
+    match ops::connections::remove(&state, &admin.actor, &id).await {
+        Ok(()) => Ok(Redirect::to("/admin/connections?done=connection-removed").into_response()),
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+    }
+}
