@@ -16,6 +16,22 @@ pub const AMR_FEDERATED: &str = "fed";
 /// `amr` added when the upstream's second factor is trusted.
 pub const AMR_MFA: &str = "mfa";
 
+/// Upstream sign-ins one address may start per window: each leaves a row until it expires.
+const STARTS_PER_WINDOW: i64 = 60;
+const START_WINDOW_SECS: i64 = 600;
+
+/// Counts an upstream sign-in started from this address; false when it has started too many.
+pub async fn may_start(state: &AppState, client: &ClientInfo) -> Result<bool, StoreError> {
+    let key = format!("sso:start:{}", client.ip);
+    let now = state.now();
+    if store::throttle::failures_since(&state.db, &key, now - START_WINDOW_SECS).await? >= STARTS_PER_WINDOW {
+        audit::user_event(state, "signin.sso.limited", None, None, client, Outcome::Failure, None).await?;
+        return Ok(false);
+    }
+    store::throttle::record_failure(&state.db, &key, now).await?;
+    Ok(true)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FederatedError {
     /// No linked account, no account with a verified address in the connection's domains, and
@@ -120,6 +136,8 @@ async fn first_sign_in(
             Ok(()) | Err(StoreError::Conflict(_)) => {}
             Err(e) => return Err(e.into()),
         }
+        // The IdP vouches for the address in one of its own domains.
+        store::users::set_email_verified(&state.db, &existing.id, now).await?;
         let details = json!({ "connection_id": conn.id, "by": "email" });
         audit::user_event(state, "sso.link", Some(&existing.id), Some(&existing.id), client, Outcome::Success, Some(details)).await?;
         return Ok(Some(existing));

@@ -73,6 +73,15 @@ async fn start(
 ) -> Result<Response, AppError> {
     let next = safe_next(q.next.as_deref());
     let Some(conn) = store::connections::get(&state.db, &id).await? else { return Err(AppError::NotFound) };
+    if !federated::may_start(&state, &client).await? {
+        let mut r = crate::error::error_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-in attempts",
+            "Too many sign-ins have been started from your network. Wait ten minutes and try again.",
+        );
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("600"));
+        return Ok(r);
+    }
     let hint = q.login_hint.filter(|h| !h.is_empty() && h.len() <= 254);
     match &conn.config {
         KindConfig::Oidc(_) => oidc_start(&state, jar, &client, &conn, &next, hint.as_deref()).await,

@@ -859,3 +859,22 @@ async fn store_connections_and_states(b: Backend) {
     s.app.finish().await;
 }
 both!(store_connections_and_states);
+
+async fn starts_are_limited(b: Backend) {
+    let s = setup(b).await;
+    let idp = FakeIdp::start().await;
+    idp.publish(&[&FakeKey::new("k1")]);
+    let conn = connect(&s, &idp.issuer, Mode::Offered, |_| {}).await;
+    let browser = s.app.browser();
+    let url = s.app.url(&format!("/sso/start/{}", conn.id));
+    for _ in 0..60 {
+        assert_eq!(browser.get(&url).send().await.unwrap().status(), 303);
+    }
+    let r = browser.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "600");
+    s.app.clock.advance(601);
+    assert_eq!(browser.get(&url).send().await.unwrap().status(), 303);
+    s.app.finish().await;
+}
+both!(starts_are_limited);
