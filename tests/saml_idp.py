@@ -19,7 +19,7 @@ a signed assertion. `"mode": "forge"` builds the response from a template and si
 xmlsec1, so tests can set every field and apply a `"mutation"` after signing (tampering, wrapping,
 DOCTYPE...), to check that Stile refuses each.
 
-Needs pysaml2 (tests/requirements.txt) and xmlsec1 and openssl on PATH. Stops on SIGTERM.
+Needs pysaml2 (tests/requirements.txt) and xmlsec1 on PATH. Stops on SIGTERM.
 """
 import argparse
 import base64
@@ -67,14 +67,31 @@ NEXT_DEFAULTS = {
 
 
 def make_key(directory, name, ec=False):
-    key, cert = os.path.join(directory, f"{name}.key"), os.path.join(directory, f"{name}.crt")
-    newkey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"] if ec else ["-newkey", "rsa:2048"]
-    subprocess.run(
-        ["openssl", "req", "-x509", *newkey, "-nodes", "-keyout", key, "-out", cert,
-         "-days", "30", "-subj", f"/CN=Test IdP {name}"],
-        check=True, capture_output=True,
+    """A key pair and a self-signed certificate, as PEM files (with pysaml2's own dependency,
+    cryptography, so the tests need no openssl command)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec as ec_keys
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = ec_keys.generate_private_key(ec_keys.SECP256R1()) if ec else rsa.generate_private_key(65537, 2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Test IdP {name}")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
     )
-    return key, cert
+    key_path, cert_path = os.path.join(directory, f"{name}.key"), os.path.join(directory, f"{name}.crt")
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
 
 
 def iso(t):
