@@ -51,6 +51,7 @@ NEXT_DEFAULTS = {
     "name_id_format": NAMEID_FORMAT_EMAILADDRESS,
     "attributes": {},
     "authn_context": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+    "sign_response": False,  # pysaml2 mode: sign the Response as well as the assertion
     # forge only:
     "sign": "assertion",  # "assertion", "response", "both" or "none"
     "key": "idp",  # "idp" or "unknown"
@@ -207,7 +208,7 @@ class Idp:
             name_id=NameID(format=n["name_id_format"], text=n["name_id"]),
             authn={"class_ref": n["authn_context"], "authn_auth": self.entity_id},
             sign_assertion=True,
-            sign_response=False,
+            sign_response=bool(n.get("sign_response")),
             sign_alg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
             digest_alg="http://www.w3.org/2001/04/xmlenc#sha256",
             **resp_args,

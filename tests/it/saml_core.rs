@@ -208,6 +208,7 @@ async fn pysaml2_answers_our_signed_request() {
         "name_id": "sam@camden.example",
         "attributes": {"http://schemas.microsoft.com/ws/2008/06/identity/claims/groups": ["inspectors"], "mail": "sam@camden.example"},
         "authn_context": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+        "sign_response": true,
     }))
     .await;
     let params = AuthnRequestParams {
@@ -227,6 +228,7 @@ async fn pysaml2_answers_our_signed_request() {
     assert_eq!(last["signature_verified"], true);
 
     let xml = decode_post(&saml_response).unwrap();
+    assert_eq!(xml.matches("SignedInfo>").count(), 4, "pysaml2 signs the response and the assertion: {xml}");
     let expected = Expected {
         acs_url: ACS,
         sp_entity_id: SP,

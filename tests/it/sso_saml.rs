@@ -254,8 +254,11 @@ async fn saml_end_to_end_roles_demotion_and_mfa(b: Backend) {
     assert_eq!(store::federated::get(&s.app.state.db, &s.conn.id, "alice-1").await.unwrap().unwrap().user_id, user.id);
     assert_eq!(store::saml::count_seen(&s.app.state.db).await.unwrap(), 1);
 
-    // Out of the inspectors' group at the council: the next sign-in demotes her.
-    s.idp.set_next(person("alice-1", "alice@camden.gov.uk", &["contact-centre"], MULTIPLE_AUTHN)).await;
+    // Out of the inspectors' group at the council: the next sign-in demotes her. (This time the
+    // IdP signs the Response as well as the assertion.)
+    let mut next = person("alice-1", "alice@camden.gov.uk", &["contact-centre"], MULTIPLE_AUTHN);
+    next["sign_response"] = json!(true);
+    s.idp.set_next(next).await;
     let claims = sign_in_through(&s, &rp, "alice@camden.gov.uk").await;
     assert_eq!(roles(&claims), vec!["Customer Services"]);
 
