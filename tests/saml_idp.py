@@ -9,6 +9,7 @@ Endpoints (all on 127.0.0.1):
   POST /next              JSON: who signs in next and how the answer is built (see NEXT_DEFAULTS)
   GET  /sso               HTTP-Redirect binding: parses (and, when signed, verifies) the AuthnRequest
                           and answers with an auto-posting HTML form holding the SAMLResponse
+  GET  /ec-cert           the PEM certificate of an ECDSA P-256 key that `"key": "ec"` signs with
   GET  /last-request      JSON about the last AuthnRequest: id, whether its signature was verified
   POST /forge             JSON as for /next plus acs, audience, in_response_to: returns the XML of a
                           response built and signed here (for tests of the validator itself)
@@ -18,7 +19,7 @@ a signed assertion. `"mode": "forge"` builds the response from a template and si
 xmlsec1, so tests can set every field and apply a `"mutation"` after signing (tampering, wrapping,
 DOCTYPE...), to check that Stile refuses each.
 
-Needs pysaml2 (tests/requirements.txt) and xmlsec1 and openssl on PATH. Stops on SIGTERM.
+Needs pysaml2 (tests/requirements.txt) and xmlsec1 on PATH. Stops on SIGTERM.
 """
 import argparse
 import base64
@@ -50,6 +51,7 @@ NEXT_DEFAULTS = {
     "name_id_format": NAMEID_FORMAT_EMAILADDRESS,
     "attributes": {},
     "authn_context": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+    "sign_response": False,  # pysaml2 mode: sign the Response as well as the assertion
     # forge only:
     "sign": "assertion",  # "assertion", "response", "both" or "none"
     "key": "idp",  # "idp" or "unknown"
@@ -65,14 +67,32 @@ NEXT_DEFAULTS = {
 }
 
 
-def make_key(directory, name):
-    key, cert = os.path.join(directory, f"{name}.key"), os.path.join(directory, f"{name}.crt")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-         "-days", "30", "-subj", f"/CN=Test IdP {name}"],
-        check=True, capture_output=True,
+def make_key(directory, name, ec=False):
+    """A key pair and a self-signed certificate, as PEM files (with pysaml2's own dependency,
+    cryptography, so the tests need no openssl command)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec as ec_keys
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = ec_keys.generate_private_key(ec_keys.SECP256R1()) if ec else rsa.generate_private_key(65537, 2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Test IdP {name}")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
     )
-    return key, cert
+    key_path, cert_path = os.path.join(directory, f"{name}.key"), os.path.join(directory, f"{name}.crt")
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
 
 
 def iso(t):
@@ -83,11 +103,11 @@ def esc(s):
     return html.escape(str(s), quote=True)
 
 
-def signature_template(ref_id):
+def signature_template(ref_id, alg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"):
     return (
         '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
         '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
-        '<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+        f'<ds:SignatureMethod Algorithm="{alg}"/>'
         f'<ds:Reference URI="#{ref_id}"><ds:Transforms>'
         '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
         '<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>'
@@ -104,6 +124,8 @@ class Idp:
         self.entity_id = base + "/metadata"
         self.key, self.cert = make_key(directory, "idp")
         self.unknown_key, self.unknown_cert = make_key(directory, "unknown")
+        # An ECDSA P-256 key (not in the metadata) for testing ecdsa-sha256 signatures.
+        self.ec_key, self.ec_cert = make_key(directory, "ec", ec=True)
         self.sp_metadata = None
         self.want_signed = False
         self.server = None
@@ -186,7 +208,7 @@ class Idp:
             name_id=NameID(format=n["name_id_format"], text=n["name_id"]),
             authn={"class_ref": n["authn_context"], "authn_auth": self.entity_id},
             sign_assertion=True,
-            sign_response=False,
+            sign_response=bool(n.get("sign_response")),
             sign_alg="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
             digest_alg="http://www.w3.org/2001/04/xmlenc#sha256",
             **resp_args,
@@ -220,6 +242,8 @@ class Idp:
         noa = iso(now + int(p.get("not_on_or_after_offset", 300)))
         irt_attr = f' InResponseTo="{esc(irt)}"' if irt else ""
         sign = p.get("sign", "assertion")
+        alg = ("http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" if p.get("key") == "ec"
+               else p.get("sig_alg", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"))
         attrs = "".join(
             f'<saml:Attribute Name="{esc(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri">'
             + "".join(f'<saml:AttributeValue xsi:type="xs:string">{esc(v)}</saml:AttributeValue>'
@@ -232,7 +256,7 @@ class Idp:
             f'<saml:Assertion xmlns:saml="{SAML_NS}" xmlns:xs="http://www.w3.org/2001/XMLSchema" '
             f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{ass_id}" Version="2.0" IssueInstant="{iso(now)}">'
             f"<saml:Issuer>{esc(issuer)}</saml:Issuer>"
-            + (signature_template(ass_id) if sign in ("assertion", "both") else "")
+            + (signature_template(ass_id, alg) if sign in ("assertion", "both") else "")
             + f'<saml:Subject><saml:NameID Format="{esc(p.get("name_id_format", NAMEID_FORMAT_EMAILADDRESS))}">{esc(p["name_id"])}</saml:NameID>'
             f'<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
             f'<saml:SubjectConfirmationData{irt_attr} NotOnOrAfter="{noa}" Recipient="{esc(recipient)}"/>'
@@ -249,19 +273,22 @@ class Idp:
             f'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="{SAML_NS}" '
             f'ID="{resp_id}" Version="2.0" IssueInstant="{iso(now)}" Destination="{esc(destination)}"{irt_attr}>'
             f"<saml:Issuer>{esc(issuer)}</saml:Issuer>"
-            + (signature_template(resp_id) if sign == "response" else "")
+            + (signature_template(resp_id, alg) if sign == "response" else "")
             + f'<samlp:Status><samlp:StatusCode Value="{esc(status)}"/></samlp:Status>'
             + (assertion if with_assertion else "")
             + "</samlp:Response>"
         )
-        key, cert = (self.unknown_key, self.unknown_cert) if p.get("key") == "unknown" else (self.key, self.cert)
+        key, cert = {
+            "unknown": (self.unknown_key, self.unknown_cert),
+            "ec": (self.ec_key, self.ec_cert),
+        }.get(p.get("key"), (self.key, self.cert))
         signed = response
         if sign in ("assertion", "both") and with_assertion:
             signed = self.xmlsec_sign(signed, key, cert, "urn:oasis:names:tc:SAML:2.0:assertion:Assertion")
         if sign == "both":
             # xmlsec1 signs the first template in the document: add the Response's only now.
             i = signed.index("</saml:Issuer>") + len("</saml:Issuer>")
-            signed = signed[:i] + signature_template(resp_id) + signed[i:]
+            signed = signed[:i] + signature_template(resp_id, alg) + signed[i:]
         if sign in ("response", "both"):
             signed = self.xmlsec_sign(signed, key, cert, "urn:oasis:names:tc:SAML:2.0:protocol:Response")
         return self.mutate(signed, p, ass_id)
@@ -352,6 +379,9 @@ def make_handler(idp):
                         return self.send(200, idp.metadata(), "application/samlmetadata+xml")
                     if u.path == "/sso":
                         return self.send(200, idp.sso(u.query), "text/html; charset=utf-8")
+                    if u.path == "/ec-cert":
+                        with open(idp.ec_cert) as f:
+                            return self.send(200, f.read())
                     if u.path == "/last-request":
                         return self.send(200, json.dumps(idp.last_request), "application/json")
                 return self.send(404, "not found")

@@ -127,7 +127,7 @@ pub async fn start(state: &AppState, jar: CookieJar, client: &ClientInfo, conn: 
 
 #[derive(Deserialize)]
 struct AcsForm {
-    #[serde(rename = "SAMLResponse")]
+    #[serde(rename = "SAMLResponse", default)]
     saml_response: String,
     #[serde(rename = "RelayState", default)]
     relay_state: String,
@@ -202,6 +202,9 @@ async fn acs(
         in_response_to: request_id.as_deref(),
         allow_idp_initiated: conn.allow_idp_initiated,
     };
+    if form.saml_response.is_empty() {
+        return failure(&state, jar, &client, Some(&conn), Failure::BadResponse, &next, "no SAMLResponse in the post").await;
+    }
     let verified = match decode_post(&form.saml_response).and_then(|xml| validate(&xml, &expected)) {
         Ok(v) => v,
         Err(e) => {

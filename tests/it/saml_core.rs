@@ -174,6 +174,17 @@ async fn validator_accepts_signed_answers_and_refuses_every_forgery() {
         Err(ResponseError::Signature(SignatureError::UnknownKey))
     );
 
+    // ECDSA P-256 with SHA-256, from a configured EC certificate.
+    let ec = vec![stile::auth::saml::certs::TrustedCert::from_text(&idp.ec_cert().await).unwrap()];
+    let xml = idp.forge(base(json!({"key": "ec"}))).await;
+    assert!(xml.contains("ecdsa-sha256"));
+    let a = validate(&xml, &Expected { certs: &ec, ..expected.clone() }).unwrap_or_else(|e| panic!("ecdsa: {e}\n{xml}"));
+    assert_eq!(a.name_id, "jo@camden.example");
+    assert_eq!(validate(&xml, &expected), Err(ResponseError::Signature(SignatureError::UnknownKey)));
+    // SHA-1 is refused even when the key is right.
+    let sha1 = idp.forge(base(json!({"sig_alg": "http://www.w3.org/2000/09/xmldsig#rsa-sha1"}))).await;
+    assert!(matches!(validate(&sha1, &expected), Err(ResponseError::Signature(SignatureError::Algorithm(_)))));
+
     // Base64 as posted.
     use base64::Engine;
     let posted = base64::engine::general_purpose::STANDARD.encode(solicited.as_bytes());
@@ -197,6 +208,7 @@ async fn pysaml2_answers_our_signed_request() {
         "name_id": "sam@camden.example",
         "attributes": {"http://schemas.microsoft.com/ws/2008/06/identity/claims/groups": ["inspectors"], "mail": "sam@camden.example"},
         "authn_context": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+        "sign_response": true,
     }))
     .await;
     let params = AuthnRequestParams {
@@ -216,6 +228,7 @@ async fn pysaml2_answers_our_signed_request() {
     assert_eq!(last["signature_verified"], true);
 
     let xml = decode_post(&saml_response).unwrap();
+    assert_eq!(xml.matches("SignedInfo>").count(), 4, "pysaml2 signs the response and the assertion: {xml}");
     let expected = Expected {
         acs_url: ACS,
         sp_entity_id: SP,

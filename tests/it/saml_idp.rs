@@ -69,6 +69,11 @@ impl SamlIdp {
         body
     }
 
+    /// The certificate (PEM) of the IdP's ECDSA P-256 test key.
+    pub async fn ec_cert(&self) -> String {
+        self.http.get(format!("{}/ec-cert", self.base)).send().await.unwrap().text().await.unwrap()
+    }
+
     pub async fn last_request(&self) -> Value {
         self.http.get(format!("{}/last-request", self.base)).send().await.unwrap().json().await.unwrap()
     }

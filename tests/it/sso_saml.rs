@@ -254,8 +254,11 @@ async fn saml_end_to_end_roles_demotion_and_mfa(b: Backend) {
     assert_eq!(store::federated::get(&s.app.state.db, &s.conn.id, "alice-1").await.unwrap().unwrap().user_id, user.id);
     assert_eq!(store::saml::count_seen(&s.app.state.db).await.unwrap(), 1);
 
-    // Out of the inspectors' group at the council: the next sign-in demotes her.
-    s.idp.set_next(person("alice-1", "alice@camden.gov.uk", &["contact-centre"], MULTIPLE_AUTHN)).await;
+    // Out of the inspectors' group at the council: the next sign-in demotes her. (This time the
+    // IdP signs the Response as well as the assertion.)
+    let mut next = person("alice-1", "alice@camden.gov.uk", &["contact-centre"], MULTIPLE_AUTHN);
+    next["sign_response"] = json!(true);
+    s.idp.set_next(next).await;
     let claims = sign_in_through(&s, &rp, "alice@camden.gov.uk").await;
     assert_eq!(roles(&claims), vec!["Customer Services"]);
 
@@ -495,3 +498,44 @@ async fn saml_cli_connections_and_certificate_rotation(b: Backend) {
     cli.db.drop_db().await;
 }
 both!(saml_cli_connections_and_certificate_rotation);
+
+/// The replay cache and the request it answers are written together or not at all.
+async fn saml_store_accept_is_atomic(b: Backend) {
+    let s = setup(b, |_| {}).await;
+    let db = &s.app.state.db;
+    let now = s.app.state.now();
+    let conn = &s.conn.id;
+    let row = |h: &str| store::connections::LoginStateRow {
+        id_hash: h.into(),
+        connection_id: conn.clone(),
+        browser_hash: "browser".into(),
+        next: "/account".into(),
+        data: "{}".into(),
+        created_at: now,
+        expires_at: now + 600,
+        used_at: None,
+    };
+    for h in ["r1", "r2", "r3"] {
+        store::connections::insert_login_state(db, &row(h)).await.unwrap();
+    }
+    use stile::store::saml::{Acceptance, accept, prune, seen};
+    assert_eq!(accept(db, conn, Some("r1"), "_a1", now + 300, now).await.unwrap(), Acceptance::Accepted);
+    assert!(seen(db, conn, "_a1").await.unwrap());
+    // The same assertion again, for another request: refused, and that request is left unused.
+    assert_eq!(accept(db, conn, Some("r2"), "_a1", now + 300, now).await.unwrap(), Acceptance::Replayed);
+    assert!(store::connections::login_state(db, "r2").await.unwrap().unwrap().used_at.is_none());
+    // A new assertion for a used request: refused, and the assertion is not recorded.
+    assert_eq!(accept(db, conn, Some("r1"), "_a2", now + 300, now).await.unwrap(), Acceptance::RequestGone);
+    assert!(!seen(db, conn, "_a2").await.unwrap());
+    // Unsolicited (no request): only the replay cache.
+    assert_eq!(accept(db, conn, None, "_a3", now + 300, now).await.unwrap(), Acceptance::Accepted);
+    assert_eq!(accept(db, conn, None, "_a3", now + 300, now).await.unwrap(), Acceptance::Replayed);
+    // A request that was never made.
+    assert_eq!(accept(db, conn, Some("nope"), "_a4", now + 300, now).await.unwrap(), Acceptance::RequestGone);
+    // Entries go once their assertion has expired.
+    assert_eq!(store::saml::count_seen(db).await.unwrap(), 2);
+    assert_eq!(prune(db, now + 300).await.unwrap(), 2);
+    assert_eq!(store::saml::count_seen(db).await.unwrap(), 0);
+    s.app.finish().await;
+}
+both!(saml_store_accept_is_atomic);

@@ -50,7 +50,8 @@ impl SamlConfig {
             idp_entity_id: md.entity_id.clone(),
             idp_sso_url: md.sso_redirect_url.clone(),
             idp_certificates: md.certs.iter().map(TrustedCert::to_base64).collect(),
-            sign_requests,
+            // An IdP that asks for signed requests gets them whatever the operator said.
+            sign_requests: sign_requests || md.wants_signed_requests,
             sp_certificate: String::new(),
             clock_skew_secs: DEFAULT_SKEW_SECS,
         }

@@ -28,6 +28,8 @@ pub struct IdpMetadata {
     pub entity_id: String,
     pub sso_redirect_url: String,
     pub certs: Vec<TrustedCert>,
+    /// The IdP says it wants signed AuthnRequests (`WantAuthnRequestsSigned`).
+    pub wants_signed_requests: bool,
 }
 
 /// Reads the first identity provider in an EntityDescriptor or EntitiesDescriptor.
@@ -58,7 +60,8 @@ pub fn parse_idp(text: &str) -> Result<IdpMetadata, MetadataError> {
     if certs.is_empty() {
         return Err(MetadataError::NoSigningCertificate);
     }
-    Ok(IdpMetadata { entity_id, sso_redirect_url, certs })
+    let wants_signed_requests = matches!(idp.attribute("WantAuthnRequestsSigned"), Some("true" | "1"));
+    Ok(IdpMetadata { entity_id, sso_redirect_url, certs, wants_signed_requests })
 }
 
 /// Our SP metadata for one connection.

@@ -41,6 +41,8 @@ pub enum ResponseError {
     Destination(Option<String>),
     #[error("the issuer {0:?} is not the configured identity provider")]
     Issuer(Option<String>),
+    #[error("the assertion has no ID")]
+    NoAssertionId,
     #[error("the assertion has no NameID")]
     NoNameId,
     #[error("no bearer SubjectConfirmation: {0}")]
@@ -151,6 +153,8 @@ pub fn validate(xml_text: &str, expected: &Expected<'_>) -> Result<VerifiedAsser
         return Err(ResponseError::AssertionCount(all_assertions));
     }
     let assertion = *direct.first().ok_or(ResponseError::AssertionCount(0))?;
+    // The replay cache is keyed by it.
+    let assertion_id = assertion.attribute("ID").map(str::trim).filter(|id| !id.is_empty()).ok_or(ResponseError::NoAssertionId)?;
 
     // Every signature present must verify; at least one must cover the assertion — its own,
     // or the Response's (which envelops it). Both reference their parent by ID, so what was
@@ -250,7 +254,7 @@ pub fn validate(xml_text: &str, expected: &Expected<'_>) -> Result<VerifiedAsser
     }
 
     Ok(VerifiedAssertion {
-        assertion_id: assertion.attribute("ID").unwrap_or("").to_owned(),
+        assertion_id: assertion_id.to_owned(),
         issuer: expected.idp_entity_id.to_owned(),
         name_id,
         name_id_format: name_id_node.attribute("Format").map(str::to_owned),

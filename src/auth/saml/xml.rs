@@ -103,6 +103,14 @@ mod tests {
     }
 
     #[test]
+    fn text_reads_across_comments() {
+        // The comment-truncation attack: canonical XML (what is signed) drops the comment, so the
+        // value read must be the whole text, not the part before the comment.
+        let doc = parse("<n>admin@camden.gov.uk<!-- x -->.evil.example</n>").unwrap();
+        assert_eq!(text(doc.root_element()), "admin@camden.gov.uk.evil.example");
+    }
+
+    #[test]
     fn prefixes_come_from_the_source() {
         let doc = parse(r#"<p:a xmlns:p="urn:x" xmlns:q="urn:y" q:b="1" c="2"><d/></p:a>"#).unwrap();
         let root = doc.root_element();
