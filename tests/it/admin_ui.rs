@@ -379,3 +379,113 @@ async fn superuser_sections(b: Backend) {
     app.finish().await;
 }
 both!(superuser_sections);
+
+/// The audit log page and its CSV, "Download all organisation data", and the CSV import with its
+/// dry run, as a body's administrator sees them.
+async fn audit_export_import(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, form) = get_page(&app, &c, "/admin/bodies/camden/roles/new").await;
+    let csrf = csrf_in(&form).unwrap();
+    let r = c
+        .post(app.url("/admin/bodies/camden/roles/new"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Planners"), ("permissions", "fms:planned_reports")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    // The audit log: this body's events, filtered, and as CSV.
+    let (status, page) = get_page(&app, &c, "/admin/audit").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("role.create"), "{page}");
+    let (_, page) = get_page(&app, &c, "/admin/audit?outcome=failure").await;
+    assert!(!page.contains("role.create"));
+    let (status, page) = get_page(&app, &c, "/admin/audit?from=yesterday").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("YYYY-MM-DD"));
+    let r = c.get(app.url("/admin/audit.csv?action=role.*")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("id,time,actor_user_id") && csv.contains("role.create"), "{csv}");
+    // Another body's log is not this admin's to read.
+    store::bodies::insert(
+        &app.state.db,
+        &NewBody {
+            id: "kent",
+            name: "Kent",
+            kind: "council",
+            fms_body_id: None,
+            swa_code: None,
+            mfa_policy: "optional",
+            password_min_length: None,
+            domains: &[],
+        },
+        app.state.now(),
+    )
+    .await
+    .unwrap();
+    let (status, page) = get_page(&app, &c, "/admin/audit?body=kent").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("You can only administer bodies you are an administrator of."), "{page}");
+
+    // Download all organisation data: a CSRF-protected button answering with JSON.
+    let (_, page) = get_page(&app, &c, "/admin/bodies/camden").await;
+    assert!(page.contains("Download all organisation data"));
+    let r = c.post(app.url("/admin/bodies/camden/export")).form(&[("csrf", "")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c.post(app.url("/admin/bodies/camden/export")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("organisation-camden.json"));
+    let data: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(data["body"]["name"], "Camden Council");
+    assert!(data["members"].as_array().unwrap().iter().any(|m| m["email"] == "admin@camden.example"), "{data}");
+
+    // Import: a dry run reports every refused row; a file with refused rows imports nothing.
+    let bad = "name,email,from_body,passwordhash,roles,permissions\nAnn,ann@camden.example,,,,report_inspect\nBob,bob@camden.example,,,,category_edit\nNo One,not-an-address,,,,\n";
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", bad), ("mode", "check")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("3 row(s), 1 accepted, 2 refused"), "{page}");
+    assert!(page.contains("fms:category_edit"), "the refusal says why: {page}");
+    assert!(!page.contains("name=\"mode\" value=\"import\""), "no import offered while rows are refused");
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", bad), ("mode", "import")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let ann = stile::email::Email::parse("ann@camden.example").unwrap();
+    assert!(store::users::by_email(&app.state.db, &ann).await.unwrap().is_none(), "all or nothing");
+    let good = "name,email,from_body,passwordhash,roles,permissions\nAnn,ann@camden.example,,,,report_inspect\n";
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", good), ("mode", "check")])
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("name=\"mode\" value=\"import\""), "{page}");
+    assert!(store::users::by_email(&app.state.db, &ann).await.unwrap().is_none(), "a dry run writes nothing");
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", good), ("mode", "import")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/bodies/camden?done=imported");
+    let ann = store::users::by_email(&app.state.db, &ann).await.unwrap().unwrap();
+    let m = store::memberships::of_user(&app.state.db, &ann.id).await.unwrap();
+    assert_eq!(m[0].body_id, "camden");
+    app.finish().await;
+}
+both!(audit_export_import);

@@ -7,9 +7,11 @@
 //! `done` code that the next page turns into a fixed notice; a refusal or bad input re-renders
 //! the page with the reason (or shows the 403 page for a plain button).
 
+mod audit;
 mod bans;
 mod bodies;
 mod clients;
+mod data;
 mod fields;
 mod home;
 mod memberships;
@@ -39,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .merge(roles::router())
         .merge(clients::router())
         .merge(bans::router())
+        .merge(audit::router())
+        .merge(data::router())
 }
 
 /// The signed-in administrator: the acting principal for the service layer, the browser's
@@ -77,6 +81,7 @@ impl Admin {
             NavItem::new("/admin/users", "Users", section == Section::Users),
             NavItem::new("/admin/bodies", "Organisations", section == Section::Bodies),
         ];
+        items.push(NavItem::new("/admin/audit", "Audit log", section == Section::Audit));
         if su {
             items.push(NavItem::new("/admin/clients", "Relying apps", section == Section::Clients));
             items.push(NavItem::new("/admin/bans", "Bans", section == Section::Bans));
@@ -92,6 +97,7 @@ pub enum Section {
     Bodies,
     Clients,
     Bans,
+    Audit,
 }
 
 pub struct NavItem {
@@ -141,6 +147,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "client-removed" => "The relying app has been removed.",
         "banned" => "The ban is in place; anyone it covers has been signed out.",
         "unbanned" => "The ban has been lifted.",
+        "imported" => "The users have been imported.",
         _ => return None,
     })
 }
