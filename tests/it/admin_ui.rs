@@ -489,3 +489,80 @@ async fn audit_export_import(b: Backend) {
     app.finish().await;
 }
 both!(audit_export_import);
+
+/// Memberships and roles after creation: roles and direct permissions saved, a refused change
+/// (areas need a permission the admin lacks) leaves everything as it was, a role deleted, a
+/// member removed; and someone who administers nothing is refused the admin pages.
+async fn membership_and_role_changes(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let now = app.state.now();
+    let ines = app.create_user("ines@camden.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-ines", &ines.id, "camden", now).await.unwrap();
+    let c = signed_in(&app, "admin@camden.example").await;
+    let inspectors =
+        store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().into_iter().find(|r| r.name == "Inspectors").unwrap();
+
+    let (status, page) = get_page(&app, &c, "/admin/memberships/m-ines").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_in(&page).unwrap();
+    let r = c
+        .post(app.url("/admin/memberships/m-ines"))
+        .form(&[("csrf", csrf.as_str()), ("permissions", "fms:planned_reports"), ("workstreams", ""), ("areas", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/memberships/m-ines?done=member-saved");
+    let m = store::memberships::of_user(&app.state.db, &ines.id).await.unwrap();
+    assert_eq!(store::memberships::detail(&app.state.db, &m[0]).await.unwrap().direct_permissions, vec!["fms:planned_reports"]);
+
+    // Areas need fms:user_assign_areas, which this admin does not hold: refused, nothing changed.
+    let r = c
+        .post(app.url("/admin/memberships/m-ines"))
+        .form(&[("csrf", csrf.as_str()), ("permissions", "fms:report_inspect"), ("areas", "2504")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("fms:user_assign_areas"));
+    let d = store::memberships::detail(&app.state.db, &m[0]).await.unwrap();
+    assert_eq!((d.direct_permissions, d.areas), (vec!["fms:planned_reports".to_owned()], vec![]));
+
+    // The Inspectors template role grants permissions this admin does not hold either.
+    let r = c
+        .post(app.url("/admin/memberships/m-ines"))
+        .form(&[("csrf", csrf.as_str()), ("roles", inspectors.id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(store::memberships::detail(&app.state.db, &m[0]).await.unwrap().roles.is_empty());
+
+    // A role of the admin's own making, then deleted.
+    let r = c
+        .post(app.url("/admin/bodies/camden/roles/new"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Shortlisters"), ("permissions", "fms:planned_reports")])
+        .send()
+        .await
+        .unwrap();
+    let role_path = location(&r).split('?').next().unwrap().to_owned();
+    let r = c.post(app.url(&format!("{role_path}/delete"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(location(&r), "/admin/bodies/camden?done=role-deleted");
+    assert_eq!(roles_named(&app, "camden", "Shortlisters").await, 0);
+
+    // Removing the member.
+    let r = c.post(app.url("/admin/memberships/m-ines/remove")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(location(&r), "/admin/bodies/camden?done=member-removed");
+    assert!(store::memberships::of_user(&app.state.db, &ines.id).await.unwrap().is_empty());
+
+    // Someone who administers nothing.
+    app.create_user("plain@camden.example", Some(PW)).await;
+    let p = signed_in(&app, "plain@camden.example").await;
+    for path in ["/admin", "/admin/users", "/admin/bodies/camden", "/admin/audit"] {
+        let (status, page) = get_page(&app, &p, path).await;
+        assert!(status == 403 || status == 404, "{path}: {status}");
+        assert!(!page.contains("admin@camden.example"), "{path} shows nothing of the body");
+    }
+    app.finish().await;
+}
+both!(membership_and_role_changes);
