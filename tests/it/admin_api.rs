@@ -407,6 +407,10 @@ async fn superuser_abilities(b: Backend) {
     let mid = m["id"].as_str().unwrap().to_owned();
     let (s, _) = su.post(&format!("/bodies/{}/members", w.promoter), json!({ "user_id": bob })).await;
     assert_eq!(s, 409, "one membership per body");
+    let v = su.ok(Method::POST, &format!("/bodies/{}/members", w.other_promoter), Some(json!({ "email": "BOB@elsewhere.example" }))).await;
+    assert_eq!(v["user_id"], bob.as_str(), "added by email");
+    let (s, v) = su.post(&format!("/bodies/{}/members", w.other_promoter), json!({ "email": "nobody@elsewhere.example" })).await;
+    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("email")));
     let (s, v) = su.patch(&format!("/memberships/{mid}"), json!({ "workstreams": [{ "prefix": "002", "access": "write" }] })).await;
     assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("workstreams")));
     let v = su
