@@ -60,6 +60,7 @@ impl AdminError {
             AdminError::Store(StoreError::Conflict(what)) => format!("{what} already exists."),
             AdminError::Store(StoreError::NotFound(what)) => format!("No such {what}."),
             AdminError::NotFound(what) => format!("No such {what}."),
+            AdminError::Invalid { message, .. } => message.clone(),
             AdminError::Store(_) | AdminError::Internal(_) => "Something went wrong on our side. Try again in a moment.".into(),
             other => other.to_string(),
         }
@@ -107,7 +108,7 @@ impl From<AdminError> for AppError {
         match e {
             AdminError::Forbidden(m) => AppError::Forbidden(m),
             AdminError::NotFound(_) => AppError::NotFound,
-            AdminError::Invalid { .. } => AppError::BadRequest(e.to_string()),
+            AdminError::Invalid { message, .. } => AppError::BadRequest(message),
             AdminError::Conflict(m) => AppError::Conflict(m),
             AdminError::Store(StoreError::Conflict(what)) => AppError::Conflict(format!("{what} already exists.")),
             AdminError::Store(StoreError::NotFound(_)) => AppError::NotFound,

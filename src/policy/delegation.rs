@@ -304,6 +304,25 @@ pub fn decide(actor: &Actor, action: Action<'_>, target: Option<&Target<'_>>) ->
     }
 }
 
+/// The permissions a new member is given when added (`AddUser` allows choosing their roles):
+/// never an `sm:admin_*` permission (superusers only), and only what the actor holds in the
+/// body themselves.
+pub fn check_grant(actor: &Actor, target: &Target<'_>, granting: &BTreeSet<String>) -> Result<(), Denied> {
+    if actor.superuser {
+        return Ok(());
+    }
+    if let Some(p) = granting.iter().find(|p| p.starts_with("sm:admin_")) {
+        return deny(format!("Only a superuser can grant {p}: it makes the user an administrator."));
+    }
+    let Some(own) = actor.membership(target.body_id) else {
+        return deny("You can only administer bodies you are an administrator of.");
+    };
+    if let Some(p) = granting.iter().find(|p| !own.permissions.contains(*p)) {
+        return deny(format!("You cannot grant {p} because you do not hold it yourself."));
+    }
+    Ok(())
+}
+
 fn users_rule(
     body: BodyKind,
     kind: MemberKind,
@@ -542,6 +561,17 @@ mod tests {
             let su = Actor { superuser: true, ..actor };
             assert_eq!(decide(&su, action, Some(&t)), Ok(()), "superuser: {name}");
         }
+    }
+
+    #[test]
+    fn new_members_get_only_what_the_admin_holds() {
+        let planner_perms = template_perms(&["sm_planner_full_access"]);
+        let ha_perms = template_perms(&["sm_highway_authority"]);
+        assert_eq!(check_grant(&contractor_admin(), &target(C), &planner_perms), Ok(()));
+        assert!(check_grant(&contractor_admin(), &target(C), &ha_perms).unwrap_err().0.contains("do not hold"));
+        assert!(check_grant(&promoter_admin(), &target(C), &planner_perms).is_err());
+        let admin: BTreeSet<String> = ["sm:admin_contractor_users".to_owned()].into();
+        assert!(check_grant(&contractor_admin(), &target(C), &admin).unwrap_err().0.contains("superuser"));
     }
 
     #[test]

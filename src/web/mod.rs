@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mfa::router())
         .merge(health::router())
         .merge(crate::oidc::router())
+        .merge(crate::admin::api::router())
         .merge(demo::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod admin_api;
 mod admin_data;
 mod cli;
 mod clients;

@@ -111,15 +111,25 @@ fn clean_areas(areas: &[String]) -> Result<Vec<String>, AdminError> {
     Ok(out)
 }
 
-/// Checks and writes a new membership inside `tx` (used by `add` and by `users::create`).
-pub(crate) async fn add_in(
-    tx: &mut Tx,
+/// A new membership that passed every check, ready to be written.
+pub(crate) struct PreparedAdd {
+    body_id: String,
+    roles: Vec<String>,
+    direct: Vec<String>,
+    workstreams: Vec<(String, String)>,
+    areas: Vec<String>,
+    kind: MemberKind,
+}
+
+/// Checks a new membership (delegation and Street Manager rules) before any transaction opens,
+/// so a refusal is audited and nothing is written.
+pub(crate) async fn prepare_add(
     state: &AppState,
     actor: &AdminActor,
     body: &LoadedBody,
     user_id: &str,
     input: &MembershipInput,
-) -> Result<String, AdminError> {
+) -> Result<PreparedAdd, AdminError> {
     let roles = input.roles.clone().unwrap_or_default();
     let direct = input.permissions.clone().unwrap_or_default();
     let workstreams = clean_workstreams(input.workstreams.as_deref().unwrap_or_default())?;
@@ -129,8 +139,8 @@ pub(crate) async fn add_in(
     let subject = Subject { target_type: "user", target_id: user_id, body_id: Some(&body.body.id) };
     let t = body.target();
     let mut check = actor.check(Action::AddUser(kind), Some(&t));
-    if check.is_ok() && !h.permissions.is_empty() {
-        check = actor.check(Action::SetPermissions { kind, granting: &h.permissions }, Some(&t));
+    if check.is_ok() {
+        check = crate::policy::delegation::check_grant(&actor.policy, &t, &h.permissions).map_err(AdminError::from);
     }
     if check.is_ok() && !workstreams.is_empty() {
         check = actor.check(Action::ManageWorkstreams, Some(&t));
@@ -140,15 +150,38 @@ pub(crate) async fn add_in(
     }
     guard(state, actor, "membership.add", &subject, check).await?;
     check_sm_rules(&h)?;
+    Ok(PreparedAdd { body_id: body.body.id.clone(), roles, direct, workstreams, areas, kind })
+}
+
+/// Writes a prepared membership inside `tx`, with its audit row.
+pub(crate) async fn write_add(
+    tx: &mut Tx,
+    state: &AppState,
+    actor: &AdminActor,
+    user_id: &str,
+    p: &PreparedAdd,
+) -> Result<String, AdminError> {
     let id = store::new_id(state.now(), &*state.rng);
-    store::admin::memberships::insert(tx, &id, user_id, &body.body.id, state.now()).await?;
-    store::admin::memberships::replace_roles(tx, &id, &roles).await?;
-    store::admin::memberships::replace_permissions(tx, &id, &direct).await?;
-    store::admin::memberships::replace_workstreams(tx, &id, &workstreams).await?;
-    store::admin::memberships::replace_areas(tx, &id, &areas).await?;
-    let details = json!({ "membership_id": id, "roles": roles, "permissions": direct, "kind": kind.as_str() });
+    store::admin::memberships::insert(tx, &id, user_id, &p.body_id, state.now()).await?;
+    store::admin::memberships::replace_roles(tx, &id, &p.roles).await?;
+    store::admin::memberships::replace_permissions(tx, &id, &p.direct).await?;
+    store::admin::memberships::replace_workstreams(tx, &id, &p.workstreams).await?;
+    store::admin::memberships::replace_areas(tx, &id, &p.areas).await?;
+    let details = json!({ "membership_id": id, "roles": p.roles, "permissions": p.direct, "kind": p.kind.as_str() });
+    let subject = Subject { target_type: "user", target_id: user_id, body_id: Some(&p.body_id) };
     audit_ok(tx, state, actor, "membership.add", &subject, Some(details)).await?;
     Ok(id)
+}
+
+/// The id of the (not removed) account with this address, for adding an existing user by email.
+/// Any administrator may ask: adding someone to one's body needs their account, and creating it
+/// again would be refused as taken anyway.
+pub async fn user_id_by_email(state: &AppState, email: &str) -> Result<String, AdminError> {
+    let email = crate::email::Email::parse(email).map_err(|e| AdminError::invalid("email", e.to_string()))?;
+    match store::users::by_email(&state.db, &email).await? {
+        Some(u) if !u.email.ends_with("@removed.invalid") => Ok(u.id),
+        _ => Err(AdminError::invalid("email", "There is no account with that email; create the user instead.")),
+    }
 }
 
 /// Adds an existing user to a body.
@@ -161,8 +194,9 @@ pub async fn add(
 ) -> Result<MembershipView, AdminError> {
     let body = load_body(state, body_id).await?;
     store::users::by_id(&state.db, user_id).await?.ok_or(AdminError::NotFound("user"))?;
+    let prepared = prepare_add(state, actor, &body, user_id, &input).await?;
     let mut tx = state.db.begin().await?;
-    let id = add_in(&mut tx, state, actor, &body, user_id, &input).await?;
+    let id = write_add(&mut tx, state, actor, user_id, &prepared).await?;
     tx.commit().await.map_err(commit_err)?;
     show(state, actor, &id).await
 }

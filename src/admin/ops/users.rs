@@ -170,10 +170,14 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     let email = clean_email(state, &input.email).await?;
     let now = state.now();
     let id = store::new_id(now, &*state.rng);
+    let prepared = match &body {
+        Some(body) => Some(super::memberships::prepare_add(state, actor, body, &id, &input.membership).await?),
+        None => None,
+    };
     let mut tx = state.db.begin().await?;
     store::admin::users::insert(&mut tx, &id, email.as_str(), &name, input.superuser, now).await?;
-    if let Some(body) = &body {
-        super::memberships::add_in(&mut tx, state, actor, body, &id, &input.membership).await?;
+    if let Some(p) = &prepared {
+        super::memberships::write_add(&mut tx, state, actor, &id, p).await?;
     }
     let subject = Subject { target_type: "user", target_id: &id, body_id: input.body_id.as_deref() };
     audit_ok(&mut tx, state, actor, "user.create", &subject, Some(json!({ "email": email, "superuser": input.superuser }))).await?;

@@ -89,7 +89,13 @@ pub async fn set_domains(conn: &mut Conn, id: &str, domains: &[String]) -> Resul
 }
 
 /// Copies the role templates offered to `kind` into the body, in the caller's transaction.
-pub async fn copy_templates(conn: &mut Conn, body_id: &str, kind: &str, ids: &mut dyn FnMut() -> String, now: Timestamp) -> Result<()> {
+pub async fn copy_templates(
+    conn: &mut Conn,
+    body_id: &str,
+    kind: &str,
+    ids: &mut (dyn FnMut() -> String + Send),
+    now: Timestamp,
+) -> Result<()> {
     #[derive(sqlx::FromRow)]
     struct Template {
         id: String,
