@@ -566,3 +566,32 @@ async fn membership_and_role_changes(b: Backend) {
     app.finish().await;
 }
 both!(membership_and_role_changes);
+
+/// The import form takes a pasted file larger than the site-wide body limit (it has the import
+/// limit), and a file with thousands of rows is checked in one go.
+#[tokio::test]
+async fn large_import_form() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    council_with_admin(&app).await;
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, page) = get_page(&app, &c, "/admin/bodies/camden/import").await;
+    let csrf = csrf_in(&page).unwrap();
+    let mut csv = String::from("name,email,from_body,passwordhash,roles,permissions\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("Person {i},person{i}@camden.example,,,,report_inspect\n"));
+    }
+    assert!(csv.len() > app.state.settings.server.max_body_bytes);
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", csv.as_str()), ("mode", "check")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("3000 row(s), 3000 accepted, 0 refused"), "{}", &page[..page.len().min(2000)]);
+    // The site-wide limit still holds elsewhere.
+    let r = c.post(app.url("/admin/bans")).form(&[("csrf", csrf.as_str()), ("reason", csv.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    app.finish().await;
+}

@@ -1,7 +1,8 @@
 //! A body's data: "Download all organisation data" (JSON) and the CSV user import in
 //! FixMyStreet's format, checked first (a dry run reporting every refused row) and then imported
 //! all or nothing. The CSV is pasted into the form, so the page needs no JavaScript or upload
-//! handling; files larger than a request may carry go through `stile import users FILE`.
+//! handling; its POST has the import body limit (`server.max_import_bytes`), not the site-wide
+//! one. Very large files are better imported with `stile import users FILE`.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -19,9 +20,16 @@ use crate::app::AppState;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/bodies/{id}/export", post(download)).route("/admin/bodies/{id}/import", get(import_page))
+}
+
+/// The import form's POST alone, with the import body limit (`server.max_import_bytes`); merged
+/// outside the site-wide limit like the API's import route.
+pub fn upload_router(max_bytes: usize) -> Router<AppState> {
     Router::new()
-        .route("/admin/bodies/{id}/export", post(download))
-        .route("/admin/bodies/{id}/import", get(import_page).post(import_submit))
+        .route("/admin/bodies/{id}/import", post(import_submit))
+        .layer(axum::extract::DefaultBodyLimit::max(max_bytes))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_bytes))
 }
 
 async fn download(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {

@@ -45,6 +45,12 @@ pub fn router() -> Router<AppState> {
         .merge(data::router())
 }
 
+/// Admin routes that take large bodies (the CSV import form), for merging outside the site-wide
+/// body limit.
+pub fn upload_router(max_bytes: usize) -> Router<AppState> {
+    data::upload_router(max_bytes)
+}
+
 /// The signed-in administrator: the acting principal for the service layer, the browser's
 /// cookies and its CSRF token.
 pub struct Admin {
