@@ -69,6 +69,8 @@ async fn role_and_user(b: Backend) {
     assert!(home.contains("Camden Council"));
     // Superuser-only sections are not offered.
     assert!(!home.contains("/admin/clients") && !home.contains("/admin/bans"), "{home}");
+    let (_, account) = get_page(&app, &c, "/account").await;
+    assert!(account.contains("href=\"/admin\""), "the account page links administrators to the admin UI");
 
     let (_, form) = get_page(&app, &c, "/admin/bodies/camden/roles/new").await;
     let csrf = csrf_in(&form).unwrap();
@@ -558,6 +560,8 @@ async fn membership_and_role_changes(b: Backend) {
     // Someone who administers nothing.
     app.create_user("plain@camden.example", Some(PW)).await;
     let p = signed_in(&app, "plain@camden.example").await;
+    let (_, account) = get_page(&app, &p, "/account").await;
+    assert!(!account.contains("href=\"/admin\""), "no admin link for someone who administers nothing");
     for path in ["/admin", "/admin/users", "/admin/bodies/camden", "/admin/audit"] {
         let (status, page) = get_page(&app, &p, path).await;
         assert!(status == 403 || status == 404, "{path}: {status}");
