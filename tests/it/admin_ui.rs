@@ -318,6 +318,32 @@ async fn superuser_sections(b: Backend) {
     assert_eq!(store::bodies::domains(&app.state.db, &body.id).await.unwrap(), vec!["islington.example"]);
     assert!(!store::catalogue::roles_of_body(&app.state.db, &body.id).await.unwrap().is_empty(), "templates copied");
 
+    // A role from a template: what the form leaves empty comes from the template.
+    let r = c
+        .post(app.url(&format!("/admin/bodies/{}/roles/new", body.id)))
+        .form(&[("csrf", csrf.as_str()), ("template", "fms_inspectors"), ("name", "North inspectors"), ("sm_role", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let north =
+        store::catalogue::roles_of_body(&app.state.db, &body.id).await.unwrap().into_iter().find(|r| r.name == "North inspectors").unwrap();
+    let inspectors =
+        store::catalogue::roles_of_body(&app.state.db, &body.id).await.unwrap().into_iter().find(|r| r.name == "Inspectors").unwrap();
+    assert_eq!(
+        store::catalogue::role_permissions(&app.state.db, &north.id).await.unwrap(),
+        store::catalogue::role_permissions(&app.state.db, &inspectors.id).await.unwrap()
+    );
+    // A name the body already uses is a clash shown on the form.
+    let r = c
+        .post(app.url(&format!("/admin/bodies/{}/roles/new", body.id)))
+        .form(&[("csrf", csrf.as_str()), ("name", "Inspectors"), ("permissions", "fms:moderate")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("There is a problem"));
+
     // A ban, then a refused account for that domain.
     let r = c
         .post(app.url("/admin/bans"))
@@ -360,6 +386,30 @@ async fn superuser_sections(b: Backend) {
     let (_, again) = get_page(&app, &c, "/admin/clients/fixmystreet").await;
     assert!(!again.contains("shown only this once"));
     assert!(stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().is_some());
+    let before = stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().unwrap().secret_hash;
+    let r = c.post(app.url("/admin/clients/fixmystreet/rotate")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("shown only this once"));
+    assert_ne!(stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().unwrap().secret_hash, before);
+    let r = c
+        .post(app.url("/admin/clients/fixmystreet/admin-access"))
+        .form(&[("csrf", csrf.as_str()), ("level", "body"), ("admin_body_id", ""), ("admin_permissions", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "a body is needed");
+    let r = c
+        .post(app.url("/admin/clients/fixmystreet/admin-access"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("level", "body"),
+            ("admin_body_id", body.id.as_str()),
+            ("admin_permissions", "fms:user_manage_permissions"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/clients/fixmystreet?done=client-saved");
 
     // User actions: flag shows in the flagged list; disable; then remove.
     let u = app.create_user("fred@islington.example", Some(PW)).await;
@@ -372,6 +422,8 @@ async fn superuser_sections(b: Backend) {
     assert!(location(&act("flag").await).ends_with("?done=flagged"));
     let (_, flagged) = get_page(&app, &c, "/admin/users?flagged=1").await;
     assert!(flagged.contains("fred@islington.example"));
+    let (_, found) = get_page(&app, &c, "/admin/users?q=FRED").await;
+    assert!(found.contains("fred@islington.example") && !found.contains("root@stile.example"), "{found}");
     assert!(location(&act("disable").await).ends_with("?done=disabled"));
     assert!(store::users::by_id(&app.state.db, &u.id).await.unwrap().unwrap().is_disabled());
     assert_ne!(app.sign_in(&app.browser(), "fred@islington.example", PW).await.status(), 303, "a disabled user cannot sign in");
