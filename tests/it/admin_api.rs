@@ -258,7 +258,16 @@ async fn auth_and_errors(b: Backend) {
     let r = http.post(app.url("/revoke")).basic_auth(&id, Some(&secret)).form(&[("token", none.token.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(none.get("/me").await.0, 401);
+    // A removed client's token stops working at once.
+    let (id, secret) = machine_client(&app, "Short-lived").await;
+    su.ok(Method::PUT, &format!("/clients/{id}/admin-access"), Some(json!({ "level": "superuser" }))).await;
+    let short = Api { app: &app, token: cc_token(&app, &id, &secret, "stile:admin").await };
+    assert_eq!(short.get("/me").await.0, 200);
+    su.ok(Method::DELETE, &format!("/clients/{id}"), None).await;
+    assert_eq!(short.get("/me").await.0, 401);
     // Unknown paths and bad bodies answer in JSON.
+    let (s, v) = su.call(Method::PUT, "/users", None).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
     let (s, v) = su.get("/nothing/here").await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let r = http
