@@ -547,6 +547,10 @@ async fn delegation_refusals(b: Backend) {
     assert_eq!(s, 200, "organisation details: {v}");
     let (s, v) = fms_admin.post("/users", json!({ "email": "new@council.example", "body_id": w.council, "roles": [f_inspector] })).await;
     assert_eq!(s, 201, "FMS admin adds staff: {v}");
+    let fay = su.ok(Method::GET, "/users?q=fay%40", None).await["items"][0]["id"].as_str().unwrap().to_owned();
+    fms_admin.ok(Method::PUT, &format!("/users/{fay}/flag"), None).await;
+    let e = &store::audit::recent(&app.state.db, Some("user.flag"), 1).await.unwrap()[0];
+    assert_eq!(e.body_id.as_deref(), Some(w.council.as_str()), "recorded under the admin's body");
     let (s, _) = promoter_admin.get(&format!("/bodies/{}/members", w.promoter)).await;
     assert_eq!(s, 200);
     let (s, v) = promoter_admin.delete(&format!("/memberships/{p_member}")).await;
