@@ -566,7 +566,7 @@ async fn delegation_refusals(b: Backend) {
                 Method::POST,
                 "/users".into(),
                 Some(json!({ "email": "x1@dig.example", "body_id": w.contractor, "roles": [c_planner] })),
-                "administer",
+                "contractor's own admins",
             ),
         ),
         (&ha_admin, ("HA admin removes contractor user", Method::DELETE, format!("/memberships/{c_member}"), None, "administer")),
