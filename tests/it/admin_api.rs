@@ -258,7 +258,16 @@ async fn auth_and_errors(b: Backend) {
     let r = http.post(app.url("/revoke")).basic_auth(&id, Some(&secret)).form(&[("token", none.token.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(none.get("/me").await.0, 401);
+    // A removed client's token stops working at once.
+    let (id, secret) = machine_client(&app, "Short-lived").await;
+    su.ok(Method::PUT, &format!("/clients/{id}/admin-access"), Some(json!({ "level": "superuser" }))).await;
+    let short = Api { app: &app, token: cc_token(&app, &id, &secret, "stile:admin").await };
+    assert_eq!(short.get("/me").await.0, 200);
+    su.ok(Method::DELETE, &format!("/clients/{id}"), None).await;
+    assert_eq!(short.get("/me").await.0, 401);
     // Unknown paths and bad bodies answer in JSON.
+    let (s, v) = su.call(Method::PUT, "/users", None).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
     let (s, v) = su.get("/nothing/here").await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let r = http
@@ -538,6 +547,10 @@ async fn delegation_refusals(b: Backend) {
     assert_eq!(s, 200, "organisation details: {v}");
     let (s, v) = fms_admin.post("/users", json!({ "email": "new@council.example", "body_id": w.council, "roles": [f_inspector] })).await;
     assert_eq!(s, 201, "FMS admin adds staff: {v}");
+    let fay = su.ok(Method::GET, "/users?q=fay%40", None).await["items"][0]["id"].as_str().unwrap().to_owned();
+    fms_admin.ok(Method::PUT, &format!("/users/{fay}/flag"), None).await;
+    let e = &store::audit::recent(&app.state.db, Some("user.flag"), 1).await.unwrap()[0];
+    assert_eq!(e.body_id.as_deref(), Some(w.council.as_str()), "recorded under the admin's body");
     let (s, _) = promoter_admin.get(&format!("/bodies/{}/members", w.promoter)).await;
     assert_eq!(s, 200);
     let (s, v) = promoter_admin.delete(&format!("/memberships/{p_member}")).await;
@@ -553,7 +566,7 @@ async fn delegation_refusals(b: Backend) {
                 Method::POST,
                 "/users".into(),
                 Some(json!({ "email": "x1@dig.example", "body_id": w.contractor, "roles": [c_planner] })),
-                "administer",
+                "contractor's own admins",
             ),
         ),
         (&ha_admin, ("HA admin removes contractor user", Method::DELETE, format!("/memberships/{c_member}"), None, "administer")),
