@@ -170,12 +170,19 @@ pub async fn run(
             Err(e) => {
                 row += 1;
                 report.rows += 1;
-                report.problems.push(RowProblem {
-                    row,
-                    field: "row",
-                    reason: format!("cannot be read as CSV ({e}); a field holding a comma must be in double quotes"),
-                });
-                // A broken row may mean the rest is misaligned: stop here, the file is refused.
+                let (reason, go_on) = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => (
+                        format!("has {len} field(s) where the header has {expected_len}; a field holding a comma must be in double quotes"),
+                        true,
+                    ),
+                    csv::ErrorKind::Utf8 { .. } => ("is not UTF-8 text; save the file as CSV UTF-8".to_owned(), true),
+                    // Reading itself failed: nothing after this can be trusted.
+                    _ => (format!("cannot be read: {e}"), false),
+                };
+                report.problems.push(RowProblem { row, field: "row", reason });
+                if go_on {
+                    continue;
+                }
                 break;
             }
         }
