@@ -94,8 +94,18 @@ pub fn router() -> Router<AppState> {
         .into_iter()
         .filter(|(_, path, _)| *path != IMPORT_PATH)
         .fold(Router::new(), |r, (_, path, handler)| r.route(path, handler))
-        // Unknown API paths answer in JSON too.
+        // Unknown API paths and methods answer in JSON too.
         .route("/api/v1/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::Json {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        error: "method_not_allowed",
+        message: "This endpoint does not take that method; see /api/v1/openapi.json.".into(),
+        field: None,
+    }
 }
 
 /// The import route alone, with its own body limit; merged outside the site-wide body limit.
