@@ -144,7 +144,6 @@ struct Checked {
 /// Reads and checks the whole file, then (unless it is a dry run or a row is refused) imports it.
 /// A dry run returns the report with every refusal; a refused real import returns
 /// `ImportError::Refused` with the same report and writes nothing.
-#[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: &Db,
     rng: &dyn Random,
