@@ -232,19 +232,26 @@ pub async fn run(
 
     let users: Vec<ImportUser> = checked.into_iter().map(|c| c.user).collect();
     let total = users.len() as u64;
+    let bodies: BTreeSet<&str> = users.iter().filter_map(|u| u.membership.as_ref().map(|m| m.body_id.as_str())).collect();
+    // An import into one body is that body's event, so its administrators see it in its log.
+    let one_body = opts.into_body.map(|b| b.id.as_str()).or_else(|| match bodies.iter().collect::<Vec<_>>().as_slice() {
+        [only] => Some(**only),
+        _ => None,
+    });
     let details = serde_json::json!({
         "rows": report.rows,
         "imported": total,
         "memberships": report.memberships,
         "with_password": report.with_password,
+        "bodies": bodies,
     });
     let event = NewEvent {
         actor_user_id: opts.actor_user_id,
         actor_client_id: opts.actor_client_id,
         action: "user.import",
-        target_type: if opts.into_body.is_some() { "body" } else { "" },
-        target_id: opts.into_body.map(|b| b.id.as_str()).unwrap_or(""),
-        body_id: opts.into_body.map(|b| b.id.as_str()),
+        target_type: if one_body.is_some() { "body" } else { "" },
+        target_id: one_body.unwrap_or(""),
+        body_id: one_body,
         ip: opts.ip,
         user_agent: opts.user_agent,
         outcome: "success",

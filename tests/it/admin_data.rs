@@ -328,6 +328,8 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     assert_eq!(imports.len(), 1, "one event per import, not per row");
     let details: serde_json::Value = serde_json::from_str(&imports[0].details).unwrap();
     assert_eq!(details["imported"], 4);
+    assert_eq!(details["bodies"], serde_json::json!([camden.id]));
+    assert_eq!(imports[0].body_id.as_deref(), Some(camden.id.as_str()), "an import into one body is that body's event");
     assert!(!imports[0].details.contains('@'), "no addresses in the audit log");
 
     // Importing the same file again: every row already exists, nothing changes.
