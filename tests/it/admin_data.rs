@@ -287,6 +287,16 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     assert_eq!(user_count(&app).await, users_before, "all or nothing");
     assert!(!app.audit_actions().await.iter().any(|(a, _)| a == "user.import"));
 
+    // A row with the wrong number of fields, or not UTF-8, is reported and reading goes on.
+    let mut bytes = b"email,name\nok1@example.org,One\nbad@example.org,Two,extra\n".to_vec();
+    bytes.extend_from_slice(b"latin1@example.org,Jos\xe9\nbad-email,Four\n");
+    let r = import::run(&st.db, &OsRandom, st.now(), bytes.as_slice(), &opts(true), &mut Quiet).await.unwrap();
+    let got: Vec<(u64, &str)> = r.problems.iter().map(|p| (p.row, p.field)).collect();
+    assert_eq!(got, [(3, "row"), (4, "row"), (5, "email")], "{:#?}", r.problems);
+    assert!(r.problems[0].reason.contains("3 field(s) where the header has 2"), "{}", r.problems[0].reason);
+    assert!(r.problems[1].reason.contains("UTF-8"), "{}", r.problems[1].reason);
+    assert_eq!((r.rows, r.accepted), (4, 1));
+
     // A bad header refuses the file before any row.
     let e = import::run(&st.db, &OsRandom, st.now(), "name,email,password\nA,a@b.org,x\n".as_bytes(), &opts(true), &mut Quiet)
         .await
@@ -318,6 +328,8 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     assert_eq!(imports.len(), 1, "one event per import, not per row");
     let details: serde_json::Value = serde_json::from_str(&imports[0].details).unwrap();
     assert_eq!(details["imported"], 4);
+    assert_eq!(details["bodies"], serde_json::json!([camden.id]));
+    assert_eq!(imports[0].body_id.as_deref(), Some(camden.id.as_str()), "an import into one body is that body's event");
     assert!(!imports[0].details.contains('@'), "no addresses in the audit log");
 
     // Importing the same file again: every row already exists, nothing changes.
