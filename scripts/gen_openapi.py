@@ -1,6 +1,6 @@
 # Generates docs/openapi.json (the admin API's OpenAPI 3.1 document). Edit here, then run
-# `python3 scripts/gen_openapi.py` from the repository root; a test checks that every route in
-# src/admin/api/mod.rs is described.
+# `python3 scripts/gen_openapi.py` from the repository root (`--check` only compares, for CI); a
+# test checks that every route in src/admin/api/mod.rs is described.
 import json
 S=lambda name: {"$ref": f"#/components/schemas/{name}"}
 def arr(x): return {"type":"array","items":x}
@@ -21,7 +21,7 @@ schemas={
  "Workstream":{"type":"object","required":["prefix","access"],"properties":{"prefix":str_(),"access":str_(enum=["full_write","read_only"])}},
  "Membership":{"type":"object","properties":{"id":str_(),"user_id":str_(),"body_id":str_(),"body_name":str_(),"body_kind":str_(),"body_status":str_(),"member_kind":str_(enum=["staff","planner","highway authority","contractor","admin"]),"roles":arr({"type":"object","properties":{"id":str_(),"name":str_()}}),"permissions":strs,"direct_permissions":strs,"workstreams":arr(S("Workstream")),"areas":strs}},
  "MembershipInput":{"type":"object","additionalProperties":False,"description":"On update, a missing member leaves that part unchanged.","properties":{"roles":strs,"permissions":strs,"workstreams":arr(S("Workstream")),"areas":strs}},
- "AddMember":{"allOf":[{"type":"object","required":["user_id"],"properties":{"user_id":str_()}},S("MembershipInput")]},
+ "AddMember":{"allOf":[{"type":"object","description":"Name the user by user_id or by email (one of them).","properties":{"user_id":str_(),"email":str_()}},S("MembershipInput")]},
  "Member":{"type":"object","properties":{"user":S("User"),"membership":S("Membership")}},
  "Body":{"type":"object","properties":{"id":str_(),"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":nstr,"swa_code":nstr,"mfa_policy":str_(enum=["optional","required"]),"password_min_length":nint,"sso_connection_id":nstr,"domains":strs,"principals":strs,"contractors":strs,"created_at":int_,"updated_at":int_}},
  "BodyInput":{"type":"object","additionalProperties":False,"description":"Kind, status, domains, SSO connection and external ids need a superuser; name, 2FA and password policy the body's own admins (organisation details).","properties":{"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":str_(),"swa_code":str_(),"mfa_policy":str_(enum=["optional","required"]),"password_min_length":int_,"sso_connection_id":str_(),"domains":strs}},
@@ -48,6 +48,12 @@ schemas={
  "ClientSecretInput":{"type":"object","required":["client_secret"],"additionalProperties":False,"properties":{"client_secret":str_(description="The new upstream client secret; never returned.")}},
  "Ban":{"type":"object","properties":{"pattern":str_(),"kind":str_(enum=["email","domain"]),"reason":str_(),"created_at":int_}},
  "BanInput":{"type":"object","required":["pattern"],"additionalProperties":False,"properties":{"pattern":str_(description="An email address, or a domain such as example.org."),"reason":str_()}},
+ "AuditEvent":{"type":"object","properties":{"id":int_,"at":int_,"time":str_(description="RFC 3339, UTC."),"actor_user_id":nstr,"actor_client_id":nstr,"action":str_(),"target_type":str_(),"target_id":str_(),"body_id":nstr,"ip":str_(),"user_agent":str_(),"outcome":str_(enum=["success","failure"]),"details":{"type":"object"}}},
+ "AuditPage":{"type":"object","properties":{"events":arr(S("AuditEvent")),"next_before":dict(nint,description="Pass as `before` for the next (older) page; absent or null on the last page.")}},
+ "BodyExport":{"type":"object","description":"All data of one body (format stile.body-export.v1): never password hashes or secrets. See docs/admin-data.md.","properties":{"format":str_(),"exported_at":int_,"body":{"type":"object"},"roles":arr({"type":"object"}),"workstreams":strs,"areas":strs,"members":arr({"type":"object"}),"audit_events":arr(S("AuditEvent"))}},
+ "ImportProblem":{"type":"object","properties":{"row":dict(int_,description="Row number; the header is row 1."),"field":str_(),"reason":str_()}},
+ "ImportReport":{"type":"object","properties":{"dry_run":bool_,"rows":int_,"accepted":int_,"imported":int_,"memberships":int_,"with_password":int_,"problems":arr(S("ImportProblem"))}},
+ "ImportRefused":{"type":"object","properties":{"error":str_(),"message":str_(),"report":S("ImportReport")}},
  "Me":{"type":"object","properties":{"user":{"oneOf":[S("User"),{"type":"null"}]},"client_id":nstr,"superuser":bool_,"administers":{"type":["array","null"],"items":{"type":"string"}}}},
 }
 def p(name, desc="", where="path"): return {"name":name,"in":where,"required":where=="path","schema":{"type":"string"},"description":desc}
@@ -65,6 +71,7 @@ def op(summary, ok_code="200", out=None, body=None, params=(), tag="", opid="", 
     return o
 paging=[q("page","integer","1-based page number."),q("per_page","integer","Items a page, 1 to 200 (default 50).")]
 uid=p("id","User id."); bid=p("id","Body id."); rid=p("id","Role id."); mid=p("id","Membership id."); cid=p("id","Client id."); nid=p("id","Connection id.")
+audit_params=[q("actor","string","A user id or client id that acted."),q("action","string","An action, or a prefix ending in . or * (signin.*)."),q("target","string","A target id."),q("body_id","string","A body id."),q("ip","string","An IP address."),q("outcome","string","success or failure."),q("since","string","From this time (RFC 3339 or Unix seconds), inclusive."),q("until","string","Before this time (RFC 3339 or Unix seconds)."),q("before","integer","Only events with a smaller id (the next page).")]
 paths={
  "/openapi.json":{"get":dict(op("This document","200",{"type":"object"},tag="meta",opid="openapi"),security=[])},
  "/me":{"get":op("Who the token acts as","200",S("Me"),tag="meta",opid="me")},
@@ -96,11 +103,24 @@ paths={
  "/connections/{id}":{"get":op("Show an SSO connection (never its secret)","200",S("Connection"),params=[nid],tag="connections",opid="showConnection"),"patch":op("Edit an SSO connection: mode, domains, mappings, MFA trust, JIT, button, IdP metadata","200",S("Connection"),S("ConnectionInput"),[nid],tag="connections",opid="updateConnection"),"delete":op("Remove an SSO connection with its domains and account links (accounts stay)","204",params=[nid],tag="connections",opid="removeConnection")},
  "/connections/{id}/client-secret":{"put":op("Replace the upstream client secret (OIDC); it is never shown","200",S("Connection"),S("ClientSecretInput"),[nid],tag="connections",opid="rotateConnectionSecret")},
  "/bans":{"get":op("Banned addresses and domains (superusers only)","200",arr(S("Ban")),tag="abuse",opid="listBans"),"post":op("Ban an address or a domain; matching users are signed out","201",S("Ban"),S("BanInput"),tag="abuse",opid="ban")},
+ "/audit":{"get":op("Audit events, newest first (paged by `before`)","200",S("AuditPage"),params=audit_params+[q("limit","integer","Events a page, 1 to 1000 (default 100).")],tag="audit",opid="listAuditEvents",desc="Superusers see every event; a body's administrators only their body's (body_id, which defaults to the one body they administer).")},
+ "/audit.csv":{"get":dict(op("Audit events as CSV (spreadsheet-safe)","200",params=audit_params+[q("limit","integer","Events at most, 1 to 100000 (default 10000).")],tag="audit",opid="downloadAuditCsv",desc="RFC 4180 CSV; cells a spreadsheet would run as a formula are prefixed with '. Same visibility as /audit."),responses=dict(resp("200"),**{"200":{"description":"CSV","content":{"text/csv":{"schema":{"type":"string"}}}}}))},
+ "/bodies/{id}/export":{"get":op("Download all organisation data (JSON)","200",S("BodyExport"),params=[bid],tag="bodies",opid="exportBody",desc="Promoter and highway authority admins, a FixMyStreet body's fms:user_manage_permissions holders, and superusers.")},
+ "/bodies/{id}/import":{"post":dict(op("Import users from CSV in FixMyStreet's format","200",S("ImportReport"),params=[bid,q("dry_run","boolean","true (the default): only check and report every refused row; false: import, all or nothing.")],tag="memberships",opid="importUsers",desc="Header name,email,from_body,passwordhash,roles,permissions (email required). Existing users are refused, never changed. 200: dry-run report; 201: imported; 422: rows refused (ImportRefused), nothing written. See docs/admin-data.md."),requestBody={"required":True,"content":{"text/csv":{"schema":{"type":"string"}}}})},
  "/bans/{pattern}":{"delete":op("Lift a ban","204",params=[p("pattern","The banned address or domain.")],tag="abuse",opid="unban")},
 }
+_imp=paths["/bodies/{id}/import"]["post"]["responses"]
+_imp["201"]={"description":"Imported","content":{"application/json":{"schema":S("ImportReport")}}}
+_imp["422"]={"description":"Rows refused; nothing was written.","content":{"application/json":{"schema":S("ImportRefused")}}}
 doc={"openapi":"3.1.0","info":{"title":"Stile administration API","version":"1","description":"Administration of users, bodies, roles, memberships, relying apps, SSO connections and bans. Every request needs a bearer access token issued by this Stile with the stile:admin scope: a machine client's client_credentials token (rights stored on the client), or a user's own token (the user's rights). The same delegation rules as the admin web UI apply. See docs/admin-api.md."},
  "servers":[{"url":"/api/v1"}],
  "security":[{"bearer":["stile:admin"]}],
  "components":{"responses":{f"E{c}":{"description":d,"content":{"application/json":{"schema":S("Error")}}} for c,d in errs.items()},"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"An access token (RFC 9068 JWT) from this Stile's token endpoint with the stile:admin scope."}},"schemas":schemas},
  "paths":paths}
-open("docs/openapi.json","w").write(json.dumps(doc,indent=2)+"\n")
+import sys
+text=json.dumps(doc,indent=2)+"\n"
+if "--check" in sys.argv:
+    if open("docs/openapi.json").read()!=text:
+        sys.exit("docs/openapi.json is out of date: run python3 scripts/gen_openapi.py")
+else:
+    open("docs/openapi.json","w").write(text)

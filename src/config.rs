@@ -60,6 +60,13 @@ pub struct ServerSettings {
     pub trusted_proxy_hops: usize,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Largest CSV user import accepted over the API (the command line has no limit).
+    #[serde(default = "default_max_import_bytes")]
+    pub max_import_bytes: usize,
+}
+
+fn default_max_import_bytes() -> usize {
+    16 * 1024 * 1024
 }
 
 #[derive(Debug, Clone, Deserialize)]

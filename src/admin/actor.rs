@@ -148,6 +148,10 @@ pub async fn from_bearer(state: &AppState, token: &str, from: ClientInfo) -> Res
     if !scope.split(' ').any(|x| x == ADMIN_SCOPE) {
         return Err(BearerError::InsufficientScope);
     }
+    // A removed client's tokens are worth nothing, even before they expire.
+    if store::clients::by_id(&state.db, &client_id).await.map_err(AdminError::from)?.is_none() {
+        return Err(BearerError::Invalid);
+    }
     if sub == client_id {
         return Ok(AdminActor::for_client(state, &client_id, from).await?);
     }

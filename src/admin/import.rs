@@ -144,7 +144,6 @@ struct Checked {
 /// Reads and checks the whole file, then (unless it is a dry run or a row is refused) imports it.
 /// A dry run returns the report with every refusal; a refused real import returns
 /// `ImportError::Refused` with the same report and writes nothing.
-#[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: &Db,
     rng: &dyn Random,
@@ -170,12 +169,19 @@ pub async fn run(
             Err(e) => {
                 row += 1;
                 report.rows += 1;
-                report.problems.push(RowProblem {
-                    row,
-                    field: "row",
-                    reason: format!("cannot be read as CSV ({e}); a field holding a comma must be in double quotes"),
-                });
-                // A broken row may mean the rest is misaligned: stop here, the file is refused.
+                let (reason, go_on) = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => (
+                        format!("has {len} field(s) where the header has {expected_len}; a field holding a comma must be in double quotes"),
+                        true,
+                    ),
+                    csv::ErrorKind::Utf8 { .. } => ("is not UTF-8 text; save the file as CSV UTF-8".to_owned(), true),
+                    // Reading itself failed: nothing after this can be trusted.
+                    _ => (format!("cannot be read: {e}"), false),
+                };
+                report.problems.push(RowProblem { row, field: "row", reason });
+                if go_on {
+                    continue;
+                }
                 break;
             }
         }
@@ -226,19 +232,26 @@ pub async fn run(
 
     let users: Vec<ImportUser> = checked.into_iter().map(|c| c.user).collect();
     let total = users.len() as u64;
+    let bodies: BTreeSet<&str> = users.iter().filter_map(|u| u.membership.as_ref().map(|m| m.body_id.as_str())).collect();
+    // An import into one body is that body's event, so its administrators see it in its log.
+    let one_body = opts.into_body.map(|b| b.id.as_str()).or_else(|| match bodies.iter().collect::<Vec<_>>().as_slice() {
+        [only] => Some(**only),
+        _ => None,
+    });
     let details = serde_json::json!({
         "rows": report.rows,
         "imported": total,
         "memberships": report.memberships,
         "with_password": report.with_password,
+        "bodies": bodies,
     });
     let event = NewEvent {
         actor_user_id: opts.actor_user_id,
         actor_client_id: opts.actor_client_id,
         action: "user.import",
-        target_type: if opts.into_body.is_some() { "body" } else { "" },
-        target_id: opts.into_body.map(|b| b.id.as_str()).unwrap_or(""),
-        body_id: opts.into_body.map(|b| b.id.as_str()),
+        target_type: if one_body.is_some() { "body" } else { "" },
+        target_id: one_body.unwrap_or(""),
+        body_id: one_body,
         ip: opts.ip,
         user_agent: opts.user_agent,
         outcome: "success",

@@ -251,6 +251,11 @@ pub fn decide(actor: &Actor, action: Action<'_>, target: Option<&Target<'_>>) ->
                 RemoveUser(_) => "remove",
                 _ => "edit",
             };
+            if own.is_none() && t.body_kind == BodyKind::Contractor && t.principals.iter().any(|p| actor.membership(p).is_some()) {
+                return deny(format!(
+                    "Only the contractor's own admins can {verb} contractor users; a promoter or highway authority it works for sets their permissions and workstreams."
+                ));
+            }
             users_rule(t.body_kind, kind, verb, matches!(action, EditUser(_)), &kind_name, &need)
         }
         SetPermissions { kind, granting } => {

@@ -105,7 +105,7 @@ async fn live_user(state: &AppState, user_id: Option<&str>) -> Result<UserRow, G
 
 /// Members of a suspended or disabled body cannot act for it: a client bound to such a body gets
 /// no tokens for its users.
-async fn body_allows(state: &AppState, client: &Client) -> Result<(), GrantError> {
+pub async fn body_allows(state: &AppState, client: &Client) -> Result<(), GrantError> {
     if let Some(body_id) = client.body_id.as_deref()
         && let Some(body) = store::bodies::by_id(&state.db, body_id).await?
         && body.status != "active"

@@ -63,6 +63,8 @@ struct AccountPage {
     email: String,
     has_password: bool,
     superuser: bool,
+    /// Administers something: the page links to the admin UI.
+    administers: bool,
     memberships: Vec<MembershipView>,
     sessions: Vec<SessionView>,
     consents: Vec<ConsentView>,
@@ -83,6 +85,8 @@ async fn render(
     error: Option<String>,
 ) -> Result<(CookieJar, AccountPage), AppError> {
     let (jar, csrf) = csrf::token(state, jar);
+    let actor = crate::admin::AdminActor::for_user(state, me.user.clone(), crate::auth::ClientInfo::default()).await?;
+    let administers = actor.administered_bodies().is_none_or(|b| !b.is_empty());
     let mut memberships = Vec::new();
     for m in store::memberships::of_user(&state.db, &me.user.id).await? {
         let d = store::memberships::detail(&state.db, &m).await?;
@@ -119,6 +123,7 @@ async fn render(
             email: me.user.email.clone(),
             has_password: me.user.has_password(),
             superuser: me.user.is_superuser(),
+            administers,
             memberships,
             sessions,
             consents,

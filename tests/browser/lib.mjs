@@ -61,6 +61,11 @@ export class Report {
       help: v.help,
       nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')),
     }));
+    // For a person to look at: STILE_SCREENSHOTS=dir keeps a picture of every checked page.
+    if (process.env.STILE_SCREENSHOTS) {
+      const file = `${process.env.STILE_SCREENSHOTS}/${String(this.pages.length).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-')}.png`;
+      await page.screenshot({ path: file, fullPage: true });
+    }
     const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     this.pages.push({ name, path: new URL(page.url()).pathname, violations });
     for (const v of serious) this.fail(`${name} (${new URL(page.url()).pathname}): ${v.impact} ${v.id}: ${v.help} at ${v.nodes.join(', ')}`);

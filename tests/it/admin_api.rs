@@ -258,7 +258,16 @@ async fn auth_and_errors(b: Backend) {
     let r = http.post(app.url("/revoke")).basic_auth(&id, Some(&secret)).form(&[("token", none.token.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(none.get("/me").await.0, 401);
+    // A removed client's token stops working at once.
+    let (id, secret) = machine_client(&app, "Short-lived").await;
+    su.ok(Method::PUT, &format!("/clients/{id}/admin-access"), Some(json!({ "level": "superuser" }))).await;
+    let short = Api { app: &app, token: cc_token(&app, &id, &secret, "stile:admin").await };
+    assert_eq!(short.get("/me").await.0, 200);
+    su.ok(Method::DELETE, &format!("/clients/{id}"), None).await;
+    assert_eq!(short.get("/me").await.0, 401);
     // Unknown paths and bad bodies answer in JSON.
+    let (s, v) = su.call(Method::PUT, "/users", None).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
     let (s, v) = su.get("/nothing/here").await;
     assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let r = http
@@ -389,6 +398,14 @@ async fn superuser_abilities(b: Backend) {
     assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("user")), "the last superuser stays: {v}");
     let v = su.ok(Method::POST, &format!("/users/{ann}/reset-2fa"), None).await;
     assert_eq!(v["had_2fa"], false);
+    store::totp::begin(&app.state.db, &ann, "sealed", app.state.now()).await.unwrap();
+    store::totp::confirm(&app.state.db, &ann, &["h".to_owned()], app.state.now()).await.unwrap();
+    assert_eq!(su.ok(Method::GET, &format!("/users/{ann}"), None).await["mfa_enabled"], true);
+    let v = su.ok(Method::POST, &format!("/users/{ann}/reset-2fa"), None).await;
+    assert_eq!(v["had_2fa"], true);
+    assert_eq!(su.ok(Method::GET, &format!("/users/{ann}"), None).await["mfa_enabled"], false);
+    let notices = store::outbox::to_address(&app.state.db, "ann.jones@council.example").await.unwrap();
+    assert_eq!(notices.len(), 1, "the user is told their 2FA was reset");
     let (s, _) = su.post(&format!("/users/{ann}/sign-in-email"), json!({})).await;
     assert_eq!(s, 202);
     assert!(app.audit_actions().await.contains(&("signin.email.request".into(), "success".into())));
@@ -407,6 +424,10 @@ async fn superuser_abilities(b: Backend) {
     let mid = m["id"].as_str().unwrap().to_owned();
     let (s, _) = su.post(&format!("/bodies/{}/members", w.promoter), json!({ "user_id": bob })).await;
     assert_eq!(s, 409, "one membership per body");
+    let v = su.ok(Method::POST, &format!("/bodies/{}/members", w.other_promoter), Some(json!({ "email": "BOB@elsewhere.example" }))).await;
+    assert_eq!(v["user_id"], bob.as_str(), "added by email");
+    let (s, v) = su.post(&format!("/bodies/{}/members", w.other_promoter), json!({ "email": "nobody@elsewhere.example" })).await;
+    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("email")));
     let (s, v) = su.patch(&format!("/memberships/{mid}"), json!({ "workstreams": [{ "prefix": "002", "access": "write" }] })).await;
     assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("workstreams")));
     let v = su
@@ -526,6 +547,10 @@ async fn delegation_refusals(b: Backend) {
     assert_eq!(s, 200, "organisation details: {v}");
     let (s, v) = fms_admin.post("/users", json!({ "email": "new@council.example", "body_id": w.council, "roles": [f_inspector] })).await;
     assert_eq!(s, 201, "FMS admin adds staff: {v}");
+    let fay = su.ok(Method::GET, "/users?q=fay%40", None).await["items"][0]["id"].as_str().unwrap().to_owned();
+    fms_admin.ok(Method::PUT, &format!("/users/{fay}/flag"), None).await;
+    let e = &store::audit::recent(&app.state.db, Some("user.flag"), 1).await.unwrap()[0];
+    assert_eq!(e.body_id.as_deref(), Some(w.council.as_str()), "recorded under the admin's body");
     let (s, _) = promoter_admin.get(&format!("/bodies/{}/members", w.promoter)).await;
     assert_eq!(s, 200);
     let (s, v) = promoter_admin.delete(&format!("/memberships/{p_member}")).await;
@@ -541,7 +566,7 @@ async fn delegation_refusals(b: Backend) {
                 Method::POST,
                 "/users".into(),
                 Some(json!({ "email": "x1@dig.example", "body_id": w.contractor, "roles": [c_planner] })),
-                "administer",
+                "contractor's own admins",
             ),
         ),
         (&ha_admin, ("HA admin removes contractor user", Method::DELETE, format!("/memberships/{c_member}"), None, "administer")),
@@ -946,12 +971,21 @@ async fn disable_and_logout_effects(b: Backend) {
     assert_eq!(app.sign_in(&browser, "fay@council.example", PW).await.status(), 303);
     let (at, rt) = user_tokens(&app, &id, &secret, "fay@council.example", "openid offline_access").await;
     assert!(introspect(&app, &id, &secret, &at).await);
+    let (bc_url, mut logouts) = crate::oidc_logout::receiver(200).await;
+    let (bc_id, bc_secret) = app_client(&app, None).await;
+    let mut c = stile::clients::get(&app.state.db, &bc_id).await.unwrap().unwrap().to_spec();
+    c.backchannel_logout_uri = Some(bc_url);
+    stile::clients::update(&app.state.db, &bc_id, c, &OsRandom, app.state.now()).await.unwrap();
+    user_tokens(&app, &bc_id, &bc_secret, "fay@council.example", "openid").await;
     let v = su.ok(Method::POST, &format!("/users/{fay}/logout"), None).await;
     assert!(v["sessions_ended"].as_u64().unwrap() >= 2, "{v}");
     assert!(!introspect(&app, &id, &secret, &at).await);
     assert_eq!(refresh(&app, &id, &secret, &rt).await, 400);
     let r = browser.get(app.url("/account")).send().await.unwrap();
     assert_eq!(r.status(), 303, "the browser's session ended");
+    let token = tokio::time::timeout(std::time::Duration::from_secs(10), logouts.recv()).await.unwrap().unwrap();
+    let claims = crate::oidc::payload(&token);
+    assert_eq!((claims["sub"].as_str(), claims["aud"].as_str()), (Some(fay.as_str()), Some(bc_id.as_str())), "back-channel logout sent");
     app.finish().await;
 }
 both!(disable_and_logout_effects);
@@ -1025,6 +1059,17 @@ async fn suspended_body_effects(b: Backend) {
     // Tokens for the app bound to the suspended body are inactive and cannot be refreshed.
     assert!(!introspect(&app, &bound, &bound_secret, &at).await);
     assert_eq!(refresh(&app, &bound, &bound_secret, &rt).await, 400);
+    // A new sign-in to that app is refused at the authorization endpoint.
+    let browser = app.browser();
+    assert_eq!(app.sign_in(&browser, "fay@council.example", PW).await.status(), 303);
+    let ch = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
+    let cb = url::form_urlencoded::byte_serialize(CB.as_bytes()).collect::<String>();
+    let r = browser
+        .get(format!("{}/authorize?response_type=code&client_id={bound}&redirect_uri={cb}&scope=openid&code_challenge={ch}&code_challenge_method=S256", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&r).contains("error=access_denied"), "{}", location(&r));
     // Other apps still work, but the body is left out of the bodies claim.
     let (free_at, _) = user_tokens(&app, &free, &free_secret, "fay@council.example", "openid offline_access stile:admin").await;
     assert_eq!(crate::oidc::payload(&free_at)["bodies"], json!([]));

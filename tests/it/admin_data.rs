@@ -287,6 +287,16 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     assert_eq!(user_count(&app).await, users_before, "all or nothing");
     assert!(!app.audit_actions().await.iter().any(|(a, _)| a == "user.import"));
 
+    // A row with the wrong number of fields, or not UTF-8, is reported and reading goes on.
+    let mut bytes = b"email,name\nok1@example.org,One\nbad@example.org,Two,extra\n".to_vec();
+    bytes.extend_from_slice(b"latin1@example.org,Jos\xe9\nbad-email,Four\n");
+    let r = import::run(&st.db, &OsRandom, st.now(), bytes.as_slice(), &opts(true), &mut Quiet).await.unwrap();
+    let got: Vec<(u64, &str)> = r.problems.iter().map(|p| (p.row, p.field)).collect();
+    assert_eq!(got, [(3, "row"), (4, "row"), (5, "email")], "{:#?}", r.problems);
+    assert!(r.problems[0].reason.contains("3 field(s) where the header has 2"), "{}", r.problems[0].reason);
+    assert!(r.problems[1].reason.contains("UTF-8"), "{}", r.problems[1].reason);
+    assert_eq!((r.rows, r.accepted), (4, 1));
+
     // A bad header refuses the file before any row.
     let e = import::run(&st.db, &OsRandom, st.now(), "name,email,password\nA,a@b.org,x\n".as_bytes(), &opts(true), &mut Quiet)
         .await
@@ -318,6 +328,8 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     assert_eq!(imports.len(), 1, "one event per import, not per row");
     let details: serde_json::Value = serde_json::from_str(&imports[0].details).unwrap();
     assert_eq!(details["imported"], 4);
+    assert_eq!(details["bodies"], serde_json::json!([camden.id]));
+    assert_eq!(imports[0].body_id.as_deref(), Some(camden.id.as_str()), "an import into one body is that body's event");
     assert!(!imports[0].details.contains('@'), "no addresses in the audit log");
 
     // Importing the same file again: every row already exists, nothing changes.
@@ -581,3 +593,200 @@ async fn delegated_export_import_and_audit_view(b: Backend) {
     app.finish().await;
 }
 both!(delegated_export_import_and_audit_view);
+
+/// A bearer token of a machine client with these administrative rights (`None`: superuser).
+async fn api_token(app: &TestApp, body: Option<&BodyRow>, role_names: &[&str]) -> String {
+    use stile::clients::{AuthMethod, ClientSpec, GrantType};
+    let st = &app.state;
+    let spec = ClientSpec {
+        name: format!("Provisioning {}", role_names.join(" ")),
+        grant_types: vec![GrantType::ClientCredentials],
+        scopes: vec!["stile:admin".into()],
+        redirect_uris: vec![],
+        auth_method: AuthMethod::ClientSecretBasic,
+        ..ClientSpec::default()
+    };
+    let (c, secret) = stile::clients::register(&st.db, spec, &OsRandom, st.now()).await.unwrap();
+    let mut permissions = Vec::new();
+    if let Some(b) = body {
+        for r in store::catalogue::roles_of_body(&st.db, &b.id).await.unwrap() {
+            if role_names.contains(&r.name.as_str()) {
+                permissions.extend(store::catalogue::role_permissions(&st.db, &r.id).await.unwrap());
+            }
+        }
+    }
+    let access = store::admin::clients::ClientAdminAccess {
+        admin_access: Some(if body.is_some() { "body" } else { "superuser" }.into()),
+        admin_body_id: body.map(|b| b.id.clone()),
+        admin_permissions: serde_json::to_string(&permissions).unwrap(),
+    };
+    let mut conn = st.db.pool().acquire().await.unwrap();
+    store::admin::clients::set_client_admin_access(&mut conn, &c.id, &access, st.now()).await.unwrap();
+    let t: serde_json::Value = reqwest::Client::new()
+        .post(app.url("/token"))
+        .basic_auth(&c.id, Some(secret.unwrap().expose()))
+        .form(&[("grant_type", "client_credentials"), ("scope", "stile:admin")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    t["access_token"].as_str().unwrap_or_else(|| panic!("no token: {t}")).to_owned()
+}
+
+async fn call(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    csv: Option<String>,
+) -> (u16, String, reqwest::header::HeaderMap) {
+    let mut req = reqwest::Client::new().request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = csv {
+        req = req.header("content-type", "text/csv").body(body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, res.text().await.unwrap(), headers)
+}
+
+fn body_json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Users, memberships and their grants: what an import could change.
+async fn fingerprint(app: &TestApp) -> String {
+    let db = app.state.db.pool();
+    let users: Vec<String> = sqlx::query_scalar("select email from users order by email").fetch_all(db).await.unwrap();
+    let ms: Vec<String> = sqlx::query_scalar("select user_id || body_id from memberships order by 1").fetch_all(db).await.unwrap();
+    let mr: Vec<String> =
+        sqlx::query_scalar("select membership_id || role_id from membership_roles order by 1").fetch_all(db).await.unwrap();
+    let mp: Vec<String> =
+        sqlx::query_scalar("select membership_id || permission_key from membership_permissions order by 1").fetch_all(db).await.unwrap();
+    format!("{users:?}{ms:?}{mr:?}{mp:?}")
+}
+
+async fn api_export_import_audit(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.server.max_import_bytes = 300_000).await;
+    let get = reqwest::Method::GET;
+    let post = reqwest::Method::POST;
+    let camden = add_body(&app, "Camden", "council", Some("2504")).await;
+    let thames = add_body(&app, "Thames Water", "promoter", None).await;
+    let kier = add_body(&app, "Kier", "contractor", None).await;
+    member_with(&app, "staff@camden.gov.uk", &camden, &["Inspectors"]).await;
+    let su = api_token(&app, None, &[]).await;
+    let admin = api_token(&app, Some(&camden), &["Administrators"]).await;
+    let inspector = api_token(&app, Some(&camden), &["Inspectors"]).await;
+    let kier_admin = api_token(&app, Some(&kier), &["Contractor admin"]).await;
+    let thames_admin = api_token(&app, Some(&thames), &["Promoter admin"]).await;
+
+    // Export.
+    let (s, text, h) = call(&app, &admin, get.clone(), &format!("/api/v1/bodies/{}/export", camden.id), None).await;
+    assert_eq!(s, 200, "{text}");
+    let v = body_json(&text);
+    assert_eq!(v["format"], "stile.body-export.v1");
+    assert_eq!(v["members"][0]["email"], "staff@camden.gov.uk");
+    assert!(h["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(!text.contains("$argon2") && !text.contains("password_hash"));
+    assert_eq!(call(&app, &thames_admin, get.clone(), &format!("/api/v1/bodies/{}/export", thames.id), None).await.0, 200);
+    assert_eq!(call(&app, &su, get.clone(), &format!("/api/v1/bodies/{}/export", kier.id), None).await.0, 200);
+    for (token, body, why) in [
+        (&inspector, &camden, "fms:user_manage_permissions"),
+        (&kier_admin, &kier, "Only promoter and highway authority admins"),
+        (&thames_admin, &camden, "bodies you are an administrator of"),
+    ] {
+        let (s, text, _) = call(&app, token, get.clone(), &format!("/api/v1/bodies/{}/export", body.id), None).await;
+        assert_eq!(s, 403, "{text}");
+        let v = body_json(&text);
+        assert_eq!(v["error"], "forbidden");
+        assert!(v["message"].as_str().unwrap().contains(why), "{v}");
+    }
+    assert_eq!(call(&app, "not-a-token", get.clone(), &format!("/api/v1/bodies/{}/export", camden.id), None).await.0, 401);
+    assert_eq!(call(&app, &su, get.clone(), "/api/v1/bodies/nope/export", None).await.0, 404);
+
+    // Import: a dry run by default, then all or nothing.
+    let before = fingerprint(&app).await;
+    let url = format!("/api/v1/bodies/{}/import", camden.id);
+    let mixed = "name,email,roles,permissions\nNew One,new1@camden.gov.uk,Inspectors,\nBad,not-an-email,,\nMapper,new2@camden.gov.uk,,sm:view_map\n".to_owned();
+    let (s, text, _) = call(&app, &admin, post.clone(), &url, Some(mixed.clone())).await;
+    assert_eq!(s, 200, "{text}");
+    let v = body_json(&text);
+    assert_eq!(v["dry_run"], true);
+    let rows: Vec<(u64, String)> =
+        v["problems"].as_array().unwrap().iter().map(|p| (p["row"].as_u64().unwrap(), p["field"].as_str().unwrap().to_owned())).collect();
+    assert_eq!(rows, [(3, "email".to_owned()), (4, "permissions".to_owned())], "{v}");
+    let (s, text, _) = call(&app, &admin, post.clone(), &format!("{url}?dry_run=false"), Some(mixed.clone())).await;
+    assert_eq!(s, 422, "{text}");
+    let v = body_json(&text);
+    assert_eq!(v["error"], "invalid_request");
+    assert_eq!(v["report"]["problems"].as_array().unwrap().len(), 2);
+    assert_eq!(fingerprint(&app).await, before, "a refused import changes nothing");
+    let (s, text, _) = call(&app, &inspector, post.clone(), &format!("{url}?dry_run=false"), Some(mixed.clone())).await;
+    assert_eq!(s, 403, "{text}");
+    assert!(body_json(&text)["message"].as_str().unwrap().contains("fms:user_manage_permissions"), "{text}");
+    let (s, text, _) = call(&app, &thames_admin, post.clone(), &format!("{url}?dry_run=false"), Some(mixed.clone())).await;
+    assert_eq!(s, 403, "{text}");
+    let (s, text, _) = call(&app, &admin, post.clone(), &url, Some("name,password\nx,y\n".into())).await;
+    assert_eq!(s, 422, "{text}");
+    assert_eq!(body_json(&text)["field"], "file");
+    assert_eq!(fingerprint(&app).await, before, "refusals change nothing");
+
+    // A file larger than the site-wide 64 KiB limit imports; one over max_import_bytes does not.
+    let mut big = String::from("name,email,roles\n");
+    for i in 0..2000 {
+        big.push_str(&format!("Staff Member {i},staff.member.{i}@camden.gov.uk,Inspectors\n"));
+    }
+    assert!(big.len() > 65_536);
+    let (s, text, _) = call(&app, &admin, post.clone(), &format!("{url}?dry_run=false"), Some(big.clone())).await;
+    assert_eq!(s, 201, "{text}");
+    let v = body_json(&text);
+    assert_eq!((v["imported"].as_u64(), v["memberships"].as_u64()), (Some(2000), Some(2000)));
+    let huge = big.repeat(5);
+    assert!(huge.len() > 300_000);
+    assert_eq!(call(&app, &admin, post.clone(), &format!("{url}?dry_run=false"), Some(huge)).await.0, 413);
+
+    // Audit: body admins see their body's events, superusers everything; CSV for spreadsheets.
+    let (s, text, _) = call(&app, &admin, get.clone(), "/api/v1/audit", None).await;
+    assert_eq!(s, 200, "{text}");
+    let v = body_json(&text);
+    let events = v["events"].as_array().unwrap();
+    assert!(events.iter().all(|e| e["body_id"] == camden.id.as_str()), "{v}");
+    let actions: Vec<(&str, &str)> = events.iter().map(|e| (e["action"].as_str().unwrap(), e["outcome"].as_str().unwrap())).collect();
+    assert!(actions.contains(&("user.import", "success")) && actions.contains(&("body.export", "failure")), "{actions:?}");
+    let (s, text, _) = call(&app, &admin, get.clone(), &format!("/api/v1/audit?body_id={}", thames.id), None).await;
+    assert_eq!(s, 403, "{text}");
+    let (s, text, _) = call(&app, &inspector, get.clone(), "/api/v1/audit", None).await;
+    assert_eq!(s, 403, "{text}");
+    let (s, text, _) = call(&app, &admin, get.clone(), "/api/v1/audit?outcome=maybe", None).await;
+    assert_eq!((s, body_json(&text)["field"].as_str()), (422, Some("outcome")), "{text}");
+    let (s, text, _) = call(&app, &admin, get.clone(), "/api/v1/audit?colour=red", None).await;
+    assert_eq!(s, 400, "{text}");
+    let (s, text, _) = call(&app, &su, get.clone(), "/api/v1/audit?action=body.export&outcome=failure&limit=2", None).await;
+    assert_eq!(s, 200, "{text}");
+    let v = body_json(&text);
+    assert_eq!(v["events"].as_array().unwrap().len(), 2);
+    let next = v["next_before"].as_i64().expect("a next page");
+    let (_, text, _) = call(&app, &su, get.clone(), &format!("/api/v1/audit?action=body.export&outcome=failure&before={next}"), None).await;
+    assert_eq!(body_json(&text)["events"].as_array().unwrap().len(), 1);
+    let (s, text, h) = call(&app, &su, get.clone(), "/api/v1/audit.csv?action=user.import", None).await;
+    assert_eq!(s, 200, "{text}");
+    assert_eq!(h["content-type"], "text/csv; charset=utf-8");
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(r.headers().unwrap().len(), 12);
+    let recs: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    assert!(recs.iter().any(|r| &r[4] == "user.import" && &r[10] == "success"), "{text}");
+    let (s, text, _) = call(&app, &inspector, get.clone(), "/api/v1/audit.csv", None).await;
+    assert_eq!(s, 403, "{text}");
+
+    // The OpenAPI document describes all four.
+    let (_, text, _) = call(&app, &su, get, "/api/v1/openapi.json", None).await;
+    let doc = body_json(&text);
+    for p in ["/audit", "/audit.csv", "/bodies/{id}/export", "/bodies/{id}/import"] {
+        assert!(doc["paths"][p].is_object(), "{p} is not documented");
+    }
+    app.finish().await;
+}
+both!(api_export_import_audit);

@@ -69,6 +69,8 @@ async fn role_and_user(b: Backend) {
     assert!(home.contains("Camden Council"));
     // Superuser-only sections are not offered.
     assert!(!home.contains("/admin/clients") && !home.contains("/admin/bans"), "{home}");
+    let (_, account) = get_page(&app, &c, "/account").await;
+    assert!(account.contains("href=\"/admin\""), "the account page links administrators to the admin UI");
 
     let (_, form) = get_page(&app, &c, "/admin/bodies/camden/roles/new").await;
     let csrf = csrf_in(&form).unwrap();
@@ -316,6 +318,32 @@ async fn superuser_sections(b: Backend) {
     assert_eq!(store::bodies::domains(&app.state.db, &body.id).await.unwrap(), vec!["islington.example"]);
     assert!(!store::catalogue::roles_of_body(&app.state.db, &body.id).await.unwrap().is_empty(), "templates copied");
 
+    // A role from a template: what the form leaves empty comes from the template.
+    let r = c
+        .post(app.url(&format!("/admin/bodies/{}/roles/new", body.id)))
+        .form(&[("csrf", csrf.as_str()), ("template", "fms_inspectors"), ("name", "North inspectors"), ("sm_role", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let north =
+        store::catalogue::roles_of_body(&app.state.db, &body.id).await.unwrap().into_iter().find(|r| r.name == "North inspectors").unwrap();
+    let inspectors =
+        store::catalogue::roles_of_body(&app.state.db, &body.id).await.unwrap().into_iter().find(|r| r.name == "Inspectors").unwrap();
+    assert_eq!(
+        store::catalogue::role_permissions(&app.state.db, &north.id).await.unwrap(),
+        store::catalogue::role_permissions(&app.state.db, &inspectors.id).await.unwrap()
+    );
+    // A name the body already uses is a clash shown on the form.
+    let r = c
+        .post(app.url(&format!("/admin/bodies/{}/roles/new", body.id)))
+        .form(&[("csrf", csrf.as_str()), ("name", "Inspectors"), ("permissions", "fms:moderate")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("There is a problem"));
+
     // A ban, then a refused account for that domain.
     let r = c
         .post(app.url("/admin/bans"))
@@ -358,6 +386,30 @@ async fn superuser_sections(b: Backend) {
     let (_, again) = get_page(&app, &c, "/admin/clients/fixmystreet").await;
     assert!(!again.contains("shown only this once"));
     assert!(stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().is_some());
+    let before = stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().unwrap().secret_hash;
+    let r = c.post(app.url("/admin/clients/fixmystreet/rotate")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("shown only this once"));
+    assert_ne!(stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().unwrap().secret_hash, before);
+    let r = c
+        .post(app.url("/admin/clients/fixmystreet/admin-access"))
+        .form(&[("csrf", csrf.as_str()), ("level", "body"), ("admin_body_id", ""), ("admin_permissions", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "a body is needed");
+    let r = c
+        .post(app.url("/admin/clients/fixmystreet/admin-access"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("level", "body"),
+            ("admin_body_id", body.id.as_str()),
+            ("admin_permissions", "fms:user_manage_permissions"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/clients/fixmystreet?done=client-saved");
 
     // User actions: flag shows in the flagged list; disable; then remove.
     let u = app.create_user("fred@islington.example", Some(PW)).await;
@@ -370,6 +422,8 @@ async fn superuser_sections(b: Backend) {
     assert!(location(&act("flag").await).ends_with("?done=flagged"));
     let (_, flagged) = get_page(&app, &c, "/admin/users?flagged=1").await;
     assert!(flagged.contains("fred@islington.example"));
+    let (_, found) = get_page(&app, &c, "/admin/users?q=FRED").await;
+    assert!(found.contains("fred@islington.example") && !found.contains("root@stile.example"), "{found}");
     assert!(location(&act("disable").await).ends_with("?done=disabled"));
     assert!(store::users::by_id(&app.state.db, &u.id).await.unwrap().unwrap().is_disabled());
     assert_ne!(app.sign_in(&app.browser(), "fred@islington.example", PW).await.status(), 303, "a disabled user cannot sign in");
@@ -379,3 +433,221 @@ async fn superuser_sections(b: Backend) {
     app.finish().await;
 }
 both!(superuser_sections);
+
+/// The audit log page and its CSV, "Download all organisation data", and the CSV import with its
+/// dry run, as a body's administrator sees them.
+async fn audit_export_import(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, form) = get_page(&app, &c, "/admin/bodies/camden/roles/new").await;
+    let csrf = csrf_in(&form).unwrap();
+    let r = c
+        .post(app.url("/admin/bodies/camden/roles/new"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Planners"), ("permissions", "fms:planned_reports")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+
+    // The audit log: this body's events, filtered, and as CSV.
+    let (status, page) = get_page(&app, &c, "/admin/audit").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("role.create"), "{page}");
+    let (_, page) = get_page(&app, &c, "/admin/audit?outcome=failure").await;
+    assert!(!page.contains("role.create"));
+    let (status, page) = get_page(&app, &c, "/admin/audit?from=yesterday").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("YYYY-MM-DD"));
+    let r = c.get(app.url("/admin/audit.csv?action=role.*")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("id,time,actor_user_id") && csv.contains("role.create"), "{csv}");
+    // Another body's log is not this admin's to read.
+    store::bodies::insert(
+        &app.state.db,
+        &NewBody {
+            id: "kent",
+            name: "Kent",
+            kind: "council",
+            fms_body_id: None,
+            swa_code: None,
+            mfa_policy: "optional",
+            password_min_length: None,
+            domains: &[],
+        },
+        app.state.now(),
+    )
+    .await
+    .unwrap();
+    let (status, page) = get_page(&app, &c, "/admin/audit?body=kent").await;
+    assert_eq!(status, 403);
+    assert!(page.contains("You can only administer bodies you are an administrator of."), "{page}");
+
+    // Download all organisation data: a CSRF-protected button answering with JSON.
+    let (_, page) = get_page(&app, &c, "/admin/bodies/camden").await;
+    assert!(page.contains("Download all organisation data"));
+    let r = c.post(app.url("/admin/bodies/camden/export")).form(&[("csrf", "")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c.post(app.url("/admin/bodies/camden/export")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("organisation-camden.json"));
+    let data: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(data["body"]["name"], "Camden Council");
+    assert!(data["members"].as_array().unwrap().iter().any(|m| m["email"] == "admin@camden.example"), "{data}");
+
+    // Import: a dry run reports every refused row; a file with refused rows imports nothing.
+    let bad = "name,email,from_body,passwordhash,roles,permissions\nAnn,ann@camden.example,,,,report_inspect\nBob,bob@camden.example,,,,category_edit\nNo One,not-an-address,,,,\n";
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", bad), ("mode", "check")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("3 row(s), 1 accepted, 2 refused"), "{page}");
+    assert!(page.contains("fms:category_edit"), "the refusal says why: {page}");
+    assert!(!page.contains("name=\"mode\" value=\"import\""), "no import offered while rows are refused");
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", bad), ("mode", "import")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let ann = stile::email::Email::parse("ann@camden.example").unwrap();
+    assert!(store::users::by_email(&app.state.db, &ann).await.unwrap().is_none(), "all or nothing");
+    let good = "name,email,from_body,passwordhash,roles,permissions\nAnn,ann@camden.example,,,,report_inspect\n";
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", good), ("mode", "check")])
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("name=\"mode\" value=\"import\""), "{page}");
+    assert!(store::users::by_email(&app.state.db, &ann).await.unwrap().is_none(), "a dry run writes nothing");
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", good), ("mode", "import")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/bodies/camden?done=imported");
+    let ann = store::users::by_email(&app.state.db, &ann).await.unwrap().unwrap();
+    let m = store::memberships::of_user(&app.state.db, &ann.id).await.unwrap();
+    assert_eq!(m[0].body_id, "camden");
+    app.finish().await;
+}
+both!(audit_export_import);
+
+/// Memberships and roles after creation: roles and direct permissions saved, a refused change
+/// (areas need a permission the admin lacks) leaves everything as it was, a role deleted, a
+/// member removed; and someone who administers nothing is refused the admin pages.
+async fn membership_and_role_changes(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let now = app.state.now();
+    let ines = app.create_user("ines@camden.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-ines", &ines.id, "camden", now).await.unwrap();
+    let c = signed_in(&app, "admin@camden.example").await;
+    let inspectors =
+        store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().into_iter().find(|r| r.name == "Inspectors").unwrap();
+
+    let (status, page) = get_page(&app, &c, "/admin/memberships/m-ines").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_in(&page).unwrap();
+    let r = c
+        .post(app.url("/admin/memberships/m-ines"))
+        .form(&[("csrf", csrf.as_str()), ("permissions", "fms:planned_reports"), ("workstreams", ""), ("areas", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/memberships/m-ines?done=member-saved");
+    let m = store::memberships::of_user(&app.state.db, &ines.id).await.unwrap();
+    assert_eq!(store::memberships::detail(&app.state.db, &m[0]).await.unwrap().direct_permissions, vec!["fms:planned_reports"]);
+
+    // Areas need fms:user_assign_areas, which this admin does not hold: refused, nothing changed.
+    let r = c
+        .post(app.url("/admin/memberships/m-ines"))
+        .form(&[("csrf", csrf.as_str()), ("permissions", "fms:report_inspect"), ("areas", "2504")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("fms:user_assign_areas"));
+    let d = store::memberships::detail(&app.state.db, &m[0]).await.unwrap();
+    assert_eq!((d.direct_permissions, d.areas), (vec!["fms:planned_reports".to_owned()], vec![]));
+
+    // The Inspectors template role grants permissions this admin does not hold either.
+    let r = c
+        .post(app.url("/admin/memberships/m-ines"))
+        .form(&[("csrf", csrf.as_str()), ("roles", inspectors.id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(store::memberships::detail(&app.state.db, &m[0]).await.unwrap().roles.is_empty());
+
+    // A role of the admin's own making, then deleted.
+    let r = c
+        .post(app.url("/admin/bodies/camden/roles/new"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Shortlisters"), ("permissions", "fms:planned_reports")])
+        .send()
+        .await
+        .unwrap();
+    let role_path = location(&r).split('?').next().unwrap().to_owned();
+    let r = c.post(app.url(&format!("{role_path}/delete"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(location(&r), "/admin/bodies/camden?done=role-deleted");
+    assert_eq!(roles_named(&app, "camden", "Shortlisters").await, 0);
+
+    // Removing the member.
+    let r = c.post(app.url("/admin/memberships/m-ines/remove")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(location(&r), "/admin/bodies/camden?done=member-removed");
+    assert!(store::memberships::of_user(&app.state.db, &ines.id).await.unwrap().is_empty());
+
+    // Someone who administers nothing.
+    app.create_user("plain@camden.example", Some(PW)).await;
+    let p = signed_in(&app, "plain@camden.example").await;
+    let (_, account) = get_page(&app, &p, "/account").await;
+    assert!(!account.contains("href=\"/admin\""), "no admin link for someone who administers nothing");
+    for path in ["/admin", "/admin/users", "/admin/bodies/camden", "/admin/audit"] {
+        let (status, page) = get_page(&app, &p, path).await;
+        assert!(status == 403 || status == 404, "{path}: {status}");
+        assert!(!page.contains("admin@camden.example"), "{path} shows nothing of the body");
+    }
+    app.finish().await;
+}
+both!(membership_and_role_changes);
+
+/// The import form takes a pasted file larger than the site-wide body limit (it has the import
+/// limit), and a file with thousands of rows is checked in one go.
+#[tokio::test]
+async fn large_import_form() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    council_with_admin(&app).await;
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, page) = get_page(&app, &c, "/admin/bodies/camden/import").await;
+    let csrf = csrf_in(&page).unwrap();
+    let mut csv = String::from("name,email,from_body,passwordhash,roles,permissions\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("Person {i},person{i}@camden.example,,,,report_inspect\n"));
+    }
+    assert!(csv.len() > app.state.settings.server.max_body_bytes);
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", csv.as_str()), ("mode", "check")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("3000 row(s), 3000 accepted, 0 refused"), "{}", &page[..page.len().min(2000)]);
+    // The site-wide limit still holds elsewhere.
+    let r = c.post(app.url("/admin/bans")).form(&[("csrf", csrf.as_str()), ("reason", csv.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    app.finish().await;
+}

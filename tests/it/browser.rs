@@ -78,3 +78,53 @@ async fn signin_and_account_pages_are_accessible() {
     assert_eq!(stile::store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 9);
     app.finish().await;
 }
+
+/// The scenario in a real browser: an administrator signs in, creates a role, adds a
+/// user with it and sees the audit entry; the admin pages (and their error states) have no
+/// serious or critical accessibility violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_creates_role_and_user_and_sees_audit() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (body, admin_id) = crate::admin_ui::council_with_admin(&app).await;
+    let su = app.create_user("root@stile.example", Some(PW)).await;
+    stile::store::users::set_superuser(&app.state.db, &su.id, true, app.state.now()).await.unwrap();
+    let report = run_script(
+        "admin_journey.mjs",
+        &json!({
+            "base": app.base,
+            "admin": { "email": "admin@camden.example", "password": crate::admin_ui::PW },
+            "superuser": { "email": "root@stile.example", "password": PW },
+            "body_name": "Camden Council",
+            "new_user_email": "ines@camden.example",
+            "now": app.state.now(),
+        }),
+    )
+    .await;
+    let steps = report["steps"].as_array().unwrap();
+    for s in ["admin signed in", "role created", "user added", "audit entry seen", "superuser pages checked"] {
+        assert!(steps.iter().any(|x| x == s), "{s}: {steps:?}");
+    }
+    let pages = pages_checked(&report);
+    assert!(pages.len() >= 20, "{pages:?}");
+
+    // What the browser did is in the store: the role, the user holding it, the audit rows.
+    let role = stile::store::catalogue::roles_of_body(&app.state.db, &body)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "Street inspectors")
+        .unwrap();
+    assert_eq!(stile::store::catalogue::role_permissions(&app.state.db, &role.id).await.unwrap(), vec!["fms:report_inspect"]);
+    let ines =
+        stile::store::users::by_email(&app.state.db, &stile::email::Email::parse("ines@camden.example").unwrap()).await.unwrap().unwrap();
+    let m = stile::store::memberships::of_user(&app.state.db, &ines.id).await.unwrap();
+    let detail = stile::store::memberships::detail(&app.state.db, &m[0]).await.unwrap();
+    assert_eq!(detail.roles, vec![(role.id.clone(), "Street inspectors".to_owned())]);
+    assert!(stile::store::catalogue::roles_of_body(&app.state.db, &body).await.unwrap().iter().all(|r| r.name != "Category editors"));
+    let events = stile::store::audit::recent(&app.state.db, None, 200).await.unwrap();
+    let by_admin = |action: &str, outcome: &str| {
+        events.iter().any(|e| e.action == action && e.outcome == outcome && e.actor_user_id.as_deref() == Some(admin_id.as_str()))
+    };
+    assert!(by_admin("role.create", "success") && by_admin("role.create", "failure") && by_admin("user.create", "success"));
+    app.finish().await;
+}

@@ -8,6 +8,7 @@ use serde_json::json as j;
 
 use super::extract::api;
 use super::{ApiActor, ApiJson, json, no_content, ok};
+use crate::admin::AdminError;
 use crate::admin::ops::memberships::{self, MembershipInput};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -15,7 +16,9 @@ use crate::error::AppError;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
-    user_id: String,
+    /// The user to add, by id or (for an account found outside the caller's bodies) by email.
+    user_id: Option<String>,
+    email: Option<String>,
     #[serde(flatten)]
     membership: MembershipInput,
 }
@@ -32,7 +35,14 @@ pub async fn add(
     Path(body_id): Path<String>,
     ApiJson(input): ApiJson<AddMember>,
 ) -> Result<Response, AppError> {
-    Ok(json(StatusCode::CREATED, &memberships::add(&state, &actor, &body_id, &input.user_id, input.membership).await.map_err(api)?))
+    let user_id = match (input.user_id, input.email) {
+        (Some(id), None) => id,
+        (None, Some(email)) => memberships::user_id_by_email(&state, &email).await.map_err(api)?,
+        _ => {
+            return Err(AdminError::invalid("user_id", "Give either user_id or email.").into_api());
+        }
+    };
+    Ok(json(StatusCode::CREATED, &memberships::add(&state, &actor, &body_id, &user_id, input.membership).await.map_err(api)?))
 }
 
 pub async fn show(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, AppError> {

@@ -7,6 +7,7 @@ mod abuse;
 mod bodies;
 mod clients;
 mod connections;
+mod data;
 mod extract;
 mod memberships;
 pub mod openapi;
@@ -84,15 +85,44 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         r!(GET get "/bans" => abuse::list),
         r!(POST post "/bans" => abuse::ban),
         r!(DELETE delete "/bans/{pattern}" => abuse::unban),
+        r!(GET get "/audit" => data::audit),
+        r!(GET get "/audit.csv" => data::audit_csv),
+        r!(GET get "/bodies/{id}/export" => data::export_body),
+        r!(POST post "/bodies/{id}/import" => data::import_users),
     ]
 }
+
+/// CSV imports are far larger than any other request: their route has its own body limit
+/// (`server.max_import_bytes`) and sits outside the site-wide one (see [`upload_router`]).
+const IMPORT_PATH: &str = "/api/v1/bodies/{id}/import";
 
 pub fn router() -> Router<AppState> {
     routes()
         .into_iter()
+        .filter(|(_, path, _)| *path != IMPORT_PATH)
         .fold(Router::new(), |r, (_, path, handler)| r.route(path, handler))
-        // Unknown API paths answer in JSON too.
+        // Unknown API paths and methods answer in JSON too.
         .route("/api/v1/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::Json {
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        error: "method_not_allowed",
+        message: "This endpoint does not take that method; see /api/v1/openapi.json.".into(),
+        field: None,
+    }
+}
+
+/// The import route alone, with its own body limit; merged outside the site-wide body limit.
+pub fn upload_router(max_bytes: usize) -> Router<AppState> {
+    routes()
+        .into_iter()
+        .filter(|(_, path, _)| *path == IMPORT_PATH)
+        .fold(Router::new(), |r, (_, path, handler)| r.route(path, handler))
+        .layer(axum::extract::DefaultBodyLimit::max(max_bytes))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_bytes))
 }
 
 async fn not_found() -> AppError {

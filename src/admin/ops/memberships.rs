@@ -173,6 +173,17 @@ pub(crate) async fn write_add(
     Ok(id)
 }
 
+/// The id of the (not removed) account with this address, for adding an existing user by email.
+/// Any administrator may ask: adding someone to one's body needs their account, and creating it
+/// again would be refused as taken anyway.
+pub async fn user_id_by_email(state: &AppState, email: &str) -> Result<String, AdminError> {
+    let email = crate::email::Email::parse(email).map_err(|e| AdminError::invalid("email", e.to_string()))?;
+    match store::users::by_email(&state.db, &email).await? {
+        Some(u) if !u.email.ends_with("@removed.invalid") => Ok(u.id),
+        _ => Err(AdminError::invalid("email", "There is no account with that email; create the user instead.")),
+    }
+}
+
 /// Adds an existing user to a body.
 pub async fn add(
     state: &AppState,

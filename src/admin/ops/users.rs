@@ -101,6 +101,17 @@ pub async fn flagged(state: &AppState, actor: &AdminActor, paging: Paging) -> Re
     search(state, actor, &UserQuery { flagged: true, ..Default::default() }, paging).await
 }
 
+/// The body an action on a user is recorded under, so each body's audit log shows what its
+/// administrators did to its members: the first of the user's bodies the actor administers.
+async fn audit_body(state: &AppState, actor: &AdminActor, user: &UserRow) -> Result<Option<String>, AdminError> {
+    let visible = actor.administered_bodies();
+    Ok(store::memberships::of_user(&state.db, &user.id)
+        .await?
+        .into_iter()
+        .map(|m| m.body_id)
+        .find(|b| visible.as_ref().is_none_or(|v| v.contains(b))))
+}
+
 async fn load(state: &AppState, id: &str) -> Result<UserRow, AdminError> {
     let mut conn = state.db.pool().acquire().await.map_err(commit_err)?;
     store::admin::users::by_id(&mut conn, id).await?.ok_or(AdminError::NotFound("user"))
@@ -195,7 +206,8 @@ pub struct UserEdit {
 
 pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserEdit) -> Result<UserDetail, AdminError> {
     let user = load(state, id).await?;
-    let subject = Subject { target_type: "user", target_id: id, body_id: None };
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     guard(state, actor, "user.update", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
     let name = match &input.name {
         Some(n) => clean_name(n)?,
@@ -222,7 +234,8 @@ async fn set_flag(
     action: &str,
 ) -> Result<UserRow, AdminError> {
     let user = load(state, id).await?;
-    let subject = Subject { target_type: "user", target_id: id, body_id: None };
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     let check = match column {
         FlagColumn::Superuser => actor.check(Action::SetSuperuser, None),
         _ => check_on_user(state, actor, &user, Action::EditUser).await,
@@ -273,7 +286,8 @@ pub async fn set_superuser(state: &AppState, actor: &AdminActor, id: &str, super
 /// back-channel logouts; returns how many sessions ended.
 pub async fn logout_everywhere(state: &AppState, actor: &AdminActor, id: &str) -> Result<usize, AdminError> {
     let user = load(state, id).await?;
-    let subject = Subject { target_type: "user", target_id: id, body_id: None };
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     guard(state, actor, "user.logout_everywhere", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
     let ended = logout::end_sessions(state, id, Which::All).await?;
     audit_now(state, actor, "user.logout_everywhere", &subject, Some(json!({ "sessions": ended }))).await?;
@@ -283,7 +297,8 @@ pub async fn logout_everywhere(state: &AppState, actor: &AdminActor, id: &str) -
 /// Removes the user's second factor (they are told by email); returns whether they had one.
 pub async fn reset_mfa(state: &AppState, actor: &AdminActor, id: &str) -> Result<bool, AdminError> {
     let user = load(state, id).await?;
-    let subject = Subject { target_type: "user", target_id: id, body_id: None };
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     guard(state, actor, "mfa.admin_reset", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
     crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from)
         .await
@@ -293,7 +308,8 @@ pub async fn reset_mfa(state: &AppState, actor: &AdminActor, id: &str) -> Result
 /// Sends the user a sign-in link and code, as if they had asked for one.
 pub async fn send_sign_in_email(state: &AppState, actor: &AdminActor, id: &str) -> Result<(), AdminError> {
     let user = load(state, id).await?;
-    let subject = Subject { target_type: "user", target_id: id, body_id: None };
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     guard(state, actor, "user.send_sign_in_email", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
     if user.is_disabled() {
         return Err(AdminError::invalid("user", "This account is disabled; enable it first."));
@@ -311,7 +327,8 @@ pub async fn send_sign_in_email(state: &AppState, actor: &AdminActor, id: &str) 
 /// memberships, second factor and links. The row and its id stay, so the audit log still names it.
 pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<(), AdminError> {
     let user = load(state, id).await?;
-    let subject = Subject { target_type: "user", target_id: id, body_id: None };
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     guard(state, actor, "user.remove", &subject, check_on_user(state, actor, &user, Action::RemoveUser).await).await?;
     if actor.user_id() == Some(id) {
         return Err(AdminError::invalid("user", "You cannot remove your own account here."));

@@ -22,7 +22,7 @@ pub async fn insert(conn: &mut Conn, pattern: &str, kind: &str, reason: &str, no
         .bind(now)
         .execute(&mut *conn)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "a ban for that address or domain"))?;
+        .map_err(|e| StoreError::conflict_on_unique(e, "A ban for that address or domain"))?;
     Ok(())
 }
 

@@ -78,7 +78,7 @@ pub async fn set_domains(conn: &mut Conn, id: &str, domains: &[String]) -> Resul
             .bind(id)
             .execute(&mut *conn)
             .await
-            .map_err(|e| StoreError::conflict_on_unique(e, "That email domain on another body"))?;
+            .map_err(|e| StoreError::conflict_on_unique(e, "A body with one of those email domains"))?;
     }
     Ok(())
 }
@@ -144,7 +144,7 @@ pub async fn link(conn: &mut Conn, principal_id: &str, contractor_id: &str, now:
         .bind(now)
         .execute(&mut *conn)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "That link"))?;
+        .map_err(|e| StoreError::conflict_on_unique(e, "That contractor link"))?;
     Ok(())
 }
 

@@ -235,6 +235,7 @@ struct BodyPage {
     /// What the delegation policy lets this administrator change here.
     can_edit: bool,
     can_link: bool,
+    can_export: bool,
 }
 
 async fn names(state: &AppState, admin: &Admin, ids: &[String]) -> Vec<Linked> {
@@ -270,11 +271,12 @@ async fn render(
         .collect();
     let roles = ops::roles::list(state, &admin.actor, id).await?;
     let takes_contractors = matches!(b.kind.as_str(), "promoter" | "highway_authority");
-    let (can_edit, can_link) = {
+    let (can_edit, can_link, can_export) = {
         let target = Target { body_id: &b.id, body_kind: BodyKind::parse(&b.kind).unwrap_or(BodyKind::Other), principals: &b.principals };
         (
             admin.actor.check(Action::EditOrganisation, Some(&target)).is_ok(),
             admin.actor.check(Action::LinkContractor, Some(&target)).is_ok(),
+            admin.actor.check(Action::ExportOrganisation, Some(&target)).is_ok(),
         )
     };
     let linkable = if takes_contractors {
@@ -313,6 +315,7 @@ async fn render(
         takes_contractors,
         can_edit,
         can_link,
+        can_export,
         b,
     };
     Ok((status, admin.jar.clone(), page).into_response())

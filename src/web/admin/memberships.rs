@@ -15,6 +15,7 @@ use super::{Admin, Fields, Nav, Problem, Section, enc};
 use crate::admin::ops::{self, memberships::MembershipInput, memberships::MembershipView, memberships::Workstream};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::policy::delegation::{Action, BodyKind, Target};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/memberships/{id}", get(show).post(save)).route("/admin/memberships/{id}/remove", post(remove))
@@ -35,6 +36,9 @@ struct MembershipPage {
     groups: Vec<PermGroup>,
     workstreams: String,
     areas: String,
+    /// What the delegation policy lets this administrator change here.
+    can_workstreams: bool,
+    can_areas: bool,
 }
 
 fn workstream_lines(ws: &[Workstream]) -> String {
@@ -75,8 +79,15 @@ async fn render(
     let direct = f.map(|f| f.all("permissions")).unwrap_or_else(|| m.direct_permissions.clone());
     let roles =
         body_roles.iter().map(|r| Check { value: r.id.clone(), label: r.name.clone(), checked: chosen_roles.contains(&r.id) }).collect();
+    let body = ops::bodies::show(state, &admin.actor, &m.body_id).await?;
+    let target =
+        Target { body_id: &body.id, body_kind: BodyKind::parse(&body.kind).unwrap_or(BodyKind::Other), principals: &body.principals };
+    let can_workstreams = admin.actor.check(Action::ManageWorkstreams, Some(&target)).is_ok();
+    let can_areas = admin.actor.check(Action::ManageAreas, Some(&target)).is_ok();
     let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
     let page = MembershipPage {
+        can_workstreams,
+        can_areas,
         site_name: admin.site_name.clone(),
         signed_in: true,
         nav: admin.nav(Section::Users, done),
@@ -113,11 +124,15 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String
         Ok(w) => w,
         Err(p) => return render(&state, &admin, &id, None, Some(&f), Some(p)).await,
     };
+    // Workstreams and areas are sent only when changed: each needs its own right (a council has
+    // no workstreams at all), and an unchanged field must not stand in the way of a role change.
+    let current = ops::memberships::show(&state, &admin.actor, &id).await?;
+    let areas = f.lines("areas");
     let input = MembershipInput {
         roles: Some(f.all("roles")),
         permissions: Some(f.all("permissions")),
-        workstreams: Some(workstreams),
-        areas: Some(f.lines("areas")),
+        workstreams: (workstreams != current.workstreams).then_some(workstreams),
+        areas: (areas != current.areas).then_some(areas),
     };
     match ops::memberships::update(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/memberships/{}?done=member-saved", enc(&id))).into_response()),

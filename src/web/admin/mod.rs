@@ -7,10 +7,12 @@
 //! `done` code that the next page turns into a fixed notice; a refusal or bad input re-renders
 //! the page with the reason (or shows the 403 page for a plain button).
 
+mod audit;
 mod bans;
 mod bodies;
 mod clients;
 mod connections;
+mod data;
 mod fields;
 mod home;
 mod memberships;
@@ -41,6 +43,14 @@ pub fn router() -> Router<AppState> {
         .merge(clients::router())
         .merge(connections::router())
         .merge(bans::router())
+        .merge(audit::router())
+        .merge(data::router())
+}
+
+/// Admin routes that take large bodies (the CSV import form), for merging outside the site-wide
+/// body limit.
+pub fn upload_router(max_bytes: usize) -> Router<AppState> {
+    data::upload_router(max_bytes)
 }
 
 /// The signed-in administrator: the acting principal for the service layer, the browser's
@@ -79,6 +89,7 @@ impl Admin {
             NavItem::new("/admin/users", "Users", section == Section::Users),
             NavItem::new("/admin/bodies", "Organisations", section == Section::Bodies),
         ];
+        items.push(NavItem::new("/admin/audit", "Audit log", section == Section::Audit));
         if su {
             items.push(NavItem::new("/admin/clients", "Relying apps", section == Section::Clients));
             items.push(NavItem::new("/admin/connections", "Single sign-on", section == Section::Connections));
@@ -96,6 +107,7 @@ pub enum Section {
     Clients,
     Connections,
     Bans,
+    Audit,
 }
 
 pub struct NavItem {
@@ -149,6 +161,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "connection-removed" => "The SSO connection has been removed; its users' accounts stay.",
         "banned" => "The ban is in place; anyone it covers has been signed out.",
         "unbanned" => "The ban has been lifted.",
+        "imported" => "The users have been imported.",
         _ => return None,
     })
 }

@@ -1,0 +1,125 @@
+// The issue's browser scenario: an organisation's administrator signs in, creates a role, adds a
+// user with it and sees both in the audit log; every admin page on the way (and its error
+// states) is checked with axe-core. Then a superuser checks the superuser-only pages.
+//
+// Input (STILE_BROWSER_INPUT): { base, admin: {email, password}, body_name,
+// superuser: {email, password}, now }. The administrator holds fms:report_inspect but not
+// fms:category_edit; the superuser must enrol in 2FA (at the server's clock `now`).
+
+import { input, run, submit, totp } from './lib.mjs';
+
+async function signIn(page, email, password) {
+  await page.goto('/login?next=%2Fadmin');
+  await page.fill('#email', email);
+  await submit(page, 'form[action="/login"] button[type=submit]');
+  await page.fill('#password', password);
+  await submit(page, 'form[action="/login/password"] button[type=submit]');
+}
+
+const path = (page) => new URL(page.url()).pathname;
+
+await run(async (report, browser) => {
+  const inp = input();
+  const ctx = await browser.newContext({ baseURL: inp.base });
+  const page = await ctx.newPage();
+
+  await signIn(page, inp.admin.email, inp.admin.password);
+  if (!report.check(path(page) === '/admin', `the admin overview after sign-in, at ${page.url()}`)) return;
+  report.step('admin signed in');
+  await report.axe(page, 'admin: overview');
+
+  await Promise.all([page.waitForNavigation(), page.click('nav.admin-nav a:has-text("Organisations")')]);
+  await report.axe(page, 'admin: organisations');
+  await Promise.all([page.waitForNavigation(), page.click(`main a:has-text("${inp.body_name}")`)]);
+  await report.axe(page, 'admin: organisation');
+  const bodyUrl = page.url();
+
+  // A role granting what the admin does not hold is refused, with the reason, on the form.
+  await Promise.all([page.waitForNavigation(), page.click('main a:has-text("Create a role")')]);
+  await report.axe(page, 'admin: new role');
+  await page.fill('#name', 'Category editors');
+  await page.check('input[name=permissions][value="fms:category_edit"]');
+  await submit(page, 'main form button[type=submit]');
+  const refusal = (await page.locator('.error-summary').textContent()) || '';
+  report.check(refusal.includes('do not hold it yourself'), `the refusal says why: ${refusal.trim()}`);
+  await report.axe(page, 'admin: new role, refused');
+
+  // The role.
+  await page.fill('#name', 'Street inspectors');
+  await page.fill('#description', 'Inspect highway reports');
+  await page.uncheck('input[name=permissions][value="fms:category_edit"]');
+  await page.check('input[name=permissions][value="fms:report_inspect"]');
+  await submit(page, 'main form button[type=submit]');
+  const notice = (await page.locator('.notice').textContent().catch(() => '')) || '';
+  if (!report.check(notice.includes('The role has been created.'), `role created, at ${page.url()}: ${notice}`)) return;
+  report.step('role created');
+  await report.axe(page, 'admin: role');
+
+  // A user with that role.
+  await page.goto(bodyUrl);
+  await Promise.all([page.waitForNavigation(), page.click('main a:has-text("Add a user to")')]);
+  await report.axe(page, 'admin: new user');
+  await page.fill('#email', 'not an address');
+  await submit(page, 'main form button[type=submit]');
+  report.check((await page.locator('#email[aria-invalid=true]').count()) === 1, 'a bad address is marked on its field');
+  await report.axe(page, 'admin: new user, field error');
+  await page.fill('#email', inp.new_user_email);
+  await page.fill('#name', 'Ines Inspector');
+  await page.getByLabel(/Street inspectors/).check();
+  await submit(page, 'main form button[type=submit]');
+  const userPage = (await page.locator('main').textContent()) || '';
+  if (!report.check(userPage.includes(inp.new_user_email) && userPage.includes('Street inspectors'), `user added with the role, at ${page.url()}`)) return;
+  report.step('user added');
+  await report.axe(page, 'admin: user');
+  await Promise.all([page.waitForNavigation(), page.click(`main a:has-text("${inp.body_name}")`)]);
+  await report.axe(page, 'admin: membership');
+
+  // The audit log shows both.
+  await Promise.all([page.waitForNavigation(), page.click('nav.admin-nav a:has-text("Audit log")')]);
+  const log = (await page.locator('table.audit').textContent()) || '';
+  report.check(log.includes('role.create') && log.includes('user.create'), 'the audit log shows role.create and user.create');
+  if (log.includes('user.create')) report.step('audit entry seen');
+  await report.axe(page, 'admin: audit log');
+
+  for (const [name, url] of [
+    ['admin: users', '/admin/users'],
+    ['admin: flagged users', '/admin/users?flagged=1'],
+    ['admin: import', `${new URL(bodyUrl).pathname}/import`],
+  ]) {
+    await page.goto(url);
+    await report.axe(page, name);
+  }
+
+  // A superuser's pages.
+  const su = await (await browser.newContext({ baseURL: inp.base })).newPage();
+  await signIn(su, inp.superuser.email, inp.superuser.password);
+  if (!report.check(path(su) === '/login/2fa/enrol', `superuser enrolment, at ${su.url()}`)) return;
+  const secret = (await su.locator('code.secret').textContent()).trim();
+  await su.fill('#code', totp(secret, inp.now));
+  await submit(su, 'form[action="/login/2fa/enrol"] button[type=submit]');
+  await Promise.all([su.waitForNavigation(), su.click('main a:has-text("Continue")')]);
+  report.check(path(su) === '/admin', `superuser at the admin overview, at ${su.url()}`);
+  for (const [name, url] of [
+    ['superuser: overview', '/admin'],
+    ['superuser: new organisation', '/admin/bodies/new'],
+    ['superuser: organisation', new URL(bodyUrl).pathname],
+    ['superuser: relying apps', '/admin/clients'],
+    ['superuser: new relying app', '/admin/clients/new'],
+    ['superuser: bans', '/admin/bans'],
+    ['superuser: new user', '/admin/users/new'],
+  ]) {
+    await su.goto(url);
+    await report.axe(su, name);
+  }
+  // A relying app: the secret is shown once, and the page is checked too.
+  await su.goto('/admin/clients/new');
+  await su.fill('#name', 'Browser test app');
+  await su.fill('#redirect_uris', 'https://app.example/callback');
+  await submit(su, 'main form button[type=submit]');
+  report.check((await su.locator('.secret-once').count()) === 1, 'a new client secret is shown');
+  await report.axe(su, 'superuser: relying app with its secret');
+  await su.goto('/admin/users');
+  await Promise.all([su.waitForNavigation(), su.click(`main a:has-text("${inp.new_user_email}")`)]);
+  await report.axe(su, 'superuser: user');
+  report.step('superuser pages checked');
+});
