@@ -107,6 +107,9 @@ await run(async (report, browser) => {
     ['superuser: new relying app', '/admin/clients/new'],
     ['superuser: bans', '/admin/bans'],
     ['superuser: new user', '/admin/users/new'],
+    ['superuser: SSO connections', '/admin/connections'],
+    ['superuser: new OIDC connection', '/admin/connections/new?kind=oidc'],
+    ['superuser: new SAML connection', '/admin/connections/new?kind=saml'],
   ]) {
     await su.goto(url);
     await report.axe(su, name);
@@ -118,6 +121,23 @@ await run(async (report, browser) => {
   await submit(su, 'main form button[type=submit]');
   report.check((await su.locator('.secret-once').count()) === 1, 'a new client secret is shown');
   await report.axe(su, 'superuser: relying app with its secret');
+  // An SSO connection: a refused form (no metadata), then an OIDC one made and shown.
+  await su.goto('/admin/connections/new?kind=saml');
+  await su.fill('#name', 'Camden ADFS');
+  await submit(su, 'main form button[type=submit]');
+  report.check((await su.locator('.error-summary').count()) === 1, 'a SAML connection without metadata is refused');
+  await report.axe(su, 'superuser: SSO connection form with an error');
+  await su.goto('/admin/connections/new?kind=oidc');
+  await su.fill('#name', 'Camden Entra');
+  await su.selectOption('#body_id', { label: inp.body_name });
+  await su.fill('#issuer', 'https://login.example.org/tenant/v2.0');
+  await su.fill('#client_id', 'stile');
+  await su.fill('#client_secret', 'browser-test-upstream-secret');
+  await su.fill('#domains', 'camden-sso.example');
+  await submit(su, 'main form button[type=submit]');
+  report.check(new URL(su.url()).pathname.startsWith('/admin/connections/'), `the new connection's page, at ${su.url()}`);
+  report.check(!(await su.content()).includes('browser-test-upstream-secret'), 'the client secret is not shown');
+  await report.axe(su, 'superuser: SSO connection');
   await su.goto('/admin/users');
   await Promise.all([su.waitForNavigation(), su.click(`main a:has-text("${inp.new_user_email}")`)]);
   await report.axe(su, 'superuser: user');

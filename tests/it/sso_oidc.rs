@@ -65,7 +65,8 @@ impl Upstream {
                 }
             }
         });
-        rx.recv_timeout(std::time::Duration::from_secs(30)).expect("oidc-provider did not start");
+        // Generous: on a loaded machine Node can take a while to start.
+        rx.recv_timeout(std::time::Duration::from_secs(90)).expect("oidc-provider did not start");
         Upstream { issuer: format!("http://127.0.0.1:{port}"), accounts: file, _dir: dir, child }
     }
 
