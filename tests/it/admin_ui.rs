@@ -163,6 +163,44 @@ async fn csrf_refused(b: Backend) {
             .unwrap();
         assert_eq!(r.status(), 403);
     }
+    // Every form of the admin UI checks the token before anything else.
+    for path in [
+        "/admin/bans",
+        "/admin/bans/remove",
+        "/admin/bodies/new",
+        "/admin/bodies/camden",
+        "/admin/bodies/camden/contractors",
+        "/admin/bodies/camden/contractors/remove",
+        "/admin/bodies/camden/export",
+        "/admin/bodies/camden/import",
+        "/admin/bodies/camden/roles/new",
+        "/admin/clients/new",
+        "/admin/clients/x",
+        "/admin/clients/x/rotate",
+        "/admin/clients/x/remove",
+        "/admin/clients/x/admin-access",
+        "/admin/memberships/m-admin",
+        "/admin/memberships/m-admin/remove",
+        "/admin/roles/camden-role-1",
+        "/admin/roles/camden-role-1/delete",
+        "/admin/users/new",
+        "/admin/users/x",
+        "/admin/users/x/action",
+        "/admin/users/x/memberships",
+    ] {
+        let r = c.post(app.url(path)).form(&[("csrf", "forged"), ("do", "disable")]).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    assert_eq!(
+        store::memberships::of_user(
+            &app.state.db,
+            &store::users::by_email(&app.state.db, &stile::email::Email::parse("admin@camden.example").unwrap()).await.unwrap().unwrap().id
+        )
+        .await
+        .unwrap()
+        .len(),
+        1
+    );
     assert_eq!(roles_named(&app, "camden", "Sneaky").await, 0);
     assert!(store::users::by_email(&app.state.db, &stile::email::Email::parse("x@camden.example").unwrap()).await.unwrap().is_none());
     // Signed out: sent to sign in, nothing done.
