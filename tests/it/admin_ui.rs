@@ -689,3 +689,80 @@ async fn large_import_form() {
     assert_eq!(r.status(), 413);
     app.finish().await;
 }
+
+/// Street Manager: a promoter's administrator links a contractor organisation and sets a
+/// planner's workstreams; a contractor's administrator may not set workstreams at all.
+async fn street_manager_promoter(b: Backend) {
+    let app = TestApp::start(b).await;
+    let now = app.state.now();
+    for (id, name, kind) in [("acme", "Acme Utilities", "promoter"), ("diggers", "Diggers Ltd", "contractor")] {
+        store::bodies::insert(
+            &app.state.db,
+            &NewBody { id, name, kind, fms_body_id: None, swa_code: None, mfa_policy: "optional", password_min_length: None, domains: &[] },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    let admin = app.create_user("admin@acme.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-acme-admin", &admin.id, "acme", now).await.unwrap();
+    for p in ["sm:admin_planner_users", "sm:admin_workstreams", "sm:admin_contractor_organisations", "sm:admin_organisation_details"] {
+        store::memberships::add_permission(&app.state.db, "m-acme-admin", p).await.unwrap();
+    }
+    let planner = app.create_user("pat@acme.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-pat", &planner.id, "acme", now).await.unwrap();
+    let c = signed_in(&app, "admin@acme.example").await;
+
+    let (_, page) = get_page(&app, &c, "/admin/bodies/acme").await;
+    assert!(page.contains("Link a contractor organisation") && page.contains("Save settings"), "{page}");
+    let csrf = csrf_in(&page).unwrap();
+    let r =
+        c.post(app.url("/admin/bodies/acme/contractors")).form(&[("csrf", csrf.as_str()), ("contractor_id", "nope")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("There is no organisation with that id."));
+    let r = c
+        .post(app.url("/admin/bodies/acme/contractors"))
+        .form(&[("csrf", csrf.as_str()), ("contractor_id", "diggers")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/bodies/acme?done=linked");
+    let (_, page) = get_page(&app, &c, "/admin/bodies/acme?done=linked").await;
+    assert!(page.contains("The contractor organisation has been linked.") && page.contains("diggers"));
+
+    // Organisation details are a promoter admin's to change.
+    let r = c
+        .post(app.url("/admin/bodies/acme"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Acme Utilities"), ("mfa_policy", "required"), ("password_min_length", "12")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/bodies/acme?done=body-saved");
+    let acme = store::bodies::by_id(&app.state.db, "acme").await.unwrap().unwrap();
+    assert_eq!((acme.mfa_policy.as_str(), acme.password_min_length), ("required", Some(12)));
+
+    // Workstreams for the planner.
+    let (_, page) = get_page(&app, &c, "/admin/memberships/m-pat").await;
+    assert!(page.contains("id=\"workstreams\""), "editable for this admin");
+    let r = c
+        .post(app.url("/admin/memberships/m-pat"))
+        .form(&[("csrf", csrf.as_str()), ("workstreams", "001 full_write\r\n002 read_only\r\n"), ("areas", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/memberships/m-pat?done=member-saved", "{}", r.text().await.unwrap_or_default());
+    let m = store::memberships::of_user(&app.state.db, &planner.id).await.unwrap();
+    let mut ws = store::memberships::detail(&app.state.db, &m[0]).await.unwrap().workstreams;
+    ws.sort();
+    assert_eq!(ws, vec![("001".to_owned(), "full_write".to_owned()), ("002".to_owned(), "read_only".to_owned())]);
+    let r = c
+        .post(app.url("/admin/memberships/m-pat"))
+        .form(&[("csrf", csrf.as_str()), ("workstreams", "003 everything")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "the access word is checked");
+    assert_eq!(store::memberships::detail(&app.state.db, &m[0]).await.unwrap().workstreams.len(), 2, "nothing changed");
+    app.finish().await;
+}
+both!(street_manager_promoter);
