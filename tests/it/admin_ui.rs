@@ -492,6 +492,7 @@ async fn audit_export_import(b: Backend) {
     let (status, page) = get_page(&app, &c, "/admin/audit").await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("role.create"), "{page}");
+    assert!(page.contains("<td>admin@camden.example</td>"), "actors are shown by email: {page}");
     let (_, page) = get_page(&app, &c, "/admin/audit?outcome=failure").await;
     assert!(!page.contains("role.create"));
     let (status, page) = get_page(&app, &c, "/admin/audit?from=yesterday").await;
