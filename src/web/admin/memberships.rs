@@ -96,7 +96,7 @@ async fn render(
         error: problem.map(|p| p.message),
         user_email: user.user.email,
         roles,
-        groups: perm_groups(&cat, &direct),
+        groups: perm_groups(&cat, &direct, &m.body_kind),
         workstreams: f.map(|f| f.get("workstreams").to_owned()).unwrap_or_else(|| workstream_lines(&m.workstreams)),
         areas: f.map(|f| f.get("areas").to_owned()).unwrap_or_else(|| m.areas.join("\n")),
         m,
