@@ -1,6 +1,6 @@
 # Generates docs/openapi.json (the admin API's OpenAPI 3.1 document). Edit here, then run
-# `python3 scripts/gen_openapi.py` from the repository root; a test checks that every route in
-# src/admin/api/mod.rs is described.
+# `python3 scripts/gen_openapi.py` from the repository root (`--check` only compares, for CI); a
+# test checks that every route in src/admin/api/mod.rs is described.
 import json
 S=lambda name: {"$ref": f"#/components/schemas/{name}"}
 def arr(x): return {"type":"array","items":x}
@@ -99,4 +99,10 @@ doc={"openapi":"3.1.0","info":{"title":"Stile administration API","version":"1",
  "security":[{"bearer":["stile:admin"]}],
  "components":{"responses":{f"E{c}":{"description":d,"content":{"application/json":{"schema":S("Error")}}} for c,d in errs.items()},"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"An access token (RFC 9068 JWT) from this Stile's token endpoint with the stile:admin scope."}},"schemas":schemas},
  "paths":paths}
-open("docs/openapi.json","w").write(json.dumps(doc,indent=2)+"\n")
+import sys
+text=json.dumps(doc,indent=2)+"\n"
+if "--check" in sys.argv:
+    if open("docs/openapi.json").read()!=text:
+        sys.exit("docs/openapi.json is out of date: run python3 scripts/gen_openapi.py")
+else:
+    open("docs/openapi.json","w").write(text)
