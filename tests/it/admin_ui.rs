@@ -767,3 +767,30 @@ async fn street_manager_promoter(b: Backend) {
     app.finish().await;
 }
 both!(street_manager_promoter);
+
+/// A membership form without the workstream and area fields (the page leaves out what the admin
+/// may not change) saves roles without touching them.
+async fn fields_not_offered_stay(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let now = app.state.now();
+    let ines = app.create_user("ines@camden.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-ines", &ines.id, "camden", now).await.unwrap();
+    store::memberships::add_area(&app.state.db, "m-ines", "2504").await.unwrap();
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, page) = get_page(&app, &c, "/admin/memberships/m-ines").await;
+    assert!(!page.contains("id=\"areas\"") && page.contains("2504"), "areas shown, not editable: {page}");
+    let csrf = csrf_in(&page).unwrap();
+    let r = c
+        .post(app.url("/admin/memberships/m-ines"))
+        .form(&[("csrf", csrf.as_str()), ("permissions", "fms:report_inspect")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/memberships/m-ines?done=member-saved");
+    let m = store::memberships::of_user(&app.state.db, &ines.id).await.unwrap();
+    let d = store::memberships::detail(&app.state.db, &m[0]).await.unwrap();
+    assert_eq!((d.direct_permissions, d.areas), (vec!["fms:report_inspect".to_owned()], vec!["2504".to_owned()]));
+    app.finish().await;
+}
+both!(fields_not_offered_stay);

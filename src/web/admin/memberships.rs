@@ -143,8 +143,9 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String
     let input = MembershipInput {
         roles: (!same(&roles, &current_roles)).then_some(roles),
         permissions: (!same(&permissions, &current.direct_permissions)).then_some(permissions),
-        workstreams: (workstreams != current.workstreams).then_some(workstreams),
-        areas: (!same(&areas, &current.areas)).then_some(areas),
+        // A field the page did not offer (no right to change it) is left as it is.
+        workstreams: (f.has("workstreams") && workstreams != current.workstreams).then_some(workstreams),
+        areas: (f.has("areas") && !same(&areas, &current.areas)).then_some(areas),
     };
     match ops::memberships::update(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/memberships/{}?done=member-saved", enc(&id))).into_response()),
