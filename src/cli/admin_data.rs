@@ -49,9 +49,9 @@ pub struct AuditList {
     /// Only events older than this event id (the next page).
     #[arg(long)]
     pub before: Option<i64>,
-    /// How many events at most.
-    #[arg(long, default_value_t = 100)]
-    pub limit: u64,
+    /// How many events at most (default: 100 in the table, every matching event in CSV).
+    #[arg(long)]
+    pub limit: Option<u64>,
     /// Write CSV (every column, spreadsheet-safe) instead of a table.
     #[arg(long)]
     pub csv: bool,
@@ -111,10 +111,12 @@ pub async fn audit(state: &AppState, c: AuditCommand) -> Result<(), CliError> {
     };
     if a.csv {
         let stdout = std::io::stdout().lock();
-        audit_log::write_csv(&state.db, &filter, a.limit, stdout).await.map_err(|e| CliError::Usage(crate::error::error_chain(&e)))?;
+        audit_log::write_csv(&state.db, &filter, a.limit.unwrap_or(u64::MAX), stdout)
+            .await
+            .map_err(|e| CliError::Usage(crate::error::error_chain(&e)))?;
         return Ok(());
     }
-    let limit = i64::try_from(a.limit).unwrap_or(audit_log::MAX_PAGE);
+    let limit = a.limit.map_or(100, |l| i64::try_from(l).unwrap_or(audit_log::MAX_PAGE));
     let page = audit_log::page(&state.db, &filter, limit).await.map_err(|e| CliError::Usage(crate::error::error_chain(&e)))?;
     println!("{:<8} {:<21} {:<28} {:<8} {:<38} {:<38} IP", "ID", "TIME", "ACTION", "OUTCOME", "ACTOR", "TARGET");
     for e in &page.events {

@@ -163,6 +163,44 @@ async fn csrf_refused(b: Backend) {
             .unwrap();
         assert_eq!(r.status(), 403);
     }
+    // Every form of the admin UI checks the token before anything else.
+    for path in [
+        "/admin/bans",
+        "/admin/bans/remove",
+        "/admin/bodies/new",
+        "/admin/bodies/camden",
+        "/admin/bodies/camden/contractors",
+        "/admin/bodies/camden/contractors/remove",
+        "/admin/bodies/camden/export",
+        "/admin/bodies/camden/import",
+        "/admin/bodies/camden/roles/new",
+        "/admin/clients/new",
+        "/admin/clients/x",
+        "/admin/clients/x/rotate",
+        "/admin/clients/x/remove",
+        "/admin/clients/x/admin-access",
+        "/admin/memberships/m-admin",
+        "/admin/memberships/m-admin/remove",
+        "/admin/roles/camden-role-1",
+        "/admin/roles/camden-role-1/delete",
+        "/admin/users/new",
+        "/admin/users/x",
+        "/admin/users/x/action",
+        "/admin/users/x/memberships",
+    ] {
+        let r = c.post(app.url(path)).form(&[("csrf", "forged"), ("do", "disable")]).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    assert_eq!(
+        store::memberships::of_user(
+            &app.state.db,
+            &store::users::by_email(&app.state.db, &stile::email::Email::parse("admin@camden.example").unwrap()).await.unwrap().unwrap().id
+        )
+        .await
+        .unwrap()
+        .len(),
+        1
+    );
     assert_eq!(roles_named(&app, "camden", "Sneaky").await, 0);
     assert!(store::users::by_email(&app.state.db, &stile::email::Email::parse("x@camden.example").unwrap()).await.unwrap().is_none());
     // Signed out: sent to sign in, nothing done.
@@ -454,6 +492,7 @@ async fn audit_export_import(b: Backend) {
     let (status, page) = get_page(&app, &c, "/admin/audit").await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("role.create"), "{page}");
+    assert!(page.contains("<td>admin@camden.example</td>"), "actors are shown by email: {page}");
     let (_, page) = get_page(&app, &c, "/admin/audit?outcome=failure").await;
     assert!(!page.contains("role.create"));
     let (status, page) = get_page(&app, &c, "/admin/audit?from=yesterday").await;
@@ -651,3 +690,107 @@ async fn large_import_form() {
     assert_eq!(r.status(), 413);
     app.finish().await;
 }
+
+/// Street Manager: a promoter's administrator links a contractor organisation and sets a
+/// planner's workstreams; a contractor's administrator may not set workstreams at all.
+async fn street_manager_promoter(b: Backend) {
+    let app = TestApp::start(b).await;
+    let now = app.state.now();
+    for (id, name, kind) in [("acme", "Acme Utilities", "promoter"), ("diggers", "Diggers Ltd", "contractor")] {
+        store::bodies::insert(
+            &app.state.db,
+            &NewBody { id, name, kind, fms_body_id: None, swa_code: None, mfa_policy: "optional", password_min_length: None, domains: &[] },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    let admin = app.create_user("admin@acme.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-acme-admin", &admin.id, "acme", now).await.unwrap();
+    for p in ["sm:admin_planner_users", "sm:admin_workstreams", "sm:admin_contractor_organisations", "sm:admin_organisation_details"] {
+        store::memberships::add_permission(&app.state.db, "m-acme-admin", p).await.unwrap();
+    }
+    let planner = app.create_user("pat@acme.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-pat", &planner.id, "acme", now).await.unwrap();
+    let c = signed_in(&app, "admin@acme.example").await;
+
+    let (_, page) = get_page(&app, &c, "/admin/bodies/acme").await;
+    assert!(page.contains("Link a contractor organisation") && page.contains("Save settings"), "{page}");
+    let csrf = csrf_in(&page).unwrap();
+    let r =
+        c.post(app.url("/admin/bodies/acme/contractors")).form(&[("csrf", csrf.as_str()), ("contractor_id", "nope")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("There is no organisation with that id."));
+    let r = c
+        .post(app.url("/admin/bodies/acme/contractors"))
+        .form(&[("csrf", csrf.as_str()), ("contractor_id", "diggers")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/bodies/acme?done=linked");
+    let (_, page) = get_page(&app, &c, "/admin/bodies/acme?done=linked").await;
+    assert!(page.contains("The contractor organisation has been linked.") && page.contains("diggers"));
+
+    // Organisation details are a promoter admin's to change.
+    let r = c
+        .post(app.url("/admin/bodies/acme"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Acme Utilities"), ("mfa_policy", "required"), ("password_min_length", "12")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/bodies/acme?done=body-saved");
+    let acme = store::bodies::by_id(&app.state.db, "acme").await.unwrap().unwrap();
+    assert_eq!((acme.mfa_policy.as_str(), acme.password_min_length), ("required", Some(12)));
+
+    // Workstreams for the planner.
+    let (_, page) = get_page(&app, &c, "/admin/memberships/m-pat").await;
+    assert!(page.contains("id=\"workstreams\""), "editable for this admin");
+    let r = c
+        .post(app.url("/admin/memberships/m-pat"))
+        .form(&[("csrf", csrf.as_str()), ("workstreams", "001 full_write\r\n002 read_only\r\n"), ("areas", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/memberships/m-pat?done=member-saved", "{}", r.text().await.unwrap_or_default());
+    let m = store::memberships::of_user(&app.state.db, &planner.id).await.unwrap();
+    let mut ws = store::memberships::detail(&app.state.db, &m[0]).await.unwrap().workstreams;
+    ws.sort();
+    assert_eq!(ws, vec![("001".to_owned(), "full_write".to_owned()), ("002".to_owned(), "read_only".to_owned())]);
+    let r = c
+        .post(app.url("/admin/memberships/m-pat"))
+        .form(&[("csrf", csrf.as_str()), ("workstreams", "003 everything")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "the access word is checked");
+    assert_eq!(store::memberships::detail(&app.state.db, &m[0]).await.unwrap().workstreams.len(), 2, "nothing changed");
+    app.finish().await;
+}
+both!(street_manager_promoter);
+
+/// A membership form without the workstream and area fields (the page leaves out what the admin
+/// may not change) saves roles without touching them.
+async fn fields_not_offered_stay(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let now = app.state.now();
+    let ines = app.create_user("ines@camden.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-ines", &ines.id, "camden", now).await.unwrap();
+    store::memberships::add_area(&app.state.db, "m-ines", "2504").await.unwrap();
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, page) = get_page(&app, &c, "/admin/memberships/m-ines").await;
+    assert!(!page.contains("id=\"areas\"") && page.contains("2504"), "areas shown, not editable: {page}");
+    let csrf = csrf_in(&page).unwrap();
+    let r = c
+        .post(app.url("/admin/memberships/m-ines"))
+        .form(&[("csrf", csrf.as_str()), ("permissions", "fms:report_inspect")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin/memberships/m-ines?done=member-saved");
+    let m = store::memberships::of_user(&app.state.db, &ines.id).await.unwrap();
+    let d = store::memberships::detail(&app.state.db, &m[0]).await.unwrap();
+    assert_eq!((d.direct_permissions, d.areas), (vec!["fms:report_inspect".to_owned()], vec!["2504".to_owned()]));
+    app.finish().await;
+}
+both!(fields_not_offered_stay);

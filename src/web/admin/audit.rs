@@ -172,7 +172,27 @@ async fn page(
     match result {
         Ok(found) => {
             page.older = found.next_before.map(|b| format!("/admin/audit?{without_cursor}before={b}"));
-            page.rows = found.events.into_iter().map(Row::from).collect();
+            // Actors by email where this administrator may see them, by id otherwise.
+            let mut emails: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+            for id in found.events.iter().filter_map(|e| e.actor_user_id.clone()) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = emails.entry(id) {
+                    let email =
+                        ops::users::show(&state, &admin.actor, slot.key()).await.ok().map(|d| d.user.email).filter(|e| !e.is_empty());
+                    slot.insert(email);
+                }
+            }
+            page.rows = found
+                .events
+                .into_iter()
+                .map(|e| {
+                    let email = e.actor_user_id.as_ref().and_then(|id| emails.get(id).cloned().flatten());
+                    let mut row = Row::from(e);
+                    if let Some(email) = email {
+                        row.actor = email;
+                    }
+                    row
+                })
+                .collect();
             Ok((admin.jar.clone(), page).into_response())
         }
         Err(p) => {

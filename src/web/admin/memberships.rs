@@ -96,7 +96,7 @@ async fn render(
         error: problem.map(|p| p.message),
         user_email: user.user.email,
         roles,
-        groups: perm_groups(&cat, &direct),
+        groups: perm_groups(&cat, &direct, &m.body_kind),
         workstreams: f.map(|f| f.get("workstreams").to_owned()).unwrap_or_else(|| workstream_lines(&m.workstreams)),
         areas: f.map(|f| f.get("areas").to_owned()).unwrap_or_else(|| m.areas.join("\n")),
         m,
@@ -124,15 +124,28 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String
         Ok(w) => w,
         Err(p) => return render(&state, &admin, &id, None, Some(&f), Some(p)).await,
     };
-    // Workstreams and areas are sent only when changed: each needs its own right (a council has
-    // no workstreams at all), and an unchanged field must not stand in the way of a role change.
+    // Each part is sent only when changed: each needs its own right (setting permissions,
+    // workstreams, areas; a council has no workstreams at all), and a part left as it was must
+    // not stand in the way of changing another.
     let current = ops::memberships::show(&state, &admin.actor, &id).await?;
+    let same = |a: &[String], b: &[String]| {
+        let (mut a, mut b) = (a.to_vec(), b.to_vec());
+        a.sort();
+        a.dedup();
+        b.sort();
+        b.dedup();
+        a == b
+    };
+    let roles = f.all("roles");
+    let current_roles: Vec<String> = current.roles.iter().map(|r| r.id.clone()).collect();
+    let permissions = f.all("permissions");
     let areas = f.lines("areas");
     let input = MembershipInput {
-        roles: Some(f.all("roles")),
-        permissions: Some(f.all("permissions")),
-        workstreams: (workstreams != current.workstreams).then_some(workstreams),
-        areas: (areas != current.areas).then_some(areas),
+        roles: (!same(&roles, &current_roles)).then_some(roles),
+        permissions: (!same(&permissions, &current.direct_permissions)).then_some(permissions),
+        // A field the page did not offer (no right to change it) is left as it is.
+        workstreams: (f.has("workstreams") && workstreams != current.workstreams).then_some(workstreams),
+        areas: (f.has("areas") && !same(&areas, &current.areas)).then_some(areas),
     };
     match ops::memberships::update(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/memberships/{}?done=member-saved", enc(&id))).into_response()),

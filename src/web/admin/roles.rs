@@ -33,19 +33,31 @@ pub struct PermCheck {
 /// Catalogue permissions grouped by namespace, for checkbox fieldsets.
 pub struct PermGroup {
     pub namespace: String,
+    pub title: String,
     pub perms: Vec<PermCheck>,
 }
 
-pub fn perm_groups(cat: &Catalogue, chosen: &[String]) -> Vec<PermGroup> {
+/// Catalogue permissions grouped by namespace, the namespace a body of `body_kind` uses first.
+pub fn perm_groups(cat: &Catalogue, chosen: &[String], body_kind: &str) -> Vec<PermGroup> {
     let mut groups: Vec<PermGroup> = Vec::new();
     for p in &cat.permissions {
         let check = PermCheck { key: p.key.clone(), label: p.label.clone(), checked: chosen.contains(&p.key) };
-        match groups.last_mut() {
-            Some(g) if g.namespace == p.namespace => g.perms.push(check),
-            _ => groups.push(PermGroup { namespace: p.namespace.clone(), perms: vec![check] }),
+        match groups.iter_mut().find(|g| g.namespace == p.namespace) {
+            Some(g) => g.perms.push(check),
+            None => groups.push(PermGroup { title: namespace_title(&p.namespace), namespace: p.namespace.clone(), perms: vec![check] }),
         }
     }
+    let home = if matches!(body_kind, "council" | "other") { "fms" } else { "sm" };
+    groups.sort_by_key(|g| (g.namespace != home, g.namespace.clone()));
     groups
+}
+
+fn namespace_title(ns: &str) -> String {
+    match ns {
+        "fms" => "FixMyStreet permissions".into(),
+        "sm" => "Street Manager permissions".into(),
+        other => format!("{other} permissions"),
+    }
 }
 
 pub struct Opt {
@@ -126,7 +138,7 @@ async fn render(
         csrf: admin.csrf.clone(),
         error_field: problem.as_ref().and_then(|p| p.field),
         error: problem.map(|p| p.message),
-        groups: perm_groups(&cat, &v.permissions),
+        groups: perm_groups(&cat, &v.permissions, &body.kind),
         body,
         role_id,
         name: v.name,
