@@ -429,6 +429,25 @@ async fn ui_manages_connections(b: Backend) {
     assert_eq!(r.status(), 403);
     assert_eq!(connection_count(&app).await, 2);
 
+    // A forged CSRF token is refused on every connection form, and nothing changes.
+    let before = stile::sso::admin::get(&app.state, &id).await.unwrap();
+    for path in [
+        "/admin/connections/new".to_owned(),
+        format!("/admin/connections/{id}"),
+        format!("/admin/connections/{id}/secret"),
+        format!("/admin/connections/{id}/remove"),
+    ] {
+        let r = c
+            .post(app.url(&path))
+            .form(&[("csrf", "forged"), ("kind", "oidc"), ("name", "Forged"), ("client_secret", "forged-secret")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    assert_eq!(stile::sso::admin::get(&app.state, &id).await.unwrap(), before);
+    assert_eq!(connection_count(&app).await, 2);
+
     // Remove.
     let r = c.post(app.url(&format!("/admin/connections/{id}/remove"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(location(&r), "/admin/connections?done=connection-removed");
