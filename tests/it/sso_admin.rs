@@ -598,3 +598,24 @@ async fn disabled_and_suspended_body(b: Backend) {
     s.app.finish().await;
 }
 both!(disabled_and_suspended_body);
+
+/// The same on the SAML path: a banned domain is refused at the ACS, with nothing written.
+async fn banned_refused_at_saml_sign_in(b: Backend) {
+    use crate::sso_saml::{End as SamlEnd, PASSWORD_CTX, authorize_url as saml_authorize, browse, person, relying_app as saml_app};
+    let s = crate::sso_saml::setup(b, |_| {}).await;
+    let rp = saml_app(&s).await;
+    let su = superuser_api(&s.app).await;
+    su.ok(Method::POST, "/bans", Some(json!({ "pattern": "camden.gov.uk", "reason": "test" }))).await;
+    s.idp.set_next(person("eve-1", "eve@camden.gov.uk", &["highway-inspectors"], PASSWORD_CTX)).await;
+    let before = sso_rows(&s.app).await;
+    match browse(&s.app.browser(), &saml_authorize(&s.app, &rp.0, "eve@camden.gov.uk"), &[]).await.0 {
+        SamlEnd::Page { status, body, .. } => {
+            assert_eq!(status, 403, "{body}");
+            assert!(body.contains("cannot be used to sign in here"), "{body}");
+        }
+        other => panic!("expected the refusal page, got {other:?}"),
+    }
+    assert_eq!(sso_rows(&s.app).await, before, "nothing written for a banned domain");
+    s.app.finish().await;
+}
+both!(banned_refused_at_saml_sign_in);

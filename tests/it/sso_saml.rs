@@ -20,18 +20,18 @@ const EMAIL_ATTR: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/
 const NAME_ATTR: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
 const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
 const MULTIPLE_AUTHN: &str = "http://schemas.microsoft.com/claims/multipleauthn";
-const PASSWORD_CTX: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
+pub(crate) const PASSWORD_CTX: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport";
 
-struct Setup {
-    app: TestApp,
-    idp: SamlIdp,
-    conn: Connection,
-    body_id: String,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) idp: SamlIdp,
+    pub(crate) conn: Connection,
+    pub(crate) body_id: String,
 }
 
 /// Camden Council with its template roles, a SAML connection made from the IdP's metadata URL,
 /// inspectors and contact-centre groups mapped to roles, and the IdP told about our SP.
-async fn setup(b: Backend, f: impl FnOnce(&mut NewSaml)) -> Setup {
+pub(crate) async fn setup(b: Backend, f: impl FnOnce(&mut NewSaml)) -> Setup {
     let app = TestApp::start(b).await;
     let now = app.state.now();
     let body_id = store::new_id(now, &*app.state.rng);
@@ -91,7 +91,7 @@ async fn setup(b: Backend, f: impl FnOnce(&mut NewSaml)) -> Setup {
     Setup { app, idp, conn, body_id }
 }
 
-fn person(name_id: &str, email: &str, groups: &[&str], ctx: &str) -> Value {
+pub(crate) fn person(name_id: &str, email: &str, groups: &[&str], ctx: &str) -> Value {
     json!({
         "name_id": name_id,
         "name_id_format": PERSISTENT,
@@ -100,7 +100,7 @@ fn person(name_id: &str, email: &str, groups: &[&str], ctx: &str) -> Value {
     })
 }
 
-fn authorize_url(app: &TestApp, client_id: &str, login_hint: &str) -> String {
+pub(crate) fn authorize_url(app: &TestApp, client_id: &str, login_hint: &str) -> String {
     let mut u = url::Url::parse(&app.url("/authorize")).unwrap();
     u.query_pairs_mut()
         .append_pair("response_type", "code")
@@ -116,7 +116,7 @@ fn authorize_url(app: &TestApp, client_id: &str, login_hint: &str) -> String {
 }
 
 #[derive(Debug)]
-enum End {
+pub(crate) enum End {
     /// Back at the relying app with these query parameters.
     Callback(Vec<(String, String)>),
     /// A page, or a redirect to a Stile path we stop at.
@@ -125,7 +125,7 @@ enum End {
 
 /// What the IdP's auto-posting form carries.
 #[derive(Debug, Clone)]
-struct Posted {
+pub(crate) struct Posted {
     action: String,
     saml_response: String,
     relay_state: String,
@@ -143,7 +143,7 @@ fn form_of(body: &str) -> Option<Posted> {
 /// A browser's way from `url` across Stile and the IdP: redirects are followed, the IdP's
 /// auto-posting form is posted (as the browser's script would), until the relying app's
 /// callback, a page, or a redirect to a path in `stop_at`. The posted form is returned too.
-async fn browse(browser: &reqwest::Client, url: &str, stop_at: &[&str]) -> (End, Option<Posted>) {
+pub(crate) async fn browse(browser: &reqwest::Client, url: &str, stop_at: &[&str]) -> (End, Option<Posted>) {
     let mut res = browser.get(url).send().await.unwrap();
     let mut url = url.to_owned();
     let mut posted = None;
@@ -188,7 +188,7 @@ fn param(q: &[(String, String)], k: &str) -> String {
     q.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("no {k} in {q:?}"))
 }
 
-async fn relying_app(s: &Setup) -> (String, String) {
+pub(crate) async fn relying_app(s: &Setup) -> (String, String) {
     let mut sp = spec("Street works");
     sp.body_id = Some(s.body_id.clone());
     let (id, secret) = register(&s.app, sp).await;
