@@ -462,6 +462,17 @@ async fn superuser_sections(b: Backend) {
     assert!(flagged.contains("fred@islington.example"));
     let (_, found) = get_page(&app, &c, "/admin/users?q=FRED").await;
     assert!(found.contains("fred@islington.example") && !found.contains("root@stile.example"), "{found}");
+    // A sign-in email, and signing out everywhere: Fred's browser loses its session.
+    assert!(location(&act("send-email").await).ends_with("?done=email-sent"));
+    assert_eq!(store::outbox::to_address(&app.state.db, "fred@islington.example").await.unwrap().len(), 1);
+    let fred = app.browser();
+    assert_eq!(app.sign_in(&fred, "fred@islington.example", PW).await.status(), 303);
+    assert_eq!(fred.get(app.url("/account")).send().await.unwrap().status(), 200);
+    assert!(location(&act("logout").await).ends_with("?done=logged-out"));
+    assert_eq!(fred.get(app.url("/account")).send().await.unwrap().status(), 303, "signed out everywhere");
+    assert!(location(&act("reset-2fa").await).ends_with("?done=mfa-none"), "Fred had no second factor");
+    let r = act("frobnicate").await;
+    assert_eq!(r.status(), 400);
     assert!(location(&act("disable").await).ends_with("?done=disabled"));
     assert!(store::users::by_id(&app.state.db, &u.id).await.unwrap().unwrap().is_disabled());
     assert_ne!(app.sign_in(&app.browser(), "fred@islington.example", PW).await.status(), 303, "a disabled user cannot sign in");
