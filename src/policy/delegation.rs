@@ -568,6 +568,76 @@ mod tests {
         }
     }
 
+    /// Every "Admin actions" row of seed 003 against every column of the table, each column an
+    /// actor holding exactly that column's template from the catalogue (no extra roles): the Y
+    /// cells are allowed, every other cell refused. "Support ticket" counts as refused.
+    #[test]
+    fn admin_actions_rows_by_seed_column() {
+        use Action::*;
+        use MemberKind::*;
+        let empty = BTreeSet::new();
+        // (column, actor, the body the actor belongs to)
+        let columns: Vec<(&str, Actor, &'static str)> = vec![
+            ("account user", member(P, &["sm_account_user"]), P),
+            ("promoter planner view only", member(P, &["sm_planner_view_only"]), P),
+            ("promoter planner full access", member(P, &["sm_planner_full_access"]), P),
+            ("contractor planner view only", member(C, &["sm_planner_view_only"]), C),
+            ("contractor planner full access", member(C, &["sm_planner_full_access"]), C),
+            ("highway authority", member(H, &["sm_highway_authority"]), H),
+            ("contractor admin", member(C, &["sm_contractor_admin"]), C),
+            ("promoter admin", member(P, &["sm_promoter_admin"]), P),
+            ("ha admin", member(H, &["sm_ha_admin"]), H),
+        ];
+        // Where each row's action lands: the actor's own body, or a fixed one.
+        enum At {
+            Own,
+            Body(&'static str),
+            /// The actor's own body if it is a promoter or HA, else the promoter.
+            OwnPlannerBody,
+        }
+        let rows: Vec<(&str, Action<'_>, At, &[&str])> = vec![
+            ("add contractor users", AddUser(Contractor), At::Body(C), &["contractor admin"]),
+            ("remove contractor users", RemoveUser(Contractor), At::Body(C), &["contractor admin"]),
+            ("add planner users", AddUser(Planner), At::OwnPlannerBody, &["promoter admin", "ha admin"]),
+            ("remove planner users", RemoveUser(Planner), At::OwnPlannerBody, &["promoter admin", "ha admin"]),
+            ("add HA users", AddUser(HighwayAuthority), At::Body(H), &["ha admin"]),
+            ("remove HA users", RemoveUser(HighwayAuthority), At::Body(H), &["ha admin"]),
+            ("add admin users", AddUser(Admin), At::Own, &[]),
+            ("remove admin users", RemoveUser(Admin), At::Own, &[]),
+            ("manage admin users", ManageAdmins, At::Own, &[]),
+            ("add / update workstreams", ManageWorkstreams, At::OwnPlannerBody, &["promoter admin", "ha admin"]),
+            ("contractor's workstreams", ManageWorkstreams, At::Body(C), &["promoter admin", "ha admin"]),
+            ("add / remove contractor organisations", LinkContractor, At::OwnPlannerBody, &["promoter admin", "ha admin"]),
+            (
+                "set promoter user permissions",
+                SetPermissions { kind: Planner, granting: &empty },
+                At::OwnPlannerBody,
+                &["promoter admin", "ha admin"],
+            ),
+            (
+                "set contractor user permissions",
+                SetPermissions { kind: Contractor, granting: &empty },
+                At::Body(C),
+                &["promoter admin", "ha admin"],
+            ),
+            ("add / change geographical areas", ManageAreas, At::Body(H), &["ha admin"]),
+            ("change organisation details", EditOrganisation, At::Own, &["contractor admin", "promoter admin", "ha admin"]),
+            ("download all organisation data", ExportOrganisation, At::Own, &["promoter admin", "ha admin"]),
+        ];
+        for (row, action, at, yes) in &rows {
+            for (column, actor, own) in &columns {
+                let body = match at {
+                    At::Own => *own,
+                    At::Body(b) => *b,
+                    At::OwnPlannerBody if *own == C => P,
+                    At::OwnPlannerBody => *own,
+                };
+                let got = decide(actor, *action, Some(&target(body)));
+                assert_eq!(got.is_ok(), yes.contains(column), "{row} / {column} in {body}: {got:?}");
+            }
+        }
+    }
+
     #[test]
     fn new_members_get_only_what_the_admin_holds() {
         let planner_perms = template_perms(&["sm_planner_full_access"]);
