@@ -208,7 +208,17 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
-    guard(state, actor, "user.update", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
+    let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
+    let email_changes = input.email.as_deref().is_some_and(|e| !e.trim().eq_ignore_ascii_case(&user.email));
+    if check.is_ok() && email_changes && !actor.is_superuser() && user.last_login_at.is_some() {
+        // Otherwise an administrator could add any account to their body by email, point it at
+        // an address of their own and sign in as its owner by emailed link.
+        check = Err(AdminError::Forbidden(
+            "Only a superuser can change the email address of an account its owner has already signed in with; they can change it themselves from their account page."
+                .into(),
+        ));
+    }
+    guard(state, actor, "user.update", &subject, check).await?;
     let name = match &input.name {
         Some(n) => clean_name(n)?,
         None => user.name.clone(),
@@ -248,6 +258,9 @@ async fn set_flag(
     };
     if against_self && actor.user_id() == Some(id) {
         return Err(AdminError::invalid("user", "You cannot do this to your own account; ask another superuser."));
+    }
+    if matches!(column, FlagColumn::Disabled) && value {
+        super::keep_staff_managers_of_user(state, actor, id).await?;
     }
     let mut tx = state.db.begin().await?;
     store::admin::users::set_flag(&mut tx, id, column, value, state.now()).await?;
@@ -333,6 +346,7 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
     if actor.user_id() == Some(id) {
         return Err(AdminError::invalid("user", "You cannot remove your own account here."));
     }
+    super::keep_staff_managers_of_user(state, actor, id).await?;
     logout::end_sessions(state, id, Which::All).await?;
     let mut tx = state.db.begin().await?;
     store::admin::users::anonymise(&mut tx, id, state.now()).await?;
