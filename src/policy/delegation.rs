@@ -10,7 +10,7 @@
 //! | add / remove / edit contractor users | `sm:admin_contractor_users` | — | — | — |
 //! | add / remove / edit planner users | — | `sm:admin_planner_users` | `sm:admin_planner_users` | — |
 //! | add / remove / edit HA users | — | — | `sm:admin_ha_users` | — |
-//! | add / remove / edit staff | — | — | — | `fms:user_manage_permissions` (edit also `fms:user_edit`) |
+//! | add / remove / edit staff | — | — | — | `fms:user_manage_permissions` (edit also `fms:user_edit`, except staff managers) |
 //! | admin users, `sm:admin_*` grants | superuser ("support ticket") | superuser | superuser | (FixMyStreet: as staff) |
 //! | set user permissions, custom roles | promoter's/HA's `sm:admin_user_permissions` | `sm:admin_user_permissions` | `sm:admin_user_permissions` | `fms:user_manage_permissions` |
 //! | workstreams | promoter's/HA's `sm:admin_workstreams` | `sm:admin_workstreams` | `sm:admin_workstreams` | — |
@@ -103,6 +103,10 @@ impl Actor {
 pub enum MemberKind {
     /// A FixMyStreet body's staff member.
     Staff,
+    /// A FixMyStreet body's staff member who manages its staff (`fms:user_manage_permissions`):
+    /// only another such member (or a superuser) adds, edits or removes them, not a holder of
+    /// `fms:user_edit` alone.
+    StaffManager,
     Planner,
     HighwayAuthority,
     Contractor,
@@ -114,6 +118,7 @@ impl MemberKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MemberKind::Staff => "staff",
+            MemberKind::StaffManager => "staff manager",
             MemberKind::Planner => "planner",
             MemberKind::HighwayAuthority => "highway authority",
             MemberKind::Contractor => "contractor",
@@ -129,6 +134,7 @@ impl MemberKind {
             return MemberKind::Admin;
         }
         match body_kind {
+            BodyKind::Council | BodyKind::Other if permissions.contains("fms:user_manage_permissions") => MemberKind::StaffManager,
             BodyKind::Council | BodyKind::Other => MemberKind::Staff,
             BodyKind::Contractor => MemberKind::Contractor,
             BodyKind::Promoter if has(SmRole::HighwayAuthority) => MemberKind::HighwayAuthority,
@@ -345,7 +351,7 @@ fn users_rule(
         (BodyKind::Promoter | BodyKind::HighwayAuthority, MemberKind::Planner) => need("sm:admin_planner_users", &what),
         (BodyKind::HighwayAuthority, MemberKind::HighwayAuthority) => need("sm:admin_ha_users", &what),
         (BodyKind::Council | BodyKind::Other, _) => {
-            if edit && need("fms:user_edit", &what).is_ok() {
+            if edit && kind != MemberKind::StaffManager && need("fms:user_edit", &what).is_ok() {
                 return Ok(());
             }
             need("fms:user_manage_permissions", &format!("{verb} staff"))
@@ -442,6 +448,13 @@ mod tests {
     }
     fn fms_admin() -> Actor {
         member(F, &["fms_administrators"])
+    }
+    fn fms_user_editor() -> Actor {
+        let mut a = member(F, &["fms_inspectors"]);
+        for m in &mut a.memberships {
+            m.permissions.insert("fms:user_edit".into());
+        }
+        a
     }
     fn fms_inspector() -> Actor {
         member(F, &["fms_inspectors"])
@@ -548,6 +561,12 @@ mod tests {
             ("fms admin grants sm permission", fms_admin(), SetPermissions { kind: Staff, granting: &planner_perms }, F, false),
             ("fms inspector adds staff", fms_inspector(), AddUser(Staff), F, false),
             ("fms admin adds staff in promoter", fms_admin(), AddUser(Planner), P, false),
+            // fms:user_edit edits staff, but not the staff managers who granted it.
+            ("fms user editor edits staff", fms_user_editor(), EditUser(Staff), F, true),
+            ("fms user editor edits staff manager", fms_user_editor(), EditUser(StaffManager), F, false),
+            ("fms user editor removes staff", fms_user_editor(), RemoveUser(Staff), F, false),
+            ("fms admin edits staff manager", fms_admin(), EditUser(StaffManager), F, true),
+            ("fms admin removes staff manager", fms_admin(), RemoveUser(StaffManager), F, true),
             ("fms admin views audit", fms_admin(), ViewAudit, F, true),
             ("fms inspector views audit", fms_inspector(), ViewAudit, F, false),
             // Superuser-only actions.
@@ -680,6 +699,8 @@ mod tests {
         let admin: BTreeSet<String> = ["sm:admin_workstreams".to_owned()].into();
         assert_eq!(MemberKind::classify(BodyKind::Promoter, &[], &admin), MemberKind::Admin);
         assert_eq!(MemberKind::classify(BodyKind::Council, &[], &none), MemberKind::Staff);
+        let manager: BTreeSet<String> = ["fms:user_manage_permissions".to_owned()].into();
+        assert_eq!(MemberKind::classify(BodyKind::Council, &[], &manager), MemberKind::StaffManager);
         assert!(!fms_inspector().is_any_admin());
         assert!(fms_admin().is_any_admin());
     }

@@ -1257,3 +1257,38 @@ async fn street_manager_rules_see_direct_permissions(b: Backend) {
     app.finish().await;
 }
 both!(street_manager_rules_see_direct_permissions);
+
+/// `fms:user_edit` lets its holder edit the body's staff, but not the staff managers
+/// (`fms:user_manage_permissions`) who gave it to them.
+async fn user_editors_cannot_act_on_staff_managers(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let (id, secret) = machine_client(&app, "Helpdesk").await;
+    su.ok(
+        Method::PUT,
+        &format!("/clients/{id}/admin-access"),
+        Some(json!({ "level": "body", "body_id": w.council, "permissions": ["fms:user_edit"] })),
+    )
+    .await;
+    let helpdesk = Api { app: &app, token: cc_token(&app, &id, &secret, "stile:admin").await };
+    let admins = role(&su, &w.council, "fms_administrators").await;
+    let inspectors = role(&su, &w.council, "fms_inspectors").await;
+    let (ann, _) = create_user(&su, "ann@council.example", &w.council, &[&admins]).await;
+    let (ivy, _) = create_user(&su, "ivy@council.example", &w.council, &[&inspectors]).await;
+    let before = snapshot(&app).await;
+    for (what, method, path) in [
+        ("disable", Method::PUT, format!("/users/{ann}/disabled")),
+        ("flag", Method::PUT, format!("/users/{ann}/flag")),
+        ("reset 2FA", Method::POST, format!("/users/{ann}/reset-2fa")),
+        ("log out", Method::POST, format!("/users/{ann}/logout")),
+    ] {
+        let (s, v) = helpdesk.call(method, &path, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{what} a staff manager: {v}");
+        assert!(v["message"].as_str().unwrap().contains("fms:user_manage_permissions"), "{what}: {v}");
+    }
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    helpdesk.ok(Method::PUT, &format!("/users/{ivy}/flag"), None).await;
+    app.finish().await;
+}
+both!(user_editors_cannot_act_on_staff_managers);
