@@ -1120,18 +1120,33 @@ async fn no_takeover_of_accounts_added_by_email(b: Backend) {
     let app = TestApp::start(b).await;
     let su = superuser_api(&app).await;
     let w = world(&su).await;
-    let fms_admin = body_admin_api(&app, &su, &w.council, &["fms_administrators"]).await;
     let citizen = su.ok(Method::POST, "/users", Some(json!({ "email": "resident@mail.example", "name": "Resident" }))).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     set_password(&app, &citizen).await;
     store::users::touch_last_login(&app.state.db, &citizen, app.state.now()).await.unwrap();
+    // A day later (fresh tokens: the first ones have expired by then).
+    app.clock.advance(24 * 3600);
+    let su = superuser_api(&app).await;
+    let fms_admin = body_admin_api(&app, &su, &w.council, &["fms_administrators"]).await;
     fms_admin.ok(Method::POST, &format!("/bodies/{}/members", w.council), Some(json!({ "email": "resident@mail.example" }))).await;
     let before = snapshot(&app).await;
     let (s, v) = fms_admin.patch(&format!("/users/{citizen}"), json!({ "email": "attacker@council.example" })).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert!(v["message"].as_str().unwrap().contains("signed in"), "{v}");
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // Nor can they remove, disable or strip the second factor of an account that is not the
+    // body's: they can only take it out of the body again.
+    for (what, method, path) in [
+        ("remove", Method::DELETE, format!("/users/{citizen}")),
+        ("disable", Method::PUT, format!("/users/{citizen}/disabled")),
+        ("reset 2FA", Method::POST, format!("/users/{citizen}/reset-2fa")),
+    ] {
+        let (s, v) = fms_admin.call(method, &path, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {v}");
+        assert!(v["message"].as_str().unwrap().contains("existed before"), "{what}: {v}");
+    }
     assert_eq!(snapshot(&app).await, before, "nothing changed");
     // The name can still be corrected, and a superuser can still change the email.
     fms_admin.ok(Method::PATCH, &format!("/users/{citizen}"), Some(json!({ "name": "A Resident" }))).await;
@@ -1139,6 +1154,14 @@ async fn no_takeover_of_accounts_added_by_email(b: Backend) {
     // An account the body created and its owner has not used yet can have its address fixed.
     let (fresh, _) = create_user(&fms_admin, "typo@counci.example", &w.council, &[]).await;
     fms_admin.ok(Method::PATCH, &format!("/users/{fresh}"), Some(json!({ "email": "typo@council.example" }))).await;
+    fms_admin.ok(Method::PUT, &format!("/users/{fresh}/disabled"), None).await;
+    fms_admin.ok(Method::DELETE, &format!("/users/{fresh}"), None).await;
+    let m = fms_admin.ok(Method::GET, &format!("/bodies/{}/members", w.council), None).await;
+    let m = m.as_array().unwrap().iter().find(|x| x["user"]["id"] == citizen.as_str()).unwrap()["membership"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    fms_admin.ok(Method::DELETE, &format!("/memberships/{m}"), None).await;
     app.finish().await;
 }
 both!(no_takeover_of_accounts_added_by_email);

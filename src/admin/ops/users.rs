@@ -246,10 +246,13 @@ async fn set_flag(
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
-    let check = match column {
+    let mut check = match column {
         FlagColumn::Superuser => actor.check(Action::SetSuperuser, None),
         _ => check_on_user(state, actor, &user, Action::EditUser).await,
     };
+    if check.is_ok() && matches!(column, FlagColumn::Disabled) {
+        check = super::check_account_of_body(state, actor, &user, "disable or enable it").await;
+    }
     guard(state, actor, action, &subject, check).await?;
     let against_self = match column {
         FlagColumn::Disabled => value,
@@ -312,7 +315,11 @@ pub async fn reset_mfa(state: &AppState, actor: &AdminActor, id: &str) -> Result
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
-    guard(state, actor, "mfa.admin_reset", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
+    let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
+    if check.is_ok() {
+        check = super::check_account_of_body(state, actor, &user, "reset its second factor").await;
+    }
+    guard(state, actor, "mfa.admin_reset", &subject, check).await?;
     crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from)
         .await
         .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
@@ -342,7 +349,11 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
-    guard(state, actor, "user.remove", &subject, check_on_user(state, actor, &user, Action::RemoveUser).await).await?;
+    let mut check = check_on_user(state, actor, &user, Action::RemoveUser).await;
+    if check.is_ok() {
+        check = super::check_account_of_body(state, actor, &user, "remove the account").await;
+    }
+    guard(state, actor, "user.remove", &subject, check).await?;
     if actor.user_id() == Some(id) {
         return Err(AdminError::invalid("user", "You cannot remove your own account here."));
     }

@@ -65,6 +65,11 @@ pub async fn holding_permission(db: &Db, body_id: &str, permission: &str) -> Res
     .await?)
 }
 
+/// When a membership was made.
+pub async fn created_at(db: &Db, id: &str) -> Result<Option<Timestamp>> {
+    Ok(sqlx::query_scalar::<_, i64>("select created_at from memberships where id = $1").bind(id).fetch_optional(db.pool()).await?)
+}
+
 /// The roles a membership holds, with what classifies them.
 pub async fn roles(db: &Db, membership_id: &str) -> Result<Vec<Role>> {
     Ok(sqlx::query_as::<_, Role>(
