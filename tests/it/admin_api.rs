@@ -1237,6 +1237,14 @@ async fn role_edits_count_as_permission_changes(b: Backend) {
     let (s, v) = promoter_admin.delete(&format!("/roles/{p_planner}")).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // An admin template stands for the Admin role even when its permissions are left out.
+    let (s, v) = promoter_admin
+        .post(
+            &format!("/bodies/{}/roles", w.promoter),
+            json!({ "name": "Almost admin", "template": "sm_promoter_admin", "permissions": [] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     // A role no admin holds is the promoter admin's to change; renaming changes no permissions.
     promoter_admin
         .ok(Method::PATCH, &format!("/roles/{viewers}"), Some(json!({ "permissions": ["sm:view_map", "sm:view_map_pins"] })))
