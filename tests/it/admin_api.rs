@@ -1283,6 +1283,20 @@ async fn street_manager_rules_see_direct_permissions(b: Backend) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "created with both: {v}");
     assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // A promoter admin cannot add HA users, so cannot turn a planner into one either.
+    let promoter_admin = body_admin_api(&app, &su, &w.promoter, &["sm_promoter_admin", "sm_planner_full_access"]).await;
+    let officer = promoter_admin
+        .ok(Method::POST, &format!("/bodies/{}/roles", w.promoter), Some(json!({ "name": "Officer", "sm_role": "HighwayAuthority" })))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = snapshot(&app).await;
+    let (s, v) = promoter_admin.patch(&format!("/memberships/{m}"), json!({ "roles": [officer] })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "planner made an HA user: {v}");
+    let (s, v) = promoter_admin.patch(&format!("/roles/{viewers}"), json!({ "sm_role": "HighwayAuthority" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "holders made HA users through their role's tag: {v}");
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
     // View permissions are shared by every kind and imply none.
     su.ok(Method::PATCH, &format!("/memberships/{m}"), Some(json!({ "permissions": ["sm:view_map_pins"] }))).await;
     app.finish().await;

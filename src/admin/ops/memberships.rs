@@ -259,6 +259,11 @@ pub async fn update(
         if check.is_ok() && new_kind != old_kind {
             check = actor.check(Action::SetPermissions { kind: new_kind, granting: &granting }, Some(&t));
         }
+        // Turning a member into another kind (a planner into an HA user) is adding a user of
+        // that kind, so it follows the same row of the table.
+        if check.is_ok() && new_kind != old_kind {
+            check = actor.check(Action::AddUser(new_kind), Some(&t));
+        }
     }
     let workstreams = match &input.workstreams {
         Some(ws) => Some(clean_workstreams(ws)?),

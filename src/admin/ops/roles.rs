@@ -245,12 +245,9 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
     if check.is_ok() && changes_holders {
         check = check_holders(state, actor, &body, role_id, &granting).await;
     }
-    guard(state, actor, "role.update", &subject, check).await?;
-    if old_permissions.iter().any(|p| p == super::STAFF_MANAGER) && !s.permissions.iter().any(|p| p == super::STAFF_MANAGER) {
-        super::keep_a_staff_manager_without_role(state, actor, &body, role_id).await?;
-    }
-    // Every holder must still satisfy Street Manager's rules with the role as changed.
+    // What every holder would hold with the role as changed.
     let new_tag = SmRole::of_role(s.sm_role.as_deref(), s.template_key.as_deref(), &body.body.kind);
+    let mut holdings = Vec::new();
     for mid in store::admin::roles::memberships_with(&state.db, role_id).await? {
         if let Some(m) = store::admin::memberships::by_id(&state.db, &mid).await? {
             let old = holding_of(state, &m).await?;
@@ -264,8 +261,22 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
                 }
             }
             h.sm_roles.extend(new_tag);
-            check_sm_rules(&h.with_implied_roles(&body.body.kind))?;
+            let h = h.with_implied_roles(&body.body.kind);
+            // A holder turned into another kind of user is, in effect, added as one.
+            let new_kind = h.kind(body.kind);
+            if check.is_ok() && new_kind != old.kind(body.kind) {
+                check = actor.check(Action::AddUser(new_kind), Some(&body.target()));
+            }
+            holdings.push(h);
         }
+    }
+    guard(state, actor, "role.update", &subject, check).await?;
+    if old_permissions.iter().any(|p| p == super::STAFF_MANAGER) && !s.permissions.iter().any(|p| p == super::STAFF_MANAGER) {
+        super::keep_a_staff_manager_without_role(state, actor, &body, role_id).await?;
+    }
+    // Every holder must still satisfy Street Manager's rules with the role as changed.
+    for h in &holdings {
+        check_sm_rules(h)?;
     }
     let mut tx = state.db.begin().await?;
     store::admin::roles::update(&mut tx, role_id, &spec(&s), state.now()).await?;
