@@ -21,6 +21,14 @@ pub enum AppError {
     NotFound,
     #[error("busy")]
     Busy,
+    /// Refused by the delegation rules; the reason is shown.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A JSON error for the REST API: `{"error": code, "message": ..., "field": ...}`.
+    #[error("{error}: {message}")]
+    Json { status: StatusCode, error: &'static str, message: String, field: Option<&'static str> },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -65,6 +73,20 @@ impl IntoResponse for AppError {
             AppError::Busy => {
                 let mut r = error_page(StatusCode::SERVICE_UNAVAILABLE, "Busy", "The service is busy. Wait a moment and try again.");
                 r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+                r
+            }
+            AppError::Forbidden(reason) => error_page(StatusCode::FORBIDDEN, "You cannot do that", &reason),
+            AppError::Conflict(msg) => error_page(StatusCode::CONFLICT, "That clashes with something that already exists", &msg),
+            AppError::Json { status, error, message, field } => {
+                let mut body = serde_json::json!({ "error": error, "message": message });
+                if let (Some(f), Some(o)) = (field, body.as_object_mut()) {
+                    o.insert("field".into(), serde_json::json!(f));
+                }
+                let mut r = (status, axum::Json(body)).into_response();
+                r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+                if status == StatusCode::UNAUTHORIZED {
+                    r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+                }
                 r
             }
             AppError::Store(_) | AppError::Auth(_) | AppError::Internal(_) => {

@@ -2,6 +2,7 @@
 //! street-works staff. `main.rs` only parses the command line; everything lives here so that
 //! the integration tests can build the same application in-process.
 
+pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod auth;

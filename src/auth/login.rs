@@ -83,11 +83,13 @@ pub async fn password_sign_in(
         other => LoginError::Internal(other.into()),
     })?;
 
+    let banned = super::abuse::is_banned(state, &email).await?;
     let user = match user {
-        Some(u) if verified.ok && !u.is_disabled() => u,
+        Some(u) if verified.ok && !u.is_disabled() && !banned => u,
         other => {
             let reason = match &other {
                 None => "unknown_email",
+                Some(_) if banned && verified.ok => "banned",
                 Some(u) if u.is_disabled() && verified.ok => "disabled",
                 Some(u) if !u.has_password() => "no_password",
                 Some(_) => "wrong_password",

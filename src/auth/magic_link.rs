@@ -166,7 +166,9 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
     let now = state.now();
     let site_name = state.settings.server.name.as_str();
     let user = store::users::by_email(&state.db, &email).await?;
+    let banned = super::abuse::is_banned(state, &email).await?;
     let reason = match &user {
+        _ if banned => Some("banned"),
         Some(u) if u.is_disabled() => Some("disabled"),
         Some(_) => None,
         None if may_sign_up(state, &email).await? => None,
@@ -294,6 +296,12 @@ async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &C
         return Err(MagicLinkError::SsoRequired(required));
     }
     let method = if amr == AMR_EMAIL { "link" } else { "code" };
+    if super::abuse::is_banned(state, &email).await? {
+        let target = row.user_id.as_deref();
+        let details = json!({ "method": method, "reason": "banned" });
+        audit::user_event(state, "signin.email", None, target, client, Outcome::Failure, Some(details)).await?;
+        return Err(MagicLinkError::NotAllowed);
+    }
     let existing = match &row.user_id {
         Some(id) => store::users::by_id(&state.db, id).await?,
         None => store::users::by_email(&state.db, &email).await?,

@@ -1,5 +1,6 @@
 //! How a person proves who they are. Plain Rust: no axum here.
 
+pub mod abuse;
 pub mod email_change;
 pub mod federated;
 pub mod login;

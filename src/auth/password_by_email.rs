@@ -84,10 +84,17 @@ pub async fn request(
         super::password::HashError::Busy => PasswordByEmailError::Busy,
         other => PasswordByEmailError::Internal(other.into()),
     })?;
+    let banned = super::abuse::is_banned(state, &email).await?;
     let user = match user {
-        Some(u) if !u.is_disabled() => u,
+        Some(u) if !u.is_disabled() && !banned => u,
         other => {
-            let reason = if other.is_some() { "disabled" } else { "no_account" };
+            let reason = if banned {
+                "banned"
+            } else if other.is_some() {
+                "disabled"
+            } else {
+                "no_account"
+            };
             let target = other.as_ref().map(|u| u.id.as_str());
             audit::user_event(state, "password.email.request", None, target, client, Outcome::Failure, Some(json!({ "reason": reason })))
                 .await?;
@@ -161,7 +168,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     if let Some(required) = super::sso_required(state, &user.email(), "password.set", client).await? {
         return Err(PasswordByEmailError::SsoRequired(required));
     }
-    if user.is_disabled() {
+    if user.is_disabled() || super::abuse::is_banned(state, &user.email()).await? {
         audit::user_event(
             state,
             "password.set",

@@ -253,6 +253,15 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
         return Ok(Redirect::to(&target).into_response());
     }
     let Some(me) = user.0 else { return Err(to_client(&req, "login_required", "the user is not signed in")) };
+    // Members of a suspended body cannot act for it through an app bound to it.
+    match grants::body_allows(state, &req.client).await {
+        Ok(()) => {}
+        Err(grants::GrantError::InvalidGrant(d)) => return Err(to_client(&req, "access_denied", d)),
+        Err(e) => {
+            tracing::error!(error = %crate::error::error_chain(&e), "cannot check the client's body");
+            return Err(to_client(&req, "server_error", "the server could not complete the request"));
+        }
+    }
     if me.session.acr != crate::policy::mfa::ACR_MFA {
         let needed = crate::auth::mfa::requirement(state, &me.user, req.client.require_mfa, req.acr_mfa).await.map_err(internal)?;
         if needed.is_some() {

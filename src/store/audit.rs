@@ -37,6 +37,13 @@ pub struct EventRow {
 }
 
 pub async fn insert(db: &Db, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
+    let mut conn = db.pool().acquire().await?;
+    insert_on(&mut conn, e, now).await
+}
+
+/// As [`insert`], on a connection or open transaction, so an admin change and its audit row are
+/// committed together.
+pub async fn insert_on(conn: &mut sqlx::AnyConnection, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
     let details = e.details.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "{}".into());
     // User agents are attacker-controlled; keep them to a sane size.
     let ua: String = e.user_agent.chars().take(512).collect();
@@ -55,7 +62,7 @@ pub async fn insert(db: &Db, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
     .bind(ua)
     .bind(e.outcome)
     .bind(details)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ macro_rules! sql {
     ($($t:tt)*) => { sqlx::AssertSqlSafe(format!($($t)*)) };
 }
 
+pub mod admin;
 pub mod audit;
 pub mod bodies;
 pub mod catalogue;
@@ -65,6 +66,9 @@ impl StoreError {
     }
 }
 
+/// An open transaction; commit it with `tx.commit().await`, or drop it to roll back.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +124,11 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A transaction, for changes (and their audit row) that must land together or not at all.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(self.pool.begin().await?)
     }
 
     pub async fn migrate(&self) -> Result<()> {

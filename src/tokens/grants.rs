@@ -98,9 +98,21 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 async fn live_user(state: &AppState, user_id: Option<&str>) -> Result<UserRow, GrantError> {
     let Some(id) = user_id else { return Err(GrantError::Corrupt) };
     match store::users::by_id(&state.db, id).await? {
-        Some(u) if !u.is_disabled() => Ok(u),
+        Some(u) if !u.is_disabled() && !crate::auth::abuse::is_banned(state, &u.email()).await? => Ok(u),
         _ => Err(GrantError::InvalidGrant("the user can no longer sign in")),
     }
+}
+
+/// Members of a suspended or disabled body cannot act for it: a client bound to such a body gets
+/// no tokens for its users.
+pub async fn body_allows(state: &AppState, client: &Client) -> Result<(), GrantError> {
+    if let Some(body_id) = client.body_id.as_deref()
+        && let Some(body) = store::bodies::by_id(&state.db, body_id).await?
+        && body.status != "active"
+    {
+        return Err(GrantError::InvalidGrant("the organisation this app belongs to is suspended"));
+    }
+    Ok(())
 }
 
 pub async fn redeem_code(
@@ -142,6 +154,7 @@ pub async fn redeem_code(
         (None, None) => {}
     }
     let user = live_user(state, row.user_id.as_deref()).await?;
+    body_allows(state, client).await?;
     let family = row.family_id.clone().ok_or(GrantError::Corrupt)?;
     let scopes = scopes_of(&data.scope);
     let offline = scopes.contains(&"offline_access");
@@ -254,6 +267,7 @@ pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_s
         return Err(GrantError::InvalidGrant("the session this grant belonged to has ended"));
     }
     let user = live_user(state, row.user_id.as_deref()).await?;
+    body_allows(state, client).await?;
     let scope = match requested_scope.map(str::trim).filter(|s| !s.is_empty()) {
         None => data.scope.clone(),
         Some(req) => {
@@ -319,6 +333,13 @@ pub async fn access_token_claims(state: &AppState, token: &str) -> Result<Option
     if claims.get("sub").and_then(Value::as_str) != claims.get("client_id").and_then(Value::as_str) {
         let sub = claims.get("sub").and_then(Value::as_str);
         if live_user(state, sub).await.is_err() {
+            return Ok(None);
+        }
+        if let Some(cid) = claims.get("client_id").and_then(Value::as_str)
+            && let Some(row) = store::clients::by_id(&state.db, cid).await?
+            && let Ok(client) = Client::from_row(row)
+            && body_allows(state, &client).await.is_err()
+        {
             return Ok(None);
         }
     }

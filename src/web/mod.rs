@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(saml::router())
         .merge(health::router())
         .merge(crate::oidc::router())
+        .merge(crate::admin::api::router())
         .merge(demo::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod admin_api;
 mod cli;
 mod clients;
 mod mail;

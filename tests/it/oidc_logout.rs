@@ -19,7 +19,7 @@ use crate::oidc::{CB, PW, header, payload, register, rp_http, spec};
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /// A relying app's back-channel endpoint: records each logout_token; answers with `status`.
-async fn receiver(status: u16) -> (String, mpsc::UnboundedReceiver<String>) {
+pub async fn receiver(status: u16) -> (String, mpsc::UnboundedReceiver<String>) {
     let (tx, rx) = mpsc::unbounded_channel::<String>();
     async fn take(
         State((tx, status)): State<(mpsc::UnboundedSender<String>, u16)>,

@@ -1,0 +1,94 @@
+# Generates docs/openapi.json (the admin API's OpenAPI 3.1 document). Edit here, then run
+# `python3 scripts/gen_openapi.py` from the repository root (`--check` only compares, for CI); a
+# test checks that every route in src/admin/api/mod.rs is described.
+import json
+S=lambda name: {"$ref": f"#/components/schemas/{name}"}
+def arr(x): return {"type":"array","items":x}
+str_=lambda **k: dict({"type":"string"},**k)
+nstr={"type":["string","null"]}
+bool_={"type":"boolean"}; int_={"type":"integer"}; nint={"type":["integer","null"]}
+strs=arr({"type":"string"})
+schemas={
+ "Error":{"type":"object","required":["error","message"],"properties":{
+   "error":str_(description="Machine-readable code: invalid_token, insufficient_scope, forbidden, not_found, invalid_request, conflict, server_error."),
+   "message":str_(description="What went wrong, in words a person can act on (for forbidden: the delegation rule that refused)."),
+   "field":str_(description="For invalid_request: the input field at fault.")}},
+ "User":{"type":"object","properties":{"id":str_(),"email":str_(),"name":str_(),"email_verified":bool_,"has_password":bool_,"superuser":bool_,"flagged":bool_,"disabled":bool_,"created_at":int_,"updated_at":int_,"last_login_at":nint}},
+ "UserDetail":{"allOf":[S("User"),{"type":"object","properties":{"mfa_enabled":bool_,"memberships":arr(S("Membership"))}}]},
+ "UserPage":{"type":"object","properties":{"items":arr(S("User")),"total":int_,"page":int_,"per_page":int_}},
+ "NewUser":{"type":"object","required":["email"],"additionalProperties":False,"properties":{"email":str_(),"name":str_(),"body_id":str_(description="Add the user to this body; without it, superusers only."),"roles":strs,"permissions":strs,"workstreams":arr(S("Workstream")),"areas":strs,"superuser":bool_}},
+ "UserEdit":{"type":"object","additionalProperties":False,"properties":{"name":str_(),"email":str_()}},
+ "Workstream":{"type":"object","required":["prefix","access"],"properties":{"prefix":str_(),"access":str_(enum=["full_write","read_only"])}},
+ "Membership":{"type":"object","properties":{"id":str_(),"user_id":str_(),"body_id":str_(),"body_name":str_(),"body_kind":str_(),"body_status":str_(),"member_kind":str_(enum=["staff","staff manager","planner","highway authority","contractor","admin"]),"roles":arr({"type":"object","properties":{"id":str_(),"name":str_()}}),"permissions":strs,"direct_permissions":strs,"workstreams":arr(S("Workstream")),"areas":strs}},
+ "MembershipInput":{"type":"object","additionalProperties":False,"description":"On update, a missing member leaves that part unchanged.","properties":{"roles":strs,"permissions":strs,"workstreams":arr(S("Workstream")),"areas":strs}},
+ "AddMember":{"allOf":[{"type":"object","description":"Name the user by user_id or by email (one of them).","properties":{"user_id":str_(),"email":str_()}},S("MembershipInput")]},
+ "Member":{"type":"object","properties":{"user":S("User"),"membership":S("Membership")}},
+ "Body":{"type":"object","properties":{"id":str_(),"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":nstr,"swa_code":nstr,"mfa_policy":str_(enum=["optional","required"]),"password_min_length":nint,"sso_connection_id":nstr,"domains":strs,"principals":strs,"contractors":strs,"created_at":int_,"updated_at":int_}},
+ "BodyInput":{"type":"object","additionalProperties":False,"description":"Kind, status, domains, SSO connection and external ids need a superuser; name, 2FA and password policy the body's own admins (organisation details).","properties":{"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":str_(),"swa_code":str_(),"mfa_policy":str_(enum=["optional","required"]),"password_min_length":int_,"sso_connection_id":str_(),"domains":strs}},
+ "Role":{"type":"object","properties":{"id":str_(),"body_id":nstr,"name":str_(),"description":str_(),"namespace":str_(),"template_key":nstr,"mfa_required":bool_,"sm_role":nstr,"permissions":strs}},
+ "RoleInput":{"type":"object","additionalProperties":False,"properties":{"name":str_(),"description":str_(),"permissions":strs,"mfa_required":bool_,"sm_role":str_(enum=["","Planner","HighwayAuthority","Contractor","DataExport","UI","API","Admin","StreetWorksAdmin"]),"template":str_(description="Role template key (create only).")}},
+ "AdminAccess":{"type":"object","required":["level"],"additionalProperties":False,"properties":{"level":str_(enum=["none","superuser","body"]),"body_id":str_(),"permissions":strs}},
+ "Client":{"type":"object","properties":{"client_id":str_(),"name":str_(),"redirect_uris":strs,"post_logout_redirect_uris":strs,"backchannel_logout_uri":nstr,"grant_types":strs,"scopes":strs,"token_endpoint_auth_method":str_(),"id_token_signing_alg":str_(),"permission_namespaces":strs,"body_id":nstr,"id_token_claims":strs,"access_token_audience":nstr,"first_party":bool_,"require_pkce":bool_,"require_mfa":bool_,"has_secret":bool_,"admin_access":S("AdminAccess"),"created_at":int_,"updated_at":int_}},
+ "ClientWithSecret":{"allOf":[S("Client"),{"type":"object","properties":{"client_secret":str_(description="Shown once; only its hash is stored.")}}]},
+ "ClientInput":{"type":"object","additionalProperties":False,"properties":{"client_id":str_(),"name":str_(),"redirect_uris":strs,"post_logout_redirect_uris":strs,"backchannel_logout_uri":str_(),"grant_types":strs,"scopes":strs,"token_endpoint_auth_method":str_(enum=["client_secret_basic","client_secret_post","none"]),"id_token_signing_alg":str_(enum=["RS256","ES256"]),"permission_namespaces":strs,"body_id":str_(),"id_token_claims":strs,"access_token_audience":str_(),"first_party":bool_,"require_pkce":bool_,"require_mfa":bool_}},
+ "Ban":{"type":"object","properties":{"pattern":str_(),"kind":str_(enum=["email","domain"]),"reason":str_(),"created_at":int_}},
+ "BanInput":{"type":"object","required":["pattern"],"additionalProperties":False,"properties":{"pattern":str_(description="An email address, or a domain such as example.org."),"reason":str_()}},
+ "Me":{"type":"object","properties":{"user":{"oneOf":[S("User"),{"type":"null"}]},"client_id":nstr,"superuser":bool_,"administers":{"type":["array","null"],"items":{"type":"string"}}}},
+}
+def p(name, desc="", where="path"): return {"name":name,"in":where,"required":where=="path","schema":{"type":"string"},"description":desc}
+def q(name, typ, desc): return {"name":name,"in":"query","required":False,"schema":{"type":typ},"description":desc}
+errs={"400":"Malformed request body or query.","401":"No valid bearer token.","403":"Refused by the delegation rules, or the token lacks the stile:admin scope.","404":"No such resource.","409":"Clashes with something that exists.","422":"Invalid input; `field` names it."}
+def resp(code, schema=None, desc="OK"):
+    r={code:{"description":desc}}
+    if schema: r[code]["content"]={"application/json":{"schema":schema}}
+    for c in errs: r[c]={"$ref":f"#/components/responses/E{c}"}
+    return r
+def op(summary, ok_code="200", out=None, body=None, params=(), tag="", opid="", desc=""):
+    o={"operationId":opid,"summary":summary,"tags":[tag],"parameters":list(params),"responses":resp(ok_code,out, "No content" if ok_code=="204" else "OK")}
+    if desc: o["description"]=desc
+    if body: o["requestBody"]={"required":True,"content":{"application/json":{"schema":body}}}
+    return o
+paging=[q("page","integer","1-based page number."),q("per_page","integer","Items a page, 1 to 200 (default 50).")]
+uid=p("id","User id."); bid=p("id","Body id."); rid=p("id","Role id."); mid=p("id","Membership id."); cid=p("id","Client id.")
+paths={
+ "/openapi.json":{"get":dict(op("This document","200",{"type":"object"},tag="meta",opid="openapi"),security=[])},
+ "/me":{"get":op("Who the token acts as","200",S("Me"),tag="meta",opid="me")},
+ "/users":{"get":op("Search users by email or name (paged)","200",S("UserPage"),params=[q("q","string","Part of an email or name."),q("flagged","boolean","Only flagged users."),q("body_id","string","Only members of this body.")]+paging,tag="users",opid="searchUsers",desc="Superusers see everyone; body administrators see their bodies' members."),
+           "post":op("Create a user (no confirmation email is sent)","201",S("UserDetail"),S("NewUser"),tag="users",opid="createUser")},
+ "/users/{id}":{"get":op("Show a user","200",S("UserDetail"),params=[uid],tag="users",opid="showUser"),
+                "patch":op("Edit name and email","200",S("UserDetail"),S("UserEdit"),[uid],tag="users",opid="updateUser"),
+                "delete":op("Remove (anonymise) a user; audit rows keep the id","204",params=[uid],tag="users",opid="removeUser")},
+ "/users/{id}/flag":{"put":op("Flag a user","200",S("UserDetail"),params=[uid],tag="users",opid="flagUser"),"delete":op("Unflag a user","200",S("UserDetail"),params=[uid],tag="users",opid="unflagUser")},
+ "/users/{id}/disabled":{"put":op("Disable a user (also signs them out everywhere)","200",S("UserDetail"),params=[uid],tag="users",opid="disableUser"),"delete":op("Enable a user","200",S("UserDetail"),params=[uid],tag="users",opid="enableUser")},
+ "/users/{id}/superuser":{"put":op("Make a superuser (superusers only)","200",S("UserDetail"),params=[uid],tag="users",opid="grantSuperuser"),"delete":op("Remove the superuser flag (superusers only)","200",S("UserDetail"),params=[uid],tag="users",opid="revokeSuperuser")},
+ "/users/{id}/logout":{"post":op("Log out everywhere: end sessions, revoke refresh tokens, send back-channel logouts","200",{"type":"object","properties":{"sessions_ended":int_}},params=[uid],tag="users",opid="logoutEverywhere")},
+ "/users/{id}/reset-2fa":{"post":op("Reset two-factor authentication","200",{"type":"object","properties":{"had_2fa":bool_}},params=[uid],tag="users",opid="resetMfa")},
+ "/users/{id}/sign-in-email":{"post":op("Send a sign-in email (link and code)","202",{"type":"object","properties":{"sent":bool_}},params=[uid],tag="users",opid="sendSignInEmail")},
+ "/flagged-users":{"get":op("Flagged users (paged)","200",S("UserPage"),params=paging,tag="users",opid="flaggedUsers")},
+ "/bodies":{"get":op("Bodies the token may administer","200",arr(S("Body")),tag="bodies",opid="listBodies"),"post":op("Create a body (superusers only); role templates for its kind are copied in","201",S("Body"),S("BodyInput"),tag="bodies",opid="createBody")},
+ "/bodies/{id}":{"get":op("Show a body","200",S("Body"),params=[bid],tag="bodies",opid="showBody"),"patch":op("Edit a body","200",S("Body"),S("BodyInput"),[bid],tag="bodies",opid="updateBody")},
+ "/bodies/{id}/contractors/{contractor_id}":{"put":op("Link a contractor organisation to a promoter or highway authority","200",S("Body"),params=[bid,p("contractor_id","Contractor body id.")],tag="bodies",opid="linkContractor"),
+   "delete":op("Unlink a contractor organisation","200",S("Body"),params=[bid,p("contractor_id","Contractor body id.")],tag="bodies",opid="unlinkContractor")},
+ "/bodies/{id}/roles":{"get":op("A body's roles","200",arr(S("Role")),params=[bid],tag="roles",opid="listRoles"),"post":op("Create a custom role (optionally from a template)","201",S("Role"),S("RoleInput"),[bid],tag="roles",opid="createRole")},
+ "/roles/{id}":{"get":op("Show a role","200",S("Role"),params=[rid],tag="roles",opid="showRole"),"patch":op("Edit a role","200",S("Role"),S("RoleInput"),[rid],tag="roles",opid="updateRole"),"delete":op("Delete a role","204",params=[rid],tag="roles",opid="deleteRole")},
+ "/bodies/{id}/members":{"get":op("A body's members","200",arr(S("Member")),params=[bid],tag="memberships",opid="listMembers"),"post":op("Add a user to a body with roles, permissions, workstreams and areas","201",S("Membership"),S("AddMember"),[bid],tag="memberships",opid="addMember")},
+ "/memberships/{id}":{"get":op("Show a membership","200",S("Membership"),params=[mid],tag="memberships",opid="showMembership"),"patch":op("Change a membership's roles, permissions, workstreams or areas","200",S("Membership"),S("MembershipInput"),[mid],tag="memberships",opid="updateMembership"),"delete":op("Remove a user from a body","204",params=[mid],tag="memberships",opid="removeMembership")},
+ "/clients":{"get":op("Relying apps (superusers only)","200",arr(S("Client")),tag="clients",opid="listClients"),"post":op("Register a relying app; the secret is shown once","201",S("ClientWithSecret"),S("ClientInput"),tag="clients",opid="createClient")},
+ "/clients/{id}":{"get":op("Show a relying app","200",S("Client"),params=[cid],tag="clients",opid="showClient"),"patch":op("Edit a relying app","200",S("ClientWithSecret"),S("ClientInput"),[cid],tag="clients",opid="updateClient"),"delete":op("Remove a relying app","204",params=[cid],tag="clients",opid="removeClient")},
+ "/clients/{id}/secret":{"post":op("Rotate the secret; the new one is shown once","200",S("ClientWithSecret"),params=[cid],tag="clients",opid="rotateClientSecret")},
+ "/clients/{id}/admin-access":{"put":op("Set a machine client's administrative rights with stile:admin","200",S("Client"),S("AdminAccess"),[cid],tag="clients",opid="setClientAdminAccess")},
+ "/bans":{"get":op("Banned addresses and domains (superusers only)","200",arr(S("Ban")),tag="abuse",opid="listBans"),"post":op("Ban an address or a domain; matching users are signed out","201",S("Ban"),S("BanInput"),tag="abuse",opid="ban")},
+ "/bans/{pattern}":{"delete":op("Lift a ban","204",params=[p("pattern","The banned address or domain.")],tag="abuse",opid="unban")},
+}
+doc={"openapi":"3.1.0","info":{"title":"Stile administration API","version":"1","description":"Administration of users, bodies, roles, memberships, relying apps and bans. Every request needs a bearer access token issued by this Stile with the stile:admin scope: a machine client's client_credentials token (rights stored on the client), or a user's own token (the user's rights). The same delegation rules as the admin web UI apply. See docs/admin-api.md."},
+ "servers":[{"url":"/api/v1"}],
+ "security":[{"bearer":["stile:admin"]}],
+ "components":{"responses":{f"E{c}":{"description":d,"content":{"application/json":{"schema":S("Error")}}} for c,d in errs.items()},"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"An access token (RFC 9068 JWT) from this Stile's token endpoint with the stile:admin scope."}},"schemas":schemas},
+ "paths":paths}
+import sys
+text=json.dumps(doc,indent=2)+"\n"
+if "--check" in sys.argv:
+    if open("docs/openapi.json").read()!=text:
+        sys.exit("docs/openapi.json is out of date: run python3 scripts/gen_openapi.py")
+else:
+    open("docs/openapi.json","w").write(text)

@@ -1,0 +1,165 @@
+//! The acting principal of an administrative action, loaded with what the delegation policy
+//! needs: a signed-in user (session cookie, for the UI), or the holder of a bearer access token
+//! with the `stile:admin` scope (for the REST API) — a user's own token, or a machine client's
+//! client_credentials token whose administrative rights are stored on the client.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::AdminError;
+use crate::app::AppState;
+use crate::auth::ClientInfo;
+use crate::policy::delegation::{self, Action, BodyKind, Membership, Target};
+use crate::store::{self, users::UserRow};
+
+/// The scope a bearer token needs for the admin API.
+pub const ADMIN_SCOPE: &str = "stile:admin";
+
+/// Who is acting, and from where.
+#[derive(Debug, Clone)]
+pub struct AdminActor {
+    /// The user acting (None for a machine client acting for itself).
+    pub user: Option<UserRow>,
+    /// The client whose token is used (the machine client itself, or the app a user's token was
+    /// issued to); None in the web UI.
+    pub client_id: Option<String>,
+    /// What the delegation policy decides on.
+    pub policy: delegation::Actor,
+    /// The request's origin, for the audit log.
+    pub from: ClientInfo,
+}
+
+impl AdminActor {
+    /// A signed-in user (web UI). Memberships of suspended or disabled bodies are loaded as
+    /// inactive: the policy then refuses to let them act for those bodies.
+    pub async fn for_user(state: &AppState, user: UserRow, from: ClientInfo) -> Result<Self, AdminError> {
+        let policy = load_policy_actor(state, &user).await?;
+        Ok(AdminActor { user: Some(user), client_id: None, policy, from })
+    }
+
+    /// A machine client acting with its stored administrative rights.
+    pub async fn for_client(state: &AppState, client_id: &str, from: ClientInfo) -> Result<Self, AdminError> {
+        let access = store::admin::clients::client_admin_access(&state.db, client_id).await?.ok_or(AdminError::NotFound("client"))?;
+        let policy = match access.admin_access.as_deref() {
+            Some("superuser") => delegation::Actor { superuser: true, memberships: Vec::new() },
+            Some("body") => {
+                let body_id = access.admin_body_id.ok_or_else(|| AdminError::Forbidden(no_rights()))?;
+                let body = store::bodies::by_id(&state.db, &body_id).await?.ok_or_else(|| AdminError::Forbidden(no_rights()))?;
+                let permissions: BTreeSet<String> = store::parse_json_list(&access.admin_permissions)?.into_iter().collect();
+                delegation::Actor {
+                    superuser: false,
+                    memberships: vec![Membership {
+                        body_kind: BodyKind::parse(&body.kind).unwrap_or(BodyKind::Other),
+                        active: body.status == "active",
+                        body_id,
+                        permissions,
+                    }],
+                }
+            }
+            _ => return Err(AdminError::Forbidden(no_rights())),
+        };
+        Ok(AdminActor { user: None, client_id: Some(client_id.to_owned()), policy, from })
+    }
+
+    pub fn user_id(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.id.as_str())
+    }
+
+    pub fn is_superuser(&self) -> bool {
+        self.policy.superuser
+    }
+
+    /// Asks the delegation policy; a refusal becomes `AdminError::Forbidden(reason)`.
+    pub fn check(&self, action: Action<'_>, target: Option<&Target<'_>>) -> Result<(), AdminError> {
+        delegation::decide(&self.policy, action, target).map_err(AdminError::from)
+    }
+
+    /// The bodies this actor may see the members of (all, for a superuser: None).
+    pub fn administered_bodies(&self) -> Option<Vec<String>> {
+        if self.policy.superuser {
+            return None;
+        }
+        Some(
+            self.policy
+                .memberships
+                .iter()
+                .filter(|m| m.active && m.permissions.iter().any(|p| delegation::is_admin_permission(p)))
+                .map(|m| m.body_id.clone())
+                .collect(),
+        )
+    }
+}
+
+fn no_rights() -> String {
+    "This client has no administrative rights; a superuser can grant them (see docs/admin-api.md).".into()
+}
+
+/// The policy's view of a user: superuser flag and every membership with its permissions.
+pub async fn load_policy_actor(state: &AppState, user: &UserRow) -> Result<delegation::Actor, AdminError> {
+    let mut memberships = Vec::new();
+    for m in store::memberships::of_user(&state.db, &user.id).await? {
+        let d = store::memberships::detail(&state.db, &m).await?;
+        memberships.push(Membership {
+            body_kind: BodyKind::parse(&m.body_kind).unwrap_or(BodyKind::Other),
+            active: m.body_status == "active",
+            body_id: m.body_id,
+            permissions: d.permissions.into_iter().collect(),
+        });
+    }
+    Ok(delegation::Actor { superuser: user.is_superuser(), memberships })
+}
+
+/// Why a bearer token was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum BearerError {
+    #[error("Send an access token in the Authorization header: Bearer <token>.")]
+    Missing,
+    #[error("The access token is not valid: it may have expired or been revoked.")]
+    Invalid,
+    #[error("The access token does not carry the stile:admin scope.")]
+    InsufficientScope,
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+}
+
+/// The actor behind a bearer access token issued by this Stile. The token must verify (signature,
+/// issuer, expiry), be live (not revoked, its grant and session live, its user enabled and not
+/// banned), be meant for the admin API (`aud` is `<issuer>/api/v1` or the client it was issued
+/// to) and carry the `stile:admin` scope.
+pub async fn from_bearer(state: &AppState, token: &str, from: ClientInfo) -> Result<AdminActor, BearerError> {
+    let claims = crate::tokens::grants::access_token_claims(state, token)
+        .await
+        .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?
+        .ok_or(BearerError::Invalid)?;
+    let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_owned);
+    let client_id = s("client_id").ok_or(BearerError::Invalid)?;
+    let sub = s("sub").ok_or(BearerError::Invalid)?;
+    let api_aud = format!("{}/api/v1", state.settings.issuer());
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => *a == api_aud || *a == client_id,
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(|a| a == api_aud || a == client_id),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(BearerError::Invalid);
+    }
+    let scope = s("scope").unwrap_or_default();
+    if !scope.split(' ').any(|x| x == ADMIN_SCOPE) {
+        return Err(BearerError::InsufficientScope);
+    }
+    // A removed client's tokens are worth nothing, even before they expire.
+    if store::clients::by_id(&state.db, &client_id).await.map_err(AdminError::from)?.is_none() {
+        return Err(BearerError::Invalid);
+    }
+    if sub == client_id {
+        return Ok(AdminActor::for_client(state, &client_id, from).await?);
+    }
+    let user = store::users::by_id(&state.db, &sub).await.map_err(AdminError::from)?.ok_or(BearerError::Invalid)?;
+    if user.is_disabled() || crate::auth::abuse::is_banned(state, &user.email()).await.map_err(AdminError::from)? {
+        return Err(BearerError::Invalid);
+    }
+    let mut actor = AdminActor::for_user(state, user, from).await?;
+    actor.client_id = Some(client_id);
+    Ok(actor)
+}

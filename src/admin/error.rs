@@ -1,0 +1,119 @@
+//! The service layer's error, mapped to [`AppError`] at the edge: an HTML page for the admin UI
+//! (`From<AdminError> for AppError`) or JSON for the REST API ([`AdminError::into_api`]).
+
+use axum::http::StatusCode;
+
+use crate::error::AppError;
+use crate::policy::delegation::Denied;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The delegation rules refuse; the reason says why in words a person can act on.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Bad input: which field, and what is wrong with it.
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// The change clashes with what is stored (a taken email, name or domain).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AdminError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        AdminError::Invalid { field, message: message.into() }
+    }
+
+    /// The stable machine-readable code used by the API's `error` member.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AdminError::Forbidden(_) => "forbidden",
+            AdminError::NotFound(_) => "not_found",
+            AdminError::Invalid { .. } => "invalid_request",
+            AdminError::Conflict(_) => "conflict",
+            AdminError::Store(StoreError::Conflict(_)) => "conflict",
+            AdminError::Store(StoreError::NotFound(_)) => "not_found",
+            AdminError::Store(_) | AdminError::Internal(_) => "server_error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.code() {
+            "forbidden" => StatusCode::FORBIDDEN,
+            "not_found" => StatusCode::NOT_FOUND,
+            "invalid_request" => StatusCode::UNPROCESSABLE_ENTITY,
+            "conflict" => StatusCode::CONFLICT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message a person sees; never internal detail.
+    pub fn public_message(&self) -> String {
+        match self {
+            AdminError::Store(StoreError::Conflict(what)) => format!("{what} already exists."),
+            AdminError::Store(StoreError::NotFound(what)) => format!("No such {what}."),
+            AdminError::NotFound(what) => format!("No such {what}."),
+            AdminError::Invalid { message, .. } => message.clone(),
+            AdminError::Store(_) | AdminError::Internal(_) => "Something went wrong on our side. Try again in a moment.".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The field an `Invalid` error is about.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AdminError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// The JSON error for the REST API.
+    pub fn into_api(self) -> AppError {
+        if self.status() == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %crate::error::error_chain(&self), "admin API request failed");
+        }
+        AppError::Json { status: self.status(), error: self.code(), message: self.public_message(), field: self.field() }
+    }
+}
+
+impl From<Denied> for AdminError {
+    fn from(d: Denied) -> Self {
+        AdminError::Forbidden(d.0)
+    }
+}
+
+impl From<crate::clients::ClientError> for AdminError {
+    fn from(e: crate::clients::ClientError) -> Self {
+        use crate::clients::ClientError as C;
+        match e {
+            C::Invalid(m) => AdminError::invalid("client", m),
+            C::NotFound(_) => AdminError::NotFound("client"),
+            C::Conflict(id) => AdminError::Conflict(format!("A client with id {id:?} already exists.")),
+            C::Public(_) => AdminError::invalid("client", "This client is public and has no secret to rotate."),
+            C::Store(s) => AdminError::Store(s),
+            other => AdminError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<AdminError> for AppError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Forbidden(m) => AppError::Forbidden(m),
+            AdminError::NotFound(_) => AppError::NotFound,
+            AdminError::Invalid { message, .. } => AppError::BadRequest(message),
+            AdminError::Conflict(m) => AppError::Conflict(m),
+            AdminError::Store(StoreError::Conflict(what)) => AppError::Conflict(format!("{what} already exists.")),
+            AdminError::Store(StoreError::NotFound(_)) => AppError::NotFound,
+            AdminError::Store(s) => AppError::Store(s),
+            AdminError::Internal(m) => AppError::Internal(m),
+        }
+    }
+}

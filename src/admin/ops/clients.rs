@@ -1,0 +1,274 @@
+//! Relying apps (clients), through `crate::clients`: list, show, create, edit, rotate the secret,
+//! remove, and set a machine client's administrative rights. Superusers only. Secrets are
+//! returned once, by `create`, `update` (when a client becomes confidential) and `rotate_secret`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Subject, audit_now, audit_ok, commit_err, guard};
+use crate::admin::{AdminActor, AdminError};
+use crate::app::AppState;
+use crate::clients::{self, AuthMethod, Client, ClientSpec, GrantType};
+use crate::policy::delegation::Action;
+use crate::secret::SecretString;
+use crate::store::{self, admin::clients::ClientAdminAccess};
+use crate::tokens::keys::Alg;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientView {
+    pub client_id: String,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub grant_types: Vec<&'static str>,
+    pub scopes: Vec<String>,
+    pub token_endpoint_auth_method: &'static str,
+    pub id_token_signing_alg: &'static str,
+    pub permission_namespaces: Vec<String>,
+    pub body_id: Option<String>,
+    pub id_token_claims: Vec<String>,
+    pub access_token_audience: Option<String>,
+    pub first_party: bool,
+    pub require_pkce: bool,
+    pub require_mfa: bool,
+    pub has_secret: bool,
+    pub admin_access: AdminAccess,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A machine client's administrative rights with the `stile:admin` scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminAccess {
+    /// `none`, `superuser`, or `body` (the rights of an administrator of `body_id` holding
+    /// `permissions`).
+    pub level: String,
+    #[serde(default)]
+    pub body_id: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+/// A client and, when one was just made, its secret (shown once).
+#[derive(Debug, Serialize)]
+pub struct ClientWithSecret {
+    #[serde(flatten)]
+    pub client: ClientView,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "expose")]
+    pub client_secret: Option<SecretString>,
+}
+
+fn expose<S: serde::Serializer>(s: &Option<SecretString>, ser: S) -> Result<S::Ok, S::Error> {
+    match s {
+        Some(s) => ser.serialize_str(s.expose()),
+        None => ser.serialize_none(),
+    }
+}
+
+async fn view(state: &AppState, c: Client) -> Result<ClientView, AdminError> {
+    let access = store::admin::clients::client_admin_access(&state.db, &c.id).await?;
+    let admin_access = match access {
+        Some(a) => AdminAccess {
+            level: a.admin_access.unwrap_or_else(|| "none".into()),
+            body_id: a.admin_body_id,
+            permissions: store::parse_json_list(&a.admin_permissions)?,
+        },
+        None => AdminAccess { level: "none".into(), ..Default::default() },
+    };
+    Ok(ClientView {
+        has_secret: c.has_secret(),
+        client_id: c.id,
+        name: c.name,
+        redirect_uris: c.redirect_uris,
+        post_logout_redirect_uris: c.post_logout_redirect_uris,
+        backchannel_logout_uri: c.backchannel_logout_uri,
+        grant_types: c.grant_types.iter().map(|g| g.as_str()).collect(),
+        scopes: c.scopes,
+        token_endpoint_auth_method: c.auth_method.as_str(),
+        id_token_signing_alg: c.id_token_alg.as_str(),
+        permission_namespaces: c.permission_namespaces,
+        body_id: c.body_id,
+        id_token_claims: c.id_token_claims,
+        access_token_audience: c.access_token_audience,
+        first_party: c.first_party,
+        require_pkce: c.require_pkce,
+        require_mfa: c.require_mfa,
+        admin_access,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    })
+}
+
+/// A client's settings; on create, unset fields take `ClientSpec`'s defaults, on update they
+/// keep their value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientInput {
+    pub client_id: Option<String>,
+    pub name: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    pub backchannel_logout_uri: Option<String>,
+    pub grant_types: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub token_endpoint_auth_method: Option<String>,
+    pub id_token_signing_alg: Option<String>,
+    pub permission_namespaces: Option<Vec<String>>,
+    pub body_id: Option<String>,
+    pub id_token_claims: Option<Vec<String>>,
+    pub access_token_audience: Option<String>,
+    pub first_party: Option<bool>,
+    pub require_pkce: Option<bool>,
+    pub require_mfa: Option<bool>,
+}
+
+fn apply(mut spec: ClientSpec, i: ClientInput) -> Result<ClientSpec, AdminError> {
+    let blank_none = |s: String| if s.trim().is_empty() { None } else { Some(s) };
+    if let Some(v) = i.name {
+        spec.name = v;
+    }
+    if let Some(v) = i.redirect_uris {
+        spec.redirect_uris = v;
+    }
+    if let Some(v) = i.post_logout_redirect_uris {
+        spec.post_logout_redirect_uris = v;
+    }
+    if let Some(v) = i.backchannel_logout_uri {
+        spec.backchannel_logout_uri = blank_none(v);
+    }
+    if let Some(v) = i.grant_types {
+        spec.grant_types = v
+            .iter()
+            .map(|g| {
+                GrantType::parse(g).ok_or_else(|| AdminError::invalid("grant_types", format!("{g:?} is not a grant type Stile supports.")))
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = i.scopes {
+        spec.scopes = v;
+    }
+    if let Some(v) = i.token_endpoint_auth_method {
+        spec.auth_method = AuthMethod::parse(&v)
+            .ok_or_else(|| AdminError::invalid("token_endpoint_auth_method", "Use client_secret_basic, client_secret_post or none."))?;
+    }
+    if let Some(v) = i.id_token_signing_alg {
+        spec.id_token_alg = Alg::parse(&v).map_err(|_| AdminError::invalid("id_token_signing_alg", "Use RS256 or ES256."))?;
+    }
+    if let Some(v) = i.permission_namespaces {
+        spec.permission_namespaces = v;
+    }
+    if let Some(v) = i.body_id {
+        spec.body_id = blank_none(v);
+    }
+    if let Some(v) = i.id_token_claims {
+        spec.id_token_claims = v;
+    }
+    if let Some(v) = i.access_token_audience {
+        spec.access_token_audience = blank_none(v);
+    }
+    if let Some(v) = i.first_party {
+        spec.first_party = v;
+    }
+    if let Some(v) = i.require_pkce {
+        spec.require_pkce = v;
+    }
+    if let Some(v) = i.require_mfa {
+        spec.require_mfa = v;
+    }
+    Ok(spec)
+}
+
+async fn superuser(state: &AppState, actor: &AdminActor, action: &str, id: &str) -> Result<(), AdminError> {
+    let subject = Subject { target_type: "client", target_id: id, body_id: None };
+    guard(state, actor, action, &subject, actor.check(Action::ManageClients, None)).await
+}
+
+pub async fn list(state: &AppState, actor: &AdminActor) -> Result<Vec<ClientView>, AdminError> {
+    actor.check(Action::ManageClients, None)?;
+    let mut out = Vec::new();
+    for c in clients::list(&state.db).await? {
+        out.push(view(state, c).await?);
+    }
+    Ok(out)
+}
+
+pub async fn show(state: &AppState, actor: &AdminActor, id: &str) -> Result<ClientView, AdminError> {
+    actor.check(Action::ManageClients, None)?;
+    let c = clients::get(&state.db, id).await?.ok_or(AdminError::NotFound("client"))?;
+    view(state, c).await
+}
+
+pub async fn create(state: &AppState, actor: &AdminActor, input: ClientInput) -> Result<ClientWithSecret, AdminError> {
+    superuser(state, actor, "client.create", input.client_id.as_deref().unwrap_or("")).await?;
+    let mut spec = ClientSpec { id: input.client_id.clone(), ..Default::default() };
+    spec = apply(spec, input)?;
+    let (client, secret) = clients::register(&state.db, spec, &*state.rng, state.now()).await?;
+    let subject = Subject { target_type: "client", target_id: &client.id, body_id: client.body_id.as_deref() };
+    audit_now(state, actor, "client.create", &subject, Some(json!({ "name": client.name }))).await?;
+    Ok(ClientWithSecret { client: view(state, client).await?, client_secret: secret })
+}
+
+pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: ClientInput) -> Result<ClientWithSecret, AdminError> {
+    superuser(state, actor, "client.update", id).await?;
+    let existing = clients::get(&state.db, id).await?.ok_or(AdminError::NotFound("client"))?;
+    if input.client_id.as_deref().is_some_and(|c| c != id) {
+        return Err(AdminError::invalid("client_id", "A client's id cannot be changed."));
+    }
+    let spec = apply(existing.to_spec(), input)?;
+    let (client, secret) = clients::update(&state.db, id, spec, &*state.rng, state.now()).await?;
+    let subject = Subject { target_type: "client", target_id: id, body_id: client.body_id.as_deref() };
+    audit_now(state, actor, "client.update", &subject, Some(json!({ "new_secret": secret.is_some() }))).await?;
+    Ok(ClientWithSecret { client: view(state, client).await?, client_secret: secret })
+}
+
+pub async fn rotate_secret(state: &AppState, actor: &AdminActor, id: &str) -> Result<ClientWithSecret, AdminError> {
+    superuser(state, actor, "client.rotate_secret", id).await?;
+    let secret = clients::rotate_secret(&state.db, id, &*state.rng, state.now()).await?;
+    audit_now(state, actor, "client.rotate_secret", &Subject { target_type: "client", target_id: id, body_id: None }, None).await?;
+    Ok(ClientWithSecret { client: show(state, actor, id).await?, client_secret: Some(secret) })
+}
+
+pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<(), AdminError> {
+    superuser(state, actor, "client.remove", id).await?;
+    clients::remove(&state.db, id).await?;
+    audit_now(state, actor, "client.remove", &Subject { target_type: "client", target_id: id, body_id: None }, None).await
+}
+
+/// Sets what a machine client may administer with a `stile:admin` client_credentials token.
+pub async fn set_admin_access(state: &AppState, actor: &AdminActor, id: &str, access: AdminAccess) -> Result<ClientView, AdminError> {
+    superuser(state, actor, "client.admin_access", id).await?;
+    clients::get(&state.db, id).await?.ok_or(AdminError::NotFound("client"))?;
+    let stored = match access.level.as_str() {
+        "none" => ClientAdminAccess { admin_access: None, admin_body_id: None, admin_permissions: "[]".into() },
+        "superuser" => ClientAdminAccess { admin_access: Some("superuser".into()), admin_body_id: None, admin_permissions: "[]".into() },
+        "body" => {
+            let body_id = access.body_id.clone().ok_or_else(|| AdminError::invalid("body_id", "Name the body the client administers."))?;
+            store::bodies::by_id(&state.db, &body_id).await?.ok_or_else(|| AdminError::invalid("body_id", "There is no such body."))?;
+            if let Some(p) = store::admin::roles::unknown_permissions(&state.db, &access.permissions).await?.first() {
+                return Err(AdminError::invalid("permissions", format!("{p:?} is not a permission in the catalogue.")));
+            }
+            ClientAdminAccess {
+                admin_access: Some("body".into()),
+                admin_body_id: Some(body_id),
+                admin_permissions: serde_json::to_string(&access.permissions).map_err(|e| AdminError::Internal(e.to_string()))?,
+            }
+        }
+        _ => return Err(AdminError::invalid("level", "The level must be none, superuser or body.")),
+    };
+    let mut tx = state.db.begin().await?;
+    store::admin::clients::set_client_admin_access(&mut tx, id, &stored, state.now()).await?;
+    let subject = Subject { target_type: "client", target_id: id, body_id: stored.admin_body_id.as_deref() };
+    audit_ok(
+        &mut tx,
+        state,
+        actor,
+        "client.admin_access",
+        &subject,
+        Some(json!({ "level": access.level, "permissions": access.permissions })),
+    )
+    .await?;
+    tx.commit().await.map_err(commit_err)?;
+    show(state, actor, id).await
+}

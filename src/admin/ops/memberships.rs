@@ -1,0 +1,319 @@
+//! Memberships: a user's roles, direct permissions, workstream access and areas in one body.
+//! Every change is checked against the delegation rules (who may add or remove which kind of
+//! user, who may set permissions, and that nobody grants what they do not hold) and Street
+//! Manager's role-combination rules.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    LoadedBody, STAFF_MANAGER, Subject, audit_ok, check_sm_rules, commit_err, guard, holding_from, holding_of, keep_a_staff_manager,
+    load_body,
+};
+use crate::admin::{AdminActor, AdminError};
+use crate::app::AppState;
+use crate::policy::delegation::{Action, MemberKind};
+use crate::store::{self, Tx};
+
+/// Workstream access: a works-reference prefix and `full_write` or `read_only`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workstream {
+    pub prefix: String,
+    pub access: String,
+}
+
+/// What a membership should hold. On update, `None` leaves that part as it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipInput {
+    pub roles: Option<Vec<String>>,
+    pub permissions: Option<Vec<String>>,
+    pub workstreams: Option<Vec<Workstream>>,
+    pub areas: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A membership as administrators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MembershipView {
+    pub id: String,
+    pub user_id: String,
+    pub body_id: String,
+    pub body_name: String,
+    pub body_kind: String,
+    pub body_status: String,
+    /// planner, highway authority, contractor, admin or staff.
+    pub member_kind: &'static str,
+    pub roles: Vec<RoleRef>,
+    /// Effective permissions: from roles and direct.
+    pub permissions: Vec<String>,
+    pub direct_permissions: Vec<String>,
+    pub workstreams: Vec<Workstream>,
+    pub areas: Vec<String>,
+}
+
+pub(crate) async fn view(state: &AppState, m: &store::memberships::MembershipRow) -> Result<MembershipView, AdminError> {
+    let d = store::memberships::detail(&state.db, m).await?;
+    let body_kind = crate::policy::delegation::BodyKind::parse(&m.body_kind).unwrap_or(crate::policy::delegation::BodyKind::Other);
+    let kind = holding_of(state, m).await?.kind(body_kind);
+    Ok(MembershipView {
+        id: m.id.clone(),
+        user_id: m.user_id.clone(),
+        body_id: m.body_id.clone(),
+        body_name: m.body_name.clone(),
+        body_kind: m.body_kind.clone(),
+        body_status: m.body_status.clone(),
+        member_kind: kind.as_str(),
+        roles: d.roles.into_iter().map(|(id, name)| RoleRef { id, name }).collect(),
+        permissions: d.permissions,
+        direct_permissions: d.direct_permissions,
+        workstreams: d.workstreams.into_iter().map(|(prefix, access)| Workstream { prefix, access }).collect(),
+        areas: d.areas,
+    })
+}
+
+fn clean_workstreams(ws: &[Workstream]) -> Result<Vec<(String, String)>, AdminError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for w in ws {
+        let prefix = w.prefix.trim();
+        if prefix.is_empty() || prefix.len() > 64 || prefix.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(AdminError::invalid("workstreams", "A workstream prefix must be 1 to 64 characters without spaces."));
+        }
+        if !matches!(w.access.as_str(), "full_write" | "read_only") {
+            return Err(AdminError::invalid(
+                "workstreams",
+                format!("Workstream access must be full_write or read_only, not {:?}.", w.access),
+            ));
+        }
+        if out.iter().any(|(p, _)| p == prefix) {
+            return Err(AdminError::invalid("workstreams", format!("The workstream {prefix:?} is listed twice.")));
+        }
+        out.push((prefix.to_owned(), w.access.clone()));
+    }
+    Ok(out)
+}
+
+fn clean_areas(areas: &[String]) -> Result<Vec<String>, AdminError> {
+    let mut out: Vec<String> = Vec::new();
+    for a in areas {
+        let a = a.trim();
+        if a.is_empty() || a.len() > 128 || a.chars().any(char::is_control) {
+            return Err(AdminError::invalid("areas", "An area must be 1 to 128 characters."));
+        }
+        if !out.iter().any(|x| x == a) {
+            out.push(a.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// A new membership that passed every check, ready to be written.
+pub(crate) struct PreparedAdd {
+    body_id: String,
+    roles: Vec<String>,
+    direct: Vec<String>,
+    workstreams: Vec<(String, String)>,
+    areas: Vec<String>,
+    kind: MemberKind,
+}
+
+/// Checks a new membership (delegation and Street Manager rules) before any transaction opens,
+/// so a refusal is audited and nothing is written.
+pub(crate) async fn prepare_add(
+    state: &AppState,
+    actor: &AdminActor,
+    body: &LoadedBody,
+    user_id: &str,
+    input: &MembershipInput,
+) -> Result<PreparedAdd, AdminError> {
+    let roles = input.roles.clone().unwrap_or_default();
+    let direct = input.permissions.clone().unwrap_or_default();
+    let workstreams = clean_workstreams(input.workstreams.as_deref().unwrap_or_default())?;
+    let areas = clean_areas(input.areas.as_deref().unwrap_or_default())?;
+    let h = holding_from(state, body, &roles, &direct).await?;
+    let kind = h.kind(body.kind);
+    let subject = Subject { target_type: "user", target_id: user_id, body_id: Some(&body.body.id) };
+    let t = body.target();
+    let mut check = actor.check(Action::AddUser(kind), Some(&t));
+    if check.is_ok() {
+        check = crate::policy::delegation::check_grant(&actor.policy, &t, &h.permissions).map_err(AdminError::from);
+    }
+    if check.is_ok() && !workstreams.is_empty() {
+        check = actor.check(Action::ManageWorkstreams, Some(&t));
+    }
+    if check.is_ok() && !areas.is_empty() {
+        check = actor.check(Action::ManageAreas, Some(&t));
+    }
+    guard(state, actor, "membership.add", &subject, check).await?;
+    check_sm_rules(&h)?;
+    Ok(PreparedAdd { body_id: body.body.id.clone(), roles, direct, workstreams, areas, kind })
+}
+
+/// Writes a prepared membership inside `tx`, with its audit row.
+pub(crate) async fn write_add(
+    tx: &mut Tx,
+    state: &AppState,
+    actor: &AdminActor,
+    user_id: &str,
+    p: &PreparedAdd,
+) -> Result<String, AdminError> {
+    let id = store::new_id(state.now(), &*state.rng);
+    store::admin::memberships::insert(tx, &id, user_id, &p.body_id, state.now()).await?;
+    store::admin::memberships::replace_roles(tx, &id, &p.roles).await?;
+    store::admin::memberships::replace_permissions(tx, &id, &p.direct).await?;
+    store::admin::memberships::replace_workstreams(tx, &id, &p.workstreams).await?;
+    store::admin::memberships::replace_areas(tx, &id, &p.areas).await?;
+    let details = json!({ "membership_id": id, "roles": p.roles, "permissions": p.direct, "kind": p.kind.as_str() });
+    let subject = Subject { target_type: "user", target_id: user_id, body_id: Some(&p.body_id) };
+    audit_ok(tx, state, actor, "membership.add", &subject, Some(details)).await?;
+    Ok(id)
+}
+
+/// The id of the (not removed) account with this address, for adding an existing user by email.
+/// Any administrator may ask: adding someone to one's body needs their account, and creating it
+/// again would be refused as taken anyway.
+pub async fn user_id_by_email(state: &AppState, email: &str) -> Result<String, AdminError> {
+    let email = crate::email::Email::parse(email).map_err(|e| AdminError::invalid("email", e.to_string()))?;
+    match store::users::by_email(&state.db, &email).await? {
+        Some(u) if !u.email.ends_with("@removed.invalid") => Ok(u.id),
+        _ => Err(AdminError::invalid("email", "There is no account with that email; create the user instead.")),
+    }
+}
+
+/// Adds an existing user to a body.
+pub async fn add(
+    state: &AppState,
+    actor: &AdminActor,
+    body_id: &str,
+    user_id: &str,
+    input: MembershipInput,
+) -> Result<MembershipView, AdminError> {
+    let body = load_body(state, body_id).await?;
+    store::users::by_id(&state.db, user_id).await?.ok_or(AdminError::NotFound("user"))?;
+    let prepared = prepare_add(state, actor, &body, user_id, &input).await?;
+    let mut tx = state.db.begin().await?;
+    let id = write_add(&mut tx, state, actor, user_id, &prepared).await?;
+    tx.commit().await.map_err(commit_err)?;
+    show(state, actor, &id).await
+}
+
+async fn load(state: &AppState, membership_id: &str) -> Result<(store::memberships::MembershipRow, LoadedBody), AdminError> {
+    let m = store::admin::memberships::by_id(&state.db, membership_id).await?.ok_or(AdminError::NotFound("membership"))?;
+    let body = load_body(state, &m.body_id).await?;
+    Ok((m, body))
+}
+
+pub async fn show(state: &AppState, actor: &AdminActor, membership_id: &str) -> Result<MembershipView, AdminError> {
+    let (m, body) = load(state, membership_id).await?;
+    if actor.user_id() != Some(m.user_id.as_str()) {
+        actor.check(Action::ViewMembers, Some(&body.target()))?;
+    }
+    view(state, &m).await
+}
+
+/// The members of a body.
+pub async fn list(
+    state: &AppState,
+    actor: &AdminActor,
+    body_id: &str,
+) -> Result<Vec<(crate::admin::ops::users::UserView, MembershipView)>, AdminError> {
+    let body = load_body(state, body_id).await?;
+    actor.check(Action::ViewMembers, Some(&body.target()))?;
+    let mut out = Vec::new();
+    for (mid, user) in store::admin::memberships::members(&state.db, body_id).await? {
+        if let Some(m) = store::admin::memberships::by_id(&state.db, &mid).await? {
+            out.push((crate::admin::ops::users::UserView::from(&user), view(state, &m).await?));
+        }
+    }
+    Ok(out)
+}
+
+/// Changes what a membership holds. Parts left `None` stay as they are.
+pub async fn update(
+    state: &AppState,
+    actor: &AdminActor,
+    membership_id: &str,
+    input: MembershipInput,
+) -> Result<MembershipView, AdminError> {
+    let (m, body) = load(state, membership_id).await?;
+    let old = holding_of(state, &m).await?;
+    let roles = input.roles.clone().unwrap_or_else(|| old.role_ids.clone());
+    let direct = input.permissions.clone().unwrap_or_else(|| old.direct.clone());
+    let new = holding_from(state, &body, &roles, &direct).await?;
+    let t = body.target();
+    let subject = Subject { target_type: "user", target_id: &m.user_id, body_id: Some(&body.body.id) };
+    let old_kind = old.kind(body.kind);
+    let new_kind = new.kind(body.kind);
+    let granting: BTreeSet<String> = new.permissions.difference(&old.permissions).cloned().collect();
+    let changes_grants = input.roles.is_some() || input.permissions.is_some();
+    let mut check = Ok(());
+    if changes_grants {
+        check = actor.check(Action::SetPermissions { kind: old_kind, granting: &granting }, Some(&t));
+        if check.is_ok() && new_kind != old_kind {
+            check = actor.check(Action::SetPermissions { kind: new_kind, granting: &granting }, Some(&t));
+        }
+        // Turning a member into another kind (a planner into an HA user) is adding a user of
+        // that kind, so it follows the same row of the table.
+        if check.is_ok() && new_kind != old_kind {
+            check = actor.check(Action::AddUser(new_kind), Some(&t));
+        }
+    }
+    let workstreams = match &input.workstreams {
+        Some(ws) => Some(clean_workstreams(ws)?),
+        None => None,
+    };
+    let areas = match &input.areas {
+        Some(a) => Some(clean_areas(a)?),
+        None => None,
+    };
+    if check.is_ok() && workstreams.is_some() {
+        check = actor.check(Action::ManageWorkstreams, Some(&t));
+    }
+    if check.is_ok() && areas.is_some() {
+        check = actor.check(Action::ManageAreas, Some(&t));
+    }
+    guard(state, actor, "membership.update", &subject, check).await?;
+    check_sm_rules(&new)?;
+    if !new.permissions.contains(STAFF_MANAGER) {
+        keep_a_staff_manager(state, actor, &body, &m.id).await?;
+    }
+    let mut tx = state.db.begin().await?;
+    if changes_grants {
+        store::admin::memberships::replace_roles(&mut tx, &m.id, &roles).await?;
+        store::admin::memberships::replace_permissions(&mut tx, &m.id, &direct).await?;
+    }
+    if let Some(ws) = &workstreams {
+        store::admin::memberships::replace_workstreams(&mut tx, &m.id, ws).await?;
+    }
+    if let Some(a) = &areas {
+        store::admin::memberships::replace_areas(&mut tx, &m.id, a).await?;
+    }
+    let details = json!({
+        "membership_id": m.id, "roles": input.roles, "permissions": input.permissions,
+        "workstreams": input.workstreams, "areas": input.areas,
+    });
+    audit_ok(&mut tx, state, actor, "membership.update", &subject, Some(details)).await?;
+    tx.commit().await.map_err(commit_err)?;
+    view(state, &m).await
+}
+
+/// Removes a user from a body (the account stays).
+pub async fn remove(state: &AppState, actor: &AdminActor, membership_id: &str) -> Result<(), AdminError> {
+    let (m, body) = load(state, membership_id).await?;
+    let kind: MemberKind = holding_of(state, &m).await?.kind(body.kind);
+    let subject = Subject { target_type: "user", target_id: &m.user_id, body_id: Some(&body.body.id) };
+    guard(state, actor, "membership.remove", &subject, actor.check(Action::RemoveUser(kind), Some(&body.target()))).await?;
+    keep_a_staff_manager(state, actor, &body, &m.id).await?;
+    let mut tx = state.db.begin().await?;
+    store::admin::memberships::delete(&mut tx, &m.id).await?;
+    audit_ok(&mut tx, state, actor, "membership.remove", &subject, Some(json!({ "membership_id": m.id, "kind": kind.as_str() }))).await?;
+    tx.commit().await.map_err(commit_err)?;
+    Ok(())
+}

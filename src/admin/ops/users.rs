@@ -1,0 +1,370 @@
+//! Users: search, show, create, edit, flag, disable, log out everywhere, reset 2FA, send a
+//! sign-in email, remove (anonymise) and the superuser flag.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::memberships::{MembershipInput, MembershipView};
+use super::{Page, Paging, Subject, audit_now, audit_ok, check_on_user, commit_err, guard, load_body};
+use crate::admin::{AdminActor, AdminError};
+use crate::app::AppState;
+use crate::email::Email;
+use crate::logout::{self, Which};
+use crate::policy::delegation::Action;
+use crate::store::{self, admin::users::FlagColumn, users::UserRow};
+
+/// A user as administrators see it (never the password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub email_verified: bool,
+    pub has_password: bool,
+    pub superuser: bool,
+    pub flagged: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+impl From<&UserRow> for UserView {
+    fn from(u: &UserRow) -> Self {
+        UserView {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            email_verified: u.is_email_verified(),
+            has_password: u.has_password(),
+            superuser: u.is_superuser(),
+            flagged: u.flagged != 0,
+            disabled: u.is_disabled(),
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            last_login_at: u.last_login_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserDetail {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub mfa_enabled: bool,
+    /// The memberships the actor may see.
+    pub memberships: Vec<MembershipView>,
+}
+
+/// A search: part of an email or name, optionally only flagged users or one body's members.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub flagged: bool,
+    pub body_id: Option<String>,
+}
+
+/// Users the actor may see: a superuser sees everyone, a body administrator their bodies' members.
+pub async fn search(state: &AppState, actor: &AdminActor, query: &UserQuery, paging: Paging) -> Result<Page<UserView>, AdminError> {
+    let bodies = match &query.body_id {
+        Some(b) => {
+            let body = load_body(state, b).await?;
+            actor.check(Action::ViewMembers, Some(&body.target()))?;
+            Some(vec![b.clone()])
+        }
+        None => actor.administered_bodies(),
+    };
+    if bodies.as_ref().is_some_and(Vec::is_empty) {
+        return Err(AdminError::Forbidden("You are not an administrator of any body.".into()));
+    }
+    if query.q.chars().count() > 200 {
+        return Err(AdminError::invalid("q", "Search for at most 200 characters."));
+    }
+    let (rows, total) = store::admin::users::search(
+        &state.db,
+        &store::admin::users::Search {
+            query: query.q.trim(),
+            flagged_only: query.flagged,
+            bodies: bodies.as_deref(),
+            limit: paging.per_page,
+            offset: paging.offset(),
+        },
+    )
+    .await?;
+    Ok(Page { items: rows.iter().map(UserView::from).collect(), total, page: paging.page, per_page: paging.per_page })
+}
+
+/// The flagged users the actor may see.
+pub async fn flagged(state: &AppState, actor: &AdminActor, paging: Paging) -> Result<Page<UserView>, AdminError> {
+    search(state, actor, &UserQuery { flagged: true, ..Default::default() }, paging).await
+}
+
+/// The body an action on a user is recorded under, so each body's audit log shows what its
+/// administrators did to its members: the first of the user's bodies the actor administers.
+async fn audit_body(state: &AppState, actor: &AdminActor, user: &UserRow) -> Result<Option<String>, AdminError> {
+    let visible = actor.administered_bodies();
+    Ok(store::memberships::of_user(&state.db, &user.id)
+        .await?
+        .into_iter()
+        .map(|m| m.body_id)
+        .find(|b| visible.as_ref().is_none_or(|v| v.contains(b))))
+}
+
+async fn load(state: &AppState, id: &str) -> Result<UserRow, AdminError> {
+    let mut conn = state.db.pool().acquire().await.map_err(commit_err)?;
+    store::admin::users::by_id(&mut conn, id).await?.ok_or(AdminError::NotFound("user"))
+}
+
+pub async fn show(state: &AppState, actor: &AdminActor, id: &str) -> Result<UserDetail, AdminError> {
+    let user = load(state, id).await?;
+    let visible = actor.administered_bodies();
+    let mut memberships = Vec::new();
+    for m in store::memberships::of_user(&state.db, &user.id).await? {
+        if visible.as_ref().is_none_or(|v| v.contains(&m.body_id)) {
+            memberships.push(super::memberships::view(state, &m).await?);
+        }
+    }
+    if !actor.is_superuser() && memberships.is_empty() && actor.user_id() != Some(user.id.as_str()) {
+        // Not "forbidden": whether an address has an account is not a body admin's business.
+        return Err(AdminError::NotFound("user"));
+    }
+    let mfa_enabled = crate::auth::mfa::enrolled(state, &user.id).await?;
+    Ok(UserDetail { user: UserView::from(&user), mfa_enabled, memberships })
+}
+
+/// A new account: no confirmation email is sent (seed 002); the user signs in by emailed link.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    /// The body to add the user to, with what they hold there. Without one, superusers only.
+    pub body_id: Option<String>,
+    #[serde(default, flatten)]
+    pub membership: MembershipInput,
+    #[serde(default)]
+    pub superuser: bool,
+}
+
+fn clean_name(name: &str) -> Result<String, AdminError> {
+    let name = name.trim();
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(AdminError::invalid("name", "A name must be at most 200 characters, without control characters."));
+    }
+    Ok(name.to_owned())
+}
+
+async fn clean_email(state: &AppState, email: &str) -> Result<Email, AdminError> {
+    let email = Email::parse(email).map_err(|e| AdminError::invalid("email", e.to_string()))?;
+    if crate::auth::abuse::is_banned(state, &email).await? {
+        return Err(AdminError::invalid("email", "This email address or its domain is banned."));
+    }
+    Ok(email)
+}
+
+pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Result<UserDetail, AdminError> {
+    let subject = Subject { target_type: "user", target_id: "", body_id: input.body_id.as_deref() };
+    if input.superuser {
+        guard(state, actor, "user.create", &subject, actor.check(Action::SetSuperuser, None)).await?;
+    }
+    let body = match &input.body_id {
+        Some(b) => Some(load_body(state, b).await?),
+        None => {
+            guard(state, actor, "user.create", &subject, actor.check(Action::ManageAllUsers, None)).await?;
+            None
+        }
+    };
+    let name = clean_name(&input.name)?;
+    let email = clean_email(state, &input.email).await?;
+    let now = state.now();
+    let id = store::new_id(now, &*state.rng);
+    let prepared = match &body {
+        Some(body) => Some(super::memberships::prepare_add(state, actor, body, &id, &input.membership).await?),
+        None => None,
+    };
+    let mut tx = state.db.begin().await?;
+    store::admin::users::insert(&mut tx, &id, email.as_str(), &name, input.superuser, now).await?;
+    if let Some(p) = &prepared {
+        super::memberships::write_add(&mut tx, state, actor, &id, p).await?;
+    }
+    let subject = Subject { target_type: "user", target_id: &id, body_id: input.body_id.as_deref() };
+    audit_ok(&mut tx, state, actor, "user.create", &subject, Some(json!({ "email": email, "superuser": input.superuser }))).await?;
+    tx.commit().await.map_err(commit_err)?;
+    show(state, actor, &id).await
+}
+
+/// Name and email; a changed email must be free and is no longer verified.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEdit {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserEdit) -> Result<UserDetail, AdminError> {
+    let user = load(state, id).await?;
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
+    let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
+    let email_changes = input.email.as_deref().is_some_and(|e| !e.trim().eq_ignore_ascii_case(&user.email));
+    if check.is_ok() && email_changes && !actor.is_superuser() && user.last_login_at.is_some() {
+        // Otherwise an administrator could add any account to their body by email, point it at
+        // an address of their own and sign in as its owner by emailed link.
+        check = Err(AdminError::Forbidden(
+            "Only a superuser can change the email address of an account its owner has already signed in with; they can change it themselves from their account page."
+                .into(),
+        ));
+    }
+    guard(state, actor, "user.update", &subject, check).await?;
+    let name = match &input.name {
+        Some(n) => clean_name(n)?,
+        None => user.name.clone(),
+    };
+    let email = match &input.email {
+        Some(e) => clean_email(state, e).await?.to_string(),
+        None => user.email.clone(),
+    };
+    let mut tx = state.db.begin().await?;
+    store::admin::users::set_name_email(&mut tx, id, &name, &email, state.now()).await?;
+    let details = json!({ "name_changed": name != user.name, "email_from": user.email, "email_to": email });
+    audit_ok(&mut tx, state, actor, "user.update", &subject, Some(details)).await?;
+    tx.commit().await.map_err(commit_err)?;
+    show(state, actor, id).await
+}
+
+async fn set_flag(
+    state: &AppState,
+    actor: &AdminActor,
+    id: &str,
+    column: FlagColumn,
+    value: bool,
+    action: &str,
+) -> Result<UserRow, AdminError> {
+    let user = load(state, id).await?;
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
+    let mut check = match column {
+        FlagColumn::Superuser => actor.check(Action::SetSuperuser, None),
+        _ => check_on_user(state, actor, &user, Action::EditUser).await,
+    };
+    if check.is_ok() && matches!(column, FlagColumn::Disabled) {
+        check = super::check_account_of_body(state, actor, &user, "disable or enable it").await;
+    }
+    guard(state, actor, action, &subject, check).await?;
+    let against_self = match column {
+        FlagColumn::Disabled => value,
+        FlagColumn::Superuser => !value,
+        FlagColumn::Flagged => false,
+    };
+    if against_self && actor.user_id() == Some(id) {
+        return Err(AdminError::invalid("user", "You cannot do this to your own account; ask another superuser."));
+    }
+    if matches!(column, FlagColumn::Disabled) && value {
+        super::keep_staff_managers_of_user(state, actor, id).await?;
+    }
+    let mut tx = state.db.begin().await?;
+    store::admin::users::set_flag(&mut tx, id, column, value, state.now()).await?;
+    if matches!(column, FlagColumn::Superuser | FlagColumn::Disabled)
+        && user.is_superuser()
+        && store::admin::users::count_superusers(&mut tx).await? == 0
+    {
+        return Err(AdminError::invalid("user", "This is the last superuser; make someone else a superuser first."));
+    }
+    audit_ok(&mut tx, state, actor, action, &subject, Some(json!({ "value": value }))).await?;
+    tx.commit().await.map_err(commit_err)?;
+    Ok(user)
+}
+
+pub async fn set_flagged(state: &AppState, actor: &AdminActor, id: &str, flagged: bool) -> Result<UserDetail, AdminError> {
+    set_flag(state, actor, id, FlagColumn::Flagged, flagged, if flagged { "user.flag" } else { "user.unflag" }).await?;
+    show(state, actor, id).await
+}
+
+/// Disabling also ends every session and revokes every token of the user.
+pub async fn set_disabled(state: &AppState, actor: &AdminActor, id: &str, disabled: bool) -> Result<UserDetail, AdminError> {
+    set_flag(state, actor, id, FlagColumn::Disabled, disabled, if disabled { "user.disable" } else { "user.enable" }).await?;
+    if disabled {
+        logout::end_sessions(state, id, Which::All).await?;
+    }
+    show(state, actor, id).await
+}
+
+pub async fn set_superuser(state: &AppState, actor: &AdminActor, id: &str, superuser: bool) -> Result<UserDetail, AdminError> {
+    set_flag(state, actor, id, FlagColumn::Superuser, superuser, if superuser { "user.superuser.grant" } else { "user.superuser.revoke" })
+        .await?;
+    show(state, actor, id).await
+}
+
+/// Ends every session, revokes every refresh token and grant (offline ones too) and sends
+/// back-channel logouts; returns how many sessions ended.
+pub async fn logout_everywhere(state: &AppState, actor: &AdminActor, id: &str) -> Result<usize, AdminError> {
+    let user = load(state, id).await?;
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
+    guard(state, actor, "user.logout_everywhere", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
+    let ended = logout::end_sessions(state, id, Which::All).await?;
+    audit_now(state, actor, "user.logout_everywhere", &subject, Some(json!({ "sessions": ended }))).await?;
+    Ok(ended)
+}
+
+/// Removes the user's second factor (they are told by email); returns whether they had one.
+pub async fn reset_mfa(state: &AppState, actor: &AdminActor, id: &str) -> Result<bool, AdminError> {
+    let user = load(state, id).await?;
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
+    let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
+    if check.is_ok() {
+        check = super::check_account_of_body(state, actor, &user, "reset its second factor").await;
+    }
+    guard(state, actor, "mfa.admin_reset", &subject, check).await?;
+    crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from)
+        .await
+        .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
+}
+
+/// Sends the user a sign-in link and code, as if they had asked for one.
+pub async fn send_sign_in_email(state: &AppState, actor: &AdminActor, id: &str) -> Result<(), AdminError> {
+    let user = load(state, id).await?;
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
+    guard(state, actor, "user.send_sign_in_email", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
+    if user.is_disabled() {
+        return Err(AdminError::invalid("user", "This account is disabled; enable it first."));
+    }
+    crate::auth::magic_link::request(state, user.email.as_str(), "/account", &actor.from).await.map_err(|e| match e {
+        crate::auth::magic_link::MagicLinkError::TooManyRequests { minutes } => {
+            AdminError::Conflict(format!("Too many sign-in emails have been sent; try again in {minutes} minute(s)."))
+        }
+        other => AdminError::Internal(crate::error::error_chain(&other)),
+    })?;
+    audit_now(state, actor, "user.send_sign_in_email", &subject, None).await
+}
+
+/// Removes a user: signs them out everywhere, then blanks their personal data and removes their
+/// memberships, second factor and links. The row and its id stay, so the audit log still names it.
+pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<(), AdminError> {
+    let user = load(state, id).await?;
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
+    let mut check = check_on_user(state, actor, &user, Action::RemoveUser).await;
+    if check.is_ok() {
+        check = super::check_account_of_body(state, actor, &user, "remove the account").await;
+    }
+    guard(state, actor, "user.remove", &subject, check).await?;
+    if actor.user_id() == Some(id) {
+        return Err(AdminError::invalid("user", "You cannot remove your own account here."));
+    }
+    super::keep_staff_managers_of_user(state, actor, id).await?;
+    logout::end_sessions(state, id, Which::All).await?;
+    let mut tx = state.db.begin().await?;
+    store::admin::users::anonymise(&mut tx, id, state.now()).await?;
+    if user.is_superuser() && store::admin::users::count_superusers(&mut tx).await? == 0 {
+        return Err(AdminError::invalid("user", "This is the last superuser; make someone else a superuser first."));
+    }
+    audit_ok(&mut tx, state, actor, "user.remove", &subject, None).await?;
+    tx.commit().await.map_err(commit_err)?;
+    Ok(())
+}

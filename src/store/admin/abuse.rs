@@ -1,0 +1,78 @@
+//! The abuse table: banned addresses and whole domains.
+
+use sqlx::FromRow;
+
+use super::Conn;
+use crate::clock::Timestamp;
+use crate::store::{Db, Result, StoreError};
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct BanRow {
+    pub pattern: String,
+    pub kind: String,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+pub async fn insert(conn: &mut Conn, pattern: &str, kind: &str, reason: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("insert into banned_emails (pattern, kind, reason, created_at) values ($1, $2, $3, $4)")
+        .bind(pattern)
+        .bind(kind)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, "A ban for that address or domain"))?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn, pattern: &str) -> Result<bool> {
+    let done = sqlx::query("delete from banned_emails where pattern = $1").bind(pattern).execute(&mut *conn).await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn list(db: &Db) -> Result<Vec<BanRow>> {
+    Ok(sqlx::query_as::<_, BanRow>("select pattern, kind, reason, created_at from banned_emails order by kind, pattern")
+        .fetch_all(db.pool())
+        .await?)
+}
+
+/// True if the address itself or its domain (or a parent domain) is banned.
+pub async fn is_banned(db: &Db, email: &str, domain: &str) -> Result<bool> {
+    let mut domains = vec![domain.to_owned()];
+    let mut rest = domain;
+    while let Some((_, parent)) = rest.split_once('.') {
+        if parent.contains('.') {
+            domains.push(parent.to_owned());
+        }
+        rest = parent;
+    }
+    let n: i64 = sqlx::query_scalar("select count(*) from banned_emails where kind = 'email' and pattern = $1")
+        .bind(email)
+        .fetch_one(db.pool())
+        .await?;
+    if n > 0 {
+        return Ok(true);
+    }
+    for d in domains {
+        let n: i64 = sqlx::query_scalar("select count(*) from banned_emails where kind = 'domain' and pattern = $1")
+            .bind(&d)
+            .fetch_one(db.pool())
+            .await?;
+        if n > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Users whose address is in `domain` or one of its subdomains.
+pub async fn users_in_domain(db: &Db, domain: &str) -> Result<Vec<String>> {
+    let exact = format!("%@{}", crate::store::users::escape_like(domain));
+    let sub = format!("%.{}", crate::store::users::escape_like(domain));
+    Ok(sqlx::query_scalar("select id from users where email like $1 escape '\\' or email like $2 escape '\\'")
+        .bind(exact)
+        .bind(sub)
+        .fetch_all(db.pool())
+        .await?)
+}

@@ -1,0 +1,161 @@
+//! Memberships as administrators change them: one membership's roles, direct permissions,
+//! workstreams and areas, replaced together.
+
+use super::Conn;
+use super::roles::Role;
+use crate::clock::Timestamp;
+use crate::store::memberships::MembershipRow;
+use crate::store::users::UserRow;
+use crate::store::{Db, Result, StoreError};
+
+const MEMBERSHIP_COLUMNS: &str = "m.id, m.user_id, m.body_id, b.name as body_name, b.kind as body_kind, b.status as body_status";
+
+pub async fn find(db: &Db, user_id: &str, body_id: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as::<_, MembershipRow>(sqlx::AssertSqlSafe(format!(
+        "select {MEMBERSHIP_COLUMNS} from memberships m join bodies b on b.id = m.body_id where m.user_id = $1 and m.body_id = $2"
+    )))
+    .bind(user_id)
+    .bind(body_id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as::<_, MembershipRow>(sqlx::AssertSqlSafe(format!(
+        "select {MEMBERSHIP_COLUMNS} from memberships m join bodies b on b.id = m.body_id where m.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+/// The members of a body, by email.
+pub async fn members(db: &Db, body_id: &str) -> Result<Vec<(String, UserRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        membership_id: String,
+        #[sqlx(flatten)]
+        user: UserRow,
+    }
+    let rows = sqlx::query_as::<_, Row>(
+        "select m.id as membership_id, u.id, u.email, u.email_verified, u.name, u.password_hash, u.superuser, u.flagged, u.disabled,
+                u.created_at, u.updated_at, u.last_login_at
+         from memberships m join users u on u.id = m.user_id where m.body_id = $1 and u.removed_at is null order by u.email",
+    )
+    .bind(body_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.membership_id, r.user)).collect())
+}
+
+/// The memberships of a body whose (enabled, not removed) users hold `permission`, directly or
+/// through a role.
+pub async fn holding_permission(db: &Db, body_id: &str, permission: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "select m.id from memberships m join users u on u.id = m.user_id
+         where m.body_id = $1 and u.disabled = 0 and u.removed_at is null
+           and (exists (select 1 from membership_permissions mp where mp.membership_id = m.id and mp.permission_key = $2)
+                or exists (select 1 from membership_roles mr join role_permissions rp on rp.role_id = mr.role_id
+                           where mr.membership_id = m.id and rp.permission_key = $2))
+         order by m.id",
+    )
+    .bind(body_id)
+    .bind(permission)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// When a membership was made.
+pub async fn created_at(db: &Db, id: &str) -> Result<Option<Timestamp>> {
+    Ok(sqlx::query_scalar::<_, i64>("select created_at from memberships where id = $1").bind(id).fetch_optional(db.pool()).await?)
+}
+
+/// The roles a membership holds, with what classifies them.
+pub async fn roles(db: &Db, membership_id: &str) -> Result<Vec<Role>> {
+    Ok(sqlx::query_as::<_, Role>(
+        "select r.id, r.body_id, r.template_key, r.name, r.namespace, r.description, r.mfa_required, r.sm_role
+         from membership_roles mr join roles r on r.id = mr.role_id where mr.membership_id = $1 order by r.name",
+    )
+    .bind(membership_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+pub async fn insert(conn: &mut Conn, id: &str, user_id: &str, body_id: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(user_id)
+        .bind(body_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, "That user's membership of this body"))?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn, id: &str) -> Result<()> {
+    let done = sqlx::query("delete from memberships where id = $1").bind(id).execute(&mut *conn).await?;
+    crate::store::users::found(done.rows_affected(), "membership")
+}
+
+/// Everything a membership grants, replaced at once.
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    pub role_ids: Vec<String>,
+    pub permissions: Vec<String>,
+    /// (prefix, access) with access `full_write` or `read_only`.
+    pub workstreams: Vec<(String, String)>,
+    pub areas: Vec<String>,
+}
+
+pub async fn replace_roles(conn: &mut Conn, id: &str, role_ids: &[String]) -> Result<()> {
+    sqlx::query("delete from membership_roles where membership_id = $1").bind(id).execute(&mut *conn).await?;
+    for r in role_ids {
+        sqlx::query("insert into membership_roles (membership_id, role_id) values ($1, $2) on conflict do nothing")
+            .bind(id)
+            .bind(r)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn replace_permissions(conn: &mut Conn, id: &str, permissions: &[String]) -> Result<()> {
+    sqlx::query("delete from membership_permissions where membership_id = $1").bind(id).execute(&mut *conn).await?;
+    for p in permissions {
+        sqlx::query("insert into membership_permissions (membership_id, permission_key) values ($1, $2) on conflict do nothing")
+            .bind(id)
+            .bind(p)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn replace_workstreams(conn: &mut Conn, id: &str, workstreams: &[(String, String)]) -> Result<()> {
+    sqlx::query("delete from membership_workstreams where membership_id = $1").bind(id).execute(&mut *conn).await?;
+    for (prefix, access) in workstreams {
+        sqlx::query(
+            "insert into membership_workstreams (membership_id, prefix, access) values ($1, $2, $3)
+             on conflict (membership_id, prefix) do update set access = excluded.access",
+        )
+        .bind(id)
+        .bind(prefix)
+        .bind(access)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn replace_areas(conn: &mut Conn, id: &str, areas: &[String]) -> Result<()> {
+    sqlx::query("delete from membership_areas where membership_id = $1").bind(id).execute(&mut *conn).await?;
+    for a in areas {
+        sqlx::query("insert into membership_areas (membership_id, area) values ($1, $2) on conflict do nothing")
+            .bind(id)
+            .bind(a)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! A body's roles with their permissions and Street Manager role tags.
+
+use sqlx::FromRow;
+
+use super::Conn;
+use crate::clock::Timestamp;
+use crate::store::{Db, Result, StoreError, flag};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Role {
+    pub id: String,
+    pub body_id: Option<String>,
+    pub template_key: Option<String>,
+    pub name: String,
+    pub namespace: String,
+    pub description: String,
+    pub mfa_required: i64,
+    pub sm_role: Option<String>,
+}
+
+const COLUMNS: &str = "id, body_id, template_key, name, namespace, description, mfa_required, sm_role";
+
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<Role>> {
+    Ok(sqlx::query_as::<_, Role>(sqlx::AssertSqlSafe(format!("select {COLUMNS} from roles where id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+pub async fn of_body(db: &Db, body_id: &str) -> Result<Vec<Role>> {
+    Ok(sqlx::query_as::<_, Role>(sqlx::AssertSqlSafe(format!("select {COLUMNS} from roles where body_id = $1 order by name")))
+        .bind(body_id)
+        .fetch_all(db.pool())
+        .await?)
+}
+
+pub async fn template(db: &Db, key: &str) -> Result<Option<Role>> {
+    Ok(sqlx::query_as::<_, Role>(sqlx::AssertSqlSafe(format!("select {COLUMNS} from roles where body_id is null and template_key = $1")))
+        .bind(key)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+pub async fn permissions(db: &Db, role_id: &str) -> Result<Vec<String>> {
+    crate::store::catalogue::role_permissions(db, role_id).await
+}
+
+/// The catalogue keys among `keys` that do not exist.
+pub async fn unknown_permissions(db: &Db, keys: &[String]) -> Result<Vec<String>> {
+    let known: Vec<String> = sqlx::query_scalar("select key from permissions").fetch_all(db.pool()).await?;
+    Ok(keys.iter().filter(|k| !known.contains(k)).cloned().collect())
+}
+
+pub struct RoleSpec<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub namespace: &'a str,
+    pub mfa_required: bool,
+    pub sm_role: Option<&'a str>,
+    pub template_key: Option<&'a str>,
+    pub permissions: &'a [String],
+}
+
+pub async fn insert(conn: &mut Conn, id: &str, body_id: &str, r: &RoleSpec<'_>, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "insert into roles (id, body_id, template_key, name, namespace, description, body_kinds, mfa_required, sm_role, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, '[]', $7, $8, $9, $9)",
+    )
+    .bind(id)
+    .bind(body_id)
+    .bind(r.template_key)
+    .bind(r.name)
+    .bind(r.namespace)
+    .bind(r.description)
+    .bind(flag(r.mfa_required))
+    .bind(r.sm_role)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::conflict_on_unique(e, "A role with that name in this body"))?;
+    set_permissions(conn, id, r.permissions).await
+}
+
+pub async fn update(conn: &mut Conn, id: &str, r: &RoleSpec<'_>, now: Timestamp) -> Result<()> {
+    let done = sqlx::query(
+        "update roles set name = $2, description = $3, namespace = $4, mfa_required = $5, sm_role = $6, updated_at = $7
+         where id = $1 and body_id is not null",
+    )
+    .bind(id)
+    .bind(r.name)
+    .bind(r.description)
+    .bind(r.namespace)
+    .bind(flag(r.mfa_required))
+    .bind(r.sm_role)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| StoreError::conflict_on_unique(e, "A role with that name in this body"))?;
+    crate::store::users::found(done.rows_affected(), "role")?;
+    set_permissions(conn, id, r.permissions).await
+}
+
+async fn set_permissions(conn: &mut Conn, id: &str, permissions: &[String]) -> Result<()> {
+    sqlx::query("delete from role_permissions where role_id = $1").bind(id).execute(&mut *conn).await?;
+    for p in permissions {
+        sqlx::query("insert into role_permissions (role_id, permission_key) values ($1, $2) on conflict do nothing")
+            .bind(id)
+            .bind(p)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn, id: &str) -> Result<()> {
+    sqlx::query("update bodies set default_role_id = null where default_role_id = $1").bind(id).execute(&mut *conn).await?;
+    let done = sqlx::query("delete from roles where id = $1 and body_id is not null").bind(id).execute(&mut *conn).await?;
+    crate::store::users::found(done.rows_affected(), "role")
+}
+
+/// Memberships holding a role.
+pub async fn memberships_with(db: &Db, role_id: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("select membership_id from membership_roles where role_id = $1").bind(role_id).fetch_all(db.pool()).await?)
+}
