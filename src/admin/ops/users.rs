@@ -191,7 +191,15 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
         super::memberships::write_add(&mut tx, state, actor, &id, p).await?;
     }
     let subject = Subject { target_type: "user", target_id: &id, body_id: input.body_id.as_deref() };
-    audit_ok(&mut tx, state, actor, "user.create", &subject, Some(json!({ "email": email, "superuser": input.superuser }))).await?;
+    audit_ok(
+        &mut tx,
+        state,
+        actor,
+        "user.create",
+        &subject,
+        Some(json!({ "email_domain": email_domain(email.as_str()), "superuser": input.superuser })),
+    )
+    .await?;
     tx.commit().await.map_err(commit_err)?;
     show(state, actor, &id).await
 }
@@ -229,7 +237,13 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
     };
     let mut tx = state.db.begin().await?;
     store::admin::users::set_name_email(&mut tx, id, &name, &email, state.now()).await?;
-    let details = json!({ "name_changed": name != user.name, "email_from": user.email, "email_to": email });
+    // The audit log is append-only and outlives anonymisation, so it records domains, never addresses.
+    let details = json!({
+        "name_changed": name != user.name,
+        "email_changed": email != user.email,
+        "email_domain_from": email_domain(&user.email),
+        "email_domain_to": email_domain(&email),
+    });
     audit_ok(&mut tx, state, actor, "user.update", &subject, Some(details)).await?;
     tx.commit().await.map_err(commit_err)?;
     show(state, actor, id).await
@@ -367,4 +381,8 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
     audit_ok(&mut tx, state, actor, "user.remove", &subject, None).await?;
     tx.commit().await.map_err(commit_err)?;
     Ok(())
+}
+
+fn email_domain(address: &str) -> &str {
+    address.rsplit_once('@').map_or("", |(_, d)| d)
 }
