@@ -10,7 +10,7 @@
 //! | add / remove / edit contractor users | `sm:admin_contractor_users` | — | — | — |
 //! | add / remove / edit planner users | — | `sm:admin_planner_users` | `sm:admin_planner_users` | — |
 //! | add / remove / edit HA users | — | — | `sm:admin_ha_users` | — |
-//! | add / remove / edit staff | — | — | — | `fms:user_manage_permissions` (edit also `fms:user_edit`) |
+//! | add / remove / edit staff | — | — | — | `fms:user_manage_permissions` (edit also `fms:user_edit`, except staff managers) |
 //! | admin users, `sm:admin_*` grants | superuser ("support ticket") | superuser | superuser | (FixMyStreet: as staff) |
 //! | set user permissions, custom roles | promoter's/HA's `sm:admin_user_permissions` | `sm:admin_user_permissions` | `sm:admin_user_permissions` | `fms:user_manage_permissions` |
 //! | workstreams | promoter's/HA's `sm:admin_workstreams` | `sm:admin_workstreams` | `sm:admin_workstreams` | — |
@@ -103,6 +103,10 @@ impl Actor {
 pub enum MemberKind {
     /// A FixMyStreet body's staff member.
     Staff,
+    /// A FixMyStreet body's staff member who manages its staff (`fms:user_manage_permissions`):
+    /// only another such member (or a superuser) adds, edits or removes them, not a holder of
+    /// `fms:user_edit` alone.
+    StaffManager,
     Planner,
     HighwayAuthority,
     Contractor,
@@ -114,6 +118,7 @@ impl MemberKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MemberKind::Staff => "staff",
+            MemberKind::StaffManager => "staff manager",
             MemberKind::Planner => "planner",
             MemberKind::HighwayAuthority => "highway authority",
             MemberKind::Contractor => "contractor",
@@ -129,6 +134,7 @@ impl MemberKind {
             return MemberKind::Admin;
         }
         match body_kind {
+            BodyKind::Council | BodyKind::Other if permissions.contains("fms:user_manage_permissions") => MemberKind::StaffManager,
             BodyKind::Council | BodyKind::Other => MemberKind::Staff,
             BodyKind::Contractor => MemberKind::Contractor,
             BodyKind::Promoter if has(SmRole::HighwayAuthority) => MemberKind::HighwayAuthority,
@@ -345,7 +351,7 @@ fn users_rule(
         (BodyKind::Promoter | BodyKind::HighwayAuthority, MemberKind::Planner) => need("sm:admin_planner_users", &what),
         (BodyKind::HighwayAuthority, MemberKind::HighwayAuthority) => need("sm:admin_ha_users", &what),
         (BodyKind::Council | BodyKind::Other, _) => {
-            if edit && need("fms:user_edit", &what).is_ok() {
+            if edit && kind != MemberKind::StaffManager && need("fms:user_edit", &what).is_ok() {
                 return Ok(());
             }
             need("fms:user_manage_permissions", &format!("{verb} staff"))
@@ -442,6 +448,13 @@ mod tests {
     }
     fn fms_admin() -> Actor {
         member(F, &["fms_administrators"])
+    }
+    fn fms_user_editor() -> Actor {
+        let mut a = member(F, &["fms_inspectors"]);
+        for m in &mut a.memberships {
+            m.permissions.insert("fms:user_edit".into());
+        }
+        a
     }
     fn fms_inspector() -> Actor {
         member(F, &["fms_inspectors"])
@@ -548,6 +561,12 @@ mod tests {
             ("fms admin grants sm permission", fms_admin(), SetPermissions { kind: Staff, granting: &planner_perms }, F, false),
             ("fms inspector adds staff", fms_inspector(), AddUser(Staff), F, false),
             ("fms admin adds staff in promoter", fms_admin(), AddUser(Planner), P, false),
+            // fms:user_edit edits staff, but not the staff managers who granted it.
+            ("fms user editor edits staff", fms_user_editor(), EditUser(Staff), F, true),
+            ("fms user editor edits staff manager", fms_user_editor(), EditUser(StaffManager), F, false),
+            ("fms user editor removes staff", fms_user_editor(), RemoveUser(Staff), F, false),
+            ("fms admin edits staff manager", fms_admin(), EditUser(StaffManager), F, true),
+            ("fms admin removes staff manager", fms_admin(), RemoveUser(StaffManager), F, true),
             ("fms admin views audit", fms_admin(), ViewAudit, F, true),
             ("fms inspector views audit", fms_inspector(), ViewAudit, F, false),
             // Superuser-only actions.
@@ -565,6 +584,76 @@ mod tests {
             }
             let su = Actor { superuser: true, ..actor };
             assert_eq!(decide(&su, action, Some(&t)), Ok(()), "superuser: {name}");
+        }
+    }
+
+    /// Every "Admin actions" row of seed 003 against every column of the table, each column an
+    /// actor holding exactly that column's template from the catalogue (no extra roles): the Y
+    /// cells are allowed, every other cell refused. "Support ticket" counts as refused.
+    #[test]
+    fn admin_actions_rows_by_seed_column() {
+        use Action::*;
+        use MemberKind::*;
+        let empty = BTreeSet::new();
+        // (column, actor, the body the actor belongs to)
+        let columns: Vec<(&str, Actor, &'static str)> = vec![
+            ("account user", member(P, &["sm_account_user"]), P),
+            ("promoter planner view only", member(P, &["sm_planner_view_only"]), P),
+            ("promoter planner full access", member(P, &["sm_planner_full_access"]), P),
+            ("contractor planner view only", member(C, &["sm_planner_view_only"]), C),
+            ("contractor planner full access", member(C, &["sm_planner_full_access"]), C),
+            ("highway authority", member(H, &["sm_highway_authority"]), H),
+            ("contractor admin", member(C, &["sm_contractor_admin"]), C),
+            ("promoter admin", member(P, &["sm_promoter_admin"]), P),
+            ("ha admin", member(H, &["sm_ha_admin"]), H),
+        ];
+        // Where each row's action lands: the actor's own body, or a fixed one.
+        enum At {
+            Own,
+            Body(&'static str),
+            /// The actor's own body if it is a promoter or HA, else the promoter.
+            OwnPlannerBody,
+        }
+        let rows: Vec<(&str, Action<'_>, At, &[&str])> = vec![
+            ("add contractor users", AddUser(Contractor), At::Body(C), &["contractor admin"]),
+            ("remove contractor users", RemoveUser(Contractor), At::Body(C), &["contractor admin"]),
+            ("add planner users", AddUser(Planner), At::OwnPlannerBody, &["promoter admin", "ha admin"]),
+            ("remove planner users", RemoveUser(Planner), At::OwnPlannerBody, &["promoter admin", "ha admin"]),
+            ("add HA users", AddUser(HighwayAuthority), At::Body(H), &["ha admin"]),
+            ("remove HA users", RemoveUser(HighwayAuthority), At::Body(H), &["ha admin"]),
+            ("add admin users", AddUser(Admin), At::Own, &[]),
+            ("remove admin users", RemoveUser(Admin), At::Own, &[]),
+            ("manage admin users", ManageAdmins, At::Own, &[]),
+            ("add / update workstreams", ManageWorkstreams, At::OwnPlannerBody, &["promoter admin", "ha admin"]),
+            ("contractor's workstreams", ManageWorkstreams, At::Body(C), &["promoter admin", "ha admin"]),
+            ("add / remove contractor organisations", LinkContractor, At::OwnPlannerBody, &["promoter admin", "ha admin"]),
+            (
+                "set promoter user permissions",
+                SetPermissions { kind: Planner, granting: &empty },
+                At::OwnPlannerBody,
+                &["promoter admin", "ha admin"],
+            ),
+            (
+                "set contractor user permissions",
+                SetPermissions { kind: Contractor, granting: &empty },
+                At::Body(C),
+                &["promoter admin", "ha admin"],
+            ),
+            ("add / change geographical areas", ManageAreas, At::Body(H), &["ha admin"]),
+            ("change organisation details", EditOrganisation, At::Own, &["contractor admin", "promoter admin", "ha admin"]),
+            ("download all organisation data", ExportOrganisation, At::Own, &["promoter admin", "ha admin"]),
+        ];
+        for (row, action, at, yes) in &rows {
+            for (column, actor, own) in &columns {
+                let body = match at {
+                    At::Own => *own,
+                    At::Body(b) => *b,
+                    At::OwnPlannerBody if *own == C => P,
+                    At::OwnPlannerBody => *own,
+                };
+                let got = decide(actor, *action, Some(&target(body)));
+                assert_eq!(got.is_ok(), yes.contains(column), "{row} / {column} in {body}: {got:?}");
+            }
         }
     }
 
@@ -610,6 +699,8 @@ mod tests {
         let admin: BTreeSet<String> = ["sm:admin_workstreams".to_owned()].into();
         assert_eq!(MemberKind::classify(BodyKind::Promoter, &[], &admin), MemberKind::Admin);
         assert_eq!(MemberKind::classify(BodyKind::Council, &[], &none), MemberKind::Staff);
+        let manager: BTreeSet<String> = ["fms:user_manage_permissions".to_owned()].into();
+        assert_eq!(MemberKind::classify(BodyKind::Council, &[], &manager), MemberKind::StaffManager);
         assert!(!fms_inspector().is_any_admin());
         assert!(fms_admin().is_any_admin());
     }

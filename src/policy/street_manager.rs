@@ -106,6 +106,54 @@ pub fn check(roles: &[SmRole]) -> Result<(), RoleRuleViolation> {
     Ok(())
 }
 
+/// Planner actions in seed 003's table: held only by the "Planner - Full access" column.
+const PLANNER_ACTIONS: [&str; 11] = [
+    "sm:apply_for_works",
+    "sm:raise_forward_plan",
+    "sm:cancel_applications",
+    "sm:change_applications",
+    "sm:log_works_start_stop",
+    "sm:revert_works_start_stop",
+    "sm:change_inspection_units",
+    "sm:register_sites_reinstatements",
+    "sm:mark_final_site_registered",
+    "sm:respond_to_fpn",
+    "sm:respond_to_section_81",
+];
+
+/// HA actions in seed 003's table: held only by the "Highway Authority" column.
+const HA_ACTIONS: [&str; 14] = [
+    "sm:manage_own_activities",
+    "sm:assess_permits",
+    "sm:assess_change_requests",
+    "sm:revoke_permit",
+    "sm:impose_permit_change",
+    "sm:add_inspection",
+    "sm:schedule_inspection",
+    "sm:cancel_scheduled_inspection",
+    "sm:issue_fpn",
+    "sm:mark_fpn_paid",
+    "sm:withdraw_fpn",
+    "sm:manage_lane_rental",
+    "sm:manage_section_81",
+    "sm:filter_geographic_areas",
+];
+
+/// The Street Manager roles that holding these permissions amounts to, whichever roles (tagged
+/// or not) or direct grants they come from: without this, a Planner could be given the HA
+/// actions one by one and be both. View permissions are shared by every role and imply none.
+pub fn implied_by_permissions(permissions: &BTreeSet<String>, body_kind: &str) -> Vec<SmRole> {
+    let any = |list: &[&str]| list.iter().any(|p| permissions.contains(*p));
+    let mut out = Vec::new();
+    if any(&PLANNER_ACTIONS) {
+        out.push(if body_kind == "contractor" { SmRole::Contractor } else { SmRole::Planner });
+    }
+    if any(&HA_ACTIONS) {
+        out.push(SmRole::HighwayAuthority);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::SmRole::*;
@@ -161,6 +209,30 @@ mod tests {
         assert_eq!(check(&[StreetWorksAdmin]), Err(RoleRuleViolation::StreetWorksAdminAlone));
         assert_eq!(check(&[StreetWorksAdmin, Ui]), Err(RoleRuleViolation::StreetWorksAdminAlone));
         assert_eq!(check(&[StreetWorksAdmin, DataExport]), Err(RoleRuleViolation::StreetWorksAdminAlone));
+    }
+
+    /// The action lists are exactly what one column of seed 003 has and the other lacks.
+    #[test]
+    fn action_lists_match_the_catalogue() {
+        let cat = crate::catalogue::Catalogue::builtin().unwrap();
+        let perms =
+            |k: &str| -> BTreeSet<String> { cat.role_templates.iter().find(|t| t.key == k).unwrap().permissions.iter().cloned().collect() };
+        let (planner, ha) = (perms("sm_planner_full_access"), perms("sm_highway_authority"));
+        let only = |a: &BTreeSet<String>, b: &BTreeSet<String>| a.difference(b).cloned().collect::<BTreeSet<String>>();
+        let list = |l: &[&str]| l.iter().map(|p| (*p).to_owned()).collect::<BTreeSet<String>>();
+        assert_eq!(only(&planner, &ha), list(&PLANNER_ACTIONS));
+        assert_eq!(only(&ha, &planner), list(&HA_ACTIONS));
+    }
+
+    #[test]
+    fn roles_implied_by_permissions() {
+        let perms = |ps: &[&str]| ps.iter().map(|p| (*p).to_owned()).collect::<BTreeSet<String>>();
+        assert_eq!(implied_by_permissions(&perms(&["sm:view_map", "sm:view_works_records"]), "promoter"), vec![]);
+        assert_eq!(implied_by_permissions(&perms(&["sm:apply_for_works"]), "promoter"), vec![Planner]);
+        assert_eq!(implied_by_permissions(&perms(&["sm:apply_for_works"]), "contractor"), vec![Contractor]);
+        assert_eq!(implied_by_permissions(&perms(&["sm:assess_permits"]), "promoter"), vec![HighwayAuthority]);
+        let both = implied_by_permissions(&perms(&["sm:respond_to_fpn", "sm:issue_fpn"]), "highway_authority");
+        assert!(matches!(check(&both), Err(RoleRuleViolation::MoreThanOneKind(..))), "{both:?}");
     }
 
     #[test]

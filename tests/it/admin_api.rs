@@ -1083,3 +1083,257 @@ async fn suspended_body_effects(b: Backend) {
     app.finish().await;
 }
 both!(suspended_body_effects);
+
+/// Re-signs `token`'s claims with this Stile's own key under another JWT type, or with `exp`
+/// moved to the past: only a live access token (`typ` at+jwt) may act as a bearer.
+async fn resign(app: &TestApp, token: &str, typ: &str, expired: bool) -> String {
+    let mut parts = token.split('.');
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap()).unwrap();
+    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts.next().unwrap()).unwrap()).unwrap();
+    if expired {
+        claims["exp"] = json!(app.state.now() - 1);
+    }
+    let key = app.state.keys.by_kid(header["kid"].as_str().unwrap()).await.unwrap();
+    stile::tokens::jwt::sign(&key, typ, &claims).unwrap()
+}
+
+async fn bearer_token_types(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let same = Api { app: &app, token: resign(&app, &su.token, "at+jwt", false).await };
+    assert_eq!(same.get("/me").await.0, 200, "the control: the same claims as an access token work");
+    for (what, typ, expired) in
+        [("an ID token", "JWT", false), ("a logout token", "logout+jwt", false), ("an expired token", "at+jwt", true)]
+    {
+        let api = Api { app: &app, token: resign(&app, &su.token, typ, expired).await };
+        let (s, v) = api.get("/me").await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_token")), "{what}: {v}");
+    }
+    app.finish().await;
+}
+both!(bearer_token_types);
+
+/// A body administrator who adds an existing account to their body (by email) must not be able
+/// to take that account over: changing the email of an account its owner already uses would let
+/// the administrator sign in as them by emailed link.
+async fn no_takeover_of_accounts_added_by_email(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let citizen = su.ok(Method::POST, "/users", Some(json!({ "email": "resident@mail.example", "name": "Resident" }))).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    set_password(&app, &citizen).await;
+    store::users::touch_last_login(&app.state.db, &citizen, app.state.now()).await.unwrap();
+    // A day later (fresh tokens: the first ones have expired by then).
+    app.clock.advance(24 * 3600);
+    let su = superuser_api(&app).await;
+    let fms_admin = body_admin_api(&app, &su, &w.council, &["fms_administrators"]).await;
+    fms_admin.ok(Method::POST, &format!("/bodies/{}/members", w.council), Some(json!({ "email": "resident@mail.example" }))).await;
+    let before = snapshot(&app).await;
+    let (s, v) = fms_admin.patch(&format!("/users/{citizen}"), json!({ "email": "attacker@council.example" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("signed in"), "{v}");
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // Nor can they remove, disable or strip the second factor of an account that is not the
+    // body's: they can only take it out of the body again.
+    for (what, method, path) in [
+        ("remove", Method::DELETE, format!("/users/{citizen}")),
+        ("disable", Method::PUT, format!("/users/{citizen}/disabled")),
+        ("reset 2FA", Method::POST, format!("/users/{citizen}/reset-2fa")),
+    ] {
+        let (s, v) = fms_admin.call(method, &path, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {v}");
+        assert!(v["message"].as_str().unwrap().contains("existed before"), "{what}: {v}");
+    }
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // The name can still be corrected, and a superuser can still change the email.
+    fms_admin.ok(Method::PATCH, &format!("/users/{citizen}"), Some(json!({ "name": "A Resident" }))).await;
+    su.ok(Method::PATCH, &format!("/users/{citizen}"), Some(json!({ "email": "resident@council.example" }))).await;
+    // An account the body created and its owner has not used yet can have its address fixed.
+    let (fresh, _) = create_user(&fms_admin, "typo@counci.example", &w.council, &[]).await;
+    fms_admin.ok(Method::PATCH, &format!("/users/{fresh}"), Some(json!({ "email": "typo@council.example" }))).await;
+    fms_admin.ok(Method::PUT, &format!("/users/{fresh}/disabled"), None).await;
+    fms_admin.ok(Method::DELETE, &format!("/users/{fresh}"), None).await;
+    let m = fms_admin.ok(Method::GET, &format!("/bodies/{}/members", w.council), None).await;
+    let m = m.as_array().unwrap().iter().find(|x| x["user"]["id"] == citizen.as_str()).unwrap()["membership"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    fms_admin.ok(Method::DELETE, &format!("/memberships/{m}"), None).await;
+    app.finish().await;
+}
+both!(no_takeover_of_accounts_added_by_email);
+
+/// Nobody but a superuser can leave a FixMyStreet body without a member who manages its staff
+/// (`fms:user_manage_permissions`): not by removing that member, not by taking the permission
+/// away, and not by doing either to themselves.
+async fn body_keeps_a_staff_manager(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let admins = custom_role(&su, &w.council, "Administrators without 2FA", &["fms_administrators"]).await;
+    let inspectors = role(&su, &w.council, "fms_inspectors").await;
+    let (ann, ann_m) = create_user(&su, "ann@council.example", &w.council, &[&admins]).await;
+    set_password(&app, &ann).await;
+    let (id, secret) = app_client(&app, None).await;
+    let (at, _) = user_tokens(&app, &id, &secret, "ann@council.example", "openid stile:admin").await;
+    let ann_api = Api { app: &app, token: at };
+    let client_admin = body_admin_api(&app, &su, &w.council, &["fms_administrators"]).await;
+    for (who, api) in [("herself", &ann_api), ("a machine client", &client_admin)] {
+        let before = snapshot(&app).await;
+        let (s, v) = api.patch(&format!("/memberships/{ann_m}"), json!({ "roles": [inspectors] })).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{who} demotes the last staff manager: {v}");
+        assert!(v["message"].as_str().unwrap().contains("fms:user_manage_permissions"), "{v}");
+        let (s, v) = api.delete(&format!("/memberships/{ann_m}")).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{who} removes the last staff manager: {v}");
+        assert_eq!(snapshot(&app).await, before, "{who}: nothing changed");
+    }
+    let (s, v) = client_admin.delete(&format!("/users/{ann}")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "removing the account of the last staff manager: {v}");
+    let (s, v) = client_admin.call(Method::PUT, &format!("/users/{ann}/disabled"), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "disabling the last staff manager: {v}");
+    // Nor through the role that gives it.
+    let mut without = template_perms(&["fms_administrators"]);
+    without.retain(|p| p != "fms:user_manage_permissions");
+    let before = snapshot(&app).await;
+    let (s, v) = ann_api.patch(&format!("/roles/{admins}"), json!({ "permissions": without })).await;
+    assert_eq!(s, StatusCode::CONFLICT, "taking it out of the role: {v}");
+    let (s, v) = ann_api.delete(&format!("/roles/{admins}")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "deleting the role: {v}");
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // With a second staff manager, Ann may step down.
+    create_user(&su, "bob@council.example", &w.council, &[&admins]).await;
+    ann_api.ok(Method::PATCH, &format!("/memberships/{ann_m}"), Some(json!({ "roles": [inspectors] }))).await;
+    app.finish().await;
+}
+both!(body_keeps_a_staff_manager);
+
+/// Editing a role changes the permissions of everyone who holds it, so it needs the same right
+/// as changing each holder's permissions: an administrator's permissions are a superuser's to
+/// change, also through a role the administrator shares with planners.
+async fn role_edits_count_as_permission_changes(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let promoter_admin = body_admin_api(&app, &su, &w.promoter, &["sm_promoter_admin", "sm_planner_full_access"]).await;
+    let p_planner = role(&su, &w.promoter, "sm_planner_full_access").await;
+    let p_admin = role(&su, &w.promoter, "sm_promoter_admin").await;
+    let viewers = su
+        .ok(Method::POST, &format!("/bodies/{}/roles", w.promoter), Some(json!({ "name": "Viewers", "permissions": ["sm:view_map"] })))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    create_user(&su, "pat@thameswater.example", &w.promoter, &[&p_planner, &viewers]).await;
+    create_user(&su, "boss@thameswater.example", &w.promoter, &[&p_admin, &p_planner]).await;
+    let mut fewer = template_perms(&["sm_planner_full_access"]);
+    fewer.retain(|p| p != "sm:apply_for_works");
+    let before = snapshot(&app).await;
+    let (s, v) = promoter_admin.patch(&format!("/roles/{p_planner}"), json!({ "permissions": fewer })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("admin users"), "{v}");
+    let (s, v) = promoter_admin.delete(&format!("/roles/{p_planner}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // An admin template stands for the Admin role even when its permissions are left out.
+    let (s, v) = promoter_admin
+        .post(
+            &format!("/bodies/{}/roles", w.promoter),
+            json!({ "name": "Almost admin", "template": "sm_promoter_admin", "permissions": [] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    // A role no admin holds is the promoter admin's to change; renaming changes no permissions.
+    promoter_admin
+        .ok(Method::PATCH, &format!("/roles/{viewers}"), Some(json!({ "permissions": ["sm:view_map", "sm:view_map_pins"] })))
+        .await;
+    promoter_admin.ok(Method::PATCH, &format!("/roles/{p_planner}"), Some(json!({ "name": "Planners" }))).await;
+    su.ok(Method::PATCH, &format!("/roles/{p_planner}"), Some(json!({ "permissions": fewer }))).await;
+    app.finish().await;
+}
+both!(role_edits_count_as_permission_changes);
+
+/// Street Manager's rules also hold for what direct permissions and role edits give: a Planner
+/// cannot become a Highway Authority user by holding its permissions directly.
+async fn street_manager_rules_see_direct_permissions(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let planner = role(&su, &w.promoter, "sm_planner_full_access").await;
+    let viewers = su
+        .ok(Method::POST, &format!("/bodies/{}/roles", w.promoter), Some(json!({ "name": "Viewers", "permissions": ["sm:view_map"] })))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, m) = create_user(&su, "sam@thameswater.example", &w.promoter, &[&planner, &viewers]).await;
+    let before = snapshot(&app).await;
+    let (s, v) = su.patch(&format!("/memberships/{m}"), json!({ "permissions": ["sm:assess_permits"] })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "direct HA permission on a Planner: {v}");
+    assert!(v["message"].as_str().unwrap().contains("only one of"), "{v}");
+    let (s, v) = su.patch(&format!("/roles/{viewers}"), json!({ "permissions": ["sm:view_map", "sm:issue_fpn"] })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "HA permission added to a Planner's other role: {v}");
+    let (s, v) = su
+        .post(
+            "/users",
+            json!({ "email": "two@thameswater.example", "body_id": w.promoter, "roles": [planner], "permissions": ["sm:revoke_permit"] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "created with both: {v}");
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // A promoter admin cannot add HA users, so cannot turn a planner into one either.
+    let promoter_admin = body_admin_api(&app, &su, &w.promoter, &["sm_promoter_admin", "sm_planner_full_access"]).await;
+    let officer = promoter_admin
+        .ok(Method::POST, &format!("/bodies/{}/roles", w.promoter), Some(json!({ "name": "Officer", "sm_role": "HighwayAuthority" })))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = snapshot(&app).await;
+    let (s, v) = promoter_admin.patch(&format!("/memberships/{m}"), json!({ "roles": [officer] })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "planner made an HA user: {v}");
+    let (s, v) = promoter_admin.patch(&format!("/roles/{viewers}"), json!({ "sm_role": "HighwayAuthority" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "holders made HA users through their role's tag: {v}");
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // View permissions are shared by every kind and imply none.
+    su.ok(Method::PATCH, &format!("/memberships/{m}"), Some(json!({ "permissions": ["sm:view_map_pins"] }))).await;
+    app.finish().await;
+}
+both!(street_manager_rules_see_direct_permissions);
+
+/// `fms:user_edit` lets its holder edit the body's staff, but not the staff managers
+/// (`fms:user_manage_permissions`) who gave it to them.
+async fn user_editors_cannot_act_on_staff_managers(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let (id, secret) = machine_client(&app, "Helpdesk").await;
+    su.ok(
+        Method::PUT,
+        &format!("/clients/{id}/admin-access"),
+        Some(json!({ "level": "body", "body_id": w.council, "permissions": ["fms:user_edit"] })),
+    )
+    .await;
+    let helpdesk = Api { app: &app, token: cc_token(&app, &id, &secret, "stile:admin").await };
+    let admins = role(&su, &w.council, "fms_administrators").await;
+    let inspectors = role(&su, &w.council, "fms_inspectors").await;
+    let (ann, _) = create_user(&su, "ann@council.example", &w.council, &[&admins]).await;
+    let (ivy, _) = create_user(&su, "ivy@council.example", &w.council, &[&inspectors]).await;
+    let before = snapshot(&app).await;
+    for (what, method, path) in [
+        ("disable", Method::PUT, format!("/users/{ann}/disabled")),
+        ("flag", Method::PUT, format!("/users/{ann}/flag")),
+        ("reset 2FA", Method::POST, format!("/users/{ann}/reset-2fa")),
+        ("log out", Method::POST, format!("/users/{ann}/logout")),
+    ] {
+        let (s, v) = helpdesk.call(method, &path, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{what} a staff manager: {v}");
+        assert!(v["message"].as_str().unwrap().contains("fms:user_manage_permissions"), "{what}: {v}");
+    }
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    helpdesk.ok(Method::PUT, &format!("/users/{ivy}/flag"), None).await;
+    app.finish().await;
+}
+both!(user_editors_cannot_act_on_staff_managers);

@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{LoadedBody, Subject, audit_ok, check_sm_rules, commit_err, guard, holding_from, holding_of, load_body};
+use super::{
+    LoadedBody, STAFF_MANAGER, Subject, audit_ok, check_sm_rules, commit_err, guard, holding_from, holding_of, keep_a_staff_manager,
+    load_body,
+};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::policy::delegation::{Action, MemberKind};
@@ -256,6 +259,11 @@ pub async fn update(
         if check.is_ok() && new_kind != old_kind {
             check = actor.check(Action::SetPermissions { kind: new_kind, granting: &granting }, Some(&t));
         }
+        // Turning a member into another kind (a planner into an HA user) is adding a user of
+        // that kind, so it follows the same row of the table.
+        if check.is_ok() && new_kind != old_kind {
+            check = actor.check(Action::AddUser(new_kind), Some(&t));
+        }
     }
     let workstreams = match &input.workstreams {
         Some(ws) => Some(clean_workstreams(ws)?),
@@ -273,6 +281,9 @@ pub async fn update(
     }
     guard(state, actor, "membership.update", &subject, check).await?;
     check_sm_rules(&new)?;
+    if !new.permissions.contains(STAFF_MANAGER) {
+        keep_a_staff_manager(state, actor, &body, &m.id).await?;
+    }
     let mut tx = state.db.begin().await?;
     if changes_grants {
         store::admin::memberships::replace_roles(&mut tx, &m.id, &roles).await?;
@@ -299,6 +310,7 @@ pub async fn remove(state: &AppState, actor: &AdminActor, membership_id: &str) -
     let kind: MemberKind = holding_of(state, &m).await?.kind(body.kind);
     let subject = Subject { target_type: "user", target_id: &m.user_id, body_id: Some(&body.body.id) };
     guard(state, actor, "membership.remove", &subject, actor.check(Action::RemoveUser(kind), Some(&body.target()))).await?;
+    keep_a_staff_manager(state, actor, &body, &m.id).await?;
     let mut tx = state.db.begin().await?;
     store::admin::memberships::delete(&mut tx, &m.id).await?;
     audit_ok(&mut tx, state, actor, "membership.remove", &subject, Some(json!({ "membership_id": m.id, "kind": kind.as_str() }))).await?;

@@ -145,6 +145,17 @@ impl Holding {
     pub fn kind(&self, body: BodyKind) -> MemberKind {
         MemberKind::classify(body, &self.sm_roles, &self.permissions)
     }
+
+    /// Adds the Street Manager roles its permissions amount to, so the role rules and the
+    /// member's kind see direct grants too.
+    pub fn with_implied_roles(mut self, body_kind: &str) -> Self {
+        for r in crate::policy::street_manager::implied_by_permissions(&self.permissions, body_kind) {
+            if !self.sm_roles.contains(&r) {
+                self.sm_roles.push(r);
+            }
+        }
+        self
+    }
 }
 
 /// The holding of an existing membership.
@@ -156,7 +167,8 @@ pub(crate) async fn holding_of(state: &AppState, m: &MembershipRow) -> Result<Ho
         sm_roles: roles.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), &m.body_kind)).collect(),
         permissions: detail.permissions.into_iter().collect(),
         direct: detail.direct_permissions,
-    })
+    }
+    .with_implied_roles(&m.body_kind))
 }
 
 /// The holding that `role_ids` and `direct` permissions of `body` would give, checking that each
@@ -183,7 +195,7 @@ pub(crate) async fn holding_from(
         return Err(AdminError::invalid("permissions", format!("{p:?} is not a permission in the catalogue.")));
     }
     h.permissions.extend(direct.iter().cloned());
-    Ok(h)
+    Ok(h.with_implied_roles(&body.body.kind))
 }
 
 /// Street Manager's role-combination rules, as an `Invalid` error on the `roles` field.
@@ -225,4 +237,107 @@ pub(crate) async fn check_on_user(
 
 pub(crate) fn commit_err(e: sqlx::Error) -> AdminError {
     AdminError::Store(store::StoreError::from(e))
+}
+
+/// The permission that makes a member of a FixMyStreet body the manager of its staff.
+pub(crate) const STAFF_MANAGER: &str = "fms:user_manage_permissions";
+
+/// Refuses (unless a superuser acts) a change after which a council or other FixMyStreet body
+/// would have no enabled member left who manages its staff: the body would be locked out of its
+/// own administration until a superuser stepped in. `membership_id` is the membership losing
+/// the permission (taken away, removed, or its user disabled or removed). Street Manager bodies
+/// need no such check: only superusers change their admins.
+pub(crate) async fn keep_a_staff_manager(
+    state: &AppState,
+    actor: &AdminActor,
+    body: &LoadedBody,
+    membership_id: &str,
+) -> Result<(), AdminError> {
+    if actor.is_superuser() || body.kind.is_street_manager() {
+        return Ok(());
+    }
+    let holders = store::admin::memberships::holding_permission(&state.db, &body.body.id, STAFF_MANAGER).await?;
+    if holders.iter().all(|h| h == membership_id) && !holders.is_empty() {
+        return Err(AdminError::Conflict(format!(
+            "{} would have nobody left who manages its staff; give {STAFF_MANAGER} to someone else first.",
+            body.body.name
+        )));
+    }
+    Ok(())
+}
+
+/// [`keep_a_staff_manager`] for every body of a user who is about to be disabled or removed.
+pub(crate) async fn keep_staff_managers_of_user(state: &AppState, actor: &AdminActor, user_id: &str) -> Result<(), AdminError> {
+    if actor.is_superuser() {
+        return Ok(());
+    }
+    for m in store::memberships::of_user(&state.db, user_id).await? {
+        let body = load_body(state, &m.body_id).await?;
+        keep_a_staff_manager(state, actor, &body, &m.id).await?;
+    }
+    Ok(())
+}
+
+/// [`keep_a_staff_manager`] for a role that stops granting the permission (edited or deleted):
+/// someone must still hold it directly or through another role.
+pub(crate) async fn keep_a_staff_manager_without_role(
+    state: &AppState,
+    actor: &AdminActor,
+    body: &LoadedBody,
+    role_id: &str,
+) -> Result<(), AdminError> {
+    if actor.is_superuser() || body.kind.is_street_manager() {
+        return Ok(());
+    }
+    let holders = store::admin::memberships::holding_permission(&state.db, &body.body.id, STAFF_MANAGER).await?;
+    let through_role = store::admin::roles::memberships_with(&state.db, role_id).await?;
+    for h in &holders {
+        if !through_role.contains(h) {
+            return Ok(());
+        }
+        if let Some(m) = store::admin::memberships::by_id(&state.db, h).await?
+            && holding_of(state, &m).await?.direct.iter().any(|p| p == STAFF_MANAGER)
+        {
+            return Ok(());
+        }
+        for r in store::admin::memberships::roles(&state.db, h).await? {
+            if r.id != role_id && store::admin::roles::permissions(&state.db, &r.id).await?.iter().any(|p| p == STAFF_MANAGER) {
+                return Ok(());
+            }
+        }
+    }
+    if holders.is_empty() {
+        return Ok(());
+    }
+    Err(AdminError::Conflict(format!(
+        "{} would have nobody left who manages its staff; give {STAFF_MANAGER} to someone else first.",
+        body.body.name
+    )))
+}
+
+/// How long after an account's creation a membership still counts as made with it (creating a
+/// user with a body writes both in one transaction, a few clock readings apart).
+const CREATED_WITH_ACCOUNT: i64 = 60;
+
+/// Refuses (unless a superuser acts) to `what` an account that was not created for one of the
+/// actor's bodies. Adding an existing account by email must not hand its owner's account to the
+/// body: such a member can be taken out of the body, but the account stays theirs.
+pub(crate) async fn check_account_of_body(
+    state: &AppState,
+    actor: &AdminActor,
+    user: &store::users::UserRow,
+    what: &str,
+) -> Result<(), AdminError> {
+    let Some(bodies) = actor.administered_bodies() else { return Ok(()) };
+    for m in store::memberships::of_user(&state.db, &user.id).await? {
+        if bodies.contains(&m.body_id)
+            && let Some(at) = store::admin::memberships::created_at(&state.db, &m.id).await?
+            && at <= user.created_at.saturating_add(CREATED_WITH_ACCOUNT)
+        {
+            return Ok(());
+        }
+    }
+    Err(AdminError::Forbidden(format!(
+        "This account existed before it joined your body, so only a superuser can {what}; you can take the user out of your body instead."
+    )))
 }

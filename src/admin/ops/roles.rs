@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Subject, audit_ok, check_sm_rules, commit_err, guard, holding_of, load_body};
+use super::{LoadedBody, Subject, audit_ok, check_sm_rules, commit_err, guard, holding_of, load_body};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
-use crate::policy::delegation::Action;
+use crate::policy::delegation::{Action, MemberKind};
 use crate::policy::street_manager::SmRole;
 use crate::store::{self, admin::roles::RoleSpec};
 
@@ -134,6 +134,35 @@ fn spec(s: &Settled) -> RoleSpec<'_> {
     }
 }
 
+/// The kinds of member (planner, admin, ...) who hold a role.
+async fn holder_kinds(state: &AppState, body: &LoadedBody, role_id: &str) -> Result<Vec<MemberKind>, AdminError> {
+    let mut kinds = Vec::new();
+    for mid in store::admin::roles::memberships_with(&state.db, role_id).await? {
+        if let Some(m) = store::admin::memberships::by_id(&state.db, &mid).await? {
+            let kind = holding_of(state, &m).await?.kind(body.kind);
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+    }
+    Ok(kinds)
+}
+
+/// Changing what a role grants changes it for every holder, so it needs the right to set each
+/// holder's permissions (an admin's: a superuser's), as a change to their membership would.
+async fn check_holders(
+    state: &AppState,
+    actor: &AdminActor,
+    body: &LoadedBody,
+    role_id: &str,
+    granting: &BTreeSet<String>,
+) -> Result<(), AdminError> {
+    for kind in holder_kinds(state, body, role_id).await? {
+        actor.check(Action::SetPermissions { kind, granting }, Some(&body.target()))?;
+    }
+    Ok(())
+}
+
 /// Tagging a role `Admin` or `StreetWorksAdmin` makes its holders admins: superusers only.
 fn admin_tag(sm_role: Option<&str>) -> bool {
     matches!(sm_role, Some("Admin") | Some("StreetWorksAdmin"))
@@ -170,7 +199,9 @@ pub async fn create(state: &AppState, actor: &AdminActor, body_id: &str, input: 
     let granting: BTreeSet<String> = s.permissions.iter().cloned().collect();
     let subject = Subject { target_type: "role", target_id: "", body_id: Some(body_id) };
     let mut check = actor.check(Action::ManageRoles { granting: &granting }, Some(&body.target()));
-    if check.is_ok() && admin_tag(s.sm_role.as_deref()) {
+    // An admin template stands for Street Manager's Admin role even with its permissions left out.
+    let tag = SmRole::of_role(s.sm_role.as_deref(), s.template_key.as_deref(), &body.body.kind).map(SmRole::as_str);
+    if check.is_ok() && admin_tag(tag) {
         check = actor.check(Action::ManageAdmins, None);
     }
     guard(state, actor, "role.create", &subject, check).await?;
@@ -210,24 +241,42 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
     if check.is_ok() && (was_admin || admin_tag(s.sm_role.as_deref())) {
         check = actor.check(Action::ManageAdmins, None);
     }
-    guard(state, actor, "role.update", &subject, check).await?;
-    // Every holder must still satisfy Street Manager's rules with the role as changed.
+    let changes_holders = s.permissions != old_permissions || s.sm_role != role.sm_role || s.mfa_required != (role.mfa_required != 0);
+    if check.is_ok() && changes_holders {
+        check = check_holders(state, actor, &body, role_id, &granting).await;
+    }
+    // What every holder would hold with the role as changed.
     let new_tag = SmRole::of_role(s.sm_role.as_deref(), s.template_key.as_deref(), &body.body.kind);
+    let mut holdings = Vec::new();
     for mid in store::admin::roles::memberships_with(&state.db, role_id).await? {
         if let Some(m) = store::admin::memberships::by_id(&state.db, &mid).await? {
-            let mut h = holding_of(state, &m).await?;
-            let mut others = Vec::new();
+            let old = holding_of(state, &m).await?;
+            let mut h = super::Holding { direct: old.direct.clone(), ..Default::default() };
+            h.permissions.extend(old.direct.iter().cloned());
+            h.permissions.extend(s.permissions.iter().cloned());
             for r in store::admin::memberships::roles(&state.db, &m.id).await? {
-                if r.id != role_id
-                    && let Some(t) = SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), &body.body.kind)
-                {
-                    others.push(t);
+                if r.id != role_id {
+                    h.sm_roles.extend(SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), &body.body.kind));
+                    h.permissions.extend(store::admin::roles::permissions(&state.db, &r.id).await?);
                 }
             }
-            others.extend(new_tag);
-            h.sm_roles = others;
-            check_sm_rules(&h)?;
+            h.sm_roles.extend(new_tag);
+            let h = h.with_implied_roles(&body.body.kind);
+            // A holder turned into another kind of user is, in effect, added as one.
+            let new_kind = h.kind(body.kind);
+            if check.is_ok() && new_kind != old.kind(body.kind) {
+                check = actor.check(Action::AddUser(new_kind), Some(&body.target()));
+            }
+            holdings.push(h);
         }
+    }
+    guard(state, actor, "role.update", &subject, check).await?;
+    if old_permissions.iter().any(|p| p == super::STAFF_MANAGER) && !s.permissions.iter().any(|p| p == super::STAFF_MANAGER) {
+        super::keep_a_staff_manager_without_role(state, actor, &body, role_id).await?;
+    }
+    // Every holder must still satisfy Street Manager's rules with the role as changed.
+    for h in &holdings {
+        check_sm_rules(h)?;
     }
     let mut tx = state.db.begin().await?;
     store::admin::roles::update(&mut tx, role_id, &spec(&s), state.now()).await?;
@@ -251,7 +300,13 @@ pub async fn delete(state: &AppState, actor: &AdminActor, role_id: &str) -> Resu
     if check.is_ok() && is_admin {
         check = actor.check(Action::ManageAdmins, None);
     }
+    if check.is_ok() {
+        check = check_holders(state, actor, &body, role_id, &none).await;
+    }
     guard(state, actor, "role.delete", &subject, check).await?;
+    if permissions.iter().any(|p| p == super::STAFF_MANAGER) {
+        super::keep_a_staff_manager_without_role(state, actor, &body, role_id).await?;
+    }
     let mut tx = state.db.begin().await?;
     store::admin::roles::delete(&mut tx, role_id).await?;
     audit_ok(&mut tx, state, actor, "role.delete", &subject, Some(json!({ "name": role.name }))).await?;

@@ -191,7 +191,15 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
         super::memberships::write_add(&mut tx, state, actor, &id, p).await?;
     }
     let subject = Subject { target_type: "user", target_id: &id, body_id: input.body_id.as_deref() };
-    audit_ok(&mut tx, state, actor, "user.create", &subject, Some(json!({ "email": email, "superuser": input.superuser }))).await?;
+    audit_ok(
+        &mut tx,
+        state,
+        actor,
+        "user.create",
+        &subject,
+        Some(json!({ "email_domain": email_domain(email.as_str()), "superuser": input.superuser })),
+    )
+    .await?;
     tx.commit().await.map_err(commit_err)?;
     show(state, actor, &id).await
 }
@@ -208,7 +216,17 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
-    guard(state, actor, "user.update", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
+    let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
+    let email_changes = input.email.as_deref().is_some_and(|e| !e.trim().eq_ignore_ascii_case(&user.email));
+    if check.is_ok() && email_changes && !actor.is_superuser() && user.last_login_at.is_some() {
+        // Otherwise an administrator could add any account to their body by email, point it at
+        // an address of their own and sign in as its owner by emailed link.
+        check = Err(AdminError::Forbidden(
+            "Only a superuser can change the email address of an account its owner has already signed in with; they can change it themselves from their account page."
+                .into(),
+        ));
+    }
+    guard(state, actor, "user.update", &subject, check).await?;
     let name = match &input.name {
         Some(n) => clean_name(n)?,
         None => user.name.clone(),
@@ -219,7 +237,13 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
     };
     let mut tx = state.db.begin().await?;
     store::admin::users::set_name_email(&mut tx, id, &name, &email, state.now()).await?;
-    let details = json!({ "name_changed": name != user.name, "email_from": user.email, "email_to": email });
+    // The audit log is append-only and outlives anonymisation, so it records domains, never addresses.
+    let details = json!({
+        "name_changed": name != user.name,
+        "email_changed": email != user.email,
+        "email_domain_from": email_domain(&user.email),
+        "email_domain_to": email_domain(&email),
+    });
     audit_ok(&mut tx, state, actor, "user.update", &subject, Some(details)).await?;
     tx.commit().await.map_err(commit_err)?;
     show(state, actor, id).await
@@ -236,10 +260,13 @@ async fn set_flag(
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
-    let check = match column {
+    let mut check = match column {
         FlagColumn::Superuser => actor.check(Action::SetSuperuser, None),
         _ => check_on_user(state, actor, &user, Action::EditUser).await,
     };
+    if check.is_ok() && matches!(column, FlagColumn::Disabled) {
+        check = super::check_account_of_body(state, actor, &user, "disable or enable it").await;
+    }
     guard(state, actor, action, &subject, check).await?;
     let against_self = match column {
         FlagColumn::Disabled => value,
@@ -248,6 +275,9 @@ async fn set_flag(
     };
     if against_self && actor.user_id() == Some(id) {
         return Err(AdminError::invalid("user", "You cannot do this to your own account; ask another superuser."));
+    }
+    if matches!(column, FlagColumn::Disabled) && value {
+        super::keep_staff_managers_of_user(state, actor, id).await?;
     }
     let mut tx = state.db.begin().await?;
     store::admin::users::set_flag(&mut tx, id, column, value, state.now()).await?;
@@ -299,7 +329,11 @@ pub async fn reset_mfa(state: &AppState, actor: &AdminActor, id: &str) -> Result
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
-    guard(state, actor, "mfa.admin_reset", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
+    let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
+    if check.is_ok() {
+        check = super::check_account_of_body(state, actor, &user, "reset its second factor").await;
+    }
+    guard(state, actor, "mfa.admin_reset", &subject, check).await?;
     crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from)
         .await
         .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
@@ -329,10 +363,15 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
-    guard(state, actor, "user.remove", &subject, check_on_user(state, actor, &user, Action::RemoveUser).await).await?;
+    let mut check = check_on_user(state, actor, &user, Action::RemoveUser).await;
+    if check.is_ok() {
+        check = super::check_account_of_body(state, actor, &user, "remove the account").await;
+    }
+    guard(state, actor, "user.remove", &subject, check).await?;
     if actor.user_id() == Some(id) {
         return Err(AdminError::invalid("user", "You cannot remove your own account here."));
     }
+    super::keep_staff_managers_of_user(state, actor, id).await?;
     logout::end_sessions(state, id, Which::All).await?;
     let mut tx = state.db.begin().await?;
     store::admin::users::anonymise(&mut tx, id, state.now()).await?;
@@ -342,4 +381,8 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
     audit_ok(&mut tx, state, actor, "user.remove", &subject, None).await?;
     tx.commit().await.map_err(commit_err)?;
     Ok(())
+}
+
+fn email_domain(address: &str) -> &str {
+    address.rsplit_once('@').map_or("", |(_, d)| d)
 }

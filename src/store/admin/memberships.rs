@@ -48,6 +48,28 @@ pub async fn members(db: &Db, body_id: &str) -> Result<Vec<(String, UserRow)>> {
     Ok(rows.into_iter().map(|r| (r.membership_id, r.user)).collect())
 }
 
+/// The memberships of a body whose (enabled, not removed) users hold `permission`, directly or
+/// through a role.
+pub async fn holding_permission(db: &Db, body_id: &str, permission: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "select m.id from memberships m join users u on u.id = m.user_id
+         where m.body_id = $1 and u.disabled = 0 and u.removed_at is null
+           and (exists (select 1 from membership_permissions mp where mp.membership_id = m.id and mp.permission_key = $2)
+                or exists (select 1 from membership_roles mr join role_permissions rp on rp.role_id = mr.role_id
+                           where mr.membership_id = m.id and rp.permission_key = $2))
+         order by m.id",
+    )
+    .bind(body_id)
+    .bind(permission)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// When a membership was made.
+pub async fn created_at(db: &Db, id: &str) -> Result<Option<Timestamp>> {
+    Ok(sqlx::query_scalar::<_, i64>("select created_at from memberships where id = $1").bind(id).fetch_optional(db.pool()).await?)
+}
+
 /// The roles a membership holds, with what classifies them.
 pub async fn roles(db: &Db, membership_id: &str) -> Result<Vec<Role>> {
     Ok(sqlx::query_as::<_, Role>(
