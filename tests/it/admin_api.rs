@@ -1337,3 +1337,28 @@ async fn user_editors_cannot_act_on_staff_managers(b: Backend) {
     app.finish().await;
 }
 both!(user_editors_cannot_act_on_staff_managers);
+
+/// API clients send a whole membership back; fields that do not change need no right to change them.
+async fn unchanged_fields_need_no_right(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let inspectors = role(&su, &w.council, "fms_inspectors").await;
+    let (_, m) = create_user(&su, "cat@council.example", &w.council, &[]).await;
+    let ws = json!([{ "prefix": "CAM", "access": "read_only" }]);
+    su.ok(Method::PATCH, &format!("/memberships/{m}"), Some(json!({ "workstreams": ws, "areas": ["North"] }))).await;
+    let council_admin = body_admin_api(&app, &su, &w.council, &["fms_administrators"]).await;
+    let before = snapshot(&app).await;
+    let (s, v) = council_admin
+        .patch(&format!("/memberships/{m}"), json!({ "roles": [inspectors], "workstreams": [{ "prefix": "CAM", "access": "full_write" }] }))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "changing workstreams needs the right to: {v}");
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    let v = council_admin
+        .ok(Method::PATCH, &format!("/memberships/{m}"), Some(json!({ "roles": [inspectors], "workstreams": ws, "areas": ["North"] })))
+        .await;
+    assert_eq!(v["roles"][0]["id"], inspectors.as_str(), "{v}");
+    assert_eq!(v["workstreams"], ws, "{v}");
+    app.finish().await;
+}
+both!(unchanged_fields_need_no_right);

@@ -252,7 +252,9 @@ pub async fn update(
     let old_kind = old.kind(body.kind);
     let new_kind = new.kind(body.kind);
     let granting: BTreeSet<String> = new.permissions.difference(&old.permissions).cloned().collect();
-    let changes_grants = input.roles.is_some() || input.permissions.is_some();
+    // API clients send the whole membership back: only what actually changes needs the right to change it.
+    let same_set = |a: &[String], b: &[String]| a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>();
+    let changes_grants = !same_set(&roles, &old.role_ids) || !same_set(&direct, &old.direct);
     let mut check = Ok(());
     if changes_grants {
         check = actor.check(Action::SetPermissions { kind: old_kind, granting: &granting }, Some(&t));
@@ -265,12 +267,14 @@ pub async fn update(
             check = actor.check(Action::AddUser(new_kind), Some(&t));
         }
     }
+    let current = store::memberships::detail(&state.db, &m).await?;
     let workstreams = match &input.workstreams {
-        Some(ws) => Some(clean_workstreams(ws)?),
+        Some(ws) => Some(clean_workstreams(ws)?)
+            .filter(|ws| ws.iter().collect::<BTreeSet<_>>() != current.workstreams.iter().collect::<BTreeSet<_>>()),
         None => None,
     };
     let areas = match &input.areas {
-        Some(a) => Some(clean_areas(a)?),
+        Some(a) => Some(clean_areas(a)?).filter(|a| !same_set(a, &current.areas)),
         None => None,
     };
     if check.is_ok() && workstreams.is_some() {
