@@ -238,4 +238,18 @@ mod tests {
         let sig = root.first_element_child().unwrap();
         assert_eq!(exclusive(&doc, root, Some(sig.id()), &[]), r#"<a ID="x"><b>t</b></a>"#);
     }
+
+    #[test]
+    fn cdata_line_ends_attribute_whitespace_and_processing_instructions() {
+        // CDATA becomes escaped text; CRLF in text is one LF; literal tabs and newlines in an
+        // attribute value are normalised to spaces by the parser while character references
+        // survive (and are written back as references); a PI keeps its place and data.
+        let xml = "<r><e a=\"x\ty\r\nz&#9;\"><![CDATA[a<b&c]]>\r\nd<?pi  some data?></e></r>";
+        assert_eq!(c14n_of(xml, &["e"], &[]), "<e a=\"x y z&#x9;\">a&lt;b&amp;c\nd<?pi some data?></e>");
+        // xml: attributes need no declaration; #default in the inclusive list renders the
+        // default namespace even where it is not used.
+        let xml = r#"<r xmlns="urn:d"><p:e xmlns:p="urn:p" xml:lang="en"/></r>"#;
+        assert_eq!(c14n_of(xml, &["e"], &[]), r#"<p:e xmlns:p="urn:p" xml:lang="en"></p:e>"#);
+        assert_eq!(c14n_of(xml, &["e"], &["#default"]), r#"<p:e xmlns="urn:d" xmlns:p="urn:p" xml:lang="en"></p:e>"#);
+    }
 }
