@@ -305,4 +305,19 @@ async fn edits_that_keep_the_signature_valid_are_harmless_or_refused() {
     let ass_id_at = signed.find("<saml:Assertion").unwrap();
     let renamed = format!("{}{}", &signed[..ass_id_at], signed[ass_id_at..].replacen(" ID=\"", " Id=\"", 1));
     assert_eq!(validate(&renamed, &expected), Err(ResponseError::NoAssertionId));
+
+    // A long InclusiveNamespaces list (looked up at every element canonicalised) over a large
+    // document: refused at once rather than worked through.
+    let exc = "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>";
+    let list: Vec<String> = (0..40_000).map(|i| format!("p{i}")).collect();
+    let long_list = format!(
+        "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"><ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"{}\"/></ds:Transform>",
+        list.join(" ")
+    );
+    let padding = "<saml:AttributeValue>x</saml:AttributeValue>".repeat(5_000);
+    let heavy = signed.replacen(exc, &long_list, 1).replacen("</saml:Attribute>", &format!("{padding}</saml:Attribute>"), 1);
+    assert!(heavy.len() < stile::auth::saml::xml::MAX_XML_BYTES);
+    let started = std::time::Instant::now();
+    assert!(matches!(validate(&heavy, &expected), Err(ResponseError::Signature(_))));
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
 }
