@@ -340,12 +340,22 @@ fn jwt_payload(jwt: &str) -> Option<Map<String, Value>> {
     }
 }
 
+/// Largest userinfo answer read: a few kilobytes is usual; more is cut off, not buffered.
+const MAX_USERINFO_BYTES: usize = 256 * 1024;
+
 async fn userinfo(state: &AppState, endpoint: &str, access_token: &str) -> Result<Map<String, Value>, String> {
-    let res = state.http.get(endpoint).bearer_auth(access_token).send().await.map_err(|e| e.to_string())?;
+    let mut res = state.http.get(endpoint).bearer_auth(access_token).send().await.map_err(|e| e.to_string())?;
     if !res.status().is_success() {
         return Err(format!("status {}", res.status()));
     }
-    match res.json::<Value>().await.map_err(|e| e.to_string())? {
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
+        if body.len().saturating_add(chunk.len()) > MAX_USERINFO_BYTES {
+            return Err("the answer is too large".into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    match serde_json::from_slice::<Value>(&body).map_err(|e| e.to_string())? {
         Value::Object(m) => Ok(m),
         _ => Err("not a JSON object".into()),
     }

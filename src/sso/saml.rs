@@ -31,19 +31,43 @@ pub enum SamlAdminError {
     NotSaml,
 }
 
+/// Whether `source` names metadata to fetch rather than a file; and if so, refuses plain http
+/// except on this machine: the metadata carries the certificates every later response is checked
+/// against, so whoever could change it in transit could sign in as anyone.
+fn metadata_url(source: &str) -> Result<Option<url::Url>, SamlAdminError> {
+    if !(source.starts_with("https://") || source.starts_with("http://")) {
+        return Ok(None);
+    }
+    let fail = |why: &str| SamlAdminError::Read(source.to_owned(), why.to_owned());
+    let u = url::Url::parse(source).map_err(|_| fail("it is not a valid URL"))?;
+    let local = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if u.scheme() != "https" && !local {
+        return Err(fail("metadata must be fetched over https (plain http only from localhost)"));
+    }
+    Ok(Some(u))
+}
+
 /// Reads IdP metadata from an http(s) URL (fetched once, now) or a file.
 pub async fn read_metadata(state: &AppState, source: &str) -> Result<IdpMetadata, SamlAdminError> {
-    let text = if source.starts_with("https://") || source.starts_with("http://") {
+    let text = if let Some(u) = metadata_url(source)? {
         let fail = |why: String| SamlAdminError::Read(source.to_owned(), why);
-        let res = state.http.get(source).send().await.map_err(|e| fail(format!("request failed ({e})")))?;
+        let too_large = || fail("the document is larger than 1 MiB".into());
+        let mut res = state.http.get(u).send().await.map_err(|e| fail(format!("request failed ({e})")))?;
         if !res.status().is_success() {
             return Err(fail(format!("the server answered {}", res.status())));
         }
-        let bytes = res.bytes().await.map_err(|e| fail(format!("reading the answer failed ({e})")))?;
-        if bytes.len() > MAX_METADATA_BYTES {
-            return Err(fail("the document is larger than 1 MiB".into()));
+        // Read in chunks so that an endless answer is cut off at the limit, not held in memory.
+        if res.content_length().is_some_and(|l| l > MAX_METADATA_BYTES as u64) {
+            return Err(too_large());
         }
-        String::from_utf8(bytes.to_vec()).map_err(|_| fail("the document is not UTF-8".into()))?
+        let mut bytes = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(|e| fail(format!("reading the answer failed ({e})")))? {
+            if bytes.len().saturating_add(chunk.len()) > MAX_METADATA_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        String::from_utf8(bytes).map_err(|_| fail("the document is not UTF-8".into()))?
     } else {
         let meta = std::fs::metadata(source).map_err(|e| SamlAdminError::Read(source.to_owned(), e.to_string()))?;
         if meta.len() > MAX_METADATA_BYTES as u64 {
@@ -110,4 +134,19 @@ pub fn sp_metadata(state: &AppState, c: &Connection) -> Result<String, SamlAdmin
     let cfg = c.saml().ok_or(SamlAdminError::NotSaml)?;
     let (entity_id, acs) = sp_urls(state, &c.id);
     Ok(metadata::sp_metadata(&entity_id, &acs, &cfg.sp_certificate, cfg.sign_requests))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_is_fetched_over_https_only() {
+        assert!(matches!(metadata_url("http://idp.camden.example/metadata"), Err(SamlAdminError::Read(..))));
+        assert!(matches!(metadata_url("http://10.0.0.5/metadata"), Err(SamlAdminError::Read(..))));
+        assert!(matches!(metadata_url("https://idp.camden.example/metadata"), Ok(Some(_))));
+        assert!(matches!(metadata_url("http://127.0.0.1:8080/metadata"), Ok(Some(_))));
+        assert!(matches!(metadata_url("http://localhost/metadata"), Ok(Some(_))));
+        assert!(matches!(metadata_url("/etc/stile/idp.xml"), Ok(None)));
+    }
 }

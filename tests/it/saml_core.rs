@@ -249,3 +249,75 @@ async fn pysaml2_answers_our_signed_request() {
     let res = reqwest::get(&url).await.unwrap();
     assert_eq!(res.status(), 400, "a badly signed request must be refused by the IdP");
 }
+
+/// Edits an attacker can make to a genuinely signed response without breaking any signature:
+/// comments (dropped by canonicalisation), and extra content in the parts a signature leaves
+/// out — each is either harmless (the value read is the signed one) or refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_that_keep_the_signature_valid_are_harmless_or_refused() {
+    let idp = SamlIdp::start().await;
+    let md = parse_idp(&idp.metadata().await).unwrap();
+    let expected = Expected {
+        acs_url: ACS,
+        sp_entity_id: SP,
+        idp_entity_id: &md.entity_id,
+        certs: &md.certs,
+        now: SystemClock.now(),
+        skew_secs: 60,
+        in_response_to: Some(REQ),
+        allow_idp_initiated: false,
+    };
+
+    // Comment truncation: the IdP signed the attacker's own address; a comment after the
+    // victim's part leaves the digest unchanged, and the whole signed value is still what is read.
+    let own = "jo@camden.example.evil.test";
+    for sign in ["assertion", "response"] {
+        let xml = idp.forge(base(json!({ "name_id": own, "sign": sign }))).await;
+        let cut = xml.replace(own, "jo@camden.example<!-- -->.evil.test");
+        assert_ne!(cut, xml);
+        let a = validate(&cut, &expected).unwrap_or_else(|e| panic!("{sign}: {e}\n{cut}"));
+        assert_eq!(a.name_id, own, "{sign}");
+    }
+
+    let signed = idp.forge(base(json!({ "sign": "response" }))).await;
+    let start = signed.find("<saml:Assertion").unwrap();
+    let end = signed.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
+    let evil = signed[start..end].replace("jo@camden.example", "mallory@camden.example").replace(" ID=\"", " ID=\"x");
+    // A second assertion hidden in the (unsigned) Object of the Response's signature.
+    let in_object = signed.replacen("</ds:Signature>", &format!("<ds:Object>{evil}</ds:Object></ds:Signature>"), 1);
+    assert_eq!(validate(&in_object, &expected), Err(ResponseError::AssertionCount(2)));
+
+    let signed = idp.forge(base(json!({}))).await;
+    let sig_start = signed.find("<ds:Signature").unwrap();
+    let sig_end = signed.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let signature = &signed[sig_start..sig_end];
+    // Two signatures in the assertion (the second one could sign something else).
+    let twice = signed.replacen(signature, &format!("{signature}{signature}"), 1);
+    assert!(matches!(validate(&twice, &expected), Err(ResponseError::Structure(_))));
+    // A Reference to the whole document, or to nothing: refused before any key is tried.
+    let uri_at = signed.find(" URI=\"").unwrap() + " URI=\"".len();
+    let uri_end = uri_at + signed[uri_at..].find('"').unwrap();
+    for uri in ["", "#", "#xpointer(/)"] {
+        let other = format!("{}{uri}{}", &signed[..uri_at], &signed[uri_end..]);
+        assert!(matches!(validate(&other, &expected), Err(ResponseError::Signature(_))), "URI {uri:?}");
+    }
+    // The assertion's ID written as `Id` (which some verifiers also accept): no ID, refused.
+    let ass_id_at = signed.find("<saml:Assertion").unwrap();
+    let renamed = format!("{}{}", &signed[..ass_id_at], signed[ass_id_at..].replacen(" ID=\"", " Id=\"", 1));
+    assert_eq!(validate(&renamed, &expected), Err(ResponseError::NoAssertionId));
+
+    // A long InclusiveNamespaces list (looked up at every element canonicalised) over a large
+    // document: refused at once rather than worked through.
+    let exc = "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>";
+    let list: Vec<String> = (0..40_000).map(|i| format!("p{i}")).collect();
+    let long_list = format!(
+        "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"><ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"{}\"/></ds:Transform>",
+        list.join(" ")
+    );
+    let padding = "<saml:AttributeValue>x</saml:AttributeValue>".repeat(5_000);
+    let heavy = signed.replacen(exc, &long_list, 1).replacen("</saml:Attribute>", &format!("{padding}</saml:Attribute>"), 1);
+    assert!(heavy.len() < stile::auth::saml::xml::MAX_XML_BYTES);
+    let started = std::time::Instant::now();
+    assert!(matches!(validate(&heavy, &expected), Err(ResponseError::Signature(_))));
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+}

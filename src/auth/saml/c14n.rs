@@ -5,6 +5,8 @@
 //! prefix and its attributes' prefixes) plus those named in an `InclusiveNamespaces` list, and
 //! only when the nearest rendered ancestor did not already render the same binding.
 
+use std::collections::HashMap;
+
 use roxmltree::{Document, Node, NodeId, NodeType};
 
 use super::xml::{attribute_prefix, element_prefix};
@@ -15,8 +17,7 @@ const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// `inclusive_prefixes` is the `PrefixList` (with `#default` for the default namespace).
 pub fn exclusive(doc: &Document<'_>, apex: Node<'_, '_>, exclude: Option<NodeId>, inclusive_prefixes: &[String]) -> String {
     let mut out = String::with_capacity(4096);
-    // Bindings rendered by each open output element, innermost last.
-    let mut rendered: Vec<Vec<(String, String)>> = Vec::new();
+    let mut rendered = Rendered::default();
     // Depth-first without recursion: a hostile document cannot exhaust the stack.
     let mut stack = vec![Step::Open(apex)];
     while let Some(step) = stack.pop() {
@@ -51,11 +52,42 @@ pub fn exclusive(doc: &Document<'_>, apex: Node<'_, '_>, exclude: Option<NodeId>
                 out.push_str("</");
                 push_qname(element_prefix(doc, node), node.tag_name().name(), &mut out);
                 out.push('>');
-                rendered.pop();
+                rendered.close();
             }
         }
     }
     out
+}
+
+/// The namespace bindings rendered by the open output elements: for each prefix the stack of
+/// URIs rendered for it (innermost last), and for each open element the prefixes it rendered.
+/// Looking a prefix up is then one map access, not a walk over every ancestor (which made a
+/// deeply nested document quadratic to canonicalise, before its signature is checked).
+#[derive(Default)]
+struct Rendered {
+    by_prefix: HashMap<String, Vec<String>>,
+    levels: Vec<Vec<String>>,
+}
+
+impl Rendered {
+    fn current(&self, prefix: &str) -> Option<&str> {
+        self.by_prefix.get(prefix).and_then(|s| s.last()).map(String::as_str)
+    }
+
+    fn open(&mut self, bindings: &[(String, String)]) {
+        for (p, uri) in bindings {
+            self.by_prefix.entry(p.clone()).or_default().push(uri.clone());
+        }
+        self.levels.push(bindings.iter().map(|(p, _)| p.clone()).collect());
+    }
+
+    fn close(&mut self) {
+        for p in self.levels.pop().unwrap_or_default() {
+            if let Some(stack) = self.by_prefix.get_mut(&p) {
+                stack.pop();
+            }
+        }
+    }
 }
 
 enum Step<'a, 'i> {
@@ -63,7 +95,7 @@ enum Step<'a, 'i> {
     Close(Node<'a, 'i>),
 }
 
-fn open_element(doc: &Document<'_>, node: Node<'_, '_>, inclusive: &[String], rendered: &mut Vec<Vec<(String, String)>>, out: &mut String) {
+fn open_element(doc: &Document<'_>, node: Node<'_, '_>, inclusive: &[String], rendered: &mut Rendered, out: &mut String) {
     let prefix = element_prefix(doc, node);
     // (prefix, uri) pairs this element needs in scope.
     let mut wanted: Vec<(String, String)> = vec![(prefix.to_owned(), node.tag_name().namespace().unwrap_or("").to_owned())];
@@ -90,7 +122,7 @@ fn open_element(doc: &Document<'_>, node: Node<'_, '_>, inclusive: &[String], re
 
     let mut here = Vec::new();
     for (p, uri) in wanted {
-        let current = rendered.iter().rev().flat_map(|level| level.iter()).find(|(rp, _)| *rp == p).map(|(_, u)| u.as_str());
+        let current = rendered.current(&p);
         // An unrendered default namespace is the empty one.
         let current = if p.is_empty() { Some(current.unwrap_or("")) } else { current };
         if current != Some(uri.as_str()) {
@@ -122,7 +154,7 @@ fn open_element(doc: &Document<'_>, node: Node<'_, '_>, inclusive: &[String], re
         out.push('"');
     }
     out.push('>');
-    rendered.push(here);
+    rendered.open(&here);
 }
 
 fn push_qname(prefix: &str, local: &str, out: &mut String) {
@@ -205,5 +237,19 @@ mod tests {
         let root = doc.root_element();
         let sig = root.first_element_child().unwrap();
         assert_eq!(exclusive(&doc, root, Some(sig.id()), &[]), r#"<a ID="x"><b>t</b></a>"#);
+    }
+
+    #[test]
+    fn cdata_line_ends_attribute_whitespace_and_processing_instructions() {
+        // CDATA becomes escaped text; CRLF in text is one LF; literal tabs and newlines in an
+        // attribute value are normalised to spaces by the parser while character references
+        // survive (and are written back as references); a PI keeps its place and data.
+        let xml = "<r><e a=\"x\ty\r\nz&#9;\"><![CDATA[a<b&c]]>\r\nd<?pi  some data?></e></r>";
+        assert_eq!(c14n_of(xml, &["e"], &[]), "<e a=\"x y z&#x9;\">a&lt;b&amp;c\nd<?pi some data?></e>");
+        // xml: attributes need no declaration; #default in the inclusive list renders the
+        // default namespace even where it is not used.
+        let xml = r#"<r xmlns="urn:d"><p:e xmlns:p="urn:p" xml:lang="en"/></r>"#;
+        assert_eq!(c14n_of(xml, &["e"], &[]), r#"<p:e xmlns:p="urn:p" xml:lang="en"></p:e>"#);
+        assert_eq!(c14n_of(xml, &["e"], &["#default"]), r#"<p:e xmlns="urn:d" xmlns:p="urn:p" xml:lang="en"></p:e>"#);
     }
 }

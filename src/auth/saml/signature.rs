@@ -77,13 +77,24 @@ fn one<'a, 'i>(node: Node<'a, 'i>, local: &'static str) -> Result<Node<'a, 'i>, 
     only_child(node, NS_DS, local).map_err(|_| SignatureError::Malformed(local))?.ok_or(SignatureError::Malformed(local))
 }
 
+/// Prefixes an `InclusiveNamespaces` list may name: real ones name two or three. Each is looked
+/// up at every element canonicalised, so a long list would make canonicalisation slow.
+const MAX_INCLUSIVE_PREFIXES: usize = 32;
+
 /// `PrefixList` of an `ec:InclusiveNamespaces` child, if any.
-fn inclusive_prefixes(node: Node<'_, '_>) -> Vec<String> {
-    node.children()
+fn inclusive_prefixes(node: Node<'_, '_>) -> Result<Vec<String>, SignatureError> {
+    let mut list: Vec<String> = node
+        .children()
         .find(|c| super::xml::is(*c, NS_EXC_C14N, "InclusiveNamespaces"))
         .and_then(|c| c.attribute("PrefixList"))
         .map(|l| l.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    list.sort();
+    list.dedup();
+    if list.len() > MAX_INCLUSIVE_PREFIXES {
+        return Err(SignatureError::Malformed("InclusiveNamespaces"));
+    }
+    Ok(list)
 }
 
 fn decode_b64(text: &str) -> Result<Vec<u8>, SignatureError> {
@@ -131,7 +142,7 @@ pub fn verify_enveloped(doc: &Document<'_>, sig: Node<'_, '_>, trusted: &[Truste
             if b != NS_EXC_C14N {
                 return Err(SignatureError::Transform(b.to_owned()));
             }
-            inclusive_prefixes(*exc)
+            inclusive_prefixes(*exc)?
         }
         [only] => return Err(SignatureError::Transform(algorithm_of(*only)?.to_owned())),
         _ => return Err(SignatureError::Transform("(missing or too many)".into())),
@@ -139,13 +150,10 @@ pub fn verify_enveloped(doc: &Document<'_>, sig: Node<'_, '_>, trusted: &[Truste
 
     let digest_method = digest_alg(algorithm_of(one(reference, "DigestMethod")?)?)?;
     let expected = decode_b64(&super::xml::text(one(reference, "DigestValue")?))?;
-    let canonical = c14n::exclusive(doc, signed, Some(sig.id()), &ref_prefixes);
-    let actual = digest::digest(digest_method, canonical.as_bytes());
-    if !bool::from(actual.as_ref().ct_eq(expected.as_slice())) {
-        return Err(SignatureError::DigestMismatch);
-    }
 
-    let signed_info = c14n::exclusive(doc, info, None, &inclusive_prefixes(c14n_method));
+    // The key first: the small SignedInfo is canonicalised before the (possibly large) signed
+    // element, so a message nobody trusted signed costs little.
+    let signed_info = c14n::exclusive(doc, info, None, &inclusive_prefixes(c14n_method)?);
     let value = decode_b64(&super::xml::text(one(sig, "SignatureValue")?))?;
     let ok = trusted.iter().any(|cert| match (alg, cert.kind) {
         (SigAlg::Rsa(params), KeyKind::Rsa) => {
@@ -156,5 +164,14 @@ pub fn verify_enveloped(doc: &Document<'_>, sig: Node<'_, '_>, trusted: &[Truste
         }
         _ => false,
     });
-    if ok { Ok(signed.id()) } else { Err(SignatureError::UnknownKey) }
+    if !ok {
+        return Err(SignatureError::UnknownKey);
+    }
+
+    let canonical = c14n::exclusive(doc, signed, Some(sig.id()), &ref_prefixes);
+    let actual = digest::digest(digest_method, canonical.as_bytes());
+    if !bool::from(actual.as_ref().ct_eq(expected.as_slice())) {
+        return Err(SignatureError::DigestMismatch);
+    }
+    Ok(signed.id())
 }

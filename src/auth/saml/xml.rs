@@ -13,6 +13,11 @@ pub const NS_EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 /// Largest message we parse: real responses are a few kilobytes.
 pub const MAX_XML_BYTES: usize = 512 * 1024;
 const MAX_NODES: u32 = 20_000;
+/// Namespace declarations allowed in one message. roxmltree copies every in-scope binding into
+/// each element that declares one more, so many declarations on many elements cost memory and
+/// time quadratic in their number (a 500 kB post took minutes and gigabytes); real responses
+/// have a handful.
+const MAX_NAMESPACE_DECLARATIONS: usize = 256;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum XmlError {
@@ -20,6 +25,8 @@ pub enum XmlError {
     TooLarge,
     #[error("the XML document declares a DTD, which is refused")]
     Dtd,
+    #[error("the XML document declares too many namespaces")]
+    TooManyNamespaces,
     #[error("the XML document is not well-formed")]
     Malformed,
 }
@@ -33,6 +40,11 @@ pub fn parse(text: &str) -> Result<Document<'_>, XmlError> {
     // second guard in case a future default changes.
     if text.contains("<!DOCTYPE") || text.contains("<!ENTITY") {
         return Err(XmlError::Dtd);
+    }
+    // Counting the text "xmlns" over-counts (it may appear in text), which only errs on the
+    // side of refusing.
+    if text.matches("xmlns").count() > MAX_NAMESPACE_DECLARATIONS {
+        return Err(XmlError::TooManyNamespaces);
     }
     let opts = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES, ..ParsingOptions::default() };
     Document::parse_with_options(text, opts).map_err(|e| match e {
@@ -100,6 +112,45 @@ mod tests {
         // it is noticed, even though `parse` refuses before it gets there).
         assert!(matches!(Document::parse(external), Err(roxmltree::Error::DtdDetected)));
         assert_eq!(parse("<a>&unknown;</a>").err(), Some(XmlError::Malformed));
+    }
+
+    #[test]
+    fn many_namespace_declarations_are_refused_before_parsing() {
+        // 15 000 bindings on the root, then siblings that each declare one more: without the
+        // limit roxmltree copies all 15 000 into each sibling (minutes of CPU, gigabytes).
+        let mut bomb = String::from("<r");
+        for i in 0..15_000 {
+            bomb.push_str(&format!(" xmlns:a{i}=\"u\""));
+        }
+        bomb.push('>');
+        while bomb.len() < MAX_XML_BYTES - 100 {
+            bomb.push_str("<b xmlns:z=\"u\"/>");
+        }
+        bomb.push_str("</r>");
+        let started = std::time::Instant::now();
+        assert_eq!(parse(&bomb).err(), Some(XmlError::TooManyNamespaces));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // A realistic number still parses.
+        let mut fine = String::from("<r");
+        for i in 0..20 {
+            fine.push_str(&format!(" xmlns:a{i}=\"u{i}\""));
+        }
+        fine.push_str("><b xmlns=\"urn:x\"/></r>");
+        assert!(parse(&fine).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_handled_without_recursion() {
+        let depth = (MAX_NODES - 2) as usize;
+        let deep = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+        let started = std::time::Instant::now();
+        let doc = parse(&deep).unwrap();
+        assert_eq!(text(doc.root_element()), "");
+        let canonical = super::super::c14n::exclusive(&doc, doc.root_element(), None, &[]);
+        assert_eq!(canonical.len(), deep.len());
+        // Was 14 s in a debug build while c14n walked every ancestor for each element.
+        assert!(started.elapsed() < std::time::Duration::from_secs(4), "{:?}", started.elapsed());
+        assert_eq!(parse(&"<a>".repeat(MAX_NODES as usize + 1)).err(), Some(XmlError::Malformed));
     }
 
     #[test]
