@@ -262,7 +262,9 @@ class Idp:
             f'<saml:SubjectConfirmationData{irt_attr} NotOnOrAfter="{noa}" Recipient="{esc(recipient)}"/>'
             f"</saml:SubjectConfirmation></saml:Subject>"
             f'<saml:Conditions NotBefore="{nb}" NotOnOrAfter="{noa}"><saml:AudienceRestriction>'
-            f"<saml:Audience>{esc(audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>"
+            f"<saml:Audience>{esc(audience)}</saml:Audience></saml:AudienceRestriction>"
+            + p.get("extra_condition", "")
+            + "</saml:Conditions>"
             f'<saml:AuthnStatement AuthnInstant="{iso(now)}" SessionIndex="_s{secrets.token_hex(8)}">'
             f"<saml:AuthnContext><saml:AuthnContextClassRef>{esc(p.get('authn_context', ''))}</saml:AuthnContextClassRef>"
             f"</saml:AuthnContext></saml:AuthnStatement>{attr_statement}</saml:Assertion>"

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result, StoreError, flag, users::NewUser};
+use super::{Db, Result, StoreError, users::NewUser};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
@@ -74,20 +74,7 @@ pub async fn touch(db: &Db, connection_id: &str, subject: &str, now: Timestamp) 
 /// Creates a user (just-in-time) already linked to the upstream subject, in one transaction.
 pub async fn provision(db: &Db, u: &NewUser<'_>, connection_id: &str, subject: &str, now: Timestamp) -> Result<()> {
     let mut tx = db.pool().begin().await?;
-    sqlx::query(
-        "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $7)",
-    )
-    .bind(u.id)
-    .bind(u.email.as_str())
-    .bind(flag(u.email_verified))
-    .bind(u.name)
-    .bind(u.password_hash)
-    .bind(flag(u.superuser))
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    super::users::insert_on(&mut tx, u, now).await?;
     sqlx::query("insert into federated_identities (connection_id, subject, user_id, created_at, last_used_at) values ($1, $2, $3, $4, $4)")
         .bind(connection_id)
         .bind(subject)

@@ -55,6 +55,12 @@ pub struct NewUser<'a> {
 }
 
 pub async fn insert(db: &Db, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
+    let mut conn = db.pool().acquire().await?;
+    insert_on(&mut conn, u, now).await
+}
+
+/// Inserts a user on a connection the caller holds (inside its transaction).
+pub async fn insert_on(conn: &mut sqlx::AnyConnection, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
     sqlx::query(
         "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $7)",
@@ -66,7 +72,7 @@ pub async fn insert(db: &Db, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
     .bind(u.password_hash)
     .bind(flag(u.superuser))
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
     Ok(())
@@ -193,20 +199,7 @@ pub struct NewMembership<'a> {
 /// Inserts a user and, optionally, their membership of a body in one transaction.
 pub async fn insert_with_membership(db: &Db, u: &NewUser<'_>, m: Option<&NewMembership<'_>>, now: Timestamp) -> Result<()> {
     let mut tx = db.pool().begin().await?;
-    sqlx::query(
-        "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $7)",
-    )
-    .bind(u.id)
-    .bind(u.email.as_str())
-    .bind(flag(u.email_verified))
-    .bind(u.name)
-    .bind(u.password_hash)
-    .bind(flag(u.superuser))
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    insert_on(&mut tx, u, now).await?;
     if let Some(m) = m {
         sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, $4)")
             .bind(m.id)

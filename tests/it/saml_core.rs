@@ -108,6 +108,11 @@ async fn validator_accepts_signed_answers_and_refuses_every_forgery() {
         ("DOCTYPE", refused(json!({"mutation": "doctype"})), Box::new(|e| *e == ResponseError::Xml(XmlError::Dtd))),
         ("wrong audience", refused(json!({"audience": "https://other.example/"})), Box::new(|e| *e == ResponseError::Audience)),
         (
+            "a condition we cannot evaluate",
+            refused(json!({"extra_condition": "<saml:Condition xmlns:x=\"urn:example\" xsi:type=\"x:Custom\"/>"})),
+            Box::new(|e| matches!(e, ResponseError::UnknownCondition(c) if c == "Condition")),
+        ),
+        (
             "wrong destination",
             refused(json!({"destination": "https://other.example/acs"})),
             Box::new(|e| matches!(e, ResponseError::Destination(_))),

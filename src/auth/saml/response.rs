@@ -53,6 +53,8 @@ pub enum ResponseError {
     Expired,
     #[error("the audience does not include our entity id")]
     Audience,
+    #[error("the assertion carries a condition we do not understand: {0}")]
+    UnknownCondition(String),
     #[error("InResponseTo does not match the request sent from this browser")]
     InResponseTo,
     #[error("an unsolicited (IdP-initiated) response, which this connection does not accept")]
@@ -206,6 +208,15 @@ pub fn validate(xml_text: &str, expected: &Expected<'_>) -> Result<VerifiedAsser
             return Err(ResponseError::Expired);
         }
         expires_at = expires_at.min(noa);
+    }
+    // SAML Core 2.5.1: a condition we cannot evaluate makes the assertion Indeterminate, so it
+    // cannot be relied on. OneTimeUse is met by the replay cache; ProxyRestriction only limits
+    // what we may pass on, and we pass on no assertions.
+    if let Some(unknown) = conditions.children().filter(Node::is_element).find(|c| {
+        c.tag_name().namespace() != Some(NS_SAML)
+            || !matches!(c.tag_name().name(), "AudienceRestriction" | "OneTimeUse" | "ProxyRestriction")
+    }) {
+        return Err(ResponseError::UnknownCondition(unknown.tag_name().name().to_owned()));
     }
     let restrictions: Vec<Node<'_, '_>> = children(conditions, NS_SAML, "AudienceRestriction").collect();
     if restrictions.is_empty()
