@@ -37,37 +37,50 @@ impl Upstream {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("accounts.json");
         std::fs::write(&file, accounts.to_string()).unwrap();
-        let port = free_port();
         let project = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/upstream-oidc");
         assert!(
             std::path::Path::new(project).join("node_modules/oidc-provider").exists(),
             "the upstream OIDC provider is not installed: run `npm ci` in tests/upstream-oidc"
         );
-        let mut child = std::process::Command::new("node")
-            .arg("provider.mjs")
-            .current_dir(project)
-            .env("PORT", port.to_string())
-            .env("CLIENT_ID", "stile")
-            .env("CLIENT_SECRET", UPSTREAM_SECRET)
-            .env("REDIRECT_URI", redirect_uri)
-            .env("ACCOUNTS_FILE", &file)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("node must be installed");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        // Keep draining stdout so a late line cannot hit a closed pipe.
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("READY") {
-                    let _ = tx.send(());
+        // A free port can be taken between our probe and node's listen, and a start has been seen
+        // to stall under load: try a few times, on a fresh port each time, and show node's stderr
+        // if every try fails.
+        let log = dir.path().join("provider.log");
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = std::process::Command::new("node")
+                .arg("provider.mjs")
+                .current_dir(project)
+                .env("PORT", port.to_string())
+                .env("CLIENT_ID", "stile")
+                .env("CLIENT_SECRET", UPSTREAM_SECRET)
+                .env("REDIRECT_URI", redirect_uri)
+                .env("ACCOUNTS_FILE", &file)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .expect("node must be installed");
+            let stdout = child.stdout.take().unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            // Keep draining stdout so a late line cannot hit a closed pipe.
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if line.contains("READY") {
+                        let _ = tx.send(());
+                    }
+                }
+            });
+            match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+                Ok(()) => return Upstream { issuer: format!("http://127.0.0.1:{port}"), accounts: file, _dir: dir, child },
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    last_error = format!("{e:?}: {}", std::fs::read_to_string(&log).unwrap_or_default());
                 }
             }
-        });
-        // Generous: on a loaded machine Node can take a while to start.
-        rx.recv_timeout(std::time::Duration::from_secs(90)).expect("oidc-provider did not start");
-        Upstream { issuer: format!("http://127.0.0.1:{port}"), accounts: file, _dir: dir, child }
+        }
+        panic!("oidc-provider did not start: {last_error}");
     }
 
     pub(crate) fn set_accounts(&self, accounts: &Value) {
