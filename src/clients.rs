@@ -517,7 +517,7 @@ pub async fn register(db: &Db, spec: ClientSpec, rng: &dyn Random, now: Timestam
     let spec = normalise(spec);
     validate(&spec)?;
     check_body(db, spec.body_id.as_deref()).await?;
-    let id = spec.id.clone().unwrap_or_else(|| secret::random_id(rng, 16));
+    let id = spec.id.clone().unwrap_or_else(|| new_client_id(rng));
     let (secret, hash) = match spec.auth_method {
         AuthMethod::None => (None, None),
         _ => {
@@ -587,6 +587,14 @@ pub async fn rotate_secret(db: &Db, id: &str, rng: &dyn Random, now: Timestamp) 
 /// Deletes a client with its consents, session links and outstanding codes and tokens.
 pub async fn remove(db: &Db, id: &str) -> Result<(), ClientError> {
     store::clients::delete(db, id).await.map_err(map_store(id))
+}
+
+/// A generated client id: 128 random bits in lower-case hex, so it never starts with `-` (a
+/// command line would read that as an option) and survives any copy and paste.
+fn new_client_id(rng: &dyn Random) -> String {
+    let mut buf = [0u8; 16];
+    rng.fill(&mut buf);
+    hex::encode(buf)
 }
 
 #[cfg(test)]

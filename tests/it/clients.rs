@@ -134,7 +134,7 @@ async fn register_rotate_update_remove(b: Backend) {
     let (c, secret) = clients::register(db, spec(), &rng, now).await.unwrap();
     let secret = secret.unwrap();
     assert_eq!(c.name, "FixMyStreet");
-    assert_eq!(c.id.len(), 22, "16 random bytes, URL-safe base64");
+    assert!(c.id.len() == 32 && c.id.bytes().all(|b| b.is_ascii_hexdigit()), "16 random bytes in hex: {}", c.id);
     assert_eq!(secret.expose().len(), 43, "256 bits");
     let stored = store::clients::by_id(db, &c.id).await.unwrap().unwrap();
     assert_eq!(stored.secret_hash.as_deref(), Some(token_hash(secret.expose()).as_str()));
