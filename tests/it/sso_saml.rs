@@ -32,30 +32,14 @@ pub(crate) struct Setup {
 /// Camden Council with its template roles, a SAML connection made from the IdP's metadata URL,
 /// inspectors and contact-centre groups mapped to roles, and the IdP told about our SP.
 pub(crate) async fn setup(b: Backend, f: impl FnOnce(&mut NewSaml)) -> Setup {
-    let app = TestApp::start(b).await;
-    let now = app.state.now();
-    let body_id = store::new_id(now, &*app.state.rng);
-    store::bodies::insert(
-        &app.state.db,
-        &store::bodies::NewBody {
-            id: &body_id,
-            name: "Camden Council",
-            kind: "council",
-            fms_body_id: None,
-            swa_code: None,
-            mfa_policy: "optional",
-            password_min_length: None,
-            domains: &["camden.gov.uk".to_owned()],
-        },
-        now,
-    )
-    .await
-    .unwrap();
-    let rng = app.state.rng.clone();
-    let mut ids = move || store::new_id(now, &*rng);
-    store::catalogue::copy_templates_into_body(&app.state.db, &body_id, "council", &mut ids, now).await.unwrap();
-    let roles = store::catalogue::roles_of_body(&app.state.db, &body_id).await.unwrap();
-    let role = |n: &str| roles.iter().find(|r| r.name == n).unwrap().id.clone();
+    // The same council, domain and template roles as the upstream OIDC tests.
+    let council = crate::sso_oidc::setup(b).await;
+    let (app, body_id) = (council.app, council.body_id);
+    let role = |n: &str| match n {
+        "Inspectors" => council.inspectors.clone(),
+        "Customer Services" => council.customer_services.clone(),
+        other => panic!("no role {other} in the test council"),
+    };
 
     let idp = SamlIdp::start().await;
     let md = read_metadata(&app.state, &idp.metadata_url()).await.unwrap();
