@@ -54,6 +54,26 @@ impl ConnectionCommand {
     }
 }
 
+/// What every kind of connection is given when it is added.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// An email domain this IdP serves (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// offered (password still allowed) or required (only this IdP for these domains).
+    #[arg(long, default_value = "offered")]
+    pub mode: String,
+    /// Show a "Sign in with <name>" button on the sign-in page.
+    #[arg(long)]
+    pub button: bool,
+    /// Trust the IdP's MFA (OIDC amr mfa/otp/hwk/sms, or a SAML AuthnContextClassRef from the MFA list): Stile does not ask again.
+    #[arg(long)]
+    pub trust_mfa: bool,
+    /// Create accounts on first sign-in for people in the connection's domains.
+    #[arg(long)]
+    pub jit: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct AddOidc {
     /// The name people see, e.g. "Camden Council" ("Sign in with Camden Council").
@@ -67,21 +87,8 @@ pub struct AddOidc {
     /// The client id Stile has at the IdP.
     #[arg(long)]
     pub client_id: String,
-    /// An email domain this IdP serves (repeatable).
-    #[arg(long = "domain", value_name = "DOMAIN")]
-    pub domains: Vec<String>,
-    /// offered (password still allowed) or required (only this IdP for these domains).
-    #[arg(long, default_value = "offered")]
-    pub mode: String,
-    /// Show a "Sign in with <name>" button on the sign-in page.
-    #[arg(long)]
-    pub button: bool,
-    /// Trust the IdP's MFA (amr containing mfa/otp/hwk/sms): Stile does not ask again.
-    #[arg(long)]
-    pub trust_mfa: bool,
-    /// Create accounts on first sign-in for people in the connection's domains.
-    #[arg(long)]
-    pub jit: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
     /// A scope to ask for besides openid (repeatable; default email and profile).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
@@ -107,21 +114,8 @@ pub struct AddSaml {
     /// The IdP's metadata: a file, or an https URL fetched once now.
     #[arg(long, value_name = "FILE|URL")]
     pub idp_metadata: String,
-    /// An email domain this IdP serves (repeatable).
-    #[arg(long = "domain", value_name = "DOMAIN")]
-    pub domains: Vec<String>,
-    /// offered (password still allowed) or required (only this IdP for these domains).
-    #[arg(long, default_value = "offered")]
-    pub mode: String,
-    /// Show a "Sign in with <name>" button on the sign-in page.
-    #[arg(long)]
-    pub button: bool,
-    /// Trust the IdP's MFA (an AuthnContextClassRef from the MFA list): Stile does not ask again.
-    #[arg(long)]
-    pub trust_mfa: bool,
-    /// Create accounts on first sign-in for people in the connection's domains.
-    #[arg(long)]
-    pub jit: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
     /// Sign AuthnRequests (RSA-SHA256) with the connection's SP key.
     #[arg(long)]
     pub sign_requests: bool,
@@ -240,7 +234,7 @@ pub async fn run(state: &AppState, c: ConnectionCommand) -> Result<(), CliError>
 }
 
 async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
-    let mode = mode(&a.mode)?;
+    let mode = mode(&a.common.mode)?;
     let secret = read_secret()?;
     let c = admin::create_oidc(
         state,
@@ -250,11 +244,11 @@ async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
             issuer: a.issuer,
             client_id: a.client_id,
             client_secret: secret,
-            domains: a.domains,
+            domains: a.common.domains,
             mode,
-            show_button: a.button,
-            trust_upstream_mfa: a.trust_mfa,
-            jit: a.jit,
+            show_button: a.common.button,
+            trust_upstream_mfa: a.common.trust_mfa,
+            jit: a.common.jit,
             scopes: a.scopes,
             use_userinfo: a.userinfo,
             hosted_domain: a.hosted_domain,
@@ -272,7 +266,7 @@ async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
 }
 
 async fn add_saml(state: &AppState, a: AddSaml) -> Result<(), CliError> {
-    let mode = mode(&a.mode)?;
+    let mode = mode(&a.common.mode)?;
     let idp = saml::read_metadata(state, &a.idp_metadata).await?;
     let c = saml::create_saml(
         state,
@@ -280,11 +274,11 @@ async fn add_saml(state: &AppState, a: AddSaml) -> Result<(), CliError> {
             name: a.name,
             body: a.body,
             idp,
-            domains: a.domains,
+            domains: a.common.domains,
             mode,
-            show_button: a.button,
-            trust_upstream_mfa: a.trust_mfa,
-            jit: a.jit,
+            show_button: a.common.button,
+            trust_upstream_mfa: a.common.trust_mfa,
+            jit: a.common.jit,
             sign_requests: a.sign_requests,
             allow_idp_initiated: a.allow_idp_initiated,
         },
