@@ -18,23 +18,8 @@ impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
-        let hops = state.settings.server.trusted_proxy_hops;
-        let ip = if hops == 0 {
-            peer
-        } else {
-            // Each trusted proxy appends the address it received from; the client is `hops`
-            // entries from the right. Anything further left is client-supplied and ignored.
-            let forwarded: Vec<String> = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(',').map(|s| s.trim().to_owned()))
-                .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
-                .collect();
-            forwarded.len().checked_sub(hops).and_then(|i| forwarded.get(i).cloned()).unwrap_or(peer)
-        };
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let ip = super::forwarded::client_ip(peer, &parts.headers, state.settings.server.trusted_proxy_hops);
         let user_agent =
             parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect();
         Ok(Client(ClientInfo { ip, user_agent }))

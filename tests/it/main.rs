@@ -11,6 +11,7 @@ mod admin_ui;
 mod browser;
 mod cli;
 mod clients;
+mod guessing;
 mod mail;
 mod mfa;
 mod oidc;
