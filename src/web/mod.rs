@@ -81,14 +81,38 @@ async fn not_found() -> AppError {
     AppError::NotFound
 }
 
-/// A `next` target we are willing to send the browser to after sign-in: a path on this site.
+/// A `next` target we are willing to send the browser to after sign-in: a place on this site.
+/// It is resolved as a URL reference against the site's origin (as the browser will resolve
+/// the `Location` it becomes) and accepted only when the result stays on that origin and the
+/// text has no control characters (a browser drops tabs and newlines, so `/\t/evil.example`
+/// would become `//evil.example`) and no backslashes (read as `/`); the path, query and
+/// fragment of the result are returned, so the `Location` is always a plain absolute path.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) && n.len() <= 4096 => {
-            n.to_owned()
-        }
-        _ => "/account".to_owned(),
+    resolve_next(next).unwrap_or_else(|| "/account".to_owned())
+}
+
+fn resolve_next(next: Option<&str>) -> Option<String> {
+    let next = next?;
+    if !next.starts_with('/') || next.len() > 4096 || next.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
     }
+    // Any origin of our own will do: only whether the result leaves it matters.
+    let base = url::Url::parse("https://stile.invalid/").ok()?;
+    let url = base.join(next).ok()?;
+    if url.origin() != base.origin() || !url.username().is_empty() || url.password().is_some() {
+        return None;
+    }
+    let mut out = url.path().to_owned();
+    if let Some(q) = url.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = url.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    // The result must be read the same way again (never `//host`).
+    (out.starts_with('/') && !out.starts_with("//")).then_some(out)
 }
 
 #[cfg(test)]
@@ -102,5 +126,20 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/account");
         assert_eq!(safe_next(Some("/\\evil.example")), "/account");
         assert_eq!(safe_next(None), "/account");
+        // A tab, newline or other control character anywhere: browsers drop some of them.
+        for bad in ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/account\u{7f}", "/a\u{0}b", "/a\u{85}b"] {
+            assert_eq!(safe_next(Some(bad)), "/account", "{bad:?}");
+        }
+        // A backslash anywhere, not only second.
+        assert_eq!(safe_next(Some("/account/\\evil")), "/account");
+        assert_eq!(safe_next(Some("/\\/evil.example")), "/account");
+        // Not a path, or another origin once resolved.
+        for bad in ["evil.example", "account", "https:evil.example", "/..//evil.example", "//user@evil.example", ""] {
+            assert_eq!(safe_next(Some(bad)), "/account", "{bad:?}");
+        }
+        // Encoded forms stay encoded (a path, never a host), and paths come back normalised.
+        assert_eq!(safe_next(Some("/%09/evil.example")), "/%09/evil.example");
+        assert_eq!(safe_next(Some("/a/../authorize?x=1#f")), "/authorize?x=1#f");
+        assert_eq!(safe_next(Some("/caf\u{e9}")), "/caf%C3%A9");
     }
 }

@@ -5,7 +5,9 @@
 use stile::store;
 
 use crate::both;
-use crate::harness::{Backend, TestApp};
+use crate::harness::{Backend, TestApp, location};
+
+const PW: &str = "correct horse battery";
 
 /// Behind one trusted proxy that appends `ip:port` entries, the client's address is that entry,
 /// whatever the client put to its left, so per-address throttling applies; an entry in the
@@ -58,3 +60,23 @@ async fn forwarded_for_with_ports(b: Backend) {
     app.finish().await;
 }
 both!(forwarded_for_with_ports);
+
+/// `next` with a tab, newline, DEL or backslash anywhere, or leading off the site once resolved,
+/// is replaced by the account page; a path on the site is kept.
+async fn next_stays_on_stile(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("next@example.org", Some(PW)).await;
+    for bad in ["/\t/evil.example", "/\n/evil.example", "/x\\..\\\\evil.example", "/a\\b", "/\u{7f}/evil.example", "/..//evil.example"] {
+        let r = app.sign_in_next(&app.browser(), "next@example.org", PW, bad).await;
+        assert_eq!(r.status(), 303, "{bad:?}");
+        assert_eq!(location(&r), "/account", "{bad:?}");
+    }
+    // The tab arriving percent-encoded in the sign-in page's address is the same tab.
+    let c = app.browser();
+    let page = c.get(app.url("/login?next=%2F%09%2Fevil.example")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("evil.example"), "the bad target is not carried on");
+    let r = app.sign_in_next(&app.browser(), "next@example.org", PW, "/authorize?client_id=x&state=a%2Fb").await;
+    assert_eq!(location(&r), "/authorize?client_id=x&state=a%2Fb");
+    app.finish().await;
+}
+both!(next_stays_on_stile);
