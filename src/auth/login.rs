@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::throttle::Reservation;
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
@@ -33,7 +34,8 @@ impl From<store::StoreError> for LoginError {
     }
 }
 
-fn account_key(email: &Email) -> String {
+/// The throttle key of an account's password sign-ins.
+pub(crate) fn account_key(email: &Email) -> String {
     format!("signin:account:{email}")
 }
 
@@ -51,15 +53,22 @@ pub fn ip_rule(state: &AppState) -> LockoutRule {
     LockoutRule { max_failures: t.ip_max_failures, window_secs: t.ip_window_secs, lockout_secs: t.ip_lockout_secs }
 }
 
-/// Refuses early when the account or the address is locked.
-async fn check_locks(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), LoginError> {
+/// Counts this attempt against the account and the address before the password is hashed;
+/// refuses without hashing when either is locked or over its limit. Returns the attempt numbers.
+async fn reserve(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(i64, i64), LoginError> {
     let now = state.now();
-    for key in [account_key(email), ip_key(&client.ip)] {
-        if let Some(until) = store::throttle::locked_until(&state.db, &key, now).await? {
-            return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) });
+    let account = match super::throttle::reserve(state, &account_key(email), account_rule(state)).await? {
+        Reservation::Go { attempts } => attempts,
+        Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) }),
+    };
+    match super::throttle::reserve(state, &ip_key(&client.ip), ip_rule(state)).await? {
+        Reservation::Go { attempts } => Ok((account, attempts)),
+        Reservation::Locked { until } => {
+            // Nothing was checked against the account.
+            super::throttle::release(state, &account_key(email)).await?;
+            Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) })
         }
     }
-    Ok(())
 }
 
 /// Checks an email and password. On success returns the user; the caller starts the session.
@@ -74,14 +83,22 @@ pub async fn password_sign_in(
     if let Some(required) = super::sso_required(state, &email, "signin.password", client).await? {
         return Err(LoginError::SsoRequired(required));
     }
-    check_locks(state, &email, client).await?;
+    let (account_attempt, ip_attempt) = reserve(state, &email, client).await?;
 
     let user = store::users::by_email(&state.db, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    let verified = state.hasher.verify(password, stored).await.map_err(|e| match e {
-        super::password::HashError::Busy => LoginError::Busy,
-        other => LoginError::Internal(other.into()),
-    })?;
+    let verified = match state.hasher.verify(password, stored).await {
+        Ok(v) => v,
+        Err(e) => {
+            // Nothing was checked: give both attempts back.
+            super::throttle::release(state, &account_key(&email)).await?;
+            super::throttle::release(state, &ip_key(&client.ip)).await?;
+            return Err(match e {
+                super::password::HashError::Busy => LoginError::Busy,
+                other => LoginError::Internal(other.into()),
+            });
+        }
+    };
 
     let banned = super::abuse::is_banned(state, &email).await?;
     let user = match user {
@@ -96,8 +113,8 @@ pub async fn password_sign_in(
             };
             let target = other.as_ref().map(|u| u.id.as_str());
             audit::user_event(state, "signin.password", None, target, client, Outcome::Failure, Some(json!({ "reason": reason }))).await?;
-            let account_locked = super::throttle::count_failure(state, &account_key(&email), account_rule(state)).await?;
-            let ip_locked = super::throttle::count_failure(state, &ip_key(&client.ip), ip_rule(state)).await?;
+            let account_locked = super::throttle::failed(state, &account_key(&email), account_rule(state), account_attempt).await?;
+            let ip_locked = super::throttle::failed(state, &ip_key(&client.ip), ip_rule(state), ip_attempt).await?;
             if let Some(until) = account_locked.or(ip_locked) {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
                 audit::user_event(
@@ -116,7 +133,14 @@ pub async fn password_sign_in(
         }
     };
 
-    store::throttle::clear_failures(&state.db, &account_key(&email)).await?;
+    // Guesses sent in parallel with this one may have locked the account meanwhile: a lock
+    // holds against the right password too.
+    if let Some(until) = super::throttle::succeeded(state, &account_key(&email)).await? {
+        audit::user_event(state, "signin.password", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "reason": "locked" })))
+            .await?;
+        return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) });
+    }
+    super::throttle::release(state, &ip_key(&client.ip)).await?;
     if verified.needs_rehash
         && let Some(old) = user.password_hash.as_deref()
     {

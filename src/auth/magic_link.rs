@@ -114,27 +114,25 @@ pub fn six_digit_code(rng: &dyn Random) -> String {
 pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), MagicLinkError> {
     let now = state.now();
     let ml = &state.settings.magic_link;
+    // The address second: a request refused for its client address does not use up the
+    // address's allowance.
     let rules = [
-        (address_key(email), ml.address_max_requests, ml.address_window_secs),
         (ip_key(&client.ip), ml.ip_max_requests, ml.ip_window_secs),
+        (address_key(email), ml.address_max_requests, ml.address_window_secs),
     ];
-    for (key, _, _) in &rules {
-        if let Some(until) = store::throttle::locked_until(&state.db, key, now).await? {
-            return Err(MagicLinkError::TooManyRequests { minutes: lockout::minutes_left(until, now) });
-        }
-    }
     for (key, max, window) in &rules {
-        let n = store::throttle::failures_since(&state.db, key, now - window).await?;
-        if n >= *max {
-            let until = now + window;
-            store::throttle::lock(&state.db, key, until).await?;
+        // Counted before anything is sent, in one statement, so parallel requests cannot all
+        // see "under the limit".
+        let counted = store::throttle::reserve(&state.db, key, now, now - window).await?;
+        if counted.locked_until > now {
+            return Err(MagicLinkError::TooManyRequests { minutes: lockout::minutes_left(counted.locked_until, now) });
+        }
+        if counted.attempts > *max {
+            let until = store::throttle::lock_counter(&state.db, key, now + window, now).await?;
             let scope = if key.starts_with("mail:addr:") { "address" } else { "ip" };
             audit::user_event(state, "signin.email.limited", None, None, client, Outcome::Failure, Some(json!({ "scope": scope }))).await?;
             return Err(MagicLinkError::TooManyRequests { minutes: lockout::minutes_left(until, now) });
         }
-    }
-    for (key, _, _) in &rules {
-        store::throttle::record_failure(&state.db, key, now).await?;
     }
     Ok(())
 }
@@ -260,26 +258,27 @@ pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, c
     };
     let Some(link) = store::links::by_reference(&state.db, &reference_hash, KIND_MAGIC_LINK).await? else {
         // Nothing was sent for this page (unknown address): behave exactly as for a wrong code.
-        let key = code_key(&reference_hash);
-        let before = store::throttle::failures_since(&state.db, &key, 0).await?;
-        if before < max {
-            store::throttle::record_failure(&state.db, &key, now).await?;
-        }
-        return fail("wrong_code", before + 1 >= max).await;
+        let counted = store::throttle::reserve(&state.db, &code_key(&reference_hash), now, 0).await?;
+        return fail("wrong_code", counted.attempts >= max).await;
     };
-    if link.attempts >= max {
+    // The attempt is counted before the code is compared, so parallel guesses cannot all pass
+    // the limit; past it the code is not even checked.
+    let Some(attempt) = store::links::reserve_guess(&state.db, &link.token.hash).await? else {
+        return fail("expired_or_used", false).await;
+    };
+    if attempt > max {
         return fail("burnt", true).await;
     }
     let data: LinkData = serde_json::from_str(&link.token.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let right = well_formed && ct_eq(code_hash(reference, &code).as_bytes(), data.code_hash.as_bytes());
     let live = link.token.used_at.is_none() && link.token.revoked_at.is_none() && link.token.expires_at > now;
     if !(right && live) {
-        let attempts = store::links::wrong_guess(&state.db, &link.token.hash, max, now).await?;
         let target = link.token.user_id.as_deref();
-        if attempts >= max {
+        if attempt >= max {
+            store::links::burn(&state.db, &link.token.hash, now).await?;
             audit::user_event(state, "signin.email.burnt", None, target, client, Outcome::Failure, None).await?;
         }
-        return fail(if right { "expired_or_used" } else { "wrong_code" }, attempts >= max).await;
+        return fail(if right { "expired_or_used" } else { "wrong_code" }, attempt >= max).await;
     }
     let Some(row) = store::grants::consume(&state.db, &link.token.hash, KIND_MAGIC_LINK, now).await? else {
         return fail("expired_or_used", false).await;

@@ -173,20 +173,35 @@ fn throttle_key(user_id: &str) -> String {
     format!("mfa:account:{user_id}")
 }
 
-async fn guard(state: &AppState, user_id: &str) -> Result<(), MfaError> {
-    let now = state.now();
-    if let Some(until) = store::throttle::locked_until(&state.db, &throttle_key(user_id), now).await? {
-        return Err(MfaError::Locked { minutes: lockout::minutes_left(until, now) });
+/// Counts this code attempt before the code is checked; refuses unchecked while locked or over
+/// the limit. Returns the attempt number.
+async fn reserve(state: &AppState, user_id: &str) -> Result<i64, MfaError> {
+    let rule = crate::auth::login::account_rule(state);
+    match super::throttle::reserve(state, &throttle_key(user_id), rule).await? {
+        super::throttle::Reservation::Go { attempts } => Ok(attempts),
+        super::throttle::Reservation::Locked { until } => Err(MfaError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
     }
-    Ok(())
 }
 
-async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<MfaError, MfaError> {
+/// A right code: the count starts afresh, unless wrong codes sent in parallel locked the
+/// account meanwhile (then the right code is refused too).
+async fn succeeded(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<(), MfaError> {
+    match super::throttle::succeeded(state, &throttle_key(&user.id)).await? {
+        None => Ok(()),
+        Some(until) => {
+            audit::user_event(state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "reason": "locked" })))
+                .await?;
+            Err(MfaError::Locked { minutes: lockout::minutes_left(until, state.now()) })
+        }
+    }
+}
+
+async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: i64) -> Result<MfaError, MfaError> {
     let now = state.now();
     let rule = crate::auth::login::account_rule(state);
     let key = throttle_key(&user.id);
     audit::user_event(state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
-    match super::throttle::count_failure(state, &key, rule).await? {
+    match super::throttle::failed(state, &key, rule, attempt).await? {
         None => Ok(MfaError::WrongCode),
         Some(until) => {
             audit::user_event(state, "mfa.locked", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "until": until }))).await?;
@@ -196,17 +211,16 @@ async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result
 }
 
 async fn check_totp(state: &AppState, user: &UserRow, t: &Totp, code: &str, client: &ClientInfo) -> Result<(), MfaError> {
-    guard(state, &user.id).await?;
+    let attempt = reserve(state, &user.id).await?;
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let now = u64::try_from(state.now()).unwrap_or(0);
     let step = (code.len() == 6).then(|| t.check(&code, now)).flatten();
     match step {
         // A code (or a step) already used is refused: one code, one sign-in.
         Some(step) if store::totp::use_step(&state.db, &user.id, i64::try_from(step).unwrap_or(i64::MAX)).await? => {
-            store::throttle::clear_failures(&state.db, &throttle_key(&user.id)).await?;
-            Ok(())
+            succeeded(state, user, client).await
         }
-        _ => Err(failed(state, user, client).await?),
+        _ => Err(failed(state, user, client, attempt).await?),
     }
 }
 
@@ -218,11 +232,12 @@ pub async fn verify(state: &AppState, user: &UserRow, code: &str, client: &Clien
     }
     let trimmed = code.trim();
     if trimmed.len() > 8 {
-        guard(state, &user.id).await?;
+        let attempt = reserve(state, &user.id).await?;
         let used = store::totp::use_recovery_code(&state.db, &user.id, &token_hash(&normalise_recovery(trimmed)), state.now()).await?;
         if !used {
-            return Err(failed(state, user, client).await?);
+            return Err(failed(state, user, client, attempt).await?);
         }
+        succeeded(state, user, client).await?;
         audit::user_event(state, "mfa.recovery_code", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
         return Ok("recovery");
     }
@@ -254,7 +269,7 @@ pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &
 /// An administrator's reset: the user enrols again at next sign-in (if required) or when they choose.
 pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, client: &ClientInfo) -> Result<bool, MfaError> {
     let removed = store::totp::remove(&state.db, &user.id).await?;
-    store::throttle::clear_failures(&state.db, &throttle_key(&user.id)).await?;
+    store::throttle::clear_counter(&state.db, &throttle_key(&user.id)).await?;
     audit::user_event(state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, Some(json!({ "had_2fa": removed })))
         .await?;
     if removed {

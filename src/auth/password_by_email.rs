@@ -185,7 +185,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     store::users::set_password_hash(&state.db, &user.id, &data.password_hash, now).await?;
     store::users::set_email_verified(&state.db, &user.id, now).await?;
     crate::logout::end_sessions(state, &user.id, crate::logout::Which::All).await?;
-    store::throttle::clear_failures(&state.db, &format!("signin:account:{}", user.email)).await?;
+    store::throttle::clear_counter(&state.db, &super::login::account_key(&user.email())).await?;
     store::users::touch_last_login(&state.db, &user.id, now).await?;
     audit::user_event(state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(json!({ "via": "email" })))
         .await?;

@@ -26,18 +26,21 @@ pub async fn by_reference(db: &Db, reference_hash: &str, kind: &str) -> Result<O
         .await?)
 }
 
-/// Counts one wrong code; at `max` wrong codes the row is revoked in the same statement.
-/// Returns the new count.
-pub async fn wrong_guess(db: &Db, hash: &str, max: i64, now: Timestamp) -> Result<i64> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "update one_time_tokens set attempts = attempts + 1,
-                revoked_at = case when attempts + 1 >= $2 and revoked_at is null then $3 else revoked_at end
-         where hash = $1 returning attempts",
-    )
-    .bind(hash)
-    .bind(max)
-    .bind(now)
-    .fetch_optional(db.pool())
-    .await?
-    .unwrap_or(max))
+/// Counts one code attempt against the link BEFORE the code is checked, in one statement, and
+/// returns the new count (so parallel guesses each get their own number). None if the row is gone.
+pub async fn reserve_guess(db: &Db, hash: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar::<_, i64>("update one_time_tokens set attempts = attempts + 1 where hash = $1 returning attempts")
+        .bind(hash)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// Revokes the link (too many wrong codes): neither the code nor the link works any more.
+pub async fn burn(db: &Db, hash: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("update one_time_tokens set revoked_at = $2 where hash = $1 and revoked_at is null")
+        .bind(hash)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }

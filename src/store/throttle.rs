@@ -47,9 +47,91 @@ pub async fn locked_until(db: &Db, key: &str, now: Timestamp) -> Result<Option<T
         .await?)
 }
 
-/// Drops events and locks that can no longer matter.
+/// Drops events, locks and counters that can no longer matter.
 pub async fn prune(db: &Db, older_than: Timestamp, now: Timestamp) -> Result<()> {
     sqlx::query("delete from throttle_events where at <= $1").bind(older_than).execute(db.pool()).await?;
     sqlx::query("delete from throttle_locks where until <= $1").bind(now).execute(db.pool()).await?;
+    sqlx::query("delete from throttle_counters where window_start <= $1 and locked_until <= $2")
+        .bind(older_than)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// A counter as one reservation left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Reserved {
+    /// Attempts in the current window, this one included (not bumped while locked).
+    pub attempts: i64,
+    /// When the lock ends, or 0 when not locked.
+    pub locked_until: Timestamp,
+}
+
+/// Counts one attempt against `key` in ONE statement and returns the new count, so that two
+/// requests can never both see the same count. A window that started at or before
+/// `window_cutoff`, or a lock that has ended, starts a fresh count; while locked the count
+/// stays as it is. Call it before doing the work the attempt asks for.
+pub async fn reserve(db: &Db, key: &str, now: Timestamp, window_cutoff: Timestamp) -> Result<Reserved> {
+    Ok(sqlx::query_as::<_, Reserved>(
+        "insert into throttle_counters (key, attempts, window_start, locked_until) values ($1, 1, $2, 0)
+         on conflict (key) do update set
+           attempts = case when throttle_counters.locked_until > $2 then throttle_counters.attempts
+                           when throttle_counters.window_start <= $3 or throttle_counters.locked_until > 0 then 1
+                           else throttle_counters.attempts + 1 end,
+           window_start = case when throttle_counters.locked_until > $2 then throttle_counters.window_start
+                               when throttle_counters.window_start <= $3 or throttle_counters.locked_until > 0 then $2
+                               else throttle_counters.window_start end,
+           locked_until = case when throttle_counters.locked_until > $2 then throttle_counters.locked_until else 0 end
+         returning attempts, locked_until",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(window_cutoff)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Locks a counter until `until` unless it is already locked at `now`; returns when the lock
+/// in force ends.
+pub async fn lock_counter(db: &Db, key: &str, until: Timestamp, now: Timestamp) -> Result<Timestamp> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "update throttle_counters set locked_until = case when locked_until > $3 then locked_until else $2 end
+         where key = $1 returning locked_until",
+    )
+    .bind(key)
+    .bind(until)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?
+    .unwrap_or(until))
+}
+
+/// Gives one attempt back (it succeeded, so it was no guess). Never below zero, never while locked.
+pub async fn release(db: &Db, key: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("update throttle_counters set attempts = attempts - 1 where key = $1 and attempts > 0 and locked_until <= $2")
+        .bind(key)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Forgets the count on `key` unless it is locked at `now`; returns when the lock ends if it is.
+pub async fn clear_unless_locked(db: &Db, key: &str, now: Timestamp) -> Result<Option<Timestamp>> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "update throttle_counters set attempts = case when locked_until > $2 then attempts else 0 end
+         where key = $1 returning locked_until",
+    )
+    .bind(key)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?
+    .filter(|until| *until > now))
+}
+
+/// Ends the lock and the count on `key` (an administrator's reset, a password set by email).
+pub async fn clear_counter(db: &Db, key: &str) -> Result<()> {
+    sqlx::query("delete from throttle_counters where key = $1").bind(key).execute(db.pool()).await?;
     Ok(())
 }

@@ -2,12 +2,156 @@
 //! emailed-code guesses are counted before they are checked; emailed links belong to the
 //! address they were sent to; X-Forwarded-For with trusted hops; `next` stays on Stile.
 
+use serde_json::Value;
 use stile::store;
 
 use crate::both;
-use crate::harness::{Backend, TestApp, location};
+use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, csrf_in, field_in, location};
+use crate::mail::{ask, open_link, start, type_code};
+use crate::mfa::{code_at, enrol};
 
 const PW: &str = "correct horse battery";
+
+const PARALLEL: usize = 60;
+
+/// Audit rows for `action` with `outcome` whose details have `reason`.
+async fn audit_count(app: &TestApp, action: &str, outcome: &str, reason: Option<&str>) -> usize {
+    store::audit::recent(&app.state.db, Some(action), 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.outcome == outcome)
+        .filter(|e| {
+            let details: Value = serde_json::from_str(&e.details).unwrap_or(Value::Null);
+            reason.is_none_or(|r| details["reason"] == r)
+        })
+        .count()
+}
+
+/// Sends `form` to `path` from `c` PARALLEL times at once; returns the statuses.
+async fn burst(app: &TestApp, c: &reqwest::Client, path: &str, form: Vec<(String, String)>) -> Vec<u16> {
+    let mut tasks = Vec::new();
+    for _ in 0..PARALLEL {
+        let (c, url, form) = (c.clone(), app.url(path), form.clone());
+        tasks.push(tokio::spawn(async move { c.post(url).form(&form).send().await.unwrap().status().as_u16() }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+/// 60 wrong passwords at once: at most the account's limit (5) are hashed and checked, the rest
+/// are refused unchecked, and afterwards the right password is refused too.
+async fn parallel_wrong_passwords_are_counted_first(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("burst@example.org", Some(PW)).await;
+    let c = app.browser();
+    let csrf = app.csrf(&c, "/login").await;
+    let form = pairs(&[("csrf", &csrf), ("email", "burst@example.org"), ("password", "a wrong guess"), ("next", "/account")]);
+    let statuses = burst(&app, &c, "/login/password", form).await;
+    let checked = audit_count(&app, "signin.password", "failure", Some("wrong_password")).await;
+    assert!((1..=5).contains(&checked), "{checked} wrong passwords were checked: {statuses:?}");
+    let wrong = statuses.iter().filter(|s| **s == 401).count();
+    assert!(wrong <= 4, "{wrong} answered 'wrong password': {statuses:?}");
+    assert!(statuses.iter().all(|s| [401, 429, 503].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Locked: the right password is refused as well, without a session.
+    let r = app.sign_in(&app.browser(), "burst@example.org", PW).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.text().await.unwrap().contains("Too many failed attempts"));
+    // The lock ends like any other, with a fresh count.
+    app.clock.advance(301);
+    assert_eq!(app.sign_in(&app.browser(), "burst@example.org", PW).await.status(), 303);
+    app.finish().await;
+}
+both!(parallel_wrong_passwords_are_counted_first);
+
+/// Wrong passwords one after another: the fifth locks, and a right one after 30 wrong ones does
+/// not sign in; a right password before the limit starts the count afresh.
+async fn sequential_lock_holds_against_the_right_password(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("seq@example.org", Some(PW)).await;
+    let c = app.browser();
+    for _ in 0..4 {
+        assert_eq!(app.sign_in(&c, "seq@example.org", "wrong one").await.status(), 401);
+    }
+    // A success gives the attempt back and clears the account's count...
+    assert_eq!(app.sign_in(&app.browser(), "seq@example.org", PW).await.status(), 303);
+    for _ in 0..4 {
+        assert_eq!(app.sign_in(&c, "seq@example.org", "wrong one").await.status(), 401);
+    }
+    // ...so it takes five more failures to lock.
+    let statuses: Vec<u16> = {
+        let mut v = Vec::new();
+        for _ in 0..26 {
+            v.push(app.sign_in(&c, "seq@example.org", "wrong one").await.status().as_u16());
+        }
+        v
+    };
+    assert_eq!(statuses[0], 429, "the fifth failure locks");
+    assert!(statuses.iter().all(|s| *s == 429));
+    assert_eq!(audit_count(&app, "signin.password", "failure", Some("wrong_password")).await, 9, "locked guesses are not checked");
+    assert_eq!(app.sign_in(&app.browser(), "seq@example.org", PW).await.status(), 429);
+    app.finish().await;
+}
+both!(sequential_lock_holds_against_the_right_password);
+
+/// 60 wrong TOTP codes at once: at most five are checked, then the right code is refused.
+async fn parallel_wrong_totp_codes_are_counted_first(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("totp@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "totp@example.org", PW).await.status(), 303);
+    let (secret, _) = enrol(&app, &c).await;
+    app.clock.advance(30);
+    let before = audit_count(&app, "mfa.verify", "failure", None).await;
+    let b2 = app.browser();
+    let r = app.sign_in(&b2, "totp@example.org", PW).await;
+    assert_eq!(location(&r), "/login/2fa");
+    let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let good = code_at(&secret, app.state.now());
+    let wrong = if good == "000001" { "000002" } else { "000001" };
+    let statuses = burst(&app, &b2, "/login/2fa", pairs(&[("csrf", &csrf), ("code", wrong)])).await;
+    let checked = audit_count(&app, "mfa.verify", "failure", None).await - before;
+    assert!((1..=5).contains(&checked), "{checked} wrong codes were checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| [401, 429].contains(s)), "{statuses:?}");
+    let r = b2.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", good.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 429, "locked even for the right code");
+    app.finish().await;
+}
+both!(parallel_wrong_totp_codes_are_counted_first);
+
+/// 60 wrong emailed codes at once on one "check your email" page: at most five are compared,
+/// then the link and its code are burnt.
+async fn parallel_wrong_email_codes_are_counted_first(b: Backend) {
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    app.create_user("mailburst@camden.example", None).await;
+    let c = app.browser();
+    let page = ask(&app, &c, "mailburst@camden.example", "/account").await.text().await.unwrap();
+    let mail = ReceivedMail::parse(&sink.wait_for(1).await[0]);
+    let wrong = if mail.code() == "000000" { "111111" } else { "000000" };
+    let form: Vec<(String, String)> = ["csrf", "reference", "email", "next"]
+        .iter()
+        .map(|n| (n.to_string(), field_in(&page, n).unwrap_or_default()))
+        .chain([("code".to_string(), wrong.to_string())])
+        .collect();
+    let statuses = burst(&app, &c, "/login/email/code", form).await;
+    let checked = audit_count(&app, "signin.email", "failure", Some("wrong_code")).await;
+    assert!((1..=5).contains(&checked), "{checked} wrong codes were compared: {statuses:?}");
+    assert!(statuses.iter().all(|s| [422, 403].contains(s)), "{statuses:?}");
+    assert_eq!(type_code(&app, &c, &page, &mail.code()).await.status(), 403, "burnt: the right code is refused");
+    assert_eq!(open_link(&app.browser(), &mail.link()).await.status(), 410);
+    app.finish().await;
+}
+both!(parallel_wrong_email_codes_are_counted_first);
 
 /// Behind one trusted proxy that appends `ip:port` entries, the client's address is that entry,
 /// whatever the client put to its left, so per-address throttling applies; an entry in the

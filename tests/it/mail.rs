@@ -10,7 +10,7 @@ use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, csrf_in, field_in
 
 const PW: &str = "correct horse battery";
 
-async fn start(b: Backend, sink: &SmtpSink, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+pub(crate) async fn start(b: Backend, sink: &SmtpSink, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp::start_with(b, |s| {
         smtp_to(s, sink);
         s.server.name = "Camden Staff Sign-in".into();
@@ -20,13 +20,13 @@ async fn start(b: Backend, sink: &SmtpSink, tweak: impl FnOnce(&mut Settings)) -
 }
 
 /// Asks for a sign-in email from the sign-in page; returns the response.
-async fn ask(app: &TestApp, c: &reqwest::Client, email: &str, next: &str) -> reqwest::Response {
+pub(crate) async fn ask(app: &TestApp, c: &reqwest::Client, email: &str, next: &str) -> reqwest::Response {
     let csrf = app.csrf(c, "/login").await;
     c.post(app.url("/login/email")).form(&[("csrf", csrf.as_str()), ("email", email), ("next", next)]).send().await.unwrap()
 }
 
 /// Opens an emailed link in `c` and presses the button.
-async fn open_link(c: &reqwest::Client, link: &str) -> reqwest::Response {
+pub(crate) async fn open_link(c: &reqwest::Client, link: &str) -> reqwest::Response {
     let page = c.get(link).send().await.unwrap();
     if page.status() != 200 {
         return page;
@@ -39,7 +39,7 @@ async fn open_link(c: &reqwest::Client, link: &str) -> reqwest::Response {
     c.post(action).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap()
 }
 
-async fn type_code(app: &TestApp, c: &reqwest::Client, page: &str, code: &str) -> reqwest::Response {
+pub(crate) async fn type_code(app: &TestApp, c: &reqwest::Client, page: &str, code: &str) -> reqwest::Response {
     let form: Vec<(String, String)> = ["csrf", "reference", "email", "next"]
         .iter()
         .map(|n| (n.to_string(), field_in(page, n).unwrap_or_default()))
@@ -436,7 +436,7 @@ async fn file_transport() {
     app.finish().await;
 }
 
-async fn ask_password(app: &TestApp, c: &reqwest::Client, email: &str, pw: &str, pw2: &str) -> reqwest::Response {
+pub(crate) async fn ask_password(app: &TestApp, c: &reqwest::Client, email: &str, pw: &str, pw2: &str) -> reqwest::Response {
     let csrf = app.csrf(c, "/login/password/new?next=%2Fauthorize%3Fx%3D1").await;
     c.post(app.url("/login/password/new"))
         .form(&[("csrf", csrf.as_str()), ("email", email), ("password", pw), ("password2", pw2), ("next", "/authorize?x=1")])
@@ -504,7 +504,7 @@ async fn password_by_email(b: Backend) {
 }
 both!(password_by_email);
 
-async fn request_email_change(app: &TestApp, c: &reqwest::Client, new: &str) -> reqwest::Response {
+pub(crate) async fn request_email_change(app: &TestApp, c: &reqwest::Client, new: &str) -> reqwest::Response {
     let csrf = app.csrf(c, "/account").await;
     c.post(app.url("/account/email")).form(&[("csrf", csrf.as_str()), ("new_email", new)]).send().await.unwrap()
 }
@@ -574,7 +574,7 @@ async fn email_change(b: Backend) {
 }
 both!(email_change);
 
-async fn press_email_link(app: &TestApp, link: &str) -> reqwest::StatusCode {
+pub(crate) async fn press_email_link(app: &TestApp, link: &str) -> reqwest::StatusCode {
     let b = app.browser();
     let page = b.get(link).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_in(&page).unwrap();

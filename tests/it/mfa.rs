@@ -9,7 +9,7 @@ use crate::both;
 use crate::harness::{Backend, TestApp, csrf_in, location};
 use crate::oidc::{CB, PW, payload, register, rp_http, spec};
 
-fn code_at(secret_b32: &str, t: i64) -> String {
+pub(crate) fn code_at(secret_b32: &str, t: i64) -> String {
     let secret = Secret::try_from_base32(secret_b32).unwrap();
     let totp =
         Builder::new().with_algorithm(Algorithm::SHA1).with_digits(6).with_step_duration(30).with_secret(secret).build_noncompliant();
@@ -31,7 +31,7 @@ async fn enrol_page(app: &TestApp, c: &reqwest::Client, path: &str) -> (String, 
 }
 
 /// Enrols a signed-in user from the Security page; returns the secret and recovery codes.
-async fn enrol(app: &TestApp, c: &reqwest::Client) -> (String, Vec<String>) {
+pub(crate) async fn enrol(app: &TestApp, c: &reqwest::Client) -> (String, Vec<String>) {
     let (secret, csrf) = enrol_page(app, c, "/login/2fa/enrol?next=%2Faccount%2Fsecurity").await;
     let r = c
         .post(app.url("/login/2fa/enrol"))
