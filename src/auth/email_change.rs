@@ -43,6 +43,9 @@ impl From<StoreError> for EmailChangeError {
 #[derive(Debug, Serialize, Deserialize)]
 struct Data {
     new_email: String,
+    /// The account's address when the link was sent; the link works only while it still is.
+    #[serde(default)]
+    old_email: Option<String>,
 }
 
 /// Sends the confirmation link to the new address and a notice to the old one. Returns the
@@ -67,7 +70,8 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
     let now = state.now();
     let ttl = state.settings.magic_link.ttl_secs;
     let secret = random_token(&*state.rng);
-    let data = serde_json::to_string(&Data { new_email: new.to_string() }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let data = serde_json::to_string(&Data { new_email: new.to_string(), old_email: Some(old.to_string()) })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     store::grants::insert(
         &state.db,
         &TokenRow {
@@ -116,8 +120,20 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     let Some(user) = store::users::by_id(&state.db, &user_id).await?.filter(|u| !u.is_disabled()) else {
         return Err(EmailChangeError::LinkInvalid);
     };
-    match store::users::set_email(&state.db, &user.id, &new, now).await {
-        Ok(()) => {}
+    // Only while the address is still the one the change was asked from: a change made since
+    // (by another link, or an administrator) ends every pending link.
+    let Some(old) = data.old_email.as_deref().map(Email::parse).transpose()?.filter(|o| *o == user.email()) else {
+        let details = json!({ "reason": "address_changed" });
+        audit::user_event(state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        return Err(EmailChangeError::LinkInvalid);
+    };
+    match store::users::change_email(&state.db, &user.id, Some(&old), &new, now).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let details = json!({ "reason": "address_changed" });
+            audit::user_event(state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+            return Err(EmailChangeError::LinkInvalid);
+        }
         Err(StoreError::Conflict(_)) => {
             let details = json!({ "reason": "taken", "to_domain": new.domain() });
             audit::user_event(state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;

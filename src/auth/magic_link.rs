@@ -302,7 +302,16 @@ async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &C
         return Err(MagicLinkError::NotAllowed);
     }
     let existing = match &row.user_id {
-        Some(id) => store::users::by_id(&state.db, id).await?,
+        // A link belongs to the address it was sent to: once the account's address has changed,
+        // it no longer signs in to that account.
+        Some(id) => match store::users::by_id(&state.db, id).await? {
+            Some(u) if u.email() == email => Some(u),
+            _ => {
+                let details = json!({ "method": method, "reason": "address_changed" });
+                audit::user_event(state, "signin.email", None, Some(id), client, Outcome::Failure, Some(details)).await?;
+                return Err(if amr == AMR_EMAIL { MagicLinkError::LinkInvalid } else { MagicLinkError::WrongCode });
+            }
+        },
         None => store::users::by_email(&state.db, &email).await?,
     };
     let user = match existing {
@@ -338,8 +347,8 @@ async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &C
         return Err(MagicLinkError::NotAllowed);
     }
     let now = state.now();
-    // Receiving the email proves the address.
-    store::users::set_email_verified(&state.db, &user.id, now).await?;
+    // Receiving the email proves the address it was sent to, and only that one.
+    store::users::verify_address(&state.db, &user.id, &email, now).await?;
     store::users::touch_last_login(&state.db, &user.id, now).await?;
     audit::user_event(state, "signin.email", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(json!({ "method": method })))
         .await?;

@@ -52,6 +52,9 @@ impl From<StoreError> for PasswordByEmailError {
 struct Data {
     password_hash: String,
     next: String,
+    /// The address the link was sent to; the link works only while the account still has it.
+    #[serde(default)]
+    email: Option<String>,
 }
 
 /// Checks the new password, then emails a confirmation link if the address has an account.
@@ -104,8 +107,8 @@ pub async fn request(
     let now = state.now();
     let ttl = state.settings.magic_link.ttl_secs;
     let secret = random_token(&*state.rng);
-    let data =
-        serde_json::to_string(&Data { password_hash: hash, next: next.to_owned() }).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let data = serde_json::to_string(&Data { password_hash: hash, next: next.to_owned(), email: Some(email.to_string()) })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     store::grants::insert(
         &state.db,
         &TokenRow {
@@ -152,7 +155,11 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
         },
         None => None,
     };
-    let (Some(row), Some(user)) = (row, user) else {
+    // The link belongs to the address it was sent to: if the account's address changed since,
+    // it is no longer valid.
+    let data: Option<Data> = row.as_ref().and_then(|r| serde_json::from_str(&r.data).ok());
+    let user = user.filter(|u| data.as_ref().and_then(|d| d.email.as_deref()) == Some(u.email.as_str()));
+    let (Some(data), Some(user)) = (data, user) else {
         audit::user_event(
             state,
             "password.set",
@@ -181,9 +188,8 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
         .await?;
         return Err(PasswordByEmailError::NotAllowed);
     }
-    let data: Data = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     store::users::set_password_hash(&state.db, &user.id, &data.password_hash, now).await?;
-    store::users::set_email_verified(&state.db, &user.id, now).await?;
+    store::users::verify_address(&state.db, &user.id, &user.email(), now).await?;
     crate::logout::end_sessions(state, &user.id, crate::logout::Which::All).await?;
     store::throttle::clear_counter(&state.db, &super::login::account_key(&user.email())).await?;
     store::users::touch_last_login(&state.db, &user.id, now).await?;

@@ -222,12 +222,52 @@ pub async fn insert_with_membership(db: &Db, u: &NewUser<'_>, m: Option<&NewMemb
 
 /// Changes a user's address (already proven by a confirmation link, so it is verified).
 pub async fn set_email(db: &Db, id: &str, email: &Email, now: Timestamp) -> Result<()> {
-    let done = sqlx::query("update users set email = $2, email_verified = 1, updated_at = $3 where id = $1")
+    if change_email(db, id, None, email, now).await? { Ok(()) } else { Err(StoreError::NotFound("user")) }
+}
+
+/// One-time tokens that were emailed to the account's address (a sign-in link and code, a
+/// set-password link, an email-change link): they end when the address changes.
+pub const EMAILED_KINDS: [&str; 3] = ["magic_link", "password_set", "email_change"];
+
+/// Changes a user's address (marking it verified) and, in the same transaction, ends every
+/// emailed link or code still pending for the user: they were sent to the old address. With
+/// `from`, only while the address is still `from`; returns false when nothing was changed.
+pub async fn change_email(db: &Db, id: &str, from: Option<&Email>, to: &Email, now: Timestamp) -> Result<bool> {
+    let mut tx = db.pool().begin().await?;
+    let done = sqlx::query("update users set email = $2, email_verified = 1, updated_at = $3 where id = $1 and ($4 = '' or email = $4)")
+        .bind(id)
+        .bind(to.as_str())
+        .bind(now)
+        .bind(from.map(Email::as_str).unwrap_or(""))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let [a, b, c] = EMAILED_KINDS;
+    sqlx::query(
+        "update one_time_tokens set revoked_at = $2
+         where user_id = $1 and kind in ($3, $4, $5) and used_at is null and revoked_at is null",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(a)
+    .bind(b)
+    .bind(c)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Marks the address verified, only while it is still `email` (the address a link was sent to).
+pub async fn verify_address(db: &Db, id: &str, email: &Email, now: Timestamp) -> Result<()> {
+    sqlx::query("update users set email_verified = 1, updated_at = $3 where id = $1 and email = $2 and email_verified = 0")
         .bind(id)
         .bind(email.as_str())
         .bind(now)
         .execute(db.pool())
-        .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
-    found(done.rows_affected(), "user")
+        .await?;
+    Ok(())
 }

@@ -7,11 +7,10 @@ use stile::store;
 
 use crate::both;
 use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, csrf_in, field_in, location};
-use crate::mail::{ask, open_link, start, type_code};
+use crate::mail::{ask, ask_password, open_link, press_email_link, request_email_change, start, type_code};
 use crate::mfa::{code_at, enrol};
 
 const PW: &str = "correct horse battery";
-
 const PARALLEL: usize = 60;
 
 /// Audit rows for `action` with `outcome` whose details have `reason`.
@@ -152,6 +151,87 @@ async fn parallel_wrong_email_codes_are_counted_first(b: Backend) {
     app.finish().await;
 }
 both!(parallel_wrong_email_codes_are_counted_first);
+
+/// Changing the address (through the emailed change link) ends every link and code sent to the
+/// old address: sign-in link and code, set-password link, other change links.
+async fn changing_the_address_ends_pending_links(b: Backend) {
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    let user = app.create_user("lena@camden.example", Some(PW)).await;
+    // A sign-in link and code, and a set-password link, to the current address.
+    let signin_browser = app.browser();
+    let code_page = ask(&app, &signin_browser, "lena@camden.example", "/account").await.text().await.unwrap();
+    assert_eq!(ask_password(&app, &app.browser(), "lena@camden.example", "another fine secret", "another fine secret").await.status(), 200);
+    // Two changes asked for; the first one used.
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "lena@camden.example", PW).await.status(), 303);
+    request_email_change(&app, &c, "lena.one@camden.example").await;
+    request_email_change(&app, &c, "lena.two@camden.example").await;
+    let mails: Vec<ReceivedMail> = sink.wait_for(6).await.iter().map(|m| ReceivedMail::parse(m)).collect();
+    let to = |m: &ReceivedMail, who: &str| m.header("To").unwrap().contains(who);
+    let signin = mails.iter().find(|m| to(m, "lena@") && m.raw.contains("/login/email/confirm")).unwrap();
+    let password = mails.iter().find(|m| to(m, "lena@") && m.raw.contains("/login/password/new/confirm")).unwrap();
+    let one = mails.iter().find(|m| to(m, "lena.one@")).unwrap().link();
+    let two = mails.iter().find(|m| to(m, "lena.two@")).unwrap().link();
+    assert_eq!(press_email_link(&app, &one).await, 200);
+    assert_eq!(store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap().email, "lena.one@camden.example");
+    // Everything else sent before the change is dead.
+    assert_eq!(app.browser().get(&two).send().await.unwrap().status(), 410, "revoked: not even the button is offered");
+    assert_eq!(store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap().email, "lena.one@camden.example");
+    assert_eq!(open_link(&app.browser(), &signin.link()).await.status(), 410);
+    let r = type_code(&app, &signin_browser, &code_page, &signin.code()).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(app.browser().get(password.link()).send().await.unwrap().status(), 410);
+    assert_eq!(app.sign_in(&app.browser(), "lena.one@camden.example", "another fine secret").await.status(), 401);
+    assert_eq!(app.sign_in(&app.browser(), "lena.one@camden.example", PW).await.status(), 303);
+    app.finish().await;
+}
+both!(changing_the_address_ends_pending_links);
+
+/// Even when the address changes some other way (here straight in the database, as an
+/// administrator's tool might), a link works only while the account's address is still the one
+/// it was sent to, and using one never marks another address verified.
+async fn links_are_bound_to_the_address(b: Backend) {
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    let user = app.create_user("max@camden.example", Some(PW)).await;
+    // One sign-in email for its code, another for its link (they are one row each).
+    let signin_browser = app.browser();
+    let code_page = ask(&app, &signin_browser, "max@camden.example", "/account").await.text().await.unwrap();
+    let for_code = ReceivedMail::parse(&sink.wait_for(1).await[0]);
+    ask(&app, &app.browser(), "max@camden.example", "/account").await;
+    let for_link = ReceivedMail::parse(&sink.wait_for(2).await[1]);
+    assert_ne!(for_code.link(), for_link.link());
+    assert_eq!(ask_password(&app, &app.browser(), "max@camden.example", "another fine secret", "another fine secret").await.status(), 200);
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "max@camden.example", PW).await.status(), 303);
+    request_email_change(&app, &c, "max.new@camden.example").await;
+    let mails: Vec<ReceivedMail> = sink.wait_for(5).await.iter().map(|m| ReceivedMail::parse(m)).collect();
+    let password = mails.iter().find(|m| m.raw.contains("/login/password/new/confirm")).unwrap();
+    let change = mails.iter().find(|m| m.raw.contains("/account/email/confirm")).unwrap().link();
+    sqlx::query("update users set email = $1, email_verified = 0 where id = $2")
+        .bind("someone.else@camden.example")
+        .bind(&user.id)
+        .execute(app.state.db.pool())
+        .await
+        .unwrap();
+    let r = type_code(&app, &signin_browser, &code_page, &for_code.code()).await;
+    assert_eq!(r.status(), 422, "the code");
+    assert_eq!(open_link(&app.browser(), &for_link.link()).await.status(), 410, "the sign-in link");
+    let other = app.browser();
+    let page = other.get(password.link()).send().await.unwrap().text().await.unwrap();
+    let (csrf, t) = (csrf_in(&page).unwrap(), field_in(&page, "t").unwrap());
+    let r = other.post(app.url("/login/password/new/confirm")).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 410, "the set-password link");
+    assert_eq!(press_email_link(&app, &change).await, 410, "the change link");
+    let now = store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap();
+    assert_eq!(now.email, "someone.else@camden.example");
+    assert_eq!(now.email_verified, 0, "no link verified an address it was not sent to");
+    assert_eq!(app.sign_in(&app.browser(), "someone.else@camden.example", "another fine secret").await.status(), 401);
+    assert!(audit_count(&app, "signin.email", "failure", Some("address_changed")).await >= 1);
+    app.finish().await;
+}
+both!(links_are_bound_to_the_address);
 
 /// Behind one trusted proxy that appends `ip:port` entries, the client's address is that entry,
 /// whatever the client put to its left, so per-address throttling applies; an entry in the
