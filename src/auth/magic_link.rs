@@ -114,25 +114,33 @@ pub fn six_digit_code(rng: &dyn Random) -> String {
 pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), MagicLinkError> {
     let now = state.now();
     let ml = &state.settings.magic_link;
-    // The address second: a request refused for its client address does not use up the
-    // address's allowance.
     let rules = [
-        (ip_key(&client.ip), ml.ip_max_requests, ml.ip_window_secs),
         (address_key(email), ml.address_max_requests, ml.address_window_secs),
+        (ip_key(&client.ip), ml.ip_max_requests, ml.ip_window_secs),
     ];
+    let mut counted_keys: Vec<&str> = Vec::new();
     for (key, max, window) in &rules {
         // Counted before anything is sent, in one statement, so parallel requests cannot all
         // see "under the limit".
         let counted = store::throttle::reserve(&state.db, key, now, now - window).await?;
-        if counted.locked_until > now {
-            return Err(MagicLinkError::TooManyRequests { minutes: lockout::minutes_left(counted.locked_until, now) });
-        }
-        if counted.attempts > *max {
+        let refused = if counted.locked_until > now {
+            Some(counted.locked_until)
+        } else if counted.attempts > *max {
             let until = store::throttle::lock_counter(&state.db, key, now + window, now).await?;
             let scope = if key.starts_with("mail:addr:") { "address" } else { "ip" };
             audit::user_event(state, "signin.email.limited", None, None, client, Outcome::Failure, Some(json!({ "scope": scope }))).await?;
+            Some(until)
+        } else {
+            None
+        };
+        if let Some(until) = refused {
+            // A refused request is not counted against the other key.
+            for k in counted_keys {
+                store::throttle::release(&state.db, k, now).await?;
+            }
             return Err(MagicLinkError::TooManyRequests { minutes: lockout::minutes_left(until, now) });
         }
+        counted_keys.push(key);
     }
     Ok(())
 }
