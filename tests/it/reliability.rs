@@ -269,6 +269,18 @@ async fn idempotency_key_on_admin_posts(b: Backend) {
     assert_eq!(v["email"], "lost@example.org", "{v}");
     let (s, _, _) = post_keyed(&app, &su.token, "/users", None, &lost).await;
     assert_eq!(s, StatusCode::CONFLICT, "and it was created once");
+    // A secret shown once is never stored for replay.
+    let new_client = json!({ "name": "Replayed App", "redirect_uris": [CB], "grant_types": ["authorization_code"], "scopes": ["openid"] });
+    let (s, _, created) = post_keyed(&app, &su.token, "/clients", Some("key-client"), &new_client).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let secret = created["client_secret"].as_str().unwrap().to_owned();
+    let (s, replayed, again) = post_keyed(&app, &su.token, "/clients", Some("key-client"), &new_client).await;
+    assert_eq!((s, replayed.as_deref()), (StatusCode::CREATED, Some("true")));
+    assert_eq!((again["client_id"].clone(), again["client_secret"].clone()), (created["client_id"].clone(), Value::Null));
+    let stored: Vec<String> =
+        sqlx::query_scalar("select body from idempotency_keys where body is not null").fetch_all(app.state.db.pool()).await.unwrap();
+    assert!(stored.iter().any(|b| b.contains("Replayed App")));
+    assert!(!stored.iter().any(|b| b.contains(&secret)), "the client secret must not be stored");
     // A request whose answer was lost but that changed nothing gives its key up: the retry
     // runs afresh (and is no replay).
     app.state.db.inject_fault("idempotency:answer");

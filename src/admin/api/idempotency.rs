@@ -167,12 +167,24 @@ async fn finish(state: &AppState, fingerprint: &str, res: Response) -> Response 
         return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "Something went wrong on our side. Try again in a moment.");
     };
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let text = String::from_utf8_lossy(&bytes);
+    let text = without_secrets(&bytes);
     if let Err(e) = store::idempotency::complete(&state.db, fingerprint, status.as_u16(), content_type, &text).await {
         // The answer still goes out; a retry will find the change recorded, or run afresh.
         tracing::warn!(error = %crate::error::error_chain(&e), "could not store an idempotent answer");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The answer as stored: a secret shown once (a new client's `client_secret`) is never kept, so
+/// a replay shows it as null (rotate the secret if the first answer was lost).
+fn without_secrets(bytes: &[u8]) -> String {
+    if let Ok(serde_json::Value::Object(mut o)) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && o.contains_key("client_secret")
+    {
+        o.insert("client_secret".into(), serde_json::Value::Null);
+        return serde_json::Value::Object(o).to_string();
+    }
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The answer for a retry: the stored one, or (when the first answer was lost after the change
