@@ -58,7 +58,7 @@ schemas={
 }
 def p(name, desc="", where="path"): return {"name":name,"in":where,"required":where=="path","schema":{"type":"string"},"description":desc}
 def q(name, typ, desc): return {"name":name,"in":"query","required":False,"schema":{"type":typ},"description":desc}
-errs={"400":"Malformed request body or query.","401":"No valid bearer token.","403":"Refused by the delegation rules, or the token lacks the stile:admin scope.","404":"No such resource.","409":"Clashes with something that exists.","422":"Invalid input; `field` names it."}
+errs={"400":"Malformed request body or query (or a malformed Idempotency-Key).","401":"No valid bearer token.","403":"Refused by the delegation rules, or the token lacks the stile:admin scope.","404":"No such resource.","409":"Clashes with something that exists (or, error idempotency_key_in_use, a request with the same Idempotency-Key is still running: retry after Retry-After).","422":"Invalid input; `field` names it (or, error idempotency_key_reused, the Idempotency-Key was used with a different body).","503":"The database is unavailable (error temporarily_unavailable); retry after Retry-After seconds."}
 def resp(code, schema=None, desc="OK"):
     r={code:{"description":desc}}
     if schema: r[code]["content"]={"application/json":{"schema":schema}}
@@ -109,13 +109,22 @@ paths={
  "/bodies/{id}/import":{"post":dict(op("Import users from CSV in FixMyStreet's format","200",S("ImportReport"),params=[bid,q("dry_run","boolean","true (the default): only check and report every refused row; false: import, all or nothing.")],tag="memberships",opid="importUsers",desc="Header name,email,from_body,passwordhash,roles,permissions (email required). Existing users are refused, never changed. 200: dry-run report; 201: imported; 422: rows refused (ImportRefused), nothing written. See docs/admin-data.md."),requestBody={"required":True,"content":{"text/csv":{"schema":{"type":"string"}}}})},
  "/bans/{pattern}":{"delete":op("Lift a ban","204",params=[p("pattern","The banned address or domain.")],tag="abuse",opid="unban")},
 }
+# Every POST but the CSV import takes an Idempotency-Key (src/admin/api/idempotency.rs).
+idem_param={"$ref":"#/components/parameters/IdempotencyKey"}
+for _path,_item in paths.items():
+    if "post" in _item and _path!="/bodies/{id}/import":
+        _post=_item["post"]
+        _post["parameters"]=_post["parameters"]+[idem_param]
+        _ok=[c for c in _post["responses"] if c.startswith("2")][0]
+        _post["responses"][_ok]["headers"]={"Idempotent-Replayed":{"description":"true when this is the stored answer to an earlier request with the same Idempotency-Key.","schema":{"type":"string","enum":["true"]}}}
 _imp=paths["/bodies/{id}/import"]["post"]["responses"]
 _imp["201"]={"description":"Imported","content":{"application/json":{"schema":S("ImportReport")}}}
 _imp["422"]={"description":"Rows refused; nothing was written.","content":{"application/json":{"schema":S("ImportRefused")}}}
 doc={"openapi":"3.1.0","info":{"title":"Stile administration API","version":"1","description":"Administration of users, bodies, roles, memberships, relying apps, SSO connections and bans. Every request needs a bearer access token issued by this Stile with the stile:admin scope: a machine client's client_credentials token (rights stored on the client), or a user's own token (the user's rights). The same delegation rules as the admin web UI apply. See docs/admin-api.md."},
  "servers":[{"url":"/api/v1"}],
  "security":[{"bearer":["stile:admin"]}],
- "components":{"responses":{f"E{c}":{"description":d,"content":{"application/json":{"schema":S("Error")}}} for c,d in errs.items()},"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"An access token (RFC 9068 JWT) from this Stile's token endpoint with the stile:admin scope."}},"schemas":schemas},
+ "components":{"responses":{f"E{c}":dict({"description":d,"content":{"application/json":{"schema":S("Error")}}},**({"headers":{"Retry-After":{"description":"Seconds to wait before retrying.","schema":{"type":"integer"}}}} if c=="503" else {})) for c,d in errs.items()},
+ "parameters":{"IdempotencyKey":{"name":"Idempotency-Key","in":"header","required":False,"schema":{"type":"string","minLength":1,"maxLength":255,"pattern":"^[!-~]+$"},"description":"Makes a POST safe to retry (e.g. after a timeout or a 5xx). The first request with a key runs; for a day, a retry with the same key from the same caller and the same body gets the stored answer (status and body) again with Idempotent-Replayed: true, instead of doing the change twice. When the first answer was lost after the change committed, a retry of a create is answered 201 with the created resource (a new client's secret cannot be shown again: rotate it). The same key with a different body is refused (422 idempotency_key_reused); while the first request still runs, 409 idempotency_key_in_use. Keys are per caller (client and user), shared by every instance. 1 to 255 visible ASCII characters; use a fresh UUID per intended change."}},"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"An access token (RFC 9068 JWT) from this Stile's token endpoint with the stile:admin scope."}},"schemas":schemas},
  "paths":paths}
 import sys
 text=json.dumps(doc,indent=2)+"\n"

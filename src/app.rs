@@ -89,7 +89,13 @@ impl AppState {
         rng: SharedRandom,
         master_key_env: Option<&str>,
     ) -> Result<(Self, StartReport), StartError> {
-        let db = Db::connect(&settings.database_url(), settings.database.max_connections).await.map_err(StartError::Database)?;
+        let db = Db::connect_with(
+            &settings.database_url(),
+            settings.database.max_connections,
+            Duration::from_secs(settings.database.acquire_timeout_secs.max(1)),
+        )
+        .await
+        .map_err(StartError::Database)?;
         db.migrate().await.map_err(StartError::Migrate)?;
         let now = clock.now();
         Catalogue::builtin()?.install(&db, &*rng, now).await?;
@@ -154,11 +160,25 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let maintenance = tokio::spawn(maintenance_loop(state.clone()));
     let mail = tokio::spawn(crate::mail::worker::run(state.clone()));
+    let probe = tokio::spawn(outage_probe(state.db.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
     maintenance.abort();
     mail.abort();
+    probe.abort();
     result
+}
+
+/// While an outage is recorded, pings the database every two seconds so that its end is noticed
+/// (and logged once) even if no request comes.
+async fn outage_probe(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        if store::outage::is_down() {
+            db.ping().await;
+        }
+    }
 }
 
 pub async fn bind(addr: &str) -> Result<TcpListener, StartError> {
@@ -180,6 +200,9 @@ async fn maintenance_loop(state: AppState) {
         }
         if let Err(e) = store::grants::prune(&state.db, now - 86_400).await {
             tracing::warn!(error = %e, "token clean-up failed");
+        }
+        if let Err(e) = store::idempotency::prune(&state.db, now).await {
+            tracing::warn!(error = %e, "idempotency key clean-up failed");
         }
         if let Err(e) = store::connections::prune_login_states(&state.db, now - 3600).await {
             tracing::warn!(error = %e, "SSO sign-in clean-up failed");

@@ -74,6 +74,7 @@ fn default_max_import_bytes() -> usize {
 pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -21,6 +21,9 @@ pub enum AppError {
     NotFound,
     #[error("busy")]
     Busy,
+    /// The database cannot be reached: 503 with Retry-After (logged once per outage, by the store).
+    #[error("database unavailable")]
+    Unavailable,
     /// Refused by the delegation rules; the reason is shown.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -75,6 +78,7 @@ impl IntoResponse for AppError {
                 r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
                 r
             }
+            AppError::Unavailable => unavailable_page(),
             AppError::Forbidden(reason) => error_page(StatusCode::FORBIDDEN, "You cannot do that", &reason),
             AppError::Conflict(msg) => error_page(StatusCode::CONFLICT, "That clashes with something that already exists", &msg),
             AppError::Json { status, error, message, field } => {
@@ -84,11 +88,16 @@ impl IntoResponse for AppError {
                 }
                 let mut r = (status, axum::Json(body)).into_response();
                 r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
+                }
                 if status == StatusCode::UNAUTHORIZED {
                     r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
                 }
                 r
             }
+            AppError::Store(e) if crate::store::caused_by_unavailable(&e) => unavailable_page(),
+            AppError::Auth(e) if crate::store::caused_by_unavailable(&e) => unavailable_page(),
             AppError::Store(_) | AppError::Auth(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error_chain(&self), "request failed");
                 error_page(
@@ -101,10 +110,28 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Seconds a client is asked to wait when the database is unavailable.
+pub const RETRY_AFTER_SECS: &str = "5";
+
+/// The page for "the database cannot be reached": 503 and Retry-After, no detail.
+fn unavailable_page() -> Response {
+    let mut r = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "The service is temporarily unavailable. Wait a moment and try again.",
+    );
+    r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
+    r
+}
+
 impl AppError {
     /// A failure from below: "busy" when the mail queue is full (the person can try again
-    /// shortly), otherwise an internal error with its whole chain for the log.
+    /// shortly), "unavailable" when the database cannot be reached, otherwise an internal error
+    /// with its whole chain for the log.
     pub fn from_failure(e: &(dyn std::error::Error + 'static)) -> Self {
+        if crate::store::caused_by_unavailable(e) {
+            return AppError::Unavailable;
+        }
         let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
         while let Some(err) = cur {
             if let Some(crate::mail::MailError::QueueFull) = err.downcast_ref::<crate::mail::MailError>() {
@@ -158,7 +185,16 @@ impl OAuthError {
         e.www_authenticate = Some("Bearer");
         e
     }
-    pub fn server_error(e: &dyn std::error::Error) -> Self {
+    /// A failure on our side: `temporarily_unavailable` (503, Retry-After) when the database
+    /// cannot be reached, otherwise `server_error` (500) with the cause logged.
+    pub fn server_error(e: &(dyn std::error::Error + 'static)) -> Self {
+        if crate::store::caused_by_unavailable(e) {
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the service is temporarily unavailable; try again in a moment",
+            );
+        }
         tracing::error!(error = %error_chain(e), "oauth request failed");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the server could not complete the request")
     }
@@ -172,6 +208,9 @@ impl IntoResponse for OAuthError {
         let h = res.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            h.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+        }
         if let Some(scheme) = self.www_authenticate {
             let value = if scheme == "Bearer" {
                 // RFC 6750 §3: the error code in the challenge; the description is ASCII we wrote.

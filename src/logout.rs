@@ -48,24 +48,34 @@ pub async fn end_sessions_tracked(
         }
         Which::All => store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?,
     };
-    let mut ended = 0;
+    // The sessions and their grants end together (one transaction): a connection lost half-way
+    // never leaves a session ended with its refresh tokens (offline ones, for `All`) still live.
+    let mut notify = Vec::new();
     for s in &candidates {
-        let clients = store::sessions::clients_of(&state.db, &s.id_hash).await?;
-        if store::sessions::delete(&state.db, &s.id_hash).await?.is_none() {
+        notify.push((store::sessions::clients_of(&state.db, &s.id_hash).await?, s.sid.clone()));
+    }
+    let mut tx = state.db.begin().await?;
+    let mut ended_sids = Vec::new();
+    for s in &candidates {
+        if store::sessions::delete_on(&mut tx, &s.id_hash).await?.is_none() {
             continue;
         }
-        ended += 1;
+        ended_sids.push(s.sid.clone());
         if !matches!(which, Which::All) {
-            store::grants::revoke_families_of_user(&state.db, user_id, Some(&s.sid), now).await?;
-        }
-        for client_id in clients {
-            deliveries.push(send_backchannel(state, &client_id, user_id, &s.sid));
+            store::grants::revoke_families_of_user_on(&mut tx, user_id, Some(&s.sid), now).await?;
         }
     }
     if matches!(which, Which::All) {
-        store::grants::revoke_families_of_user(&state.db, user_id, None, now).await?;
+        store::grants::revoke_families_of_user_on(&mut tx, user_id, None, now).await?;
     }
-    Ok((ended, deliveries))
+    tx.commit().await?;
+    // Back-channel logouts only once the sessions are really gone.
+    for (clients, sid) in notify.into_iter().filter(|(_, sid)| ended_sids.contains(sid)) {
+        for client_id in clients {
+            deliveries.push(send_backchannel(state, &client_id, user_id, &sid));
+        }
+    }
+    Ok((ended_sids.len(), deliveries))
 }
 
 /// Sends a logout token in the background, retrying; the outcome is audited.

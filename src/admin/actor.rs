@@ -130,7 +130,10 @@ pub enum BearerError {
 pub async fn from_bearer(state: &AppState, token: &str, from: ClientInfo) -> Result<AdminActor, BearerError> {
     let claims = crate::tokens::grants::access_token_claims(state, token)
         .await
-        .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?
+        .map_err(|e| match e {
+            crate::tokens::grants::GrantError::Store(s) => AdminError::Store(s),
+            e => AdminError::Internal(crate::error::error_chain(&e)),
+        })?
         .ok_or(BearerError::Invalid)?;
     let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_owned);
     let client_id = s("client_id").ok_or(BearerError::Invalid)?;

@@ -40,6 +40,7 @@ impl AdminError {
             AdminError::Conflict(_) => "conflict",
             AdminError::Store(StoreError::Conflict(_)) => "conflict",
             AdminError::Store(StoreError::NotFound(_)) => "not_found",
+            AdminError::Store(StoreError::Unavailable(_)) => "temporarily_unavailable",
             AdminError::Store(_) | AdminError::Internal(_) => "server_error",
         }
     }
@@ -50,6 +51,7 @@ impl AdminError {
             "not_found" => StatusCode::NOT_FOUND,
             "invalid_request" => StatusCode::UNPROCESSABLE_ENTITY,
             "conflict" => StatusCode::CONFLICT,
+            "temporarily_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +63,7 @@ impl AdminError {
             AdminError::Store(StoreError::NotFound(what)) => format!("No such {what}."),
             AdminError::NotFound(what) => format!("No such {what}."),
             AdminError::Invalid { message, .. } => message.clone(),
+            AdminError::Store(StoreError::Unavailable(_)) => "The service is temporarily unavailable. Try again in a moment.".into(),
             AdminError::Store(_) | AdminError::Internal(_) => "Something went wrong on our side. Try again in a moment.".into(),
             other => other.to_string(),
         }

@@ -31,6 +31,7 @@ pub mod api;
 pub mod audit_log;
 pub mod error;
 pub mod export;
+pub mod idempotency;
 pub mod import;
 pub mod ops;
 

@@ -7,7 +7,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result};
+use super::{Db, Result, Tx};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
@@ -33,6 +33,16 @@ pub const KIND_GRANT: &str = "grant";
 pub const KIND_REVOKED_JTI: &str = "revoked_jti";
 
 pub async fn insert(db: &Db, t: &TokenRow) -> Result<()> {
+    let mut conn = db.pool().acquire().await?;
+    insert_with(&mut conn, t).await
+}
+
+/// [`insert`] inside a transaction.
+pub async fn insert_on(tx: &mut Tx, t: &TokenRow) -> Result<()> {
+    insert_with(tx, t).await
+}
+
+async fn insert_with(conn: &mut sqlx::AnyConnection, t: &TokenRow) -> Result<()> {
     sqlx::query(sql!("insert into one_time_tokens ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
         .bind(&t.hash)
         .bind(&t.kind)
@@ -45,7 +55,7 @@ pub async fn insert(db: &Db, t: &TokenRow) -> Result<()> {
         .bind(t.expires_at)
         .bind(t.used_at)
         .bind(t.revoked_at)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
@@ -73,26 +83,58 @@ pub async fn consume(db: &Db, hash: &str, kind: &str, now: Timestamp) -> Result<
     .await?)
 }
 
-/// Revokes a family and everything in it.
+/// Marks a token used if it was unused, unrevoked, unexpired AND issued to `client_id`; returns
+/// it only then. The client binding is part of the one statement that uses the token up, so a
+/// token presented by another client is never spent (and its owner's next use is no "reuse").
+/// Runs inside the caller's transaction, with whatever else the redemption writes.
+pub async fn consume_for_client(tx: &mut Tx, hash: &str, kind: &str, client_id: &str, now: Timestamp) -> Result<Option<TokenRow>> {
+    Ok(sqlx::query_as::<_, TokenRow>(sql!(
+        "update one_time_tokens set used_at = $3
+         where hash = $1 and kind = $2 and client_id = $4 and used_at is null and revoked_at is null and expires_at > $3
+         returning {COLUMNS}"
+    ))
+    .bind(hash)
+    .bind(kind)
+    .bind(now)
+    .bind(client_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Revokes a family and everything in it (one statement).
 pub async fn revoke_family(db: &Db, family_id: &str, now: Timestamp) -> Result<()> {
+    let mut conn = db.pool().acquire().await?;
+    revoke_family_with(&mut conn, family_id, now).await
+}
+
+async fn revoke_family_with(conn: &mut sqlx::AnyConnection, family_id: &str, now: Timestamp) -> Result<()> {
     sqlx::query(
         "update one_time_tokens set revoked_at = $2 where (family_id = $1 or (hash = $1 and kind = 'grant')) and revoked_at is null",
     )
     .bind(family_id)
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Revokes the families of a user (all of them, or only those bound to one session and not
 /// granted offline access).
+/// One transaction: a connection lost half-way revokes none of them, never some.
 pub async fn revoke_families_of_user(db: &Db, user_id: &str, only_session: Option<&str>, now: Timestamp) -> Result<Vec<String>> {
+    let mut tx = db.begin().await?;
+    let families = revoke_families_of_user_on(&mut tx, user_id, only_session, now).await?;
+    tx.commit().await?;
+    Ok(families)
+}
+
+/// [`revoke_families_of_user`] inside the caller's transaction.
+pub async fn revoke_families_of_user_on(tx: &mut Tx, user_id: &str, only_session: Option<&str>, now: Timestamp) -> Result<Vec<String>> {
     let families: Vec<String> = match only_session {
         None => {
             sqlx::query_scalar("select hash from one_time_tokens where kind = 'grant' and user_id = $1 and revoked_at is null")
                 .bind(user_id)
-                .fetch_all(db.pool())
+                .fetch_all(&mut **tx)
                 .await?
         }
         Some(sid) => {
@@ -102,27 +144,30 @@ pub async fn revoke_families_of_user(db: &Db, user_id: &str, only_session: Optio
             )
             .bind(user_id)
             .bind(sid)
-            .fetch_all(db.pool())
+            .fetch_all(&mut **tx)
             .await?
         }
     };
     for f in &families {
-        revoke_family(db, f, now).await?;
+        revoke_family_with(tx, f, now).await?;
     }
     Ok(families)
 }
 
+/// One transaction, like [`revoke_families_of_user`].
 pub async fn revoke_families_of_client(db: &Db, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
+    let mut tx = db.begin().await?;
     let families: Vec<String> = sqlx::query_scalar(
         "select hash from one_time_tokens where kind = 'grant' and user_id = $1 and client_id = $2 and revoked_at is null",
     )
     .bind(user_id)
     .bind(client_id)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *tx)
     .await?;
     for f in &families {
-        revoke_family(db, f, now).await?;
+        revoke_family_with(&mut tx, f, now).await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 

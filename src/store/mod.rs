@@ -17,6 +17,7 @@ pub mod consents;
 pub mod export;
 pub mod federated;
 pub mod grants;
+pub mod idempotency;
 pub mod import;
 pub mod keys;
 pub mod links;
@@ -40,6 +41,10 @@ use crate::clock::{Random, Timestamp};
 pub enum StoreError {
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// The database cannot be reached (connection refused or lost, pool exhausted, server
+    /// shutting down): a request answers 503 with Retry-After, and a retry may well succeed.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} already exists")]
@@ -54,7 +59,73 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(e)
+        if is_unavailable(&e) {
+            outage::started(&e);
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+/// True for errors that mean "the database cannot be reached right now" rather than "this
+/// statement is wrong": I/O and TLS failures, a lost or closed connection, an exhausted pool,
+/// PostgreSQL's connection exceptions (class 08), operator intervention (57P01–57P03, a
+/// restart or `pg_terminate_backend`) and "too many connections" (53300); SQLite's busy/locked.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300" | "5" | "6" | "261" | "517")
+        }
+        _ => false,
+    }
+}
+
+/// True if `e` or anything in its chain of causes is the database being unavailable.
+pub fn caused_by_unavailable(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if matches!(err.downcast_ref::<StoreError>(), Some(StoreError::Unavailable(_))) {
+            return true;
+        }
+        if let Some(sqlx_err) = err.downcast_ref::<sqlx::Error>()
+            && is_unavailable(sqlx_err)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// The database's availability as this process last saw it, so that an outage is logged once
+/// when it starts and once when it ends, not once per request.
+pub mod outage {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static DOWN: AtomicBool = AtomicBool::new(false);
+
+    /// An error said the database is unavailable: logged only if it was thought up.
+    pub fn started(e: &sqlx::Error) {
+        if !DOWN.swap(true, Ordering::SeqCst) {
+            tracing::error!(error = %crate::error::error_chain(e), "database unavailable; answering 503 until it is back");
+        } else {
+            tracing::debug!(error = %e, "database still unavailable");
+        }
+    }
+
+    /// The database answered.
+    pub fn ended() {
+        if DOWN.swap(false, Ordering::SeqCst) {
+            tracing::warn!("database reachable again");
+        }
+    }
+
+    pub fn is_down() -> bool {
+        DOWN.load(Ordering::SeqCst)
     }
 }
 
@@ -63,7 +134,7 @@ impl StoreError {
     pub(crate) fn conflict_on_unique(e: sqlx::Error, what: &'static str) -> Self {
         match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what),
-            _ => StoreError::Database(e),
+            _ => StoreError::from(e),
         }
     }
 }
@@ -84,10 +155,18 @@ pub enum DbKind {
 pub struct Db {
     pool: AnyPool,
     kind: DbKind,
+    #[cfg(feature = "fault-injection")]
+    fault: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        Self::connect_with(url, max_connections, std::time::Duration::from_secs(10)).await
+    }
+
+    /// `acquire_timeout`: how long a request waits for a connection before the database counts
+    /// as unavailable (and the request is answered 503).
+    pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: std::time::Duration) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let kind = if url.starts_with("sqlite:") {
             DbKind::Sqlite
@@ -102,7 +181,7 @@ impl Db {
         let options = AnyConnectOptions::from_str(url)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, std::time::Duration::from_secs(1));
-        let mut pool = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(std::time::Duration::from_secs(10));
+        let mut pool = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(acquire_timeout);
         if kind == DbKind::Sqlite {
             // SQLite serialises writers anyway; foreign keys are per connection.
             pool = pool.after_connect(|conn, _| {
@@ -117,7 +196,12 @@ impl Db {
         if kind == DbKind::Sqlite {
             sqlx::query("pragma journal_mode = wal").execute(&pool).await?;
         }
-        Ok(Self { pool, kind })
+        Ok(Self {
+            pool,
+            kind,
+            #[cfg(feature = "fault-injection")]
+            fault: Default::default(),
+        })
     }
 
     pub fn kind(&self) -> DbKind {
@@ -141,14 +225,81 @@ impl Db {
         Ok(())
     }
 
-    /// True when the database answers.
+    /// True when the database answers (within 3 s). Ends a recorded outage when it does.
     pub async fn ping(&self) -> bool {
-        sqlx::query("select 1").execute(&self.pool).await.is_ok()
+        let answered = tokio::time::timeout(std::time::Duration::from_secs(3), sqlx::query("select 1").execute(&self.pool)).await;
+        match answered {
+            Ok(Ok(_)) => {
+                outage::ended();
+                true
+            }
+            Ok(Err(e)) => {
+                let _ = StoreError::from(e);
+                false
+            }
+            Err(_) => false,
+        }
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Fault injection for the reliability tests (feature `fault-injection`, never in a release
+    /// build): the next time a transaction passes the [`fault_point`] called `point`, its
+    /// connection is lost there.
+    #[cfg(feature = "fault-injection")]
+    pub fn inject_fault(&self, point: &str) {
+        if let Ok(mut f) = self.fault.lock() {
+            *f = Some(point.to_owned());
+        }
+    }
+
+    #[cfg(feature = "fault-injection")]
+    fn take_fault(&self, point: &str) -> bool {
+        match self.fault.lock() {
+            Ok(mut f) if f.as_deref() == Some(point) => {
+                *f = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A named point outside any transaction where, under the `fault-injection` feature and when a
+/// test armed it, the database is lost (see [`fault_point`]).
+pub fn fault_here(db: &Db, point: &str) -> Result<()> {
+    #[cfg(feature = "fault-injection")]
+    if db.take_fault(point) {
+        return Err(StoreError::from(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            format!("fault injected at {point}"),
+        ))));
+    }
+    let _ = (db, point);
+    Ok(())
+}
+
+/// A named boundary between two statements of a transaction. Does nothing unless the
+/// `fault-injection` feature is on and a test armed this point with [`Db::inject_fault`]: then
+/// the transaction's connection is lost right here, as when PostgreSQL restarts or a backend is
+/// terminated (PostgreSQL: the backend is really terminated; SQLite: the statement fails as a
+/// lost connection would), and the transaction must leave nothing half-written.
+#[allow(clippy::unused_async)]
+pub async fn fault_point(db: &Db, tx: &mut Tx, point: &str) -> Result<()> {
+    #[cfg(feature = "fault-injection")]
+    if db.take_fault(point) {
+        if db.kind == DbKind::Postgres {
+            sqlx::query("select pg_terminate_backend(pg_backend_pid())").execute(&mut **tx).await?;
+        }
+        return Err(StoreError::from(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            format!("fault injected at {point}"),
+        ))));
+    }
+    let _ = (db, tx, point);
+    Ok(())
 }
 
 fn ensure_sqlite_parent_dir(url: &str) {

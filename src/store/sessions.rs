@@ -86,6 +86,14 @@ pub async fn delete(db: &Db, id_hash: &str) -> Result<Option<SessionRow>> {
         .await?)
 }
 
+/// [`delete`] inside a transaction (ending a session together with its grants).
+pub async fn delete_on(tx: &mut super::Tx, id_hash: &str) -> Result<Option<SessionRow>> {
+    Ok(sqlx::query_as::<_, SessionRow>(sql!("delete from sessions where id_hash = $1 returning {COLUMNS}"))
+        .bind(id_hash)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
 /// Ends one of a user's sessions by its public sid; a sid of someone else's session does nothing.
 pub async fn delete_by_sid_for_user(db: &Db, sid: &str, user_id: &str) -> Result<Option<SessionRow>> {
     Ok(sqlx::query_as::<_, SessionRow>(sql!("delete from sessions where sid = $1 and user_id = $2 returning {COLUMNS}"))

@@ -115,6 +115,9 @@ pub async fn body_allows(state: &AppState, client: &Client) -> Result<(), GrantE
     Ok(())
 }
 
+/// Redeems a code: every check first (reads only), then one transaction that uses the code up
+/// (only if it was issued to this client), stores the grant and the first refresh token. A
+/// connection lost anywhere in it leaves the code unused; nothing is half-written.
 pub async fn redeem_code(
     state: &AppState,
     client: &Client,
@@ -124,18 +127,19 @@ pub async fn redeem_code(
 ) -> Result<TokenResponse, GrantError> {
     let now = state.now();
     let hash = token_hash(code);
-    let Some(row) = store::grants::consume(&state.db, &hash, store::grants::KIND_CODE, now).await? else {
-        if let Some(old) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_CODE).await?
-            && old.used_at.is_some()
-            && let Some(family) = old.family_id.as_deref()
-        {
-            // RFC 6749 §4.1.2: a code used twice revokes what the first use produced.
-            store::grants::revoke_family(&state.db, family, now).await?;
-            tracing::warn!(client_id = %client.id, "authorization code replayed; grant revoked");
-            return Err(GrantError::InvalidGrant("the authorization code has already been used; tokens issued from it are revoked"));
-        }
+    let Some(row) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_CODE).await? else {
         return Err(GrantError::InvalidGrant("the authorization code is invalid or has expired"));
     };
+    // Another client's code is refused without touching it: its owner can still redeem it.
+    if row.client_id.as_deref() != Some(client.id.as_str()) {
+        return Err(GrantError::InvalidGrant("the authorization code was issued to another client"));
+    }
+    if row.used_at.is_some() {
+        return Err(code_replayed(state, client, &row).await);
+    }
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(GrantError::InvalidGrant("the authorization code is invalid or has expired"));
+    }
     let data: CodeData = serde_json::from_str(&row.data).map_err(|_| GrantError::Corrupt)?;
     if data.client_id != client.id {
         return Err(GrantError::InvalidGrant("the authorization code was issued to another client"));
@@ -159,28 +163,74 @@ pub async fn redeem_code(
     let scopes = scopes_of(&data.scope);
     let offline = scopes.contains(&"offline_access");
     let refresh_expires = if offline { now + state.settings.tokens.offline_refresh_token_ttl_secs } else { data.session_expires_at };
-    store::grants::insert(
-        &state.db,
-        &TokenRow {
-            hash: family.clone(),
-            kind: store::grants::KIND_GRANT.into(),
-            user_id: Some(user.id.clone()),
-            client_id: Some(client.id.clone()),
-            session_sid: data.authn.sid.clone(),
-            family_id: None,
-            data: json!({ "offline": offline }).to_string(),
-            created_at: now,
-            expires_at: refresh_expires.max(now + state.settings.tokens.access_token_ttl_secs),
-            used_at: None,
-            revoked_at: None,
-        },
-    )
-    .await?;
-    respond(state, client, &user, &data.scope, &data.authn, data.nonce.as_deref(), &family, offline, refresh_expires).await
+    let grant = TokenRow {
+        hash: family.clone(),
+        kind: store::grants::KIND_GRANT.into(),
+        user_id: Some(user.id.clone()),
+        client_id: Some(client.id.clone()),
+        session_sid: data.authn.sid.clone(),
+        family_id: None,
+        data: json!({ "offline": offline }).to_string(),
+        created_at: now,
+        expires_at: refresh_expires.max(now + state.settings.tokens.access_token_ttl_secs),
+        used_at: None,
+        revoked_at: None,
+    };
+    let issued = prepare(state, client, &user, &data.scope, &data.authn, data.nonce.as_deref(), &family, offline, refresh_expires).await?;
+    let db = &state.db;
+    let mut tx = db.begin().await?;
+    store::fault_point(db, &mut tx, "code:begin").await?;
+    if store::grants::consume_for_client(&mut tx, &hash, store::grants::KIND_CODE, &client.id, now).await?.is_none() {
+        // Used (or revoked) since the checks above: a concurrent redemption won.
+        drop(tx);
+        return Err(match store::grants::by_hash(db, &hash, store::grants::KIND_CODE).await? {
+            Some(old) if old.used_at.is_some() => code_replayed(state, client, &old).await,
+            _ => GrantError::InvalidGrant("the authorization code is invalid or has expired"),
+        });
+    }
+    store::fault_point(db, &mut tx, "code:consumed").await?;
+    store::grants::insert_on(&mut tx, &grant).await?;
+    store::fault_point(db, &mut tx, "code:grant").await?;
+    if let Some(rt) = &issued.refresh_row {
+        store::grants::insert_on(&mut tx, rt).await?;
+    }
+    store::fault_point(db, &mut tx, "code:refresh").await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(issued.response)
+}
+
+/// RFC 6749 §4.1.2: a code used twice revokes what its first use produced.
+async fn code_replayed(state: &AppState, client: &Client, old: &TokenRow) -> GrantError {
+    if let Some(family) = old.family_id.as_deref() {
+        if let Err(e) = store::grants::revoke_family(&state.db, family, state.now()).await {
+            return e.into();
+        }
+        tracing::warn!(client_id = %client.id, "authorization code replayed; grant revoked");
+    }
+    GrantError::InvalidGrant("the authorization code has already been used; tokens issued from it are revoked")
+}
+
+/// A refresh token presented again after its rotation: someone holds a copy. The whole family
+/// is revoked.
+async fn refresh_reused(state: &AppState, client: &Client, old: &TokenRow) -> GrantError {
+    if let Some(family) = old.family_id.as_deref() {
+        if let Err(e) = store::grants::revoke_family(&state.db, family, state.now()).await {
+            return e.into();
+        }
+        tracing::warn!(client_id = %client.id, "refresh token reused; grant revoked");
+    }
+    GrantError::InvalidGrant("the refresh token has already been used; the grant is revoked")
+}
+
+/// Tokens made and signed, with the refresh token's row still to be stored (by the caller, in
+/// the transaction that uses up what they replace).
+struct Issued {
+    response: TokenResponse,
+    refresh_row: Option<TokenRow>,
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn respond(
+async fn prepare(
     state: &AppState,
     client: &Client,
     user: &UserRow,
@@ -190,7 +240,7 @@ async fn respond(
     family: &str,
     offline: bool,
     refresh_expires: i64,
-) -> Result<TokenResponse, GrantError> {
+) -> Result<Issued, GrantError> {
     let scopes = scopes_of(scope);
     // Offline grants outlive the session, so their access tokens do not name it.
     let at_authn = Authn { sid: if offline { None } else { authn.sid.clone() }, ..authn.clone() };
@@ -201,58 +251,55 @@ async fn respond(
     } else {
         None
     };
-    let refresh_token = if client.allows_grant(GrantType::RefreshToken) && refresh_expires > state.now() {
+    let (refresh_token, refresh_row) = if client.allows_grant(GrantType::RefreshToken) && refresh_expires > state.now() {
         let rt = random_token(&*state.rng);
         let data = RefreshData { scope: scope.to_owned(), authn: authn.clone(), offline };
-        store::grants::insert(
-            &state.db,
-            &TokenRow {
-                hash: token_hash(rt.expose()),
-                kind: store::grants::KIND_REFRESH.into(),
-                user_id: Some(user.id.clone()),
-                client_id: Some(client.id.clone()),
-                session_sid: authn.sid.clone(),
-                family_id: Some(family.to_owned()),
-                data: serde_json::to_string(&data).map_err(|_| GrantError::Corrupt)?,
-                created_at: state.now(),
-                expires_at: refresh_expires,
-                used_at: None,
-                revoked_at: None,
-            },
-        )
-        .await?;
-        Some(rt.expose().to_owned())
+        let row = TokenRow {
+            hash: token_hash(rt.expose()),
+            kind: store::grants::KIND_REFRESH.into(),
+            user_id: Some(user.id.clone()),
+            client_id: Some(client.id.clone()),
+            session_sid: authn.sid.clone(),
+            family_id: Some(family.to_owned()),
+            data: serde_json::to_string(&data).map_err(|_| GrantError::Corrupt)?,
+            created_at: state.now(),
+            expires_at: refresh_expires,
+            used_at: None,
+            revoked_at: None,
+        };
+        (Some(rt.expose().to_owned()), Some(row))
     } else {
-        None
+        (None, None)
     };
-    Ok(TokenResponse {
+    let response = TokenResponse {
         access_token: at.token,
         token_type: "Bearer",
         expires_in: at.expires_in,
         refresh_token,
         id_token,
         scope: scope.to_owned(),
-    })
+    };
+    Ok(Issued { response, refresh_row })
 }
 
+/// Rotates a refresh token: every check first (reads only), then one transaction that uses the
+/// old token up (only if it was issued to this client) and stores its successor. A connection
+/// lost anywhere in it leaves the old token usable, so the client's retry succeeds.
 pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_scope: Option<&str>) -> Result<TokenResponse, GrantError> {
     let now = state.now();
     let hash = token_hash(token);
-    let Some(row) = store::grants::consume(&state.db, &hash, store::grants::KIND_REFRESH, now).await? else {
-        if let Some(old) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_REFRESH).await?
-            && old.used_at.is_some()
-            && old.client_id.as_deref() == Some(client.id.as_str())
-            && let Some(family) = old.family_id.as_deref()
-        {
-            // Reuse of a rotated refresh token: someone holds a copy. Revoke the whole family.
-            store::grants::revoke_family(&state.db, family, now).await?;
-            tracing::warn!(client_id = %client.id, "refresh token reused; grant revoked");
-            return Err(GrantError::InvalidGrant("the refresh token has already been used; the grant is revoked"));
-        }
+    let Some(row) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_REFRESH).await? else {
         return Err(GrantError::InvalidGrant("the refresh token is invalid, expired or revoked"));
     };
+    // Another client's token is refused without touching it: its owner's next refresh works.
     if row.client_id.as_deref() != Some(client.id.as_str()) {
         return Err(GrantError::InvalidGrant("the refresh token was issued to another client"));
+    }
+    if row.used_at.is_some() {
+        return Err(refresh_reused(state, client, &row).await);
+    }
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(GrantError::InvalidGrant("the refresh token is invalid, expired or revoked"));
     }
     let family = row.family_id.clone().ok_or(GrantError::Corrupt)?;
     if !store::grants::family_active(&state.db, &family).await? {
@@ -278,7 +325,25 @@ pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_s
             scopes_of(req).join(" ")
         }
     };
-    respond(state, client, &user, &scope, &data.authn, None, &family, data.offline, row.expires_at).await
+    let issued = prepare(state, client, &user, &scope, &data.authn, None, &family, data.offline, row.expires_at).await?;
+    let db = &state.db;
+    let mut tx = db.begin().await?;
+    store::fault_point(db, &mut tx, "refresh:begin").await?;
+    if store::grants::consume_for_client(&mut tx, &hash, store::grants::KIND_REFRESH, &client.id, now).await?.is_none() {
+        // Used (or revoked) since the checks above: a concurrent rotation won, so this is reuse.
+        drop(tx);
+        return Err(match store::grants::by_hash(db, &hash, store::grants::KIND_REFRESH).await? {
+            Some(old) if old.used_at.is_some() => refresh_reused(state, client, &old).await,
+            _ => GrantError::InvalidGrant("the refresh token is invalid, expired or revoked"),
+        });
+    }
+    store::fault_point(db, &mut tx, "refresh:consumed").await?;
+    if let Some(rt) = &issued.refresh_row {
+        store::grants::insert_on(&mut tx, rt).await?;
+    }
+    store::fault_point(db, &mut tx, "refresh:stored").await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(issued.response)
 }
 
 pub async fn client_credentials(state: &AppState, client: &Client, requested_scope: Option<&str>) -> Result<TokenResponse, GrantError> {

@@ -48,7 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(saml::router())
         .merge(health::router())
         .merge(crate::oidc::router())
-        .merge(crate::admin::api::router())
+        .merge(crate::admin::api::router_with_idempotency(&state))
         .merge(demo::router())
         .merge(admin::router())
         .fallback(not_found)

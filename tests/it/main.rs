@@ -18,6 +18,7 @@ mod oidc;
 mod oidc_logout;
 mod oidc_negative;
 mod pages;
+mod reliability;
 mod saml_core;
 mod saml_idp;
 mod signin;

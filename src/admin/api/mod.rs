@@ -9,6 +9,7 @@ mod clients;
 mod connections;
 mod data;
 mod extract;
+pub mod idempotency;
 mod memberships;
 pub mod openapi;
 mod roles;
@@ -113,6 +114,12 @@ async fn method_not_allowed() -> AppError {
         message: "This endpoint does not take that method; see /api/v1/openapi.json.".into(),
         field: None,
     }
+}
+
+/// [`router`] with `Idempotency-Key` handling on its POSTs (see [`idempotency`]); the CSV import
+/// route is not included (its one transaction either imports the file or not).
+pub fn router_with_idempotency(state: &AppState) -> Router<AppState> {
+    router().route_layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
 }
 
 /// The import route alone, with its own body limit; merged outside the site-wide body limit.

@@ -82,6 +82,7 @@ pub(crate) async fn audit_ok(
     details: Option<Value>,
 ) -> Result<(), AdminError> {
     store::audit::insert_on(tx, &event(actor, action, s, "success", details), state.now()).await?;
+    crate::admin::idempotency::record_effect(tx, s.target_type, s.target_id).await?;
     Ok(())
 }
 

@@ -1,0 +1,563 @@
+//! Reliability: tokens bound to their client in the statement that spends them, every rotation
+//! one transaction (a connection lost at any statement boundary leaves the old token usable),
+//! 503 + Retry-After while the database is unreachable and recovery without a restart,
+//! Idempotency-Key on the admin API's POSTs, and a kill -9 under write load losing nothing
+//! that was acknowledged.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use stile::clients::{AuthMethod, ClientSpec, GrantType};
+use stile::clock::OsRandom;
+use stile::store;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use crate::admin_api::superuser_api;
+use crate::both;
+use crate::harness::{Backend, TestApp, TestDb, location, test_settings};
+use crate::oidc::{CB, PW, register, spec};
+
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+fn pkce() -> String {
+    format!("&code_challenge={}&code_challenge_method=S256", URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes())))
+}
+
+/// A code for `client_id`, from a signed-in browser.
+async fn code_for(app: &TestApp, browser: &reqwest::Client, client_id: &str) -> String {
+    let cb: String = url::form_urlencoded::byte_serialize(CB.as_bytes()).collect();
+    let url = format!(
+        "{}/authorize?response_type=code&client_id={client_id}&redirect_uri={cb}&scope=openid%20email&state=s1&nonce=n1{}",
+        app.base,
+        pkce()
+    );
+    let r = browser.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let loc = location(&r);
+    url::Url::parse(&loc).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap_or_else(|| panic!("no code in {loc}")).1.into_owned()
+}
+
+/// POSTs the token endpoint as `id`; (status, Retry-After, body).
+async fn token(app: &TestApp, id: &str, secret: &str, form: &[(&str, &str)]) -> (u16, Option<String>, Value) {
+    let r = reqwest::Client::new().post(app.url("/token")).basic_auth(id, Some(secret)).form(form).send().await.unwrap();
+    let status = r.status().as_u16();
+    let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    (status, retry, r.json().await.unwrap())
+}
+
+async fn redeem(app: &TestApp, id: &str, secret: &str, code: &str) -> (u16, Option<String>, Value) {
+    token(app, id, secret, &[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CB), ("code_verifier", VERIFIER)]).await
+}
+
+async fn refresh(app: &TestApp, id: &str, secret: &str, rt: &str) -> (u16, Option<String>, Value) {
+    token(app, id, secret, &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await
+}
+
+/// An app with a signed-in user and two confidential relying apps, A and B.
+async fn two_apps(b: Backend) -> (TestApp, reqwest::Client, (String, String), (String, String)) {
+    let app = TestApp::start(b).await;
+    app.create_user("rel@example.org", Some(PW)).await;
+    let (a, sa) = register(&app, spec("App A")).await;
+    let (bb, sb) = register(&app, spec("App B")).await;
+    let browser = app.browser();
+    assert_eq!(app.sign_in(&browser, "rel@example.org", PW).await.status(), 303);
+    (app, browser, (a, sa.unwrap()), (bb, sb.unwrap()))
+}
+
+/// Issue 11 item 6: client B presenting client A's code or refresh token is refused and spends
+/// nothing, so A's own redemption and rotation still work and A's grant is not revoked.
+async fn wrong_client_cannot_burn_tokens(b: Backend) {
+    let (app, browser, (a, sa), (bid, sb)) = two_apps(b).await;
+    let code = code_for(&app, &browser, &a).await;
+    let (s, _, e) = redeem(&app, &bid, &sb, &code).await;
+    assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")), "{e}");
+    let (s, _, t) = redeem(&app, &a, &sa, &code).await;
+    assert_eq!(s, 200, "A's code must survive B's attempt: {t}");
+    let rt = t["refresh_token"].as_str().unwrap().to_owned();
+    let at = t["access_token"].as_str().unwrap().to_owned();
+    for _ in 0..3 {
+        let (s, _, e) = refresh(&app, &bid, &sb, &rt).await;
+        assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")), "{e}");
+    }
+    let (s, _, t2) = refresh(&app, &a, &sa, &rt).await;
+    assert_eq!(s, 200, "A's refresh token must survive B's attempts: {t2}");
+    let rt2 = t2["refresh_token"].as_str().unwrap().to_owned();
+    // The grant is intact: the access token from the code is still active, and the chain goes on.
+    let intro: Value = reqwest::Client::new()
+        .post(app.url("/introspect"))
+        .basic_auth(&a, Some(&sa))
+        .form(&[("token", at.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(intro["active"], true, "{intro}");
+    let (s, _, _) = refresh(&app, &a, &sa, &rt2).await;
+    assert_eq!(s, 200);
+    // Reuse by A itself is still detected and still revokes.
+    let (s, _, e) = refresh(&app, &a, &sa, &rt).await;
+    assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")));
+    app.finish().await;
+}
+both!(wrong_client_cannot_burn_tokens);
+
+/// Issue 12 data item 1: the connection is lost at each statement boundary of a code
+/// redemption and of a refresh rotation (PostgreSQL: the backend is really terminated). The
+/// client gets 503 temporarily_unavailable with Retry-After, and its retry with the same code or
+/// refresh token succeeds: nothing was half-written, nothing counts as reuse.
+async fn interrupted_writes_leave_tokens_usable(b: Backend) {
+    let (app, browser, (a, sa), _) = two_apps(b).await;
+    let mut rt = String::new();
+    for point in ["code:begin", "code:consumed", "code:grant", "code:refresh"] {
+        let code = code_for(&app, &browser, &a).await;
+        app.state.db.inject_fault(point);
+        let (s, retry, e) = redeem(&app, &a, &sa, &code).await;
+        assert_eq!((s, e["error"].as_str()), (503, Some("temporarily_unavailable")), "{point}: {e}");
+        assert_eq!(retry.as_deref(), Some("5"), "{point}");
+        let (s, _, t) = redeem(&app, &a, &sa, &code).await;
+        assert_eq!(s, 200, "{point}: the code must still be usable after a lost connection: {t}");
+        rt = t["refresh_token"].as_str().unwrap().to_owned();
+    }
+    for point in ["refresh:begin", "refresh:consumed", "refresh:stored"] {
+        app.state.db.inject_fault(point);
+        let (s, retry, e) = refresh(&app, &a, &sa, &rt).await;
+        assert_eq!((s, e["error"].as_str()), (503, Some("temporarily_unavailable")), "{point}: {e}");
+        assert_eq!(retry.as_deref(), Some("5"), "{point}");
+        let (s, _, t) = refresh(&app, &a, &sa, &rt).await;
+        assert_eq!(s, 200, "{point}: the old refresh token must still be usable: {t}");
+        let next = t["refresh_token"].as_str().unwrap().to_owned();
+        // The successor works (it was stored), and the old one is now spent.
+        let (s, _, t) = refresh(&app, &a, &sa, &next).await;
+        assert_eq!(s, 200, "{point}: {t}");
+        rt = t["refresh_token"].as_str().unwrap().to_owned();
+    }
+    app.finish().await;
+}
+both!(interrupted_writes_leave_tokens_usable);
+
+/// 60 parallel rotations of one refresh token: exactly one succeeds; the rest are reuse and
+/// revoke the grant (never two successors, never a 500).
+async fn parallel_rotation_has_one_winner(b: Backend) {
+    let (app, browser, (a, sa), _) = two_apps(b).await;
+    let code = code_for(&app, &browser, &a).await;
+    let (_, _, t) = redeem(&app, &a, &sa, &code).await;
+    let rt = t["refresh_token"].as_str().unwrap().to_owned();
+    let app = Arc::new(app);
+    let mut tasks = Vec::new();
+    for _ in 0..60 {
+        let (app, a, sa, rt) = (app.clone(), a.clone(), sa.clone(), rt.clone());
+        tasks.push(tokio::spawn(async move { refresh(&app, &a, &sa, &rt).await.0 }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 400), "{statuses:?}");
+    let Ok(app) = Arc::try_unwrap(app) else { panic!("app still shared") };
+    app.finish().await;
+}
+both!(parallel_rotation_has_one_winner);
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency-Key
+
+async fn post_keyed(app: &TestApp, token: &str, path: &str, key: Option<&str>, body: &Value) -> (StatusCode, Option<String>, Value) {
+    let mut req = reqwest::Client::new().post(app.url(&format!("/api/v1{path}"))).bearer_auth(token).json(body);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let replayed = res.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap().to_owned());
+    let text = res.text().await.unwrap();
+    (status, replayed, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn count_users(app: &TestApp, email: &str) -> usize {
+    let email = stile::email::Email::parse(email).unwrap();
+    usize::from(store::users::by_email(&app.state.db, &email).await.unwrap().is_some())
+}
+
+/// Issue 12 data item 2.
+async fn idempotency_key_on_admin_posts(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let new_user = json!({ "email": "idem@example.org", "name": "Idem Potent" });
+    // The first request runs; its retry gets the same answer, marked as a replay.
+    let (s, replayed, first) = post_keyed(&app, &su.token, "/users", Some("key-1"), &new_user).await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, None), "{first}");
+    let (s, replayed, again) = post_keyed(&app, &su.token, "/users", Some("key-1"), &new_user).await;
+    assert_eq!((s, replayed.as_deref()), (StatusCode::CREATED, Some("true")), "{again}");
+    assert_eq!(again, first);
+    assert_eq!(count_users(&app, "idem@example.org").await, 1);
+    // Without a key, a second create is the usual conflict.
+    let (s, _, _) = post_keyed(&app, &su.token, "/users", None, &new_user).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // The same key with another body is refused, and changes nothing.
+    let other = json!({ "email": "other@example.org", "name": "Other" });
+    let (s, _, e) = post_keyed(&app, &su.token, "/users", Some("key-1"), &other).await;
+    assert_eq!((s, e["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused")), "{e}");
+    assert_eq!(count_users(&app, "other@example.org").await, 0);
+    // Keys are per caller: another admin's "key-1" is another key.
+    let (id2, s2) = {
+        let spec = ClientSpec {
+            name: "Second admin".into(),
+            grant_types: vec![GrantType::ClientCredentials],
+            scopes: vec!["stile:admin".into()],
+            redirect_uris: vec![],
+            auth_method: AuthMethod::ClientSecretBasic,
+            ..ClientSpec::default()
+        };
+        let (c, secret) = stile::clients::register(&app.state.db, spec, &OsRandom, app.state.now()).await.unwrap();
+        (c.id, secret.unwrap().expose().to_owned())
+    };
+    su.ok(Method::PUT, &format!("/clients/{id2}/admin-access"), Some(json!({ "level": "superuser" }))).await;
+    let t: Value = reqwest::Client::new()
+        .post(app.url("/token"))
+        .basic_auth(&id2, Some(&s2))
+        .form(&[("grant_type", "client_credentials"), ("scope", "stile:admin")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token2 = t["access_token"].as_str().unwrap().to_owned();
+    let (s, replayed, _) = post_keyed(&app, &token2, "/users", Some("key-1"), &other).await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, None));
+    // A refusal is an answer too: replayed, not re-run.
+    let bad = json!({ "email": "not an address", "name": "X" });
+    let (s, _, _) = post_keyed(&app, &su.token, "/users", Some("key-bad"), &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, replayed, _) = post_keyed(&app, &su.token, "/users", Some("key-bad"), &bad).await;
+    assert_eq!((s, replayed.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("true")));
+    // Malformed keys are refused before anything runs.
+    for k in ["", &"k".repeat(256), "key with spaces", "clé"] {
+        let res = reqwest::Client::new()
+            .post(app.url("/api/v1/users"))
+            .bearer_auth(&su.token)
+            .header("Idempotency-Key", k.as_bytes())
+            .json(&json!({ "email": "malformed@example.org", "name": "M" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{k:?}");
+        let e: Value = res.json().await.unwrap();
+        assert!(e["message"].as_str().unwrap().contains("Idempotency-Key"), "{e}");
+    }
+    assert_eq!(count_users(&app, "malformed@example.org").await, 0);
+
+    // The ambiguous create: the user is committed but the answer is lost (503). Without the
+    // key a retry would get 409; with it, the retry is answered with the created user.
+    let lost = json!({ "email": "lost@example.org", "name": "Lost Answer" });
+    app.state.db.inject_fault("idempotency:answer");
+    let (s, _, e) = post_keyed(&app, &su.token, "/users", Some("key-lost"), &lost).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{e}");
+    assert_eq!(count_users(&app, "lost@example.org").await, 1, "the change itself committed");
+    let (s, replayed, v) = post_keyed(&app, &su.token, "/users", Some("key-lost"), &lost).await;
+    assert_eq!((s, replayed.as_deref()), (StatusCode::CREATED, Some("true")), "{v}");
+    assert_eq!(v["email"], "lost@example.org", "{v}");
+    let (s, _, _) = post_keyed(&app, &su.token, "/users", None, &lost).await;
+    assert_eq!(s, StatusCode::CONFLICT, "and it was created once");
+    // A secret shown once is never stored for replay.
+    let new_client = json!({ "name": "Replayed App", "redirect_uris": [CB], "grant_types": ["authorization_code"], "scopes": ["openid"] });
+    let (s, _, created) = post_keyed(&app, &su.token, "/clients", Some("key-client"), &new_client).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let secret = created["client_secret"].as_str().unwrap().to_owned();
+    let (s, replayed, again) = post_keyed(&app, &su.token, "/clients", Some("key-client"), &new_client).await;
+    assert_eq!((s, replayed.as_deref()), (StatusCode::CREATED, Some("true")));
+    assert_eq!((again["client_id"].clone(), again["client_secret"].clone()), (created["client_id"].clone(), Value::Null));
+    let stored: Vec<String> =
+        sqlx::query_scalar("select body from idempotency_keys where body is not null").fetch_all(app.state.db.pool()).await.unwrap();
+    assert!(stored.iter().any(|b| b.contains("Replayed App")));
+    assert!(!stored.iter().any(|b| b.contains(&secret)), "the client secret must not be stored");
+    // A request whose answer was lost but that changed nothing gives its key up: the retry
+    // runs afresh (and is no replay).
+    app.state.db.inject_fault("idempotency:answer");
+    let (s, _, _) = post_keyed(&app, &su.token, "/bodies/nope/roles", Some("key-nothing"), &json!({ "name": "R" })).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    let (s, replayed, _) = post_keyed(&app, &su.token, "/bodies/nope/roles", Some("key-nothing"), &json!({ "name": "R" })).await;
+    assert_eq!((s, replayed), (StatusCode::NOT_FOUND, None));
+    app.finish().await;
+}
+both!(idempotency_key_on_admin_posts);
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL outage: a TCP proxy between Stile and PostgreSQL that the test can cut.
+
+/// Forwards 127.0.0.1:port to PostgreSQL until cut; cutting closes every open connection and
+/// refuses new ones, as a database that went away does.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    acceptor: Option<JoinHandle<()>>,
+    links: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut p = Proxy { port, up: Arc::new(AtomicBool::new(true)), acceptor: None, links: Default::default() };
+        p.acceptor = Some(p.accept_on(listener));
+        p
+    }
+
+    fn accept_on(&self, listener: TcpListener) -> JoinHandle<()> {
+        let (up, links) = (self.up.clone(), self.links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !up.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", 5432)).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                links.lock().unwrap().push(link);
+            }
+        })
+    }
+
+    /// Cuts the database off: open connections drop, new ones are refused.
+    fn cut(&mut self) {
+        self.up.store(false, Ordering::SeqCst);
+        if let Some(a) = self.acceptor.take() {
+            a.abort();
+        }
+        for l in self.links.lock().unwrap().drain(..) {
+            l.abort();
+        }
+    }
+
+    /// Brings it back on the same port.
+    async fn restore(&mut self) {
+        self.up.store(true, Ordering::SeqCst);
+        // The old listener closes as its aborted task is dropped: wait for the port.
+        let mut listener = None;
+        for _ in 0..100 {
+            if let Ok(l) = TcpListener::bind(("127.0.0.1", self.port)).await {
+                listener = Some(l);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let listener = listener.expect("the proxy port is free again");
+        self.acceptor = Some(self.accept_on(listener));
+    }
+}
+
+/// Issue 12 data item 3, on PostgreSQL: while the database is unreachable, pages, the token
+/// endpoint and the admin API answer 503 with Retry-After (OAuth: temporarily_unavailable),
+/// /readyz says not ready and /healthz stays up; when it is back, Stile recovers by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_answers_503_and_recovers() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let mut proxy = Proxy::start().await;
+    let mut settings = test_settings(&db);
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_port(Some(proxy.port)).unwrap();
+    settings.database.url = url.to_string();
+    settings.database.acquire_timeout_secs = 1;
+    let app = TestApp::start_on(db, settings).await;
+    app.create_user("rel@example.org", Some(PW)).await;
+    let (a, sa) = register(&app, spec("App A")).await;
+    let sa = sa.unwrap();
+    let browser = app.browser();
+    assert_eq!(app.sign_in(&browser, "rel@example.org", PW).await.status(), 303);
+    let code = code_for(&app, &browser, &a).await;
+    let (_, _, t) = redeem(&app, &a, &sa, &code).await;
+    let rt = t["refresh_token"].as_str().unwrap().to_owned();
+    let su = superuser_api(&app).await;
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+
+    proxy.cut();
+    let r = http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get("retry-after").is_some());
+    assert_eq!(http.get(app.url("/healthz")).send().await.unwrap().status(), 200, "liveness does not depend on the database");
+    for _ in 0..2 {
+        let (s, retry, e) = refresh(&app, &a, &sa, &rt).await;
+        assert_eq!((s, e["error"].as_str()), (503, Some("temporarily_unavailable")), "{e}");
+        assert_eq!(retry.as_deref(), Some("5"));
+        assert!(!e.to_string().contains("database"), "no internal detail: {e}");
+    }
+    let r = http.get(app.url("/api/v1/users")).bearer_auth(&su.token).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get("retry-after").is_some());
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "temporarily_unavailable", "{e}");
+    let r = browser.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(r.status(), 503, "a page needing the database");
+    assert!(r.headers().get("retry-after").is_some());
+    assert!(r.text().await.unwrap().contains("temporarily unavailable"));
+
+    proxy.restore().await;
+    let mut ready = false;
+    for _ in 0..50 {
+        if http.get(app.url("/readyz")).send().await.unwrap().status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(ready, "ready again once the database is back");
+    let (s, _, t) = refresh(&app, &a, &sa, &rt).await;
+    assert_eq!(s, 200, "the refresh token survived the outage: {t}");
+    assert_eq!(browser.get(app.url("/account")).send().await.unwrap().status(), 200);
+    app.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// kill -9 under write load.
+
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+fn spawn_stile(db: &TestDb, port: u16) -> Server {
+    let base = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_stile"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("STILE__DATA_DIR", db.dir.path())
+        .env("STILE__DATABASE__URL", &db.url)
+        .env("STILE__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("STILE__SERVER__ISSUER", &base)
+        .env("STILE__PASSWORD__ARGON2_MEMORY_KIB", "1024")
+        .env("STILE__PASSWORD__ARGON2_ITERATIONS", "1")
+        .env("STILE__LOG__FILTER", "error")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    Server { child, base }
+}
+
+async fn wait_ready(base: &str) {
+    for _ in 0..300 {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("stile did not become ready at {base}");
+}
+
+/// Issue 12 tests: a running Stile (the built binary) is killed with SIGKILL while clients
+/// create users through the admin API. After a restart, every create that was answered 201
+/// exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_under_write_load_loses_nothing_acknowledged() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let port = crate::harness::free_port();
+    let mut server = spawn_stile(&db, port);
+    wait_ready(&server.base).await;
+    // A superuser machine client, written straight into the shared database.
+    let store_db = store::Db::connect(&db.url, 2).await.unwrap();
+    let spec = ClientSpec {
+        name: "Load".into(),
+        grant_types: vec![GrantType::ClientCredentials],
+        scopes: vec!["stile:admin".into()],
+        redirect_uris: vec![],
+        auth_method: AuthMethod::ClientSecretBasic,
+        ..ClientSpec::default()
+    };
+    let now = stile::clock::Clock::now(&stile::clock::SystemClock);
+    let (c, secret) = stile::clients::register(&store_db, spec, &OsRandom, now).await.unwrap();
+    let secret = secret.unwrap().expose().to_owned();
+    let mut conn = store_db.pool().acquire().await.unwrap();
+    store::admin::clients::set_client_admin_access(
+        &mut conn,
+        &c.id,
+        &store::admin::clients::ClientAdminAccess {
+            admin_access: Some("superuser".into()),
+            admin_body_id: None,
+            admin_permissions: "[]".into(),
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let t: Value = http
+        .post(format!("{}/token", server.base))
+        .basic_auth(&c.id, Some(&secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", "stile:admin")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = t["access_token"].as_str().unwrap().to_owned();
+
+    // Four writers, each at most 150 creates or 20 seconds; the server is killed after 1.5 s.
+    let acked = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (http, base, token, acked) = (http.clone(), server.base.clone(), token.clone(), acked.clone());
+        writers.push(tokio::spawn(async move {
+            let start = std::time::Instant::now();
+            for i in 0..150 {
+                if start.elapsed() > Duration::from_secs(20) {
+                    break;
+                }
+                let email = format!("load-{w}-{i}@example.org");
+                let res = http
+                    .post(format!("{base}/api/v1/users"))
+                    .bearer_auth(&token)
+                    .json(&json!({ "email": email, "name": "Load" }))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == 201 => {
+                        if let Ok(v) = r.json::<Value>().await
+                            && let Some(id) = v["id"].as_str()
+                        {
+                            acked.lock().unwrap().push(id.to_owned());
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => break, // the server is gone
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(!acked.is_empty(), "the load acknowledged some creates before the kill");
+
+    let mut server = spawn_stile(&db, port);
+    wait_ready(&server.base).await;
+    for id in &acked {
+        let r = http.get(format!("{}/api/v1/users/{id}", server.base)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 200, "acknowledged user {id} lost after kill -9");
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    store_db.close().await;
+    db.drop_db().await;
+}
