@@ -8,6 +8,7 @@ mod harness;
 mod admin_api;
 mod admin_data;
 mod admin_ui;
+mod bad_input;
 mod browser;
 mod cli;
 mod clients;
