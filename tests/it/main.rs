@@ -20,6 +20,7 @@ mod oidc_negative;
 mod pages;
 mod saml_core;
 mod saml_idp;
+mod schemathesis;
 mod signin;
 mod sso_admin;
 mod sso_oidc;
