@@ -147,7 +147,7 @@ fn refuse(path: &str, e: &InputError) -> Response {
     let message = e.to_string();
     if path.starts_with("/api/") {
         AppError::Json { status, error: "invalid_request", message, field: None }.into_response()
-    } else if is_oauth(path) && path != paths::AUTHORIZE && path != "/authorize/consent" {
+    } else if matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE) {
         OAuthError::new(status, "invalid_request", message).into_response()
     } else {
         error_page(status, "Something is wrong with that request", &message)
