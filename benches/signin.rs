@@ -5,14 +5,19 @@
 //!    config/default.toml, and the bound it puts on password sign-ins: cores ÷ that time;
 //! 2. password sign-ins per second through the real application over HTTP, as a fraction of
 //!    that bound, with sign-in latency;
-//! 3. the latency of /healthz with no load, and while the sign-ins run.
+//! 3. the latency of /healthz with no load, and while the sign-ins run;
+//! 4. the process's resident memory (RSS): idle, the peak during the flood, right after it and
+//!    after BENCH_IDLE_SECS (default 60) idle, against the bound
+//!    idle + hashing slots × 20 MB + 20 MB (and, after the idle time, within 10% of idle).
+//!    These are measured before the argon2 timing of 1., which allocates outside the server.
 //!
 //! Everything runs in this process against 127.0.0.1 and a throwaway SQLite database. The
 //! server gets its own Tokio runtime (as `stile serve` would), the load generator another, and
 //! the /healthz probe a thread of its own, so that a slow client cannot pass for a slow server.
 //!
-//! Environment: BENCH_SECS (length of the sign-in flood, default 10) and BENCH_CONCURRENCY
-//! (simultaneous sign-in loops, default 2 × cores).
+//! Environment: BENCH_SECS (length of the sign-in flood, default 10), BENCH_CONCURRENCY
+//! (simultaneous sign-in loops, default 2 × cores) and BENCH_IDLE_SECS (how long to wait idle
+//! before the last memory reading, default 60, at most 600).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -55,6 +60,10 @@ fn main() -> Result<()> {
     }
     let flood_for = Duration::from_secs_f64(secs);
     let concurrency = env_number::<usize>("BENCH_CONCURRENCY")?.unwrap_or(2 * cores);
+    let idle_secs = env_number::<u64>("BENCH_IDLE_SECS")?.unwrap_or(60);
+    if idle_secs > 600 {
+        bail!("BENCH_IDLE_SECS must be at most 600");
+    }
     if concurrency == 0 || concurrency > MAX_CONCURRENCY {
         bail!("BENCH_CONCURRENCY must be between 1 and {MAX_CONCURRENCY}");
     }
@@ -64,6 +73,69 @@ fn main() -> Result<()> {
     let params_label = format!("{} KiB, t={}, p={}", pw.argon2_memory_kib, pw.argon2_iterations, pw.argon2_parallelism);
     println!("stile sign-in bench: {cores} core(s), {concurrency} concurrent sign-in loop(s), {secs} s flood");
     println!();
+
+    // 2. The real application, with default password settings and throttling out of the way.
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    settings.data_dir = dir.path().to_path_buf();
+    settings.database.url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+    // Every sign-in comes from 127.0.0.1: no failure count may ever lock the bench out.
+    settings.throttle.account_max_failures = 1_000_000_000;
+    settings.throttle.ip_max_failures = 1_000_000_000;
+
+    // Like #[tokio::main] in src/main.rs: one worker per core, argon2 on the blocking pool.
+    let server_rt = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("server").build()?;
+    let server = server_rt.block_on(start_server(settings, concurrency))?;
+    println!(
+        "server: http://{} (SQLite in {}), {} hashing slot(s), {} user(s)",
+        server.addr,
+        dir.path().display(),
+        server.hashing_slots,
+        server.users.len()
+    );
+
+    let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().thread_name("load").build()?;
+    let rss_idle = rss_bytes()?;
+    let base = format!("http://{}", server.addr);
+
+    // Make sure a sign-in works before timing anything.
+    client_rt.block_on(async {
+        let client = browser()?;
+        let user = server.users.first().context("no bench users")?;
+        match sign_in(&client, &base, user).await? {
+            Attempt::Ok { .. } => Ok(()),
+            Attempt::Refused(status) => Err(anyhow!("a test sign-in was refused with {status}")),
+        }
+    })?;
+
+    // 3a. /healthz with nothing else running.
+    let baseline = probe_healthz(&base, BASELINE)?;
+
+    // 2 + 3b. The flood, with the probe alongside.
+    let probe = {
+        let base = base.clone();
+        std::thread::Builder::new().name("probe".into()).spawn(move || probe_healthz(&base, flood_for))?
+    };
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let sampling = sampling.clone();
+        std::thread::Builder::new().name("rss".into()).spawn(move || -> Result<u64> {
+            let mut peak = 0;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(rss_bytes()?);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Ok(peak)
+        })?
+    };
+    let flood = client_rt.block_on(flood(&base, &server.users, flood_for));
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let rss_peak = sampler.join().map_err(|_| anyhow!("the RSS sampler panicked"))??;
+    let during = probe.join().map_err(|_| anyhow!("the /healthz probe panicked"))??;
+    let flood = flood?;
+    let rss_after = rss_bytes()?;
+    std::thread::sleep(Duration::from_secs(idle_secs));
+    let rss_rested = rss_bytes()?;
+    let slots = server.hashing_slots as u64;
 
     // 1. The argon2 bound.
     let timing = measure_argon2(&pw, cores)?;
@@ -86,50 +158,6 @@ fn main() -> Result<()> {
         timing.parallel_per_sec,
         100.0 * timing.parallel_per_sec / bound
     );
-
-    // 2. The real application, with default password settings and throttling out of the way.
-    let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    settings.data_dir = dir.path().to_path_buf();
-    settings.database.url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    // Every sign-in comes from 127.0.0.1: no failure count may ever lock the bench out.
-    settings.throttle.account_max_failures = 1_000_000_000;
-    settings.throttle.ip_max_failures = 1_000_000_000;
-
-    // Like #[tokio::main] in src/main.rs: one worker per core, argon2 on the blocking pool.
-    let server_rt = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("server").build()?;
-    let server = server_rt.block_on(start_server(settings, concurrency))?;
-    println!(
-        "server: http://{} (SQLite in {}), {} hashing slot(s), {} user(s)",
-        server.addr,
-        dir.path().display(),
-        server.hashing_slots,
-        server.users.len()
-    );
-
-    let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().thread_name("load").build()?;
-    let base = format!("http://{}", server.addr);
-
-    // Make sure a sign-in works before timing anything.
-    client_rt.block_on(async {
-        let client = browser()?;
-        let user = server.users.first().context("no bench users")?;
-        match sign_in(&client, &base, user).await? {
-            Attempt::Ok { .. } => Ok(()),
-            Attempt::Refused(status) => Err(anyhow!("a test sign-in was refused with {status}")),
-        }
-    })?;
-
-    // 3a. /healthz with nothing else running.
-    let baseline = probe_healthz(&base, BASELINE)?;
-
-    // 2 + 3b. The flood, with the probe alongside.
-    let probe = {
-        let base = base.clone();
-        std::thread::Builder::new().name("probe".into()).spawn(move || probe_healthz(&base, flood_for))?
-    };
-    let flood = client_rt.block_on(flood(&base, &server.users, flood_for));
-    let during = probe.join().map_err(|_| anyhow!("the /healthz probe panicked"))??;
-    let flood = flood?;
 
     println!();
     let rate = flood.ok as f64 / flood.elapsed.as_secs_f64();
@@ -157,6 +185,25 @@ fn main() -> Result<()> {
     print_probe("/healthz at rest:     ", &baseline);
     print_probe("/healthz during flood:", &during);
 
+    // 4. Memory.
+    const MB: u64 = 1_000_000;
+    let bound_bytes = rss_idle + slots * 20 * MB + 20 * MB;
+    let verdict = |ok: bool| if ok { "within" } else { "OVER" };
+    println!();
+    println!(
+        "RSS: idle {:.1} MB; flood peak {:.1} MB ({} the bound idle + {slots} slot(s) × 20 MB + 20 MB = {:.1} MB)",
+        rss_idle as f64 / MB as f64,
+        rss_peak as f64 / MB as f64,
+        verdict(rss_peak <= bound_bytes),
+        bound_bytes as f64 / MB as f64
+    );
+    println!(
+        "  right after the flood {:.1} MB; after {idle_secs} s idle {:.1} MB ({} 10% of idle)",
+        rss_after as f64 / MB as f64,
+        rss_rested as f64 / MB as f64,
+        verdict(rss_rested as f64 <= rss_idle as f64 * 1.1)
+    );
+
     // Shut down: stop accepting, let in-flight requests finish, close the database.
     drop(client_rt);
     let _ = server.shutdown.send(());
@@ -167,6 +214,18 @@ fn main() -> Result<()> {
     server_rt.shutdown_timeout(Duration::from_secs(5));
     drop(dir);
     Ok(())
+}
+
+/// The resident set size of this process (server, load generator and probe together), from
+/// /proc/self/status (Linux).
+fn rss_bytes() -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .context("no VmRSS in /proc/self/status")?;
+    Ok(kib * 1024)
 }
 
 fn env_number<T: std::str::FromStr>(name: &str) -> Result<Option<T>> {

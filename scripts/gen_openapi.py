@@ -4,10 +4,19 @@
 import json
 S=lambda name: {"$ref": f"#/components/schemas/{name}"}
 def arr(x): return {"type":"array","items":x}
-str_=lambda **k: dict({"type":"string"},**k)
-nstr={"type":["string","null"]}
+# Control characters are refused at the edge (400) everywhere; tab, CR and LF only inside JSON
+# strings (pasted certificates, text areas).
+TEXT="^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+LINE="^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+str_=lambda **k: dict({"type":"string","pattern":TEXT},**k)
+nstr={"type":["string","null"],"pattern":TEXT}
 bool_={"type":"boolean"}; int_={"type":"integer"}; nint={"type":["integer","null"]}
-strs=arr({"type":"string"})
+strs=arr(str_())
+keep_or_clear={"type":["string","null"],"pattern":TEXT,"description":"Absent or null keeps the value; an empty string clears it."}
+# An address or a domain as bans take them: at most one @ and a dot after it. Broader than what
+# the server accepts (it answers 422 for the rest); never narrower, so that a request this refuses
+# is refused by the server too.
+ban_pattern="^[^@\\u0000-\\u001F\\u007F-\\u009F]*@?[^@\\u0000-\\u001F\\u007F-\\u009F]*\\.[^@\\u0000-\\u001F\\u007F-\\u009F]*$"
 schemas={
  "Error":{"type":"object","required":["error","message"],"properties":{
    "error":str_(description="Machine-readable code: invalid_token, insufficient_scope, forbidden, not_found, invalid_request, conflict, server_error."),
@@ -24,10 +33,10 @@ schemas={
  "AddMember":{"allOf":[{"type":"object","description":"Name the user by user_id or by email (one of them).","properties":{"user_id":str_(),"email":str_()}},S("MembershipInput")]},
  "Member":{"type":"object","properties":{"user":S("User"),"membership":S("Membership")}},
  "Body":{"type":"object","properties":{"id":str_(),"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":nstr,"swa_code":nstr,"mfa_policy":str_(enum=["optional","required"]),"password_min_length":nint,"sso_connection_id":nstr,"domains":strs,"principals":strs,"contractors":strs,"created_at":int_,"updated_at":int_}},
- "BodyInput":{"type":"object","additionalProperties":False,"description":"Kind, status, domains, SSO connection and external ids need a superuser; name, 2FA and password policy the body's own admins (organisation details).","properties":{"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":str_(),"swa_code":str_(),"mfa_policy":str_(enum=["optional","required"]),"password_min_length":int_,"sso_connection_id":str_(),"domains":strs}},
+ "BodyInput":{"type":"object","additionalProperties":False,"description":"Kind, status, domains, SSO connection and external ids need a superuser; name, 2FA and password policy the body's own admins (organisation details).","properties":{"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":keep_or_clear,"swa_code":keep_or_clear,"mfa_policy":str_(enum=["optional","required"]),"password_min_length":int_,"sso_connection_id":keep_or_clear,"domains":strs}},
  "Role":{"type":"object","properties":{"id":str_(),"body_id":nstr,"name":str_(),"description":str_(),"namespace":str_(),"template_key":nstr,"mfa_required":bool_,"sm_role":nstr,"permissions":strs}},
  "RoleInput":{"type":"object","additionalProperties":False,"properties":{"name":str_(),"description":str_(),"permissions":strs,"mfa_required":bool_,"sm_role":str_(enum=["","Planner","HighwayAuthority","Contractor","DataExport","UI","API","Admin","StreetWorksAdmin"]),"template":str_(description="Role template key (create only).")}},
- "AdminAccess":{"type":"object","required":["level"],"additionalProperties":False,"properties":{"level":str_(enum=["none","superuser","body"]),"body_id":str_(),"permissions":strs}},
+ "AdminAccess":{"type":"object","required":["level"],"additionalProperties":False,"properties":{"level":str_(enum=["none","superuser","body"]),"body_id":dict(nstr,description="The administered body for level body; null otherwise."),"permissions":strs}},
  "Client":{"type":"object","properties":{"client_id":str_(),"name":str_(),"redirect_uris":strs,"post_logout_redirect_uris":strs,"backchannel_logout_uri":nstr,"grant_types":strs,"scopes":strs,"token_endpoint_auth_method":str_(),"id_token_signing_alg":str_(),"permission_namespaces":strs,"body_id":nstr,"id_token_claims":strs,"access_token_audience":nstr,"first_party":bool_,"require_pkce":bool_,"require_mfa":bool_,"has_secret":bool_,"admin_access":S("AdminAccess"),"created_at":int_,"updated_at":int_}},
  "ClientWithSecret":{"allOf":[S("Client"),{"type":"object","properties":{"client_secret":str_(description="Shown once; only its hash is stored.")}}]},
  "ClientInput":{"type":"object","additionalProperties":False,"properties":{"client_id":str_(),"name":str_(),"redirect_uris":strs,"post_logout_redirect_uris":strs,"backchannel_logout_uri":str_(),"grant_types":strs,"scopes":strs,"token_endpoint_auth_method":str_(enum=["client_secret_basic","client_secret_post","none"]),"id_token_signing_alg":str_(enum=["RS256","ES256"]),"permission_namespaces":strs,"body_id":str_(),"id_token_claims":strs,"access_token_audience":str_(),"first_party":bool_,"require_pkce":bool_,"require_mfa":bool_}},
@@ -47,7 +56,7 @@ schemas={
    "idp_metadata_xml":str_(description="The IdP's SAML metadata document."),"idp_metadata_url":str_(description="An https URL the IdP's metadata is fetched from, once, now."),"sign_requests":bool_,"allow_idp_initiated":bool_}},
  "ClientSecretInput":{"type":"object","required":["client_secret"],"additionalProperties":False,"properties":{"client_secret":str_(description="The new upstream client secret; never returned.")}},
  "Ban":{"type":"object","properties":{"pattern":str_(),"kind":str_(enum=["email","domain"]),"reason":str_(),"created_at":int_}},
- "BanInput":{"type":"object","required":["pattern"],"additionalProperties":False,"properties":{"pattern":str_(description="An email address, or a domain such as example.org."),"reason":str_()}},
+ "BanInput":{"type":"object","required":["pattern"],"additionalProperties":False,"properties":{"pattern":{"type":"string","pattern":ban_pattern,"description":"An email address, or a domain such as example.org."},"reason":str_()}},
  "AuditEvent":{"type":"object","properties":{"id":int_,"at":int_,"time":str_(description="RFC 3339, UTC."),"actor_user_id":nstr,"actor_client_id":nstr,"action":str_(),"target_type":str_(),"target_id":str_(),"body_id":nstr,"ip":str_(),"user_agent":str_(),"outcome":str_(enum=["success","failure"]),"details":{"type":"object"}}},
  "AuditPage":{"type":"object","properties":{"events":arr(S("AuditEvent")),"next_before":dict(nint,description="Pass as `before` for the next (older) page; absent or null on the last page.")}},
  "BodyExport":{"type":"object","description":"All data of one body (format stile.body-export.v1): never password hashes or secrets. See docs/admin-data.md.","properties":{"format":str_(),"exported_at":int_,"body":{"type":"object"},"roles":arr({"type":"object"}),"workstreams":strs,"areas":strs,"members":arr({"type":"object"}),"audit_events":arr(S("AuditEvent"))}},
@@ -56,8 +65,13 @@ schemas={
  "ImportRefused":{"type":"object","properties":{"error":str_(),"message":str_(),"report":S("ImportReport")}},
  "Me":{"type":"object","properties":{"user":{"oneOf":[S("User"),{"type":"null"}]},"client_id":nstr,"superuser":bool_,"administers":{"type":["array","null"],"items":{"type":"string"}}}},
 }
-def p(name, desc="", where="path"): return {"name":name,"in":where,"required":where=="path","schema":{"type":"string"},"description":desc}
-def q(name, typ, desc): return {"name":name,"in":"query","required":False,"schema":{"type":typ},"description":desc}
+INT64={"type":"integer","minimum":-(2**63),"maximum":2**63-1}
+# RFC 3339 or Unix seconds: the characters they use (broader than what parses, never narrower).
+TIME="^[0-9TtZz:.+ -]+$"
+def p(name, desc="", where="path"): return {"name":name,"in":where,"required":where=="path","schema":{"type":"string","pattern":LINE},"description":desc}
+def q(name, typ, desc):
+    schema={"string":{"type":"string","pattern":LINE},"integer":INT64}.get(typ,{"type":typ})
+    return {"name":name,"in":"query","required":False,"schema":schema,"description":desc}
 errs={"400":"Malformed request body or query (or a malformed Idempotency-Key).","401":"No valid bearer token.","403":"Refused by the delegation rules, or the token lacks the stile:admin scope.","404":"No such resource.","409":"Clashes with something that exists (or, error idempotency_key_in_use, a request with the same Idempotency-Key is still running: retry after Retry-After).","422":"Invalid input; `field` names it (or, error idempotency_key_reused, the Idempotency-Key was used with a different body).","503":"The database is unavailable (error temporarily_unavailable); retry after Retry-After seconds."}
 def resp(code, schema=None, desc="OK"):
     r={code:{"description":desc}}
@@ -67,11 +81,13 @@ def resp(code, schema=None, desc="OK"):
 def op(summary, ok_code="200", out=None, body=None, params=(), tag="", opid="", desc=""):
     o={"operationId":opid,"summary":summary,"tags":[tag],"parameters":list(params),"responses":resp(ok_code,out, "No content" if ok_code=="204" else "OK")}
     if desc: o["description"]=desc
-    if body: o["requestBody"]={"required":True,"content":{"application/json":{"schema":body}}}
+    if body:
+        o["requestBody"]={"required":True,"content":{"application/json":{"schema":body}}}
+        o["responses"]["415"]={"$ref":"#/components/responses/E415"}
     return o
 paging=[q("page","integer","1-based page number."),q("per_page","integer","Items a page, 1 to 200 (default 50).")]
 uid=p("id","User id."); bid=p("id","Body id."); rid=p("id","Role id."); mid=p("id","Membership id."); cid=p("id","Client id."); nid=p("id","Connection id.")
-audit_params=[q("actor","string","A user id or client id that acted."),q("action","string","An action, or a prefix ending in . or * (signin.*)."),q("target","string","A target id."),q("body_id","string","A body id."),q("ip","string","An IP address."),q("outcome","string","success or failure."),q("since","string","From this time (RFC 3339 or Unix seconds), inclusive."),q("until","string","Before this time (RFC 3339 or Unix seconds)."),q("before","integer","Only events with a smaller id (the next page).")]
+audit_params=[q("actor","string","A user id or client id that acted."),q("action","string","An action, or a prefix ending in . or * (signin.*)."),q("target","string","A target id."),q("body_id","string","A body id."),q("ip","string","An IP address."),{"name":"outcome","in":"query","required":False,"schema":{"type":"string","enum":["success","failure"]},"description":"success or failure."},dict(q("since","string","From this time (RFC 3339 or Unix seconds), inclusive."),schema={"type":"string","pattern":TIME}),dict(q("until","string","Before this time (RFC 3339 or Unix seconds)."),schema={"type":"string","pattern":TIME}),q("before","integer","Only events with a smaller id (the next page).")]
 paths={
  "/openapi.json":{"get":dict(op("This document","200",{"type":"object"},tag="meta",opid="openapi"),security=[])},
  "/me":{"get":op("Who the token acts as","200",S("Me"),tag="meta",opid="me")},
@@ -107,7 +123,7 @@ paths={
  "/audit.csv":{"get":dict(op("Audit events as CSV (spreadsheet-safe)","200",params=audit_params+[q("limit","integer","Events at most, 1 to 100000 (default 10000).")],tag="audit",opid="downloadAuditCsv",desc="RFC 4180 CSV; cells a spreadsheet would run as a formula are prefixed with '. Same visibility as /audit."),responses=dict(resp("200"),**{"200":{"description":"CSV","content":{"text/csv":{"schema":{"type":"string"}}}}}))},
  "/bodies/{id}/export":{"get":op("Download all organisation data (JSON)","200",S("BodyExport"),params=[bid],tag="bodies",opid="exportBody",desc="Promoter and highway authority admins, a FixMyStreet body's fms:user_manage_permissions holders, and superusers.")},
  "/bodies/{id}/import":{"post":dict(op("Import users from CSV in FixMyStreet's format","200",S("ImportReport"),params=[bid,q("dry_run","boolean","true (the default): only check and report every refused row; false: import, all or nothing.")],tag="memberships",opid="importUsers",desc="Header name,email,from_body,passwordhash,roles,permissions (email required). Existing users are refused, never changed. 200: dry-run report; 201: imported; 422: rows refused (ImportRefused), nothing written. See docs/admin-data.md."),requestBody={"required":True,"content":{"text/csv":{"schema":{"type":"string"}}}})},
- "/bans/{pattern}":{"delete":op("Lift a ban","204",params=[p("pattern","The banned address or domain.")],tag="abuse",opid="unban")},
+ "/bans/{pattern}":{"delete":op("Lift a ban","204",params=[dict(p("pattern","The banned address or domain."),schema={"type":"string","pattern":ban_pattern})],tag="abuse",opid="unban")},
 }
 # Every POST but the CSV import takes an Idempotency-Key (src/admin/api/idempotency.rs).
 idem_param={"$ref":"#/components/parameters/IdempotencyKey"}
@@ -123,7 +139,7 @@ _imp["422"]={"description":"Rows refused; nothing was written.","content":{"appl
 doc={"openapi":"3.1.0","info":{"title":"Stile administration API","version":"1","description":"Administration of users, bodies, roles, memberships, relying apps, SSO connections and bans. Every request needs a bearer access token issued by this Stile with the stile:admin scope: a machine client's client_credentials token (rights stored on the client), or a user's own token (the user's rights). The same delegation rules as the admin web UI apply. See docs/admin-api.md."},
  "servers":[{"url":"/api/v1"}],
  "security":[{"bearer":["stile:admin"]}],
- "components":{"responses":{f"E{c}":dict({"description":d,"content":{"application/json":{"schema":S("Error")}}},**({"headers":{"Retry-After":{"description":"Seconds to wait before retrying.","schema":{"type":"integer"}}}} if c=="503" else {})) for c,d in errs.items()},
+ "components":{"responses":{f"E{c}":dict({"description":d,"content":{"application/json":{"schema":S("Error")}}},**({"headers":{"Retry-After":{"description":"Seconds to wait before retrying.","schema":{"type":"integer"}}}} if c=="503" else {})) for c,d in dict(errs,**{"415":"The body is not JSON (send Content-Type: application/json)."}).items()},
  "parameters":{"IdempotencyKey":{"name":"Idempotency-Key","in":"header","required":False,"schema":{"type":"string","minLength":1,"maxLength":255,"pattern":"^[!-~]+$"},"description":"Makes a POST safe to retry (e.g. after a timeout or a 5xx). The first request with a key runs; for a day, a retry with the same key from the same caller and the same body gets the stored answer (status and body) again with Idempotent-Replayed: true, instead of doing the change twice. When the first answer was lost after the change committed, a retry of a create is answered 201 with the created resource (a new client's secret cannot be shown again: rotate it). The same key with a different body is refused (422 idempotency_key_reused); while the first request still runs, 409 idempotency_key_in_use. Keys are per caller (client and user), shared by every instance. 1 to 255 visible ASCII characters; use a fresh UUID per intended change."}},"securitySchemes":{"bearer":{"type":"http","scheme":"bearer","bearerFormat":"JWT","description":"An access token (RFC 9068 JWT) from this Stile's token endpoint with the stile:admin scope."}},"schemas":schemas},
  "paths":paths}
 import sys

@@ -97,6 +97,7 @@ impl AppState {
         .await
         .map_err(StartError::Database)?;
         db.migrate().await.map_err(StartError::Migrate)?;
+        store::users::fill_skeletons(&db).await.map_err(StartError::Migrate)?;
         let now = clock.now();
         Catalogue::builtin()?.install(&db, &*rng, now).await?;
         let (master_key, created_master_key) = MasterKey::load_or_create(master_key_env, &settings.data_dir, &*rng)?;

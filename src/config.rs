@@ -63,6 +63,14 @@ pub struct ServerSettings {
     /// Largest CSV user import accepted over the API (the command line has no limit).
     #[serde(default = "default_max_import_bytes")]
     pub max_import_bytes: usize,
+    /// Largest form post accepted at a SAML assertion consumer service (a response listing many
+    /// groups can be far larger than `max_body_bytes`).
+    #[serde(default = "default_max_saml_response_bytes")]
+    pub max_saml_response_bytes: usize,
+}
+
+fn default_max_saml_response_bytes() -> usize {
+    1024 * 1024
 }
 
 fn default_max_import_bytes() -> usize {

@@ -1,7 +1,12 @@
-//! Email addresses, parsed once: trimmed, Unicode NFC, lower-cased. Two spellings of the same
-//! address are the same account.
+//! Email addresses, parsed once: trimmed, Unicode NFKC (fullwidth and other compatibility forms
+//! become their plain letters), lower-cased. Two spellings of the same address are the same
+//! account. Invisible characters and local parts mixing scripts (Latin with a Cyrillic `а`) are
+//! refused, and [`Email::skeleton`] (UTS #39) lets the store refuse an address that merely looks
+//! like an existing account's.
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use unicode_security::MixedScript;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
@@ -15,6 +20,28 @@ pub enum EmailError {
     Malformed,
     #[error("That email address is too long.")]
     TooLong,
+    #[error("That email address contains an invisible character. Type it in again rather than pasting it.")]
+    Invisible,
+    #[error(
+        "That email address mixes letters from different alphabets (such as Latin and Cyrillic), so it could be mistaken for another. Type it in again using one alphabet."
+    )]
+    MixedScript,
+}
+
+/// Default-ignorable code points (Unicode's DerivedCoreProperties): they render as nothing, so
+/// `ad\u{200B}min` would look exactly like `admin`.
+fn invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F | 0x200B..=0x200F | 0x202A..=0x202E
+        | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
+}
+
+/// The UTS #39 skeleton of an address with its accents removed: two addresses with the same
+/// skeleton look alike (`admin`, `аdmin` with a Cyrillic а, `ádmin`, `rnodern` and `modern`).
+pub fn skeleton(address: &str) -> String {
+    let bare: String = address.nfkd().filter(|c| !is_combining_mark(*c) && !invisible(*c)).collect();
+    unicode_security::skeleton(&bare).filter(|c| !is_combining_mark(*c)).nfc().collect()
 }
 
 impl Email {
@@ -23,9 +50,12 @@ impl Email {
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
         }
-        let normalised: String = trimmed.nfc().collect::<String>().to_lowercase();
+        if trimmed.chars().any(invisible) {
+            return Err(EmailError::Invisible);
+        }
+        let normalised: String = trimmed.nfkc().collect::<String>().to_lowercase();
         // Lower-casing can change the composition of some characters; normalise once more.
-        let normalised: String = normalised.nfc().collect();
+        let normalised: String = normalised.nfkc().collect();
         if normalised.chars().count() > 254 {
             return Err(EmailError::TooLong);
         }
@@ -42,12 +72,15 @@ impl Email {
         {
             return Err(EmailError::Malformed);
         }
+        if !local.is_ascii() && !local.is_single_script() {
+            return Err(EmailError::MixedScript);
+        }
         if domain.is_empty()
             || !domain.contains('.')
             || domain.starts_with('.')
             || domain.ends_with('.')
             || domain.contains("..")
-            || domain.chars().any(|c| bad_char(c) || c == '_')
+            || domain.chars().any(|c| !(c.is_alphanumeric() || c == '-' || c == '.'))
             || domain.split('.').any(|l| l.starts_with('-') || l.ends_with('-') || l.is_empty())
         {
             return Err(EmailError::Malformed);
@@ -61,6 +94,11 @@ impl Email {
 
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
+    }
+
+    /// What look-alike addresses share (see [`skeleton`]).
+    pub fn skeleton(&self) -> String {
+        skeleton(&self.0)
     }
 
     /// Wraps a value read back from the database, where it was stored already normalised.
@@ -111,12 +149,40 @@ mod tests {
             "a@-x.org",
             "a@x..org",
             "<a@x.org>",
+            "a@x.org*",
+            "a@x_y.org",
+            "a@x+y.org",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert_eq!(Email::parse(""), Err(EmailError::Empty));
         let long = format!("{}@example.org", "a".repeat(250));
         assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn look_alikes() {
+        let admin = Email::parse("admin@example.org").unwrap();
+        // Fullwidth letters are the plain ones after NFKC: the same account.
+        assert_eq!(Email::parse("\u{ff41}dmin@example.org").unwrap(), admin);
+        assert_eq!(Email::parse("\u{ff21}DMIN@EXAMPLE.ORG").unwrap(), admin);
+        // A Cyrillic а among Latin letters.
+        assert_eq!(Email::parse("\u{430}dmin@example.org"), Err(EmailError::MixedScript));
+        // Invisible characters.
+        assert_eq!(Email::parse("ad\u{200b}min@example.org"), Err(EmailError::Invisible));
+        assert_eq!(Email::parse("admin\u{feff}@example.org"), Err(EmailError::Invisible));
+        // An accent is a different address, but it looks like the plain one.
+        let accented = Email::parse("a\u{301}dmin@example.org").unwrap();
+        assert_ne!(accented, admin);
+        assert_eq!(accented.skeleton(), admin.skeleton());
+        // Whole-script look-alikes (all Cyrillic) are allowed as addresses but share a skeleton.
+        let cyrillic = Email::parse("\u{430}\u{441}\u{435}@example.org").unwrap();
+        assert_eq!(cyrillic.skeleton(), Email::parse("ace@example.org").unwrap().skeleton());
+        assert_eq!(Email::parse("modern@example.org").unwrap().skeleton(), Email::parse("rnodern@example.org").unwrap().skeleton());
+        // Real other addresses differ; single-script non-Latin addresses are fine.
+        assert_ne!(Email::parse("bob@example.org").unwrap().skeleton(), admin.skeleton());
+        assert!(Email::parse("\u{3b1}\u{3bb}\u{3b5}\u{3be}@example.org").is_ok());
+        assert!(Email::parse("jos\u{e9}.garc\u{ed}a+x@example.org").is_ok());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
 use crate::config::PasswordSettings;
@@ -35,6 +35,8 @@ pub struct PasswordHasher {
     queue_timeout: Duration,
     /// Verified against when there is no stored hash, so unknown users cost the same time.
     dummy_hash: String,
+    /// argon2 working memory, one buffer per busy hashing slot (see [`MemoryPool`]).
+    memory: Arc<MemoryPool>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -43,17 +45,76 @@ impl std::fmt::Debug for PasswordHasher {
     }
 }
 
+/// Allocations at least this large are always mapped fresh by glibc's malloc and unmapped when
+/// freed: its dynamic mmap threshold never rises above 32 MiB. A smaller buffer (argon2's 19 MiB)
+/// raises that threshold when freed, after which each blocking thread keeps its own 19 MiB in its
+/// arena for ever — the unbounded growth this pool exists to stop.
+const ALWAYS_MAPPED_BYTES: usize = 33 * 1024 * 1024;
+
+/// argon2 working memory. A buffer is taken for each hash and given back after it; at most one
+/// buffer per hashing slot exists (the slots' semaphore bounds the takers), and when the last
+/// running hash finishes the buffers are freed, so memory returns to the system between bursts.
+/// Each buffer's capacity is at least [`ALWAYS_MAPPED_BYTES`] (only the pages used become
+/// resident), so freeing it really gives it back.
+#[derive(Default)]
+struct MemoryPool {
+    inner: std::sync::Mutex<PoolState>,
+}
+
+#[derive(Default)]
+struct PoolState {
+    free: Vec<Vec<Block>>,
+    /// Hashes running now.
+    busy: usize,
+}
+
+impl MemoryPool {
+    fn take(&self, blocks: usize) -> Vec<Block> {
+        let pooled = self.inner.lock().ok().and_then(|mut st| {
+            st.busy += 1;
+            let i = st.free.iter().position(|b| b.len() == blocks)?;
+            Some(st.free.swap_remove(i))
+        });
+        pooled.unwrap_or_else(|| {
+            let mut v = Vec::with_capacity(blocks.max(ALWAYS_MAPPED_BYTES / Block::SIZE));
+            v.resize(blocks, Block::new());
+            v
+        })
+    }
+
+    /// Gives `buf` back; when no other hash is running, everything is freed.
+    fn give(&self, buf: Vec<Block>) {
+        let freed = self.inner.lock().ok().map(|mut st| {
+            st.busy = st.busy.saturating_sub(1);
+            if st.busy == 0 {
+                std::mem::take(&mut st.free)
+            } else {
+                st.free.push(buf);
+                Vec::new()
+            }
+        });
+        // Unmapped outside the lock.
+        drop(freed);
+    }
+
+    #[cfg(test)]
+    fn pooled(&self) -> usize {
+        self.inner.lock().map(|st| st.free.len()).unwrap_or(0)
+    }
+}
+
 impl PasswordHasher {
     pub fn new(settings: &PasswordSettings, concurrency: usize) -> Result<Self, HashError> {
         let params = Params::new(settings.argon2_memory_kib, settings.argon2_iterations, settings.argon2_parallelism, None)
             .map_err(|_| HashError::Params)?;
-        let dummy_hash =
-            argon2(&params).hash_password(b"stile dummy password for unknown accounts").map_err(|_| HashError::Failed)?.to_string();
+        let memory = Arc::new(MemoryPool::default());
+        let dummy_hash = hash_blocking(&params, &memory, b"stile dummy password for unknown accounts")?;
         Ok(Self {
             params,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             queue_timeout: Duration::from_secs(settings.hash_queue_timeout_secs),
             dummy_hash,
+            memory,
         })
     }
 
@@ -63,13 +124,14 @@ impl PasswordHasher {
 
     /// Runs `f` on the blocking pool once a hashing slot is free. Waiting is bounded in time, so a
     /// flood of sign-ins is told to come back rather than queueing without end.
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&MemoryPool) -> T + Send + 'static) -> Result<T, HashError> {
         let permit = tokio::time::timeout(self.queue_timeout, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| HashError::Busy)?
             .map_err(|_| HashError::Busy)?;
+        let memory = self.memory.clone();
         let out = tokio::task::spawn_blocking(move || {
-            let out = f();
+            let out = f(&memory);
             drop(permit);
             out
         })
@@ -81,9 +143,7 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &SecretString) -> Result<String, HashError> {
         let params = self.params.clone();
         let password = password.clone();
-        self.run(move || argon2(&params).hash_password(password.expose().as_bytes()).map(|h| h.to_string()))
-            .await?
-            .map_err(|_| HashError::Failed)
+        self.run(move |memory| hash_blocking(&params, memory, password.expose().as_bytes())).await?
     }
 
     /// Checks `password` against `stored` (or the dummy hash when there is none, which never
@@ -95,7 +155,7 @@ impl PasswordHasher {
         };
         let params = self.params.clone();
         let password = password.clone();
-        let verified = self.run(move || verify_blocking(&params, password.expose(), &hash)).await?;
+        let verified = self.run(move |memory| verify_blocking(&params, memory, password.expose(), &hash)).await?;
         Ok(Verified { ok: verified.ok && real, needs_rehash: verified.needs_rehash && real })
     }
 }
@@ -104,13 +164,51 @@ fn argon2(params: &Params) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
 }
 
-fn verify_blocking(current: &Params, password: &str, stored: &str) -> Verified {
+/// argon2id into pooled memory, as a PHC string (the same string `hash_password` makes).
+fn hash_blocking(params: &Params, memory: &MemoryPool, password: &[u8]) -> Result<String, HashError> {
+    let mut salt = [0u8; argon2::RECOMMENDED_SALT_LEN];
+    aws_lc_rs::rand::fill(&mut salt).map_err(|_| HashError::Failed)?;
+    let mut out = vec![0u8; params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+    let mut blocks = memory.take(params.block_count());
+    let done = argon2(params).hash_password_into_with_memory(password, &salt, &mut out, &mut blocks);
+    memory.give(blocks);
+    done.map_err(|_| HashError::Failed)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|_| HashError::Params)?,
+        salt: Some(Salt::new(&salt).map_err(|_| HashError::Failed)?),
+        hash: Some(Output::new(&out).map_err(|_| HashError::Failed)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Recomputes a stored argon2 hash into pooled memory; true when it matches (constant time).
+fn argon2_matches(parsed: &PasswordHash, memory: &MemoryPool, password: &[u8]) -> bool {
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else { return false };
+    let Ok(params) = Params::try_from(parsed) else { return false };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else { return false };
+    let version = match parsed.version {
+        None => Version::default(),
+        Some(v) => match Version::try_from(v) {
+            Ok(v) => v,
+            Err(_) => return false,
+        },
+    };
+    let mut out = vec![0u8; expected.len()];
+    let mut blocks = memory.take(params.block_count());
+    let done = Argon2::new(algorithm, version, params).hash_password_into_with_memory(password, salt.as_ref(), &mut out, &mut blocks);
+    memory.give(blocks);
+    done.is_ok() && bool::from(subtle::ConstantTimeEq::ct_eq(out.as_slice(), expected.as_bytes()))
+}
+
+fn verify_blocking(current: &Params, memory: &MemoryPool, password: &str, stored: &str) -> Verified {
     if stored.starts_with("$argon2") {
         let Ok(parsed) = PasswordHash::new(stored) else {
             tracing::warn!("a stored argon2 hash cannot be parsed");
             return Verified { ok: false, needs_rehash: false };
         };
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = argon2_matches(&parsed, memory, password.as_bytes());
         let same_params = Params::try_from(&parsed)
             .map(|p| p.m_cost() == current.m_cost() && p.t_cost() == current.t_cost() && p.p_cost() == current.p_cost())
             .unwrap_or(false);
@@ -161,6 +259,52 @@ mod tests {
         assert_eq!(h.verify(&pw, Some(&stored)).await.unwrap(), Verified { ok: true, needs_rehash: false });
         assert!(!h.verify(&SecretString::new("wrong"), Some(&stored)).await.unwrap().ok);
         assert!(!h.verify(&pw, None).await.unwrap().ok);
+    }
+
+    #[tokio::test]
+    async fn pooled_hashes_agree_with_the_argon2_crate() {
+        use argon2::{PasswordHasher as _, PasswordVerifier as _};
+        let h = PasswordHasher::new(&fast(), 2).unwrap();
+        let pw = SecretString::new("correct horse");
+        // Ours verifies with the crate's own verifier, and the crate's hashes verify with ours.
+        let ours = h.hash(&pw).await.unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(argon2(&h.params).verify_password(b"correct horse", &parsed).is_ok());
+        assert!(argon2(&h.params).verify_password(b"correct horsf", &parsed).is_err());
+        let theirs = argon2(&h.params).hash_password(b"correct horse").unwrap().to_string();
+        assert_eq!(h.verify(&pw, Some(&theirs)).await.unwrap(), Verified { ok: true, needs_rehash: false });
+        assert!(!h.verify(&SecretString::new("correct horsf"), Some(&theirs)).await.unwrap().ok);
+        // Two hashes of one password differ (fresh salt).
+        assert_ne!(ours, h.hash(&pw).await.unwrap());
+        // A lone hash frees its memory rather than keeping it.
+        assert_eq!(h.memory.pooled(), 0);
+    }
+
+    #[test]
+    fn pool_keeps_buffers_only_while_busy() {
+        let pool = MemoryPool::default();
+        let a = pool.take(8);
+        let b = pool.take(8);
+        assert_eq!(a.len(), 8);
+        assert!(a.capacity() * Block::SIZE >= ALWAYS_MAPPED_BYTES);
+        pool.give(a);
+        assert_eq!(pool.pooled(), 1, "kept while another hash runs");
+        let c = pool.take(8);
+        assert_eq!(pool.pooled(), 0, "reused");
+        pool.give(c);
+        assert_eq!(pool.pooled(), 1);
+        pool.give(b);
+        assert_eq!(pool.pooled(), 0, "the last one out frees everything");
+        // Another size (an imported hash with other parameters) is not mixed up with these.
+        let d = pool.take(8);
+        let e = pool.take(16);
+        pool.give(d);
+        let f = pool.take(16);
+        assert_eq!(f.len(), 16);
+        assert_eq!(pool.pooled(), 1);
+        pool.give(e);
+        pool.give(f);
+        assert_eq!(pool.pooled(), 0);
     }
 
     #[tokio::test]

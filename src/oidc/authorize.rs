@@ -213,10 +213,48 @@ fn has(req: &Request, prompt: &str) -> bool {
     req.prompt.iter().any(|p| p == prompt)
 }
 
+/// The parameters carried through a sign-in redirect; anything else is ignored (RFC 6749 §3.1)
+/// and not carried, so junk parameters cannot swell the redirect.
+const CARRIED: [&str; 16] = [
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "response_mode",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "max_age",
+    "login_hint",
+    "id_token_hint",
+    "acr_values",
+    "ui_locales",
+    "display",
+];
+
+/// The longest authorize URL carried through sign-in (what `safe_next` accepts).
+const MAX_RETURN_URL: usize = 4096;
+
+/// The authorize URL to return to, without `prompt=login` (already satisfied by signing in), or
+/// an error to the client when even the recognised parameters are too long to carry.
+fn carried_url(req: &Request) -> Result<String, Failure> {
+    let url = return_url(req, true);
+    if url.len() > MAX_RETURN_URL {
+        return Err(to_client(
+            req,
+            "invalid_request",
+            format!("the request is too long to carry through sign-in (at most {MAX_RETURN_URL} bytes)"),
+        ));
+    }
+    Ok(url)
+}
+
 /// The authorize URL to return to, without `prompt=login` (already satisfied by signing in).
 fn return_url(req: &Request, drop_login: bool) -> String {
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in &req.raw {
+    for (k, v) in req.raw.iter().filter(|(k, _)| CARRIED.contains(&k.as_str())) {
         if drop_login && k == "prompt" {
             let rest: Vec<&str> = v.split(' ').filter(|p| *p != "login" && !p.is_empty()).collect();
             if !rest.is_empty() {
@@ -244,7 +282,7 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
         if has(&req, "none") {
             return Err(to_client(&req, "login_required", "the user is not signed in"));
         }
-        let next = return_url(&req, true);
+        let next = carried_url(&req)?;
         let mut target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
         if let Some(h) = &req.login_hint {
             target.push_str("&login_hint=");
@@ -269,7 +307,7 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
             if has(&req, "none") {
                 return Err(to_client(&req, "interaction_required", "a second factor is required"));
             }
-            let next = return_url(&req, true);
+            let next = carried_url(&req)?;
             return Ok(Redirect::to(&format!(
                 "/login/2fa?next={}",
                 url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()

@@ -99,8 +99,8 @@ pub async fn insert_all(
     let mut done = 0u64;
     for chunk in users.chunks(BATCH) {
         let q = sql!(
-            "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at) values {}",
-            tuples(chunk.len(), 8)
+            "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at, email_skeleton) values {}",
+            tuples(chunk.len(), 9)
         );
         let mut query = sqlx::query(q);
         for u in chunk {
@@ -112,7 +112,8 @@ pub async fn insert_all(
                 .bind(u.password_hash.as_deref())
                 .bind(flag(false))
                 .bind(now)
-                .bind(now);
+                .bind(now)
+                .bind(crate::email::skeleton(&u.email));
         }
         query.execute(&mut *tx).await.map_err(|e| StoreError::conflict_on_unique(e, "a user with one of those emails"))?;
 

@@ -133,10 +133,19 @@ impl StoreError {
     /// Maps a unique-constraint violation to `Conflict(what)`, leaving other errors alone.
     pub(crate) fn conflict_on_unique(e: sqlx::Error, what: &'static str) -> Self {
         match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() && is_skeleton_key(d.as_ref()) => StoreError::Conflict(LOOK_ALIKE),
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what),
             _ => StoreError::from(e),
         }
     }
+}
+
+/// The conflict when an address looks like an existing account's (`users.email_skeleton`).
+pub const LOOK_ALIKE: &str =
+    "an account whose address looks the same (the same letters from another alphabet, with accents, or with invisible characters)";
+
+fn is_skeleton_key(d: &dyn sqlx::error::DatabaseError) -> bool {
+    d.constraint().is_some_and(|c| c.contains("email_skeleton")) || d.message().contains("email_skeleton")
 }
 
 /// An open transaction; commit it with `tx.commit().await`, or drop it to roll back.

@@ -62,8 +62,8 @@ pub async fn insert(db: &Db, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
 /// Inserts a user on a connection the caller holds (inside its transaction).
 pub async fn insert_on(conn: &mut sqlx::AnyConnection, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
     sqlx::query(
-        "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $7)",
+        "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at, email_skeleton)
+         values ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
     )
     .bind(u.id)
     .bind(u.email.as_str())
@@ -72,6 +72,7 @@ pub async fn insert_on(conn: &mut sqlx::AnyConnection, u: &NewUser<'_>, now: Tim
     .bind(u.password_hash)
     .bind(flag(u.superuser))
     .bind(now)
+    .bind(u.email.skeleton())
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
@@ -234,11 +235,14 @@ pub const EMAILED_KINDS: [&str; 3] = ["magic_link", "password_set", "email_chang
 /// `from`, only while the address is still `from`; returns false when nothing was changed.
 pub async fn change_email(db: &Db, id: &str, from: Option<&Email>, to: &Email, now: Timestamp) -> Result<bool> {
     let mut tx = db.pool().begin().await?;
-    let done = sqlx::query("update users set email = $2, email_verified = 1, updated_at = $3 where id = $1 and ($4 = '' or email = $4)")
-        .bind(id)
-        .bind(to.as_str())
-        .bind(now)
-        .bind(from.map(Email::as_str).unwrap_or(""))
+    let done = sqlx::query(
+        "update users set email = $2, email_verified = 1, updated_at = $3, email_skeleton = $5 where id = $1 and ($4 = '' or email = $4)",
+    )
+    .bind(id)
+    .bind(to.as_str())
+    .bind(now)
+    .bind(from.map(Email::as_str).unwrap_or(""))
+    .bind(to.skeleton())
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
@@ -267,7 +271,32 @@ pub async fn verify_address(db: &Db, id: &str, email: &Email, now: Timestamp) ->
         .bind(id)
         .bind(email.as_str())
         .bind(now)
+        .bind(email.skeleton())
         .execute(db.pool())
         .await?;
+    Ok(())
+}
+
+/// Fills in the look-alike skeleton of accounts written before it existed (migration 0013). An
+/// account whose skeleton clashes with another's keeps none and is named in the log, for an
+/// operator to look at; it goes on working.
+pub async fn fill_skeletons(db: &Db) -> Result<()> {
+    let rows = sqlx::query_as::<_, (String, String)>("select id, email from users where email_skeleton is null and removed_at is null")
+        .fetch_all(db.pool())
+        .await?;
+    for (id, email) in rows {
+        let done = sqlx::query("update users set email_skeleton = $2 where id = $1 and email_skeleton is null")
+            .bind(&id)
+            .bind(crate::email::skeleton(&email))
+            .execute(db.pool())
+            .await;
+        match done {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                tracing::warn!(user_id = %id, "this account's address looks like another account's");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(())
 }

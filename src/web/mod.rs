@@ -10,6 +10,7 @@ mod extract;
 mod forwarded;
 mod headers;
 mod health;
+mod input;
 mod login;
 mod mfa;
 mod saml;
@@ -52,15 +53,26 @@ pub fn router(state: AppState) -> Router {
         .merge(demo::router())
         .merge(admin::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(input::refuse_bad_input))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         // After the site-wide body limit, so CSV imports get their own, larger one.
         .merge(
             crate::admin::api::upload_router(state.settings.server.max_import_bytes)
+                .layer(axum::middleware::from_fn(input::refuse_bad_input))
                 .layer(axum::middleware::from_fn(headers::security_headers)),
         )
-        .merge(admin::upload_router(state.settings.server.max_import_bytes).layer(axum::middleware::from_fn(headers::security_headers)))
+        .merge(
+            admin::upload_router(state.settings.server.max_import_bytes)
+                .layer(axum::middleware::from_fn(input::refuse_bad_input))
+                .layer(axum::middleware::from_fn(headers::security_headers)),
+        )
+        .merge(
+            saml::acs_router()
+                .layer(axum::middleware::from_fn(input::refuse_bad_target))
+                .layer(axum::middleware::from_fn(headers::security_headers)),
+        )
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Only the path: query strings may carry codes and tokens.

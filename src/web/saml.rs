@@ -12,7 +12,6 @@
 //! (development only) the cookie has no SameSite attribute, which browsers treat as Lax but still
 //! send on a top-level POST made within two minutes of setting it.
 
-use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -20,7 +19,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use serde::Deserialize;
 
 use super::extract::Client;
 use super::sso::{failure, finish};
@@ -41,7 +39,14 @@ use crate::store::{self};
 const REQUEST_TTL_SECS: i64 = 600;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sso/saml/{id}/metadata", get(metadata)).route("/sso/saml/{id}/acs", post(acs))
+    Router::new().route("/sso/saml/{id}/metadata", get(metadata))
+}
+
+/// The ACS alone: it reads its own body with its own limit (`server.max_saml_response_bytes`),
+/// so a response over it still gets the SSO failure page and an audit row. Merged outside the
+/// site-wide body limit.
+pub fn acs_router() -> Router<AppState> {
+    Router::new().route("/sso/saml/{id}/acs", post(acs)).layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 pub fn cookie_name(state: &AppState) -> &'static str {
@@ -125,12 +130,32 @@ pub async fn start(state: &AppState, jar: CookieJar, client: &ClientInfo, conn: 
     Ok((jar, Redirect::to(&url)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Default)]
 struct AcsForm {
-    #[serde(rename = "SAMLResponse", default)]
     saml_response: String,
-    #[serde(rename = "RelayState", default)]
     relay_state: String,
+}
+
+/// Reads the ACS form post within `limit` bytes, refusing control characters and invalid UTF-8
+/// like every other form (see `web::input`). The error is for the audit log.
+async fn read_acs_form(body: axum::body::Body, limit: usize) -> Result<AcsForm, String> {
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| format!("SAML post larger than the {limit}-byte limit (server.max_saml_response_bytes) or cut short"))?;
+    super::input::check_pairs(&bytes, "form", true).map_err(|e| e.to_string())?;
+    let mut form = AcsForm::default();
+    for (k, v) in url::form_urlencoded::parse(&bytes) {
+        let slot = match k.as_ref() {
+            "SAMLResponse" => &mut form.saml_response,
+            "RelayState" => &mut form.relay_state,
+            _ => continue,
+        };
+        if !slot.is_empty() {
+            return Err(format!("{k} sent more than once"));
+        }
+        *slot = v.into_owned();
+    }
+    Ok(form)
 }
 
 fn failure_for(e: &ResponseError) -> Failure {
@@ -149,11 +174,15 @@ async fn acs(
     Client(client): Client,
     jar: CookieJar,
     Path(id): Path<String>,
-    Form(form): Form<AcsForm>,
+    body: axum::body::Body,
 ) -> Result<Response, AppError> {
     let conn = saml_connection(&state, &id).await?;
     let Some(cfg) = conn.saml() else { return Err(AppError::NotFound) };
     let now = state.now();
+    let form = match read_acs_form(body, state.settings.server.max_saml_response_bytes).await {
+        Ok(f) => f,
+        Err(detail) => return failure(&state, jar, &client, Some(&conn), Failure::BadResponse, "/account", &detail).await,
+    };
 
     // Which request this answers: the RelayState names it, and this browser must have started it.
     let browser = jar.get(cookie_name(&state)).map(|c| token_hash(c.value()));

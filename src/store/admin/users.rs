@@ -58,14 +58,15 @@ pub async fn by_id(conn: &mut Conn, id: &str) -> Result<Option<UserRow>> {
 
 pub async fn insert(conn: &mut Conn, id: &str, email: &str, name: &str, superuser: bool, now: Timestamp) -> Result<()> {
     sqlx::query(
-        "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at)
-         values ($1, $2, 0, $3, null, $4, $5, $5)",
+        "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at, email_skeleton)
+         values ($1, $2, 0, $3, null, $4, $5, $5, $6)",
     )
     .bind(id)
     .bind(email)
     .bind(name)
     .bind(flag(superuser))
     .bind(now)
+    .bind(crate::email::skeleton(email))
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A user with that email"))?;
@@ -77,13 +78,14 @@ pub async fn set_name_email(conn: &mut Conn, id: &str, name: &str, email: &str, 
     let done = sqlx::query(
         "update users set name = $2,
              email_verified = case when email = $3 then email_verified else 0 end,
-             email = $3, updated_at = $4
+             email = $3, updated_at = $4, email_skeleton = $5
          where id = $1 and removed_at is null",
     )
     .bind(id)
     .bind(name)
     .bind(email)
     .bind(now)
+    .bind(crate::email::skeleton(email))
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A user with that email"))?;
@@ -120,7 +122,7 @@ pub async fn anonymise(conn: &mut Conn, id: &str, now: Timestamp) -> Result<()> 
     let placeholder = format!("removed-{id}@removed.invalid");
     let done = sqlx::query(
         "update users set email = $2, name = '', email_verified = 0, password_hash = null, superuser = 0, flagged = 0,
-             disabled = 1, removed_at = $3, updated_at = $3
+             disabled = 1, removed_at = $3, updated_at = $3, email_skeleton = null
          where id = $1 and removed_at is null",
     )
     .bind(id)

@@ -1,0 +1,269 @@
+//! Bad input refused once, at the edge, before any extractor or handler sees it: control
+//! characters (NUL above all: PostgreSQL cannot store it) and invalid UTF-8 in a path segment, a
+//! query parameter, a form field or a JSON string; duplicated OAuth parameters (RFC 6749 §3.1,
+//! §3.2); over-long request lines and header blocks, with a short body a person can read.
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::{AppError, OAuthError, error_page};
+use crate::oidc::paths;
+
+/// The longest request target (path and query) served, in bytes.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header fields, and their total size in bytes, served.
+pub const MAX_HEADER_COUNT: usize = 64;
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Why a request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("The {place} contains a control character (such as a NUL byte), which is not allowed.")]
+    Control { place: String },
+    #[error("The {place} is not valid UTF-8 text.")]
+    NotUtf8 { place: String },
+    #[error("The {name} parameter is included more than once.")]
+    Duplicate { name: String },
+    #[error("The address is too long (at most {MAX_URI_BYTES} bytes).")]
+    UriTooLong,
+    #[error("The request headers are too large (at most {MAX_HEADER_COUNT} fields and {MAX_HEADER_BYTES} bytes).")]
+    HeadersTooLarge,
+}
+
+/// A control character nobody types into a field. `multiline` allows tab, CR and LF (text areas,
+/// pasted certificates); nothing allows NUL.
+fn bad_char(c: char, multiline: bool) -> bool {
+    c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Checks one decoded value: valid UTF-8 and no control characters.
+fn check_text(bytes: &[u8], place: impl FnOnce() -> String, multiline: bool) -> Result<(), InputError> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(InputError::NotUtf8 { place: place() });
+    };
+    if text.chars().any(|c| bad_char(c, multiline)) {
+        return Err(InputError::Control { place: place() });
+    }
+    Ok(())
+}
+
+/// Decodes `application/x-www-form-urlencoded` (`+` is a space) into raw bytes, without the lossy
+/// UTF-8 conversion of `form_urlencoded::parse`.
+fn decode_component(s: &[u8]) -> Vec<u8> {
+    let plus: Vec<u8> = s.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    percent_encoding::percent_decode(&plus).collect()
+}
+
+/// Checks every name and value of a query string or form body; returns the names, for the
+/// duplicate check.
+pub fn check_pairs(raw: &[u8], what: &str, multiline: bool) -> Result<Vec<String>, InputError> {
+    let mut names = Vec::new();
+    for pair in raw.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (k, v) = match pair.iter().position(|b| *b == b'=') {
+            Some(i) => (pair.get(..i).unwrap_or_default(), pair.get(i + 1..).unwrap_or_default()),
+            None => (pair, &[][..]),
+        };
+        let name_bytes = decode_component(k);
+        check_text(&name_bytes, || format!("name of a {what} parameter"), false)?;
+        let name = String::from_utf8_lossy(&name_bytes).into_owned();
+        check_text(&decode_component(v), || format!("{what} parameter {}", shorten(&name)), multiline)?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Each path segment, percent-decoded.
+pub fn check_path(path: &str) -> Result<(), InputError> {
+    for seg in path.split('/') {
+        let bytes: Vec<u8> = percent_encoding::percent_decode_str(seg).collect();
+        check_text(&bytes, || "address (path)".to_owned(), false)?;
+    }
+    Ok(())
+}
+
+/// Every string (and object key) in a JSON document.
+pub fn check_json(v: &serde_json::Value) -> Result<(), InputError> {
+    let check = |s: &str| {
+        if s.chars().any(|c| bad_char(c, true)) { Err(InputError::Control { place: "JSON body".to_owned() }) } else { Ok(()) }
+    };
+    match v {
+        serde_json::Value::String(s) => check(s),
+        serde_json::Value::Array(a) => a.iter().try_for_each(check_json),
+        serde_json::Value::Object(o) => o.iter().try_for_each(|(k, v)| check(k).and_then(|()| check_json(v))),
+        _ => Ok(()),
+    }
+}
+
+fn first_duplicate(names: &[String]) -> Option<&String> {
+    names.iter().enumerate().find(|(i, n)| names.iter().skip(i + 1).any(|m| m == *n)).map(|(_, n)| n)
+}
+
+/// OAuth endpoints answer in RFC 6749 shape; each parameter may appear only once.
+fn is_oauth(path: &str) -> bool {
+    matches!(path, paths::AUTHORIZE | paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::END_SESSION)
+        || path == "/authorize/consent"
+}
+
+fn headers_too_large(h: &HeaderMap) -> bool {
+    h.len() > MAX_HEADER_COUNT || h.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>() > MAX_HEADER_BYTES
+}
+
+enum Kind {
+    Form,
+    Json,
+    Other,
+}
+
+fn body_kind(h: &HeaderMap) -> Kind {
+    let ct = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if mime == "application/x-www-form-urlencoded" {
+        Kind::Form
+    } else if mime == "application/json" || mime.ends_with("+json") {
+        Kind::Json
+    } else {
+        Kind::Other
+    }
+}
+
+/// The refusal, in the shape the endpoint speaks.
+fn refuse(path: &str, e: &InputError) -> Response {
+    let status = match e {
+        InputError::UriTooLong => StatusCode::URI_TOO_LONG,
+        InputError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let message = e.to_string();
+    if path.starts_with("/api/") {
+        AppError::Json { status, error: "invalid_request", message, field: None }.into_response()
+    } else if matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE) {
+        OAuthError::new(status, "invalid_request", message).into_response()
+    } else {
+        error_page(status, "Something is wrong with that request", &message)
+    }
+}
+
+/// The request line and headers: sizes, and the path's segments.
+fn check_target(req: &Request) -> Result<(), InputError> {
+    if req.uri().path_and_query().map(|p| p.as_str().len()).unwrap_or(0) > MAX_URI_BYTES {
+        return Err(InputError::UriTooLong);
+    }
+    if headers_too_large(req.headers()) {
+        return Err(InputError::HeadersTooLarge);
+    }
+    check_path(req.uri().path())?;
+    check_basic(req.headers())?;
+    check_pairs(req.uri().query().unwrap_or("").as_bytes(), "query", false).map(|_| ())
+}
+
+/// HTTP Basic credentials (client authentication, RFC 6749 §2.3.1): base64 can carry a NUL that
+/// no header could.
+fn check_basic(h: &HeaderMap) -> Result<(), InputError> {
+    use base64::Engine;
+    let Some(encoded) = h
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.get(..6).filter(|s| s.eq_ignore_ascii_case("basic ")).and_then(|_| v.get(6..)))
+    else {
+        return Ok(());
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        // Not base64 at all: client authentication explains that.
+        return Ok(());
+    };
+    for part in decoded.split(|b| *b == b':') {
+        check_text(&decode_component(part), || "Authorization header".to_owned(), false)?;
+    }
+    Ok(())
+}
+
+/// For routes that read and check their own body (the SAML ACS, with its own size limit): only
+/// the request line and headers.
+pub async fn refuse_bad_target(req: Request, next: Next) -> Response {
+    if let Err(e) = check_target(&req) {
+        return refuse(req.uri().path(), &e);
+    }
+    next.run(req).await
+}
+
+/// The middleware: checks the request line and headers, then the query and a form or JSON body
+/// (buffered within the body limit layered outside it), and passes the request on unchanged.
+pub async fn refuse_bad_input(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if let Err(e) = check_target(&req) {
+        return refuse(&path, &e);
+    }
+    let oauth = is_oauth(&path);
+    let mut names = match check_pairs(req.uri().query().unwrap_or("").as_bytes(), "query", false) {
+        Ok(n) => n,
+        Err(e) => return refuse(&path, &e),
+    };
+    let kind = body_kind(req.headers());
+    let req = match kind {
+        Kind::Other => req,
+        Kind::Form | Kind::Json => {
+            let (parts, body) = req.into_parts();
+            let bytes: Bytes = match axum::body::to_bytes(body, usize::MAX).await {
+                Ok(b) => b,
+                Err(_) => {
+                    // Over the body limit layered outside, or the client went away.
+                    return (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.").into_response();
+                }
+            };
+            let checked = match kind {
+                Kind::Form => check_pairs(&bytes, "form", true).map(|n| names.extend(n)),
+                // Not JSON at all: the handler's own extractor explains that.
+                _ => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    Ok(v) => check_json(&v),
+                    Err(_) => Ok(()),
+                },
+            };
+            if let Err(e) = checked {
+                return refuse(&path, &e);
+            }
+            Request::from_parts(parts, Body::from(bytes))
+        }
+    };
+    if oauth && let Some(d) = first_duplicate(&names) {
+        return refuse(&path, &InputError::Duplicate { name: shorten(d) });
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs() {
+        assert_eq!(check_pairs(b"a=1&b=x+y&c=%C3%A9", "query", false).unwrap(), vec!["a", "b", "c"]);
+        assert!(matches!(check_pairs(b"client_id=ab%00cd", "form", true), Err(InputError::Control { .. })));
+        assert!(matches!(check_pairs(b"email=%FF%FE%40example.test", "form", true), Err(InputError::NotUtf8 { .. })));
+        assert!(matches!(check_pairs(b"x%00=1", "query", false), Err(InputError::Control { .. })));
+        assert!(check_pairs(b"cert=a%0D%0Ab", "form", true).is_ok());
+        assert!(check_pairs(b"q=a%0Ab", "query", false).is_err());
+        assert!(check_path("/api/v1/users/%00").is_err());
+        assert!(check_path("/api/v1/users/%E2%82%AC").is_ok());
+        assert!(check_path("/api/v1/users/%FF").is_err());
+        assert!(check_json(&serde_json::json!({"a": ["x\u{0}"]})).is_err());
+        assert!(check_json(&serde_json::json!({"a\u{1}": 1})).is_err());
+        assert!(check_json(&serde_json::json!({"pem": "a\nb", "n": null})).is_ok());
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, "Basic YWIAY2Q6c2VjcmV0".parse().unwrap());
+        assert!(check_basic(&h).is_err(), "ab\\0cd:secret");
+        h.insert(header::AUTHORIZATION, "Basic YWJjZDpzZWNyZXQ=".parse().unwrap());
+        assert!(check_basic(&h).is_ok());
+        assert_eq!(first_duplicate(&["a".into(), "b".into(), "a".into()]), Some(&"a".to_owned()));
+    }
+}
