@@ -7,6 +7,7 @@ pub mod csrf;
 mod demo;
 mod email_login;
 mod extract;
+pub mod fuzzing;
 mod headers;
 mod health;
 mod login;
