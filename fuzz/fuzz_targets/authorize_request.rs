@@ -12,10 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&how, rest)) = data.split_first() else { return };
     let req = if how & 1 == 0 {
         // A query string must be valid URI text to be sent at all: percent-encode the rest.
-        let q: String = rest
-            .iter()
-            .map(|&b| if b.is_ascii_graphic() && b != b'#' { (b as char).to_string() } else { format!("%{b:02X}") })
-            .collect();
+        let q: String =
+            rest.iter().map(|&b| if b.is_ascii_graphic() && b != b'#' { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
         match Request::get(format!("/authorize?{q}")).body(Body::empty()) {
             Ok(r) => r,
             Err(_) => return,

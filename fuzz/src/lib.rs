@@ -70,10 +70,7 @@ pub fn app() -> &'static Fuzzing {
         s.password.argon2_iterations = 1;
         s.server.issuer = "http://127.0.0.1:8080".into();
         let clock = ManualClock::starting_now();
-        let state = rt
-            .block_on(AppState::build(s, Arc::new(clock.clone()), Arc::new(OsRandom), None))
-            .map(|(s, _)| s)
-            .expect("app state");
+        let state = rt.block_on(AppState::build(s, Arc::new(clock.clone()), Arc::new(OsRandom), None)).map(|(s, _)| s).expect("app state");
         let now = state.now();
         rt.block_on(async {
             stile::store::clients::insert(&state.db, &client(PUBLIC_CLIENT, None, "none", now)).await?;
