@@ -4,16 +4,26 @@
 //! that only the browser holding the SSO cookie can use), ID token validation (signature by the
 //! IdP's JWKS, refreshed once on an unknown `kid`; iss, aud, exp, nonce), optional userinfo, and
 //! the `hd` check. Outbound HTTP uses `AppState::http`: short timeouts, no redirects.
+//!
+//! Mix-up defence (RFC 9700 §4.4): every connection has its own redirect URI, a callback is
+//! only accepted on the redirect URI of the connection its `state` was made for, and the
+//! authorization response must name its issuer (`iss`, RFC 9207) whenever the IdP's discovery
+//! document says it does.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openidconnect::core::{CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreResponseType};
+use openidconnect::core::{
+    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType,
+    CoreSubjectIdentifierType,
+};
 use openidconnect::{
-    AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, JsonWebKeySet, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
+    AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
+    IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
+    RequestTokenError, Scope, SignatureVerificationError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -28,16 +38,53 @@ use crate::store::{self, StoreError, connections::LoginStateRow};
 /// How long a sign-in may take at the IdP.
 const LOGIN_TTL_SECS: i64 = 600;
 
-/// The redirect URI registered at every upstream IdP: one for all connections; the state row
-/// says which connection a response belongs to.
-pub fn redirect_uri(state: &AppState) -> String {
-    format!("{}/sso/oidc/callback", state.settings.issuer())
+/// The path of a connection's callback, below the issuer.
+pub const CALLBACK_PATH: &str = "/sso/oidc/callback";
+
+/// The redirect URI to register at a connection's IdP: each connection has its own, so an IdP
+/// can only send a code back to the connection it was configured for, and a response arriving
+/// at one connection's URI is never taken for another's (RFC 9700 §4.4.2). `issuer` is Stile's.
+pub fn redirect_uri(issuer: &str, connection_id: &str) -> String {
+    let id: String = url::form_urlencoded::byte_serialize(connection_id.as_bytes()).collect();
+    format!("{}{CALLBACK_PATH}/{id}", issuer.trim_end_matches('/'))
 }
+
+/// RFC 9207's discovery field: whether the IdP names itself (`iss`) in authorization responses.
+/// Anything but JSON `true` counts as "no", so an odd value cannot break discovery.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct IssParameter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authorization_response_iss_parameter_supported: Option<Value>,
+}
+
+impl IssParameter {
+    pub fn supported(&self) -> bool {
+        matches!(self.authorization_response_iss_parameter_supported, Some(Value::Bool(true)))
+    }
+}
+
+impl AdditionalProviderMetadata for IssParameter {}
+
+/// An IdP's discovery document, with the RFC 9207 field that the core type leaves out.
+pub type Metadata = ProviderMetadata<
+    IssParameter,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
 
 /// Discovery documents (with their JWKS) per connection, kept for the connection's TTL.
 #[derive(Default)]
 pub struct DiscoveryCache {
-    entries: Mutex<HashMap<String, (Timestamp, String, CoreProviderMetadata)>>,
+    entries: Mutex<HashMap<String, (Timestamp, String, Metadata)>>,
 }
 
 impl std::fmt::Debug for DiscoveryCache {
@@ -47,12 +94,12 @@ impl std::fmt::Debug for DiscoveryCache {
 }
 
 impl DiscoveryCache {
-    fn get(&self, conn_id: &str, issuer: &str, now: Timestamp, ttl: i64) -> Option<CoreProviderMetadata> {
+    fn get(&self, conn_id: &str, issuer: &str, now: Timestamp, ttl: i64) -> Option<Metadata> {
         let entries = self.entries.lock().ok()?;
         let (at, iss, md) = entries.get(conn_id)?;
         (iss == issuer && now - at < ttl).then(|| md.clone())
     }
-    fn put(&self, conn_id: &str, issuer: &str, now: Timestamp, md: &CoreProviderMetadata) {
+    fn put(&self, conn_id: &str, issuer: &str, now: Timestamp, md: &Metadata) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.insert(conn_id.to_owned(), (now, issuer.to_owned(), md.clone()));
         }
@@ -91,16 +138,15 @@ fn oidc(conn: &Connection) -> Result<&OidcConfig, UpstreamOidcError> {
 }
 
 /// The IdP's discovery document and keys: from the cache unless `refresh`.
-async fn metadata(state: &AppState, conn: &Connection, refresh: bool) -> Result<CoreProviderMetadata, UpstreamOidcError> {
+async fn metadata(state: &AppState, conn: &Connection, refresh: bool) -> Result<Metadata, UpstreamOidcError> {
     let cfg = oidc(conn)?;
     let now = state.now();
     if !refresh && let Some(md) = state.sso_discovery.get(&conn.id, &cfg.issuer, now, cfg.discovery_ttl_secs) {
         return Ok(md);
     }
     let issuer = IssuerUrl::new(cfg.issuer.clone()).map_err(|_| UpstreamOidcError::BadIssuer)?;
-    let md = CoreProviderMetadata::discover_async(issuer, &state.http)
-        .await
-        .map_err(|e| UpstreamOidcError::Discovery(crate::error::error_chain(&e)))?;
+    let md =
+        Metadata::discover_async(issuer, &state.http).await.map_err(|e| UpstreamOidcError::Discovery(crate::error::error_chain(&e)))?;
     state.sso_discovery.put(&conn.id, &cfg.issuer, now, &md);
     Ok(md)
 }
@@ -117,7 +163,7 @@ pub async fn start(
     let cfg = oidc(conn)?;
     let md = metadata(state, conn, false).await?;
     let secret = admin::secret(state, conn).map_err(|e| UpstreamOidcError::Secret(e.to_string()))?;
-    let redirect = RedirectUrl::new(redirect_uri(state)).map_err(|_| UpstreamOidcError::BadIssuer)?;
+    let redirect = RedirectUrl::new(redirect_uri(state.settings.issuer(), &conn.id)).map_err(|_| UpstreamOidcError::BadIssuer)?;
     let client = CoreClient::from_provider_metadata(
         md,
         ClientId::new(cfg.client_id.clone()),
@@ -204,26 +250,41 @@ fn refused(failure: Failure, conn: Option<&Connection>, next: &str, detail: impl
     CallbackError::Refused(Box::new(Refused { failure, conn: conn.cloned(), next: next.to_owned(), detail: detail.into() }))
 }
 
-/// Checks everything the IdP sent and returns who signed in. `browser_hash` is the hash of the
-/// browser's SSO cookie, if it has one.
-pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &CallbackParams) -> Result<Verified, CallbackError> {
+/// Checks everything the IdP sent to the redirect URI of connection `connection_id` and returns
+/// who signed in. `browser_hash` is the hash of the browser's SSO cookie, if it has one.
+pub async fn callback(
+    state: &AppState,
+    browser_hash: Option<&str>,
+    connection_id: &str,
+    p: &CallbackParams,
+) -> Result<Verified, CallbackError> {
     let default_next = "/account";
+    // Connection ids are UUIDs: anything else in the path is no connection's (and a NUL byte
+    // must not reach PostgreSQL, which would refuse the whole statement).
+    if connection_id.is_empty() || !connection_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(refused(Failure::Expired, None, default_next, "no such connection"));
+    }
     let Some(state_value) = p.state.as_deref().filter(|s| !s.is_empty()) else {
         return Err(refused(Failure::Expired, None, default_next, "no state parameter"));
     };
     let id_hash = token_hash(state_value);
     let now = state.now();
     let row = match browser_hash {
-        Some(b) => store::connections::consume_login_state(&state.db, &id_hash, b, now).await?,
+        Some(b) => store::connections::consume_login_state(&state.db, &id_hash, b, connection_id, now).await?,
         None => None,
     };
     let Some(row) = row else {
         let why = match (store::connections::login_state(&state.db, &id_hash).await?, browser_hash) {
-            (None, _) => "unknown state",
-            (Some(_), None) => "no SSO cookie in this browser",
-            (Some(r), Some(b)) if r.browser_hash != b => "state started in another browser",
-            (Some(r), _) if r.used_at.is_some() => "state already used",
-            (Some(_), _) => "state expired",
+            (None, _) => "unknown state".to_owned(),
+            // A response for one connection's sign-in arriving at another's redirect URI: the
+            // mix-up attack, or an IdP registered with the wrong redirect URI. Never used.
+            (Some(r), _) if r.connection_id != connection_id => {
+                format!("state was made for connection {}, not for connection {connection_id}", r.connection_id)
+            }
+            (Some(_), None) => "no SSO cookie in this browser".to_owned(),
+            (Some(r), Some(b)) if r.browser_hash != b => "state started in another browser".to_owned(),
+            (Some(r), _) if r.used_at.is_some() => "state already used".to_owned(),
+            (Some(_), _) => "state expired".to_owned(),
         };
         return Err(refused(Failure::Expired, None, default_next, why));
     };
@@ -232,10 +293,23 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
         return Err(refused(Failure::Expired, None, &next, "connection removed"));
     };
     let conn = &conn;
-    if let (Some(iss), Some(cfg)) = (p.iss.as_deref(), conn.oidc())
-        && iss != cfg.issuer
-    {
-        return Err(refused(Failure::BadResponse, Some(conn), &next, format!("response iss {iss:?} is not the connection's issuer")));
+    let cfg = oidc(conn).map_err(|e| refused(Failure::BadResponse, Some(conn), &next, e.to_string()))?;
+    let md = metadata(state, conn, false).await.map_err(|e| refused(e.failure(), Some(conn), &next, e.to_string()))?;
+    // RFC 9207: the response names its issuer; one that names another is refused, and so is one
+    // that names none from an IdP whose discovery document promises it always does.
+    match p.iss.as_deref() {
+        Some(iss) if iss != cfg.issuer => {
+            return Err(refused(Failure::BadResponse, Some(conn), &next, format!("response iss {iss:?} is not the connection's issuer")));
+        }
+        None if md.additional_metadata().supported() => {
+            return Err(refused(
+                Failure::BadResponse,
+                Some(conn),
+                &next,
+                "response has no iss, though the IdP's discovery document says it sends one (RFC 9207)",
+            ));
+        }
+        _ => {}
     }
     if let Some(err) = p.error.as_deref() {
         let desc: String = p.error_description.as_deref().unwrap_or("").chars().take(300).collect();
@@ -250,13 +324,11 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
         return Err(refused(Failure::BadResponse, Some(conn), &next, "no code"));
     };
     let data: StateData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let cfg = oidc(conn).map_err(|e| refused(Failure::BadResponse, Some(conn), &next, e.to_string()))?;
     let secret = admin::secret(state, conn).map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("client secret: {e}")))?;
     let client_secret = secret.map(|s| ClientSecret::new(s.expose().to_owned()));
-    let redirect =
-        RedirectUrl::new(redirect_uri(state)).map_err(|_| refused(Failure::Unavailable, Some(conn), &next, "bad redirect URI"))?;
+    let redirect = RedirectUrl::new(redirect_uri(state.settings.issuer(), &conn.id))
+        .map_err(|_| refused(Failure::Unavailable, Some(conn), &next, "bad redirect URI"))?;
 
-    let md = metadata(state, conn, false).await.map_err(|e| refused(e.failure(), Some(conn), &next, e.to_string()))?;
     let client = CoreClient::from_provider_metadata(md.clone(), ClientId::new(cfg.client_id.clone()), client_secret.clone())
         .set_redirect_uri(redirect.clone());
     let token_request = client
@@ -328,6 +400,30 @@ pub async fn callback(state: &AppState, browser_hash: Option<&str>, p: &Callback
     }
     let identity = identity_from(conn, subject, &claims);
     Ok(Verified { conn: conn.clone(), identity, next })
+}
+
+/// A callback at the redirect URI that every OIDC connection shared before each had its own
+/// (`CALLBACK_PATH` without a connection id): always refused, since nothing in it says which IdP
+/// sent it. The state is looked at, never used, to name the connection and its new redirect URI.
+pub async fn refuse_shared_callback(state: &AppState, p: &CallbackParams) -> Result<Refused, StoreError> {
+    let row = match p.state.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => store::connections::login_state(&state.db, &token_hash(s)).await?,
+        None => None,
+    };
+    let conn = match &row {
+        Some(r) => store::connections::get(&state.db, &r.connection_id).await?,
+        None => None,
+    };
+    let detail = match &conn {
+        Some(c) => format!(
+            "callback at the old shared redirect URI; register {} at the IdP of connection {}",
+            redirect_uri(state.settings.issuer(), &c.id),
+            c.id
+        ),
+        None => "callback at the old shared redirect URI, for no known sign-in".to_owned(),
+    };
+    let next = row.map(|r| r.next).unwrap_or_else(|| "/account".to_owned());
+    Ok(Refused { failure: Failure::Misconfigured, conn, next, detail })
 }
 
 /// The claims of a JWT whose signature has already been checked.

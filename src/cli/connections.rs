@@ -261,7 +261,7 @@ async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
         return Ok(());
     }
     println!("Created OIDC connection {:?} ({}).", c.name, c.id);
-    println!("Register this redirect URI at the IdP: {}/sso/oidc/callback", state.settings.issuer());
+    println!("Register this redirect URI at the IdP: {}", crate::auth::upstream_oidc::redirect_uri(state.settings.issuer(), &c.id));
     Ok(())
 }
 
@@ -349,7 +349,7 @@ async fn describe(state: &AppState, c: &Connection) -> Result<Value, CliError> {
         match &c.config {
             crate::sso::KindConfig::Oidc(o) => {
                 map.insert("oidc".into(), json!(o));
-                map.insert("redirect_uri".into(), json!(format!("{issuer}/sso/oidc/callback")));
+                map.insert("redirect_uri".into(), json!(crate::auth::upstream_oidc::redirect_uri(issuer, &c.id)));
             }
             crate::sso::KindConfig::Saml(s) => {
                 let fingerprints: Vec<String> = s.trusted_certs().unwrap_or_default().iter().map(|c| c.fingerprint()).collect();

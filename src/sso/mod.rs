@@ -71,6 +71,9 @@ pub enum Failure {
     Disabled,
     /// The address or its domain may not be used here (banned).
     NotAllowed,
+    /// The IdP sent the browser to a redirect URI that is not the connection's own (set up
+    /// before each connection had one): the operator must update the IdP's registration.
+    Misconfigured,
 }
 
 impl Failure {
@@ -83,6 +86,7 @@ impl Failure {
             Failure::NoAccount => "no_account",
             Failure::Disabled => "disabled",
             Failure::NotAllowed => "not_allowed",
+            Failure::Misconfigured => "misconfigured",
         }
     }
 }

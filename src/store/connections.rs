@@ -202,17 +202,25 @@ pub async fn insert_login_state(db: &Db, s: &LoginStateRow) -> Result<()> {
     Ok(())
 }
 
-/// Uses a login state once: only if unused, unexpired and started by this browser. One
-/// statement, so a replayed response cannot use it twice.
-pub async fn consume_login_state(db: &Db, id_hash: &str, browser_hash: &str, now: Timestamp) -> Result<Option<LoginStateRow>> {
+/// Uses a login state once: only if unused, unexpired, started by this browser and made for
+/// this connection (the one whose redirect URI the response came to). One statement, so a
+/// replayed response cannot use it twice and a response for another connection cannot use it.
+pub async fn consume_login_state(
+    db: &Db,
+    id_hash: &str,
+    browser_hash: &str,
+    connection_id: &str,
+    now: Timestamp,
+) -> Result<Option<LoginStateRow>> {
     Ok(sqlx::query_as::<_, LoginStateRow>(sql!(
         "update sso_login_states set used_at = $3
-         where id_hash = $1 and browser_hash = $2 and used_at is null and expires_at > $3
+         where id_hash = $1 and browser_hash = $2 and connection_id = $4 and used_at is null and expires_at > $3
          returning {STATE_COLUMNS}"
     ))
     .bind(id_hash)
     .bind(browser_hash)
     .bind(now)
+    .bind(connection_id)
     .fetch_optional(db.pool())
     .await?)
 }

@@ -8,6 +8,7 @@ mod demo;
 mod email_login;
 mod extract;
 mod forwarded;
+pub mod fuzzing;
 mod headers;
 mod health;
 mod input;

@@ -27,7 +27,10 @@ use crate::sso::{Connection, Failure, KindConfig, UpstreamIdentity};
 use crate::store;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sso/start/{id}", get(start)).route("/sso/oidc/callback", get(oidc_callback))
+    Router::new()
+        .route("/sso/start/{id}", get(start))
+        .route(upstream_oidc::CALLBACK_PATH, get(shared_oidc_callback))
+        .route(&format!("{}/{{id}}", upstream_oidc::CALLBACK_PATH), get(oidc_callback))
 }
 
 /// The cookie that binds an upstream sign-in to the browser that started it. SameSite=Lax is
@@ -105,19 +108,33 @@ async fn oidc_start(
     }
 }
 
-/// The IdP sends the browser back here (the one redirect URI for every OIDC connection).
+/// The IdP sends the browser back here: each OIDC connection's own redirect URI.
 async fn oidc_callback(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Query(p): Query<CallbackParams>,
+) -> Result<Response, AppError> {
+    let hash = browser_hash(&state, &jar);
+    match upstream_oidc::callback(&state, hash.as_deref(), &id, &p).await {
+        Ok(v) => finish(&state, jar, &client, &v.conn, v.identity, &v.next).await,
+        Err(CallbackError::Refused(r)) => failure(&state, jar, &client, r.conn.as_ref(), r.failure, &r.next, &r.detail).await,
+        Err(CallbackError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// The redirect URI all OIDC connections shared before each had its own. Never accepted (a
+/// response here could come from any IdP); audited with the connection's new redirect URI so
+/// the operator can see which IdP registration to update.
+async fn shared_oidc_callback(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
     Query(p): Query<CallbackParams>,
 ) -> Result<Response, AppError> {
-    let hash = browser_hash(&state, &jar);
-    match upstream_oidc::callback(&state, hash.as_deref(), &p).await {
-        Ok(v) => finish(&state, jar, &client, &v.conn, v.identity, &v.next).await,
-        Err(CallbackError::Refused(r)) => failure(&state, jar, &client, r.conn.as_ref(), r.failure, &r.next, &r.detail).await,
-        Err(CallbackError::Store(e)) => Err(e.into()),
-    }
+    let r = upstream_oidc::refuse_shared_callback(&state, &p).await?;
+    failure(&state, jar, &client, r.conn.as_ref(), r.failure, &r.next, &r.detail).await
 }
 
 async fn saml_start(
@@ -306,6 +323,14 @@ pub fn failure_page(state: &AppState, jar: CookieJar, conn: Option<&Connection>,
             StatusCode::FORBIDDEN,
             "You cannot sign in here",
             "This email address cannot be used to sign in here. Ask your organisation's administrator.".to_owned(),
+            false,
+        ),
+        Failure::Misconfigured => (
+            StatusCode::BAD_GATEWAY,
+            "Your organisation's sign-in is not set up correctly",
+            format!(
+                "{name} sent you back to an address that is no longer used for it, so you are not signed in. Tell your IT service desk: its registration of this service needs the new address."
+            ),
             false,
         ),
     };

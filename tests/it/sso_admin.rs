@@ -15,7 +15,7 @@ use crate::admin_api::{Api, body_admin_api, create_body, superuser_api};
 use crate::both;
 use crate::harness::{Backend, TestApp, csrf_in, location};
 use crate::saml_idp::SamlIdp;
-use crate::sso_oidc::{End, Upstream, account, authorize_url, callback_uri, connect, follow, relying_app, setup, sign_in_through};
+use crate::sso_oidc::{End, account, authorize_url, connect_upstream, follow, relying_app, setup, sign_in_through};
 
 const PW: &str = "correct horse battery";
 const SECRET: &str = "upstream-secret-never-shown-7f3a";
@@ -56,7 +56,8 @@ async fn api_manages_connections(b: Backend) {
     assert_eq!(v["mode"], "required");
     assert_eq!(v["has_client_secret"], true);
     assert_eq!(v["group_roles"][0]["role"], "Inspectors");
-    assert_eq!(v["oidc"]["redirect_uri"], app.url("/sso/oidc/callback"));
+    // Each connection has its own redirect URI (RFC 9700 §4.4).
+    assert_eq!(v["oidc"]["redirect_uri"], app.url(&format!("/sso/oidc/callback/{id}")));
     assert_eq!(stored_secret(&app, &id).await, SECRET);
     let listed = su.ok(Method::GET, "/connections", None).await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
@@ -316,7 +317,7 @@ async fn ui_manages_connections(b: Backend) {
     let id = at.trim_start_matches("/admin/connections/").split('?').next().unwrap().to_owned();
     let (_, shown) = page(&app, &c, &at).await;
     assert!(shown.contains("Stored (never shown)") && !shown.contains(SECRET));
-    assert!(shown.contains(&app.url("/sso/oidc/callback")));
+    assert!(shown.contains(&app.url(&format!("/sso/oidc/callback/{id}"))), "{shown}");
     assert!(shown.contains("highway-inspectors = Inspectors"));
     assert_eq!(stored_secret(&app, &id).await, SECRET);
 
@@ -485,8 +486,7 @@ async fn banned_refused_at_upstream_sign_in(b: Backend) {
         "eve@camden.gov.uk": account("eve-1", "eve@camden.gov.uk", &["highway-inspectors"], &["pwd"]),
         "bob@camden.gov.uk": account("bob-1", "bob@camden.gov.uk", &["highway-inspectors"], &["pwd"]),
     });
-    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
-    connect(&s, &up.issuer, Mode::Required, |_| {}).await;
+    let (_up, _conn) = connect_upstream(&s, &accounts, Mode::Required, |_| {}).await;
     let rp = relying_app(&s).await;
     // Bob signs in once (JIT): account, link and membership made.
     let claims = sign_in_through(&s.app, &rp, "bob@camden.gov.uk").await;
@@ -536,8 +536,7 @@ async fn disabled_and_suspended_body(b: Backend) {
         "sue@camden.gov.uk": account("sue-1", "sue@camden.gov.uk", &["highway-inspectors"], &["pwd"]),
         "new@camden.gov.uk": account("new-1", "new@camden.gov.uk", &["highway-inspectors"], &["pwd"]),
     });
-    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
-    connect(&s, &up.issuer, Mode::Required, |_| {}).await;
+    let (up, _conn) = connect_upstream(&s, &accounts, Mode::Required, |_| {}).await;
     let rp = relying_app(&s).await;
 
     // Dan's account exists and is disabled: refused, not linked.

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use stile::secret::SecretString;
+use stile::sso::KindConfig;
 use stile::sso::admin::{self, NewOidc};
 use stile::sso::connection::{Connection, GroupRole, Mode};
 use stile::store;
@@ -165,8 +166,21 @@ pub(crate) async fn connect(s: &Setup, issuer: &str, mode: Mode, f: impl FnOnce(
     admin::save(&s.app.state, c).await.unwrap()
 }
 
-pub(crate) fn callback_uri(app: &TestApp) -> String {
-    app.url("/sso/oidc/callback")
+/// A connection's own redirect URI.
+pub(crate) fn callback_uri(app: &TestApp, conn_id: &str) -> String {
+    app.url(&format!("/sso/oidc/callback/{conn_id}"))
+}
+
+/// A connection to a real provider that knows the connection's own redirect URI: the URI names
+/// the connection, so the connection is made first and learns the provider's address after.
+pub(crate) async fn connect_upstream(s: &Setup, accounts: &Value, mode: Mode, f: impl FnOnce(&mut Connection)) -> (Upstream, Connection) {
+    let mut conn = connect(s, "http://127.0.0.1:9", mode, f).await;
+    let up = Upstream::start(&callback_uri(&s.app, &conn.id), accounts).await;
+    if let KindConfig::Oidc(o) = &mut conn.config {
+        o.issuer = up.issuer.clone();
+    }
+    let conn = admin::save(&s.app.state, conn).await.unwrap();
+    (up, conn)
 }
 
 fn challenge() -> String {
@@ -270,8 +284,7 @@ pub(crate) fn roles(claims: &Value) -> Vec<String> {
 async fn end_to_end_roles_and_demotion(b: Backend) {
     let s = setup(b).await;
     let accounts = json!({ "alice@camden.gov.uk": account("alice-1", "alice@camden.gov.uk", &["highway-inspectors", "contact-centre", "other"], &["pwd"]) });
-    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
-    let conn = connect(&s, &up.issuer, Mode::Required, |_| {}).await;
+    let (up, conn) = connect_upstream(&s, &accounts, Mode::Required, |_| {}).await;
     let rp = relying_app(&s).await;
 
     let claims = sign_in_through(&s.app, &rp, "alice@camden.gov.uk").await;
@@ -311,8 +324,7 @@ both!(end_to_end_roles_and_demotion);
 async fn hrd_offer_buttons_and_linking(b: Backend) {
     let s = setup(b).await;
     let accounts = json!({ "bob@camden.gov.uk": account("bob-1", "bob@camden.gov.uk", &["highway-inspectors"], &["pwd"]) });
-    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
-    let conn = connect(&s, &up.issuer, Mode::Offered, |c| c.jit = false).await;
+    let (up, conn) = connect_upstream(&s, &accounts, Mode::Offered, |c| c.jit = false).await;
     let bob = s.app.create_user("bob@camden.gov.uk", Some(PW)).await;
 
     // The sign-in page shows the button; an email in the domain is offered the IdP, and the
@@ -410,8 +422,7 @@ async fn upstream_mfa_trusted_or_not(b: Backend) {
         "mfa@camden.gov.uk": account("mfa-1", "mfa@camden.gov.uk", &[], &["pwd", "mfa"]),
         "pwd@camden.gov.uk": account("pwd-1", "pwd@camden.gov.uk", &[], &["pwd"]),
     });
-    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
-    let conn = connect(&s, &up.issuer, Mode::Required, |c| c.trust_upstream_mfa = true).await;
+    let (up, conn) = connect_upstream(&s, &accounts, Mode::Required, |c| c.trust_upstream_mfa = true).await;
     let rp = relying_app(&s).await;
 
     // Trusted upstream MFA: Stile does not ask again, and says so in amr/acr.
@@ -446,8 +457,7 @@ async fn no_account_and_cancelled(b: Backend) {
         "quit@camden.gov.uk": { "sub": "quit-1", "email": "quit@camden.gov.uk", "cancel": true },
         "evil@other.example": account("evil-1", "victim@example.org", &[], &["pwd"]),
     });
-    let up = Upstream::start(&callback_uri(&s.app), &accounts).await;
-    let conn = connect(&s, &up.issuer, Mode::Offered, |c| c.jit = false).await;
+    let (up, conn) = connect_upstream(&s, &accounts, Mode::Offered, |c| c.jit = false).await;
     let start = |hint: &str| s.app.url(&format!("/sso/start/{}?login_hint={}&next=%2Faccount", conn.id, hint.replace('@', "%40")));
 
     // JIT off and no account: a clear page, and nothing made.
@@ -520,6 +530,8 @@ struct FakeState {
     published: Vec<Value>,
     id_token: Option<String>,
     userinfo: Value,
+    /// The bodies of the token requests it received.
+    token_requests: Vec<String>,
 }
 
 struct FakeIdp {
@@ -530,6 +542,11 @@ struct FakeIdp {
 
 impl FakeIdp {
     async fn start() -> Self {
+        Self::start_with(json!({})).await
+    }
+
+    /// With more fields in its discovery document.
+    async fn start_with(extra_discovery: Value) -> Self {
         use axum::routing::{get, post};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let issuer = format!("http://{}", listener.local_addr().unwrap());
@@ -544,6 +561,10 @@ impl FakeIdp {
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
         });
+        let mut discovery = discovery;
+        if let (Value::Object(d), Value::Object(extra)) = (&mut discovery, extra_discovery) {
+            d.extend(extra);
+        }
         let (s1, s2, s3) = (state.clone(), state.clone(), state.clone());
         let app = axum::Router::new()
             .route("/.well-known/openid-configuration", get(move || async move { axum::Json(discovery) }))
@@ -558,8 +579,10 @@ impl FakeIdp {
             )
             .route(
                 "/token",
-                post(move || async move {
-                    let t = s2.lock().unwrap().id_token.clone();
+                post(move |body: String| async move {
+                    let mut st = s2.lock().unwrap();
+                    st.token_requests.push(body);
+                    let t = st.id_token.clone();
                     axum::Json(json!({ "access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": t }))
                 }),
             );
@@ -580,6 +603,10 @@ impl FakeIdp {
     fn respond_with(&self, token: String) {
         self.state.lock().unwrap().id_token = Some(token);
     }
+
+    fn token_requests(&self) -> Vec<String> {
+        self.state.lock().unwrap().token_requests.clone()
+    }
 }
 
 /// Starts a sign-in at the fake IdP; returns the state and nonce Stile sent it.
@@ -589,12 +616,17 @@ async fn begin(app: &TestApp, browser: &reqwest::Client, conn: &Connection) -> (
     let loc = url::Url::parse(&location(&r)).unwrap();
     let q: Vec<(String, String)> = loc.query_pairs().into_owned().collect();
     assert_eq!(param(&q, "code_challenge_method"), "S256");
-    assert_eq!(param(&q, "redirect_uri"), app.url("/sso/oidc/callback"));
+    assert_eq!(param(&q, "redirect_uri"), callback_uri(app, &conn.id));
     (param(&q, "state"), param(&q, "nonce"))
 }
 
-async fn come_back(app: &TestApp, browser: &reqwest::Client, state: &str) -> reqwest::Response {
-    browser.get(app.url(&format!("/sso/oidc/callback?code=c0de&state={state}"))).send().await.unwrap()
+/// The IdP sends the browser back to the connection's own redirect URI.
+async fn come_back(app: &TestApp, browser: &reqwest::Client, conn: &Connection, state: &str) -> reqwest::Response {
+    come_back_with(app, browser, conn, &format!("code=c0de&state={state}")).await
+}
+
+async fn come_back_with(app: &TestApp, browser: &reqwest::Client, conn: &Connection, query: &str) -> reqwest::Response {
+    browser.get(format!("{}?{query}", callback_uri(app, &conn.id))).send().await.unwrap()
 }
 
 fn good_claims(app: &TestApp, idp: &FakeIdp, nonce: &str) -> Value {
@@ -627,58 +659,168 @@ async fn negative_responses(b: Backend) {
     // Bad state: unknown, from another browser, or used twice.
     let browser = app.browser();
     let (st, nonce) = begin(app, &browser, &conn).await;
-    refused(app, come_back(app, &browser, "not-a-state").await, "unknown state").await;
-    refused(app, come_back(app, &app.browser(), &st).await, "no SSO cookie").await;
+    refused(app, come_back(app, &browser, &conn, "not-a-state").await, "unknown state").await;
+    refused(app, come_back(app, &app.browser(), &conn, &st).await, "no SSO cookie").await;
     let other = app.browser();
     let _ = begin(app, &other, &conn).await;
-    refused(app, come_back(app, &other, &st).await, "another browser").await;
+    refused(app, come_back(app, &other, &conn, &st).await, "another browser").await;
 
     // Nonce mismatch.
     let (st, _) = begin(app, &browser, &conn).await;
     idp.respond_with(k1.sign(&good_claims(app, &idp, "some-other-nonce")));
-    refused(app, come_back(app, &browser, &st).await, "nonce").await;
+    refused(app, come_back(app, &browser, &conn, &st).await, "nonce").await;
     // Wrong issuer.
     let (st, nonce2) = begin(app, &browser, &conn).await;
     let mut c = good_claims(app, &idp, &nonce2);
     c["iss"] = json!("https://evil.example");
     idp.respond_with(k1.sign(&c));
-    refused(app, come_back(app, &browser, &st).await, "issuer").await;
+    refused(app, come_back(app, &browser, &conn, &st).await, "issuer").await;
     // Wrong audience.
     let (st, nonce3) = begin(app, &browser, &conn).await;
     let mut c = good_claims(app, &idp, &nonce3);
     c["aud"] = json!("someone-else");
     idp.respond_with(k1.sign(&c));
-    refused(app, come_back(app, &browser, &st).await, "audience").await;
+    refused(app, come_back(app, &browser, &conn, &st).await, "audience").await;
     // Expired.
     let (st, nonce4) = begin(app, &browser, &conn).await;
     let mut c = good_claims(app, &idp, &nonce4);
     c["exp"] = json!(app.state.now() - 60);
     idp.respond_with(k1.sign(&c));
-    refused(app, come_back(app, &browser, &st).await, "xpired").await;
+    refused(app, come_back(app, &browser, &conn, &st).await, "xpired").await;
     // A response naming another issuer (RFC 9207 mix-up defence).
     let (st, nonce_iss) = begin(app, &browser, &conn).await;
     idp.respond_with(k1.sign(&good_claims(app, &idp, &nonce_iss)));
-    let r = browser.get(app.url(&format!("/sso/oidc/callback?code=c0de&state={st}&iss=https%3A%2F%2Fevil.example"))).send().await.unwrap();
+    let r = come_back_with(app, &browser, &conn, &format!("code=c0de&state={st}&iss=https%3A%2F%2Fevil.example")).await;
     refused(app, r, "iss").await;
     // Unknown kid, still unknown after refreshing the keys.
     let (st, nonce5) = begin(app, &browser, &conn).await;
     idp.respond_with(stranger.sign(&good_claims(app, &idp, &nonce5)));
-    refused(app, come_back(app, &browser, &st).await, "ID token").await;
+    refused(app, come_back(app, &browser, &conn, &st).await, "ID token").await;
     // The state is single use: the same state again is refused even with a good token.
     idp.respond_with(k1.sign(&good_claims(app, &idp, &nonce5)));
-    refused(app, come_back(app, &browser, &st).await, "already used").await;
+    refused(app, come_back(app, &browser, &conn, &st).await, "already used").await;
     let _ = nonce;
 
     // The IdP rotated its key after we cached the JWKS: an unknown kid triggers one refresh.
     idp.publish(&[&k1, &k2]);
     let (st, nonce6) = begin(app, &browser, &conn).await;
     idp.respond_with(k2.sign(&good_claims(app, &idp, &nonce6)));
-    let r = come_back(app, &browser, &st).await;
+    let r = come_back(app, &browser, &conn, &st).await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     assert!(store::federated::get(&app.state.db, &conn.id, "frank-1").await.unwrap().is_some());
     s.app.finish().await;
 }
 both!(negative_responses);
+
+/// RFC 9700 §4.4 mix-up: a sign-in started at one connection must not be finished by a response
+/// arriving for another (a rogue IdP forwarding the person to an honest one, whose code would
+/// then be sent to the rogue's token endpoint). Each connection has its own redirect URI, the
+/// state is only good at the URI of the connection it was made for, and the old shared URI is
+/// refused whatever it carries.
+async fn mix_up_is_refused(b: Backend) {
+    let s = setup(b).await;
+    let app = &s.app;
+    let honest = FakeIdp::start().await;
+    let rogue = FakeIdp::start().await;
+    let key = FakeKey::new("k1");
+    honest.publish(&[&key]);
+    rogue.publish(&[&key]);
+    let good = connect(&s, &honest.issuer, Mode::Offered, |_| {}).await;
+    let evil = admin::create_oidc(
+        &app.state,
+        NewOidc {
+            name: "Rogue".into(),
+            body: s.body_id.clone(),
+            issuer: rogue.issuer.clone(),
+            client_id: "stile".into(),
+            client_secret: SecretString::new(UPSTREAM_SECRET),
+            domains: vec!["rogue.example".into()],
+            mode: Mode::Offered,
+            show_button: true,
+            trust_upstream_mfa: false,
+            jit: true,
+            scopes: vec![],
+            use_userinfo: false,
+            hosted_domain: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_ne!(callback_uri(app, &good.id), callback_uri(app, &evil.id));
+
+    // Started at the rogue connection, answered at the honest connection's redirect URI (and
+    // the other way round): refused, and no code goes to either token endpoint.
+    let browser = app.browser();
+    let (st_evil, _) = begin(app, &browser, &evil).await;
+    let (st_good, nonce) = begin(app, &browser, &good).await;
+    honest.respond_with(key.sign(&good_claims(app, &honest, &nonce)));
+    refused(app, come_back(app, &browser, &good, &st_evil).await, &format!("made for connection {}", evil.id)).await;
+    refused(app, come_back(app, &browser, &evil, &st_good).await, &format!("made for connection {}", good.id)).await;
+    // An unknown connection in the path is no better.
+    let r = browser.get(format!("{}?code=c0de&state={st_good}", callback_uri(app, "no-such-connection"))).send().await.unwrap();
+    refused(app, r, "made for connection").await;
+    for junk in ["%00", "a%0Ab", "%E2%80%8B"] {
+        let r = browser.get(format!("{}?code=c0de&state={st_good}", callback_uri(app, junk))).send().await.unwrap();
+        refused(app, r, "no such connection").await;
+    }
+
+    // The old shared redirect URI: refused whatever it carries, and the audit log names the
+    // connection's new redirect URI for the operator.
+    let r = browser.get(app.url(&format!("/sso/oidc/callback?code=c0de&state={st_good}"))).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("not set up correctly") && body.contains("Sign in another way"), "{body}");
+    let events = store::audit::recent(&app.state.db, Some("signin.sso"), 1).await.unwrap();
+    assert!(events[0].outcome == "failure" && events[0].details.contains(&callback_uri(app, &good.id)), "{:?}", events[0]);
+    let r = browser.get(app.url("/sso/oidc/callback?code=c0de&state=not-a-state")).send().await.unwrap();
+    assert_eq!(r.status(), 502);
+    assert!(honest.token_requests().is_empty() && rogue.token_requests().is_empty(), "no code was redeemed");
+    assert_eq!(store::users::count(&app.state.db).await.unwrap(), 0);
+
+    // None of that used the honest sign-in up: at its own URI it completes, and the code is
+    // redeemed with that same redirect URI.
+    let r = come_back(app, &browser, &good, &st_good).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let sent = honest.token_requests();
+    assert_eq!(sent.len(), 1);
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(sent[0].as_bytes()).into_owned().collect();
+    assert_eq!(param(&form, "redirect_uri"), callback_uri(app, &good.id));
+    assert!(rogue.token_requests().is_empty());
+    s.app.finish().await;
+}
+both!(mix_up_is_refused);
+
+/// RFC 9207: an IdP whose discovery document says it names itself in authorization responses
+/// must do so; a response without `iss` (or with another) is refused, one with its own is fine.
+async fn iss_required_when_announced(b: Backend) {
+    let s = setup(b).await;
+    let app = &s.app;
+    let idp = FakeIdp::start_with(json!({ "authorization_response_iss_parameter_supported": true })).await;
+    let key = FakeKey::new("k1");
+    idp.publish(&[&key]);
+    let conn = connect(&s, &idp.issuer, Mode::Offered, |_| {}).await;
+    let browser = app.browser();
+    let iss: String = url::form_urlencoded::byte_serialize(idp.issuer.as_bytes()).collect();
+
+    let (st, nonce) = begin(app, &browser, &conn).await;
+    idp.respond_with(key.sign(&good_claims(app, &idp, &nonce)));
+    refused(app, come_back(app, &browser, &conn, &st).await, "has no iss").await;
+    // Error responses too.
+    let (st, _) = begin(app, &browser, &conn).await;
+    refused(app, come_back_with(app, &browser, &conn, &format!("error=access_denied&state={st}")).await, "has no iss").await;
+    let (st, _) = begin(app, &browser, &conn).await;
+    refused(app, come_back_with(app, &browser, &conn, &format!("code=c0de&state={st}&iss={iss}%2F")).await, "not the connection's issuer")
+        .await;
+    assert!(idp.token_requests().is_empty(), "no code was redeemed");
+
+    let (st, nonce) = begin(app, &browser, &conn).await;
+    idp.respond_with(key.sign(&good_claims(app, &idp, &nonce)));
+    let r = come_back_with(app, &browser, &conn, &format!("code=c0de&state={st}&iss={iss}")).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert!(store::federated::get(&app.state.db, &conn.id, "frank-1").await.unwrap().is_some());
+    s.app.finish().await;
+}
+both!(iss_required_when_announced);
 
 async fn idp_down(b: Backend) {
     let s = setup(b).await;
@@ -735,7 +877,7 @@ async fn cli_connections(b: Backend) {
     assert_eq!(shown["trust_upstream_mfa"], true);
     assert_eq!(shown["group_roles"][0]["role"], "Inspectors");
     assert_eq!(shown["secret_set"], true);
-    assert!(shown["redirect_uri"].as_str().unwrap().ends_with("/sso/oidc/callback"));
+    assert!(shown["redirect_uri"].as_str().unwrap().ends_with(&format!("/sso/oidc/callback/{id}")), "{shown}");
     let list = ok(cli.run(&["connection", "list", "--json"]));
     assert!(list.contains(&id) && !list.contains("upstream-s3cret"));
     assert!(!ok(cli.run(&["connection", "show", &id])).contains("upstream-s3cret"));
@@ -767,21 +909,21 @@ async fn userinfo_and_hosted_domain(b: Backend) {
     let mut c = good_claims(app, &idp, &nonce);
     c["hd"] = json!("gmail.com");
     idp.respond_with(k1.sign(&c));
-    refused(app, come_back(app, &browser, &st).await, "hd").await;
+    refused(app, come_back(app, &browser, &conn, &st).await, "hd").await;
     // Userinfo about someone else is refused.
     let (st, nonce) = begin(app, &browser, &conn).await;
     let mut c = good_claims(app, &idp, &nonce);
     c["hd"] = json!("camden.gov.uk");
     idp.respond_with(k1.sign(&c));
     idp.userinfo(json!({ "sub": "someone-else", "roles": ["highway-inspectors"] }));
-    refused(app, come_back(app, &browser, &st).await, "another subject").await;
+    refused(app, come_back(app, &browser, &conn, &st).await, "another subject").await;
     // Claims missing from the ID token come from userinfo (here the groups, under a mapped name).
     let (st, nonce) = begin(app, &browser, &conn).await;
     let mut c = good_claims(app, &idp, &nonce);
     c["hd"] = json!("camden.gov.uk");
     idp.respond_with(k1.sign(&c));
     idp.userinfo(json!({ "sub": "frank-1", "roles": ["highway-inspectors"] }));
-    assert_eq!(come_back(app, &browser, &st).await.status(), 303);
+    assert_eq!(come_back(app, &browser, &conn, &st).await.status(), 303);
     let user = store::users::by_email(&app.state.db, &stile::email::Email::parse("frank@camden.gov.uk").unwrap()).await.unwrap().unwrap();
     let m = store::memberships::of_user(&app.state.db, &user.id).await.unwrap().remove(0);
     let d = store::memberships::detail(&app.state.db, &m).await.unwrap();
@@ -817,7 +959,8 @@ async fn store_connections_and_states(b: Backend) {
     moved.id = "another-id".into();
     assert!(admin::secret(&s.app.state, &moved).is_err());
 
-    // Login states: single use, only in the browser that started them, not after expiry.
+    // Login states: single use, only in the browser that started them, only for the connection
+    // they were made for, not after expiry.
     let row = |h: &str, exp: i64| store::connections::LoginStateRow {
         id_hash: h.into(),
         connection_id: a.id.clone(),
@@ -830,10 +973,12 @@ async fn store_connections_and_states(b: Backend) {
     };
     store::connections::insert_login_state(db, &row("h1", now + 600)).await.unwrap();
     store::connections::insert_login_state(db, &row("h2", now - 1)).await.unwrap();
-    assert!(store::connections::consume_login_state(db, "h1", "other-browser", now).await.unwrap().is_none());
-    assert!(store::connections::consume_login_state(db, "h1", "browser", now).await.unwrap().is_some());
-    assert!(store::connections::consume_login_state(db, "h1", "browser", now).await.unwrap().is_none());
-    assert!(store::connections::consume_login_state(db, "h2", "browser", now).await.unwrap().is_none());
+    assert!(store::connections::consume_login_state(db, "h1", "other-browser", &a.id, now).await.unwrap().is_none());
+    assert!(store::connections::consume_login_state(db, "h1", "browser", "another-connection", now).await.unwrap().is_none());
+    assert!(store::connections::login_state(db, "h1").await.unwrap().unwrap().used_at.is_none(), "a refusal does not use it");
+    assert!(store::connections::consume_login_state(db, "h1", "browser", &a.id, now).await.unwrap().is_some());
+    assert!(store::connections::consume_login_state(db, "h1", "browser", &a.id, now).await.unwrap().is_none());
+    assert!(store::connections::consume_login_state(db, "h2", "browser", &a.id, now).await.unwrap().is_none());
     assert_eq!(store::connections::prune_login_states(db, now).await.unwrap(), 1);
 
     // Role sync: add, keep unmanaged roles, remove, and say what changed.

@@ -4,7 +4,7 @@
 //   PORT           port to listen on (127.0.0.1); the issuer is http://127.0.0.1:PORT
 //   CLIENT_ID      Stile's client id here
 //   CLIENT_SECRET  Stile's client secret here
-//   REDIRECT_URI   Stile's callback ({stile}/sso/oidc/callback)
+//   REDIRECT_URI   the connection's callback ({stile}/sso/oidc/callback/{connection id})
 //   ACCOUNTS_FILE  a JSON file, re-read on every use so a test can change groups between
 //                  sign-ins: { "<login_hint>": { "sub", "email", "email_verified", "name",
 //                  "groups": [...], "amr": [...], "cancel": false } }

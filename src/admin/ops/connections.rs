@@ -98,7 +98,7 @@ async fn view(state: &AppState, c: Connection) -> Result<ConnectionView, AdminEr
                 scopes: o.scopes.clone(),
                 use_userinfo: o.use_userinfo,
                 hosted_domain: o.hosted_domain.clone(),
-                redirect_uri: format!("{issuer}/sso/oidc/callback"),
+                redirect_uri: crate::auth::upstream_oidc::redirect_uri(issuer, &c.id),
             }),
             None,
         ),
