@@ -1,10 +1,6 @@
 //! The embedded default's demo: a relying app and a user, so a first-time operator can watch a
 //! whole sign-in happen. Created once, on first start with no users, and only when enabled.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-
 use crate::app::AppState;
 use crate::clients::{AuthMethod, ClientSpec, GrantType};
 use crate::email::Email;
@@ -27,8 +23,8 @@ pub enum DemoError {
 /// What to tell the operator.
 pub struct Seeded {
     pub password: SecretString,
-    pub verifier: String,
-    pub authorize_url: String,
+    /// The demo app's start page, where the walk-through begins.
+    pub start_url: String,
 }
 
 /// Creates the demo app and user if this is a fresh installation. Returns None when there is
@@ -47,7 +43,7 @@ pub async fn seed(state: &AppState) -> Result<Option<Seeded>, DemoError> {
         id: Some(CLIENT_ID.into()),
         name: "Stile demo app".into(),
         redirect_uris: vec![callback.clone()],
-        post_logout_redirect_uris: vec![format!("{issuer}/login")],
+        post_logout_redirect_uris: vec![format!("{issuer}/demo"), format!("{issuer}/login")],
         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
         scopes: vec!["openid".into(), "profile".into(), "email".into()],
         auth_method: AuthMethod::None,
@@ -69,15 +65,5 @@ pub async fn seed(state: &AppState) -> Result<Option<Seeded>, DemoError> {
         now,
     )
     .await?;
-    let verifier = random_id(&*state.rng, 32);
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    q.append_pair("response_type", "code")
-        .append_pair("client_id", CLIENT_ID)
-        .append_pair("redirect_uri", &callback)
-        .append_pair("scope", "openid profile email")
-        .append_pair("state", "demo")
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256");
-    Ok(Some(Seeded { password, verifier, authorize_url: format!("{issuer}/authorize?{}", q.finish()) }))
+    Ok(Some(Seeded { password, start_url: format!("{issuer}/demo") }))
 }

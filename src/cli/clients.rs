@@ -202,22 +202,44 @@ async fn add(state: &AppState, a: ClientAdd) -> Result<(), CliError> {
 }
 
 async fn list(state: &AppState) -> Result<(), CliError> {
-    println!("{:<24} {:<32} {:<20} {:<44} FLAGS", "ID", "NAME", "AUTH", "GRANTS");
-    for c in clients::list(&state.db).await? {
-        let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
-        let mut flags = Vec::new();
-        if c.first_party {
-            flags.push("first-party");
-        }
-        if c.body_id.is_some() {
-            flags.push("body");
-        }
-        if !c.require_pkce {
-            flags.push("no-pkce");
-        }
-        println!("{:<24} {:<32} {:<20} {:<44} {}", c.id, c.name, c.auth_method.as_str(), grants.join(","), flags.join(","));
-    }
+    let rows: Vec<[String; 5]> = clients::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let grants: Vec<&str> = c.grant_types.iter().map(|g| g.as_str()).collect();
+            let mut flags = Vec::new();
+            if c.first_party {
+                flags.push("first-party");
+            }
+            if c.body_id.is_some() {
+                flags.push("body");
+            }
+            if !c.require_pkce {
+                flags.push("no-pkce");
+            }
+            [c.id, c.name, c.auth_method.as_str().to_owned(), grants.join(","), flags.join(",")]
+        })
+        .collect();
+    print_table(["ID", "NAME", "AUTH", "GRANTS", "FLAGS"], &rows);
     Ok(())
+}
+
+/// Columns as wide as their widest cell (ids are 32 characters; names can be anything).
+fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(widths.iter()).map(|(c, w)| format!("{c:<w$}")).collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
 }
 
 async fn get(state: &AppState, id: &str) -> Result<Client, CliError> {

@@ -202,7 +202,9 @@ pub enum CliError {
 pub fn init_tracing(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(settings.log.filter.clone()));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour codes only on a terminal: a log file or journal gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _ = match settings.log.format {
         crate::config::LogFormat::Json => builder.json().try_init(),
         crate::config::LogFormat::Text => builder.try_init(),
@@ -252,7 +254,7 @@ async fn serve(state: AppState) -> Result<(), CliError> {
         println!();
         println!("There is no superuser yet. Create the first one with:");
         println!("    stile createsuperuser you@example.org --name \"Your Name\"");
-        println!("(with cargo: cargo run --release -- createsuperuser you@example.org)");
+        println!("(with cargo: cargo run --release -- createsuperuser you@example.org --name \"Your Name\")");
         println!();
     }
     match crate::demo::seed(&state).await {
@@ -261,10 +263,8 @@ async fn serve(state: AppState) -> Result<(), CliError> {
             println!("Demo relying app \"{}\" and demo user created (turn off with STILE__DEMO__ENABLED=false):", crate::demo::CLIENT_ID);
             println!("    user:     {}", crate::demo::USER_EMAIL);
             println!("    password: {}", demo.password.expose());
-            println!("Try a sign-in: open this in a browser, sign in, and the demo callback page shows the code");
-            println!("and the exact command to exchange it for tokens:");
-            println!("    {}", demo.authorize_url);
-            println!("    (PKCE code_verifier: {})", demo.verifier);
+            println!("Try a whole OpenID Connect sign-in: open the demo app in a browser and sign in as the demo user:");
+            println!("    {}", demo.start_url);
             println!();
         }
         Ok(None) => {}

@@ -73,3 +73,116 @@ pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str,
     }
     Ok(claims)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokens::keys::{Alg, test_key_set};
+
+    const ISS: &str = "https://id.example.gov.uk";
+    const NOW: i64 = 1_800_000_000;
+
+    fn claims() -> Value {
+        json!({ "iss": ISS, "sub": "u1", "exp": NOW + 60 })
+    }
+
+    async fn signed(alg: Alg, typ: &str, claims: &Value) -> (KeySet, String) {
+        let keys = test_key_set();
+        let key = keys.current(alg).await.unwrap();
+        let token = sign(&key, typ, claims).unwrap();
+        (keys, token)
+    }
+
+    fn part(token: &str, i: usize) -> &str {
+        token.split('.').nth(i).unwrap()
+    }
+
+    fn b64json(v: &Value) -> String {
+        URL_SAFE_NO_PAD.encode(v.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_good_token_verifies_with_each_algorithm() {
+        for alg in Alg::ALL {
+            let (keys, token) = signed(alg, "at+jwt", &claims()).await;
+            let got = verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await.unwrap();
+            assert_eq!(got["sub"], "u1");
+        }
+    }
+
+    #[tokio::test]
+    async fn alg_none_is_refused() {
+        let (keys, token) = signed(Alg::ES256, "JWT", &claims()).await;
+        let header = json!({ "alg": "none", "typ": "JWT", "kid": "es256-test" });
+        let forged = format!("{}.{}.", b64json(&header), part(&token, 1));
+        assert_eq!(verify(&keys, &forged, None, ISS, Some(NOW)).await, Err(JwtError::BadSignature));
+        // Without a kid there is no key to verify with at all.
+        let bare = format!("{}.{}.", b64json(&json!({ "alg": "none" })), part(&token, 1));
+        assert_eq!(verify(&keys, &bare, None, ISS, Some(NOW)).await, Err(JwtError::Malformed));
+    }
+
+    #[tokio::test]
+    async fn the_header_cannot_choose_another_algorithm() {
+        let (keys, token) = signed(Alg::RS256, "JWT", &claims()).await;
+        // The RS256 key's kid with an ES256 (or HMAC) header: refused before any signature check.
+        for alg in ["ES256", "HS256", "PS256"] {
+            let header = json!({ "alg": alg, "typ": "JWT", "kid": "rs256-test" });
+            let swapped = format!("{}.{}.{}", b64json(&header), part(&token, 1), part(&token, 2));
+            assert_eq!(verify(&keys, &swapped, None, ISS, Some(NOW)).await, Err(JwtError::BadSignature), "{alg}");
+        }
+        // An ES256 signature presented under the RS256 key's kid.
+        let (_, es) = signed(Alg::ES256, "JWT", &claims()).await;
+        let header = json!({ "alg": "RS256", "typ": "JWT", "kid": "rs256-test" });
+        let mixed = format!("{}.{}.{}", b64json(&header), part(&es, 1), part(&es, 2));
+        assert_eq!(verify(&keys, &mixed, None, ISS, Some(NOW)).await, Err(JwtError::BadSignature));
+    }
+
+    #[tokio::test]
+    async fn a_bad_signature_or_changed_claims_are_refused() {
+        for alg in Alg::ALL {
+            let (keys, token) = signed(alg, "JWT", &claims()).await;
+            let mut sig = URL_SAFE_NO_PAD.decode(part(&token, 2)).unwrap();
+            sig[5] ^= 1;
+            let flipped = format!("{}.{}.{}", part(&token, 0), part(&token, 1), URL_SAFE_NO_PAD.encode(sig));
+            assert_eq!(verify(&keys, &flipped, None, ISS, Some(NOW)).await, Err(JwtError::BadSignature), "{alg:?}");
+            let mut more = claims();
+            more["sub"] = json!("someone-else");
+            let changed = format!("{}.{}.{}", part(&token, 0), b64json(&more), part(&token, 2));
+            assert_eq!(verify(&keys, &changed, None, ISS, Some(NOW)).await, Err(JwtError::BadSignature), "{alg:?}");
+            // A key of ours that did not sign it (same algorithm, another key set).
+            let (other_keys, _) = signed(alg, "JWT", &claims()).await;
+            assert_eq!(verify(&other_keys, &token, None, ISS, Some(NOW)).await, Err(JwtError::BadSignature), "{alg:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_wrong_type_is_refused() {
+        let (keys, id_token) = signed(Alg::ES256, "JWT", &claims()).await;
+        assert_eq!(verify(&keys, &id_token, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::WrongType));
+        let (keys, logout) = signed(Alg::ES256, "logout+jwt", &claims()).await;
+        assert_eq!(verify(&keys, &logout, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::WrongType));
+        assert!(verify(&keys, &logout, Some("LOGOUT+JWT"), ISS, Some(NOW)).await.is_ok(), "typ is case-insensitive (RFC 7515 §4.1.9)");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kid_is_refused() {
+        let (keys, token) = signed(Alg::ES256, "JWT", &claims()).await;
+        let header = json!({ "alg": "ES256", "typ": "JWT", "kid": "es256-gone" });
+        let unknown = format!("{}.{}.{}", b64json(&header), part(&token, 1), part(&token, 2));
+        assert_eq!(verify(&keys, &unknown, None, ISS, Some(NOW)).await, Err(JwtError::UnknownKey));
+    }
+
+    #[tokio::test]
+    async fn expiry_issuer_and_shape_are_checked() {
+        let (keys, token) = signed(Alg::ES256, "JWT", &claims()).await;
+        assert_eq!(verify(&keys, &token, None, ISS, Some(NOW + 60)).await, Err(JwtError::Expired), "exp is exclusive");
+        assert_eq!(verify(&keys, &token, None, ISS, Some(NOW + 3600)).await, Err(JwtError::Expired));
+        assert!(verify(&keys, &token, None, ISS, None).await.is_ok(), "an id_token_hint may be expired");
+        assert_eq!(verify(&keys, &token, None, "https://evil.example", Some(NOW)).await, Err(JwtError::WrongIssuer));
+        let (keys, no_exp) = signed(Alg::ES256, "JWT", &json!({ "iss": ISS })).await;
+        assert_eq!(verify(&keys, &no_exp, None, ISS, Some(NOW)).await, Err(JwtError::Malformed));
+        for bad in ["", "a.b", "a.b.c.d", &format!("{token}.x"), "!!.!!.!!"] {
+            assert_eq!(verify(&keys, bad, None, ISS, Some(NOW)).await, Err(JwtError::Malformed), "{bad}");
+        }
+    }
+}

@@ -269,6 +269,28 @@ impl KeySet {
     }
 }
 
+/// An in-memory key set with one current key per algorithm, for unit tests of what signs and
+/// verifies with it.
+#[cfg(test)]
+pub(crate) fn test_key_set() -> KeySet {
+    let keys: Vec<Arc<SigningKey>> = Alg::ALL
+        .iter()
+        .map(|&alg| {
+            let (pkcs8, mut jwk) = generate(alg).unwrap();
+            let kid = format!("{}-test", alg.as_str().to_lowercase());
+            jwk["kid"] = json!(kid);
+            Arc::new(SigningKey {
+                kid: kid.clone(),
+                alg,
+                state: "current".into(),
+                public_jwk: jwk,
+                signer: parse_signer(alg, &pkcs8, &kid).unwrap(),
+            })
+        })
+        .collect();
+    KeySet { inner: Arc::new(RwLock::new(keys)), jwks_json: Arc::new(RwLock::new(Arc::from("{\"keys\":[]}"))) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -128,3 +128,17 @@ async fn admin_creates_role_and_user_and_sees_audit() {
     assert!(by_admin("role.create", "success") && by_admin("role.create", "failure") && by_admin("user.create", "success"));
     app.finish().await;
 }
+
+/// The demo walk-through from the start page to decoded tokens, userinfo, refresh and sign-out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_walkthrough_in_the_browser() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let seeded = stile::demo::seed(&app.state).await.unwrap().expect("a fresh database gets the demo");
+    let report = run_script(
+        "demo_walkthrough.mjs",
+        &json!({ "base": app.base, "email": stile::demo::USER_EMAIL, "password": seeded.password.expose() }),
+    )
+    .await;
+    assert_eq!(report["steps"], json!(["tokens shown", "userinfo", "refreshed", "signed out"]), "{report}");
+    assert!(pages_checked(&report).contains(&"demo: tokens".to_owned()));
+}

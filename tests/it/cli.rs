@@ -188,7 +188,7 @@ async fn serve_prints_first_start_help_and_the_demo_works() {
                 Ok(0) | Err(_) => break,
                 Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
             }
-            if !sent && text.find("code_verifier: ").is_some_and(|at| text[at..].contains(")\n")) {
+            if !sent && text.contains("/demo\n") {
                 let _ = tx.send(text.clone());
                 sent = true;
             }
@@ -203,12 +203,18 @@ async fn serve_prints_first_start_help_and_the_demo_works() {
     assert!(cli.db.dir.path().join("master.key").exists());
     let line = |prefix: &str| text.lines().find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_owned())).unwrap();
     let password = line("password:");
-    let verifier = line("(PKCE code_verifier:").trim_end_matches(')').to_owned();
-    let authorize = text.lines().map(str::trim).find(|l| l.starts_with(&format!("{base}/authorize?"))).unwrap().to_owned();
+    let start = text.lines().map(str::trim).find(|l| l.starts_with(&format!("{base}/demo"))).unwrap().to_owned();
+    assert_eq!(start, format!("{base}/demo"));
 
-    // Follow the printed instructions as a person would.
+    // The walk-through as a person would follow it: the demo page starts the flow itself.
     let app_like = crate::harness::Remote { base: base.clone() };
     let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = browser.get(&start).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("href=\"/demo/start\""), "{page}");
+    let r = browser.get(format!("{base}/demo/start")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let authorize = crate::harness::location(&r);
+    assert!(authorize.starts_with(&format!("{base}/authorize?")) && authorize.contains("code_challenge="), "{authorize}");
     let r = browser.get(&authorize).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let next = url::Url::parse(&format!("{base}{}", crate::harness::location(&r)))
@@ -223,25 +229,44 @@ async fn serve_prints_first_start_help_and_the_demo_works() {
     let r = browser.get(format!("{base}{}", crate::harness::location(&r))).send().await.unwrap();
     let callback = crate::harness::location(&r);
     assert!(callback.starts_with(&format!("{base}/demo/callback?code=")), "{callback}");
+
+    // A callback whose state is not this browser's sign-in is refused (and ends that sign-in).
+    let forged = callback.replace("state=", "state=x");
+    let page = browser.get(&forged).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("does not match the sign-in this browser started"), "{page}");
+    assert!(!page.contains("name=\"access_token\""), "{page}");
+
+    // A fresh sign-in (the session is there now) comes back and the page shows the checked tokens.
+    let r = browser.get(format!("{base}/demo/start")).send().await.unwrap();
+    let r = browser.get(crate::harness::location(&r)).send().await.unwrap();
+    let callback = crate::harness::location(&r);
+    assert!(callback.starts_with(&format!("{base}/demo/callback?code=")), "{callback}");
     let page = browser.get(&callback).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("curl -s"));
-    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
-    let tokens: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", "stile-demo"),
-            ("redirect_uri", &format!("{base}/demo/callback")),
-            ("code", &code),
-            ("code_verifier", &verifier),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(tokens["id_token"].is_string(), "{tokens}");
+    assert!(!page.contains("The demo app stopped"), "{page}");
+    assert!(page.contains("The ID token: who signed in") && page.contains("demo@example.org"), "{page}");
+    assert!(page.contains("The access token: what APIs may let them do"), "{page}");
+    assert!(page.contains("/end_session?client_id=stile-demo"), "{page}");
+    // The same code twice: the exchange is refused and the page says so.
+    let replay = browser.get(&callback).send().await.unwrap().text().await.unwrap();
+    assert!(replay.contains("The demo app stopped"), "{replay}");
+
+    let field = |page: &str, name: &str| {
+        let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        page[at..].split('"').next().unwrap().to_owned()
+    };
+    let held = [
+        ("id_token", field(&page, "id_token")),
+        ("access_token", field(&page, "access_token")),
+        ("refresh_token", field(&page, "refresh_token")),
+    ];
+    let info = browser.post(format!("{base}/demo/userinfo")).form(&held).send().await.unwrap().text().await.unwrap();
+    assert!(info.contains("What the userinfo endpoint says") && info.contains("demo@example.org"), "{info}");
+    let refreshed = browser.post(format!("{base}/demo/refresh")).form(&held).send().await.unwrap().text().await.unwrap();
+    assert!(refreshed.contains("The refresh token was rotated"), "{refreshed}");
+    assert_ne!(field(&refreshed, "refresh_token"), held[2].1);
+    // The old refresh token is spent.
+    let again = browser.post(format!("{base}/demo/refresh")).form(&held).send().await.unwrap().text().await.unwrap();
+    assert!(again.contains("The token endpoint refused") && again.contains("invalid_grant"), "{again}");
     let _ = child.kill();
     let _ = child.wait();
 }

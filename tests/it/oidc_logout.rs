@@ -186,11 +186,16 @@ async fn rotation_and_tampering(b: Backend) {
     parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
     let tampered: CoreIdToken = serde_json::from_value(Value::String(parts.join("."))).unwrap();
     assert!(tampered.claims(&verifier, &Nonce::new("n".into())).is_err());
-    // alg=none is refused.
-    parts[0] = URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#);
-    let none: Result<CoreIdToken, _> = serde_json::from_value(Value::String(format!("{}.{}.", parts[0], parts[1])));
-    if let Ok(none) = none {
-        assert!(none.claims(&verifier, &Nonce::new("n".into())).is_err());
+    // alg=none is refused: by the client library, and by Stile itself where it reads an ID
+    // token (an id_token_hint), with and without the kid of a real key.
+    let untampered = payload(&after);
+    for header in [r#"{"alg":"none"}"#.to_owned(), format!(r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#, header_kid(&after))] {
+        let forged = format!("{}.{}.", URL_SAFE_NO_PAD.encode(&header), URL_SAFE_NO_PAD.encode(untampered.to_string()));
+        let none: Result<CoreIdToken, _> = serde_json::from_value(Value::String(forged.clone()));
+        assert!(!matches!(none, Ok(t) if t.claims(&verifier, &Nonce::new("n".into())).is_ok()), "{header}");
+        let r = reqwest::get(app.url(&format!("/end_session?id_token_hint={forged}"))).await.unwrap();
+        assert_eq!(r.status(), 400, "{header}");
+        assert!(r.text().await.unwrap().contains("not issued here"), "{header}");
     }
     // Discovery promises only what exists.
     let d: Value = reqwest::get(app.url("/.well-known/openid-configuration")).await.unwrap().json().await.unwrap();
@@ -249,3 +254,9 @@ async fn admin_logout_everywhere(b: Backend) {
     app.finish().await;
 }
 both!(admin_logout_everywhere);
+
+/// The `kid` in a compact JWS's header.
+fn header_kid(jwt: &str) -> String {
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap()).unwrap();
+    header["kid"].as_str().unwrap().to_owned()
+}

@@ -577,7 +577,10 @@ async fn disabled_and_suspended_body(b: Backend) {
             .await
             .unwrap();
     // Sue's tokens for the body's app are refused (admin's suspension rule); her roles stay.
-    let _ = follow(&s.app.browser(), &authorize_url(&s.app, &rp.0, Some("sue@camden.gov.uk")), &[]).await;
+    match follow(&s.app.browser(), &authorize_url(&s.app, &rp.0, Some("sue@camden.gov.uk")), &[]).await {
+        End::Callback(q) => assert!(!q.iter().any(|(k, _)| k == "code") && q.iter().any(|(k, _)| k == "error"), "no code: {q:?}"),
+        End::Page { status, body, .. } => assert!(status >= 400, "refused: {status} {body}"),
+    }
     let roles_after: Vec<String> =
         sqlx::query_scalar("select mr.role_id from membership_roles mr join memberships m on m.id = mr.membership_id where m.user_id = $1")
             .bind(&sue.id)
