@@ -16,12 +16,13 @@ use crate::store::{self, StoreError};
 pub enum Reservation {
     /// Go ahead and check: this is attempt number `attempts` in the window.
     Go { attempts: i64 },
-    /// Refused without checking: the key is locked until `until`.
+    /// Refused without checking: the key is locked, or as many attempts as the limit allows are
+    /// already under way; try again after `until`.
     Locked { until: Timestamp },
 }
 
-/// Counts one attempt against `key` before it is checked. Over the limit the key is locked and
-/// the attempt refused; a locked key refuses every attempt, right or wrong.
+/// Counts one attempt against `key` before it is checked. Over the limit the attempt is refused
+/// unchecked; a locked key refuses every attempt, right or wrong.
 pub async fn reserve(state: &AppState, key: &str, rule: LockoutRule) -> Result<Reservation, StoreError> {
     let now = state.now();
     let r = store::throttle::reserve(&state.db, key, now, lockout::window_start(rule, now)).await?;
@@ -29,9 +30,12 @@ pub async fn reserve(state: &AppState, key: &str, rule: LockoutRule) -> Result<R
         return Ok(Reservation::Locked { until: r.locked_until });
     }
     if r.attempts > rule.max_failures {
-        // More attempts than the limit are in flight at once: refuse this one unchecked.
-        let until = store::throttle::lock_counter(&state.db, key, now + rule.lockout_secs, now).await?;
-        return Ok(Reservation::Locked { until });
+        // As many attempts as the limit allows are already in flight or failed: refuse this one
+        // unchecked and give its count back (it checked nothing). If those fail, the one that
+        // reaches the limit locks the key; if they succeed, a burst of honest sign-ins from one
+        // address has not locked it.
+        store::throttle::release(&state.db, key, now).await?;
+        return Ok(Reservation::Locked { until: now + rule.lockout_secs });
     }
     Ok(Reservation::Go { attempts: r.attempts })
 }

@@ -304,3 +304,34 @@ async fn next_stays_on_stile(b: Backend) {
     app.finish().await;
 }
 both!(next_stays_on_stile);
+
+/// Honest sign-ins from one address sent at once may be asked to wait when more are under way
+/// than the address's limit, but they do not lock the address.
+async fn parallel_right_passwords_do_not_lock_the_address(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.throttle.ip_max_failures = 3).await;
+    let mut ready = Vec::new();
+    for i in 0..12 {
+        let email = format!("staff{i}@example.org");
+        app.create_user(&email, Some(PW)).await;
+        let c = app.browser();
+        let csrf = app.csrf(&c, "/login").await;
+        ready.push((c, pairs(&[("csrf", &csrf), ("email", &email), ("password", PW), ("next", "/account")])));
+    }
+    let mut tasks = Vec::new();
+    for (c, form) in ready {
+        let url = app.url("/login/password");
+        tasks.push(tokio::spawn(async move { c.post(url).form(&form).send().await.unwrap().status().as_u16() }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert!(statuses.iter().all(|s| [303, 429].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&303), "{statuses:?}");
+    assert!(!app.audit_actions().await.contains(&("signin.locked".into(), "failure".into())));
+    // The address is not locked: the next one signs in straight away.
+    app.create_user("later@example.org", Some(PW)).await;
+    assert_eq!(app.sign_in(&app.browser(), "later@example.org", PW).await.status(), 303);
+    app.finish().await;
+}
+both!(parallel_right_passwords_do_not_lock_the_address);
