@@ -179,6 +179,18 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     };
     let name = clean_name(&input.name)?;
     let email = clean_email(state, &input.email).await?;
+    // Only in the body's own email domains (superusers: anywhere), so an administrator cannot
+    // make an account for someone else's address that SSO or sign-in by email would later
+    // hand to its real owner.
+    let owners = super::accounts::Owners::of(&state.db, email.domain()).await?;
+    let domain_check = crate::policy::accounts::check_new_account(
+        actor.is_superuser(),
+        input.body_id.as_deref(),
+        email.domain(),
+        &owners.of_domain(email.domain()),
+    )
+    .map_err(AdminError::from);
+    guard(state, actor, "user.create", &subject, domain_check).await?;
     let now = state.now();
     let id = store::new_id(now, &*state.rng);
     let prepared = match &body {
@@ -189,6 +201,9 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     store::admin::users::insert(&mut tx, &id, email.as_str(), &name, input.superuser, now).await?;
     if let Some(p) = &prepared {
         super::memberships::write_add(&mut tx, state, actor, &id, p).await?;
+    }
+    if let Some(body) = &body {
+        store::admin::users::set_created_for(&mut tx, &id, &body.body.id).await?;
     }
     let subject = Subject { target_type: "user", target_id: &id, body_id: input.body_id.as_deref() };
     audit_ok(
@@ -225,6 +240,11 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
             "Only a superuser can change the email address of an account its owner has already signed in with; they can change it themselves from their account page."
                 .into(),
         ));
+    }
+    if check.is_ok() && email_changes {
+        // Only an account created for one of the actor's bodies: a member who joined with an
+        // account of their own keeps it.
+        check = super::check_account_of_body(state, actor, &user, "change its email address").await;
     }
     guard(state, actor, "user.update", &subject, check).await?;
     let name = match &input.name {
