@@ -18,6 +18,7 @@ pub mod export;
 pub mod federated;
 pub mod grants;
 pub mod import;
+pub mod invitations;
 pub mod keys;
 pub mod links;
 pub mod memberships;

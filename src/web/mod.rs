@@ -9,6 +9,7 @@ mod email_login;
 mod extract;
 mod headers;
 mod health;
+mod invitations;
 mod login;
 mod mfa;
 mod saml;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(login::router())
         .merge(email_login::router())
         .merge(account::router())
+        .merge(invitations::router())
         .merge(mfa::router())
         .merge(sso::router())
         .merge(saml::router())
