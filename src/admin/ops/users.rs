@@ -233,6 +233,11 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
     let email_changes = input.email.as_deref().is_some_and(|e| !e.trim().eq_ignore_ascii_case(&user.email));
+    if check.is_ok() && email_changes {
+        // Only an account created for one of the actor's bodies: a member who joined with an
+        // account of their own keeps it.
+        check = super::check_account_of_body(state, actor, &user, "change its email address").await;
+    }
     if check.is_ok() && email_changes && !actor.is_superuser() && user.last_login_at.is_some() {
         // Otherwise an administrator could add any account to their body by email, point it at
         // an address of their own and sign in as its owner by emailed link.
@@ -241,11 +246,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
                 .into(),
         ));
     }
-    if check.is_ok() && email_changes {
-        // Only an account created for one of the actor's bodies: a member who joined with an
-        // account of their own keeps it.
-        check = super::check_account_of_body(state, actor, &user, "change its email address").await;
-    }
+
     guard(state, actor, "user.update", &subject, check).await?;
     let name = match &input.name {
         Some(n) => clean_name(n)?,
