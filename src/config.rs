@@ -114,6 +114,32 @@ pub struct PasswordSettings {
     pub argon2_parallelism: u32,
     pub max_concurrent_hashes: usize,
     pub hash_queue_timeout_secs: u64,
+    /// The most expensive stored hash Stile will verify (imported bcrypt and argon2 hashes):
+    /// anything costlier is refused at import and never verified.
+    #[serde(default = "default_max_bcrypt_cost")]
+    pub max_bcrypt_cost: u32,
+    #[serde(default = "default_max_argon2_memory_kib")]
+    pub max_argon2_memory_kib: u32,
+    #[serde(default = "default_max_argon2_iterations")]
+    pub max_argon2_iterations: u32,
+    #[serde(default = "default_max_argon2_parallelism")]
+    pub max_argon2_parallelism: u32,
+}
+
+fn default_max_bcrypt_cost() -> u32 {
+    12
+}
+
+fn default_max_argon2_memory_kib() -> u32 {
+    65536
+}
+
+fn default_max_argon2_iterations() -> u32 {
+    10
+}
+
+fn default_max_argon2_parallelism() -> u32 {
+    4
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -292,6 +318,7 @@ impl Settings {
         {
             return bad("the argon2 parameters are out of range".into());
         }
+        validate_hash_limits(&self.password).map_err(ConfigError::Invalid)?;
         let t = &self.throttle;
         if [t.account_max_failures, t.account_window_secs, t.account_lockout_secs, t.ip_max_failures, t.ip_window_secs, t.ip_lockout_secs]
             .iter()
@@ -362,6 +389,24 @@ fn is_loopback_host(url: &url::Url) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
+}
+
+/// The maxima for stored hashes must admit Stile's own hashes (else every password would stop
+/// working at its next rehash) and stay within what one sign-in can afford.
+fn validate_hash_limits(p: &PasswordSettings) -> Result<(), String> {
+    if !(4..=16).contains(&p.max_bcrypt_cost) {
+        return Err("password.max_bcrypt_cost must be between 4 and 16".into());
+    }
+    if p.max_argon2_memory_kib < p.argon2_memory_kib
+        || p.max_argon2_iterations < p.argon2_iterations
+        || p.max_argon2_parallelism < p.argon2_parallelism
+    {
+        return Err("password.max_argon2_* must be at least the argon2 parameters Stile hashes with".into());
+    }
+    if p.max_argon2_memory_kib > 1024 * 1024 {
+        return Err("password.max_argon2_memory_kib must be at most 1048576 (1 GiB)".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -34,10 +34,11 @@ use std::io::Read;
 
 use serde::Serialize;
 
+use crate::admin::ops::accounts::Owners;
 use crate::admin::ops::{LoadedBody, Subject, guard, load_body};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
-use crate::auth::password::is_supported_hash;
+use crate::auth::password::{HashLimits, is_supported_hash};
 use crate::clock::{Random, Timestamp};
 use crate::email::Email;
 use crate::policy::delegation::{Action, BodyKind, MemberKind};
@@ -94,6 +95,11 @@ pub struct ImportOptions<'a> {
     /// Asks the delegation rules whether the importer may create this row's user with what it
     /// grants (`None`: anything, for superusers and the command line). `Err` is the reason shown.
     pub authorise: Option<&'a Authorise<'a>>,
+    /// The importer is a superuser (or the command line): any address may be imported. Otherwise
+    /// only addresses in the body's own email domains (`policy::accounts`).
+    pub superuser: bool,
+    /// The costliest password hash accepted (`[password] max_*`).
+    pub hash_limits: HashLimits,
     pub dry_run: bool,
     /// Audit fields for the one event an import writes.
     pub actor_user_id: Option<&'a str>,
@@ -133,6 +139,7 @@ struct Context {
     namespaces: HashSet<String>,
     banned_emails: HashSet<String>,
     banned_domains: Vec<String>,
+    owners: Owners,
 }
 
 struct Checked {
@@ -289,6 +296,8 @@ pub async fn for_actor(
     let opts = ImportOptions {
         into_body: Some(&body.body),
         authorise: if actor.is_superuser() { None } else { Some(&authorise) },
+        superuser: actor.is_superuser(),
+        hash_limits: HashLimits::from(&state.settings.password),
         dry_run,
         actor_user_id: actor.user_id(),
         actor_client_id: actor.client_id.as_deref(),
@@ -365,7 +374,8 @@ async fn load_context(db: &Db) -> Result<Context, StoreError> {
             banned_emails.insert(pattern.to_lowercase());
         }
     }
-    Ok(Context { bodies, roles, permissions, namespaces, banned_emails, banned_domains })
+    let owners = Owners::all(db).await?;
+    Ok(Context { bodies, roles, permissions, namespaces, banned_emails, banned_domains, owners })
 }
 
 /// Checks one row, pushing each refusal; returns the user to create when the row is usable.
@@ -412,11 +422,25 @@ fn check_row<'f>(
     let password_hash = if hash.is_empty() {
         None
     } else if is_supported_hash(hash) {
-        Some(hash.to_owned())
+        match opts.hash_limits.check(hash) {
+            Ok(()) => Some(hash.to_owned()),
+            Err(reason) => {
+                refuse("passwordhash", format!("{reason}; such a hash would stall sign-in for everyone"));
+                None
+            }
+        }
     } else {
         refuse("passwordhash", "not a bcrypt ($2a$/$2b$/$2y$, 60 characters) or argon2 hash; leave it empty for no password".into());
         None
     };
+    if let Some(e) = &email {
+        let owners = ctx.owners.of_domain(e.domain());
+        if !hash.is_empty()
+            && let Err(d) = crate::policy::accounts::check_password(e.domain(), &owners)
+        {
+            refuse("passwordhash", d.0);
+        }
+    }
 
     let body = match resolve_body(ctx, opts, field("from_body").trim()) {
         Ok(b) => b,
@@ -473,6 +497,25 @@ fn check_row<'f>(
         && let Err(reason) = authorise(None)
     {
         refuse("from_body", reason);
+    }
+
+    if let Some(e) = &email
+        && !opts.superuser
+    {
+        // The same rule as for one account an administrator creates: only in the body's own
+        // email domains.
+        match body {
+            Some(b) => {
+                if let Err(d) =
+                    crate::policy::accounts::check_new_account(false, Some(&b.id), e.domain(), &ctx.owners.of_domain(e.domain()))
+                {
+                    refuse("email", d.0);
+                }
+            }
+            None if opts.authorise.is_none() => refuse("from_body", "Only a superuser can import users who join no body.".into()),
+            // Refused above by the delegation check (or the body is unknown).
+            None => {}
+        }
     }
 
     let email = email?;

@@ -37,6 +37,8 @@ pub struct PasswordHasher {
     dummy_hash: String,
     /// argon2 working memory, one buffer per busy hashing slot (see [`MemoryPool`]).
     memory: Arc<MemoryPool>,
+    /// The costliest stored hash that is ever verified.
+    limits: HashLimits,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -115,6 +117,7 @@ impl PasswordHasher {
             queue_timeout: Duration::from_secs(settings.hash_queue_timeout_secs),
             dummy_hash,
             memory,
+            limits: HashLimits::from(settings),
         })
     }
 
@@ -153,6 +156,13 @@ impl PasswordHasher {
             Some(h) => (h.to_owned(), true),
             None => (self.dummy_hash.clone(), false),
         };
+        // A hash costlier than the limits (imported before they existed, or written to the
+        // database directly) is never verified: a few sign-ins with it would hold every hashing
+        // slot for minutes and stall password sign-in for everyone.
+        if real && let Err(reason) = self.limits.check(&hash) {
+            tracing::warn!(%reason, "refusing to verify a stored password hash above the configured cost limits");
+            return Ok(Verified { ok: false, needs_rehash: false });
+        }
         let params = self.params.clone();
         let password = password.clone();
         let verified = self.run(move |memory| verify_blocking(&params, memory, password.expose(), &hash)).await?;
@@ -234,6 +244,61 @@ pub fn is_supported_hash(hash: &str) -> bool {
         || ((hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$")) && hash.len() == 60)
 }
 
+/// The costliest stored hash accepted (`[password] max_*`): bcrypt cost, argon2 memory (KiB),
+/// iterations and lanes. Stile's own parameters always fit (the settings are checked for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashLimits {
+    pub bcrypt_cost: u32,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+}
+
+impl From<&PasswordSettings> for HashLimits {
+    fn from(s: &PasswordSettings) -> Self {
+        HashLimits {
+            bcrypt_cost: s.max_bcrypt_cost,
+            argon2_memory_kib: s.max_argon2_memory_kib.max(s.argon2_memory_kib),
+            argon2_iterations: s.max_argon2_iterations.max(s.argon2_iterations),
+            argon2_parallelism: s.max_argon2_parallelism.max(s.argon2_parallelism),
+        }
+    }
+}
+
+impl HashLimits {
+    /// Refuses (with a reason an importer can act on) a hash whose cost is above the limits or
+    /// cannot be read. Cheap: it reads the parameters, it never hashes.
+    pub fn check(&self, hash: &str) -> Result<(), String> {
+        if hash.starts_with("$argon2") {
+            let parsed = PasswordHash::new(hash).map_err(|_| "the argon2 hash cannot be read".to_owned())?;
+            let p = Params::try_from(&parsed).map_err(|_| "the argon2 hash has parameters out of range".to_owned())?;
+            if p.m_cost() > self.argon2_memory_kib || p.t_cost() > self.argon2_iterations || p.p_cost() > self.argon2_parallelism {
+                return Err(format!(
+                    "the argon2 hash costs m={},t={},p={}; the most accepted is m={},t={},p={} ([password] max_argon2_*)",
+                    p.m_cost(),
+                    p.t_cost(),
+                    p.p_cost(),
+                    self.argon2_memory_kib,
+                    self.argon2_iterations,
+                    self.argon2_parallelism
+                ));
+            }
+            Ok(())
+        } else if let Some(rest) = ["$2a$", "$2b$", "$2y$", "$2x$"].iter().find_map(|p| hash.strip_prefix(p)) {
+            let cost = rest.get(..2).filter(|_| rest.get(2..3) == Some("$")).and_then(|c| c.parse::<u32>().ok());
+            match cost {
+                Some(c) if c <= self.bcrypt_cost => Ok(()),
+                Some(c) => {
+                    Err(format!("the bcrypt hash has cost {c}; the most accepted is {} ([password] max_bcrypt_cost)", self.bcrypt_cost))
+                }
+                None => Err("the bcrypt hash has no readable cost".into()),
+            }
+        } else {
+            Err("not a bcrypt or argon2 hash".into())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,7 +312,41 @@ mod tests {
             argon2_parallelism: 1,
             max_concurrent_hashes: 2,
             hash_queue_timeout_secs: 5,
+            max_bcrypt_cost: 12,
+            max_argon2_memory_kib: 65536,
+            max_argon2_iterations: 10,
+            max_argon2_parallelism: 4,
         }
+    }
+
+    #[test]
+    fn hash_cost_limits() {
+        let l = HashLimits::from(&fast());
+        let salt = "$c2FsdHNhbHRzYWx0$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo";
+        assert_eq!(l.check(&format!("$argon2id$v=19$m=65536,t=2,p=1{salt}")), Ok(()));
+        let err = l.check(&format!("$argon2id$v=19$m=2097152,t=2,p=1{salt}")).unwrap_err();
+        assert!(err.contains("m=2097152"), "{err}");
+        assert!(l.check(&format!("$argon2id$v=19$m=1024,t=11,p=1{salt}")).is_err());
+        assert!(l.check(&format!("$argon2id$v=19$m=1024,t=1,p=5{salt}")).is_err());
+        let bc = bcrypt::hash("x", 4).unwrap();
+        assert_eq!(l.check(&bc), Ok(()));
+        let high = format!("$2b$31{}", bc.get(6..).unwrap());
+        assert!(l.check(&high).unwrap_err().contains("cost 31"));
+        assert!(l.check("$2b$xx$abc").is_err());
+        assert!(l.check("plain").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_hash_above_the_limits_is_never_verified() {
+        let h = PasswordHasher::new(&fast(), 2).unwrap();
+        let pw = SecretString::new("correct horse");
+        // The right password's bcrypt hash at cost 5: verified under a limit of 12, never under 4.
+        let mut low = fast();
+        low.max_bcrypt_cost = 4;
+        let h4 = PasswordHasher::new(&low, 1).unwrap();
+        let bc5 = bcrypt::hash("correct horse", 5).unwrap();
+        assert!(h.verify(&pw, Some(&bc5)).await.unwrap().ok);
+        assert_eq!(h4.verify(&pw, Some(&bc5)).await.unwrap(), Verified { ok: false, needs_rehash: false });
     }
 
     #[tokio::test]

@@ -179,6 +179,9 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
     let opts = import::ImportOptions {
         into_body: into.as_ref(),
         authorise: None,
+        // The command line is the operator: full import, within the hash cost limits.
+        superuser: true,
+        hash_limits: crate::auth::password::HashLimits::from(&state.settings.password),
         dry_run,
         actor_user_id: None,
         actor_client_id: None,

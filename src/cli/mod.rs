@@ -397,6 +397,12 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             if store::users::by_email(&state.db, &email).await?.is_some() {
                 return Err(CliError::Usage(format!("a user with email {email} already exists")));
             }
+            if a.password_stdin || a.password_hash.is_some() {
+                // Not even the operator gives a password to an address that must sign in by SSO.
+                let owners = crate::admin::ops::accounts::Owners::of(&state.db, email.domain()).await?;
+                crate::policy::accounts::check_password(email.domain(), &owners.of_domain(email.domain()))
+                    .map_err(|d| CliError::Usage(d.0))?;
+            }
             let hash = match (a.password_stdin, a.password_hash) {
                 (true, _) => Some(checked_hash(state, &email, None, &read_password(true)?).await?),
                 (false, Some(h)) => {
@@ -405,6 +411,9 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
                             "--password-hash must be an argon2 PHC string or a bcrypt hash ($2a$/$2b$/$2y$)".into(),
                         ));
                     }
+                    crate::auth::password::HashLimits::from(&state.settings.password)
+                        .check(&h)
+                        .map_err(|reason| CliError::Usage(format!("--password-hash refused: {reason}")))?;
                     Some(h)
                 }
                 (false, None) => None,

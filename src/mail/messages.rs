@@ -188,3 +188,35 @@ impl MfaReset<'_> {
         })
     }
 }
+
+/// An invitation to join a body: accepted on a page where the person is signed in with the
+/// address it was sent to.
+pub struct Invitation<'a> {
+    pub site_name: &'a str,
+    pub body_name: &'a str,
+    pub link: &'a str,
+    pub days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation.txt")]
+struct InvitationTxt<'a> {
+    m: &'a Invitation<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/invitation.html")]
+struct InvitationHtml<'a> {
+    m: &'a Invitation<'a>,
+    site_name: &'a str,
+}
+
+impl Invitation<'_> {
+    pub fn render(&self) -> Result<Rendered, MailError> {
+        Ok(Rendered {
+            subject: format!("You are invited to join {} on {}", self.body_name, self.site_name),
+            text: InvitationTxt { m: self }.render()?,
+            html: InvitationHtml { m: self, site_name: self.site_name }.render()?,
+        })
+    }
+}

@@ -1,5 +1,6 @@
 //! Pure decisions: no I/O, no clock, no axum. Everything here is a function of its arguments.
 
+pub mod accounts;
 pub mod delegation;
 pub mod lockout;
 pub mod mfa;

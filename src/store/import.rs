@@ -81,6 +81,27 @@ pub async fn existing_emails(db: &Db, emails: &[String]) -> Result<Vec<String>> 
     Ok(found)
 }
 
+/// Body-owned email domains as (domain, body id).
+pub type BodyDomains = Vec<(String, String)>;
+/// SSO connection email domains as (domain, the connection's body id, whether its sign-in is required).
+pub type ConnectionDomains = Vec<(String, String, bool)>;
+
+/// Who owns email domains: each body's own domains and each SSO connection's. Only `domain`'s
+/// owners when given, else every domain's.
+pub async fn domain_owners(db: &Db, domain: Option<&str>) -> Result<(BodyDomains, ConnectionDomains)> {
+    let only = domain.unwrap_or("");
+    let bodies: Vec<(String, String)> =
+        sqlx::query_as("select domain, body_id from body_domains where ($1 = '' or domain = $1)").bind(only).fetch_all(db.pool()).await?;
+    let connections: Vec<(String, String, String)> = sqlx::query_as(
+        "select d.domain, c.body_id, c.sso_mode from connection_domains d join upstream_connections c on c.id = d.connection_id
+         where c.body_id is not null and ($1 = '' or d.domain = $1)",
+    )
+    .bind(only)
+    .fetch_all(db.pool())
+    .await?;
+    Ok((bodies, connections.into_iter().map(|(d, b, mode)| (d, b, mode == "required")).collect()))
+}
+
 /// The abuse table: (pattern, kind) with kind `email` or `domain`.
 pub async fn banned(db: &Db) -> Result<Vec<(String, String)>> {
     Ok(sqlx::query_as::<_, (String, String)>("select pattern, kind from banned_emails").fetch_all(db.pool()).await?)
@@ -99,8 +120,8 @@ pub async fn insert_all(
     let mut done = 0u64;
     for chunk in users.chunks(BATCH) {
         let q = sql!(
-            "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at, email_skeleton) values {}",
-            tuples(chunk.len(), 9)
+            "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at, email_skeleton, created_for_body_id) values {}",
+            tuples(chunk.len(), 10)
         );
         let mut query = sqlx::query(q);
         for u in chunk {
@@ -113,7 +134,10 @@ pub async fn insert_all(
                 .bind(flag(false))
                 .bind(now)
                 .bind(now)
-                .bind(crate::email::skeleton(&u.email));
+                .bind(crate::email::skeleton(&u.email))
+                // An imported account is created for the body it joins (a recorded fact: its
+                // administrators may later change its address, disable or remove it).
+                .bind(u.membership.as_ref().map(|m| m.body_id.as_str()));
         }
         query.execute(&mut *tx).await.map_err(|e| StoreError::conflict_on_unique(e, "a user with one of those emails"))?;
 

@@ -19,6 +19,7 @@ pub mod federated;
 pub mod grants;
 pub mod idempotency;
 pub mod import;
+pub mod invitations;
 pub mod keys;
 pub mod links;
 pub mod memberships;

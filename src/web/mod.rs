@@ -12,6 +12,7 @@ pub mod fuzzing;
 mod headers;
 mod health;
 mod input;
+mod invitations;
 mod login;
 mod mfa;
 mod saml;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(login::router())
         .merge(email_login::router())
         .merge(account::router())
+        .merge(invitations::router())
         .merge(mfa::router())
         .merge(sso::router())
         .merge(saml::router())

@@ -45,6 +45,8 @@ fn opts(dry_run: bool) -> ImportOptions<'static> {
     ImportOptions {
         into_body: None,
         authorise: None,
+        superuser: true,
+        hash_limits: stile::auth::password::HashLimits::from(&stile::config::Settings::load_without_env(None).unwrap().password),
         dry_run,
         actor_user_id: None,
         actor_client_id: None,

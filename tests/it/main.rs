@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod admin_accounts;
 mod admin_api;
 mod admin_data;
 mod admin_ui;

@@ -16,7 +16,9 @@ use crate::error::AppError;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
-    /// The user to add, by id or (for an account found outside the caller's bodies) by email.
+    /// The user to add, by id or by email. Outside the body's own email domains (unless a
+    /// superuser adds) the address is sent an invitation instead: 202, the same answer whether
+    /// or not it has an account.
     user_id: Option<String>,
     email: Option<String>,
     #[serde(flatten)]
@@ -35,14 +37,20 @@ pub async fn add(
     Path(body_id): Path<String>,
     ApiJson(input): ApiJson<AddMember>,
 ) -> Result<Response, AppError> {
-    let user_id = match (input.user_id, input.email) {
-        (Some(id), None) => id,
-        (None, Some(email)) => memberships::user_id_by_email(&state, &email).await.map_err(api)?,
+    let outcome = match (input.user_id, input.email) {
+        (Some(id), None) => memberships::add(&state, &actor, &body_id, &id, input.membership).await,
+        (None, Some(email)) => memberships::add_by_email(&state, &actor, &body_id, &email, input.membership).await,
         _ => {
             return Err(AdminError::invalid("user_id", "Give either user_id or email.").into_api());
         }
     };
-    Ok(json(StatusCode::CREATED, &memberships::add(&state, &actor, &body_id, &user_id, input.membership).await.map_err(api)?))
+    Ok(match outcome.map_err(api)? {
+        memberships::AddOutcome::Added(m) => json(StatusCode::CREATED, &m),
+        // The same answer whether or not the address has an account.
+        memberships::AddOutcome::Invited { email, expires_at } => {
+            json(StatusCode::ACCEPTED, &j!({ "invited": true, "email": email, "expires_at": expires_at }))
+        }
+    })
 }
 
 pub async fn show(State(state): State<AppState>, ApiActor(actor): ApiActor, Path(id): Path<String>) -> Result<Response, AppError> {

@@ -176,32 +176,218 @@ pub(crate) async fn write_add(
     Ok(id)
 }
 
-/// The id of the (not removed) account with this address, for adding an existing user by email.
-/// Any administrator may ask: adding someone to one's body needs their account, and creating it
-/// again would be refused as taken anyway.
-pub async fn user_id_by_email(state: &AppState, email: &str) -> Result<String, AdminError> {
-    let email = crate::email::Email::parse(email).map_err(|e| AdminError::invalid("email", e.to_string()))?;
-    match store::users::by_email(&state.db, &email).await? {
-        Some(u) if !u.email.ends_with("@removed.invalid") => Ok(u.id),
-        _ => Err(AdminError::invalid("email", "There is no account with that email; create the user instead.")),
-    }
+/// What adding someone to a body did.
+#[derive(Debug, Clone)]
+pub enum AddOutcome {
+    /// The membership exists now.
+    Added(Box<MembershipView>),
+    /// An invitation was emailed to the address; the membership will exist once the person
+    /// accepts it, signed in. Said the same whether or not the address has an account.
+    Invited { email: String, expires_at: i64 },
 }
 
-/// Adds an existing user to a body.
+/// How long an invitation stays usable.
+const INVITATION_TTL: i64 = 7 * 24 * 3600;
+
+/// What an invitation will give its member, as JSON in the invitations table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct InvitedMembership {
+    roles: Vec<String>,
+    permissions: Vec<String>,
+    workstreams: Vec<Workstream>,
+    areas: Vec<String>,
+}
+
+/// Adds someone to a body by email. A superuser, or an address in one of the body's own email
+/// domains, adds the existing account at once. Any other address is sent an invitation, whether
+/// or not it has an account, and the answer is the same either way: adding an account by email
+/// must not let a body take over someone else's account, nor tell whether an address has one.
+pub async fn add_by_email(
+    state: &AppState,
+    actor: &AdminActor,
+    body_id: &str,
+    email: &str,
+    input: MembershipInput,
+) -> Result<AddOutcome, AdminError> {
+    let body = load_body(state, body_id).await?;
+    let email = crate::email::Email::parse(email).map_err(|e| AdminError::invalid("email", e.to_string()))?;
+    let owners = super::accounts::Owners::of(&state.db, email.domain()).await?;
+    if actor.is_superuser() || owners.is_own_domain(&body.body.id, email.domain()) {
+        let user = match store::users::by_email(&state.db, &email).await? {
+            Some(u) if !u.email.ends_with("@removed.invalid") => u,
+            _ => return Err(AdminError::invalid("email", "There is no account with that email; create the user instead.")),
+        };
+        return add_loaded(state, actor, &body, &user.id, &input).await;
+    }
+    invite(state, actor, &body, &email, &input).await
+}
+
+/// Adds an existing user to a body: at once for a superuser or when the account's address is in
+/// one of the body's own email domains, else by invitation (see [`add_by_email`]).
 pub async fn add(
     state: &AppState,
     actor: &AdminActor,
     body_id: &str,
     user_id: &str,
     input: MembershipInput,
-) -> Result<MembershipView, AdminError> {
+) -> Result<AddOutcome, AdminError> {
     let body = load_body(state, body_id).await?;
-    store::users::by_id(&state.db, user_id).await?.ok_or(AdminError::NotFound("user"))?;
-    let prepared = prepare_add(state, actor, &body, user_id, &input).await?;
+    let user = store::users::by_id(&state.db, user_id).await?.ok_or(AdminError::NotFound("user"))?;
+    let email = user.email();
+    let owners = super::accounts::Owners::of(&state.db, email.domain()).await?;
+    if actor.is_superuser() || owners.is_own_domain(&body.body.id, email.domain()) {
+        return add_loaded(state, actor, &body, user_id, &input).await;
+    }
+    invite(state, actor, &body, &email, &input).await
+}
+
+async fn add_loaded(
+    state: &AppState,
+    actor: &AdminActor,
+    body: &LoadedBody,
+    user_id: &str,
+    input: &MembershipInput,
+) -> Result<AddOutcome, AdminError> {
+    let prepared = prepare_add(state, actor, body, user_id, input).await?;
     let mut tx = state.db.begin().await?;
     let id = write_add(&mut tx, state, actor, user_id, &prepared).await?;
     tx.commit().await.map_err(commit_err)?;
-    show(state, actor, &id).await
+    Ok(AddOutcome::Added(Box::new(show(state, actor, &id).await?)))
+}
+
+/// Checks the membership as for an immediate add, then stores a hashed single-use token and
+/// queues the invitation email, with its audit row (the address's domain, never the address).
+async fn invite(
+    state: &AppState,
+    actor: &AdminActor,
+    body: &LoadedBody,
+    email: &crate::email::Email,
+    input: &MembershipInput,
+) -> Result<AddOutcome, AdminError> {
+    if crate::auth::abuse::is_banned(state, email).await? {
+        return Err(AdminError::invalid("email", "This email address or its domain is banned."));
+    }
+    let p = prepare_add(state, actor, body, "", input).await?;
+    let now = state.now();
+    let expires_at = now.saturating_add(INVITATION_TTL);
+    let id = store::new_id(now, &*state.rng);
+    let secret = crate::secret::random_token(&*state.rng);
+    let membership = serde_json::to_string(&InvitedMembership {
+        roles: p.roles.clone(),
+        permissions: p.direct.clone(),
+        workstreams: p.workstreams.iter().map(|(prefix, access)| Workstream { prefix: prefix.clone(), access: access.clone() }).collect(),
+        areas: p.areas.clone(),
+    })
+    .map_err(|e| AdminError::Internal(e.to_string()))?;
+    let link = format!("{}/invitations/accept?t={}", state.settings.issuer(), secret.expose());
+    let mail = crate::mail::messages::Invitation {
+        site_name: &state.settings.server.name,
+        body_name: &body.body.name,
+        link: &link,
+        days: INVITATION_TTL / 86_400,
+    }
+    .render()
+    .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
+    let mut tx = state.db.begin().await?;
+    store::invitations::insert(
+        &mut tx,
+        &store::invitations::NewInvitation {
+            id: &id,
+            token_hash: &crate::secret::token_hash(secret.expose()),
+            email: email.as_str(),
+            body_id: &body.body.id,
+            membership: &membership,
+            invited_by_user_id: actor.user_id(),
+            invited_by_client_id: actor.client_id.as_deref(),
+            expires_at,
+        },
+        now,
+    )
+    .await?;
+    let details =
+        json!({ "invitation_id": id, "email_domain": email.domain(), "roles": p.roles, "permissions": p.direct, "kind": p.kind.as_str() });
+    let subject = Subject { target_type: "invitation", target_id: &id, body_id: Some(&body.body.id) };
+    audit_ok(&mut tx, state, actor, "membership.invite", &subject, Some(details)).await?;
+    tx.commit().await.map_err(commit_err)?;
+    // Queued after the invitation is stored, so a link never arrives for nothing; a full queue
+    // leaves an invitation nobody was told about, which simply expires.
+    crate::mail::enqueue(state, email, &mail, Some(expires_at)).await.map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
+    Ok(AddOutcome::Invited { email: email.as_str().to_owned(), expires_at })
+}
+
+/// An invitation as the page that offers to accept it shows it.
+#[derive(Debug, Clone)]
+pub struct InvitationView {
+    pub body_name: String,
+    /// False when the signed-in account has another address than the one invited.
+    pub for_this_account: bool,
+}
+
+/// The live invitation with this token, for `user` to accept (None: unknown, used or expired).
+pub async fn invitation(state: &AppState, user: &store::users::UserRow, secret: &str) -> Result<Option<InvitationView>, AdminError> {
+    let hash = crate::secret::token_hash(secret);
+    let Some(row) = store::invitations::live_by_hash(&state.db, &hash, state.now()).await? else { return Ok(None) };
+    let Some(body) = store::bodies::by_id(&state.db, &row.body_id).await? else { return Ok(None) };
+    Ok(Some(InvitationView { body_name: body.name, for_this_account: user.email().as_str() == row.email }))
+}
+
+/// Accepts an invitation for the signed-in `user`: only while it is unused and unexpired, only
+/// for the address it was sent to, and only once (the token is used in the same transaction that
+/// writes the membership). Returns the body's name. The account stays its owner's: the body's
+/// administrators can take the member out of the body, not edit, disable or remove the account.
+pub async fn accept_invitation(
+    state: &AppState,
+    user: &store::users::UserRow,
+    secret: &str,
+    from: &crate::auth::ClientInfo,
+) -> Result<String, AdminError> {
+    let gone = || AdminError::invalid("t", "This invitation has expired or has already been used. Ask the organisation for a new one.");
+    let hash = crate::secret::token_hash(secret);
+    let now = state.now();
+    let row = store::invitations::live_by_hash(&state.db, &hash, now).await?.ok_or_else(gone)?;
+    if user.email().as_str() != row.email {
+        return Err(AdminError::Forbidden(
+            "This invitation was sent to another email address. Sign out, then sign in with the address it was sent to.".into(),
+        ));
+    }
+    let body = load_body(state, &row.body_id).await.map_err(|_| gone())?;
+    if body.body.status != "active" {
+        return Err(AdminError::invalid("t", format!("{} is not active, so it cannot take new members now.", body.body.name)));
+    }
+    let m: InvitedMembership = serde_json::from_str(&row.membership).map_err(|e| AdminError::Internal(e.to_string()))?;
+    // The roles are checked again: one may have been deleted since, or the rules changed.
+    let h = holding_from(state, &body, &m.roles, &m.permissions).await.map_err(|_| {
+        AdminError::invalid("t", "What this invitation would give you has changed since it was sent. Ask the organisation for a new one.")
+    })?;
+    check_sm_rules(&h)?;
+    let workstreams: Vec<(String, String)> = m.workstreams.iter().map(|w| (w.prefix.clone(), w.access.clone())).collect();
+    let membership_id = store::new_id(now, &*state.rng);
+    let mut tx = state.db.begin().await?;
+    store::invitations::consume(&mut tx, &hash, user.email().as_str(), &user.id, now).await?.ok_or_else(gone)?;
+    store::admin::memberships::insert(&mut tx, &membership_id, &user.id, &body.body.id, now).await.map_err(|e| match e {
+        store::StoreError::Conflict(_) => AdminError::Conflict(format!("You are already a member of {}.", body.body.name)),
+        other => other.into(),
+    })?;
+    store::admin::memberships::replace_roles(&mut tx, &membership_id, &m.roles).await?;
+    store::admin::memberships::replace_permissions(&mut tx, &membership_id, &m.permissions).await?;
+    store::admin::memberships::replace_workstreams(&mut tx, &membership_id, &workstreams).await?;
+    store::admin::memberships::replace_areas(&mut tx, &membership_id, &m.areas).await?;
+    let details = json!({ "invitation_id": row.id, "membership_id": membership_id, "roles": m.roles, "permissions": m.permissions, "kind": h.kind(body.kind).as_str() });
+    let event = store::audit::NewEvent {
+        actor_user_id: Some(&user.id),
+        actor_client_id: None,
+        action: "membership.accept",
+        target_type: "user",
+        target_id: &user.id,
+        body_id: Some(&body.body.id),
+        ip: &from.ip,
+        user_agent: &from.user_agent,
+        outcome: "success",
+        details: Some(details),
+    };
+    store::audit::insert_on(&mut tx, &event, now).await?;
+    tx.commit().await.map_err(commit_err)?;
+    Ok(body.body.name)
 }
 
 async fn load(state: &AppState, membership_id: &str) -> Result<(store::memberships::MembershipRow, LoadedBody), AdminError> {

@@ -1,6 +1,7 @@
 //! The service layer: one file per area. See the `admin` module documentation.
 
 pub mod abuse;
+pub mod accounts;
 pub mod bodies;
 pub mod catalogue;
 pub mod clients;
@@ -316,13 +317,11 @@ pub(crate) async fn keep_a_staff_manager_without_role(
     )))
 }
 
-/// How long after an account's creation a membership still counts as made with it (creating a
-/// user with a body writes both in one transaction, a few clock readings apart).
-const CREATED_WITH_ACCOUNT: i64 = 60;
-
 /// Refuses (unless a superuser acts) to `what` an account that was not created for one of the
-/// actor's bodies. Adding an existing account by email must not hand its owner's account to the
-/// body: such a member can be taken out of the body, but the account stays theirs.
+/// actor's bodies, as recorded when an administrator created or imported it
+/// (`users.created_for_body_id`). Adding an existing account to a body, or its owner accepting an
+/// invitation, must not hand the account to the body: such a member can be taken out of the
+/// body, but the account stays theirs.
 pub(crate) async fn check_account_of_body(
     state: &AppState,
     actor: &AdminActor,
@@ -330,15 +329,12 @@ pub(crate) async fn check_account_of_body(
     what: &str,
 ) -> Result<(), AdminError> {
     let Some(bodies) = actor.administered_bodies() else { return Ok(()) };
-    for m in store::memberships::of_user(&state.db, &user.id).await? {
-        if bodies.contains(&m.body_id)
-            && let Some(at) = store::admin::memberships::created_at(&state.db, &m.id).await?
-            && at <= user.created_at.saturating_add(CREATED_WITH_ACCOUNT)
-        {
-            return Ok(());
-        }
+    if let Some(body) = store::admin::users::created_for(&state.db, &user.id).await?
+        && bodies.contains(&body)
+    {
+        return Ok(());
     }
     Err(AdminError::Forbidden(format!(
-        "This account existed before it joined your body, so only a superuser can {what}; you can take the user out of your body instead."
+        "This account was not created for your body, so only a superuser can {what}; you can take the user out of your body instead."
     )))
 }

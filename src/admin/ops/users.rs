@@ -179,6 +179,18 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     };
     let name = clean_name(&input.name)?;
     let email = clean_email(state, &input.email).await?;
+    // Only in the body's own email domains (superusers: anywhere), so an administrator cannot
+    // make an account for someone else's address that SSO or sign-in by email would later
+    // hand to its real owner.
+    let owners = super::accounts::Owners::of(&state.db, email.domain()).await?;
+    let domain_check = crate::policy::accounts::check_new_account(
+        actor.is_superuser(),
+        input.body_id.as_deref(),
+        email.domain(),
+        &owners.of_domain(email.domain()),
+    )
+    .map_err(AdminError::from);
+    guard(state, actor, "user.create", &subject, domain_check).await?;
     let now = state.now();
     let id = store::new_id(now, &*state.rng);
     let prepared = match &body {
@@ -189,6 +201,9 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     store::admin::users::insert(&mut tx, &id, email.as_str(), &name, input.superuser, now).await?;
     if let Some(p) = &prepared {
         super::memberships::write_add(&mut tx, state, actor, &id, p).await?;
+    }
+    if let Some(body) = &body {
+        store::admin::users::set_created_for(&mut tx, &id, &body.body.id).await?;
     }
     let subject = Subject { target_type: "user", target_id: &id, body_id: input.body_id.as_deref() };
     audit_ok(
@@ -218,6 +233,11 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
     let email_changes = input.email.as_deref().is_some_and(|e| !e.trim().eq_ignore_ascii_case(&user.email));
+    if check.is_ok() && email_changes {
+        // Only an account created for one of the actor's bodies: a member who joined with an
+        // account of their own keeps it.
+        check = super::check_account_of_body(state, actor, &user, "change its email address").await;
+    }
     if check.is_ok() && email_changes && !actor.is_superuser() && user.last_login_at.is_some() {
         // Otherwise an administrator could add any account to their body by email, point it at
         // an address of their own and sign in as its owner by emailed link.
@@ -226,6 +246,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
                 .into(),
         ));
     }
+
     guard(state, actor, "user.update", &subject, check).await?;
     let name = match &input.name {
         Some(n) => clean_name(n)?,

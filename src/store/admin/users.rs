@@ -150,3 +150,23 @@ pub async fn count_superusers(conn: &mut Conn) -> Result<i64> {
         .fetch_one(&mut *conn)
         .await?)
 }
+
+/// Records that an administrator created (or imported) the account for `body_id`: the fact that
+/// lets that body's administrators change its address, disable or remove it.
+pub async fn set_created_for(conn: &mut Conn, id: &str, body_id: &str) -> Result<()> {
+    let done = sqlx::query("update users set created_for_body_id = $2 where id = $1 and removed_at is null")
+        .bind(id)
+        .bind(body_id)
+        .execute(&mut *conn)
+        .await?;
+    crate::store::users::found(done.rows_affected(), "user")
+}
+
+/// The body an administrator created or imported the account for, if any.
+pub async fn created_for(db: &Db, id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("select created_for_body_id from users where id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .flatten())
+}

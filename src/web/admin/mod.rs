@@ -144,6 +144,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "email-sent" => "A sign-in email is on its way to the user.",
         "user-removed" => "The user has been removed: their personal details are blanked and the audit log keeps their id.",
         "member-added" => "The user has been added to the organisation.",
+        "member-invited" => "The user has been sent an invitation by email; they join the organisation when they accept it.",
         "member-saved" => "The membership has been saved.",
         "member-removed" => "The user has been removed from the organisation.",
         "body-created" => "The organisation has been created.",

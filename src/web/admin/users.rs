@@ -335,7 +335,12 @@ async fn add_membership(State(state): State<AppState>, admin: Admin, Path(id): P
         return user_page(&state, &admin, &id, None, None, Some(p)).await;
     };
     match ops::memberships::add(&state, &admin.actor, &body_id, &id, MembershipInput::default()).await {
-        Ok(m) => Ok(Redirect::to(&format!("/admin/memberships/{}?done=member-added", enc(&m.id))).into_response()),
+        Ok(ops::memberships::AddOutcome::Added(m)) => {
+            Ok(Redirect::to(&format!("/admin/memberships/{}?done=member-added", enc(&m.id))).into_response())
+        }
+        Ok(ops::memberships::AddOutcome::Invited { .. }) => {
+            Ok(Redirect::to(&format!("/admin/users/{}?done=member-invited", enc(&id))).into_response())
+        }
         Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }
 }

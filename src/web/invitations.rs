@@ -1,0 +1,121 @@
+//! Accepting an invitation to join a body: the emailed link opens a page where the person,
+//! signed in with the address it was sent to, accepts with a button (a POST, so mail scanners
+//! that fetch links do not accept for them).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+use super::extract::Client;
+use super::{CurrentUser, csrf};
+use crate::admin::AdminError;
+use crate::admin::ops::memberships;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::secret::SecretString;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/invitations/accept", get(page).post(accept))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invitation.html")]
+struct InvitationPage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    token: String,
+    /// The body, when the invitation can be accepted by this account.
+    body_name: Option<String>,
+    /// Accepted: the person is now a member.
+    joined: bool,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LinkQuery {
+    #[serde(default)]
+    t: SecretString,
+}
+
+const GONE: &str = "This invitation has expired or has already been used. Ask the organisation for a new one.";
+const OTHER_ADDRESS: &str =
+    "This invitation was sent to another email address. Sign out, then sign in with the address it was sent to and open the link again.";
+
+fn page_of(state: &AppState, csrf: String, token: &str) -> InvitationPage {
+    InvitationPage {
+        site_name: state.settings.server.name.clone(),
+        signed_in: true,
+        csrf,
+        token: token.to_owned(),
+        body_name: None,
+        joined: false,
+        error: None,
+    }
+}
+
+/// Signed out, the extractor sends the person to sign in and back here.
+async fn page(State(state): State<AppState>, jar: CookieJar, me: CurrentUser, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::token(&state, jar);
+    let mut p = page_of(&state, csrf, q.t.expose());
+    let status = match memberships::invitation(&state, &me.user, q.t.expose()).await? {
+        None => {
+            p.error = Some(GONE.into());
+            StatusCode::GONE
+        }
+        Some(i) if !i.for_this_account => {
+            p.error = Some(OTHER_ADDRESS.into());
+            StatusCode::FORBIDDEN
+        }
+        Some(i) => {
+            p.body_name = Some(i.body_name);
+            StatusCode::OK
+        }
+    };
+    Ok((status, jar, p).into_response())
+}
+
+#[derive(Deserialize)]
+struct AcceptForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    t: SecretString,
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    me: CurrentUser,
+    Form(f): Form<AcceptForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&state, &jar, &f.csrf)?;
+    let (jar, csrf) = csrf::token(&state, jar);
+    let mut p = page_of(&state, csrf, "");
+    let status = match memberships::accept_invitation(&state, &me.user, f.t.expose(), &client).await {
+        Ok(body_name) => {
+            p.body_name = Some(body_name);
+            p.joined = true;
+            StatusCode::OK
+        }
+        Err(e @ (AdminError::Forbidden(_) | AdminError::Conflict(_) | AdminError::Invalid { .. })) => {
+            let status = e.status();
+            p.error = Some(match e {
+                AdminError::Invalid { message, .. } => message,
+                AdminError::Forbidden(m) | AdminError::Conflict(m) => m,
+                other => other.to_string(),
+            });
+            status
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok((status, jar, p).into_response())
+}
