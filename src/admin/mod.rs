@@ -34,5 +34,5 @@ pub mod export;
 pub mod import;
 pub mod ops;
 
-pub use actor::AdminActor;
+pub use actor::{AdminActor, StepUp};
 pub use error::AdminError;
