@@ -23,4 +23,5 @@ mod signin;
 mod sso_admin;
 mod sso_oidc;
 mod sso_saml;
+mod step_up;
 mod store;
