@@ -10,7 +10,7 @@ bool_={"type":"boolean"}; int_={"type":"integer"}; nint={"type":["integer","null
 strs=arr({"type":"string"})
 schemas={
  "Error":{"type":"object","required":["error","message"],"properties":{
-   "error":str_(description="Machine-readable code: invalid_token, insufficient_scope, forbidden, not_found, invalid_request, conflict, server_error."),
+   "error":str_(description="Machine-readable code: invalid_token, insufficient_scope, forbidden, step_up_required, not_found, invalid_request, conflict, server_error."),
    "message":str_(description="What went wrong, in words a person can act on (for forbidden: the delegation rule that refused)."),
    "field":str_(description="For invalid_request: the input field at fault.")}},
  "User":{"type":"object","properties":{"id":str_(),"email":str_(),"name":str_(),"email_verified":bool_,"has_password":bool_,"superuser":bool_,"flagged":bool_,"disabled":bool_,"created_at":int_,"updated_at":int_,"last_login_at":nint}},
@@ -23,7 +23,7 @@ schemas={
  "MembershipInput":{"type":"object","additionalProperties":False,"description":"On update, a missing member leaves that part unchanged.","properties":{"roles":strs,"permissions":strs,"workstreams":arr(S("Workstream")),"areas":strs}},
  "AddMember":{"allOf":[{"type":"object","description":"Name the user by user_id or by email (one of them).","properties":{"user_id":str_(),"email":str_()}},S("MembershipInput")]},
  "Member":{"type":"object","properties":{"user":S("User"),"membership":S("Membership")}},
- "Body":{"type":"object","properties":{"id":str_(),"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":nstr,"swa_code":nstr,"mfa_policy":str_(enum=["optional","required"]),"password_min_length":nint,"sso_connection_id":nstr,"domains":strs,"principals":strs,"contractors":strs,"created_at":int_,"updated_at":int_}},
+ "Body":{"type":"object","properties":{"id":str_(),"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":nstr,"swa_code":nstr,"mfa_policy":str_(enum=["optional","required"]),"mfa_floor":str_(enum=["optional","required"],description="The 2FA policy a superuser (or the command line) last set; the body's own admins cannot set mfa_policy below it."),"password_min_length":nint,"sso_connection_id":nstr,"domains":strs,"principals":strs,"contractors":strs,"created_at":int_,"updated_at":int_}},
  "BodyInput":{"type":"object","additionalProperties":False,"description":"Kind, status, domains, SSO connection and external ids need a superuser; name, 2FA and password policy the body's own admins (organisation details).","properties":{"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":str_(),"swa_code":str_(),"mfa_policy":str_(enum=["optional","required"]),"password_min_length":int_,"sso_connection_id":str_(),"domains":strs}},
  "Role":{"type":"object","properties":{"id":str_(),"body_id":nstr,"name":str_(),"description":str_(),"namespace":str_(),"template_key":nstr,"mfa_required":bool_,"sm_role":nstr,"permissions":strs}},
  "RoleInput":{"type":"object","additionalProperties":False,"properties":{"name":str_(),"description":str_(),"permissions":strs,"mfa_required":bool_,"sm_role":str_(enum=["","Planner","HighwayAuthority","Contractor","DataExport","UI","API","Admin","StreetWorksAdmin"]),"template":str_(description="Role template key (create only).")}},
@@ -58,7 +58,7 @@ schemas={
 }
 def p(name, desc="", where="path"): return {"name":name,"in":where,"required":where=="path","schema":{"type":"string"},"description":desc}
 def q(name, typ, desc): return {"name":name,"in":"query","required":False,"schema":{"type":typ},"description":desc}
-errs={"400":"Malformed request body or query.","401":"No valid bearer token.","403":"Refused by the delegation rules, or the token lacks the stile:admin scope.","404":"No such resource.","409":"Clashes with something that exists.","422":"Invalid input; `field` names it."}
+errs={"400":"Malformed request body or query.","401":"No valid bearer token.","403":"Refused by the delegation rules, or the token lacks the stile:admin scope, or (step_up_required) the action needs a second factor entered recently in the user token's session.","404":"No such resource.","409":"Clashes with something that exists.","422":"Invalid input; `field` names it."}
 def resp(code, schema=None, desc="OK"):
     r={code:{"description":desc}}
     if schema: r[code]["content"]={"application/json":{"schema":schema}}
@@ -109,6 +109,9 @@ paths={
  "/bodies/{id}/import":{"post":dict(op("Import users from CSV in FixMyStreet's format","200",S("ImportReport"),params=[bid,q("dry_run","boolean","true (the default): only check and report every refused row; false: import, all or nothing.")],tag="memberships",opid="importUsers",desc="Header name,email,from_body,passwordhash,roles,permissions (email required). Existing users are refused, never changed. 200: dry-run report; 201: imported; 422: rows refused (ImportRefused), nothing written. See docs/admin-data.md."),requestBody={"required":True,"content":{"text/csv":{"schema":{"type":"string"}}}})},
  "/bans/{pattern}":{"delete":op("Lift a ban","204",params=[p("pattern","The banned address or domain.")],tag="abuse",opid="unban")},
 }
+_step_up="Step-up: with a user's token, the session the token was issued in must have had a second factor (TOTP or recovery code) entered within [admin] step_up_secs, otherwise 403 step_up_required; tokens from offline grants name no session and are always refused; machine clients' client_credentials tokens are exempt. See docs/admin-api.md."
+for _path,_method,_when in [("/users","post","With superuser true. "),("/users/{id}/superuser","put",""),("/bodies/{id}","patch","When mfa_policy changes. "),("/clients","post",""),("/clients/{id}","patch",""),("/clients/{id}/secret","post",""),("/clients/{id}/admin-access","put","For any level but none. "),("/connections","post",""),("/connections/{id}","patch",""),("/connections/{id}","delete",""),("/connections/{id}/client-secret","put",""),("/bans","post",""),("/bans/{pattern}","delete","")]:
+    _o=paths[_path][_method]; _o["description"]=(_o.get("description","")+" "+_when+_step_up).strip()
 _imp=paths["/bodies/{id}/import"]["post"]["responses"]
 _imp["201"]={"description":"Imported","content":{"application/json":{"schema":S("ImportReport")}}}
 _imp["422"]={"description":"Rows refused; nothing was written.","content":{"application/json":{"schema":S("ImportRefused")}}}
