@@ -19,7 +19,7 @@ keep_or_clear={"type":["string","null"],"pattern":TEXT,"description":"Absent or 
 ban_pattern="^[^@\\u0000-\\u001F\\u007F-\\u009F]*@?[^@\\u0000-\\u001F\\u007F-\\u009F]*\\.[^@\\u0000-\\u001F\\u007F-\\u009F]*$"
 schemas={
  "Error":{"type":"object","required":["error","message"],"properties":{
-   "error":str_(description="Machine-readable code: invalid_token, insufficient_scope, forbidden, not_found, invalid_request, conflict, server_error."),
+   "error":str_(description="Machine-readable code: invalid_token, insufficient_scope, forbidden, step_up_required, not_found, invalid_request, conflict, server_error."),
    "message":str_(description="What went wrong, in words a person can act on (for forbidden: the delegation rule that refused)."),
    "field":str_(description="For invalid_request: the input field at fault.")}},
  "User":{"type":"object","properties":{"id":str_(),"email":str_(),"name":str_(),"email_verified":bool_,"has_password":bool_,"superuser":bool_,"flagged":bool_,"disabled":bool_,"created_at":int_,"updated_at":int_,"last_login_at":nint}},
@@ -33,7 +33,7 @@ schemas={
  "Invitation":{"type":"object","description":"An invitation was emailed; nothing says whether the address has an account.","properties":{"invited":bool_,"email":str_(),"expires_at":int_}},
  "AddMember":{"allOf":[{"type":"object","description":"Name the user by user_id or by email (one of them).","properties":{"user_id":str_(),"email":str_()}},S("MembershipInput")]},
  "Member":{"type":"object","properties":{"user":S("User"),"membership":S("Membership")}},
- "Body":{"type":"object","properties":{"id":str_(),"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":nstr,"swa_code":nstr,"mfa_policy":str_(enum=["optional","required"]),"password_min_length":nint,"sso_connection_id":nstr,"domains":strs,"principals":strs,"contractors":strs,"created_at":int_,"updated_at":int_}},
+ "Body":{"type":"object","properties":{"id":str_(),"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":nstr,"swa_code":nstr,"mfa_policy":str_(enum=["optional","required"]),"mfa_floor":str_(enum=["optional","required"],description="The 2FA policy a superuser (or the command line) last set; the body's own admins cannot set mfa_policy below it."),"password_min_length":nint,"sso_connection_id":nstr,"domains":strs,"principals":strs,"contractors":strs,"created_at":int_,"updated_at":int_}},
  "BodyInput":{"type":"object","additionalProperties":False,"description":"Kind, status, domains, SSO connection and external ids need a superuser; name, 2FA and password policy the body's own admins (organisation details).","properties":{"name":str_(),"kind":str_(enum=["council","highway_authority","promoter","contractor","other"]),"status":str_(enum=["active","suspended","disabled"]),"fms_body_id":keep_or_clear,"swa_code":keep_or_clear,"mfa_policy":str_(enum=["optional","required"]),"password_min_length":int_,"sso_connection_id":keep_or_clear,"domains":strs}},
  "Role":{"type":"object","properties":{"id":str_(),"body_id":nstr,"name":str_(),"description":str_(),"namespace":str_(),"template_key":nstr,"mfa_required":bool_,"sm_role":nstr,"permissions":strs}},
  "RoleInput":{"type":"object","additionalProperties":False,"properties":{"name":str_(),"description":str_(),"permissions":strs,"mfa_required":bool_,"sm_role":str_(enum=["","Planner","HighwayAuthority","Contractor","DataExport","UI","API","Admin","StreetWorksAdmin"]),"template":str_(description="Role template key (create only).")}},
@@ -73,7 +73,7 @@ def p(name, desc="", where="path"): return {"name":name,"in":where,"required":wh
 def q(name, typ, desc):
     schema={"string":{"type":"string","pattern":LINE},"integer":INT64}.get(typ,{"type":typ})
     return {"name":name,"in":"query","required":False,"schema":schema,"description":desc}
-errs={"400":"Malformed request body or query (or a malformed Idempotency-Key).","401":"No valid bearer token.","403":"Refused by the delegation rules, or the token lacks the stile:admin scope.","404":"No such resource.","409":"Clashes with something that exists (or, error idempotency_key_in_use, a request with the same Idempotency-Key is still running: retry after Retry-After).","422":"Invalid input; `field` names it (or, error idempotency_key_reused, the Idempotency-Key was used with a different body).","503":"The database is unavailable (error temporarily_unavailable); retry after Retry-After seconds."}
+errs={"400":"Malformed request body or query (or a malformed Idempotency-Key).","401":"No valid bearer token.","403":"Refused by the delegation rules, or the token lacks the stile:admin scope, or (step_up_required) the action needs a second factor entered recently in the user token's session.","404":"No such resource.","409":"Clashes with something that exists (or, error idempotency_key_in_use, a request with the same Idempotency-Key is still running: retry after Retry-After).","422":"Invalid input; `field` names it (or, error idempotency_key_reused, the Idempotency-Key was used with a different body).","503":"The database is unavailable (error temporarily_unavailable); retry after Retry-After seconds."}
 def resp(code, schema=None, desc="OK"):
     r={code:{"description":desc}}
     if schema: r[code]["content"]={"application/json":{"schema":schema}}
@@ -135,6 +135,9 @@ for _path,_item in paths.items():
         _ok=[c for c in _post["responses"] if c.startswith("2")][0]
         _post["responses"][_ok]["headers"]={"Idempotent-Replayed":{"description":"true when this is the stored answer to an earlier request with the same Idempotency-Key.","schema":{"type":"string","enum":["true"]}}}
 paths["/bodies/{id}/members"]["post"]["responses"]["202"]={"description":"Invited","content":{"application/json":{"schema":S("Invitation")}}}
+_step_up="Step-up: with a user's token, the session the token was issued in must have had a second factor (TOTP or recovery code) entered within [admin] step_up_secs, otherwise 403 step_up_required; tokens from offline grants name no session and are always refused; machine clients' client_credentials tokens are exempt. See docs/admin-api.md."
+for _path,_method,_when in [("/users","post","With superuser true. "),("/users/{id}/superuser","put",""),("/bodies/{id}","patch","When mfa_policy changes. "),("/clients","post",""),("/clients/{id}","patch",""),("/clients/{id}/secret","post",""),("/clients/{id}/admin-access","put","For any level but none. "),("/connections","post",""),("/connections/{id}","patch",""),("/connections/{id}","delete",""),("/connections/{id}/client-secret","put",""),("/bans","post",""),("/bans/{pattern}","delete","")]:
+    _o=paths[_path][_method]; _o["description"]=(_o.get("description","")+" "+_when+_step_up).strip()
 _imp=paths["/bodies/{id}/import"]["post"]["responses"]
 _imp["201"]={"description":"Imported","content":{"application/json":{"schema":S("ImportReport")}}}
 _imp["422"]={"description":"Rows refused; nothing was written.","content":{"application/json":{"schema":S("ImportRefused")}}}

@@ -13,6 +13,9 @@ use url::{Host, Url};
 use crate::clock::{Random, Timestamp};
 use crate::secret::{self, SecretString};
 use crate::store::{self, Db, StoreError, clients::ClientRow, flag, json_list, parse_json_list};
+
+/// A connection or open transaction the write functions run on (`&mut *tx`).
+pub type Conn = sqlx::AnyConnection;
 use crate::tokens::keys::Alg;
 
 /// Scopes every deployment knows. Other scopes must look like `[a-z][a-z0-9_.:-]*`.
@@ -514,6 +517,21 @@ fn new_secret(rng: &dyn Random) -> (SecretString, String) {
 /// Registers a client. A confidential client gets a fresh 256-bit secret, returned here once and
 /// stored only as its SHA-256; a public client gets `None`. Nothing is stored when a rule is broken.
 pub async fn register(db: &Db, spec: ClientSpec, rng: &dyn Random, now: Timestamp) -> Result<(Client, Option<SecretString>), ClientError> {
+    let mut tx = db.begin().await?;
+    let out = register_on(&mut tx, db, spec, rng, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(out)
+}
+
+/// As [`register`], writing on `conn` (an open transaction the caller commits, with its audit
+/// row); `db` is only read.
+pub async fn register_on(
+    conn: &mut Conn,
+    db: &Db,
+    spec: ClientSpec,
+    rng: &dyn Random,
+    now: Timestamp,
+) -> Result<(Client, Option<SecretString>), ClientError> {
     let spec = normalise(spec);
     validate(&spec)?;
     check_body(db, spec.body_id.as_deref()).await?;
@@ -526,7 +544,7 @@ pub async fn register(db: &Db, spec: ClientSpec, rng: &dyn Random, now: Timestam
         }
     };
     let row = to_row(&spec, id.clone(), hash, now, now);
-    store::clients::insert(db, &row).await.map_err(map_store(&id))?;
+    store::clients::insert_on(conn, &row).await.map_err(map_store(&id))?;
     Ok((Client::from_row(row)?, secret))
 }
 
@@ -549,6 +567,21 @@ pub async fn update(
     rng: &dyn Random,
     now: Timestamp,
 ) -> Result<(Client, Option<SecretString>), ClientError> {
+    let mut tx = db.begin().await?;
+    let out = update_on(&mut tx, db, id, spec, rng, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(out)
+}
+
+/// As [`update`], writing on `conn` (an open transaction the caller commits); `db` is only read.
+pub async fn update_on(
+    conn: &mut Conn,
+    db: &Db,
+    id: &str,
+    spec: ClientSpec,
+    rng: &dyn Random,
+    now: Timestamp,
+) -> Result<(Client, Option<SecretString>), ClientError> {
     if spec.id.as_deref().is_some_and(|s| s != id) {
         return Err(invalid("a client's id cannot be changed; register a new client instead"));
     }
@@ -556,37 +589,53 @@ pub async fn update(
     validate(&spec)?;
     let existing = get(db, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
     check_body(db, spec.body_id.as_deref()).await?;
-    let row = to_row(&spec, id.to_owned(), None, existing.created_at, now);
-    store::clients::update(db, &row, now).await.map_err(map_store(id))?;
+    let mut row = to_row(&spec, id.to_owned(), existing.secret_hash.clone(), existing.created_at, now);
+    store::clients::update_on(conn, &row, now).await.map_err(map_store(id))?;
     let mut secret = None;
     match (spec.auth_method, existing.has_secret()) {
-        (AuthMethod::None, true) => store::clients::set_secret_hash(db, id, None, now).await.map_err(map_store(id))?,
+        (AuthMethod::None, true) => {
+            store::clients::set_secret_hash_on(conn, id, None, now).await.map_err(map_store(id))?;
+            row.secret_hash = None;
+        }
         (AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost, false) => {
             let (s, h) = new_secret(rng);
-            store::clients::set_secret_hash(db, id, Some(&h), now).await.map_err(map_store(id))?;
+            store::clients::set_secret_hash_on(conn, id, Some(&h), now).await.map_err(map_store(id))?;
+            row.secret_hash = Some(h);
             secret = Some(s);
         }
         _ => {}
     }
-    let client = get(db, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
-    Ok((client, secret))
+    Ok((Client::from_row(row)?, secret))
 }
 
 /// Replaces a confidential client's secret; the old one stops working at once. Refused for
 /// public clients.
 pub async fn rotate_secret(db: &Db, id: &str, rng: &dyn Random, now: Timestamp) -> Result<SecretString, ClientError> {
+    let mut tx = db.begin().await?;
+    let s = rotate_secret_on(&mut tx, db, id, rng, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(s)
+}
+
+/// As [`rotate_secret`], writing on `conn` (an open transaction the caller commits).
+pub async fn rotate_secret_on(conn: &mut Conn, db: &Db, id: &str, rng: &dyn Random, now: Timestamp) -> Result<SecretString, ClientError> {
     let client = get(db, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
     if client.is_public() {
         return Err(ClientError::Public(id.to_owned()));
     }
     let (s, h) = new_secret(rng);
-    store::clients::set_secret_hash(db, id, Some(&h), now).await.map_err(map_store(id))?;
+    store::clients::set_secret_hash_on(conn, id, Some(&h), now).await.map_err(map_store(id))?;
     Ok(s)
 }
 
 /// Deletes a client with its consents, session links and outstanding codes and tokens.
 pub async fn remove(db: &Db, id: &str) -> Result<(), ClientError> {
     store::clients::delete(db, id).await.map_err(map_store(id))
+}
+
+/// As [`remove`], on `conn` (an open transaction the caller commits).
+pub async fn remove_on(conn: &mut Conn, id: &str) -> Result<(), ClientError> {
+    store::clients::delete_on(conn, id).await.map_err(map_store(id))
 }
 
 /// A generated client id: 128 random bits in lower-case hex, so it never starts with `-` (a

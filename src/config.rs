@@ -43,6 +43,22 @@ pub struct Settings {
     pub signup: SignupSettings,
     pub demo: DemoSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub admin: AdminSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    /// How recently (seconds) a second factor must have been entered in the session before a
+    /// dangerous admin action (step-up).
+    pub step_up_secs: i64,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        AdminSettings { step_up_secs: 300 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -290,6 +306,9 @@ impl Settings {
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections must be at least 1".into());
+        }
+        if !(10..=86_400).contains(&self.admin.step_up_secs) {
+            return bad("admin.step_up_secs must be between 10 and 86400".into());
         }
         if self.session.idle_timeout_secs <= 0 || self.session.absolute_timeout_secs <= 0 {
             return bad("session timeouts must be positive".into());

@@ -13,6 +13,11 @@ use crate::store::StoreError;
 pub enum AppError {
     #[error("sign-in required")]
     SignInRequired { next: String },
+    /// Step-up: a second factor is needed before this action. A redirect to the code page (or
+    /// to enrolment, for someone with none), carrying [`StepUpRedirect`] so the admin UI can
+    /// add the form to return to.
+    #[error("step-up required")]
+    StepUpRequired { enrolled: bool },
     #[error("csrf check failed")]
     Csrf,
     #[error("bad request: {0}")]
@@ -65,6 +70,11 @@ impl IntoResponse for AppError {
             AppError::SignInRequired { next } => {
                 let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
                 Redirect::to(&target).into_response()
+            }
+            AppError::StepUpRequired { enrolled } => {
+                let mut r = Redirect::to(StepUpRedirect::target(enrolled, "/admin").as_str()).into_response();
+                r.extensions_mut().insert(StepUpRedirect { enrolled });
+                r
             }
             AppError::Csrf => error_page(
                 StatusCode::FORBIDDEN,
@@ -122,6 +132,20 @@ fn unavailable_page() -> Response {
     );
     r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
     r
+}
+
+/// Marks the redirect [`AppError::StepUpRequired`] answers with.
+#[derive(Debug, Clone, Copy)]
+pub struct StepUpRedirect {
+    pub enrolled: bool,
+}
+
+impl StepUpRedirect {
+    /// The second-factor page (or enrolment, saying why) that returns to `next`.
+    pub fn target(enrolled: bool, next: &str) -> String {
+        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        if enrolled { format!("/login/2fa?step_up=1&next={next}") } else { format!("/login/2fa/enrol?step_up=1&next={next}") }
+    }
 }
 
 impl AppError {

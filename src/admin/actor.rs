@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::AdminError;
 use crate::app::AppState;
 use crate::auth::ClientInfo;
+use crate::clock::Timestamp;
 use crate::policy::delegation::{self, Action, BodyKind, Membership, Target};
 use crate::store::{self, users::UserRow};
 
@@ -28,14 +29,43 @@ pub struct AdminActor {
     pub policy: delegation::Actor,
     /// The request's origin, for the audit log.
     pub from: ClientInfo,
+    /// What step-up (a recent second factor before a dangerous action) sees of the actor.
+    pub step_up: StepUp,
+}
+
+/// What step-up sees of an actor; `admin::ops` checks it before dangerous actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepUp {
+    /// A machine client acting with the rights a superuser gave it (no person, so no second
+    /// factor to ask for; granting those rights needs step-up instead).
+    Exempt,
+    /// A person: when a second factor was last entered in their session (the browser's, or the
+    /// one their access token was issued in). None: never, or no session at all (a token from
+    /// an offline grant, or an actor built without a session).
+    Person { second_factor_at: Option<Timestamp> },
 }
 
 impl AdminActor {
-    /// A signed-in user (web UI). Memberships of suspended or disabled bodies are loaded as
-    /// inactive: the policy then refuses to let them act for those bodies.
+    /// A user. Memberships of suspended or disabled bodies are loaded as inactive: the policy
+    /// then refuses to let them act for those bodies. Without a session there is no recent
+    /// second factor, so step-up refuses; the web UI uses [`AdminActor::for_session`].
     pub async fn for_user(state: &AppState, user: UserRow, from: ClientInfo) -> Result<Self, AdminError> {
         let policy = load_policy_actor(state, &user).await?;
-        Ok(AdminActor { user: Some(user), client_id: None, policy, from })
+        Ok(AdminActor { user: Some(user), client_id: None, policy, from, step_up: StepUp::Person { second_factor_at: None } })
+    }
+
+    /// A user signed in with `session` (web UI): step-up reads the session's second factor.
+    pub async fn for_session(
+        state: &AppState,
+        user: UserRow,
+        session: &store::sessions::SessionRow,
+        from: ClientInfo,
+    ) -> Result<Self, AdminError> {
+        let mut actor = Self::for_user(state, user, from).await?;
+        if session.user_id == actor.user_id().unwrap_or_default() {
+            actor.step_up = StepUp::Person { second_factor_at: session.second_factor_at };
+        }
+        Ok(actor)
     }
 
     /// A machine client acting with its stored administrative rights.
@@ -59,7 +89,7 @@ impl AdminActor {
             }
             _ => return Err(AdminError::Forbidden(no_rights())),
         };
-        Ok(AdminActor { user: None, client_id: Some(client_id.to_owned()), policy, from })
+        Ok(AdminActor { user: None, client_id: Some(client_id.to_owned()), policy, from, step_up: StepUp::Exempt })
     }
 
     pub fn user_id(&self) -> Option<&str> {
@@ -164,5 +194,13 @@ pub async fn from_bearer(state: &AppState, token: &str, from: ClientInfo) -> Res
     }
     let mut actor = AdminActor::for_user(state, user, from).await?;
     actor.client_id = Some(client_id);
+    // Step-up reads the session the token was issued in, now: a second factor entered in it
+    // since (in the browser, or with a fresh sign-in) counts. Offline tokens name no session.
+    if let Some(sid) = s("sid")
+        && let Some(session) = store::sessions::by_sid(&state.db, &sid).await.map_err(AdminError::from)?
+        && session.user_id == sub
+    {
+        actor.step_up = StepUp::Person { second_factor_at: session.second_factor_at };
+    }
     Ok(actor)
 }

@@ -20,10 +20,28 @@ pub enum AdminError {
     /// The change clashes with what is stored (a taken email, name or domain).
     #[error("{0}")]
     Conflict(String),
+    /// Step-up: a dangerous action needs a second factor entered within the last
+    /// `window_secs` in the actor's session; `enrolled` says whether they have one to enter.
+    #[error("{}", step_up_message(*enrolled, *window_secs))]
+    StepUpRequired { enrolled: bool, window_secs: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
     Internal(String),
+}
+
+fn step_up_message(enrolled: bool, window_secs: i64) -> String {
+    if !enrolled {
+        return "This action needs two-factor authentication, and your account has none: set it up under Your account → Security \
+                (/account/security), then try again."
+            .into();
+    }
+    let minutes = (window_secs + 59) / 60;
+    let within = if minutes == 1 { "the last minute".to_owned() } else { format!("the last {minutes} minutes") };
+    format!(
+        "This action needs your two-factor code entered within {within}. Enter a code (/login/2fa) and try again; with the API, \
+         enter it in the browser session your token came from, or sign in again (prompt=login) for a new token."
+    )
 }
 
 impl AdminError {
@@ -35,6 +53,7 @@ impl AdminError {
     pub fn code(&self) -> &'static str {
         match self {
             AdminError::Forbidden(_) => "forbidden",
+            AdminError::StepUpRequired { .. } => "step_up_required",
             AdminError::NotFound(_) => "not_found",
             AdminError::Invalid { .. } => "invalid_request",
             AdminError::Conflict(_) => "conflict",
@@ -47,7 +66,7 @@ impl AdminError {
 
     pub fn status(&self) -> StatusCode {
         match self.code() {
-            "forbidden" => StatusCode::FORBIDDEN,
+            "forbidden" | "step_up_required" => StatusCode::FORBIDDEN,
             "not_found" => StatusCode::NOT_FOUND,
             "invalid_request" => StatusCode::UNPROCESSABLE_ENTITY,
             "conflict" => StatusCode::CONFLICT,
@@ -110,6 +129,7 @@ impl From<AdminError> for AppError {
     fn from(e: AdminError) -> Self {
         match e {
             AdminError::Forbidden(m) => AppError::Forbidden(m),
+            AdminError::StepUpRequired { enrolled, .. } => AppError::StepUpRequired { enrolled },
             AdminError::NotFound(_) => AppError::NotFound,
             AdminError::Invalid { message, .. } => AppError::BadRequest(message),
             AdminError::Conflict(m) => AppError::Conflict(m),

@@ -35,5 +35,5 @@ pub mod idempotency;
 pub mod import;
 pub mod ops;
 
-pub use actor::AdminActor;
+pub use actor::{AdminActor, StepUp};
 pub use error::AdminError;

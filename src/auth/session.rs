@@ -18,7 +18,9 @@ pub struct Started {
 }
 
 /// Starts a session. Any session the browser already had is ended first, so a fixed or stolen
-/// pre-sign-in cookie is worth nothing afterwards.
+/// pre-sign-in cookie is worth nothing afterwards. `second_factor` says a TOTP or recovery code
+/// was entered for this sign-in (not an upstream IdP's MFA, nor an emailed code): step-up counts
+/// from then.
 pub async fn start(
     state: &AppState,
     user_id: &str,
@@ -26,6 +28,7 @@ pub async fn start(
     acr: &str,
     client: &ClientInfo,
     previous: Option<&SecretString>,
+    second_factor: bool,
 ) -> Result<Started, StoreError> {
     if let Some(prev) = previous {
         store::sessions::delete(&state.db, &token_hash(prev.expose())).await?;
@@ -46,6 +49,7 @@ pub async fn start(
         acr: acr.to_owned(),
         ip: client.ip.clone(),
         user_agent: client.user_agent.chars().take(512).collect(),
+        second_factor_at: second_factor.then_some(now),
     };
     store::sessions::insert(&state.db, &row).await?;
     Ok(Started { token, session: row })
@@ -77,6 +81,24 @@ pub async fn end_by_sid(state: &AppState, user_id: &str, sid: &str) -> Result<Op
 
 pub async fn end_all(state: &AppState, user_id: &str) -> Result<Vec<SessionRow>, StoreError> {
     store::sessions::delete_all_of_user(&state.db, user_id).await
+}
+
+/// Records a second factor (TOTP or recovery code) entered now on a live session: adds `otp` and
+/// `mfa` to its `amr`, raises its `acr` and restarts the step-up window.
+pub async fn record_second_factor(state: &AppState, row: &SessionRow) -> Result<(), StoreError> {
+    let mut amr = amr_of(row);
+    for m in ["otp", "mfa"] {
+        if !amr.iter().any(|a| a == m) {
+            amr.push(m.to_owned());
+        }
+    }
+    let amr = serde_json::to_string(&amr).unwrap_or_else(|_| "[]".into());
+    store::sessions::set_authn(&state.db, &row.id_hash, &amr, crate::policy::mfa::ACR_MFA, state.now()).await
+}
+
+/// True when the session had a second factor entered within the last `window_secs` (step-up).
+pub fn second_factor_within(row: &SessionRow, now: Timestamp, window_secs: i64) -> bool {
+    row.second_factor_at.is_some_and(|at| at <= now && now - at < window_secs)
 }
 
 pub fn amr_of(row: &SessionRow) -> Vec<String> {

@@ -128,6 +128,24 @@ pub async fn save(state: &AppState, mut c: Connection) -> Result<Connection, Adm
     Ok(c)
 }
 
+/// As [`create`], in the caller's transaction (the admin service layer commits it with the
+/// audit row).
+pub async fn create_in(state: &AppState, tx: &mut store::Tx, mut c: Connection) -> Result<Connection, AdminError> {
+    c.validate()?;
+    check_references(state, &c).await?;
+    store::connections::insert_on(tx, &c).await?;
+    Ok(c)
+}
+
+/// As [`save`], in the caller's transaction.
+pub async fn save_in(state: &AppState, tx: &mut store::Tx, mut c: Connection) -> Result<Connection, AdminError> {
+    c.validate()?;
+    check_references(state, &c).await?;
+    c.updated_at = state.now();
+    store::connections::update_on(tx, &c).await?;
+    Ok(c)
+}
+
 async fn check_references(state: &AppState, c: &Connection) -> Result<(), AdminError> {
     if store::bodies::by_id(&state.db, &c.body_id).await?.is_none() {
         return Err(AdminError::NoBody(c.body_id.clone()));

@@ -95,6 +95,12 @@ pub struct NewSaml {
 }
 
 pub async fn create_saml(state: &AppState, n: NewSaml) -> Result<Connection, SamlAdminError> {
+    let c = draft_saml(state, n).await?;
+    Ok(admin::create(state, c).await?)
+}
+
+/// The connection [`create_saml`] would save (with its new SP key), not yet saved.
+pub async fn draft_saml(state: &AppState, n: NewSaml) -> Result<Connection, SamlAdminError> {
     let body = admin::find_body(state, &n.body).await?;
     let mut config = SamlConfig::from_metadata(&n.idp, n.sign_requests);
     let mut c = admin::draft(state, &n.name, &body.id, KindConfig::Saml(config.clone()));
@@ -108,7 +114,7 @@ pub async fn create_saml(state: &AppState, n: NewSaml) -> Result<Connection, Sam
     c.trust_upstream_mfa = n.trust_upstream_mfa;
     c.jit = n.jit;
     c.allow_idp_initiated = n.allow_idp_initiated;
-    Ok(admin::create(state, c).await?)
+    Ok(c)
 }
 
 fn base64_der(der: &[u8]) -> String {

@@ -17,6 +17,9 @@ pub struct BodyRow {
     pub default_role_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The 2FA policy a superuser (or the command line) last set: body administrators may
+    /// raise `mfa_policy` above it, never set it below.
+    pub mfa_floor: String,
 }
 
 impl BodyRow {
@@ -25,7 +28,8 @@ impl BodyRow {
     }
 }
 
-const COLUMNS: &str = "id, name, kind, status, fms_body_id, swa_code, mfa_policy, sign_in_methods, password_min_length, default_role_id, created_at, updated_at";
+const COLUMNS: &str = "id, name, kind, status, fms_body_id, swa_code, mfa_policy, sign_in_methods, password_min_length, default_role_id, created_at, updated_at, \
+     mfa_floor";
 
 pub const KINDS: [&str; 5] = ["council", "highway_authority", "promoter", "contractor", "other"];
 
@@ -44,8 +48,9 @@ pub struct NewBody<'a> {
 pub async fn insert(db: &Db, b: &NewBody<'_>, now: Timestamp) -> Result<()> {
     let mut tx = db.pool().begin().await?;
     sqlx::query(
-        "insert into bodies (id, name, kind, fms_body_id, swa_code, mfa_policy, sign_in_methods, password_min_length, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "insert into bodies (id, name, kind, fms_body_id, swa_code, mfa_policy, sign_in_methods, password_min_length, created_at, updated_at,
+                             mfa_floor)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $6)",
     )
     .bind(b.id)
     .bind(b.name)
@@ -110,8 +115,9 @@ pub async fn set_default_role(db: &Db, body_id: &str, role_id: &str, now: Timest
     Ok(())
 }
 
+/// Sets the policy and its floor (the command line acts as the operator, like a superuser).
 pub async fn set_mfa_policy(db: &Db, body_id: &str, policy: &str, now: Timestamp) -> Result<()> {
-    let done = sqlx::query("update bodies set mfa_policy = $2, updated_at = $3 where id = $1")
+    let done = sqlx::query("update bodies set mfa_policy = $2, mfa_floor = $2, updated_at = $3 where id = $1")
         .bind(body_id)
         .bind(policy)
         .bind(now)

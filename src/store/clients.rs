@@ -49,6 +49,11 @@ const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirec
 
 /// Inserts a client. A taken id is `Conflict`.
 pub async fn insert(db: &Db, c: &ClientRow) -> Result<()> {
+    insert_on(&mut *db.pool().acquire().await?, c).await
+}
+
+/// As [`insert`], on a connection or open transaction (so the audit row commits with it).
+pub async fn insert_on(conn: &mut sqlx::AnyConnection, c: &ClientRow) -> Result<()> {
     sqlx::query(sql!(
         "insert into clients ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
@@ -71,7 +76,7 @@ pub async fn insert(db: &Db, c: &ClientRow) -> Result<()> {
     .bind(c.created_at)
     .bind(c.updated_at)
     .bind(c.require_mfa)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "a client with that id"))?;
     Ok(())
@@ -90,6 +95,11 @@ pub async fn list(db: &Db) -> Result<Vec<ClientRow>> {
 /// client with `c.id`, and sets `updated_at` to `now`. The secret changes only through
 /// [`set_secret_hash`].
 pub async fn update(db: &Db, c: &ClientRow, now: Timestamp) -> Result<()> {
+    update_on(&mut *db.pool().acquire().await?, c, now).await
+}
+
+/// As [`update`], on a connection or open transaction.
+pub async fn update_on(conn: &mut sqlx::AnyConnection, c: &ClientRow, now: Timestamp) -> Result<()> {
     let done = sqlx::query(
         "update clients set name = $2, redirect_uris = $3, post_logout_redirect_uris = $4, backchannel_logout_uri = $5,
              grant_types = $6, scopes = $7, token_endpoint_auth_method = $8, id_token_signing_alg = $9,
@@ -114,24 +124,34 @@ pub async fn update(db: &Db, c: &ClientRow, now: Timestamp) -> Result<()> {
     .bind(c.require_pkce)
     .bind(now)
     .bind(c.require_mfa)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     found(done.rows_affected(), "client")
 }
 
 /// Replaces (or, with `None`, clears) the stored secret hash.
 pub async fn set_secret_hash(db: &Db, id: &str, hash: Option<&str>, now: Timestamp) -> Result<()> {
+    set_secret_hash_on(&mut *db.pool().acquire().await?, id, hash, now).await
+}
+
+/// As [`set_secret_hash`], on a connection or open transaction.
+pub async fn set_secret_hash_on(conn: &mut sqlx::AnyConnection, id: &str, hash: Option<&str>, now: Timestamp) -> Result<()> {
     let done = sqlx::query("update clients set secret_hash = $2, updated_at = $3 where id = $1")
         .bind(id)
         .bind(hash)
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     found(done.rows_affected(), "client")
 }
 
 /// Deletes a client; its consents, session links and one-time tokens go with it (foreign keys).
 pub async fn delete(db: &Db, id: &str) -> Result<()> {
-    let done = sqlx::query("delete from clients where id = $1").bind(id).execute(db.pool()).await?;
+    delete_on(&mut *db.pool().acquire().await?, id).await
+}
+
+/// As [`delete`], on a connection or open transaction.
+pub async fn delete_on(conn: &mut sqlx::AnyConnection, id: &str) -> Result<()> {
+    let done = sqlx::query("delete from clients where id = $1").bind(id).execute(&mut *conn).await?;
     found(done.rows_affected(), "client")
 }

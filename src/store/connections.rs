@@ -77,6 +77,13 @@ async fn write_domains(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Connection
 /// Inserts a connection and its domains in one transaction.
 pub async fn insert(db: &Db, c: &Connection) -> Result<()> {
     let mut tx = db.pool().begin().await?;
+    insert_on(&mut tx, c).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// As [`insert`], in the caller's transaction (so the audit row commits with it).
+pub async fn insert_on(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Connection) -> Result<()> {
     sqlx::query(sql!("insert into upstream_connections ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
         .bind(&c.id)
         .bind(c.kind().as_str())
@@ -92,17 +99,22 @@ pub async fn insert(db: &Db, c: &Connection) -> Result<()> {
         .bind(mapping_json(c))
         .bind(c.created_at)
         .bind(c.updated_at)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, "that connection"))?;
-    write_domains(&mut tx, c).await?;
-    tx.commit().await?;
-    Ok(())
+    write_domains(tx, c).await
 }
 
 /// Replaces every setting of an existing connection (kind and id stay) in one transaction.
 pub async fn update(db: &Db, c: &Connection) -> Result<()> {
     let mut tx = db.pool().begin().await?;
+    update_on(&mut tx, c).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// As [`update`], in the caller's transaction.
+pub async fn update_on(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Connection) -> Result<()> {
     let done = sqlx::query(
         "update upstream_connections set name = $2, body_id = $3, sso_mode = $4, trust_upstream_mfa = $5, jit_provisioning = $6,
          config = $7, secret_encrypted = $8, show_button = $9, allow_idp_initiated = $10, mapping = $11, updated_at = $12
@@ -121,12 +133,10 @@ pub async fn update(db: &Db, c: &Connection) -> Result<()> {
     .bind(mapping_json(c))
     .bind(c.updated_at)
     .bind(c.kind().as_str())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     super::users::found(done.rows_affected(), "connection")?;
-    write_domains(&mut tx, c).await?;
-    tx.commit().await?;
-    Ok(())
+    write_domains(tx, c).await
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Connection>> {

@@ -19,13 +19,16 @@ pub struct SessionRow {
     pub acr: String,
     pub ip: String,
     pub user_agent: String,
+    /// When a second factor (TOTP or recovery code) was last entered in this session; None if
+    /// never. Step-up before dangerous admin actions reads it.
+    pub second_factor_at: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id_hash, sid, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, auth_time, amr, acr, ip, user_agent";
+const COLUMNS: &str = "id_hash, sid, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, auth_time, amr, acr, ip, user_agent, \
+     second_factor_at";
 
 pub async fn insert(db: &Db, s: &SessionRow) -> Result<()> {
-    sqlx::query(sql!("insert into sessions ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+    sqlx::query(sql!("insert into sessions ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
         .bind(&s.id_hash)
         .bind(&s.sid)
         .bind(&s.user_id)
@@ -38,6 +41,7 @@ pub async fn insert(db: &Db, s: &SessionRow) -> Result<()> {
         .bind(&s.acr)
         .bind(&s.ip)
         .bind(&s.user_agent)
+        .bind(s.second_factor_at)
         .execute(db.pool())
         .await?;
     Ok(())
@@ -145,8 +149,14 @@ pub async fn live_by_sid(db: &Db, sid: &str, now: Timestamp) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Records a second factor on a live session (step-up).
-pub async fn set_authn(db: &Db, id_hash: &str, amr: &str, acr: &str) -> Result<()> {
-    sqlx::query("update sessions set amr = $2, acr = $3 where id_hash = $1").bind(id_hash).bind(amr).bind(acr).execute(db.pool()).await?;
+/// Records a second factor entered `at` on a live session (step-up).
+pub async fn set_authn(db: &Db, id_hash: &str, amr: &str, acr: &str, at: Timestamp) -> Result<()> {
+    sqlx::query("update sessions set amr = $2, acr = $3, second_factor_at = $4 where id_hash = $1")
+        .bind(id_hash)
+        .bind(amr)
+        .bind(acr)
+        .bind(at)
+        .execute(db.pool())
+        .await?;
     Ok(())
 }

@@ -63,7 +63,12 @@ fn map(e: MfaError) -> Result<(StatusCode, String), AppError> {
 #[derive(Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    /// Sent here by step-up before an admin action (see `admin::ops::require_step_up`).
+    step_up: Option<String>,
 }
+
+/// Why someone with no second factor is asked to set one up before an admin action.
+const STEP_UP_REASON: &str = "The action you asked for needs two-factor authentication, and your account has none yet. Set it up here; you will then return to the form.";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "mfa_verify.html")]
@@ -84,7 +89,8 @@ async fn verify_page(
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, q.next.as_deref());
     if !mfa::enrolled(&state, &w.user().id).await? {
-        return Ok(Redirect::to(&format!("/login/2fa/enrol?next={}", enc(&next))).into_response());
+        let step_up = if q.step_up.is_some() { "step_up=1&" } else { "" };
+        return Ok(Redirect::to(&format!("/login/2fa/enrol?{step_up}next={}", enc(&next))).into_response());
     }
     let (jar, csrf) = csrf::token(&state, jar);
     let signed_in = matches!(w, Who::Session(_));
@@ -172,7 +178,10 @@ async fn enrol_page(
 ) -> Result<Response, AppError> {
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, q.next.as_deref());
-    let reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.explain().to_owned());
+    let mut reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.explain().to_owned());
+    if reason.is_none() && q.step_up.is_some() && matches!(w, Who::Session(_)) {
+        reason = Some(STEP_UP_REASON.to_owned());
+    }
     let enrolment = match mfa::begin_enrolment(&state, w.user()).await {
         Ok(e) => e,
         Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to(&format!("/login/2fa?next={}", enc(&next))).into_response()),

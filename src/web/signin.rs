@@ -83,8 +83,21 @@ pub async fn start_jar(
     amr: &[&str],
     acr: &str,
 ) -> Result<CookieJar, AppError> {
+    start_jar_with(state, jar, client, user, amr, acr, false).await
+}
+
+/// [`start_jar`], saying whether a TOTP or recovery code was entered for this sign-in.
+async fn start_jar_with(
+    state: &AppState,
+    jar: CookieJar,
+    client: &ClientInfo,
+    user: &UserRow,
+    amr: &[&str],
+    acr: &str,
+    second_factor: bool,
+) -> Result<CookieJar, AppError> {
     let previous = jar.get(cookies::session_name(state)).map(|c| SecretString::new(c.value()));
-    let started = session::start(state, &user.id, amr, acr, client, previous.as_ref()).await?;
+    let started = session::start(state, &user.id, amr, acr, client, previous.as_ref(), second_factor).await?;
     let max_age = state.settings.session.persistent_cookie.then_some(state.settings.session.absolute_timeout_secs);
     let cookie = cookies::build(state, cookies::session_name(state), started.token.expose().to_owned(), max_age);
     Ok(jar.add(cookie).add(cookies::removal(state, cookies::mfa_pending_name(state))))
@@ -124,17 +137,11 @@ pub async fn complete_pending(
             amr.push(m);
         }
     }
-    start_jar(state, jar, client, user, &amr, ACR_MFA).await
+    start_jar_with(state, jar, client, user, &amr, ACR_MFA, true).await
 }
 
 /// Adds the second factor to an existing session (step-up).
 pub async fn step_up(state: &AppState, session: &store::sessions::SessionRow) -> Result<(), AppError> {
-    let mut amr = session::amr_of(session);
-    for m in ["otp", "mfa"] {
-        if !amr.iter().any(|a| a == m) {
-            amr.push(m.to_owned());
-        }
-    }
-    store::sessions::set_authn(&state.db, &session.id_hash, &serde_json::to_string(&amr).unwrap_or_else(|_| "[]".into()), ACR_MFA).await?;
+    session::record_second_factor(state, session).await?;
     Ok(())
 }

@@ -742,16 +742,28 @@ async fn street_manager_promoter(b: Backend) {
     let (_, page) = get_page(&app, &c, "/admin/bodies/acme?done=linked").await;
     assert!(page.contains("The contractor organisation has been linked.") && page.contains("diggers"));
 
-    // Organisation details are a promoter admin's to change.
+    // Organisation details are a promoter admin's to change; the 2FA policy needs step-up, and
+    // this admin has no second factor yet: they are sent to set one up, and nothing changes.
     let r = c
         .post(app.url("/admin/bodies/acme"))
         .form(&[("csrf", csrf.as_str()), ("name", "Acme Utilities"), ("mfa_policy", "required"), ("password_min_length", "12")])
         .send()
         .await
         .unwrap();
+    assert_eq!(location(&r), "/login/2fa/enrol?step_up=1&next=%2Fadmin%2Fbodies%2Facme");
+    let acme = store::bodies::by_id(&app.state.db, "acme").await.unwrap().unwrap();
+    assert_eq!((acme.mfa_policy.as_str(), acme.password_min_length), ("optional", None));
+    let (_, page) = get_page(&app, &c, "/login/2fa/enrol?step_up=1&next=%2Fadmin%2Fbodies%2Facme").await;
+    assert!(page.contains("needs two-factor authentication, and your account has none yet"), "{page}");
+    let r = c
+        .post(app.url("/admin/bodies/acme"))
+        .form(&[("csrf", csrf.as_str()), ("name", "Acme Utilities"), ("mfa_policy", "optional"), ("password_min_length", "12")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&r), "/admin/bodies/acme?done=body-saved");
     let acme = store::bodies::by_id(&app.state.db, "acme").await.unwrap().unwrap();
-    assert_eq!((acme.mfa_policy.as_str(), acme.password_min_length), ("required", Some(12)));
+    assert_eq!((acme.mfa_policy.as_str(), acme.password_min_length), ("optional", Some(12)));
 
     // Workstreams for the planner.
     let (_, page) = get_page(&app, &c, "/admin/memberships/m-pat").await;

@@ -28,4 +28,5 @@ mod signin;
 mod sso_admin;
 mod sso_oidc;
 mod sso_saml;
+mod step_up;
 mod store;

@@ -145,6 +145,7 @@ async fn sessions_throttle_audit(b: Backend) {
         acr: String::new(),
         ip: "127.0.0.1".into(),
         user_agent: "t".into(),
+        second_factor_at: None,
     };
     store::sessions::insert(db, &row).await.unwrap();
     store::sessions::insert(db, &store::sessions::SessionRow { id_hash: "h2".into(), sid: "sid2".into(), ..row.clone() }).await.unwrap();

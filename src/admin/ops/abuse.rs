@@ -1,11 +1,12 @@
 //! Bans: an email address or a whole domain. Banned addresses cannot sign in (by any method) or
 //! be given an account; banning also signs the matching users out everywhere, revoking their
-//! tokens. Superusers only, because a ban reaches every body.
+//! tokens. Superusers only, because a ban reaches every body; banning and lifting a ban need
+//! step-up (a second factor entered within the last few minutes).
 
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Subject, audit_ok, commit_err, guard};
+use super::{Subject, audit_ok, commit_err, guard, require_step_up};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::email::{Email, normalise_domain};
@@ -43,6 +44,7 @@ pub async fn ban(state: &AppState, actor: &AdminActor, input: BanInput) -> Resul
     let (pattern, kind) = parse(&input.pattern)?;
     let subject = Subject { target_type: "ban", target_id: &pattern, body_id: None };
     guard(state, actor, "abuse.ban", &subject, actor.check(Action::Ban, None)).await?;
+    require_step_up(state, actor, "abuse.ban", &subject).await?;
     let reason: String = input.reason.trim().chars().take(500).collect();
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -64,6 +66,7 @@ pub async fn unban(state: &AppState, actor: &AdminActor, pattern: &str) -> Resul
     let (pattern, kind) = parse(pattern)?;
     let subject = Subject { target_type: "ban", target_id: &pattern, body_id: None };
     guard(state, actor, "abuse.unban", &subject, actor.check(Action::Ban, None)).await?;
+    require_step_up(state, actor, "abuse.unban", &subject).await?;
     let mut tx = state.db.begin().await?;
     if !store::admin::abuse::delete(&mut tx, &pattern).await? {
         return Err(AdminError::NotFound("ban"));

@@ -5,6 +5,11 @@
 //! Body administrators may change their organisation's details (name, 2FA policy, password
 //! policy) where the delegation rules allow; kind, status, domains, SSO connection and external
 //! ids are for superusers, because they decide who can sign in for the body.
+//!
+//! The 2FA policy has a floor: the policy a superuser last set (`mfa_floor`). A body
+//! administrator may raise the policy above it but never set it below; a superuser's change
+//! moves the floor. Changing the policy needs step-up (a second factor entered within the last
+//! few minutes).
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,6 +29,8 @@ pub struct BodyView {
     pub fms_body_id: Option<String>,
     pub swa_code: Option<String>,
     pub mfa_policy: String,
+    /// The 2FA policy a superuser last set; body administrators cannot go below it.
+    pub mfa_floor: String,
     pub password_min_length: Option<i64>,
     pub sso_connection_id: Option<String>,
     pub domains: Vec<String>,
@@ -48,6 +55,7 @@ async fn view(state: &AppState, b: BodyRow) -> Result<BodyView, AdminError> {
         fms_body_id: b.fms_body_id,
         swa_code: b.swa_code,
         mfa_policy: b.mfa_policy,
+        mfa_floor: b.mfa_floor,
         password_min_length: b.password_min_length,
         created_at: b.created_at,
         updated_at: b.updated_at,
@@ -113,6 +121,7 @@ fn opt(s: &Option<String>, current: &Option<String>) -> Option<String> {
 
 async fn settle(
     state: &AppState,
+    actor: &AdminActor,
     body_id: Option<&str>,
     input: &BodyInput,
     current: BodySettings,
@@ -180,6 +189,8 @@ async fn settle(
         status,
         fms_body_id: opt(&input.fms_body_id, &current.fms_body_id),
         swa_code: opt(&input.swa_code, &current.swa_code),
+        // A superuser's policy is the new floor; a body administrator's leaves it where it is.
+        mfa_floor: actor.is_superuser().then(|| mfa_policy.clone()),
         mfa_policy,
         password_min_length,
         sso_connection_id,
@@ -206,8 +217,9 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: BodyInput) -> R
         mfa_policy: "optional".into(),
         password_min_length: None,
         sso_connection_id: None,
+        mfa_floor: None,
     };
-    let (settings, domains) = settle(state, None, &input, blank).await?;
+    let (settings, domains) = settle(state, actor, None, &input, blank).await?;
     let now = state.now();
     let id = store::new_id(now, &*state.rng);
     let mut tx = state.db.begin().await?;
@@ -236,6 +248,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
         mfa_policy: b.mfa_policy.clone(),
         password_min_length: b.password_min_length,
         sso_connection_id: store::admin::bodies::sso_connection_id(&state.db, id).await?,
+        mfa_floor: Some(b.mfa_floor.clone()),
     };
     let old_domains = store::bodies::domains(&state.db, id).await?;
     let subject = Subject { target_type: "body", target_id: id, body_id: Some(id) };
@@ -245,9 +258,22 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
         actor.check(Action::EditOrganisation, Some(&body.target()))
     };
     guard(state, actor, "body.update", &subject, check).await?;
-    let (settings, domains) = settle(state, Some(id), &input, current.clone()).await?;
+    let (settings, domains) = settle(state, actor, Some(id), &input, current.clone()).await?;
+    let floor_check = above_floor(actor, &body.body, &settings.mfa_policy, &b.mfa_floor).map_err(AdminError::Forbidden);
+    guard(state, actor, "body.update", &subject, floor_check).await?;
+    if settings.mfa_policy != current.mfa_policy {
+        super::require_step_up(state, actor, "body.update", &subject).await?;
+    }
     let mut tx = state.db.begin().await?;
     store::admin::bodies::update(&mut tx, id, &settings, state.now()).await?;
+    // The floor again, as the transaction sees it after its write: a superuser may have raised it
+    // since it was read above.
+    let floor = store::admin::bodies::mfa_floor_on(&mut tx, id).await?.unwrap_or_default();
+    if let Err(reason) = above_floor(actor, &body.body, &settings.mfa_policy, &floor) {
+        drop(tx);
+        guard(state, actor, "body.update", &subject, Err(AdminError::Forbidden(reason.clone()))).await?;
+        return Err(AdminError::Forbidden(reason));
+    }
     if let Some(d) = &domains {
         store::admin::bodies::set_domains(&mut tx, id, d).await?;
     }
@@ -259,6 +285,14 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
     audit_ok(&mut tx, state, actor, "body.update", &subject, Some(details)).await?;
     tx.commit().await.map_err(commit_err)?;
     show(state, actor, id).await
+}
+
+/// Refuses a body administrator a 2FA policy below the floor a superuser set.
+fn above_floor(actor: &AdminActor, body: &BodyRow, policy: &str, floor: &str) -> Result<(), String> {
+    if actor.is_superuser() || floor != "required" || policy == "required" {
+        return Ok(());
+    }
+    Err(format!("A superuser made two-factor authentication required for {}; only a superuser can make it optional again.", body.name))
 }
 
 async fn link_check(state: &AppState, actor: &AdminActor, principal_id: &str, contractor_id: &str, action: &str) -> Result<(), AdminError> {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Subject, audit_now, audit_ok, commit_err, guard};
+use super::{Subject, audit_ok, commit_err, guard, require_step_up};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::clients::{self, AuthMethod, Client, ClientSpec, GrantType};
@@ -185,6 +185,12 @@ async fn superuser(state: &AppState, actor: &AdminActor, action: &str, id: &str)
     guard(state, actor, action, &subject, actor.check(Action::ManageClients, None)).await
 }
 
+/// [`superuser`], then step-up: these actions mint or expose credentials, or grant rights.
+async fn superuser_stepped_up(state: &AppState, actor: &AdminActor, action: &str, id: &str) -> Result<(), AdminError> {
+    superuser(state, actor, action, id).await?;
+    require_step_up(state, actor, action, &Subject { target_type: "client", target_id: id, body_id: None }).await
+}
+
 pub async fn list(state: &AppState, actor: &AdminActor) -> Result<Vec<ClientView>, AdminError> {
     actor.check(Action::ManageClients, None)?;
     let mut out = Vec::new();
@@ -200,45 +206,64 @@ pub async fn show(state: &AppState, actor: &AdminActor, id: &str) -> Result<Clie
     view(state, c).await
 }
 
+/// Registers a client (step-up first); the audit row is written in the same transaction.
 pub async fn create(state: &AppState, actor: &AdminActor, input: ClientInput) -> Result<ClientWithSecret, AdminError> {
-    superuser(state, actor, "client.create", input.client_id.as_deref().unwrap_or("")).await?;
+    superuser_stepped_up(state, actor, "client.create", input.client_id.as_deref().unwrap_or("")).await?;
     let mut spec = ClientSpec { id: input.client_id.clone(), ..Default::default() };
     spec = apply(spec, input)?;
-    let (client, secret) = clients::register(&state.db, spec, &*state.rng, state.now()).await?;
+    let mut tx = state.db.begin().await?;
+    let (client, secret) = clients::register_on(&mut tx, &state.db, spec, &*state.rng, state.now()).await?;
     let subject = Subject { target_type: "client", target_id: &client.id, body_id: client.body_id.as_deref() };
-    audit_now(state, actor, "client.create", &subject, Some(json!({ "name": client.name }))).await?;
+    audit_ok(&mut tx, state, actor, "client.create", &subject, Some(json!({ "name": client.name }))).await?;
+    tx.commit().await.map_err(commit_err)?;
     Ok(ClientWithSecret { client: view(state, client).await?, client_secret: secret })
 }
 
+/// Changes a client (step-up first: redirect URIs decide where codes go, and a client made
+/// confidential gets a secret); the audit row is written in the same transaction.
 pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: ClientInput) -> Result<ClientWithSecret, AdminError> {
     superuser(state, actor, "client.update", id).await?;
     let existing = clients::get(&state.db, id).await?.ok_or(AdminError::NotFound("client"))?;
+    require_step_up(state, actor, "client.update", &Subject { target_type: "client", target_id: id, body_id: existing.body_id.as_deref() })
+        .await?;
     if input.client_id.as_deref().is_some_and(|c| c != id) {
         return Err(AdminError::invalid("client_id", "A client's id cannot be changed."));
     }
     let spec = apply(existing.to_spec(), input)?;
-    let (client, secret) = clients::update(&state.db, id, spec, &*state.rng, state.now()).await?;
+    let mut tx = state.db.begin().await?;
+    let (client, secret) = clients::update_on(&mut tx, &state.db, id, spec, &*state.rng, state.now()).await?;
     let subject = Subject { target_type: "client", target_id: id, body_id: client.body_id.as_deref() };
-    audit_now(state, actor, "client.update", &subject, Some(json!({ "new_secret": secret.is_some() }))).await?;
+    audit_ok(&mut tx, state, actor, "client.update", &subject, Some(json!({ "new_secret": secret.is_some() }))).await?;
+    tx.commit().await.map_err(commit_err)?;
     Ok(ClientWithSecret { client: view(state, client).await?, client_secret: secret })
 }
 
+/// Gives a confidential client a new secret (step-up first); audited in the same transaction.
 pub async fn rotate_secret(state: &AppState, actor: &AdminActor, id: &str) -> Result<ClientWithSecret, AdminError> {
-    superuser(state, actor, "client.rotate_secret", id).await?;
-    let secret = clients::rotate_secret(&state.db, id, &*state.rng, state.now()).await?;
-    audit_now(state, actor, "client.rotate_secret", &Subject { target_type: "client", target_id: id, body_id: None }, None).await?;
+    superuser_stepped_up(state, actor, "client.rotate_secret", id).await?;
+    let mut tx = state.db.begin().await?;
+    let secret = clients::rotate_secret_on(&mut tx, &state.db, id, &*state.rng, state.now()).await?;
+    audit_ok(&mut tx, state, actor, "client.rotate_secret", &Subject { target_type: "client", target_id: id, body_id: None }, None).await?;
+    tx.commit().await.map_err(commit_err)?;
     Ok(ClientWithSecret { client: show(state, actor, id).await?, client_secret: Some(secret) })
 }
 
+/// Removes a client; audited in the same transaction.
 pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<(), AdminError> {
     superuser(state, actor, "client.remove", id).await?;
-    clients::remove(&state.db, id).await?;
-    audit_now(state, actor, "client.remove", &Subject { target_type: "client", target_id: id, body_id: None }, None).await
+    let mut tx = state.db.begin().await?;
+    clients::remove_on(&mut tx, id).await?;
+    audit_ok(&mut tx, state, actor, "client.remove", &Subject { target_type: "client", target_id: id, body_id: None }, None).await?;
+    tx.commit().await.map_err(commit_err)
 }
 
 /// Sets what a machine client may administer with a `stile:admin` client_credentials token.
+/// Granting rights (any level but `none`) needs step-up: a machine client acts without one.
 pub async fn set_admin_access(state: &AppState, actor: &AdminActor, id: &str, access: AdminAccess) -> Result<ClientView, AdminError> {
     superuser(state, actor, "client.admin_access", id).await?;
+    if access.level != "none" {
+        require_step_up(state, actor, "client.admin_access", &Subject { target_type: "client", target_id: id, body_id: None }).await?;
+    }
     clients::get(&state.db, id).await?.ok_or(AdminError::NotFound("client"))?;
     let stored = match access.level.as_str() {
         "none" => ClientAdminAccess { admin_access: None, admin_body_id: None, admin_permissions: "[]".into() },

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Subject, audit_now, audit_ok, commit_err, guard};
+use super::{Subject, audit_ok, commit_err, guard, require_step_up};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::auth::saml::config::SamlConfig;
@@ -276,9 +276,12 @@ async fn idp_metadata(state: &AppState, xml: Option<&str>, url: Option<&str>) ->
     }
 }
 
+/// Superusers only, and every change needs step-up (a second factor entered within the last
+/// few minutes): a connection decides who signs in for a body.
 async fn superuser(state: &AppState, actor: &AdminActor, action: &str, id: &str, body_id: Option<&str>) -> Result<(), AdminError> {
     let subject = Subject { target_type: "connection", target_id: id, body_id };
-    guard(state, actor, action, &subject, actor.check(Action::ManageConnections, None)).await
+    guard(state, actor, action, &subject, actor.check(Action::ManageConnections, None)).await?;
+    require_step_up(state, actor, action, &subject).await
 }
 
 async fn load(state: &AppState, id: &str) -> Result<Connection, AdminError> {
@@ -456,7 +459,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: ConnectionInput
                 return Err(AdminError::invalid("client_secret", "Give the client secret the IdP issued for Stile."));
             };
             sso_admin::set_secret(state, &mut c, &secret)?;
-            sso_admin::create(state, c).await?
+            c
         }
         Some("saml") => {
             let md = idp_metadata(state, input.idp_metadata_xml.as_deref(), input.idp_metadata_url.as_deref()).await?;
@@ -466,7 +469,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: ConnectionInput
             let mut c = sso_admin::draft(state, &name, &body.id, KindConfig::Saml(SamlConfig::from_metadata(&md, false)));
             apply(state, &mut c, &shared, &mut Vec::new()).await?;
             c.validate().map_err(from_connection_error)?;
-            let mut made = saml::create_saml(
+            let mut made = saml::draft_saml(
                 state,
                 NewSaml {
                     name: c.name.clone(),
@@ -482,17 +485,18 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: ConnectionInput
                 },
             )
             .await?;
-            // create_saml makes the SP key; the mapping (checked above) goes on afterwards.
-            if made.mapping != c.mapping {
-                made.mapping = c.mapping;
-                made = sso_admin::save(state, made).await?;
-            }
+            // draft_saml makes the SP key; the mapping (checked above) goes on before saving.
+            made.mapping = c.mapping;
             made
         }
         _ => return Err(AdminError::invalid("kind", "The kind must be oidc or saml.")),
     };
+    let mut tx = state.db.begin().await?;
+    let made = sso_admin::create_in(state, &mut tx, made).await?;
     let subject = Subject { target_type: "connection", target_id: &made.id, body_id: Some(&made.body_id) };
-    audit_now(state, actor, "connection.create", &subject, Some(json!({ "name": made.name, "kind": made.kind().as_str() }))).await?;
+    audit_ok(&mut tx, state, actor, "connection.create", &subject, Some(json!({ "name": made.name, "kind": made.kind().as_str() })))
+        .await?;
+    tx.commit().await.map_err(commit_err)?;
     view(state, made).await
 }
 
@@ -511,10 +515,12 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: Conne
     }
     let mut changed = Vec::new();
     apply(state, &mut c, &input, &mut changed).await?;
-    let c = sso_admin::save(state, c).await?;
+    let mut tx = state.db.begin().await?;
+    let c = sso_admin::save_in(state, &mut tx, c).await?;
     changed.dedup();
     let subject = Subject { target_type: "connection", target_id: id, body_id: Some(&c.body_id) };
-    audit_now(state, actor, "connection.update", &subject, Some(json!({ "changed": changed }))).await?;
+    audit_ok(&mut tx, state, actor, "connection.update", &subject, Some(json!({ "changed": changed }))).await?;
+    tx.commit().await.map_err(commit_err)?;
     view(state, c).await
 }
 
@@ -529,9 +535,11 @@ pub async fn rotate_secret(state: &AppState, actor: &AdminActor, id: &str, input
         ));
     }
     sso_admin::set_secret(state, &mut c, &input.client_secret)?;
-    let c = sso_admin::save(state, c).await?;
+    let mut tx = state.db.begin().await?;
+    let c = sso_admin::save_in(state, &mut tx, c).await?;
     let subject = Subject { target_type: "connection", target_id: id, body_id: Some(&c.body_id) };
-    audit_now(state, actor, "connection.rotate_secret", &subject, None).await?;
+    audit_ok(&mut tx, state, actor, "connection.rotate_secret", &subject, None).await?;
+    tx.commit().await.map_err(commit_err)?;
     view(state, c).await
 }
 

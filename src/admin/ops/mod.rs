@@ -114,6 +114,30 @@ pub(crate) async fn guard(
     result
 }
 
+/// Step-up: refuses a dangerous action unless the acting person entered a second factor (TOTP
+/// or recovery code) in their session within `[admin] step_up_secs`. Machine clients acting with
+/// stored rights are exempt (granting those rights needs step-up); the command line does not
+/// act through an `AdminActor` at all. A refusal is audited (outcome failure). Call it after the
+/// policy check, so someone refused anyway is not sent to enter a code first.
+pub(crate) async fn require_step_up(state: &AppState, actor: &AdminActor, action: &str, s: &Subject<'_>) -> Result<(), AdminError> {
+    let second_factor_at = match actor.step_up {
+        crate::admin::StepUp::Exempt => return Ok(()),
+        crate::admin::StepUp::Person { second_factor_at } => second_factor_at,
+    };
+    let now = state.now();
+    let window_secs = state.settings.admin.step_up_secs;
+    if second_factor_at.is_some_and(|at| at <= now && now - at < window_secs) {
+        return Ok(());
+    }
+    let enrolled = match actor.user_id() {
+        Some(id) => crate::auth::mfa::enrolled(state, id).await?,
+        None => false,
+    };
+    let details = serde_json::json!({ "reason": "step_up_required", "enrolled": enrolled });
+    store::audit::insert(&state.db, &event(actor, action, s, "failure", Some(details)), now).await?;
+    Err(AdminError::StepUpRequired { enrolled, window_secs })
+}
+
 /// A body and the principals it works for (if it is a contractor).
 pub(crate) struct LoadedBody {
     pub body: BodyRow,

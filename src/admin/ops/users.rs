@@ -169,6 +169,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     let subject = Subject { target_type: "user", target_id: "", body_id: input.body_id.as_deref() };
     if input.superuser {
         guard(state, actor, "user.create", &subject, actor.check(Action::SetSuperuser, None)).await?;
+        super::require_step_up(state, actor, "user.create", &subject).await?;
     }
     let body = match &input.body_id {
         Some(b) => Some(load_body(state, b).await?),
@@ -327,7 +328,14 @@ pub async fn set_disabled(state: &AppState, actor: &AdminActor, id: &str, disabl
     show(state, actor, id).await
 }
 
+/// Making a superuser needs step-up (a second factor entered within the last few minutes).
 pub async fn set_superuser(state: &AppState, actor: &AdminActor, id: &str, superuser: bool) -> Result<UserDetail, AdminError> {
+    // Only superusers pass the policy check in `set_flag`; step-up is asked of them alone, so
+    // anyone else is refused as before rather than sent to enter a code first.
+    if superuser && actor.is_superuser() {
+        super::require_step_up(state, actor, "user.superuser.grant", &Subject { target_type: "user", target_id: id, body_id: None })
+            .await?;
+    }
     set_flag(state, actor, id, FlagColumn::Superuser, superuser, if superuser { "user.superuser.grant" } else { "user.superuser.revoke" })
         .await?;
     show(state, actor, id).await

@@ -15,13 +15,16 @@ pub struct BodySettings {
     pub mfa_policy: String,
     pub password_min_length: Option<i64>,
     pub sso_connection_id: Option<String>,
+    /// The 2FA floor to set (a superuser's change); None keeps it (a body administrator's).
+    /// On insert, None means the policy itself.
+    pub mfa_floor: Option<String>,
 }
 
 pub async fn insert(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp) -> Result<()> {
     sqlx::query(
         "insert into bodies (id, name, kind, status, fms_body_id, swa_code, mfa_policy, password_min_length, sso_connection_id,
-                             created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+                             created_at, updated_at, mfa_floor)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
     )
     .bind(id)
     .bind(&b.name)
@@ -33,6 +36,7 @@ pub async fn insert(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp)
     .bind(b.password_min_length)
     .bind(&b.sso_connection_id)
     .bind(now)
+    .bind(b.mfa_floor.as_deref().unwrap_or(&b.mfa_policy))
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
@@ -42,7 +46,7 @@ pub async fn insert(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp)
 pub async fn update(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp) -> Result<()> {
     let done = sqlx::query(
         "update bodies set name = $2, kind = $3, status = $4, fms_body_id = $5, swa_code = $6, mfa_policy = $7,
-             password_min_length = $8, sso_connection_id = $9, updated_at = $10
+             password_min_length = $8, sso_connection_id = $9, updated_at = $10, mfa_floor = coalesce(cast($11 as text), mfa_floor)
          where id = $1",
     )
     .bind(id)
@@ -55,10 +59,16 @@ pub async fn update(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp)
     .bind(b.password_min_length)
     .bind(&b.sso_connection_id)
     .bind(now)
+    .bind(&b.mfa_floor)
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
     crate::store::users::found(done.rows_affected(), "body")
+}
+
+/// The body's 2FA floor as this connection (or transaction) sees it now.
+pub async fn mfa_floor_on(conn: &mut Conn, id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, String>("select mfa_floor from bodies where id = $1").bind(id).fetch_optional(&mut *conn).await?)
 }
 
 pub async fn sso_connection_id(db: &Db, id: &str) -> Result<Option<String>> {

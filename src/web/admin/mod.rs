@@ -45,6 +45,32 @@ pub fn router() -> Router<AppState> {
         .merge(bans::router())
         .merge(audit::router())
         .merge(data::router())
+        .layer(axum::middleware::from_fn(step_up_return))
+}
+
+/// Sends a step-up redirect (see `admin::ops::require_step_up`) to the code page with the form
+/// the action came from to return to: a POST cannot be replayed by a redirect, so the person
+/// enters the code, is back on the form and submits it again.
+async fn step_up_return(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let back = form_page(req.uri().path());
+    let mut res = next.run(req).await;
+    if let Some(s) = res.extensions().get::<crate::error::StepUpRedirect>().copied()
+        && let Ok(v) = axum::http::HeaderValue::from_str(&crate::error::StepUpRedirect::target(s.enrolled, &back))
+    {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    res
+}
+
+/// The page whose form posts to `path`: the path itself, or its parent for the plain-button
+/// actions (`…/rotate`, `…/secret`, `…/remove`, `…/admin-access`, `…/action`).
+fn form_page(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((parent, last)) if matches!(last, "rotate" | "secret" | "remove" | "admin-access" | "action") && !parent.is_empty() => {
+            parent.to_owned()
+        }
+        _ => path.to_owned(),
+    }
 }
 
 /// Admin routes that take large bodies (the CSV import form), for merging outside the site-wide
@@ -70,7 +96,7 @@ impl FromRequestParts<AppState> for Admin {
         let Ok(Client(from)) = Client::from_request_parts(parts, state).await;
         let jar = CookieJar::from_headers(&parts.headers);
         let (jar, csrf) = csrf::token(state, jar);
-        let actor = AdminActor::for_user(state, me.user, from).await?;
+        let actor = AdminActor::for_session(state, me.user, &me.session, from).await?;
         Ok(Admin { actor, jar, csrf, site_name: state.settings.server.name.clone() })
     }
 }
