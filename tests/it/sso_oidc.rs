@@ -759,10 +759,14 @@ async fn mix_up_is_refused(b: Backend) {
     // An unknown connection in the path is no better.
     let r = browser.get(format!("{}?code=c0de&state={st_good}", callback_uri(app, "no-such-connection"))).send().await.unwrap();
     refused(app, r, "made for connection").await;
-    for junk in ["%00", "a%0Ab", "%E2%80%8B"] {
+    // A control character in the path is refused at the edge, before any connection is looked up.
+    for junk in ["%00", "a%0Ab"] {
         let r = browser.get(format!("{}?code=c0de&state={st_good}", callback_uri(app, junk))).send().await.unwrap();
-        refused(app, r, "no such connection").await;
+        assert_eq!(r.status(), 400, "{junk}");
+        assert!(r.text().await.unwrap().contains("control character"), "{junk}");
     }
+    let r = browser.get(format!("{}?code=c0de&state={st_good}", callback_uri(app, "%E2%80%8B"))).send().await.unwrap();
+    refused(app, r, "no such connection").await;
 
     // The old shared redirect URI: refused whatever it carries, and the audit log names the
     // connection's new redirect URI for the operator.
