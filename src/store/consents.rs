@@ -40,3 +40,17 @@ pub async fn delete(db: &Db, user_id: &str, client_id: &str) -> Result<bool> {
         sqlx::query("delete from consents where user_id = $1 and client_id = $2").bind(user_id).bind(client_id).execute(db.pool()).await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Withdraws consent and revokes every grant the app holds for the user, in one transaction: a
+/// connection lost half-way never leaves the consent gone and the app's tokens live.
+pub async fn withdraw(db: &Db, user_id: &str, client_id: &str, now: crate::clock::Timestamp) -> Result<bool> {
+    let mut tx = db.begin().await?;
+    let done =
+        sqlx::query("delete from consents where user_id = $1 and client_id = $2").bind(user_id).bind(client_id).execute(&mut *tx).await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    super::grants::revoke_families_of_client_on(&mut tx, user_id, client_id, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}

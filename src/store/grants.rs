@@ -157,17 +157,23 @@ pub async fn revoke_families_of_user_on(tx: &mut Tx, user_id: &str, only_session
 /// One transaction, like [`revoke_families_of_user`].
 pub async fn revoke_families_of_client(db: &Db, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
     let mut tx = db.begin().await?;
+    revoke_families_of_client_on(&mut tx, user_id, client_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`revoke_families_of_client`] inside the caller's transaction.
+pub async fn revoke_families_of_client_on(tx: &mut Tx, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
     let families: Vec<String> = sqlx::query_scalar(
         "select hash from one_time_tokens where kind = 'grant' and user_id = $1 and client_id = $2 and revoked_at is null",
     )
     .bind(user_id)
     .bind(client_id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     for f in &families {
-        revoke_family_with(&mut tx, f, now).await?;
+        revoke_family_with(tx, f, now).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -302,10 +302,9 @@ async fn withdraw_consent(
     Form(f): Form<WithdrawForm>,
 ) -> Result<Response, AppError> {
     csrf::verify(&state, &jar, &f.csrf)?;
-    if !store::consents::delete(&state.db, &me.user.id, &f.client_id).await? {
+    if !store::consents::withdraw(&state.db, &me.user.id, &f.client_id, state.now()).await? {
         return Err(AppError::BadRequest("You had not given that application access.".into()));
     }
-    store::grants::revoke_families_of_client(&state.db, &me.user.id, &f.client_id, state.now()).await?;
     audit::user_event(
         &state,
         "consent.withdraw",
