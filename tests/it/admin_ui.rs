@@ -12,7 +12,7 @@ pub const PW: &str = "correct horse battery";
 /// directly (so they need no second factor): user management, inspecting and planned reports.
 pub async fn council_with_admin(app: &TestApp) -> (String, String) {
     let now = app.state.now();
-    let domains: Vec<String> = vec![];
+    let domains: Vec<String> = vec!["camden.example".into()];
     store::bodies::insert(
         &app.state.db,
         &NewBody {

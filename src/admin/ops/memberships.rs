@@ -238,6 +238,11 @@ pub async fn add(
     if actor.is_superuser() || owners.is_own_domain(&body.body.id, email.domain()) {
         return add_loaded(state, actor, &body, user_id, &input).await;
     }
+    // The delegation rules first (their refusal is the useful answer), then: only someone the
+    // actor can already see (a member of one of their bodies), so an id is not a way to learn
+    // an address.
+    prepare_add(state, actor, &body, user_id, &input).await?;
+    super::users::show(state, actor, user_id).await?;
     invite(state, actor, &body, &email, &input).await
 }
 

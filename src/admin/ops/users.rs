@@ -180,6 +180,12 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     };
     let name = clean_name(&input.name)?;
     let email = clean_email(state, &input.email).await?;
+    let now = state.now();
+    let id = store::new_id(now, &*state.rng);
+    let prepared = match &body {
+        Some(body) => Some(super::memberships::prepare_add(state, actor, body, &id, &input.membership).await?),
+        None => None,
+    };
     // Only in the body's own email domains (superusers: anywhere), so an administrator cannot
     // make an account for someone else's address that SSO or sign-in by email would later
     // hand to its real owner.
@@ -192,12 +198,6 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     )
     .map_err(AdminError::from);
     guard(state, actor, "user.create", &subject, domain_check).await?;
-    let now = state.now();
-    let id = store::new_id(now, &*state.rng);
-    let prepared = match &body {
-        Some(body) => Some(super::memberships::prepare_add(state, actor, body, &id, &input.membership).await?),
-        None => None,
-    };
     let mut tx = state.db.begin().await?;
     store::admin::users::insert(&mut tx, &id, email.as_str(), &name, input.superuser, now).await?;
     if let Some(p) = &prepared {
