@@ -243,9 +243,9 @@ pub async fn change_email(db: &Db, id: &str, from: Option<&Email>, to: &Email, n
     .bind(now)
     .bind(from.map(Email::as_str).unwrap_or(""))
     .bind(to.skeleton())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }

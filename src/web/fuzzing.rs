@@ -4,20 +4,9 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::{HeaderMap, Request};
+use axum::http::HeaderMap;
 
-use crate::app::AppState;
-
-/// The client address that the `Client` extractor derives from the peer address and the
-/// `X-Forwarded-For` headers (under `server.trusted_proxy_hops` of `state`).
-pub async fn client_ip(state: &AppState, headers: HeaderMap, peer: SocketAddr) -> String {
-    let mut req = Request::new(());
-    *req.headers_mut() = headers;
-    req.extensions_mut().insert(ConnectInfo(peer));
-    let (mut parts, ()) = req.into_parts();
-    match super::extract::Client::from_request_parts(&mut parts, state).await {
-        Ok(super::extract::Client(info)) => info.ip,
-        Err(never) => match never {},
-    }
+/// The X-Forwarded-For parser itself (what the `Client` extractor calls), without an app.
+pub fn forwarded_client_ip(peer: SocketAddr, headers: &HeaderMap, hops: usize) -> String {
+    super::forwarded::client_ip(Some(peer.ip()), headers, hops)
 }
