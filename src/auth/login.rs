@@ -168,3 +168,37 @@ pub async fn password_sign_in(
     audit::user_event(state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     Ok(user)
 }
+
+/// Checks a signed-in person's current password (before they change it), counted against the
+/// same per-account lockout as signing in: a stolen session cannot guess it without limit, and a
+/// locked account refuses even the right one. `Ok(())` when it is right, or when the account has
+/// no password to check.
+pub async fn check_current_password(state: &AppState, user: &UserRow, password: &SecretString) -> Result<(), LoginError> {
+    let Some(stored) = user.password_hash.as_deref() else { return Ok(()) };
+    let email = Email::parse(&user.email)?;
+    let key = account_key(&email);
+    let attempt = match super::throttle::reserve(state, &key, account_rule(state)).await? {
+        Reservation::Go { attempts } => attempts,
+        Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
+    };
+    let verified = match state.hasher.verify(password, Some(stored)).await {
+        Ok(v) => v,
+        Err(e) => {
+            super::throttle::release(state, &key).await?;
+            return Err(match e {
+                super::password::HashError::Busy => LoginError::Busy,
+                other => LoginError::Internal(other.into()),
+            });
+        }
+    };
+    if !verified.ok {
+        return Err(match super::throttle::failed(state, &key, account_rule(state), attempt).await? {
+            Some(until) => LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) },
+            None => LoginError::InvalidCredentials,
+        });
+    }
+    match super::throttle::succeeded(state, &key).await? {
+        Some(until) => Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
+        None => Ok(()),
+    }
+}

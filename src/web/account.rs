@@ -16,6 +16,7 @@ use super::extract::Client;
 use super::{CurrentUser, cookies, csrf};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
+use crate::auth::login::LoginError;
 use crate::error::AppError;
 use crate::policy::password;
 use crate::secret::SecretString;
@@ -186,21 +187,26 @@ async fn try_change_password(
     if let Err(problem) = password::check(f.new_password.expose(), &me.user.email, rules, &state.common_passwords) {
         return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problem.to_string())));
     }
-    if let Some(stored) = me.user.password_hash.as_deref() {
-        let v = state.hasher.verify(&f.current_password, Some(stored)).await.map_err(|_| AppError::Busy)?;
-        if !v.ok {
-            audit::user_event(
-                state,
-                "password.change",
-                Some(&me.user.id),
-                Some(&me.user.id),
-                client,
-                Outcome::Failure,
-                Some(json!({"reason": "wrong_current_password"})),
-            )
-            .await?;
-            return Ok(Err((StatusCode::UNAUTHORIZED, "Your current password is not right.".into())));
-        }
+    if let Err(e) = crate::auth::login::check_current_password(state, &me.user, &f.current_password).await {
+        let (status, reason, message) = match e {
+            LoginError::InvalidCredentials => {
+                (StatusCode::UNAUTHORIZED, "wrong_current_password", "Your current password is not right.".to_owned())
+            }
+            LoginError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string()),
+            LoginError::Busy => return Err(AppError::Busy),
+            other => return Err(AppError::from_failure(&other)),
+        };
+        audit::user_event(
+            state,
+            "password.change",
+            Some(&me.user.id),
+            Some(&me.user.id),
+            client,
+            Outcome::Failure,
+            Some(json!({ "reason": reason })),
+        )
+        .await?;
+        return Ok(Err((status, message)));
     }
     let hash = state.hasher.hash(&f.new_password).await.map_err(|_| AppError::Busy)?;
     store::users::set_password_hash(&state.db, &me.user.id, &hash, state.now()).await?;

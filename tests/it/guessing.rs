@@ -340,3 +340,36 @@ async fn parallel_right_passwords_do_not_lock_the_address(b: Backend) {
     app.finish().await;
 }
 both!(parallel_right_passwords_do_not_lock_the_address);
+
+/// A stolen session cannot guess the account's password on the change-password form: 60
+/// guesses at once check at most the account's limit, then the right current password is
+/// refused too, and so is signing in with it (the same lockout).
+async fn current_password_guesses_are_counted(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("stolen@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "stolen@example.org", PW).await.status(), 303);
+    let csrf = app.csrf(&c, "/account").await;
+    let guess = |current: &str| {
+        pairs(&[
+            ("csrf", &csrf),
+            ("current_password", current),
+            ("new_password", "a brand new passphrase"),
+            ("confirm_password", "a brand new passphrase"),
+        ])
+    };
+    let statuses = burst(&app, &c, "/account/password", guess("a wrong guess")).await;
+    let checked = audit_count(&app, "password.change", "failure", Some("wrong_current_password")).await;
+    assert!((1..=4).contains(&checked), "{checked} wrong current passwords were checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| [401, 429, 503].contains(s)), "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Locked: the right current password does not change it, and does not sign in either.
+    let r = c.post(app.url("/account/password")).form(&guess(PW)).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.text().await.unwrap().contains("Too many failed attempts"));
+    let row = store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap();
+    assert_eq!(row.password_hash, user.password_hash, "the password is unchanged");
+    assert_eq!(app.sign_in(&app.browser(), "stolen@example.org", PW).await.status(), 429);
+    app.finish().await;
+}
+both!(current_password_guesses_are_counted);
