@@ -36,7 +36,44 @@ pub async fn end_sessions_tracked(
     user_id: &str,
     which: Which<'_>,
 ) -> Result<(usize, Vec<tokio::task::JoinHandle<()>>), StoreError> {
-    let mut deliveries = Vec::new();
+    // The sessions and their grants end together (one transaction): a connection lost half-way
+    // never leaves a session ended with its refresh tokens (offline ones, for `All`) still live.
+    let mut tx = state.db.begin().await?;
+    let ended = end_sessions_on(state, &mut tx, user_id, which).await?;
+    tx.commit().await?;
+    let n = ended.count();
+    Ok((n, ended.notify(state)))
+}
+
+/// Sessions ended inside a transaction not yet committed: once it is, [`Ended::notify`] sends
+/// their back-channel logouts.
+#[must_use = "send the back-channel logouts once the transaction is committed"]
+pub struct Ended {
+    user_id: String,
+    notify: Vec<(Vec<String>, String)>,
+}
+
+impl Ended {
+    pub fn count(&self) -> usize {
+        self.notify.len()
+    }
+
+    /// Starts the back-channel logouts (only once the sessions are really gone: call it after
+    /// the commit).
+    pub fn notify(self, state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut deliveries = Vec::new();
+        for (clients, sid) in self.notify {
+            for client_id in clients {
+                deliveries.push(send_backchannel(state, &client_id, &self.user_id, &sid));
+            }
+        }
+        deliveries
+    }
+}
+
+/// As `end_sessions`, inside the caller's transaction (what is read comes from the pool before
+/// anything is written); the caller commits, then calls [`Ended::notify`].
+pub async fn end_sessions_on(state: &AppState, tx: &mut store::Tx, user_id: &str, which: Which<'_>) -> Result<Ended, StoreError> {
     let now = state.now();
     let candidates: Vec<SessionRow> = match which {
         Which::Cookie(token) => {
@@ -48,34 +85,25 @@ pub async fn end_sessions_tracked(
         }
         Which::All => store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?,
     };
-    // The sessions and their grants end together (one transaction): a connection lost half-way
-    // never leaves a session ended with its refresh tokens (offline ones, for `All`) still live.
     let mut notify = Vec::new();
     for s in &candidates {
         notify.push((store::sessions::clients_of(&state.db, &s.id_hash).await?, s.sid.clone()));
     }
-    let mut tx = state.db.begin().await?;
     let mut ended_sids = Vec::new();
     for s in &candidates {
-        if store::sessions::delete_on(&mut tx, &s.id_hash).await?.is_none() {
+        if store::sessions::delete_on(tx, &s.id_hash).await?.is_none() {
             continue;
         }
         ended_sids.push(s.sid.clone());
         if !matches!(which, Which::All) {
-            store::grants::revoke_families_of_user_on(&mut tx, user_id, Some(&s.sid), now).await?;
+            store::grants::revoke_families_of_user_on(tx, user_id, Some(&s.sid), now).await?;
         }
     }
     if matches!(which, Which::All) {
-        store::grants::revoke_families_of_user_on(&mut tx, user_id, None, now).await?;
+        store::grants::revoke_families_of_user_on(tx, user_id, None, now).await?;
     }
-    tx.commit().await?;
-    // Back-channel logouts only once the sessions are really gone.
-    for (clients, sid) in notify.into_iter().filter(|(_, sid)| ended_sids.contains(sid)) {
-        for client_id in clients {
-            deliveries.push(send_backchannel(state, &client_id, user_id, &sid));
-        }
-    }
-    Ok((ended_sids.len(), deliveries))
+    notify.retain(|(_, sid)| ended_sids.contains(sid));
+    Ok(Ended { user_id: user_id.to_owned(), notify })
 }
 
 /// Sends a logout token in the background, retrying; the outcome is audited.

@@ -132,6 +132,11 @@ pub async fn clear_unless_locked(db: &Db, key: &str, now: Timestamp) -> Result<O
 
 /// Ends the lock and the count on `key` (an administrator's reset, a password set by email).
 pub async fn clear_counter(db: &Db, key: &str) -> Result<()> {
-    sqlx::query("delete from throttle_counters where key = $1").bind(key).execute(db.pool()).await?;
+    clear_counter_on(&mut *db.pool().acquire().await?, key).await
+}
+
+/// [`clear_counter`] on a connection the caller holds (inside its transaction).
+pub async fn clear_counter_on(conn: &mut sqlx::AnyConnection, key: &str) -> Result<()> {
+    sqlx::query("delete from throttle_counters where key = $1").bind(key).execute(&mut *conn).await?;
     Ok(())
 }
