@@ -21,7 +21,8 @@ use tokio::task::JoinHandle;
 
 use crate::admin_api::superuser_api;
 use crate::both;
-use crate::harness::{Backend, TestApp, TestDb, location, test_settings};
+use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, TestDb, csrf_in, field_in, location, test_settings};
+use crate::mail::{ask_password, request_email_change, start as mail_app};
 use crate::oidc::{CB, PW, register, spec};
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -167,6 +168,76 @@ async fn parallel_rotation_has_one_winner(b: Backend) {
     app.finish().await;
 }
 both!(parallel_rotation_has_one_winner);
+
+/// Presses the button of an emailed link's page (`action` is the form's path); the response.
+async fn press(app: &TestApp, c: &reqwest::Client, link: &str, action: &str) -> reqwest::Response {
+    let page = c.get(link).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the link's page must still offer the button");
+    let page = page.text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap_or_else(|| panic!("no form on {page}"));
+    let t = field_in(&page, "t").unwrap();
+    c.post(app.url(action)).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap()
+}
+
+/// Issue 12 item 1, the emailed links: the connection is lost between the link being spent and
+/// what it does (and just before the commit). The request answers 503, nothing was half-written
+/// (the old password and the old sessions still work, the address is unchanged, no success is
+/// audited), and the same link then works.
+async fn interrupted_link_writes_leave_links_usable(b: Backend) {
+    const NEW: &str = "a brand new secret";
+    let sink = SmtpSink::started().await;
+    let app = mail_app(b, &sink, |_| {}).await;
+    let hana = app.create_user("hana@camden.example", Some(PW)).await;
+    let old = app.browser();
+    assert_eq!(app.sign_in(&old, "hana@camden.example", PW).await.status(), 303);
+    assert_eq!(ask_password(&app, &app.browser(), "hana@camden.example", NEW, NEW).await.status(), 200);
+    let link = ReceivedMail::parse(&sink.wait_for(1).await[0]).link();
+    let hana = store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap();
+    let other = app.browser();
+    for point in ["password_link:consumed", "password_link:written"] {
+        app.state.db.inject_fault(point);
+        let r = press(&app, &other, &link, "/login/password/new/confirm").await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        assert_eq!(old.get(app.url("/account")).send().await.unwrap().status(), 200, "{point}: the old session must survive");
+        let user = store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap();
+        assert_eq!(user.password_hash, hana.password_hash, "{point}: the password must be unchanged");
+        assert_eq!(user.last_login_at, hana.last_login_at, "{point}");
+        assert!(!app.audit_actions().await.contains(&("password.set".into(), "success".into())), "{point}");
+    }
+    let r = press(&app, &other, &link, "/login/password/new/confirm").await;
+    assert_eq!(r.status(), 303, "the link must still work after a lost connection");
+    assert_eq!(old.get(app.url("/account")).send().await.unwrap().status(), 303, "the old session is ended now");
+    assert_eq!(app.sign_in(&app.browser(), "hana@camden.example", PW).await.status(), 401);
+    assert_eq!(app.sign_in(&app.browser(), "hana@camden.example", NEW).await.status(), 303);
+    let actions = app.audit_actions().await;
+    assert_eq!(actions.iter().filter(|a| *a == &("password.set".to_string(), "success".to_string())).count(), 1, "{actions:?}");
+
+    // The email-change link.
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "hana@camden.example", NEW).await.status(), 303);
+    assert_eq!(request_email_change(&app, &c, "hana.new@camden.example").await.status(), 200);
+    let link = sink
+        .wait_for(3)
+        .await
+        .iter()
+        .map(|m| ReceivedMail::parse(m))
+        .find(|m| m.header("To").unwrap().contains("hana.new@camden.example"))
+        .expect("a link to the new address")
+        .link();
+    for point in ["email_link:consumed", "email_link:written"] {
+        app.state.db.inject_fault(point);
+        let r = press(&app, &app.browser(), &link, "/account/email/confirm").await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        let user = store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap();
+        assert_eq!(user.email, "hana@camden.example", "{point}: the address must be unchanged");
+        assert!(!app.audit_actions().await.contains(&("email.change".into(), "success".into())), "{point}");
+    }
+    assert_eq!(press(&app, &app.browser(), &link, "/account/email/confirm").await.status(), 200);
+    assert_eq!(store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap().email, "hana.new@camden.example");
+    assert_eq!(app.browser().get(&link).send().await.unwrap().status(), 410, "and it is spent now");
+    app.finish().await;
+}
+both!(interrupted_link_writes_leave_links_usable);
 
 // ---------------------------------------------------------------------------------------------
 // Idempotency-Key
