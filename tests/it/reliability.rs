@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use crate::admin_api::superuser_api;
 use crate::both;
 use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, TestDb, csrf_in, field_in, location, test_settings};
-use crate::mail::{ask_password, request_email_change, start as mail_app};
+use crate::mail::{ask as mail_ask, ask_password, request_email_change, start as mail_app};
 use crate::oidc::{CB, PW, register, spec};
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -186,7 +186,7 @@ async fn press(app: &TestApp, c: &reqwest::Client, link: &str, action: &str) -> 
 async fn interrupted_link_writes_leave_links_usable(b: Backend) {
     const NEW: &str = "a brand new secret";
     let sink = SmtpSink::started().await;
-    let app = mail_app(b, &sink, |_| {}).await;
+    let app = mail_app(b, &sink, |s| s.signup.mode = stile::config::SignupMode::Open).await;
     let hana = app.create_user("hana@camden.example", Some(PW)).await;
     let old = app.browser();
     assert_eq!(app.sign_in(&old, "hana@camden.example", PW).await.status(), 303);
@@ -234,6 +234,33 @@ async fn interrupted_link_writes_leave_links_usable(b: Backend) {
     }
     assert_eq!(press(&app, &app.browser(), &link, "/account/email/confirm").await.status(), 200);
     assert_eq!(store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap().email, "hana.new@camden.example");
+    assert_eq!(app.browser().get(&link).send().await.unwrap().status(), 410, "and it is spent now");
+
+    // The sign-in link of a new address: the account is created, and signed in to, once.
+    let newcomer = stile::email::Email::parse("newcomer@camden.example").unwrap();
+    assert_eq!(mail_ask(&app, &app.browser(), newcomer.as_str(), "/account").await.status(), 200);
+    let link = sink
+        .wait_for(4)
+        .await
+        .iter()
+        .map(|m| ReceivedMail::parse(m))
+        .find(|m| m.header("To").unwrap().contains("newcomer"))
+        .unwrap()
+        .link();
+    for point in ["sign_in_link:consumed", "sign_in_link:written"] {
+        app.state.db.inject_fault(point);
+        let r = press(&app, &app.browser(), &link, "/login/email/confirm").await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        assert!(store::users::by_email(&app.state.db, &newcomer).await.unwrap().is_none(), "{point}: no account is created");
+        let actions = app.audit_actions().await;
+        assert!(!actions.contains(&("signin.email".into(), "success".into())), "{point}");
+        assert!(!actions.contains(&("user.create".into(), "success".into())), "{point}");
+    }
+    let b = app.browser();
+    let r = press(&app, &b, &link, "/login/email/confirm").await;
+    assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, "/account".to_string()));
+    assert!(b.get(app.url("/account")).send().await.unwrap().text().await.unwrap().contains("newcomer@camden.example"));
+    assert!(store::users::by_email(&app.state.db, &newcomer).await.unwrap().is_some());
     assert_eq!(app.browser().get(&link).send().await.unwrap().status(), 410, "and it is spent now");
     app.finish().await;
 }
