@@ -119,13 +119,18 @@ pub async fn release(db: &Db, key: &str, now: Timestamp) -> Result<()> {
 
 /// Forgets the count on `key` unless it is locked at `now`; returns when the lock ends if it is.
 pub async fn clear_unless_locked(db: &Db, key: &str, now: Timestamp) -> Result<Option<Timestamp>> {
+    clear_unless_locked_on(&mut *db.pool().acquire().await?, key, now).await
+}
+
+/// [`clear_unless_locked`] on a connection the caller holds (inside its transaction).
+pub async fn clear_unless_locked_on(conn: &mut sqlx::AnyConnection, key: &str, now: Timestamp) -> Result<Option<Timestamp>> {
     Ok(sqlx::query_scalar::<_, i64>(
         "update throttle_counters set attempts = case when locked_until > $2 then attempts else 0 end
          where key = $1 returning locked_until",
     )
     .bind(key)
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?
     .filter(|until| *until > now))
 }
