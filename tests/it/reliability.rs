@@ -23,6 +23,7 @@ use crate::admin_api::superuser_api;
 use crate::both;
 use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, TestDb, csrf_in, field_in, location, test_settings};
 use crate::mail::{ask as mail_ask, ask_password, request_email_change, start as mail_app};
+use crate::mfa::code_at;
 use crate::oidc::{CB, PW, register, spec};
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -265,6 +266,57 @@ async fn interrupted_link_writes_leave_links_usable(b: Backend) {
     app.finish().await;
 }
 both!(interrupted_link_writes_leave_links_usable);
+
+/// The same for a second factor: the connection is lost after the TOTP step of an enrolment, or
+/// a recovery code at sign-in, is used and before what it was given for is written. 503, the
+/// enrolment stays pending and the codes unused, and the same code then works.
+async fn interrupted_second_factor_leaves_codes_usable(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("mfa-rel@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "mfa-rel@example.org", PW).await.status(), 303);
+    let html = c.get(app.url("/login/2fa/enrol?next=%2Faccount%2Fsecurity")).send().await.unwrap().text().await.unwrap();
+    let s = html.find("<code class=\"secret\">").unwrap() + "<code class=\"secret\">".len();
+    let secret = html[s..s + html[s..].find("</code>").unwrap()].to_owned();
+    let csrf = csrf_in(&html).unwrap();
+    let code = code_at(&secret, app.state.now());
+    let enrol = || {
+        c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str()), ("next", "/account/security")]).send()
+    };
+    app.state.db.inject_fault("mfa_enrol:code_used");
+    assert_eq!(enrol().await.unwrap().status(), 503);
+    let row = store::totp::get(&app.state.db, &user.id).await.unwrap().unwrap();
+    assert!(row.confirmed_at.is_none() && row.last_used_step.is_none(), "nothing written: {row:?}");
+    assert_eq!(store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 0);
+    let r = enrol().await.unwrap();
+    assert_eq!(r.status(), 200, "the same code must still enrol");
+    let html = r.text().await.unwrap();
+    let codes: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
+    assert_eq!(codes.len(), 10);
+
+    let second = || async {
+        let b = app.browser();
+        let r = app.sign_in(&b, "mfa-rel@example.org", PW).await;
+        assert_eq!(location(&r), "/login/2fa");
+        let page = b.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_in(&page).unwrap();
+        let r = b.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", codes[0].as_str())]).send().await.unwrap();
+        (r.status(), b)
+    };
+    app.state.db.inject_fault("mfa:recovery_code_used");
+    let (status, b) = second().await;
+    assert_eq!(status, 503);
+    assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 303, "no session");
+    assert_eq!(store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 10, "the code is not spent");
+    assert!(!app.audit_actions().await.contains(&("mfa.recovery_code".into(), "success".into())));
+    let (status, b) = second().await;
+    assert_eq!(status, 303, "the same recovery code must still work");
+    assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 200);
+    assert_eq!(store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 9);
+    assert_eq!(second().await.0, 401, "and it is spent now");
+    app.finish().await;
+}
+both!(interrupted_second_factor_leaves_codes_usable);
 
 // ---------------------------------------------------------------------------------------------
 // Idempotency-Key
