@@ -36,13 +36,64 @@ pub async fn end_sessions_tracked(
     user_id: &str,
     which: Which<'_>,
 ) -> Result<(usize, Vec<tokio::task::JoinHandle<()>>), StoreError> {
+    let ending = Ending::read(state, user_id, which).await?;
     // The sessions and their grants end together (one transaction): a connection lost half-way
     // never leaves a session ended with its refresh tokens (offline ones, for `All`) still live.
     let mut tx = state.db.begin().await?;
-    let ended = end_sessions_on(state, &mut tx, user_id, which).await?;
+    let ended = ending.write_on(state, &mut tx).await?;
     tx.commit().await?;
     let n = ended.count();
     Ok((n, ended.notify(state)))
+}
+
+/// Sessions to end, read before any transaction is opened (so the transaction needs no second
+/// connection); [`Ending::write_on`] ends them inside the caller's transaction.
+pub struct Ending {
+    user_id: String,
+    all: bool,
+    /// Each session's id hash and sid, and the clients it signed into.
+    sessions: Vec<(String, String, Vec<String>)>,
+}
+
+impl Ending {
+    pub async fn read(state: &AppState, user_id: &str, which: Which<'_>) -> Result<Self, StoreError> {
+        let live = store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?;
+        let all = matches!(which, Which::All);
+        let candidates: Vec<SessionRow> = match which {
+            Which::Cookie(token) => {
+                let hash = token_hash(token);
+                live.into_iter().filter(|s| s.id_hash == hash).collect()
+            }
+            Which::Sid(sid) => live.into_iter().filter(|s| s.sid == sid).collect(),
+            Which::All => live,
+        };
+        let mut sessions = Vec::new();
+        for s in candidates {
+            let clients = store::sessions::clients_of(&state.db, &s.id_hash).await?;
+            sessions.push((s.id_hash, s.sid, clients));
+        }
+        Ok(Self { user_id: user_id.to_owned(), all, sessions })
+    }
+
+    /// Ends the sessions and their grants (every grant of the user, for `All`) inside `tx`; the
+    /// caller commits, then calls [`Ended::notify`].
+    pub async fn write_on(self, state: &AppState, tx: &mut store::Tx) -> Result<Ended, StoreError> {
+        let now = state.now();
+        let mut notify = Vec::new();
+        for (id_hash, sid, clients) in self.sessions {
+            if store::sessions::delete_on(tx, &id_hash).await?.is_none() {
+                continue;
+            }
+            if !self.all {
+                store::grants::revoke_families_of_user_on(tx, &self.user_id, Some(&sid), now).await?;
+            }
+            notify.push((clients, sid));
+        }
+        if self.all {
+            store::grants::revoke_families_of_user_on(tx, &self.user_id, None, now).await?;
+        }
+        Ok(Ended { user_id: self.user_id, notify })
+    }
 }
 
 /// Sessions ended inside a transaction not yet committed: once it is, [`Ended::notify`] sends
@@ -69,41 +120,6 @@ impl Ended {
         }
         deliveries
     }
-}
-
-/// As `end_sessions`, inside the caller's transaction (what is read comes from the pool before
-/// anything is written); the caller commits, then calls [`Ended::notify`].
-pub async fn end_sessions_on(state: &AppState, tx: &mut store::Tx, user_id: &str, which: Which<'_>) -> Result<Ended, StoreError> {
-    let now = state.now();
-    let candidates: Vec<SessionRow> = match which {
-        Which::Cookie(token) => {
-            let hash = token_hash(token);
-            store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.id_hash == hash).collect()
-        }
-        Which::Sid(sid) => {
-            store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.sid == sid).collect()
-        }
-        Which::All => store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?,
-    };
-    let mut notify = Vec::new();
-    for s in &candidates {
-        notify.push((store::sessions::clients_of(&state.db, &s.id_hash).await?, s.sid.clone()));
-    }
-    let mut ended_sids = Vec::new();
-    for s in &candidates {
-        if store::sessions::delete_on(tx, &s.id_hash).await?.is_none() {
-            continue;
-        }
-        ended_sids.push(s.sid.clone());
-        if !matches!(which, Which::All) {
-            store::grants::revoke_families_of_user_on(tx, user_id, Some(&s.sid), now).await?;
-        }
-    }
-    if matches!(which, Which::All) {
-        store::grants::revoke_families_of_user_on(tx, user_id, None, now).await?;
-    }
-    notify.retain(|(_, sid)| ended_sids.contains(sid));
-    Ok(Ended { user_id: user_id.to_owned(), notify })
 }
 
 /// Sends a logout token in the background, retrying; the outcome is audited.

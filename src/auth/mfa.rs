@@ -255,48 +255,54 @@ async fn check_totp_on(
     }
 }
 
-/// Checks a second factor (a TOTP code or a recovery code) inside `tx`: the code is used there,
-/// with the success's audit row, so it is spent only if what it was given for is written too.
-/// The attempt is counted first (outside `tx`); a refusal writes nothing to `tx`, and the caller
-/// drops it and calls [`refuse`].
-async fn verify_on(
-    state: &AppState,
-    tx: &mut store::Tx,
-    user: &UserRow,
-    code: &str,
-    client: &ClientInfo,
-) -> Result<(i64, Result<&'static str, Refused>), MfaError> {
+/// Before a second factor is checked (and before its transaction is opened, so that needs no
+/// second connection): the user's TOTP, and this attempt counted.
+async fn start_verify(state: &AppState, user: &UserRow) -> Result<(Totp, i64), MfaError> {
     let Some((row, t)) = load(state, user).await? else { return Err(MfaError::NotEnrolled) };
     if row.confirmed_at.is_none() {
         return Err(MfaError::NotEnrolled);
     }
-    let attempt = reserve(state, &user.id).await?;
+    Ok((t, reserve(state, &user.id).await?))
+}
+
+/// Checks a second factor (a TOTP code or a recovery code) inside `tx`: the code is used there,
+/// with the success's audit row, so it is spent only if what it was given for is written too.
+/// A refusal writes nothing to `tx`: the caller drops it and calls [`refuse`].
+async fn verify_on(
+    state: &AppState,
+    tx: &mut store::Tx,
+    user: &UserRow,
+    t: &Totp,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<Result<&'static str, Refused>, MfaError> {
     let trimmed = code.trim();
     if trimmed.len() > 8 {
         let used = store::totp::use_recovery_code_on(tx, &user.id, &token_hash(&normalise_recovery(trimmed)), state.now()).await?;
         if !used {
-            return Ok((attempt, Err(Refused::Wrong)));
+            return Ok(Err(Refused::Wrong));
         }
         if let Err(r) = succeeded_on(state, tx, user).await? {
-            return Ok((attempt, Err(r)));
+            return Ok(Err(r));
         }
         store::fault_point(&state.db, tx, "mfa:recovery_code_used").await?;
         audit::user_event_on(tx, state, "mfa.recovery_code", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
-        return Ok((attempt, Ok("recovery")));
+        return Ok(Ok("recovery"));
     }
-    if let Err(r) = check_totp_on(state, tx, user, &t, trimmed).await? {
-        return Ok((attempt, Err(r)));
+    if let Err(r) = check_totp_on(state, tx, user, t, trimmed).await? {
+        return Ok(Err(r));
     }
     audit::user_event_on(tx, state, "mfa.verify", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
-    Ok((attempt, Ok("otp")))
+    Ok(Ok("otp"))
 }
 
 /// Checks a second factor at sign-in: a TOTP code or a recovery code.
 pub async fn verify(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<&'static str, MfaError> {
+    let (t, attempt) = start_verify(state, user).await?;
     let mut tx = state.db.begin().await?;
-    let how = match verify_on(state, &mut tx, user, code, client).await? {
-        (_, Ok(how)) => how,
-        (attempt, Err(refused)) => {
+    let how = match verify_on(state, &mut tx, user, &t, code, client).await? {
+        Ok(how) => how,
+        Err(refused) => {
             drop(tx);
             return Err(refuse(state, user, client, attempt, refused).await?);
         }
@@ -311,8 +317,9 @@ pub async fn disable(state: &AppState, user: &UserRow, code: &str, client: &Clie
         return Err(MfaError::Mandatory(reason));
     }
     // The code is used in the same transaction as the second factor is removed.
+    let (t, attempt) = start_verify(state, user).await?;
     let mut tx = state.db.begin().await?;
-    if let (attempt, Err(refused)) = verify_on(state, &mut tx, user, code, client).await? {
+    if let Err(refused) = verify_on(state, &mut tx, user, &t, code, client).await? {
         drop(tx);
         return Err(refuse(state, user, client, attempt, refused).await?);
     }
@@ -325,8 +332,9 @@ pub async fn disable(state: &AppState, user: &UserRow, code: &str, client: &Clie
 /// New recovery codes (the old ones stop working), after a current code.
 pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<Vec<String>, MfaError> {
     // The code is used in the same transaction as the codes are replaced.
+    let (t, attempt) = start_verify(state, user).await?;
     let mut tx = state.db.begin().await?;
-    if let (attempt, Err(refused)) = verify_on(state, &mut tx, user, code, client).await? {
+    if let Err(refused) = verify_on(state, &mut tx, user, &t, code, client).await? {
         drop(tx);
         return Err(refuse(state, user, client, attempt, refused).await?);
     }

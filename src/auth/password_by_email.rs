@@ -175,6 +175,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
         return Err(PasswordByEmailError::SsoRequired(required));
     }
     let refused = user.is_disabled() || super::abuse::is_banned(state, &user.email()).await?;
+    let ending = crate::logout::Ending::read(state, &user.id, crate::logout::Which::All).await?;
     let mut tx = state.db.begin().await?;
     if store::grants::consume_on(&mut tx, &hash, KIND_PASSWORD_SET, now).await?.is_none() {
         // Used by a parallel request meanwhile.
@@ -190,7 +191,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     store::fault_point(&state.db, &mut tx, "password_link:consumed").await?;
     store::users::set_password_hash_on(&mut tx, &user.id, &data.password_hash, now).await?;
     store::users::verify_address_on(&mut tx, &user.id, &user.email(), now).await?;
-    let ended = crate::logout::end_sessions_on(state, &mut tx, &user.id, crate::logout::Which::All).await?;
+    let ended = ending.write_on(state, &mut tx).await?;
     store::throttle::clear_counter_on(&mut tx, &super::login::account_key(&user.email())).await?;
     store::users::touch_last_login_on(&mut tx, &user.id, now).await?;
     let details = json!({ "via": "email" });
