@@ -31,8 +31,25 @@ pub async fn user_event(
     outcome: Outcome,
     details: Option<Value>,
 ) -> Result<(), StoreError> {
-    store::audit::insert(
-        &state.db,
+    let mut conn = state.db.pool().acquire().await?;
+    user_event_on(&mut conn, state, action, actor, target_user, client, outcome, details).await
+}
+
+/// [`user_event`] on a connection the caller holds, so the event is committed with the change
+/// it records (or not at all).
+#[allow(clippy::too_many_arguments)]
+pub async fn user_event_on(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    action: &str,
+    actor: Option<&str>,
+    target_user: Option<&str>,
+    client: &ClientInfo,
+    outcome: Outcome,
+    details: Option<Value>,
+) -> Result<(), StoreError> {
+    store::audit::insert_on(
+        conn,
         &NewEvent {
             actor_user_id: actor,
             action,

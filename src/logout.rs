@@ -36,46 +36,90 @@ pub async fn end_sessions_tracked(
     user_id: &str,
     which: Which<'_>,
 ) -> Result<(usize, Vec<tokio::task::JoinHandle<()>>), StoreError> {
-    let mut deliveries = Vec::new();
-    let now = state.now();
-    let candidates: Vec<SessionRow> = match which {
-        Which::Cookie(token) => {
-            let hash = token_hash(token);
-            store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.id_hash == hash).collect()
-        }
-        Which::Sid(sid) => {
-            store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?.into_iter().filter(|s| s.sid == sid).collect()
-        }
-        Which::All => store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?,
-    };
+    let ending = Ending::read(state, user_id, which).await?;
     // The sessions and their grants end together (one transaction): a connection lost half-way
     // never leaves a session ended with its refresh tokens (offline ones, for `All`) still live.
-    let mut notify = Vec::new();
-    for s in &candidates {
-        notify.push((store::sessions::clients_of(&state.db, &s.id_hash).await?, s.sid.clone()));
-    }
     let mut tx = state.db.begin().await?;
-    let mut ended_sids = Vec::new();
-    for s in &candidates {
-        if store::sessions::delete_on(&mut tx, &s.id_hash).await?.is_none() {
-            continue;
-        }
-        ended_sids.push(s.sid.clone());
-        if !matches!(which, Which::All) {
-            store::grants::revoke_families_of_user_on(&mut tx, user_id, Some(&s.sid), now).await?;
-        }
-    }
-    if matches!(which, Which::All) {
-        store::grants::revoke_families_of_user_on(&mut tx, user_id, None, now).await?;
-    }
+    let ended = ending.write_on(state, &mut tx).await?;
     tx.commit().await?;
-    // Back-channel logouts only once the sessions are really gone.
-    for (clients, sid) in notify.into_iter().filter(|(_, sid)| ended_sids.contains(sid)) {
-        for client_id in clients {
-            deliveries.push(send_backchannel(state, &client_id, user_id, &sid));
+    let n = ended.count();
+    Ok((n, ended.notify(state)))
+}
+
+/// Sessions to end, read before any transaction is opened (so the transaction needs no second
+/// connection); [`Ending::write_on`] ends them inside the caller's transaction.
+pub struct Ending {
+    user_id: String,
+    all: bool,
+    /// Each session's id hash and sid, and the clients it signed into.
+    sessions: Vec<(String, String, Vec<String>)>,
+}
+
+impl Ending {
+    pub async fn read(state: &AppState, user_id: &str, which: Which<'_>) -> Result<Self, StoreError> {
+        let live = store::sessions::live_of_user(&state.db, user_id, i64::MIN).await?;
+        let all = matches!(which, Which::All);
+        let candidates: Vec<SessionRow> = match which {
+            Which::Cookie(token) => {
+                let hash = token_hash(token);
+                live.into_iter().filter(|s| s.id_hash == hash).collect()
+            }
+            Which::Sid(sid) => live.into_iter().filter(|s| s.sid == sid).collect(),
+            Which::All => live,
+        };
+        let mut sessions = Vec::new();
+        for s in candidates {
+            let clients = store::sessions::clients_of(&state.db, &s.id_hash).await?;
+            sessions.push((s.id_hash, s.sid, clients));
         }
+        Ok(Self { user_id: user_id.to_owned(), all, sessions })
     }
-    Ok((ended_sids.len(), deliveries))
+
+    /// Ends the sessions and their grants (every grant of the user, for `All`) inside `tx`; the
+    /// caller commits, then calls [`Ended::notify`].
+    pub async fn write_on(self, state: &AppState, tx: &mut store::Tx) -> Result<Ended, StoreError> {
+        let now = state.now();
+        let mut notify = Vec::new();
+        for (id_hash, sid, clients) in self.sessions {
+            if store::sessions::delete_on(tx, &id_hash).await?.is_none() {
+                continue;
+            }
+            if !self.all {
+                store::grants::revoke_families_of_user_on(tx, &self.user_id, Some(&sid), now).await?;
+            }
+            notify.push((clients, sid));
+        }
+        if self.all {
+            store::grants::revoke_families_of_user_on(tx, &self.user_id, None, now).await?;
+        }
+        Ok(Ended { user_id: self.user_id, notify })
+    }
+}
+
+/// Sessions ended inside a transaction not yet committed: once it is, [`Ended::notify`] sends
+/// their back-channel logouts.
+#[must_use = "send the back-channel logouts once the transaction is committed"]
+pub struct Ended {
+    user_id: String,
+    notify: Vec<(Vec<String>, String)>,
+}
+
+impl Ended {
+    pub fn count(&self) -> usize {
+        self.notify.len()
+    }
+
+    /// Starts the back-channel logouts (only once the sessions are really gone: call it after
+    /// the commit).
+    pub fn notify(self, state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut deliveries = Vec::new();
+        for (clients, sid) in self.notify {
+            for client_id in clients {
+                deliveries.push(send_backchannel(state, &client_id, &self.user_id, &sid));
+            }
+        }
+        deliveries
+    }
 }
 
 /// Sends a logout token in the background, retrying; the outcome is audited.

@@ -107,42 +107,63 @@ pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, EmailC
 }
 
 /// Uses the link (once) and changes the address. Returns the new address.
+///
+/// Everything is read first; then the link is spent in the same transaction as the change and
+/// its audit row, so a lost connection leaves the link unspent and the address as it was.
 #[tracing::instrument(skip_all)]
 pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<Email, EmailChangeError> {
     let now = state.now();
-    let row = store::grants::consume(&state.db, &token_hash(secret), KIND_EMAIL_CHANGE, now).await?;
+    let hash = token_hash(secret);
+    let row = store::grants::by_hash(&state.db, &hash, KIND_EMAIL_CHANGE)
+        .await?
+        .filter(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > now);
     let Some((row, user_id)) = row.and_then(|r| r.user_id.clone().map(|u| (r, u))) else {
-        audit::user_event(state, "email.change", None, None, client, Outcome::Failure, Some(json!({ "reason": "invalid" }))).await?;
-        return Err(EmailChangeError::LinkInvalid);
+        return Err(invalid(state, client).await?);
     };
     let data: Data = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let new = Email::parse(&data.new_email)?;
-    let Some(user) = store::users::by_id(&state.db, &user_id).await?.filter(|u| !u.is_disabled()) else {
+    let user = store::users::by_id(&state.db, &user_id).await?.filter(|u| !u.is_disabled());
+    let mut tx = state.db.begin().await?;
+    if store::grants::consume_on(&mut tx, &hash, KIND_EMAIL_CHANGE, now).await?.is_none() {
+        // Used by a parallel request meanwhile.
+        drop(tx);
+        return Err(invalid(state, client).await?);
+    }
+    let Some(user) = user else {
+        tx.commit().await.map_err(StoreError::from)?;
         return Err(EmailChangeError::LinkInvalid);
     };
     // Only while the address is still the one the change was asked from: a change made since
     // (by another link, or an administrator) ends every pending link.
     let Some(old) = data.old_email.as_deref().map(Email::parse).transpose()?.filter(|o| *o == user.email()) else {
         let details = json!({ "reason": "address_changed" });
-        audit::user_event(state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        audit::user_event_on(&mut tx, state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         return Err(EmailChangeError::LinkInvalid);
     };
-    match store::users::change_email(&state.db, &user.id, Some(&old), &new, now).await {
-        Ok(true) => {}
-        Ok(false) => {
-            let details = json!({ "reason": "address_changed" });
-            audit::user_event(state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
-            return Err(EmailChangeError::LinkInvalid);
-        }
+    store::fault_point(&state.db, &mut tx, "email_link:consumed").await?;
+    // A refusal (the address taken meanwhile) spends the link too, with its audit row.
+    let (outcome, details, refusal) = match store::users::change_email_on(&mut tx, &user.id, Some(&old), &new, now).await {
+        // The audit log is append-only and outlives anonymisation: domains, never addresses.
+        Ok(true) => (Outcome::Success, json!({ "from_domain": user.email().domain(), "to_domain": new.domain() }), None),
+        Ok(false) => (Outcome::Failure, json!({ "reason": "address_changed" }), Some(EmailChangeError::LinkInvalid)),
         Err(StoreError::Conflict(_)) => {
-            let details = json!({ "reason": "taken", "to_domain": new.domain() });
-            audit::user_event(state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
-            return Err(EmailChangeError::Taken);
+            (Outcome::Failure, json!({ "reason": "taken", "to_domain": new.domain() }), Some(EmailChangeError::Taken))
         }
         Err(e) => return Err(e.into()),
+    };
+    let actor = refusal.is_none().then_some(user.id.as_str());
+    audit::user_event_on(&mut tx, state, "email.change", actor, Some(&user.id), client, outcome, Some(details)).await?;
+    store::fault_point(&state.db, &mut tx, "email_link:written").await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    match refusal {
+        None => Ok(new),
+        Some(e) => Err(e),
     }
-    // The audit log is append-only and outlives anonymisation: domains, never addresses.
-    let details = json!({ "from_domain": user.email().domain(), "to_domain": new.domain() });
-    audit::user_event(state, "email.change", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
-    Ok(new)
+}
+
+/// The refusal of a link that is not (or no longer) valid, audited.
+async fn invalid(state: &AppState, client: &ClientInfo) -> Result<EmailChangeError, EmailChangeError> {
+    audit::user_event(state, "email.change", None, None, client, Outcome::Failure, Some(json!({ "reason": "invalid" }))).await?;
+    Ok(EmailChangeError::LinkInvalid)
 }

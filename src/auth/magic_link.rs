@@ -235,7 +235,11 @@ pub async fn link_is_live(state: &AppState, link_secret: &str) -> Result<bool, M
 /// Uses a link (once).
 #[tracing::instrument(skip_all)]
 pub async fn confirm_link(state: &AppState, link_secret: &str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
-    let Some(row) = store::grants::consume(&state.db, &token_hash(link_secret), KIND_MAGIC_LINK, state.now()).await? else {
+    let now = state.now();
+    let row = store::grants::by_hash(&state.db, &token_hash(link_secret), KIND_MAGIC_LINK)
+        .await?
+        .filter(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > now);
+    let Some(row) = row else {
         audit::user_event(
             state,
             "signin.email",
@@ -288,25 +292,25 @@ pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, c
         }
         return fail(if right { "expired_or_used" } else { "wrong_code" }, attempt >= max).await;
     }
-    let Some(row) = store::grants::consume(&state.db, &link.token.hash, KIND_MAGIC_LINK, now).await? else {
-        return fail("expired_or_used", false).await;
-    };
-    complete(state, row, AMR_OTP, client).await
+    complete(state, link.token, AMR_OTP, client).await
 }
 
-/// The user a used link is for, creating the account if sign-up allows it.
+/// Signs in with a live link (or its code): everything is read first; then the link is spent
+/// in the same transaction as what it does (the account created, with its membership; the
+/// address verified; the audit rows), so a lost connection leaves the link unspent and nothing
+/// half-written. A refusal spends the link too, with its audit row.
 async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
     let data: LinkData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let email = Email::parse(&data.email)?;
+    let now = state.now();
     // The domain may have moved to required SSO after the email was sent.
     if let Some(required) = super::sso_required(state, &email, "signin.email", client).await? {
+        store::grants::consume(&state.db, &row.hash, KIND_MAGIC_LINK, now).await?;
         return Err(MagicLinkError::SsoRequired(required));
     }
     let method = if amr == AMR_EMAIL { "link" } else { "code" };
     if super::abuse::is_banned(state, &email).await? {
-        let target = row.user_id.as_deref();
-        let details = json!({ "method": method, "reason": "banned" });
-        audit::user_event(state, "signin.email", None, target, client, Outcome::Failure, Some(details)).await?;
+        refuse(state, &row.hash, row.user_id.as_deref(), client, json!({ "method": method, "reason": "banned" })).await?;
         return Err(MagicLinkError::NotAllowed);
     }
     let existing = match &row.user_id {
@@ -315,76 +319,120 @@ async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &C
         Some(id) => match store::users::by_id(&state.db, id).await? {
             Some(u) if u.email() == email => Some(u),
             _ => {
-                let details = json!({ "method": method, "reason": "address_changed" });
-                audit::user_event(state, "signin.email", None, Some(id), client, Outcome::Failure, Some(details)).await?;
+                refuse(state, &row.hash, Some(id), client, json!({ "method": method, "reason": "address_changed" })).await?;
                 return Err(if amr == AMR_EMAIL { MagicLinkError::LinkInvalid } else { MagicLinkError::WrongCode });
             }
         },
         None => store::users::by_email(&state.db, &email).await?,
     };
-    let user = match existing {
-        Some(u) => u,
-        None => match create_account(state, &email, client).await? {
-            Some(u) => u,
-            None => {
-                audit::user_event(
-                    state,
-                    "signin.email",
-                    None,
-                    None,
-                    client,
-                    Outcome::Failure,
-                    Some(json!({ "method": method, "reason": "signup_closed" })),
-                )
-                .await?;
-                return Err(MagicLinkError::NotAllowed);
-            }
-        },
+    // No account yet: one is created on the first confirmed link, if `[signup] mode` allows.
+    let signup = match &existing {
+        Some(_) => None,
+        None if may_sign_up(state, &email).await? => Some(body_for(state, &email).await?),
+        None => {
+            refuse(state, &row.hash, None, client, json!({ "method": method, "reason": "signup_closed" })).await?;
+            return Err(MagicLinkError::NotAllowed);
+        }
     };
-    if user.is_disabled() {
-        audit::user_event(
-            state,
-            "signin.email",
-            None,
-            Some(&user.id),
-            client,
-            Outcome::Failure,
-            Some(json!({ "method": method, "reason": "disabled" })),
-        )
-        .await?;
+    if let Some(u) = existing.as_ref().filter(|u| u.is_disabled()) {
+        refuse(state, &row.hash, Some(&u.id), client, json!({ "method": method, "reason": "disabled" })).await?;
         return Err(MagicLinkError::NotAllowed);
     }
-    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if store::grants::consume_on(&mut tx, &row.hash, KIND_MAGIC_LINK, now).await?.is_none() {
+        // Used by a parallel request meanwhile.
+        drop(tx);
+        let reason = if amr == AMR_EMAIL { "invalid" } else { "expired_or_used" };
+        audit::user_event(state, "signin.email", None, None, client, Outcome::Failure, Some(json!({ "method": method, "reason": reason })))
+            .await?;
+        return Err(if amr == AMR_EMAIL { MagicLinkError::LinkInvalid } else { MagicLinkError::WrongCode });
+    }
+    store::fault_point(&state.db, &mut tx, "sign_in_link:consumed").await?;
+    let user_id = match (existing, signup) {
+        (Some(u), _) => u.id,
+        (None, body) => {
+            let created = create_account_on(&mut tx, state, &email, body.flatten().as_ref(), client).await?;
+            match created {
+                Created::New(id) => id,
+                // Another link for the same address won the race: use that account.
+                Created::Existing(u) if !u.is_disabled() => u.id,
+                Created::Existing(u) => {
+                    let details = json!({ "method": method, "reason": "disabled" });
+                    audit::user_event_on(&mut tx, state, "signin.email", None, Some(&u.id), client, Outcome::Failure, Some(details))
+                        .await?;
+                    tx.commit().await.map_err(StoreError::from)?;
+                    return Err(MagicLinkError::NotAllowed);
+                }
+                Created::Refused => {
+                    let details = json!({ "method": method, "reason": "signup_closed" });
+                    audit::user_event_on(&mut tx, state, "signin.email", None, None, client, Outcome::Failure, Some(details)).await?;
+                    tx.commit().await.map_err(StoreError::from)?;
+                    return Err(MagicLinkError::NotAllowed);
+                }
+            }
+        }
+    };
     // Receiving the email proves the address it was sent to, and only that one.
-    store::users::verify_address(&state.db, &user.id, &email, now).await?;
-    store::users::touch_last_login(&state.db, &user.id, now).await?;
-    audit::user_event(state, "signin.email", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(json!({ "method": method })))
-        .await?;
+    store::users::verify_address_on(&mut tx, &user_id, &email, now).await?;
+    store::users::touch_last_login_on(&mut tx, &user_id, now).await?;
+    let details = json!({ "method": method });
+    audit::user_event_on(&mut tx, state, "signin.email", Some(&user_id), Some(&user_id), client, Outcome::Success, Some(details)).await?;
+    store::fault_point(&state.db, &mut tx, "sign_in_link:written").await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let user = store::users::by_id(&state.db, &user_id).await?.ok_or(StoreError::NotFound("user"))?;
     Ok(Confirmed { user, next: data.next, amr })
 }
 
-/// Creates the account for a first confirmed link, if `[signup] mode` allows; a body owning the
-/// address's domain gets the user as a member with its default role.
-async fn create_account(state: &AppState, email: &Email, client: &ClientInfo) -> Result<Option<UserRow>, MagicLinkError> {
-    if !may_sign_up(state, email).await? {
-        return Ok(None);
-    }
+/// Spends a refused link, with the refusal's audit row, in one transaction.
+async fn refuse(
+    state: &AppState,
+    hash: &str,
+    target: Option<&str>,
+    client: &ClientInfo,
+    details: serde_json::Value,
+) -> Result<(), MagicLinkError> {
+    let mut tx = state.db.begin().await?;
+    store::grants::consume_on(&mut tx, hash, KIND_MAGIC_LINK, state.now()).await?;
+    audit::user_event_on(&mut tx, state, "signin.email", None, target, client, Outcome::Failure, Some(details)).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+enum Created {
+    New(String),
+    /// Another link for the same address created it meanwhile.
+    Existing(UserRow),
+    /// The address is taken by a look-alike of it.
+    Refused,
+}
+
+/// Creates the account for a first confirmed link (sign-up allowed), inside the caller's
+/// transaction; a body owning the address's domain gets the user as a member with its default
+/// role.
+async fn create_account_on(
+    tx: &mut store::Tx,
+    state: &AppState,
+    email: &Email,
+    body: Option<&store::bodies::BodyRow>,
+    client: &ClientInfo,
+) -> Result<Created, MagicLinkError> {
     let now = state.now();
     let id = store::new_id(now, &*state.rng);
-    let body = body_for(state, email).await?;
     let membership_id = store::new_id(now, &*state.rng);
     let membership =
-        body.as_ref().map(|b| store::users::NewMembership { id: &membership_id, body_id: &b.id, role_id: b.default_role_id.as_deref() });
+        body.map(|b| store::users::NewMembership { id: &membership_id, body_id: &b.id, role_id: b.default_role_id.as_deref() });
     let new = store::users::NewUser { id: &id, email, name: "", email_verified: true, password_hash: None, superuser: false };
-    match store::users::insert_with_membership(&state.db, &new, membership.as_ref(), now).await {
+    match store::users::insert_with_membership_on(tx, &new, membership.as_ref(), now).await {
         Ok(()) => {}
-        // Another link for the same address won the race: use that account.
-        Err(StoreError::Conflict(_)) => return Ok(store::users::by_email(&state.db, email).await?),
+        Err(StoreError::Conflict(_)) => match store::users::by_email(&state.db, email).await? {
+            Some(u) => return Ok(Created::Existing(u)),
+            None => return Ok(Created::Refused),
+        },
         Err(e) => return Err(e.into()),
     }
-    let details = json!({ "via": "email", "body_id": body.as_ref().map(|b| b.id.clone()) });
-    audit::user_event(state, "user.create", Some(&id), Some(&id), client, Outcome::Success, Some(details)).await?;
-    Ok(store::users::by_id(&state.db, &id).await?)
+    let details = json!({ "via": "email", "body_id": body.map(|b| b.id.clone()) });
+    audit::user_event_on(tx, state, "user.create", Some(&id), Some(&id), client, Outcome::Success, Some(details)).await?;
+    Ok(Created::New(id))
 }
 
 #[cfg(test)]

@@ -156,16 +156,24 @@ fn normalise_recovery(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
-/// Completes enrolment with a first valid code; returns the recovery codes to show once.
+/// Completes enrolment with a first valid code; returns the recovery codes to show once. The
+/// code's step is used in the same transaction as the enrolment is confirmed and audited.
 pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<Vec<String>, MfaError> {
     let Some((row, t)) = load(state, user).await? else { return Err(MfaError::NotEnrolled) };
     if row.confirmed_at.is_some() {
         return Err(MfaError::AlreadyEnrolled);
     }
-    check_totp(state, user, &t, code, client).await?;
+    let attempt = reserve(state, &user.id).await?;
+    let mut tx = state.db.begin().await?;
+    if let Err(refused) = check_totp_on(state, &mut tx, user, &t, code).await? {
+        drop(tx);
+        return Err(refuse(state, user, client, attempt, refused).await?);
+    }
+    store::fault_point(&state.db, &mut tx, "mfa_enrol:code_used").await?;
     let (codes, hashes) = new_recovery_codes(state);
-    store::totp::confirm(&state.db, &user.id, &hashes, state.now()).await?;
-    audit::user_event(state, "mfa.enrol", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    store::totp::confirm_on(&mut tx, &user.id, &hashes, state.now()).await?;
+    audit::user_event_on(&mut tx, state, "mfa.enrol", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(codes)
 }
 
@@ -183,17 +191,34 @@ async fn reserve(state: &AppState, user_id: &str) -> Result<i64, MfaError> {
     }
 }
 
-/// A right code: the count starts afresh, unless wrong codes sent in parallel locked the
-/// account meanwhile (then the right code is refused too).
-async fn succeeded(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<(), MfaError> {
-    match super::throttle::succeeded(state, &throttle_key(&user.id)).await? {
-        None => Ok(()),
-        Some(until) => {
+/// Why a code was refused (nothing written yet; [`refuse`] writes it down).
+enum Refused {
+    Wrong,
+    /// Right, but wrong codes sent in parallel locked the account meanwhile.
+    LockedMeanwhile(i64),
+}
+
+/// A refused code: audited, and counted (it may lock the account). Called once the caller's
+/// transaction is dropped, so nothing of the refused attempt is written but this.
+async fn refuse(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: i64, refused: Refused) -> Result<MfaError, MfaError> {
+    match refused {
+        Refused::Wrong => failed(state, user, client, attempt).await,
+        Refused::LockedMeanwhile(until) => {
             audit::user_event(state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "reason": "locked" })))
                 .await?;
-            Err(MfaError::Locked { minutes: lockout::minutes_left(until, state.now()) })
+            Ok(MfaError::Locked { minutes: lockout::minutes_left(until, state.now()) })
         }
     }
+}
+
+/// A right code: the count starts afresh (inside `tx`), unless wrong codes sent in parallel
+/// locked the account meanwhile (then the right code is refused too).
+async fn succeeded_on(state: &AppState, tx: &mut store::Tx, user: &UserRow) -> Result<Result<(), Refused>, MfaError> {
+    let now = state.now();
+    Ok(match store::throttle::clear_unless_locked_on(tx, &throttle_key(&user.id), now).await? {
+        None => Ok(()),
+        Some(until) => Err(Refused::LockedMeanwhile(until)),
+    })
 }
 
 async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: i64) -> Result<MfaError, MfaError> {
@@ -210,40 +235,80 @@ async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: 
     }
 }
 
-async fn check_totp(state: &AppState, user: &UserRow, t: &Totp, code: &str, client: &ClientInfo) -> Result<(), MfaError> {
-    let attempt = reserve(state, &user.id).await?;
+/// Checks a TOTP code (its attempt already reserved), using its step inside `tx`.
+async fn check_totp_on(
+    state: &AppState,
+    tx: &mut store::Tx,
+    user: &UserRow,
+    t: &Totp,
+    code: &str,
+) -> Result<Result<(), Refused>, MfaError> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let now = u64::try_from(state.now()).unwrap_or(0);
     let step = (code.len() == 6).then(|| t.check(&code, now)).flatten();
     match step {
         // A code (or a step) already used is refused: one code, one sign-in.
-        Some(step) if store::totp::use_step(&state.db, &user.id, i64::try_from(step).unwrap_or(i64::MAX)).await? => {
-            succeeded(state, user, client).await
+        Some(step) if store::totp::use_step_on(tx, &user.id, i64::try_from(step).unwrap_or(i64::MAX)).await? => {
+            succeeded_on(state, tx, user).await
         }
-        _ => Err(failed(state, user, client, attempt).await?),
+        _ => Ok(Err(Refused::Wrong)),
     }
 }
 
-/// Checks a second factor at sign-in: a TOTP code or a recovery code.
-pub async fn verify(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<&'static str, MfaError> {
+/// Before a second factor is checked (and before its transaction is opened, so that needs no
+/// second connection): the user's TOTP, and this attempt counted.
+async fn start_verify(state: &AppState, user: &UserRow) -> Result<(Totp, i64), MfaError> {
     let Some((row, t)) = load(state, user).await? else { return Err(MfaError::NotEnrolled) };
     if row.confirmed_at.is_none() {
         return Err(MfaError::NotEnrolled);
     }
+    Ok((t, reserve(state, &user.id).await?))
+}
+
+/// Checks a second factor (a TOTP code or a recovery code) inside `tx`: the code is used there,
+/// with the success's audit row, so it is spent only if what it was given for is written too.
+/// A refusal writes nothing to `tx`: the caller drops it and calls [`refuse`].
+async fn verify_on(
+    state: &AppState,
+    tx: &mut store::Tx,
+    user: &UserRow,
+    t: &Totp,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<Result<&'static str, Refused>, MfaError> {
     let trimmed = code.trim();
     if trimmed.len() > 8 {
-        let attempt = reserve(state, &user.id).await?;
-        let used = store::totp::use_recovery_code(&state.db, &user.id, &token_hash(&normalise_recovery(trimmed)), state.now()).await?;
+        let used = store::totp::use_recovery_code_on(tx, &user.id, &token_hash(&normalise_recovery(trimmed)), state.now()).await?;
         if !used {
-            return Err(failed(state, user, client, attempt).await?);
+            return Ok(Err(Refused::Wrong));
         }
-        succeeded(state, user, client).await?;
-        audit::user_event(state, "mfa.recovery_code", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
-        return Ok("recovery");
+        if let Err(r) = succeeded_on(state, tx, user).await? {
+            return Ok(Err(r));
+        }
+        store::fault_point(&state.db, tx, "mfa:recovery_code_used").await?;
+        audit::user_event_on(tx, state, "mfa.recovery_code", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+        return Ok(Ok("recovery"));
     }
-    check_totp(state, user, &t, trimmed, client).await?;
-    audit::user_event(state, "mfa.verify", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
-    Ok("otp")
+    if let Err(r) = check_totp_on(state, tx, user, t, trimmed).await? {
+        return Ok(Err(r));
+    }
+    audit::user_event_on(tx, state, "mfa.verify", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    Ok(Ok("otp"))
+}
+
+/// Checks a second factor at sign-in: a TOTP code or a recovery code.
+pub async fn verify(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<&'static str, MfaError> {
+    let (t, attempt) = start_verify(state, user).await?;
+    let mut tx = state.db.begin().await?;
+    let how = match verify_on(state, &mut tx, user, &t, code, client).await? {
+        Ok(how) => how,
+        Err(refused) => {
+            drop(tx);
+            return Err(refuse(state, user, client, attempt, refused).await?);
+        }
+    };
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(how)
 }
 
 /// Turns 2FA off with a current code; refused while policy mandates it.
@@ -251,18 +316,33 @@ pub async fn disable(state: &AppState, user: &UserRow, code: &str, client: &Clie
     if let Some(reason) = requirement(state, user, false, false).await? {
         return Err(MfaError::Mandatory(reason));
     }
-    verify(state, user, code, client).await?;
-    store::totp::remove(&state.db, &user.id).await?;
-    audit::user_event(state, "mfa.disable", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    // The code is used in the same transaction as the second factor is removed.
+    let (t, attempt) = start_verify(state, user).await?;
+    let mut tx = state.db.begin().await?;
+    if let Err(refused) = verify_on(state, &mut tx, user, &t, code, client).await? {
+        drop(tx);
+        return Err(refuse(state, user, client, attempt, refused).await?);
+    }
+    store::totp::remove_on(&mut tx, &user.id).await?;
+    audit::user_event_on(&mut tx, state, "mfa.disable", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
 
 /// New recovery codes (the old ones stop working), after a current code.
 pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<Vec<String>, MfaError> {
-    verify(state, user, code, client).await?;
+    // The code is used in the same transaction as the codes are replaced.
+    let (t, attempt) = start_verify(state, user).await?;
+    let mut tx = state.db.begin().await?;
+    if let Err(refused) = verify_on(state, &mut tx, user, &t, code, client).await? {
+        drop(tx);
+        return Err(refuse(state, user, client, attempt, refused).await?);
+    }
     let (codes, hashes) = new_recovery_codes(state);
-    store::totp::replace_recovery_codes(&state.db, &user.id, &hashes).await?;
-    audit::user_event(state, "mfa.recovery_codes.regenerate", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    store::totp::replace_recovery_codes_on(&mut tx, &user.id, &hashes).await?;
+    let action = "mfa.recovery_codes.regenerate";
+    audit::user_event_on(&mut tx, state, action, Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(codes)
 }
 

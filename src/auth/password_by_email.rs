@@ -144,10 +144,17 @@ pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, Passwo
 
 /// Uses the link (once): sets the password, ends every session and grant of the user (someone
 /// else may have had the old password), and returns the user for a fresh session and where to go.
+///
+/// Everything is read first; then the link is spent in the same transaction as everything it
+/// does (the password, the address verified, the sessions ended, the audit row), so a lost
+/// connection leaves the link unspent and the account as it was.
 #[tracing::instrument(skip_all)]
 pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<(UserRow, String), PasswordByEmailError> {
     let now = state.now();
-    let row = store::grants::consume(&state.db, &token_hash(secret), KIND_PASSWORD_SET, now).await?;
+    let hash = token_hash(secret);
+    let row = store::grants::by_hash(&state.db, &hash, KIND_PASSWORD_SET)
+        .await?
+        .filter(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > now);
     let user = match &row {
         Some(r) => match &r.user_id {
             Some(id) => store::users::by_id(&state.db, id).await?,
@@ -160,40 +167,45 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     let data: Option<Data> = row.as_ref().and_then(|r| serde_json::from_str(&r.data).ok());
     let user = user.filter(|u| data.as_ref().and_then(|d| d.email.as_deref()) == Some(u.email.as_str()));
     let (Some(data), Some(user)) = (data, user) else {
-        audit::user_event(
-            state,
-            "password.set",
-            None,
-            None,
-            client,
-            Outcome::Failure,
-            Some(json!({ "via": "email", "reason": "invalid" })),
-        )
-        .await?;
-        return Err(PasswordByEmailError::LinkInvalid);
+        return Err(invalid(state, client).await?);
     };
     if let Some(required) = super::sso_required(state, &user.email(), "password.set", client).await? {
+        // The link is spent all the same.
+        store::grants::consume(&state.db, &hash, KIND_PASSWORD_SET, now).await?;
         return Err(PasswordByEmailError::SsoRequired(required));
     }
-    if user.is_disabled() || super::abuse::is_banned(state, &user.email()).await? {
-        audit::user_event(
-            state,
-            "password.set",
-            None,
-            Some(&user.id),
-            client,
-            Outcome::Failure,
-            Some(json!({ "via": "email", "reason": "disabled" })),
-        )
-        .await?;
+    let refused = user.is_disabled() || super::abuse::is_banned(state, &user.email()).await?;
+    let ending = crate::logout::Ending::read(state, &user.id, crate::logout::Which::All).await?;
+    let mut tx = state.db.begin().await?;
+    if store::grants::consume_on(&mut tx, &hash, KIND_PASSWORD_SET, now).await?.is_none() {
+        // Used by a parallel request meanwhile.
+        drop(tx);
+        return Err(invalid(state, client).await?);
+    }
+    if refused {
+        let details = json!({ "via": "email", "reason": "disabled" });
+        audit::user_event_on(&mut tx, state, "password.set", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         return Err(PasswordByEmailError::NotAllowed);
     }
-    store::users::set_password_hash(&state.db, &user.id, &data.password_hash, now).await?;
-    store::users::verify_address(&state.db, &user.id, &user.email(), now).await?;
-    crate::logout::end_sessions(state, &user.id, crate::logout::Which::All).await?;
-    store::throttle::clear_counter(&state.db, &super::login::account_key(&user.email())).await?;
-    store::users::touch_last_login(&state.db, &user.id, now).await?;
-    audit::user_event(state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(json!({ "via": "email" })))
-        .await?;
+    store::fault_point(&state.db, &mut tx, "password_link:consumed").await?;
+    store::users::set_password_hash_on(&mut tx, &user.id, &data.password_hash, now).await?;
+    store::users::verify_address_on(&mut tx, &user.id, &user.email(), now).await?;
+    let ended = ending.write_on(state, &mut tx).await?;
+    store::throttle::clear_counter_on(&mut tx, &super::login::account_key(&user.email())).await?;
+    store::users::touch_last_login_on(&mut tx, &user.id, now).await?;
+    let details = json!({ "via": "email" });
+    audit::user_event_on(&mut tx, state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
+    store::fault_point(&state.db, &mut tx, "password_link:written").await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    // Back-channel logouts only once the sessions are really gone.
+    drop(ended.notify(state));
     Ok((user, data.next))
+}
+
+/// The refusal of a link that is not (or no longer) valid, audited.
+async fn invalid(state: &AppState, client: &ClientInfo) -> Result<PasswordByEmailError, PasswordByEmailError> {
+    let details = json!({ "via": "email", "reason": "invalid" });
+    audit::user_event(state, "password.set", None, None, client, Outcome::Failure, Some(details)).await?;
+    Ok(PasswordByEmailError::LinkInvalid)
 }

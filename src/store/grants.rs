@@ -71,6 +71,12 @@ pub async fn by_hash(db: &Db, hash: &str, kind: &str) -> Result<Option<TokenRow>
 /// Marks a token used if it was unused, unrevoked and unexpired; returns it only then. One
 /// statement, so two concurrent redemptions cannot both succeed.
 pub async fn consume(db: &Db, hash: &str, kind: &str, now: Timestamp) -> Result<Option<TokenRow>> {
+    consume_on(&mut *db.pool().acquire().await?, hash, kind, now).await
+}
+
+/// [`consume`] on a connection the caller holds: inside its transaction, the token is spent
+/// only if what it is spent on is written too.
+pub async fn consume_on(conn: &mut sqlx::AnyConnection, hash: &str, kind: &str, now: Timestamp) -> Result<Option<TokenRow>> {
     Ok(sqlx::query_as::<_, TokenRow>(sql!(
         "update one_time_tokens set used_at = $3
          where hash = $1 and kind = $2 and used_at is null and revoked_at is null and expires_at > $3
@@ -79,7 +85,7 @@ pub async fn consume(db: &Db, hash: &str, kind: &str, now: Timestamp) -> Result<
     .bind(hash)
     .bind(kind)
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?)
 }
 

@@ -1,4 +1,4 @@
-use sqlx::FromRow;
+use sqlx::{Connection, FromRow};
 
 use super::{Db, Result, StoreError, flag};
 use crate::clock::Timestamp;
@@ -113,11 +113,16 @@ pub async fn count_superusers(db: &Db) -> Result<i64> {
 }
 
 pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: Timestamp) -> Result<()> {
+    set_password_hash_on(&mut *db.pool().acquire().await?, id, hash, now).await
+}
+
+/// [`set_password_hash`] on a connection the caller holds (inside its transaction).
+pub async fn set_password_hash_on(conn: &mut sqlx::AnyConnection, id: &str, hash: &str, now: Timestamp) -> Result<()> {
     let done = sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
         .bind(id)
         .bind(hash)
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     found(done.rows_affected(), "user")
 }
@@ -162,7 +167,12 @@ pub async fn set_disabled(db: &Db, id: &str, disabled: bool, now: Timestamp) -> 
 }
 
 pub async fn touch_last_login(db: &Db, id: &str, now: Timestamp) -> Result<()> {
-    sqlx::query("update users set last_login_at = $2 where id = $1").bind(id).bind(now).execute(db.pool()).await?;
+    touch_last_login_on(&mut *db.pool().acquire().await?, id, now).await
+}
+
+/// [`touch_last_login`] on a connection the caller holds (inside its transaction).
+pub async fn touch_last_login_on(conn: &mut sqlx::AnyConnection, id: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("update users set last_login_at = $2 where id = $1").bind(id).bind(now).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -199,7 +209,18 @@ pub struct NewMembership<'a> {
 
 /// Inserts a user and, optionally, their membership of a body in one transaction.
 pub async fn insert_with_membership(db: &Db, u: &NewUser<'_>, m: Option<&NewMembership<'_>>, now: Timestamp) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
+    insert_with_membership_on(&mut *db.pool().acquire().await?, u, m, now).await
+}
+
+/// [`insert_with_membership`] on a connection the caller holds. Inside the caller's transaction
+/// it is a savepoint, so a conflict (the address is taken) leaves that transaction usable.
+pub async fn insert_with_membership_on(
+    conn: &mut sqlx::AnyConnection,
+    u: &NewUser<'_>,
+    m: Option<&NewMembership<'_>>,
+    now: Timestamp,
+) -> Result<()> {
+    let mut tx = conn.begin().await?;
     insert_on(&mut tx, u, now).await?;
     if let Some(m) = m {
         sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, $4)")
@@ -234,7 +255,13 @@ pub const EMAILED_KINDS: [&str; 3] = ["magic_link", "password_set", "email_chang
 /// emailed link or code still pending for the user: they were sent to the old address. With
 /// `from`, only while the address is still `from`; returns false when nothing was changed.
 pub async fn change_email(db: &Db, id: &str, from: Option<&Email>, to: &Email, now: Timestamp) -> Result<bool> {
-    let mut tx = db.pool().begin().await?;
+    change_email_on(&mut *db.pool().acquire().await?, id, from, to, now).await
+}
+
+/// [`change_email`] on a connection the caller holds. Inside the caller's transaction it is a
+/// savepoint, so a conflict (another account has the address) leaves that transaction usable.
+pub async fn change_email_on(conn: &mut sqlx::AnyConnection, id: &str, from: Option<&Email>, to: &Email, now: Timestamp) -> Result<bool> {
+    let mut tx = conn.begin().await?;
     let done = sqlx::query(
         "update users set email = $2, email_verified = 1, updated_at = $3, email_skeleton = $5 where id = $1 and ($4 = '' or email = $4)",
     )
@@ -267,12 +294,17 @@ pub async fn change_email(db: &Db, id: &str, from: Option<&Email>, to: &Email, n
 
 /// Marks the address verified, only while it is still `email` (the address a link was sent to).
 pub async fn verify_address(db: &Db, id: &str, email: &Email, now: Timestamp) -> Result<()> {
+    verify_address_on(&mut *db.pool().acquire().await?, id, email, now).await
+}
+
+/// [`verify_address`] on a connection the caller holds (inside its transaction).
+pub async fn verify_address_on(conn: &mut sqlx::AnyConnection, id: &str, email: &Email, now: Timestamp) -> Result<()> {
     sqlx::query("update users set email_verified = 1, updated_at = $3 where id = $1 and email = $2 and email_verified = 0")
         .bind(id)
         .bind(email.as_str())
         .bind(now)
         .bind(email.skeleton())
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

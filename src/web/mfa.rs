@@ -56,7 +56,7 @@ fn map(e: MfaError) -> Result<(StatusCode, String), AppError> {
         MfaError::WrongCode => Ok((StatusCode::UNAUTHORIZED, e.to_string())),
         MfaError::Locked { .. } => Ok((StatusCode::TOO_MANY_REQUESTS, e.to_string())),
         MfaError::Mandatory(_) | MfaError::AlreadyEnrolled | MfaError::NotEnrolled => Ok((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
-        other => Err(AppError::Internal(crate::error::error_chain(&other))),
+        other => Err(AppError::from_failure(&other)),
     }
 }
 

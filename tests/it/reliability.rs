@@ -21,7 +21,9 @@ use tokio::task::JoinHandle;
 
 use crate::admin_api::superuser_api;
 use crate::both;
-use crate::harness::{Backend, TestApp, TestDb, location, test_settings};
+use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, TestDb, csrf_in, field_in, location, test_settings};
+use crate::mail::{ask as mail_ask, ask_password, request_email_change, start as mail_app};
+use crate::mfa::code_at;
 use crate::oidc::{CB, PW, register, spec};
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -167,6 +169,154 @@ async fn parallel_rotation_has_one_winner(b: Backend) {
     app.finish().await;
 }
 both!(parallel_rotation_has_one_winner);
+
+/// Presses the button of an emailed link's page (`action` is the form's path); the response.
+async fn press(app: &TestApp, c: &reqwest::Client, link: &str, action: &str) -> reqwest::Response {
+    let page = c.get(link).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the link's page must still offer the button");
+    let page = page.text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap_or_else(|| panic!("no form on {page}"));
+    let t = field_in(&page, "t").unwrap();
+    c.post(app.url(action)).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap()
+}
+
+/// Issue 12 item 1, the emailed links: the connection is lost between the link being spent and
+/// what it does (and just before the commit). The request answers 503, nothing was half-written
+/// (the old password and the old sessions still work, the address is unchanged, no success is
+/// audited), and the same link then works.
+async fn interrupted_link_writes_leave_links_usable(b: Backend) {
+    const NEW: &str = "a brand new secret";
+    let sink = SmtpSink::started().await;
+    let app = mail_app(b, &sink, |s| s.signup.mode = stile::config::SignupMode::Open).await;
+    let hana = app.create_user("hana@camden.example", Some(PW)).await;
+    let old = app.browser();
+    assert_eq!(app.sign_in(&old, "hana@camden.example", PW).await.status(), 303);
+    assert_eq!(ask_password(&app, &app.browser(), "hana@camden.example", NEW, NEW).await.status(), 200);
+    let link = ReceivedMail::parse(&sink.wait_for(1).await[0]).link();
+    let hana = store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap();
+    let other = app.browser();
+    for point in ["password_link:consumed", "password_link:written"] {
+        app.state.db.inject_fault(point);
+        let r = press(&app, &other, &link, "/login/password/new/confirm").await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        assert_eq!(old.get(app.url("/account")).send().await.unwrap().status(), 200, "{point}: the old session must survive");
+        let user = store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap();
+        assert_eq!(user.password_hash, hana.password_hash, "{point}: the password must be unchanged");
+        assert_eq!(user.last_login_at, hana.last_login_at, "{point}");
+        assert!(!app.audit_actions().await.contains(&("password.set".into(), "success".into())), "{point}");
+    }
+    let r = press(&app, &other, &link, "/login/password/new/confirm").await;
+    assert_eq!(r.status(), 303, "the link must still work after a lost connection");
+    assert_eq!(old.get(app.url("/account")).send().await.unwrap().status(), 303, "the old session is ended now");
+    assert_eq!(app.sign_in(&app.browser(), "hana@camden.example", PW).await.status(), 401);
+    assert_eq!(app.sign_in(&app.browser(), "hana@camden.example", NEW).await.status(), 303);
+    let actions = app.audit_actions().await;
+    assert_eq!(actions.iter().filter(|a| *a == &("password.set".to_string(), "success".to_string())).count(), 1, "{actions:?}");
+
+    // The email-change link.
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "hana@camden.example", NEW).await.status(), 303);
+    assert_eq!(request_email_change(&app, &c, "hana.new@camden.example").await.status(), 200);
+    let link = sink
+        .wait_for(3)
+        .await
+        .iter()
+        .map(|m| ReceivedMail::parse(m))
+        .find(|m| m.header("To").unwrap().contains("hana.new@camden.example"))
+        .expect("a link to the new address")
+        .link();
+    for point in ["email_link:consumed", "email_link:written"] {
+        app.state.db.inject_fault(point);
+        let r = press(&app, &app.browser(), &link, "/account/email/confirm").await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        let user = store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap();
+        assert_eq!(user.email, "hana@camden.example", "{point}: the address must be unchanged");
+        assert!(!app.audit_actions().await.contains(&("email.change".into(), "success".into())), "{point}");
+    }
+    assert_eq!(press(&app, &app.browser(), &link, "/account/email/confirm").await.status(), 200);
+    assert_eq!(store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap().email, "hana.new@camden.example");
+    assert_eq!(app.browser().get(&link).send().await.unwrap().status(), 410, "and it is spent now");
+
+    // The sign-in link of a new address: the account is created, and signed in to, once.
+    let newcomer = stile::email::Email::parse("newcomer@camden.example").unwrap();
+    assert_eq!(mail_ask(&app, &app.browser(), newcomer.as_str(), "/account").await.status(), 200);
+    let link = sink
+        .wait_for(4)
+        .await
+        .iter()
+        .map(|m| ReceivedMail::parse(m))
+        .find(|m| m.header("To").unwrap().contains("newcomer"))
+        .unwrap()
+        .link();
+    for point in ["sign_in_link:consumed", "sign_in_link:written"] {
+        app.state.db.inject_fault(point);
+        let r = press(&app, &app.browser(), &link, "/login/email/confirm").await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        assert!(store::users::by_email(&app.state.db, &newcomer).await.unwrap().is_none(), "{point}: no account is created");
+        let actions = app.audit_actions().await;
+        assert!(!actions.contains(&("signin.email".into(), "success".into())), "{point}");
+        assert!(!actions.contains(&("user.create".into(), "success".into())), "{point}");
+    }
+    let b = app.browser();
+    let r = press(&app, &b, &link, "/login/email/confirm").await;
+    assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, "/account".to_string()));
+    assert!(b.get(app.url("/account")).send().await.unwrap().text().await.unwrap().contains("newcomer@camden.example"));
+    assert!(store::users::by_email(&app.state.db, &newcomer).await.unwrap().is_some());
+    assert_eq!(app.browser().get(&link).send().await.unwrap().status(), 410, "and it is spent now");
+    app.finish().await;
+}
+both!(interrupted_link_writes_leave_links_usable);
+
+/// The same for a second factor: the connection is lost after the TOTP step of an enrolment, or
+/// a recovery code at sign-in, is used and before what it was given for is written. 503, the
+/// enrolment stays pending and the codes unused, and the same code then works.
+async fn interrupted_second_factor_leaves_codes_usable(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("mfa-rel@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "mfa-rel@example.org", PW).await.status(), 303);
+    let html = c.get(app.url("/login/2fa/enrol?next=%2Faccount%2Fsecurity")).send().await.unwrap().text().await.unwrap();
+    let s = html.find("<code class=\"secret\">").unwrap() + "<code class=\"secret\">".len();
+    let secret = html[s..s + html[s..].find("</code>").unwrap()].to_owned();
+    let csrf = csrf_in(&html).unwrap();
+    let code = code_at(&secret, app.state.now());
+    let enrol = || {
+        c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str()), ("next", "/account/security")]).send()
+    };
+    app.state.db.inject_fault("mfa_enrol:code_used");
+    assert_eq!(enrol().await.unwrap().status(), 503);
+    let row = store::totp::get(&app.state.db, &user.id).await.unwrap().unwrap();
+    assert!(row.confirmed_at.is_none() && row.last_used_step.is_none(), "nothing written: {row:?}");
+    assert_eq!(store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 0);
+    let r = enrol().await.unwrap();
+    assert_eq!(r.status(), 200, "the same code must still enrol");
+    let html = r.text().await.unwrap();
+    let codes: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
+    assert_eq!(codes.len(), 10);
+
+    let second = || async {
+        let b = app.browser();
+        let r = app.sign_in(&b, "mfa-rel@example.org", PW).await;
+        assert_eq!(location(&r), "/login/2fa");
+        let page = b.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_in(&page).unwrap();
+        let r = b.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", codes[0].as_str())]).send().await.unwrap();
+        (r.status(), b)
+    };
+    app.state.db.inject_fault("mfa:recovery_code_used");
+    let (status, b) = second().await;
+    assert_eq!(status, 503);
+    assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 303, "no session");
+    assert_eq!(store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 10, "the code is not spent");
+    assert!(!app.audit_actions().await.contains(&("mfa.recovery_code".into(), "success".into())));
+    let (status, b) = second().await;
+    assert_eq!(status, 303, "the same recovery code must still work");
+    assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 200);
+    assert_eq!(store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 9);
+    assert_eq!(second().await.0, 401, "and it is spent now");
+    app.finish().await;
+}
+both!(interrupted_second_factor_leaves_codes_usable);
 
 // ---------------------------------------------------------------------------------------------
 // Idempotency-Key
