@@ -10,6 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let opts = ImportOptions {
         into_body: None,
         authorise: None,
+        superuser: true,
+        hash_limits: stile::auth::password::HashLimits::from(&app.state.settings.password),
         dry_run: true,
         actor_user_id: None,
         actor_client_id: None,
