@@ -1,4 +1,5 @@
-//! The token endpoint: authorization_code, refresh_token, client_credentials.
+//! The token endpoint: authorization_code, refresh_token, client_credentials, read into one
+//! `TokenRequest` and dispatched on it.
 
 use axum::Router;
 use axum::extract::{RawForm, State};
@@ -34,32 +35,155 @@ fn map(e: GrantError) -> OAuthError {
     }
 }
 
+/// A token request's grant, read from the form once: the grant type with the fields it needs.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenRequest<'a> {
+    AuthorizationCode { code: &'a str, redirect_uri: Option<&'a str>, code_verifier: Option<&'a str> },
+    RefreshToken { refresh_token: &'a str, scope: Option<&'a str> },
+    ClientCredentials { scope: Option<&'a str> },
+}
+
+/// Why a form is not a token request (RFC 6749 §5.2). Each is reported at the point the endpoint
+/// has always reported it: a missing grant_type before the client is authenticated, an unknown one
+/// after, and a missing or repeated field only once the client may use the grant.
+#[derive(Debug)]
+pub enum Malformed {
+    GrantType(OAuthError),
+    Unsupported,
+    Field(GrantType, OAuthError),
+}
+
+impl From<Malformed> for OAuthError {
+    fn from(m: Malformed) -> Self {
+        match m {
+            Malformed::GrantType(e) | Malformed::Field(_, e) => e,
+            Malformed::Unsupported => OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "the grant_type is not supported"),
+        }
+    }
+}
+
+impl<'a> TokenRequest<'a> {
+    pub fn parse(p: &'a Params) -> Result<Self, Malformed> {
+        let grant = p.require("grant_type").map_err(Malformed::GrantType)?;
+        let grant = GrantType::parse(grant).ok_or(Malformed::Unsupported)?;
+        let field = |e| Malformed::Field(grant, e);
+        Ok(match grant {
+            GrantType::AuthorizationCode => TokenRequest::AuthorizationCode {
+                code: p.require("code").map_err(field)?,
+                redirect_uri: p.get("redirect_uri").map_err(field)?,
+                code_verifier: p.get("code_verifier").map_err(field)?,
+            },
+            GrantType::RefreshToken => TokenRequest::RefreshToken {
+                refresh_token: p.require("refresh_token").map_err(field)?,
+                scope: p.get("scope").map_err(field)?,
+            },
+            GrantType::ClientCredentials => TokenRequest::ClientCredentials { scope: p.get("scope").map_err(field)? },
+        })
+    }
+
+    pub fn grant_type(&self) -> GrantType {
+        match self {
+            TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+            TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
+            TokenRequest::ClientCredentials { .. } => GrantType::ClientCredentials,
+        }
+    }
+}
+
 #[tracing::instrument(skip_all, fields(client_id))]
 async fn token(State(state): State<AppState>, headers: HeaderMap, RawForm(body): RawForm) -> Result<Response, OAuthError> {
     let p = form_params(&headers, &body)?;
-    let grant_type = p.require("grant_type")?;
+    let request = match TokenRequest::parse(&p) {
+        Err(Malformed::GrantType(e)) => return Err(e),
+        request => request,
+    };
     let client = authenticate(&state, &headers, &p, true).await?;
     tracing::Span::current().record("client_id", client.id.as_str());
-    let grant = match grant_type {
-        "authorization_code" => GrantType::AuthorizationCode,
-        "refresh_token" => GrantType::RefreshToken,
-        "client_credentials" => GrantType::ClientCredentials,
-        _ => return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "the grant_type is not supported")),
+    let grant = match &request {
+        Ok(r) => r.grant_type(),
+        Err(Malformed::Field(grant, _)) => *grant,
+        // A missing grant_type has already been answered above.
+        Err(Malformed::GrantType(_) | Malformed::Unsupported) => return Err(Malformed::Unsupported.into()),
     };
     if !client.allows_grant(grant) {
         return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unauthorized_client", "this client may not use that grant_type"));
     }
-    let res = match grant {
-        GrantType::AuthorizationCode => {
-            let code = p.require("code")?;
-            grants::redeem_code(&state, &client, code, p.get("redirect_uri")?, p.get("code_verifier")?).await
+    let res = match request? {
+        TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+            grants::redeem_code(&state, &client, code, redirect_uri, code_verifier).await
         }
-        GrantType::RefreshToken => grants::refresh(&state, &client, p.require("refresh_token")?, p.get("scope")?).await,
-        GrantType::ClientCredentials => grants::client_credentials(&state, &client, p.get("scope")?).await,
+        TokenRequest::RefreshToken { refresh_token, scope } => grants::refresh(&state, &client, refresh_token, scope).await,
+        TokenRequest::ClientCredentials { scope } => grants::client_credentials(&state, &client, scope).await,
     }
     .map_err(map)?;
     let mut r = axum::Json(res).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(form: &str) -> Params {
+        Params(url::form_urlencoded::parse(form.as_bytes()).into_owned().collect())
+    }
+
+    fn refused(form: &str) -> (Option<GrantType>, &'static str, String) {
+        match TokenRequest::parse(&params(form)) {
+            Ok(r) => panic!("{form} parsed as {r:?}"),
+            Err(Malformed::GrantType(e)) => (None, e.code, e.description),
+            Err(Malformed::Field(g, e)) => (Some(g), e.code, e.description),
+            Err(m @ Malformed::Unsupported) => (None, OAuthError::from(m).code, "unsupported".into()),
+        }
+    }
+
+    #[test]
+    fn each_grant_with_its_fields() {
+        let p = params("grant_type=authorization_code&code=c1&redirect_uri=https%3A%2F%2Fapp%2Fcb&code_verifier=v");
+        assert_eq!(
+            TokenRequest::parse(&p).unwrap(),
+            TokenRequest::AuthorizationCode { code: "c1", redirect_uri: Some("https://app/cb"), code_verifier: Some("v") }
+        );
+        let p = params("grant_type=authorization_code&code=c1&redirect_uri=");
+        assert_eq!(
+            TokenRequest::parse(&p).unwrap(),
+            TokenRequest::AuthorizationCode { code: "c1", redirect_uri: None, code_verifier: None }
+        );
+        let p = params("grant_type=refresh_token&refresh_token=r&scope=openid");
+        assert_eq!(TokenRequest::parse(&p).unwrap(), TokenRequest::RefreshToken { refresh_token: "r", scope: Some("openid") });
+        let p = params("grant_type=client_credentials");
+        let r = TokenRequest::parse(&p).unwrap();
+        assert_eq!(r, TokenRequest::ClientCredentials { scope: None });
+        assert_eq!(r.grant_type(), GrantType::ClientCredentials);
+    }
+
+    #[test]
+    fn missing_unknown_and_repeated() {
+        assert_eq!(refused("code=c1"), (None, "invalid_request", "the grant_type parameter is missing".into()));
+        assert_eq!(refused("grant_type="), (None, "invalid_request", "the grant_type parameter is missing".into()));
+        assert_eq!(
+            refused("grant_type=refresh_token&grant_type=refresh_token"),
+            (None, "invalid_request", "the grant_type parameter is included more than once".into())
+        );
+        assert_eq!(refused("grant_type=password&username=a").1, "unsupported_grant_type");
+        assert_eq!(refused("grant_type=Authorization_Code&code=c").1, "unsupported_grant_type");
+        assert_eq!(
+            refused("grant_type=authorization_code"),
+            (Some(GrantType::AuthorizationCode), "invalid_request", "the code parameter is missing".into())
+        );
+        assert_eq!(
+            refused("grant_type=authorization_code&code=a&redirect_uri=x&redirect_uri=y"),
+            (Some(GrantType::AuthorizationCode), "invalid_request", "the redirect_uri parameter is included more than once".into())
+        );
+        assert_eq!(
+            refused("grant_type=refresh_token&scope=openid"),
+            (Some(GrantType::RefreshToken), "invalid_request", "the refresh_token parameter is missing".into())
+        );
+        assert_eq!(
+            refused("grant_type=client_credentials&scope=a&scope=b"),
+            (Some(GrantType::ClientCredentials), "invalid_request", "the scope parameter is included more than once".into())
+        );
+    }
 }
