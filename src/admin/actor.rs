@@ -79,12 +79,7 @@ impl AdminActor {
                 let permissions: BTreeSet<String> = store::parse_json_list(&access.admin_permissions)?.into_iter().collect();
                 delegation::Actor {
                     superuser: false,
-                    memberships: vec![Membership {
-                        body_kind: BodyKind::parse(&body.kind).unwrap_or(BodyKind::Other),
-                        active: body.status == "active",
-                        body_id,
-                        permissions,
-                    }],
+                    memberships: vec![Membership { body_kind: body.kind, active: body.status.is_active(), body_id, permissions }],
                 }
             }
             _ => return Err(AdminError::Forbidden(no_rights())),
@@ -131,8 +126,8 @@ pub async fn load_policy_actor(state: &AppState, user: &UserRow) -> Result<deleg
     for m in store::memberships::of_user(&state.db, &user.id).await? {
         let d = store::memberships::detail(&state.db, &m).await?;
         memberships.push(Membership {
-            body_kind: BodyKind::parse(&m.body_kind).unwrap_or(BodyKind::Other),
-            active: m.body_status == "active",
+            body_kind: m.body_kind,
+            active: m.body_status.is_active(),
             body_id: m.body_id,
             permissions: d.permissions.into_iter().collect(),
         });

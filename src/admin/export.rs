@@ -14,6 +14,7 @@ use crate::admin::ops::{Subject, audit_now, guard, load_body};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::clock::Timestamp;
+use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
 use crate::policy::delegation::Action;
 use crate::store::audit::Filter;
 use crate::store::{self, Db, StoreError};
@@ -39,11 +40,11 @@ pub struct BodyExport {
 pub struct Body {
     pub id: String,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: BodyKind,
+    pub status: BodyStatus,
     pub fms_body_id: Option<String>,
     pub swa_code: Option<String>,
-    pub mfa_policy: String,
+    pub mfa_policy: MfaPolicy,
     pub sign_in_methods: Vec<String>,
     pub password_min_length: Option<i64>,
     pub default_role_id: Option<String>,

@@ -478,7 +478,7 @@ fn check_row<'f>(
             }
         }
         let sm_roles: Vec<SmRole> =
-            chosen.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), &b.kind)).collect();
+            chosen.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), b.kind)).collect();
         if let Err(v) = street_manager::check(&sm_roles) {
             refuse("roles", v.to_string());
         }

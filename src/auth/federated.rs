@@ -200,7 +200,7 @@ async fn sync_roles(
     // While the body is suspended or disabled its memberships stay as they are: a sign-in neither
     // joins it nor grants or removes roles (lifting the suspension must not find roles the IdP
     // handed out meanwhile). Tokens and claims leave such a body out anyway.
-    if body.as_ref().is_none_or(|b| b.status != "active") {
+    if body.as_ref().is_none_or(|b| !b.status.is_active()) {
         let details = json!({ "connection_id": conn.id, "body_id": conn.body_id, "skipped": "body_not_active" });
         audit::user_event(state, "sso.roles", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
         return Ok(());
@@ -235,5 +235,5 @@ async fn sync_roles(
 }
 
 async fn body_active(state: &AppState, conn: &Connection) -> Result<bool, StoreError> {
-    Ok(store::bodies::by_id(&state.db, &conn.body_id).await?.is_some_and(|b| b.status == "active"))
+    Ok(store::bodies::by_id(&state.db, &conn.body_id).await?.is_some_and(|b| b.status.is_active()))
 }

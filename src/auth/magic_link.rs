@@ -147,7 +147,7 @@ pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &C
 
 /// The body whose domain an address is in, if that body is active.
 async fn body_for(state: &AppState, email: &Email) -> Result<Option<store::bodies::BodyRow>, StoreError> {
-    Ok(store::bodies::by_domain(&state.db, email.domain()).await?.filter(|b| b.status == "active"))
+    Ok(store::bodies::by_domain(&state.db, email.domain()).await?.filter(|b| b.status.is_active()))
 }
 
 /// May this address get a new account on its first confirmed link?

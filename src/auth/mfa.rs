@@ -84,11 +84,11 @@ pub async fn requirement(
 ) -> Result<Option<Reason>, StoreError> {
     let mut inputs = Inputs { superuser: user.is_superuser(), client_requires, acr_requests_mfa, ..Default::default() };
     for m in store::memberships::of_user(&state.db, &user.id).await? {
-        if m.body_status != "active" {
+        if !m.body_status.is_active() {
             continue;
         }
         if let Some(b) = store::bodies::by_id(&state.db, &m.body_id).await?
-            && b.mfa_policy == "required"
+            && b.mfa_policy.is_required()
         {
             inputs.body_requires = true;
         }

@@ -29,44 +29,8 @@
 
 use std::collections::BTreeSet;
 
+pub use super::body::BodyKind;
 use super::street_manager::SmRole;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BodyKind {
-    Council,
-    HighwayAuthority,
-    Promoter,
-    Contractor,
-    Other,
-}
-
-impl BodyKind {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "council" => BodyKind::Council,
-            "highway_authority" => BodyKind::HighwayAuthority,
-            "promoter" => BodyKind::Promoter,
-            "contractor" => BodyKind::Contractor,
-            "other" => BodyKind::Other,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BodyKind::Council => "council",
-            BodyKind::HighwayAuthority => "highway_authority",
-            BodyKind::Promoter => "promoter",
-            BodyKind::Contractor => "contractor",
-            BodyKind::Other => "other",
-        }
-    }
-
-    /// Street Manager organisations (as opposed to FixMyStreet bodies).
-    pub fn is_street_manager(self) -> bool {
-        matches!(self, BodyKind::HighwayAuthority | BodyKind::Promoter | BodyKind::Contractor)
-    }
-}
 
 /// One of the actor's memberships, with everything it grants.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,8 @@
 
 use std::collections::BTreeSet;
 
+use super::body::BodyKind;
+
 /// Street Manager's own user roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SmRole {
@@ -53,12 +55,12 @@ impl SmRole {
     }
 
     /// The Street Manager role a Stile role stands for, if any.
-    pub fn of_role(explicit: Option<&str>, template_key: Option<&str>, body_kind: &str) -> Option<Self> {
+    pub fn of_role(explicit: Option<&str>, template_key: Option<&str>, body_kind: BodyKind) -> Option<Self> {
         if let Some(r) = explicit.and_then(Self::parse) {
             return Some(r);
         }
         match template_key? {
-            "sm_planner_view_only" | "sm_planner_full_access" if body_kind == "contractor" => Some(SmRole::Contractor),
+            "sm_planner_view_only" | "sm_planner_full_access" if body_kind == BodyKind::Contractor => Some(SmRole::Contractor),
             "sm_planner_view_only" | "sm_planner_full_access" => Some(SmRole::Planner),
             "sm_highway_authority" => Some(SmRole::HighwayAuthority),
             "sm_contractor_admin" | "sm_promoter_admin" | "sm_ha_admin" => Some(SmRole::Admin),
@@ -142,11 +144,11 @@ const HA_ACTIONS: [&str; 14] = [
 /// The Street Manager roles that holding these permissions amounts to, whichever roles (tagged
 /// or not) or direct grants they come from: without this, a Planner could be given the HA
 /// actions one by one and be both. View permissions are shared by every role and imply none.
-pub fn implied_by_permissions(permissions: &BTreeSet<String>, body_kind: &str) -> Vec<SmRole> {
+pub fn implied_by_permissions(permissions: &BTreeSet<String>, body_kind: BodyKind) -> Vec<SmRole> {
     let any = |list: &[&str]| list.iter().any(|p| permissions.contains(*p));
     let mut out = Vec::new();
     if any(&PLANNER_ACTIONS) {
-        out.push(if body_kind == "contractor" { SmRole::Contractor } else { SmRole::Planner });
+        out.push(if body_kind == BodyKind::Contractor { SmRole::Contractor } else { SmRole::Planner });
     }
     if any(&HA_ACTIONS) {
         out.push(SmRole::HighwayAuthority);
@@ -227,22 +229,22 @@ mod tests {
     #[test]
     fn roles_implied_by_permissions() {
         let perms = |ps: &[&str]| ps.iter().map(|p| (*p).to_owned()).collect::<BTreeSet<String>>();
-        assert_eq!(implied_by_permissions(&perms(&["sm:view_map", "sm:view_works_records"]), "promoter"), vec![]);
-        assert_eq!(implied_by_permissions(&perms(&["sm:apply_for_works"]), "promoter"), vec![Planner]);
-        assert_eq!(implied_by_permissions(&perms(&["sm:apply_for_works"]), "contractor"), vec![Contractor]);
-        assert_eq!(implied_by_permissions(&perms(&["sm:assess_permits"]), "promoter"), vec![HighwayAuthority]);
-        let both = implied_by_permissions(&perms(&["sm:respond_to_fpn", "sm:issue_fpn"]), "highway_authority");
+        assert_eq!(implied_by_permissions(&perms(&["sm:view_map", "sm:view_works_records"]), BodyKind::Promoter), vec![]);
+        assert_eq!(implied_by_permissions(&perms(&["sm:apply_for_works"]), BodyKind::Promoter), vec![Planner]);
+        assert_eq!(implied_by_permissions(&perms(&["sm:apply_for_works"]), BodyKind::Contractor), vec![Contractor]);
+        assert_eq!(implied_by_permissions(&perms(&["sm:assess_permits"]), BodyKind::Promoter), vec![HighwayAuthority]);
+        let both = implied_by_permissions(&perms(&["sm:respond_to_fpn", "sm:issue_fpn"]), BodyKind::HighwayAuthority);
         assert!(matches!(check(&both), Err(RoleRuleViolation::MoreThanOneKind(..))), "{both:?}");
     }
 
     #[test]
     fn roles_from_templates() {
-        assert_eq!(SmRole::of_role(None, Some("sm_planner_full_access"), "promoter"), Some(Planner));
-        assert_eq!(SmRole::of_role(None, Some("sm_planner_view_only"), "contractor"), Some(Contractor));
-        assert_eq!(SmRole::of_role(None, Some("sm_highway_authority"), "highway_authority"), Some(HighwayAuthority));
-        assert_eq!(SmRole::of_role(None, Some("sm_ha_admin"), "highway_authority"), Some(Admin));
-        assert_eq!(SmRole::of_role(None, Some("sm_account_user"), "promoter"), None);
-        assert_eq!(SmRole::of_role(Some("API"), Some("sm_planner_full_access"), "promoter"), Some(Api));
-        assert_eq!(SmRole::of_role(None, Some("fms_inspectors"), "council"), None);
+        assert_eq!(SmRole::of_role(None, Some("sm_planner_full_access"), BodyKind::Promoter), Some(Planner));
+        assert_eq!(SmRole::of_role(None, Some("sm_planner_view_only"), BodyKind::Contractor), Some(Contractor));
+        assert_eq!(SmRole::of_role(None, Some("sm_highway_authority"), BodyKind::HighwayAuthority), Some(HighwayAuthority));
+        assert_eq!(SmRole::of_role(None, Some("sm_ha_admin"), BodyKind::HighwayAuthority), Some(Admin));
+        assert_eq!(SmRole::of_role(None, Some("sm_account_user"), BodyKind::Promoter), None);
+        assert_eq!(SmRole::of_role(Some("API"), Some("sm_planner_full_access"), BodyKind::Promoter), Some(Api));
+        assert_eq!(SmRole::of_role(None, Some("fms_inspectors"), BodyKind::Council), None);
     }
 }

@@ -2,16 +2,20 @@ use sqlx::FromRow;
 
 use super::{Db, Result, StoreError, json_list, parse_json_list};
 use crate::clock::Timestamp;
+use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct BodyRow {
     pub id: String,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub kind: BodyKind,
+    #[sqlx(try_from = "String")]
+    pub status: BodyStatus,
     pub fms_body_id: Option<String>,
     pub swa_code: Option<String>,
-    pub mfa_policy: String,
+    #[sqlx(try_from = "String")]
+    pub mfa_policy: MfaPolicy,
     pub sign_in_methods: String,
     pub password_min_length: Option<i64>,
     pub default_role_id: Option<String>,
@@ -19,7 +23,8 @@ pub struct BodyRow {
     pub updated_at: i64,
     /// The 2FA policy a superuser (or the command line) last set: body administrators may
     /// raise `mfa_policy` above it, never set it below.
-    pub mfa_floor: String,
+    #[sqlx(try_from = "String")]
+    pub mfa_floor: MfaPolicy,
 }
 
 impl BodyRow {

@@ -4,6 +4,7 @@ use sqlx::FromRow;
 
 use super::{Db, Result, StoreError};
 use crate::clock::Timestamp;
+use crate::policy::body::{BodyKind, BodyStatus};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MembershipRow {
@@ -11,8 +12,10 @@ pub struct MembershipRow {
     pub user_id: String,
     pub body_id: String,
     pub body_name: String,
-    pub body_kind: String,
-    pub body_status: String,
+    #[sqlx(try_from = "String")]
+    pub body_kind: BodyKind,
+    #[sqlx(try_from = "String")]
+    pub body_status: BodyStatus,
 }
 
 #[derive(Debug, Clone, Default)]

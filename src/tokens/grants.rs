@@ -108,7 +108,7 @@ async fn live_user(state: &AppState, user_id: Option<&str>) -> Result<UserRow, G
 pub async fn body_allows(state: &AppState, client: &Client) -> Result<(), GrantError> {
     if let Some(body_id) = client.body_id.as_deref()
         && let Some(body) = store::bodies::by_id(&state.db, body_id).await?
-        && body.status != "active"
+        && !body.status.is_active()
     {
         return Err(GrantError::InvalidGrant("the organisation this app belongs to is suspended"));
     }

@@ -17,20 +17,21 @@ use serde_json::json;
 use super::{Subject, audit_ok, commit_err, guard, load_body};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
-use crate::policy::delegation::{Action, BodyKind};
+use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
+use crate::policy::delegation::Action;
 use crate::store::{self, admin::bodies::BodySettings, bodies::BodyRow};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BodyView {
     pub id: String,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: BodyKind,
+    pub status: BodyStatus,
     pub fms_body_id: Option<String>,
     pub swa_code: Option<String>,
-    pub mfa_policy: String,
+    pub mfa_policy: MfaPolicy,
     /// The 2FA policy a superuser last set; body administrators cannot go below it.
-    pub mfa_floor: String,
+    pub mfa_floor: MfaPolicy,
     pub password_min_length: Option<i64>,
     pub sso_connection_id: Option<String>,
     pub domains: Vec<String>,
@@ -102,8 +103,8 @@ impl BodyInput {
         let changed = |new: &Option<String>, old: &Option<String>| {
             new.as_ref().is_some_and(|n| Some(n.trim()).filter(|s| !s.is_empty()) != old.as_deref())
         };
-        self.kind.as_ref().is_some_and(|k| *k != current.kind)
-            || self.status.as_ref().is_some_and(|s| *s != current.status)
+        self.kind.as_ref().is_some_and(|k| k != current.kind.as_str())
+            || self.status.as_ref().is_some_and(|s| s != current.status.as_str())
             || changed(&self.fms_body_id, &current.fms_body_id)
             || changed(&self.swa_code, &current.swa_code)
             || changed(&self.sso_connection_id, &current.sso_connection_id)
@@ -130,18 +131,21 @@ async fn settle(
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(AdminError::invalid("name", "A body needs a name of at most 200 characters."));
     }
-    let kind = input.kind.clone().unwrap_or(current.kind.clone());
-    if BodyKind::parse(&kind).is_none() {
-        return Err(AdminError::invalid("kind", "The kind must be council, highway_authority, promoter, contractor or other."));
-    }
-    let status = input.status.clone().unwrap_or(current.status.clone());
-    if !matches!(status.as_str(), "active" | "suspended" | "disabled") {
-        return Err(AdminError::invalid("status", "The status must be active, suspended or disabled."));
-    }
-    let mfa_policy = input.mfa_policy.clone().unwrap_or(current.mfa_policy.clone());
-    if !matches!(mfa_policy.as_str(), "optional" | "required") {
-        return Err(AdminError::invalid("mfa_policy", "The 2FA policy must be optional or required."));
-    }
+    let kind = match input.kind.as_deref() {
+        Some(k) => BodyKind::parse(k)
+            .ok_or_else(|| AdminError::invalid("kind", "The kind must be council, highway_authority, promoter, contractor or other."))?,
+        None => current.kind,
+    };
+    let status = match input.status.as_deref() {
+        Some(s) => {
+            BodyStatus::parse(s).ok_or_else(|| AdminError::invalid("status", "The status must be active, suspended or disabled."))?
+        }
+        None => current.status,
+    };
+    let mfa_policy = match input.mfa_policy.as_deref() {
+        Some(p) => MfaPolicy::parse(p).ok_or_else(|| AdminError::invalid("mfa_policy", "The 2FA policy must be optional or required."))?,
+        None => current.mfa_policy,
+    };
     let password_min_length = match input.password_min_length {
         Some(0) => None,
         Some(n) if !(8..=128).contains(&n) => {
@@ -190,7 +194,7 @@ async fn settle(
         fms_body_id: opt(&input.fms_body_id, &current.fms_body_id),
         swa_code: opt(&input.swa_code, &current.swa_code),
         // A superuser's policy is the new floor; a body administrator's leaves it where it is.
-        mfa_floor: actor.is_superuser().then(|| mfa_policy.clone()),
+        mfa_floor: actor.is_superuser().then_some(mfa_policy),
         mfa_policy,
         password_min_length,
         sso_connection_id,
@@ -208,13 +212,14 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: BodyInput) -> R
             "Say what kind of body this is: council, highway_authority, promoter, contractor or other.",
         ));
     }
+    // `kind` is given (checked above), so the blank's is never used.
     let blank = BodySettings {
         name: String::new(),
-        kind: String::new(),
-        status: "active".into(),
+        kind: BodyKind::Other,
+        status: BodyStatus::Active,
         fms_body_id: None,
         swa_code: None,
-        mfa_policy: "optional".into(),
+        mfa_policy: MfaPolicy::Optional,
         password_min_length: None,
         sso_connection_id: None,
         mfa_floor: None,
@@ -227,7 +232,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: BodyInput) -> R
     store::admin::bodies::set_domains(&mut tx, &id, domains.as_deref().unwrap_or_default()).await?;
     let rng = state.rng.clone();
     let mut ids = move || store::new_id(now, &*rng);
-    store::admin::bodies::copy_templates(&mut tx, &id, &settings.kind, &mut ids, now).await?;
+    store::admin::bodies::copy_templates(&mut tx, &id, settings.kind.as_str(), &mut ids, now).await?;
     let subject = Subject { target_type: "body", target_id: &id, body_id: Some(&id) };
     audit_ok(&mut tx, state, actor, "body.create", &subject, Some(json!({ "name": settings.name, "kind": settings.kind }))).await?;
     tx.commit().await.map_err(commit_err)?;
@@ -241,14 +246,14 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
     let b = &body.body;
     let current = BodySettings {
         name: b.name.clone(),
-        kind: b.kind.clone(),
-        status: b.status.clone(),
+        kind: b.kind,
+        status: b.status,
         fms_body_id: b.fms_body_id.clone(),
         swa_code: b.swa_code.clone(),
-        mfa_policy: b.mfa_policy.clone(),
+        mfa_policy: b.mfa_policy,
         password_min_length: b.password_min_length,
         sso_connection_id: store::admin::bodies::sso_connection_id(&state.db, id).await?,
-        mfa_floor: Some(b.mfa_floor.clone()),
+        mfa_floor: Some(b.mfa_floor),
     };
     let old_domains = store::bodies::domains(&state.db, id).await?;
     let subject = Subject { target_type: "body", target_id: id, body_id: Some(id) };
@@ -259,7 +264,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
     };
     guard(state, actor, "body.update", &subject, check).await?;
     let (settings, domains) = settle(state, actor, Some(id), &input, current.clone()).await?;
-    let floor_check = above_floor(actor, &body.body, &settings.mfa_policy, &b.mfa_floor).map_err(AdminError::Forbidden);
+    let floor_check = above_floor(actor, &body.body, settings.mfa_policy, b.mfa_floor).map_err(AdminError::Forbidden);
     guard(state, actor, "body.update", &subject, floor_check).await?;
     if settings.mfa_policy != current.mfa_policy {
         super::require_step_up(state, actor, "body.update", &subject).await?;
@@ -268,8 +273,8 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
     store::admin::bodies::update(&mut tx, id, &settings, state.now()).await?;
     // The floor again, as the transaction sees it after its write: a superuser may have raised it
     // since it was read above.
-    let floor = store::admin::bodies::mfa_floor_on(&mut tx, id).await?.unwrap_or_default();
-    if let Err(reason) = above_floor(actor, &body.body, &settings.mfa_policy, &floor) {
+    let floor = store::admin::bodies::mfa_floor_on(&mut tx, id).await?.unwrap_or(MfaPolicy::Optional);
+    if let Err(reason) = above_floor(actor, &body.body, settings.mfa_policy, floor) {
         drop(tx);
         guard(state, actor, "body.update", &subject, Err(AdminError::Forbidden(reason.clone()))).await?;
         return Err(AdminError::Forbidden(reason));
@@ -288,8 +293,8 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
 }
 
 /// Refuses a body administrator a 2FA policy below the floor a superuser set.
-fn above_floor(actor: &AdminActor, body: &BodyRow, policy: &str, floor: &str) -> Result<(), String> {
-    if actor.is_superuser() || floor != "required" || policy == "required" {
+fn above_floor(actor: &AdminActor, body: &BodyRow, policy: MfaPolicy, floor: MfaPolicy) -> Result<(), String> {
+    if actor.is_superuser() || !floor.is_required() || policy.is_required() {
         return Ok(());
     }
     Err(format!("A superuser made two-factor authentication required for {}; only a superuser can make it optional again.", body.name))

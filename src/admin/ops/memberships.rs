@@ -14,6 +14,7 @@ use super::{
 };
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
+use crate::policy::body::{BodyKind, BodyStatus};
 use crate::policy::delegation::{Action, MemberKind};
 use crate::store::{self, Tx};
 
@@ -47,8 +48,8 @@ pub struct MembershipView {
     pub user_id: String,
     pub body_id: String,
     pub body_name: String,
-    pub body_kind: String,
-    pub body_status: String,
+    pub body_kind: BodyKind,
+    pub body_status: BodyStatus,
     /// planner, highway authority, contractor, admin or staff.
     pub member_kind: &'static str,
     pub roles: Vec<RoleRef>,
@@ -61,15 +62,14 @@ pub struct MembershipView {
 
 pub(crate) async fn view(state: &AppState, m: &store::memberships::MembershipRow) -> Result<MembershipView, AdminError> {
     let d = store::memberships::detail(&state.db, m).await?;
-    let body_kind = crate::policy::delegation::BodyKind::parse(&m.body_kind).unwrap_or(crate::policy::delegation::BodyKind::Other);
-    let kind = holding_of(state, m).await?.kind(body_kind);
+    let kind = holding_of(state, m).await?.kind(m.body_kind);
     Ok(MembershipView {
         id: m.id.clone(),
         user_id: m.user_id.clone(),
         body_id: m.body_id.clone(),
         body_name: m.body_name.clone(),
-        body_kind: m.body_kind.clone(),
-        body_status: m.body_status.clone(),
+        body_kind: m.body_kind,
+        body_status: m.body_status,
         member_kind: kind.as_str(),
         roles: d.roles.into_iter().map(|(id, name)| RoleRef { id, name }).collect(),
         permissions: d.permissions,
@@ -356,7 +356,7 @@ pub async fn accept_invitation(
         ));
     }
     let body = load_body(state, &row.body_id).await.map_err(|_| gone())?;
-    if body.body.status != "active" {
+    if !body.body.status.is_active() {
         return Err(AdminError::invalid("t", format!("{} is not active, so it cannot take new members now.", body.body.name)));
     }
     let m: InvitedMembership = serde_json::from_str(&row.membership).map_err(|e| AdminError::Internal(e.to_string()))?;

@@ -153,7 +153,7 @@ impl LoadedBody {
 
 pub(crate) async fn load_body(state: &AppState, body_id: &str) -> Result<LoadedBody, AdminError> {
     let body = store::bodies::by_id(&state.db, body_id).await?.ok_or(AdminError::NotFound("body"))?;
-    let kind = BodyKind::parse(&body.kind).ok_or_else(|| AdminError::Internal(format!("body {} has an unknown kind", body.id)))?;
+    let kind = body.kind;
     let principals = if kind == BodyKind::Contractor { store::admin::bodies::principals_of(&state.db, body_id).await? } else { Vec::new() };
     Ok(LoadedBody { body, kind, principals })
 }
@@ -174,7 +174,7 @@ impl Holding {
 
     /// Adds the Street Manager roles its permissions amount to, so the role rules and the
     /// member's kind see direct grants too.
-    pub fn with_implied_roles(mut self, body_kind: &str) -> Self {
+    pub fn with_implied_roles(mut self, body_kind: BodyKind) -> Self {
         for r in crate::policy::street_manager::implied_by_permissions(&self.permissions, body_kind) {
             if !self.sm_roles.contains(&r) {
                 self.sm_roles.push(r);
@@ -190,11 +190,11 @@ pub(crate) async fn holding_of(state: &AppState, m: &MembershipRow) -> Result<Ho
     let detail = store::memberships::detail(&state.db, m).await?;
     Ok(Holding {
         role_ids: roles.iter().map(|r| r.id.clone()).collect(),
-        sm_roles: roles.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), &m.body_kind)).collect(),
+        sm_roles: roles.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), m.body_kind)).collect(),
         permissions: detail.permissions.into_iter().collect(),
         direct: detail.direct_permissions,
     }
-    .with_implied_roles(&m.body_kind))
+    .with_implied_roles(m.body_kind))
 }
 
 /// The holding that `role_ids` and `direct` permissions of `body` would give, checking that each
@@ -211,7 +211,7 @@ pub(crate) async fn holding_from(
         let Some(role) = role.filter(|r| r.body_id.as_deref() == Some(body.body.id.as_str())) else {
             return Err(AdminError::invalid("roles", format!("There is no role {id:?} in {}.", body.body.name)));
         };
-        if let Some(r) = SmRole::of_role(role.sm_role.as_deref(), role.template_key.as_deref(), &body.body.kind) {
+        if let Some(r) = SmRole::of_role(role.sm_role.as_deref(), role.template_key.as_deref(), body.body.kind) {
             h.sm_roles.push(r);
         }
         h.permissions.extend(store::admin::roles::permissions(&state.db, id).await?);
@@ -221,7 +221,7 @@ pub(crate) async fn holding_from(
         return Err(AdminError::invalid("permissions", format!("{p:?} is not a permission in the catalogue.")));
     }
     h.permissions.extend(direct.iter().cloned());
-    Ok(h.with_implied_roles(&body.body.kind))
+    Ok(h.with_implied_roles(body.body.kind))
 }
 
 /// Street Manager's role-combination rules, as an `Invalid` error on the `roles` field.

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::{LoadedBody, Subject, audit_ok, check_sm_rules, commit_err, guard, holding_of, load_body};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
+use crate::policy::body::BodyKind;
 use crate::policy::delegation::{Action, MemberKind};
 use crate::policy::street_manager::SmRole;
 use crate::store::{self, admin::roles::RoleSpec};
@@ -27,7 +28,7 @@ pub struct RoleView {
     pub permissions: Vec<String>,
 }
 
-async fn view(state: &AppState, r: store::admin::roles::Role, body_kind: &str) -> Result<RoleView, AdminError> {
+async fn view(state: &AppState, r: store::admin::roles::Role, body_kind: BodyKind) -> Result<RoleView, AdminError> {
     Ok(RoleView {
         permissions: store::admin::roles::permissions(&state.db, &r.id).await?,
         sm_role: SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), body_kind).map(SmRole::as_str),
@@ -46,7 +47,7 @@ pub async fn list(state: &AppState, actor: &AdminActor, body_id: &str) -> Result
     actor.check(Action::ViewMembers, Some(&body.target()))?;
     let mut out = Vec::new();
     for r in store::admin::roles::of_body(&state.db, body_id).await? {
-        out.push(view(state, r, &body.body.kind).await?);
+        out.push(view(state, r, body.body.kind).await?);
     }
     Ok(out)
 }
@@ -56,7 +57,7 @@ pub async fn show(state: &AppState, actor: &AdminActor, role_id: &str) -> Result
     let body_id = role.body_id.clone().ok_or(AdminError::NotFound("role"))?;
     let body = load_body(state, &body_id).await?;
     actor.check(Action::ViewMembers, Some(&body.target()))?;
-    view(state, role, &body.body.kind).await
+    view(state, role, body.body.kind).await
 }
 
 /// A role. With `template`, unset fields come from that role template.
@@ -200,7 +201,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, body_id: &str, input: 
     let subject = Subject { target_type: "role", target_id: "", body_id: Some(body_id) };
     let mut check = actor.check(Action::ManageRoles { granting: &granting }, Some(&body.target()));
     // An admin template stands for Street Manager's Admin role even with its permissions left out.
-    let tag = SmRole::of_role(s.sm_role.as_deref(), s.template_key.as_deref(), &body.body.kind).map(SmRole::as_str);
+    let tag = SmRole::of_role(s.sm_role.as_deref(), s.template_key.as_deref(), body.body.kind).map(SmRole::as_str);
     if check.is_ok() && admin_tag(tag) {
         check = actor.check(Action::ManageAdmins, None);
     }
@@ -236,7 +237,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
     let granting: BTreeSet<String> = s.permissions.iter().filter(|p| !old_permissions.contains(p)).cloned().collect();
     let subject = Subject { target_type: "role", target_id: role_id, body_id: Some(&body_id) };
     let was_admin = old_permissions.iter().any(|p| p.starts_with("sm:admin_"))
-        || admin_tag(SmRole::of_role(role.sm_role.as_deref(), role.template_key.as_deref(), &body.body.kind).map(SmRole::as_str));
+        || admin_tag(SmRole::of_role(role.sm_role.as_deref(), role.template_key.as_deref(), body.body.kind).map(SmRole::as_str));
     let mut check = actor.check(Action::ManageRoles { granting: &granting }, Some(&body.target()));
     if check.is_ok() && (was_admin || admin_tag(s.sm_role.as_deref())) {
         check = actor.check(Action::ManageAdmins, None);
@@ -246,7 +247,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
         check = check_holders(state, actor, &body, role_id, &granting).await;
     }
     // What every holder would hold with the role as changed.
-    let new_tag = SmRole::of_role(s.sm_role.as_deref(), s.template_key.as_deref(), &body.body.kind);
+    let new_tag = SmRole::of_role(s.sm_role.as_deref(), s.template_key.as_deref(), body.body.kind);
     let mut holdings = Vec::new();
     for mid in store::admin::roles::memberships_with(&state.db, role_id).await? {
         if let Some(m) = store::admin::memberships::by_id(&state.db, &mid).await? {
@@ -256,12 +257,12 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
             h.permissions.extend(s.permissions.iter().cloned());
             for r in store::admin::memberships::roles(&state.db, &m.id).await? {
                 if r.id != role_id {
-                    h.sm_roles.extend(SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), &body.body.kind));
+                    h.sm_roles.extend(SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), body.body.kind));
                     h.permissions.extend(store::admin::roles::permissions(&state.db, &r.id).await?);
                 }
             }
             h.sm_roles.extend(new_tag);
-            let h = h.with_implied_roles(&body.body.kind);
+            let h = h.with_implied_roles(body.body.kind);
             // A holder turned into another kind of user is, in effect, added as one.
             let new_kind = h.kind(body.kind);
             if check.is_ok() && new_kind != old.kind(body.kind) {
@@ -296,7 +297,7 @@ pub async fn delete(state: &AppState, actor: &AdminActor, role_id: &str) -> Resu
     let none = BTreeSet::new();
     let mut check = actor.check(Action::ManageRoles { granting: &none }, Some(&body.target()));
     let is_admin = permissions.iter().any(|p| p.starts_with("sm:admin_"))
-        || admin_tag(SmRole::of_role(role.sm_role.as_deref(), role.template_key.as_deref(), &body.body.kind).map(SmRole::as_str));
+        || admin_tag(SmRole::of_role(role.sm_role.as_deref(), role.template_key.as_deref(), body.body.kind).map(SmRole::as_str));
     if check.is_ok() && is_admin {
         check = actor.check(Action::ManageAdmins, None);
     }

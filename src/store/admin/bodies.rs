@@ -2,22 +2,23 @@
 
 use super::Conn;
 use crate::clock::Timestamp;
+use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
 use crate::store::{Db, Result, StoreError};
 
 /// Every setting of a body that administrators edit.
 #[derive(Debug, Clone)]
 pub struct BodySettings {
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: BodyKind,
+    pub status: BodyStatus,
     pub fms_body_id: Option<String>,
     pub swa_code: Option<String>,
-    pub mfa_policy: String,
+    pub mfa_policy: MfaPolicy,
     pub password_min_length: Option<i64>,
     pub sso_connection_id: Option<String>,
     /// The 2FA floor to set (a superuser's change); None keeps it (a body administrator's).
     /// On insert, None means the policy itself.
-    pub mfa_floor: Option<String>,
+    pub mfa_floor: Option<MfaPolicy>,
 }
 
 pub async fn insert(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp) -> Result<()> {
@@ -28,15 +29,15 @@ pub async fn insert(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp)
     )
     .bind(id)
     .bind(&b.name)
-    .bind(&b.kind)
-    .bind(&b.status)
+    .bind(b.kind.as_str())
+    .bind(b.status.as_str())
     .bind(&b.fms_body_id)
     .bind(&b.swa_code)
-    .bind(&b.mfa_policy)
+    .bind(b.mfa_policy.as_str())
     .bind(b.password_min_length)
     .bind(&b.sso_connection_id)
     .bind(now)
-    .bind(b.mfa_floor.as_deref().unwrap_or(&b.mfa_policy))
+    .bind(b.mfa_floor.unwrap_or(b.mfa_policy).as_str())
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
@@ -51,15 +52,15 @@ pub async fn update(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp)
     )
     .bind(id)
     .bind(&b.name)
-    .bind(&b.kind)
-    .bind(&b.status)
+    .bind(b.kind.as_str())
+    .bind(b.status.as_str())
     .bind(&b.fms_body_id)
     .bind(&b.swa_code)
-    .bind(&b.mfa_policy)
+    .bind(b.mfa_policy.as_str())
     .bind(b.password_min_length)
     .bind(&b.sso_connection_id)
     .bind(now)
-    .bind(&b.mfa_floor)
+    .bind(b.mfa_floor.map(MfaPolicy::as_str))
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
@@ -67,8 +68,9 @@ pub async fn update(conn: &mut Conn, id: &str, b: &BodySettings, now: Timestamp)
 }
 
 /// The body's 2FA floor as this connection (or transaction) sees it now.
-pub async fn mfa_floor_on(conn: &mut Conn, id: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar::<_, String>("select mfa_floor from bodies where id = $1").bind(id).fetch_optional(&mut *conn).await?)
+pub async fn mfa_floor_on(conn: &mut Conn, id: &str) -> Result<Option<MfaPolicy>> {
+    let floor = sqlx::query_scalar::<_, String>("select mfa_floor from bodies where id = $1").bind(id).fetch_optional(&mut *conn).await?;
+    floor.map(MfaPolicy::try_from).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub async fn sso_connection_id(db: &Db, id: &str) -> Result<Option<String>> {
