@@ -21,6 +21,7 @@ use crate::secret::random_id;
 use crate::store;
 use crate::tokens::grants::{self, CodeData};
 use crate::tokens::issue::Authn;
+use crate::web::csrf::CsrfForm;
 use crate::web::{CurrentUser, MaybeUser, csrf};
 
 pub fn router() -> Router<AppState> {
@@ -455,8 +456,6 @@ fn consent_page(state: &AppState, jar: CookieJar, me: &CurrentUser, req: &Reques
 #[derive(serde::Deserialize)]
 struct ConsentForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     request: String,
     #[serde(default)]
     decision: String,
@@ -466,9 +465,8 @@ async fn consent_post(
     State(state): State<AppState>,
     me: CurrentUser,
     jar: CookieJar,
-    axum::Form(f): axum::Form<ConsentForm>,
+    CsrfForm(axum::Form(f)): CsrfForm<axum::Form<ConsentForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let raw = params_from_query(&f.request);
     let req = match parse(&state, raw.clone()).await {
         Ok(r) => r,

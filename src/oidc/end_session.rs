@@ -18,6 +18,7 @@ use crate::clients::Client;
 use crate::error::AppError;
 use crate::logout::{self, Which};
 use crate::store;
+use crate::web::csrf::CsrfForm;
 use crate::web::{Client as ClientIp, MaybeUser, cookies, csrf};
 
 pub fn router() -> Router<AppState> {
@@ -167,8 +168,6 @@ async fn run(
 #[derive(serde::Deserialize)]
 struct ConfirmForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     request: String,
 }
 
@@ -177,8 +176,7 @@ async fn confirm(
     ip: ClientIp,
     user: MaybeUser,
     jar: CookieJar,
-    axum::Form(f): axum::Form<ConfirmForm>,
+    CsrfForm(axum::Form(f)): CsrfForm<axum::Form<ConfirmForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     run(state, ip, user, jar, params(&f.request), true).await
 }

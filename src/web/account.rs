@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::policy::password;
 use crate::secret::SecretString;
 use crate::store;
+use crate::web::csrf::CsrfForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -93,7 +94,7 @@ async fn render(
         let d = store::memberships::detail(&state.db, &m).await?;
         memberships.push(MembershipView {
             body: m.body_name,
-            kind: m.body_kind.replace('_', " "),
+            kind: m.body_kind.as_str().replace('_', " "),
             roles: d.roles.into_iter().map(|(_, n)| n).collect(),
         });
     }
@@ -141,8 +142,6 @@ async fn page(State(state): State<AppState>, jar: CookieJar, me: CurrentUser) ->
 #[derive(Deserialize)]
 struct PasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     current_password: SecretString,
     #[serde(default)]
     new_password: SecretString,
@@ -157,9 +156,8 @@ async fn change_password(
     Client(client): Client,
     jar: CookieJar,
     me: CurrentUser,
-    Form(f): Form<PasswordForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<PasswordForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     match try_change_password(&state, &client, &me, &f).await? {
         Ok(()) => {
             let notice = "Your password has been changed. Your other sessions have been signed out.";
@@ -234,8 +232,6 @@ async fn try_change_password(
 #[derive(Deserialize)]
 struct EndForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     sid: String,
 }
 
@@ -244,9 +240,8 @@ async fn end_session(
     Client(client): Client,
     jar: CookieJar,
     me: CurrentUser,
-    Form(f): Form<EndForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<EndForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let ended = crate::logout::end_sessions(&state, &me.user.id, crate::logout::Which::Sid(&f.sid)).await?;
     if ended == 0 {
         return Err(AppError::BadRequest("That session has already ended.".into()));
@@ -273,9 +268,8 @@ async fn end_all(
     Client(client): Client,
     jar: CookieJar,
     me: CurrentUser,
-    Form(f): Form<EndForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<EndForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let ended = crate::logout::end_sessions(&state, &me.user.id, crate::logout::Which::All).await?;
     audit::user_event(
         &state,
@@ -294,8 +288,6 @@ async fn end_all(
 #[derive(Deserialize)]
 struct WithdrawForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     client_id: String,
 }
 
@@ -305,9 +297,8 @@ async fn withdraw_consent(
     Client(client): Client,
     jar: CookieJar,
     me: CurrentUser,
-    Form(f): Form<WithdrawForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<WithdrawForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     if !store::consents::withdraw(&state.db, &me.user.id, &f.client_id, state.now()).await? {
         return Err(AppError::BadRequest("You had not given that application access.".into()));
     }
@@ -327,8 +318,6 @@ async fn withdraw_consent(
 #[derive(Deserialize)]
 struct EmailForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     new_email: String,
 }
 
@@ -338,10 +327,9 @@ async fn change_email(
     Client(client): Client,
     jar: CookieJar,
     me: CurrentUser,
-    Form(f): Form<EmailForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<EmailForm>>,
 ) -> Result<Response, AppError> {
     use crate::auth::email_change::{self, EmailChangeError};
-    csrf::verify(&state, &jar, &f.csrf)?;
     match email_change::request(&state, &me.user, &f.new_email, &client).await {
         Ok(new) => {
             let notice = format!("We have sent a link to {new}. Your email address changes when you use it.");

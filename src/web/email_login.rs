@@ -21,6 +21,7 @@ use crate::auth::magic_link::{self, Confirmed, MagicLinkError};
 use crate::auth::password_by_email::{self, PasswordByEmailError};
 use crate::error::AppError;
 use crate::secret::SecretString;
+use crate::web::csrf::CsrfForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -70,8 +71,6 @@ struct ProblemPage {
 #[derive(Deserialize)]
 struct RequestForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     next: Option<String>,
 }
@@ -86,9 +85,8 @@ async fn request(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
-    Form(f): Form<RequestForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<RequestForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let (jar, token) = csrf::token(&state, jar);
     let next = safe_next(f.next.as_deref());
     let site_name = state.settings.server.name.clone();
@@ -119,8 +117,6 @@ async fn request(
 #[derive(Deserialize)]
 struct CodeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     reference: SecretString,
     #[serde(default)]
     email: String,
@@ -133,9 +129,8 @@ async fn code(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
-    Form(f): Form<CodeForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
     match magic_link::confirm_code(&state, f.reference.expose(), f.code.expose(), &client).await {
         Ok(c) => signed_in(&state, jar, &client, c).await,
@@ -180,8 +175,6 @@ async fn confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Q
 #[derive(Deserialize)]
 struct ConfirmForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     t: SecretString,
 }
 
@@ -189,9 +182,8 @@ async fn confirm(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
-    Form(f): Form<ConfirmForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<ConfirmForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     match magic_link::confirm_link(&state, f.t.expose(), &client).await {
         Ok(c) => signed_in(&state, jar, &client, c).await,
         Err(MagicLinkError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, "/account", "")),
@@ -252,8 +244,6 @@ async fn new_password_page(
 #[derive(Deserialize)]
 struct NewPasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     password: SecretString,
@@ -266,9 +256,8 @@ async fn new_password(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
-    Form(f): Form<NewPasswordForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<NewPasswordForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let (jar, csrf) = csrf::token(&state, jar);
     let mut page = NewPasswordPage {
         site_name: state.settings.server.name.clone(),
@@ -316,9 +305,8 @@ async fn password_confirm(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
-    Form(f): Form<ConfirmForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<ConfirmForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     match password_by_email::confirm(&state, f.t.expose(), &client).await {
         Ok((user, next)) => {
             let confirmed = Confirmed { user, next, amr: magic_link::AMR_EMAIL };
@@ -387,9 +375,8 @@ async fn email_change_confirm(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
-    Form(f): Form<ConfirmForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<ConfirmForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let site_name = state.settings.server.name.clone();
     match email_change::confirm(&state, f.t.expose(), &client).await {
         Ok(email) => Ok((jar, EmailChangedPage { site_name, signed_in: false, email: email.to_string() }).into_response()),

@@ -20,6 +20,7 @@ use crate::admin::ops::memberships;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::secret::SecretString;
+use crate::web::csrf::CsrfForm;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/invitations/accept", get(page).post(accept))
@@ -85,8 +86,6 @@ async fn page(State(state): State<AppState>, jar: CookieJar, me: CurrentUser, Qu
 #[derive(Deserialize)]
 struct AcceptForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     t: SecretString,
 }
 
@@ -95,9 +94,8 @@ async fn accept(
     Client(client): Client,
     jar: CookieJar,
     me: CurrentUser,
-    Form(f): Form<AcceptForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<AcceptForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let (jar, csrf) = csrf::token(&state, jar);
     let mut p = page_of(&state, csrf, "");
     let status = match memberships::accept_invitation(&state, &me.user, f.t.expose(), &client).await {

@@ -21,6 +21,7 @@ use crate::auth::session;
 use crate::email::Email;
 use crate::error::AppError;
 use crate::secret::SecretString;
+use crate::web::csrf::CsrfForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -99,15 +100,16 @@ async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Que
 #[derive(Deserialize)]
 struct EmailForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     next: Option<String>,
 }
 
 /// Step 1: the email. The answer is the same password page whether or not the account exists.
-async fn email_submit(State(state): State<AppState>, jar: CookieJar, Form(f): Form<EmailForm>) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
+async fn email_submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CsrfForm(Form(f)): CsrfForm<Form<EmailForm>>,
+) -> Result<Response, AppError> {
     let (jar, token) = csrf::token(&state, jar);
     let next = safe_next(f.next.as_deref());
     let site_name = state.settings.server.name.clone();
@@ -141,8 +143,6 @@ async fn email_submit(State(state): State<AppState>, jar: CookieJar, Form(f): Fo
 #[derive(Deserialize)]
 struct PasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     password: SecretString,
@@ -154,9 +154,8 @@ async fn password_submit(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
-    Form(f): Form<PasswordForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<PasswordForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
     let site_name = state.settings.server.name.clone();
     let (jar, token) = csrf::token(&state, jar);
@@ -197,20 +196,17 @@ async fn password_submit(
     }
 }
 
+/// A form whose only field is the CSRF token.
 #[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
+struct CsrfOnly {}
 
 async fn logout(
     State(state): State<AppState>,
     Client(client): Client,
     user: MaybeUser,
     jar: CookieJar,
-    Form(f): Form<CsrfOnly>,
+    CsrfForm(Form(CsrfOnly {})): CsrfForm<Form<CsrfOnly>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     if let Some(u) = user.0 {
         if let Some(c) = jar.get(cookies::session_name(&state)) {
             crate::logout::end_sessions(&state, &u.user.id, crate::logout::Which::Cookie(c.value())).await?;

@@ -19,6 +19,7 @@ use crate::app::AppState;
 use crate::auth::mfa::{self, MfaError};
 use crate::error::AppError;
 use crate::store::users::UserRow;
+use crate::web::csrf::CsrfForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -111,8 +112,6 @@ fn next_for(w: &Who, asked: Option<&str>) -> String {
 #[derive(Deserialize)]
 struct CodeForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     code: String,
     next: Option<String>,
 }
@@ -122,9 +121,8 @@ async fn verify_submit(
     Client(client): Client,
     jar: CookieJar,
     user: MaybeUser,
-    Form(f): Form<CodeForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, f.next.as_deref());
     match mfa::verify(&state, w.user(), &f.code, &client).await {
@@ -207,9 +205,8 @@ async fn enrol_submit(
     Client(client): Client,
     jar: CookieJar,
     user: MaybeUser,
-    Form(f): Form<CodeForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, f.next.as_deref());
     match mfa::confirm_enrolment(&state, w.user(), &f.code, &client).await {
@@ -290,9 +287,8 @@ async fn disable(
     Client(client): Client,
     jar: CookieJar,
     me: super::CurrentUser,
-    Form(f): Form<CodeForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     match mfa::disable(&state, &me.user, &f.code, &client).await {
         Ok(()) => Ok(Redirect::to("/account/security").into_response()),
         Err(e) => {
@@ -308,9 +304,8 @@ async fn regenerate(
     Client(client): Client,
     jar: CookieJar,
     me: super::CurrentUser,
-    Form(f): Form<CodeForm>,
+    CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
-    csrf::verify(&state, &jar, &f.csrf)?;
     match mfa::regenerate_recovery_codes(&state, &me.user, &f.code, &client).await {
         Ok(codes) => {
             Ok(CodesPage { site_name: state.settings.server.name.clone(), signed_in: true, codes, next: "/account/security".into() }

@@ -66,6 +66,51 @@ async fn csrf_refused(b: Backend) {
 }
 both!(csrf_refused);
 
+/// Every form outside the admin UI is refused without this browser's token, whether the field is
+/// missing, empty or forged, before the handler runs: the session is still there at the end.
+async fn csrf_refused_on_every_page_form(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("forms@example.org", Some("correct horse battery")).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "forms@example.org", "correct horse battery").await.status(), 303);
+    let good = app.csrf(&c, "/account").await;
+    for path in [
+        "/login",
+        "/login/password",
+        "/login/2fa",
+        "/login/2fa/enrol",
+        "/login/email",
+        "/login/email/code",
+        "/login/email/confirm",
+        "/login/password/new",
+        "/login/password/new/confirm",
+        "/account/password",
+        "/account/email",
+        "/account/email/confirm",
+        "/account/sessions/end",
+        "/account/sessions/end-all",
+        "/account/consents/withdraw",
+        "/account/security/disable",
+        "/account/security/recovery-codes",
+        "/invitations/accept",
+        "/authorize/consent",
+        "/end_session/confirm",
+        "/logout",
+    ] {
+        for form in [vec![("email", "forms@example.org")], vec![("csrf", "")], vec![("csrf", "forged")], vec![("csrf", &good[1..])]] {
+            let r = c.post(app.url(path)).form(&form).send().await.unwrap();
+            assert_eq!(r.status(), 403, "{path} {form:?}");
+            assert!(r.text().await.unwrap().contains("form has expired"), "{path}");
+        }
+    }
+    // Still signed in, and the right token still works.
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200);
+    let r = c.post(app.url("/logout")).form(&[("csrf", good.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    app.finish().await;
+}
+both!(csrf_refused_on_every_page_form);
+
 #[tokio::test]
 async fn oversized_body_refused() {
     let app = TestApp::start(Backend::Sqlite).await;

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Admin, Fields, Nav, Problem, Section, when};
+use super::{Admin, CsrfForm, HtmlForm, Nav, Problem, Section, when};
 use crate::admin::ops::{self, abuse::BanInput};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -39,6 +39,15 @@ struct BansPage {
     bans: Vec<BanView>,
 }
 
+/// The ban form (and the remove button, which sends only the pattern).
+#[derive(Deserialize)]
+struct BanForm {
+    #[serde(default)]
+    pattern: String,
+    #[serde(default)]
+    reason: String,
+}
+
 #[derive(Deserialize)]
 struct DoneQuery {
     done: Option<String>,
@@ -48,7 +57,7 @@ async fn render(
     state: &AppState,
     admin: &Admin,
     done: Option<&str>,
-    f: Option<&Fields>,
+    f: Option<&BanForm>,
     problem: Option<Problem>,
 ) -> Result<Response, AppError> {
     let bans = ops::abuse::list(state, &admin.actor)
@@ -64,8 +73,8 @@ async fn render(
         csrf: admin.csrf.clone(),
         error_field: problem.as_ref().and_then(|p| p.field),
         error: problem.map(|p| p.message),
-        pattern: f.map(|f| f.get("pattern").to_owned()).unwrap_or_default(),
-        reason: f.map(|f| f.get("reason").to_owned()).unwrap_or_default(),
+        pattern: f.map(|f| f.pattern.clone()).unwrap_or_default(),
+        reason: f.map(|f| f.reason.clone()).unwrap_or_default(),
         bans,
     };
     Ok((status, admin.jar.clone(), page).into_response())
@@ -75,18 +84,24 @@ async fn page(State(state): State<AppState>, admin: Admin, Query(q): Query<DoneQ
     render(&state, &admin, q.done.as_deref(), None, None).await
 }
 
-async fn ban(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let input = BanInput { pattern: f.get("pattern").to_owned(), reason: f.get("reason").to_owned() };
+async fn ban(
+    State(state): State<AppState>,
+    admin: Admin,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<BanForm>>,
+) -> Result<Response, AppError> {
+    let input = BanInput { pattern: f.pattern.clone(), reason: f.reason.clone() };
     match ops::abuse::ban(&state, &admin.actor, input).await {
         Ok(_) => Ok(Redirect::to("/admin/bans?done=banned").into_response()),
         Err(e) => render(&state, &admin, None, Some(&f), Some(Problem::from_admin(e)?)).await,
     }
 }
 
-async fn unban(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    match ops::abuse::unban(&state, &admin.actor, f.get("pattern")).await {
+async fn unban(
+    State(state): State<AppState>,
+    admin: Admin,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<BanForm>>,
+) -> Result<Response, AppError> {
+    match ops::abuse::unban(&state, &admin.actor, &f.pattern).await {
         Ok(()) => Ok(Redirect::to("/admin/bans?done=unbanned").into_response()),
         Err(e) => render(&state, &admin, None, None, Some(Problem::from_admin(e)?)).await,
     }

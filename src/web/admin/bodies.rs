@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
-use super::{Admin, Fields, Nav, Problem, Section, enc};
+use super::{Admin, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{self, bodies::BodyInput, bodies::BodyView, roles::RoleView};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -66,6 +66,36 @@ async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<DoneQ
     })
 }
 
+/// The settings form as posted.
+#[derive(Deserialize)]
+struct BodyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    mfa_policy: String,
+    #[serde(default)]
+    fms_body_id: String,
+    #[serde(default)]
+    swa_code: String,
+    #[serde(default)]
+    password_min_length: String,
+    #[serde(default)]
+    sso_connection_id: String,
+    #[serde(default)]
+    domains: String,
+}
+
+/// The contractor link and unlink forms.
+#[derive(Deserialize)]
+struct ContractorForm {
+    #[serde(default)]
+    contractor_id: String,
+}
+
 /// The settings form's values.
 pub struct Settings {
     pub name: String,
@@ -85,9 +115,9 @@ impl Settings {
     fn of(b: &BodyView) -> Self {
         Settings {
             name: b.name.clone(),
-            kinds: opts(&KINDS, &b.kind),
-            statuses: opts(&STATUSES, &b.status),
-            mfa: opts(&MFA, &b.mfa_policy),
+            kinds: opts(&KINDS, b.kind.as_str()),
+            statuses: opts(&STATUSES, b.status.as_str()),
+            mfa: opts(&MFA, b.mfa_policy.as_str()),
             fms_body_id: b.fms_body_id.clone().unwrap_or_default(),
             swa_code: b.swa_code.clone().unwrap_or_default(),
             password_min_length: b.password_min_length.map(|n| n.to_string()).unwrap_or_default(),
@@ -97,26 +127,26 @@ impl Settings {
         }
     }
 
-    fn from_fields(f: &Fields) -> Self {
+    fn posted(f: &BodyForm) -> Self {
         Settings {
-            name: f.get("name").to_owned(),
-            kinds: opts(&KINDS, f.get("kind")),
-            statuses: opts(&STATUSES, f.get("status")),
-            mfa: opts(&MFA, f.get("mfa_policy")),
-            fms_body_id: f.get("fms_body_id").to_owned(),
-            swa_code: f.get("swa_code").to_owned(),
-            password_min_length: f.get("password_min_length").to_owned(),
-            sso_connection_id: f.get("sso_connection_id").to_owned(),
+            name: f.name.clone(),
+            kinds: opts(&KINDS, &f.kind),
+            statuses: opts(&STATUSES, &f.status),
+            mfa: opts(&MFA, &f.mfa_policy),
+            fms_body_id: f.fms_body_id.clone(),
+            swa_code: f.swa_code.clone(),
+            password_min_length: f.password_min_length.clone(),
+            sso_connection_id: f.sso_connection_id.clone(),
             connections: Vec::new(),
-            domains: f.get("domains").to_owned(),
+            domains: f.domains.clone(),
         }
     }
 }
 
 /// The form as a service-layer input. Fields only superusers may change are sent only by
 /// superusers' forms (others see them read-only), so an admin's save leaves them alone.
-fn input(f: &Fields, superuser: bool) -> Result<BodyInput, Problem> {
-    let min = match f.opt("password_min_length") {
+fn input(f: &BodyForm, superuser: bool) -> Result<BodyInput, Problem> {
+    let min = match fields::nonempty(&f.password_min_length) {
         None => None,
         Some(v) => Some(v.parse::<i64>().map_err(|_| {
             Problem::new(
@@ -126,17 +156,17 @@ fn input(f: &Fields, superuser: bool) -> Result<BodyInput, Problem> {
             )
         })?),
     };
-    let su = |name: &str| superuser.then(|| f.get(name).to_owned());
+    let su = |value: &String| superuser.then(|| value.clone());
     Ok(BodyInput {
-        name: Some(f.get("name").to_owned()),
-        kind: superuser.then(|| f.get("kind").to_owned()).filter(|k| !k.is_empty()),
-        status: su("status").filter(|s| !s.is_empty()),
-        fms_body_id: su("fms_body_id"),
-        swa_code: su("swa_code"),
-        mfa_policy: f.opt("mfa_policy"),
+        name: Some(f.name.clone()),
+        kind: su(&f.kind).filter(|k| !k.is_empty()),
+        status: su(&f.status).filter(|s| !s.is_empty()),
+        fms_body_id: su(&f.fms_body_id),
+        swa_code: su(&f.swa_code),
+        mfa_policy: fields::nonempty(&f.mfa_policy),
         password_min_length: min,
-        sso_connection_id: su("sso_connection_id"),
-        domains: superuser.then(|| f.lines("domains")),
+        sso_connection_id: su(&f.sso_connection_id),
+        domains: superuser.then(|| fields::lines(&f.domains)),
     })
 }
 
@@ -185,17 +215,20 @@ async fn new_page(admin: Admin) -> Result<Response, AppError> {
     Ok(new_form(&admin, blank, None))
 }
 
-async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<BodyForm>>,
+) -> Result<Response, AppError> {
     let mut input = match input(&f, true) {
         Ok(i) => i,
-        Err(p) => return Ok(new_form(&admin, Settings::from_fields(&f), Some(p))),
+        Err(p) => return Ok(new_form(&admin, Settings::posted(&f), Some(p))),
     };
     // On create every field is meant, superuser or not: the service layer decides.
-    input.kind = f.opt("kind");
+    input.kind = fields::nonempty(&f.kind);
     match ops::bodies::create(&state, &admin.actor, input).await {
         Ok(b) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=body-created", enc(&b.id))).into_response()),
-        Err(e) => Ok(new_form(&admin, Settings::from_fields(&f), Some(Problem::from_admin(e)?))),
+        Err(e) => Ok(new_form(&admin, Settings::posted(&f), Some(Problem::from_admin(e)?))),
     }
 }
 
@@ -253,7 +286,7 @@ async fn render(
     admin: &Admin,
     id: &str,
     done: Option<&str>,
-    f: Option<&Fields>,
+    f: Option<&BodyForm>,
     problem: Option<Problem>,
 ) -> Result<Response, AppError> {
     let b = ops::bodies::show(state, &admin.actor, id).await?;
@@ -270,9 +303,9 @@ async fn render(
         })
         .collect();
     let roles = ops::roles::list(state, &admin.actor, id).await?;
-    let takes_contractors = matches!(b.kind.as_str(), "promoter" | "highway_authority");
+    let takes_contractors = matches!(b.kind, BodyKind::Promoter | BodyKind::HighwayAuthority);
     let (can_edit, can_link, can_export) = {
-        let target = Target { body_id: &b.id, body_kind: BodyKind::parse(&b.kind).unwrap_or(BodyKind::Other), principals: &b.principals };
+        let target = Target { body_id: &b.id, body_kind: b.kind, principals: &b.principals };
         (
             admin.actor.check(Action::EditOrganisation, Some(&target)).is_ok(),
             admin.actor.check(Action::LinkContractor, Some(&target)).is_ok(),
@@ -283,13 +316,13 @@ async fn render(
         ops::bodies::list(state, &admin.actor)
             .await?
             .into_iter()
-            .filter(|c| c.kind == "contractor" && !b.contractors.contains(&c.id))
+            .filter(|c| c.kind == BodyKind::Contractor && !b.contractors.contains(&c.id))
             .map(|c| Linked { id: c.id, name: c.name })
             .collect()
     } else {
         Vec::new()
     };
-    let mut s = f.map(Settings::from_fields).unwrap_or_else(|| Settings::of(&b));
+    let mut s = f.map(Settings::posted).unwrap_or_else(|| Settings::of(&b));
     if admin.actor.is_superuser() {
         s.connections = ops::connections::of_body(state, &b.id)
             .await?
@@ -330,8 +363,12 @@ async fn show(
     render(&state, &admin, &id, q.done.as_deref(), None, None).await
 }
 
-async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn save(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<BodyForm>>,
+) -> Result<Response, AppError> {
     let input = match input(&f, admin.actor.is_superuser()) {
         Ok(i) => i,
         Err(p) => return render(&state, &admin, &id, None, Some(&f), Some(p)).await,
@@ -342,9 +379,13 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String
     }
 }
 
-async fn link(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let Some(contractor) = f.opt("contractor_id") else {
+async fn link(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<ContractorForm>>,
+) -> Result<Response, AppError> {
+    let Some(contractor) = fields::nonempty(&f.contractor_id) else {
         let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), "Choose or enter a contractor organisation.");
         return render(&state, &admin, &id, None, None, Some(p)).await;
     };
@@ -358,9 +399,13 @@ async fn link(State(state): State<AppState>, admin: Admin, Path(id): Path<String
     }
 }
 
-async fn unlink(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    match ops::bodies::unlink_contractor(&state, &admin.actor, &id, f.get("contractor_id")).await {
+async fn unlink(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<ContractorForm>>,
+) -> Result<Response, AppError> {
+    match ops::bodies::unlink_contractor(&state, &admin.actor, &id, &f.contractor_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=unlinked", enc(&id))).into_response()),
         Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
-use super::{Admin, Fields, Nav, Problem, Section, enc};
+use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{
     self,
     clients::{AdminAccess, ClientInput, ClientView},
@@ -56,6 +56,42 @@ const LEVELS: [(&str, &str); 3] = [("none", "None"), ("body", "An organisation's
 
 fn opts(list: &[&str], current: &str) -> Vec<Opt> {
     list.iter().map(|v| Opt { value: (*v).to_owned(), label: (*v).to_owned(), selected: *v == current }).collect()
+}
+
+/// The client form as posted.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Posted {
+    client_id: String,
+    name: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    backchannel_logout_uri: String,
+    #[serde(deserialize_with = "fields::values")]
+    grant_types: Vec<String>,
+    scopes: String,
+    token_endpoint_auth_method: String,
+    id_token_signing_alg: String,
+    permission_namespaces: String,
+    body_id: String,
+    id_token_claims: String,
+    access_token_audience: String,
+    #[serde(deserialize_with = "fields::ticked")]
+    first_party: bool,
+    #[serde(deserialize_with = "fields::ticked")]
+    require_pkce: bool,
+    #[serde(deserialize_with = "fields::ticked")]
+    require_mfa: bool,
+}
+
+/// The administrative-access form.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct AccessForm {
+    level: String,
+    #[serde(deserialize_with = "fields::trimmed")]
+    admin_body_id: Option<String>,
+    admin_permissions: String,
 }
 
 /// The client form's values.
@@ -112,28 +148,27 @@ impl Form {
         })
     }
 
-    async fn from_fields(state: &AppState, admin: &Admin, f: &Fields) -> Result<Self, AppError> {
-        let grants = f.all("grant_types");
+    async fn posted(state: &AppState, admin: &Admin, f: &Posted) -> Result<Self, AppError> {
         Ok(Form {
-            client_id: f.get("client_id").to_owned(),
-            name: f.get("name").to_owned(),
-            redirect_uris: f.get("redirect_uris").to_owned(),
-            post_logout_redirect_uris: f.get("post_logout_redirect_uris").to_owned(),
-            backchannel_logout_uri: f.get("backchannel_logout_uri").to_owned(),
+            client_id: f.client_id.clone(),
+            name: f.name.clone(),
+            redirect_uris: f.redirect_uris.clone(),
+            post_logout_redirect_uris: f.post_logout_redirect_uris.clone(),
+            backchannel_logout_uri: f.backchannel_logout_uri.clone(),
             grants: GRANTS
                 .iter()
-                .map(|g| Opt { value: (*g).to_owned(), label: (*g).to_owned(), selected: grants.iter().any(|x| x == g) })
+                .map(|g| Opt { value: (*g).to_owned(), label: (*g).to_owned(), selected: f.grant_types.iter().any(|x| x == g) })
                 .collect(),
-            scopes: f.get("scopes").to_owned(),
-            methods: opts(&METHODS, f.get("token_endpoint_auth_method")),
-            algs: opts(&ALGS, f.get("id_token_signing_alg")),
-            permission_namespaces: f.get("permission_namespaces").to_owned(),
-            bodies: body_opts(state, admin, f.get("body_id")).await?,
-            id_token_claims: f.get("id_token_claims").to_owned(),
-            access_token_audience: f.get("access_token_audience").to_owned(),
-            first_party: f.has("first_party"),
-            require_pkce: f.has("require_pkce"),
-            require_mfa: f.has("require_mfa"),
+            scopes: f.scopes.clone(),
+            methods: opts(&METHODS, &f.token_endpoint_auth_method),
+            algs: opts(&ALGS, &f.id_token_signing_alg),
+            permission_namespaces: f.permission_namespaces.clone(),
+            bodies: body_opts(state, admin, &f.body_id).await?,
+            id_token_claims: f.id_token_claims.clone(),
+            access_token_audience: f.access_token_audience.clone(),
+            first_party: f.first_party,
+            require_pkce: f.require_pkce,
+            require_mfa: f.require_mfa,
         })
     }
 }
@@ -142,24 +177,24 @@ fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }
 
-fn input(f: &Fields, creating: bool) -> ClientInput {
+fn input(f: &Posted, creating: bool) -> ClientInput {
     ClientInput {
-        client_id: if creating { f.opt("client_id") } else { None },
-        name: Some(f.get("name").to_owned()),
-        redirect_uris: Some(f.lines("redirect_uris")),
-        post_logout_redirect_uris: Some(f.lines("post_logout_redirect_uris")),
-        backchannel_logout_uri: Some(f.get("backchannel_logout_uri").trim().to_owned()),
-        grant_types: Some(f.all("grant_types")),
-        scopes: Some(words(f.get("scopes"))),
-        token_endpoint_auth_method: f.opt("token_endpoint_auth_method"),
-        id_token_signing_alg: f.opt("id_token_signing_alg"),
-        permission_namespaces: Some(words(f.get("permission_namespaces"))),
-        body_id: Some(f.get("body_id").to_owned()),
-        id_token_claims: Some(words(f.get("id_token_claims"))),
-        access_token_audience: Some(f.get("access_token_audience").trim().to_owned()),
-        first_party: Some(f.has("first_party")),
-        require_pkce: Some(f.has("require_pkce")),
-        require_mfa: Some(f.has("require_mfa")),
+        client_id: if creating { fields::nonempty(&f.client_id) } else { None },
+        name: Some(f.name.clone()),
+        redirect_uris: Some(fields::lines(&f.redirect_uris)),
+        post_logout_redirect_uris: Some(fields::lines(&f.post_logout_redirect_uris)),
+        backchannel_logout_uri: Some(f.backchannel_logout_uri.trim().to_owned()),
+        grant_types: Some(f.grant_types.clone()),
+        scopes: Some(words(&f.scopes)),
+        token_endpoint_auth_method: fields::nonempty(&f.token_endpoint_auth_method),
+        id_token_signing_alg: fields::nonempty(&f.id_token_signing_alg),
+        permission_namespaces: Some(words(&f.permission_namespaces)),
+        body_id: Some(f.body_id.clone()),
+        id_token_claims: Some(words(&f.id_token_claims)),
+        access_token_audience: Some(f.access_token_audience.trim().to_owned()),
+        first_party: Some(f.first_party),
+        require_pkce: Some(f.require_pkce),
+        require_mfa: Some(f.require_mfa),
     }
 }
 
@@ -215,7 +250,7 @@ async fn new_page(State(state): State<AppState>, admin: Admin) -> Result<Respons
     if !admin.actor.is_superuser() {
         return Err(AppError::Forbidden("Only a superuser can manage relying apps.".into()));
     }
-    let mut form = Form::from_fields(&state, &admin, &Fields::empty()).await?;
+    let mut form = Form::posted(&state, &admin, &Posted::default()).await?;
     form.scopes = "openid profile email".into();
     form.require_pkce = true;
     if let Some(g) = form.grants.first_mut() {
@@ -231,8 +266,11 @@ async fn new_page(State(state): State<AppState>, admin: Admin) -> Result<Respons
     .await
 }
 
-async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>,
+) -> Result<Response, AppError> {
     match ops::clients::create(&state, &admin.actor, input(&f, true)).await {
         Ok(c) => {
             let form = Form::of(&state, &admin, &c.client).await?;
@@ -246,7 +284,7 @@ async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Resul
         }
         Err(e) => {
             let p = Problem::from_admin(e)?;
-            let form = Form::from_fields(&state, &admin, &f).await?;
+            let form = Form::posted(&state, &admin, &f).await?;
             render(
                 &state,
                 &admin,
@@ -270,17 +308,21 @@ async fn show(
     render(&state, &admin, Render { id: Some(id), form, secret: None, access: c.admin_access }, q.done.as_deref(), None).await
 }
 
-async fn with_problem(state: &AppState, admin: &Admin, id: &str, f: Option<&Fields>, p: Problem) -> Result<Response, AppError> {
+async fn with_problem(state: &AppState, admin: &Admin, id: &str, f: Option<&Posted>, p: Problem) -> Result<Response, AppError> {
     let c = ops::clients::show(state, &admin.actor, id).await?;
     let form = match f {
-        Some(f) => Form::from_fields(state, admin, f).await?,
+        Some(f) => Form::posted(state, admin, f).await?,
         None => Form::of(state, admin, &c).await?,
     };
     render(state, admin, Render { id: Some(id.to_owned()), form, secret: None, access: c.admin_access }, None, Some(p)).await
 }
 
-async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn save(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>,
+) -> Result<Response, AppError> {
     match ops::clients::update(&state, &admin.actor, &id, input(&f, false)).await {
         // Changing the auth method may have made a secret: show it once.
         Ok(c) if c.client_secret.is_some() => {
@@ -298,8 +340,12 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String
     }
 }
 
-async fn rotate(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn rotate(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    _: CsrfForm<HtmlForm<Button>>,
+) -> Result<Response, AppError> {
     match ops::clients::rotate_secret(&state, &admin.actor, &id).await {
         Ok(c) => {
             let form = Form::of(&state, &admin, &c.client).await?;
@@ -315,18 +361,25 @@ async fn rotate(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
     }
 }
 
-async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn remove(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    _: CsrfForm<HtmlForm<Button>>,
+) -> Result<Response, AppError> {
     match ops::clients::remove(&state, &admin.actor, &id).await {
         Ok(()) => Ok(Redirect::to("/admin/clients?done=client-removed").into_response()),
         Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
     }
 }
 
-async fn admin_access(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let access =
-        AdminAccess { level: f.get("level").to_owned(), body_id: f.opt("admin_body_id"), permissions: words(f.get("admin_permissions")) };
+async fn admin_access(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<AccessForm>>,
+) -> Result<Response, AppError> {
+    let access = AdminAccess { level: f.level, body_id: f.admin_body_id, permissions: words(&f.admin_permissions) };
     match ops::clients::set_admin_access(&state, &admin.actor, &id, access).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response()),
         Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
-use super::{Admin, Fields, Nav, Problem, Section, enc};
+use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{
     self,
     connections::{ClaimsInput, ConnectionInput, ConnectionView, GroupRoleInput, SecretInput},
@@ -166,32 +166,74 @@ impl Form {
         })
     }
 
-    async fn from_fields(state: &AppState, admin: &Admin, f: &Fields, oidc: bool) -> Result<Self, AppError> {
+    async fn posted(state: &AppState, admin: &Admin, f: &Posted, oidc: bool) -> Result<Self, AppError> {
         Ok(Form {
             oidc,
-            name: f.get("name").to_owned(),
-            bodies: body_opts(state, admin, f.get("body_id")).await?,
-            domains: f.get("domains").to_owned(),
-            modes: opts(&MODES, f.get("mode")),
-            show_button: f.has("show_button"),
-            trust_upstream_mfa: f.has("trust_upstream_mfa"),
-            jit: f.has("jit"),
-            email_claim: f.get("email_claim").to_owned(),
-            name_claim: f.get("name_claim").to_owned(),
-            groups_claim: f.get("groups_claim").to_owned(),
-            group_roles: f.get("group_roles").to_owned(),
-            mfa_values: f.get("mfa_values").to_owned(),
-            issuer: f.get("issuer").to_owned(),
-            client_id: f.get("client_id").to_owned(),
-            scopes: f.get("scopes").to_owned(),
-            use_userinfo: f.has("use_userinfo"),
-            hosted_domain: f.get("hosted_domain").to_owned(),
-            idp_metadata_url: f.get("idp_metadata_url").to_owned(),
-            idp_metadata_xml: f.get("idp_metadata_xml").to_owned(),
-            sign_requests: f.has("sign_requests"),
-            allow_idp_initiated: f.has("allow_idp_initiated"),
+            name: f.name.clone(),
+            bodies: body_opts(state, admin, &f.body_id).await?,
+            domains: f.domains.clone(),
+            modes: opts(&MODES, &f.mode),
+            show_button: f.show_button,
+            trust_upstream_mfa: f.trust_upstream_mfa,
+            jit: f.jit,
+            email_claim: f.email_claim.clone(),
+            name_claim: f.name_claim.clone(),
+            groups_claim: f.groups_claim.clone(),
+            group_roles: f.group_roles.clone(),
+            mfa_values: f.mfa_values.clone(),
+            issuer: f.issuer.clone(),
+            client_id: f.client_id.clone(),
+            scopes: f.scopes.clone(),
+            use_userinfo: f.use_userinfo,
+            hosted_domain: f.hosted_domain.clone(),
+            idp_metadata_url: f.idp_metadata_url.clone(),
+            idp_metadata_xml: f.idp_metadata_xml.clone(),
+            sign_requests: f.sign_requests,
+            allow_idp_initiated: f.allow_idp_initiated,
         })
     }
+}
+
+/// The connection form as posted; a connection of one kind sends only its kind's fields.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Posted {
+    kind: String,
+    name: String,
+    body_id: String,
+    domains: String,
+    mode: String,
+    #[serde(deserialize_with = "fields::ticked")]
+    show_button: bool,
+    #[serde(deserialize_with = "fields::ticked")]
+    trust_upstream_mfa: bool,
+    #[serde(deserialize_with = "fields::ticked")]
+    jit: bool,
+    email_claim: String,
+    name_claim: String,
+    groups_claim: String,
+    group_roles: String,
+    mfa_values: String,
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    scopes: String,
+    #[serde(deserialize_with = "fields::ticked")]
+    use_userinfo: bool,
+    hosted_domain: String,
+    idp_metadata_url: String,
+    idp_metadata_xml: String,
+    #[serde(deserialize_with = "fields::ticked")]
+    sign_requests: bool,
+    #[serde(deserialize_with = "fields::ticked")]
+    allow_idp_initiated: bool,
+}
+
+/// The new client secret form.
+#[derive(Deserialize)]
+struct SecretForm {
+    #[serde(default)]
+    client_secret: String,
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -199,9 +241,9 @@ fn words(s: &str) -> Vec<String> {
 }
 
 /// The form as a service-layer input; only the fields of the connection's kind are sent.
-fn input(f: &Fields, oidc: bool, creating: bool) -> Result<ConnectionInput, Problem> {
+fn input(f: &Posted, oidc: bool, creating: bool) -> Result<ConnectionInput, Problem> {
     let mut group_roles = Vec::new();
-    for line in f.lines("group_roles") {
+    for line in fields::lines(&f.group_roles) {
         let Some((group, role)) = line.rsplit_once('=') else {
             return Err(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -211,42 +253,42 @@ fn input(f: &Fields, oidc: bool, creating: bool) -> Result<ConnectionInput, Prob
         };
         group_roles.push(GroupRoleInput { group: group.trim().to_owned(), role: role.trim().to_owned() });
     }
-    let mfa_values = if oidc { words(f.get("mfa_values")) } else { f.lines("mfa_values") };
+    let mfa_values = if oidc { words(&f.mfa_values) } else { fields::lines(&f.mfa_values) };
     let mut i = ConnectionInput {
-        name: Some(f.get("name").to_owned()),
-        domains: Some(f.lines("domains")),
-        mode: f.opt("mode"),
-        show_button: Some(f.has("show_button")),
-        trust_upstream_mfa: Some(f.has("trust_upstream_mfa")),
-        jit: Some(f.has("jit")),
+        name: Some(f.name.clone()),
+        domains: Some(fields::lines(&f.domains)),
+        mode: fields::nonempty(&f.mode),
+        show_button: Some(f.show_button),
+        trust_upstream_mfa: Some(f.trust_upstream_mfa),
+        jit: Some(f.jit),
         claims: Some(ClaimsInput {
-            email: Some(f.get("email_claim").to_owned()),
-            name: Some(f.get("name_claim").to_owned()),
-            groups: Some(f.get("groups_claim").to_owned()),
+            email: Some(f.email_claim.clone()),
+            name: Some(f.name_claim.clone()),
+            groups: Some(f.groups_claim.clone()),
         }),
         group_roles: Some(group_roles),
         ..Default::default()
     };
     if creating {
         i.kind = Some(if oidc { "oidc" } else { "saml" }.to_owned());
-        i.body_id = Some(f.get("body_id").to_owned());
+        i.body_id = Some(f.body_id.clone());
     }
     if oidc {
         i.mfa_oidc_amr = Some(mfa_values);
-        i.issuer = Some(f.get("issuer").to_owned());
-        i.client_id = Some(f.get("client_id").to_owned());
-        i.scopes = Some(words(f.get("scopes")));
-        i.use_userinfo = Some(f.has("use_userinfo"));
-        i.hosted_domain = Some(f.get("hosted_domain").to_owned());
+        i.issuer = Some(f.issuer.clone());
+        i.client_id = Some(f.client_id.clone());
+        i.scopes = Some(words(&f.scopes));
+        i.use_userinfo = Some(f.use_userinfo);
+        i.hosted_domain = Some(f.hosted_domain.clone());
         if creating {
-            i.client_secret = Some(SecretString::new(f.get("client_secret")));
+            i.client_secret = Some(SecretString::new(&f.client_secret));
         }
     } else {
         i.mfa_saml_authn_contexts = Some(mfa_values);
-        i.idp_metadata_xml = f.opt("idp_metadata_xml");
-        i.idp_metadata_url = f.opt("idp_metadata_url");
-        i.sign_requests = Some(f.has("sign_requests"));
-        i.allow_idp_initiated = Some(f.has("allow_idp_initiated"));
+        i.idp_metadata_xml = fields::nonempty(&f.idp_metadata_xml);
+        i.idp_metadata_url = fields::nonempty(&f.idp_metadata_url);
+        i.sign_requests = Some(f.sign_requests);
+        i.allow_idp_initiated = Some(f.allow_idp_initiated);
     }
     Ok(i)
 }
@@ -292,9 +334,12 @@ async fn new_page(State(state): State<AppState>, admin: Admin, Query(q): Query<N
     Ok(render(&admin, None, Form::blank(&state, &admin, kind).await?, None, None))
 }
 
-async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let oidc = kind_of(f.get("kind"))? == Kind::Oidc;
+async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>,
+) -> Result<Response, AppError> {
+    let oidc = kind_of(&f.kind)? == Kind::Oidc;
     let result = match input(&f, oidc, true) {
         Ok(i) => ops::connections::create(&state, &admin.actor, i).await.map_err(Problem::from_admin),
         Err(p) => Err(Ok(p)),
@@ -303,7 +348,7 @@ async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Resul
         Ok(c) => Ok(Redirect::to(&format!("/admin/connections/{}?done=connection-created", enc(&c.id))).into_response()),
         Err(p) => {
             let p = p?;
-            Ok(render(&admin, None, Form::from_fields(&state, &admin, &f, oidc).await?, None, Some(p)))
+            Ok(render(&admin, None, Form::posted(&state, &admin, &f, oidc).await?, None, Some(p)))
         }
     }
 }
@@ -319,18 +364,22 @@ async fn show(
     Ok(render(&admin, Some(c), form, q.done.as_deref(), None))
 }
 
-async fn with_problem(state: &AppState, admin: &Admin, id: &str, f: Option<&Fields>, p: Problem) -> Result<Response, AppError> {
+async fn with_problem(state: &AppState, admin: &Admin, id: &str, f: Option<&Posted>, p: Problem) -> Result<Response, AppError> {
     let c = ops::connections::show(state, &admin.actor, id).await?;
     let form = match f {
-        Some(f) => Form::from_fields(state, admin, f, c.oidc.is_some()).await?,
+        Some(f) => Form::posted(state, admin, f, c.oidc.is_some()).await?,
         None => Form::of(state, admin, &c).await?,
     };
     Ok(render(admin, Some(c), form, None, Some(p)))
 }
 
-async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let oidc = f.get("kind") == "oidc";
+async fn save(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>,
+) -> Result<Response, AppError> {
+    let oidc = f.kind == "oidc";
     let result = match input(&f, oidc, false) {
         Ok(i) => ops::connections::update(&state, &admin.actor, &id, i).await.map_err(Problem::from_admin),
         Err(p) => Err(Ok(p)),
@@ -341,9 +390,13 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String
     }
 }
 
-async fn rotate(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let input = SecretInput { client_secret: SecretString::new(f.get("client_secret")) };
+async fn rotate(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<SecretForm>>,
+) -> Result<Response, AppError> {
+    let input = SecretInput { client_secret: SecretString::new(&f.client_secret) };
     if input.client_secret.is_empty() {
         let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("client_secret"), "Give the new client secret the IdP issued.");
         return with_problem(&state, &admin, &id, None, p).await;
@@ -354,8 +407,12 @@ async fn rotate(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
     }
 }
 
-async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn remove(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    _: CsrfForm<HtmlForm<Button>>,
+) -> Result<Response, AppError> {
     match ops::connections::remove(&state, &admin.actor, &id).await {
         Ok(()) => Ok(Redirect::to("/admin/connections?done=connection-removed").into_response()),
         Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
-use super::{Admin, Fields, Nav, Problem, Section, enc};
+use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc};
 use crate::admin::export;
 use crate::admin::import::{self, ActorImportError, ImportError, ImportReport};
 use crate::admin::ops::{self, bodies::BodyView};
@@ -32,8 +32,12 @@ pub fn upload_router(max_bytes: usize) -> Router<AppState> {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_bytes))
 }
 
-async fn download(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn download(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    _: CsrfForm<HtmlForm<Button>>,
+) -> Result<Response, AppError> {
     let data = export::for_actor(&state, &admin.actor, &id).await?;
     let json = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?;
     let safe: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
@@ -87,15 +91,28 @@ async fn import_page(State(state): State<AppState>, admin: Admin, Path(id): Path
     Ok(render(&admin, b, String::new(), None, None))
 }
 
-async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+/// The import form: the pasted CSV and which button was pressed.
+#[derive(serde::Deserialize)]
+struct ImportForm {
+    #[serde(default)]
+    csv: String,
+    #[serde(default)]
+    mode: String,
+}
+
+async fn import_submit(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<ImportForm>>,
+) -> Result<Response, AppError> {
     let b = ops::bodies::show(&state, &admin.actor, &id).await?;
-    let csv = f.get("csv").to_owned();
+    let csv = f.csv;
     if csv.trim().is_empty() {
         let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("csv"), "Paste the CSV file's contents, starting with its header row.");
         return Ok(render(&admin, b, csv, None, Some(p)));
     }
-    let dry_run = f.get("mode") != "import";
+    let dry_run = f.mode != "import";
     match import::for_actor(&state, &admin.actor, &id, csv.as_bytes(), dry_run).await {
         Ok(report) if dry_run => Ok(render(&admin, b, csv, Some(report), None)),
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=imported", enc(&id))).into_response()),

@@ -11,11 +11,11 @@ use serde::Deserialize;
 
 use super::roles::{PermGroup, perm_groups};
 use super::users::Check;
-use super::{Admin, Fields, Nav, Problem, Section, enc};
+use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{self, memberships::MembershipInput, memberships::MembershipView, memberships::Workstream};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::policy::delegation::{Action, BodyKind, Target};
+use crate::policy::delegation::{Action, Target};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/memberships/{id}", get(show).post(save)).route("/admin/memberships/{id}/remove", post(remove))
@@ -63,25 +63,36 @@ fn parse_workstreams(lines: &[String]) -> Result<Vec<Workstream>, Problem> {
         .collect()
 }
 
+/// The membership form. Workstreams and areas are None when the page did not offer them (no
+/// right to change them); sent empty, they are Some("").
+#[derive(Deserialize)]
+struct MembershipForm {
+    #[serde(default, deserialize_with = "fields::values")]
+    roles: Vec<String>,
+    #[serde(default, deserialize_with = "fields::values")]
+    permissions: Vec<String>,
+    workstreams: Option<String>,
+    areas: Option<String>,
+}
+
 async fn render(
     state: &AppState,
     admin: &Admin,
     id: &str,
     done: Option<&str>,
-    f: Option<&Fields>,
+    f: Option<&MembershipForm>,
     problem: Option<Problem>,
 ) -> Result<Response, AppError> {
     let m = ops::memberships::show(state, &admin.actor, id).await?;
     let user = ops::users::show(state, &admin.actor, &m.user_id).await?;
     let body_roles = ops::roles::list(state, &admin.actor, &m.body_id).await?;
     let cat = ops::catalogue::read(state, &admin.actor).await?;
-    let chosen_roles = f.map(|f| f.all("roles")).unwrap_or_else(|| m.roles.iter().map(|r| r.id.clone()).collect());
-    let direct = f.map(|f| f.all("permissions")).unwrap_or_else(|| m.direct_permissions.clone());
+    let chosen_roles = f.map(|f| f.roles.clone()).unwrap_or_else(|| m.roles.iter().map(|r| r.id.clone()).collect());
+    let direct = f.map(|f| f.permissions.clone()).unwrap_or_else(|| m.direct_permissions.clone());
     let roles =
         body_roles.iter().map(|r| Check { value: r.id.clone(), label: r.name.clone(), checked: chosen_roles.contains(&r.id) }).collect();
     let body = ops::bodies::show(state, &admin.actor, &m.body_id).await?;
-    let target =
-        Target { body_id: &body.id, body_kind: BodyKind::parse(&body.kind).unwrap_or(BodyKind::Other), principals: &body.principals };
+    let target = Target { body_id: &body.id, body_kind: body.kind, principals: &body.principals };
     let can_workstreams = admin.actor.check(Action::ManageWorkstreams, Some(&target)).is_ok();
     let can_areas = admin.actor.check(Action::ManageAreas, Some(&target)).is_ok();
     let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
@@ -96,9 +107,9 @@ async fn render(
         error: problem.map(|p| p.message),
         user_email: user.user.email,
         roles,
-        groups: perm_groups(&cat, &direct, &m.body_kind),
-        workstreams: f.map(|f| f.get("workstreams").to_owned()).unwrap_or_else(|| workstream_lines(&m.workstreams)),
-        areas: f.map(|f| f.get("areas").to_owned()).unwrap_or_else(|| m.areas.join("\n")),
+        groups: perm_groups(&cat, &direct, m.body_kind),
+        workstreams: f.map(|f| f.workstreams.clone().unwrap_or_default()).unwrap_or_else(|| workstream_lines(&m.workstreams)),
+        areas: f.map(|f| f.areas.clone().unwrap_or_default()).unwrap_or_else(|| m.areas.join("\n")),
         m,
     };
     Ok((status, admin.jar.clone(), page).into_response())
@@ -118,9 +129,13 @@ async fn show(
     render(&state, &admin, &id, q.done.as_deref(), None, None).await
 }
 
-async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let workstreams = match parse_workstreams(&f.lines("workstreams")) {
+async fn save(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<MembershipForm>>,
+) -> Result<Response, AppError> {
+    let workstreams = match parse_workstreams(&fields::lines(f.workstreams.as_deref().unwrap_or_default())) {
         Ok(w) => w,
         Err(p) => return render(&state, &admin, &id, None, Some(&f), Some(p)).await,
     };
@@ -136,16 +151,16 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String
         b.dedup();
         a == b
     };
-    let roles = f.all("roles");
+    let roles = f.roles.clone();
     let current_roles: Vec<String> = current.roles.iter().map(|r| r.id.clone()).collect();
-    let permissions = f.all("permissions");
-    let areas = f.lines("areas");
+    let permissions = f.permissions.clone();
+    let areas = fields::lines(f.areas.as_deref().unwrap_or_default());
     let input = MembershipInput {
         roles: (!same(&roles, &current_roles)).then_some(roles),
         permissions: (!same(&permissions, &current.direct_permissions)).then_some(permissions),
         // A field the page did not offer (no right to change it) is left as it is.
-        workstreams: (f.has("workstreams") && workstreams != current.workstreams).then_some(workstreams),
-        areas: (f.has("areas") && !same(&areas, &current.areas)).then_some(areas),
+        workstreams: (f.workstreams.is_some() && workstreams != current.workstreams).then_some(workstreams),
+        areas: (f.areas.is_some() && !same(&areas, &current.areas)).then_some(areas),
     };
     match ops::memberships::update(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/memberships/{}?done=member-saved", enc(&id))).into_response()),
@@ -153,8 +168,12 @@ async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String
     }
 }
 
-async fn remove(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn remove(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    _: CsrfForm<HtmlForm<Button>>,
+) -> Result<Response, AppError> {
     let m = ops::memberships::show(&state, &admin.actor, &id).await?;
     match ops::memberships::remove(&state, &admin.actor, &id).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=member-removed", enc(&m.body_id))).into_response()),

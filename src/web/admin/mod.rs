@@ -25,8 +25,9 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
-pub use fields::Fields;
+pub use fields::{Button, HtmlForm};
 
+use super::csrf::CsrfForm;
 use super::extract::Client;
 use super::{CurrentUser, csrf};
 use crate::admin::{AdminActor, AdminError};
@@ -102,11 +103,6 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 impl Admin {
-    /// Refuses a form whose CSRF token does not match this browser's.
-    pub fn verify(&self, state: &AppState, submitted: &str) -> Result<(), AppError> {
-        csrf::verify(state, &self.jar, submitted)
-    }
-
     /// The navigation for a page in `section`, with the notice for a `done` code, if any.
     pub fn nav(&self, section: Section, done: Option<&str>) -> Nav {
         let su = self.actor.is_superuser();

@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Admin, Fields, Nav, Problem, Section, enc};
+use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{self, bodies::BodyView, catalogue::Catalogue, roles::RoleInput};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::policy::body::BodyKind;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,7 +39,7 @@ pub struct PermGroup {
 }
 
 /// Catalogue permissions grouped by namespace, the namespace a body of `body_kind` uses first.
-pub fn perm_groups(cat: &Catalogue, chosen: &[String], body_kind: &str) -> Vec<PermGroup> {
+pub fn perm_groups(cat: &Catalogue, chosen: &[String], body_kind: BodyKind) -> Vec<PermGroup> {
     let mut groups: Vec<PermGroup> = Vec::new();
     for p in &cat.permissions {
         let check = PermCheck { key: p.key.clone(), label: p.label.clone(), checked: chosen.contains(&p.key) };
@@ -47,7 +48,7 @@ pub fn perm_groups(cat: &Catalogue, chosen: &[String], body_kind: &str) -> Vec<P
             None => groups.push(PermGroup { title: namespace_title(&p.namespace), namespace: p.namespace.clone(), perms: vec![check] }),
         }
     }
-    let home = if matches!(body_kind, "council" | "other") { "fms" } else { "sm" };
+    let home = if matches!(body_kind, BodyKind::Council | BodyKind::Other) { "fms" } else { "sm" };
     groups.sort_by_key(|g| (g.namespace != home, g.namespace.clone()));
     groups
 }
@@ -86,26 +87,21 @@ struct RolePage {
     groups: Vec<PermGroup>,
 }
 
+/// The role form, as posted or as loaded for editing.
+#[derive(Deserialize)]
 struct Values {
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     description: String,
+    #[serde(default, deserialize_with = "fields::ticked")]
     mfa_required: bool,
+    #[serde(default)]
     sm_role: String,
+    #[serde(default)]
     template: String,
+    #[serde(default, deserialize_with = "fields::values")]
     permissions: Vec<String>,
-}
-
-impl Values {
-    fn from_fields(f: &Fields) -> Self {
-        Values {
-            name: f.get("name").to_owned(),
-            description: f.get("description").to_owned(),
-            mfa_required: f.has("mfa_required"),
-            sm_role: f.get("sm_role").to_owned(),
-            template: f.get("template").to_owned(),
-            permissions: f.all("permissions"),
-        }
-    }
 }
 
 async fn render(
@@ -119,7 +115,7 @@ async fn render(
 ) -> Result<Response, AppError> {
     let cat = ops::catalogue::read(state, &admin.actor).await?;
     let templates = if role_id.is_none() {
-        cat.templates_for(&body.kind)
+        cat.templates_for(body.kind.as_str())
             .into_iter()
             .filter_map(|t| {
                 let key = t.template_key.clone()?;
@@ -138,7 +134,7 @@ async fn render(
         csrf: admin.csrf.clone(),
         error_field: problem.as_ref().and_then(|p| p.field),
         error: problem.map(|p| p.message),
-        groups: perm_groups(&cat, &v.permissions, &body.kind),
+        groups: perm_groups(&cat, &v.permissions, body.kind),
         body,
         role_id,
         name: v.name,
@@ -166,28 +162,32 @@ async fn new_page(State(state): State<AppState>, admin: Admin, Path(body_id): Pa
     render(&state, &admin, body, None, empty(), None, None).await
 }
 
-fn input(f: &Fields, creating: bool) -> RoleInput {
-    let template = f.opt("template").filter(|_| creating);
-    let permissions = f.all("permissions");
+fn input(f: &Values, creating: bool) -> RoleInput {
+    let template = fields::nonempty(&f.template).filter(|_| creating);
+    let permissions = f.permissions.clone();
     RoleInput {
-        name: if template.is_some() { f.opt("name") } else { Some(f.get("name").to_owned()) },
-        description: if template.is_some() { f.opt("description") } else { Some(f.get("description").to_owned()) },
+        name: if template.is_some() { fields::nonempty(&f.name) } else { Some(f.name.clone()) },
+        description: if template.is_some() { fields::nonempty(&f.description) } else { Some(f.description.clone()) },
         // From a template with nothing ticked: the template's permissions.
         permissions: if template.is_some() && permissions.is_empty() { None } else { Some(permissions) },
-        mfa_required: if template.is_some() && !f.has("mfa_required") { None } else { Some(f.has("mfa_required")) },
-        sm_role: if template.is_some() && f.get("sm_role").is_empty() { None } else { Some(f.get("sm_role").to_owned()) },
+        mfa_required: if template.is_some() && !f.mfa_required { None } else { Some(f.mfa_required) },
+        sm_role: if template.is_some() && f.sm_role.is_empty() { None } else { Some(f.sm_role.clone()) },
         template,
     }
 }
 
-async fn create(State(state): State<AppState>, admin: Admin, Path(body_id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(body_id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Values>>,
+) -> Result<Response, AppError> {
     match ops::roles::create(&state, &admin.actor, &body_id, input(&f, true)).await {
         Ok(r) => Ok(Redirect::to(&format!("/admin/roles/{}?done=role-created", enc(&r.id))).into_response()),
         Err(e) => {
             let p = Problem::from_admin(e)?;
             let body = ops::bodies::show(&state, &admin.actor, &body_id).await?;
-            render(&state, &admin, body, None, Values::from_fields(&f), None, Some(p)).await
+            render(&state, &admin, body, None, f, None, Some(p)).await
         }
     }
 }
@@ -221,20 +221,28 @@ async fn show(
     render(&state, &admin, body, Some(id), v, q.done.as_deref(), None).await
 }
 
-async fn save(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn save(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Values>>,
+) -> Result<Response, AppError> {
     match ops::roles::update(&state, &admin.actor, &id, input(&f, false)).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/roles/{}?done=role-saved", enc(&id))).into_response()),
         Err(e) => {
             let p = Problem::from_admin(e)?;
             let (body, _) = load(&state, &admin, &id).await?;
-            render(&state, &admin, body, Some(id), Values::from_fields(&f), None, Some(p)).await
+            render(&state, &admin, body, Some(id), f, None, Some(p)).await
         }
     }
 }
 
-async fn delete(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn delete(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    _: CsrfForm<HtmlForm<Button>>,
+) -> Result<Response, AppError> {
     let (body, v) = load(&state, &admin, &id).await?;
     match ops::roles::delete(&state, &admin.actor, &id).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=role-deleted", enc(&body.id))).into_response()),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Admin, Fields, Nav, Problem, Section, enc, when};
+use super::{Admin, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields, when};
 use crate::admin::ops::{self, Paging, bodies::BodyView, memberships::MembershipInput, roles::RoleView, users::UserView};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -140,6 +140,48 @@ struct NewPage {
     make_superuser: bool,
 }
 
+/// The new-user form. `fixed_body` is sent only when the form showed that organisation's roles.
+#[derive(Deserialize)]
+struct NewUserForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default, deserialize_with = "fields::trimmed")]
+    body_id: Option<String>,
+    #[serde(default, deserialize_with = "fields::trimmed")]
+    fixed_body: Option<String>,
+    #[serde(default, deserialize_with = "fields::values")]
+    roles: Vec<String>,
+    #[serde(default, deserialize_with = "fields::ticked")]
+    superuser: bool,
+}
+
+/// The user page's details form.
+#[derive(Deserialize)]
+struct EditForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// A button on the user page: what to do, and the removal's confirmation box.
+#[derive(Deserialize)]
+struct ActionForm {
+    #[serde(default, rename = "do")]
+    action: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The "add to an organisation" form.
+#[derive(Deserialize)]
+struct AddMembershipForm {
+    #[serde(default, deserialize_with = "fields::trimmed")]
+    body_id: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct NewQuery {
     body: Option<String>,
@@ -160,14 +202,14 @@ async fn new_form(
     state: &AppState,
     admin: &Admin,
     body_id: Option<&str>,
-    f: Option<&Fields>,
+    f: Option<&NewUserForm>,
     problem: Option<Problem>,
 ) -> Result<Response, AppError> {
     let (body, bodies, roles) = match body_id {
         Some(id) => {
             let body = ops::bodies::show(state, &admin.actor, id).await?;
             let roles = ops::roles::list(state, &admin.actor, id).await?;
-            let chosen = f.map(|f| f.all("roles")).unwrap_or_default();
+            let chosen = f.map(|f| f.roles.clone()).unwrap_or_default();
             (Some(body), Vec::new(), role_checks(&roles, &chosen))
         }
         None => (None, ops::bodies::list(state, &admin.actor).await?, Vec::new()),
@@ -181,12 +223,12 @@ async fn new_form(
         error_field: problem.as_ref().and_then(|p| p.field),
         error: problem.map(|p| p.message),
         superuser: admin.actor.is_superuser(),
-        email: f.map(|f| f.get("email").to_owned()).unwrap_or_default(),
-        name: f.map(|f| f.get("name").to_owned()).unwrap_or_default(),
+        email: f.map(|f| f.email.clone()).unwrap_or_default(),
+        name: f.map(|f| f.name.clone()).unwrap_or_default(),
         body,
         bodies,
         roles,
-        make_superuser: f.is_some_and(|f| f.has("superuser")),
+        make_superuser: f.is_some_and(|f| f.superuser),
     };
     Ok((status, admin.jar.clone(), page).into_response())
 }
@@ -195,19 +237,21 @@ async fn new_page(State(state): State<AppState>, admin: Admin, Query(q): Query<N
     new_form(&state, &admin, q.body.as_deref().filter(|b| !b.is_empty()), None, None).await
 }
 
-async fn create(State(state): State<AppState>, admin: Admin, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let body_id = f.opt("body_id");
-    let roles = f.all("roles");
+async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<NewUserForm>>,
+) -> Result<Response, AppError> {
+    let roles = f.roles.clone();
     let input = ops::users::NewUser {
-        email: f.get("email").to_owned(),
-        name: f.get("name").to_owned(),
-        body_id: body_id.clone(),
+        email: f.email.clone(),
+        name: f.name.clone(),
+        body_id: f.body_id.clone(),
         membership: MembershipInput { roles: (!roles.is_empty()).then_some(roles), ..Default::default() },
-        superuser: f.has("superuser"),
+        superuser: f.superuser,
     };
     // The organisation chosen from the list is kept on the form only if the form showed its roles.
-    let shown_body = f.opt("fixed_body");
+    let shown_body = f.fixed_body.clone();
     match ops::users::create(&state, &admin.actor, input).await {
         Ok(u) => Ok(Redirect::to(&format!("/admin/users/{}?done=user-created", enc(&u.user.id))).into_response()),
         Err(e) => new_form(&state, &admin, shown_body.as_deref(), Some(&f), Some(Problem::from_admin(e)?)).await,
@@ -241,7 +285,7 @@ async fn user_page(
     admin: &Admin,
     id: &str,
     done: Option<&str>,
-    f: Option<&Fields>,
+    f: Option<&EditForm>,
     problem: Option<Problem>,
 ) -> Result<Response, AppError> {
     let d = ops::users::show(state, &admin.actor, id).await?;
@@ -257,8 +301,8 @@ async fn user_page(
         error: problem.map(|p| p.message),
         superuser: admin.actor.is_superuser(),
         is_me: admin.actor.user_id() == Some(d.user.id.as_str()),
-        name: f.map(|f| f.get("name").to_owned()).unwrap_or_else(|| d.user.name.clone()),
-        email: f.map(|f| f.get("email").to_owned()).unwrap_or_else(|| d.user.email.clone()),
+        name: f.map(|f| f.name.clone()).unwrap_or_else(|| d.user.name.clone()),
+        email: f.map(|f| f.email.clone()).unwrap_or_else(|| d.user.email.clone()),
         mfa_enabled: d.mfa_enabled,
         created: when(d.user.created_at),
         last_login: d.user.last_login_at.map(when).unwrap_or_else(|| "never".into()),
@@ -283,9 +327,13 @@ async fn show(
     user_page(&state, &admin, &id, q.done.as_deref(), None, None).await
 }
 
-async fn edit(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let input = ops::users::UserEdit { name: Some(f.get("name").to_owned()), email: Some(f.get("email").to_owned()) };
+async fn edit(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<EditForm>>,
+) -> Result<Response, AppError> {
+    let input = ops::users::UserEdit { name: Some(f.name.clone()), email: Some(f.email.clone()) };
     match ops::users::update(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{}?done=user-saved", enc(&id))).into_response()),
         Err(e) => user_page(&state, &admin, &id, None, Some(&f), Some(Problem::from_admin(e)?)).await,
@@ -293,10 +341,14 @@ async fn edit(State(state): State<AppState>, admin: Admin, Path(id): Path<String
 }
 
 /// The buttons on a user's page, each one service call.
-async fn action(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
+async fn action(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<ActionForm>>,
+) -> Result<Response, AppError> {
     let a = &admin.actor;
-    let result: Result<&str, crate::admin::AdminError> = match f.get("do") {
+    let result: Result<&str, crate::admin::AdminError> = match f.action.as_str() {
         "flag" => ops::users::set_flagged(&state, a, &id, true).await.map(|_| "flagged"),
         "unflag" => ops::users::set_flagged(&state, a, &id, false).await.map(|_| "unflagged"),
         "disable" => ops::users::set_disabled(&state, a, &id, true).await.map(|_| "disabled"),
@@ -307,7 +359,7 @@ async fn action(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
         "reset-2fa" => ops::users::reset_mfa(&state, a, &id).await.map(|had| if had { "mfa-reset" } else { "mfa-none" }),
         "send-email" => ops::users::send_sign_in_email(&state, a, &id).await.map(|_| "email-sent"),
         "remove" => {
-            if f.get("confirm") != "yes" {
+            if f.confirm != "yes" {
                 let p = Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Some("confirm"),
@@ -328,9 +380,13 @@ async fn action(State(state): State<AppState>, admin: Admin, Path(id): Path<Stri
     }
 }
 
-async fn add_membership(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, f: Fields) -> Result<Response, AppError> {
-    admin.verify(&state, f.csrf())?;
-    let Some(body_id) = f.opt("body_id") else {
+async fn add_membership(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<AddMembershipForm>>,
+) -> Result<Response, AppError> {
+    let Some(body_id) = f.body_id else {
         let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("body_id"), "Choose an organisation.");
         return user_page(&state, &admin, &id, None, None, Some(p)).await;
     };
