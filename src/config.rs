@@ -83,6 +83,10 @@ pub struct ServerSettings {
     /// groups can be far larger than `max_body_bytes`).
     #[serde(default = "default_max_saml_response_bytes")]
     pub max_saml_response_bytes: usize,
+    /// The deployment's logo (PNG, SVG, JPEG or WebP), shown beside its name on every page;
+    /// empty for none.
+    #[serde(default)]
+    pub logo_file: String,
 }
 
 fn default_max_saml_response_bytes() -> usize {

@@ -54,14 +54,42 @@ struct ErrorPage<'a> {
     signed_in: bool,
 }
 
-/// Renders the error page; the deployment name is not known here, so pages say "Stile" only if
-/// the handler did not render its own page.
+/// What an error page says, kept on its response so that the web edge, which knows the
+/// deployment's name, can render it again with that name in the header (see
+/// [`with_site_name`]).
+#[derive(Debug, Clone)]
+pub struct ErrorPageText {
+    pub title: String,
+    pub message: String,
+}
+
+/// Renders the error page. The deployment name is not known here; the web edge puts it in
+/// with [`with_site_name`].
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let page = ErrorPage { site_name: "Sign in", title, message, signed_in: false };
+    let mut r = render_error_page(status, "Stile", title, message);
+    r.extensions_mut().insert(ErrorPageText { title: title.to_owned(), message: message.to_owned() });
+    r
+}
+
+fn render_error_page(status: StatusCode, site_name: &str, title: &str, message: &str) -> Response {
+    let page = ErrorPage { site_name, title, message, signed_in: false };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, title.to_owned()).into_response(),
     }
+}
+
+/// The same error page with the deployment's name in its header and title; status and headers
+/// (Retry-After, cookies) are kept. Other responses are returned unchanged.
+pub fn with_site_name(res: Response, site_name: &str) -> Response {
+    let Some(text) = res.extensions().get::<ErrorPageText>().cloned() else { return res };
+    let (mut parts, _) = res.into_parts();
+    let (fresh, body) = render_error_page(parts.status, site_name, &text.title, &text.message).into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    if let Some(ct) = fresh.headers.get(axum::http::header::CONTENT_TYPE) {
+        parts.headers.insert(axum::http::header::CONTENT_TYPE, ct.clone());
+    }
+    Response::from_parts(parts, body)
 }
 
 impl IntoResponse for AppError {

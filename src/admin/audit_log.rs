@@ -104,6 +104,8 @@ pub async fn page(db: &Db, filter: &Filter, limit: i64) -> Result<Page, AuditLog
 /// see that body's events only, so a filter without a body is refused unless they administer
 /// exactly one body (which it then means). A refusal is audited.
 pub async fn scope_for(state: &AppState, actor: &AdminActor, mut filter: Filter) -> Result<Filter, AdminError> {
+    filter.actor = user_id_for(state, &filter.actor).await?;
+    filter.target = user_id_for(state, &filter.target).await?;
     if actor.is_superuser() {
         return Ok(filter);
     }
@@ -127,6 +129,17 @@ pub async fn scope_for(state: &AppState, actor: &AdminActor, mut filter: Filter)
     let s = Subject { target_type: "body", target_id: &body.body.id, body_id: Some(&body.body.id) };
     guard(state, actor, "audit.view", &s, actor.check(Action::ViewAudit, Some(&body.target()))).await?;
     Ok(filter)
+}
+
+/// An actor or target given as an email address means that user's id (people know addresses,
+/// not ids). An unknown address is left as it is, which matches no event; an id is unchanged.
+async fn user_id_for(state: &AppState, given: &str) -> Result<String, AdminError> {
+    let given = given.trim();
+    if !given.contains('@') {
+        return Ok(given.to_owned());
+    }
+    let Ok(email) = crate::email::Email::parse(given) else { return Ok(given.to_owned()) };
+    Ok(store::users::by_email(&state.db, &email).await?.map(|u| u.id).unwrap_or_else(|| given.to_owned()))
 }
 
 /// Writes every event matching `filter` (at most `max_rows`, newest first) as CSV, page by page,

@@ -25,6 +25,8 @@ pub enum MfaError {
     AlreadyEnrolled,
     #[error("Two-factor authentication is not turned on.")]
     NotEnrolled,
+    #[error("That key has expired. Add the new key below to your authenticator app and enter its code.")]
+    KeyExpired,
     #[error("{}", .0.explain())]
     Mandatory(Reason),
     #[error(transparent)]
@@ -99,6 +101,18 @@ pub async fn requirement(
     Ok(mfa::required(inputs))
 }
 
+/// How long an unconfirmed key stays on offer: a key scanned before a reload, or before a
+/// sign-in timed out and was started again, keeps working for this long.
+pub const PENDING_KEY_SECS: i64 = 1800;
+
+/// The enrolment to show: the pending key while it has not expired, otherwise a fresh one.
+pub async fn enrolment(state: &AppState, user: &UserRow) -> Result<Enrolment, MfaError> {
+    if let Some(e) = pending_enrolment(state, user).await? {
+        return Ok(e);
+    }
+    begin_enrolment(state, user).await
+}
+
 /// Starts enrolment with a fresh secret (replacing an unconfirmed one).
 pub async fn begin_enrolment(state: &AppState, user: &UserRow) -> Result<Enrolment, MfaError> {
     if enrolled(state, &user.id).await? {
@@ -110,7 +124,10 @@ pub async fn begin_enrolment(state: &AppState, user: &UserRow) -> Result<Enrolme
     if !store::totp::begin(&state.db, &user.id, &encrypted, state.now()).await? {
         return Err(MfaError::AlreadyEnrolled);
     }
-    let t = totp(state, user, secret.to_vec())?;
+    shown(&totp(state, user, secret.to_vec())?)
+}
+
+fn shown(t: &Totp) -> Result<Enrolment, MfaError> {
     let otpauth_uri = t.to_url().map_err(|_| MfaError::Totp)?;
     let qr_svg = QrCode::new(otpauth_uri.as_bytes())
         .map_err(|_| MfaError::Totp)?
@@ -121,20 +138,22 @@ pub async fn begin_enrolment(state: &AppState, user: &UserRow) -> Result<Enrolme
     Ok(Enrolment { secret_base32: t.secret().to_base32(), otpauth_uri, qr_svg })
 }
 
-/// The current unconfirmed enrolment again (to re-show the page after a wrong code).
+fn expired(state: &AppState, row: &store::totp::TotpRow) -> bool {
+    state.now() - row.created_at >= PENDING_KEY_SECS
+}
+
+/// The current unconfirmed enrolment, unless it has expired.
 pub async fn pending_enrolment(state: &AppState, user: &UserRow) -> Result<Option<Enrolment>, MfaError> {
     match load(state, user).await? {
-        Some((row, t)) if row.confirmed_at.is_none() => {
-            let otpauth_uri = t.to_url().map_err(|_| MfaError::Totp)?;
-            let qr_svg = QrCode::new(otpauth_uri.as_bytes())
-                .map_err(|_| MfaError::Totp)?
-                .render::<svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .build();
-            Ok(Some(Enrolment { secret_base32: t.secret().to_base32(), otpauth_uri, qr_svg }))
-        }
+        Some((row, t)) if row.confirmed_at.is_none() && !expired(state, &row) => Ok(Some(shown(&t)?)),
         _ => Ok(None),
     }
+}
+
+/// Ends an unconfirmed enrolment: its key no longer works. A confirmed one is untouched.
+pub async fn cancel_enrolment(state: &AppState, user: &UserRow) -> Result<(), MfaError> {
+    store::totp::cancel_pending(&state.db, &user.id).await?;
+    Ok(())
 }
 
 /// Ten recovery codes of 80 bits each, shown once; only their hashes are kept.
@@ -162,6 +181,9 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
     let Some((row, t)) = load(state, user).await? else { return Err(MfaError::NotEnrolled) };
     if row.confirmed_at.is_some() {
         return Err(MfaError::AlreadyEnrolled);
+    }
+    if expired(state, &row) {
+        return Err(MfaError::KeyExpired);
     }
     let attempt = reserve(state, &user.id).await?;
     let mut tx = state.db.begin().await?;

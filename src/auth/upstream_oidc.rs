@@ -151,6 +151,45 @@ async fn metadata(state: &AppState, conn: &Connection, refresh: bool) -> Result<
     Ok(md)
 }
 
+/// What a test of an issuer found: its discovery document was fetched and its keys read.
+pub struct Probe {
+    pub issuer: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: Option<String>,
+    /// "kid (alg)" for each key in its JWKS.
+    pub keys: Vec<String>,
+}
+
+/// Fetches `issuer`'s discovery document and JWKS now (nothing cached, nothing stored), for
+/// testing a connection before it is saved or switched on.
+pub async fn probe(state: &AppState, issuer: &str) -> Result<Probe, UpstreamOidcError> {
+    let issuer = IssuerUrl::new(issuer.trim().to_owned()).map_err(|_| UpstreamOidcError::BadIssuer)?;
+    let md =
+        Metadata::discover_async(issuer, &state.http).await.map_err(|e| UpstreamOidcError::Discovery(crate::error::error_chain(&e)))?;
+    let keys = md
+        .jwks()
+        .keys()
+        .iter()
+        .map(|k| {
+            use openidconnect::JsonWebKey as _;
+            let kid = k.key_id().map(|id| id.as_str().to_owned()).unwrap_or_else(|| "no key id".into());
+            match k.signing_alg() {
+                openidconnect::JsonWebKeyAlgorithm::Algorithm(a) => {
+                    let alg = serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                    format!("{kid} ({alg})")
+                }
+                _ => kid,
+            }
+        })
+        .collect();
+    Ok(Probe {
+        issuer: md.issuer().as_str().to_owned(),
+        authorization_endpoint: md.authorization_endpoint().as_str().to_owned(),
+        token_endpoint: md.token_endpoint().map(|t| t.as_str().to_owned()),
+        keys,
+    })
+}
+
 /// Starts a sign-in: records state, nonce and PKCE verifier for this browser and returns the
 /// IdP's authorization URL to send the browser to.
 pub async fn start(

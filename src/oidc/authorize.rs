@@ -326,7 +326,8 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
             if has(&req, "none") {
                 return Err(to_client(&req, "consent_required", "the user has not consented to this client"));
             }
-            return Ok(consent_page(state, jar, &me, &req));
+            let orgs = crate::tokens::claims::authorisation(&state.db, &me.user, &req.client).await.map_err(internal)?;
+            return Ok(consent_page(state, jar, &me, &req, &orgs));
         }
     }
     let authn = Authn {
@@ -421,6 +422,19 @@ struct ConsentPage {
     email: String,
     scopes: Vec<(String, String)>,
     request: String,
+    /// What the app will receive about the person's organisations (the `bodies` claim).
+    orgs: Vec<OrgGrant>,
+}
+
+struct OrgGrant {
+    name: String,
+    roles: String,
+    permissions: String,
+}
+
+fn listed(v: Option<&serde_json::Value>) -> String {
+    let items: Vec<&str> = v.and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+    if items.is_empty() { "none".into() } else { items.join(", ") }
 }
 
 fn describe(scope: &str) -> String {
@@ -433,7 +447,27 @@ fn describe(scope: &str) -> String {
     }
 }
 
-fn consent_page(state: &AppState, jar: CookieJar, me: &CurrentUser, req: &Request) -> Response {
+fn consent_page(
+    state: &AppState,
+    jar: CookieJar,
+    me: &CurrentUser,
+    req: &Request,
+    authorisation: &serde_json::Map<String, serde_json::Value>,
+) -> Response {
+    let orgs = authorisation
+        .get("bodies")
+        .and_then(|b| b.as_array())
+        .map(|bodies| {
+            bodies
+                .iter()
+                .map(|b| OrgGrant {
+                    name: b.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_owned(),
+                    roles: listed(b.get("roles")),
+                    permissions: listed(b.get("permissions")),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let (jar, csrf) = csrf::token(state, jar);
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in &req.raw {
@@ -449,6 +483,7 @@ fn consent_page(state: &AppState, jar: CookieJar, me: &CurrentUser, req: &Reques
         email: me.user.email.clone(),
         scopes: grants::scopes_of(&req.scope).into_iter().map(|s| (s.to_owned(), describe(s))).collect(),
         request: ser.finish(),
+        orgs,
     };
     (jar, page).into_response()
 }

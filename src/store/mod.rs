@@ -16,6 +16,7 @@ pub mod connections;
 pub mod consents;
 pub mod export;
 pub mod federated;
+pub mod flash;
 pub mod grants;
 pub mod idempotency;
 pub mod import;

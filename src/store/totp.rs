@@ -45,6 +45,12 @@ pub async fn begin(db: &Db, user_id: &str, secret_encrypted: &str, now: Timestam
     Ok(done.rows_affected() == 1)
 }
 
+/// Deletes an unconfirmed secret (a cancelled enrolment); a confirmed one is never touched here.
+pub async fn cancel_pending(db: &Db, user_id: &str) -> Result<bool> {
+    let done = sqlx::query("delete from user_totp where user_id = $1 and confirmed_at is null").bind(user_id).execute(db.pool()).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Records `step` as used if it is later than any used before: one statement, so the same code
 /// cannot be accepted twice even by two instances at once.
 pub async fn use_step(db: &Db, user_id: &str, step: i64) -> Result<bool> {

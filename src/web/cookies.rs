@@ -14,6 +14,12 @@ pub fn mfa_pending_name(state: &AppState) -> &'static str {
     if state.settings.issuer_is_https() { "__Host-stile_mfa" } else { "stile_mfa" }
 }
 
+/// Addresses this browser signed in to by emailed link, having no password (see
+/// `web::login::email_signin`).
+pub fn email_signin_name(state: &AppState) -> &'static str {
+    if state.settings.issuer_is_https() { "__Host-stile_by_email" } else { "stile_by_email" }
+}
+
 pub fn csrf_name(state: &AppState) -> &'static str {
     if state.settings.issuer_is_https() { "__Host-stile_csrf" } else { "stile_csrf" }
 }

@@ -199,6 +199,9 @@ async fn confirm(
 /// The emailed link or code is the first factor: on to the second one when the user has or needs
 /// it, else a session (replacing any the browser had) and back to the `next` target.
 async fn signed_in(state: &AppState, jar: CookieJar, client: &ClientInfo, c: Confirmed) -> Result<Response, AppError> {
+    // A person without a password, who has just shown they read this address's mail here, is
+    // sent straight to emailed sign-in next time, from this browser only.
+    let jar = if c.user.has_password() { jar } else { super::login::remember_email_signin(state, jar, &c.user.email) };
     super::signin::after_first_factor(state, jar, client, &c.user, &[c.amr], &safe_next(Some(&c.next))).await
 }
 

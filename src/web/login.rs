@@ -40,6 +40,8 @@ struct EmailPage {
     email: String,
     error: Option<String>,
     sso_buttons: Vec<SsoButton>,
+    /// The relying app this sign-in is for, by name.
+    app_name: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -53,18 +55,32 @@ struct PasswordPage {
     error: Option<String>,
     /// Home-realm discovery found an IdP that is offered (not required) for this address.
     sso_offer: Option<SsoButton>,
+    app_name: Option<String>,
+}
+
+/// The name of the relying app a sign-in is for, when `next` continues an authorization request
+/// (so staff see "Sign in to FixMyStreet — Camden", not only the deployment's name).
+pub async fn app_name(state: &AppState, next: &str) -> Result<Option<String>, AppError> {
+    let Some(query) = next.strip_prefix("/authorize?") else { return Ok(None) };
+    let Some(client_id) = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "client_id").map(|(_, v)| v.into_owned()) else {
+        return Ok(None);
+    };
+    Ok(crate::store::clients::by_id(&state.db, &client_id).await?.map(|c| c.name).filter(|n| !n.trim().is_empty()))
 }
 
 #[derive(Deserialize)]
 struct EmailQuery {
     next: Option<String>,
     login_hint: Option<String>,
+    /// The organisation's domain, from a relying app that knows it: shows its SSO button.
+    domain_hint: Option<String>,
 }
 
 /// The sign-in page. A relying app's `login_hint` goes through home-realm discovery as if typed.
 async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<EmailQuery>) -> Result<Response, AppError> {
     let (jar, csrf) = csrf::token(&state, jar);
     let next = safe_next(q.next.as_deref());
+    let app = app_name(&state, &next).await?;
     if let Some(email) = q.login_hint.as_deref().and_then(|h| Email::parse(h).ok()) {
         match realm_for(&state, &email).await? {
             Realm::Required(c) => return Ok((jar, Redirect::to(&start_url(&c.id, &next, Some(email.as_str())))).into_response()),
@@ -78,12 +94,15 @@ async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Que
                     email: email.to_string(),
                     error: None,
                     sso_offer: Some(SsoButton::from(&c)),
+                    app_name: app.clone(),
                 };
                 return Ok((jar, page).into_response());
             }
             Realm::None => {}
         }
     }
+    let hint_domain = q.login_hint.as_deref().and_then(|h| h.rsplit_once('@')).map(|(_, d)| d.to_owned());
+    let sso_buttons = buttons(&state, q.domain_hint.as_deref().or(hint_domain.as_deref())).await?;
     let email = q.login_hint.map(|h| h.chars().take(254).collect()).unwrap_or_default();
     let page = EmailPage {
         site_name: state.settings.server.name.clone(),
@@ -92,7 +111,8 @@ async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Que
         next,
         email,
         error: None,
-        sso_buttons: buttons(&state).await?,
+        sso_buttons,
+        app_name: app,
     };
     Ok((jar, page).into_response())
 }
@@ -104,7 +124,42 @@ struct EmailForm {
     next: Option<String>,
 }
 
-/// Step 1: the email. The answer is the same password page whether or not the account exists.
+/// How many addresses the email sign-in cookie remembers, and for how long.
+const EMAIL_SIGNIN_MAX: usize = 5;
+const EMAIL_SIGNIN_SECS: i64 = 400 * 86_400;
+
+fn email_signin_mark(email: &str) -> String {
+    // Short: only this browser's own addresses are compared against it.
+    crate::secret::token_hash(&format!("email-signin:{}", email.to_lowercase())).chars().take(32).collect()
+}
+
+/// Remembers, in this browser, that `email` signs in by emailed link.
+pub fn remember_email_signin(state: &AppState, jar: CookieJar, email: &str) -> CookieJar {
+    let mark = email_signin_mark(email);
+    let mut marks: Vec<String> = jar
+        .get(cookies::email_signin_name(state))
+        .map(|c| c.value().split('.').filter(|m| !m.is_empty() && *m != mark).map(str::to_owned).collect())
+        .unwrap_or_default();
+    marks.insert(0, mark);
+    marks.truncate(EMAIL_SIGNIN_MAX);
+    jar.add(cookies::build(state, cookies::email_signin_name(state), marks.join("."), Some(EMAIL_SIGNIN_SECS)))
+}
+
+/// Whether this browser goes straight to emailed sign-in for `email`: it signed in to that
+/// address by emailed link before, and the account still has no password. Strangers' browsers
+/// never carry the mark, so for them every address gets the same password page and no lookup
+/// is made: nothing tells a known address from an unknown one.
+async fn signs_in_by_email(state: &AppState, jar: &CookieJar, email: &Email) -> Result<bool, AppError> {
+    let mark = email_signin_mark(email.as_str());
+    if !jar.get(cookies::email_signin_name(state)).is_some_and(|c| c.value().split('.').any(|m| m == mark)) {
+        return Ok(false);
+    }
+    Ok(crate::store::users::by_email(&state.db, email).await?.is_some_and(|u| !u.has_password() && !u.is_disabled()))
+}
+
+/// Step 1: the email. The answer is the same password page whether or not the account exists
+/// (a browser that has signed in to a password-less account by emailed link goes straight to
+/// emailed sign-in instead; see [`signs_in_by_email`]).
 async fn email_submit(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -112,6 +167,7 @@ async fn email_submit(
 ) -> Result<Response, AppError> {
     let (jar, token) = csrf::token(&state, jar);
     let next = safe_next(f.next.as_deref());
+    let app = app_name(&state, &next).await?;
     let site_name = state.settings.server.name.clone();
     match Email::parse(&f.email) {
         Ok(email) => {
@@ -120,8 +176,21 @@ async fn email_submit(
                 Realm::Offered(c) => Some(SsoButton::from(&c)),
                 Realm::None => None,
             };
-            Ok((jar, PasswordPage { site_name, signed_in: false, csrf: token, next, email: email.to_string(), error: None, sso_offer })
-                .into_response())
+            if sso_offer.is_none() && signs_in_by_email(&state, &jar, &email).await? {
+                // The same form fields (csrf, email, next), posted on to the emailed sign-in.
+                return Ok((jar, Redirect::temporary("/login/email")).into_response());
+            }
+            let page = PasswordPage {
+                site_name,
+                signed_in: false,
+                csrf: token,
+                next,
+                email: email.to_string(),
+                error: None,
+                sso_offer,
+                app_name: app,
+            };
+            Ok((jar, page).into_response())
         }
         Err(e) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -133,7 +202,8 @@ async fn email_submit(
                 next,
                 email: f.email.chars().take(254).collect(),
                 error: Some(e.to_string()),
-                sso_buttons: buttons(&state).await?,
+                sso_buttons: Vec::new(),
+                app_name: app.clone(),
             },
         )
             .into_response()),
@@ -157,6 +227,7 @@ async fn password_submit(
     CsrfForm(Form(f)): CsrfForm<Form<PasswordForm>>,
 ) -> Result<Response, AppError> {
     let next = safe_next(f.next.as_deref());
+    let app = app_name(&state, &next).await?;
     let site_name = state.settings.server.name.clone();
     let (jar, token) = csrf::token(&state, jar);
     if f.password.is_empty() {
@@ -168,6 +239,7 @@ async fn password_submit(
             email: f.email,
             error: Some("Enter your password.".into()),
             sso_offer: None,
+            app_name: app.clone(),
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());
     }
@@ -190,6 +262,7 @@ async fn password_submit(
                 email: f.email.chars().take(254).collect(),
                 error: Some(e.to_string()),
                 sso_offer: None,
+                app_name: app.clone(),
             };
             Ok((status, jar, page).into_response())
         }

@@ -25,9 +25,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login/2fa", get(verify_page).post(verify_submit))
         .route("/login/2fa/enrol", get(enrol_page).post(enrol_submit))
+        .route("/login/2fa/enrol/cancel", post(enrol_cancel))
         .route("/account/security", get(security_page))
         .route("/account/security/disable", post(disable))
-        .route("/account/security/recovery-codes", post(regenerate))
+        .route("/account/security/recovery-codes", get(codes_page).post(regenerate))
 }
 
 /// Whose second factor this is: a parked sign-in, or a signed-in session stepping up.
@@ -56,7 +57,9 @@ fn map(e: MfaError) -> Result<(StatusCode, String), AppError> {
     match e {
         MfaError::WrongCode => Ok((StatusCode::UNAUTHORIZED, e.to_string())),
         MfaError::Locked { .. } => Ok((StatusCode::TOO_MANY_REQUESTS, e.to_string())),
-        MfaError::Mandatory(_) | MfaError::AlreadyEnrolled | MfaError::NotEnrolled => Ok((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+        MfaError::Mandatory(_) | MfaError::AlreadyEnrolled | MfaError::NotEnrolled | MfaError::KeyExpired => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+        }
         other => Err(AppError::from_failure(&other)),
     }
 }
@@ -154,9 +157,12 @@ struct EnrolPage {
     csrf: String,
     next: String,
     reason: Option<String>,
+    /// The key in groups of four, for typing in.
     secret: String,
     qr_svg: String,
     error: Option<String>,
+    /// Minutes the key stays on offer.
+    key_minutes: i64,
 }
 
 #[derive(Template, WebTemplate)]
@@ -166,6 +172,45 @@ struct CodesPage {
     signed_in: bool,
     codes: Vec<String>,
     next: String,
+    /// The codes as a text file, in a `data:` link (the page runs no script and the codes are
+    /// not kept, so there is nothing to fetch later).
+    download: String,
+}
+
+/// "ABCD EFGH …": a long key is easier to type in groups of four.
+fn grouped(key: &str) -> String {
+    key.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+const CODES_SLOT: &str = "recovery-codes";
+
+/// Hands the codes to the codes page (they are shown there once) and sends the browser there.
+async fn show_codes_once(state: &AppState, jar: CookieJar, user_id: &str, codes: &[String], next: &str) -> Result<Response, AppError> {
+    let Some(session) = jar.get(super::cookies::session_name(state)) else {
+        return Err(AppError::Internal("no session after enrolment".into()));
+    };
+    let session_hash = crate::secret::token_hash(session.value());
+    super::flash::put(state, super::flash::For { session_hash: &session_hash, user_id }, CODES_SLOT, &codes.join("\n")).await?;
+    Ok((jar, Redirect::to(&format!("/account/security/recovery-codes?next={}", enc(next)))).into_response())
+}
+
+async fn codes_page(State(state): State<AppState>, me: super::CurrentUser, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+    let Some(text) = super::flash::take(&state, (&me.session).into(), CODES_SLOT).await? else {
+        // Already shown (a reload): they are not kept, so send the person on.
+        return Ok(Redirect::to("/account/security").into_response());
+    };
+    let codes: Vec<String> = text.lines().map(str::to_owned).collect();
+    let file = format!(
+        "Recovery codes for {} ({})\nEach code signs you in once if you lose your authenticator.\n\n{}\n",
+        state.settings.server.name,
+        me.user.email.as_str(),
+        text.as_str()
+    );
+    let download =
+        format!("data:text/plain;charset=utf-8,{}", percent_encoding::utf8_percent_encode(&file, percent_encoding::NON_ALPHANUMERIC));
+    let page =
+        CodesPage { site_name: state.settings.server.name.clone(), signed_in: true, codes, next: safe_next(q.next.as_deref()), download };
+    Ok(page.into_response())
 }
 
 async fn enrol_page(
@@ -180,7 +225,7 @@ async fn enrol_page(
     if reason.is_none() && q.step_up.is_some() && matches!(w, Who::Session(_)) {
         reason = Some(STEP_UP_REASON.to_owned());
     }
-    let enrolment = match mfa::begin_enrolment(&state, w.user()).await {
+    let enrolment = match mfa::enrolment(&state, w.user()).await {
         Ok(e) => e,
         Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to(&format!("/login/2fa?next={}", enc(&next))).into_response()),
         Err(e) => return Err(AppError::Internal(crate::error::error_chain(&e))),
@@ -193,9 +238,10 @@ async fn enrol_page(
         csrf,
         next,
         reason,
-        secret: enrolment.secret_base32,
+        secret: grouped(&enrolment.secret_base32),
         qr_svg: enrolment.qr_svg,
         error: None,
+        key_minutes: mfa::PENDING_KEY_SECS / 60,
     };
     Ok((jar, page).into_response())
 }
@@ -219,14 +265,15 @@ async fn enrol_submit(
                     jar
                 }
             };
-            Ok((jar, CodesPage { site_name: state.settings.server.name.clone(), signed_in: true, codes, next }).into_response())
+            show_codes_once(&state, jar, &w.user().id, &codes, &next).await
         }
         Err(e) => {
             let (status, msg) = map(e)?;
-            let Some(enrolment) =
-                mfa::pending_enrolment(&state, w.user()).await.map_err(|e| AppError::Internal(crate::error::error_chain(&e)))?
-            else {
-                return Ok(Redirect::to("/login").into_response());
+            // The pending key again, or a new one when it has expired.
+            let enrolment = match mfa::enrolment(&state, w.user()).await {
+                Ok(e) => e,
+                Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to(&format!("/login/2fa?next={}", enc(&next))).into_response()),
+                Err(e) => return Err(AppError::from_failure(&e)),
             };
             let reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.explain().to_owned());
             let (jar, csrf) = csrf::token(&state, jar);
@@ -237,12 +284,38 @@ async fn enrol_submit(
                 csrf,
                 next,
                 reason,
-                secret: enrolment.secret_base32,
+                secret: grouped(&enrolment.secret_base32),
                 qr_svg: enrolment.qr_svg,
                 error: Some(msg),
+                key_minutes: mfa::PENDING_KEY_SECS / 60,
             };
             Ok((status, jar, page).into_response())
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct CancelForm {
+    next: Option<String>,
+}
+
+/// Abandons an enrolment: the pending key stops working. Mid sign-in (2FA is then required, or
+/// there would be no parked sign-in), the sign-in is abandoned too and the person signed out.
+async fn enrol_cancel(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: MaybeUser,
+    CsrfForm(Form(f)): CsrfForm<Form<CancelForm>>,
+) -> Result<Response, AppError> {
+    let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
+    mfa::cancel_enrolment(&state, w.user()).await.map_err(|e| AppError::from_failure(&e))?;
+    match w {
+        Who::Pending { hash, .. } => {
+            signin::abandon_pending(&state, &hash).await?;
+            let jar = jar.add(super::cookies::removal(&state, super::cookies::mfa_pending_name(&state)));
+            Ok((jar, Redirect::to("/login")).into_response())
+        }
+        Who::Session(_) => Ok(Redirect::to(&safe_next(f.next.as_deref().or(Some("/account/security")))).into_response()),
     }
 }
 
@@ -307,10 +380,7 @@ async fn regenerate(
     CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
     match mfa::regenerate_recovery_codes(&state, &me.user, &f.code, &client).await {
-        Ok(codes) => {
-            Ok(CodesPage { site_name: state.settings.server.name.clone(), signed_in: true, codes, next: "/account/security".into() }
-                .into_response())
-        }
+        Ok(codes) => show_codes_once(&state, jar, &me.user.id, &codes, "/account/security").await,
         Err(e) => {
             let (status, msg) = map(e)?;
             let (jar, page) = render_security(&state, jar, &me, Some(msg)).await?;

@@ -7,6 +7,7 @@ pub mod csrf;
 mod demo;
 mod email_login;
 mod extract;
+pub mod flash;
 mod forwarded;
 pub mod fuzzing;
 mod headers;
@@ -36,6 +37,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 
 const CSS: &str = include_str!("../../templates/stile.css");
+const COPY_JS: &str = include_str!("../../templates/copy.js");
 
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.server.max_body_bytes;
@@ -43,6 +45,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/static/stile.css", get(css))
+        .route("/static/copy.js", get(copy_js))
+        .route("/static/logo", get(logo))
         .merge(login::router())
         .merge(email_login::router())
         .merge(account::router())
@@ -81,6 +85,7 @@ pub fn router(state: AppState) -> Router {
             // Only the path: query strings may carry codes and tokens.
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
         }))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), site_error_pages))
         .with_state(state)
 }
 
@@ -88,12 +93,55 @@ async fn home(user: MaybeUser) -> Redirect {
     if user.0.is_some() { Redirect::to("/account") } else { Redirect::to("/login") }
 }
 
-async fn css() -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], CSS)
+/// The style sheet, with the deployment's logo beside its name when one is configured (so no
+/// page needs to know about it).
+async fn css(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    let css = if state.settings.server.logo_file.trim().is_empty() {
+        std::borrow::Cow::Borrowed(CSS)
+    } else {
+        std::borrow::Cow::Owned(format!("{CSS}{LOGO_CSS}"))
+    };
+    ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], css)
+}
+
+const LOGO_CSS: &str = ".brand::before { content: \"\"; display: inline-block; width: 5em; height: 1.8em; margin-right: 12px; vertical-align: middle; \
+     background: url(/static/logo) left center / contain no-repeat; }\n";
+
+/// The configured logo file; 404 when there is none or it cannot be read.
+async fn logo(axum::extract::State(state): axum::extract::State<AppState>) -> Result<axum::response::Response, AppError> {
+    let path = state.settings.server.logo_file.trim();
+    if path.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let kind = match std::path::Path::new(path).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        _ => return Err(AppError::NotFound),
+    };
+    let bytes = tokio::fs::read(path).await.map_err(|_| AppError::NotFound)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, kind), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], bytes).into_response())
+}
+
+async fn copy_js() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")],
+        COPY_JS,
+    )
 }
 
 async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+/// Error pages name the deployment in their header, as every other page does.
+async fn site_error_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    crate::error::with_site_name(next.run(req).await, &state.settings.server.name)
 }
 
 /// A `next` target we are willing to send the browser to after sign-in: a place on this site.

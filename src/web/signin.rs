@@ -140,6 +140,12 @@ pub async fn complete_pending(
     start_jar_with(state, jar, client, user, &amr, ACR_MFA, true).await
 }
 
+/// Ends a parked sign-in without a session (the person cancelled).
+pub async fn abandon_pending(state: &AppState, hash: &str) -> Result<(), AppError> {
+    store::grants::consume(&state.db, hash, KIND_PENDING, state.now()).await?;
+    Ok(())
+}
+
 /// Adds the second factor to an existing session (step-up).
 pub async fn step_up(state: &AppState, session: &store::sessions::SessionRow) -> Result<(), AppError> {
     session::record_second_factor(state, session).await?;

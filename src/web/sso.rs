@@ -230,9 +230,19 @@ impl From<&Connection> for SsoButton {
     }
 }
 
-/// The "Sign in with …" buttons the sign-in page shows.
-pub async fn buttons(state: &AppState) -> Result<Vec<SsoButton>, AppError> {
-    Ok(crate::sso::buttons(&state.db).await?.iter().map(SsoButton::from).collect())
+/// The "Sign in with …" buttons the sign-in page shows: only those of connections for `domain`
+/// (a relying app's `domain_hint`, or the domain of its `login_hint`). With no domain known,
+/// none: one council's button is no use to another's staff.
+pub async fn buttons(state: &AppState, domain: Option<&str>) -> Result<Vec<SsoButton>, AppError> {
+    let Some(domain) = domain.map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase()).filter(|d| !d.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    Ok(crate::sso::buttons(&state.db)
+        .await?
+        .iter()
+        .filter(|c| c.domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)))
+        .map(SsoButton::from)
+        .collect())
 }
 
 /// Where home-realm discovery sends an email: the IdP (required), or the password page with the

@@ -18,6 +18,20 @@ async function signIn(page, email, password) {
 
 const path = (page) => new URL(page.url()).pathname;
 
+// After a successful form the browser is on a page it got by GET (POST-redirect-GET), so a
+// reload asks for that page again and submits nothing; the Rust side counts what exists.
+async function reloadCreatesNothing(report, page, what) {
+  const before = page.url();
+  let posted = false;
+  const seen = (req) => { if (req.method() === 'POST') posted = true; };
+  page.on('request', seen);
+  await page.reload();
+  page.off('request', seen);
+  if (report.check(!posted && page.url() === before, `reloading after the ${what} form posts nothing (at ${before})`)) {
+    report.step(`reload after ${what}`);
+  }
+}
+
 await run(async (report, browser) => {
   const inp = input();
   const ctx = await browser.newContext({ baseURL: inp.base });
@@ -54,6 +68,7 @@ await run(async (report, browser) => {
   if (!report.check(notice.includes('The role has been created.'), `role created, at ${page.url()}: ${notice}`)) return;
   report.step('role created');
   await report.axe(page, 'admin: role');
+  await reloadCreatesNothing(report, page, 'role');
 
   // A user with that role.
   await page.goto(bodyUrl);
@@ -71,6 +86,7 @@ await run(async (report, browser) => {
   if (!report.check(userPage.includes(inp.new_user_email) && userPage.includes('Street inspectors'), `user added with the role, at ${page.url()}`)) return;
   report.step('user added');
   await report.axe(page, 'admin: user');
+  await reloadCreatesNothing(report, page, 'user');
   await Promise.all([page.waitForNavigation(), page.click(`main a:has-text("${inp.body_name}")`)]);
   await report.axe(page, 'admin: membership');
 
@@ -80,6 +96,15 @@ await run(async (report, browser) => {
   report.check(log.includes('role.create') && log.includes('user.create'), 'the audit log shows role.create and user.create');
   if (log.includes('user.create')) report.step('audit entry seen');
   await report.axe(page, 'admin: audit log');
+  // At 1280 px the audit log fits the window (it used to be ~2300 px wide); at 390 px too.
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.reload();
+    const fit = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    if (report.check(fit.scroll <= fit.client, `the audit log fits ${width} px: ${JSON.stringify(fit)}`)) report.step(`audit fits ${width}`);
+    if (width === 390) await report.axe(page, 'admin: audit log at 390 px');
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   for (const [name, url] of [
     ['admin: users', '/admin/users'],
@@ -95,6 +120,11 @@ await run(async (report, browser) => {
   await signIn(su, inp.superuser.email, inp.superuser.password);
   if (!report.check(path(su) === '/login/2fa/enrol', `superuser enrolment, at ${su.url()}`)) return;
   const secret = (await su.locator('code.secret').textContent()).trim();
+  report.check(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/.test(secret), `the key is grouped in fours: ${secret}`);
+  // A key scanned before a reload keeps working: the reload shows the same key.
+  await su.reload();
+  const again = (await su.locator('code.secret').textContent()).trim();
+  if (report.check(again === secret, `the same key after a reload: ${secret} then ${again}`)) report.step('2FA key survives a reload');
   await su.fill('#code', totp(secret, inp.now));
   await submit(su, 'form[action="/login/2fa/enrol"] button[type=submit]');
   await Promise.all([su.waitForNavigation(), su.click('main a:has-text("Continue")')]);
@@ -120,7 +150,10 @@ await run(async (report, browser) => {
   await su.fill('#redirect_uris', 'https://app.example/callback');
   await submit(su, 'main form button[type=submit]');
   report.check((await su.locator('.secret-once').count()) === 1, 'a new client secret is shown');
+  report.check(!su.url().includes((await su.locator('.secret-once code').textContent()).trim()), 'the secret is not in the URL');
   await report.axe(su, 'superuser: relying app with its secret');
+  await reloadCreatesNothing(report, su, 'relying app');
+  report.check((await su.locator('.secret-once').count()) === 0, 'the secret is not shown again after a reload');
   // An SSO connection: a refused form (no metadata), then an OIDC one made and shown.
   await su.goto('/admin/connections/new?kind=saml');
   await su.fill('#name', 'Camden ADFS');
@@ -138,6 +171,7 @@ await run(async (report, browser) => {
   report.check(new URL(su.url()).pathname.startsWith('/admin/connections/'), `the new connection's page, at ${su.url()}`);
   report.check(!(await su.content()).includes('browser-test-upstream-secret'), 'the client secret is not shown');
   await report.axe(su, 'superuser: SSO connection');
+  await reloadCreatesNothing(report, su, 'SSO connection');
   await su.goto('/admin/users');
   await Promise.all([su.waitForNavigation(), su.click(`main a:has-text("${inp.new_user_email}")`)]);
   await report.axe(su, 'superuser: user');

@@ -359,7 +359,7 @@ async fn superuser_sections(b: Backend) {
     let r = app.sign_in_next(&c, "root@stile.example", PW, "/admin").await;
     assert_eq!(location(&r), "/login/2fa/enrol");
     let page = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
-    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().replace(' ', "");
     let totp = totp_rs::Builder::new()
         .with_algorithm(totp_rs::Algorithm::SHA1)
         .with_digits(6)
@@ -369,7 +369,7 @@ async fn superuser_sections(b: Backend) {
     let code = totp.generate(u64::try_from(app.state.now()).unwrap()).to_string();
     let csrf = csrf_in(&page).unwrap();
     let r = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
 
     let (status, home) = get_page(&app, &c, "/admin").await;
     assert_eq!(status, 200);
@@ -458,17 +458,67 @@ async fn superuser_sections(b: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let page = r.text().await.unwrap();
-    assert!(page.contains("shown only this once"), "{page}");
-    let (_, again) = get_page(&app, &c, "/admin/clients/fixmystreet").await;
-    assert!(!again.contains("shown only this once"));
-    assert!(stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().is_some());
-    let before = stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().unwrap().secret_hash;
+    // POST-redirect-GET: the secret is on the page redirected to, never in the URL, once.
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/admin/clients/fixmystreet?done=client-created");
+    let (_, page) = get_page(&app, &c, "/admin/clients/fixmystreet?done=client-created").await;
+    assert!(page.contains("shown only this once") && page.contains("The relying app has been registered."), "{page}");
+    let secret = secret_in(&page);
+    let stored = stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().unwrap();
+    assert_eq!(stored.secret_hash.as_deref(), Some(stile::secret::token_hash(&secret).as_str()), "the secret shown is the one stored");
+    // What the app's developers need: the issuer and discovery URL beside the id, with copy
+    // buttons (the one script on the site, allowed by this page's CSP only).
+    assert!(page.contains("<code id=\"issuer\">http://127.0.0.1:8080</code>"), "{page}");
+    assert!(page.contains("<code id=\"discovery\">http://127.0.0.1:8080/.well-known/openid-configuration</code>"), "{page}");
+    assert!(page.contains("<code id=\"client-id\">fixmystreet</code>") && page.contains("data-copy=\"client-secret\""), "{page}");
+    let r = c.get(app.url("/admin/clients/fixmystreet")).send().await.unwrap();
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    let r = c.get(app.url("/admin/clients")).send().await.unwrap();
+    assert!(!r.headers()["content-security-policy"].to_str().unwrap().contains("script-src"), "other pages run no script");
+    let r = c.get(app.url("/static/copy.js")).send().await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(r.text().await.unwrap().contains("navigator.clipboard"));
+    // The registration form starts from `stile client add`'s defaults.
+    let (_, form) = get_page(&app, &c, "/admin/clients/new").await;
+    for checked in [
+        "id=\"grant-authorization_code\" name=\"grant_types\" type=\"checkbox\" value=\"authorization_code\" checked",
+        "id=\"grant-refresh_token\" name=\"grant_types\" type=\"checkbox\" value=\"refresh_token\" checked",
+        "<option value=\"client_secret_basic\" selected>",
+        "<option value=\"RS256\" selected>",
+        "value=\"openid profile email offline_access\"",
+        "id=\"require_pkce\" name=\"require_pkce\" type=\"checkbox\" value=\"1\" checked",
+    ] {
+        assert!(form.contains(checked), "{checked}: {form}");
+    }
+    assert!(!form.contains("value=\"client_credentials\" checked"), "{form}");
+    let (_, again) = get_page(&app, &c, "/admin/clients/fixmystreet?done=client-created").await;
+    assert!(!again.contains("shown only this once") && !again.contains(&secret), "a reload does not show the secret again");
+    assert_eq!(stile::clients::list(&app.state.db).await.unwrap().iter().filter(|c| c.name == "FixMyStreet").count(), 1);
+    let before = stored.secret_hash;
     let r = c.post(app.url("/admin/clients/fixmystreet/rotate")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("shown only this once"));
-    assert_ne!(stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().unwrap().secret_hash, before);
+    assert_eq!(location(&r), "/admin/clients/fixmystreet?done=client-rotated");
+    // Another session of the same superuser does not get this session's secret.
+    app.clock.advance(31);
+    let other = app.browser();
+    app.sign_in_next(&other, "root@stile.example", PW, "/admin").await;
+    let page = other.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let code_now = totp.generate(u64::try_from(app.state.now()).unwrap()).to_string();
+    let r = other
+        .post(app.url("/login/2fa"))
+        .form(&[("csrf", csrf_in(&page).unwrap().as_str()), ("code", code_now.as_str()), ("next", "/admin")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/admin");
+    let (status, elsewhere) = get_page(&app, &other, "/admin/clients/fixmystreet").await;
+    assert_eq!(status, 200);
+    assert!(elsewhere.contains("FixMyStreet") && !elsewhere.contains("shown only this once"), "{elsewhere}");
+    let (_, page) = get_page(&app, &c, "/admin/clients/fixmystreet?done=client-rotated").await;
+    let rotated = secret_in(&page);
+    assert_ne!(rotated, secret);
+    let after = stile::store::clients::by_id(&app.state.db, "fixmystreet").await.unwrap().unwrap().secret_hash;
+    assert_ne!(after, before);
+    assert_eq!(after.as_deref(), Some(stile::secret::token_hash(&rotated).as_str()));
     let r = c
         .post(app.url("/admin/clients/fixmystreet/admin-access"))
         .form(&[("csrf", csrf.as_str()), ("level", "body"), ("admin_body_id", ""), ("admin_permissions", "")])
@@ -543,7 +593,26 @@ async fn audit_export_import(b: Backend) {
     let (status, page) = get_page(&app, &c, "/admin/audit").await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("role.create"), "{page}");
-    assert!(page.contains("<td>admin@camden.example</td>"), "actors are shown by email: {page}");
+    let admin_id =
+        store::users::by_email(&app.state.db, &stile::email::Email::parse("admin@camden.example").unwrap()).await.unwrap().unwrap().id;
+    assert!(
+        page.contains(&format!("<span title=\"{admin_id}\">admin@camden.example</span>")),
+        "actors are shown by email, id on hover: {page}"
+    );
+    // Targets and organisations by name, the ids in the details; no raw JSON.
+    let planners =
+        store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().into_iter().find(|r| r.name == "Planners").unwrap();
+    assert!(page.contains(&format!("role <span title=\"{}\">Planners</span>", planners.id)), "{page}");
+    assert!(page.contains("<span title=\"camden\">Camden Council</span>"), "{page}");
+    assert!(page.contains(&format!("<dt>Target id</dt><dd><code>{}</code></dd>", planners.id)), "{page}");
+    assert!(!page.contains("{&quot;") && !page.contains("{\""), "details are fields, not JSON: {page}");
+    // Filtering by the actor's email finds their events; another address finds none.
+    let (_, page) = get_page(&app, &c, "/admin/audit?actor=Admin%40Camden.example").await;
+    assert!(page.contains("role.create"), "{page}");
+    let (_, page) = get_page(&app, &c, "/admin/audit?actor=nobody%40camden.example").await;
+    assert!(!page.contains("role.create") && page.contains("No events match."), "{page}");
+    let (_, page) = get_page(&app, &c, &format!("/admin/audit?actor={admin_id}")).await;
+    assert!(page.contains("role.create"), "an id still works");
     let (_, page) = get_page(&app, &c, "/admin/audit?outcome=failure").await;
     assert!(!page.contains("role.create"));
     let (status, page) = get_page(&app, &c, "/admin/audit?from=yesterday").await;
@@ -598,9 +667,19 @@ async fn audit_export_import(b: Backend) {
         .unwrap();
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
-    assert!(page.contains("3 row(s), 1 accepted, 2 refused"), "{page}");
+    assert!(page.contains("3 rows: 1 can be imported, 2 have problems"), "{page}");
     assert!(page.contains("fms:category_edit"), "the refusal says why: {page}");
     assert!(!page.contains("name=\"mode\" value=\"import\""), "no import offered while rows are refused");
+    // Rows are counted, not problems: a row with two problems is one row.
+    let twice = "name,email,from_body,passwordhash,roles,permissions\nAnn,ann@camden.example,,,,report_inspect\nCy,cy@camden.example,,,,\nNo One,not-an-address,,,,category_edit\nBob,bob@camden.example,,,,category_edit\n";
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .form(&[("csrf", csrf.as_str()), ("csv", twice), ("mode", "check")])
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("4 rows: 2 can be imported, 2 have problems"), "{page}");
     let r = c
         .post(app.url("/admin/bodies/camden/import"))
         .form(&[("csrf", csrf.as_str()), ("csv", bad), ("mode", "import")])
@@ -857,3 +936,13 @@ async fn fields_not_offered_stay(b: Backend) {
     app.finish().await;
 }
 both!(fields_not_offered_stay);
+
+/// The one-time secret on a relying app's page.
+fn secret_in(page: &str) -> String {
+    let box_start = page.find("class=\"secret-once\"").unwrap_or_else(|| panic!("no secret shown: {page}"));
+    let rest = &page[box_start..];
+    let code = rest.find("<code").unwrap();
+    let open = rest[code..].find('>').unwrap() + code + 1;
+    let close = rest[open..].find("</code>").unwrap() + open;
+    rest[open..close].to_owned()
+}

@@ -101,7 +101,20 @@ async fn admin_creates_role_and_user_and_sees_audit() {
     )
     .await;
     let steps = report["steps"].as_array().unwrap();
-    for s in ["admin signed in", "role created", "user added", "audit entry seen", "superuser pages checked"] {
+    for s in [
+        "admin signed in",
+        "role created",
+        "reload after role",
+        "user added",
+        "reload after user",
+        "audit entry seen",
+        "audit fits 1280",
+        "audit fits 390",
+        "2FA key survives a reload",
+        "reload after relying app",
+        "reload after SSO connection",
+        "superuser pages checked",
+    ] {
         assert!(steps.iter().any(|x| x == s), "{s}: {steps:?}");
     }
     let pages = pages_checked(&report);
@@ -121,6 +134,13 @@ async fn admin_creates_role_and_user_and_sees_audit() {
     let detail = stile::store::memberships::detail(&app.state.db, &m[0]).await.unwrap();
     assert_eq!(detail.roles, vec![(role.id.clone(), "Street inspectors".to_owned())]);
     assert!(stile::store::catalogue::roles_of_body(&app.state.db, &body).await.unwrap().iter().all(|r| r.name != "Category editors"));
+    // Each form's reload created nothing twice.
+    let roles = stile::store::catalogue::roles_of_body(&app.state.db, &body).await.unwrap();
+    assert_eq!(roles.iter().filter(|r| r.name == "Street inspectors").count(), 1);
+    let apps = stile::clients::list(&app.state.db).await.unwrap();
+    assert_eq!(apps.iter().filter(|c| c.name == "Browser test app").count(), 1);
+    let connections = stile::store::connections::list(&app.state.db).await.unwrap();
+    assert_eq!(connections.iter().filter(|c| c.name == "Camden Entra").count(), 1);
     let events = stile::store::audit::recent(&app.state.db, None, 200).await.unwrap();
     let by_admin = |action: &str, outcome: &str| {
         events.iter().any(|e| e.action == action && e.outcome == outcome && e.actor_user_id.as_deref() == Some(admin_id.as_str()))

@@ -630,3 +630,65 @@ async fn full_queue_says_busy() {
     assert!(store::outbox::to_address(&app.state.db, "two@camden.example").await.unwrap().is_empty());
     app.finish().await;
 }
+
+/// A person without a password goes straight to emailed sign-in, from a browser that has signed
+/// in to that address by emailed link before; any other browser gets the same password page for
+/// every address (known, unknown, with or without a password), so nothing is revealed.
+async fn passwordless_straight_to_email(b: Backend) {
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    let user = app.create_user("nopw@camden.example", None).await;
+    app.create_user("haspw@camden.example", Some(PW)).await;
+    let post_email = |c: reqwest::Client, email: &'static str| {
+        let app = &app;
+        async move {
+            let csrf = app.csrf(&c, "/login").await;
+            c.post(app.url("/login")).form(&[("csrf", csrf.as_str()), ("email", email), ("next", "/account")]).send().await.unwrap()
+        }
+    };
+    let c = app.browser();
+    let mut first = Vec::new();
+    for email in ["nopw@camden.example", "haspw@camden.example", "nobody@camden.example"] {
+        let r = post_email(c.clone(), email).await;
+        assert_eq!(r.status(), 200, "{email}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("name=\"password\"") && page.contains("No, let me sign in by email"), "{email}: {page}");
+        first.push(page.replace(email, "EMAIL").replace(&csrf_in(&page).unwrap(), "CSRF"));
+    }
+    assert!(first.iter().all(|p| *p == first[0]), "the same page for every address");
+
+    // Signed in by emailed code in this browser: next time, straight to the emailed sign-in.
+    let r = ask(&app, &c, "nopw@camden.example", "/account").await;
+    let page = r.text().await.unwrap();
+    let mail = ReceivedMail::parse(&sink.wait_for(1).await[0]);
+    assert_eq!(type_code(&app, &c, &page, &mail.code()).await.status(), 303);
+    let r = post_email(c.clone(), "nopw@camden.example").await;
+    assert_eq!(r.status(), 307, "re-posted to the emailed sign-in");
+    assert_eq!(location(&r), "/login/email");
+    // Following it (the same form) sends the email and asks for the code.
+    let csrf = app.csrf(&c, "/login").await;
+    let r = c
+        .post(app.url("/login/email"))
+        .form(&[("csrf", csrf.as_str()), ("email", "nopw@camden.example"), ("next", "/account")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("Check your email"));
+    // Not for other addresses in this browser, nor for this address in another browser.
+    for email in ["haspw@camden.example", "nobody@camden.example"] {
+        assert_eq!(post_email(c.clone(), email).await.status(), 200, "{email}");
+    }
+    assert_eq!(post_email(app.browser(), "nopw@camden.example").await.status(), 200);
+    // Once the account has a password, the password page again.
+    store::users::set_password_hash(
+        &app.state.db,
+        &user.id,
+        "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+        app.state.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(post_email(c.clone(), "nopw@camden.example").await.status(), 200);
+    app.finish().await;
+}
+both!(passwordless_straight_to_email);

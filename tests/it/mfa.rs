@@ -27,7 +27,7 @@ async fn enrol_page(app: &TestApp, c: &reqwest::Client, path: &str) -> (String, 
     assert_eq!(r.status(), 200, "{path}");
     let html = r.text().await.unwrap();
     assert!(html.contains("<svg"), "a QR code rendered here");
-    (between(&html, "<code class=\"secret\">", "</code>").to_owned(), csrf_in(&html).unwrap())
+    (between(&html, "<code class=\"secret\">", "</code>").replace(' ', ""), csrf_in(&html).unwrap())
 }
 
 /// Enrols a signed-in user from the Security page; returns the secret and recovery codes.
@@ -41,7 +41,7 @@ pub(crate) async fn enrol(app: &TestApp, c: &reqwest::Client) -> (String, Vec<St
         .unwrap();
     assert_eq!(r.status(), 401, "a wrong code does not enrol");
     let html = r.text().await.unwrap();
-    assert_eq!(between(&html, "<code class=\"secret\">", "</code>"), secret, "the same secret is shown again");
+    assert_eq!(between(&html, "<code class=\"secret\">", "</code>").replace(' ', ""), secret, "the same secret is shown again");
     let code = code_at(&secret, app.state.now());
     let r = c
         .post(app.url("/login/2fa/enrol"))
@@ -49,8 +49,9 @@ pub(crate) async fn enrol(app: &TestApp, c: &reqwest::Client) -> (String, Vec<St
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    // POST-redirect-GET: the codes are on the page redirected to, once.
+    assert_eq!(location(&r), "/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
+    let html = c.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
     let codes: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
     assert_eq!(codes.len(), 10);
     (secret, codes)
@@ -221,11 +222,11 @@ async fn forced_enrolment(b: Backend) {
         assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "no session before enrolment");
         let page = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
         assert!(page.contains(why), "{email}: {page}");
-        let secret = between(&page, "<code class=\"secret\">", "</code>").to_owned();
+        let secret = between(&page, "<code class=\"secret\">", "</code>").replace(' ', "");
         let csrf = csrf_in(&page).unwrap();
         let code = code_at(&secret, app.state.now());
         let r = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
-        assert_eq!(r.status(), 200);
+        assert_eq!(r.status(), 303);
         assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200, "{email} signed in after enrolling");
         // Mandated: cannot be turned off.
         let page = c.get(app.url("/account/security")).send().await.unwrap().text().await.unwrap();
@@ -351,5 +352,104 @@ async fn admin_reset_from_cli() {
     // The user is told by email.
     let mail = stile::store::outbox::to_address(&app.state.db, "reset@example.org").await.unwrap();
     assert!(mail.iter().any(|m| m.subject.contains("two-factor authentication was reset")), "{mail:?}");
+    app.finish().await;
+}
+
+both!(pending_key_kept_cancel_and_codes_once);
+
+/// The enrolment key survives a reload (and a second sign-in) until it expires; "Cancel" ends
+/// it; the recovery codes are shown once on the page the enrolment redirects to, with a text
+/// download, and a reload does not show them again.
+async fn pending_key_kept_cancel_and_codes_once(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("keep@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "keep@example.org", PW).await.status(), 303);
+    let path = "/login/2fa/enrol?next=%2Faccount%2Fsecurity";
+    let (first, csrf) = enrol_page(&app, &c, path).await;
+    let html = c.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+    let shown = between(&html, "<code class=\"secret\">", "</code>");
+    assert_eq!(shown.replace(' ', ""), first, "a reload shows the same key");
+    assert!(shown.split(' ').all(|g| g.len() <= 4) && shown.split(' ').count() == first.len().div_ceil(4), "grouped in fours: {shown}");
+    assert!(html.contains("action=\"/login/2fa/enrol/cancel\"") && html.contains("action=\"/logout\""), "cancel and sign-out offered");
+
+    // Just before it expires, still the same key; after, a new one, and the old one's code fails.
+    app.clock.advance(stile::auth::mfa::PENDING_KEY_SECS - 1);
+    assert_eq!(enrol_page(&app, &c, path).await.0, first);
+    let stale = code_at(&first, app.state.now() + 1);
+    app.clock.advance(1);
+    let r = c
+        .post(app.url("/login/2fa/enrol"))
+        .form(&[("csrf", csrf.as_str()), ("code", stale.as_str()), ("next", "/account/security")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "an expired key does not enrol");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("That key has expired"), "{html}");
+    let second = between(&html, "<code class=\"secret\">", "</code>").replace(' ', "");
+    assert_ne!(second, first, "an expired key is replaced");
+    assert!(!stile::auth::mfa::enrolled(&app.state, &user.id).await.unwrap());
+
+    // Cancel: the key is gone, so the next visit makes a new one.
+    let r =
+        c.post(app.url("/login/2fa/enrol/cancel")).form(&[("csrf", csrf.as_str()), ("next", "/account/security")]).send().await.unwrap();
+    assert_eq!(location(&r), "/account/security");
+    assert!(stile::store::totp::get(&app.state.db, &user.id).await.unwrap().is_none(), "the pending key is deleted");
+    let (third, _) = enrol_page(&app, &c, path).await;
+    assert_ne!(third, second);
+    // A cancel without the CSRF token changes nothing.
+    let r = c.post(app.url("/login/2fa/enrol/cancel")).form(&[("csrf", "x".repeat(40).as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(stile::store::totp::get(&app.state.db, &user.id).await.unwrap().is_some());
+
+    // Enrolment: codes once, with a download, then not again.
+    let code = code_at(&third, app.state.now());
+    let r = c
+        .post(app.url("/login/2fa/enrol"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str()), ("next", "/account/security")])
+        .send()
+        .await
+        .unwrap();
+    let codes_page = location(&r);
+    assert_eq!(codes_page, "/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
+    let html = c.get(app.url(&codes_page)).send().await.unwrap().text().await.unwrap();
+    let codes: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
+    assert_eq!(codes.len(), 10);
+    assert!(html.contains("download=\"recovery-codes.txt\"") && html.contains("href=\"data:text/plain;charset=utf-8,"));
+    let href = between(&html, "href=\"data:text/plain;charset=utf-8,", "\"");
+    let file = percent_encoding::percent_decode_str(href).decode_utf8().unwrap().into_owned();
+    assert!(codes.iter().all(|c| file.contains(c.as_str())), "the download holds every code: {file}");
+    let again = c.get(app.url(&codes_page)).send().await.unwrap();
+    assert_eq!(location(&again), "/account/security", "a reload does not show the codes again");
+    let security = c.get(app.url("/account/security")).send().await.unwrap().text().await.unwrap();
+    assert!(security.contains("You have 10 unused recovery codes."), "{security}");
+    // Used, one fewer; the wording follows the number.
+    assert_eq!(sign_in_with_code(&app, &app.browser(), "keep@example.org", &codes[0]).await.status(), 303);
+    let security = c.get(app.url("/account/security")).send().await.unwrap().text().await.unwrap();
+    assert!(security.contains("You have 9 unused recovery codes."), "{security}");
+    app.finish().await;
+}
+
+both!(cancel_mid_sign_in_signs_out);
+
+/// Cancelling a forced enrolment mid sign-in abandons the sign-in: no session, the parked
+/// sign-in cannot be resumed, and the key is gone.
+async fn cancel_mid_sign_in_signs_out(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("forced@example.org", Some(PW)).await;
+    stile::store::users::set_superuser(&app.state.db, &user.id, true, app.state.now()).await.unwrap();
+    let c = app.browser();
+    let r = app.sign_in(&c, "forced@example.org", PW).await;
+    assert_eq!(location(&r), "/login/2fa/enrol");
+    let html = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Cancel and sign out"), "{html}");
+    let csrf = csrf_in(&html).unwrap();
+    let r = c.post(app.url("/login/2fa/enrol/cancel")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(location(&r), "/login");
+    assert!(stile::store::totp::get(&app.state.db, &user.id).await.unwrap().is_none());
+    let r = c.get(app.url("/login/2fa/enrol")).send().await.unwrap();
+    assert_eq!(location(&r), "/login", "the parked sign-in is over");
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303);
     app.finish().await;
 }

@@ -420,3 +420,42 @@ async fn client_credentials_both_algs(b: Backend) {
     app.finish().await;
 }
 both!(client_credentials_both_algs);
+
+/// Sign-in context: the sign-in pages name the app, and its consent page lists what it will
+/// receive (organisations, roles, permissions in its namespaces), or says there is none.
+async fn signin_names_the_app_and_consent_lists_claims(b: Backend) {
+    let app = TestApp::start(b).await;
+    crate::admin_ui::council_with_admin(&app).await;
+    app.create_user("loner@example.org", Some(PW)).await;
+    let mut s = spec("FixMyStreet — Camden");
+    s.first_party = false;
+    s.permission_namespaces = vec!["fms".into()];
+    let (id, _) = register(&app, s).await;
+    let pk = format!("&code_challenge={}&code_challenge_method=S256", challenge(VERIFIER));
+
+    let browser = app.browser();
+    let r = browser.get(authorize_url(&app, &id, &pk)).send().await.unwrap();
+    let login = location(&r);
+    assert!(login.starts_with("/login?"), "{login}");
+    let page = browser.get(app.url(&login)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<h1>Sign in to FixMyStreet — Camden</h1>"), "{page}");
+    // Without an app, the plain heading.
+    let page = app.browser().get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<h1>Sign in</h1>"), "{page}");
+    // An unknown client id names nothing.
+    let page = app.browser().get(app.url("/login?next=%2Fauthorize%3Fclient_id%3Dnobody")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("<h1>Sign in</h1>"), "{page}");
+
+    assert_eq!(app.sign_in(&browser, "admin@camden.example", crate::admin_ui::PW).await.status(), 303);
+    let page = browser.get(authorize_url(&app, &id, &pk)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("What FixMyStreet — Camden will receive"), "{page}");
+    assert!(page.contains("<dt>Camden Council</dt>"), "{page}");
+    assert!(page.contains("fms:report_inspect") && page.contains("fms:planned_reports"), "{page}");
+
+    let other = app.browser();
+    assert_eq!(app.sign_in(&other, "loner@example.org", PW).await.status(), 303);
+    let page = other.get(authorize_url(&app, &id, &pk)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("you have none at the moment"), "{page}");
+    app.finish().await;
+}
+both!(signin_names_the_app_and_consent_lists_claims);

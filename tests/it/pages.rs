@@ -134,3 +134,33 @@ async fn login_hint_prefills_and_next_is_kept() {
     assert!(csrf_in(&body).is_some());
     app.finish().await;
 }
+
+/// Error pages name the deployment in their header and title, as every other page does (they
+/// used to say "Sign in"), and keep their status and headers.
+async fn error_pages_name_the_site(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.server.name = "Camden staff sign-in".into()).await;
+    app.create_user("named@example.org", Some("correct horse battery")).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "named@example.org", "correct horse battery").await.status(), 303);
+    let r = c.get(app.url("/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<span class=\"brand\">Camden staff sign-in</span>"), "{html}");
+    assert!(html.contains("<title>Page not found – Camden staff sign-in</title>") && !html.contains("Sign in</"), "{html}");
+    // A refused form (no CSRF token) and an error from the OIDC edge get it too.
+    let r = c.post(app.url("/logout")).form(&[("csrf", "nope")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("<span class=\"brand\">Camden staff sign-in</span>"));
+    let r = c.get(app.url("/authorize?client_id=nobody&response_type=code")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("<span class=\"brand\">Camden staff sign-in</span>"));
+    // While the database is away: 503 with Retry-After, named too.
+    app.state.db.close().await;
+    let r = c.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("<span class=\"brand\">Camden staff sign-in</span>"));
+    app.finish().await;
+}
+both!(error_pages_name_the_site);

@@ -249,7 +249,7 @@ async fn superuser_browser(app: &TestApp) -> reqwest::Client {
     let r = app.sign_in_next(&c, "root@stile.example", PW, "/admin").await;
     assert_eq!(location(&r), "/login/2fa/enrol");
     let page = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
-    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().replace(' ', "");
     let totp = totp_rs::Builder::new()
         .with_algorithm(totp_rs::Algorithm::SHA1)
         .with_digits(6)
@@ -259,7 +259,7 @@ async fn superuser_browser(app: &TestApp) -> reqwest::Client {
     let code = totp.generate(u64::try_from(app.state.now()).unwrap()).to_string();
     let csrf = csrf_in(&page).unwrap();
     let r = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
     c
 }
 
@@ -621,3 +621,62 @@ async fn banned_refused_at_saml_sign_in(b: Backend) {
     s.app.finish().await;
 }
 both!(banned_refused_at_saml_sign_in);
+
+/// "Test the connection" fetches the IdP's discovery document and keys (OIDC) or metadata (SAML)
+/// before anything is saved, shows what it found or why it failed, and saves nothing.
+async fn ui_tests_a_connection_before_saving(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (council, _) = crate::admin_ui::council_with_admin(&app).await;
+    let up = crate::sso_oidc::Upstream::start("http://127.0.0.1:8080/sso/callback/test", &json!({})).await;
+    let idp = SamlIdp::start().await;
+    let c = superuser_browser(&app).await;
+    let (_, form) = page(&app, &c, "/admin/connections/new?kind=oidc").await;
+    assert!(form.contains("formaction=\"/admin/connections/new/test\""), "{form}");
+    let csrf = csrf_in(&form).unwrap();
+    let oidc = |issuer: String| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("kind", "oidc".to_owned()),
+            ("name", "Camden Entra".to_owned()),
+            ("body_id", council.clone()),
+            ("issuer", issuer),
+            ("client_id", "stile".to_owned()),
+            ("client_secret", SECRET.to_owned()),
+            ("domains", "camden.example".to_owned()),
+            ("mode", "offered".to_owned()),
+        ]
+    };
+    let r = c.post(app.url("/admin/connections/new/test")).form(&oidc(up.issuer.clone())).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("The test worked") && html.contains("<dt>Signing keys</dt>"), "{html}");
+    assert!(html.contains(&format!("<dd>{}</dd>", up.issuer)), "{html}");
+    assert!(html.contains("value=\"Camden Entra\"") && !html.contains(SECRET), "the form comes back, without the secret: {html}");
+    assert_eq!(connection_count(&app).await, 0, "a test saves nothing");
+
+    let r = c.post(app.url("/admin/connections/new/test")).form(&oidc("http://127.0.0.1:9/nothing".into())).send().await.unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("The test failed") && html.contains("could not be fetched"), "{html}");
+    let r = c.post(app.url("/admin/connections/new/test")).form(&oidc("not a url".into())).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("The issuer is not a valid URL."));
+
+    let saml = vec![
+        ("csrf", csrf.clone()),
+        ("kind", "saml".to_owned()),
+        ("name", "Camden ADFS".to_owned()),
+        ("body_id", council.clone()),
+        ("idp_metadata_url", idp.metadata_url()),
+    ];
+    let html = c.post(app.url("/admin/connections/new/test")).form(&saml).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("The test worked") && html.contains("<dt>IdP entity id</dt>"), "{html}");
+    let bad = vec![("csrf", csrf.clone()), ("kind", "saml".to_owned()), ("idp_metadata_xml", "<not-metadata/>".to_owned())];
+    let html = c.post(app.url("/admin/connections/new/test")).form(&bad).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("The test failed"), "{html}");
+    assert_eq!(connection_count(&app).await, 0);
+
+    // The CSRF token is checked, and only superusers may test.
+    let r = c.post(app.url("/admin/connections/new/test")).form(&[("csrf", "x".repeat(40)), ("kind", "oidc".into())]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    app.finish().await;
+}
+both!(ui_tests_a_connection_before_saving);

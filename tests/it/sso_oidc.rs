@@ -327,10 +327,15 @@ async fn hrd_offer_buttons_and_linking(b: Backend) {
     let (up, conn) = connect_upstream(&s, &accounts, Mode::Offered, |c| c.jit = false).await;
     let bob = s.app.create_user("bob@camden.gov.uk", Some(PW)).await;
 
-    // The sign-in page shows the button; an email in the domain is offered the IdP, and the
+    // The sign-in page shows the button only where it applies: not to everyone, but with the
+    // organisation's domain as a hint; an email in the domain is offered the IdP, and the
     // password still works.
     let browser = s.app.browser();
     let page = browser.get(s.app.url("/login")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("Sign in with Camden") && !page.contains("/sso/start/"), "not for everyone: {page}");
+    let other = browser.get(s.app.url("/login?domain_hint=kent.gov.uk")).send().await.unwrap().text().await.unwrap();
+    assert!(!other.contains("Sign in with Camden"), "not for another domain: {other}");
+    let page = browser.get(s.app.url("/login?domain_hint=Camden.gov.uk")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Sign in with Camden"), "{page}");
     assert!(page.contains(&format!("/sso/start/{}", conn.id)));
     let csrf = csrf_in(&page).unwrap();

@@ -46,11 +46,11 @@ async fn superuser_browser(app: &TestApp, email: &str) -> (reqwest::Client, totp
     let r = app.sign_in_next(&c, email, PW, "/admin").await;
     assert_eq!(location(&r), "/login/2fa/enrol");
     let page = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
-    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().replace(' ', "");
     let t = totp(&secret);
     let csrf = csrf_in(&page).unwrap();
     let r = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code(app, &t).as_str())]).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
     (c, t, su.id)
 }
 
@@ -99,7 +99,12 @@ async fn ui_asks_for_a_fresh_code(b: Backend) {
     assert!(stile::clients::list(&app.state.db).await.unwrap().iter().all(|c| c.name != "Sneaky"));
 
     let action = format!("/admin/users/{}/action", other.id);
-    let r = c.post(app.url(&action)).form(&[("csrf", csrf.as_str()), ("do", "superuser-on")]).send().await.unwrap();
+    let r = c
+        .post(app.url(&action))
+        .form(&[("csrf", csrf.as_str()), ("do", "superuser-on"), ("confirm_superuser", "yes")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&r), format!("/login/2fa?step_up=1&next=%2Fadmin%2Fusers%2F{}", other.id));
     assert!(!store::users::by_id(&app.state.db, &other.id).await.unwrap().unwrap().is_superuser());
 
@@ -120,7 +125,18 @@ async fn ui_asks_for_a_fresh_code(b: Backend) {
     assert_eq!(location(&r), "/admin/bans");
     let r = c.post(app.url("/admin/bans")).form(&[("csrf", csrf.as_str()), ("pattern", "junk.example")]).send().await.unwrap();
     assert_eq!(location(&r), "/admin/bans?done=banned");
+    // "Make superuser" without ticking the confirmation is refused on the page, nothing changed.
     let r = c.post(app.url(&action)).form(&[("csrf", csrf.as_str()), ("do", "superuser-on")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("href=\"#confirm_superuser\"") && page.contains("id=\"confirm_superuser-error\""), "{page}");
+    assert!(!store::users::by_id(&app.state.db, &other.id).await.unwrap().unwrap().is_superuser());
+    let r = c
+        .post(app.url(&action))
+        .form(&[("csrf", csrf.as_str()), ("do", "superuser-on"), ("confirm_superuser", "yes")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&r), format!("/admin/users/{}?done=superuser-on", other.id));
     assert!(store::users::by_id(&app.state.db, &other.id).await.unwrap().unwrap().is_superuser());
     app.finish().await;

@@ -79,32 +79,119 @@ impl AuditQuery {
     }
 }
 
-pub struct Row {
-    pub time: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub body: String,
-    pub ip: String,
-    pub outcome: String,
-    pub details: String,
+/// Something an event names: shown by name, with its id on hover and in the event's details.
+pub struct Named {
+    pub label: String,
+    pub id: String,
 }
 
-impl From<EventView> for Row {
-    fn from(e: EventView) -> Self {
-        let details = match &e.details {
-            serde_json::Value::Object(m) if m.is_empty() => String::new(),
-            v => v.to_string(),
+impl Named {
+    fn id_only(id: &str) -> Self {
+        Named { label: id.to_owned(), id: id.to_owned() }
+    }
+}
+
+pub struct Row {
+    pub time: String,
+    pub action: String,
+    pub outcome: String,
+    pub actor: Option<Named>,
+    pub target: Option<Named>,
+    pub target_type: String,
+    pub body: Option<Named>,
+    pub ip: String,
+    pub user_agent: String,
+    /// `details` as (label, value) pairs.
+    pub details: Vec<(String, String)>,
+}
+
+/// "reset_by" → "Reset by".
+fn label_of(key: &str) -> String {
+    let spaced = key.replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "–".into(),
+        serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            if items.is_empty() {
+                "none".into()
+            } else {
+                items.iter().map(value_text).collect::<Vec<_>>().join(", ")
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+fn readable(details: &serde_json::Value) -> Vec<(String, String)> {
+    match details {
+        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (label_of(k), value_text(v))).collect(),
+        serde_json::Value::Null => Vec::new(),
+        other => vec![("Details".into(), value_text(other))],
+    }
+}
+
+/// Names for the ids on a page, looked up once each through the service layer (so an
+/// administrator sees names only where they may see the thing; otherwise the id).
+struct Names<'a> {
+    state: &'a AppState,
+    admin: &'a Admin,
+    seen: std::collections::HashMap<(String, String), String>,
+}
+
+impl Names<'_> {
+    async fn of(&mut self, kind: &str, id: &str) -> Named {
+        let key = (kind.to_owned(), id.to_owned());
+        if let Some(label) = self.seen.get(&key) {
+            return Named { label: label.clone(), id: id.to_owned() };
+        }
+        let (state, actor) = (self.state, &self.admin.actor);
+        let label = match kind {
+            "user" => ops::users::show(state, actor, id).await.ok().map(|d| d.user.email).filter(|e| !e.is_empty()),
+            "body" => ops::bodies::show(state, actor, id).await.ok().map(|b| b.name),
+            "role" => ops::roles::show(state, actor, id).await.ok().map(|r| r.name),
+            "client" => ops::clients::show(state, actor, id).await.ok().map(|c| c.name),
+            "connection" => ops::connections::show(state, actor, id).await.ok().map(|c| c.name),
+            _ => None,
+        }
+        .unwrap_or_else(|| id.to_owned());
+        self.seen.insert(key, label.clone());
+        Named { label, id: id.to_owned() }
+    }
+
+    async fn row(&mut self, e: EventView) -> Row {
+        let actor = match (&e.actor_user_id, &e.actor_client_id) {
+            (Some(u), _) => Some(self.of("user", u).await),
+            (None, Some(c)) => Some(self.of("client", c).await),
+            (None, None) => None,
+        };
+        let target = if e.target_id.is_empty() {
+            None
+        } else if matches!(e.target_type.as_str(), "user" | "body" | "role" | "client" | "connection") {
+            Some(self.of(&e.target_type, &e.target_id).await)
+        } else {
+            Some(Named::id_only(&e.target_id))
+        };
+        let body = match &e.body_id {
+            Some(b) => Some(self.of("body", b).await),
+            None => None,
         };
         Row {
             time: when(e.at),
-            actor: e.actor_user_id.or(e.actor_client_id.map(|c| format!("client {c}"))).unwrap_or_else(|| "–".into()),
+            details: readable(&e.details),
             action: e.action,
-            target: if e.target_id.is_empty() { e.target_type } else { format!("{} {}", e.target_type, e.target_id) },
-            body: e.body_id.unwrap_or_default(),
-            ip: e.ip,
             outcome: e.outcome,
-            details,
+            actor,
+            target,
+            target_type: e.target_type,
+            body,
+            ip: e.ip,
+            user_agent: e.user_agent,
         }
     }
 }
@@ -127,6 +214,8 @@ struct AuditPage {
     superuser: bool,
     rows: Vec<Row>,
     older: Option<String>,
+    /// Back to the newest events, when paging back.
+    newest: Option<String>,
     csv_link: String,
 }
 
@@ -160,6 +249,7 @@ async fn page(
         superuser: admin.actor.is_superuser(),
         rows: Vec::new(),
         older: None,
+        newest: q.before.map(|_| format!("/admin/audit?{}", without_cursor.trim_end_matches('&'))),
         csv_link: format!("/admin/audit.csv?{}", without_cursor.trim_end_matches('&')),
     };
     let result = match q.filter() {
@@ -172,27 +262,11 @@ async fn page(
     match result {
         Ok(found) => {
             page.older = found.next_before.map(|b| format!("/admin/audit?{without_cursor}before={b}"));
-            // Actors by email where this administrator may see them, by id otherwise.
-            let mut emails: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
-            for id in found.events.iter().filter_map(|e| e.actor_user_id.clone()) {
-                if let std::collections::hash_map::Entry::Vacant(slot) = emails.entry(id) {
-                    let email =
-                        ops::users::show(&state, &admin.actor, slot.key()).await.ok().map(|d| d.user.email).filter(|e| !e.is_empty());
-                    slot.insert(email);
-                }
+            let mut names = Names { state: &state, admin: &admin, seen: std::collections::HashMap::new() };
+            for e in found.events {
+                let row = names.row(e).await;
+                page.rows.push(row);
             }
-            page.rows = found
-                .events
-                .into_iter()
-                .map(|e| {
-                    let email = e.actor_user_id.as_ref().and_then(|id| emails.get(id).cloned().flatten());
-                    let mut row = Row::from(e);
-                    if let Some(email) = email {
-                        row.actor = email;
-                    }
-                    row
-                })
-                .collect();
             Ok((admin.jar.clone(), page).into_response())
         }
         Err(p) => {

@@ -1,6 +1,7 @@
 //! Relying apps (OIDC clients), superusers only: list, register, edit, rotate the secret,
-//! remove, and a machine client's administrative rights. A new secret is shown once, on the page
-//! that answers the POST (it is never stored in the clear, so it cannot be shown again).
+//! remove, and a machine client's administrative rights. Every successful POST redirects; a new
+//! secret is handed to the page redirected to through `web::flash` (never the URL) and shown
+//! there once (it is never stored in the clear, so it cannot be shown again).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -19,6 +20,7 @@ use crate::admin::ops::{
 };
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::web::flash;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -215,6 +217,9 @@ struct ClientPage {
     levels: Vec<Opt>,
     admin_bodies: Vec<Opt>,
     admin_permissions: String,
+    /// What the app's developers configure besides its id and secret.
+    issuer: String,
+    discovery: String,
 }
 
 struct Render {
@@ -242,20 +247,30 @@ async fn render(state: &AppState, admin: &Admin, r: Render, done: Option<&str>, 
             .collect(),
         admin_bodies: body_opts(state, admin, r.access.body_id.as_deref().unwrap_or_default()).await?,
         admin_permissions: r.access.permissions.join(" "),
+        issuer: state.settings.issuer().to_owned(),
+        discovery: format!("{}/.well-known/openid-configuration", state.settings.issuer()),
     };
-    Ok((status, admin.jar.clone(), page).into_response())
+    // The copy buttons' script (the only one on the site): allowed here, from this origin only.
+    let csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    Ok((status, [(axum::http::header::CONTENT_SECURITY_POLICY, csp)], admin.jar.clone(), page).into_response())
 }
 
 async fn new_page(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
     if !admin.actor.is_superuser() {
         return Err(AppError::Forbidden("Only a superuser can manage relying apps.".into()));
     }
+    // The same defaults as `stile client add`.
+    let d = crate::clients::ClientSpec::default();
     let mut form = Form::posted(&state, &admin, &Posted::default()).await?;
-    form.scopes = "openid profile email".into();
-    form.require_pkce = true;
-    if let Some(g) = form.grants.first_mut() {
-        g.selected = true;
+    form.scopes = d.scopes.join(" ");
+    form.require_pkce = d.require_pkce;
+    form.first_party = d.first_party;
+    form.require_mfa = d.require_mfa;
+    for g in &mut form.grants {
+        g.selected = d.grant_types.iter().any(|t| t.as_str() == g.value);
     }
+    form.methods = opts(&METHODS, d.auth_method.as_str());
+    form.algs = opts(&ALGS, d.id_token_alg.as_str());
     render(
         &state,
         &admin,
@@ -273,14 +288,10 @@ async fn create(
 ) -> Result<Response, AppError> {
     match ops::clients::create(&state, &admin.actor, input(&f, true)).await {
         Ok(c) => {
-            let form = Form::of(&state, &admin, &c.client).await?;
-            let r = Render {
-                id: Some(c.client.client_id.clone()),
-                form,
-                secret: c.client_secret.map(|s| s.expose().to_owned()),
-                access: c.client.admin_access.clone(),
-            };
-            render(&state, &admin, r, Some("client-saved"), None).await
+            if let Some(secret) = &c.client_secret {
+                flash::put(&state, (&admin.session).into(), &secret_slot(&c.client.client_id), secret.expose()).await?;
+            }
+            Ok(Redirect::to(&format!("/admin/clients/{}?done=client-created", enc(&c.client.client_id))).into_response())
         }
         Err(e) => {
             let p = Problem::from_admin(e)?;
@@ -305,7 +316,13 @@ async fn show(
 ) -> Result<Response, AppError> {
     let c = ops::clients::show(&state, &admin.actor, &id).await?;
     let form = Form::of(&state, &admin, &c).await?;
-    render(&state, &admin, Render { id: Some(id), form, secret: None, access: c.admin_access }, q.done.as_deref(), None).await
+    let secret = flash::take(&state, (&admin.session).into(), &secret_slot(&id)).await?.map(|s| s.as_str().to_owned());
+    render(&state, &admin, Render { id: Some(id), form, secret, access: c.admin_access }, q.done.as_deref(), None).await
+}
+
+/// Where a secret just made for `client_id` waits for its page.
+fn secret_slot(client_id: &str) -> String {
+    format!("client-secret:{client_id}")
 }
 
 async fn with_problem(state: &AppState, admin: &Admin, id: &str, f: Option<&Posted>, p: Problem) -> Result<Response, AppError> {
@@ -324,18 +341,13 @@ async fn save(
     CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>,
 ) -> Result<Response, AppError> {
     match ops::clients::update(&state, &admin.actor, &id, input(&f, false)).await {
-        // Changing the auth method may have made a secret: show it once.
-        Ok(c) if c.client_secret.is_some() => {
-            let form = Form::of(&state, &admin, &c.client).await?;
-            let r = Render {
-                id: Some(id),
-                form,
-                secret: c.client_secret.map(|s| s.expose().to_owned()),
-                access: c.client.admin_access.clone(),
-            };
-            render(&state, &admin, r, Some("client-saved"), None).await
+        Ok(c) => {
+            // Changing the auth method may have made a secret: shown once on the next page.
+            if let Some(secret) = &c.client_secret {
+                flash::put(&state, (&admin.session).into(), &secret_slot(&id), secret.expose()).await?;
+            }
+            Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response())
         }
-        Ok(_) => Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response()),
         Err(e) => with_problem(&state, &admin, &id, Some(&f), Problem::from_admin(e)?).await,
     }
 }
@@ -348,14 +360,10 @@ async fn rotate(
 ) -> Result<Response, AppError> {
     match ops::clients::rotate_secret(&state, &admin.actor, &id).await {
         Ok(c) => {
-            let form = Form::of(&state, &admin, &c.client).await?;
-            let r = Render {
-                id: Some(id),
-                form,
-                secret: c.client_secret.map(|s| s.expose().to_owned()),
-                access: c.client.admin_access.clone(),
-            };
-            render(&state, &admin, r, None, None).await
+            if let Some(secret) = &c.client_secret {
+                flash::put(&state, (&admin.session).into(), &secret_slot(&id), secret.expose()).await?;
+            }
+            Ok(Redirect::to(&format!("/admin/clients/{}?done=client-rotated", enc(&id))).into_response())
         }
         Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
     }

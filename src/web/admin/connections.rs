@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/connections", get(list))
         .route("/admin/connections/new", get(new_page).post(create))
+        .route("/admin/connections/new/test", post(test_new))
+        .route("/admin/connections/{id}/test", post(test_saved))
         .route("/admin/connections/{id}", get(show).post(save))
         .route("/admin/connections/{id}/secret", post(rotate))
         .route("/admin/connections/{id}/remove", post(remove))
@@ -305,6 +307,15 @@ struct ConnectionPage {
     /// None when adding one.
     c: Option<ConnectionView>,
     form: Form,
+    /// What "Test the connection" found.
+    test: Option<TestResult>,
+}
+
+/// A test of the IdP as the form describes it: its discovery document or metadata fetched and
+/// its keys read, nothing saved.
+pub struct TestResult {
+    pub ok: bool,
+    pub lines: Vec<(String, String)>,
 }
 
 fn render(admin: &Admin, c: Option<ConnectionView>, form: Form, done: Option<&str>, problem: Option<Problem>) -> Response {
@@ -318,6 +329,7 @@ fn render(admin: &Admin, c: Option<ConnectionView>, form: Form, done: Option<&st
         error: problem.map(|p| p.message),
         c,
         form,
+        test: None,
     };
     (status, admin.jar.clone(), page).into_response()
 }
@@ -417,4 +429,130 @@ async fn remove(
         Ok(()) => Ok(Redirect::to("/admin/connections?done=connection-removed").into_response()),
         Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
     }
+}
+
+async fn test_new(State(state): State<AppState>, admin: Admin, CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>) -> Result<Response, AppError> {
+    test(&state, &admin, None, &f).await
+}
+
+async fn test_saved(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>,
+) -> Result<Response, AppError> {
+    test(&state, &admin, Some(&id), &f).await
+}
+
+/// "Test the connection": fetches what the form names (an OIDC issuer's discovery document and
+/// keys, or SAML metadata) and shows what was found or why it failed. Nothing is saved, so the
+/// form comes back as typed (without the client secret, which is never sent back).
+async fn test(state: &AppState, admin: &Admin, id: Option<&str>, f: &Posted) -> Result<Response, AppError> {
+    if !admin.actor.is_superuser() {
+        return Err(AppError::Forbidden("Only a superuser can manage SSO connections.".into()));
+    }
+    let c = match id {
+        Some(id) => Some(ops::connections::show(state, &admin.actor, id).await?),
+        None => None,
+    };
+    let oidc = match &c {
+        Some(c) => c.oidc.is_some(),
+        None => kind_of(&f.kind)? == Kind::Oidc,
+    };
+    let result = if oidc { test_oidc(state, &f.issuer).await } else { test_saml(state, f, c.as_ref()).await };
+    let form = Form::posted(state, admin, f, oidc).await?;
+    let page = ConnectionPage {
+        site_name: admin.site_name.clone(),
+        signed_in: true,
+        nav: admin.nav(Section::Connections, None),
+        csrf: admin.csrf.clone(),
+        error_field: None,
+        error: None,
+        c,
+        form,
+        test: Some(result),
+    };
+    Ok((admin.jar.clone(), page).into_response())
+}
+
+async fn test_oidc(state: &AppState, issuer: &str) -> TestResult {
+    if issuer.trim().is_empty() {
+        return TestResult { ok: false, lines: vec![("Problem".into(), "Enter the issuer URL to test.".into())] };
+    }
+    match crate::auth::upstream_oidc::probe(state, issuer).await {
+        Ok(p) => {
+            let mut lines = vec![
+                ("Issuer".into(), p.issuer),
+                ("Sign-in endpoint".into(), p.authorization_endpoint),
+                ("Token endpoint".into(), p.token_endpoint.unwrap_or_else(|| "none".into())),
+                ("Signing keys".into(), if p.keys.is_empty() { "none".into() } else { p.keys.join(", ") }),
+            ];
+            let ok = !lines.iter().any(|(_, v)| v == "none");
+            if !ok {
+                lines.push(("Problem".into(), "The IdP publishes no token endpoint or no signing keys, so sign-in cannot work.".into()));
+            }
+            TestResult { ok, lines }
+        }
+        Err(e) => {
+            tracing::info!(error = %crate::error::error_chain(&e), "SSO connection test failed");
+            TestResult { ok: false, lines: vec![("Problem".into(), oidc_failure(&e))] }
+        }
+    }
+}
+
+fn oidc_failure(e: &crate::auth::upstream_oidc::UpstreamOidcError) -> String {
+    use crate::auth::upstream_oidc::UpstreamOidcError as E;
+    match e {
+        E::BadIssuer => "The issuer is not a valid URL.".into(),
+        E::Discovery(_) => "Its discovery document (the issuer followed by /.well-known/openid-configuration) could not be fetched or read, or its keys could not be fetched.".into(),
+        _ => "The IdP could not be tested.".into(),
+    }
+}
+
+async fn test_saml(state: &AppState, f: &Posted, c: Option<&ConnectionView>) -> TestResult {
+    let read = if let Some(url) = nonempty(&f.idp_metadata_url) {
+        crate::sso::saml::read_metadata(state, &url).await.map_err(|e| match e {
+            crate::sso::saml::SamlAdminError::Metadata(_) | crate::sso::saml::SamlAdminError::Read(..) => e.to_string(),
+            other => {
+                tracing::warn!(error = %crate::error::error_chain(&other), "SSO connection test failed");
+                "The metadata could not be read.".to_owned()
+            }
+        })
+    } else if let Some(xml) = nonempty(&f.idp_metadata_xml) {
+        crate::auth::saml::metadata::parse_idp(&xml).map_err(|e| format!("The metadata document cannot be used: {e}"))
+    } else if c.is_some() {
+        return TestResult {
+            ok: true,
+            lines: vec![("Metadata".into(), "Stored; give a metadata URL or document to test another.".into())],
+        };
+    } else {
+        return TestResult {
+            ok: false,
+            lines: vec![("Problem".into(), "Give the IdP's metadata URL or paste its metadata document to test.".into())],
+        };
+    };
+    match read {
+        Ok(md) => TestResult {
+            ok: !md.certs.is_empty(),
+            lines: vec![
+                ("IdP entity id".into(), md.entity_id),
+                ("IdP sign-in URL".into(), md.sso_redirect_url),
+                (
+                    "Signing certificates (SHA-256)".into(),
+                    if md.certs.is_empty() {
+                        "none".into()
+                    } else {
+                        md.certs.iter().map(|c| c.fingerprint()).collect::<Vec<_>>().join(", ")
+                    },
+                ),
+            ],
+        },
+        Err(why) => TestResult { ok: false, lines: vec![("Problem".into(), why)] },
+    }
+}
+
+/// A form field's text, trimmed, if anything was typed.
+fn nonempty(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
 }

@@ -63,12 +63,25 @@ struct ImportPage {
     ready: bool,
     accepted: u64,
     columns: String,
+    /// "4 rows: 2 can be imported, 2 have problems" (rows, not problems: a row may have several).
+    summary: String,
+}
+
+fn row_summary(r: &ImportReport) -> String {
+    let bad = r.rows.saturating_sub(r.accepted);
+    let rows = if r.rows == 1 { "row" } else { "rows" };
+    let have = if bad == 1 { "has" } else { "have" };
+    if r.imported > 0 {
+        return format!("{} {rows}: {} imported", r.rows, r.imported);
+    }
+    format!("{} {rows}: {} can be imported, {bad} {have} problems", r.rows, r.accepted)
 }
 
 fn render(admin: &Admin, b: BodyView, csv: String, report: Option<ImportReport>, problem: Option<Problem>) -> Response {
     let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
     let report_accepted = report.as_ref().map(|r| r.accepted).unwrap_or_default();
     let ready = report.as_ref().is_some_and(|r| r.dry_run && r.problems.is_empty() && r.accepted > 0);
+    let summary = report.as_ref().map(row_summary).unwrap_or_default();
     let page = ImportPage {
         site_name: admin.site_name.clone(),
         signed_in: true,
@@ -82,6 +95,7 @@ fn render(admin: &Admin, b: BodyView, csv: String, report: Option<ImportReport>,
         ready,
         accepted: report_accepted,
         columns: import::COLUMNS.join(","),
+        summary,
     };
     (status, admin.jar.clone(), page).into_response()
 }

@@ -87,6 +87,8 @@ pub struct Admin {
     pub jar: CookieJar,
     pub csrf: String,
     pub site_name: String,
+    /// The browser session, for one-time values handed to the page a POST redirects to.
+    pub session: crate::store::sessions::SessionRow,
 }
 
 impl FromRequestParts<AppState> for Admin {
@@ -98,7 +100,7 @@ impl FromRequestParts<AppState> for Admin {
         let jar = CookieJar::from_headers(&parts.headers);
         let (jar, csrf) = csrf::token(state, jar);
         let actor = AdminActor::for_session(state, me.user, &me.session, from).await?;
-        Ok(Admin { actor, jar, csrf, site_name: state.settings.server.name.clone() })
+        Ok(Admin { actor, jar, csrf, site_name: state.settings.server.name.clone(), session: me.session })
     }
 }
 
@@ -176,7 +178,9 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "role-created" => "The role has been created.",
         "role-saved" => "The role has been saved.",
         "role-deleted" => "The role has been deleted.",
+        "client-created" => "The relying app has been registered.",
         "client-saved" => "The relying app has been saved.",
+        "client-rotated" => "The relying app has a new secret; the old one no longer works.",
         "client-removed" => "The relying app has been removed.",
         "connection-created" => "The SSO connection has been added. Give the IdP the details shown below.",
         "connection-saved" => "The SSO connection has been saved.",

@@ -353,7 +353,18 @@ async fn action(
         "unflag" => ops::users::set_flagged(&state, a, &id, false).await.map(|_| "unflagged"),
         "disable" => ops::users::set_disabled(&state, a, &id, true).await.map(|_| "disabled"),
         "enable" => ops::users::set_disabled(&state, a, &id, false).await.map(|_| "enabled"),
-        "superuser-on" => ops::users::set_superuser(&state, a, &id, true).await.map(|_| "superuser-on"),
+        "superuser-on" => {
+            // Everything, everywhere: asked twice, like removing a user.
+            if f.get("confirm_superuser") != "yes" {
+                let p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some("confirm_superuser"),
+                    "Tick the box to confirm that this user should be a superuser.",
+                );
+                return user_page(&state, &admin, &id, None, None, Some(p)).await;
+            }
+            ops::users::set_superuser(&state, a, &id, true).await.map(|_| "superuser-on")
+        }
         "superuser-off" => ops::users::set_superuser(&state, a, &id, false).await.map(|_| "superuser-off"),
         "logout" => ops::users::logout_everywhere(&state, a, &id).await.map(|_| "logged-out"),
         "reset-2fa" => ops::users::reset_mfa(&state, a, &id).await.map(|had| if had { "mfa-reset" } else { "mfa-none" }),
