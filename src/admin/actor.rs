@@ -11,7 +11,7 @@ use super::AdminError;
 use crate::app::AppState;
 use crate::auth::ClientInfo;
 use crate::clock::Timestamp;
-use crate::policy::delegation::{self, Action, BodyKind, Membership, Target};
+use crate::policy::delegation::{self, Action, Membership, Target};
 use crate::store::{self, users::UserRow};
 
 /// The scope a bearer token needs for the admin API.

@@ -268,7 +268,7 @@ async fn end_all(
     Client(client): Client,
     jar: CookieJar,
     me: CurrentUser,
-    CsrfForm(Form(f)): CsrfForm<Form<EndForm>>,
+    _: CsrfForm<Form<EndForm>>,
 ) -> Result<Response, AppError> {
     let ended = crate::logout::end_sessions(&state, &me.user.id, crate::logout::Which::All).await?;
     audit::user_event(
@@ -295,7 +295,6 @@ struct WithdrawForm {
 async fn withdraw_consent(
     State(state): State<AppState>,
     Client(client): Client,
-    jar: CookieJar,
     me: CurrentUser,
     CsrfForm(Form(f)): CsrfForm<Form<WithdrawForm>>,
 ) -> Result<Response, AppError> {

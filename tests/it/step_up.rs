@@ -314,7 +314,7 @@ async fn body_admin_cannot_lower_the_floor(b: Backend) {
         Err(AdminError::Forbidden(reason)) => assert!(reason.contains("only a superuser can make it optional"), "{reason}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert_eq!(store::bodies::by_id(&app.state.db, &acme).await.unwrap().unwrap().mfa_policy, "required");
+    assert_eq!(store::bodies::by_id(&app.state.db, &acme).await.unwrap().unwrap().mfa_policy.as_str(), "required");
     assert_eq!(failures(&app, "body.update").await.len(), 1, "the refusal is audited");
     // Other details stay theirs to change, and "required" again is no lowering.
     let v = ops::bodies::update(
@@ -341,7 +341,7 @@ async fn body_admin_cannot_lower_the_floor(b: Backend) {
     let v = ops::bodies::update(&app.state, &fresh, &acme, policy("required")).await.unwrap();
     assert_eq!((v.mfa_policy.as_str(), v.mfa_floor.as_str()), ("required", "optional"));
     let v = ops::bodies::update(&app.state, &fresh, &acme, policy("optional")).await.unwrap();
-    assert_eq!(v.mfa_policy, "optional");
+    assert_eq!(v.mfa_policy.as_str(), "optional");
 
     // Without a recent second factor, no policy change; a stale one is as good as none.
     let stale = actor(&app, &admin, Some(now - WINDOW)).await;
@@ -353,7 +353,7 @@ async fn body_admin_cannot_lower_the_floor(b: Backend) {
         }
         other => panic!("expected step-up, got {other:?}"),
     }
-    assert_eq!(store::bodies::by_id(&app.state.db, &acme).await.unwrap().unwrap().mfa_policy, "optional");
+    assert_eq!(store::bodies::by_id(&app.state.db, &acme).await.unwrap().unwrap().mfa_policy.as_str(), "optional");
     // A change that leaves the policy alone needs none.
     ops::bodies::update(
         &app.state,
