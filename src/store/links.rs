@@ -1,6 +1,6 @@
-//! Emailed sign-in links (`one_time_tokens` kind 'magic_link'): the row's hash is the SHA-256
-//! of the link's secret, its family_id the SHA-256 of the reference the "check your email" page
-//! holds, under which the short code is checked.
+//! Emailed links (`one_time_tokens` of the kinds below; see `auth::emailed_link`). A sign-in
+//! link's row also carries, as family_id, the SHA-256 of the reference the "check your email"
+//! page holds, under which the short code is checked.
 
 use super::grants::TokenRow;
 use super::{Db, Result};
