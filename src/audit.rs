@@ -48,7 +48,7 @@ pub async fn user_event_on(
     outcome: Outcome,
     details: Option<Value>,
 ) -> Result<(), StoreError> {
-    store::audit::insert_on(
+    store::audit::insert(
         conn,
         &NewEvent {
             actor_user_id: actor,

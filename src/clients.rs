@@ -544,7 +544,7 @@ pub async fn register_on(
         }
     };
     let row = to_row(&spec, id.clone(), hash, now, now);
-    store::clients::insert_on(conn, &row).await.map_err(map_store(&id))?;
+    store::clients::insert(&mut *conn, &row).await.map_err(map_store(&id))?;
     Ok((Client::from_row(row)?, secret))
 }
 
@@ -590,16 +590,16 @@ pub async fn update_on(
     let existing = get(db, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
     check_body(db, spec.body_id.as_deref()).await?;
     let mut row = to_row(&spec, id.to_owned(), existing.secret_hash.clone(), existing.created_at, now);
-    store::clients::update_on(conn, &row, now).await.map_err(map_store(id))?;
+    store::clients::update(&mut *conn, &row, now).await.map_err(map_store(id))?;
     let mut secret = None;
     match (spec.auth_method, existing.has_secret()) {
         (AuthMethod::None, true) => {
-            store::clients::set_secret_hash_on(conn, id, None, now).await.map_err(map_store(id))?;
+            store::clients::set_secret_hash(&mut *conn, id, None, now).await.map_err(map_store(id))?;
             row.secret_hash = None;
         }
         (AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost, false) => {
             let (s, h) = new_secret(rng);
-            store::clients::set_secret_hash_on(conn, id, Some(&h), now).await.map_err(map_store(id))?;
+            store::clients::set_secret_hash(&mut *conn, id, Some(&h), now).await.map_err(map_store(id))?;
             row.secret_hash = Some(h);
             secret = Some(s);
         }
@@ -624,7 +624,7 @@ pub async fn rotate_secret_on(conn: &mut Conn, db: &Db, id: &str, rng: &dyn Rand
         return Err(ClientError::Public(id.to_owned()));
     }
     let (s, h) = new_secret(rng);
-    store::clients::set_secret_hash_on(conn, id, Some(&h), now).await.map_err(map_store(id))?;
+    store::clients::set_secret_hash(&mut *conn, id, Some(&h), now).await.map_err(map_store(id))?;
     Ok(s)
 }
 
@@ -635,7 +635,7 @@ pub async fn remove(db: &Db, id: &str) -> Result<(), ClientError> {
 
 /// As [`remove`], on `conn` (an open transaction the caller commits).
 pub async fn remove_on(conn: &mut Conn, id: &str) -> Result<(), ClientError> {
-    store::clients::delete_on(conn, id).await.map_err(map_store(id))
+    store::clients::delete(&mut *conn, id).await.map_err(map_store(id))
 }
 
 /// A generated client id: 128 random bits in lower-case hex, so it never starts with `-` (a

@@ -81,16 +81,16 @@ impl Ending {
         let now = state.now();
         let mut notify = Vec::new();
         for (id_hash, sid, clients) in self.sessions {
-            if store::sessions::delete_on(tx, &id_hash).await?.is_none() {
+            if store::sessions::delete(&mut *tx, &id_hash).await?.is_none() {
                 continue;
             }
             if !self.all {
-                store::grants::revoke_families_of_user_on(tx, &self.user_id, Some(&sid), now).await?;
+                store::grants::revoke_families_of_user(&mut *tx, &self.user_id, Some(&sid), now).await?;
             }
             notify.push((clients, sid));
         }
         if self.all {
-            store::grants::revoke_families_of_user_on(tx, &self.user_id, None, now).await?;
+            store::grants::revoke_families_of_user(&mut *tx, &self.user_id, None, now).await?;
         }
         Ok(Ended { user_id: self.user_id, notify })
     }

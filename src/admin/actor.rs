@@ -70,7 +70,7 @@ impl AdminActor {
 
     /// A machine client acting with its stored administrative rights.
     pub async fn for_client(state: &AppState, client_id: &str, from: ClientInfo) -> Result<Self, AdminError> {
-        let access = store::admin::clients::client_admin_access(&state.db, client_id).await?.ok_or(AdminError::NotFound("client"))?;
+        let access = store::clients::client_admin_access(&state.db, client_id).await?.ok_or(AdminError::NotFound("client"))?;
         let policy = match access.admin_access.as_deref() {
             Some("superuser") => delegation::Actor { superuser: true, memberships: Vec::new() },
             Some("body") => {

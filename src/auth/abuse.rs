@@ -7,5 +7,5 @@ use crate::store::{self, StoreError};
 
 /// True if the address, or its domain (or a parent domain), is banned.
 pub async fn is_banned(state: &AppState, email: &Email) -> Result<bool, StoreError> {
-    store::admin::abuse::is_banned(&state.db, email.as_str(), email.domain()).await
+    store::abuse::is_banned(&state.db, email.as_str(), email.domain()).await
 }

@@ -6,15 +6,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{AuthError, ClientInfo, magic_link};
+use super::emailed_link::{self, NewLink, Purpose, RequestError};
+use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::email::{Email, EmailError};
 use crate::mail::{self, MailError, messages};
-use crate::secret::{random_token, token_hash};
-use crate::store::{self, StoreError, grants::TokenRow, users::UserRow};
-
-pub const KIND_EMAIL_CHANGE: &str = "email_change";
+use crate::store::{self, StoreError, users::UserRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmailChangeError {
@@ -32,6 +30,15 @@ pub enum EmailChangeError {
     Internal(#[from] AuthError),
     #[error("cannot queue the email")]
     Mail(#[from] MailError),
+}
+
+impl From<RequestError> for EmailChangeError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::TooMany { minutes } => EmailChangeError::TooManyRequests { minutes },
+            RequestError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<StoreError> for EmailChangeError {
@@ -57,42 +64,19 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
     if new == old {
         return Err(EmailChangeError::Same);
     }
-    magic_link::throttle_request(state, &new, client).await.map_err(|e| match e {
-        magic_link::MagicLinkError::TooManyRequests { minutes } => EmailChangeError::TooManyRequests { minutes },
-        magic_link::MagicLinkError::Internal(e) => EmailChangeError::Internal(e),
-        other => EmailChangeError::Internal(AuthError::Store(StoreError::Corrupt(other.to_string()))),
-    })?;
+    emailed_link::throttle_request(state, &new, client).await?;
     if store::users::by_email(&state.db, &new).await?.is_some() {
         let details = json!({ "reason": "taken", "to_domain": new.domain() });
         audit::user_event(state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Failure, Some(details)).await?;
         return Ok(new);
     }
-    let now = state.now();
-    let ttl = state.settings.magic_link.ttl_secs;
-    let secret = random_token(&*state.rng);
-    let data = serde_json::to_string(&Data { new_email: new.to_string(), old_email: Some(old.to_string()) })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    store::grants::insert(
-        &state.db,
-        &TokenRow {
-            hash: token_hash(secret.expose()),
-            kind: KIND_EMAIL_CHANGE.into(),
-            user_id: Some(user.id.clone()),
-            client_id: None,
-            session_sid: None,
-            family_id: None,
-            data,
-            created_at: now,
-            expires_at: now + ttl,
-            used_at: None,
-            revoked_at: None,
-        },
-    )
-    .await?;
+    let data = Data { new_email: new.to_string(), old_email: Some(old.to_string()) };
+    let link = NewLink { purpose: Purpose::EmailChange, user_id: Some(&user.id), family_id: None, data: &data };
+    let issued = emailed_link::issue(state, &link).await?;
     let site_name = state.settings.server.name.as_str();
-    let link = format!("{}/account/email/confirm?t={}", state.settings.issuer(), secret.expose());
-    let confirm = messages::EmailChangeConfirm { site_name, link: &link, minutes: (ttl + 59) / 60, new_email: new.as_str() }.render()?;
-    let confirm_id = mail::enqueue(state, &new, &confirm, Some(now + ttl)).await?;
+    let confirm =
+        messages::EmailChangeConfirm { site_name, link: &issued.url, minutes: issued.minutes, new_email: new.as_str() }.render()?;
+    let confirm_id = mail::enqueue(state, &new, &confirm, Some(issued.expires_at)).await?;
     let notice = messages::EmailChangeNotice { site_name, new_email: new.as_str(), old_email: old.as_str() }.render()?;
     let notice_id = mail::enqueue(state, &old, &notice, None).await?;
     let details = json!({ "to_domain": new.domain(), "mail_id": confirm_id, "notice_mail_id": notice_id });
@@ -102,8 +86,7 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
 
 /// True if a link secret is live (for the page that asks to confirm it).
 pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, EmailChangeError> {
-    let row = store::grants::by_hash(&state.db, &token_hash(secret), KIND_EMAIL_CHANGE).await?;
-    Ok(row.is_some_and(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > state.now()))
+    Ok(emailed_link::link_is_live(state, Purpose::EmailChange, secret).await?)
 }
 
 /// Uses the link (once) and changes the address. Returns the new address.
@@ -113,18 +96,15 @@ pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, EmailC
 #[tracing::instrument(skip_all)]
 pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<Email, EmailChangeError> {
     let now = state.now();
-    let hash = token_hash(secret);
-    let row = store::grants::by_hash(&state.db, &hash, KIND_EMAIL_CHANGE)
-        .await?
-        .filter(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > now);
+    let row = emailed_link::live(state, Purpose::EmailChange, secret).await?;
     let Some((row, user_id)) = row.and_then(|r| r.user_id.clone().map(|u| (r, u))) else {
         return Err(invalid(state, client).await?);
     };
-    let data: Data = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let data: Data = emailed_link::data(&row)?;
     let new = Email::parse(&data.new_email)?;
     let user = store::users::by_id(&state.db, &user_id).await?.filter(|u| !u.is_disabled());
     let mut tx = state.db.begin().await?;
-    if store::grants::consume_on(&mut tx, &hash, KIND_EMAIL_CHANGE, now).await?.is_none() {
+    if emailed_link::spend(&mut tx, Purpose::EmailChange, &row.hash, now).await?.is_none() {
         // Used by a parallel request meanwhile.
         drop(tx);
         return Err(invalid(state, client).await?);
@@ -143,7 +123,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     };
     store::fault_point(&state.db, &mut tx, "email_link:consumed").await?;
     // A refusal (the address taken meanwhile) spends the link too, with its audit row.
-    let (outcome, details, refusal) = match store::users::change_email_on(&mut tx, &user.id, Some(&old), &new, now).await {
+    let (outcome, details, refusal) = match store::users::change_email(&mut tx, &user.id, Some(&old), &new, now).await {
         // The audit log is append-only and outlives anonymisation: domains, never addresses.
         Ok(true) => (Outcome::Success, json!({ "from_domain": user.email().domain(), "to_domain": new.domain() }), None),
         Ok(false) => (Outcome::Failure, json!({ "reason": "address_changed" }), Some(EmailChangeError::LinkInvalid)),

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::emailed_link::{self, NewLink, Purpose, RequestError};
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
@@ -22,9 +23,8 @@ use crate::clock::Random;
 use crate::config::SignupMode;
 use crate::email::{Email, EmailError};
 use crate::mail::{self, MailError, messages};
-use crate::policy::lockout;
 use crate::secret::{SecretString, ct_eq, random_token, token_hash};
-use crate::store::{self, StoreError, grants::TokenRow, links::KIND_MAGIC_LINK, users::UserRow};
+use crate::store::{self, StoreError, grants::TokenRow, users::UserRow};
 
 pub const AMR_EMAIL: &str = "email";
 pub const AMR_OTP: &str = "otp";
@@ -49,6 +49,15 @@ pub enum MagicLinkError {
     Internal(#[from] AuthError),
     #[error("cannot queue the email")]
     Mail(#[from] MailError),
+}
+
+impl From<RequestError> for MagicLinkError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::TooMany { minutes } => MagicLinkError::TooManyRequests { minutes },
+            RequestError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<StoreError> for MagicLinkError {
@@ -80,14 +89,6 @@ pub struct Confirmed {
     pub amr: &'static str,
 }
 
-fn address_key(email: &Email) -> String {
-    format!("mail:addr:{email}")
-}
-
-fn ip_key(ip: &str) -> String {
-    format!("mail:ip:{ip}")
-}
-
 fn code_key(reference_hash: &str) -> String {
     format!("mail:code:{reference_hash}")
 }
@@ -107,42 +108,6 @@ pub fn six_digit_code(rng: &dyn Random) -> String {
             return format!("{:06}", n % 1_000_000);
         }
     }
-}
-
-/// Counts one emailed request against the address and the client IP; refuses when either is
-/// over its limit (the same for known and unknown addresses).
-pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), MagicLinkError> {
-    let now = state.now();
-    let ml = &state.settings.magic_link;
-    let rules = [
-        (address_key(email), ml.address_max_requests, ml.address_window_secs),
-        (ip_key(&client.ip), ml.ip_max_requests, ml.ip_window_secs),
-    ];
-    let mut counted_keys: Vec<&str> = Vec::new();
-    for (key, max, window) in &rules {
-        // Counted before anything is sent, in one statement, so parallel requests cannot all
-        // see "under the limit".
-        let counted = store::throttle::reserve(&state.db, key, now, now - window).await?;
-        let refused = if counted.locked_until > now {
-            Some(counted.locked_until)
-        } else if counted.attempts > *max {
-            let until = store::throttle::lock_counter(&state.db, key, now + window, now).await?;
-            let scope = if key.starts_with("mail:addr:") { "address" } else { "ip" };
-            audit::user_event(state, "signin.email.limited", None, None, client, Outcome::Failure, Some(json!({ "scope": scope }))).await?;
-            Some(until)
-        } else {
-            None
-        };
-        if let Some(until) = refused {
-            // A refused request is not counted against the other key.
-            for k in counted_keys {
-                store::throttle::release(&state.db, k, now).await?;
-            }
-            return Err(MagicLinkError::TooManyRequests { minutes: lockout::minutes_left(until, now) });
-        }
-        counted_keys.push(key);
-    }
-    Ok(())
 }
 
 /// The body whose domain an address is in, if that body is active.
@@ -167,9 +132,8 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
     if let Some(required) = super::sso_required(state, &email, "signin.email.request", client).await? {
         return Err(MagicLinkError::SsoRequired(required));
     }
-    throttle_request(state, &email, client).await?;
+    emailed_link::throttle_request(state, &email, client).await?;
     let reference = random_token(&*state.rng);
-    let now = state.now();
     let site_name = state.settings.server.name.as_str();
     let user = store::users::by_email(&state.db, &email).await?;
     let banned = super::abuse::is_banned(state, &email).await?;
@@ -193,33 +157,18 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
         return Ok(Requested { email, reference });
     }
 
-    let ttl = state.settings.magic_link.ttl_secs;
-    let link_secret = random_token(&*state.rng);
     let code = six_digit_code(&*state.rng);
     let data = LinkData { email: email.to_string(), next: next.to_owned(), code_hash: code_hash(reference.expose(), &code) };
-    let data = serde_json::to_string(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    store::grants::insert(
-        &state.db,
-        &TokenRow {
-            hash: token_hash(link_secret.expose()),
-            kind: KIND_MAGIC_LINK.into(),
-            user_id: user.as_ref().map(|u| u.id.clone()),
-            client_id: None,
-            session_sid: None,
-            family_id: Some(token_hash(reference.expose())),
-            data,
-            created_at: now,
-            expires_at: now + ttl,
-            used_at: None,
-            revoked_at: None,
-        },
-    )
-    .await?;
-    // Built from the configured issuer, never from the request's Host header.
-    let link = format!("{}/login/email/confirm?t={}", state.settings.issuer(), link_secret.expose());
-    let mail =
-        messages::SignInLink { site_name, link: &link, code: &code, minutes: (ttl + 59) / 60, new_account: user.is_none() }.render()?;
-    let mail_id = mail::enqueue(state, &email, &mail, Some(now + ttl)).await?;
+    let link = NewLink {
+        purpose: Purpose::SignIn,
+        user_id: user.as_ref().map(|u| u.id.as_str()),
+        family_id: Some(token_hash(reference.expose())),
+        data: &data,
+    };
+    let issued = emailed_link::issue(state, &link).await?;
+    let mail = messages::SignInLink { site_name, link: &issued.url, code: &code, minutes: issued.minutes, new_account: user.is_none() }
+        .render()?;
+    let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
     let target = user.as_ref().map(|u| u.id.as_str());
     let details = json!({ "new_account": user.is_none(), "mail_id": mail_id });
     audit::user_event(state, "signin.email.request", None, target, client, Outcome::Success, Some(details)).await?;
@@ -228,18 +177,13 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
 
 /// True if a link secret is live (for the page that asks to confirm it; does not use it).
 pub async fn link_is_live(state: &AppState, link_secret: &str) -> Result<bool, MagicLinkError> {
-    let row = store::grants::by_hash(&state.db, &token_hash(link_secret), KIND_MAGIC_LINK).await?;
-    Ok(row.is_some_and(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > state.now()))
+    Ok(emailed_link::link_is_live(state, Purpose::SignIn, link_secret).await?)
 }
 
 /// Uses a link (once).
 #[tracing::instrument(skip_all)]
 pub async fn confirm_link(state: &AppState, link_secret: &str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
-    let now = state.now();
-    let row = store::grants::by_hash(&state.db, &token_hash(link_secret), KIND_MAGIC_LINK)
-        .await?
-        .filter(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > now);
-    let Some(row) = row else {
+    let Some(row) = emailed_link::live(state, Purpose::SignIn, link_secret).await? else {
         audit::user_event(
             state,
             "signin.email",
@@ -268,7 +212,7 @@ pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, c
             .await?;
         Err::<Confirmed, _>(if burnt { MagicLinkError::CodeBurnt } else { MagicLinkError::WrongCode })
     };
-    let Some(link) = store::links::by_reference(&state.db, &reference_hash, KIND_MAGIC_LINK).await? else {
+    let Some(link) = store::links::by_reference(&state.db, &reference_hash, Purpose::SignIn.kind()).await? else {
         // Nothing was sent for this page (unknown address): behave exactly as for a wrong code.
         let counted = store::throttle::reserve(&state.db, &code_key(&reference_hash), now, 0).await?;
         return fail("wrong_code", counted.attempts >= max).await;
@@ -281,9 +225,9 @@ pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, c
     if attempt > max {
         return fail("burnt", true).await;
     }
-    let data: LinkData = serde_json::from_str(&link.token.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let data: LinkData = emailed_link::data(&link.token)?;
     let right = well_formed && ct_eq(code_hash(reference, &code).as_bytes(), data.code_hash.as_bytes());
-    let live = link.token.used_at.is_none() && link.token.revoked_at.is_none() && link.token.expires_at > now;
+    let live = emailed_link::is_live(&link.token, now);
     if !(right && live) {
         let target = link.token.user_id.as_deref();
         if attempt >= max {
@@ -300,12 +244,12 @@ pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, c
 /// address verified; the audit rows), so a lost connection leaves the link unspent and nothing
 /// half-written. A refusal spends the link too, with its audit row.
 async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
-    let data: LinkData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let data: LinkData = emailed_link::data(&row)?;
     let email = Email::parse(&data.email)?;
     let now = state.now();
     // The domain may have moved to required SSO after the email was sent.
     if let Some(required) = super::sso_required(state, &email, "signin.email", client).await? {
-        store::grants::consume(&state.db, &row.hash, KIND_MAGIC_LINK, now).await?;
+        emailed_link::spend(&state.db, Purpose::SignIn, &row.hash, now).await?;
         return Err(MagicLinkError::SsoRequired(required));
     }
     let method = if amr == AMR_EMAIL { "link" } else { "code" };
@@ -339,7 +283,7 @@ async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &C
         return Err(MagicLinkError::NotAllowed);
     }
     let mut tx = state.db.begin().await?;
-    if store::grants::consume_on(&mut tx, &row.hash, KIND_MAGIC_LINK, now).await?.is_none() {
+    if emailed_link::spend(&mut tx, Purpose::SignIn, &row.hash, now).await?.is_none() {
         // Used by a parallel request meanwhile.
         drop(tx);
         let reason = if amr == AMR_EMAIL { "invalid" } else { "expired_or_used" };
@@ -373,8 +317,8 @@ async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &C
         }
     };
     // Receiving the email proves the address it was sent to, and only that one.
-    store::users::verify_address_on(&mut tx, &user_id, &email, now).await?;
-    store::users::touch_last_login_on(&mut tx, &user_id, now).await?;
+    store::users::verify_address(&mut tx, &user_id, &email, now).await?;
+    store::users::touch_last_login(&mut tx, &user_id, now).await?;
     let details = json!({ "method": method });
     audit::user_event_on(&mut tx, state, "signin.email", Some(&user_id), Some(&user_id), client, Outcome::Success, Some(details)).await?;
     store::fault_point(&state.db, &mut tx, "sign_in_link:written").await?;
@@ -392,7 +336,7 @@ async fn refuse(
     details: serde_json::Value,
 ) -> Result<(), MagicLinkError> {
     let mut tx = state.db.begin().await?;
-    store::grants::consume_on(&mut tx, hash, KIND_MAGIC_LINK, state.now()).await?;
+    emailed_link::spend(&mut tx, Purpose::SignIn, hash, state.now()).await?;
     audit::user_event_on(&mut tx, state, "signin.email", None, target, client, Outcome::Failure, Some(details)).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
@@ -422,7 +366,7 @@ async fn create_account_on(
     let membership =
         body.map(|b| store::users::NewMembership { id: &membership_id, body_id: &b.id, role_id: b.default_role_id.as_deref() });
     let new = store::users::NewUser { id: &id, email, name: "", email_verified: true, password_hash: None, superuser: false };
-    match store::users::insert_with_membership_on(tx, &new, membership.as_ref(), now).await {
+    match store::users::insert_with_membership(&mut *tx, &new, membership.as_ref(), now).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => match store::users::by_email(&state.db, email).await? {
             Some(u) => return Ok(Created::Existing(u)),

@@ -193,7 +193,7 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
     }
     store::fault_point(&state.db, &mut tx, "mfa_enrol:code_used").await?;
     let (codes, hashes) = new_recovery_codes(state);
-    store::totp::confirm_on(&mut tx, &user.id, &hashes, state.now()).await?;
+    store::totp::confirm(&mut tx, &user.id, &hashes, state.now()).await?;
     audit::user_event_on(&mut tx, state, "mfa.enrol", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(codes)
@@ -237,7 +237,7 @@ async fn refuse(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: 
 /// locked the account meanwhile (then the right code is refused too).
 async fn succeeded_on(state: &AppState, tx: &mut store::Tx, user: &UserRow) -> Result<Result<(), Refused>, MfaError> {
     let now = state.now();
-    Ok(match store::throttle::clear_unless_locked_on(tx, &throttle_key(&user.id), now).await? {
+    Ok(match store::throttle::clear_unless_locked(&mut *tx, &throttle_key(&user.id), now).await? {
         None => Ok(()),
         Some(until) => Err(Refused::LockedMeanwhile(until)),
     })
@@ -270,7 +270,7 @@ async fn check_totp_on(
     let step = (code.len() == 6).then(|| t.check(&code, now)).flatten();
     match step {
         // A code (or a step) already used is refused: one code, one sign-in.
-        Some(step) if store::totp::use_step_on(tx, &user.id, i64::try_from(step).unwrap_or(i64::MAX)).await? => {
+        Some(step) if store::totp::use_step(&mut *tx, &user.id, i64::try_from(step).unwrap_or(i64::MAX)).await? => {
             succeeded_on(state, tx, user).await
         }
         _ => Ok(Err(Refused::Wrong)),
@@ -300,7 +300,7 @@ async fn verify_on(
 ) -> Result<Result<&'static str, Refused>, MfaError> {
     let trimmed = code.trim();
     if trimmed.len() > 8 {
-        let used = store::totp::use_recovery_code_on(tx, &user.id, &token_hash(&normalise_recovery(trimmed)), state.now()).await?;
+        let used = store::totp::use_recovery_code(&mut *tx, &user.id, &token_hash(&normalise_recovery(trimmed)), state.now()).await?;
         if !used {
             return Ok(Err(Refused::Wrong));
         }
@@ -345,7 +345,7 @@ pub async fn disable(state: &AppState, user: &UserRow, code: &str, client: &Clie
         drop(tx);
         return Err(refuse(state, user, client, attempt, refused).await?);
     }
-    store::totp::remove_on(&mut tx, &user.id).await?;
+    store::totp::remove(&mut tx, &user.id).await?;
     audit::user_event_on(&mut tx, state, "mfa.disable", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
@@ -361,7 +361,7 @@ pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &
         return Err(refuse(state, user, client, attempt, refused).await?);
     }
     let (codes, hashes) = new_recovery_codes(state);
-    store::totp::replace_recovery_codes_on(&mut tx, &user.id, &hashes).await?;
+    store::totp::replace_recovery_codes(&mut tx, &user.id, &hashes).await?;
     let action = "mfa.recovery_codes.regenerate";
     audit::user_event_on(&mut tx, state, action, Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     tx.commit().await.map_err(StoreError::from)?;

@@ -2,6 +2,7 @@
 
 pub mod abuse;
 pub mod email_change;
+pub mod emailed_link;
 pub mod federated;
 pub mod login;
 pub mod magic_link;

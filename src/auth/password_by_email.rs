@@ -7,16 +7,15 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{AuthError, ClientInfo, magic_link};
+use super::emailed_link::{self, NewLink, Purpose, RequestError};
+use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::email::{Email, EmailError};
 use crate::mail::{self, MailError, messages};
 use crate::policy::password::{self, PasswordProblem};
-use crate::secret::{SecretString, random_token, token_hash};
-use crate::store::{self, StoreError, grants::TokenRow, users::UserRow};
-
-pub const KIND_PASSWORD_SET: &str = "password_set";
+use crate::secret::SecretString;
+use crate::store::{self, StoreError, users::UserRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordByEmailError {
@@ -40,6 +39,15 @@ pub enum PasswordByEmailError {
     Internal(#[from] AuthError),
     #[error("cannot queue the email")]
     Mail(#[from] MailError),
+}
+
+impl From<RequestError> for PasswordByEmailError {
+    fn from(e: RequestError) -> Self {
+        match e {
+            RequestError::TooMany { minutes } => PasswordByEmailError::TooManyRequests { minutes },
+            RequestError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<StoreError> for PasswordByEmailError {
@@ -77,11 +85,7 @@ pub async fn request(
     let user = store::users::by_email(&state.db, &email).await?;
     let rules = state.password_rules_for(user.as_ref().map(|u| u.id.as_str())).await?;
     password::check(new_password.expose(), email.as_str(), rules, &state.common_passwords)?;
-    magic_link::throttle_request(state, &email, client).await.map_err(|e| match e {
-        magic_link::MagicLinkError::TooManyRequests { minutes } => PasswordByEmailError::TooManyRequests { minutes },
-        magic_link::MagicLinkError::Internal(e) => PasswordByEmailError::Internal(e),
-        other => PasswordByEmailError::Internal(AuthError::Store(StoreError::Corrupt(other.to_string()))),
-    })?;
+    emailed_link::throttle_request(state, &email, client).await?;
     // Hashed whether or not the account exists, so both answers take the same time.
     let hash = state.hasher.hash(new_password).await.map_err(|e| match e {
         super::password::HashError::Busy => PasswordByEmailError::Busy,
@@ -104,33 +108,13 @@ pub async fn request(
             return Ok(email);
         }
     };
-    let now = state.now();
-    let ttl = state.settings.magic_link.ttl_secs;
-    let secret = random_token(&*state.rng);
-    let data = serde_json::to_string(&Data { password_hash: hash, next: next.to_owned(), email: Some(email.to_string()) })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    store::grants::insert(
-        &state.db,
-        &TokenRow {
-            hash: token_hash(secret.expose()),
-            kind: KIND_PASSWORD_SET.into(),
-            user_id: Some(user.id.clone()),
-            client_id: None,
-            session_sid: None,
-            family_id: None,
-            data,
-            created_at: now,
-            expires_at: now + ttl,
-            used_at: None,
-            revoked_at: None,
-        },
-    )
-    .await?;
-    let link = format!("{}/login/password/new/confirm?t={}", state.settings.issuer(), secret.expose());
+    let data = Data { password_hash: hash, next: next.to_owned(), email: Some(email.to_string()) };
+    let link = NewLink { purpose: Purpose::SetPassword, user_id: Some(&user.id), family_id: None, data: &data };
+    let issued = emailed_link::issue(state, &link).await?;
     let site_name = state.settings.server.name.as_str();
     let mail =
-        messages::PasswordConfirm { site_name, link: &link, minutes: (ttl + 59) / 60, had_password: user.has_password() }.render()?;
-    let mail_id = mail::enqueue(state, &email, &mail, Some(now + ttl)).await?;
+        messages::PasswordConfirm { site_name, link: &issued.url, minutes: issued.minutes, had_password: user.has_password() }.render()?;
+    let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
     audit::user_event(state, "password.email.request", None, Some(&user.id), client, Outcome::Success, Some(json!({ "mail_id": mail_id })))
         .await?;
     Ok(email)
@@ -138,8 +122,7 @@ pub async fn request(
 
 /// True if a link secret is live (for the page that asks to confirm it).
 pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, PasswordByEmailError> {
-    let row = store::grants::by_hash(&state.db, &token_hash(secret), KIND_PASSWORD_SET).await?;
-    Ok(row.is_some_and(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > state.now()))
+    Ok(emailed_link::link_is_live(state, Purpose::SetPassword, secret).await?)
 }
 
 /// Uses the link (once): sets the password, ends every session and grant of the user (someone
@@ -151,10 +134,7 @@ pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, Passwo
 #[tracing::instrument(skip_all)]
 pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<(UserRow, String), PasswordByEmailError> {
     let now = state.now();
-    let hash = token_hash(secret);
-    let row = store::grants::by_hash(&state.db, &hash, KIND_PASSWORD_SET)
-        .await?
-        .filter(|r| r.used_at.is_none() && r.revoked_at.is_none() && r.expires_at > now);
+    let row = emailed_link::live(state, Purpose::SetPassword, secret).await?;
     let user = match &row {
         Some(r) => match &r.user_id {
             Some(id) => store::users::by_id(&state.db, id).await?,
@@ -164,20 +144,20 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     };
     // The link belongs to the address it was sent to: if the account's address changed since,
     // it is no longer valid.
-    let data: Option<Data> = row.as_ref().and_then(|r| serde_json::from_str(&r.data).ok());
+    let data: Option<Data> = row.as_ref().and_then(|r| emailed_link::data(r).ok());
     let user = user.filter(|u| data.as_ref().and_then(|d| d.email.as_deref()) == Some(u.email.as_str()));
-    let (Some(data), Some(user)) = (data, user) else {
+    let (Some(row), Some(data), Some(user)) = (row, data, user) else {
         return Err(invalid(state, client).await?);
     };
     if let Some(required) = super::sso_required(state, &user.email(), "password.set", client).await? {
         // The link is spent all the same.
-        store::grants::consume(&state.db, &hash, KIND_PASSWORD_SET, now).await?;
+        emailed_link::spend(&state.db, Purpose::SetPassword, &row.hash, now).await?;
         return Err(PasswordByEmailError::SsoRequired(required));
     }
     let refused = user.is_disabled() || super::abuse::is_banned(state, &user.email()).await?;
     let ending = crate::logout::Ending::read(state, &user.id, crate::logout::Which::All).await?;
     let mut tx = state.db.begin().await?;
-    if store::grants::consume_on(&mut tx, &hash, KIND_PASSWORD_SET, now).await?.is_none() {
+    if emailed_link::spend(&mut tx, Purpose::SetPassword, &row.hash, now).await?.is_none() {
         // Used by a parallel request meanwhile.
         drop(tx);
         return Err(invalid(state, client).await?);
@@ -189,11 +169,11 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
         return Err(PasswordByEmailError::NotAllowed);
     }
     store::fault_point(&state.db, &mut tx, "password_link:consumed").await?;
-    store::users::set_password_hash_on(&mut tx, &user.id, &data.password_hash, now).await?;
-    store::users::verify_address_on(&mut tx, &user.id, &user.email(), now).await?;
+    store::users::set_password_hash(&mut tx, &user.id, &data.password_hash, now).await?;
+    store::users::verify_address(&mut tx, &user.id, &user.email(), now).await?;
     let ended = ending.write_on(state, &mut tx).await?;
-    store::throttle::clear_counter_on(&mut tx, &super::login::account_key(&user.email())).await?;
-    store::users::touch_last_login_on(&mut tx, &user.id, now).await?;
+    store::throttle::clear_counter(&mut tx, &super::login::account_key(&user.email())).await?;
+    store::users::touch_last_login(&mut tx, &user.id, now).await?;
     let details = json!({ "via": "email" });
     audit::user_event_on(&mut tx, state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
     store::fault_point(&state.db, &mut tx, "password_link:written").await?;

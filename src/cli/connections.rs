@@ -557,7 +557,7 @@ async fn remove(state: &AppState, id: &str) -> Result<(), CliError> {
     let c = admin::get(state, id).await?;
     // In one transaction with clearing it as any body's SSO connection.
     let mut tx = state.db.begin().await?;
-    store::admin::connections::remove(&mut tx, id).await?;
+    store::connections::remove(&mut tx, id).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     audit_cli_on(state, "connection.remove", "connection", id, Some(json!({ "name": c.name }))).await?;
     println!("Removed connection {:?} ({id}).", c.name);

@@ -133,7 +133,7 @@ pub async fn save(state: &AppState, mut c: Connection) -> Result<Connection, Adm
 pub async fn create_in(state: &AppState, tx: &mut store::Tx, mut c: Connection) -> Result<Connection, AdminError> {
     c.validate()?;
     check_references(state, &c).await?;
-    store::connections::insert_on(tx, &c).await?;
+    store::connections::insert(tx, &c).await?;
     Ok(c)
 }
 
@@ -142,7 +142,7 @@ pub async fn save_in(state: &AppState, tx: &mut store::Tx, mut c: Connection) ->
     c.validate()?;
     check_references(state, &c).await?;
     c.updated_at = state.now();
-    store::connections::update_on(tx, &c).await?;
+    store::connections::update(tx, &c).await?;
     Ok(c)
 }
 

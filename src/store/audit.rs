@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result};
+use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, Default)]
@@ -36,14 +36,8 @@ pub struct EventRow {
     pub details: String,
 }
 
-pub async fn insert(db: &Db, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
-    let mut conn = db.pool().acquire().await?;
-    insert_on(&mut conn, e, now).await
-}
-
-/// As [`insert`], on a connection or open transaction, so an admin change and its audit row are
-/// committed together.
-pub async fn insert_on(conn: &mut sqlx::AnyConnection, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
+/// On a transaction, an admin change and its audit row are committed together.
+pub async fn insert(db: impl Exec, e: &NewEvent<'_>, now: Timestamp) -> Result<()> {
     let details = e.details.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "{}".into());
     // User agents are attacker-controlled; keep them to a sane size.
     let ua: String = e.user_agent.chars().take(512).collect();
@@ -62,7 +56,7 @@ pub async fn insert_on(conn: &mut sqlx::AnyConnection, e: &NewEvent<'_>, now: Ti
     .bind(ua)
     .bind(e.outcome)
     .bind(details)
-    .execute(&mut *conn)
+    .execute(&mut *db.conn().await?)
     .await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 use sqlx::FromRow;
 
-use super::{Db, Result, StoreError, json_list, parse_json_list};
+use super::{Db, Exec, Result, StoreError, parse_json_list};
 use crate::clock::Timestamp;
 use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
 
@@ -51,34 +51,153 @@ pub struct NewBody<'a> {
 
 /// Inserts the body and its domains in one transaction: a taken domain leaves no body behind.
 pub async fn insert(db: &Db, b: &NewBody<'_>, now: Timestamp) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
-    sqlx::query(
-        "insert into bodies (id, name, kind, fms_body_id, swa_code, mfa_policy, sign_in_methods, password_min_length, created_at, updated_at,
-                             mfa_floor)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $6)",
-    )
-    .bind(b.id)
-    .bind(b.name)
-    .bind(b.kind)
-    .bind(b.fms_body_id)
-    .bind(b.swa_code)
-    .bind(b.mfa_policy)
-    .bind(json_list(&["password".to_owned(), "email".to_owned()]))
-    .bind(b.password_min_length)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "a body with that name"))?;
-    for d in b.domains {
-        sqlx::query("insert into body_domains (domain, body_id) values ($1, $2)")
-            .bind(d)
-            .bind(b.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::conflict_on_unique(e, "that email domain on another body"))?;
-    }
+    let settings = BodySettings {
+        name: b.name.to_owned(),
+        kind: BodyKind::parse(b.kind).ok_or_else(|| StoreError::Corrupt(format!("unknown body kind {:?}", b.kind)))?,
+        status: BodyStatus::Active,
+        fms_body_id: b.fms_body_id.map(str::to_owned),
+        swa_code: b.swa_code.map(str::to_owned),
+        mfa_policy: MfaPolicy::parse(b.mfa_policy).ok_or_else(|| StoreError::Corrupt(format!("unknown 2FA policy {:?}", b.mfa_policy)))?,
+        password_min_length: b.password_min_length,
+        sso_connection_id: None,
+        mfa_floor: None,
+    };
+    let mut tx = db.begin().await?;
+    create(&mut tx, b.id, &settings, now).await?;
+    set_domains(&mut tx, b.id, b.domains).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Every setting of a body that administrators edit.
+#[derive(Debug, Clone)]
+pub struct BodySettings {
+    pub name: String,
+    pub kind: BodyKind,
+    pub status: BodyStatus,
+    pub fms_body_id: Option<String>,
+    pub swa_code: Option<String>,
+    pub mfa_policy: MfaPolicy,
+    pub password_min_length: Option<i64>,
+    pub sso_connection_id: Option<String>,
+    /// The 2FA floor to set (a superuser's change); None keeps it (a body administrator's).
+    /// On insert, None means the policy itself.
+    pub mfa_floor: Option<MfaPolicy>,
+}
+
+/// Inserts a body (with the default sign-in methods, password and email).
+pub async fn create(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "insert into bodies (id, name, kind, status, fms_body_id, swa_code, mfa_policy, password_min_length, sso_connection_id,
+                             created_at, updated_at, mfa_floor)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+    )
+    .bind(id)
+    .bind(&b.name)
+    .bind(b.kind.as_str())
+    .bind(b.status.as_str())
+    .bind(&b.fms_body_id)
+    .bind(&b.swa_code)
+    .bind(b.mfa_policy.as_str())
+    .bind(b.password_min_length)
+    .bind(&b.sso_connection_id)
+    .bind(now)
+    .bind(b.mfa_floor.unwrap_or(b.mfa_policy).as_str())
+    .execute(&mut *db.conn().await?)
+    .await
+    .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
+    Ok(())
+}
+
+pub async fn update(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -> Result<()> {
+    let done = sqlx::query(
+        "update bodies set name = $2, kind = $3, status = $4, fms_body_id = $5, swa_code = $6, mfa_policy = $7,
+             password_min_length = $8, sso_connection_id = $9, updated_at = $10, mfa_floor = coalesce(cast($11 as text), mfa_floor)
+         where id = $1",
+    )
+    .bind(id)
+    .bind(&b.name)
+    .bind(b.kind.as_str())
+    .bind(b.status.as_str())
+    .bind(&b.fms_body_id)
+    .bind(&b.swa_code)
+    .bind(b.mfa_policy.as_str())
+    .bind(b.password_min_length)
+    .bind(&b.sso_connection_id)
+    .bind(now)
+    .bind(b.mfa_floor.map(MfaPolicy::as_str))
+    .execute(&mut *db.conn().await?)
+    .await
+    .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
+    super::users::found(done.rows_affected(), "body")
+}
+
+/// The body's 2FA floor as this connection (or transaction) sees it now.
+pub async fn mfa_floor(db: impl Exec, id: &str) -> Result<Option<MfaPolicy>> {
+    let floor = sqlx::query_scalar::<_, String>("select mfa_floor from bodies where id = $1")
+        .bind(id)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?;
+    floor.map(MfaPolicy::try_from).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub async fn sso_connection_id(db: impl Exec, id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("select sso_connection_id from bodies where id = $1")
+        .bind(id)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?
+        .flatten())
+}
+
+/// Replaces the body's email domains.
+pub async fn set_domains(db: impl Exec, id: &str, domains: &[String]) -> Result<()> {
+    let mut c = db.conn().await?;
+    sqlx::query("delete from body_domains where body_id = $1").bind(id).execute(&mut *c).await?;
+    for d in domains {
+        sqlx::query("insert into body_domains (domain, body_id) values ($1, $2)")
+            .bind(d)
+            .bind(id)
+            .execute(&mut *c)
+            .await
+            .map_err(|e| StoreError::conflict_on_unique(e, "A body with one of those email domains"))?;
+    }
+    Ok(())
+}
+
+pub async fn link(db: impl Exec, principal_id: &str, contractor_id: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("insert into body_links (principal_id, contractor_id, created_at) values ($1, $2, $3)")
+        .bind(principal_id)
+        .bind(contractor_id)
+        .bind(now)
+        .execute(&mut *db.conn().await?)
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, "That contractor link"))?;
+    Ok(())
+}
+
+pub async fn unlink(db: impl Exec, principal_id: &str, contractor_id: &str) -> Result<bool> {
+    let done = sqlx::query("delete from body_links where principal_id = $1 and contractor_id = $2")
+        .bind(principal_id)
+        .bind(contractor_id)
+        .execute(&mut *db.conn().await?)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// The promoters and highway authorities a contractor works for.
+pub async fn principals_of(db: impl Exec, contractor_id: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("select principal_id from body_links where contractor_id = $1 order by principal_id")
+        .bind(contractor_id)
+        .fetch_all(&mut *db.conn().await?)
+        .await?)
+}
+
+/// The contractors working for a promoter or highway authority.
+pub async fn contractors_of(db: impl Exec, principal_id: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("select contractor_id from body_links where principal_id = $1 order by contractor_id")
+        .bind(principal_id)
+        .fetch_all(&mut *db.conn().await?)
+        .await?)
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<BodyRow>> {

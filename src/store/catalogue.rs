@@ -1,8 +1,8 @@
 //! Permission catalogue and roles (templates and per-body roles).
 
-use sqlx::FromRow;
+use sqlx::{Connection, FromRow};
 
-use super::{Db, Result, StoreError, flag, json_list};
+use super::{Db, Exec, Result, flag, json_list};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
@@ -82,21 +82,18 @@ pub async fn upsert_template(db: &Db, t: &TemplateSpec<'_>, now: Timestamp) -> R
             id
         }
         None => {
-            sqlx::query(
-                "insert into roles (id, body_id, template_key, name, namespace, description, body_kinds, mfa_required, created_at, updated_at)
-                 values ($1, null, $2, $3, $4, $5, $6, $7, $8, $8)",
-            )
-            .bind(t.id)
-            .bind(t.key)
-            .bind(t.name)
-            .bind(t.namespace)
-            .bind(t.description)
-            .bind(json_list(t.body_kinds))
-            .bind(flag(t.mfa_required))
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::conflict_on_unique(e, "a role template with that name"))?;
+            let row = super::roles::NewRow {
+                id: t.id,
+                body_id: None,
+                template_key: Some(t.key),
+                name: t.name,
+                namespace: t.namespace,
+                description: t.description,
+                body_kinds: &json_list(t.body_kinds),
+                mfa_required: flag(t.mfa_required),
+                sm_role: None,
+            };
+            super::roles::insert_row(&mut tx, &row, now, "a role template with that name").await?;
             t.id.to_owned()
         }
     };
@@ -127,38 +124,39 @@ pub async fn role_permissions(db: &Db, role_id: &str) -> Result<Vec<String>> {
         .await?)
 }
 
-/// Copies the templates offered to `kind` into a new body, in one transaction. Returns the new
-/// roles' ids by template key.
+/// Copies the templates offered to `kind` into a new body, in one transaction (a savepoint
+/// inside the caller's). Returns the new roles' ids by template key.
 pub async fn copy_templates_into_body(
-    db: &Db,
+    db: impl Exec,
     body_id: &str,
     kind: &str,
-    ids: &mut dyn FnMut() -> String,
+    ids: &mut (dyn FnMut() -> String + Send),
     now: Timestamp,
 ) -> Result<Vec<(String, String)>> {
-    let templates = templates(db).await?;
+    let mut c = db.conn().await?;
+    let mut tx = c.begin().await?;
+    let templates = sqlx::query_as::<_, RoleRow>(sql!("select {ROLE_COLUMNS} from roles where body_id is null order by namespace, name"))
+        .fetch_all(&mut *tx)
+        .await?;
     let mut created = Vec::new();
-    let mut tx = db.pool().begin().await?;
     for t in templates {
         let kinds: Vec<String> = super::parse_json_list(&t.body_kinds)?;
         if !kinds.iter().any(|k| k == kind) {
             continue;
         }
         let id = ids();
-        sqlx::query(
-            "insert into roles (id, body_id, template_key, name, namespace, description, body_kinds, mfa_required, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, '[]', $7, $8, $8)",
-        )
-        .bind(&id)
-        .bind(body_id)
-        .bind(&t.template_key)
-        .bind(&t.name)
-        .bind(&t.namespace)
-        .bind(&t.description)
-        .bind(t.mfa_required)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let row = super::roles::NewRow {
+            id: &id,
+            body_id: Some(body_id),
+            template_key: t.template_key.as_deref(),
+            name: &t.name,
+            namespace: &t.namespace,
+            description: &t.description,
+            body_kinds: "[]",
+            mfa_required: t.mfa_required,
+            sm_role: None,
+        };
+        super::roles::insert_row(&mut *tx, &row, now, "A role with that name in this body").await?;
         sqlx::query(
             "insert into role_permissions (role_id, permission_key) select $1, permission_key from role_permissions where role_id = $2",
         )

@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::users::found;
-use super::{Db, Result, StoreError};
+use super::{Db, Exec, Result, StoreError};
 use crate::clock::Timestamp;
 
 #[derive(Clone, FromRow)]
@@ -48,12 +48,7 @@ const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirec
      first_party, require_pkce, created_at, updated_at, require_mfa";
 
 /// Inserts a client. A taken id is `Conflict`.
-pub async fn insert(db: &Db, c: &ClientRow) -> Result<()> {
-    insert_on(&mut *db.pool().acquire().await?, c).await
-}
-
-/// As [`insert`], on a connection or open transaction (so the audit row commits with it).
-pub async fn insert_on(conn: &mut sqlx::AnyConnection, c: &ClientRow) -> Result<()> {
+pub async fn insert(db: impl Exec, c: &ClientRow) -> Result<()> {
     sqlx::query(sql!(
         "insert into clients ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
@@ -76,7 +71,7 @@ pub async fn insert_on(conn: &mut sqlx::AnyConnection, c: &ClientRow) -> Result<
     .bind(c.created_at)
     .bind(c.updated_at)
     .bind(c.require_mfa)
-    .execute(&mut *conn)
+    .execute(&mut *db.conn().await?)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "a client with that id"))?;
     Ok(())
@@ -94,12 +89,7 @@ pub async fn list(db: &Db) -> Result<Vec<ClientRow>> {
 /// Writes every mutable field of `c` (everything but id, secret hash and creation time) to the
 /// client with `c.id`, and sets `updated_at` to `now`. The secret changes only through
 /// [`set_secret_hash`].
-pub async fn update(db: &Db, c: &ClientRow, now: Timestamp) -> Result<()> {
-    update_on(&mut *db.pool().acquire().await?, c, now).await
-}
-
-/// As [`update`], on a connection or open transaction.
-pub async fn update_on(conn: &mut sqlx::AnyConnection, c: &ClientRow, now: Timestamp) -> Result<()> {
+pub async fn update(db: impl Exec, c: &ClientRow, now: Timestamp) -> Result<()> {
     let done = sqlx::query(
         "update clients set name = $2, redirect_uris = $3, post_logout_redirect_uris = $4, backchannel_logout_uri = $5,
              grant_types = $6, scopes = $7, token_endpoint_auth_method = $8, id_token_signing_alg = $9,
@@ -124,34 +114,52 @@ pub async fn update_on(conn: &mut sqlx::AnyConnection, c: &ClientRow, now: Times
     .bind(c.require_pkce)
     .bind(now)
     .bind(c.require_mfa)
-    .execute(&mut *conn)
+    .execute(&mut *db.conn().await?)
     .await?;
     found(done.rows_affected(), "client")
 }
 
 /// Replaces (or, with `None`, clears) the stored secret hash.
-pub async fn set_secret_hash(db: &Db, id: &str, hash: Option<&str>, now: Timestamp) -> Result<()> {
-    set_secret_hash_on(&mut *db.pool().acquire().await?, id, hash, now).await
-}
-
-/// As [`set_secret_hash`], on a connection or open transaction.
-pub async fn set_secret_hash_on(conn: &mut sqlx::AnyConnection, id: &str, hash: Option<&str>, now: Timestamp) -> Result<()> {
+pub async fn set_secret_hash(db: impl Exec, id: &str, hash: Option<&str>, now: Timestamp) -> Result<()> {
     let done = sqlx::query("update clients set secret_hash = $2, updated_at = $3 where id = $1")
         .bind(id)
         .bind(hash)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(&mut *db.conn().await?)
         .await?;
     found(done.rows_affected(), "client")
 }
 
 /// Deletes a client; its consents, session links and one-time tokens go with it (foreign keys).
-pub async fn delete(db: &Db, id: &str) -> Result<()> {
-    delete_on(&mut *db.pool().acquire().await?, id).await
+pub async fn delete(db: impl Exec, id: &str) -> Result<()> {
+    let done = sqlx::query("delete from clients where id = $1").bind(id).execute(&mut *db.conn().await?).await?;
+    found(done.rows_affected(), "client")
 }
 
-/// As [`delete`], on a connection or open transaction.
-pub async fn delete_on(conn: &mut sqlx::AnyConnection, id: &str) -> Result<()> {
-    let done = sqlx::query("delete from clients where id = $1").bind(id).execute(&mut *conn).await?;
+/// A machine client's administrative rights (see `docs/admin-api.md`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClientAdminAccess {
+    pub admin_access: Option<String>,
+    pub admin_body_id: Option<String>,
+    pub admin_permissions: String,
+}
+
+pub async fn client_admin_access(db: impl Exec, client_id: &str) -> Result<Option<ClientAdminAccess>> {
+    Ok(sqlx::query_as::<_, ClientAdminAccess>("select admin_access, admin_body_id, admin_permissions from clients where id = $1")
+        .bind(client_id)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?)
+}
+
+pub async fn set_client_admin_access(db: impl Exec, client_id: &str, a: &ClientAdminAccess, now: Timestamp) -> Result<()> {
+    let done =
+        sqlx::query("update clients set admin_access = $2, admin_body_id = $3, admin_permissions = $4, updated_at = $5 where id = $1")
+            .bind(client_id)
+            .bind(&a.admin_access)
+            .bind(&a.admin_body_id)
+            .bind(&a.admin_permissions)
+            .bind(now)
+            .execute(&mut *db.conn().await?)
+            .await?;
     found(done.rows_affected(), "client")
 }

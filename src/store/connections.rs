@@ -2,7 +2,9 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result, StoreError, flag};
+use sqlx::Connection as _;
+
+use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
 use crate::sso::connection::{Connection, Kind, KindConfig, Mapping, Mode};
 
@@ -61,29 +63,24 @@ fn mapping_json(c: &Connection) -> String {
     serde_json::to_string(&c.mapping).unwrap_or_else(|_| "{}".into())
 }
 
-async fn write_domains(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Connection) -> Result<()> {
-    sqlx::query("delete from connection_domains where connection_id = $1").bind(&c.id).execute(&mut **tx).await?;
+async fn write_domains(db: impl Exec, c: &Connection) -> Result<()> {
+    let mut tx = db.conn().await?;
+    sqlx::query("delete from connection_domains where connection_id = $1").bind(&c.id).execute(&mut *tx).await?;
     for d in &c.domains {
         sqlx::query("insert into connection_domains (domain, connection_id) values ($1, $2)")
             .bind(d)
             .bind(&c.id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::conflict_on_unique(e, "that email domain on another connection"))?;
     }
     Ok(())
 }
 
-/// Inserts a connection and its domains in one transaction.
-pub async fn insert(db: &Db, c: &Connection) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
-    insert_on(&mut tx, c).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// As [`insert`], in the caller's transaction (so the audit row commits with it).
-pub async fn insert_on(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Connection) -> Result<()> {
+/// Inserts a connection and its domains in one transaction (a savepoint inside the caller's).
+pub async fn insert(db: impl Exec, c: &Connection) -> Result<()> {
+    let mut conn = db.conn().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query(sql!("insert into upstream_connections ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
         .bind(&c.id)
         .bind(c.kind().as_str())
@@ -99,22 +96,19 @@ pub async fn insert_on(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Connection
         .bind(mapping_json(c))
         .bind(c.created_at)
         .bind(c.updated_at)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, "that connection"))?;
-    write_domains(tx, c).await
-}
-
-/// Replaces every setting of an existing connection (kind and id stay) in one transaction.
-pub async fn update(db: &Db, c: &Connection) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
-    update_on(&mut tx, c).await?;
+    write_domains(&mut *tx, c).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// As [`update`], in the caller's transaction.
-pub async fn update_on(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Connection) -> Result<()> {
+/// Replaces every setting of an existing connection (kind and id stay) in one transaction (a
+/// savepoint inside the caller's).
+pub async fn update(db: impl Exec, c: &Connection) -> Result<()> {
+    let mut conn = db.conn().await?;
+    let mut tx = conn.begin().await?;
     let done = sqlx::query(
         "update upstream_connections set name = $2, body_id = $3, sso_mode = $4, trust_upstream_mfa = $5, jit_provisioning = $6,
          config = $7, secret_encrypted = $8, show_button = $9, allow_idp_initiated = $10, mapping = $11, updated_at = $12
@@ -133,10 +127,12 @@ pub async fn update_on(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &Connection
     .bind(mapping_json(c))
     .bind(c.updated_at)
     .bind(c.kind().as_str())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     super::users::found(done.rows_affected(), "connection")?;
-    write_domains(tx, c).await
+    write_domains(&mut *tx, c).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Connection>> {
@@ -176,10 +172,22 @@ pub async fn domains(db: &Db, connection_id: &str) -> Result<Vec<String>> {
         .await?)
 }
 
-/// Removes a connection; its domains, federated identities and sign-ins in flight go with it.
-pub async fn remove(db: &Db, id: &str) -> Result<()> {
-    let done = sqlx::query("delete from upstream_connections where id = $1").bind(id).execute(db.pool()).await?;
+/// Removes a connection (its domains, account links and sign-ins in flight go with it by
+/// cascade) and clears it as any body's SSO connection.
+pub async fn remove(db: impl Exec, id: &str) -> Result<()> {
+    let mut c = db.conn().await?;
+    sqlx::query("update bodies set sso_connection_id = null where sso_connection_id = $1").bind(id).execute(&mut *c).await?;
+    let done = sqlx::query("delete from upstream_connections where id = $1").bind(id).execute(&mut *c).await?;
     super::users::found(done.rows_affected(), "connection")
+}
+
+/// The body a connection is bound to, if the connection exists.
+pub async fn body_of(db: impl Exec, id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("select body_id from upstream_connections where id = $1")
+        .bind(id)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?
+        .flatten())
 }
 
 /// A sign-in in flight at an upstream IdP (see migrations 0004).

@@ -50,7 +50,7 @@ pub async fn withdraw(db: &Db, user_id: &str, client_id: &str, now: crate::clock
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    super::grants::revoke_families_of_client_on(&mut tx, user_id, client_id, now).await?;
+    super::grants::revoke_families_of_client(&mut tx, user_id, client_id, now).await?;
     tx.commit().await?;
     Ok(true)
 }

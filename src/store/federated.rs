@@ -74,7 +74,7 @@ pub async fn touch(db: &Db, connection_id: &str, subject: &str, now: Timestamp) 
 /// Creates a user (just-in-time) already linked to the upstream subject, in one transaction.
 pub async fn provision(db: &Db, u: &NewUser<'_>, connection_id: &str, subject: &str, now: Timestamp) -> Result<()> {
     let mut tx = db.pool().begin().await?;
-    super::users::insert_on(&mut tx, u, now).await?;
+    super::users::insert(&mut tx, u, now).await?;
     sqlx::query("insert into federated_identities (connection_id, subject, user_id, created_at, last_used_at) values ($1, $2, $3, $4, $4)")
         .bind(connection_id)
         .bind(subject)
@@ -121,21 +121,10 @@ pub async fn sync_membership(db: &Db, m: &MembershipSync<'_>, now: Timestamp) ->
     let membership_id = match existing {
         Some(id) => id,
         None => {
-            sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, $4)")
-                .bind(new_membership_id)
-                .bind(user_id)
-                .bind(body_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| StoreError::conflict_on_unique(e, "that membership"))?;
+            super::memberships::add(&mut tx, new_membership_id, user_id, body_id, now).await?;
             sync.joined = true;
             if let Some(role) = default_role.filter(|r| !managed.iter().any(|m| m == r)) {
-                sqlx::query("insert into membership_roles (membership_id, role_id) values ($1, $2) on conflict do nothing")
-                    .bind(new_membership_id)
-                    .bind(role)
-                    .execute(&mut *tx)
-                    .await?;
+                super::memberships::add_role(&mut tx, new_membership_id, role).await?;
             }
             new_membership_id.to_owned()
         }
@@ -148,11 +137,7 @@ pub async fn sync_membership(db: &Db, m: &MembershipSync<'_>, now: Timestamp) ->
         let has = held.contains(role);
         let should = wanted.contains(role);
         if should && !has {
-            sqlx::query("insert into membership_roles (membership_id, role_id) values ($1, $2) on conflict do nothing")
-                .bind(&membership_id)
-                .bind(role)
-                .execute(&mut *tx)
-                .await?;
+            super::memberships::add_role(&mut tx, &membership_id, role).await?;
             sync.added.push(role.clone());
         } else if has && !should {
             sqlx::query("delete from membership_roles where membership_id = $1 and role_id = $2")

@@ -5,9 +5,9 @@
 //! has kind 'grant' and hash = family id; revoking it revokes every refresh token of the family
 //! and, through introspection, every access token.
 
-use sqlx::FromRow;
+use sqlx::{Connection, FromRow};
 
-use super::{Db, Result, Tx};
+use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
@@ -32,17 +32,7 @@ pub const KIND_REFRESH: &str = "refresh_token";
 pub const KIND_GRANT: &str = "grant";
 pub const KIND_REVOKED_JTI: &str = "revoked_jti";
 
-pub async fn insert(db: &Db, t: &TokenRow) -> Result<()> {
-    let mut conn = db.pool().acquire().await?;
-    insert_with(&mut conn, t).await
-}
-
-/// [`insert`] inside a transaction.
-pub async fn insert_on(tx: &mut Tx, t: &TokenRow) -> Result<()> {
-    insert_with(tx, t).await
-}
-
-async fn insert_with(conn: &mut sqlx::AnyConnection, t: &TokenRow) -> Result<()> {
+pub async fn insert(db: impl Exec, t: &TokenRow) -> Result<()> {
     sqlx::query(sql!("insert into one_time_tokens ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
         .bind(&t.hash)
         .bind(&t.kind)
@@ -55,7 +45,7 @@ async fn insert_with(conn: &mut sqlx::AnyConnection, t: &TokenRow) -> Result<()>
         .bind(t.expires_at)
         .bind(t.used_at)
         .bind(t.revoked_at)
-        .execute(&mut *conn)
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }
@@ -70,13 +60,8 @@ pub async fn by_hash(db: &Db, hash: &str, kind: &str) -> Result<Option<TokenRow>
 
 /// Marks a token used if it was unused, unrevoked and unexpired; returns it only then. One
 /// statement, so two concurrent redemptions cannot both succeed.
-pub async fn consume(db: &Db, hash: &str, kind: &str, now: Timestamp) -> Result<Option<TokenRow>> {
-    consume_on(&mut *db.pool().acquire().await?, hash, kind, now).await
-}
-
-/// [`consume`] on a connection the caller holds: inside its transaction, the token is spent
-/// only if what it is spent on is written too.
-pub async fn consume_on(conn: &mut sqlx::AnyConnection, hash: &str, kind: &str, now: Timestamp) -> Result<Option<TokenRow>> {
+/// Inside the caller's transaction, the token is spent only if what it is spent on is written too.
+pub async fn consume(db: impl Exec, hash: &str, kind: &str, now: Timestamp) -> Result<Option<TokenRow>> {
     Ok(sqlx::query_as::<_, TokenRow>(sql!(
         "update one_time_tokens set used_at = $3
          where hash = $1 and kind = $2 and used_at is null and revoked_at is null and expires_at > $3
@@ -85,7 +70,7 @@ pub async fn consume_on(conn: &mut sqlx::AnyConnection, hash: &str, kind: &str, 
     .bind(hash)
     .bind(kind)
     .bind(now)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(&mut *db.conn().await?)
     .await?)
 }
 
@@ -93,7 +78,7 @@ pub async fn consume_on(conn: &mut sqlx::AnyConnection, hash: &str, kind: &str, 
 /// it only then. The client binding is part of the one statement that uses the token up, so a
 /// token presented by another client is never spent (and its owner's next use is no "reuse").
 /// Runs inside the caller's transaction, with whatever else the redemption writes.
-pub async fn consume_for_client(tx: &mut Tx, hash: &str, kind: &str, client_id: &str, now: Timestamp) -> Result<Option<TokenRow>> {
+pub async fn consume_for_client(db: impl Exec, hash: &str, kind: &str, client_id: &str, now: Timestamp) -> Result<Option<TokenRow>> {
     Ok(sqlx::query_as::<_, TokenRow>(sql!(
         "update one_time_tokens set used_at = $3
          where hash = $1 and kind = $2 and client_id = $4 and used_at is null and revoked_at is null and expires_at > $3
@@ -103,23 +88,18 @@ pub async fn consume_for_client(tx: &mut Tx, hash: &str, kind: &str, client_id: 
     .bind(kind)
     .bind(now)
     .bind(client_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *db.conn().await?)
     .await?)
 }
 
 /// Revokes a family and everything in it (one statement).
-pub async fn revoke_family(db: &Db, family_id: &str, now: Timestamp) -> Result<()> {
-    let mut conn = db.pool().acquire().await?;
-    revoke_family_with(&mut conn, family_id, now).await
-}
-
-async fn revoke_family_with(conn: &mut sqlx::AnyConnection, family_id: &str, now: Timestamp) -> Result<()> {
+pub async fn revoke_family(db: impl Exec, family_id: &str, now: Timestamp) -> Result<()> {
     sqlx::query(
         "update one_time_tokens set revoked_at = $2 where (family_id = $1 or (hash = $1 and kind = 'grant')) and revoked_at is null",
     )
     .bind(family_id)
     .bind(now)
-    .execute(&mut *conn)
+    .execute(&mut *db.conn().await?)
     .await?;
     Ok(())
 }
@@ -127,20 +107,14 @@ async fn revoke_family_with(conn: &mut sqlx::AnyConnection, family_id: &str, now
 /// Revokes the families of a user (all of them, or only those bound to one session and not
 /// granted offline access).
 /// One transaction: a connection lost half-way revokes none of them, never some.
-pub async fn revoke_families_of_user(db: &Db, user_id: &str, only_session: Option<&str>, now: Timestamp) -> Result<Vec<String>> {
-    let mut tx = db.begin().await?;
-    let families = revoke_families_of_user_on(&mut tx, user_id, only_session, now).await?;
-    tx.commit().await?;
-    Ok(families)
-}
-
-/// [`revoke_families_of_user`] inside the caller's transaction.
-pub async fn revoke_families_of_user_on(tx: &mut Tx, user_id: &str, only_session: Option<&str>, now: Timestamp) -> Result<Vec<String>> {
+pub async fn revoke_families_of_user(db: impl Exec, user_id: &str, only_session: Option<&str>, now: Timestamp) -> Result<Vec<String>> {
+    let mut c = db.conn().await?;
+    let mut tx = c.begin().await?;
     let families: Vec<String> = match only_session {
         None => {
             sqlx::query_scalar("select hash from one_time_tokens where kind = 'grant' and user_id = $1 and revoked_at is null")
                 .bind(user_id)
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *tx)
                 .await?
         }
         Some(sid) => {
@@ -150,36 +124,32 @@ pub async fn revoke_families_of_user_on(tx: &mut Tx, user_id: &str, only_session
             )
             .bind(user_id)
             .bind(sid)
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await?
         }
     };
     for f in &families {
-        revoke_family_with(tx, f, now).await?;
+        revoke_family(&mut *tx, f, now).await?;
     }
+    tx.commit().await?;
     Ok(families)
 }
 
 /// One transaction, like [`revoke_families_of_user`].
-pub async fn revoke_families_of_client(db: &Db, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
-    let mut tx = db.begin().await?;
-    revoke_families_of_client_on(&mut tx, user_id, client_id, now).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// [`revoke_families_of_client`] inside the caller's transaction.
-pub async fn revoke_families_of_client_on(tx: &mut Tx, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
+pub async fn revoke_families_of_client(db: impl Exec, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
+    let mut c = db.conn().await?;
+    let mut tx = c.begin().await?;
     let families: Vec<String> = sqlx::query_scalar(
         "select hash from one_time_tokens where kind = 'grant' and user_id = $1 and client_id = $2 and revoked_at is null",
     )
     .bind(user_id)
     .bind(client_id)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     for f in &families {
-        revoke_family_with(tx, f, now).await?;
+        revoke_family(&mut *tx, f, now).await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -173,7 +173,7 @@ pub async fn insert_all(
         done += chunk.len() as u64;
         progress(done);
     }
-    super::audit::insert_on(&mut tx, event, now).await?;
+    super::audit::insert(&mut tx, event, now).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,8 +4,7 @@
 
 use sqlx::FromRow;
 
-use super::admin::Conn;
-use super::{Db, Result};
+use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
 /// A new invitation.
@@ -33,7 +32,7 @@ pub struct InvitationRow {
 
 const COLUMNS: &str = "id, email, body_id, membership, expires_at";
 
-pub async fn insert(conn: &mut Conn, i: &NewInvitation<'_>, now: Timestamp) -> Result<()> {
+pub async fn insert(db: impl Exec, i: &NewInvitation<'_>, now: Timestamp) -> Result<()> {
     sqlx::query(
         "insert into invitations (id, token_hash, email, body_id, membership, invited_by_user_id, invited_by_client_id, created_at, expires_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -47,7 +46,7 @@ pub async fn insert(conn: &mut Conn, i: &NewInvitation<'_>, now: Timestamp) -> R
     .bind(i.invited_by_client_id)
     .bind(now)
     .bind(i.expires_at)
-    .execute(&mut *conn)
+    .execute(&mut *db.conn().await?)
     .await?;
     Ok(())
 }
@@ -64,7 +63,7 @@ pub async fn live_by_hash(db: &Db, token_hash: &str, now: Timestamp) -> Result<O
 }
 
 /// Uses the invitation, once: only if it is unused, unexpired and was sent to `email`.
-pub async fn consume(conn: &mut Conn, token_hash: &str, email: &str, user_id: &str, now: Timestamp) -> Result<Option<InvitationRow>> {
+pub async fn consume(db: impl Exec, token_hash: &str, email: &str, user_id: &str, now: Timestamp) -> Result<Option<InvitationRow>> {
     Ok(sqlx::query_as::<_, InvitationRow>(sql!(
         "update invitations set used_at = $4, used_by_user_id = $3
          where token_hash = $1 and email = $2 and used_at is null and expires_at > $4
@@ -74,6 +73,6 @@ pub async fn consume(conn: &mut Conn, token_hash: &str, email: &str, user_id: &s
     .bind(email)
     .bind(user_id)
     .bind(now)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(&mut *db.conn().await?)
     .await?)
 }

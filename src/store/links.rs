@@ -1,12 +1,14 @@
-//! Emailed sign-in links (`one_time_tokens` kind 'magic_link'): the row's hash is the SHA-256
-//! of the link's secret, its family_id the SHA-256 of the reference the "check your email" page
-//! holds, under which the short code is checked.
+//! Emailed links (`one_time_tokens` of the kinds below; see `auth::emailed_link`). A sign-in
+//! link's row also carries, as family_id, the SHA-256 of the reference the "check your email"
+//! page holds, under which the short code is checked.
 
 use super::grants::TokenRow;
 use super::{Db, Result};
 use crate::clock::Timestamp;
 
 pub const KIND_MAGIC_LINK: &str = "magic_link";
+pub const KIND_PASSWORD_SET: &str = "password_set";
+pub const KIND_EMAIL_CHANGE: &str = "email_change";
 
 const COLUMNS: &str = "hash, kind, user_id, client_id, session_sid, family_id, data, created_at, expires_at, used_at, revoked_at";
 

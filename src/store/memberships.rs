@@ -2,7 +2,9 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result, StoreError};
+use super::roles::Role;
+use super::users::UserRow;
+use super::{Db, Exec, Result, StoreError};
 use crate::clock::Timestamp;
 use crate::policy::body::{BodyKind, BodyStatus};
 
@@ -29,37 +31,39 @@ pub struct MembershipDetail {
     pub mfa_required_by_role: bool,
 }
 
-pub async fn add(db: &Db, id: &str, user_id: &str, body_id: &str, now: Timestamp) -> Result<()> {
+const COLUMNS: &str = "m.id, m.user_id, m.body_id, b.name as body_name, b.kind as body_kind, b.status as body_status";
+
+pub async fn add(db: impl Exec, id: &str, user_id: &str, body_id: &str, now: Timestamp) -> Result<()> {
     sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, $4)")
         .bind(id)
         .bind(user_id)
         .bind(body_id)
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *db.conn().await?)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "that membership"))?;
+        .map_err(|e| StoreError::conflict_on_unique(e, "That user's membership of this body"))?;
     Ok(())
 }
 
-pub async fn add_role(db: &Db, membership_id: &str, role_id: &str) -> Result<()> {
+pub async fn add_role(db: impl Exec, membership_id: &str, role_id: &str) -> Result<()> {
     sqlx::query("insert into membership_roles (membership_id, role_id) values ($1, $2) on conflict do nothing")
         .bind(membership_id)
         .bind(role_id)
-        .execute(db.pool())
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }
 
-pub async fn add_permission(db: &Db, membership_id: &str, key: &str) -> Result<()> {
+pub async fn add_permission(db: impl Exec, membership_id: &str, key: &str) -> Result<()> {
     sqlx::query("insert into membership_permissions (membership_id, permission_key) values ($1, $2) on conflict do nothing")
         .bind(membership_id)
         .bind(key)
-        .execute(db.pool())
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }
 
-pub async fn set_workstream(db: &Db, membership_id: &str, prefix: &str, access: &str) -> Result<()> {
+pub async fn set_workstream(db: impl Exec, membership_id: &str, prefix: &str, access: &str) -> Result<()> {
     sqlx::query(
         "insert into membership_workstreams (membership_id, prefix, access) values ($1, $2, $3)
          on conflict (membership_id, prefix) do update set access = excluded.access",
@@ -67,26 +71,92 @@ pub async fn set_workstream(db: &Db, membership_id: &str, prefix: &str, access: 
     .bind(membership_id)
     .bind(prefix)
     .bind(access)
-    .execute(db.pool())
+    .execute(&mut *db.conn().await?)
     .await?;
     Ok(())
 }
 
-pub async fn add_area(db: &Db, membership_id: &str, area: &str) -> Result<()> {
+pub async fn add_area(db: impl Exec, membership_id: &str, area: &str) -> Result<()> {
     sqlx::query("insert into membership_areas (membership_id, area) values ($1, $2) on conflict do nothing")
         .bind(membership_id)
         .bind(area)
-        .execute(db.pool())
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }
 
+pub async fn delete(db: impl Exec, id: &str) -> Result<()> {
+    let done = sqlx::query("delete from memberships where id = $1").bind(id).execute(&mut *db.conn().await?).await?;
+    super::users::found(done.rows_affected(), "membership")
+}
+
+/// Everything a membership grants, replaced at once.
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    pub role_ids: Vec<String>,
+    pub permissions: Vec<String>,
+    /// (prefix, access) with access `full_write` or `read_only`.
+    pub workstreams: Vec<(String, String)>,
+    pub areas: Vec<String>,
+}
+
+pub async fn replace_roles(db: impl Exec, id: &str, role_ids: &[String]) -> Result<()> {
+    let mut c = db.conn().await?;
+    sqlx::query("delete from membership_roles where membership_id = $1").bind(id).execute(&mut *c).await?;
+    for r in role_ids {
+        add_role(&mut *c, id, r).await?;
+    }
+    Ok(())
+}
+
+pub async fn replace_permissions(db: impl Exec, id: &str, permissions: &[String]) -> Result<()> {
+    let mut c = db.conn().await?;
+    sqlx::query("delete from membership_permissions where membership_id = $1").bind(id).execute(&mut *c).await?;
+    for p in permissions {
+        add_permission(&mut *c, id, p).await?;
+    }
+    Ok(())
+}
+
+pub async fn replace_workstreams(db: impl Exec, id: &str, workstreams: &[(String, String)]) -> Result<()> {
+    let mut c = db.conn().await?;
+    sqlx::query("delete from membership_workstreams where membership_id = $1").bind(id).execute(&mut *c).await?;
+    for (prefix, access) in workstreams {
+        set_workstream(&mut *c, id, prefix, access).await?;
+    }
+    Ok(())
+}
+
+pub async fn replace_areas(db: impl Exec, id: &str, areas: &[String]) -> Result<()> {
+    let mut c = db.conn().await?;
+    sqlx::query("delete from membership_areas where membership_id = $1").bind(id).execute(&mut *c).await?;
+    for a in areas {
+        add_area(&mut *c, id, a).await?;
+    }
+    Ok(())
+}
+
+pub async fn find(db: &Db, user_id: &str, body_id: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as::<_, MembershipRow>(sql!(
+        "select {COLUMNS} from memberships m join bodies b on b.id = m.body_id where m.user_id = $1 and m.body_id = $2"
+    ))
+    .bind(user_id)
+    .bind(body_id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as::<_, MembershipRow>(sql!("select {COLUMNS} from memberships m join bodies b on b.id = m.body_id where m.id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
 pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<MembershipRow>> {
-    Ok(sqlx::query_as::<_, MembershipRow>(
-        "select m.id, m.user_id, m.body_id, b.name as body_name, b.kind as body_kind, b.status as body_status
-         from memberships m join bodies b on b.id = m.body_id
-         where m.user_id = $1 order by b.name",
-    )
+    Ok(sqlx::query_as::<_, MembershipRow>(sql!(
+        "select {COLUMNS} from memberships m join bodies b on b.id = m.body_id where m.user_id = $1 order by b.name"
+    ))
     .bind(user_id)
     .fetch_all(db.pool())
     .await?)
@@ -134,4 +204,56 @@ pub async fn detail(db: &Db, m: &MembershipRow) -> Result<MembershipDetail> {
         workstreams,
         areas,
     })
+}
+
+/// The members of a body, by email.
+pub async fn members(db: &Db, body_id: &str) -> Result<Vec<(String, UserRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        membership_id: String,
+        #[sqlx(flatten)]
+        user: UserRow,
+    }
+    let rows = sqlx::query_as::<_, Row>(
+        "select m.id as membership_id, u.id, u.email, u.email_verified, u.name, u.password_hash, u.superuser, u.flagged, u.disabled,
+                u.created_at, u.updated_at, u.last_login_at
+         from memberships m join users u on u.id = m.user_id where m.body_id = $1 and u.removed_at is null order by u.email",
+    )
+    .bind(body_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.membership_id, r.user)).collect())
+}
+
+/// The memberships of a body whose (enabled, not removed) users hold `permission`, directly or
+/// through a role.
+pub async fn holding_permission(db: &Db, body_id: &str, permission: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "select m.id from memberships m join users u on u.id = m.user_id
+         where m.body_id = $1 and u.disabled = 0 and u.removed_at is null
+           and (exists (select 1 from membership_permissions mp where mp.membership_id = m.id and mp.permission_key = $2)
+                or exists (select 1 from membership_roles mr join role_permissions rp on rp.role_id = mr.role_id
+                           where mr.membership_id = m.id and rp.permission_key = $2))
+         order by m.id",
+    )
+    .bind(body_id)
+    .bind(permission)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// When a membership was made.
+pub async fn created_at(db: &Db, id: &str) -> Result<Option<Timestamp>> {
+    Ok(sqlx::query_scalar::<_, i64>("select created_at from memberships where id = $1").bind(id).fetch_optional(db.pool()).await?)
+}
+
+/// The roles a membership holds, with what classifies them.
+pub async fn roles(db: &Db, membership_id: &str) -> Result<Vec<Role>> {
+    Ok(sqlx::query_as::<_, Role>(
+        "select r.id, r.body_id, r.template_key, r.name, r.namespace, r.description, r.mfa_required, r.sm_role
+         from membership_roles mr join roles r on r.id = mr.role_id where mr.membership_id = $1 order by r.name",
+    )
+    .bind(membership_id)
+    .fetch_all(db.pool())
+    .await?)
 }

@@ -7,7 +7,7 @@ macro_rules! sql {
     ($($t:tt)*) => { sqlx::AssertSqlSafe(format!($($t)*)) };
 }
 
-pub mod admin;
+pub mod abuse;
 pub mod audit;
 pub mod bodies;
 pub mod catalogue;
@@ -25,6 +25,7 @@ pub mod keys;
 pub mod links;
 pub mod memberships;
 pub mod outbox;
+pub mod roles;
 pub mod saml;
 pub mod sessions;
 pub mod settings;
@@ -152,6 +153,43 @@ fn is_skeleton_key(d: &dyn sqlx::error::DatabaseError) -> bool {
 
 /// An open transaction; commit it with `tx.commit().await`, or drop it to roll back.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Where a store function runs its statements, so that each is written once: on the pool
+/// (`&Db`: a connection is taken for the call and given back after it) or on a connection the
+/// caller holds (`&mut tx`, `&mut *tx`: the statements are part of its transaction).
+pub trait Exec: Send {
+    /// The connection the call runs on: taken from the pool, or the caller's.
+    type Conn: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send;
+    fn conn(self) -> impl std::future::Future<Output = Result<Self::Conn>> + Send;
+}
+
+impl Exec for &Db {
+    type Conn = sqlx::pool::PoolConnection<sqlx::Any>;
+    async fn conn(self) -> Result<Self::Conn> {
+        Ok(self.pool.acquire().await?)
+    }
+}
+
+impl<'a> Exec for &'a mut sqlx::AnyConnection {
+    type Conn = &'a mut sqlx::AnyConnection;
+    async fn conn(self) -> Result<Self::Conn> {
+        Ok(self)
+    }
+}
+
+impl<'a> Exec for &'a mut sqlx::Transaction<'_, sqlx::Any> {
+    type Conn = &'a mut sqlx::AnyConnection;
+    async fn conn(self) -> Result<Self::Conn> {
+        Ok(&mut **self)
+    }
+}
+
+impl<'a> Exec for &'a mut sqlx::pool::PoolConnection<sqlx::Any> {
+    type Conn = &'a mut sqlx::AnyConnection;
+    async fn conn(self) -> Result<Self::Conn> {
+        Ok(&mut **self)
+    }
+}
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

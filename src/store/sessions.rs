@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result};
+use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
@@ -83,18 +83,11 @@ pub async fn live_of_user(db: &Db, user_id: &str, now: Timestamp) -> Result<Vec<
     .await?)
 }
 
-pub async fn delete(db: &Db, id_hash: &str) -> Result<Option<SessionRow>> {
+/// Inside the caller's transaction, it ends the session together with its grants.
+pub async fn delete(db: impl Exec, id_hash: &str) -> Result<Option<SessionRow>> {
     Ok(sqlx::query_as::<_, SessionRow>(sql!("delete from sessions where id_hash = $1 returning {COLUMNS}"))
         .bind(id_hash)
-        .fetch_optional(db.pool())
-        .await?)
-}
-
-/// [`delete`] inside a transaction (ending a session together with its grants).
-pub async fn delete_on(tx: &mut super::Tx, id_hash: &str) -> Result<Option<SessionRow>> {
-    Ok(sqlx::query_as::<_, SessionRow>(sql!("delete from sessions where id_hash = $1 returning {COLUMNS}"))
-        .bind(id_hash)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *db.conn().await?)
         .await?)
 }
 

@@ -1,6 +1,6 @@
 //! Failure counters and locks shared by every instance through the database.
 
-use super::{Db, Result};
+use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
 pub async fn record_failure(db: &Db, key: &str, now: Timestamp) -> Result<()> {
@@ -118,30 +118,20 @@ pub async fn release(db: &Db, key: &str, now: Timestamp) -> Result<()> {
 }
 
 /// Forgets the count on `key` unless it is locked at `now`; returns when the lock ends if it is.
-pub async fn clear_unless_locked(db: &Db, key: &str, now: Timestamp) -> Result<Option<Timestamp>> {
-    clear_unless_locked_on(&mut *db.pool().acquire().await?, key, now).await
-}
-
-/// [`clear_unless_locked`] on a connection the caller holds (inside its transaction).
-pub async fn clear_unless_locked_on(conn: &mut sqlx::AnyConnection, key: &str, now: Timestamp) -> Result<Option<Timestamp>> {
+pub async fn clear_unless_locked(db: impl Exec, key: &str, now: Timestamp) -> Result<Option<Timestamp>> {
     Ok(sqlx::query_scalar::<_, i64>(
         "update throttle_counters set attempts = case when locked_until > $2 then attempts else 0 end
          where key = $1 returning locked_until",
     )
     .bind(key)
     .bind(now)
-    .fetch_optional(&mut *conn)
+    .fetch_optional(&mut *db.conn().await?)
     .await?
     .filter(|until| *until > now))
 }
 
 /// Ends the lock and the count on `key` (an administrator's reset, a password set by email).
-pub async fn clear_counter(db: &Db, key: &str) -> Result<()> {
-    clear_counter_on(&mut *db.pool().acquire().await?, key).await
-}
-
-/// [`clear_counter`] on a connection the caller holds (inside its transaction).
-pub async fn clear_counter_on(conn: &mut sqlx::AnyConnection, key: &str) -> Result<()> {
-    sqlx::query("delete from throttle_counters where key = $1").bind(key).execute(&mut *conn).await?;
+pub async fn clear_counter(db: impl Exec, key: &str) -> Result<()> {
+    sqlx::query("delete from throttle_counters where key = $1").bind(key).execute(&mut *db.conn().await?).await?;
     Ok(())
 }

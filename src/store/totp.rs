@@ -2,7 +2,7 @@
 
 use sqlx::{Connection, FromRow};
 
-use super::{Db, Result};
+use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
 #[derive(Clone, FromRow)]
@@ -53,29 +53,21 @@ pub async fn cancel_pending(db: &Db, user_id: &str) -> Result<bool> {
 
 /// Records `step` as used if it is later than any used before: one statement, so the same code
 /// cannot be accepted twice even by two instances at once.
-pub async fn use_step(db: &Db, user_id: &str, step: i64) -> Result<bool> {
-    use_step_on(&mut *db.pool().acquire().await?, user_id, step).await
-}
-
-/// [`use_step`] on a connection the caller holds (inside its transaction).
-pub async fn use_step_on(conn: &mut sqlx::AnyConnection, user_id: &str, step: i64) -> Result<bool> {
+pub async fn use_step(db: impl Exec, user_id: &str, step: i64) -> Result<bool> {
     let done =
         sqlx::query("update user_totp set last_used_step = $2 where user_id = $1 and (last_used_step is null or last_used_step < $2)")
             .bind(user_id)
             .bind(step)
-            .execute(&mut *conn)
+            .execute(&mut *db.conn().await?)
             .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Confirms the enrolment and stores the recovery code hashes, in one transaction.
-pub async fn confirm(db: &Db, user_id: &str, recovery_hashes: &[String], now: Timestamp) -> Result<()> {
-    confirm_on(&mut *db.pool().acquire().await?, user_id, recovery_hashes, now).await
-}
-
-/// [`confirm`] on a connection the caller holds (inside its transaction: a savepoint where it has its own).
-pub async fn confirm_on(conn: &mut sqlx::AnyConnection, user_id: &str, recovery_hashes: &[String], now: Timestamp) -> Result<()> {
-    let mut tx = conn.begin().await?;
+/// Inside the caller's transaction it is a savepoint.
+pub async fn confirm(db: impl Exec, user_id: &str, recovery_hashes: &[String], now: Timestamp) -> Result<()> {
+    let mut c = db.conn().await?;
+    let mut tx = c.begin().await?;
     sqlx::query("update user_totp set confirmed_at = $2 where user_id = $1").bind(user_id).bind(now).execute(&mut *tx).await?;
     sqlx::query("delete from recovery_codes where user_id = $1").bind(user_id).execute(&mut *tx).await?;
     for h in recovery_hashes {
@@ -85,13 +77,10 @@ pub async fn confirm_on(conn: &mut sqlx::AnyConnection, user_id: &str, recovery_
     Ok(())
 }
 
-pub async fn replace_recovery_codes(db: &Db, user_id: &str, recovery_hashes: &[String]) -> Result<()> {
-    replace_recovery_codes_on(&mut *db.pool().acquire().await?, user_id, recovery_hashes).await
-}
-
-/// [`replace_recovery_codes`] on a connection the caller holds (inside its transaction: a savepoint where it has its own).
-pub async fn replace_recovery_codes_on(conn: &mut sqlx::AnyConnection, user_id: &str, recovery_hashes: &[String]) -> Result<()> {
-    let mut tx = conn.begin().await?;
+/// Inside the caller's transaction it is a savepoint.
+pub async fn replace_recovery_codes(db: impl Exec, user_id: &str, recovery_hashes: &[String]) -> Result<()> {
+    let mut c = db.conn().await?;
+    let mut tx = c.begin().await?;
     sqlx::query("delete from recovery_codes where user_id = $1").bind(user_id).execute(&mut *tx).await?;
     for h in recovery_hashes {
         sqlx::query("insert into recovery_codes (user_id, code_hash) values ($1, $2)").bind(user_id).bind(h).execute(&mut *tx).await?;
@@ -101,17 +90,12 @@ pub async fn replace_recovery_codes_on(conn: &mut sqlx::AnyConnection, user_id: 
 }
 
 /// Uses a recovery code once.
-pub async fn use_recovery_code(db: &Db, user_id: &str, code_hash: &str, now: Timestamp) -> Result<bool> {
-    use_recovery_code_on(&mut *db.pool().acquire().await?, user_id, code_hash, now).await
-}
-
-/// [`use_recovery_code`] on a connection the caller holds (inside its transaction).
-pub async fn use_recovery_code_on(conn: &mut sqlx::AnyConnection, user_id: &str, code_hash: &str, now: Timestamp) -> Result<bool> {
+pub async fn use_recovery_code(db: impl Exec, user_id: &str, code_hash: &str, now: Timestamp) -> Result<bool> {
     let done = sqlx::query("update recovery_codes set used_at = $3 where user_id = $1 and code_hash = $2 and used_at is null")
         .bind(user_id)
         .bind(code_hash)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -124,13 +108,10 @@ pub async fn unused_recovery_codes(db: &Db, user_id: &str) -> Result<i64> {
 }
 
 /// Removes the second factor entirely.
-pub async fn remove(db: &Db, user_id: &str) -> Result<bool> {
-    remove_on(&mut *db.pool().acquire().await?, user_id).await
-}
-
-/// [`remove`] on a connection the caller holds (inside its transaction: a savepoint where it has its own).
-pub async fn remove_on(conn: &mut sqlx::AnyConnection, user_id: &str) -> Result<bool> {
-    let mut tx = conn.begin().await?;
+/// Inside the caller's transaction it is a savepoint.
+pub async fn remove(db: impl Exec, user_id: &str) -> Result<bool> {
+    let mut c = db.conn().await?;
+    let mut tx = c.begin().await?;
     let done = sqlx::query("delete from user_totp where user_id = $1").bind(user_id).execute(&mut *tx).await?;
     sqlx::query("delete from recovery_codes where user_id = $1").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;

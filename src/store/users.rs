@@ -1,6 +1,6 @@
 use sqlx::{Connection, FromRow};
 
-use super::{Db, Result, StoreError, flag};
+use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
 use crate::email::Email;
 
@@ -54,13 +54,7 @@ pub struct NewUser<'a> {
     pub superuser: bool,
 }
 
-pub async fn insert(db: &Db, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
-    let mut conn = db.pool().acquire().await?;
-    insert_on(&mut conn, u, now).await
-}
-
-/// Inserts a user on a connection the caller holds (inside its transaction).
-pub async fn insert_on(conn: &mut sqlx::AnyConnection, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
+pub async fn insert(db: impl Exec, u: &NewUser<'_>, now: Timestamp) -> Result<()> {
     sqlx::query(
         "insert into users (id, email, email_verified, name, password_hash, superuser, created_at, updated_at, email_skeleton)
          values ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
@@ -73,9 +67,9 @@ pub async fn insert_on(conn: &mut sqlx::AnyConnection, u: &NewUser<'_>, now: Tim
     .bind(flag(u.superuser))
     .bind(now)
     .bind(u.email.skeleton())
-    .execute(&mut *conn)
+    .execute(&mut *db.conn().await?)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, "A user with that email"))?;
     Ok(())
 }
 
@@ -112,17 +106,12 @@ pub async fn count_superusers(db: &Db) -> Result<i64> {
     Ok(sqlx::query_scalar::<_, i64>("select count(*) from users where superuser = 1").fetch_one(db.pool()).await?)
 }
 
-pub async fn set_password_hash(db: &Db, id: &str, hash: &str, now: Timestamp) -> Result<()> {
-    set_password_hash_on(&mut *db.pool().acquire().await?, id, hash, now).await
-}
-
-/// [`set_password_hash`] on a connection the caller holds (inside its transaction).
-pub async fn set_password_hash_on(conn: &mut sqlx::AnyConnection, id: &str, hash: &str, now: Timestamp) -> Result<()> {
+pub async fn set_password_hash(db: impl Exec, id: &str, hash: &str, now: Timestamp) -> Result<()> {
     let done = sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
         .bind(id)
         .bind(hash)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(&mut *db.conn().await?)
         .await?;
     found(done.rows_affected(), "user")
 }
@@ -166,13 +155,8 @@ pub async fn set_disabled(db: &Db, id: &str, disabled: bool, now: Timestamp) -> 
     found(done.rows_affected(), "user")
 }
 
-pub async fn touch_last_login(db: &Db, id: &str, now: Timestamp) -> Result<()> {
-    touch_last_login_on(&mut *db.pool().acquire().await?, id, now).await
-}
-
-/// [`touch_last_login`] on a connection the caller holds (inside its transaction).
-pub async fn touch_last_login_on(conn: &mut sqlx::AnyConnection, id: &str, now: Timestamp) -> Result<()> {
-    sqlx::query("update users set last_login_at = $2 where id = $1").bind(id).bind(now).execute(&mut *conn).await?;
+pub async fn touch_last_login(db: impl Exec, id: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("update users set last_login_at = $2 where id = $1").bind(id).bind(now).execute(&mut *db.conn().await?).await?;
     Ok(())
 }
 
@@ -207,35 +191,17 @@ pub struct NewMembership<'a> {
     pub role_id: Option<&'a str>,
 }
 
-/// Inserts a user and, optionally, their membership of a body in one transaction.
-pub async fn insert_with_membership(db: &Db, u: &NewUser<'_>, m: Option<&NewMembership<'_>>, now: Timestamp) -> Result<()> {
-    insert_with_membership_on(&mut *db.pool().acquire().await?, u, m, now).await
-}
-
-/// [`insert_with_membership`] on a connection the caller holds. Inside the caller's transaction
-/// it is a savepoint, so a conflict (the address is taken) leaves that transaction usable.
-pub async fn insert_with_membership_on(
-    conn: &mut sqlx::AnyConnection,
-    u: &NewUser<'_>,
-    m: Option<&NewMembership<'_>>,
-    now: Timestamp,
-) -> Result<()> {
-    let mut tx = conn.begin().await?;
-    insert_on(&mut tx, u, now).await?;
+/// Inserts a user and, optionally, their membership of a body in one transaction. Inside the
+/// caller's transaction it is a savepoint, so a conflict (the address is taken) leaves that
+/// transaction usable.
+pub async fn insert_with_membership(db: impl Exec, u: &NewUser<'_>, m: Option<&NewMembership<'_>>, now: Timestamp) -> Result<()> {
+    let mut c = db.conn().await?;
+    let mut tx = c.begin().await?;
+    insert(&mut *tx, u, now).await?;
     if let Some(m) = m {
-        sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, $4)")
-            .bind(m.id)
-            .bind(u.id)
-            .bind(m.body_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        super::memberships::add(&mut *tx, m.id, u.id, m.body_id, now).await?;
         if let Some(role) = m.role_id {
-            sqlx::query("insert into membership_roles (membership_id, role_id) values ($1, $2)")
-                .bind(m.id)
-                .bind(role)
-                .execute(&mut *tx)
-                .await?;
+            super::memberships::add_role(&mut *tx, m.id, role).await?;
         }
     }
     tx.commit().await?;
@@ -249,19 +215,16 @@ pub async fn set_email(db: &Db, id: &str, email: &Email, now: Timestamp) -> Resu
 
 /// One-time tokens that were emailed to the account's address (a sign-in link and code, a
 /// set-password link, an email-change link): they end when the address changes.
-pub const EMAILED_KINDS: [&str; 3] = ["magic_link", "password_set", "email_change"];
+pub const EMAILED_KINDS: [&str; 3] = [super::links::KIND_MAGIC_LINK, super::links::KIND_PASSWORD_SET, super::links::KIND_EMAIL_CHANGE];
 
 /// Changes a user's address (marking it verified) and, in the same transaction, ends every
 /// emailed link or code still pending for the user: they were sent to the old address. With
 /// `from`, only while the address is still `from`; returns false when nothing was changed.
-pub async fn change_email(db: &Db, id: &str, from: Option<&Email>, to: &Email, now: Timestamp) -> Result<bool> {
-    change_email_on(&mut *db.pool().acquire().await?, id, from, to, now).await
-}
-
-/// [`change_email`] on a connection the caller holds. Inside the caller's transaction it is a
-/// savepoint, so a conflict (another account has the address) leaves that transaction usable.
-pub async fn change_email_on(conn: &mut sqlx::AnyConnection, id: &str, from: Option<&Email>, to: &Email, now: Timestamp) -> Result<bool> {
-    let mut tx = conn.begin().await?;
+/// Inside the caller's transaction it is a savepoint, so a conflict (another account has the
+/// address) leaves that transaction usable.
+pub async fn change_email(db: impl Exec, id: &str, from: Option<&Email>, to: &Email, now: Timestamp) -> Result<bool> {
+    let mut c = db.conn().await?;
+    let mut tx = c.begin().await?;
     let done = sqlx::query(
         "update users set email = $2, email_verified = 1, updated_at = $3, email_skeleton = $5 where id = $1 and ($4 = '' or email = $4)",
     )
@@ -293,18 +256,13 @@ pub async fn change_email_on(conn: &mut sqlx::AnyConnection, id: &str, from: Opt
 }
 
 /// Marks the address verified, only while it is still `email` (the address a link was sent to).
-pub async fn verify_address(db: &Db, id: &str, email: &Email, now: Timestamp) -> Result<()> {
-    verify_address_on(&mut *db.pool().acquire().await?, id, email, now).await
-}
-
-/// [`verify_address`] on a connection the caller holds (inside its transaction).
-pub async fn verify_address_on(conn: &mut sqlx::AnyConnection, id: &str, email: &Email, now: Timestamp) -> Result<()> {
+pub async fn verify_address(db: impl Exec, id: &str, email: &Email, now: Timestamp) -> Result<()> {
     sqlx::query("update users set email_verified = 1, updated_at = $3 where id = $1 and email = $2 and email_verified = 0")
         .bind(id)
         .bind(email.as_str())
         .bind(now)
         .bind(email.skeleton())
-        .execute(&mut *conn)
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }
@@ -331,4 +289,153 @@ pub async fn fill_skeletons(db: &Db) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What to look for. Removed (anonymised) users are never listed.
+#[derive(Debug, Clone, Default)]
+pub struct Search<'a> {
+    /// Part of the email or name, case-insensitive; empty for all.
+    pub query: &'a str,
+    pub flagged_only: bool,
+    /// Only members of these bodies (None: everyone).
+    pub bodies: Option<&'a [String]>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of users, newest first, and how many match in all.
+pub async fn search_page(db: &Db, s: &Search<'_>) -> Result<(Vec<UserRow>, i64)> {
+    let pattern = format!("%{}%", escape_like(&s.query.to_lowercase()));
+    let bodies_json = s.bodies.map(super::json_list);
+    // The body filter is a JSON list matched with like on each membership's body id, which works
+    // the same on both databases and keeps one query text.
+    let filter = "removed_at is null
+         and (email like $1 escape '\\' or lower(name) like $1 escape '\\')
+         and ($2 = 0 or flagged = 1)
+         and ($3 = '' or exists (select 1 from memberships m where m.user_id = users.id
+                                  and $3 like '%\"' || m.body_id || '\"%'))";
+    let rows = sqlx::query_as::<_, UserRow>(sql!(
+        "select {COLUMNS} from users where {filter} order by created_at desc, id desc limit $4 offset $5"
+    ))
+    .bind(&pattern)
+    .bind(flag(s.flagged_only))
+    .bind(bodies_json.clone().unwrap_or_default())
+    .bind(s.limit)
+    .bind(s.offset)
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 = sqlx::query_scalar(sql!("select count(*) from users where {filter}"))
+        .bind(&pattern)
+        .bind(flag(s.flagged_only))
+        .bind(bodies_json.unwrap_or_default())
+        .fetch_one(db.pool())
+        .await?;
+    Ok((rows, total))
+}
+
+/// The user unless removed (anonymised).
+pub async fn live_by_id(db: impl Exec, id: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as::<_, UserRow>(sql!("select {COLUMNS} from users where id = $1 and removed_at is null"))
+        .bind(id)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?)
+}
+
+/// Sets name and email; a changed email is no longer verified.
+pub async fn set_name_email(db: impl Exec, id: &str, name: &str, email: &str, now: Timestamp) -> Result<()> {
+    let done = sqlx::query(
+        "update users set name = $2,
+             email_verified = case when email = $3 then email_verified else 0 end,
+             email = $3, updated_at = $4, email_skeleton = $5
+         where id = $1 and removed_at is null",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(email)
+    .bind(now)
+    .bind(crate::email::skeleton(email))
+    .execute(&mut *db.conn().await?)
+    .await
+    .map_err(|e| StoreError::conflict_on_unique(e, "A user with that email"))?;
+    found(done.rows_affected(), "user")
+}
+
+/// Sets one of the flag columns.
+pub async fn set_flag(db: impl Exec, id: &str, column: FlagColumn, value: bool, now: Timestamp) -> Result<()> {
+    let col = match column {
+        FlagColumn::Flagged => "flagged",
+        FlagColumn::Disabled => "disabled",
+        FlagColumn::Superuser => "superuser",
+    };
+    let done = sqlx::query(sql!("update users set {col} = $2, updated_at = $3 where id = $1 and removed_at is null"))
+        .bind(id)
+        .bind(flag(value))
+        .bind(now)
+        .execute(&mut *db.conn().await?)
+        .await?;
+    found(done.rows_affected(), "user")
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum FlagColumn {
+    Flagged,
+    Disabled,
+    Superuser,
+}
+
+/// Blanks a user's personal data and everything that lets them sign in, keeping the row (and its
+/// id) so audit events still name it.
+pub async fn anonymise(db: impl Exec, id: &str, now: Timestamp) -> Result<()> {
+    let mut c = db.conn().await?;
+    let placeholder = format!("removed-{id}@removed.invalid");
+    let done = sqlx::query(
+        "update users set email = $2, name = '', email_verified = 0, password_hash = null, superuser = 0, flagged = 0,
+             disabled = 1, removed_at = $3, updated_at = $3, email_skeleton = null
+         where id = $1 and removed_at is null",
+    )
+    .bind(id)
+    .bind(&placeholder)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    found(done.rows_affected(), "user")?;
+    for q in [
+        "delete from memberships where user_id = $1",
+        "delete from user_totp where user_id = $1",
+        "delete from recovery_codes where user_id = $1",
+        "delete from federated_identities where user_id = $1",
+        "delete from consents where user_id = $1",
+        "delete from sessions where user_id = $1",
+        "delete from one_time_tokens where user_id = $1",
+    ] {
+        sqlx::query(q).bind(id).execute(&mut *c).await?;
+    }
+    Ok(())
+}
+
+/// Superusers who can still act (neither removed nor disabled).
+pub async fn count_active_superusers(db: impl Exec) -> Result<i64> {
+    Ok(sqlx::query_scalar::<_, i64>("select count(*) from users where superuser = 1 and removed_at is null and disabled = 0")
+        .fetch_one(&mut *db.conn().await?)
+        .await?)
+}
+
+/// Records that an administrator created (or imported) the account for `body_id`: the fact that
+/// lets that body's administrators change its address, disable or remove it.
+pub async fn set_created_for(db: impl Exec, id: &str, body_id: &str) -> Result<()> {
+    let done = sqlx::query("update users set created_for_body_id = $2 where id = $1 and removed_at is null")
+        .bind(id)
+        .bind(body_id)
+        .execute(&mut *db.conn().await?)
+        .await?;
+    found(done.rows_affected(), "user")
+}
+
+/// The body an administrator created or imported the account for, if any.
+pub async fn created_for(db: &Db, id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, Option<String>>("select created_for_body_id from users where id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .flatten())
 }

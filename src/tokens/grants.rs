@@ -189,10 +189,10 @@ pub async fn redeem_code(
         });
     }
     store::fault_point(db, &mut tx, "code:consumed").await?;
-    store::grants::insert_on(&mut tx, &grant).await?;
+    store::grants::insert(&mut tx, &grant).await?;
     store::fault_point(db, &mut tx, "code:grant").await?;
     if let Some(rt) = &issued.refresh_row {
-        store::grants::insert_on(&mut tx, rt).await?;
+        store::grants::insert(&mut tx, rt).await?;
     }
     store::fault_point(db, &mut tx, "code:refresh").await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -339,7 +339,7 @@ pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_s
     }
     store::fault_point(db, &mut tx, "refresh:consumed").await?;
     if let Some(rt) = &issued.refresh_row {
-        store::grants::insert_on(&mut tx, rt).await?;
+        store::grants::insert(&mut tx, rt).await?;
     }
     store::fault_point(db, &mut tx, "refresh:stored").await?;
     tx.commit().await.map_err(StoreError::from)?;

@@ -92,14 +92,10 @@ async fn cc_token(app: &TestApp, id: &str, secret: &str, scope: &str) -> String 
 pub(crate) async fn superuser_api(app: &TestApp) -> Api<'_> {
     let (id, secret) = machine_client(app, "Provisioning").await;
     let mut conn = app.state.db.pool().acquire().await.unwrap();
-    store::admin::clients::set_client_admin_access(
+    store::clients::set_client_admin_access(
         &mut conn,
         &id,
-        &store::admin::clients::ClientAdminAccess {
-            admin_access: Some("superuser".into()),
-            admin_body_id: None,
-            admin_permissions: "[]".into(),
-        },
+        &store::clients::ClientAdminAccess { admin_access: Some("superuser".into()), admin_body_id: None, admin_permissions: "[]".into() },
         app.state.now(),
     )
     .await

@@ -617,13 +617,13 @@ async fn api_token(app: &TestApp, body: Option<&BodyRow>, role_names: &[&str]) -
             }
         }
     }
-    let access = store::admin::clients::ClientAdminAccess {
+    let access = store::clients::ClientAdminAccess {
         admin_access: Some(if body.is_some() { "body" } else { "superuser" }.into()),
         admin_body_id: body.map(|b| b.id.clone()),
         admin_permissions: serde_json::to_string(&permissions).unwrap(),
     };
     let mut conn = st.db.pool().acquire().await.unwrap();
-    store::admin::clients::set_client_admin_access(&mut conn, &c.id, &access, st.now()).await.unwrap();
+    store::clients::set_client_admin_access(&mut conn, &c.id, &access, st.now()).await.unwrap();
     let t: serde_json::Value = reqwest::Client::new()
         .post(app.url("/token"))
         .basic_auth(&c.id, Some(secret.unwrap().expose()))

@@ -633,14 +633,10 @@ async fn kill_9_under_write_load_loses_nothing_acknowledged() {
     let (c, secret) = stile::clients::register(&store_db, spec, &OsRandom, now).await.unwrap();
     let secret = secret.unwrap().expose().to_owned();
     let mut conn = store_db.pool().acquire().await.unwrap();
-    store::admin::clients::set_client_admin_access(
+    store::clients::set_client_admin_access(
         &mut conn,
         &c.id,
-        &store::admin::clients::ClientAdminAccess {
-            admin_access: Some("superuser".into()),
-            admin_body_id: None,
-            admin_permissions: "[]".into(),
-        },
+        &store::clients::ClientAdminAccess { admin_access: Some("superuser".into()), admin_body_id: None, admin_permissions: "[]".into() },
         now,
     )
     .await

@@ -415,7 +415,7 @@ async fn ui_manages_connections(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-    assert_eq!(store::admin::bodies::sso_connection_id(&app.state.db, &council).await.unwrap().as_deref(), Some(id.as_str()));
+    assert_eq!(store::bodies::sso_connection_id(&app.state.db, &council).await.unwrap().as_deref(), Some(id.as_str()));
 
     // A body administrator: refused, with the reason, nothing changed.
     let admin = app.browser();
@@ -453,7 +453,7 @@ async fn ui_manages_connections(b: Backend) {
     let r = c.post(app.url(&format!("/admin/connections/{id}/remove"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(location(&r), "/admin/connections?done=connection-removed");
     assert_eq!(connection_count(&app).await, 1);
-    assert_eq!(store::admin::bodies::sso_connection_id(&app.state.db, &council).await.unwrap(), None);
+    assert_eq!(store::bodies::sso_connection_id(&app.state.db, &council).await.unwrap(), None);
     app.finish().await;
 }
 both!(ui_manages_connections);

@@ -85,7 +85,7 @@ async fn ui_asks_for_a_fresh_code(b: Backend) {
     let r = c.post(app.url("/admin/bans")).form(&[("csrf", csrf.as_str()), ("pattern", "junk.example")]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/login/2fa?step_up=1&next=%2Fadmin%2Fbans");
-    let bans: Vec<String> = store::admin::abuse::list(&app.state.db).await.unwrap().into_iter().map(|b| b.pattern).collect();
+    let bans: Vec<String> = store::abuse::list(&app.state.db).await.unwrap().into_iter().map(|b| b.pattern).collect();
     assert_eq!(bans, vec!["spam.example"], "nothing banned without the code");
     assert_eq!(failures(&app, "abuse.ban").await[0]["reason"], "step_up_required");
 
@@ -227,7 +227,7 @@ async fn api_user_token_needs_recent_second_factor(b: Backend) {
     assert_eq!(s, 200);
     let stored = stile::clients::get(&app.state.db, &cl.id).await.unwrap().unwrap();
     assert!(stored.verify_secret(&secret), "the secret was not rotated");
-    let access = store::admin::clients::client_admin_access(&app.state.db, &cl.id).await.unwrap();
+    let access = store::clients::client_admin_access(&app.state.db, &cl.id).await.unwrap();
     assert!(access.is_none_or(|a| a.admin_access.is_none()), "no rights granted");
     let e = &store::audit::recent(&app.state.db, Some("user.superuser.grant"), 1).await.unwrap()[0];
     assert_eq!((e.outcome.as_str(), e.actor_user_id.as_deref()), ("failure", Some(su_id.as_str())));

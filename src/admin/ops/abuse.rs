@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::email::{Email, normalise_domain};
 use crate::logout::{self, Which};
 use crate::policy::delegation::Action;
-use crate::store::{self, admin::abuse::BanRow};
+use crate::store::{self, abuse::BanRow};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +25,7 @@ pub struct BanInput {
 
 pub async fn list(state: &AppState, actor: &AdminActor) -> Result<Vec<BanRow>, AdminError> {
     actor.check(Action::Ban, None)?;
-    Ok(store::admin::abuse::list(&state.db).await?)
+    Ok(store::abuse::list(&state.db).await?)
 }
 
 fn parse(pattern: &str) -> Result<(String, &'static str), AdminError> {
@@ -48,13 +48,13 @@ pub async fn ban(state: &AppState, actor: &AdminActor, input: BanInput) -> Resul
     let reason: String = input.reason.trim().chars().take(500).collect();
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    store::admin::abuse::insert(&mut tx, &pattern, kind, &reason, now).await?;
+    store::abuse::insert(&mut tx, &pattern, kind, &reason, now).await?;
     audit_ok(&mut tx, state, actor, "abuse.ban", &subject, Some(json!({ "kind": kind, "reason": reason }))).await?;
     tx.commit().await.map_err(commit_err)?;
     // Whoever is banned is signed out now; their tokens stop working.
     let users = match kind {
         "email" => store::users::by_email(&state.db, &Email::from_stored(pattern.clone())).await?.into_iter().map(|u| u.id).collect(),
-        _ => store::admin::abuse::users_in_domain(&state.db, &pattern).await?,
+        _ => store::abuse::users_in_domain(&state.db, &pattern).await?,
     };
     for id in users {
         logout::end_sessions(state, &id, Which::All).await?;
@@ -68,7 +68,7 @@ pub async fn unban(state: &AppState, actor: &AdminActor, pattern: &str) -> Resul
     guard(state, actor, "abuse.unban", &subject, actor.check(Action::Ban, None)).await?;
     require_step_up(state, actor, "abuse.unban", &subject).await?;
     let mut tx = state.db.begin().await?;
-    if !store::admin::abuse::delete(&mut tx, &pattern).await? {
+    if !store::abuse::delete(&mut tx, &pattern).await? {
         return Err(AdminError::NotFound("ban"));
     }
     audit_ok(&mut tx, state, actor, "abuse.unban", &subject, Some(json!({ "kind": kind }))).await?;

@@ -19,7 +19,7 @@ use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
 use crate::policy::delegation::Action;
-use crate::store::{self, admin::bodies::BodySettings, bodies::BodyRow};
+use crate::store::{self, bodies::BodyRow, bodies::BodySettings};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BodyView {
@@ -46,9 +46,9 @@ pub struct BodyView {
 async fn view(state: &AppState, b: BodyRow) -> Result<BodyView, AdminError> {
     Ok(BodyView {
         domains: store::bodies::domains(&state.db, &b.id).await?,
-        principals: store::admin::bodies::principals_of(&state.db, &b.id).await?,
-        contractors: store::admin::bodies::contractors_of(&state.db, &b.id).await?,
-        sso_connection_id: store::admin::bodies::sso_connection_id(&state.db, &b.id).await?,
+        principals: store::bodies::principals_of(&state.db, &b.id).await?,
+        contractors: store::bodies::contractors_of(&state.db, &b.id).await?,
+        sso_connection_id: store::bodies::sso_connection_id(&state.db, &b.id).await?,
         id: b.id,
         name: b.name,
         kind: b.kind,
@@ -162,7 +162,7 @@ async fn settle(
     // membership and roles), so a new body can have none yet.
     if let Some(c) = sso_connection_id.as_deref().filter(|c| Some(*c) != current.sso_connection_id.as_deref()) {
         let mut conn = state.db.pool().acquire().await.map_err(commit_err)?;
-        match store::admin::connections::body_of(&mut conn, c).await? {
+        match store::connections::body_of(&mut conn, c).await? {
             None => return Err(AdminError::invalid("sso_connection_id", format!("There is no SSO connection {c:?}."))),
             Some(b) if Some(b.as_str()) != body_id => {
                 return Err(AdminError::invalid(
@@ -228,11 +228,11 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: BodyInput) -> R
     let now = state.now();
     let id = store::new_id(now, &*state.rng);
     let mut tx = state.db.begin().await?;
-    store::admin::bodies::insert(&mut tx, &id, &settings, now).await?;
-    store::admin::bodies::set_domains(&mut tx, &id, domains.as_deref().unwrap_or_default()).await?;
+    store::bodies::create(&mut tx, &id, &settings, now).await?;
+    store::bodies::set_domains(&mut tx, &id, domains.as_deref().unwrap_or_default()).await?;
     let rng = state.rng.clone();
     let mut ids = move || store::new_id(now, &*rng);
-    store::admin::bodies::copy_templates(&mut tx, &id, settings.kind.as_str(), &mut ids, now).await?;
+    store::catalogue::copy_templates_into_body(&mut tx, &id, settings.kind.as_str(), &mut ids, now).await?;
     let subject = Subject { target_type: "body", target_id: &id, body_id: Some(&id) };
     audit_ok(&mut tx, state, actor, "body.create", &subject, Some(json!({ "name": settings.name, "kind": settings.kind }))).await?;
     tx.commit().await.map_err(commit_err)?;
@@ -252,7 +252,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
         swa_code: b.swa_code.clone(),
         mfa_policy: b.mfa_policy,
         password_min_length: b.password_min_length,
-        sso_connection_id: store::admin::bodies::sso_connection_id(&state.db, id).await?,
+        sso_connection_id: store::bodies::sso_connection_id(&state.db, id).await?,
         mfa_floor: Some(b.mfa_floor),
     };
     let old_domains = store::bodies::domains(&state.db, id).await?;
@@ -270,17 +270,17 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
         super::require_step_up(state, actor, "body.update", &subject).await?;
     }
     let mut tx = state.db.begin().await?;
-    store::admin::bodies::update(&mut tx, id, &settings, state.now()).await?;
+    store::bodies::update(&mut tx, id, &settings, state.now()).await?;
     // The floor again, as the transaction sees it after its write: a superuser may have raised it
     // since it was read above.
-    let floor = store::admin::bodies::mfa_floor_on(&mut tx, id).await?.unwrap_or(MfaPolicy::Optional);
+    let floor = store::bodies::mfa_floor(&mut tx, id).await?.unwrap_or(MfaPolicy::Optional);
     if let Err(reason) = above_floor(actor, &body.body, settings.mfa_policy, floor) {
         drop(tx);
         guard(state, actor, "body.update", &subject, Err(AdminError::Forbidden(reason.clone()))).await?;
         return Err(AdminError::Forbidden(reason));
     }
     if let Some(d) = &domains {
-        store::admin::bodies::set_domains(&mut tx, id, d).await?;
+        store::bodies::set_domains(&mut tx, id, d).await?;
     }
     let details = json!({
         "name": settings.name, "kind": settings.kind, "status": settings.status, "mfa_policy": settings.mfa_policy,
@@ -323,7 +323,7 @@ pub async fn link_contractor(
 ) -> Result<BodyView, AdminError> {
     link_check(state, actor, principal_id, contractor_id, "body.contractor.link").await?;
     let mut tx = state.db.begin().await?;
-    store::admin::bodies::link(&mut tx, principal_id, contractor_id, state.now()).await?;
+    store::bodies::link(&mut tx, principal_id, contractor_id, state.now()).await?;
     let subject = Subject { target_type: "body", target_id: contractor_id, body_id: Some(principal_id) };
     audit_ok(&mut tx, state, actor, "body.contractor.link", &subject, None).await?;
     tx.commit().await.map_err(commit_err)?;
@@ -338,7 +338,7 @@ pub async fn unlink_contractor(
 ) -> Result<BodyView, AdminError> {
     link_check(state, actor, principal_id, contractor_id, "body.contractor.unlink").await?;
     let mut tx = state.db.begin().await?;
-    if !store::admin::bodies::unlink(&mut tx, principal_id, contractor_id).await? {
+    if !store::bodies::unlink(&mut tx, principal_id, contractor_id).await? {
         return Err(AdminError::NotFound("contractor link"));
     }
     let subject = Subject { target_type: "body", target_id: contractor_id, body_id: Some(principal_id) };

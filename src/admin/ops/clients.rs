@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::clients::{self, AuthMethod, Client, ClientSpec, GrantType};
 use crate::policy::delegation::Action;
 use crate::secret::SecretString;
-use crate::store::{self, admin::clients::ClientAdminAccess};
+use crate::store::{self, clients::ClientAdminAccess};
 use crate::tokens::keys::Alg;
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,7 +68,7 @@ fn expose<S: serde::Serializer>(s: &Option<SecretString>, ser: S) -> Result<S::O
 }
 
 async fn view(state: &AppState, c: Client) -> Result<ClientView, AdminError> {
-    let access = store::admin::clients::client_admin_access(&state.db, &c.id).await?;
+    let access = store::clients::client_admin_access(&state.db, &c.id).await?;
     let admin_access = match access {
         Some(a) => AdminAccess {
             level: a.admin_access.unwrap_or_else(|| "none".into()),
@@ -271,7 +271,7 @@ pub async fn set_admin_access(state: &AppState, actor: &AdminActor, id: &str, ac
         "body" => {
             let body_id = access.body_id.clone().ok_or_else(|| AdminError::invalid("body_id", "Name the body the client administers."))?;
             store::bodies::by_id(&state.db, &body_id).await?.ok_or_else(|| AdminError::invalid("body_id", "There is no such body."))?;
-            if let Some(p) = store::admin::roles::unknown_permissions(&state.db, &access.permissions).await?.first() {
+            if let Some(p) = store::roles::unknown_permissions(&state.db, &access.permissions).await?.first() {
                 return Err(AdminError::invalid("permissions", format!("{p:?} is not a permission in the catalogue.")));
             }
             ClientAdminAccess {
@@ -283,7 +283,7 @@ pub async fn set_admin_access(state: &AppState, actor: &AdminActor, id: &str, ac
         _ => return Err(AdminError::invalid("level", "The level must be none, superuser or body.")),
     };
     let mut tx = state.db.begin().await?;
-    store::admin::clients::set_client_admin_access(&mut tx, id, &stored, state.now()).await?;
+    store::clients::set_client_admin_access(&mut tx, id, &stored, state.now()).await?;
     let subject = Subject { target_type: "client", target_id: id, body_id: stored.admin_body_id.as_deref() };
     audit_ok(
         &mut tx,

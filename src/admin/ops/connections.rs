@@ -549,7 +549,7 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
     let c = load(state, id).await?;
     superuser(state, actor, "connection.remove", id, Some(&c.body_id)).await?;
     let mut tx = state.db.begin().await?;
-    store::admin::connections::remove(&mut tx, id).await?;
+    store::connections::remove(&mut tx, id).await?;
     let subject = Subject { target_type: "connection", target_id: id, body_id: Some(&c.body_id) };
     audit_ok(&mut tx, state, actor, "connection.remove", &subject, Some(json!({ "name": c.name, "kind": c.kind().as_str() }))).await?;
     tx.commit().await.map_err(commit_err)

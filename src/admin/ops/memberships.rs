@@ -165,11 +165,11 @@ pub(crate) async fn write_add(
     p: &PreparedAdd,
 ) -> Result<String, AdminError> {
     let id = store::new_id(state.now(), &*state.rng);
-    store::admin::memberships::insert(tx, &id, user_id, &p.body_id, state.now()).await?;
-    store::admin::memberships::replace_roles(tx, &id, &p.roles).await?;
-    store::admin::memberships::replace_permissions(tx, &id, &p.direct).await?;
-    store::admin::memberships::replace_workstreams(tx, &id, &p.workstreams).await?;
-    store::admin::memberships::replace_areas(tx, &id, &p.areas).await?;
+    store::memberships::add(&mut *tx, &id, user_id, &p.body_id, state.now()).await?;
+    store::memberships::replace_roles(&mut *tx, &id, &p.roles).await?;
+    store::memberships::replace_permissions(&mut *tx, &id, &p.direct).await?;
+    store::memberships::replace_workstreams(&mut *tx, &id, &p.workstreams).await?;
+    store::memberships::replace_areas(&mut *tx, &id, &p.areas).await?;
     let details = json!({ "membership_id": id, "roles": p.roles, "permissions": p.direct, "kind": p.kind.as_str() });
     let subject = Subject { target_type: "user", target_id: user_id, body_id: Some(&p.body_id) };
     audit_ok(tx, state, actor, "membership.add", &subject, Some(details)).await?;
@@ -369,14 +369,14 @@ pub async fn accept_invitation(
     let membership_id = store::new_id(now, &*state.rng);
     let mut tx = state.db.begin().await?;
     store::invitations::consume(&mut tx, &hash, user.email().as_str(), &user.id, now).await?.ok_or_else(gone)?;
-    store::admin::memberships::insert(&mut tx, &membership_id, &user.id, &body.body.id, now).await.map_err(|e| match e {
+    store::memberships::add(&mut tx, &membership_id, &user.id, &body.body.id, now).await.map_err(|e| match e {
         store::StoreError::Conflict(_) => AdminError::Conflict(format!("You are already a member of {}.", body.body.name)),
         other => other.into(),
     })?;
-    store::admin::memberships::replace_roles(&mut tx, &membership_id, &m.roles).await?;
-    store::admin::memberships::replace_permissions(&mut tx, &membership_id, &m.permissions).await?;
-    store::admin::memberships::replace_workstreams(&mut tx, &membership_id, &workstreams).await?;
-    store::admin::memberships::replace_areas(&mut tx, &membership_id, &m.areas).await?;
+    store::memberships::replace_roles(&mut tx, &membership_id, &m.roles).await?;
+    store::memberships::replace_permissions(&mut tx, &membership_id, &m.permissions).await?;
+    store::memberships::replace_workstreams(&mut tx, &membership_id, &workstreams).await?;
+    store::memberships::replace_areas(&mut tx, &membership_id, &m.areas).await?;
     let details = json!({ "invitation_id": row.id, "membership_id": membership_id, "roles": m.roles, "permissions": m.permissions, "kind": h.kind(body.kind).as_str() });
     let event = store::audit::NewEvent {
         actor_user_id: Some(&user.id),
@@ -390,13 +390,13 @@ pub async fn accept_invitation(
         outcome: "success",
         details: Some(details),
     };
-    store::audit::insert_on(&mut tx, &event, now).await?;
+    store::audit::insert(&mut tx, &event, now).await?;
     tx.commit().await.map_err(commit_err)?;
     Ok(body.body.name)
 }
 
 async fn load(state: &AppState, membership_id: &str) -> Result<(store::memberships::MembershipRow, LoadedBody), AdminError> {
-    let m = store::admin::memberships::by_id(&state.db, membership_id).await?.ok_or(AdminError::NotFound("membership"))?;
+    let m = store::memberships::by_id(&state.db, membership_id).await?.ok_or(AdminError::NotFound("membership"))?;
     let body = load_body(state, &m.body_id).await?;
     Ok((m, body))
 }
@@ -418,8 +418,8 @@ pub async fn list(
     let body = load_body(state, body_id).await?;
     actor.check(Action::ViewMembers, Some(&body.target()))?;
     let mut out = Vec::new();
-    for (mid, user) in store::admin::memberships::members(&state.db, body_id).await? {
-        if let Some(m) = store::admin::memberships::by_id(&state.db, &mid).await? {
+    for (mid, user) in store::memberships::members(&state.db, body_id).await? {
+        if let Some(m) = store::memberships::by_id(&state.db, &mid).await? {
             out.push((crate::admin::ops::users::UserView::from(&user), view(state, &m).await?));
         }
     }
@@ -481,14 +481,14 @@ pub async fn update(
     }
     let mut tx = state.db.begin().await?;
     if changes_grants {
-        store::admin::memberships::replace_roles(&mut tx, &m.id, &roles).await?;
-        store::admin::memberships::replace_permissions(&mut tx, &m.id, &direct).await?;
+        store::memberships::replace_roles(&mut tx, &m.id, &roles).await?;
+        store::memberships::replace_permissions(&mut tx, &m.id, &direct).await?;
     }
     if let Some(ws) = &workstreams {
-        store::admin::memberships::replace_workstreams(&mut tx, &m.id, ws).await?;
+        store::memberships::replace_workstreams(&mut tx, &m.id, ws).await?;
     }
     if let Some(a) = &areas {
-        store::admin::memberships::replace_areas(&mut tx, &m.id, a).await?;
+        store::memberships::replace_areas(&mut tx, &m.id, a).await?;
     }
     let details = json!({
         "membership_id": m.id, "roles": input.roles, "permissions": input.permissions,
@@ -507,7 +507,7 @@ pub async fn remove(state: &AppState, actor: &AdminActor, membership_id: &str) -
     guard(state, actor, "membership.remove", &subject, actor.check(Action::RemoveUser(kind), Some(&body.target()))).await?;
     keep_a_staff_manager(state, actor, &body, &m.id).await?;
     let mut tx = state.db.begin().await?;
-    store::admin::memberships::delete(&mut tx, &m.id).await?;
+    store::memberships::delete(&mut tx, &m.id).await?;
     audit_ok(&mut tx, state, actor, "membership.remove", &subject, Some(json!({ "membership_id": m.id, "kind": kind.as_str() }))).await?;
     tx.commit().await.map_err(commit_err)?;
     Ok(())

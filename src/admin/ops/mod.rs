@@ -82,7 +82,7 @@ pub(crate) async fn audit_ok(
     s: &Subject<'_>,
     details: Option<Value>,
 ) -> Result<(), AdminError> {
-    store::audit::insert_on(tx, &event(actor, action, s, "success", details), state.now()).await?;
+    store::audit::insert(&mut *tx, &event(actor, action, s, "success", details), state.now()).await?;
     crate::admin::idempotency::record_effect(tx, s.target_type, s.target_id).await?;
     Ok(())
 }
@@ -154,7 +154,7 @@ impl LoadedBody {
 pub(crate) async fn load_body(state: &AppState, body_id: &str) -> Result<LoadedBody, AdminError> {
     let body = store::bodies::by_id(&state.db, body_id).await?.ok_or(AdminError::NotFound("body"))?;
     let kind = body.kind;
-    let principals = if kind == BodyKind::Contractor { store::admin::bodies::principals_of(&state.db, body_id).await? } else { Vec::new() };
+    let principals = if kind == BodyKind::Contractor { store::bodies::principals_of(&state.db, body_id).await? } else { Vec::new() };
     Ok(LoadedBody { body, kind, principals })
 }
 
@@ -186,7 +186,7 @@ impl Holding {
 
 /// The holding of an existing membership.
 pub(crate) async fn holding_of(state: &AppState, m: &MembershipRow) -> Result<Holding, AdminError> {
-    let roles = store::admin::memberships::roles(&state.db, &m.id).await?;
+    let roles = store::memberships::roles(&state.db, &m.id).await?;
     let detail = store::memberships::detail(&state.db, m).await?;
     Ok(Holding {
         role_ids: roles.iter().map(|r| r.id.clone()).collect(),
@@ -207,16 +207,16 @@ pub(crate) async fn holding_from(
 ) -> Result<Holding, AdminError> {
     let mut h = Holding { role_ids: role_ids.to_vec(), direct: direct.to_vec(), ..Default::default() };
     for id in role_ids {
-        let role = store::admin::roles::by_id(&state.db, id).await?;
+        let role = store::roles::by_id(&state.db, id).await?;
         let Some(role) = role.filter(|r| r.body_id.as_deref() == Some(body.body.id.as_str())) else {
             return Err(AdminError::invalid("roles", format!("There is no role {id:?} in {}.", body.body.name)));
         };
         if let Some(r) = SmRole::of_role(role.sm_role.as_deref(), role.template_key.as_deref(), body.body.kind) {
             h.sm_roles.push(r);
         }
-        h.permissions.extend(store::admin::roles::permissions(&state.db, id).await?);
+        h.permissions.extend(store::roles::permissions(&state.db, id).await?);
     }
-    let unknown = store::admin::roles::unknown_permissions(&state.db, direct).await?;
+    let unknown = store::roles::unknown_permissions(&state.db, direct).await?;
     if let Some(p) = unknown.first() {
         return Err(AdminError::invalid("permissions", format!("{p:?} is not a permission in the catalogue.")));
     }
@@ -282,7 +282,7 @@ pub(crate) async fn keep_a_staff_manager(
     if actor.is_superuser() || body.kind.is_street_manager() {
         return Ok(());
     }
-    let holders = store::admin::memberships::holding_permission(&state.db, &body.body.id, STAFF_MANAGER).await?;
+    let holders = store::memberships::holding_permission(&state.db, &body.body.id, STAFF_MANAGER).await?;
     if holders.iter().all(|h| h == membership_id) && !holders.is_empty() {
         return Err(AdminError::Conflict(format!(
             "{} would have nobody left who manages its staff; give {STAFF_MANAGER} to someone else first.",
@@ -315,19 +315,19 @@ pub(crate) async fn keep_a_staff_manager_without_role(
     if actor.is_superuser() || body.kind.is_street_manager() {
         return Ok(());
     }
-    let holders = store::admin::memberships::holding_permission(&state.db, &body.body.id, STAFF_MANAGER).await?;
-    let through_role = store::admin::roles::memberships_with(&state.db, role_id).await?;
+    let holders = store::memberships::holding_permission(&state.db, &body.body.id, STAFF_MANAGER).await?;
+    let through_role = store::roles::memberships_with(&state.db, role_id).await?;
     for h in &holders {
         if !through_role.contains(h) {
             return Ok(());
         }
-        if let Some(m) = store::admin::memberships::by_id(&state.db, h).await?
+        if let Some(m) = store::memberships::by_id(&state.db, h).await?
             && holding_of(state, &m).await?.direct.iter().any(|p| p == STAFF_MANAGER)
         {
             return Ok(());
         }
-        for r in store::admin::memberships::roles(&state.db, h).await? {
-            if r.id != role_id && store::admin::roles::permissions(&state.db, &r.id).await?.iter().any(|p| p == STAFF_MANAGER) {
+        for r in store::memberships::roles(&state.db, h).await? {
+            if r.id != role_id && store::roles::permissions(&state.db, &r.id).await?.iter().any(|p| p == STAFF_MANAGER) {
                 return Ok(());
             }
         }
@@ -353,7 +353,7 @@ pub(crate) async fn check_account_of_body(
     what: &str,
 ) -> Result<(), AdminError> {
     let Some(bodies) = actor.administered_bodies() else { return Ok(()) };
-    if let Some(body) = store::admin::users::created_for(&state.db, &user.id).await?
+    if let Some(body) = store::users::created_for(&state.db, &user.id).await?
         && bodies.contains(&body)
     {
         return Ok(());

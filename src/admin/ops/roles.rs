@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::policy::body::BodyKind;
 use crate::policy::delegation::{Action, MemberKind};
 use crate::policy::street_manager::SmRole;
-use crate::store::{self, admin::roles::RoleSpec};
+use crate::store::{self, roles::RoleSpec};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RoleView {
@@ -28,9 +28,9 @@ pub struct RoleView {
     pub permissions: Vec<String>,
 }
 
-async fn view(state: &AppState, r: store::admin::roles::Role, body_kind: BodyKind) -> Result<RoleView, AdminError> {
+async fn view(state: &AppState, r: store::roles::Role, body_kind: BodyKind) -> Result<RoleView, AdminError> {
     Ok(RoleView {
-        permissions: store::admin::roles::permissions(&state.db, &r.id).await?,
+        permissions: store::roles::permissions(&state.db, &r.id).await?,
         sm_role: SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), body_kind).map(SmRole::as_str),
         id: r.id,
         body_id: r.body_id,
@@ -46,14 +46,14 @@ pub async fn list(state: &AppState, actor: &AdminActor, body_id: &str) -> Result
     let body = load_body(state, body_id).await?;
     actor.check(Action::ViewMembers, Some(&body.target()))?;
     let mut out = Vec::new();
-    for r in store::admin::roles::of_body(&state.db, body_id).await? {
+    for r in store::roles::of_body(&state.db, body_id).await? {
         out.push(view(state, r, body.body.kind).await?);
     }
     Ok(out)
 }
 
 pub async fn show(state: &AppState, actor: &AdminActor, role_id: &str) -> Result<RoleView, AdminError> {
-    let role = store::admin::roles::by_id(&state.db, role_id).await?.ok_or(AdminError::NotFound("role"))?;
+    let role = store::roles::by_id(&state.db, role_id).await?.ok_or(AdminError::NotFound("role"))?;
     let body_id = role.body_id.clone().ok_or(AdminError::NotFound("role"))?;
     let body = load_body(state, &body_id).await?;
     actor.check(Action::ViewMembers, Some(&body.target()))?;
@@ -94,7 +94,7 @@ async fn settle(state: &AppState, input: &RoleInput, base: Settled) -> Result<Se
     let mut permissions = input.permissions.clone().unwrap_or(base.permissions);
     permissions.sort();
     permissions.dedup();
-    if let Some(p) = store::admin::roles::unknown_permissions(&state.db, &permissions).await?.first() {
+    if let Some(p) = store::roles::unknown_permissions(&state.db, &permissions).await?.first() {
         return Err(AdminError::invalid("permissions", format!("{p:?} is not a permission in the catalogue.")));
     }
     let namespaces: BTreeSet<&str> = permissions.iter().filter_map(|p| p.split_once(':').map(|(ns, _)| ns)).collect();
@@ -138,8 +138,8 @@ fn spec(s: &Settled) -> RoleSpec<'_> {
 /// The kinds of member (planner, admin, ...) who hold a role.
 async fn holder_kinds(state: &AppState, body: &LoadedBody, role_id: &str) -> Result<Vec<MemberKind>, AdminError> {
     let mut kinds = Vec::new();
-    for mid in store::admin::roles::memberships_with(&state.db, role_id).await? {
-        if let Some(m) = store::admin::memberships::by_id(&state.db, &mid).await? {
+    for mid in store::roles::memberships_with(&state.db, role_id).await? {
+        if let Some(m) = store::memberships::by_id(&state.db, &mid).await? {
             let kind = holding_of(state, &m).await?.kind(body.kind);
             if !kinds.contains(&kind) {
                 kinds.push(kind);
@@ -173,11 +173,11 @@ pub async fn create(state: &AppState, actor: &AdminActor, body_id: &str, input: 
     let body = load_body(state, body_id).await?;
     let base = match &input.template {
         Some(key) => {
-            let t = store::admin::roles::template(&state.db, key)
+            let t = store::roles::template(&state.db, key)
                 .await?
                 .ok_or_else(|| AdminError::invalid("template", format!("There is no role template {key:?}.")))?;
             Settled {
-                permissions: store::admin::roles::permissions(&state.db, &t.id).await?,
+                permissions: store::roles::permissions(&state.db, &t.id).await?,
                 name: t.name,
                 description: t.description,
                 namespace: t.namespace,
@@ -208,7 +208,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, body_id: &str, input: 
     guard(state, actor, "role.create", &subject, check).await?;
     let id = store::new_id(state.now(), &*state.rng);
     let mut tx = state.db.begin().await?;
-    store::admin::roles::insert(&mut tx, &id, body_id, &spec(&s), state.now()).await?;
+    store::roles::insert(&mut tx, &id, body_id, &spec(&s), state.now()).await?;
     let subject = Subject { target_type: "role", target_id: &id, body_id: Some(body_id) };
     let details = json!({ "name": s.name, "permissions": s.permissions, "template": input.template, "sm_role": s.sm_role });
     audit_ok(&mut tx, state, actor, "role.create", &subject, Some(details)).await?;
@@ -220,10 +220,10 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
     if input.template.is_some() {
         return Err(AdminError::invalid("template", "A role's template can only be chosen when it is created."));
     }
-    let role = store::admin::roles::by_id(&state.db, role_id).await?.ok_or(AdminError::NotFound("role"))?;
+    let role = store::roles::by_id(&state.db, role_id).await?.ok_or(AdminError::NotFound("role"))?;
     let body_id = role.body_id.clone().ok_or(AdminError::NotFound("role"))?;
     let body = load_body(state, &body_id).await?;
-    let old_permissions = store::admin::roles::permissions(&state.db, role_id).await?;
+    let old_permissions = store::roles::permissions(&state.db, role_id).await?;
     let base = Settled {
         name: role.name.clone(),
         description: role.description.clone(),
@@ -249,16 +249,16 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
     // What every holder would hold with the role as changed.
     let new_tag = SmRole::of_role(s.sm_role.as_deref(), s.template_key.as_deref(), body.body.kind);
     let mut holdings = Vec::new();
-    for mid in store::admin::roles::memberships_with(&state.db, role_id).await? {
-        if let Some(m) = store::admin::memberships::by_id(&state.db, &mid).await? {
+    for mid in store::roles::memberships_with(&state.db, role_id).await? {
+        if let Some(m) = store::memberships::by_id(&state.db, &mid).await? {
             let old = holding_of(state, &m).await?;
             let mut h = super::Holding { direct: old.direct.clone(), ..Default::default() };
             h.permissions.extend(old.direct.iter().cloned());
             h.permissions.extend(s.permissions.iter().cloned());
-            for r in store::admin::memberships::roles(&state.db, &m.id).await? {
+            for r in store::memberships::roles(&state.db, &m.id).await? {
                 if r.id != role_id {
                     h.sm_roles.extend(SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), body.body.kind));
-                    h.permissions.extend(store::admin::roles::permissions(&state.db, &r.id).await?);
+                    h.permissions.extend(store::roles::permissions(&state.db, &r.id).await?);
                 }
             }
             h.sm_roles.extend(new_tag);
@@ -280,7 +280,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
         check_sm_rules(h)?;
     }
     let mut tx = state.db.begin().await?;
-    store::admin::roles::update(&mut tx, role_id, &spec(&s), state.now()).await?;
+    store::roles::update(&mut tx, role_id, &spec(&s), state.now()).await?;
     let details = json!({ "name": s.name, "permissions": s.permissions, "sm_role": s.sm_role });
     audit_ok(&mut tx, state, actor, "role.update", &subject, Some(details)).await?;
     tx.commit().await.map_err(commit_err)?;
@@ -289,10 +289,10 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
 
 /// Deletes a role; its holders lose it.
 pub async fn delete(state: &AppState, actor: &AdminActor, role_id: &str) -> Result<(), AdminError> {
-    let role = store::admin::roles::by_id(&state.db, role_id).await?.ok_or(AdminError::NotFound("role"))?;
+    let role = store::roles::by_id(&state.db, role_id).await?.ok_or(AdminError::NotFound("role"))?;
     let body_id = role.body_id.clone().ok_or(AdminError::NotFound("role"))?;
     let body = load_body(state, &body_id).await?;
-    let permissions = store::admin::roles::permissions(&state.db, role_id).await?;
+    let permissions = store::roles::permissions(&state.db, role_id).await?;
     let subject = Subject { target_type: "role", target_id: role_id, body_id: Some(&body_id) };
     let none = BTreeSet::new();
     let mut check = actor.check(Action::ManageRoles { granting: &none }, Some(&body.target()));
@@ -309,7 +309,7 @@ pub async fn delete(state: &AppState, actor: &AdminActor, role_id: &str) -> Resu
         super::keep_a_staff_manager_without_role(state, actor, &body, role_id).await?;
     }
     let mut tx = state.db.begin().await?;
-    store::admin::roles::delete(&mut tx, role_id).await?;
+    store::roles::delete(&mut tx, role_id).await?;
     audit_ok(&mut tx, state, actor, "role.delete", &subject, Some(json!({ "name": role.name }))).await?;
     tx.commit().await.map_err(commit_err)?;
     Ok(())

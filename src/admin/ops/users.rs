@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::email::Email;
 use crate::logout::{self, Which};
 use crate::policy::delegation::Action;
-use crate::store::{self, admin::users::FlagColumn, users::UserRow};
+use crate::store::{self, users::FlagColumn, users::UserRow};
 
 /// A user as administrators see it (never the password hash).
 #[derive(Debug, Clone, Serialize)]
@@ -82,9 +82,9 @@ pub async fn search(state: &AppState, actor: &AdminActor, query: &UserQuery, pag
     if query.q.chars().count() > 200 {
         return Err(AdminError::invalid("q", "Search for at most 200 characters."));
     }
-    let (rows, total) = store::admin::users::search(
+    let (rows, total) = store::users::search_page(
         &state.db,
-        &store::admin::users::Search {
+        &store::users::Search {
             query: query.q.trim(),
             flagged_only: query.flagged,
             bodies: bodies.as_deref(),
@@ -114,7 +114,7 @@ async fn audit_body(state: &AppState, actor: &AdminActor, user: &UserRow) -> Res
 
 async fn load(state: &AppState, id: &str) -> Result<UserRow, AdminError> {
     let mut conn = state.db.pool().acquire().await.map_err(commit_err)?;
-    store::admin::users::by_id(&mut conn, id).await?.ok_or(AdminError::NotFound("user"))
+    store::users::live_by_id(&mut conn, id).await?.ok_or(AdminError::NotFound("user"))
 }
 
 pub async fn show(state: &AppState, actor: &AdminActor, id: &str) -> Result<UserDetail, AdminError> {
@@ -199,12 +199,20 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     .map_err(AdminError::from);
     guard(state, actor, "user.create", &subject, domain_check).await?;
     let mut tx = state.db.begin().await?;
-    store::admin::users::insert(&mut tx, &id, email.as_str(), &name, input.superuser, now).await?;
+    let new = store::users::NewUser {
+        id: &id,
+        email: &email,
+        name: &name,
+        email_verified: false,
+        password_hash: None,
+        superuser: input.superuser,
+    };
+    store::users::insert(&mut tx, &new, now).await?;
     if let Some(p) = &prepared {
         super::memberships::write_add(&mut tx, state, actor, &id, p).await?;
     }
     if let Some(body) = &body {
-        store::admin::users::set_created_for(&mut tx, &id, &body.body.id).await?;
+        store::users::set_created_for(&mut tx, &id, &body.body.id).await?;
     }
     let subject = Subject { target_type: "user", target_id: &id, body_id: input.body_id.as_deref() };
     audit_ok(
@@ -258,7 +266,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
         None => user.email.clone(),
     };
     let mut tx = state.db.begin().await?;
-    store::admin::users::set_name_email(&mut tx, id, &name, &email, state.now()).await?;
+    store::users::set_name_email(&mut tx, id, &name, &email, state.now()).await?;
     // The audit log is append-only and outlives anonymisation, so it records domains, never addresses.
     let details = json!({
         "name_changed": name != user.name,
@@ -302,10 +310,10 @@ async fn set_flag(
         super::keep_staff_managers_of_user(state, actor, id).await?;
     }
     let mut tx = state.db.begin().await?;
-    store::admin::users::set_flag(&mut tx, id, column, value, state.now()).await?;
+    store::users::set_flag(&mut tx, id, column, value, state.now()).await?;
     if matches!(column, FlagColumn::Superuser | FlagColumn::Disabled)
         && user.is_superuser()
-        && store::admin::users::count_superusers(&mut tx).await? == 0
+        && store::users::count_active_superusers(&mut tx).await? == 0
     {
         return Err(AdminError::invalid("user", "This is the last superuser; make someone else a superuser first."));
     }
@@ -403,8 +411,8 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
     super::keep_staff_managers_of_user(state, actor, id).await?;
     logout::end_sessions(state, id, Which::All).await?;
     let mut tx = state.db.begin().await?;
-    store::admin::users::anonymise(&mut tx, id, state.now()).await?;
-    if user.is_superuser() && store::admin::users::count_superusers(&mut tx).await? == 0 {
+    store::users::anonymise(&mut tx, id, state.now()).await?;
+    if user.is_superuser() && store::users::count_active_superusers(&mut tx).await? == 0 {
         return Err(AdminError::invalid("user", "This is the last superuser; make someone else a superuser first."));
     }
     audit_ok(&mut tx, state, actor, "user.remove", &subject, None).await?;

@@ -2,9 +2,8 @@
 
 use sqlx::FromRow;
 
-use super::Conn;
+use super::{Exec, Result, StoreError};
 use crate::clock::Timestamp;
-use crate::store::{Db, Result, StoreError};
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct BanRow {
@@ -14,31 +13,31 @@ pub struct BanRow {
     pub created_at: i64,
 }
 
-pub async fn insert(conn: &mut Conn, pattern: &str, kind: &str, reason: &str, now: Timestamp) -> Result<()> {
+pub async fn insert(db: impl Exec, pattern: &str, kind: &str, reason: &str, now: Timestamp) -> Result<()> {
     sqlx::query("insert into banned_emails (pattern, kind, reason, created_at) values ($1, $2, $3, $4)")
         .bind(pattern)
         .bind(kind)
         .bind(reason)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(&mut *db.conn().await?)
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, "A ban for that address or domain"))?;
     Ok(())
 }
 
-pub async fn delete(conn: &mut Conn, pattern: &str) -> Result<bool> {
-    let done = sqlx::query("delete from banned_emails where pattern = $1").bind(pattern).execute(&mut *conn).await?;
+pub async fn delete(db: impl Exec, pattern: &str) -> Result<bool> {
+    let done = sqlx::query("delete from banned_emails where pattern = $1").bind(pattern).execute(&mut *db.conn().await?).await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn list(db: &Db) -> Result<Vec<BanRow>> {
+pub async fn list(db: impl Exec) -> Result<Vec<BanRow>> {
     Ok(sqlx::query_as::<_, BanRow>("select pattern, kind, reason, created_at from banned_emails order by kind, pattern")
-        .fetch_all(db.pool())
+        .fetch_all(&mut *db.conn().await?)
         .await?)
 }
 
 /// True if the address itself or its domain (or a parent domain) is banned.
-pub async fn is_banned(db: &Db, email: &str, domain: &str) -> Result<bool> {
+pub async fn is_banned(db: impl Exec, email: &str, domain: &str) -> Result<bool> {
     let mut domains = vec![domain.to_owned()];
     let mut rest = domain;
     while let Some((_, parent)) = rest.split_once('.') {
@@ -47,9 +46,10 @@ pub async fn is_banned(db: &Db, email: &str, domain: &str) -> Result<bool> {
         }
         rest = parent;
     }
+    let mut c = db.conn().await?;
     let n: i64 = sqlx::query_scalar("select count(*) from banned_emails where kind = 'email' and pattern = $1")
         .bind(email)
-        .fetch_one(db.pool())
+        .fetch_one(&mut *c)
         .await?;
     if n > 0 {
         return Ok(true);
@@ -57,7 +57,7 @@ pub async fn is_banned(db: &Db, email: &str, domain: &str) -> Result<bool> {
     for d in domains {
         let n: i64 = sqlx::query_scalar("select count(*) from banned_emails where kind = 'domain' and pattern = $1")
             .bind(&d)
-            .fetch_one(db.pool())
+            .fetch_one(&mut *c)
             .await?;
         if n > 0 {
             return Ok(true);
@@ -67,12 +67,12 @@ pub async fn is_banned(db: &Db, email: &str, domain: &str) -> Result<bool> {
 }
 
 /// Users whose address is in `domain` or one of its subdomains.
-pub async fn users_in_domain(db: &Db, domain: &str) -> Result<Vec<String>> {
+pub async fn users_in_domain(db: impl Exec, domain: &str) -> Result<Vec<String>> {
     let exact = format!("%@{}", crate::store::users::escape_like(domain));
     let sub = format!("%.{}", crate::store::users::escape_like(domain));
     Ok(sqlx::query_scalar("select id from users where email like $1 escape '\\' or email like $2 escape '\\'")
         .bind(exact)
         .bind(sub)
-        .fetch_all(db.pool())
+        .fetch_all(&mut *db.conn().await?)
         .await?)
 }

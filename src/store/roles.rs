@@ -2,9 +2,8 @@
 
 use sqlx::FromRow;
 
-use super::Conn;
+use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
-use crate::store::{Db, Result, StoreError, flag};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Role {
@@ -61,27 +60,62 @@ pub struct RoleSpec<'a> {
     pub permissions: &'a [String],
 }
 
-pub async fn insert(conn: &mut Conn, id: &str, body_id: &str, r: &RoleSpec<'_>, now: Timestamp) -> Result<()> {
+/// Every column of a new role row: a template (no body; the kinds of body it is offered to) or
+/// a body's own role (no kinds).
+pub(crate) struct NewRow<'a> {
+    pub id: &'a str,
+    pub body_id: Option<&'a str>,
+    pub template_key: Option<&'a str>,
+    pub name: &'a str,
+    pub namespace: &'a str,
+    pub description: &'a str,
+    /// JSON list.
+    pub body_kinds: &'a str,
+    pub mfa_required: i64,
+    pub sm_role: Option<&'a str>,
+}
+
+/// The one statement that creates a role; `taken` names what a clash of names means.
+pub(crate) async fn insert_row(db: impl Exec, r: &NewRow<'_>, now: Timestamp, taken: &'static str) -> Result<()> {
     sqlx::query(
         "insert into roles (id, body_id, template_key, name, namespace, description, body_kinds, mfa_required, sm_role, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, '[]', $7, $8, $9, $9)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
-    .bind(id)
-    .bind(body_id)
+    .bind(r.id)
+    .bind(r.body_id)
     .bind(r.template_key)
     .bind(r.name)
     .bind(r.namespace)
     .bind(r.description)
-    .bind(flag(r.mfa_required))
+    .bind(r.body_kinds)
+    .bind(r.mfa_required)
     .bind(r.sm_role)
     .bind(now)
-    .execute(&mut *conn)
+    .execute(&mut *db.conn().await?)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "A role with that name in this body"))?;
-    set_permissions(conn, id, r.permissions).await
+    .map_err(|e| StoreError::conflict_on_unique(e, taken))?;
+    Ok(())
 }
 
-pub async fn update(conn: &mut Conn, id: &str, r: &RoleSpec<'_>, now: Timestamp) -> Result<()> {
+pub async fn insert(db: impl Exec, id: &str, body_id: &str, r: &RoleSpec<'_>, now: Timestamp) -> Result<()> {
+    let mut c = db.conn().await?;
+    let row = NewRow {
+        id,
+        body_id: Some(body_id),
+        template_key: r.template_key,
+        name: r.name,
+        namespace: r.namespace,
+        description: r.description,
+        body_kinds: "[]",
+        mfa_required: flag(r.mfa_required),
+        sm_role: r.sm_role,
+    };
+    insert_row(&mut *c, &row, now, "A role with that name in this body").await?;
+    set_permissions(&mut *c, id, r.permissions).await
+}
+
+pub async fn update(db: impl Exec, id: &str, r: &RoleSpec<'_>, now: Timestamp) -> Result<()> {
+    let mut c = db.conn().await?;
     let done = sqlx::query(
         "update roles set name = $2, description = $3, namespace = $4, mfa_required = $5, sm_role = $6, updated_at = $7
          where id = $1 and body_id is not null",
@@ -93,28 +127,30 @@ pub async fn update(conn: &mut Conn, id: &str, r: &RoleSpec<'_>, now: Timestamp)
     .bind(flag(r.mfa_required))
     .bind(r.sm_role)
     .bind(now)
-    .execute(&mut *conn)
+    .execute(&mut *c)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A role with that name in this body"))?;
     crate::store::users::found(done.rows_affected(), "role")?;
-    set_permissions(conn, id, r.permissions).await
+    set_permissions(&mut *c, id, r.permissions).await
 }
 
-async fn set_permissions(conn: &mut Conn, id: &str, permissions: &[String]) -> Result<()> {
-    sqlx::query("delete from role_permissions where role_id = $1").bind(id).execute(&mut *conn).await?;
+async fn set_permissions(db: impl Exec, id: &str, permissions: &[String]) -> Result<()> {
+    let mut c = db.conn().await?;
+    sqlx::query("delete from role_permissions where role_id = $1").bind(id).execute(&mut *c).await?;
     for p in permissions {
         sqlx::query("insert into role_permissions (role_id, permission_key) values ($1, $2) on conflict do nothing")
             .bind(id)
             .bind(p)
-            .execute(&mut *conn)
+            .execute(&mut *c)
             .await?;
     }
     Ok(())
 }
 
-pub async fn delete(conn: &mut Conn, id: &str) -> Result<()> {
-    sqlx::query("update bodies set default_role_id = null where default_role_id = $1").bind(id).execute(&mut *conn).await?;
-    let done = sqlx::query("delete from roles where id = $1 and body_id is not null").bind(id).execute(&mut *conn).await?;
+pub async fn delete(db: impl Exec, id: &str) -> Result<()> {
+    let mut c = db.conn().await?;
+    sqlx::query("update bodies set default_role_id = null where default_role_id = $1").bind(id).execute(&mut *c).await?;
+    let done = sqlx::query("delete from roles where id = $1 and body_id is not null").bind(id).execute(&mut *c).await?;
     crate::store::users::found(done.rows_affected(), "role")
 }
 

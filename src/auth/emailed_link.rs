@@ -1,0 +1,174 @@
+//! The single-use links Stile emails: a sign-in link (with its code), a set-password link and an
+//! email-change link. All three are one `one_time_tokens` row whose hash is the SHA-256 of the
+//! link's secret, live for `[magic_link] ttl_secs` and spent once, in the transaction of what the
+//! link does; the flows differ only in their purpose, what the row's data holds and what using
+//! the link does (`magic_link`, `password_by_email`, `email_change`).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::ClientInfo;
+use crate::app::AppState;
+use crate::audit::{self, Outcome};
+use crate::clock::Timestamp;
+use crate::email::Email;
+use crate::policy::lockout;
+use crate::secret::{random_token, token_hash};
+use crate::store::{self, Exec, StoreError, grants::TokenRow};
+
+/// What a link is for: its token kind (see [`store::users::EMAILED_KINDS`]) and the page it
+/// opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    SignIn,
+    SetPassword,
+    EmailChange,
+}
+
+impl Purpose {
+    pub const fn kind(self) -> &'static str {
+        match self {
+            Purpose::SignIn => store::links::KIND_MAGIC_LINK,
+            Purpose::SetPassword => store::links::KIND_PASSWORD_SET,
+            Purpose::EmailChange => store::links::KIND_EMAIL_CHANGE,
+        }
+    }
+
+    const fn path(self) -> &'static str {
+        match self {
+            Purpose::SignIn => "/login/email/confirm",
+            Purpose::SetPassword => "/login/password/new/confirm",
+            Purpose::EmailChange => "/account/email/confirm",
+        }
+    }
+
+    fn ttl_secs(self, state: &AppState) -> i64 {
+        state.settings.magic_link.ttl_secs
+    }
+}
+
+/// A link just stored, for the email that carries it.
+#[derive(Debug)]
+pub struct Issued {
+    /// The page that uses it. Built from the configured issuer, never from the request's Host
+    /// header.
+    pub url: String,
+    pub expires_at: Timestamp,
+    /// How long it lives, in whole minutes rounded up, as the email says.
+    pub minutes: i64,
+}
+
+/// What a new link holds besides its secret.
+pub struct NewLink<'a, D: Serialize> {
+    pub purpose: Purpose,
+    pub user_id: Option<&'a str>,
+    /// SHA-256 of a second secret under which the link can also be used (the sign-in code's
+    /// page reference).
+    pub family_id: Option<String>,
+    pub data: &'a D,
+}
+
+/// Stores a new link and returns where it points.
+pub async fn issue<D: Serialize>(state: &AppState, link: &NewLink<'_, D>) -> Result<Issued, StoreError> {
+    let now = state.now();
+    let ttl = link.purpose.ttl_secs(state);
+    let secret = random_token(&*state.rng);
+    let data = serde_json::to_string(link.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row = TokenRow {
+        hash: token_hash(secret.expose()),
+        kind: link.purpose.kind().into(),
+        user_id: link.user_id.map(str::to_owned),
+        client_id: None,
+        session_sid: None,
+        family_id: link.family_id.clone(),
+        data,
+        created_at: now,
+        expires_at: now + ttl,
+        used_at: None,
+        revoked_at: None,
+    };
+    store::grants::insert(&state.db, &row).await?;
+    let url = format!("{}{}?t={}", state.settings.issuer(), link.purpose.path(), secret.expose());
+    Ok(Issued { url, expires_at: now + ttl, minutes: (ttl + 59) / 60 })
+}
+
+/// Neither used, revoked nor expired at `now`.
+pub fn is_live(row: &TokenRow, now: Timestamp) -> bool {
+    row.used_at.is_none() && row.revoked_at.is_none() && row.expires_at > now
+}
+
+/// The row of a link secret, if the link is live (read only; nothing is spent).
+pub async fn live(state: &AppState, purpose: Purpose, secret: &str) -> Result<Option<TokenRow>, StoreError> {
+    let now = state.now();
+    Ok(store::grants::by_hash(&state.db, &token_hash(secret), purpose.kind()).await?.filter(|r| is_live(r, now)))
+}
+
+/// True if a link secret is live (for the page that asks to confirm it; does not use it).
+pub async fn link_is_live(state: &AppState, purpose: Purpose, secret: &str) -> Result<bool, StoreError> {
+    Ok(live(state, purpose, secret).await?.is_some())
+}
+
+/// Spends the link (once), on the pool or in the caller's transaction with what it does. None
+/// if it was not live (a parallel request used it meanwhile).
+pub async fn spend(db: impl Exec, purpose: Purpose, hash: &str, now: Timestamp) -> Result<Option<TokenRow>, StoreError> {
+    store::grants::consume(db, hash, purpose.kind(), now).await
+}
+
+/// What a link's row holds.
+pub fn data<D: DeserializeOwned>(row: &TokenRow) -> Result<D, StoreError> {
+    serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A request for an emailed link refused, or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("too many emails asked for")]
+    TooMany { minutes: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn address_key(email: &Email) -> String {
+    format!("mail:addr:{email}")
+}
+
+fn ip_key(ip: &str) -> String {
+    format!("mail:ip:{ip}")
+}
+
+/// Counts one emailed request against the address and the client IP; refuses when either is
+/// over its limit (the same for known and unknown addresses).
+pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), RequestError> {
+    let now = state.now();
+    let ml = &state.settings.magic_link;
+    let rules = [
+        (address_key(email), ml.address_max_requests, ml.address_window_secs),
+        (ip_key(&client.ip), ml.ip_max_requests, ml.ip_window_secs),
+    ];
+    let mut counted_keys: Vec<&str> = Vec::new();
+    for (key, max, window) in &rules {
+        // Counted before anything is sent, in one statement, so parallel requests cannot all
+        // see "under the limit".
+        let counted = store::throttle::reserve(&state.db, key, now, now - window).await?;
+        let refused = if counted.locked_until > now {
+            Some(counted.locked_until)
+        } else if counted.attempts > *max {
+            let until = store::throttle::lock_counter(&state.db, key, now + window, now).await?;
+            let scope = if key.starts_with("mail:addr:") { "address" } else { "ip" };
+            audit::user_event(state, "signin.email.limited", None, None, client, Outcome::Failure, Some(json!({ "scope": scope }))).await?;
+            Some(until)
+        } else {
+            None
+        };
+        if let Some(until) = refused {
+            // A refused request is not counted against the other key.
+            for k in counted_keys {
+                store::throttle::release(&state.db, k, now).await?;
+            }
+            return Err(RequestError::TooMany { minutes: lockout::minutes_left(until, now) });
+        }
+        counted_keys.push(key);
+    }
+    Ok(())
+}
