@@ -1,7 +1,8 @@
 //! The acting principal of an administrative action, loaded with what the delegation policy
 //! needs: a signed-in user (session cookie, for the UI), or the holder of a bearer access token
 //! with the `stile:admin` scope (for the REST API) — a user's own token, or a machine client's
-//! client_credentials token whose administrative rights are stored on the client.
+//! client_credentials token whose administrative rights are stored on the client; or the
+//! operator at the command line (`stile …`), who has a superuser's rights.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +14,10 @@ use crate::auth::ClientInfo;
 use crate::clock::Timestamp;
 use crate::policy::delegation::{self, Action, Membership, Target};
 use crate::store::{self, users::UserRow};
+
+/// What the audit log records as the origin of a command-line action.
+pub const CLI_IP: &str = "cli";
+pub const CLI_AGENT: &str = "stile cli";
 
 /// The scope a bearer token needs for the admin API.
 pub const ADMIN_SCOPE: &str = "stile:admin";
@@ -37,7 +42,8 @@ pub struct AdminActor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepUp {
     /// A machine client acting with the rights a superuser gave it (no person, so no second
-    /// factor to ask for; granting those rights needs step-up instead).
+    /// factor to ask for; granting those rights needs step-up instead), or the operator at the
+    /// command line, who already holds the server's keys and database.
     Exempt,
     /// A person: when a second factor was last entered in their session (the browser's, or the
     /// one their access token was issued in). None: never, or no session at all (a token from
@@ -85,6 +91,21 @@ impl AdminActor {
             _ => return Err(AdminError::Forbidden(no_rights())),
         };
         Ok(AdminActor { user: None, client_id: Some(client_id.to_owned()), policy, from, step_up: StepUp::Exempt })
+    }
+
+    /// The operator at the command line: a superuser's rights without an account (whoever can
+    /// run `stile` on the server can read its database and keys anyway). Audited with ip `cli`
+    /// and the OS user in the user agent, so the audit log tells these rows from the UI's.
+    pub fn cli() -> Self {
+        let os_user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_default();
+        let user_agent = if os_user.trim().is_empty() { CLI_AGENT.to_owned() } else { format!("{CLI_AGENT} (os user {})", os_user.trim()) };
+        AdminActor {
+            user: None,
+            client_id: None,
+            policy: delegation::Actor { superuser: true, memberships: Vec::new() },
+            from: ClientInfo { ip: CLI_IP.into(), user_agent },
+            step_up: StepUp::Exempt,
+        }
     }
 
     pub fn user_id(&self) -> Option<&str> {

@@ -11,9 +11,6 @@ use crate::admin::{audit_log, export, import};
 use crate::app::AppState;
 use crate::store::{self, audit::Filter, bodies::BodyRow};
 
-const CLI_IP: &str = "cli";
-const CLI_AGENT: &str = "stile cli";
-
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// List audit events, newest first, optionally filtered; `--csv` writes CSV to standard output.
@@ -149,13 +146,14 @@ pub async fn export(state: &AppState, c: ExportCommand) -> Result<(), CliError> 
         }
     }
     let details = serde_json::json!({ "members": data.members.len(), "audit_events": data.audit_events.len() });
+    let actor = crate::admin::AdminActor::cli();
     let event = store::audit::NewEvent {
         action: "body.export",
         target_type: "body",
         target_id: &b.id,
         body_id: Some(&b.id),
-        ip: CLI_IP,
-        user_agent: CLI_AGENT,
+        ip: &actor.from.ip,
+        user_agent: &actor.from.user_agent,
         outcome: "success",
         details: Some(details),
         ..Default::default()
@@ -173,6 +171,7 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
         Some(b) => Some(find_body(state, b).await?),
         None => None,
     };
+    let actor = crate::admin::AdminActor::cli();
     let f = std::fs::File::open(&file).map_err(|e| CliError::Usage(format!("cannot open {}: {e}", file.display())))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
     let input = std::io::BufReader::new(f);
@@ -185,8 +184,8 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
         dry_run,
         actor_user_id: None,
         actor_client_id: None,
-        ip: CLI_IP,
-        user_agent: CLI_AGENT,
+        ip: &actor.from.ip,
+        user_agent: &actor.from.user_agent,
     };
     let mut bar = Bar::new(size);
     let result = import::run(&state.db, &*state.rng, state.now(), input, &opts, &mut bar).await;

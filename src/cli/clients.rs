@@ -4,9 +4,11 @@
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::{CliError, audit_cli_on};
+use super::CliError;
+use crate::admin::AdminActor;
+use crate::admin::ops::{self, clients::ClientInput};
 use crate::app::AppState;
-use crate::clients::{self, AuthMethod, Client, ClientSpec, GrantType};
+use crate::clients::{self, AuthMethod, Client, GrantType};
 use crate::secret::SecretString;
 use crate::store;
 use crate::tokens::keys::Alg;
@@ -121,13 +123,15 @@ fn one_of<T: Copy>(what: &str, value: &str, all: &[T], name: impl Fn(T) -> &'sta
     })
 }
 
-async fn spec_from(state: &AppState, a: ClientAdd) -> Result<ClientSpec, CliError> {
-    let defaults = ClientSpec::default();
-    let grant_types = if a.grant_types.is_empty() {
-        defaults.grant_types
-    } else {
-        a.grant_types.iter().map(|g| one_of("--grant-type", g, &GrantType::ALL, GrantType::as_str)).collect::<Result<_, _>>()?
-    };
+/// The flags as `admin::ops` input: each value is checked here first, so a mistake is named
+/// by its flag.
+async fn input_from(state: &AppState, a: ClientAdd) -> Result<ClientInput, CliError> {
+    let mut grant_types = None;
+    if !a.grant_types.is_empty() {
+        let parsed =
+            a.grant_types.iter().map(|g| one_of("--grant-type", g, &GrantType::ALL, GrantType::as_str)).collect::<Result<Vec<_>, _>>()?;
+        grant_types = Some(parsed.into_iter().map(|g| g.as_str().to_owned()).collect());
+    }
     let auth_method = one_of("--auth-method", &a.auth_method, &AuthMethod::ALL, AuthMethod::as_str)?;
     let id_token_alg = one_of("--alg", &a.alg, &Alg::ALL, Alg::as_str)?;
     let body_id = match a.body.as_deref() {
@@ -140,23 +144,23 @@ async fn spec_from(state: &AppState, a: ClientAdd) -> Result<ClientSpec, CliErro
             Some(found.ok_or_else(|| CliError::Usage(format!("no body named {b:?} (see stile body list)")))?.id)
         }
     };
-    Ok(ClientSpec {
-        name: a.name,
-        redirect_uris: a.redirect_uris,
-        post_logout_redirect_uris: a.post_logout_redirect_uris,
+    Ok(ClientInput {
+        client_id: a.id,
+        name: Some(a.name),
+        redirect_uris: Some(a.redirect_uris),
+        post_logout_redirect_uris: Some(a.post_logout_redirect_uris),
         backchannel_logout_uri: a.backchannel_logout_uri,
         grant_types,
-        scopes: if a.scopes.is_empty() { defaults.scopes } else { a.scopes },
-        auth_method,
-        id_token_alg,
-        permission_namespaces: a.namespaces,
+        scopes: if a.scopes.is_empty() { None } else { Some(a.scopes) },
+        token_endpoint_auth_method: Some(auth_method.as_str().to_owned()),
+        id_token_signing_alg: Some(id_token_alg.as_str().to_owned()),
+        permission_namespaces: Some(a.namespaces),
         body_id,
-        id_token_claims: a.id_token_claims,
+        id_token_claims: Some(a.id_token_claims),
         access_token_audience: a.audience,
-        first_party: a.first_party,
-        require_pkce: !a.no_pkce,
-        require_mfa: a.require_mfa,
-        id: a.id,
+        first_party: Some(a.first_party),
+        require_pkce: Some(!a.no_pkce),
+        require_mfa: Some(a.require_mfa),
     })
 }
 
@@ -173,29 +177,17 @@ fn print_secret_warning(client_id: &str, secret: &SecretString) {
 
 async fn add(state: &AppState, a: ClientAdd) -> Result<(), CliError> {
     let json = a.json;
-    let spec = spec_from(state, a).await?;
-    let now = state.now();
-    let (client, secret) = clients::register(&state.db, spec, &*state.rng, now).await?;
-    audit_cli_on(
-        state,
-        "client.create",
-        "client",
-        &client.id,
-        Some(json!({
-            "name": client.name,
-            "auth_method": client.auth_method.as_str(),
-            "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
+    let input = input_from(state, a).await?;
+    let made = ops::clients::create(state, &AdminActor::cli(), input).await?;
+    let (client, secret) = (made.client, made.client_secret);
     if json {
-        print_secret_json(&client.id, secret.as_ref());
+        print_secret_json(&client.client_id, secret.as_ref());
         return Ok(());
     }
     println!("Created client {:?}.", client.name);
-    println!("  client_id:     {}", client.id);
+    println!("  client_id:     {}", client.client_id);
     match &secret {
-        Some(s) => print_secret_warning(&client.id, s),
+        Some(s) => print_secret_warning(&client.client_id, s),
         None => println!("It is a public client: it has no secret and must use PKCE (S256)."),
     }
     Ok(())
@@ -283,8 +275,9 @@ async fn show(state: &AppState, id: &str) -> Result<(), CliError> {
 }
 
 async fn rotate_secret(state: &AppState, id: &str, json: bool) -> Result<(), CliError> {
-    let secret = clients::rotate_secret(&state.db, id, &*state.rng, state.now()).await?;
-    audit_cli_on(state, "client.secret.rotate", "client", id, None).await?;
+    get(state, id).await?;
+    let made = ops::clients::rotate_secret(state, &AdminActor::cli(), id).await?;
+    let secret = made.client_secret.ok_or_else(|| CliError::Refused("no secret was made".into()))?;
     if json {
         print_secret_json(id, Some(&secret));
         return Ok(());
@@ -296,8 +289,7 @@ async fn rotate_secret(state: &AppState, id: &str, json: bool) -> Result<(), Cli
 
 async fn remove(state: &AppState, id: &str) -> Result<(), CliError> {
     let c = get(state, id).await?;
-    clients::remove(&state.db, id).await?;
-    audit_cli_on(state, "client.remove", "client", id, Some(json!({ "name": c.name }))).await?;
+    ops::clients::remove(state, &AdminActor::cli(), id).await?;
     println!("Removed client {:?} ({id}).", c.name);
     Ok(())
 }

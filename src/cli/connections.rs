@@ -7,11 +7,12 @@ use std::io::BufRead;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use super::{CliError, audit_cli_on};
+use super::CliError;
+use crate::admin::AdminActor;
+use crate::admin::ops::connections::{self as ops, ClaimsInput, ConnectionInput, GroupRoleInput, NewOidc, SecretInput};
 use crate::app::AppState;
 use crate::secret::SecretString;
-use crate::sso::admin::{self, AdminError, NewOidc};
-use crate::sso::connection::{Connection, GroupRole, Mode};
+use crate::sso::connection::{Connection, Mode};
 use crate::sso::saml::{self, NewSaml};
 use crate::store;
 
@@ -199,15 +200,6 @@ pub struct SetArgs {
     pub json: bool,
 }
 
-impl From<AdminError> for CliError {
-    fn from(e: AdminError) -> Self {
-        match e {
-            AdminError::Store(s) => CliError::Store(s),
-            other => CliError::Usage(other.to_string()),
-        }
-    }
-}
-
 fn mode(s: &str) -> Result<Mode, CliError> {
     Mode::parse(s).ok_or_else(|| CliError::Usage(format!("--mode must be offered or required, not {s:?}")))
 }
@@ -233,14 +225,33 @@ pub async fn run(state: &AppState, c: ConnectionCommand) -> Result<(), CliError>
     }
 }
 
+/// The body by name or id.
+async fn find_body(state: &AppState, name_or_id: &str) -> Result<store::bodies::BodyRow, CliError> {
+    match store::bodies::by_name(&state.db, name_or_id).await? {
+        Some(b) => Ok(b),
+        None => store::bodies::by_id(&state.db, name_or_id)
+            .await?
+            .ok_or_else(|| CliError::Usage(format!("There is no body {name_or_id:?} (see stile body list)."))),
+    }
+}
+
+/// A stored connection, or the command line's way of saying there is none.
+async fn get(state: &AppState, id: &str) -> Result<Connection, CliError> {
+    store::connections::get(&state.db, id)
+        .await?
+        .ok_or_else(|| CliError::Usage(format!("There is no connection {id:?} (see stile connection list).")))
+}
+
 async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
     let mode = mode(&a.common.mode)?;
     let secret = read_secret()?;
-    let c = admin::create_oidc(
+    let body = find_body(state, &a.body).await?;
+    let c = ops::create_oidc(
         state,
+        &AdminActor::cli(),
         NewOidc {
             name: a.name,
-            body: a.body,
+            body: body.id,
             issuer: a.issuer,
             client_id: a.client_id,
             client_secret: secret,
@@ -255,7 +266,6 @@ async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
         },
     )
     .await?;
-    audit_cli_on(state, "connection.create", "connection", &c.id, Some(json!({ "name": c.name, "kind": c.kind().as_str() }))).await?;
     if a.json {
         println!("{}", json!({ "id": c.id }));
         return Ok(());
@@ -268,11 +278,13 @@ async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
 async fn add_saml(state: &AppState, a: AddSaml) -> Result<(), CliError> {
     let mode = mode(&a.common.mode)?;
     let idp = saml::read_metadata(state, &a.idp_metadata).await?;
-    let c = saml::create_saml(
+    let body = find_body(state, &a.body).await?;
+    let c = ops::create_saml(
         state,
+        &AdminActor::cli(),
         NewSaml {
             name: a.name,
-            body: a.body,
+            body: body.id,
             idp,
             domains: a.common.domains,
             mode,
@@ -284,7 +296,6 @@ async fn add_saml(state: &AppState, a: AddSaml) -> Result<(), CliError> {
         },
     )
     .await?;
-    audit_cli_on(state, "connection.create", "connection", &c.id, Some(json!({ "name": c.name, "kind": c.kind().as_str() }))).await?;
     if a.json {
         println!("{}", json!({ "id": c.id }));
         return Ok(());
@@ -296,8 +307,8 @@ async fn add_saml(state: &AppState, a: AddSaml) -> Result<(), CliError> {
     Ok(())
 }
 
-fn saml_config(c: &mut Connection) -> Result<&mut crate::auth::saml::config::SamlConfig, CliError> {
-    match &mut c.config {
+fn saml_config(c: &Connection) -> Result<&crate::auth::saml::config::SamlConfig, CliError> {
+    match &c.config {
         crate::sso::KindConfig::Saml(s) => Ok(s),
         crate::sso::KindConfig::Oidc(_) => Err(CliError::Usage("that setting is for SAML connections".into())),
     }
@@ -305,10 +316,7 @@ fn saml_config(c: &mut Connection) -> Result<&mut crate::auth::saml::config::Sam
 
 impl From<saml::SamlAdminError> for CliError {
     fn from(e: saml::SamlAdminError) -> Self {
-        match e {
-            saml::SamlAdminError::Admin(a) => a.into(),
-            other => CliError::Usage(other.to_string()),
-        }
+        CliError::Usage(e.to_string())
     }
 }
 
@@ -408,7 +416,7 @@ async fn list(state: &AppState, as_json: bool) -> Result<(), CliError> {
 }
 
 async fn show(state: &AppState, id: &str, as_json: bool) -> Result<(), CliError> {
-    let c = admin::get(state, id).await?;
+    let c = get(state, id).await?;
     let v = describe(state, &c).await?;
     if as_json {
         println!("{v}");
@@ -419,132 +427,142 @@ async fn show(state: &AppState, id: &str, as_json: bool) -> Result<(), CliError>
     Ok(())
 }
 
+/// The flags as `admin::ops` input (a missing flag keeps its setting), and the names of what
+/// they change for the summary line. Group mappings and IdP certificates are edited here against
+/// the stored lists, which the input then replaces.
 async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
-    let mut c = admin::get(state, &s.id).await?;
+    let c = get(state, &s.id).await?;
+    let mut i = ConnectionInput::default();
     let mut changed: Vec<&str> = Vec::new();
     if let Some(n) = s.name {
-        c.name = n;
+        i.name = Some(n);
         changed.push("name");
     }
     if let Some(m) = s.mode.as_deref() {
-        c.mode = mode(m)?;
+        i.mode = Some(mode(m)?.as_str().to_owned());
         changed.push("mode");
     }
     if s.clear_domains {
-        c.domains.clear();
+        i.domains = Some(Vec::new());
         changed.push("domains");
     } else if !s.domains.is_empty() {
-        c.domains = s.domains;
+        i.domains = Some(s.domains);
         changed.push("domains");
     }
-    if let Some(v) = s.email_claim {
-        c.mapping.claims.email = v;
-        changed.push("email_claim");
-    }
-    if let Some(v) = s.name_claim {
-        c.mapping.claims.name = v;
-        changed.push("name_claim");
-    }
-    if let Some(v) = s.groups_claim {
-        c.mapping.claims.groups = v;
-        changed.push("groups_claim");
-    }
-    for g in &s.unmap_groups {
-        let before = c.mapping.group_roles.len();
-        c.mapping.group_roles.retain(|gr| &gr.group != g);
-        if before == c.mapping.group_roles.len() {
-            return Err(CliError::Usage(format!("the group {g:?} is not mapped")));
+    if s.email_claim.is_some() || s.name_claim.is_some() || s.groups_claim.is_some() {
+        for (flag, name) in [(&s.email_claim, "email_claim"), (&s.name_claim, "name_claim"), (&s.groups_claim, "groups_claim")] {
+            if flag.is_some() {
+                changed.push(name);
+            }
         }
-        changed.push("group_roles");
+        i.claims = Some(ClaimsInput { email: s.email_claim, name: s.name_claim, groups: s.groups_claim });
     }
-    for m in &s.map_groups {
-        let Some((group, role)) = m.rsplit_once('=') else {
-            return Err(CliError::Usage(format!("--map-group takes GROUP=ROLE, not {m:?}")));
-        };
-        let role_id = admin::find_role(state, &c.body_id, role.trim()).await?;
-        c.mapping.group_roles.retain(|gr| gr.group != group);
-        c.mapping.group_roles.push(GroupRole { group: group.to_owned(), role_id });
+    if !s.unmap_groups.is_empty() || !s.map_groups.is_empty() {
+        let mut mapped: Vec<GroupRoleInput> =
+            c.mapping.group_roles.iter().map(|g| GroupRoleInput { group: g.group.clone(), role: g.role_id.clone() }).collect();
+        for g in &s.unmap_groups {
+            let before = mapped.len();
+            mapped.retain(|gr| &gr.group != g);
+            if before == mapped.len() {
+                return Err(CliError::Usage(format!("the group {g:?} is not mapped")));
+            }
+        }
+        for m in &s.map_groups {
+            let Some((group, role)) = m.rsplit_once('=') else {
+                return Err(CliError::Usage(format!("--map-group takes GROUP=ROLE, not {m:?}")));
+            };
+            mapped.retain(|gr| gr.group != group);
+            mapped.push(GroupRoleInput { group: group.to_owned(), role: role.trim().to_owned() });
+        }
+        i.group_roles = Some(mapped);
         changed.push("group_roles");
     }
     if let Some(v) = s.trust_mfa {
-        c.trust_upstream_mfa = v;
+        i.trust_upstream_mfa = Some(v);
         changed.push("trust_upstream_mfa");
     }
     if !s.mfa_amr.is_empty() {
-        c.mapping.mfa.oidc_amr = s.mfa_amr;
+        i.mfa_oidc_amr = Some(s.mfa_amr);
         changed.push("mfa_amr");
     }
     if !s.mfa_authn_contexts.is_empty() {
-        c.mapping.mfa.saml_authn_contexts = s.mfa_authn_contexts;
+        i.mfa_saml_authn_contexts = Some(s.mfa_authn_contexts);
         changed.push("mfa_authn_contexts");
     }
     if let Some(v) = s.jit {
-        c.jit = v;
+        i.jit = Some(v);
         changed.push("jit");
     }
     if let Some(v) = s.button {
-        c.show_button = v;
+        i.show_button = Some(v);
         changed.push("show_button");
     }
     if let Some(v) = s.allow_idp_initiated {
-        c.allow_idp_initiated = v;
+        i.allow_idp_initiated = Some(v);
         changed.push("allow_idp_initiated");
     }
     if let Some(v) = s.userinfo {
-        match &mut c.config {
-            crate::sso::KindConfig::Oidc(o) => o.use_userinfo = v,
-            crate::sso::KindConfig::Saml(_) => return Err(CliError::Usage("--userinfo is for OIDC connections".into())),
+        if !matches!(c.config, crate::sso::KindConfig::Oidc(_)) {
+            return Err(CliError::Usage("--userinfo is for OIDC connections".into()));
         }
+        i.use_userinfo = Some(v);
         changed.push("userinfo");
     }
     if let Some(src) = &s.idp_metadata {
-        let md = saml::read_metadata(state, src).await?;
-        let cfg = saml_config(&mut c)?;
-        let fresh = crate::auth::saml::config::SamlConfig::from_metadata(&md, cfg.sign_requests);
-        cfg.idp_entity_id = fresh.idp_entity_id;
-        cfg.idp_sso_url = fresh.idp_sso_url;
-        cfg.idp_certificates = fresh.idp_certificates;
+        saml_config(&c)?;
+        i.idp_metadata = Some(saml::read_metadata(state, src).await?);
         changed.push("idp_metadata");
     }
-    if let Some(file) = &s.add_idp_certificate {
-        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?;
-        let cert = crate::auth::saml::certs::TrustedCert::from_text(&text)
-            .map_err(|e| CliError::Usage(format!("{file} is not a usable certificate: {e}")))?;
-        let cfg = saml_config(&mut c)?;
-        if !cfg.idp_certificates.contains(&cert.to_base64()) {
-            cfg.idp_certificates.push(cert.to_base64());
+    if s.add_idp_certificate.is_some() || s.remove_idp_certificate.is_some() {
+        let mut certs = saml_config(&c)?.idp_certificates.clone();
+        if let Some(file) = &s.add_idp_certificate {
+            let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?;
+            let cert = crate::auth::saml::certs::TrustedCert::from_text(&text)
+                .map_err(|e| CliError::Usage(format!("{file} is not a usable certificate: {e}")))?;
+            if !certs.contains(&cert.to_base64()) {
+                certs.push(cert.to_base64());
+            }
         }
-        changed.push("idp_certificates");
-    }
-    if let Some(fp) = &s.remove_idp_certificate {
-        let want = fp.trim().to_ascii_uppercase().replace(':', "");
-        let cfg = saml_config(&mut c)?;
-        let before = cfg.idp_certificates.len();
-        cfg.idp_certificates.retain(|b64| {
-            crate::auth::saml::certs::TrustedCert::from_text(b64).map(|t| t.fingerprint().replace(':', "") != want).unwrap_or(true)
-        });
-        if cfg.idp_certificates.len() == before {
-            return Err(CliError::Usage(format!("no IdP certificate has the fingerprint {fp}")));
+        if let Some(fp) = &s.remove_idp_certificate {
+            let want = fp.trim().to_ascii_uppercase().replace(':', "");
+            let before = certs.len();
+            certs.retain(|b64| {
+                crate::auth::saml::certs::TrustedCert::from_text(b64).map(|t| t.fingerprint().replace(':', "") != want).unwrap_or(true)
+            });
+            if certs.len() == before {
+                return Err(CliError::Usage(format!("no IdP certificate has the fingerprint {fp}")));
+            }
         }
+        i.idp_certificates = Some(certs);
         changed.push("idp_certificates");
     }
     if let Some(v) = s.sign_requests {
-        saml_config(&mut c)?.sign_requests = v;
+        saml_config(&c)?;
+        i.sign_requests = Some(v);
         changed.push("sign_requests");
     }
-    if s.client_secret_stdin {
+    let new_secret = if s.client_secret_stdin {
         if !matches!(c.config, crate::sso::KindConfig::Oidc(_)) {
             return Err(CliError::Usage("--client-secret-stdin is for OIDC connections".into()));
         }
-        admin::set_secret(state, &mut c, &read_secret()?)?;
         changed.push("client_secret");
-    }
+        Some(read_secret()?)
+    } else {
+        None
+    };
     if changed.is_empty() {
         return Err(CliError::Usage("nothing to change: give at least one setting (see stile connection set --help)".into()));
     }
     changed.dedup();
-    let c = admin::save(state, c).await?;
-    audit_cli_on(state, "connection.update", "connection", &c.id, Some(json!({ "changed": changed }))).await?;
+    let actor = AdminActor::cli();
+    let settings_change = changed.iter().any(|c| *c != "client_secret");
+    if settings_change {
+        ops::update(state, &actor, &c.id, i).await?;
+    }
+    if let Some(client_secret) = new_secret {
+        ops::rotate_secret(state, &actor, &c.id, SecretInput { client_secret }).await?;
+    }
+    let c = get(state, &c.id).await?;
     if s.json {
         println!("{}", describe(state, &c).await?);
     } else {
@@ -554,12 +572,8 @@ async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
 }
 
 async fn remove(state: &AppState, id: &str) -> Result<(), CliError> {
-    let c = admin::get(state, id).await?;
-    // In one transaction with clearing it as any body's SSO connection.
-    let mut tx = state.db.begin().await?;
-    store::connections::remove(&mut tx, id).await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
-    audit_cli_on(state, "connection.remove", "connection", id, Some(json!({ "name": c.name }))).await?;
+    let c = get(state, id).await?;
+    ops::remove(state, &AdminActor::cli(), id).await?;
     println!("Removed connection {:?} ({id}).", c.name);
     Ok(())
 }

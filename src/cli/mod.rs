@@ -1,5 +1,8 @@
 //! The command line. Each command is a small function over `AppState`; errors become one line
-//! on stderr and a non-zero exit.
+//! on stderr and a non-zero exit. Every write goes through `admin::ops` as the command-line actor
+//! ([`AdminActor::cli`]: a superuser's rights, audited as `cli`), so the rules, transactions and
+//! audit rows are the UI's and API's; a command only reads its flags and prints the outcome.
+//! Reads may use the store directly.
 
 pub mod admin_data;
 pub mod clients;
@@ -12,14 +15,16 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::admin::ops::{self, bodies::BodyInput, memberships::MembershipInput, users::Credentials};
+use crate::admin::{AdminActor, AdminError};
 use crate::app::{self, AppState};
 use crate::auth::password::is_supported_hash;
 use crate::clock::{OsRandom, SystemClock};
 use crate::config::Settings;
-use crate::email::{Email, normalise_domain};
+use crate::email::Email;
 use crate::policy::password;
 use crate::secret::SecretString;
-use crate::store::{self, bodies::NewBody, users::NewUser};
+use crate::store;
 
 #[derive(Debug, Parser)]
 #[command(name = "stile", version, about = "Stile: OpenID Connect identity provider and SSO bridge for council and street-works staff")]
@@ -197,6 +202,20 @@ pub enum CliError {
     Client(#[from] crate::clients::ClientError),
     #[error(transparent)]
     Keys(#[from] crate::tokens::keys::KeyError),
+    /// A refusal by `admin::ops` (the rules the UI and API share), in its own words.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<AdminError> for CliError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            // The operator sees the store's own words ("… already exists", "database unavailable").
+            AdminError::Store(s) => CliError::Store(s),
+            AdminError::Internal(m) => CliError::Refused(m),
+            other => CliError::Refused(other.public_message()),
+        }
+    }
 }
 
 pub fn init_tracing(settings: &Settings) {
@@ -332,42 +351,26 @@ fn parse_email(s: &str) -> Result<Email, CliError> {
 
 async fn create_superuser(state: &AppState, a: CreateSuperuser) -> Result<(), CliError> {
     let email = parse_email(&a.email)?;
-    let now = state.now();
+    let actor = AdminActor::cli();
     if let Some(existing) = store::users::by_email(&state.db, &email).await? {
-        store::users::set_superuser(&state.db, &existing.id, true, now).await?;
+        ops::users::set_superuser(state, &actor, &existing.id, true).await?;
         if let Some(name) = a.name.as_deref() {
-            store::users::set_name(&state.db, &existing.id, name.trim(), now).await?;
+            let edit = ops::users::UserEdit { name: Some(name.to_owned()), email: None };
+            ops::users::update(state, &actor, &existing.id, edit).await?;
         }
-        audit_cli(state, "user.superuser.grant", &existing.id).await?;
         println!("{email} already had an account and is now a superuser.");
         return Ok(());
     }
     let pw = read_password(a.password_stdin)?;
     let hash = checked_hash(state, &email, None, &pw).await?;
-    let id = store::new_id(now, &*state.rng);
-    store::users::insert(
-        &state.db,
-        &NewUser {
-            id: &id,
-            email: &email,
-            name: a.name.as_deref().unwrap_or("").trim(),
-            email_verified: true,
-            password_hash: Some(&hash),
-            superuser: true,
-        },
-        now,
-    )
-    .await?;
-    audit_cli(state, "user.create.superuser", &id).await?;
-    println!("Created superuser {email} ({id}).");
+    let input =
+        ops::users::NewUser { email: email.as_str().to_owned(), name: a.name.unwrap_or_default(), superuser: true, ..Default::default() };
+    let made = ops::users::create_with(state, &actor, input, Credentials { password_hash: Some(hash), email_verified: true }).await?;
+    println!("Created superuser {email} ({}).", made.user.id);
     Ok(())
 }
 
-async fn audit_cli(state: &AppState, action: &str, user_id: &str) -> Result<(), CliError> {
-    audit_cli_on(state, action, "user", user_id, None).await
-}
-
-/// An admin action from the command line on a user, a client or the signing keys.
+/// An action from the command line that `admin::ops` has no operation for (signing keys).
 /// `details` must not hold secrets.
 pub(crate) async fn audit_cli_on(
     state: &AppState,
@@ -376,18 +379,26 @@ pub(crate) async fn audit_cli_on(
     target_id: &str,
     details: Option<serde_json::Value>,
 ) -> Result<(), CliError> {
+    let actor = AdminActor::cli();
     let event = store::audit::NewEvent {
         action,
         target_type,
         target_id,
-        ip: "cli",
-        user_agent: "stile cli",
+        ip: &actor.from.ip,
+        user_agent: &actor.from.user_agent,
         outcome: "success",
         details,
         ..Default::default()
     };
     store::audit::insert(&state.db, &event, state.now()).await?;
     Ok(())
+}
+
+/// Refuses before asking for a password that the rules would refuse anyway (an address that
+/// must sign in by SSO); `admin::ops` checks it again when the account is written.
+async fn refuse_password_for_sso(state: &AppState, email: &Email) -> Result<(), CliError> {
+    let owners = ops::accounts::Owners::of(&state.db, email.domain()).await?;
+    crate::policy::accounts::check_password(email.domain(), &owners.of_domain(email.domain())).map_err(|d| CliError::Usage(d.0))
 }
 
 async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
@@ -397,14 +408,11 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             if store::users::by_email(&state.db, &email).await?.is_some() {
                 return Err(CliError::Usage(format!("a user with email {email} already exists")));
             }
-            if a.password_stdin || a.password_hash.is_some() {
-                // Not even the operator gives a password to an address that must sign in by SSO.
-                let owners = crate::admin::ops::accounts::Owners::of(&state.db, email.domain()).await?;
-                crate::policy::accounts::check_password(email.domain(), &owners.of_domain(email.domain()))
-                    .map_err(|d| CliError::Usage(d.0))?;
-            }
-            let hash = match (a.password_stdin, a.password_hash) {
-                (true, _) => Some(checked_hash(state, &email, None, &read_password(true)?).await?),
+            let password_hash = match (a.password_stdin, a.password_hash) {
+                (true, _) => {
+                    refuse_password_for_sso(state, &email).await?;
+                    Some(checked_hash(state, &email, None, &read_password(true)?).await?)
+                }
                 (false, Some(h)) => {
                     if !is_supported_hash(&h) {
                         return Err(CliError::Usage(
@@ -418,23 +426,10 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
                 }
                 (false, None) => None,
             };
-            let now = state.now();
-            let id = store::new_id(now, &*state.rng);
-            store::users::insert(
-                &state.db,
-                &NewUser {
-                    id: &id,
-                    email: &email,
-                    name: a.name.trim(),
-                    email_verified: a.verified,
-                    password_hash: hash.as_deref(),
-                    superuser: false,
-                },
-                now,
-            )
-            .await?;
-            audit_cli(state, "user.create", &id).await?;
-            println!("Created user {email} ({id}).");
+            let input = ops::users::NewUser { email: email.as_str().to_owned(), name: a.name, ..Default::default() };
+            let credentials = Credentials { password_hash, email_verified: a.verified };
+            let made = ops::users::create_with(state, &AdminActor::cli(), input, credentials).await?;
+            println!("Created user {email} ({}).", made.user.id);
         }
         UserCommand::List { search, limit } => {
             let users = store::users::search(&state.db, &search, limit.clamp(1, 10_000)).await?;
@@ -464,10 +459,7 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             let email = parse_email(&email)?;
             let u =
                 store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
-            let who = crate::auth::ClientInfo { ip: "cli".into(), user_agent: "stile cli".into() };
-            let had =
-                crate::auth::mfa::admin_reset(state, None, &u, &who).await.map_err(|e| CliError::Usage(crate::error::error_chain(&e)))?;
-            if had {
+            if ops::users::reset_mfa(state, &AdminActor::cli(), &u.id).await? {
                 println!("Removed two-factor authentication for {email}.");
             } else {
                 println!("{email} had no two-factor authentication; nothing to remove.");
@@ -477,8 +469,8 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             let email = parse_email(&email)?;
             let u =
                 store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
-            let (ended, deliveries) = crate::logout::end_sessions_tracked(state, &u.id, crate::logout::Which::All).await?;
-            audit_cli(state, "user.logout_everywhere", &u.id).await?;
+            let (ended, deliveries) = ops::users::logout_everywhere_tracked(state, &AdminActor::cli(), &u.id).await?;
+            // The process is about to exit: wait for the back-channel logouts it started.
             for d in deliveries {
                 let _ = d.await;
             }
@@ -514,8 +506,7 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
 async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
     match c {
         BodyCommand::Add(a) => {
-            let name = a.name.trim();
-            if name.is_empty() {
+            if a.name.trim().is_empty() {
                 return Err(CliError::Usage("a body needs a name".into()));
             }
             if !store::bodies::KINDS.contains(&a.kind.as_str()) {
@@ -524,44 +515,28 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             if !matches!(a.mfa.as_str(), "optional" | "required") {
                 return Err(CliError::Usage("--mfa must be optional or required".into()));
             }
-            if let Some(n) = a.password_min_length
-                && !(8..=256).contains(&n)
-            {
-                return Err(CliError::Usage("--password-min-length must be between 8 and 256".into()));
-            }
-            let mut domains = Vec::new();
-            for d in &a.domains {
-                domains.push(normalise_domain(d).map_err(|_| CliError::Usage(format!("{d:?} is not a domain name")))?);
-            }
-            let now = state.now();
-            let id = store::new_id(now, &*state.rng);
-            store::bodies::insert(
-                &state.db,
-                &NewBody {
-                    id: &id,
-                    name,
-                    kind: &a.kind,
-                    fms_body_id: a.fms_body_id.as_deref(),
-                    swa_code: a.swa_code.as_deref(),
-                    mfa_policy: &a.mfa,
-                    password_min_length: a.password_min_length,
-                    domains: &domains,
-                },
-                now,
-            )
-            .await?;
-            let rng = state.rng.clone();
-            let mut ids = move || store::new_id(now, &*rng);
-            let roles = store::catalogue::copy_templates_into_body(&state.db, &id, &a.kind, &mut ids, now).await?;
-            println!("Created body {name} ({id}) with {} roles from templates.", roles.len());
+            let input = BodyInput {
+                name: Some(a.name),
+                kind: Some(a.kind),
+                fms_body_id: a.fms_body_id,
+                swa_code: a.swa_code,
+                mfa_policy: Some(a.mfa),
+                password_min_length: a.password_min_length,
+                domains: Some(a.domains),
+                ..Default::default()
+            };
+            let actor = AdminActor::cli();
+            let made = ops::bodies::create(state, &actor, input).await?;
+            let roles = store::catalogue::roles_of_body(&state.db, &made.id).await?;
+            println!("Created body {} ({}) with {} roles from templates.", made.name, made.id, roles.len());
         }
         BodyCommand::SetMfa { name, policy } => {
             if !matches!(policy.as_str(), "optional" | "required") {
                 return Err(CliError::Usage("the policy must be optional or required".into()));
             }
             let b = store::bodies::by_name(&state.db, &name).await?.ok_or_else(|| CliError::Usage(format!("no body named {name:?}")))?;
-            store::bodies::set_mfa_policy(&state.db, &b.id, &policy, state.now()).await?;
-            audit_cli_on(state, "body.mfa_policy", "body", &b.id, Some(serde_json::json!({ "policy": policy }))).await?;
+            let input = BodyInput { mfa_policy: Some(policy.clone()), ..Default::default() };
+            ops::bodies::update(state, &AdminActor::cli(), &b.id, input).await?;
             println!("Two-factor authentication is now {policy} for members of {name}.");
         }
         BodyCommand::List => {
@@ -589,12 +564,9 @@ async fn member(state: &AppState, c: MemberCommand) -> Result<(), CliError> {
         })?;
         role_ids.push(found.id.clone());
     }
-    let now = state.now();
-    let id = store::new_id(now, &*state.rng);
-    store::memberships::add(&state.db, &id, &user.id, &body.id, now).await?;
-    for r in role_ids {
-        store::memberships::add_role(&state.db, &id, &r).await?;
-    }
+    let input = MembershipInput { roles: Some(role_ids), ..Default::default() };
+    // A superuser adds at once; the Street Manager role rules and the audit row are the UI's.
+    ops::memberships::add(state, &AdminActor::cli(), &body.id, &user.id, input).await?;
     println!(
         "{email} is now a member of {}{}.",
         body.name,

@@ -26,14 +26,18 @@
 //! protocol calls [`crate::web::sso::failure`] with a [`Failure`]: the page says what happened in
 //! plain words and offers the other sign-in methods; details go to the audit log only.
 
-pub mod admin;
 pub mod connection;
 pub mod saml;
 
 pub use connection::{Connection, Kind, KindConfig, Mode, OidcConfig};
 
+use connection::{Mapping, secret_context};
+
+use crate::app::AppState;
 use crate::email::Email;
+use crate::secret::SecretString;
 use crate::store::{self, Db, StoreError};
+use crate::tokens::master_key::MasterKeyError;
 
 /// Who the upstream IdP says signed in, after the protocol has verified its response.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,4 +109,41 @@ pub async fn required_for(db: &Db, email: &Email) -> Result<Option<Connection>, 
 /// The connections whose button the sign-in page shows.
 pub async fn buttons(db: &Db) -> Result<Vec<Connection>, StoreError> {
     Ok(store::connections::list(db).await?.into_iter().filter(|c| c.show_button).collect())
+}
+
+/// A fresh connection of the given kind with defaults, not yet saved (`admin::ops::connections`
+/// checks and saves it).
+pub fn draft(state: &AppState, name: &str, body_id: &str, config: KindConfig) -> Connection {
+    let now = state.now();
+    Connection {
+        id: store::new_id(now, &*state.rng),
+        name: name.to_owned(),
+        body_id: body_id.to_owned(),
+        domains: Vec::new(),
+        mode: Mode::Offered,
+        show_button: false,
+        trust_upstream_mfa: false,
+        jit: false,
+        allow_idp_initiated: false,
+        mapping: Mapping::default_for(config.kind()),
+        config,
+        secret_encrypted: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Encrypts a new upstream client secret into the connection under the master key (save it
+/// afterwards).
+pub fn set_client_secret(state: &AppState, c: &mut Connection, secret: &SecretString) -> Result<(), MasterKeyError> {
+    c.secret_encrypted = Some(state.master_key.encrypt(secret.expose().as_bytes(), &secret_context(&c.id), &*state.rng)?);
+    Ok(())
+}
+
+/// The upstream client secret, decrypted for use.
+pub fn client_secret(state: &AppState, c: &Connection) -> Result<Option<SecretString>, MasterKeyError> {
+    let Some(enc) = &c.secret_encrypted else { return Ok(None) };
+    let plain = state.master_key.decrypt(enc, &secret_context(&c.id))?;
+    let text = String::from_utf8(plain.to_vec()).map_err(|_| MasterKeyError::Decrypt)?;
+    Ok(Some(SecretString::new(text)))
 }

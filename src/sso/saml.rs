@@ -3,7 +3,6 @@
 
 use zeroize::Zeroizing;
 
-use super::admin::{self, AdminError};
 use super::connection::{Connection, KindConfig, Mode, secret_context};
 use crate::app::AppState;
 use crate::auth::saml::config::SamlConfig;
@@ -17,8 +16,6 @@ const MAX_METADATA_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SamlAdminError {
-    #[error(transparent)]
-    Admin(#[from] AdminError),
     #[error("The IdP metadata is not usable: {0}")]
     Metadata(#[from] MetadataError),
     #[error("The IdP metadata could not be read from {0}: {1}")]
@@ -78,11 +75,11 @@ pub async fn read_metadata(state: &AppState, source: &str) -> Result<IdpMetadata
     Ok(metadata::parse_idp(&text)?)
 }
 
-/// What `stile connection add-saml` asks for.
+/// A new SAML connection (`stile connection add-saml`, the admin UI and API).
 #[derive(Debug)]
 pub struct NewSaml {
     pub name: String,
-    /// The body by name or id.
+    /// The body's id.
     pub body: String,
     pub idp: IdpMetadata,
     pub domains: Vec<String>,
@@ -94,16 +91,11 @@ pub struct NewSaml {
     pub allow_idp_initiated: bool,
 }
 
-pub async fn create_saml(state: &AppState, n: NewSaml) -> Result<Connection, SamlAdminError> {
-    let c = draft_saml(state, n).await?;
-    Ok(admin::create(state, c).await?)
-}
-
-/// The connection [`create_saml`] would save (with its new SP key), not yet saved.
-pub async fn draft_saml(state: &AppState, n: NewSaml) -> Result<Connection, SamlAdminError> {
-    let body = admin::find_body(state, &n.body).await?;
+/// A new SAML connection with its own new SP key, not yet saved (`admin::ops::connections`
+/// checks and saves it).
+pub fn draft_saml(state: &AppState, n: NewSaml) -> Result<Connection, SamlAdminError> {
     let mut config = SamlConfig::from_metadata(&n.idp, n.sign_requests);
-    let mut c = admin::draft(state, &n.name, &body.id, KindConfig::Saml(config.clone()));
+    let mut c = super::draft(state, &n.name, &n.body, KindConfig::Saml(config.clone()));
     let (pkcs8, cert) = sp_key::generate(&format!("Stile SP {}", n.name.trim()), state.now())?;
     config.sp_certificate = base64_der(&cert);
     c.config = KindConfig::Saml(config);

@@ -313,8 +313,9 @@ async fn saml_acs_has_its_own_limit(b: Backend) {
         certs: vec![stile::auth::saml::certs::TrustedCert::from_der(&cert).unwrap()],
         wants_signed_requests: false,
     };
-    let conn = stile::sso::saml::create_saml(
+    let conn = stile::admin::ops::connections::create_saml(
         &app.state,
+        &stile::admin::AdminActor::cli(),
         stile::sso::saml::NewSaml {
             name: "Camden".into(),
             body,

@@ -345,7 +345,7 @@ async fn client_and_keys_commands(b: Backend) {
     }
 
     let actions = audit_actions(&cli).await;
-    for a in ["client.create", "client.secret.rotate", "client.remove", "keys.rotate"] {
+    for a in ["client.create", "client.rotate_secret", "client.remove", "keys.rotate"] {
         assert!(actions.iter().any(|x| x == a), "{a} not audited: {actions:?}");
     }
     cli.db.drop_db().await;

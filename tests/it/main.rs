@@ -12,6 +12,7 @@ mod admin_ui;
 mod bad_input;
 mod browser;
 mod cli;
+mod cli_writes;
 mod clients;
 mod guessing;
 mod mail;

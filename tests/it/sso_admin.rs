@@ -26,8 +26,8 @@ async fn connection_count(app: &TestApp) -> i64 {
 }
 
 async fn stored_secret(app: &TestApp, id: &str) -> String {
-    let c = stile::sso::admin::get(&app.state, id).await.unwrap();
-    stile::sso::admin::secret(&app.state, &c).unwrap().unwrap().expose().to_owned()
+    let c = stile::admin::ops::connections::get(&app.state, id).await.unwrap();
+    stile::sso::client_secret(&app.state, &c).unwrap().unwrap().expose().to_owned()
 }
 
 fn oidc_input(body: &str) -> Value {
@@ -345,7 +345,7 @@ async fn ui_manages_connections(b: Backend) {
         .await
         .unwrap();
     assert_eq!(location(&r), format!("/admin/connections/{id}?done=connection-saved"));
-    let conn = stile::sso::admin::get(&app.state, &id).await.unwrap();
+    let conn = stile::admin::ops::connections::get(&app.state, &id).await.unwrap();
     assert_eq!(
         (conn.name.as_str(), conn.mode, conn.jit, conn.trust_upstream_mfa, conn.show_button),
         ("Camden Council", Mode::Required, true, true, false)
@@ -359,7 +359,7 @@ async fn ui_manages_connections(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    assert_eq!(stile::sso::admin::get(&app.state, &id).await.unwrap().name, "Camden Council");
+    assert_eq!(stile::admin::ops::connections::get(&app.state, &id).await.unwrap().name, "Camden Council");
 
     // A new secret: stored, never shown.
     let r = c
@@ -431,7 +431,7 @@ async fn ui_manages_connections(b: Backend) {
     assert_eq!(connection_count(&app).await, 2);
 
     // A forged CSRF token is refused on every connection form, and nothing changes.
-    let before = stile::sso::admin::get(&app.state, &id).await.unwrap();
+    let before = stile::admin::ops::connections::get(&app.state, &id).await.unwrap();
     for path in [
         "/admin/connections/new".to_owned(),
         format!("/admin/connections/{id}"),
@@ -446,7 +446,7 @@ async fn ui_manages_connections(b: Backend) {
             .unwrap();
         assert_eq!(r.status(), 403, "{path}");
     }
-    assert_eq!(stile::sso::admin::get(&app.state, &id).await.unwrap(), before);
+    assert_eq!(stile::admin::ops::connections::get(&app.state, &id).await.unwrap(), before);
     assert_eq!(connection_count(&app).await, 2);
 
     // Remove.

@@ -11,9 +11,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use stile::admin::AdminActor;
+use stile::admin::ops::connections::{self as admin, NewOidc};
 use stile::secret::SecretString;
 use stile::sso::KindConfig;
-use stile::sso::admin::{self, NewOidc};
 use stile::sso::connection::{Connection, GroupRole, Mode};
 use stile::store;
 
@@ -139,6 +140,7 @@ pub(crate) async fn setup(b: Backend) -> Setup {
 pub(crate) async fn connect(s: &Setup, issuer: &str, mode: Mode, f: impl FnOnce(&mut Connection)) -> Connection {
     let c = admin::create_oidc(
         &s.app.state,
+        &AdminActor::cli(),
         NewOidc {
             name: "Camden".into(),
             body: s.body_id.clone(),
@@ -163,7 +165,7 @@ pub(crate) async fn connect(s: &Setup, issuer: &str, mode: Mode, f: impl FnOnce(
         GroupRole { group: "contact-centre".into(), role_id: s.customer_services.clone() },
     ];
     f(&mut c);
-    admin::save(&s.app.state, c).await.unwrap()
+    admin::save(&s.app.state, &AdminActor::cli(), c).await.unwrap()
 }
 
 /// A connection's own redirect URI.
@@ -179,7 +181,7 @@ pub(crate) async fn connect_upstream(s: &Setup, accounts: &Value, mode: Mode, f:
     if let KindConfig::Oidc(o) = &mut conn.config {
         o.issuer = up.issuer.clone();
     }
-    let conn = admin::save(&s.app.state, conn).await.unwrap();
+    let conn = admin::save(&s.app.state, &AdminActor::cli(), conn).await.unwrap();
     (up, conn)
 }
 
@@ -444,7 +446,7 @@ async fn upstream_mfa_trusted_or_not(b: Backend) {
     // Upstream MFA that the connection does not trust: asked too.
     let mut c = conn.clone();
     c.trust_upstream_mfa = false;
-    admin::save(&s.app.state, c).await.unwrap();
+    admin::save(&s.app.state, &AdminActor::cli(), c).await.unwrap();
     let browser = s.app.browser();
     match follow(&browser, &authorize_url(&s.app, &rp.0, Some("mfa@camden.gov.uk")), &["/login/2fa"]).await {
         End::Page { location, .. } => assert!(location.contains("/login/2fa/enrol"), "{location}"),
@@ -733,6 +735,7 @@ async fn mix_up_is_refused(b: Backend) {
     let good = connect(&s, &honest.issuer, Mode::Offered, |_| {}).await;
     let evil = admin::create_oidc(
         &app.state,
+        &AdminActor::cli(),
         NewOidc {
             name: "Rogue".into(),
             body: s.body_id.clone(),
@@ -947,9 +950,12 @@ async fn store_connections_and_states(b: Backend) {
     let now = s.app.state.now();
     let a = connect(&s, "https://a.example.org", Mode::Offered, |_| {}).await;
     // A second connection wanting a taken domain is refused and leaves nothing behind.
-    let mut other = admin::draft(&s.app.state, "Other", &s.body_id, a.config.clone());
+    let mut other = stile::sso::draft(&s.app.state, "Other", &s.body_id, a.config.clone());
     other.domains = vec!["elsewhere.example".into(), "camden.gov.uk".into()];
-    assert!(matches!(admin::create(&s.app.state, other.clone()).await, Err(admin::AdminError::Store(store::StoreError::Conflict(_)))));
+    assert!(matches!(
+        admin::add(&s.app.state, &AdminActor::cli(), other.clone()).await,
+        Err(stile::admin::AdminError::Invalid { field: "domains", .. })
+    ));
     assert!(store::connections::get(db, &other.id).await.unwrap().is_none());
     assert!(store::connections::by_domain(db, "elsewhere.example").await.unwrap().is_none());
     // Updating replaces the domains; the round trip keeps every setting.
@@ -957,16 +963,16 @@ async fn store_connections_and_states(b: Backend) {
     changed.domains = vec!["camden.org.uk".into()];
     changed.show_button = false;
     changed.allow_idp_initiated = true;
-    let changed = admin::save(&s.app.state, changed).await.unwrap();
+    let changed = admin::save(&s.app.state, &AdminActor::cli(), changed).await.unwrap();
     let back = store::connections::get(db, &a.id).await.unwrap().unwrap();
     assert_eq!(back, changed);
     assert!(store::connections::by_domain(db, "camden.gov.uk").await.unwrap().is_none());
     assert_eq!(store::connections::by_domain(db, "camden.org.uk").await.unwrap().unwrap().id, a.id);
     // The secret decrypts only for its own connection.
-    assert_eq!(admin::secret(&s.app.state, &back).unwrap().unwrap().expose(), UPSTREAM_SECRET);
+    assert_eq!(stile::sso::client_secret(&s.app.state, &back).unwrap().unwrap().expose(), UPSTREAM_SECRET);
     let mut moved = back.clone();
     moved.id = "another-id".into();
-    assert!(admin::secret(&s.app.state, &moved).is_err());
+    assert!(stile::sso::client_secret(&s.app.state, &moved).is_err());
 
     // Login states: single use, only in the browser that started them, only for the connection
     // they were made for, not after expiry.

@@ -6,8 +6,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use stile::admin::AdminActor;
+use stile::admin::ops::connections::create_saml;
 use stile::sso::connection::{Connection, GroupRole, Mode, SAML_GROUPS_ATTRIBUTE};
-use stile::sso::saml::{NewSaml, create_saml, read_metadata};
+use stile::sso::saml::{NewSaml, read_metadata};
 use stile::store;
 
 use crate::both;
@@ -56,12 +58,12 @@ pub(crate) async fn setup(b: Backend, f: impl FnOnce(&mut NewSaml)) -> Setup {
         allow_idp_initiated: false,
     };
     f(&mut n);
-    let mut conn = create_saml(&app.state, n).await.unwrap();
+    let mut conn = create_saml(&app.state, &AdminActor::cli(), n).await.unwrap();
     conn.mapping.group_roles = vec![
         GroupRole { group: "highway-inspectors".into(), role_id: role("Inspectors") },
         GroupRole { group: "contact-centre".into(), role_id: role("Customer Services") },
     ];
-    let conn = stile::sso::admin::save(&app.state, conn).await.unwrap();
+    let conn = stile::admin::ops::connections::save(&app.state, &AdminActor::cli(), conn).await.unwrap();
 
     // The IdP administrator imports our SP metadata from its URL.
     let r = reqwest::get(app.url(&format!("/sso/saml/{}/metadata", conn.id))).await.unwrap();
@@ -256,7 +258,7 @@ async fn saml_end_to_end_roles_demotion_and_mfa(b: Backend) {
     // MFA upstream that the connection does not trust: asked too.
     let mut c = s.conn.clone();
     c.trust_upstream_mfa = false;
-    stile::sso::admin::save(&s.app.state, c).await.unwrap();
+    stile::admin::ops::connections::save(&s.app.state, &AdminActor::cli(), c).await.unwrap();
     s.idp.set_next(person("alice-1", "alice@camden.gov.uk", &["contact-centre"], MULTIPLE_AUTHN)).await;
     let browser = s.app.browser();
     match browse(&browser, &authorize_url(&s.app, &rp.0, "alice@camden.gov.uk"), &["/login/2fa"]).await.0 {

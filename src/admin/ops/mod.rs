@@ -116,8 +116,8 @@ pub(crate) async fn guard(
 
 /// Step-up: refuses a dangerous action unless the acting person entered a second factor (TOTP
 /// or recovery code) in their session within `[admin] step_up_secs`. Machine clients acting with
-/// stored rights are exempt (granting those rights needs step-up); the command line does not
-/// act through an `AdminActor` at all. A refusal is audited (outcome failure). Call it after the
+/// stored rights are exempt (granting those rights needs step-up), and so is the operator at the
+/// command line ([`AdminActor::cli`]). A refusal is audited (outcome failure). Call it after the
 /// policy check, so someone refused anyway is not sent to enter a code first.
 pub(crate) async fn require_step_up(state: &AppState, actor: &AdminActor, action: &str, s: &Subject<'_>) -> Result<(), AdminError> {
     let second_factor_at = match actor.step_up {

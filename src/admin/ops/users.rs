@@ -165,7 +165,21 @@ async fn clean_email(state: &AppState, email: &str) -> Result<Email, AdminError>
     Ok(email)
 }
 
+/// What only the command line gives a new account: a password hash (the caller has checked the
+/// password against the rules, or imports an existing hash) and a verified address. The UI and
+/// API never set these: their users set a password by emailed link.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+}
+
 pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Result<UserDetail, AdminError> {
+    create_with(state, actor, input, Credentials::default()).await
+}
+
+/// [`create`], with credentials (see [`Credentials`]) written in the same transaction.
+pub async fn create_with(state: &AppState, actor: &AdminActor, input: NewUser, credentials: Credentials) -> Result<UserDetail, AdminError> {
     let subject = Subject { target_type: "user", target_id: "", body_id: input.body_id.as_deref() };
     if input.superuser {
         guard(state, actor, "user.create", &subject, actor.check(Action::SetSuperuser, None)).await?;
@@ -198,13 +212,18 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
     )
     .map_err(AdminError::from);
     guard(state, actor, "user.create", &subject, domain_check).await?;
+    if credentials.password_hash.is_some() {
+        // Not even a superuser gives a password to an address that must sign in by SSO.
+        crate::policy::accounts::check_password(email.domain(), &owners.of_domain(email.domain()))
+            .map_err(|d| AdminError::invalid("password", d.0))?;
+    }
     let mut tx = state.db.begin().await?;
     let new = store::users::NewUser {
         id: &id,
         email: &email,
         name: &name,
-        email_verified: false,
-        password_hash: None,
+        email_verified: credentials.email_verified,
+        password_hash: credentials.password_hash.as_deref(),
         superuser: input.superuser,
     };
     store::users::insert(&mut tx, &new, now).await?;
@@ -221,7 +240,11 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: NewUser) -> Res
         actor,
         "user.create",
         &subject,
-        Some(json!({ "email_domain": email_domain(email.as_str()), "superuser": input.superuser })),
+        Some(json!({
+            "email_domain": email_domain(email.as_str()),
+            "superuser": input.superuser,
+            "password": credentials.password_hash.is_some(),
+        })),
     )
     .await?;
     tx.commit().await.map_err(commit_err)?;
@@ -352,13 +375,23 @@ pub async fn set_superuser(state: &AppState, actor: &AdminActor, id: &str, super
 /// Ends every session, revokes every refresh token and grant (offline ones too) and sends
 /// back-channel logouts; returns how many sessions ended.
 pub async fn logout_everywhere(state: &AppState, actor: &AdminActor, id: &str) -> Result<usize, AdminError> {
+    Ok(logout_everywhere_tracked(state, actor, id).await?.0)
+}
+
+/// As [`logout_everywhere`], also returning the back-channel deliveries, so a caller about to
+/// exit (the command line) can wait for them.
+pub async fn logout_everywhere_tracked(
+    state: &AppState,
+    actor: &AdminActor,
+    id: &str,
+) -> Result<(usize, Vec<tokio::task::JoinHandle<()>>), AdminError> {
     let user = load(state, id).await?;
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     guard(state, actor, "user.logout_everywhere", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
-    let ended = logout::end_sessions(state, id, Which::All).await?;
+    let (ended, deliveries) = logout::end_sessions_tracked(state, id, Which::All).await?;
     audit_now(state, actor, "user.logout_everywhere", &subject, Some(json!({ "sessions": ended }))).await?;
-    Ok(ended)
+    Ok((ended, deliveries))
 }
 
 /// Removes the user's second factor (they are told by email); returns whether they had one.

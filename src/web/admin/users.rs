@@ -173,6 +173,8 @@ struct ActionForm {
     action: String,
     #[serde(default)]
     confirm: String,
+    #[serde(default)]
+    confirm_superuser: String,
 }
 
 /// The "add to an organisation" form.
@@ -355,7 +357,7 @@ async fn action(
         "enable" => ops::users::set_disabled(&state, a, &id, false).await.map(|_| "enabled"),
         "superuser-on" => {
             // Everything, everywhere: asked twice, like removing a user.
-            if f.get("confirm_superuser") != "yes" {
+            if f.confirm_superuser != "yes" {
                 let p = Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Some("confirm_superuser"),
