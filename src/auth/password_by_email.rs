@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::session::{SignIn, SignedIn};
 use super::{AuthError, ClientInfo, magic_link};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
@@ -14,7 +15,7 @@ use crate::email::{Email, EmailError};
 use crate::mail::{self, MailError, messages};
 use crate::policy::password::{self, PasswordProblem};
 use crate::secret::{SecretString, random_token, token_hash};
-use crate::store::{self, StoreError, grants::TokenRow, users::UserRow};
+use crate::store::{self, StoreError, grants::TokenRow};
 
 pub const KIND_PASSWORD_SET: &str = "password_set";
 
@@ -149,7 +150,12 @@ pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, Passwo
 /// does (the password, the address verified, the sessions ended, the audit row), so a lost
 /// connection leaves the link unspent and the account as it was.
 #[tracing::instrument(skip_all)]
-pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<(UserRow, String), PasswordByEmailError> {
+pub async fn confirm(
+    state: &AppState,
+    secret: &str,
+    client: &ClientInfo,
+    previous: Option<&SecretString>,
+) -> Result<(SignedIn, String), PasswordByEmailError> {
     let now = state.now();
     let hash = token_hash(secret);
     let row = store::grants::by_hash(&state.db, &hash, KIND_PASSWORD_SET)
@@ -176,6 +182,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     }
     let refused = user.is_disabled() || super::abuse::is_banned(state, &user.email()).await?;
     let ending = crate::logout::Ending::read(state, &user.id, crate::logout::Which::All).await?;
+    let sign_in = SignIn::for_user(state, &user, &[super::magic_link::AMR_EMAIL], &data.next, client, previous).await?;
     let mut tx = state.db.begin().await?;
     if store::grants::consume_on(&mut tx, &hash, KIND_PASSWORD_SET, now).await?.is_none() {
         // Used by a parallel request meanwhile.
@@ -196,11 +203,12 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     store::users::touch_last_login_on(&mut tx, &user.id, now).await?;
     let details = json!({ "via": "email" });
     audit::user_event_on(&mut tx, state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
+    let signed_in = sign_in.write_on(state, &mut tx, &user.id).await?;
     store::fault_point(&state.db, &mut tx, "password_link:written").await?;
     tx.commit().await.map_err(StoreError::from)?;
     // Back-channel logouts only once the sessions are really gone.
     drop(ended.notify(state));
-    Ok((user, data.next))
+    Ok((signed_in, data.next))
 }
 
 /// The refusal of a link that is not (or no longer) valid, audited.

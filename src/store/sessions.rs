@@ -28,6 +28,11 @@ const COLUMNS: &str = "id_hash, sid, user_id, created_at, last_seen_at, idle_exp
      second_factor_at";
 
 pub async fn insert(db: &Db, s: &SessionRow) -> Result<()> {
+    insert_on(&mut *db.pool().acquire().await?, s).await
+}
+
+/// [`insert`] on a connection the caller holds (inside its transaction).
+pub async fn insert_on(conn: &mut sqlx::AnyConnection, s: &SessionRow) -> Result<()> {
     sqlx::query(sql!("insert into sessions ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
         .bind(&s.id_hash)
         .bind(&s.sid)
@@ -42,7 +47,7 @@ pub async fn insert(db: &Db, s: &SessionRow) -> Result<()> {
         .bind(&s.ip)
         .bind(&s.user_agent)
         .bind(s.second_factor_at)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
