@@ -133,8 +133,10 @@ fn main() -> Result<()> {
     let during = probe.join().map_err(|_| anyhow!("the /healthz probe panicked"))??;
     let flood = flood?;
     let rss_after = rss_bytes()?;
+    let pool_after = server.state.db.pool().size();
     std::thread::sleep(Duration::from_secs(idle_secs));
     let rss_rested = rss_bytes()?;
+    let pool_rested = server.state.db.pool().size();
     let slots = server.hashing_slots as u64;
 
     // 1. The argon2 bound.
@@ -203,6 +205,7 @@ fn main() -> Result<()> {
         rss_rested as f64 / MB as f64,
         verdict(rss_rested as f64 <= rss_idle as f64 * 1.1)
     );
+    println!("  database connections open: {pool_after} right after the flood, {pool_rested} after {idle_secs} s idle");
 
     // Shut down: stop accepting, let in-flight requests finish, close the database.
     drop(client_rt);

@@ -21,6 +21,8 @@ pub enum Which<'a> {
     Sid(&'a str),
     /// Every session of the user, and every grant (offline ones too).
     All,
+    /// Every session of the user but this one (by sid), each with its grants.
+    Others(&'a str),
 }
 
 /// Ends sessions of `user_id`; returns how many ended. Back-channel logouts continue in the
@@ -66,6 +68,11 @@ impl Ending {
             }
             Which::Sid(sid) => live.into_iter().filter(|s| s.sid == sid).collect(),
             Which::All => live,
+            // Only live ones: what the person is told was ended.
+            Which::Others(sid) => {
+                let now = state.now();
+                live.into_iter().filter(|s| s.sid != sid && s.idle_expires_at > now && s.absolute_expires_at > now).collect()
+            }
         };
         let mut sessions = Vec::new();
         for s in candidates {

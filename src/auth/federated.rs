@@ -16,19 +16,20 @@ pub const AMR_FEDERATED: &str = "fed";
 /// `amr` added when the upstream's second factor is trusted.
 pub const AMR_MFA: &str = "mfa";
 
-/// Upstream sign-ins one address may start per window: each leaves a row until it expires.
+/// Upstream sign-ins one address may start per window (a fixed window from its first start).
 const STARTS_PER_WINDOW: i64 = 60;
 const START_WINDOW_SECS: i64 = 600;
 
 /// Counts an upstream sign-in started from this address; false when it has started too many.
+/// Counted and read in one statement, so parallel starts can never all see room for one more.
 pub async fn may_start(state: &AppState, client: &ClientInfo) -> Result<bool, StoreError> {
     let key = format!("sso:start:{}", client.ip);
     let now = state.now();
-    if store::throttle::failures_since(&state.db, &key, now - START_WINDOW_SECS).await? >= STARTS_PER_WINDOW {
+    let counted = store::throttle::reserve(&state.db, &key, now, now - START_WINDOW_SECS).await?;
+    if counted.attempts > STARTS_PER_WINDOW {
         audit::user_event(state, "signin.sso.limited", None, None, client, Outcome::Failure, None).await?;
         return Ok(false);
     }
-    store::throttle::record_failure(&state.db, &key, now).await?;
     Ok(true)
 }
 

@@ -164,8 +164,11 @@ pub async fn password_sign_in(
             Err(e) => tracing::warn!(error = %e, "password rehash skipped"),
         }
     }
-    store::users::touch_last_login(&state.db, &user.id, state.now()).await?;
-    audit::user_event(state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    // The last sign-in time and its audit row land together.
+    let mut tx = state.db.begin().await?;
+    store::users::touch_last_login(&mut tx, &user.id, state.now()).await?;
+    audit::user_event_on(&mut tx, state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
     Ok(user)
 }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::emailed_link::{self, NewLink, Purpose, RequestError};
+use super::session::{SignIn, SignedIn};
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
@@ -81,12 +82,14 @@ pub struct Requested {
     pub reference: SecretString,
 }
 
-/// A confirmed sign-in: start a session for `user` with `amr`, then go to `next`.
-#[derive(Debug)]
+/// A confirmed sign-in: the session (or parked sign-in) written for `user` with `amr`; then go
+/// to `next`.
 pub struct Confirmed {
     pub user: UserRow,
     pub next: String,
     pub amr: &'static str,
+    /// The session, or the parked sign-in, written with the link's use.
+    pub signed_in: SignedIn,
 }
 
 fn code_key(reference_hash: &str) -> String {
@@ -182,7 +185,12 @@ pub async fn link_is_live(state: &AppState, link_secret: &str) -> Result<bool, M
 
 /// Uses a link (once).
 #[tracing::instrument(skip_all)]
-pub async fn confirm_link(state: &AppState, link_secret: &str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
+pub async fn confirm_link(
+    state: &AppState,
+    link_secret: &str,
+    client: &ClientInfo,
+    previous: Option<&SecretString>,
+) -> Result<Confirmed, MagicLinkError> {
     let Some(row) = emailed_link::live(state, Purpose::SignIn, link_secret).await? else {
         audit::user_event(
             state,
@@ -196,12 +204,18 @@ pub async fn confirm_link(state: &AppState, link_secret: &str, client: &ClientIn
         .await?;
         return Err(MagicLinkError::LinkInvalid);
     };
-    complete(state, row, AMR_EMAIL, client).await
+    complete(state, row, AMR_EMAIL, client, previous).await
 }
 
 /// Uses the code typed on the "check your email" page that holds `reference`.
 #[tracing::instrument(skip_all)]
-pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
+pub async fn confirm_code(
+    state: &AppState,
+    reference: &str,
+    code_input: &str,
+    client: &ClientInfo,
+    previous: Option<&SecretString>,
+) -> Result<Confirmed, MagicLinkError> {
     let now = state.now();
     let max = state.settings.magic_link.max_code_attempts;
     let reference_hash = token_hash(reference);
@@ -236,14 +250,21 @@ pub async fn confirm_code(state: &AppState, reference: &str, code_input: &str, c
         }
         return fail(if right { "expired_or_used" } else { "wrong_code" }, attempt >= max).await;
     }
-    complete(state, link.token, AMR_OTP, client).await
+    complete(state, link.token, AMR_OTP, client, previous).await
 }
 
 /// Signs in with a live link (or its code): everything is read first; then the link is spent
 /// in the same transaction as what it does (the account created, with its membership; the
-/// address verified; the audit rows), so a lost connection leaves the link unspent and nothing
-/// half-written. A refusal spends the link too, with its audit row.
-async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &ClientInfo) -> Result<Confirmed, MagicLinkError> {
+/// address verified; the session or the parked sign-in; the audit rows), so a lost connection
+/// leaves the link unspent and nothing half-written. A refusal spends the link too, with its
+/// audit row.
+async fn complete(
+    state: &AppState,
+    row: TokenRow,
+    amr: &'static str,
+    client: &ClientInfo,
+    previous: Option<&SecretString>,
+) -> Result<Confirmed, MagicLinkError> {
     let data: LinkData = emailed_link::data(&row)?;
     let email = Email::parse(&data.email)?;
     let now = state.now();
@@ -282,6 +303,13 @@ async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &C
         refuse(state, &row.hash, Some(&u.id), client, json!({ "method": method, "reason": "disabled" })).await?;
         return Err(MagicLinkError::NotAllowed);
     }
+    let sign_in = match (&existing, &signup) {
+        (Some(u), _) => SignIn::for_user(state, u, &[amr], &data.next, client, previous).await?,
+        (None, body) => {
+            let required = crate::auth::mfa::required_for_new_member(state, body.as_ref().and_then(Option::as_ref)).await?;
+            SignIn::for_new_account(required, &[amr], &data.next, client, previous)
+        }
+    };
     let mut tx = state.db.begin().await?;
     if emailed_link::spend(&mut tx, Purpose::SignIn, &row.hash, now).await?.is_none() {
         // Used by a parallel request meanwhile.
@@ -321,10 +349,12 @@ async fn complete(state: &AppState, row: TokenRow, amr: &'static str, client: &C
     store::users::touch_last_login(&mut tx, &user_id, now).await?;
     let details = json!({ "method": method });
     audit::user_event_on(&mut tx, state, "signin.email", Some(&user_id), Some(&user_id), client, Outcome::Success, Some(details)).await?;
+    store::fault_point(&state.db, &mut tx, "sign_in_link:audited").await?;
+    let signed_in = sign_in.write_on(state, &mut tx, &user_id).await?;
     store::fault_point(&state.db, &mut tx, "sign_in_link:written").await?;
     tx.commit().await.map_err(StoreError::from)?;
     let user = store::users::by_id(&state.db, &user_id).await?.ok_or(StoreError::NotFound("user"))?;
-    Ok(Confirmed { user, next: data.next, amr })
+    Ok(Confirmed { user, next: data.next, amr, signed_in })
 }
 
 /// Spends a refused link, with the refusal's audit row, in one transaction.

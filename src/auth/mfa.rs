@@ -113,6 +113,18 @@ pub async fn enrolment(state: &AppState, user: &UserRow) -> Result<Enrolment, Mf
     begin_enrolment(state, user).await
 }
 
+/// Whether 2FA is required of an account about to be created as a member of `body` with its
+/// default role (it has no other membership yet, and is no superuser).
+pub async fn required_for_new_member(state: &AppState, body: Option<&store::bodies::BodyRow>) -> Result<bool, StoreError> {
+    let Some(body) = body.filter(|b| b.status.is_active()) else { return Ok(false) };
+    let role_requires = match &body.default_role_id {
+        Some(role) => store::catalogue::roles_of_body(&state.db, &body.id).await?.iter().any(|r| &r.id == role && r.mfa_required != 0),
+        None => false,
+    };
+    let inputs = Inputs { body_requires: body.mfa_policy.is_required(), role_requires, ..Default::default() };
+    Ok(mfa::required(inputs).is_some())
+}
+
 /// Starts enrolment with a fresh secret (replacing an unconfirmed one).
 pub async fn begin_enrolment(state: &AppState, user: &UserRow) -> Result<Enrolment, MfaError> {
     if enrolled(state, &user.id).await? {
@@ -370,10 +382,15 @@ pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &
 
 /// An administrator's reset: the user enrols again at next sign-in (if required) or when they choose.
 pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, client: &ClientInfo) -> Result<bool, MfaError> {
-    let removed = store::totp::remove(&state.db, &user.id).await?;
-    store::throttle::clear_counter(&state.db, &throttle_key(&user.id)).await?;
-    audit::user_event(state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, Some(json!({ "had_2fa": removed })))
-        .await?;
+    // The second factor, its guess count and the audit row go together: a lost connection never
+    // leaves 2FA removed with no record of who removed it.
+    let mut tx = state.db.begin().await?;
+    let removed = store::totp::remove(&mut tx, &user.id).await?;
+    store::throttle::clear_counter(&mut tx, &throttle_key(&user.id)).await?;
+    store::fault_point(&state.db, &mut tx, "mfa_reset:removed").await?;
+    let details = Some(json!({ "had_2fa": removed }));
+    audit::user_event_on(&mut tx, state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, details).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     if removed {
         // The user is told, so a reset they did not ask for does not go unnoticed.
         let link = format!("{}/account/security", state.settings.issuer());

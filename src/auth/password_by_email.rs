@@ -9,13 +9,14 @@ use serde_json::json;
 
 use super::emailed_link::{self, NewLink, Purpose, RequestError};
 use super::{AuthError, ClientInfo};
+use super::session::{SignIn, SignedIn};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::email::{Email, EmailError};
 use crate::mail::{self, MailError, messages};
 use crate::policy::password::{self, PasswordProblem};
 use crate::secret::SecretString;
-use crate::store::{self, StoreError, users::UserRow};
+use crate::store::{self, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordByEmailError {
@@ -132,7 +133,12 @@ pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, Passwo
 /// does (the password, the address verified, the sessions ended, the audit row), so a lost
 /// connection leaves the link unspent and the account as it was.
 #[tracing::instrument(skip_all)]
-pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<(UserRow, String), PasswordByEmailError> {
+pub async fn confirm(
+    state: &AppState,
+    secret: &str,
+    client: &ClientInfo,
+    previous: Option<&SecretString>,
+) -> Result<(SignedIn, String), PasswordByEmailError> {
     let now = state.now();
     let row = emailed_link::live(state, Purpose::SetPassword, secret).await?;
     let user = match &row {
@@ -156,6 +162,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     }
     let refused = user.is_disabled() || super::abuse::is_banned(state, &user.email()).await?;
     let ending = crate::logout::Ending::read(state, &user.id, crate::logout::Which::All).await?;
+    let sign_in = SignIn::for_user(state, &user, &[super::magic_link::AMR_EMAIL], &data.next, client, previous).await?;
     let mut tx = state.db.begin().await?;
     if emailed_link::spend(&mut tx, Purpose::SetPassword, &row.hash, now).await?.is_none() {
         // Used by a parallel request meanwhile.
@@ -176,11 +183,12 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     store::users::touch_last_login(&mut tx, &user.id, now).await?;
     let details = json!({ "via": "email" });
     audit::user_event_on(&mut tx, state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
+    let signed_in = sign_in.write_on(state, &mut tx, &user.id).await?;
     store::fault_point(&state.db, &mut tx, "password_link:written").await?;
     tx.commit().await.map_err(StoreError::from)?;
     // Back-channel logouts only once the sessions are really gone.
     drop(ended.notify(state));
-    Ok((user, data.next))
+    Ok((signed_in, data.next))
 }
 
 /// The refusal of a link that is not (or no longer) valid, audited.

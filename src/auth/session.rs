@@ -1,10 +1,13 @@
 //! Server-side sessions: the browser holds a random secret, the database its hash.
 
+use serde::{Deserialize, Serialize};
+
 use crate::app::AppState;
 use crate::auth::ClientInfo;
 use crate::clock::Timestamp;
+use crate::policy::mfa::ACR_SINGLE;
 use crate::secret::{SecretString, random_id, random_token, token_hash};
-use crate::store::{self, StoreError, sessions::SessionRow};
+use crate::store::{self, StoreError, grants::TokenRow, sessions::SessionRow, users::UserRow};
 
 /// How the user authenticated, for `amr` (RFC 8176).
 pub const AMR_PASSWORD: &str = "pwd";
@@ -15,6 +18,109 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 pub struct Started {
     pub token: SecretString,
     pub session: SessionRow,
+}
+
+/// The grant kind of a parked sign-in: the first factor is proven, the second is still to come.
+pub const KIND_PENDING: &str = "mfa_pending";
+const PENDING_TTL_SECS: i64 = 600;
+
+/// A parked sign-in's data.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Pending {
+    pub amr: Vec<String>,
+    pub next: String,
+}
+
+/// What a proven first factor leads to, decided before the transaction that spends the proof
+/// (an emailed link or code) so that the session, or the parked sign-in, is written in that same
+/// transaction: a used link never leaves the person with neither.
+pub struct SignIn {
+    amr: Vec<String>,
+    next: String,
+    /// None: a session now; Some(enrolled): the second factor first (enrolment if not enrolled).
+    second_factor: Option<bool>,
+    /// The hash of the session the browser had, ended in the same transaction.
+    previous: Option<String>,
+    client: ClientInfo,
+}
+
+/// What [`SignIn::write_on`] wrote.
+pub enum SignedIn {
+    Session(Started),
+    /// A parked sign-in: the cookie value, and whether the user is enrolled (else: enrolment).
+    SecondFactor {
+        token: SecretString,
+        enrolled: bool,
+    },
+}
+
+impl SignIn {
+    /// For an existing account: whether a second factor is due is read now.
+    pub async fn for_user(
+        state: &AppState,
+        user: &UserRow,
+        amr: &[&str],
+        next: &str,
+        client: &ClientInfo,
+        previous: Option<&SecretString>,
+    ) -> Result<Self, StoreError> {
+        let enrolled = crate::auth::mfa::enrolled(state, &user.id).await?;
+        let required = crate::auth::mfa::requirement(state, user, false, false).await?.is_some();
+        let second_factor = (enrolled || required).then_some(enrolled);
+        Ok(Self::new(amr, next, second_factor, client, previous))
+    }
+
+    /// For an account created in the same transaction (never enrolled): `mfa_required` says
+    /// whether its body or default role requires a second factor.
+    pub fn for_new_account(mfa_required: bool, amr: &[&str], next: &str, client: &ClientInfo, previous: Option<&SecretString>) -> Self {
+        Self::new(amr, next, mfa_required.then_some(false), client, previous)
+    }
+
+    fn new(amr: &[&str], next: &str, second_factor: Option<bool>, client: &ClientInfo, previous: Option<&SecretString>) -> Self {
+        Self {
+            amr: amr.iter().map(|s| (*s).to_owned()).collect(),
+            next: next.to_owned(),
+            second_factor,
+            previous: previous.map(|p| token_hash(p.expose())),
+            client: client.clone(),
+        }
+    }
+
+    /// Writes the session (ending the browser's previous one) or the parked sign-in for
+    /// `user_id` inside `tx`.
+    pub async fn write_on(self, state: &AppState, tx: &mut store::Tx, user_id: &str) -> Result<SignedIn, StoreError> {
+        let now = state.now();
+        match self.second_factor {
+            None => {
+                if let Some(prev) = &self.previous {
+                    store::sessions::delete(&mut *tx, prev).await?;
+                }
+                let amr: Vec<&str> = self.amr.iter().map(String::as_str).collect();
+                let started = new_session(state, user_id, &amr, ACR_SINGLE, &self.client, false);
+                store::sessions::insert(&mut *tx, &started.session).await?;
+                Ok(SignedIn::Session(started))
+            }
+            Some(enrolled) => {
+                let token = random_token(&*state.rng);
+                let data = Pending { amr: self.amr, next: self.next };
+                let row = TokenRow {
+                    hash: token_hash(token.expose()),
+                    kind: KIND_PENDING.into(),
+                    user_id: Some(user_id.to_owned()),
+                    client_id: None,
+                    session_sid: None,
+                    family_id: None,
+                    data: serde_json::to_string(&data).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    created_at: now,
+                    expires_at: now + PENDING_TTL_SECS,
+                    used_at: None,
+                    revoked_at: None,
+                };
+                store::grants::insert(&mut *tx, &row).await?;
+                Ok(SignedIn::SecondFactor { token, enrolled })
+            }
+        }
+    }
 }
 
 /// Starts a session. Any session the browser already had is ended first, so a fixed or stolen
@@ -30,9 +136,19 @@ pub async fn start(
     previous: Option<&SecretString>,
     second_factor: bool,
 ) -> Result<Started, StoreError> {
+    let started = new_session(state, user_id, amr, acr, client, second_factor);
+    // The old session ends only if the new one starts.
+    let mut tx = state.db.begin().await?;
     if let Some(prev) = previous {
-        store::sessions::delete(&state.db, &token_hash(prev.expose())).await?;
+        store::sessions::delete(&mut tx, &token_hash(prev.expose())).await?;
     }
+    store::sessions::insert(&mut tx, &started.session).await?;
+    tx.commit().await?;
+    Ok(started)
+}
+
+/// A new session's secret and row, not yet stored.
+fn new_session(state: &AppState, user_id: &str, amr: &[&str], acr: &str, client: &ClientInfo, second_factor: bool) -> Started {
     let now = state.now();
     let s = &state.settings.session;
     let token = random_token(&*state.rng);
@@ -51,8 +167,7 @@ pub async fn start(
         user_agent: client.user_agent.chars().take(512).collect(),
         second_factor_at: second_factor.then_some(now),
     };
-    store::sessions::insert(&state.db, &row).await?;
-    Ok(Started { token, session: row })
+    Started { token, session: row }
 }
 
 /// The live session for a cookie value, extending its idle expiry.

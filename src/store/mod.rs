@@ -208,6 +208,9 @@ pub struct Db {
     fault: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
+/// How long a pooled connection may stay unused before it is closed (one is always kept).
+const IDLE_CLOSE: std::time::Duration = std::time::Duration::from_secs(20);
+
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
         Self::connect_with(url, max_connections, std::time::Duration::from_secs(10)).await
@@ -230,7 +233,14 @@ impl Db {
         let options = AnyConnectOptions::from_str(url)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, std::time::Duration::from_secs(1));
-        let mut pool = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(acquire_timeout);
+        // Connections a burst opened are closed once idle for IDLE_CLOSE: each holds memory of its
+        // own (SQLite: a page cache, the parsed schema, prepared statements and a worker thread),
+        // and keeping them for sqlx's default ten minutes kept RSS well above idle after a burst.
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(1)
+            .idle_timeout(IDLE_CLOSE)
+            .acquire_timeout(acquire_timeout);
         if kind == DbKind::Sqlite {
             // SQLite serialises writers anyway; foreign keys are per connection.
             pool = pool.after_connect(|conn, _| {

@@ -27,7 +27,7 @@ pub struct SessionRow {
 const COLUMNS: &str = "id_hash, sid, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, auth_time, amr, acr, ip, user_agent, \
      second_factor_at";
 
-pub async fn insert(db: &Db, s: &SessionRow) -> Result<()> {
+pub async fn insert(db: impl Exec, s: &SessionRow) -> Result<()> {
     sqlx::query(sql!("insert into sessions ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
         .bind(&s.id_hash)
         .bind(&s.sid)
@@ -42,7 +42,7 @@ pub async fn insert(db: &Db, s: &SessionRow) -> Result<()> {
         .bind(&s.ip)
         .bind(&s.user_agent)
         .bind(s.second_factor_at)
-        .execute(db.pool())
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }

@@ -207,25 +207,22 @@ async fn try_change_password(
         return Ok(Err((status, message)));
     }
     let hash = state.hasher.hash(&f.new_password).await.map_err(|_| AppError::Busy)?;
-    store::users::set_password_hash(&state.db, &me.user.id, &hash, state.now()).await?;
-    // Other sessions may belong to whoever knew the old password.
-    let mut ended = 0;
-    for s in store::sessions::live_of_user(&state.db, &me.user.id, state.now()).await? {
-        if s.sid != me.session.sid {
-            crate::logout::end_sessions(state, &me.user.id, crate::logout::Which::Sid(&s.sid)).await?;
-            ended += 1;
-        }
-    }
-    audit::user_event(
-        state,
-        "password.change",
-        Some(&me.user.id),
-        Some(&me.user.id),
-        client,
-        Outcome::Success,
-        Some(json!({"other_sessions_ended": ended})),
-    )
-    .await?;
+    // Other sessions may belong to whoever knew the old password. They end in the same
+    // transaction as the change, so a lost connection never leaves the new password set with
+    // the old sessions still alive.
+    let now = state.now();
+    let ending = crate::logout::Ending::read(state, &me.user.id, crate::logout::Which::Others(&me.session.sid)).await?;
+    let mut tx = state.db.begin().await?;
+    store::users::set_password_hash(&mut tx, &me.user.id, &hash, now).await?;
+    store::fault_point(&state.db, &mut tx, "password_change:set").await?;
+    let ended = ending.write_on(state, &mut tx).await?;
+    let details = json!({"other_sessions_ended": ended.count()});
+    audit::user_event_on(&mut tx, state, "password.change", Some(&me.user.id), Some(&me.user.id), client, Outcome::Success, Some(details))
+        .await?;
+    store::fault_point(&state.db, &mut tx, "password_change:written").await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    // Back-channel logouts only once the sessions are really gone.
+    drop(ended.notify(state));
     Ok(Ok(()))
 }
 

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use super::extract::Client;
 use super::{csrf, safe_next};
 use crate::app::AppState;
-use crate::auth::ClientInfo;
 use crate::auth::email_change::{self, EmailChangeError};
 use crate::auth::magic_link::{self, Confirmed, MagicLinkError};
 use crate::auth::password_by_email::{self, PasswordByEmailError};
@@ -132,8 +131,9 @@ async fn code(
     CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
     let next = safe_next(f.next.as_deref());
-    match magic_link::confirm_code(&state, f.reference.expose(), f.code.expose(), &client).await {
-        Ok(c) => signed_in(&state, jar, &client, c).await,
+    let previous = super::signin::previous_session(&state, &jar);
+    match magic_link::confirm_code(&state, f.reference.expose(), f.code.expose(), &client, previous.as_ref()).await {
+        Ok(c) => Ok(signed_in(&state, jar, c)),
         Err(MagicLinkError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, &next, &f.email)),
         Err(e @ (MagicLinkError::WrongCode | MagicLinkError::CodeBurnt | MagicLinkError::NotAllowed)) => {
             let (jar, token) = csrf::token(&state, jar);
@@ -184,8 +184,9 @@ async fn confirm(
     jar: CookieJar,
     CsrfForm(Form(f)): CsrfForm<Form<ConfirmForm>>,
 ) -> Result<Response, AppError> {
-    match magic_link::confirm_link(&state, f.t.expose(), &client).await {
-        Ok(c) => signed_in(&state, jar, &client, c).await,
+    let previous = super::signin::previous_session(&state, &jar);
+    match magic_link::confirm_link(&state, f.t.expose(), &client, previous.as_ref()).await {
+        Ok(c) => Ok(signed_in(&state, jar, c)),
         Err(MagicLinkError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, "/account", "")),
         Err(e @ (MagicLinkError::LinkInvalid | MagicLinkError::NotAllowed)) => {
             let site_name = state.settings.server.name.clone();
@@ -197,12 +198,13 @@ async fn confirm(
 }
 
 /// The emailed link or code is the first factor: on to the second one when the user has or needs
-/// it, else a session (replacing any the browser had) and back to the `next` target.
-async fn signed_in(state: &AppState, jar: CookieJar, client: &ClientInfo, c: Confirmed) -> Result<Response, AppError> {
+/// it, else a session (replacing any the browser had) and back to the `next` target. Both were
+/// written with the link's use.
+fn signed_in(state: &AppState, jar: CookieJar, c: Confirmed) -> Response {
     // A person without a password, who has just shown they read this address's mail here, is
     // sent straight to emailed sign-in next time, from this browser only.
     let jar = if c.user.has_password() { jar } else { super::login::remember_email_signin(state, jar, &c.user.email) };
-    super::signin::after_first_factor(state, jar, client, &c.user, &[c.amr], &safe_next(Some(&c.next))).await
+    super::signin::signed_in(state, jar, c.signed_in, &safe_next(Some(&c.next)))
 }
 
 #[derive(Template, WebTemplate)]
@@ -310,11 +312,9 @@ async fn password_confirm(
     jar: CookieJar,
     CsrfForm(Form(f)): CsrfForm<Form<ConfirmForm>>,
 ) -> Result<Response, AppError> {
-    match password_by_email::confirm(&state, f.t.expose(), &client).await {
-        Ok((user, next)) => {
-            let confirmed = Confirmed { user, next, amr: magic_link::AMR_EMAIL };
-            signed_in(&state, jar, &client, confirmed).await
-        }
+    let previous = super::signin::previous_session(&state, &jar);
+    match password_by_email::confirm(&state, f.t.expose(), &client, previous.as_ref()).await {
+        Ok((done, next)) => Ok(super::signin::signed_in(&state, jar, done, &safe_next(Some(&next)))),
         Err(PasswordByEmailError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, "/account", "")),
         Err(e @ (PasswordByEmailError::LinkInvalid | PasswordByEmailError::NotAllowed)) => {
             let site_name = state.settings.server.name.clone();

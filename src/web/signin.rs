@@ -3,24 +3,16 @@
 
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use serde::{Deserialize, Serialize};
 
 use super::cookies;
 use crate::app::AppState;
-use crate::auth::{ClientInfo, mfa, session};
+use crate::auth::ClientInfo;
+pub use crate::auth::session::Pending;
+use crate::auth::session::{self, KIND_PENDING, SignIn, SignedIn};
 use crate::error::AppError;
-use crate::policy::mfa::{ACR_MFA, ACR_SINGLE};
-use crate::secret::{SecretString, random_token, token_hash};
-use crate::store::{self, grants::TokenRow, users::UserRow};
-
-const KIND_PENDING: &str = "mfa_pending";
-const PENDING_TTL_SECS: i64 = 600;
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Pending {
-    pub amr: Vec<String>,
-    pub next: String,
-}
+use crate::policy::mfa::ACR_MFA;
+use crate::secret::{SecretString, token_hash};
+use crate::store::{self, users::UserRow};
 
 /// Starts the session now, or parks the sign-in until the second factor is given.
 pub async fn after_first_factor(
@@ -31,34 +23,39 @@ pub async fn after_first_factor(
     amr: &[&str],
     next: &str,
 ) -> Result<Response, AppError> {
-    let enrolled = mfa::enrolled(state, &user.id).await?;
-    let required = mfa::requirement(state, user, false, false).await?.is_some();
-    if !enrolled && !required {
-        return start(state, jar, client, user, amr, ACR_SINGLE, next).await;
+    let previous = previous_session(state, &jar);
+    let sign_in = SignIn::for_user(state, user, amr, next, client, previous.as_ref()).await?;
+    let mut tx = state.db.begin().await?;
+    let done = sign_in.write_on(state, &mut tx, &user.id).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(signed_in(state, jar, done, next))
+}
+
+/// The session cookie the browser sent, if any: it is ended when a new session starts.
+pub fn previous_session(state: &AppState, jar: &CookieJar) -> Option<SecretString> {
+    jar.get(cookies::session_name(state)).map(|c| SecretString::new(c.value()))
+}
+
+/// The answer to a sign-in written by [`SignIn::write_on`]: the session cookie and `next`, or the
+/// parked sign-in's cookie and the second-factor page.
+pub fn signed_in(state: &AppState, jar: CookieJar, done: SignedIn, next: &str) -> Response {
+    match done {
+        SignedIn::Session(started) => {
+            let jar = with_session(state, jar, &started);
+            (jar, Redirect::to(next)).into_response()
+        }
+        SignedIn::SecondFactor { token, enrolled } => {
+            let jar = jar.add(cookies::build(state, cookies::mfa_pending_name(state), token.expose().to_owned(), None));
+            let target = if enrolled { "/login/2fa" } else { "/login/2fa/enrol" };
+            (jar, Redirect::to(target)).into_response()
+        }
     }
-    let token = random_token(&*state.rng);
-    let now = state.now();
-    let data = Pending { amr: amr.iter().map(|s| (*s).to_owned()).collect(), next: next.to_owned() };
-    store::grants::insert(
-        &state.db,
-        &TokenRow {
-            hash: token_hash(token.expose()),
-            kind: KIND_PENDING.into(),
-            user_id: Some(user.id.clone()),
-            client_id: None,
-            session_sid: None,
-            family_id: None,
-            data: serde_json::to_string(&data).map_err(|e| AppError::Internal(e.to_string()))?,
-            created_at: now,
-            expires_at: now + PENDING_TTL_SECS,
-            used_at: None,
-            revoked_at: None,
-        },
-    )
-    .await?;
-    let jar = jar.add(cookies::build(state, cookies::mfa_pending_name(state), token.expose().to_owned(), None));
-    let target = if enrolled { "/login/2fa" } else { "/login/2fa/enrol" };
-    Ok((jar, Redirect::to(target)).into_response())
+}
+
+fn with_session(state: &AppState, jar: CookieJar, started: &session::Started) -> CookieJar {
+    let max_age = state.settings.session.persistent_cookie.then_some(state.settings.session.absolute_timeout_secs);
+    let cookie = cookies::build(state, cookies::session_name(state), started.token.expose().to_owned(), max_age);
+    jar.add(cookie).add(cookies::removal(state, cookies::mfa_pending_name(state)))
 }
 
 pub async fn start(
@@ -96,11 +93,9 @@ async fn start_jar_with(
     acr: &str,
     second_factor: bool,
 ) -> Result<CookieJar, AppError> {
-    let previous = jar.get(cookies::session_name(state)).map(|c| SecretString::new(c.value()));
+    let previous = previous_session(state, &jar);
     let started = session::start(state, &user.id, amr, acr, client, previous.as_ref(), second_factor).await?;
-    let max_age = state.settings.session.persistent_cookie.then_some(state.settings.session.absolute_timeout_secs);
-    let cookie = cookies::build(state, cookies::session_name(state), started.token.expose().to_owned(), max_age);
-    Ok(jar.add(cookie).add(cookies::removal(state, cookies::mfa_pending_name(state))))
+    Ok(with_session(state, jar, &started))
 }
 
 /// The parked sign-in this browser has, if any (not consumed).

@@ -17,6 +17,7 @@ fn browser_dir() -> PathBuf {
 
 /// Runs `tests/browser/<script>` with `input` as JSON; returns its report once it has passed.
 pub async fn run_script(script: &str, input: &Value) -> Value {
+    crate::harness::outside_peer("Node");
     let dir = browser_dir();
     assert!(dir.join("node_modules/playwright-core").is_dir(), "the browser tests need their Node packages: npm ci --prefix tests/browser");
     assert!(
@@ -54,6 +55,9 @@ pub fn pages_checked(report: &Value) -> Vec<String> {
 /// critical accessibility violation, and the journey through them works in a real browser.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signin_and_account_pages_are_accessible() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
     let app = TestApp::start(Backend::Sqlite).await;
     let user = app.create_user("ada@camden.example", Some(PW)).await;
     // A superuser must enrol in 2FA, so the journey meets every 2FA page.
@@ -84,6 +88,9 @@ async fn signin_and_account_pages_are_accessible() {
 /// serious or critical accessibility violation.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_creates_role_and_user_and_sees_audit() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
     let app = TestApp::start(Backend::Sqlite).await;
     let (body, admin_id) = crate::admin_ui::council_with_admin(&app).await;
     let su = app.create_user("root@stile.example", Some(PW)).await;
@@ -152,6 +159,9 @@ async fn admin_creates_role_and_user_and_sees_audit() {
 /// The demo walk-through from the start page to decoded tokens, userinfo, refresh and sign-out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_walkthrough_in_the_browser() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
     let app = TestApp::start(Backend::Sqlite).await;
     let seeded = stile::demo::seed(&app.state).await.unwrap().expect("a fresh database gets the demo");
     let report = run_script(

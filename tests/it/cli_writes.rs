@@ -104,11 +104,11 @@ async fn cli_writes_are_audited_as_the_command_line(b: Backend) {
     assert_eq!(row.body_id.as_deref(), Some(camden.id.as_str()));
     assert!(!row.details.contains("upstream-s3cret"), "{row:?}");
 
-    assert_eq!(camden.mfa_policy, "optional");
+    assert_eq!(camden.mfa_policy.as_str(), "optional");
     assert!(events(&cli, "body.update").await.is_empty());
     ok(cli.run(&["body", "set-mfa", "Camden Council", "required"]));
     cli_row(&cli, "body.update", "body", &camden.id).await;
-    assert_eq!(body(&cli, "Camden Council").await.mfa_policy, "required");
+    assert_eq!(body(&cli, "Camden Council").await.mfa_policy.as_str(), "required");
     cli.db.drop_db().await;
 }
 crate::both!(cli_writes_are_audited_as_the_command_line);

@@ -19,7 +19,8 @@ pub enum Backend {
     Postgres,
 }
 
-/// Generates `mod NAME { sqlite(), postgres() }` running `NAME(backend)` on each database.
+/// Generates `mod NAME { sqlite(), postgres() }` running `NAME(backend)` on each database. The
+/// PostgreSQL one is skipped in the fast tier.
 #[macro_export]
 macro_rules! both {
     ($name:ident) => {
@@ -30,10 +31,48 @@ macro_rules! both {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
+                if $crate::harness::skip_in_fast_tier("PostgreSQL") {
+                    return;
+                }
                 super::$name($crate::harness::Backend::Postgres).await
             }
         }
     };
+}
+
+/// The fast tier (`scripts/test --fast`, or `STILE_TEST_FAST=1`): only tests that need nothing
+/// outside this process and SQLite. Others return at once through [`skip_in_fast_tier`].
+pub fn fast_tier() -> bool {
+    std::env::var("STILE_TEST_FAST").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Call first in a test that needs `what` (PostgreSQL, Python, Node, Chromium): in the fast tier
+/// it says so and returns true (the test returns), so a skip is never mistaken for a pass. The
+/// skipped test is named on stderr and appended to the file `STILE_TEST_SKIPPED` names, if set
+/// (`scripts/test --fast` lists them at the end).
+pub fn skip_in_fast_tier(what: &str) -> bool {
+    if !fast_tier() {
+        return false;
+    }
+    let test = std::thread::current().name().unwrap_or("?").to_owned();
+    eprintln!("SKIPPED in the fast tier (needs {what}): {test}");
+    if let Ok(path) = std::env::var("STILE_TEST_SKIPPED") {
+        use std::io::Write as _;
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(f, "{test}\t{what}");
+        }
+    }
+    true
+}
+
+/// Guards each start of an outside peer: in the fast tier, a test that reaches one without
+/// having called [`skip_in_fast_tier`] fails, so the tier never quietly needs more than SQLite.
+pub fn outside_peer(what: &str) {
+    assert!(
+        !fast_tier(),
+        "this test needs {what}, which the fast tier (STILE_TEST_FAST) does not have: start it with \
+         `if harness::skip_in_fast_tier(\"{what}\") {{ return; }}`"
+    );
 }
 
 pub fn postgres_admin_url() -> String {
@@ -55,6 +94,7 @@ impl TestDb {
                 TestDb { url, dir, pg_name: None }
             }
             Backend::Postgres => {
+                outside_peer("PostgreSQL");
                 let name = format!("stile_t_{}", stile::secret::random_id(&OsRandom, 9).to_lowercase().replace(['-', '_'], "x"));
                 let admin = postgres_admin_url();
                 sqlx::any::install_default_drivers();
@@ -277,6 +317,7 @@ impl SmtpSink {
 
     /// Starts the server and waits until it accepts connections.
     pub async fn start(&mut self) {
+        outside_peer("Python");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py");
         let child = std::process::Command::new("python3")
             .args([script, "--port", &self.port.to_string(), "--dir"])

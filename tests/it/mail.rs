@@ -56,6 +56,9 @@ async fn amr_of(app: &TestApp, user_id: &str) -> String {
 /// The whole link journey: asked for from the password page, sent over SMTP with both parts,
 /// opened in another browser, used once.
 async fn link_sign_in(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |_| {}).await;
     let user = app.create_user("alice@camden.example", Some(PW)).await;
@@ -132,6 +135,9 @@ async fn link_sign_in(b: Backend) {
 both!(link_sign_in);
 
 async fn expired_link_and_code(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |_| {}).await;
     app.create_user("bob@camden.example", None).await;
@@ -151,6 +157,9 @@ both!(expired_link_and_code);
 
 /// The code works instead of the link (once); five wrong codes burn both.
 async fn code_sign_in_and_guessing(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |_| {}).await;
     let user = app.create_user("carol@camden.example", None).await;
@@ -249,6 +258,9 @@ fn scrub(page: &str, email: &str) -> String {
 /// `domains`: addresses in a body's domain get an account (and membership, with the default
 /// role); others get the same page and nothing is sent.
 async fn signup_domains(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |s| assert_eq!(s.signup.mode, SignupMode::Domains)).await;
     let (body_id, role_id) = add_body(&app, "Camden Council", "camden.example", true).await;
@@ -280,6 +292,9 @@ async fn signup_domains(b: Backend) {
 both!(signup_domains);
 
 async fn signup_open_and_closed(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     // open: anyone; no body, no membership.
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |s| s.signup.mode = SignupMode::Open).await;
@@ -325,6 +340,9 @@ both!(signup_open_and_closed);
 
 /// Per-address and per-IP limits on emails requested; the page says when to try again.
 async fn request_limits(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |s| s.magic_link.ip_max_requests = 8).await;
     app.create_user("dave@camden.example", None).await;
@@ -354,6 +372,9 @@ both!(request_limits);
 /// The mail server is down: the page still answers at once, the message waits in the outbox,
 /// and it is delivered (and its link works) once the server is back.
 async fn smtp_down_then_up(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let mut sink = SmtpSink::stopped();
     let app = start(b, &sink, |_| {}).await;
     app.create_user("erin@camden.example", None).await;
@@ -393,6 +414,9 @@ both!(smtp_down_then_up);
 
 /// A forged Host header does not change the link.
 async fn host_header_ignored(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |_| {}).await;
     app.create_user("frank@camden.example", None).await;
@@ -448,6 +472,9 @@ pub(crate) async fn ask_password(app: &TestApp, c: &reqwest::Client, email: &str
 /// Setting a new password while signed out: checked against the rules, confirmed by an emailed
 /// link (then a button), which signs the browser in and ends every other session.
 async fn password_by_email(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |_| {}).await;
     app.create_user("hana@camden.example", Some(PW)).await;
@@ -516,6 +543,9 @@ fn to_of(m: &ReceivedMail) -> String {
 /// Changing one's address: a link to the new address, a notice to the old, single use, and
 /// addresses stay unique.
 async fn email_change(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |_| {}).await;
     let ivy = app.create_user("ivy@camden.example", Some(PW)).await;
@@ -584,6 +614,9 @@ pub(crate) async fn press_email_link(app: &TestApp, link: &str) -> reqwest::Stat
 
 /// An emailed link is one factor: a user with 2FA still gives a code before there is a session.
 async fn email_sign_in_feeds_second_factor(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |_| {}).await;
     let user = app.create_user("twofa@camden.example", Some(PW)).await;

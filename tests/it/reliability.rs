@@ -185,6 +185,9 @@ async fn press(app: &TestApp, c: &reqwest::Client, link: &str, action: &str) -> 
 /// (the old password and the old sessions still work, the address is unchanged, no success is
 /// audited), and the same link then works.
 async fn interrupted_link_writes_leave_links_usable(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     const NEW: &str = "a brand new secret";
     let sink = SmtpSink::started().await;
     let app = mail_app(b, &sink, |s| s.signup.mode = stile::config::SignupMode::Open).await;
@@ -200,6 +203,7 @@ async fn interrupted_link_writes_leave_links_usable(b: Backend) {
         let r = press(&app, &other, &link, "/login/password/new/confirm").await;
         assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
         assert_eq!(old.get(app.url("/account")).send().await.unwrap().status(), 200, "{point}: the old session must survive");
+        assert_eq!(other.get(app.url("/account")).send().await.unwrap().status(), 303, "{point}: and no new one is started");
         let user = store::users::by_id(&app.state.db, &hana.id).await.unwrap().unwrap();
         assert_eq!(user.password_hash, hana.password_hash, "{point}: the password must be unchanged");
         assert_eq!(user.last_login_at, hana.last_login_at, "{point}");
@@ -248,10 +252,12 @@ async fn interrupted_link_writes_leave_links_usable(b: Backend) {
         .find(|m| m.header("To").unwrap().contains("newcomer"))
         .unwrap()
         .link();
-    for point in ["sign_in_link:consumed", "sign_in_link:written"] {
+    for point in ["sign_in_link:consumed", "sign_in_link:audited", "sign_in_link:written"] {
         app.state.db.inject_fault(point);
-        let r = press(&app, &app.browser(), &link, "/login/email/confirm").await;
+        let b = app.browser();
+        let r = press(&app, &b, &link, "/login/email/confirm").await;
         assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 303, "{point}: no session");
         assert!(store::users::by_email(&app.state.db, &newcomer).await.unwrap().is_none(), "{point}: no account is created");
         let actions = app.audit_actions().await;
         assert!(!actions.contains(&("signin.email".into(), "success".into())), "{point}");
@@ -263,9 +269,128 @@ async fn interrupted_link_writes_leave_links_usable(b: Backend) {
     assert!(b.get(app.url("/account")).send().await.unwrap().text().await.unwrap().contains("newcomer@camden.example"));
     assert!(store::users::by_email(&app.state.db, &newcomer).await.unwrap().is_some());
     assert_eq!(app.browser().get(&link).send().await.unwrap().status(), 410, "and it is spent now");
+
+    // The sign-in link of an existing account: the session is written with the link's use, so a
+    // connection lost at any point leaves the link unspent and no session, and the link then
+    // signs in.
+    let sessions = || async { store::sessions::live_of_user(&app.state.db, &hana.id, app.state.now()).await.unwrap().len() };
+    let before = sessions().await;
+    assert_eq!(mail_ask(&app, &app.browser(), "hana.new@camden.example", "/account/security").await.status(), 200);
+    let link = sink
+        .wait_for(5)
+        .await
+        .iter()
+        .rev()
+        .map(|m| ReceivedMail::parse(m))
+        .find(|m| m.header("To").unwrap().contains("hana.new@camden.example"))
+        .unwrap()
+        .link();
+    for point in ["sign_in_link:consumed", "sign_in_link:audited", "sign_in_link:written"] {
+        app.state.db.inject_fault(point);
+        let b = app.browser();
+        let r = press(&app, &b, &link, "/login/email/confirm").await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 303, "{point}: no session in the browser");
+        assert_eq!(sessions().await, before, "{point}: no session stored");
+    }
+    let b = app.browser();
+    let r = press(&app, &b, &link, "/login/email/confirm").await;
+    assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, "/account/security".to_string()));
+    assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 200);
+    assert_eq!(sessions().await, before + 1);
     app.finish().await;
 }
 both!(interrupted_link_writes_leave_links_usable);
+
+/// A sign-in link of an account with 2FA: the parked sign-in is written with the link's use, so
+/// a lost connection leaves neither a spent link nor a parked sign-in, and the link then leads
+/// to the second factor.
+async fn interrupted_sign_in_link_with_2fa_parks_nothing(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
+    let sink = SmtpSink::started().await;
+    let app = mail_app(b, &sink, |_| {}).await;
+    let user = app.create_user("ines@camden.example", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "ines@camden.example", PW).await.status(), 303);
+    let html = c.get(app.url("/login/2fa/enrol?next=%2Faccount%2Fsecurity")).send().await.unwrap().text().await.unwrap();
+    let s = html.find("<code class=\"secret\">").unwrap() + "<code class=\"secret\">".len();
+    let secret = html[s..s + html[s..].find("</code>").unwrap()].to_owned();
+    let csrf = csrf_in(&html).unwrap();
+    let code = code_at(&secret, app.state.now());
+    let r = c
+        .post(app.url("/login/2fa/enrol"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str()), ("next", "/account/security")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let parked = || async {
+        let n: i64 = sqlx::query_scalar("select count(*) from one_time_tokens where kind = 'mfa_pending' and user_id = $1")
+            .bind(&user.id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+        n
+    };
+    assert_eq!(parked().await, 0);
+    assert_eq!(mail_ask(&app, &app.browser(), "ines@camden.example", "/account").await.status(), 200);
+    let link = ReceivedMail::parse(&sink.wait_for(1).await[0]).link();
+    for point in ["sign_in_link:consumed", "sign_in_link:written"] {
+        app.state.db.inject_fault(point);
+        let r = press(&app, &app.browser(), &link, "/login/email/confirm").await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        assert_eq!(parked().await, 0, "{point}: nothing parked");
+    }
+    let r = press(&app, &app.browser(), &link, "/login/email/confirm").await;
+    assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, "/login/2fa".to_string()));
+    assert_eq!(parked().await, 1);
+    app.finish().await;
+}
+both!(interrupted_sign_in_link_with_2fa_parks_nothing);
+
+/// The account page's password change and the ending of the other sessions are one
+/// transaction: a connection lost after the new hash is written, or just before the commit,
+/// leaves the old password and every session as they were (503), and the change then works.
+async fn interrupted_password_change_changes_nothing(b: Backend) {
+    const NEW: &str = "a brand new passphrase";
+    let app = TestApp::start(b).await;
+    let user = app.create_user("change@example.org", Some(PW)).await;
+    let me = app.browser();
+    assert_eq!(app.sign_in(&me, "change@example.org", PW).await.status(), 303);
+    let other = app.browser();
+    assert_eq!(app.sign_in(&other, "change@example.org", PW).await.status(), 303);
+    let change = || async {
+        let csrf = app.csrf(&me, "/account").await;
+        me.post(app.url("/account/password"))
+            .form(&[("csrf", csrf.as_str()), ("current_password", PW), ("new_password", NEW), ("confirm_password", NEW)])
+            .send()
+            .await
+            .unwrap()
+    };
+    let changed =
+        || async { app.audit_actions().await.iter().filter(|a| *a == &("password.change".to_string(), "success".to_string())).count() };
+    for point in ["password_change:set", "password_change:written"] {
+        app.state.db.inject_fault(point);
+        let r = change().await;
+        assert_eq!(r.status(), 503, "{point}: {}", r.text().await.unwrap());
+        assert_eq!(other.get(app.url("/account")).send().await.unwrap().status(), 200, "{point}: the other session must survive");
+        let row = store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap();
+        assert_eq!(row.password_hash, user.password_hash, "{point}: the password must be unchanged");
+        assert_eq!(changed().await, 0, "{point}");
+    }
+    let r = change().await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Your other sessions have been signed out"));
+    assert_eq!(other.get(app.url("/account")).send().await.unwrap().status(), 303, "the other session is ended now");
+    assert_eq!(me.get(app.url("/account")).send().await.unwrap().status(), 200, "this one is kept");
+    assert_eq!(app.sign_in(&app.browser(), "change@example.org", PW).await.status(), 401);
+    assert_eq!(app.sign_in(&app.browser(), "change@example.org", NEW).await.status(), 303);
+    assert_eq!(changed().await, 1);
+    app.finish().await;
+}
+both!(interrupted_password_change_changes_nothing);
 
 /// The same for a second factor: the connection is lost after the TOTP step of an enrolment, or
 /// a recovery code at sign-in, is used and before what it was given for is written. 503, the
@@ -513,6 +638,9 @@ impl Proxy {
 /// /readyz says not ready and /healthz stays up; when it is back, Stile recovers by itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_answers_503_and_recovers() {
+    if crate::harness::skip_in_fast_tier("PostgreSQL") {
+        return;
+    }
     let db = TestDb::new(Backend::Postgres).await;
     let mut proxy = Proxy::start().await;
     let mut settings = test_settings(&db);
@@ -615,6 +743,9 @@ async fn wait_ready(base: &str) {
 /// exists.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_under_write_load_loses_nothing_acknowledged() {
+    if crate::harness::skip_in_fast_tier("PostgreSQL") {
+        return;
+    }
     let db = TestDb::new(Backend::Postgres).await;
     let port = crate::harness::free_port();
     let mut server = spawn_stile(&db, port);

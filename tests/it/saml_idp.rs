@@ -17,6 +17,7 @@ impl SamlIdp {
     pub async fn start() -> Self {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
+        crate::harness::outside_peer("Python");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/saml_idp.py");
         let mut child = std::process::Command::new("python3")
             .args([script, "--port", &port.to_string(), "--dir"])

@@ -152,6 +152,9 @@ both!(api_manages_connections);
 /// A SAML connection from the IdP's metadata document, and from its URL (fetched once); a file
 /// path on the server is refused.
 async fn api_saml_from_metadata(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let app = TestApp::start(b).await;
     let idp = SamlIdp::start().await;
     let su = superuser_api(&app).await;
@@ -271,6 +274,9 @@ async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> (u16, String) {
 /// The admin UI: add OIDC and SAML connections, edit, store a new secret, choose it as the
 /// body's connection, remove; a body administrator is refused with nothing changed.
 async fn ui_manages_connections(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let app = TestApp::start(b).await;
     let (council, _) = crate::admin_ui::council_with_admin(&app).await;
     let idp = SamlIdp::start().await;
@@ -481,6 +487,9 @@ async fn sso_rows(app: &TestApp) -> Vec<i64> {
 /// A banned address, then a banned domain, is refused at upstream OIDC sign-in: no account, no
 /// link, no membership, no session; the refusal is audited.
 async fn banned_refused_at_upstream_sign_in(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
     let s = setup(b).await;
     let accounts = json!({
         "eve@camden.gov.uk": account("eve-1", "eve@camden.gov.uk", &["highway-inspectors"], &["pwd"]),
@@ -530,6 +539,9 @@ both!(banned_refused_at_upstream_sign_in);
 /// A disabled account is refused without being linked; while the body is suspended a sign-in
 /// neither creates an account (JIT) nor changes memberships or roles.
 async fn disabled_and_suspended_body(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
     let s = setup(b).await;
     let accounts = json!({
         "dan@camden.gov.uk": account("dan-1", "dan@camden.gov.uk", &["highway-inspectors"], &["pwd"]),
@@ -603,6 +615,9 @@ both!(disabled_and_suspended_body);
 
 /// The same on the SAML path: a banned domain is refused at the ACS, with nothing written.
 async fn banned_refused_at_saml_sign_in(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     use crate::sso_saml::{End as SamlEnd, PASSWORD_CTX, authorize_url as saml_authorize, browse, person, relying_app as saml_app};
     let s = crate::sso_saml::setup(b, |_| {}).await;
     let rp = saml_app(&s).await;

@@ -218,6 +218,9 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 }
 
 async fn saml_end_to_end_roles_demotion_and_mfa(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let s = setup(b, |_| {}).await;
     store::bodies::set_mfa_policy(&s.app.state.db, &s.body_id, "required", s.app.state.now()).await.unwrap();
     let rp = relying_app(&s).await;
@@ -320,6 +323,9 @@ async fn refused(s: &Setup, r: reqwest::Response, status: u16, detail: &str, see
 }
 
 async fn saml_forged_responses_write_nothing(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let s = setup(b, |_| {}).await;
     let cases: Vec<(&str, Value, u16, &str)> = vec![
         ("unsigned", json!({"sign": "none"}), 400, "neither the response nor the assertion is signed"),
@@ -374,6 +380,9 @@ async fn saml_forged_responses_write_nothing(b: Backend) {
 both!(saml_forged_responses_write_nothing);
 
 async fn saml_idp_initiated_and_replay_cache(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let s = setup(b, |n| n.allow_idp_initiated = true).await;
     let acs = s.app.url(&format!("/sso/saml/{}/acs", s.conn.id));
     let sp_entity = s.app.url(&format!("/sso/saml/{}/metadata", s.conn.id));
@@ -414,6 +423,9 @@ async fn saml_idp_initiated_and_replay_cache(b: Backend) {
 both!(saml_idp_initiated_and_replay_cache);
 
 async fn saml_cli_connections_and_certificate_rotation(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     use crate::cli::{Cli, fails, ok};
     let cli = Cli::new(b).await;
     let idp = SamlIdp::start().await;
@@ -487,6 +499,9 @@ both!(saml_cli_connections_and_certificate_rotation);
 
 /// The replay cache and the request it answers are written together or not at all.
 async fn saml_store_accept_is_atomic(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
     let s = setup(b, |_| {}).await;
     let db = &s.app.state.db;
     let now = s.app.state.now();
