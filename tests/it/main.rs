@@ -15,6 +15,7 @@ mod cli;
 mod clients;
 mod guessing;
 mod mail;
+mod metrics;
 mod mfa;
 mod oidc;
 mod oidc_logout;
