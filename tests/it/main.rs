@@ -31,3 +31,4 @@ mod sso_oidc;
 mod sso_saml;
 mod step_up;
 mod store;
+mod user_list;
