@@ -38,6 +38,8 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Upstream OIDC discovery documents and keys, per connection.
     pub sso_discovery: Arc<crate::auth::upstream_oidc::DiscoveryCache>,
+    /// Counters and histograms served at `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -125,6 +127,7 @@ impl AppState {
             mailer: Arc::new(mailer),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             sso_discovery: Arc::default(),
+            metrics: Arc::default(),
         };
         state.discovery_json = axum::body::Bytes::from(crate::oidc::discovery_metadata(&state).to_string());
         Ok((state, StartReport { created_master_key, created_keys }))

@@ -48,6 +48,9 @@ pub async fn user_event_on(
     outcome: Outcome,
     details: Option<Value>,
 ) -> Result<(), StoreError> {
+    // Counted with the audit event so that every path that audits a sign-in is counted, and
+    // only those (a rolled-back transaction is retried, so may count twice; it is rare).
+    state.metrics.audited(action, outcome == Outcome::Success);
     store::audit::insert(
         conn,
         &NewEvent {

@@ -45,6 +45,16 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub admin: AdminSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// Who may read `/metrics`: whoever sends this bearer token. Empty (the default) means the
+/// endpoint is not served at all, so a fresh deployment exposes nothing.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    pub token: SecretString,
 }
 
 #[derive(Debug, Clone, Deserialize)]

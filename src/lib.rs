@@ -16,6 +16,7 @@ pub mod email;
 pub mod error;
 pub mod logout;
 pub mod mail;
+pub mod metrics;
 pub mod oidc;
 pub mod policy;
 pub mod secret;

@@ -200,7 +200,7 @@ pub async fn start(
 ) -> Result<String, UpstreamOidcError> {
     let cfg = oidc(conn)?;
     let md = metadata(state, conn, false).await?;
-    let secret = crate::sso::client_secret(state, conn).map_err(|e| UpstreamOidcError::Secret(e.to_string()))?;
+    let secret = crate::sso::client_secret(state, conn).map_err(|e| UpstreamOidcError::Secret(crate::error::error_chain(&e)))?;
     let redirect = RedirectUrl::new(redirect_uri(state.settings.issuer(), &conn.id)).map_err(|_| UpstreamOidcError::BadIssuer)?;
     let client = CoreClient::from_provider_metadata(
         md,
@@ -363,7 +363,7 @@ pub async fn callback(
     };
     let data: StateData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let secret = crate::sso::client_secret(state, conn)
-        .map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("client secret: {e}")))?;
+        .map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("client secret: {}", crate::error::error_chain(&e))))?;
     let client_secret = secret.map(|s| ClientSecret::new(s.expose().to_owned()));
     let redirect = RedirectUrl::new(redirect_uri(state.settings.issuer(), &conn.id))
         .map_err(|_| refused(Failure::Unavailable, Some(conn), &next, "bad redirect URI"))?;

@@ -116,6 +116,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, RawForm(body):
         TokenRequest::ClientCredentials { scope } => grants::client_credentials(&state, &client, scope).await,
     }
     .map_err(map)?;
+    state.metrics.token_issued(grant.as_str());
     let mut r = axum::Json(res).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));

@@ -15,6 +15,7 @@ mod health;
 mod input;
 mod invitations;
 mod login;
+mod metrics;
 mod mfa;
 mod saml;
 pub mod signin;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sso::router())
         .merge(saml::router())
         .merge(health::router())
+        .merge(metrics::router())
         .merge(crate::oidc::router())
         .merge(crate::admin::api::router_with_idempotency(&state))
         .merge(demo::router())
@@ -81,6 +83,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(headers::security_headers)),
         )
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        // Outside the timeout, so a request cut off is counted (as 408) with its full time.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Only the path: query strings may carry codes and tokens.
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())

@@ -95,7 +95,18 @@ pub async fn start(state: &AppState, jar: CookieJar, client: &ClientInfo, conn: 
     let signer = if cfg.sign_requests {
         match sp_key(state, conn) {
             Ok(k) => Some(k),
-            Err(e) => return failure(state, jar, client, Some(conn), Failure::Unavailable, next, &format!("SP key: {e}")).await,
+            Err(e) => {
+                return failure(
+                    state,
+                    jar,
+                    client,
+                    Some(conn),
+                    Failure::Unavailable,
+                    next,
+                    &format!("SP key: {}", crate::error::error_chain(&e)),
+                )
+                .await;
+            }
         }
     } else {
         None
@@ -111,7 +122,18 @@ pub async fn start(state: &AppState, jar: CookieJar, client: &ClientInfo, conn: 
     };
     let url = match redirect_url(&params, signer.as_ref()) {
         Ok(u) => u,
-        Err(e) => return failure(state, jar, client, Some(conn), Failure::Unavailable, next, &format!("AuthnRequest: {e}")).await,
+        Err(e) => {
+            return failure(
+                state,
+                jar,
+                client,
+                Some(conn),
+                Failure::Unavailable,
+                next,
+                &format!("AuthnRequest: {}", crate::error::error_chain(&e)),
+            )
+            .await;
+        }
     };
     store::connections::insert_login_state(
         &state.db,

@@ -187,6 +187,11 @@ pub async fn failure(
         "reason": what.reason(),
         "detail": detail.chars().take(500).collect::<String>(),
     });
+    // A 502 is ours or the IdP's fault, not the person's: the operator needs the cause in the
+    // log (the audit log holds it too, but nobody watches that for outages).
+    if matches!(what, Failure::Unavailable | Failure::Misconfigured) {
+        tracing::warn!(connection = conn.map(|c| c.id.as_str()), reason = what.reason(), detail, "upstream sign-in failed");
+    }
     audit::user_event(state, "signin.sso", None, None, client, Outcome::Failure, Some(details)).await?;
     Ok(failure_page(state, jar, conn, what, next))
 }

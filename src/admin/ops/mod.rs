@@ -8,6 +8,7 @@ pub mod clients;
 pub mod connections;
 pub mod memberships;
 pub mod roles;
+pub mod user_list;
 pub mod users;
 
 use std::collections::BTreeSet;

@@ -17,6 +17,7 @@ mod fields;
 mod home;
 mod memberships;
 mod roles;
+mod user_list;
 mod users;
 
 use axum::Router;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(home::router())
         .merge(users::router())
+        .merge(user_list::router())
         .merge(memberships::router())
         .merge(bodies::router())
         .merge(roles::router())
@@ -189,6 +191,11 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "banned" => "The ban is in place; anyone it covers has been signed out.",
         "unbanned" => "The ban has been lifted.",
         "imported" => "The users have been imported.",
+        "bulk-done" => "Done for every selected user.",
+        "bulk-partly" => "Done for some of the selected users; the others were refused. The audit log says why.",
+        "bulk-refused" => "Nothing was done: every selected user was refused. The audit log says why.",
+        "bulk-none" => "Nothing was done: select at least one user you may act on.",
+        "bulk-no-body" => "Nothing was done: choose the organisation to add the users to.",
         _ => return None,
     })
 }

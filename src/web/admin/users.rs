@@ -10,109 +10,16 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{Admin, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields, when};
-use crate::admin::ops::{self, Paging, bodies::BodyView, memberships::MembershipInput, roles::RoleView, users::UserView};
+use crate::admin::ops::{self, bodies::BodyView, memberships::MembershipInput, roles::RoleView, users::UserView};
 use crate::app::AppState;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/admin/users", get(list))
         .route("/admin/users/new", get(new_page).post(create))
         .route("/admin/users/{id}", get(show).post(edit))
         .route("/admin/users/{id}/action", post(action))
         .route("/admin/users/{id}/memberships", post(add_membership))
-}
-
-pub struct Row {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub flags: Vec<&'static str>,
-    pub last_login: String,
-}
-
-fn flags(u: &UserView) -> Vec<&'static str> {
-    let mut f = Vec::new();
-    if u.superuser {
-        f.push("superuser");
-    }
-    if u.flagged {
-        f.push("flagged");
-    }
-    if u.disabled {
-        f.push("disabled");
-    }
-    f
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/users.html")]
-struct ListPage {
-    site_name: String,
-    signed_in: bool,
-    nav: Nav,
-    error: Option<String>,
-    q: String,
-    flagged: bool,
-    rows: Vec<Row>,
-    total: i64,
-    page: i64,
-    prev: Option<String>,
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    flagged: Option<String>,
-    page: Option<i64>,
-    done: Option<String>,
-}
-
-async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
-    let flagged = q.flagged.as_deref().is_some_and(|v| !v.is_empty() && v != "0");
-    let paging = Paging::new(q.page, Some(50));
-    let query = ops::users::UserQuery { q: q.q.clone(), flagged, body_id: None };
-    let mut page = ListPage {
-        site_name: admin.site_name.clone(),
-        signed_in: true,
-        nav: admin.nav(Section::Users, q.done.as_deref()),
-        error: None,
-        q: q.q.clone(),
-        flagged,
-        rows: Vec::new(),
-        total: 0,
-        page: paging.page,
-        prev: None,
-        next: None,
-    };
-    match ops::users::search(&state, &admin.actor, &query, paging).await {
-        Ok(found) => {
-            let link = |p: i64| format!("/admin/users?q={}&flagged={}&page={p}", enc(&q.q), if flagged { "1" } else { "" });
-            page.total = found.total;
-            page.prev = (found.page > 1).then(|| link(found.page - 1));
-            page.next = (found.page * found.per_page < found.total).then(|| link(found.page + 1));
-            page.rows = found
-                .items
-                .iter()
-                .map(|u| Row {
-                    id: u.id.clone(),
-                    email: u.email.clone(),
-                    name: u.name.clone(),
-                    flags: flags(u),
-                    last_login: u.last_login_at.map(when).unwrap_or_else(|| "never".into()),
-                })
-                .collect();
-            Ok(page.into_response())
-        }
-        Err(e) => {
-            let p = Problem::from_admin(e)?;
-            page.error = Some(p.message);
-            Ok((p.status, page).into_response())
-        }
-    }
 }
 
 pub struct Check {
