@@ -174,8 +174,5 @@ pub fn set_secret(state: &AppState, c: &mut Connection, secret: &SecretString) -
 
 /// The upstream client secret, decrypted for use.
 pub fn secret(state: &AppState, c: &Connection) -> Result<Option<SecretString>, AdminError> {
-    let Some(enc) = &c.secret_encrypted else { return Ok(None) };
-    let plain = state.master_key.decrypt(enc, &secret_context(&c.id))?;
-    let text = String::from_utf8(plain.to_vec()).map_err(|_| MasterKeyError::Decrypt)?;
-    Ok(Some(SecretString::new(text)))
+    Ok(super::client_secret(&state.master_key, c)?)
 }

@@ -27,12 +27,16 @@
 //! plain words and offers the other sign-in methods; details go to the audit log only.
 
 pub mod admin;
-pub mod connection;
+// The connection record is plain data the store reads and writes, so it sits below the store;
+// kept here under its old path.
+pub use crate::connection;
 pub mod saml;
 
 pub use connection::{Connection, Kind, KindConfig, Mode, OidcConfig};
 
 use crate::email::Email;
+use crate::secret::SecretString;
+use crate::services::master_key::{MasterKey, MasterKeyError};
 use crate::store::{self, Db, StoreError};
 
 /// Who the upstream IdP says signed in, after the protocol has verified its response.
@@ -105,4 +109,13 @@ pub async fn required_for(db: &Db, email: &Email) -> Result<Option<Connection>, 
 /// The connections whose button the sign-in page shows.
 pub async fn buttons(db: &Db) -> Result<Vec<Connection>, StoreError> {
     Ok(store::connections::list(db).await?.into_iter().filter(|c| c.show_button).collect())
+}
+
+/// The connection's upstream client secret, decrypted for use. Here rather than with the admin
+/// operations that set it, because sign-in (`crate::auth::upstream_oidc`) reads it.
+pub fn client_secret(master_key: &MasterKey, c: &Connection) -> Result<Option<SecretString>, MasterKeyError> {
+    let Some(enc) = &c.secret_encrypted else { return Ok(None) };
+    let plain = master_key.decrypt(enc, &connection::secret_context(&c.id))?;
+    let text = String::from_utf8(plain.to_vec()).map_err(|_| MasterKeyError::Decrypt)?;
+    Ok(Some(SecretString::new(text)))
 }

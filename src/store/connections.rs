@@ -4,7 +4,7 @@ use sqlx::FromRow;
 
 use super::{Db, Result, StoreError, flag};
 use crate::clock::Timestamp;
-use crate::sso::connection::{Connection, Kind, KindConfig, Mapping, Mode};
+use crate::connection::{Connection, Kind, KindConfig, Mapping, Mode};
 
 #[derive(Debug, Clone, FromRow)]
 struct Row {

@@ -1,4 +1,5 @@
-//! The browser-facing edge: sign-in and account pages, health checks, layers.
+//! The browser-facing edge: sign-in and account pages, health checks, the admin UI, and the
+//! request checks and headers `crate::server` layers over every edge.
 
 mod account;
 mod admin;
@@ -7,11 +8,10 @@ pub mod csrf;
 mod demo;
 mod email_login;
 mod extract;
-mod forwarded;
 pub mod fuzzing;
-mod headers;
+pub mod headers;
 mod health;
-mod input;
+pub mod input;
 mod invitations;
 mod login;
 mod mfa;
@@ -19,27 +19,21 @@ mod saml;
 pub mod signin;
 pub mod sso;
 
-use std::time::Duration;
-
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
-pub use extract::{Client, CurrentUser, MaybeUser};
+pub use crate::request::Client;
+pub use extract::{CurrentUser, MaybeUser};
 
 use crate::app::AppState;
 use crate::error::AppError;
 
 const CSS: &str = include_str!("../../templates/stile.css");
 
-pub fn router(state: AppState) -> Router {
-    let limit = state.settings.server.max_body_bytes;
-    let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+/// The pages (sign-in, account, SSO, health, the demo app, the admin UI), without layers or
+/// fallback: `crate::server` merges every edge's router and wraps them once.
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/stile.css", get(css))
@@ -51,37 +45,18 @@ pub fn router(state: AppState) -> Router {
         .merge(sso::router())
         .merge(saml::router())
         .merge(health::router())
-        .merge(crate::oidc::router())
-        .merge(crate::admin::api::router_with_idempotency(&state))
         .merge(demo::router())
         .merge(admin::router())
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn(input::refuse_bad_input))
-        .layer(axum::middleware::from_fn(headers::security_headers))
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
-        // After the site-wide body limit, so CSV imports get their own, larger one.
-        .merge(
-            crate::admin::api::upload_router(state.settings.server.max_import_bytes)
-                .layer(axum::middleware::from_fn(input::refuse_bad_input))
-                .layer(axum::middleware::from_fn(headers::security_headers)),
-        )
-        .merge(
-            admin::upload_router(state.settings.server.max_import_bytes)
-                .layer(axum::middleware::from_fn(input::refuse_bad_input))
-                .layer(axum::middleware::from_fn(headers::security_headers)),
-        )
-        .merge(
-            saml::acs_router()
-                .layer(axum::middleware::from_fn(input::refuse_bad_target))
-                .layer(axum::middleware::from_fn(headers::security_headers)),
-        )
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            // Only the path: query strings may carry codes and tokens.
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-        }))
-        .with_state(state)
+}
+
+/// The admin UI's CSV upload, with its own (larger) body limit.
+pub fn upload_router(max_import_bytes: usize) -> Router<AppState> {
+    admin::upload_router(max_import_bytes)
+}
+
+/// The SAML assertion consumer service, with its own body limit and input check.
+pub fn acs_router() -> Router<AppState> {
+    saml::acs_router()
 }
 
 async fn home(user: MaybeUser) -> Redirect {
@@ -92,7 +67,8 @@ async fn css() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], CSS)
 }
 
-async fn not_found() -> AppError {
+/// The answer for any path no edge serves.
+pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
