@@ -1,15 +1,15 @@
 //! Extractors: who is signed in (where a request comes from is `crate::request::Client`).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
 use super::cookies;
+// The handlers name it from here; it lives below every edge.
 use crate::app::AppState;
 use crate::auth::session;
 use crate::error::AppError;
+pub use crate::request::Client;
 use crate::store::{self, sessions::SessionRow, users::UserRow};
 
 /// The signed-in user and session; redirects to sign-in when there is none.
