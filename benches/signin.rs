@@ -335,12 +335,12 @@ async fn start_server(settings: Settings, users: usize) -> Result<Server> {
         created.push(done??);
     }
 
-    let listener = stile::app::bind("127.0.0.1:0").await?;
+    let listener = stile::server::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let st = state.clone();
     let task = tokio::spawn(async move {
-        if let Err(e) = stile::app::serve(st, listener, async {
+        if let Err(e) = stile::server::serve(st, listener, async {
             let _ = rx.await;
         })
         .await

@@ -3,8 +3,14 @@
 use serde_json::Value;
 
 use crate::app::AppState;
-use crate::auth::ClientInfo;
 use crate::store::{self, StoreError, audit::NewEvent};
+
+/// Where a request came from, for throttling and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -16,7 +16,7 @@ use crate::store::{self, Db, StoreError, clients::ClientRow, flag, json_list, pa
 
 /// A connection or open transaction the write functions run on (`&mut *tx`).
 pub type Conn = sqlx::AnyConnection;
-use crate::tokens::keys::Alg;
+use crate::services::keys::Alg;
 
 /// Scopes every deployment knows. Other scopes must look like `[a-z][a-z0-9_.:-]*`.
 pub const KNOWN_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];

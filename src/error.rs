@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::auth::AuthError;
+pub use crate::report::error_chain;
 use crate::store::StoreError;
 
 /// Errors from the browser-facing pages.
@@ -193,18 +194,6 @@ impl AppError {
         }
         AppError::Internal(error_chain(e))
     }
-}
-
-/// The full chain of causes, for the log.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 /// Errors from the OAuth/OIDC JSON endpoints, in RFC 6749 §5.2 shape, never cached.

@@ -2,6 +2,7 @@
 //! street-works staff. `main.rs` only parses the command line; everything lives here so that
 //! the integration tests can build the same application in-process.
 
+pub mod abuse;
 pub mod admin;
 pub mod app;
 pub mod audit;
@@ -11,6 +12,7 @@ pub mod cli;
 pub mod clients;
 pub mod clock;
 pub mod config;
+pub mod connection;
 pub mod demo;
 pub mod email;
 pub mod error;
@@ -19,7 +21,12 @@ pub mod mail;
 pub mod metrics;
 pub mod oidc;
 pub mod policy;
+pub mod report;
+pub mod request;
+pub mod saml;
 pub mod secret;
+pub mod server;
+pub mod services;
 pub mod sso;
 pub mod store;
 pub mod tokens;

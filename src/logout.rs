@@ -6,8 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::audit::{self, Outcome};
-use crate::auth::ClientInfo;
+use crate::audit::{self, ClientInfo, Outcome};
 use crate::clients::Client;
 use crate::secret::token_hash;
 use crate::store::{self, StoreError, sessions::SessionRow};

@@ -77,7 +77,7 @@ pub fn app() -> &'static Fuzzing {
             stile::store::clients::insert(&state.db, &client(CONFIDENTIAL_CLIENT, Some("s3cret"), "client_secret_basic", now)).await
         })
         .expect("clients");
-        let router = stile::app::router(state.clone());
+        let router = stile::server::router(state.clone());
         Fuzzing { rt, state, router, clock, runs: Default::default() }
     })
 }

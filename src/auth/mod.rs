@@ -1,27 +1,24 @@
 //! How a person proves who they are. Plain Rust: no axum here.
 
-pub mod abuse;
 pub mod email_change;
 pub mod emailed_link;
 pub mod federated;
 pub mod login;
 pub mod magic_link;
 pub mod mfa;
-pub mod password;
 pub mod password_by_email;
 pub mod saml;
 pub mod session;
 pub mod throttle;
 pub mod upstream_oidc;
 
-use crate::store::StoreError;
+// Moved below `app` (the hasher is a service `AppState` holds; tokens check bans too); kept
+// here under their old paths.
+pub use crate::abuse;
+pub use crate::audit::ClientInfo;
+pub use crate::services::hasher as password;
 
-/// Where a request came from, for throttling and the audit log.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub ip: String,
-    pub user_agent: String,
-}
+use crate::store::StoreError;
 
 /// The email's domain is served by a connection whose sign-in is required: password, emailed
 /// link, password setting and signup by email are refused for it.

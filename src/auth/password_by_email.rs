@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::emailed_link::{self, NewLink, Purpose, RequestError};
-use super::{AuthError, ClientInfo};
 use super::session::{SignIn, SignedIn};
+use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::email::{Email, EmailError};

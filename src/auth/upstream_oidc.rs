@@ -10,26 +10,17 @@
 //! authorization response must name its issuer (`iss`, RFC 9207) whenever the IdP's discovery
 //! document says it does.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openidconnect::core::{
-    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey,
-    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType,
-    CoreSubjectIdentifierType,
-};
+use openidconnect::core::{CoreClient, CoreJwsSigningAlgorithm, CoreResponseType};
 use openidconnect::{
-    AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    IssuerUrl, JsonWebKeySet, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl,
-    RequestTokenError, Scope, SignatureVerificationError,
+    AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, JsonWebKeySet, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::app::AppState;
-use crate::clock::Timestamp;
 use crate::secret::{random_token, token_hash};
 use crate::sso::{Connection, Failure, OidcConfig, UpstreamIdentity};
 use crate::store::{self, StoreError, connections::LoginStateRow};
@@ -48,62 +39,7 @@ pub fn redirect_uri(issuer: &str, connection_id: &str) -> String {
     format!("{}{CALLBACK_PATH}/{id}", issuer.trim_end_matches('/'))
 }
 
-/// RFC 9207's discovery field: whether the IdP names itself (`iss`) in authorization responses.
-/// Anything but JSON `true` counts as "no", so an odd value cannot break discovery.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-pub struct IssParameter {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    authorization_response_iss_parameter_supported: Option<Value>,
-}
-
-impl IssParameter {
-    pub fn supported(&self) -> bool {
-        matches!(self.authorization_response_iss_parameter_supported, Some(Value::Bool(true)))
-    }
-}
-
-impl AdditionalProviderMetadata for IssParameter {}
-
-/// An IdP's discovery document, with the RFC 9207 field that the core type leaves out.
-pub type Metadata = ProviderMetadata<
-    IssParameter,
-    CoreAuthDisplay,
-    CoreClientAuthMethod,
-    CoreClaimName,
-    CoreClaimType,
-    CoreGrantType,
-    CoreJweContentEncryptionAlgorithm,
-    CoreJweKeyManagementAlgorithm,
-    CoreJsonWebKey,
-    CoreResponseMode,
-    CoreResponseType,
-    CoreSubjectIdentifierType,
->;
-
-/// Discovery documents (with their JWKS) per connection, kept for the connection's TTL.
-#[derive(Default)]
-pub struct DiscoveryCache {
-    entries: Mutex<HashMap<String, (Timestamp, String, Metadata)>>,
-}
-
-impl std::fmt::Debug for DiscoveryCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DiscoveryCache")
-    }
-}
-
-impl DiscoveryCache {
-    fn get(&self, conn_id: &str, issuer: &str, now: Timestamp, ttl: i64) -> Option<Metadata> {
-        let entries = self.entries.lock().ok()?;
-        let (at, iss, md) = entries.get(conn_id)?;
-        (iss == issuer && now - at < ttl).then(|| md.clone())
-    }
-    fn put(&self, conn_id: &str, issuer: &str, now: Timestamp, md: &Metadata) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.insert(conn_id.to_owned(), (now, issuer.to_owned(), md.clone()));
-        }
-    }
-}
+pub use crate::services::upstream_discovery::{DiscoveryCache, IssParameter, Metadata};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamOidcError {
@@ -145,7 +81,7 @@ async fn metadata(state: &AppState, conn: &Connection, refresh: bool) -> Result<
     }
     let issuer = IssuerUrl::new(cfg.issuer.clone()).map_err(|_| UpstreamOidcError::BadIssuer)?;
     let md =
-        Metadata::discover_async(issuer, &state.http).await.map_err(|e| UpstreamOidcError::Discovery(crate::error::error_chain(&e)))?;
+        Metadata::discover_async(issuer, &state.http).await.map_err(|e| UpstreamOidcError::Discovery(crate::report::error_chain(&e)))?;
     state.sso_discovery.put(&conn.id, &cfg.issuer, now, &md);
     Ok(md)
 }
@@ -164,7 +100,7 @@ pub struct Probe {
 pub async fn probe(state: &AppState, issuer: &str) -> Result<Probe, UpstreamOidcError> {
     let issuer = IssuerUrl::new(issuer.trim().to_owned()).map_err(|_| UpstreamOidcError::BadIssuer)?;
     let md =
-        Metadata::discover_async(issuer, &state.http).await.map_err(|e| UpstreamOidcError::Discovery(crate::error::error_chain(&e)))?;
+        Metadata::discover_async(issuer, &state.http).await.map_err(|e| UpstreamOidcError::Discovery(crate::report::error_chain(&e)))?;
     let keys = md
         .jwks()
         .keys()
@@ -200,7 +136,8 @@ pub async fn start(
 ) -> Result<String, UpstreamOidcError> {
     let cfg = oidc(conn)?;
     let md = metadata(state, conn, false).await?;
-    let secret = crate::sso::client_secret(state, conn).map_err(|e| UpstreamOidcError::Secret(crate::error::error_chain(&e)))?;
+    let secret =
+        crate::sso::client_secret(&state.master_key, conn).map_err(|e| UpstreamOidcError::Secret(crate::report::error_chain(&e)))?;
     let redirect = RedirectUrl::new(redirect_uri(state.settings.issuer(), &conn.id)).map_err(|_| UpstreamOidcError::BadIssuer)?;
     let client = CoreClient::from_provider_metadata(
         md,
@@ -362,8 +299,8 @@ pub async fn callback(
         return Err(refused(Failure::BadResponse, Some(conn), &next, "no code"));
     };
     let data: StateData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let secret = crate::sso::client_secret(state, conn)
-        .map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("client secret: {}", crate::error::error_chain(&e))))?;
+    let secret = crate::sso::client_secret(&state.master_key, conn)
+        .map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("client secret: {}", crate::report::error_chain(&e))))?;
     let client_secret = secret.map(|s| ClientSecret::new(s.expose().to_owned()));
     let redirect = RedirectUrl::new(redirect_uri(state.settings.issuer(), &conn.id))
         .map_err(|_| refused(Failure::Unavailable, Some(conn), &next, "bad redirect URI"))?;
@@ -379,9 +316,9 @@ pub async fn callback(
                 let (what, detail) = match &e {
                     RequestTokenError::ServerResponse(r) => (Failure::BadResponse, format!("token endpoint refused: {}", r.error())),
                     RequestTokenError::Request(_) => {
-                        (Failure::Unavailable, format!("token endpoint unreachable: {}", crate::error::error_chain(&e)))
+                        (Failure::Unavailable, format!("token endpoint unreachable: {}", crate::report::error_chain(&e)))
                     }
-                    _ => (Failure::BadResponse, format!("token response: {}", crate::error::error_chain(&e))),
+                    _ => (Failure::BadResponse, format!("token response: {}", crate::report::error_chain(&e))),
                 };
                 refused(what, Some(conn), &next, detail)
             },

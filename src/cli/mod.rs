@@ -266,7 +266,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 async fn serve(state: AppState) -> Result<(), CliError> {
-    let listener = app::bind(&state.settings.server.listen).await?;
+    let listener = crate::server::bind(&state.settings.server.listen).await?;
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| state.settings.server.listen.clone());
     println!("Stile is listening on http://{addr} (issuer {})", state.settings.issuer());
     if store::users::count_superusers(&state.db).await? == 0 {
@@ -289,7 +289,7 @@ async fn serve(state: AppState) -> Result<(), CliError> {
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %crate::error::error_chain(&e), "demo seeding failed"),
     }
-    app::serve(state, listener, app::shutdown_signal()).await?;
+    crate::server::serve(state, listener, crate::server::shutdown_signal()).await?;
     Ok(())
 }
 

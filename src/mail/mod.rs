@@ -4,8 +4,10 @@
 //! [`transport`] with retries and exponential backoff.
 
 pub mod messages;
-pub mod transport;
 pub mod worker;
+
+// The transport is a service that `AppState` holds; kept here under its old path.
+pub use crate::services::mailer as transport;
 
 use crate::app::AppState;
 use crate::clock::Timestamp;

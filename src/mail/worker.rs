@@ -20,7 +20,7 @@ pub async fn run(state: AppState) {
     let poll = Duration::from_secs(state.settings.mail.poll_interval_secs);
     loop {
         if let Err(e) = deliver_due(&state).await {
-            tracing::warn!(error = %crate::error::error_chain(&e), "mail outbox pass failed");
+            tracing::warn!(error = %crate::report::error_chain(&e), "mail outbox pass failed");
         }
         tokio::select! {
             _ = state.mail_wake.notified() => {}

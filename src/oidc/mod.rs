@@ -11,28 +11,19 @@ mod userinfo;
 
 use axum::Router;
 
-pub use discovery::metadata as discovery_metadata;
+pub use crate::tokens::discovery::{metadata as discovery_metadata, paths};
 
 use crate::app::AppState;
+use crate::config::Settings;
 
-pub fn router() -> Router<AppState> {
+/// The OpenID Provider's endpoints, without layers: `crate::server` merges and wraps every edge.
+pub fn router(settings: &Settings) -> Router<AppState> {
     Router::new()
-        .merge(discovery::router())
+        .merge(discovery::router(settings))
         .merge(authorize::router())
         .merge(token::router())
         .merge(userinfo::router())
         .merge(introspect::router())
         .merge(revoke::router())
         .merge(end_session::router())
-}
-
-/// Endpoint paths, used by discovery and the handlers.
-pub mod paths {
-    pub const AUTHORIZE: &str = "/authorize";
-    pub const TOKEN: &str = "/token";
-    pub const USERINFO: &str = "/userinfo";
-    pub const JWKS: &str = "/jwks.json";
-    pub const INTROSPECT: &str = "/introspect";
-    pub const REVOKE: &str = "/revoke";
-    pub const END_SESSION: &str = "/end_session";
 }

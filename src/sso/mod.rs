@@ -26,7 +26,9 @@
 //! protocol calls [`crate::web::sso::failure`] with a [`Failure`]: the page says what happened in
 //! plain words and offers the other sign-in methods; details go to the audit log only.
 
-pub mod connection;
+// The connection record is plain data the store reads and writes, so it sits below the store;
+// kept here under its old path.
+pub use crate::connection;
 pub mod saml;
 
 pub use connection::{Connection, Kind, KindConfig, Mode, OidcConfig};
@@ -36,8 +38,8 @@ use connection::{Mapping, secret_context};
 use crate::app::AppState;
 use crate::email::Email;
 use crate::secret::SecretString;
+use crate::services::master_key::{MasterKey, MasterKeyError};
 use crate::store::{self, Db, StoreError};
-use crate::tokens::master_key::MasterKeyError;
 
 /// Who the upstream IdP says signed in, after the protocol has verified its response.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -140,10 +142,11 @@ pub fn set_client_secret(state: &AppState, c: &mut Connection, secret: &SecretSt
     Ok(())
 }
 
-/// The upstream client secret, decrypted for use.
-pub fn client_secret(state: &AppState, c: &Connection) -> Result<Option<SecretString>, MasterKeyError> {
+/// The connection's upstream client secret, decrypted for use. Here rather than with the admin
+/// operations that set it, because sign-in (`crate::auth::upstream_oidc`) reads it.
+pub fn client_secret(master_key: &MasterKey, c: &Connection) -> Result<Option<SecretString>, MasterKeyError> {
     let Some(enc) = &c.secret_encrypted else { return Ok(None) };
-    let plain = state.master_key.decrypt(enc, &secret_context(&c.id))?;
+    let plain = master_key.decrypt(enc, &connection::secret_context(&c.id))?;
     let text = String::from_utf8(plain.to_vec()).map_err(|_| MasterKeyError::Decrypt)?;
     Ok(Some(SecretString::new(text)))
 }

@@ -5,9 +5,9 @@ use zeroize::Zeroizing;
 
 use super::connection::{Connection, KindConfig, Mode, secret_context};
 use crate::app::AppState;
-use crate::auth::saml::config::SamlConfig;
-use crate::auth::saml::metadata::{self, IdpMetadata, MetadataError};
-use crate::auth::saml::sp_key::{self, SpKey, SpKeyError};
+use crate::saml::config::SamlConfig;
+use crate::saml::metadata::{self, IdpMetadata, MetadataError};
+use crate::saml::sp_key::{self, SpKey, SpKeyError};
 use crate::tokens::master_key::MasterKeyError;
 
 /// Largest metadata document we fetch or read (federation aggregates are refused: point Stile

@@ -6,7 +6,7 @@ use sqlx::Connection as _;
 
 use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
-use crate::sso::connection::{Connection, Kind, KindConfig, Mapping, Mode};
+use crate::connection::{Connection, Kind, KindConfig, Mapping, Mode};
 
 #[derive(Debug, Clone, FromRow)]
 struct Row {

@@ -115,7 +115,7 @@ pub mod outage {
     /// An error said the database is unavailable: logged only if it was thought up.
     pub fn started(e: &sqlx::Error) {
         if !DOWN.swap(true, Ordering::SeqCst) {
-            tracing::error!(error = %crate::error::error_chain(e), "database unavailable; answering 503 until it is back");
+            tracing::error!(error = %crate::report::error_chain(e), "database unavailable; answering 503 until it is back");
         } else {
             tracing::debug!(error = %e, "database still unavailable");
         }

@@ -98,7 +98,7 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
 async fn live_user(state: &AppState, user_id: Option<&str>) -> Result<UserRow, GrantError> {
     let Some(id) = user_id else { return Err(GrantError::Corrupt) };
     match store::users::by_id(&state.db, id).await? {
-        Some(u) if !u.is_disabled() && !crate::auth::abuse::is_banned(state, &u.email()).await? => Ok(u),
+        Some(u) if !u.is_disabled() && !crate::abuse::is_banned(state, &u.email()).await? => Ok(u),
         _ => Err(GrantError::InvalidGrant("the user can no longer sign in")),
     }
 }

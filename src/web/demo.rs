@@ -292,7 +292,7 @@ async fn fill_tokens(state: &AppState, page: &mut ResultPage, tokens: &Value, no
     if !page.held.id_token.is_empty() {
         q.append_pair("id_token_hint", &page.held.id_token);
     }
-    page.logout_url = format!("{issuer}{}?{}", crate::oidc::paths::END_SESSION, q.finish());
+    page.logout_url = format!("{issuer}{}?{}", crate::tokens::discovery::paths::END_SESSION, q.finish());
 }
 
 /// The claims of a JWT, without checking it (the access token is for resource servers to check;

@@ -1,30 +1,16 @@
-//! Extractors: where a request comes from, and who is signed in.
+//! Extractors: who is signed in (where a request comes from is `crate::request::Client`).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
 use super::cookies;
+// The handlers name it from here; it lives below every edge.
 use crate::app::AppState;
-use crate::auth::{ClientInfo, session};
+use crate::auth::session;
 use crate::error::AppError;
+pub use crate::request::Client;
 use crate::store::{self, sessions::SessionRow, users::UserRow};
-
-pub struct Client(pub ClientInfo);
-
-impl FromRequestParts<AppState> for Client {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let ip = super::forwarded::client_ip(peer, &parts.headers, state.settings.server.trusted_proxy_hops);
-        let user_agent =
-            parts.headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect();
-        Ok(Client(ClientInfo { ip, user_agent }))
-    }
-}
 
 /// The signed-in user and session; redirects to sign-in when there is none.
 pub struct CurrentUser {

@@ -8,5 +8,5 @@ use axum::http::HeaderMap;
 
 /// The X-Forwarded-For parser itself (what the `Client` extractor calls), without an app.
 pub fn forwarded_client_ip(peer: SocketAddr, headers: &HeaderMap, hops: usize) -> String {
-    super::forwarded::client_ip(Some(peer.ip()), headers, hops)
+    crate::request::forwarded::client_ip(Some(peer.ip()), headers, hops)
 }

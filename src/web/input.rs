@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{AppError, OAuthError, error_page};
-use crate::oidc::paths;
+use crate::tokens::discovery::paths;
 
 /// The longest request target (path and query) served, in bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;

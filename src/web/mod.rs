@@ -1,4 +1,5 @@
-//! The browser-facing edge: sign-in and account pages, health checks, layers.
+//! The browser-facing edge: sign-in and account pages, health checks, the admin UI, and the
+//! request checks and headers `crate::server` layers over every edge.
 
 mod account;
 mod admin;
@@ -8,11 +9,10 @@ mod demo;
 mod email_login;
 mod extract;
 pub mod flash;
-mod forwarded;
 pub mod fuzzing;
-mod headers;
+pub mod headers;
 mod health;
-mod input;
+pub mod input;
 mod invitations;
 mod login;
 mod metrics;
@@ -21,18 +21,13 @@ mod saml;
 pub mod signin;
 pub mod sso;
 
-use std::time::Duration;
-
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
-pub use extract::{Client, CurrentUser, MaybeUser};
+pub use crate::request::Client;
+pub use extract::{CurrentUser, MaybeUser};
+pub use metrics::record as record_metrics;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -40,9 +35,9 @@ use crate::error::AppError;
 const CSS: &str = include_str!("../../templates/stile.css");
 const COPY_JS: &str = include_str!("../../templates/copy.js");
 
-pub fn router(state: AppState) -> Router {
-    let limit = state.settings.server.max_body_bytes;
-    let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+/// The pages (sign-in, account, SSO, health, the demo app, the admin UI), without layers or
+/// fallback: `crate::server` merges every edge's router and wraps them once.
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/static/stile.css", get(css))
@@ -57,40 +52,18 @@ pub fn router(state: AppState) -> Router {
         .merge(saml::router())
         .merge(health::router())
         .merge(metrics::router())
-        .merge(crate::oidc::router())
-        .merge(crate::admin::api::router_with_idempotency(&state))
         .merge(demo::router())
         .merge(admin::router())
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn(input::refuse_bad_input))
-        .layer(axum::middleware::from_fn(headers::security_headers))
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
-        // After the site-wide body limit, so CSV imports get their own, larger one.
-        .merge(
-            crate::admin::api::upload_router(state.settings.server.max_import_bytes)
-                .layer(axum::middleware::from_fn(input::refuse_bad_input))
-                .layer(axum::middleware::from_fn(headers::security_headers)),
-        )
-        .merge(
-            admin::upload_router(state.settings.server.max_import_bytes)
-                .layer(axum::middleware::from_fn(input::refuse_bad_input))
-                .layer(axum::middleware::from_fn(headers::security_headers)),
-        )
-        .merge(
-            saml::acs_router()
-                .layer(axum::middleware::from_fn(input::refuse_bad_target))
-                .layer(axum::middleware::from_fn(headers::security_headers)),
-        )
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        // Outside the timeout, so a request cut off is counted (as 408) with its full time.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            // Only the path: query strings may carry codes and tokens.
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-        }))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), site_error_pages))
-        .with_state(state)
+}
+
+/// The admin UI's CSV upload, with its own (larger) body limit.
+pub fn upload_router(max_import_bytes: usize) -> Router<AppState> {
+    admin::upload_router(max_import_bytes)
+}
+
+/// The SAML assertion consumer service, with its own body limit and input check.
+pub fn acs_router() -> Router<AppState> {
+    saml::acs_router()
 }
 
 async fn home(user: MaybeUser) -> Redirect {
@@ -135,12 +108,13 @@ async fn copy_js() -> impl IntoResponse {
     )
 }
 
-async fn not_found() -> AppError {
+/// The answer for any path no edge serves.
+pub async fn not_found() -> AppError {
     AppError::NotFound
 }
 
 /// Error pages name the deployment in their header, as every other page does.
-async fn site_error_pages(
+pub async fn site_error_pages(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: axum::extract::Request,
     next: axum::middleware::Next,

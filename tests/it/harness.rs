@@ -153,7 +153,7 @@ impl TestApp {
 
     pub async fn start_on(db: TestDb, mut settings: Settings) -> Self {
         let clock = ManualClock::starting_now();
-        let listener = stile::app::bind("127.0.0.1:0").await.unwrap();
+        let listener = stile::server::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         // The issuer is this server, so relying-party libraries find what discovery promises.
         settings.server.issuer = base.clone();
@@ -161,7 +161,7 @@ impl TestApp {
         let (tx, rx) = oneshot::channel();
         let st = state.clone();
         let server = tokio::spawn(async move {
-            stile::app::serve(st, listener, async {
+            stile::server::serve(st, listener, async {
                 let _ = rx.await;
             })
             .await

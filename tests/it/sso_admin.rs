@@ -27,7 +27,7 @@ async fn connection_count(app: &TestApp) -> i64 {
 
 async fn stored_secret(app: &TestApp, id: &str) -> String {
     let c = stile::admin::ops::connections::get(&app.state, id).await.unwrap();
-    stile::sso::client_secret(&app.state, &c).unwrap().unwrap().expose().to_owned()
+    stile::sso::client_secret(&app.state.master_key, &c).unwrap().unwrap().expose().to_owned()
 }
 
 fn oidc_input(body: &str) -> Value {

@@ -982,10 +982,10 @@ async fn store_connections_and_states(b: Backend) {
     assert!(store::connections::by_domain(db, "camden.gov.uk").await.unwrap().is_none());
     assert_eq!(store::connections::by_domain(db, "camden.org.uk").await.unwrap().unwrap().id, a.id);
     // The secret decrypts only for its own connection.
-    assert_eq!(stile::sso::client_secret(&s.app.state, &back).unwrap().unwrap().expose(), UPSTREAM_SECRET);
+    assert_eq!(stile::sso::client_secret(&s.app.state.master_key, &back).unwrap().unwrap().expose(), UPSTREAM_SECRET);
     let mut moved = back.clone();
     moved.id = "another-id".into();
-    assert!(stile::sso::client_secret(&s.app.state, &moved).is_err());
+    assert!(stile::sso::client_secret(&s.app.state.master_key, &moved).is_err());
 
     // Login states: single use, only in the browser that started them, only for the connection
     // they were made for, not after expiry.

@@ -10,7 +10,7 @@ use crate::admin::actor::{self, BearerError};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::web::Client;
+use crate::request::Client;
 
 fn json_error(status: StatusCode, error: &'static str, message: impl Into<String>) -> AppError {
     AppError::Json { status, error, message: message.into(), field: None }

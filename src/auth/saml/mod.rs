@@ -1,14 +1,7 @@
-//! Upstream SAML 2.0 with Stile as the service provider: protocol only, no HTTP framework.
-//! `response::validate` is the gate every assertion passes; `profile` turns a verified
-//! assertion into the identity facts the SSO layer links and maps.
+//! Upstream SAML 2.0 as sign-in sees it: the protocol lives in [`crate::saml`] (re-exported here
+//! under its old paths); `profile` turns a verified assertion into the identity facts the SSO
+//! layer links and maps.
 
-pub mod c14n;
-pub mod certs;
-pub mod config;
-pub mod metadata;
 pub mod profile;
-pub mod request;
-pub mod response;
-pub mod signature;
-pub mod sp_key;
-pub mod xml;
+
+pub use crate::saml::{c14n, certs, config, metadata, request, response, signature, sp_key, xml};

@@ -431,7 +431,11 @@ async fn remove(
     }
 }
 
-async fn test_new(State(state): State<AppState>, admin: Admin, CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>) -> Result<Response, AppError> {
+async fn test_new(
+    State(state): State<AppState>,
+    admin: Admin,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<Posted>>,
+) -> Result<Response, AppError> {
     test(&state, &admin, None, &f).await
 }
 

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::auth::saml::config::SamlConfig;
-use crate::auth::saml::config::SamlConfigError;
 use crate::email::normalise_domain;
+pub use crate::saml::config::SamlConfig;
+use crate::saml::config::SamlConfigError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

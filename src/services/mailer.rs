@@ -139,7 +139,7 @@ async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<
 /// The error and its causes, for the outbox and the log. lettre's errors describe the server's
 /// answer or the connection, never the credentials.
 fn smtp_error_text(e: &lettre::transport::smtp::Error) -> String {
-    let mut s = crate::error::error_chain(e);
+    let mut s = crate::report::error_chain(e);
     s.truncate(500);
     s
 }

@@ -1,0 +1,146 @@
+//! The running server: the HTTP application assembled from each edge's router, `bind`,
+//! `serve`, the background loops (maintenance, mail delivery, the outage probe) and graceful
+//! shutdown. The top of the import graph: nothing imports it but `main` (through `cli`) and
+//! the tests.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::from_fn;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::{AppState, StartError};
+use crate::store::{self, Db};
+use crate::web::{self, headers, input};
+
+/// The whole HTTP application: the edges' routers (pages, the OpenID Provider, the admin API),
+/// merged only here, under one set of layers. The upload routers and the SAML ACS are merged
+/// after the site-wide body limit so that each keeps its own.
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.server.max_body_bytes;
+    let max_import = state.settings.server.max_import_bytes;
+    let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+    Router::new()
+        .merge(web::router())
+        .merge(crate::oidc::router(&state.settings))
+        .merge(crate::admin::api::router_with_idempotency(&state))
+        .fallback(web::not_found)
+        .layer(from_fn(input::refuse_bad_input))
+        .layer(from_fn(headers::security_headers))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+        // After the site-wide body limit, so CSV imports get their own, larger one.
+        .merge(
+            crate::admin::api::upload_router(max_import).layer(from_fn(input::refuse_bad_input)).layer(from_fn(headers::security_headers)),
+        )
+        .merge(web::upload_router(max_import).layer(from_fn(input::refuse_bad_input)).layer(from_fn(headers::security_headers)))
+        .merge(web::acs_router().layer(from_fn(input::refuse_bad_target)).layer(from_fn(headers::security_headers)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        // Outside the timeout, so a request cut off is counted (as 408) with its full time.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::record_metrics))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // Only the path: query strings may carry codes and tokens.
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
+        // Error pages name the deployment, whichever edge answered.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::site_error_pages))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let maintenance = tokio::spawn(maintenance_loop(state.clone()));
+    let mail = tokio::spawn(crate::mail::worker::run(state.clone()));
+    let probe = tokio::spawn(outage_probe(state.db.clone()));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
+    maintenance.abort();
+    mail.abort();
+    probe.abort();
+    result
+}
+
+/// While an outage is recorded, pings the database every two seconds so that its end is noticed
+/// (and logged once) even if no request comes.
+async fn outage_probe(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        if store::outage::is_down() {
+            db.ping().await;
+        }
+    }
+}
+
+pub async fn bind(addr: &str) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_owned(), source })
+}
+
+/// Deletes what has expired, and picks up keys rotated by another instance.
+async fn maintenance_loop(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = state.now();
+        let window = state.settings.throttle.account_window_secs.max(state.settings.throttle.ip_window_secs);
+        if let Err(e) = store::sessions::delete_expired(&state.db, now).await {
+            tracing::warn!(error = %e, "session clean-up failed");
+        }
+        if let Err(e) = store::throttle::prune(&state.db, now - window, now).await {
+            tracing::warn!(error = %e, "throttle clean-up failed");
+        }
+        if let Err(e) = store::grants::prune(&state.db, now - 86_400).await {
+            tracing::warn!(error = %e, "token clean-up failed");
+        }
+        if let Err(e) = store::idempotency::prune(&state.db, now).await {
+            tracing::warn!(error = %e, "idempotency key clean-up failed");
+        }
+        if let Err(e) = store::connections::prune_login_states(&state.db, now - 3600).await {
+            tracing::warn!(error = %e, "SSO sign-in clean-up failed");
+        }
+        // Retired keys stay published until every token they signed has expired.
+        if let Err(e) = store::keys::delete_retired_before(&state.db, now - state.settings.tokens.retired_key_ttl_secs).await {
+            tracing::warn!(error = %e, "key clean-up failed");
+        }
+        // Sent and abandoned mail is kept a week for the operator, then forgotten.
+        if let Err(e) = store::outbox::prune(&state.db, now - 7 * 86400).await {
+            tracing::warn!(error = %e, "mail outbox clean-up failed");
+        }
+        if let Err(e) = state.keys.reload(&state.db, &state.master_key).await {
+            tracing::warn!(error = %e, "key reload failed");
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
