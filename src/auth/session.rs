@@ -46,7 +46,7 @@ pub struct SignIn {
 
 /// What [`SignIn::write_on`] wrote.
 pub enum SignedIn {
-    Session(Started),
+    Session(Box<Started>),
     /// A parked sign-in: the cookie value, and whether the user is enrolled (else: enrolment).
     SecondFactor {
         token: SecretString,
@@ -98,7 +98,7 @@ impl SignIn {
                 let amr: Vec<&str> = self.amr.iter().map(String::as_str).collect();
                 let started = new_session(state, user_id, &amr, ACR_SINGLE, &self.client, false);
                 store::sessions::insert(&mut *tx, &started.session).await?;
-                Ok(SignedIn::Session(started))
+                Ok(SignedIn::Session(Box::new(started)))
             }
             Some(enrolled) => {
                 let token = random_token(&*state.rng);
