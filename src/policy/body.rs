@@ -27,7 +27,7 @@ macro_rules! text_enum {
             pub const ALL: &[$name] = &[$($name::$variant),+];
 
             /// The database's and the API's text.
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $text),+
                 }
@@ -76,6 +76,17 @@ text_enum!(
 );
 
 impl BodyKind {
+    /// How pages name the kind.
+    pub const fn label(self) -> &'static str {
+        match self {
+            BodyKind::Council => "Council",
+            BodyKind::HighwayAuthority => "Highway authority",
+            BodyKind::Promoter => "Promoter",
+            BodyKind::Contractor => "Contractor",
+            BodyKind::Other => "Other",
+        }
+    }
+
     /// Street Manager organisations (as opposed to FixMyStreet bodies).
     pub fn is_street_manager(self) -> bool {
         matches!(self, BodyKind::HighwayAuthority | BodyKind::Promoter | BodyKind::Contractor)
@@ -92,6 +103,15 @@ text_enum!(
 );
 
 impl BodyStatus {
+    /// How pages name the status.
+    pub const fn label(self) -> &'static str {
+        match self {
+            BodyStatus::Active => "Active",
+            BodyStatus::Suspended => "Suspended",
+            BodyStatus::Disabled => "Disabled",
+        }
+    }
+
     pub fn is_active(self) -> bool {
         self == BodyStatus::Active
     }

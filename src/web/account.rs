@@ -94,7 +94,7 @@ async fn render(
         let d = store::memberships::detail(&state.db, &m).await?;
         memberships.push(MembershipView {
             body: m.body_name,
-            kind: m.body_kind.as_str().replace('_', " "),
+            kind: m.body_kind.label().to_owned(),
             roles: d.roles.into_iter().map(|(_, n)| n).collect(),
         });
     }

@@ -640,6 +640,9 @@ both!(banned_refused_at_saml_sign_in);
 /// "Test the connection" fetches the IdP's discovery document and keys (OIDC) or metadata (SAML)
 /// before anything is saved, shows what it found or why it failed, and saves nothing.
 async fn ui_tests_a_connection_before_saving(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
     let app = TestApp::start(b).await;
     let (council, _) = crate::admin_ui::council_with_admin(&app).await;
     let up = crate::sso_oidc::Upstream::start("http://127.0.0.1:8080/sso/callback/test", &json!({})).await;

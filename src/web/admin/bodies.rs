@@ -15,6 +15,7 @@ use super::{Admin, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{self, bodies::BodyInput, bodies::BodyView, roles::RoleView};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::policy::body::BodyStatus;
 use crate::policy::delegation::{Action, BodyKind, Target};
 
 pub fn router() -> Router<AppState> {
@@ -27,13 +28,21 @@ pub fn router() -> Router<AppState> {
 }
 
 const KINDS: [(&str, &str); 5] = [
-    ("council", "Council"),
-    ("highway_authority", "Highway authority"),
-    ("promoter", "Promoter"),
-    ("contractor", "Contractor"),
-    ("other", "Other"),
+    kind(BodyKind::Council),
+    kind(BodyKind::HighwayAuthority),
+    kind(BodyKind::Promoter),
+    kind(BodyKind::Contractor),
+    kind(BodyKind::Other),
 ];
-const STATUSES: [(&str, &str); 3] = [("active", "Active"), ("suspended", "Suspended"), ("disabled", "Disabled")];
+const STATUSES: [(&str, &str); 3] = [status(BodyStatus::Active), status(BodyStatus::Suspended), status(BodyStatus::Disabled)];
+
+const fn kind(k: BodyKind) -> (&'static str, &'static str) {
+    (k.as_str(), k.label())
+}
+
+const fn status(s: BodyStatus) -> (&'static str, &'static str) {
+    (s.as_str(), s.label())
+}
 const MFA: [(&str, &str); 2] = [("optional", "Optional"), ("required", "Required for every member")];
 
 fn opts(list: &[(&str, &str)], current: &str) -> Vec<Opt> {
