@@ -840,3 +840,35 @@ async fn kill_9_under_write_load_loses_nothing_acknowledged() {
     store_db.close().await;
     db.drop_db().await;
 }
+
+/// Disabling an account and ending its sessions and tokens is one write: a connection lost
+/// after the flag is set leaves the account enabled and its session live (and nothing audited);
+/// the retry disables it and ends the session. Signing a user out everywhere is one write too.
+async fn interrupted_disable_changes_nothing(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("leaver@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "leaver@example.org", PW).await.status(), 303);
+    let cli = stile::admin::AdminActor::cli();
+    let disabled = || async { app.audit_actions().await.iter().filter(|a| a.0 == "user.disable").count() };
+    app.state.db.inject_fault("user_flag:written");
+    assert!(stile::admin::ops::users::set_disabled(&app.state, &cli, &user.id, true).await.is_err());
+    let row = store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap();
+    assert!(!row.is_disabled(), "the flag is rolled back");
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200, "the session survives with the flag");
+    assert_eq!(disabled().await, 0);
+    stile::admin::ops::users::set_disabled(&app.state, &cli, &user.id, true).await.unwrap();
+    assert!(store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap().is_disabled());
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "the session is ended with the flag");
+    assert_eq!(disabled().await, 1);
+
+    let other = app.create_user("stayer@example.org", Some(PW)).await;
+    let d = app.browser();
+    assert_eq!(app.sign_in(&d, "stayer@example.org", PW).await.status(), 303);
+    let (n, _) = stile::admin::ops::users::logout_everywhere_tracked(&app.state, &cli, &other.id).await.unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(d.get(app.url("/account")).send().await.unwrap().status(), 303);
+    assert_eq!(app.audit_actions().await.iter().filter(|a| a.0 == "user.logout_everywhere").count(), 1);
+    app.finish().await;
+}
+both!(interrupted_disable_changes_nothing);

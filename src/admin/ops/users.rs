@@ -332,6 +332,10 @@ async fn set_flag(
     if matches!(column, FlagColumn::Disabled) && value {
         super::keep_staff_managers_of_user(state, actor, id).await?;
     }
+    // Disabling ends every session and revokes every token in the same transaction as the flag
+    // and its audit row: a lost connection never leaves a disabled account signed in.
+    let ending =
+        if matches!(column, FlagColumn::Disabled) && value { Some(logout::Ending::read(state, id, Which::All).await?) } else { None };
     let mut tx = state.db.begin().await?;
     store::users::set_flag(&mut tx, id, column, value, state.now()).await?;
     if matches!(column, FlagColumn::Superuser | FlagColumn::Disabled)
@@ -340,8 +344,16 @@ async fn set_flag(
     {
         return Err(AdminError::invalid("user", "This is the last superuser; make someone else a superuser first."));
     }
+    let ended = match ending {
+        Some(e) => Some(e.write_on(state, &mut tx).await?),
+        None => None,
+    };
+    store::fault_point(&state.db, &mut tx, "user_flag:written").await?;
     audit_ok(&mut tx, state, actor, action, &subject, Some(json!({ "value": value }))).await?;
     tx.commit().await.map_err(commit_err)?;
+    if let Some(ended) = ended {
+        ended.notify(state);
+    }
     Ok(user)
 }
 
@@ -353,9 +365,6 @@ pub async fn set_flagged(state: &AppState, actor: &AdminActor, id: &str, flagged
 /// Disabling also ends every session and revokes every token of the user.
 pub async fn set_disabled(state: &AppState, actor: &AdminActor, id: &str, disabled: bool) -> Result<UserDetail, AdminError> {
     set_flag(state, actor, id, FlagColumn::Disabled, disabled, if disabled { "user.disable" } else { "user.enable" }).await?;
-    if disabled {
-        logout::end_sessions(state, id, Which::All).await?;
-    }
     show(state, actor, id).await
 }
 
@@ -389,9 +398,14 @@ pub async fn logout_everywhere_tracked(
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     guard(state, actor, "user.logout_everywhere", &subject, check_on_user(state, actor, &user, Action::EditUser).await).await?;
-    let (ended, deliveries) = logout::end_sessions_tracked(state, id, Which::All).await?;
-    audit_now(state, actor, "user.logout_everywhere", &subject, Some(json!({ "sessions": ended }))).await?;
-    Ok((ended, deliveries))
+    // The sessions, their tokens and the audit row together.
+    let ending = logout::Ending::read(state, id, Which::All).await?;
+    let mut tx = state.db.begin().await?;
+    let ended = ending.write_on(state, &mut tx).await?;
+    let count = ended.count();
+    audit_ok(&mut tx, state, actor, "user.logout_everywhere", &subject, Some(json!({ "sessions": count }))).await?;
+    tx.commit().await.map_err(commit_err)?;
+    Ok((count, ended.notify(state)))
 }
 
 /// Removes the user's second factor (they are told by email); returns whether they had one.
