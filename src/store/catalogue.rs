@@ -1,6 +1,6 @@
 //! Permission catalogue and roles (templates and per-body roles).
 
-use sqlx::{Connection, FromRow};
+use sqlx::FromRow;
 
 use super::{Db, Exec, Result, flag, json_list};
 use crate::clock::Timestamp;
@@ -61,7 +61,7 @@ pub struct TemplateSpec<'a> {
 /// Creates a role template, or brings an existing one (matched by key) up to date. Templates
 /// shipped with Stile are authoritative; roles already copied into bodies are left alone.
 pub async fn upsert_template(db: &Db, t: &TemplateSpec<'_>, now: Timestamp) -> Result<String> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let existing: Option<String> =
         sqlx::query_scalar("select id from roles where body_id is null and template_key = $1").bind(t.key).fetch_optional(&mut *tx).await?;
     let id = match existing {
@@ -133,8 +133,9 @@ pub async fn copy_templates_into_body(
     ids: &mut (dyn FnMut() -> String + Send),
     now: Timestamp,
 ) -> Result<Vec<(String, String)>> {
+    let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
-    let mut tx = c.begin().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
     let templates = sqlx::query_as::<_, RoleRow>(sql!("select {ROLE_COLUMNS} from roles where body_id is null order by namespace, name"))
         .fetch_all(&mut *tx)
         .await?;

@@ -2,8 +2,6 @@
 
 use sqlx::FromRow;
 
-use sqlx::Connection as _;
-
 use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
 use crate::connection::{Connection, Kind, KindConfig, Mapping, Mode};
@@ -79,8 +77,9 @@ async fn write_domains(db: impl Exec, c: &Connection) -> Result<()> {
 
 /// Inserts a connection and its domains in one transaction (a savepoint inside the caller's).
 pub async fn insert(db: impl Exec, c: &Connection) -> Result<()> {
+    let immediate = db.begins_immediate();
     let mut conn = db.conn().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_on(&mut conn, immediate).await?;
     sqlx::query(sql!("insert into upstream_connections ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"))
         .bind(&c.id)
         .bind(c.kind().as_str())
@@ -107,8 +106,9 @@ pub async fn insert(db: impl Exec, c: &Connection) -> Result<()> {
 /// Replaces every setting of an existing connection (kind and id stay) in one transaction (a
 /// savepoint inside the caller's).
 pub async fn update(db: impl Exec, c: &Connection) -> Result<()> {
+    let immediate = db.begins_immediate();
     let mut conn = db.conn().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = super::begin_on(&mut conn, immediate).await?;
     let done = sqlx::query(
         "update upstream_connections set name = $2, body_id = $3, sso_mode = $4, trust_upstream_mfa = $5, jit_provisioning = $6,
          config = $7, secret_encrypted = $8, show_button = $9, allow_idp_initiated = $10, mapping = $11, updated_at = $12

@@ -73,7 +73,7 @@ pub async fn touch(db: &Db, connection_id: &str, subject: &str, now: Timestamp) 
 
 /// Creates a user (just-in-time) already linked to the upstream subject, in one transaction.
 pub async fn provision(db: &Db, u: &NewUser<'_>, connection_id: &str, subject: &str, now: Timestamp) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     super::users::insert(&mut tx, u, now).await?;
     sqlx::query("insert into federated_identities (connection_id, subject, user_id, created_at, last_used_at) values ($1, $2, $3, $4, $4)")
         .bind(connection_id)
@@ -111,7 +111,7 @@ pub struct MembershipSync<'a> {
 /// an administrator) are left alone. One transaction.
 pub async fn sync_membership(db: &Db, m: &MembershipSync<'_>, now: Timestamp) -> Result<RoleSync> {
     let MembershipSync { new_membership_id, user_id, body_id, default_role, wanted, managed } = *m;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let mut sync = RoleSync::default();
     let existing: Option<String> = sqlx::query_scalar("select id from memberships where user_id = $1 and body_id = $2")
         .bind(user_id)

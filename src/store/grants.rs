@@ -5,7 +5,7 @@
 //! has kind 'grant' and hash = family id; revoking it revokes every refresh token of the family
 //! and, through introspection, every access token.
 
-use sqlx::{Connection, FromRow};
+use sqlx::FromRow;
 
 use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
@@ -108,8 +108,9 @@ pub async fn revoke_family(db: impl Exec, family_id: &str, now: Timestamp) -> Re
 /// granted offline access).
 /// One transaction: a connection lost half-way revokes none of them, never some.
 pub async fn revoke_families_of_user(db: impl Exec, user_id: &str, only_session: Option<&str>, now: Timestamp) -> Result<Vec<String>> {
+    let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
-    let mut tx = c.begin().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
     let families: Vec<String> = match only_session {
         None => {
             sqlx::query_scalar("select hash from one_time_tokens where kind = 'grant' and user_id = $1 and revoked_at is null")
@@ -137,8 +138,9 @@ pub async fn revoke_families_of_user(db: impl Exec, user_id: &str, only_session:
 
 /// One transaction, like [`revoke_families_of_user`].
 pub async fn revoke_families_of_client(db: impl Exec, user_id: &str, client_id: &str, now: Timestamp) -> Result<()> {
+    let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
-    let mut tx = c.begin().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
     let families: Vec<String> = sqlx::query_scalar(
         "select hash from one_time_tokens where kind = 'grant' and user_id = $1 and client_id = $2 and revoked_at is null",
     )

@@ -116,7 +116,7 @@ pub async fn insert_all(
     now: Timestamp,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let mut done = 0u64;
     for chunk in users.chunks(BATCH) {
         let q = sql!(

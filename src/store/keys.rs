@@ -54,7 +54,7 @@ pub async fn all(db: &Db) -> Result<Vec<KeyRow>> {
 
 /// Promotes `next` to `current` and `current` to `retired` for one algorithm, atomically.
 pub async fn promote(db: &Db, alg: &str, next_kid: &str, now: Timestamp) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("update signing_keys set state = 'retired', retired_at = $2 where alg = $1 and state = 'current'")
         .bind(alg)
         .bind(now)

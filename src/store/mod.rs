@@ -162,12 +162,30 @@ pub trait Exec: Send {
     /// The connection the call runs on: taken from the pool, or the caller's.
     type Conn: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send;
     fn conn(self) -> impl std::future::Future<Output = Result<Self::Conn>> + Send;
+
+    /// Whether a function's own transaction on this connection should take SQLite's write lock
+    /// at once (a fresh pool connection on SQLite); see [`begin_on`].
+    fn begins_immediate(&self) -> bool {
+        false
+    }
+}
+
+/// Opens a function's own transaction on `c` (a savepoint when the caller's transaction holds
+/// it). On a fresh SQLite connection it is `BEGIN IMMEDIATE`: a transaction that reads and then
+/// writes would otherwise fail at once with "database is locked" when another writer holds the
+/// lock, instead of waiting for it (SQLite does not wait where waiting could deadlock).
+pub(crate) async fn begin_on(c: &mut sqlx::AnyConnection, immediate: bool) -> Result<sqlx::Transaction<'_, sqlx::Any>> {
+    if immediate { Ok(sqlx::Connection::begin_with(c, "BEGIN IMMEDIATE").await?) } else { Ok(sqlx::Connection::begin(c).await?) }
 }
 
 impl Exec for &Db {
     type Conn = sqlx::pool::PoolConnection<sqlx::Any>;
     async fn conn(self) -> Result<Self::Conn> {
         Ok(self.pool.acquire().await?)
+    }
+
+    fn begins_immediate(&self) -> bool {
+        self.kind == DbKind::Sqlite
     }
 }
 
@@ -273,8 +291,14 @@ impl Db {
     }
 
     /// A transaction, for changes (and their audit row) that must land together or not at all.
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so it waits
+    /// for another writer (up to the busy timeout) instead of failing with "database is locked"
+    /// when a transaction that read first tries to write while another holds the lock.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin().await?)
+        match self.kind {
+            DbKind::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            DbKind::Postgres => Ok(self.pool.begin().await?),
+        }
     }
 
     pub async fn migrate(&self) -> Result<()> {

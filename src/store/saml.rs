@@ -23,7 +23,7 @@ pub async fn accept(
     assertion_expires_at: Timestamp,
     now: Timestamp,
 ) -> Result<Acceptance> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let seen = sqlx::query(
         "insert into saml_seen_assertions (connection_id, assertion_id, expires_at) values ($1, $2, $3)
          on conflict (connection_id, assertion_id) do nothing",

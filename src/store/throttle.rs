@@ -24,7 +24,7 @@ pub async fn clear_failures(db: &Db, key: &str) -> Result<()> {
 /// Locks `key` until `until` and forgets its failures, so that after the lock the count
 /// starts afresh.
 pub async fn lock(db: &Db, key: &str, until: Timestamp) -> Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "insert into throttle_locks (key, until) values ($1, $2)
          on conflict (key) do update set until = excluded.until",

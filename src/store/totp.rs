@@ -1,6 +1,6 @@
 //! TOTP secrets (encrypted under the master key) and recovery codes (hashed).
 
-use sqlx::{Connection, FromRow};
+use sqlx::FromRow;
 
 use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
@@ -66,8 +66,9 @@ pub async fn use_step(db: impl Exec, user_id: &str, step: i64) -> Result<bool> {
 /// Confirms the enrolment and stores the recovery code hashes, in one transaction.
 /// Inside the caller's transaction it is a savepoint.
 pub async fn confirm(db: impl Exec, user_id: &str, recovery_hashes: &[String], now: Timestamp) -> Result<()> {
+    let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
-    let mut tx = c.begin().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
     sqlx::query("update user_totp set confirmed_at = $2 where user_id = $1").bind(user_id).bind(now).execute(&mut *tx).await?;
     sqlx::query("delete from recovery_codes where user_id = $1").bind(user_id).execute(&mut *tx).await?;
     for h in recovery_hashes {
@@ -79,8 +80,9 @@ pub async fn confirm(db: impl Exec, user_id: &str, recovery_hashes: &[String], n
 
 /// Inside the caller's transaction it is a savepoint.
 pub async fn replace_recovery_codes(db: impl Exec, user_id: &str, recovery_hashes: &[String]) -> Result<()> {
+    let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
-    let mut tx = c.begin().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
     sqlx::query("delete from recovery_codes where user_id = $1").bind(user_id).execute(&mut *tx).await?;
     for h in recovery_hashes {
         sqlx::query("insert into recovery_codes (user_id, code_hash) values ($1, $2)").bind(user_id).bind(h).execute(&mut *tx).await?;
@@ -110,8 +112,9 @@ pub async fn unused_recovery_codes(db: &Db, user_id: &str) -> Result<i64> {
 /// Removes the second factor entirely.
 /// Inside the caller's transaction it is a savepoint.
 pub async fn remove(db: impl Exec, user_id: &str) -> Result<bool> {
+    let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
-    let mut tx = c.begin().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
     let done = sqlx::query("delete from user_totp where user_id = $1").bind(user_id).execute(&mut *tx).await?;
     sqlx::query("delete from recovery_codes where user_id = $1").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;

@@ -1,4 +1,4 @@
-use sqlx::{Connection, FromRow};
+use sqlx::FromRow;
 
 use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
@@ -195,8 +195,9 @@ pub struct NewMembership<'a> {
 /// caller's transaction it is a savepoint, so a conflict (the address is taken) leaves that
 /// transaction usable.
 pub async fn insert_with_membership(db: impl Exec, u: &NewUser<'_>, m: Option<&NewMembership<'_>>, now: Timestamp) -> Result<()> {
+    let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
-    let mut tx = c.begin().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
     insert(&mut *tx, u, now).await?;
     if let Some(m) = m {
         super::memberships::add(&mut *tx, m.id, u.id, m.body_id, now).await?;
@@ -223,8 +224,9 @@ pub const EMAILED_KINDS: [&str; 3] = [super::links::KIND_MAGIC_LINK, super::link
 /// Inside the caller's transaction it is a savepoint, so a conflict (another account has the
 /// address) leaves that transaction usable.
 pub async fn change_email(db: impl Exec, id: &str, from: Option<&Email>, to: &Email, now: Timestamp) -> Result<bool> {
+    let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
-    let mut tx = c.begin().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
     let done = sqlx::query(
         "update users set email = $2, email_verified = 1, updated_at = $3, email_skeleton = $5 where id = $1 and ($4 = '' or email = $4)",
     )

@@ -872,3 +872,40 @@ async fn interrupted_disable_changes_nothing(b: Backend) {
     app.finish().await;
 }
 both!(interrupted_disable_changes_nothing);
+
+/// Removing an account and banning an address end the sessions in the same write: a lost
+/// connection leaves the account, its session and the ban list as they were, and the retry
+/// does it all.
+async fn interrupted_remove_and_ban_change_nothing(b: Backend) {
+    let app = TestApp::start(b).await;
+    let cli = stile::admin::AdminActor::cli();
+    let gone = app.create_user("gone@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "gone@example.org", PW).await.status(), 303);
+    app.state.db.inject_fault("user_remove:written");
+    assert!(stile::admin::ops::users::remove(&app.state, &cli, &gone.id).await.is_err());
+    assert_eq!(store::users::by_id(&app.state.db, &gone.id).await.unwrap().unwrap().email, gone.email, "not anonymised");
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200, "the session survives");
+    stile::admin::ops::users::remove(&app.state, &cli, &gone.id).await.unwrap();
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "the session ends with the removal");
+
+    app.create_user("spam@banned.example", Some(PW)).await;
+    let d = app.browser();
+    assert_eq!(app.sign_in(&d, "spam@banned.example", PW).await.status(), 303);
+    let ban = || {
+        stile::admin::ops::abuse::ban(
+            &app.state,
+            &cli,
+            stile::admin::ops::abuse::BanInput { pattern: "banned.example".into(), reason: "test".into() },
+        )
+    };
+    app.state.db.inject_fault("ban:written");
+    assert!(ban().await.is_err());
+    assert_eq!(d.get(app.url("/account")).send().await.unwrap().status(), 200, "no ban, so the session survives");
+    assert_eq!(app.audit_actions().await.iter().filter(|a| a.0 == "abuse.ban").count(), 0);
+    ban().await.unwrap();
+    assert_eq!(d.get(app.url("/account")).send().await.unwrap().status(), 303, "banned and signed out together");
+    assert_eq!(app.sign_in(&app.browser(), "spam@banned.example", PW).await.status(), 401);
+    app.finish().await;
+}
+both!(interrupted_remove_and_ban_change_nothing);

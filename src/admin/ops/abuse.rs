@@ -47,17 +47,27 @@ pub async fn ban(state: &AppState, actor: &AdminActor, input: BanInput) -> Resul
     require_step_up(state, actor, "abuse.ban", &subject).await?;
     let reason: String = input.reason.trim().chars().take(500).collect();
     let now = state.now();
-    let mut tx = state.db.begin().await?;
-    store::abuse::insert(&mut tx, &pattern, kind, &reason, now).await?;
-    audit_ok(&mut tx, state, actor, "abuse.ban", &subject, Some(json!({ "kind": kind, "reason": reason }))).await?;
-    tx.commit().await.map_err(commit_err)?;
-    // Whoever is banned is signed out now; their tokens stop working.
-    let users = match kind {
+    // Whoever is banned is signed out and their tokens stop working, in the ban's own
+    // transaction: a lost connection never leaves a ban with its people still signed in.
+    let users: Vec<String> = match kind {
         "email" => store::users::by_email(&state.db, &Email::from_stored(pattern.clone())).await?.into_iter().map(|u| u.id).collect(),
         _ => store::abuse::users_in_domain(&state.db, &pattern).await?,
     };
-    for id in users {
-        logout::end_sessions(state, &id, Which::All).await?;
+    let mut endings = Vec::with_capacity(users.len());
+    for id in &users {
+        endings.push(logout::Ending::read(state, id, Which::All).await?);
+    }
+    let mut tx = state.db.begin().await?;
+    store::abuse::insert(&mut tx, &pattern, kind, &reason, now).await?;
+    let mut ended = Vec::with_capacity(endings.len());
+    for ending in endings {
+        ended.push(ending.write_on(state, &mut tx).await?);
+    }
+    store::fault_point(&state.db, &mut tx, "ban:written").await?;
+    audit_ok(&mut tx, state, actor, "abuse.ban", &subject, Some(json!({ "kind": kind, "reason": reason }))).await?;
+    tx.commit().await.map_err(commit_err)?;
+    for e in ended {
+        e.notify(state);
     }
     Ok(BanRow { pattern, kind: kind.to_owned(), reason, created_at: now })
 }

@@ -456,14 +456,19 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
         return Err(AdminError::invalid("user", "You cannot remove your own account here."));
     }
     super::keep_staff_managers_of_user(state, actor, id).await?;
-    logout::end_sessions(state, id, Which::All).await?;
+    // The sessions and tokens end in the removal's transaction: a refused removal (the last
+    // superuser) or a lost connection leaves the account exactly as it was.
+    let ending = logout::Ending::read(state, id, Which::All).await?;
     let mut tx = state.db.begin().await?;
     store::users::anonymise(&mut tx, id, state.now()).await?;
     if user.is_superuser() && store::users::count_active_superusers(&mut tx).await? == 0 {
         return Err(AdminError::invalid("user", "This is the last superuser; make someone else a superuser first."));
     }
+    let ended = ending.write_on(state, &mut tx).await?;
+    store::fault_point(&state.db, &mut tx, "user_remove:written").await?;
     audit_ok(&mut tx, state, actor, "user.remove", &subject, None).await?;
     tx.commit().await.map_err(commit_err)?;
+    ended.notify(state);
     Ok(())
 }
 
