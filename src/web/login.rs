@@ -128,14 +128,16 @@ struct EmailForm {
 const EMAIL_SIGNIN_MAX: usize = 5;
 const EMAIL_SIGNIN_SECS: i64 = 400 * 86_400;
 
-fn email_signin_mark(email: &str) -> String {
-    // Short: only this browser's own addresses are compared against it.
-    crate::secret::token_hash(&format!("email-signin:{}", email.to_lowercase())).chars().take(32).collect()
+/// Keyed, so that nobody can make the mark for an address they have not signed in to (an
+/// unkeyed hash would let a stranger set it and learn which addresses have no password).
+/// Short: only this browser's own marks are compared against it.
+fn email_signin_mark(state: &AppState, email: &str) -> String {
+    state.master_key.mac("email-signin", email.to_lowercase().as_bytes()).chars().take(32).collect()
 }
 
 /// Remembers, in this browser, that `email` signs in by emailed link.
 pub fn remember_email_signin(state: &AppState, jar: CookieJar, email: &str) -> CookieJar {
-    let mark = email_signin_mark(email);
+    let mark = email_signin_mark(state, email);
     let mut marks: Vec<String> = jar
         .get(cookies::email_signin_name(state))
         .map(|c| c.value().split('.').filter(|m| !m.is_empty() && *m != mark).map(str::to_owned).collect())
@@ -150,7 +152,7 @@ pub fn remember_email_signin(state: &AppState, jar: CookieJar, email: &str) -> C
 /// never carry the mark, so for them every address gets the same password page and no lookup
 /// is made: nothing tells a known address from an unknown one.
 async fn signs_in_by_email(state: &AppState, jar: &CookieJar, email: &Email) -> Result<bool, AppError> {
-    let mark = email_signin_mark(email.as_str());
+    let mark = email_signin_mark(state, email.as_str());
     if !jar.get(cookies::email_signin_name(state)).is_some_and(|c| c.value().split('.').any(|m| m == mark)) {
         return Ok(false);
     }

@@ -715,6 +715,24 @@ async fn passwordless_straight_to_email(b: Backend) {
         assert_eq!(post_email(c.clone(), email).await.status(), 200, "{email}");
     }
     assert_eq!(post_email(app.browser(), "nopw@camden.example").await.status(), 200);
+    // A stranger cannot make the mark: one computed without the deployment's key (the unkeyed
+    // hash of the address) gets the same password page as everyone else.
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let html = raw.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&html).unwrap();
+    for forged in [
+        stile::secret::token_hash("email-signin:nopw@camden.example").chars().take(32).collect::<String>(),
+        stile::secret::token_hash("nopw@camden.example"),
+    ] {
+        let r = raw
+            .post(app.url("/login"))
+            .header("cookie", format!("stile_csrf={csrf}; stile_by_email={forged}"))
+            .form(&[("csrf", csrf.as_str()), ("email", "nopw@camden.example"), ("next", "/account")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "a forged mark must not reveal a password-less account");
+    }
     // Once the account has a password, the password page again.
     store::users::set_password_hash(
         &app.state.db,
