@@ -220,3 +220,36 @@ impl Invitation<'_> {
         })
     }
 }
+
+/// A new account's welcome, sent when the administrator who made it asked for one: the link
+/// signs its owner in for the first time.
+pub struct Welcome<'a> {
+    pub site_name: &'a str,
+    /// The organisation the account was made for, if any.
+    pub body_name: Option<&'a str>,
+    pub link: &'a str,
+    pub days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/welcome.txt")]
+struct WelcomeTxt<'a> {
+    m: &'a Welcome<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/welcome.html")]
+struct WelcomeHtml<'a> {
+    m: &'a Welcome<'a>,
+    site_name: &'a str,
+}
+
+impl Welcome<'_> {
+    pub fn render(&self) -> Result<Rendered, MailError> {
+        Ok(Rendered {
+            subject: format!("Your {} account is ready", self.site_name),
+            text: WelcomeTxt { m: self }.render()?,
+            html: WelcomeHtml { m: self, site_name: self.site_name }.render()?,
+        })
+    }
+}

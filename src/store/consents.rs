@@ -54,3 +54,14 @@ pub async fn withdraw(db: &Db, user_id: &str, client_id: &str, now: crate::clock
     tx.commit().await?;
     Ok(true)
 }
+
+/// Removes the consent inside the caller's transaction (an administrator's revocation, written
+/// with its audit row and the revoked grants); whether there was one.
+pub async fn delete_on(db: impl super::Exec, user_id: &str, client_id: &str) -> Result<bool> {
+    let done = sqlx::query("delete from consents where user_id = $1 and client_id = $2")
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut *db.conn().await?)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

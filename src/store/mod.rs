@@ -31,6 +31,7 @@ pub mod sessions;
 pub mod settings;
 pub mod throttle;
 pub mod totp;
+pub mod user_activity;
 pub mod user_list;
 pub mod users;
 

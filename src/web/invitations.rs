@@ -23,7 +23,7 @@ use crate::secret::SecretString;
 use crate::web::csrf::CsrfForm;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/invitations/accept", get(page).post(accept))
+    Router::new().route("/invitations/accept", get(page).post(accept)).route("/invitations/welcome", get(welcome_page).post(welcome_accept))
 }
 
 #[derive(Template, WebTemplate)]
@@ -116,4 +116,80 @@ async fn accept(
         Err(other) => return Err(other.into()),
     };
     Ok((status, jar, p).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invitation_welcome.html")]
+struct WelcomePage {
+    site_name: String,
+    signed_in: bool,
+    csrf: String,
+    token: String,
+    /// The account's address and organisation, while the link works.
+    email: Option<String>,
+    body_name: Option<String>,
+    error: Option<String>,
+}
+
+const WELCOME_GONE: &str =
+    "This link has expired, has been replaced by a newer email, or has already been used. Sign in with your email address instead.";
+
+/// A new account's welcome: the page only shows what the link is for; continuing is a POST, so
+/// mail scanners that fetch links do not use it up.
+async fn welcome_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
+    let (jar, csrf) = csrf::token(&state, jar);
+    let mut p = WelcomePage {
+        site_name: state.settings.server.name.clone(),
+        signed_in: false,
+        csrf,
+        token: q.t.expose().to_owned(),
+        email: None,
+        body_name: None,
+        error: None,
+    };
+    let status = match crate::admin::ops::invitations::welcome(&state, q.t.expose()).await? {
+        Some(w) => {
+            p.email = Some(w.email);
+            p.body_name = w.body_name;
+            StatusCode::OK
+        }
+        None => {
+            p.error = Some(WELCOME_GONE.into());
+            p.token.clear();
+            StatusCode::GONE
+        }
+    };
+    Ok((status, jar, p).into_response())
+}
+
+/// Signs the person in with the welcome (or on to the second-factor step their organisation asks for).
+async fn welcome_accept(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    CsrfForm(Form(f)): CsrfForm<Form<AcceptForm>>,
+) -> Result<Response, AppError> {
+    let previous = super::signin::previous_session(&state, &jar);
+    match crate::admin::ops::invitations::accept_welcome(&state, f.t.expose(), &client, previous.as_ref()).await {
+        Ok((done, next)) => Ok(super::signin::signed_in(&state, jar, done, next)),
+        Err(e @ (AdminError::Forbidden(_) | AdminError::Invalid { .. })) => {
+            let status = if matches!(e, AdminError::Invalid { .. }) { StatusCode::GONE } else { e.status() };
+            let (jar, csrf) = csrf::token(&state, jar);
+            let error = match e {
+                AdminError::Invalid { message, .. } | AdminError::Forbidden(message) => message,
+                other => other.to_string(),
+            };
+            let p = WelcomePage {
+                site_name: state.settings.server.name.clone(),
+                signed_in: false,
+                csrf,
+                token: String::new(),
+                email: None,
+                body_name: None,
+                error: Some(error),
+            };
+            Ok((status, jar, p).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -172,3 +172,45 @@ async fn demo_walkthrough_in_the_browser() {
     assert_eq!(report["steps"], json!(["tokens shown", "userinfo", "refreshed", "signed out"]), "{report}");
     assert!(pages_checked(&report).contains(&"demo: tokens".to_owned()));
 }
+
+/// Issue 14 in a real browser: "Add a user" with a welcome email, the emailed link accepted by
+/// the person (signed in), the invitation shown accepted and the person's session ended from the
+/// user's page; every page axe-clean at desktop and 390 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitation_accepted_and_session_ended_in_the_browser() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (body, admin_id) = crate::admin_ui::council_with_admin(&app).await;
+    let report = run_script(
+        "invitation_journey.mjs",
+        &json!({
+            "base": app.base,
+            "admin": { "email": "admin@camden.example", "password": crate::admin_ui::PW },
+            "body_id": body,
+            "new_user_email": "wren@camden.example",
+            "mail_dir": app.db.dir.path().join("mail"),
+        }),
+    )
+    .await;
+    assert_eq!(report["steps"], json!(["user added with welcome", "welcome accepted", "session ended", "person signed out"]), "{report}");
+    let pages = pages_checked(&report);
+    for name in ["welcome", "welcome (390 px)", "admin: user with session (390 px)", "admin: new user with welcome choice"] {
+        assert!(pages.iter().any(|p| p == name), "{name} not checked: {pages:?}");
+    }
+    // What the browser did is in the store: the account signed in once, its address confirmed,
+    // no session left, and the audit rows by the administrator.
+    let wren =
+        stile::store::users::by_email(&app.state.db, &stile::email::Email::parse("wren@camden.example").unwrap()).await.unwrap().unwrap();
+    assert!(wren.is_email_verified() && wren.last_login_at.is_some());
+    assert!(stile::store::sessions::live_of_user(&app.state.db, &wren.id, app.state.now()).await.unwrap().is_empty());
+    let events = stile::store::audit::recent(&app.state.db, None, 200).await.unwrap();
+    for action in ["invitation.welcome", "user.session.end"] {
+        assert!(
+            events.iter().any(|e| e.action == action && e.outcome == "success" && e.actor_user_id.as_deref() == Some(admin_id.as_str())),
+            "{action}"
+        );
+    }
+    app.finish().await;
+}

@@ -22,6 +22,7 @@ mod oidc;
 mod oidc_logout;
 mod oidc_negative;
 mod pages;
+mod people;
 mod reliability;
 mod saml_core;
 mod saml_idp;

@@ -187,16 +187,9 @@ pub enum AddOutcome {
 }
 
 /// How long an invitation stays usable.
-const INVITATION_TTL: i64 = 7 * 24 * 3600;
+const INVITATION_TTL: i64 = super::invitations::TTL_SECS;
 
-/// What an invitation will give its member, as JSON in the invitations table.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct InvitedMembership {
-    roles: Vec<String>,
-    permissions: Vec<String>,
-    workstreams: Vec<Workstream>,
-    areas: Vec<String>,
-}
+use super::invitations::InvitedMembership;
 
 /// Adds someone to a body by email. A superuser, or an address in one of the body's own email
 /// domains, adds the existing account at once. Any other address is sent an invitation, whether
@@ -273,6 +266,7 @@ async fn invite(
         return Err(AdminError::invalid("email", "This email address or its domain is banned."));
     }
     let p = prepare_add(state, actor, body, "", input).await?;
+    super::invitations::reserve_send(state, email.as_str()).await?;
     let now = state.now();
     let expires_at = now.saturating_add(INVITATION_TTL);
     let id = store::new_id(now, &*state.rng);
@@ -300,7 +294,9 @@ async fn invite(
             id: &id,
             token_hash: &crate::secret::token_hash(secret.expose()),
             email: email.as_str(),
-            body_id: &body.body.id,
+            kind: store::invitations::KIND_MEMBERSHIP,
+            body_id: Some(&body.body.id),
+            user_id: None,
             membership: &membership,
             invited_by_user_id: actor.user_id(),
             invited_by_client_id: actor.client_id.as_deref(),
@@ -332,7 +328,8 @@ pub struct InvitationView {
 pub async fn invitation(state: &AppState, user: &store::users::UserRow, secret: &str) -> Result<Option<InvitationView>, AdminError> {
     let hash = crate::secret::token_hash(secret);
     let Some(row) = store::invitations::live_by_hash(&state.db, &hash, state.now()).await? else { return Ok(None) };
-    let Some(body) = store::bodies::by_id(&state.db, &row.body_id).await? else { return Ok(None) };
+    let Some(body_id) = row.body_id.as_deref().filter(|_| row.kind == store::invitations::KIND_MEMBERSHIP) else { return Ok(None) };
+    let Some(body) = store::bodies::by_id(&state.db, body_id).await? else { return Ok(None) };
     Ok(Some(InvitationView { body_name: body.name, for_this_account: user.email().as_str() == row.email }))
 }
 
@@ -355,10 +352,14 @@ pub async fn accept_invitation(
             "This invitation was sent to another email address. Sign out, then sign in with the address it was sent to.".into(),
         ));
     }
-    let body = load_body(state, &row.body_id).await.map_err(|_| gone())?;
+    let body_id = row.body_id.as_deref().filter(|_| row.kind == store::invitations::KIND_MEMBERSHIP).ok_or_else(gone)?;
+    let body = load_body(state, body_id).await.map_err(|_| gone())?;
     if !body.body.status.is_active() {
         return Err(AdminError::invalid("t", format!("{} is not active, so it cannot take new members now.", body.body.name)));
     }
+    // The inviter may have been removed, disabled or demoted since sending: an old link gives
+    // nothing they could not give today.
+    super::invitations::check_inviter(state, &row, Some(&body), &user.id, from).await?;
     let m: InvitedMembership = serde_json::from_str(&row.membership).map_err(|e| AdminError::Internal(e.to_string()))?;
     // The roles are checked again: one may have been deleted since, or the rules changed.
     let h = holding_from(state, &body, &m.roles, &m.permissions).await.map_err(|_| {

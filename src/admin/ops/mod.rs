@@ -6,8 +6,10 @@ pub mod bodies;
 pub mod catalogue;
 pub mod clients;
 pub mod connections;
+pub mod invitations;
 pub mod memberships;
 pub mod roles;
+pub mod user_activity;
 pub mod user_list;
 pub mod users;
 

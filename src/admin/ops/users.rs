@@ -147,6 +147,10 @@ pub struct NewUser {
     pub membership: MembershipInput,
     #[serde(default)]
     pub superuser: bool,
+    /// Email the new user a welcome with a link that signs them in for the first time (see
+    /// `admin::ops::invitations`); without it, no email is sent.
+    #[serde(default)]
+    pub send_welcome: bool,
 }
 
 fn clean_name(name: &str) -> Result<String, AdminError> {
@@ -217,6 +221,17 @@ pub async fn create_with(state: &AppState, actor: &AdminActor, input: NewUser, c
         crate::policy::accounts::check_password(email.domain(), &owners.of_domain(email.domain()))
             .map_err(|d| AdminError::invalid("password", d.0))?;
     }
+    let welcome = if input.send_welcome {
+        let m = super::invitations::InvitedMembership {
+            roles: input.membership.roles.clone().unwrap_or_default(),
+            permissions: input.membership.permissions.clone().unwrap_or_default(),
+            workstreams: input.membership.workstreams.clone().unwrap_or_default(),
+            areas: input.membership.areas.clone().unwrap_or_default(),
+        };
+        Some(super::invitations::prepare_welcome(state, &email, body.as_ref(), &m).await?)
+    } else {
+        None
+    };
     let mut tx = state.db.begin().await?;
     let new = store::users::NewUser {
         id: &id,
@@ -247,7 +262,13 @@ pub async fn create_with(state: &AppState, actor: &AdminActor, input: NewUser, c
         })),
     )
     .await?;
+    if let Some(w) = &welcome {
+        super::invitations::write_welcome(&mut tx, state, actor, w, &id, &email, input.body_id.as_deref()).await?;
+    }
     tx.commit().await.map_err(commit_err)?;
+    if let Some(w) = welcome {
+        super::invitations::send_welcome(state, &email, w).await?;
+    }
     show(state, actor, &id).await
 }
 

@@ -157,6 +157,11 @@ pub struct Nav {
 fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
         "user-created" => "The user has been created. No email was sent; they can sign in by emailed link.",
+        "user-welcomed" => "The user has been created and sent a welcome email with a link to sign in for the first time.",
+        "session-ended" => "The session has been ended; the apps it signed into have been told.",
+        "app-revoked" => "The app's access has been revoked: its tokens for this user no longer work, and it has to ask again.",
+        "invitation-resent" => "The invitation has been sent again with a new link; the old link no longer works.",
+        "invitation-withdrawn" => "The invitation has been withdrawn; its link no longer works.",
         "user-saved" => "The user's details have been saved.",
         "flagged" => "The user is now flagged.",
         "unflagged" => "The user is no longer flagged.",

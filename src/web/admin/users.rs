@@ -20,6 +20,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", get(show).post(edit))
         .route("/admin/users/{id}/action", post(action))
         .route("/admin/users/{id}/memberships", post(add_membership))
+        .route("/admin/users/{id}/sessions/end", post(end_session))
+        .route("/admin/users/{id}/apps/revoke", post(revoke_app))
+        .route("/admin/users/{id}/invitations", post(invitation_action))
 }
 
 pub struct Check {
@@ -45,6 +48,7 @@ struct NewPage {
     bodies: Vec<BodyView>,
     roles: Vec<Check>,
     make_superuser: bool,
+    send_welcome: bool,
 }
 
 /// The new-user form. `fixed_body` is sent only when the form showed that organisation's roles.
@@ -62,6 +66,8 @@ struct NewUserForm {
     roles: Vec<String>,
     #[serde(default, deserialize_with = "fields::ticked")]
     superuser: bool,
+    #[serde(default, deserialize_with = "fields::ticked")]
+    send_welcome: bool,
 }
 
 /// The user page's details form.
@@ -138,6 +144,7 @@ async fn new_form(
         bodies,
         roles,
         make_superuser: f.is_some_and(|f| f.superuser),
+        send_welcome: f.is_some_and(|f| f.send_welcome),
     };
     Ok((status, admin.jar.clone(), page).into_response())
 }
@@ -158,11 +165,15 @@ async fn create(
         body_id: f.body_id.clone(),
         membership: MembershipInput { roles: (!roles.is_empty()).then_some(roles), ..Default::default() },
         superuser: f.superuser,
+        send_welcome: f.send_welcome,
     };
     // The organisation chosen from the list is kept on the form only if the form showed its roles.
     let shown_body = f.fixed_body.clone();
     match ops::users::create(&state, &admin.actor, input).await {
-        Ok(u) => Ok(Redirect::to(&format!("/admin/users/{}?done=user-created", enc(&u.user.id))).into_response()),
+        Ok(u) => {
+            let done = if f.send_welcome { "user-welcomed" } else { "user-created" };
+            Ok(Redirect::to(&format!("/admin/users/{}?done={done}", enc(&u.user.id))).into_response())
+        }
         Err(e) => new_form(&state, &admin, shown_body.as_deref(), Some(&f), Some(Problem::from_admin(e)?)).await,
     }
 }
@@ -187,6 +198,76 @@ struct UserPage {
     memberships: Vec<ops::memberships::MembershipView>,
     /// Organisations the user could be added to.
     bodies: Vec<BodyView>,
+    sessions: Vec<SessionLine>,
+    apps: Vec<AppLine>,
+    events: Vec<EventLine>,
+    invitations: Vec<InvitationLine>,
+}
+
+/// A live session on the user's page.
+pub struct SessionLine {
+    pub sid: String,
+    pub device: String,
+    pub ip: String,
+    pub started: String,
+    pub last_seen: String,
+}
+
+/// An app holding grants for the user, or that they consented to.
+pub struct AppLine {
+    pub client_id: String,
+    pub name: String,
+    pub access: String,
+    pub since: String,
+}
+
+/// One of the user's recent audit events.
+pub struct EventLine {
+    pub when: String,
+    pub action: String,
+    pub outcome: &'static str,
+    /// "By them" or "To them".
+    pub role: &'static str,
+}
+
+/// An invitation sent to the user, with its state.
+pub struct InvitationLine {
+    pub id: String,
+    pub what: String,
+    pub state: &'static str,
+    /// When it was sent (and how often), accepted, withdrawn or expires, in words.
+    pub detail: String,
+    /// It can still be resent or withdrawn.
+    pub open: bool,
+}
+
+fn app_line(a: ops::user_activity::AppView) -> AppLine {
+    let mut access = Vec::new();
+    if a.grants > 0 {
+        access.push(if a.offline { "signed in, with offline access".to_owned() } else { "signed in".to_owned() });
+    }
+    if let Some(scopes) = &a.consent_scopes {
+        access.push(format!("consented to {scopes}"));
+    }
+    AppLine { client_id: a.client_id, name: a.client_name, access: access.join("; "), since: when(a.since) }
+}
+
+fn invitation_line(i: ops::invitations::InvitationView) -> InvitationLine {
+    use ops::invitations::InvitationState as S;
+    let what = match (i.kind.as_str(), i.body_name.is_empty()) {
+        ("welcome", true) => "Welcome email".to_owned(),
+        ("welcome", false) => format!("Welcome email ({})", i.body_name),
+        (_, _) => format!("Invitation to join {}", i.body_name),
+    };
+    let sent =
+        if i.send_count > 1 { format!("sent {} ({} times)", when(i.sent_at), i.send_count) } else { format!("sent {}", when(i.sent_at)) };
+    let detail = match i.state {
+        S::Sent => format!("{sent}; the link works until {}", when(i.expires_at)),
+        S::Expired => format!("{sent}; the link expired {}", when(i.expires_at)),
+        S::Accepted => format!("{sent}; accepted {}", i.used_at.map(when).unwrap_or_default()),
+        S::Withdrawn => format!("{sent}; withdrawn {}", i.withdrawn_at.map(when).unwrap_or_default()),
+    };
+    InvitationLine { id: i.id, what, state: i.state.label(), detail, open: i.state.is_open() }
 }
 
 async fn user_page(
@@ -200,6 +281,25 @@ async fn user_page(
     let d = ops::users::show(state, &admin.actor, id).await?;
     let member_of: Vec<&str> = d.memberships.iter().map(|m| m.body_id.as_str()).collect();
     let bodies = ops::bodies::list(state, &admin.actor).await?.into_iter().filter(|b| !member_of.contains(&b.id.as_str())).collect();
+    let activity = ops::user_activity::of_user(state, &admin.actor, id).await?;
+    let sessions = activity
+        .sessions
+        .into_iter()
+        .map(|s| SessionLine { started: when(s.started_at), last_seen: when(s.last_seen_at), sid: s.sid, device: s.device, ip: s.ip })
+        .collect();
+    let apps = activity.apps.into_iter().map(app_line).collect();
+    let events = activity
+        .events
+        .into_iter()
+        .map(|e| EventLine {
+            when: when(e.at),
+            role: if e.actor_user_id.as_deref() == Some(id) { "By them" } else { "To them" },
+            outcome: if e.outcome == "success" { "Done" } else { "Refused" },
+            action: e.action,
+        })
+        .collect();
+    let invitations =
+        ops::invitations::of_user(state, &admin.actor, &d.user.id, &d.user.email).await?.into_iter().map(invitation_line).collect();
     let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
     let page = UserPage {
         site_name: admin.site_name.clone(),
@@ -218,6 +318,10 @@ async fn user_page(
         memberships: d.memberships,
         u: d.user,
         bodies,
+        sessions,
+        apps,
+        events,
+        invitations,
     };
     Ok((status, admin.jar.clone(), page).into_response())
 }
@@ -317,6 +421,76 @@ async fn add_membership(
         Ok(ops::memberships::AddOutcome::Invited { .. }) => {
             Ok(Redirect::to(&format!("/admin/users/{}?done=member-invited", enc(&id))).into_response())
         }
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SessionForm {
+    #[serde(default)]
+    sid: String,
+}
+
+/// "End this session": the session, its grants and back-channel logouts, as signing out does.
+async fn end_session(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<SessionForm>>,
+) -> Result<Response, AppError> {
+    match ops::user_activity::end_session(&state, &admin.actor, &id, &f.sid).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{}?done=session-ended", enc(&id))).into_response()),
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct AppForm {
+    #[serde(default)]
+    client_id: String,
+}
+
+/// Revokes an app's consent and grants for the user.
+async fn revoke_app(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<AppForm>>,
+) -> Result<Response, AppError> {
+    match ops::user_activity::revoke_app(&state, &admin.actor, &id, &f.client_id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{}?done=app-revoked", enc(&id))).into_response()),
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct InvitationForm {
+    #[serde(default)]
+    invitation: String,
+    #[serde(default, rename = "do")]
+    action: String,
+}
+
+/// Resends or withdraws one of the invitations listed on the user's page.
+async fn invitation_action(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<InvitationForm>>,
+) -> Result<Response, AppError> {
+    let d = ops::users::show(&state, &admin.actor, &id).await?;
+    // Only an invitation this page lists: an id from elsewhere is not found here.
+    let listed = ops::invitations::of_user(&state, &admin.actor, &d.user.id, &d.user.email).await?;
+    if !listed.iter().any(|i| i.id == f.invitation) {
+        return Err(AppError::from(crate::admin::AdminError::NotFound("invitation")));
+    }
+    let result = match f.action.as_str() {
+        "resend" => ops::invitations::resend(&state, &admin.actor, &f.invitation).await.map(|_| "invitation-resent"),
+        "withdraw" => ops::invitations::withdraw(&state, &admin.actor, &f.invitation).await.map(|_| "invitation-withdrawn"),
+        _ => return Err(AppError::BadRequest("That is not something that can be done to an invitation.".into())),
+    };
+    match result {
+        Ok(done) => Ok(Redirect::to(&format!("/admin/users/{}?done={done}", enc(&id))).into_response()),
         Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }
 }
