@@ -35,7 +35,7 @@ pub async fn receiver(status: u16) -> (String, mpsc::UnboundedReceiver<String>) 
     (url, rx)
 }
 
-async fn id_token_via_code(app: &TestApp, browser: &reqwest::Client, id: &str, secret: &str) -> String {
+pub(crate) async fn id_token_via_code(app: &TestApp, browser: &reqwest::Client, id: &str, secret: &str) -> String {
     let ch = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
     let url = format!(
         "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid&nonce=n&code_challenge={ch}&code_challenge_method=S256",

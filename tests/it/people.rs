@@ -498,3 +498,71 @@ async fn welcome_from_a_demoted_inviter_is_refused(b: Backend) {
     app.finish().await;
 }
 both!(welcome_from_a_demoted_inviter_is_refused);
+
+/// "End this session" does what signing out does: the app the session signed into gets a
+/// back-channel logout for that session's sid, and the session's grant no longer works.
+async fn ending_a_session_logs_out_its_apps(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let ines = camden_member(&app, "ines@camden.example").await;
+    let (bc_url, mut rx) = crate::oidc_logout::receiver(200).await;
+    let mut spec = crate::oidc::spec("Street Reports");
+    spec.backchannel_logout_uri = Some(bc_url);
+    let (client, secret) = crate::oidc::register(&app, spec).await;
+    let person = app.browser();
+    assert_eq!(app.sign_in(&person, "ines@camden.example", PW).await.status(), 303);
+    let id_token = crate::oidc_logout::id_token_via_code(&app, &person, &client, &secret.unwrap()).await;
+    let sid = crate::oidc::payload(&id_token)["sid"].as_str().unwrap().to_owned();
+    let admin = admin_browser(&app, "admin@camden.example").await;
+    let page = format!("/admin/users/{ines}");
+    let (_, html) = get(&app, &admin, &page).await;
+    assert!(html.contains("Street Reports"), "the app is listed while its grant lives");
+    let r = post(&app, &admin, &page, &format!("{page}/sessions/end"), &[("sid", &sid)]).await;
+    assert_eq!(r.status(), 303);
+    let token = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+    let claims = crate::oidc::payload(&token);
+    assert_eq!(
+        (claims["sid"].as_str(), claims["sub"].as_str(), claims["aud"].as_str()),
+        (Some(sid.as_str()), Some(ines.as_str()), Some(client.as_str()))
+    );
+    let (_, html) = get(&app, &admin, &page).await;
+    assert!(!html.contains("Street Reports"), "the session's grant is revoked: {html}");
+    app.finish().await;
+}
+both!(ending_a_session_logs_out_its_apps);
+
+/// The same over the admin API: "send_welcome" on POST /users, the invitation in the user's
+/// activity, resend and withdraw by id; another body's administrator gets "not found".
+async fn api_activity_and_invitations(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = crate::admin_api::superuser_api(&app).await;
+    let council = crate::admin_api::create_body(&su, "Camden Council", "council", &["council.example"]).await;
+    let other = crate::admin_api::create_body(&su, "Islington Council", "council", &["islington.example"]).await;
+    let other_admin = crate::admin_api::body_admin_api(&app, &su, &other, &["fms_administrators"]).await;
+    let (s, v) = su.post("/users", serde_json::json!({ "email": "rae@council.example", "body_id": council, "send_welcome": true })).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    mails_to(&app, "rae@council.example", "/invitations/welcome", 1).await;
+    let (s, a) = su.get(&format!("/users/{id}/activity")).await;
+    assert_eq!(s, StatusCode::OK, "{a}");
+    assert_eq!((a["invitations"][0]["kind"].as_str(), a["invitations"][0]["state"].as_str()), (Some("welcome"), Some("sent")), "{a}");
+    assert!(
+        a["sessions"].as_array().unwrap().is_empty() && a["events"].as_array().unwrap().iter().any(|e| e["action"] == "invitation.welcome")
+    );
+    let inv = a["invitations"][0]["id"].as_str().unwrap().to_owned();
+
+    assert_eq!(other_admin.get(&format!("/users/{id}/activity")).await.0, StatusCode::NOT_FOUND);
+    for action in ["resend", "withdraw"] {
+        assert_eq!(other_admin.post(&format!("/invitations/{inv}/{action}"), serde_json::json!({})).await.0, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(su.delete(&format!("/users/{id}/sessions/no-such-session")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(su.delete(&format!("/users/{id}/apps/no-such-app")).await.0, StatusCode::NOT_FOUND);
+    let (s, v) = su.post(&format!("/invitations/{inv}/resend"), serde_json::json!({})).await;
+    assert_eq!((s, v["send_count"].as_i64()), (StatusCode::OK, Some(2)), "{v}");
+    let (s, v) = su.post(&format!("/invitations/{inv}/withdraw"), serde_json::json!({})).await;
+    assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("withdrawn")), "{v}");
+    assert_eq!(su.post(&format!("/invitations/{inv}/withdraw"), serde_json::json!({})).await.0, StatusCode::CONFLICT);
+    assert_eq!(su.post("/invitations/forged/resend", serde_json::json!({})).await.0, StatusCode::NOT_FOUND);
+    app.finish().await;
+}
+both!(api_activity_and_invitations);

@@ -13,6 +13,7 @@ pub mod idempotency;
 mod memberships;
 pub mod openapi;
 mod roles;
+mod user_activity;
 mod users;
 
 use axum::Router;
@@ -53,6 +54,11 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         r!(POST post "/users/{id}/logout" => users::logout_everywhere),
         r!(POST post "/users/{id}/reset-2fa" => users::reset_mfa),
         r!(POST post "/users/{id}/sign-in-email" => users::send_sign_in_email),
+        r!(GET get "/users/{id}/activity" => user_activity::show),
+        r!(DELETE delete "/users/{id}/sessions/{sid}" => user_activity::end_session),
+        r!(DELETE delete "/users/{id}/apps/{client_id}" => user_activity::revoke_app),
+        r!(POST post "/invitations/{id}/resend" => user_activity::resend),
+        r!(POST post "/invitations/{id}/withdraw" => user_activity::withdraw),
         r!(GET get "/flagged-users" => users::flagged),
         r!(GET get "/bodies" => bodies::list),
         r!(POST post "/bodies" => bodies::create),
