@@ -566,3 +566,56 @@ async fn api_activity_and_invitations(b: Backend) {
     app.finish().await;
 }
 both!(api_activity_and_invitations);
+
+/// A machine client's invitation dies with its rights: once a superuser takes its administrative
+/// rights away, the person it invited cannot accept. And a welcome link pressed by twenty
+/// requests at once signs in exactly one of them.
+async fn machine_inviter_and_parallel_welcome(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = crate::admin_api::superuser_api(&app).await;
+    let council = crate::admin_api::create_body(&su, "Camden Council", "council", &["council.example"]).await;
+    let bot = crate::admin_api::body_admin_api(&app, &su, &council, &["fms_administrators"]).await;
+    app.create_user("sam@mail.example", Some(PW)).await;
+    let (s, v) = bot.post(&format!("/bodies/{council}/members"), serde_json::json!({ "email": "sam@mail.example" })).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let link = mails_to(&app, "sam@mail.example", "/invitations/accept", 1).await[0].link();
+    let bot_id =
+        stile::clients::list(&app.state.db).await.unwrap().into_iter().find(|c| c.name == format!("Admin of {council}")).unwrap().id;
+    su.ok(reqwest::Method::PUT, &format!("/clients/{bot_id}/admin-access"), Some(serde_json::json!({ "level": "none" }))).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "sam@mail.example", PW).await.status(), 303);
+    let csrf = app.csrf(&c, "/account").await;
+    let t = link.split("t=").nth(1).unwrap();
+    let r = c.post(app.url("/invitations/accept")).form(&[("csrf", csrf.as_str()), ("t", t)]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("can no longer give what it offers"));
+
+    // Twenty presses of one welcome link at once: one session.
+    let (s, v) = su.post("/users", serde_json::json!({ "email": "tia@council.example", "body_id": council, "send_welcome": true })).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let tia = v["id"].as_str().unwrap().to_owned();
+    let link = mails_to(&app, "tia@council.example", "/invitations/welcome", 1).await[0].link();
+    let t = link.split("t=").nth(1).unwrap().to_owned();
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let c = app.browser();
+        let csrf = app.csrf(&c, "/login").await;
+        let (url, t) = (app.url("/invitations/welcome"), t.clone());
+        tasks.push(tokio::spawn(
+            async move { c.post(url).form(&[("csrf", csrf.as_str()), ("t", t.as_str())]).send().await.unwrap().status() },
+        ));
+    }
+    let mut signed_in = 0;
+    for task in tasks {
+        match task.await.unwrap().as_u16() {
+            303 => signed_in += 1,
+            410 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(signed_in, 1);
+    assert_eq!(live_sids(&app, &tia).await.len(), 1);
+    assert_eq!(count(&app, "invitation.accept", "success").await, 1);
+    app.finish().await;
+}
+both!(machine_inviter_and_parallel_welcome);
