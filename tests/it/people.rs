@@ -441,8 +441,19 @@ async fn inviter_rights_checked_on_accept(b: Backend) {
     let out =
         stile::admin::ops::memberships::add_by_email(&app.state, &actor, "camden", "ola@mail.example", Default::default()).await.unwrap();
     assert!(matches!(out, stile::admin::ops::memberships::AddOutcome::Invited { .. }));
-    let link = mails_to(&app, "ola@mail.example", "/invitations/accept", 1).await[0].link();
+    let old_link = mails_to(&app, "ola@mail.example", "/invitations/accept", 1).await[0].link();
+    // Resent: a new invitation email with a new link; the first link is dead.
+    let inv = invitation_ids(&app, "ola@mail.example").await.remove(0);
+    let resent = stile::admin::ops::invitations::resend(&app.state, &actor, &inv).await.unwrap();
+    assert_eq!((resent.kind.as_str(), resent.send_count), ("membership", 2));
+    let link = mails_to(&app, "ola@mail.example", "/invitations/accept", 2)
+        .await
+        .iter()
+        .map(ReceivedMail::link)
+        .find(|l| *l != old_link)
+        .expect("a new link");
     let t = link.split("t=").nth(1).unwrap().to_owned();
+    let old_t = old_link.split("t=").nth(1).unwrap().to_owned();
 
     // The inviter loses the right to manage users.
     store::memberships::replace_permissions(&app.state.db, "m-admin", &[] as &[String]).await.unwrap();
@@ -456,6 +467,9 @@ async fn inviter_rights_checked_on_accept(b: Backend) {
             (r.status(), r.text().await.unwrap())
         }
     };
+    let csrf = app.csrf(&c, "/account").await;
+    let r = c.post(app.url("/invitations/accept")).form(&[("csrf", csrf.as_str()), ("t", old_t.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 422, "the resent invitation's first link is dead");
     let (s, html) = accept(c.clone()).await;
     assert_eq!(s, 403, "{html}");
     assert!(html.contains("can no longer give what it offers"), "{html}");
