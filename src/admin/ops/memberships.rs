@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::invitations::InvitedMembership;
 use super::{
     LoadedBody, STAFF_MANAGER, Subject, audit_ok, check_sm_rules, commit_err, guard, holding_from, holding_of, keep_a_staff_manager,
     load_body,
@@ -188,8 +189,6 @@ pub enum AddOutcome {
 
 /// How long an invitation stays usable.
 const INVITATION_TTL: i64 = super::invitations::TTL_SECS;
-
-use super::invitations::InvitedMembership;
 
 /// Adds someone to a body by email. A superuser, or an address in one of the body's own email
 /// domains, adds the existing account at once. Any other address is sent an invitation, whether
