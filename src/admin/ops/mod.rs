@@ -6,6 +6,8 @@ pub mod bodies;
 pub mod catalogue;
 pub mod clients;
 pub mod connections;
+pub mod demo;
+pub mod keys;
 pub mod memberships;
 pub mod roles;
 pub mod user_list;
