@@ -78,6 +78,15 @@ pub struct SecretInput {
     pub client_secret: SecretString,
 }
 
+/// A connection being created from form or API input: its name and organisation, the whole
+/// input (for the kind's own fields) and the settings every kind shares.
+pub(super) struct Draft<'a> {
+    pub name: &'a str,
+    pub body_id: &'a str,
+    pub input: &'a ConnectionInput,
+    pub shared: &'a ConnectionInput,
+}
+
 /// Applies the settings every kind shares, and the kind's own where given.
 pub(super) async fn apply(
     state: &AppState,

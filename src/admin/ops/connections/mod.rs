@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 
 pub use self::check::find_role;
 use self::check::{check_references, crypto, domain_conflict, from_connection_error};
-use self::input::apply;
 pub use self::input::{ClaimsInput, ConnectionInput, GroupRoleInput, SecretInput};
+use self::input::{Draft, apply};
 pub use self::oidc::{NewOidc, create_oidc};
 pub use self::saml::create_saml;
 use self::view::view;
@@ -119,8 +119,8 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: ConnectionInput
         ..input.clone()
     };
     let made = match input.kind.as_deref().map(str::trim) {
-        Some("oidc") => oidc::from_input(state, &name, &body.id, &input, &shared).await?,
-        Some("saml") => saml::from_input(state, &name, &body.id, &input, &shared).await?,
+        Some("oidc") => oidc::from_input(state, &Draft { name: &name, body_id: &body.id, input: &input, shared: &shared }).await?,
+        Some("saml") => saml::from_input(state, &Draft { name: &name, body_id: &body.id, input: &input, shared: &shared }).await?,
         _ => return Err(AdminError::invalid("kind", "The kind must be oidc or saml.")),
     };
     let details = json!({ "name": made.name, "kind": made.kind().as_str() });

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::check::{crypto, from_connection_error};
-use super::input::{ConnectionInput, apply as apply_shared, trimmed};
+use super::input::{ConnectionInput, Draft, apply as apply_shared, trimmed};
 use super::{superuser, write};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
@@ -12,13 +12,8 @@ use crate::sso::connection::{Connection, KindConfig, Mode, OidcConfig};
 
 /// A new OIDC connection from form or API input: the kind's own fields, then the shared
 /// settings (`shared`), checked, with its client secret encrypted.
-pub(super) async fn from_input(
-    state: &AppState,
-    name: &str,
-    body_id: &str,
-    input: &ConnectionInput,
-    shared: &ConnectionInput,
-) -> Result<Connection, AdminError> {
+pub(super) async fn from_input(state: &AppState, d: &Draft<'_>) -> Result<Connection, AdminError> {
+    let (name, body_id, input, shared) = (d.name, d.body_id, d.input, d.shared);
     let config = KindConfig::Oidc(OidcConfig {
         issuer: input.issuer.clone().unwrap_or_default(),
         client_id: input.client_id.clone().unwrap_or_default(),

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::check::from_connection_error;
-use super::input::{ConnectionInput, apply as apply_shared};
+use super::input::{ConnectionInput, Draft, apply as apply_shared};
 use super::{superuser, write};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
@@ -14,13 +14,8 @@ use crate::sso::saml::{self, NewSaml, SamlAdminError};
 
 /// A new SAML connection from form or API input: the IdP metadata, then the shared settings
 /// (`shared`), checked, with its own new SP key.
-pub(super) async fn from_input(
-    state: &AppState,
-    name: &str,
-    body_id: &str,
-    input: &ConnectionInput,
-    shared: &ConnectionInput,
-) -> Result<Connection, AdminError> {
+pub(super) async fn from_input(state: &AppState, d: &Draft<'_>) -> Result<Connection, AdminError> {
+    let (name, body_id, input, shared) = (d.name, d.body_id, d.input, d.shared);
     let md = idp_metadata(state, input).await?;
     let Some(md) = md else {
         return Err(AdminError::invalid("idp_metadata", "Paste the IdP's metadata document or give the URL it is published at."));
