@@ -55,17 +55,16 @@ pub fn ip_rule(t: &ThrottleSettings) -> LockoutRule {
 /// Counts this attempt against the account and the address before the password is hashed;
 /// refuses without hashing when either is locked or over its limit. Returns the attempt numbers.
 async fn reserve(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(i64, i64), LoginError> {
-    let now = state.now();
-    let account =
-        match super::throttle::reserve(&state.db, &account_key(email), account_rule(&state.settings.throttle), state.now()).await? {
-            Reservation::Go { attempts } => attempts,
-            Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) }),
-        };
-    match super::throttle::reserve(&state.db, &ip_key(&client.ip), ip_rule(&state.settings.throttle), state.now()).await? {
+    let (db, rules, now) = (&state.db, &state.settings.throttle, state.now());
+    let account = match super::throttle::reserve(db, &account_key(email), account_rule(rules), now).await? {
+        Reservation::Go { attempts } => attempts,
+        Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) }),
+    };
+    match super::throttle::reserve(db, &ip_key(&client.ip), ip_rule(rules), now).await? {
         Reservation::Go { attempts } => Ok((account, attempts)),
         Reservation::Locked { until } => {
             // Nothing was checked against the account.
-            super::throttle::release(&state.db, &account_key(email), state.now()).await?;
+            super::throttle::release(db, &account_key(email), now).await?;
             Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) })
         }
     }
@@ -113,16 +112,10 @@ pub async fn password_sign_in(
             };
             let target = other.as_ref().map(|u| u.id.as_str());
             audit::user_event(state, "signin.password", None, target, client, Outcome::Failure, Some(json!({ "reason": reason }))).await?;
-            let account_locked = super::throttle::failed(
-                &state.db,
-                &account_key(&email),
-                account_rule(&state.settings.throttle),
-                account_attempt,
-                state.now(),
-            )
-            .await?;
-            let ip_locked =
-                super::throttle::failed(&state.db, &ip_key(&client.ip), ip_rule(&state.settings.throttle), ip_attempt, state.now()).await?;
+            let (rules, now) = (&state.settings.throttle, state.now());
+            let account_locked =
+                super::throttle::failed(&state.db, &account_key(&email), account_rule(rules), account_attempt, now).await?;
+            let ip_locked = super::throttle::failed(&state.db, &ip_key(&client.ip), ip_rule(rules), ip_attempt, now).await?;
             if let Some(until) = account_locked.or(ip_locked) {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
                 audit::user_event(
@@ -135,7 +128,7 @@ pub async fn password_sign_in(
                     Some(json!({ "scope": scope, "until": until })),
                 )
                 .await?;
-                return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) });
+                return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) });
             }
             return Err(LoginError::InvalidCredentials);
         }
