@@ -270,10 +270,7 @@ pub async fn run(
     Ok(report)
 }
 
-/// An import into one body on behalf of `actor` (the API): refused up front unless the actor may
-/// add users to the body at all, then each row is checked against the delegation rules (may they
-/// add that kind of user, and grant what the row grants?). Refusals of the whole import are
-/// audited; a refused row is reported like any other.
+/// An import into one body on behalf of `actor` (the UI and API); see [`import`].
 pub async fn for_actor(
     state: &AppState,
     actor: &AdminActor,
@@ -281,11 +278,39 @@ pub async fn for_actor(
     input: impl Read,
     dry_run: bool,
 ) -> Result<ImportReport, ActorImportError> {
-    let body = load_body(state, body_id).await?;
-    let s = Subject { target_type: "body", target_id: &body.body.id, body_id: Some(&body.body.id) };
-    guard(state, actor, "user.import", &s, may_add_any(actor, &body)).await?;
+    import(state, actor, Some(body_id), input, dry_run, &mut Quiet).await
+}
+
+/// An import on behalf of `actor`, into one body or (superusers only: the command line) into
+/// the bodies each row names. Refused up front unless the actor may add users to the body at
+/// all, then each row is checked against the delegation rules (may they add that kind of user,
+/// and grant what the row grants?). Refusals of the whole import are audited; a refused row is
+/// reported like any other. The users, their memberships and the one audit row are written in
+/// one transaction.
+pub async fn import(
+    state: &AppState,
+    actor: &AdminActor,
+    into_body: Option<&str>,
+    input: impl Read,
+    dry_run: bool,
+    progress: &mut dyn Progress,
+) -> Result<ImportReport, ActorImportError> {
+    let body = match into_body {
+        Some(id) => Some(load_body(state, id).await?),
+        None => None,
+    };
+    let s = match &body {
+        Some(b) => Subject { target_type: "body", target_id: &b.body.id, body_id: Some(&b.body.id) },
+        None => Subject { target_type: "", target_id: "", body_id: None },
+    };
+    let may = match &body {
+        Some(b) => may_add_any(actor, b),
+        None if actor.is_superuser() => Ok(()),
+        None => Err(AdminError::Forbidden("Only a superuser can import users into more than one organisation.".into())),
+    };
+    guard(state, actor, "user.import", &s, may).await?;
     let authorise = |g: Option<&RowGrant<'_>>| -> Result<(), String> {
-        let Some(g) = g else { return Err("Only a superuser can import users who join no body.".into()) };
+        let (Some(g), Some(body)) = (g, &body) else { return Err("Only a superuser can import users who join no body.".into()) };
         let kind = MemberKind::classify(body.kind, g.sm_roles, g.permissions);
         actor.check(Action::AddUser(kind), Some(&body.target())).map_err(|e| e.to_string())?;
         if !g.permissions.is_empty() {
@@ -294,7 +319,7 @@ pub async fn for_actor(
         Ok(())
     };
     let opts = ImportOptions {
-        into_body: Some(&body.body),
+        into_body: body.as_ref().map(|b| &b.body),
         authorise: if actor.is_superuser() { None } else { Some(&authorise) },
         superuser: actor.is_superuser(),
         hash_limits: HashLimits::from(&state.settings.password),
@@ -304,7 +329,7 @@ pub async fn for_actor(
         ip: &actor.from.ip,
         user_agent: &actor.from.user_agent,
     };
-    Ok(run(&state.db, &*state.rng, state.now(), input, &opts, &mut Quiet).await?)
+    Ok(run(&state.db, &*state.rng, state.now(), input, &opts, progress).await?)
 }
 
 /// Whether the actor may add some kind of ordinary (not admin) user to the body.
@@ -418,29 +443,7 @@ fn check_row<'f>(
         refuse("name", "the name contains control characters".into());
     }
 
-    let hash = field("passwordhash").trim();
-    let password_hash = if hash.is_empty() {
-        None
-    } else if is_supported_hash(hash) {
-        match opts.hash_limits.check(hash) {
-            Ok(()) => Some(hash.to_owned()),
-            Err(reason) => {
-                refuse("passwordhash", format!("{reason}; such a hash would stall sign-in for everyone"));
-                None
-            }
-        }
-    } else {
-        refuse("passwordhash", "not a bcrypt ($2a$/$2b$/$2y$, 60 characters) or argon2 hash; leave it empty for no password".into());
-        None
-    };
-    if let Some(e) = &email {
-        let owners = ctx.owners.of_domain(e.domain());
-        if !hash.is_empty()
-            && let Err(d) = crate::policy::accounts::check_password(e.domain(), &owners)
-        {
-            refuse("passwordhash", d.0);
-        }
-    }
+    let password_hash = check_password_hash(ctx, opts, email.as_ref(), field("passwordhash").trim(), &mut refuse);
 
     let body = match resolve_body(ctx, opts, field("from_body").trim()) {
         Ok(b) => b,
@@ -452,46 +455,12 @@ fn check_row<'f>(
 
     let role_names = split_list(field("roles"), &HashSet::new());
     let permission_keys = split_list(field("permissions"), &ctx.namespaces);
-    let mut role_ids = Vec::new();
-    let mut permissions = BTreeSet::new();
+    let (mut role_ids, mut permissions) = (Vec::new(), BTreeSet::new());
     if body.is_none() && field("from_body").trim().is_empty() && (!role_names.is_empty() || !permission_keys.is_empty()) {
         refuse("from_body", "roles and permissions are given but no body to hold them".into());
     }
     if let Some(b) = body {
-        let body_roles = ctx.roles.get(&b.id).map(Vec::as_slice).unwrap_or_default();
-        let mut chosen: Vec<&ImportRole> = Vec::new();
-        for r in &role_names {
-            match body_roles.iter().find(|br| br.name.eq_ignore_ascii_case(r)) {
-                Some(role) => {
-                    if !chosen.iter().any(|c| c.id == role.id) {
-                        chosen.push(role);
-                    }
-                }
-                None => refuse("roles", format!("{} has no role {r:?}", b.name)),
-            }
-        }
-        for p in &permission_keys {
-            if ctx.permissions.contains(p) {
-                permissions.insert(p.clone());
-            } else {
-                refuse("permissions", format!("{p} is not in the permission catalogue"));
-            }
-        }
-        let sm_roles: Vec<SmRole> =
-            chosen.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), b.kind)).collect();
-        if let Err(v) = street_manager::check(&sm_roles) {
-            refuse("roles", v.to_string());
-        }
-        let mut effective = permissions.clone();
-        for role in &chosen {
-            effective.extend(role.permissions.iter().cloned());
-            role_ids.push(role.id.clone());
-        }
-        if let Some(authorise) = opts.authorise
-            && let Err(reason) = authorise(Some(&RowGrant { body: b, sm_roles: &sm_roles, permissions: &effective }))
-        {
-            refuse(if chosen.is_empty() { "permissions" } else { "roles" }, reason);
-        }
+        (role_ids, permissions) = check_grants(ctx, opts, b, &role_names, &permission_keys, &mut refuse);
     } else if field("from_body").trim().is_empty()
         && let Some(authorise) = opts.authorise
         && let Err(reason) = authorise(None)
@@ -527,6 +496,85 @@ fn check_row<'f>(
     });
     let user = ImportUser { id: store::new_id(now, rng), email: email.as_str().to_owned(), name, password_hash, membership };
     Some(Checked { row, email: email.as_str().to_owned(), user })
+}
+
+/// A row's password hash, if it brings one that is usable here: bcrypt or argon2, within the
+/// cost limits, and for an address that may have a password at all.
+fn check_password_hash(
+    ctx: &Context,
+    opts: &ImportOptions<'_>,
+    email: Option<&Email>,
+    hash: &str,
+    refuse: &mut dyn FnMut(&'static str, String),
+) -> Option<String> {
+    if hash.is_empty() {
+        return None;
+    }
+    let usable = if !is_supported_hash(hash) {
+        refuse("passwordhash", "not a bcrypt ($2a$/$2b$/$2y$, 60 characters) or argon2 hash; leave it empty for no password".into());
+        None
+    } else if let Err(reason) = opts.hash_limits.check(hash) {
+        refuse("passwordhash", format!("{reason}; such a hash would stall sign-in for everyone"));
+        None
+    } else {
+        Some(hash.to_owned())
+    };
+    if let Some(e) = email
+        && let Err(d) = crate::policy::accounts::check_password(e.domain(), &ctx.owners.of_domain(e.domain()))
+    {
+        refuse("passwordhash", d.0);
+    }
+    usable
+}
+
+/// What a row grants in body `b`: its roles (the body's, by name) and direct permissions (from
+/// the catalogue), checked against Street Manager's rules and the importer's rights. Returns
+/// the role ids and the direct permissions.
+fn check_grants(
+    ctx: &Context,
+    opts: &ImportOptions<'_>,
+    b: &BodyRow,
+    role_names: &[String],
+    permission_keys: &[String],
+    refuse: &mut dyn FnMut(&'static str, String),
+) -> (Vec<String>, BTreeSet<String>) {
+    let mut role_ids = Vec::new();
+    let mut permissions = BTreeSet::new();
+    let body_roles = ctx.roles.get(&b.id).map(Vec::as_slice).unwrap_or_default();
+    let mut chosen: Vec<&ImportRole> = Vec::new();
+    for r in role_names {
+        match body_roles.iter().find(|br| br.name.eq_ignore_ascii_case(r)) {
+            Some(role) => {
+                if !chosen.iter().any(|c| c.id == role.id) {
+                    chosen.push(role);
+                }
+            }
+            None => refuse("roles", format!("{} has no role {r:?}", b.name)),
+        }
+    }
+    for p in permission_keys {
+        if ctx.permissions.contains(p) {
+            permissions.insert(p.clone());
+        } else {
+            refuse("permissions", format!("{p} is not in the permission catalogue"));
+        }
+    }
+    let sm_roles: Vec<SmRole> =
+        chosen.iter().filter_map(|r| SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), b.kind)).collect();
+    if let Err(v) = street_manager::check(&sm_roles) {
+        refuse("roles", v.to_string());
+    }
+    let mut effective = permissions.clone();
+    for role in &chosen {
+        effective.extend(role.permissions.iter().cloned());
+        role_ids.push(role.id.clone());
+    }
+    if let Some(authorise) = opts.authorise
+        && let Err(reason) = authorise(Some(&RowGrant { body: b, sm_roles: &sm_roles, permissions: &effective }))
+    {
+        refuse(if chosen.is_empty() { "permissions" } else { "roles" }, reason);
+    }
+    (role_ids, permissions)
 }
 
 fn is_banned(ctx: &Context, email: &Email) -> bool {

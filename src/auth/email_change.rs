@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::emailed_link::{self, NewLink, Purpose, RequestError};
+use super::emailed_link::{self, NewLink, Purpose};
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
@@ -32,20 +32,7 @@ pub enum EmailChangeError {
     Mail(#[from] MailError),
 }
 
-impl From<RequestError> for EmailChangeError {
-    fn from(e: RequestError) -> Self {
-        match e {
-            RequestError::TooMany { minutes } => EmailChangeError::TooManyRequests { minutes },
-            RequestError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<StoreError> for EmailChangeError {
-    fn from(e: StoreError) -> Self {
-        EmailChangeError::Internal(AuthError::Store(e))
-    }
-}
+emailed_link::flow_error_conversions!(EmailChangeError);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Data {
@@ -72,7 +59,7 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
     }
     let data = Data { new_email: new.to_string(), old_email: Some(old.to_string()) };
     let link = NewLink { purpose: Purpose::EmailChange, user_id: Some(&user.id), family_id: None, data: &data };
-    let issued = emailed_link::issue(state, &link).await?;
+    let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
     let site_name = state.settings.server.name.as_str();
     let confirm =
         messages::EmailChangeConfirm { site_name, link: &issued.url, minutes: issued.minutes, new_email: new.as_str() }.render()?;
@@ -86,7 +73,7 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
 
 /// True if a link secret is live (for the page that asks to confirm it).
 pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, EmailChangeError> {
-    Ok(emailed_link::link_is_live(state, Purpose::EmailChange, secret).await?)
+    Ok(emailed_link::link_is_live(&state.db, Purpose::EmailChange, secret, state.now()).await?)
 }
 
 /// Uses the link (once) and changes the address. Returns the new address.
@@ -96,7 +83,7 @@ pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, EmailC
 #[tracing::instrument(skip_all)]
 pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Result<Email, EmailChangeError> {
     let now = state.now();
-    let row = emailed_link::live(state, Purpose::EmailChange, secret).await?;
+    let row = emailed_link::live(&state.db, Purpose::EmailChange, secret, state.now()).await?;
     let Some((row, user_id)) = row.and_then(|r| r.user_id.clone().map(|u| (r, u))) else {
         return Err(invalid(state, client).await?);
     };

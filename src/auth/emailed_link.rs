@@ -11,11 +11,12 @@ use serde_json::json;
 use super::ClientInfo;
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
-use crate::clock::Timestamp;
+use crate::clock::{Random, Timestamp};
+use crate::config::Settings;
 use crate::email::Email;
 use crate::policy::lockout;
 use crate::secret::{random_token, token_hash};
-use crate::store::{self, Exec, StoreError, grants::TokenRow};
+use crate::store::{self, Db, Exec, StoreError, grants::TokenRow};
 
 /// What a link is for: its token kind (see [`store::users::EMAILED_KINDS`]) and the page it
 /// opens.
@@ -43,8 +44,8 @@ impl Purpose {
         }
     }
 
-    fn ttl_secs(self, state: &AppState) -> i64 {
-        state.settings.magic_link.ttl_secs
+    fn ttl_secs(self, settings: &Settings) -> i64 {
+        settings.magic_link.ttl_secs
     }
 }
 
@@ -69,11 +70,16 @@ pub struct NewLink<'a, D: Serialize> {
     pub data: &'a D,
 }
 
-/// Stores a new link and returns where it points.
-pub async fn issue<D: Serialize>(state: &AppState, link: &NewLink<'_, D>) -> Result<Issued, StoreError> {
-    let now = state.now();
-    let ttl = link.purpose.ttl_secs(state);
-    let secret = random_token(&*state.rng);
+/// Stores a new link, live from `now`, and returns where it points.
+pub async fn issue<D: Serialize>(
+    db: &Db,
+    settings: &Settings,
+    rng: &dyn Random,
+    now: Timestamp,
+    link: &NewLink<'_, D>,
+) -> Result<Issued, StoreError> {
+    let ttl = link.purpose.ttl_secs(settings);
+    let secret = random_token(rng);
     let data = serde_json::to_string(link.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let row = TokenRow {
         hash: token_hash(secret.expose()),
@@ -88,8 +94,8 @@ pub async fn issue<D: Serialize>(state: &AppState, link: &NewLink<'_, D>) -> Res
         used_at: None,
         revoked_at: None,
     };
-    store::grants::insert(&state.db, &row).await?;
-    let url = format!("{}{}?t={}", state.settings.issuer(), link.purpose.path(), secret.expose());
+    store::grants::insert(db, &row).await?;
+    let url = format!("{}{}?t={}", settings.issuer(), link.purpose.path(), secret.expose());
     Ok(Issued { url, expires_at: now + ttl, minutes: (ttl + 59) / 60 })
 }
 
@@ -98,15 +104,14 @@ pub fn is_live(row: &TokenRow, now: Timestamp) -> bool {
     row.used_at.is_none() && row.revoked_at.is_none() && row.expires_at > now
 }
 
-/// The row of a link secret, if the link is live (read only; nothing is spent).
-pub async fn live(state: &AppState, purpose: Purpose, secret: &str) -> Result<Option<TokenRow>, StoreError> {
-    let now = state.now();
-    Ok(store::grants::by_hash(&state.db, &token_hash(secret), purpose.kind()).await?.filter(|r| is_live(r, now)))
+/// The row of a link secret, if the link is live at `now` (read only; nothing is spent).
+pub async fn live(db: &Db, purpose: Purpose, secret: &str, now: Timestamp) -> Result<Option<TokenRow>, StoreError> {
+    Ok(store::grants::by_hash(db, &token_hash(secret), purpose.kind()).await?.filter(|r| is_live(r, now)))
 }
 
-/// True if a link secret is live (for the page that asks to confirm it; does not use it).
-pub async fn link_is_live(state: &AppState, purpose: Purpose, secret: &str) -> Result<bool, StoreError> {
-    Ok(live(state, purpose, secret).await?.is_some())
+/// True if a link secret is live at `now` (for the page that asks to confirm it; does not use it).
+pub async fn link_is_live(db: &Db, purpose: Purpose, secret: &str, now: Timestamp) -> Result<bool, StoreError> {
+    Ok(live(db, purpose, secret, now).await?.is_some())
 }
 
 /// Spends the link (once), on the pool or in the caller's transaction with what it does. None
@@ -128,6 +133,28 @@ pub enum RequestError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// The conversions every emailed-link flow's error needs (the three differ only in name): a
+/// refused request is its `TooManyRequests`, a store failure its `Internal`.
+macro_rules! flow_error_conversions {
+    ($error:ident) => {
+        impl From<$crate::auth::emailed_link::RequestError> for $error {
+            fn from(e: $crate::auth::emailed_link::RequestError) -> Self {
+                match e {
+                    $crate::auth::emailed_link::RequestError::TooMany { minutes } => $error::TooManyRequests { minutes },
+                    $crate::auth::emailed_link::RequestError::Store(e) => e.into(),
+                }
+            }
+        }
+
+        impl From<$crate::store::StoreError> for $error {
+            fn from(e: $crate::store::StoreError) -> Self {
+                $error::Internal($crate::auth::AuthError::Store(e))
+            }
+        }
+    };
+}
+pub(crate) use flow_error_conversions;
 
 fn address_key(email: &Email) -> String {
     format!("mail:addr:{email}")
@@ -171,4 +198,56 @@ pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &C
         counted_keys.push(key);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::testing::scratch_db;
+    use crate::clock::OsRandom;
+
+    const T0: Timestamp = 1_800_000_000;
+
+    fn settings(ttl_secs: i64) -> Settings {
+        let mut s = Settings::load_without_env(None).expect("the embedded defaults load");
+        s.server.issuer = "https://id.example.org".into();
+        s.magic_link.ttl_secs = ttl_secs;
+        s
+    }
+
+    fn secret_of(url: &str) -> &str {
+        url.split_once("?t=").map(|(_, t)| t).expect("the link carries its secret")
+    }
+
+    #[tokio::test]
+    async fn a_link_lives_until_its_ttl_ends_and_only_for_its_purpose() {
+        let (db, _dir) = scratch_db().await;
+        let s = settings(601);
+        let link = NewLink { purpose: Purpose::SetPassword, user_id: None, family_id: None, data: &json!({ "n": 1 }) };
+        let issued = issue(&db, &s, &OsRandom, T0, &link).await.unwrap();
+        assert!(issued.url.starts_with("https://id.example.org/login/password/new/confirm?t="), "{}", issued.url);
+        assert_eq!((issued.expires_at, issued.minutes), (T0 + 601, 11), "minutes round up");
+        let secret = secret_of(&issued.url);
+
+        assert!(link_is_live(&db, Purpose::SetPassword, secret, T0).await.unwrap());
+        assert!(link_is_live(&db, Purpose::SetPassword, secret, T0 + 600).await.unwrap());
+        assert!(!link_is_live(&db, Purpose::SetPassword, secret, T0 + 601).await.unwrap(), "dead the second it expires");
+        assert!(!link_is_live(&db, Purpose::SignIn, secret, T0).await.unwrap(), "a set-password link does not sign in");
+        assert!(!link_is_live(&db, Purpose::SetPassword, &format!("{secret}x"), T0).await.unwrap());
+        let row = live(&db, Purpose::SetPassword, secret, T0).await.unwrap().unwrap();
+        assert_eq!(data::<serde_json::Value>(&row).unwrap(), json!({ "n": 1 }));
+        assert_ne!(row.hash, secret, "only the hash is stored");
+    }
+
+    #[tokio::test]
+    async fn a_link_is_spent_once() {
+        let (db, _dir) = scratch_db().await;
+        let link = NewLink { purpose: Purpose::EmailChange, user_id: None, family_id: None, data: &json!({}) };
+        let issued = issue(&db, &settings(900), &OsRandom, T0, &link).await.unwrap();
+        let hash = token_hash(secret_of(&issued.url));
+        assert!(spend(&db, Purpose::SignIn, &hash, T0 + 1).await.unwrap().is_none(), "not with another purpose");
+        assert!(spend(&db, Purpose::EmailChange, &hash, T0 + 1).await.unwrap().is_some());
+        assert!(spend(&db, Purpose::EmailChange, &hash, T0 + 2).await.unwrap().is_none(), "not twice");
+        assert!(!link_is_live(&db, Purpose::EmailChange, secret_of(&issued.url), T0 + 2).await.unwrap());
+    }
 }

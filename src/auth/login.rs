@@ -7,6 +7,7 @@ use super::throttle::Reservation;
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
+use crate::config::ThrottleSettings;
 use crate::email::{Email, EmailError};
 use crate::policy::lockout::{self, LockoutRule};
 use crate::secret::SecretString;
@@ -43,29 +44,27 @@ fn ip_key(ip: &str) -> String {
     format!("signin:ip:{ip}")
 }
 
-pub fn account_rule(state: &AppState) -> LockoutRule {
-    let t = &state.settings.throttle;
+pub fn account_rule(t: &ThrottleSettings) -> LockoutRule {
     LockoutRule { max_failures: t.account_max_failures, window_secs: t.account_window_secs, lockout_secs: t.account_lockout_secs }
 }
 
-pub fn ip_rule(state: &AppState) -> LockoutRule {
-    let t = &state.settings.throttle;
+pub fn ip_rule(t: &ThrottleSettings) -> LockoutRule {
     LockoutRule { max_failures: t.ip_max_failures, window_secs: t.ip_window_secs, lockout_secs: t.ip_lockout_secs }
 }
 
 /// Counts this attempt against the account and the address before the password is hashed;
 /// refuses without hashing when either is locked or over its limit. Returns the attempt numbers.
 async fn reserve(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(i64, i64), LoginError> {
-    let now = state.now();
-    let account = match super::throttle::reserve(state, &account_key(email), account_rule(state)).await? {
+    let (db, rules, now) = (&state.db, &state.settings.throttle, state.now());
+    let account = match super::throttle::reserve(db, &account_key(email), account_rule(rules), now).await? {
         Reservation::Go { attempts } => attempts,
         Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) }),
     };
-    match super::throttle::reserve(state, &ip_key(&client.ip), ip_rule(state)).await? {
+    match super::throttle::reserve(db, &ip_key(&client.ip), ip_rule(rules), now).await? {
         Reservation::Go { attempts } => Ok((account, attempts)),
         Reservation::Locked { until } => {
             // Nothing was checked against the account.
-            super::throttle::release(state, &account_key(email)).await?;
+            super::throttle::release(db, &account_key(email), now).await?;
             Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) })
         }
     }
@@ -91,8 +90,8 @@ pub async fn password_sign_in(
         Ok(v) => v,
         Err(e) => {
             // Nothing was checked: give both attempts back.
-            super::throttle::release(state, &account_key(&email)).await?;
-            super::throttle::release(state, &ip_key(&client.ip)).await?;
+            super::throttle::release(&state.db, &account_key(&email), state.now()).await?;
+            super::throttle::release(&state.db, &ip_key(&client.ip), state.now()).await?;
             return Err(match e {
                 super::password::HashError::Busy => LoginError::Busy,
                 other => LoginError::Internal(other.into()),
@@ -113,8 +112,10 @@ pub async fn password_sign_in(
             };
             let target = other.as_ref().map(|u| u.id.as_str());
             audit::user_event(state, "signin.password", None, target, client, Outcome::Failure, Some(json!({ "reason": reason }))).await?;
-            let account_locked = super::throttle::failed(state, &account_key(&email), account_rule(state), account_attempt).await?;
-            let ip_locked = super::throttle::failed(state, &ip_key(&client.ip), ip_rule(state), ip_attempt).await?;
+            let (rules, now) = (&state.settings.throttle, state.now());
+            let account_locked =
+                super::throttle::failed(&state.db, &account_key(&email), account_rule(rules), account_attempt, now).await?;
+            let ip_locked = super::throttle::failed(&state.db, &ip_key(&client.ip), ip_rule(rules), ip_attempt, now).await?;
             if let Some(until) = account_locked.or(ip_locked) {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
                 audit::user_event(
@@ -127,7 +128,7 @@ pub async fn password_sign_in(
                     Some(json!({ "scope": scope, "until": until })),
                 )
                 .await?;
-                return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) });
+                return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) });
             }
             return Err(LoginError::InvalidCredentials);
         }
@@ -135,12 +136,12 @@ pub async fn password_sign_in(
 
     // Guesses sent in parallel with this one may have locked the account meanwhile: a lock
     // holds against the right password too.
-    if let Some(until) = super::throttle::succeeded(state, &account_key(&email)).await? {
+    if let Some(until) = super::throttle::succeeded(&state.db, &account_key(&email), state.now()).await? {
         audit::user_event(state, "signin.password", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "reason": "locked" })))
             .await?;
         return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) });
     }
-    super::throttle::release(state, &ip_key(&client.ip)).await?;
+    super::throttle::release(&state.db, &ip_key(&client.ip), state.now()).await?;
     if verified.needs_rehash
         && let Some(old) = user.password_hash.as_deref()
     {
@@ -180,14 +181,14 @@ pub async fn check_current_password(state: &AppState, user: &UserRow, password: 
     let Some(stored) = user.password_hash.as_deref() else { return Ok(()) };
     let email = Email::parse(&user.email)?;
     let key = account_key(&email);
-    let attempt = match super::throttle::reserve(state, &key, account_rule(state)).await? {
+    let attempt = match super::throttle::reserve(&state.db, &key, account_rule(&state.settings.throttle), state.now()).await? {
         Reservation::Go { attempts } => attempts,
         Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
     };
     let verified = match state.hasher.verify(password, Some(stored)).await {
         Ok(v) => v,
         Err(e) => {
-            super::throttle::release(state, &key).await?;
+            super::throttle::release(&state.db, &key, state.now()).await?;
             return Err(match e {
                 super::password::HashError::Busy => LoginError::Busy,
                 other => LoginError::Internal(other.into()),
@@ -195,12 +196,12 @@ pub async fn check_current_password(state: &AppState, user: &UserRow, password: 
         }
     };
     if !verified.ok {
-        return Err(match super::throttle::failed(state, &key, account_rule(state), attempt).await? {
+        return Err(match super::throttle::failed(&state.db, &key, account_rule(&state.settings.throttle), attempt, state.now()).await? {
             Some(until) => LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) },
             None => LoginError::InvalidCredentials,
         });
     }
-    match super::throttle::succeeded(state, &key).await? {
+    match super::throttle::succeeded(&state.db, &key, state.now()).await? {
         Some(until) => Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
         None => Ok(()),
     }

@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::emailed_link::{self, NewLink, Purpose, RequestError};
+use super::emailed_link::{self, NewLink, Purpose};
 use super::session::{SignIn, SignedIn};
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
@@ -52,20 +52,7 @@ pub enum MagicLinkError {
     Mail(#[from] MailError),
 }
 
-impl From<RequestError> for MagicLinkError {
-    fn from(e: RequestError) -> Self {
-        match e {
-            RequestError::TooMany { minutes } => MagicLinkError::TooManyRequests { minutes },
-            RequestError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<StoreError> for MagicLinkError {
-    fn from(e: StoreError) -> Self {
-        MagicLinkError::Internal(AuthError::Store(e))
-    }
-}
+emailed_link::flow_error_conversions!(MagicLinkError);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct LinkData {
@@ -168,7 +155,7 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
         family_id: Some(token_hash(reference.expose())),
         data: &data,
     };
-    let issued = emailed_link::issue(state, &link).await?;
+    let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
     let mail = messages::SignInLink { site_name, link: &issued.url, code: &code, minutes: issued.minutes, new_account: user.is_none() }
         .render()?;
     let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
@@ -180,7 +167,7 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
 
 /// True if a link secret is live (for the page that asks to confirm it; does not use it).
 pub async fn link_is_live(state: &AppState, link_secret: &str) -> Result<bool, MagicLinkError> {
-    Ok(emailed_link::link_is_live(state, Purpose::SignIn, link_secret).await?)
+    Ok(emailed_link::link_is_live(&state.db, Purpose::SignIn, link_secret, state.now()).await?)
 }
 
 /// Uses a link (once).
@@ -191,7 +178,7 @@ pub async fn confirm_link(
     client: &ClientInfo,
     previous: Option<&SecretString>,
 ) -> Result<Confirmed, MagicLinkError> {
-    let Some(row) = emailed_link::live(state, Purpose::SignIn, link_secret).await? else {
+    let Some(row) = emailed_link::live(&state.db, Purpose::SignIn, link_secret, state.now()).await? else {
         audit::user_event(
             state,
             "signin.email",

@@ -218,8 +218,8 @@ fn throttle_key(user_id: &str) -> String {
 /// Counts this code attempt before the code is checked; refuses unchecked while locked or over
 /// the limit. Returns the attempt number.
 async fn reserve(state: &AppState, user_id: &str) -> Result<i64, MfaError> {
-    let rule = crate::auth::login::account_rule(state);
-    match super::throttle::reserve(state, &throttle_key(user_id), rule).await? {
+    let rule = crate::auth::login::account_rule(&state.settings.throttle);
+    match super::throttle::reserve(&state.db, &throttle_key(user_id), rule, state.now()).await? {
         super::throttle::Reservation::Go { attempts } => Ok(attempts),
         super::throttle::Reservation::Locked { until } => Err(MfaError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
     }
@@ -257,10 +257,10 @@ async fn succeeded_on(state: &AppState, tx: &mut store::Tx, user: &UserRow) -> R
 
 async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: i64) -> Result<MfaError, MfaError> {
     let now = state.now();
-    let rule = crate::auth::login::account_rule(state);
+    let rule = crate::auth::login::account_rule(&state.settings.throttle);
     let key = throttle_key(&user.id);
     audit::user_event(state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
-    match super::throttle::failed(state, &key, rule, attempt).await? {
+    match super::throttle::failed(&state.db, &key, rule, attempt, state.now()).await? {
         None => Ok(MfaError::WrongCode),
         Some(until) => {
             audit::user_event(state, "mfa.locked", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "until": until }))).await?;

@@ -54,3 +54,17 @@ pub enum AuthError {
     #[error(transparent)]
     Password(#[from] password::HashError),
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A migrated SQLite database in a temporary directory, for unit tests of functions that
+    /// take the database (and the time) rather than the whole `AppState`. Keep the directory
+    /// alive as long as the database.
+    pub(crate) async fn scratch_db() -> (crate::store::Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("unit.db").display());
+        let db = crate::store::Db::connect(&url, 2).await.expect("SQLite opens");
+        db.migrate().await.expect("migrations apply");
+        (db, dir)
+    }
+}

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::emailed_link::{self, NewLink, Purpose, RequestError};
+use super::emailed_link::{self, NewLink, Purpose};
 use super::session::{SignIn, SignedIn};
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
@@ -42,20 +42,7 @@ pub enum PasswordByEmailError {
     Mail(#[from] MailError),
 }
 
-impl From<RequestError> for PasswordByEmailError {
-    fn from(e: RequestError) -> Self {
-        match e {
-            RequestError::TooMany { minutes } => PasswordByEmailError::TooManyRequests { minutes },
-            RequestError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<StoreError> for PasswordByEmailError {
-    fn from(e: StoreError) -> Self {
-        PasswordByEmailError::Internal(AuthError::Store(e))
-    }
-}
+emailed_link::flow_error_conversions!(PasswordByEmailError);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Data {
@@ -111,7 +98,7 @@ pub async fn request(
     };
     let data = Data { password_hash: hash, next: next.to_owned(), email: Some(email.to_string()) };
     let link = NewLink { purpose: Purpose::SetPassword, user_id: Some(&user.id), family_id: None, data: &data };
-    let issued = emailed_link::issue(state, &link).await?;
+    let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
     let site_name = state.settings.server.name.as_str();
     let mail =
         messages::PasswordConfirm { site_name, link: &issued.url, minutes: issued.minutes, had_password: user.has_password() }.render()?;
@@ -123,7 +110,7 @@ pub async fn request(
 
 /// True if a link secret is live (for the page that asks to confirm it).
 pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, PasswordByEmailError> {
-    Ok(emailed_link::link_is_live(state, Purpose::SetPassword, secret).await?)
+    Ok(emailed_link::link_is_live(&state.db, Purpose::SetPassword, secret, state.now()).await?)
 }
 
 /// Uses the link (once): sets the password, ends every session and grant of the user (someone
@@ -140,7 +127,7 @@ pub async fn confirm(
     previous: Option<&SecretString>,
 ) -> Result<(SignedIn, String), PasswordByEmailError> {
     let now = state.now();
-    let row = emailed_link::live(state, Purpose::SetPassword, secret).await?;
+    let row = emailed_link::live(&state.db, Purpose::SetPassword, secret, state.now()).await?;
     let user = match &row {
         Some(r) => match &r.user_id {
             Some(id) => store::users::by_id(&state.db, id).await?,

@@ -5,11 +5,13 @@
 //! database statement bumps the key's counter and returns the new count, so parallel requests
 //! each get a different number and at most `max_failures` of them are ever checked in a window.
 //! A success gives its attempt back; the attempt that reaches the limit by failing locks the key.
+//!
+//! Each function takes the database and the time it acts at, nothing else, so the rules can be
+//! tested at fixed times (the tests below).
 
-use crate::app::AppState;
 use crate::clock::Timestamp;
 use crate::policy::lockout::{self, LockoutRule};
-use crate::store::{self, StoreError};
+use crate::store::{self, Db, StoreError};
 
 /// What a reservation allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +25,8 @@ pub enum Reservation {
 
 /// Counts one attempt against `key` before it is checked. Over the limit the attempt is refused
 /// unchecked; a locked key refuses every attempt, right or wrong.
-pub async fn reserve(state: &AppState, key: &str, rule: LockoutRule) -> Result<Reservation, StoreError> {
-    let now = state.now();
-    let r = store::throttle::reserve(&state.db, key, now, lockout::window_start(rule, now)).await?;
+pub async fn reserve(db: &Db, key: &str, rule: LockoutRule, now: Timestamp) -> Result<Reservation, StoreError> {
+    let r = store::throttle::reserve(db, key, now, lockout::window_start(rule, now)).await?;
     if r.locked_until > now {
         return Ok(Reservation::Locked { until: r.locked_until });
     }
@@ -34,7 +35,7 @@ pub async fn reserve(state: &AppState, key: &str, rule: LockoutRule) -> Result<R
         // unchecked and give its count back (it checked nothing). If those fail, the one that
         // reaches the limit locks the key; if they succeed, a burst of honest sign-ins from one
         // address has not locked it.
-        store::throttle::release(&state.db, key, now).await?;
+        store::throttle::release(db, key, now).await?;
         return Ok(Reservation::Locked { until: now + rule.lockout_secs });
     }
     Ok(Reservation::Go { attempts: r.attempts })
@@ -42,23 +43,83 @@ pub async fn reserve(state: &AppState, key: &str, rule: LockoutRule) -> Result<R
 
 /// Records that reserved attempt number `attempts` failed; returns when the lock ends if this
 /// failure locked the key.
-pub async fn failed(state: &AppState, key: &str, rule: LockoutRule, attempts: i64) -> Result<Option<Timestamp>, StoreError> {
+pub async fn failed(db: &Db, key: &str, rule: LockoutRule, attempts: i64, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
     if attempts < rule.max_failures {
         return Ok(None);
     }
-    let now = state.now();
-    Ok(Some(store::throttle::lock_counter(&state.db, key, now + rule.lockout_secs, now).await?))
+    Ok(Some(store::throttle::lock_counter(db, key, now + rule.lockout_secs, now).await?))
 }
 
 /// A reserved attempt succeeded: the key's count starts afresh, unless it was locked meanwhile
 /// (by attempts that failed in parallel), in which case the success is refused too: returns
 /// when that lock ends.
-pub async fn succeeded(state: &AppState, key: &str) -> Result<Option<Timestamp>, StoreError> {
-    store::throttle::clear_unless_locked(&state.db, key, state.now()).await
+pub async fn succeeded(db: &Db, key: &str, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+    store::throttle::clear_unless_locked(db, key, now).await
 }
 
 /// Gives a reserved attempt back without resetting the count (it was not a guess: it succeeded
 /// against a shared key such as a client address, or nothing was checked).
-pub async fn release(state: &AppState, key: &str) -> Result<(), StoreError> {
-    store::throttle::release(&state.db, key, state.now()).await
+pub async fn release(db: &Db, key: &str, now: Timestamp) -> Result<(), StoreError> {
+    store::throttle::release(db, key, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::testing::scratch_db;
+
+    const RULE: LockoutRule = LockoutRule { max_failures: 3, window_secs: 600, lockout_secs: 900 };
+    const T0: Timestamp = 1_800_000_000;
+
+    async fn go(db: &Db, key: &str, now: Timestamp) -> i64 {
+        match reserve(db, key, RULE, now).await.unwrap() {
+            Reservation::Go { attempts } => attempts,
+            Reservation::Locked { until } => panic!("locked until {until} at {now}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_failure_that_reaches_the_limit_locks_until_lockout_ends() {
+        let (db, _dir) = scratch_db().await;
+        for n in 1..RULE.max_failures {
+            assert_eq!(go(&db, "k", T0 + n).await, n);
+            assert_eq!(failed(&db, "k", RULE, n, T0 + n).await.unwrap(), None, "failure {n} only counts");
+        }
+        let last = go(&db, "k", T0 + 10).await;
+        assert_eq!(failed(&db, "k", RULE, last, T0 + 10).await.unwrap(), Some(T0 + 10 + RULE.lockout_secs));
+        // Locked: refused unchecked, the right answer too, until the second the lock ends.
+        let until = T0 + 10 + RULE.lockout_secs;
+        assert_eq!(reserve(&db, "k", RULE, until - 1).await.unwrap(), Reservation::Locked { until });
+        assert_eq!(succeeded(&db, "k", until - 1).await.unwrap(), Some(until), "a success cannot clear a lock");
+        assert_eq!(go(&db, "k", until).await, 1, "counting starts afresh when the lock ends");
+        // Another key is untouched.
+        assert_eq!(go(&db, "other", T0 + 11).await, 1);
+    }
+
+    #[tokio::test]
+    async fn parallel_attempts_over_the_limit_are_refused_unchecked() {
+        let (db, _dir) = scratch_db().await;
+        let mut attempts = Vec::new();
+        for _ in 0..RULE.max_failures {
+            attempts.push(go(&db, "k", T0).await);
+        }
+        assert_eq!(attempts, [1, 2, 3], "each in-flight attempt gets its own number");
+        // A fourth while three are in flight checks nothing, and gives its count back.
+        assert_eq!(reserve(&db, "k", RULE, T0).await.unwrap(), Reservation::Locked { until: T0 + RULE.lockout_secs });
+        release(&db, "k", T0).await.unwrap();
+        assert_eq!(go(&db, "k", T0).await, 3, "one released, so the next is number three again");
+    }
+
+    #[tokio::test]
+    async fn a_success_or_the_window_passing_starts_the_count_afresh() {
+        let (db, _dir) = scratch_db().await;
+        let a = go(&db, "k", T0).await;
+        assert_eq!(failed(&db, "k", RULE, a, T0).await.unwrap(), None);
+        let b = go(&db, "k", T0 + 1).await;
+        assert_eq!(b, 2);
+        assert_eq!(succeeded(&db, "k", T0 + 1).await.unwrap(), None);
+        assert_eq!(go(&db, "k", T0 + 2).await, 1, "a success clears the count");
+        assert_eq!(go(&db, "k", T0 + 3).await, 2);
+        assert_eq!(go(&db, "k", T0 + 3 + RULE.window_secs).await, 1, "the window passed");
+    }
 }

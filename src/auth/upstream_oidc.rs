@@ -12,7 +12,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use openidconnect::core::{CoreClient, CoreJwsSigningAlgorithm, CoreResponseType};
+use openidconnect::core::{CoreClient, CoreIdToken, CoreJwsSigningAlgorithm, CoreResponseType, CoreTokenResponse};
 use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, JsonWebKeySet, Nonce,
     OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
@@ -225,6 +225,21 @@ fn refused(failure: Failure, conn: Option<&Connection>, next: &str, detail: impl
     CallbackError::Refused(Box::new(Refused { failure, conn: conn.cloned(), next: next.to_owned(), detail: detail.into() }))
 }
 
+/// The sign-in a callback continues, once its state is spent: the connection and where to go
+/// after. Every later refusal names both.
+struct Pending<'a> {
+    conn: &'a Connection,
+    cfg: &'a OidcConfig,
+    md: Metadata,
+    next: &'a str,
+}
+
+impl Pending<'_> {
+    fn refuse(&self, failure: Failure, detail: impl Into<String>) -> CallbackError {
+        refused(failure, Some(self.conn), self.next, detail)
+    }
+}
+
 /// Checks everything the IdP sent to the redirect URI of connection `connection_id` and returns
 /// who signed in. `browser_hash` is the hash of the browser's SSO cookie, if it has one.
 pub async fn callback(
@@ -233,6 +248,34 @@ pub async fn callback(
     connection_id: &str,
     p: &CallbackParams,
 ) -> Result<Verified, CallbackError> {
+    let row = spend_state(state, browser_hash, connection_id, p).await?;
+    let next = row.next.clone();
+    let Some(conn) = store::connections::get(&state.db, &row.connection_id).await? else {
+        return Err(refused(Failure::Expired, None, &next, "connection removed"));
+    };
+    let cfg = oidc(&conn).map_err(|e| refused(Failure::BadResponse, Some(&conn), &next, e.to_string()))?;
+    let md = metadata(state, &conn, false).await.map_err(|e| refused(e.failure(), Some(&conn), &next, e.to_string()))?;
+    let pending = Pending { conn: &conn, cfg, md, next: &next };
+    let code = pending.authorization_code(p)?;
+    let data: StateData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let token = pending.redeem(state, code, &data).await?;
+    let Some(id_token) = token.extra_fields().id_token() else {
+        return Err(pending.refuse(Failure::BadResponse, "no ID token"));
+    };
+    let subject = pending.verify_id_token(state, id_token, &data, state.now()).await?;
+    let claims = pending.claims(state, id_token, token.access_token().secret(), &subject).await?;
+    let identity = identity_from(&conn, subject, &claims);
+    Ok(Verified { conn: conn.clone(), identity, next })
+}
+
+/// Spends the sign-in's `state`: only once, only in the browser that started it, and only at
+/// the redirect URI of the connection it was made for. A refusal says which of these failed.
+async fn spend_state(
+    state: &AppState,
+    browser_hash: Option<&str>,
+    connection_id: &str,
+    p: &CallbackParams,
+) -> Result<LoginStateRow, CallbackError> {
     let default_next = "/account";
     // Connection ids are UUIDs: anything else in the path is no connection's (and a NUL byte
     // must not reach PostgreSQL, which would refuse the whole statement).
@@ -243,139 +286,147 @@ pub async fn callback(
         return Err(refused(Failure::Expired, None, default_next, "no state parameter"));
     };
     let id_hash = token_hash(state_value);
-    let now = state.now();
     let row = match browser_hash {
-        Some(b) => store::connections::consume_login_state(&state.db, &id_hash, b, connection_id, now).await?,
+        Some(b) => store::connections::consume_login_state(&state.db, &id_hash, b, connection_id, state.now()).await?,
         None => None,
     };
-    let Some(row) = row else {
-        let why = match (store::connections::login_state(&state.db, &id_hash).await?, browser_hash) {
-            (None, _) => "unknown state".to_owned(),
-            // A response for one connection's sign-in arriving at another's redirect URI: the
-            // mix-up attack, or an IdP registered with the wrong redirect URI. Never used.
-            (Some(r), _) if r.connection_id != connection_id => {
-                format!("state was made for connection {}, not for connection {connection_id}", r.connection_id)
-            }
-            (Some(_), None) => "no SSO cookie in this browser".to_owned(),
-            (Some(r), Some(b)) if r.browser_hash != b => "state started in another browser".to_owned(),
-            (Some(r), _) if r.used_at.is_some() => "state already used".to_owned(),
-            (Some(_), _) => "state expired".to_owned(),
-        };
-        return Err(refused(Failure::Expired, None, default_next, why));
-    };
-    let next = row.next.clone();
-    let Some(conn) = store::connections::get(&state.db, &row.connection_id).await? else {
-        return Err(refused(Failure::Expired, None, &next, "connection removed"));
-    };
-    let conn = &conn;
-    let cfg = oidc(conn).map_err(|e| refused(Failure::BadResponse, Some(conn), &next, e.to_string()))?;
-    let md = metadata(state, conn, false).await.map_err(|e| refused(e.failure(), Some(conn), &next, e.to_string()))?;
-    // RFC 9207: the response names its issuer; one that names another is refused, and so is one
-    // that names none from an IdP whose discovery document promises it always does.
-    match p.iss.as_deref() {
-        Some(iss) if iss != cfg.issuer => {
-            return Err(refused(Failure::BadResponse, Some(conn), &next, format!("response iss {iss:?} is not the connection's issuer")));
-        }
-        None if md.additional_metadata().supported() => {
-            return Err(refused(
-                Failure::BadResponse,
-                Some(conn),
-                &next,
-                "response has no iss, though the IdP's discovery document says it sends one (RFC 9207)",
-            ));
-        }
-        _ => {}
+    if let Some(row) = row {
+        return Ok(row);
     }
-    if let Some(err) = p.error.as_deref() {
-        let desc: String = p.error_description.as_deref().unwrap_or("").chars().take(300).collect();
-        let what = if matches!(err, "access_denied" | "login_required" | "consent_required" | "interaction_required") {
-            Failure::Cancelled
-        } else {
-            Failure::Unavailable
-        };
-        return Err(refused(what, Some(conn), &next, format!("IdP error {err}: {desc}")));
-    }
-    let Some(code) = p.code.as_deref().filter(|c| !c.is_empty()) else {
-        return Err(refused(Failure::BadResponse, Some(conn), &next, "no code"));
+    let why = match (store::connections::login_state(&state.db, &id_hash).await?, browser_hash) {
+        (None, _) => "unknown state".to_owned(),
+        // A response for one connection's sign-in arriving at another's redirect URI: the
+        // mix-up attack, or an IdP registered with the wrong redirect URI. Never used.
+        (Some(r), _) if r.connection_id != connection_id => {
+            format!("state was made for connection {}, not for connection {connection_id}", r.connection_id)
+        }
+        (Some(_), None) => "no SSO cookie in this browser".to_owned(),
+        (Some(r), Some(b)) if r.browser_hash != b => "state started in another browser".to_owned(),
+        (Some(r), _) if r.used_at.is_some() => "state already used".to_owned(),
+        (Some(_), _) => "state expired".to_owned(),
     };
-    let data: StateData = serde_json::from_str(&row.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let secret = crate::sso::client_secret(&state.master_key, conn)
-        .map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("client secret: {}", crate::report::error_chain(&e))))?;
-    let client_secret = secret.map(|s| ClientSecret::new(s.expose().to_owned()));
-    let redirect = RedirectUrl::new(redirect_uri(state.settings.issuer(), &conn.id))
-        .map_err(|_| refused(Failure::Unavailable, Some(conn), &next, "bad redirect URI"))?;
+    Err(refused(Failure::Expired, None, default_next, why))
+}
 
-    let client = CoreClient::from_provider_metadata(md.clone(), ClientId::new(cfg.client_id.clone()), client_secret.clone())
-        .set_redirect_uri(redirect.clone());
-    let token_request = client
-        .exchange_code(AuthorizationCode::new(code.to_owned()))
-        .map_err(|e| refused(Failure::Unavailable, Some(conn), &next, format!("token endpoint: {e}")))?;
-    let token =
-        token_request.set_pkce_verifier(PkceCodeVerifier::new(data.pkce_verifier.clone())).request_async(&state.http).await.map_err(
-            |e| {
-                let (what, detail) = match &e {
-                    RequestTokenError::ServerResponse(r) => (Failure::BadResponse, format!("token endpoint refused: {}", r.error())),
-                    RequestTokenError::Request(_) => {
-                        (Failure::Unavailable, format!("token endpoint unreachable: {}", crate::report::error_chain(&e)))
-                    }
-                    _ => (Failure::BadResponse, format!("token response: {}", crate::report::error_chain(&e))),
-                };
-                refused(what, Some(conn), &next, detail)
-            },
-        )?;
-    let Some(id_token) = token.extra_fields().id_token() else {
-        return Err(refused(Failure::BadResponse, Some(conn), &next, "no ID token"));
-    };
-    let nonce = Nonce::new(data.nonce.clone());
-    let algs = [
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
-        CoreJwsSigningAlgorithm::RsaSsaPssSha256,
-        CoreJwsSigningAlgorithm::RsaSsaPssSha384,
-        CoreJwsSigningAlgorithm::RsaSsaPssSha512,
-        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-        CoreJwsSigningAlgorithm::EcdsaP384Sha384,
-    ];
-    let time = chrono::DateTime::<chrono::Utc>::from_timestamp(now, 0).unwrap_or_default();
-    let verify = |jwks: JsonWebKeySet<_>| {
-        let client = CoreClient::from_provider_metadata(md.clone().set_jwks(jwks), ClientId::new(cfg.client_id.clone()), None);
-        let verifier = client.id_token_verifier().set_allowed_algs(algs.to_vec()).set_time_fn(move || time);
-        id_token.claims(&verifier, &nonce).map(|c| c.subject().to_string())
-    };
-    let subject = match verify(md.jwks().clone()) {
-        Ok(s) => s,
-        Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
-            // The IdP may have rotated its keys since we cached them: fetch once more.
-            let fresh = metadata(state, conn, true).await.map_err(|e| refused(e.failure(), Some(conn), &next, e.to_string()))?;
-            verify(fresh.jwks().clone()).map_err(|e| refused(Failure::BadResponse, Some(conn), &next, format!("ID token: {e}")))?
+/// ID token signing algorithms accepted from an IdP.
+const ID_TOKEN_ALGS: [CoreJwsSigningAlgorithm; 8] = [
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+];
+
+impl Pending<'_> {
+    /// The authorization response's code, once it names the right issuer and is not an error.
+    fn authorization_code<'p>(&self, p: &'p CallbackParams) -> Result<&'p str, CallbackError> {
+        // RFC 9207: the response names its issuer; one that names another is refused, and so is
+        // one that names none from an IdP whose discovery document promises it always does.
+        match p.iss.as_deref() {
+            Some(iss) if iss != self.cfg.issuer => {
+                return Err(self.refuse(Failure::BadResponse, format!("response iss {iss:?} is not the connection's issuer")));
+            }
+            None if self.md.additional_metadata().supported() => {
+                return Err(self.refuse(
+                    Failure::BadResponse,
+                    "response has no iss, though the IdP's discovery document says it sends one (RFC 9207)",
+                ));
+            }
+            _ => {}
         }
-        Err(e) => return Err(refused(Failure::BadResponse, Some(conn), &next, format!("ID token: {e}"))),
-    };
-    let mut claims =
-        jwt_payload(&id_token.to_string()).ok_or_else(|| refused(Failure::BadResponse, Some(conn), &next, "ID token payload"))?;
-    // From the signed ID token only: userinfo cannot vouch for the hosted domain.
-    if let Some(hd) = &cfg.hosted_domain {
-        let got = claims.get("hd").and_then(Value::as_str).unwrap_or("");
-        if !got.eq_ignore_ascii_case(hd) {
-            return Err(refused(Failure::BadResponse, Some(conn), &next, format!("hd {got:?} is not {hd:?}")));
+        if let Some(err) = p.error.as_deref() {
+            let desc: String = p.error_description.as_deref().unwrap_or("").chars().take(300).collect();
+            let what = if matches!(err, "access_denied" | "login_required" | "consent_required" | "interaction_required") {
+                Failure::Cancelled
+            } else {
+                Failure::Unavailable
+            };
+            return Err(self.refuse(what, format!("IdP error {err}: {desc}")));
+        }
+        p.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| self.refuse(Failure::BadResponse, "no code"))
+    }
+
+    /// Redeems the code at the IdP's token endpoint, with our client secret and PKCE verifier.
+    async fn redeem(&self, state: &AppState, code: &str, data: &StateData) -> Result<CoreTokenResponse, CallbackError> {
+        let secret = crate::sso::client_secret(&state.master_key, self.conn)
+            .map_err(|e| self.refuse(Failure::Unavailable, format!("client secret: {}", crate::report::error_chain(&e))))?;
+        let client_secret = secret.map(|s| ClientSecret::new(s.expose().to_owned()));
+        let redirect = RedirectUrl::new(redirect_uri(state.settings.issuer(), &self.conn.id))
+            .map_err(|_| self.refuse(Failure::Unavailable, "bad redirect URI"))?;
+        let client = CoreClient::from_provider_metadata(self.md.clone(), ClientId::new(self.cfg.client_id.clone()), client_secret)
+            .set_redirect_uri(redirect);
+        let token_request = client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .map_err(|e| self.refuse(Failure::Unavailable, format!("token endpoint: {e}")))?;
+        token_request.set_pkce_verifier(PkceCodeVerifier::new(data.pkce_verifier.clone())).request_async(&state.http).await.map_err(|e| {
+            let (what, detail) = match &e {
+                RequestTokenError::ServerResponse(r) => (Failure::BadResponse, format!("token endpoint refused: {}", r.error())),
+                RequestTokenError::Request(_) => {
+                    (Failure::Unavailable, format!("token endpoint unreachable: {}", crate::report::error_chain(&e)))
+                }
+                _ => (Failure::BadResponse, format!("token response: {}", crate::report::error_chain(&e))),
+            };
+            self.refuse(what, detail)
+        })
+    }
+
+    /// The ID token's subject, once its signature (by the IdP's keys, fetched again once on an
+    /// unknown key), issuer, audience, expiry and nonce check out at `now`.
+    async fn verify_id_token(&self, state: &AppState, id_token: &CoreIdToken, data: &StateData, now: i64) -> Result<String, CallbackError> {
+        let nonce = Nonce::new(data.nonce.clone());
+        let time = chrono::DateTime::<chrono::Utc>::from_timestamp(now, 0).unwrap_or_default();
+        let verify = |jwks: JsonWebKeySet<_>| {
+            let client =
+                CoreClient::from_provider_metadata(self.md.clone().set_jwks(jwks), ClientId::new(self.cfg.client_id.clone()), None);
+            let verifier = client.id_token_verifier().set_allowed_algs(ID_TOKEN_ALGS.to_vec()).set_time_fn(move || time);
+            id_token.claims(&verifier, &nonce).map(|c| c.subject().to_string())
+        };
+        match verify(self.md.jwks().clone()) {
+            Ok(s) => Ok(s),
+            Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
+                // The IdP may have rotated its keys since we cached them: fetch once more.
+                let fresh = metadata(state, self.conn, true).await.map_err(|e| self.refuse(e.failure(), e.to_string()))?;
+                verify(fresh.jwks().clone()).map_err(|e| self.refuse(Failure::BadResponse, format!("ID token: {e}")))
+            }
+            Err(e) => Err(self.refuse(Failure::BadResponse, format!("ID token: {e}"))),
         }
     }
-    if cfg.use_userinfo
-        && let Some(endpoint) = md.userinfo_endpoint()
-    {
-        let info = userinfo(state, endpoint.as_str(), token.access_token().secret())
-            .await
-            .map_err(|d| refused(Failure::Unavailable, Some(conn), &next, format!("userinfo: {d}")))?;
-        if info.get("sub").and_then(Value::as_str) != Some(subject.as_str()) {
-            return Err(refused(Failure::BadResponse, Some(conn), &next, "userinfo is about another subject"));
+
+    /// The verified ID token's claims, checked for the hosted domain, with userinfo's added
+    /// (never overriding the ID token's) when the connection asks for it.
+    async fn claims(
+        &self,
+        state: &AppState,
+        id_token: &CoreIdToken,
+        access_token: &str,
+        subject: &str,
+    ) -> Result<Map<String, Value>, CallbackError> {
+        let mut claims = jwt_payload(&id_token.to_string()).ok_or_else(|| self.refuse(Failure::BadResponse, "ID token payload"))?;
+        // From the signed ID token only: userinfo cannot vouch for the hosted domain.
+        if let Some(hd) = &self.cfg.hosted_domain {
+            let got = claims.get("hd").and_then(Value::as_str).unwrap_or("");
+            if !got.eq_ignore_ascii_case(hd) {
+                return Err(self.refuse(Failure::BadResponse, format!("hd {got:?} is not {hd:?}")));
+            }
         }
-        for (k, v) in info {
-            claims.entry(k).or_insert(v);
+        if self.cfg.use_userinfo
+            && let Some(endpoint) = self.md.userinfo_endpoint()
+        {
+            let info = userinfo(state, endpoint.as_str(), access_token)
+                .await
+                .map_err(|d| self.refuse(Failure::Unavailable, format!("userinfo: {d}")))?;
+            if info.get("sub").and_then(Value::as_str) != Some(subject) {
+                return Err(self.refuse(Failure::BadResponse, "userinfo is about another subject"));
+            }
+            for (k, v) in info {
+                claims.entry(k).or_insert(v);
+            }
         }
+        Ok(claims)
     }
-    let identity = identity_from(conn, subject, &claims);
-    Ok(Verified { conn: conn.clone(), identity, next })
 }
 
 /// A callback at the redirect URI that every OIDC connection shared before each had its own

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::CliError;
-use crate::admin::{audit_log, export, import};
+use crate::admin::import::{ActorImportError, ImportError};
+use crate::admin::{AdminActor, audit_log, export, import};
 use crate::app::AppState;
 use crate::store::{self, audit::Filter, bodies::BodyRow};
 
@@ -130,12 +131,12 @@ pub async fn audit(state: &AppState, c: AuditCommand) -> Result<(), CliError> {
 pub async fn export(state: &AppState, c: ExportCommand) -> Result<(), CliError> {
     let ExportCommand::Body { body, output } = c;
     let b = find_body(state, &body).await?;
-    let now = state.now();
-    let data = export::build(&state.db, &b.id, now).await?.ok_or_else(|| CliError::Usage(format!("no body {body:?}")))?;
+    // Opened first: a path that cannot be written fails before the export is built and audited.
+    let mut file = output.as_deref().map(private_file).transpose()?;
+    let data = export::for_actor(state, &AdminActor::cli(), &b.id).await?;
     let json = serde_json::to_vec_pretty(&data).map_err(|e| CliError::Usage(format!("cannot write the export: {e}")))?;
-    match &output {
-        Some(path) => {
-            let mut f = private_file(path)?;
+    match &mut file {
+        Some(f) => {
             f.write_all(&json)?;
             f.write_all(b"\n")?;
         }
@@ -145,20 +146,6 @@ pub async fn export(state: &AppState, c: ExportCommand) -> Result<(), CliError> 
             out.write_all(b"\n")?;
         }
     }
-    let details = serde_json::json!({ "members": data.members.len(), "audit_events": data.audit_events.len() });
-    let actor = crate::admin::AdminActor::cli();
-    let event = store::audit::NewEvent {
-        action: "body.export",
-        target_type: "body",
-        target_id: &b.id,
-        body_id: Some(&b.id),
-        ip: &actor.from.ip,
-        user_agent: &actor.from.user_agent,
-        outcome: "success",
-        details: Some(details),
-        ..Default::default()
-    };
-    store::audit::insert(&state.db, &event, now).await?;
     if let Some(path) = output {
         eprintln!("Wrote all data of {} ({} members) to {}.", b.name, data.members.len(), path.display());
     }
@@ -171,33 +158,22 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
         Some(b) => Some(find_body(state, b).await?),
         None => None,
     };
-    let actor = crate::admin::AdminActor::cli();
     let f = std::fs::File::open(&file).map_err(|e| CliError::Usage(format!("cannot open {}: {e}", file.display())))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
     let input = std::io::BufReader::new(f);
-    let opts = import::ImportOptions {
-        into_body: into.as_ref(),
-        authorise: None,
-        // The command line is the operator: full import, within the hash cost limits.
-        superuser: true,
-        hash_limits: crate::auth::password::HashLimits::from(&state.settings.password),
-        dry_run,
-        actor_user_id: None,
-        actor_client_id: None,
-        ip: &actor.from.ip,
-        user_agent: &actor.from.user_agent,
-    };
     let mut bar = Bar::new(size);
-    let result = import::run(&state.db, &*state.rng, state.now(), input, &opts, &mut bar).await;
+    let into_id = into.as_ref().map(|b| b.id.as_str());
+    let result = import::import(state, &AdminActor::cli(), into_id, input, dry_run, &mut bar).await;
     bar.finish();
     let report = match result {
         Ok(r) => r,
-        Err(import::ImportError::Refused(report)) => {
+        Err(ActorImportError::Import(ImportError::Refused(report))) => {
             print_problems(&report);
             return Err(CliError::Usage(format!("{} row(s) refused; nothing was imported", report.problems.len())));
         }
-        Err(import::ImportError::File(m)) => return Err(CliError::Usage(format!("{}: {m}", file.display()))),
-        Err(import::ImportError::Store(e)) => return Err(e.into()),
+        Err(ActorImportError::Import(ImportError::File(m))) => return Err(CliError::Usage(format!("{}: {m}", file.display()))),
+        Err(ActorImportError::Import(ImportError::Store(e))) => return Err(e.into()),
+        Err(ActorImportError::Admin(e)) => return Err(e.into()),
     };
     if dry_run {
         print_problems(&report);

@@ -458,23 +458,7 @@ async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
         i.claims = Some(ClaimsInput { email: s.email_claim, name: s.name_claim, groups: s.groups_claim });
     }
     if !s.unmap_groups.is_empty() || !s.map_groups.is_empty() {
-        let mut mapped: Vec<GroupRoleInput> =
-            c.mapping.group_roles.iter().map(|g| GroupRoleInput { group: g.group.clone(), role: g.role_id.clone() }).collect();
-        for g in &s.unmap_groups {
-            let before = mapped.len();
-            mapped.retain(|gr| &gr.group != g);
-            if before == mapped.len() {
-                return Err(CliError::Usage(format!("the group {g:?} is not mapped")));
-            }
-        }
-        for m in &s.map_groups {
-            let Some((group, role)) = m.rsplit_once('=') else {
-                return Err(CliError::Usage(format!("--map-group takes GROUP=ROLE, not {m:?}")));
-            };
-            mapped.retain(|gr| gr.group != group);
-            mapped.push(GroupRoleInput { group: group.to_owned(), role: role.trim().to_owned() });
-        }
-        i.group_roles = Some(mapped);
+        i.group_roles = Some(remapped_groups(&c, &s.unmap_groups, &s.map_groups)?);
         changed.push("group_roles");
     }
     if let Some(v) = s.trust_mfa {
@@ -514,26 +498,7 @@ async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
         changed.push("idp_metadata");
     }
     if s.add_idp_certificate.is_some() || s.remove_idp_certificate.is_some() {
-        let mut certs = saml_config(&c)?.idp_certificates.clone();
-        if let Some(file) = &s.add_idp_certificate {
-            let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?;
-            let cert = crate::auth::saml::certs::TrustedCert::from_text(&text)
-                .map_err(|e| CliError::Usage(format!("{file} is not a usable certificate: {e}")))?;
-            if !certs.contains(&cert.to_base64()) {
-                certs.push(cert.to_base64());
-            }
-        }
-        if let Some(fp) = &s.remove_idp_certificate {
-            let want = fp.trim().to_ascii_uppercase().replace(':', "");
-            let before = certs.len();
-            certs.retain(|b64| {
-                crate::auth::saml::certs::TrustedCert::from_text(b64).map(|t| t.fingerprint().replace(':', "") != want).unwrap_or(true)
-            });
-            if certs.len() == before {
-                return Err(CliError::Usage(format!("no IdP certificate has the fingerprint {fp}")));
-            }
-        }
-        i.idp_certificates = Some(certs);
+        i.idp_certificates = Some(changed_certificates(&c, s.add_idp_certificate.as_deref(), s.remove_idp_certificate.as_deref())?);
         changed.push("idp_certificates");
     }
     if let Some(v) = s.sign_requests {
@@ -569,6 +534,51 @@ async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
         println!("Updated connection {:?} ({}): {}.", c.name, c.id, changed.join(", "));
     }
     Ok(())
+}
+
+/// The connection's group mapping with `unmap` taken out (each must be mapped) and `map`
+/// (`GROUP=ROLE`, replacing the group's mapping) put in.
+fn remapped_groups(c: &Connection, unmap: &[String], map: &[String]) -> Result<Vec<GroupRoleInput>, CliError> {
+    let mut mapped: Vec<GroupRoleInput> =
+        c.mapping.group_roles.iter().map(|g| GroupRoleInput { group: g.group.clone(), role: g.role_id.clone() }).collect();
+    for g in unmap {
+        let before = mapped.len();
+        mapped.retain(|gr| &gr.group != g);
+        if before == mapped.len() {
+            return Err(CliError::Usage(format!("the group {g:?} is not mapped")));
+        }
+    }
+    for m in map {
+        let Some((group, role)) = m.rsplit_once('=') else {
+            return Err(CliError::Usage(format!("--map-group takes GROUP=ROLE, not {m:?}")));
+        };
+        mapped.retain(|gr| gr.group != group);
+        mapped.push(GroupRoleInput { group: group.to_owned(), role: role.trim().to_owned() });
+    }
+    Ok(mapped)
+}
+
+/// A SAML connection's trusted IdP certificates with the one in file `add` added and the one
+/// with fingerprint `remove` taken out (a rollover).
+fn changed_certificates(c: &Connection, add: Option<&str>, remove: Option<&str>) -> Result<Vec<String>, CliError> {
+    use crate::auth::saml::certs::TrustedCert;
+    let mut certs = saml_config(c)?.idp_certificates.clone();
+    if let Some(file) = add {
+        let text = std::fs::read_to_string(file).map_err(|e| CliError::Usage(format!("cannot read {file}: {e}")))?;
+        let cert = TrustedCert::from_text(&text).map_err(|e| CliError::Usage(format!("{file} is not a usable certificate: {e}")))?;
+        if !certs.contains(&cert.to_base64()) {
+            certs.push(cert.to_base64());
+        }
+    }
+    if let Some(fp) = remove {
+        let want = fp.trim().to_ascii_uppercase().replace(':', "");
+        let before = certs.len();
+        certs.retain(|b64| TrustedCert::from_text(b64).map(|t| t.fingerprint().replace(':', "") != want).unwrap_or(true));
+        if certs.len() == before {
+            return Err(CliError::Usage(format!("no IdP certificate has the fingerprint {fp}")));
+        }
+    }
+    Ok(certs)
 }
 
 async fn remove(state: &AppState, id: &str) -> Result<(), CliError> {

@@ -1,9 +1,9 @@
 //! `stile keys …`: see and rotate the signing keys.
 
 use clap::Subcommand;
-use serde_json::json;
 
-use super::{CliError, audit_cli_on};
+use super::CliError;
+use crate::admin::AdminActor;
 use crate::app::AppState;
 use crate::clock::Timestamp;
 use crate::store;
@@ -34,8 +34,7 @@ pub async fn run(state: &AppState, c: KeysCommand) -> Result<(), CliError> {
             }
         }
         KeysCommand::Rotate => {
-            let promoted = crate::tokens::keys::rotate(&state.db, &state.master_key, &*state.rng, state.now()).await?;
-            audit_cli_on(state, "keys.rotate", "signing_key", &promoted.join(","), Some(json!({ "promoted": promoted }))).await?;
+            let promoted = crate::admin::ops::keys::rotate(state, &AdminActor::cli()).await?;
             println!("Promoted to current: {}", promoted.join(", "));
             println!("The previous current keys are retired and stay in the JWKS; new next keys were made.");
         }

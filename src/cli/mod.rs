@@ -276,7 +276,7 @@ async fn serve(state: AppState) -> Result<(), CliError> {
         println!("(with cargo: cargo run --release -- createsuperuser you@example.org --name \"Your Name\")");
         println!();
     }
-    match crate::demo::seed(&state).await {
+    match ops::demo::seed(&state, &AdminActor::cli()).await {
         Ok(Some(demo)) => {
             // Printed once, to the operator's terminal only (never to the log).
             println!("Demo relying app \"{}\" and demo user created (turn off with STILE__DEMO__ENABLED=false):", crate::demo::CLIENT_ID);
@@ -367,30 +367,6 @@ async fn create_superuser(state: &AppState, a: CreateSuperuser) -> Result<(), Cl
         ops::users::NewUser { email: email.as_str().to_owned(), name: a.name.unwrap_or_default(), superuser: true, ..Default::default() };
     let made = ops::users::create_with(state, &actor, input, Credentials { password_hash: Some(hash), email_verified: true }).await?;
     println!("Created superuser {email} ({}).", made.user.id);
-    Ok(())
-}
-
-/// An action from the command line that `admin::ops` has no operation for (signing keys).
-/// `details` must not hold secrets.
-pub(crate) async fn audit_cli_on(
-    state: &AppState,
-    action: &str,
-    target_type: &str,
-    target_id: &str,
-    details: Option<serde_json::Value>,
-) -> Result<(), CliError> {
-    let actor = AdminActor::cli();
-    let event = store::audit::NewEvent {
-        action,
-        target_type,
-        target_id,
-        ip: &actor.from.ip,
-        user_agent: &actor.from.user_agent,
-        outcome: "success",
-        details,
-        ..Default::default()
-    };
-    store::audit::insert(&state.db, &event, state.now()).await?;
     Ok(())
 }
 

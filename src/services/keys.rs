@@ -10,6 +10,7 @@ use aws_lc_rs::signature::{self, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
+use sqlx::AnyConnection;
 use tokio::sync::RwLock;
 
 use super::master_key::{MasterKey, MasterKeyError};
@@ -150,7 +151,7 @@ fn parse_signer(alg: Alg, pkcs8: &[u8], kid: &str) -> Result<Signer, KeyError> {
 /// Makes a new key in the given state and stores it. Returns false if it lost a race to
 /// become `current` (another instance made one first).
 pub async fn create_key(
-    db: &Db,
+    db: impl store::Exec,
     master: &MasterKey,
     rng: &dyn Random,
     alg: Alg,
@@ -180,34 +181,49 @@ pub async fn create_key(
 /// On start: make sure each algorithm has a current key and a next key, so that the next
 /// rotation promotes a key relying apps have already seen in the JWKS.
 pub async fn ensure_keys(db: &Db, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
+    let mut conn = store::Exec::conn(db).await?;
+    ensure_keys_on(&mut conn, master, rng, now).await
+}
+
+/// [`ensure_keys`] on a connection the caller holds (its transaction, if it opened one).
+async fn ensure_keys_on(conn: &mut AnyConnection, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
     let mut created = Vec::new();
-    let rows = store::keys::all(db).await?;
+    let rows = store::keys::all(&mut *conn).await?;
     for alg in Alg::ALL {
         if !rows.iter().any(|r| r.alg == alg.as_str() && r.state == "current") {
-            let (won, kid) = create_key(db, master, rng, alg, "current", now).await?;
+            let (won, kid) = create_key(&mut *conn, master, rng, alg, "current", now).await?;
             if won {
                 created.push(kid);
             }
         }
         if !rows.iter().any(|r| r.alg == alg.as_str() && r.state == "next") {
-            let (_, kid) = create_key(db, master, rng, alg, "next", now).await?;
+            let (_, kid) = create_key(&mut *conn, master, rng, alg, "next", now).await?;
             created.push(kid);
         }
     }
     Ok(created)
 }
 
-/// Rotation: next → current, current → retired, and a fresh next. Retired keys stay published
-/// until tokens signed with them have expired.
+/// Rotation, in one transaction: next → current, current → retired, and a fresh next. Retired
+/// keys stay published until tokens signed with them have expired.
 pub async fn rotate(db: &Db, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
-    ensure_keys(db, master, rng, now).await?;
-    let rows = store::keys::all(db).await?;
+    let mut tx = db.begin().await?;
+    let promoted = rotate_on(&mut tx, master, rng, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(promoted)
+}
+
+/// [`rotate`] inside the caller's transaction (so its audit row can join it); returns the
+/// promoted key ids.
+pub async fn rotate_on(conn: &mut AnyConnection, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
+    ensure_keys_on(&mut *conn, master, rng, now).await?;
+    let rows = store::keys::all(&mut *conn).await?;
     let mut promoted = Vec::new();
     for alg in Alg::ALL {
         if let Some(next) = rows.iter().find(|r| r.alg == alg.as_str() && r.state == "next") {
-            store::keys::promote(db, alg.as_str(), &next.kid, now).await?;
+            store::keys::promote(&mut *conn, alg.as_str(), &next.kid, now).await?;
             promoted.push(next.kid.clone());
-            create_key(db, master, rng, alg, "next", now).await?;
+            create_key(&mut *conn, master, rng, alg, "next", now).await?;
         }
     }
     Ok(promoted)

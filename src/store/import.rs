@@ -173,6 +173,7 @@ pub async fn insert_all(
         done += chunk.len() as u64;
         progress(done);
     }
+    super::fault_point(db, &mut tx, "import:users_written").await?;
     super::audit::insert(&mut tx, event, now).await?;
     tx.commit().await?;
     Ok(())

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result, StoreError};
+use super::{Db, Exec, Result, StoreError};
 use crate::clock::Timestamp;
 
 #[derive(Clone, FromRow)]
@@ -27,7 +27,7 @@ const COLUMNS: &str = "kid, alg, state, private_key_encrypted, public_jwk, creat
 
 /// Inserts a key. A second `current` key for the same algorithm is refused by a unique index,
 /// which is how concurrent first starts of several instances agree on one key.
-pub async fn insert(db: &Db, k: &KeyRow) -> Result<bool> {
+pub async fn insert(db: impl Exec, k: &KeyRow) -> Result<bool> {
     let res = sqlx::query(sql!("insert into signing_keys ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8)"))
         .bind(&k.kid)
         .bind(&k.alg)
@@ -37,7 +37,7 @@ pub async fn insert(db: &Db, k: &KeyRow) -> Result<bool> {
         .bind(k.created_at)
         .bind(k.activated_at)
         .bind(k.retired_at)
-        .execute(db.pool())
+        .execute(&mut *db.conn().await?)
         .await;
     match res {
         Ok(_) => Ok(true),
@@ -48,13 +48,17 @@ pub async fn insert(db: &Db, k: &KeyRow) -> Result<bool> {
     }
 }
 
-pub async fn all(db: &Db) -> Result<Vec<KeyRow>> {
-    Ok(sqlx::query_as::<_, KeyRow>(sql!("select {COLUMNS} from signing_keys order by created_at, kid")).fetch_all(db.pool()).await?)
+pub async fn all(db: impl Exec) -> Result<Vec<KeyRow>> {
+    Ok(sqlx::query_as::<_, KeyRow>(sql!("select {COLUMNS} from signing_keys order by created_at, kid"))
+        .fetch_all(&mut *db.conn().await?)
+        .await?)
 }
 
 /// Promotes `next` to `current` and `current` to `retired` for one algorithm, atomically.
-pub async fn promote(db: &Db, alg: &str, next_kid: &str, now: Timestamp) -> Result<()> {
-    let mut tx = db.begin().await?;
+pub async fn promote(db: impl Exec, alg: &str, next_kid: &str, now: Timestamp) -> Result<()> {
+    let immediate = db.begins_immediate();
+    let mut conn = db.conn().await?;
+    let mut tx = super::begin_on(&mut conn, immediate).await?;
     sqlx::query("update signing_keys set state = 'retired', retired_at = $2 where alg = $1 and state = 'current'")
         .bind(alg)
         .bind(now)

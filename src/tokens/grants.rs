@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::issue::{self, AccessTokenInput, Authn, IdTokenInput, IssueError};
 use crate::app::AppState;
 use crate::clients::{Client, GrantType};
+use crate::clock::Timestamp;
 use crate::secret::{SecretString, ct_eq, random_id, random_token, token_hash};
 use crate::store::{self, StoreError, grants::TokenRow, users::UserRow};
 
@@ -95,6 +96,58 @@ pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
     valid && ct_eq(URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())).as_bytes(), challenge.as_bytes())
 }
 
+/// Where a presented code or refresh token stands at `now`, before anything is spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Good,
+    /// Issued to another client: refused without touching it (asked first, so that another
+    /// client cannot revoke a grant by replaying its token).
+    OtherClient,
+    /// Used before: a replay, which revokes what its first use produced.
+    Used,
+    /// Revoked, or expired at `now`.
+    Dead,
+}
+
+fn standing(row: &TokenRow, client_id: &str, now: Timestamp) -> Standing {
+    if row.client_id.as_deref() != Some(client_id) {
+        Standing::OtherClient
+    } else if row.used_at.is_some() {
+        Standing::Used
+    } else if row.revoked_at.is_some() || row.expires_at <= now {
+        Standing::Dead
+    } else {
+        Standing::Good
+    }
+}
+
+/// RFC 7636 at the token endpoint: a verifier matching the code's challenge, none without a
+/// challenge, and a challenge wherever the client must use PKCE.
+fn check_pkce(challenge: Option<&str>, verifier: Option<&str>, required: bool) -> Result<(), GrantError> {
+    match (challenge, verifier) {
+        (Some(ch), Some(v)) if pkce_matches(v, ch) => Ok(()),
+        (Some(_), Some(_)) => Err(GrantError::InvalidGrant("code_verifier does not match the code_challenge")),
+        (Some(_), None) => Err(GrantError::InvalidGrant("code_verifier is required")),
+        (None, Some(_)) => Err(GrantError::InvalidGrant("code_verifier given but no code_challenge was sent")),
+        (None, None) if required => Err(GrantError::InvalidGrant("PKCE is required for this client")),
+        (None, None) => Ok(()),
+    }
+}
+
+/// The scope of a refreshed grant: as granted, or narrowed to `requested`, never widened.
+fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, GrantError> {
+    match requested.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(granted.to_owned()),
+        Some(req) => {
+            let granted = scopes_of(granted);
+            if scopes_of(req).iter().any(|s| !granted.contains(s)) {
+                return Err(GrantError::InvalidScope("the requested scope exceeds what was granted"));
+            }
+            Ok(scopes_of(req).join(" "))
+        }
+    }
+}
+
 async fn live_user(state: &AppState, user_id: Option<&str>) -> Result<UserRow, GrantError> {
     let Some(id) = user_id else { return Err(GrantError::Corrupt) };
     match store::users::by_id(&state.db, id).await? {
@@ -130,15 +183,12 @@ pub async fn redeem_code(
     let Some(row) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_CODE).await? else {
         return Err(GrantError::InvalidGrant("the authorization code is invalid or has expired"));
     };
-    // Another client's code is refused without touching it: its owner can still redeem it.
-    if row.client_id.as_deref() != Some(client.id.as_str()) {
-        return Err(GrantError::InvalidGrant("the authorization code was issued to another client"));
-    }
-    if row.used_at.is_some() {
-        return Err(code_replayed(state, client, &row).await);
-    }
-    if row.revoked_at.is_some() || row.expires_at <= now {
-        return Err(GrantError::InvalidGrant("the authorization code is invalid or has expired"));
+    match standing(&row, &client.id, now) {
+        // Another client's code is refused without touching it: its owner can still redeem it.
+        Standing::OtherClient => return Err(GrantError::InvalidGrant("the authorization code was issued to another client")),
+        Standing::Used => return Err(code_replayed(state, client, &row).await),
+        Standing::Dead => return Err(GrantError::InvalidGrant("the authorization code is invalid or has expired")),
+        Standing::Good => {}
     }
     let data: CodeData = serde_json::from_str(&row.data).map_err(|_| GrantError::Corrupt)?;
     if data.client_id != client.id {
@@ -147,16 +197,7 @@ pub async fn redeem_code(
     if redirect_uri != Some(data.redirect_uri.as_str()) {
         return Err(GrantError::InvalidGrant("redirect_uri does not match the authorization request"));
     }
-    match (&data.code_challenge, verifier) {
-        (Some(ch), Some(v)) if pkce_matches(v, ch) => {}
-        (Some(_), Some(_)) => return Err(GrantError::InvalidGrant("code_verifier does not match the code_challenge")),
-        (Some(_), None) => return Err(GrantError::InvalidGrant("code_verifier is required")),
-        (None, Some(_)) => return Err(GrantError::InvalidGrant("code_verifier given but no code_challenge was sent")),
-        (None, None) if client.is_public() || client.require_pkce => {
-            return Err(GrantError::InvalidGrant("PKCE is required for this client"));
-        }
-        (None, None) => {}
-    }
+    check_pkce(data.code_challenge.as_deref(), verifier, client.is_public() || client.require_pkce)?;
     let user = live_user(state, row.user_id.as_deref()).await?;
     body_allows(state, client).await?;
     let family = row.family_id.clone().ok_or(GrantError::Corrupt)?;
@@ -291,15 +332,12 @@ pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_s
     let Some(row) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_REFRESH).await? else {
         return Err(GrantError::InvalidGrant("the refresh token is invalid, expired or revoked"));
     };
-    // Another client's token is refused without touching it: its owner's next refresh works.
-    if row.client_id.as_deref() != Some(client.id.as_str()) {
-        return Err(GrantError::InvalidGrant("the refresh token was issued to another client"));
-    }
-    if row.used_at.is_some() {
-        return Err(refresh_reused(state, client, &row).await);
-    }
-    if row.revoked_at.is_some() || row.expires_at <= now {
-        return Err(GrantError::InvalidGrant("the refresh token is invalid, expired or revoked"));
+    match standing(&row, &client.id, now) {
+        // Another client's token is refused without touching it: its owner's next refresh works.
+        Standing::OtherClient => return Err(GrantError::InvalidGrant("the refresh token was issued to another client")),
+        Standing::Used => return Err(refresh_reused(state, client, &row).await),
+        Standing::Dead => return Err(GrantError::InvalidGrant("the refresh token is invalid, expired or revoked")),
+        Standing::Good => {}
     }
     let family = row.family_id.clone().ok_or(GrantError::Corrupt)?;
     if !store::grants::family_active(&state.db, &family).await? {
@@ -315,16 +353,7 @@ pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_s
     }
     let user = live_user(state, row.user_id.as_deref()).await?;
     body_allows(state, client).await?;
-    let scope = match requested_scope.map(str::trim).filter(|s| !s.is_empty()) {
-        None => data.scope.clone(),
-        Some(req) => {
-            let granted = scopes_of(&data.scope);
-            if scopes_of(req).iter().any(|s| !granted.contains(s)) {
-                return Err(GrantError::InvalidScope("the requested scope exceeds what was granted"));
-            }
-            scopes_of(req).join(" ")
-        }
-    };
+    let scope = narrowed_scope(&data.scope, requested_scope)?;
     let issued = prepare(state, client, &user, &scope, &data.authn, None, &family, data.offline, row.expires_at).await?;
     let db = &state.db;
     let mut tx = db.begin().await?;
@@ -473,5 +502,70 @@ mod tests {
         assert!(pkce_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
         assert!(!pkce_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
         assert!(!pkce_matches("short", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+    }
+
+    const T0: Timestamp = 1_800_000_000;
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    fn row(client_id: Option<&str>, expires_at: Timestamp) -> TokenRow {
+        TokenRow {
+            hash: "h".into(),
+            kind: store::grants::KIND_REFRESH.into(),
+            user_id: Some("u".into()),
+            client_id: client_id.map(str::to_owned),
+            session_sid: None,
+            family_id: Some("f".into()),
+            data: "{}".into(),
+            created_at: T0 - 60,
+            expires_at,
+            used_at: None,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_token_stands_until_the_second_it_expires() {
+        assert_eq!(standing(&row(Some("app"), T0 + 1), "app", T0), Standing::Good);
+        assert_eq!(standing(&row(Some("app"), T0), "app", T0), Standing::Dead);
+        let revoked = TokenRow { revoked_at: Some(T0 - 1), ..row(Some("app"), T0 + 60) };
+        assert_eq!(standing(&revoked, "app", T0), Standing::Dead);
+        let used = TokenRow { used_at: Some(T0 - 1), ..row(Some("app"), T0 + 60) };
+        assert_eq!(standing(&used, "app", T0), Standing::Used);
+        // Even expired, a used token is a replay: what it produced is revoked.
+        let used_and_expired = TokenRow { used_at: Some(T0 - 1), ..row(Some("app"), T0 - 1) };
+        assert_eq!(standing(&used_and_expired, "app", T0), Standing::Used);
+    }
+
+    #[test]
+    fn another_clients_token_is_refused_before_replay_is_considered() {
+        // A second app replaying the first app's used token must not revoke the first app's grant.
+        let used = TokenRow { used_at: Some(T0 - 1), ..row(Some("app"), T0 + 60) };
+        assert_eq!(standing(&used, "second-app", T0), Standing::OtherClient);
+        assert_eq!(standing(&row(None, T0 + 60), "app", T0), Standing::OtherClient, "a token of no client is no one's");
+        assert_eq!(standing(&row(Some("app"), T0 + 60), "App", T0), Standing::OtherClient, "ids compare exactly");
+    }
+
+    #[test]
+    fn pkce_at_the_token_endpoint() {
+        let refused = |r: Result<(), GrantError>| match r {
+            Err(GrantError::InvalidGrant(m)) => m,
+            other => panic!("expected invalid_grant, got {other:?}"),
+        };
+        assert!(check_pkce(Some(CHALLENGE), Some(VERIFIER), true).is_ok());
+        assert!(check_pkce(None, None, false).is_ok());
+        assert_eq!(refused(check_pkce(Some(CHALLENGE), Some(&VERIFIER[1..]), false)), "code_verifier does not match the code_challenge");
+        assert_eq!(refused(check_pkce(Some(CHALLENGE), None, false)), "code_verifier is required");
+        assert_eq!(refused(check_pkce(None, Some(VERIFIER), false)), "code_verifier given but no code_challenge was sent");
+        assert_eq!(refused(check_pkce(None, None, true)), "PKCE is required for this client");
+    }
+
+    #[test]
+    fn a_refresh_narrows_the_scope_and_never_widens_it() {
+        assert_eq!(narrowed_scope("openid email profile", None).unwrap(), "openid email profile");
+        assert_eq!(narrowed_scope("openid email profile", Some("  ")).unwrap(), "openid email profile");
+        assert_eq!(narrowed_scope("openid email profile", Some("email  openid")).unwrap(), "email openid");
+        assert!(matches!(narrowed_scope("openid email", Some("openid offline_access")), Err(GrantError::InvalidScope(_))));
+        assert!(matches!(narrowed_scope("openid email", Some("openid emai")), Err(GrantError::InvalidScope(_))));
     }
 }

@@ -7,6 +7,8 @@ use super::jwt;
 use super::keys::{Alg, KeyError};
 use crate::app::AppState;
 use crate::clients::Client;
+use crate::clock::Timestamp;
+use crate::config::Settings;
 use crate::secret::random_id;
 use crate::store::{StoreError, users::UserRow};
 
@@ -37,31 +39,42 @@ pub struct IdTokenInput<'a> {
 }
 
 pub async fn id_token(state: &AppState, i: IdTokenInput<'_>) -> Result<String, IssueError> {
-    let now = state.now();
+    let mut c = id_token_claims(&state.settings, state.now(), &i);
+    c.extend(claims::authorisation(&state.db, i.user, i.client).await?);
+    let key = state.keys.current(i.client.id_token_alg).await?;
+    Ok(jwt::sign(&key, "JWT", &Value::Object(c))?)
+}
+
+/// An ID token's claims at `now`, all but the authorisation claims (which are read from the
+/// database).
+pub fn id_token_claims(settings: &Settings, now: Timestamp, i: &IdTokenInput<'_>) -> Map<String, Value> {
     let mut c = Map::new();
-    c.insert("iss".into(), json!(state.settings.issuer()));
+    c.insert("iss".into(), json!(settings.issuer()));
     c.insert("sub".into(), json!(i.user.id));
     // A single string, as FixMyStreet (and OIDC Core for one audience) expects.
     c.insert("aud".into(), json!(i.client.id));
-    c.insert("exp".into(), json!(now + state.settings.tokens.id_token_ttl_secs));
+    c.insert("exp".into(), json!(now + settings.tokens.id_token_ttl_secs));
     c.insert("iat".into(), json!(now));
     c.insert("auth_time".into(), json!(i.authn.auth_time));
     if let Some(n) = i.nonce {
         c.insert("nonce".into(), json!(n));
     }
-    if !i.authn.acr.is_empty() {
-        c.insert("acr".into(), json!(i.authn.acr));
+    insert_authn(&mut c, i.authn);
+    c.extend(claims::standard(i.user, i.scopes, &i.client.id_token_claims));
+    c
+}
+
+/// How the user authenticated (`acr`, `amr`, `sid`), each only when there is one.
+fn insert_authn(c: &mut Map<String, Value>, a: &Authn) {
+    if !a.acr.is_empty() {
+        c.insert("acr".into(), json!(a.acr));
     }
-    if !i.authn.amr.is_empty() {
-        c.insert("amr".into(), json!(i.authn.amr));
+    if !a.amr.is_empty() {
+        c.insert("amr".into(), json!(a.amr));
     }
-    if let Some(sid) = &i.authn.sid {
+    if let Some(sid) = &a.sid {
         c.insert("sid".into(), json!(sid));
     }
-    c.extend(claims::standard(i.user, i.scopes, &i.client.id_token_claims));
-    c.extend(claims::authorisation(&state.db, i.user, i.client).await?);
-    let key = state.keys.current(i.client.id_token_alg).await?;
-    Ok(jwt::sign(&key, "JWT", &Value::Object(c))?)
 }
 
 pub struct AccessTokenInput<'a> {
@@ -80,16 +93,26 @@ pub struct IssuedAccessToken {
 }
 
 pub async fn access_token(state: &AppState, i: AccessTokenInput<'_>) -> Result<IssuedAccessToken, IssueError> {
-    let now = state.now();
-    let ttl = state.settings.tokens.access_token_ttl_secs;
     let rand = random_id(&*state.rng, 16);
     let jti = match i.family {
         Some(f) => format!("{f}.{rand}"),
         None => rand,
     };
+    let mut c = access_token_claims(&state.settings, state.now(), &jti, &i);
+    if let Some(u) = i.user {
+        c.extend(claims::authorisation(&state.db, u, i.client).await?);
+    }
+    let alg = Alg::parse(&state.settings.tokens.access_token_alg)?;
+    let key = state.keys.current(alg).await?;
+    Ok(IssuedAccessToken { token: jwt::sign(&key, "at+jwt", &Value::Object(c))?, expires_in: state.settings.tokens.access_token_ttl_secs })
+}
+
+/// An access token's claims (RFC 9068) at `now`, all but the authorisation claims. Without a
+/// user (client credentials) the client is the subject.
+pub fn access_token_claims(settings: &Settings, now: Timestamp, jti: &str, i: &AccessTokenInput<'_>) -> Map<String, Value> {
     let mut c = Map::new();
-    c.insert("iss".into(), json!(state.settings.issuer()));
-    c.insert("exp".into(), json!(now + ttl));
+    c.insert("iss".into(), json!(settings.issuer()));
+    c.insert("exp".into(), json!(now + settings.tokens.access_token_ttl_secs));
     c.insert("aud".into(), json!(i.client.access_token_audience()));
     c.insert("sub".into(), json!(i.user.map(|u| u.id.as_str()).unwrap_or(i.client.id.as_str())));
     c.insert("client_id".into(), json!(i.client.id));
@@ -98,22 +121,9 @@ pub async fn access_token(state: &AppState, i: AccessTokenInput<'_>) -> Result<I
     c.insert("scope".into(), json!(i.scope));
     if let Some(a) = i.authn {
         c.insert("auth_time".into(), json!(a.auth_time));
-        if !a.acr.is_empty() {
-            c.insert("acr".into(), json!(a.acr));
-        }
-        if !a.amr.is_empty() {
-            c.insert("amr".into(), json!(a.amr));
-        }
-        if let Some(sid) = &a.sid {
-            c.insert("sid".into(), json!(sid));
-        }
+        insert_authn(&mut c, a);
     }
-    if let Some(u) = i.user {
-        c.extend(claims::authorisation(&state.db, u, i.client).await?);
-    }
-    let alg = Alg::parse(&state.settings.tokens.access_token_alg)?;
-    let key = state.keys.current(alg).await?;
-    Ok(IssuedAccessToken { token: jwt::sign(&key, "at+jwt", &Value::Object(c))?, expires_in: ttl })
+    c
 }
 
 /// An OIDC Back-Channel Logout token for one client.
@@ -131,4 +141,92 @@ pub async fn logout_token(state: &AppState, client: &Client, sub: &str, sid: &st
     });
     let key = state.keys.current(client.id_token_alg).await?;
     Ok(jwt::sign(&key, "logout+jwt", &c)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::{ClientSpec, GrantType};
+    use crate::clock::OsRandom;
+
+    const T0: Timestamp = 1_800_000_000;
+
+    fn settings() -> Settings {
+        let mut s = Settings::load_without_env(None).expect("the embedded defaults load");
+        s.server.issuer = "https://id.example.org".into();
+        s.tokens.id_token_ttl_secs = 300;
+        s.tokens.access_token_ttl_secs = 120;
+        s
+    }
+
+    async fn client(audience: Option<&str>) -> Client {
+        let (db, _dir) = crate::auth::testing::scratch_db().await;
+        let spec = ClientSpec {
+            id: Some("permits".into()),
+            name: "Permits".into(),
+            redirect_uris: vec!["https://permits.example.org/cb".into()],
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::ClientCredentials],
+            scopes: vec!["openid".into(), "email".into()],
+            access_token_audience: audience.map(str::to_owned),
+            ..ClientSpec::default()
+        };
+        crate::clients::register(&db, spec, &OsRandom, T0).await.expect("a valid client").0
+    }
+
+    fn user() -> UserRow {
+        UserRow {
+            id: "user-1".into(),
+            email: "ada@example.org".into(),
+            email_verified: 1,
+            name: "Ada Lovelace".into(),
+            password_hash: None,
+            superuser: 0,
+            flagged: 0,
+            disabled: 0,
+            created_at: T0 - 1000,
+            updated_at: T0 - 1000,
+            last_login_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_id_token_is_for_one_client_and_lives_its_ttl_from_now() {
+        let (client, user) = (client(None).await, user());
+        let authn = Authn { auth_time: T0 - 30, amr: vec!["pwd".into(), "otp".into()], acr: "mfa".into(), sid: Some("sid-1".into()) };
+        let i = IdTokenInput { user: &user, client: &client, scopes: &["openid", "email"], authn: &authn, nonce: Some("n-0S6") };
+        let c = id_token_claims(&settings(), T0, &i);
+        assert_eq!(c["iss"], "https://id.example.org");
+        assert_eq!((c["sub"].clone(), c["aud"].clone()), (json!("user-1"), json!("permits")), "aud is one string");
+        assert_eq!((c["iat"].clone(), c["exp"].clone(), c["auth_time"].clone()), (json!(T0), json!(T0 + 300), json!(T0 - 30)));
+        assert_eq!((c["nonce"].clone(), c["acr"].clone(), c["sid"].clone()), (json!("n-0S6"), json!("mfa"), json!("sid-1")));
+        assert_eq!(c["amr"], json!(["pwd", "otp"]));
+        assert_eq!(c["email"], "ada@example.org");
+
+        // No nonce, no acr, no amr, no session: the claims are left out, not sent empty.
+        let bare = Authn { auth_time: T0, ..Authn::default() };
+        let c = id_token_claims(&settings(), T0, &IdTokenInput { nonce: None, authn: &bare, scopes: &["openid"], ..i });
+        for absent in ["nonce", "acr", "amr", "sid", "email"] {
+            assert!(!c.contains_key(absent), "{absent} in {c:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_access_token_names_its_audience_and_a_client_acting_for_itself() {
+        let client = client(Some("https://api.example.org")).await;
+        let user = user();
+        let authn = Authn { auth_time: T0 - 5, amr: vec!["pwd".into()], acr: String::new(), sid: None };
+        let i = AccessTokenInput { user: Some(&user), client: &client, scope: "openid email", authn: Some(&authn), family: Some("fam") };
+        let c = access_token_claims(&settings(), T0, "fam.abc", &i);
+        assert_eq!(
+            (c["aud"].clone(), c["sub"].clone(), c["client_id"].clone()),
+            (json!("https://api.example.org"), json!("user-1"), json!("permits"))
+        );
+        assert_eq!((c["iat"].clone(), c["exp"].clone(), c["jti"].clone()), (json!(T0), json!(T0 + 120), json!("fam.abc")));
+        assert_eq!((c["scope"].clone(), c["auth_time"].clone(), c["amr"].clone()), (json!("openid email"), json!(T0 - 5), json!(["pwd"])));
+        assert!(!c.contains_key("acr") && !c.contains_key("sid"));
+
+        let own = access_token_claims(&settings(), T0, "xyz", &AccessTokenInput { user: None, authn: None, family: None, ..i });
+        assert_eq!(own["sub"], "permits", "client credentials: the client is the subject");
+        assert!(!own.contains_key("auth_time"));
+    }
 }

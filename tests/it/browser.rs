@@ -163,7 +163,8 @@ async fn demo_walkthrough_in_the_browser() {
         return;
     }
     let app = TestApp::start(Backend::Sqlite).await;
-    let seeded = stile::demo::seed(&app.state).await.unwrap().expect("a fresh database gets the demo");
+    let seeded =
+        stile::admin::ops::demo::seed(&app.state, &stile::admin::AdminActor::cli()).await.unwrap().expect("a fresh database gets the demo");
     let report = run_script(
         "demo_walkthrough.mjs",
         &json!({ "base": app.base, "email": stile::demo::USER_EMAIL, "password": seeded.password.expose() }),

@@ -3,11 +3,12 @@
 //! user agent), in the same transaction, and the same rules refuse it.
 
 use serde_json::Value;
+use stile::admin::{AdminActor, AdminError, import, ops};
 use stile::email::Email;
 use stile::store::{self, audit::EventRow};
 
 use crate::cli::{Cli, fails, ok};
-use crate::harness::Backend;
+use crate::harness::{Backend, TestApp};
 
 async fn db(cli: &Cli) -> store::Db {
     store::Db::connect(&cli.db.url, 1).await.unwrap()
@@ -149,3 +150,115 @@ async fn cli_member_add_keeps_street_manager_rules(b: Backend) {
     cli.db.drop_db().await;
 }
 crate::both!(cli_member_add_keeps_street_manager_rules);
+
+/// `keys rotate`, `import users` and `export body` leave one audit row each, the command line's,
+/// and a refused import leaves none.
+async fn cli_keys_import_and_export_are_audited_as_the_command_line(b: Backend) {
+    let cli = Cli::new(b).await;
+    ok(cli.run(&["migrate"]));
+    ok(cli.run(&["body", "add", "Camden Council", "--kind", "council", "--domain", "camden.gov.uk"]));
+    let camden = body(&cli, "Camden Council").await;
+
+    let out = ok(cli.run(&["keys", "rotate"]));
+    let promoted = out.lines().next().and_then(|l| l.strip_prefix("Promoted to current: ")).unwrap().replace(", ", ",");
+    let row = cli_row(&cli, "keys.rotate", "signing_key", &promoted).await;
+    assert!(row.details.contains(promoted.split(',').next().unwrap()), "{row:?}");
+
+    let csv = cli.db.dir.path().join("users.csv");
+    std::fs::write(&csv, "name,email\nAda,ada@camden.gov.uk\nBea,bea@camden.gov.uk\n").unwrap();
+    let dry = ok(cli.run(&["import", "users", csv.to_str().unwrap(), "--body", "Camden Council", "--dry-run"]));
+    assert!(dry.contains("all 2 row(s) can be imported"), "{dry}");
+    assert!(events(&cli, "user.import").await.is_empty(), "a dry run writes no row");
+    ok(cli.run(&["import", "users", csv.to_str().unwrap(), "--body", "Camden Council"]));
+    let row = cli_row(&cli, "user.import", "body", &camden.id).await;
+    assert!(row.details.contains("\"imported\":2"), "{row:?}");
+    assert_eq!(memberships(&cli, &user_id(&cli, "bea@camden.gov.uk").await).await, 1);
+    // The same file again: every row is refused, nothing is written and nothing audited.
+    fails(cli.run(&["import", "users", csv.to_str().unwrap(), "--body", "Camden Council"]));
+    assert_eq!(events(&cli, "user.import").await.len(), 1);
+
+    let file = cli.db.dir.path().join("camden.json");
+    ok(cli.run(&["export", "body", "Camden Council", "--output", file.to_str().unwrap()]));
+    let data: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(data["members"].as_array().unwrap().len(), 2);
+    let row = cli_row(&cli, "body.export", "body", &camden.id).await;
+    assert_eq!(row.body_id.as_deref(), Some(camden.id.as_str()));
+    cli.db.drop_db().await;
+}
+crate::both!(cli_keys_import_and_export_are_audited_as_the_command_line);
+
+/// The rows of `action` that are the command line's successes.
+async fn app_rows(app: &TestApp, action: &str) -> Vec<EventRow> {
+    store::audit::recent(&app.state.db, Some(action), 1000).await.unwrap().into_iter().filter(|e| e.outcome == "success").collect()
+}
+
+async fn key_states(app: &TestApp) -> Vec<(String, String)> {
+    store::keys::all(&app.state.db).await.unwrap().into_iter().map(|k| (k.kid, k.state)).collect()
+}
+
+/// A connection lost between a CLI write and its audit row leaves neither: the keys as they
+/// were, no imported user, no demo app, user or "seeded" mark. The retry does it all, once.
+async fn interrupted_cli_writes_leave_nothing(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.demo.enabled = true).await;
+    let cli = AdminActor::cli();
+
+    let keys = key_states(&app).await;
+    app.state.db.inject_fault("keys_rotate:rotated");
+    assert!(ops::keys::rotate(&app.state, &cli).await.is_err());
+    assert_eq!(key_states(&app).await, keys, "no key promoted, retired or made");
+    assert!(app_rows(&app, "keys.rotate").await.is_empty());
+    let promoted = ops::keys::rotate(&app.state, &cli).await.unwrap();
+    assert_eq!(promoted.len(), 2, "one key per algorithm");
+    let current: Vec<String> = key_states(&app).await.into_iter().filter(|k| k.1 == "current").map(|k| k.0).collect();
+    assert_eq!(current.iter().filter(|k| promoted.contains(k)).count(), 2, "{current:?} {promoted:?}");
+    assert_eq!(app_rows(&app, "keys.rotate").await.len(), 1);
+
+    app.state.db.inject_fault("demo_seed:app");
+    assert!(ops::demo::seed(&app.state, &cli).await.is_err());
+    assert!(stile::clients::get(&app.state.db, stile::demo::CLIENT_ID).await.unwrap().is_none(), "no demo app");
+    assert_eq!(store::users::count(&app.state.db).await.unwrap(), 0);
+    assert_eq!(store::settings::get(&app.state.db, "demo_seeded").await.unwrap(), None, "the next start tries again");
+    assert!(app_rows(&app, "client.create").await.is_empty());
+    let seeded = ops::demo::seed(&app.state, &cli).await.unwrap().expect("seeded on the retry");
+    assert!(seeded.password.expose().starts_with("demo-"));
+    assert!(stile::clients::get(&app.state.db, stile::demo::CLIENT_ID).await.unwrap().is_some());
+    let demo = store::users::by_email(&app.state.db, &Email::parse(stile::demo::USER_EMAIL).unwrap()).await.unwrap().unwrap();
+    let rows = app_rows(&app, "user.create").await;
+    assert_eq!(rows.iter().map(|r| r.target_id.as_str()).collect::<Vec<_>>(), [demo.id.as_str()]);
+    assert_eq!(rows[0].ip, "cli");
+    assert_eq!(app_rows(&app, "client.create").await.len(), 1);
+    assert!(ops::demo::seed(&app.state, &cli).await.unwrap().is_none(), "seeded once");
+
+    let csv = "name,email\nAda,ada@example.org\n";
+    app.state.db.inject_fault("import:users_written");
+    assert!(import::import(&app.state, &cli, None, csv.as_bytes(), false, &mut import::Quiet).await.is_err());
+    assert!(store::users::by_email(&app.state.db, &Email::parse("ada@example.org").unwrap()).await.unwrap().is_none());
+    assert!(app_rows(&app, "user.import").await.is_empty());
+    let report = import::import(&app.state, &cli, None, csv.as_bytes(), false, &mut import::Quiet).await.unwrap();
+    assert_eq!(report.imported, 1);
+    assert_eq!(app_rows(&app, "user.import").await.len(), 1);
+    app.finish().await;
+}
+crate::both!(interrupted_cli_writes_leave_nothing);
+
+/// What only the operator may do is refused to a signed-in person with no rights, and the
+/// refusal is audited: rotating the keys, and an import into no one body.
+async fn cli_only_writes_refuse_other_actors(b: Backend) {
+    let app = TestApp::start(b).await;
+    let someone = app.create_user("someone@example.org", None).await;
+    let from = stile::auth::ClientInfo { ip: "192.0.2.1".into(), user_agent: "test".into() };
+    let actor = AdminActor::for_user(&app.state, someone, from).await.unwrap();
+
+    let keys = key_states(&app).await;
+    assert!(matches!(ops::keys::rotate(&app.state, &actor).await, Err(AdminError::Forbidden(_))));
+    assert_eq!(key_states(&app).await, keys);
+    let refused = store::audit::recent(&app.state.db, Some("keys.rotate"), 10).await.unwrap();
+    assert_eq!(refused.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(), ["failure"]);
+
+    let csv = "name,email\nMal,mal@example.org\n";
+    let e = import::import(&app.state, &actor, None, csv.as_bytes(), false, &mut import::Quiet).await.unwrap_err();
+    assert!(matches!(e, import::ActorImportError::Admin(AdminError::Forbidden(_))), "{e:?}");
+    assert!(store::users::by_email(&app.state.db, &Email::parse("mal@example.org").unwrap()).await.unwrap().is_none());
+    app.finish().await;
+}
+crate::both!(cli_only_writes_refuse_other_actors);

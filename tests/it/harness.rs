@@ -130,6 +130,32 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s
 }
 
+/// A migrated SQLite database with its signing keys and the master key that encrypts them,
+/// made once per test run. Making two RSA keys is most of a fresh app's start (about 0.6 s of
+/// 1 s), so every SQLite [`TestApp::start`] begins from a copy; what each test writes is still
+/// its own. Tests of a first start (keys and master key created) use [`TestDb`] and
+/// [`TestApp::start_on`], which never copy it.
+static SQLITE_TEMPLATE: tokio::sync::OnceCell<std::path::PathBuf> = tokio::sync::OnceCell::const_new();
+
+async fn copy_sqlite_template(db: &TestDb) {
+    let template = SQLITE_TEMPLATE
+        .get_or_init(|| async {
+            let dir = TestDb::new(Backend::Sqlite).await;
+            let (state, _) =
+                AppState::build(test_settings(&dir), Arc::new(stile::clock::SystemClock), Arc::new(OsRandom), None).await.unwrap();
+            // Closing the last connection checkpoints the WAL into the database file.
+            state.db.close().await;
+            dir.dir.keep()
+        })
+        .await;
+    for entry in std::fs::read_dir(template).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, db.dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 pub struct TestApp {
     pub state: AppState,
     pub clock: ManualClock,
@@ -146,6 +172,9 @@ impl TestApp {
 
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDb::new(backend).await;
+        if backend == Backend::Sqlite {
+            copy_sqlite_template(&db).await;
+        }
         let mut settings = test_settings(&db);
         tweak(&mut settings);
         Self::start_on(db, settings).await
