@@ -250,3 +250,30 @@ async fn users_list_filters_and_bulk_action() {
     assert!(targets.iter().all(|t| disabled.contains(&t.id)));
     app.finish().await;
 }
+
+/// Importing users by file upload in a real browser: a wrong file refused on the page, a CSV
+/// file checked and then imported with the carried text (no second upload); each state of the
+/// page axe-clean, at 390 px too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_file_upload_in_the_browser() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
+    let app = TestApp::start(Backend::Sqlite).await;
+    let (body, _) = crate::admin_ui::council_with_admin(&app).await;
+    let csv = "name,email,from_body,passwordhash,roles,permissions\r\n\"Lee, Ann\",ann.lee@camden.example,,,,report_inspect\r\nBo,bo@camden.example,,,,\r\n";
+    let report = run_script(
+        "import_upload.mjs",
+        &json!({ "base": app.base, "admin": { "email": "admin@camden.example", "password": crate::admin_ui::PW }, "body_id": body, "csv": csv }),
+    )
+    .await;
+    assert_eq!(report["steps"], json!(["wrong file refused", "checked", "imported"]), "{report}");
+    let ann = stile::store::users::by_email(&app.state.db, &stile::email::Email::parse("ann.lee@camden.example").unwrap())
+        .await
+        .unwrap()
+        .expect("imported by the browser");
+    assert_eq!(ann.name, "Lee, Ann");
+    let m = stile::store::memberships::of_user(&app.state.db, &ann.id).await.unwrap();
+    assert_eq!(m[0].body_id, body);
+    app.finish().await;
+}
