@@ -36,3 +36,4 @@ mod sso_saml;
 mod step_up;
 mod store;
 mod user_list;
+mod user_list_query;
