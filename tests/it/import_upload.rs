@@ -429,6 +429,11 @@ async fn upload_into_another_organisation(b: Backend) {
     .await;
     let page = r.text().await.unwrap();
     assert!(page.contains("1 row: 0 can be imported, 1 has problems"), "{page}");
+    // In the UI's words, as a sentence (the command line's reason starts in lower case).
+    assert!(
+        page.contains("<td>This import is into Camden Council; the row names another organisation (Kent County Council).</td>"),
+        "{page}"
+    );
     assert!(!page.contains("name=\"checked\""));
 
     // Text checked for Camden, with its tag, posted to Kent: refused before it is read as a check.
