@@ -39,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(
             crate::admin::api::upload_router(max_import).layer(from_fn(input::refuse_bad_input)).layer(from_fn(headers::security_headers)),
         )
-        .merge(web::upload_router(max_import).layer(from_fn(input::refuse_bad_input)).layer(from_fn(headers::security_headers)))
+        .merge(web::upload_router().layer(from_fn(input::refuse_bad_input)).layer(from_fn(headers::security_headers)))
         .merge(web::acs_router().layer(from_fn(input::refuse_bad_target)).layer(from_fn(headers::security_headers)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         // Outside the timeout, so a request cut off is counted (as 408) with its full time.

@@ -114,7 +114,8 @@ pub async fn scope_for(state: &AppState, actor: &AdminActor, mut filter: Filter)
             [only] => filter.body_id = only.clone(),
             [] => {
                 let s = Subject { target_type: "", target_id: "", body_id: None };
-                let refused = Err(AdminError::Forbidden("Only superusers and bodies' administrators can read the audit log.".into()));
+                let refused =
+                    Err(AdminError::Forbidden("Only superusers and organisations' administrators can read the audit log.".into()));
                 return guard(state, actor, "audit.view", &s, refused).await.map(|()| filter);
             }
             _ => {

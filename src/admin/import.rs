@@ -310,7 +310,7 @@ pub async fn import(
     };
     guard(state, actor, "user.import", &s, may).await?;
     let authorise = |g: Option<&RowGrant<'_>>| -> Result<(), String> {
-        let (Some(g), Some(body)) = (g, &body) else { return Err("Only a superuser can import users who join no body.".into()) };
+        let (Some(g), Some(body)) = (g, &body) else { return Err("Only a superuser can import users who join no organisation.".into()) };
         let kind = MemberKind::classify(body.kind, g.sm_roles, g.permissions);
         actor.check(Action::AddUser(kind), Some(&body.target())).map_err(|e| e.to_string())?;
         if !g.permissions.is_empty() {
@@ -457,7 +457,7 @@ fn check_row<'f>(
     let permission_keys = split_list(field("permissions"), &ctx.namespaces);
     let (mut role_ids, mut permissions) = (Vec::new(), BTreeSet::new());
     if body.is_none() && field("from_body").trim().is_empty() && (!role_names.is_empty() || !permission_keys.is_empty()) {
-        refuse("from_body", "roles and permissions are given but no body to hold them".into());
+        refuse("from_body", "roles and permissions are given but no organisation to hold them".into());
     }
     if let Some(b) = body {
         (role_ids, permissions) = check_grants(ctx, opts, b, &role_names, &permission_keys, &mut refuse);
@@ -481,7 +481,7 @@ fn check_row<'f>(
                     refuse("email", d.0);
                 }
             }
-            None if opts.authorise.is_none() => refuse("from_body", "Only a superuser can import users who join no body.".into()),
+            None if opts.authorise.is_none() => refuse("from_body", "Only a superuser can import users who join no organisation.".into()),
             // Refused above by the delegation check (or the body is unknown).
             None => {}
         }
@@ -597,9 +597,9 @@ fn resolve_body<'c>(ctx: &'c Context, opts: &ImportOptions<'_>, from_body: &str)
         .or_else(|| ctx.bodies.iter().find(|b| b.id == from_body))
         .or_else(|| ctx.bodies.iter().find(|b| b.name == from_body));
     match (found, opts.into_body) {
-        (None, _) => Err(format!("no body has the FixMyStreet id, id or name {from_body:?}")),
+        (None, _) => Err(format!("no organisation has the FixMyStreet id, id or name {from_body:?}")),
         (Some(b), Some(into)) if b.id != into.id => {
-            Err(format!("this import is into {}; the row names another body ({})", into.name, b.name))
+            Err(format!("this import is into {}; the row names another organisation ({})", into.name, b.name))
         }
         (Some(b), _) => Ok(Some(b)),
     }

@@ -43,7 +43,7 @@ pub fn check_new_account(superuser: bool, body_id: Option<&str>, domain: &str, o
         return Ok(());
     }
     let Some(body_id) = body_id else {
-        return Err(Denied("Only a superuser can create accounts that join no body.".into()));
+        return Err(Denied("Only a superuser can create accounts that join no organisation.".into()));
     };
     if let Some(c) = owners.connection
         && c.body_id != body_id

@@ -66,7 +66,7 @@ macro_rules! text_enum {
 
 text_enum!(
     /// A body's kind: a FixMyStreet council or one of the Street Manager organisations.
-    BodyKind, "body kind" {
+    BodyKind, "organisation kind" {
         Council => "council",
         HighwayAuthority => "highway_authority",
         Promoter => "promoter",
@@ -95,7 +95,7 @@ impl BodyKind {
 
 text_enum!(
     /// Whether a body's members may act for it: those of a suspended or disabled body cannot.
-    BodyStatus, "body status" {
+    BodyStatus, "organisation status" {
         Active => "active",
         Suspended => "suspended",
         Disabled => "disabled",
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn unknown_text_is_refused() {
-        assert_eq!("Active".parse::<BodyStatus>(), Err(Unknown { what: "body status", value: "Active".into() }));
+        assert_eq!("Active".parse::<BodyStatus>(), Err(Unknown { what: "organisation status", value: "Active".into() }));
         assert!("".parse::<BodyKind>().is_err());
         assert!(MfaPolicy::try_from("always".to_owned()).is_err());
         assert!(serde_json::from_str::<MfaPolicy>("\"Required\"").is_err());

@@ -179,9 +179,9 @@ pub fn decide(actor: &Actor, action: Action<'_>, target: Option<&Target<'_>>) ->
     use Action::*;
     let superuser_only = |what: &str| deny(format!("Only a superuser can {what}."));
     match action {
-        ManageAllUsers => return superuser_only("manage users who are not in a body you administer"),
+        ManageAllUsers => return superuser_only("manage users who are not in an organisation you administer"),
         ManageAdmins => return superuser_only("add or remove admin users (in Street Manager this needs a support ticket)"),
-        ManageBodies => return superuser_only("create bodies or change their kind, status, domains, SSO or external ids"),
+        ManageBodies => return superuser_only("create organisations or change their kind, status, domains, SSO or external ids"),
         ManageClients => return superuser_only("manage relying apps"),
         ManageConnections => return superuser_only("manage SSO connections"),
         SetSuperuser => return superuser_only("make or unmake superusers"),
@@ -189,10 +189,10 @@ pub fn decide(actor: &Actor, action: Action<'_>, target: Option<&Target<'_>>) ->
         ManageCatalogue => return superuser_only("edit the permission catalogue"),
         _ => {}
     }
-    let Some(t) = target else { return deny("This action needs a body.") };
+    let Some(t) = target else { return deny("This action needs an organisation.") };
     let own = actor.membership(t.body_id);
     if own.is_none() && actor.memberships.iter().any(|m| m.body_id == t.body_id) {
-        return deny("This body is suspended or disabled, so its administrators cannot act for it.");
+        return deny("This organisation is suspended or disabled, so its administrators cannot act for it.");
     }
     let in_own = |perm: &str| own.is_some_and(|m| m.permissions.contains(perm));
     // A linked principal's membership, for the rows where a promoter or HA admin acts on its
@@ -203,14 +203,14 @@ pub fn decide(actor: &Actor, action: Action<'_>, target: Option<&Target<'_>>) ->
         }
         t.principals.iter().filter_map(|p| actor.membership(p)).find(|m| m.permissions.contains(perm))
     };
-    let outside = || deny("You can only administer bodies you are an administrator of.");
+    let outside = || deny("You can only administer organisations you are an administrator of.");
     let need = |perm: &str, what: &str| -> Result<(), Denied> {
         if in_own(perm) {
             Ok(())
         } else if own.is_none() {
             outside()
         } else {
-            deny(format!("You need the permission {perm} in this body to {what}."))
+            deny(format!("You need the permission {perm} in this organisation to {what}."))
         }
     };
     let kind_name = t.body_kind.as_str().replace('_', " ");
@@ -234,7 +234,7 @@ pub fn decide(actor: &Actor, action: Action<'_>, target: Option<&Target<'_>>) ->
             }
             grant_rule(t, granting, own, &via_principal, "set this user's roles and permissions")
         }
-        ManageRoles { granting } => grant_rule(t, granting, own, &via_principal, "manage this body's roles"),
+        ManageRoles { granting } => grant_rule(t, granting, own, &via_principal, "manage this organisation's roles"),
         ManageWorkstreams => match t.body_kind {
             BodyKind::Promoter | BodyKind::HighwayAuthority => need("sm:admin_workstreams", "add or update workstreams"),
             BodyKind::Contractor => match via_principal("sm:admin_workstreams") {
@@ -270,7 +270,7 @@ pub fn decide(actor: &Actor, action: Action<'_>, target: Option<&Target<'_>>) ->
         },
         ViewAudit | ViewMembers => match own {
             Some(m) if m.permissions.iter().any(|p| is_admin_permission(p)) => Ok(()),
-            Some(_) => deny("Only this body's administrators can see its members and audit log."),
+            Some(_) => deny("Only this organisation's administrators can see its members and audit log."),
             None => outside(),
         },
         ManageAllUsers | ManageAdmins | ManageBodies | ManageClients | ManageConnections | SetSuperuser | Ban | ManageCatalogue => {
@@ -290,7 +290,7 @@ pub fn check_grant(actor: &Actor, target: &Target<'_>, granting: &BTreeSet<Strin
         return deny(format!("Only a superuser can grant {p}: it makes the user an administrator."));
     }
     let Some(own) = actor.membership(target.body_id) else {
-        return deny("You can only administer bodies you are an administrator of.");
+        return deny("You can only administer organisations you are an administrator of.");
     };
     if let Some(p) = granting.iter().find(|p| !own.permissions.contains(*p)) {
         return deny(format!("You cannot grant {p} because you do not hold it yourself."));
@@ -340,14 +340,14 @@ fn grant_rule<'m>(
         None => match via_principal(perm) {
             Some(m) => m,
             None if own.is_none() && t.body_kind != BodyKind::Contractor => {
-                return deny("You can only administer bodies you are an administrator of.");
+                return deny("You can only administer organisations you are an administrator of.");
             }
             None if t.body_kind == BodyKind::Contractor => {
                 return deny(format!(
                     "You need the permission {perm} in this organisation or in a promoter or highway authority it works for to {what}."
                 ));
             }
-            None => return deny(format!("You need the permission {perm} in this body to {what}.")),
+            None => return deny(format!("You need the permission {perm} in this organisation to {what}.")),
         },
     };
     if let Some(p) = granting.iter().find(|p| !authority.permissions.contains(*p)) {

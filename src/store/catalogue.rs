@@ -157,7 +157,7 @@ pub async fn copy_templates_into_body(
             mfa_required: t.mfa_required,
             sm_role: None,
         };
-        super::roles::insert_row(&mut *tx, &row, now, "A role with that name in this body").await?;
+        super::roles::insert_row(&mut *tx, &row, now, "A role with that name in this organisation").await?;
         sqlx::query(
             "insert into role_permissions (role_id, permission_key) select $1, permission_key from role_permissions where role_id = $2",
         )

@@ -110,7 +110,7 @@ pub async fn insert(db: impl Exec, id: &str, body_id: &str, r: &RoleSpec<'_>, no
         mfa_required: flag(r.mfa_required),
         sm_role: r.sm_role,
     };
-    insert_row(&mut *c, &row, now, "A role with that name in this body").await?;
+    insert_row(&mut *c, &row, now, "A role with that name in this organisation").await?;
     set_permissions(&mut *c, id, r.permissions).await
 }
 
@@ -129,7 +129,7 @@ pub async fn update(db: impl Exec, id: &str, r: &RoleSpec<'_>, now: Timestamp) -
     .bind(now)
     .execute(&mut *c)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "A role with that name in this body"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, "A role with that name in this organisation"))?;
     crate::store::users::found(done.rows_affected(), "role")?;
     set_permissions(&mut *c, id, r.permissions).await
 }

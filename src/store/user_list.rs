@@ -1,6 +1,8 @@
 //! The administrators' users list: filters and keyset pages, so the thousandth page of a million
 //! users costs what the first does (an offset would read and skip every earlier row). Newest
-//! first, by `users_list_idx` (created_at desc, id desc, live users only).
+//! first, by `users_list_idx` (created_at desc, id desc, live users only); the disabled and
+//! flagged filters by their partial indexes, the organisation and role filters from the
+//! membership indexes (migrations 0014 and 0016).
 
 use crate::clock::Timestamp;
 use crate::store::{Db, Result};
@@ -12,17 +14,6 @@ pub enum Status {
     Active,
     Disabled,
     Flagged,
-}
-
-impl Status {
-    fn as_param(self) -> &'static str {
-        match self {
-            Status::Any => "",
-            Status::Active => "active",
-            Status::Disabled => "disabled",
-            Status::Flagged => "flagged",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -79,59 +70,113 @@ impl ListRow {
     }
 }
 
-const TWO_FACTOR: &str = "exists (select 1 from user_totp t where t.user_id = users.id and t.confirmed_at is not null)";
+const TWO_FACTOR: &str = "exists (select 1 from user_totp t where t.user_id = u.id and t.confirmed_at is not null)";
 
-/// Up to `limit` users after `after`, newest first. One query text per shape (first page or
-/// not), each filter switched off by an empty parameter, so both databases plan it once.
-pub async fn page(db: &Db, f: &Filter<'_>, after: Option<&Cursor>, limit: i64) -> Result<Vec<ListRow>> {
-    let pattern =
-        if f.query.is_empty() { String::new() } else { format!("%{}%", crate::store::users::escape_like(&f.query.to_lowercase())) };
-    let visible = f.visible_bodies.map(crate::store::json_list).unwrap_or_default();
-    let (login_kind, login_at) = match f.last_sign_in {
-        LastSignIn::Any => ("", 0),
-        LastSignIn::Since(t) => ("since", t),
-        LastSignIn::NotSince(t) => ("not_since", t),
-        LastSignIn::Never => ("never", 0),
-    };
-    let two_factor = match f.two_factor {
-        None => "",
-        Some(true) => "on",
-        Some(false) => "off",
-    };
-    // Row-value comparison, which both databases answer from the index.
-    let (keyset, limit_param) = if after.is_some() { ("and (created_at, id) < ($9, $10)", "$11") } else { ("", "$9") };
-    let sql = format!(
-        "select id, email, name, superuser, flagged, disabled, created_at, last_login_at,
-                case when {TWO_FACTOR} then 1 else 0 end as two_factor
-         from users
-         where removed_at is null
-           and ($1 = '' or email like $1 escape '\\' or lower(name) like $1 escape '\\')
-           and ($2 = '' or exists (select 1 from memberships m where m.user_id = users.id
-                                   and $2 like '%\"' || m.body_id || '\"%'))
-           and ($3 = '' or exists (select 1 from memberships m where m.user_id = users.id and m.body_id = $3))
-           and ($4 = '' or exists (select 1 from memberships m join membership_roles r on r.membership_id = m.id
-                                   where m.user_id = users.id and r.role_id = $4 and ($3 = '' or m.body_id = $3)))
-           and ($5 = '' or ($5 = 'active' and disabled = 0) or ($5 = 'disabled' and disabled = 1)
-                or ($5 = 'flagged' and flagged = 1))
-           and ($6 = '' or ($6 = 'on' and {TWO_FACTOR}) or ($6 = 'off' and not {TWO_FACTOR}))
-           and ($7 = '' or ($7 = 'since' and last_login_at >= $8)
-                or ($7 = 'not_since' and (last_login_at is null or last_login_at < $8))
-                or ($7 = 'never' and last_login_at is null))
-           {keyset}
-         order by created_at desc, id desc
-         limit {limit_param}"
-    );
-    let mut q = sqlx::query_as::<_, ListRow>(sqlx::AssertSqlSafe(sql))
-        .bind(pattern)
-        .bind(visible)
-        .bind(f.body_id.unwrap_or(""))
-        .bind(f.role_id.unwrap_or(""))
-        .bind(f.status.as_param())
-        .bind(two_factor)
-        .bind(login_kind)
-        .bind(login_at);
-    if let Some(c) = after {
-        q = q.bind(c.created_at).bind(c.id.clone());
+/// A value bound to the query.
+enum Arg<'a> {
+    Text(&'a str),
+    Owned(String),
+    Int(i64),
+}
+
+/// The conditions of one query and the values they use (`$1`, `$2`, … in order).
+#[derive(Default)]
+struct Conditions<'a> {
+    sql: Vec<String>,
+    args: Vec<Arg<'a>>,
+}
+
+impl<'a> Conditions<'a> {
+    /// A placeholder for `arg`.
+    fn bind(&mut self, arg: Arg<'a>) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
     }
-    Ok(q.bind(limit).fetch_all(db.pool()).await?)
+}
+
+/// Up to `limit` users after `after`, newest first. Only the filters in use are in the query
+/// (with literal flags, so the partial indexes apply), and an organisation filter is a
+/// membership subquery the database can start from (`memberships_body_user_idx`), so a filter
+/// that matches few users of a million reads those users rather than every user in turn
+/// (`cargo bench --bench users_list`, bench/README.md).
+pub async fn page(db: &Db, f: &Filter<'_>, after: Option<&Cursor>, limit: i64) -> Result<Vec<ListRow>> {
+    let mut c = Conditions::default();
+    c.sql.push("u.removed_at is null".into());
+    if !f.query.is_empty() {
+        let pattern = c.bind(Arg::Owned(format!("%{}%", crate::store::users::escape_like(&f.query.to_lowercase()))));
+        c.sql.push(format!("(u.email like {pattern} escape '\\' or lower(u.name) like {pattern} escape '\\')"));
+    }
+    if let Some(b) = f.body_id {
+        let b = c.bind(Arg::Text(b));
+        c.sql.push(format!("u.id in (select m.user_id from memberships m where m.body_id = {b})"));
+    }
+    // The bodies the actor may see; implied when the one filtered by is among them.
+    if let Some(visible) = f.visible_bodies
+        && !f.body_id.is_some_and(|b| visible.iter().any(|v| v == b))
+    {
+        if visible.is_empty() {
+            c.sql.push("1 = 0".into());
+        } else {
+            let list: Vec<String> = visible.iter().map(|v| c.bind(Arg::Text(v))).collect();
+            c.sql.push(format!("u.id in (select m.user_id from memberships m where m.body_id in ({}))", list.join(", ")));
+        }
+    }
+    if let Some(r) = f.role_id {
+        let r = c.bind(Arg::Text(r));
+        let in_body = match f.body_id {
+            Some(b) => format!(" and m.body_id = {}", c.bind(Arg::Text(b))),
+            None => String::new(),
+        };
+        c.sql.push(format!(
+            "u.id in (select m.user_id from membership_roles r join memberships m on m.id = r.membership_id
+                      where r.role_id = {r}{in_body})"
+        ));
+    }
+    match f.status {
+        Status::Any => {}
+        Status::Active => c.sql.push("u.disabled = 0".into()),
+        Status::Disabled => c.sql.push("u.disabled = 1".into()),
+        Status::Flagged => c.sql.push("u.flagged = 1".into()),
+    }
+    match f.two_factor {
+        None => {}
+        Some(true) => c.sql.push(TWO_FACTOR.into()),
+        Some(false) => c.sql.push(format!("not {TWO_FACTOR}")),
+    }
+    match f.last_sign_in {
+        LastSignIn::Any => {}
+        LastSignIn::Since(t) => {
+            let t = c.bind(Arg::Int(t));
+            c.sql.push(format!("u.last_login_at >= {t}"));
+        }
+        LastSignIn::NotSince(t) => {
+            let t = c.bind(Arg::Int(t));
+            c.sql.push(format!("(u.last_login_at is null or u.last_login_at < {t})"));
+        }
+        LastSignIn::Never => c.sql.push("u.last_login_at is null".into()),
+    }
+    if let Some(cur) = after {
+        // Row-value comparison, which both databases answer from the index.
+        let (at, id) = (c.bind(Arg::Int(cur.created_at)), c.bind(Arg::Text(&cur.id)));
+        c.sql.push(format!("(u.created_at, u.id) < ({at}, {id})"));
+    }
+    let limit = c.bind(Arg::Int(limit));
+    let sql = format!(
+        "select u.id, u.email, u.name, u.superuser, u.flagged, u.disabled, u.created_at, u.last_login_at,
+                case when {TWO_FACTOR} then 1 else 0 end as two_factor
+         from users u
+         where {}
+         order by u.created_at desc, u.id desc
+         limit {limit}",
+        c.sql.join("\n           and ")
+    );
+    let mut q = sqlx::query_as::<_, ListRow>(sqlx::AssertSqlSafe(sql));
+    for a in c.args {
+        q = match a {
+            Arg::Text(t) => q.bind(t.to_owned()),
+            Arg::Owned(t) => q.bind(t),
+            Arg::Int(i) => q.bind(i),
+        };
+    }
+    Ok(q.fetch_all(db.pool()).await?)
 }

@@ -56,9 +56,9 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
 }
 
-/// The admin UI's CSV upload, with its own (larger) body limit.
-pub fn upload_router(max_import_bytes: usize) -> Router<AppState> {
-    admin::upload_router(max_import_bytes)
+/// The admin UI's CSV upload, which reads its body with its own (larger) limit.
+pub fn upload_router() -> Router<AppState> {
+    admin::upload_router()
 }
 
 /// The SAML assertion consumer service, with its own body limit and input check.

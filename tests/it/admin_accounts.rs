@@ -300,7 +300,7 @@ async fn adding_an_outside_account_is_an_invitation(b: Backend) {
     ] {
         let (s, v) = fms_admin.call(method, &path, body).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {v}");
-        assert!(v["message"].as_str().unwrap().contains("not created for your body"), "{what}: {v}");
+        assert!(v["message"].as_str().unwrap().contains("not created for your organisation"), "{what}: {v}");
     }
     assert_eq!(snapshot(&app).await, before, "nothing changed");
     let m = membership_of(&app, &resident, &w.council).await.unwrap();

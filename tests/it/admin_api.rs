@@ -1132,7 +1132,7 @@ async fn no_takeover_of_accounts_added_by_email(b: Backend) {
     let before = snapshot(&app).await;
     let (s, v) = fms_admin.patch(&format!("/users/{citizen}"), json!({ "email": "attacker@council.example" })).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
-    assert!(v["message"].as_str().unwrap().contains("not created for your body"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("not created for your organisation"), "{v}");
     assert_eq!(snapshot(&app).await, before, "nothing changed");
     // Nor can they remove, disable or strip the second factor of an account that is not the
     // body's: they can only take it out of the body again.
@@ -1143,7 +1143,7 @@ async fn no_takeover_of_accounts_added_by_email(b: Backend) {
     ] {
         let (s, v) = fms_admin.call(method, &path, None).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {v}");
-        assert!(v["message"].as_str().unwrap().contains("not created for your body"), "{what}: {v}");
+        assert!(v["message"].as_str().unwrap().contains("not created for your organisation"), "{what}: {v}");
     }
     assert_eq!(snapshot(&app).await, before, "nothing changed");
     // The name can still be corrected, and a superuser can still change the email.

@@ -278,7 +278,7 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     assert!(reason(12).contains("bcrypt"), "{}", reason(12));
     assert!(reason(13).contains("banned"), "{}", reason(13));
     assert!(reason(14).contains("banned"), "{}", reason(14));
-    assert!(reason(15).contains("no body"), "{}", reason(15));
+    assert!(reason(15).contains("no organisation"), "{}", reason(15));
     assert_eq!((report.rows, report.accepted, report.imported), (14, 4, 0));
     assert_eq!(user_count(&app).await, users_before, "a dry run writes nothing");
 
@@ -546,7 +546,7 @@ async fn delegated_export_import_and_audit_view(b: Backend) {
     let reason = forbidden(export::for_actor(st, &contractor_admin, &kier.id).await);
     assert!(reason.contains("Only promoter and highway authority admins"), "{reason}");
     let reason = forbidden(export::for_actor(st, &promoter_admin, &camden.id).await);
-    assert!(reason.contains("bodies you are an administrator of"), "{reason}");
+    assert!(reason.contains("organisations you are an administrator of"), "{reason}");
     let f = Filter { action: "body.export".into(), ..Default::default() };
     let events = audit_log::page(&st.db, &f, 100).await.unwrap().events;
     let outcomes: Vec<&str> = events.iter().map(|e| e.outcome.as_str()).collect();
@@ -557,7 +557,7 @@ async fn delegated_export_import_and_audit_view(b: Backend) {
     let f = audit_log::scope_for(st, &camden_admin, Filter::default()).await.unwrap();
     assert_eq!(f.body_id, camden.id, "their one body by default");
     let reason = forbidden(audit_log::scope_for(st, &camden_admin, Filter { body_id: thames.id.clone(), ..Default::default() }).await);
-    assert!(reason.contains("bodies you are an administrator of"), "{reason}");
+    assert!(reason.contains("organisations you are an administrator of"), "{reason}");
     let reason = forbidden(audit_log::scope_for(st, &inspector, Filter { body_id: camden.id.clone(), ..Default::default() }).await);
     assert!(reason.contains("administrators can see its members and audit log"), "{reason}");
     forbidden(audit_log::scope_for(st, &inspector, Filter::default()).await);
@@ -699,7 +699,7 @@ async fn api_export_import_audit(b: Backend) {
     for (token, body, why) in [
         (&inspector, &camden, "fms:user_manage_permissions"),
         (&kier_admin, &kier, "Only promoter and highway authority admins"),
-        (&thames_admin, &camden, "bodies you are an administrator of"),
+        (&thames_admin, &camden, "organisations you are an administrator of"),
     ] {
         let (s, text, _) = call(&app, token, get.clone(), &format!("/api/v1/bodies/{}/export", body.id), None).await;
         assert_eq!(s, 403, "{text}");

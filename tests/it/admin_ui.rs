@@ -644,7 +644,7 @@ async fn audit_export_import(b: Backend) {
     .unwrap();
     let (status, page) = get_page(&app, &c, "/admin/audit?body=kent").await;
     assert_eq!(status, 403);
-    assert!(page.contains("You can only administer bodies you are an administrator of."), "{page}");
+    assert!(page.contains("You can only administer organisations you are an administrator of."), "{page}");
 
     // Download all organisation data: a CSRF-protected button answering with JSON.
     let (_, page) = get_page(&app, &c, "/admin/bodies/camden").await;

@@ -129,11 +129,12 @@ async fn settle(
 ) -> Result<(BodySettings, Option<Vec<String>>), AdminError> {
     let name = input.name.as_deref().map(str::trim).map(str::to_owned).unwrap_or(current.name.clone());
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(AdminError::invalid("name", "A body needs a name of at most 200 characters."));
+        return Err(AdminError::invalid("name", "An organisation needs a name of at most 200 characters."));
     }
     let kind = match input.kind.as_deref() {
-        Some(k) => BodyKind::parse(k)
-            .ok_or_else(|| AdminError::invalid("kind", "The kind must be council, highway_authority, promoter, contractor or other."))?,
+        Some(k) => BodyKind::parse(k).ok_or_else(|| {
+            AdminError::invalid("kind", "Choose the kind of organisation: council, highway authority, promoter, contractor or other.")
+        })?,
         None => current.kind,
     };
     let status = match input.status.as_deref() {
@@ -209,7 +210,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: BodyInput) -> R
     if input.kind.is_none() {
         return Err(AdminError::invalid(
             "kind",
-            "Say what kind of body this is: council, highway_authority, promoter, contractor or other.",
+            "Choose the kind of organisation: council, highway authority, promoter, contractor or other.",
         ));
     }
     // `kind` is given (checked above), so the blank's is never used.

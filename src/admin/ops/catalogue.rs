@@ -29,7 +29,7 @@ impl Catalogue {
 
 pub async fn read(state: &AppState, actor: &AdminActor) -> Result<Catalogue, AdminError> {
     if actor.administered_bodies().is_some_and(|b| b.is_empty()) {
-        return Err(AdminError::Forbidden("You are not an administrator of any body.".into()));
+        return Err(AdminError::Forbidden("You are not an administrator of any organisation.".into()));
     }
     Ok(Catalogue { permissions: store::catalogue::permissions(&state.db).await?, templates: store::catalogue::templates(&state.db).await? })
 }

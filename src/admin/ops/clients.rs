@@ -150,8 +150,12 @@ fn apply(mut spec: ClientSpec, i: ClientInput) -> Result<ClientSpec, AdminError>
         spec.scopes = v;
     }
     if let Some(v) = i.token_endpoint_auth_method {
-        spec.auth_method = AuthMethod::parse(&v)
-            .ok_or_else(|| AdminError::invalid("token_endpoint_auth_method", "Use client_secret_basic, client_secret_post or none."))?;
+        spec.auth_method = AuthMethod::parse(&v).ok_or_else(|| {
+            AdminError::invalid(
+                "token_endpoint_auth_method",
+                "Choose how the app authenticates: client_secret_basic, client_secret_post or none (a public app).",
+            )
+        })?;
     }
     if let Some(v) = i.id_token_signing_alg {
         spec.id_token_alg = Alg::parse(&v).map_err(|_| AdminError::invalid("id_token_signing_alg", "Use RS256 or ES256."))?;
@@ -269,8 +273,11 @@ pub async fn set_admin_access(state: &AppState, actor: &AdminActor, id: &str, ac
         "none" => ClientAdminAccess { admin_access: None, admin_body_id: None, admin_permissions: "[]".into() },
         "superuser" => ClientAdminAccess { admin_access: Some("superuser".into()), admin_body_id: None, admin_permissions: "[]".into() },
         "body" => {
-            let body_id = access.body_id.clone().ok_or_else(|| AdminError::invalid("body_id", "Name the body the client administers."))?;
-            store::bodies::by_id(&state.db, &body_id).await?.ok_or_else(|| AdminError::invalid("body_id", "There is no such body."))?;
+            let body_id =
+                access.body_id.clone().ok_or_else(|| AdminError::invalid("body_id", "Choose the organisation the app administers."))?;
+            store::bodies::by_id(&state.db, &body_id)
+                .await?
+                .ok_or_else(|| AdminError::invalid("body_id", "There is no such organisation."))?;
             if let Some(p) = store::roles::unknown_permissions(&state.db, &access.permissions).await?.first() {
                 return Err(AdminError::invalid("permissions", format!("{p:?} is not a permission in the catalogue.")));
             }
@@ -280,7 +287,7 @@ pub async fn set_admin_access(state: &AppState, actor: &AdminActor, id: &str, ac
                 admin_permissions: serde_json::to_string(&access.permissions).map_err(|e| AdminError::Internal(e.to_string()))?,
             }
         }
-        _ => return Err(AdminError::invalid("level", "The level must be none, superuser or body.")),
+        _ => return Err(AdminError::invalid("level", "Choose the level of access: none, superuser or body (one organisation).")),
     };
     let mut tx = state.db.begin().await?;
     store::clients::set_client_admin_access(&mut tx, id, &stored, state.now()).await?;

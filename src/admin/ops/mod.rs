@@ -364,6 +364,6 @@ pub(crate) async fn check_account_of_body(
         return Ok(());
     }
     Err(AdminError::Forbidden(format!(
-        "This account was not created for your body, so only a superuser can {what}; you can take the user out of your body instead."
+        "This account was not created for your organisation, so only a superuser can {what}; you can take the user out of your organisation instead."
     )))
 }

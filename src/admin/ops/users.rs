@@ -77,7 +77,7 @@ pub async fn search(state: &AppState, actor: &AdminActor, query: &UserQuery, pag
         None => actor.administered_bodies(),
     };
     if bodies.as_ref().is_some_and(Vec::is_empty) {
-        return Err(AdminError::Forbidden("You are not an administrator of any body.".into()));
+        return Err(AdminError::Forbidden("You are not an administrator of any organisation.".into()));
     }
     if query.q.chars().count() > 200 {
         return Err(AdminError::invalid("q", "Search for at most 200 characters."));

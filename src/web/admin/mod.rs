@@ -15,6 +15,7 @@ mod connections;
 mod data;
 mod fields;
 mod home;
+mod import_form;
 mod memberships;
 mod roles;
 mod user_list;
@@ -77,9 +78,9 @@ fn form_page(path: &str) -> String {
 }
 
 /// Admin routes that take large bodies (the CSV import form), for merging outside the site-wide
-/// body limit.
-pub fn upload_router(max_bytes: usize) -> Router<AppState> {
-    data::upload_router(max_bytes)
+/// body limit; they read their body with `server.max_import_bytes` themselves.
+pub fn upload_router() -> Router<AppState> {
+    data::upload_router()
 }
 
 /// The signed-in administrator: the acting principal for the service layer, the browser's

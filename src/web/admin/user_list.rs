@@ -115,15 +115,15 @@ fn filter_query(q: &ListQuery) -> String {
     )
 }
 
+/// "Active", "Disabled, flagged", "Active, superuser": the status first, in sentence case.
 fn flags(r: &crate::store::user_list::ListRow) -> Vec<&'static str> {
-    let mut f = Vec::new();
-    if r.superuser != 0 {
-        f.push("superuser");
-    }
+    let mut f = vec![if r.disabled != 0 { "Disabled" } else { "Active" }];
     if r.flagged != 0 {
         f.push("flagged");
     }
-    f.push(if r.disabled != 0 { "disabled" } else { "active" });
+    if r.superuser != 0 {
+        f.push("superuser");
+    }
     f
 }
 
@@ -164,7 +164,7 @@ async fn list(State(state): State<AppState>, admin: Admin, Query(p): Query<ListP
                     name: u.name.clone(),
                     flags: flags(u),
                     two_factor: u.two_factor != 0,
-                    last_login: u.last_login_at.map(when).unwrap_or_else(|| "never".into()),
+                    last_login: u.last_login_at.map(when).unwrap_or_else(|| "Never".into()),
                 })
                 .collect();
             Ok((admin.jar, page).into_response())
