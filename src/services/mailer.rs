@@ -125,15 +125,25 @@ impl Mailer {
 }
 
 /// Writes a file only its owner can read (it may hold a sign-in link).
+/// Written under a temporary name and then linked into place, so anything watching the folder
+/// (an operator's pickup script, the tests) never reads half a message; linking, unlike renaming,
+/// never replaces a mail already there.
 async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = std::path::PathBuf::from(part);
     let mut options = tokio::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut f = options.open(path).await?;
+    let mut f = options.open(&part).await?;
     f.write_all(bytes).await?;
-    f.flush().await
+    f.sync_all().await?;
+    drop(f);
+    let linked = tokio::fs::hard_link(&part, path).await;
+    tokio::fs::remove_file(&part).await?;
+    linked
 }
 
 /// The error and its causes, for the outbox and the log. lettre's errors describe the server's

@@ -196,7 +196,11 @@ async fn mailed_link(app: &TestApp, to: &str) -> String {
     for _ in 0..200 {
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for e in entries {
-                let raw = std::fs::read_to_string(e.unwrap().path()).unwrap();
+                let path = e.unwrap().path();
+                if path.extension().is_none_or(|x| x != "eml") {
+                    continue;
+                }
+                let raw = std::fs::read_to_string(path).unwrap();
                 let m = ReceivedMail::parse(&raw);
                 if m.header("To").is_some_and(|t| t.contains(to)) && m.part("text/plain").contains("/invitations/accept") {
                     return m.link();

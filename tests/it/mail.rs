@@ -448,14 +448,20 @@ async fn file_transport() {
     let dir = app.db.dir.path().join("mail");
     let mut found = None;
     for _ in 0..100 {
-        if let Some(e) = std::fs::read_dir(&dir).ok().and_then(|mut d| d.next()) {
-            found = Some(std::fs::read_to_string(e.unwrap().path()).unwrap());
+        let eml = std::fs::read_dir(&dir)
+            .ok()
+            .and_then(|d| d.filter_map(Result::ok).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml")));
+        if let Some(path) = eml {
+            found = Some(std::fs::read_to_string(path).unwrap());
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let mail = ReceivedMail::parse(&found.expect("a mail file"));
     assert!(mail.link().starts_with(&app.base));
+    // Written whole under a temporary name and linked into place: nothing else is left behind.
+    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert!(names.iter().all(|n| n.ends_with(".eml")), "{names:?}");
     mail.part("text/html");
     app.finish().await;
 }

@@ -244,10 +244,15 @@ async fn mails_to(app: &TestApp, to: &str, needle: &str, at_least: usize) -> Vec
     for _ in 0..200 {
         let mut found = Vec::new();
         if let Ok(entries) = std::fs::read_dir(&dir) {
-            let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+            let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
             paths.sort();
             for p in paths {
-                let m = ReceivedMail::parse(&std::fs::read_to_string(p).unwrap());
+                let raw = std::fs::read_to_string(p).unwrap_or_default();
+                // A mail still being written has no closing boundary yet: look again next round.
+                if !raw.trim_end().ends_with("--") {
+                    continue;
+                }
+                let m = ReceivedMail::parse(&raw);
                 if m.header("To").is_some_and(|t| t.contains(to)) && m.part("text/plain").contains(needle) {
                     found.push(m);
                 }
