@@ -1,6 +1,6 @@
 //! The running server: the HTTP application assembled from each edge's router, `bind`,
-//! `serve`, the background loops (maintenance, mail delivery, the outage probe) and graceful
-//! shutdown. The top of the import graph: nothing imports it but `main` (through `cli`) and
+//! `serve`, the background loops (maintenance, mail delivery, the outage probe, closing surplus
+//! database connections) and graceful shutdown. The top of the import graph: nothing imports it but `main` (through `cli`) and
 //! the tests.
 
 use std::net::SocketAddr;
@@ -62,11 +62,13 @@ pub async fn serve(
     let maintenance = tokio::spawn(maintenance_loop(state.clone()));
     let mail = tokio::spawn(crate::mail::worker::run(state.clone()));
     let probe = tokio::spawn(outage_probe(state.db.clone()));
+    let shrink = tokio::spawn(store::pool_shrink::run(state.db.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
     maintenance.abort();
     mail.abort();
     probe.abort();
+    shrink.abort();
     result
 }
 
