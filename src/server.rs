@@ -90,6 +90,10 @@ pub async fn bind(addr: &str) -> Result<TcpListener, StartError> {
 
 /// Deletes what has expired, and picks up keys rotated by another instance.
 async fn maintenance_loop(state: AppState) {
+    // A dropped connection goes back to the pool in a task of its own (after a ping), so a
+    // statement that follows at once finds none idle and opens another: without waiting between
+    // steps, each pass of this loop opened two or three connections that stayed open a while.
+    let settle = || state.db.returned(Duration::from_millis(50));
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
@@ -98,26 +102,33 @@ async fn maintenance_loop(state: AppState) {
         if let Err(e) = store::sessions::delete_expired(&state.db, now).await {
             tracing::warn!(error = %e, "session clean-up failed");
         }
+        settle().await;
         if let Err(e) = store::throttle::prune(&state.db, now - window, now).await {
             tracing::warn!(error = %e, "throttle clean-up failed");
         }
+        settle().await;
         if let Err(e) = store::grants::prune(&state.db, now - 86_400).await {
             tracing::warn!(error = %e, "token clean-up failed");
         }
+        settle().await;
         if let Err(e) = store::idempotency::prune(&state.db, now).await {
             tracing::warn!(error = %e, "idempotency key clean-up failed");
         }
+        settle().await;
         if let Err(e) = store::connections::prune_login_states(&state.db, now - 3600).await {
             tracing::warn!(error = %e, "SSO sign-in clean-up failed");
         }
+        settle().await;
         // Retired keys stay published until every token they signed has expired.
         if let Err(e) = store::keys::delete_retired_before(&state.db, now - state.settings.tokens.retired_key_ttl_secs).await {
             tracing::warn!(error = %e, "key clean-up failed");
         }
+        settle().await;
         // Sent and abandoned mail is kept a week for the operator, then forgotten.
         if let Err(e) = store::outbox::prune(&state.db, now - 7 * 86400).await {
             tracing::warn!(error = %e, "mail outbox clean-up failed");
         }
+        settle().await;
         if let Err(e) = state.keys.reload(&state.db, &state.master_key).await {
             tracing::warn!(error = %e, "key reload failed");
         }

@@ -57,6 +57,16 @@ impl Db {
         }
         closed
     }
+
+    /// Waits, at most `within`, until a connection is idle in the pool: after a statement, for
+    /// its connection to come back, so that the next statement reuses it rather than opening
+    /// another.
+    pub async fn returned(&self, within: Duration) {
+        let until = tokio::time::Instant::now() + within;
+        while self.pool.num_idle() == 0 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
 }
 
 /// Runs until the task is aborted (see the module's comment).
@@ -130,6 +140,25 @@ mod tests {
         assert_eq!(db.close_idle(10).await, 0);
         assert_eq!(db.pool().size(), 1);
         sqlx::query("select 1").execute(db.pool()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn statements_waiting_for_the_connection_to_return_use_one() {
+        let (_dir, db) = sqlite(8).await;
+        // Down to the one connection, idle (opening the pool may have opened a second).
+        for _ in 0..1000 {
+            db.close_idle(8).await;
+            if db.pool().size() == 1 && db.pool().num_idle() == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!((db.pool().size(), db.pool().num_idle()), (1, 1));
+        for _ in 0..10 {
+            sqlx::query("select 1").execute(db.pool()).await.unwrap();
+            db.returned(Duration::from_secs(5)).await;
+        }
+        assert_eq!(db.pool().size(), 1, "each statement found the last one's connection back");
     }
 
     #[tokio::test]
