@@ -69,8 +69,9 @@ impl Db {
     }
 }
 
-/// Runs until the task is aborted (see the module's comment).
-pub async fn run(db: Db) {
+/// Runs until the task is aborted (see the module's comment). `after_closing` is called each
+/// time connections have been closed: a burst is over.
+pub async fn run(db: Db, after_closing: impl Fn()) {
     let mut tick = tokio::time::interval(SAMPLE);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut low = IdleLowWater::default();
@@ -85,6 +86,9 @@ pub async fn run(db: Db) {
             if surplus > 0 {
                 let closed = db.close_idle(surplus).await;
                 tracing::debug!(closed, open = db.pool().size(), "closed database connections idle since the last window");
+                if closed > 0 {
+                    after_closing();
+                }
             }
         }
     }
