@@ -25,6 +25,7 @@ pub mod keys;
 pub mod links;
 pub mod memberships;
 pub mod outbox;
+pub mod pool_shrink;
 pub mod roles;
 pub mod saml;
 pub mod sessions;
@@ -228,7 +229,8 @@ pub struct Db {
     fault: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
-/// How long a pooled connection may stay unused before it is closed (one is always kept).
+/// How long a pooled connection may stay unused before sqlx closes it (one is always kept).
+/// Not enough on its own: see [`pool_shrink`].
 const IDLE_CLOSE: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Db {
@@ -256,6 +258,7 @@ impl Db {
         // Connections a burst opened are closed once idle for IDLE_CLOSE: each holds memory of its
         // own (SQLite: a page cache, the parsed schema, prepared statements and a worker thread),
         // and keeping them for sqlx's default ten minutes kept RSS well above idle after a burst.
+        // `pool_shrink::run` (started by `server::serve`) closes those this timeout misses.
         let mut pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .min_connections(1)
