@@ -20,6 +20,9 @@ use crate::web::csrf;
 
 const UNREADABLE: &str = "The form could not be read.";
 
+/// The names of the import form's fields.
+const FIELDS: [&str; 6] = ["csrf", "csv", "file", "mode", "checked", "checked_mac"];
+
 /// A file chosen in the form's file input.
 pub struct Upload {
     pub name: String,
@@ -114,13 +117,16 @@ async fn read_multipart(content_type: &str, body: Body, cap: usize) -> Result<(I
     let mut parts = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
     let mut f = ImportFields::default();
     let mut token = String::new();
-    let mut seen: Vec<String> = Vec::new();
+    // Only the form's own fields, each once: a part with any other name is no browser's, and
+    // remembering every name sent would let one body of many tiny parts cost time and memory.
+    let mut seen = [false; FIELDS.len()];
     while let Some(field) = parts.next_field().await.map_err(unread)? {
         let name = field.name().unwrap_or_default().to_owned();
-        if seen.contains(&name) {
-            return Err(Unread::Bad(UNREADABLE));
+        let Some(at) = FIELDS.iter().position(|known| *known == name) else { return Err(Unread::Bad(UNREADABLE)) };
+        match seen.get_mut(at) {
+            Some(s) if !*s => *s = true,
+            _ => return Err(Unread::Bad(UNREADABLE)),
         }
-        seen.push(name.clone());
         if name == "file" {
             let file_name = field.file_name().unwrap_or_default().to_owned();
             let content_type = field.content_type().map(|m| m.essence_str().to_owned()).unwrap_or_default();
@@ -139,7 +145,7 @@ async fn read_multipart(content_type: &str, body: Body, cap: usize) -> Result<(I
             "mode" => f.mode = text,
             "checked" => f.checked = Some(text),
             "checked_mac" => f.checked_mac = text,
-            _ => {}
+            _ => return Err(Unread::Bad(UNREADABLE)),
         }
     }
     Ok((f, token))
