@@ -105,7 +105,10 @@ impl Mailer {
             Kind::File(dir) => {
                 let path = dir.join(format!("{}.eml", row.id));
                 tokio::fs::create_dir_all(dir).await.map_err(|e| SendError::File(e.to_string()))?;
-                write_private(&path, &message.formatted()).await.map_err(|e| SendError::File(e.to_string()))?;
+                // Written beside the directory, then moved in whole: whoever watches the directory
+                // (a developer's mail viewer, the tests) never reads half a message.
+                let partial = dir.with_file_name(format!(".mail-{}.partial", row.id));
+                write_private(&partial, &path, &message.formatted()).await.map_err(|e| SendError::File(e.to_string()))?;
                 tracing::info!(id = %row.id, path = %path.display(), "mail written to file");
                 Ok(())
             }
@@ -124,16 +127,23 @@ impl Mailer {
     }
 }
 
-/// Writes a file only its owner can read (it may hold a sign-in link).
-async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a file only its owner can read (it may hold a sign-in link) at `path`, which must not
+/// exist yet, by writing `partial` and renaming it, so the file appears whole or not at all.
+async fn write_private(partial: &std::path::Path, path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
+    if tokio::fs::try_exists(path).await? {
+        return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
+    }
     let mut options = tokio::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    // A partial file left by a crash is written over.
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut f = options.open(path).await?;
+    let mut f = options.open(partial).await?;
     f.write_all(bytes).await?;
-    f.flush().await
+    f.flush().await?;
+    drop(f);
+    tokio::fs::rename(partial, path).await
 }
 
 /// The error and its causes, for the outbox and the log. lettre's errors describe the server's

@@ -633,3 +633,48 @@ async fn machine_inviter_and_parallel_welcome(b: Backend) {
     app.finish().await;
 }
 both!(machine_inviter_and_parallel_welcome);
+
+/// A welcome resent after the account's address was corrected goes to the address the account
+/// has now, and its link works; the old address gets nothing more. (It went to the address the
+/// first email was sent to, with a link that could never work there.) A disabled account's
+/// welcome is not resent: its link could sign nobody in.
+async fn welcome_resent_to_the_current_address(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let admin = admin_browser(&app, "admin@camden.example").await;
+    let id = add_with_welcome(&app, &admin, "rhys@camden.example").await;
+    mails_to(&app, "rhys@camden.example", "/invitations/welcome", 1).await;
+    let inv = invitation_ids(&app, "rhys@camden.example").await.remove(0);
+    let page = format!("/admin/users/{id}");
+    let r = post(&app, &admin, &page, &page, &[("name", "Rhys"), ("email", "rhys.jones@camden.example")]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let r = post(&app, &admin, &page, &format!("{page}/invitations"), &[("invitation", &inv), ("do", "resend")]).await;
+    assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, format!("{page}?done=invitation-resent")));
+    let link = mails_to(&app, "rhys.jones@camden.example", "/invitations/welcome", 1).await[0].link();
+    let (s, post_status, to) = use_welcome(&app, &app.browser(), &link).await;
+    assert_eq!((s, post_status, to.as_str()), (StatusCode::OK, StatusCode::SEE_OTHER, "/account"));
+    let old: usize = std::fs::read_dir(app.db.dir.path().join("mail"))
+        .unwrap()
+        .filter(|e| {
+            // The headers only: a mail still being written may not parse whole yet.
+            let raw = std::fs::read_to_string(e.as_ref().unwrap().path()).unwrap();
+            raw.lines().any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains("rhys@camden.example"))
+        })
+        .count();
+    assert_eq!(old, 1, "only the first welcome went to the old address");
+
+    // Disabled since it was sent: not resent, nothing sent.
+    let id = add_with_welcome(&app, &admin, "sian@camden.example").await;
+    mails_to(&app, "sian@camden.example", "/invitations/welcome", 1).await;
+    let inv = invitation_ids(&app, "sian@camden.example").await.remove(0);
+    store::users::set_disabled(&app.state.db, &id, true, app.state.now()).await.unwrap();
+    let page = format!("/admin/users/{id}");
+    let r = post(&app, &admin, &page, &format!("{page}/invitations"), &[("invitation", &inv), ("do", "resend")]).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("disabled"));
+    let sent: i64 =
+        sqlx::query_scalar("select send_count from invitations where id = $1").bind(&inv).fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(sent, 1);
+    app.finish().await;
+}
+both!(welcome_resent_to_the_current_address);
