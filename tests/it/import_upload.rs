@@ -525,3 +525,40 @@ async fn upload_unknown_fields_refused() {
     assert!(exists(&app, "ann@camden.example").await);
     app.finish().await;
 }
+
+/// Someone who may not see the organisation is refused before their upload is read: another
+/// organisation's administrator, and a member who administers nothing, get the refusal whatever
+/// the body holds (it used to be read, up to the import limit, and parsed first: a body no
+/// browser sends was answered 400).
+#[tokio::test]
+async fn upload_refused_before_reading() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    council_with_admin(&app).await;
+    kent(&app).await;
+    let (admin, csrf) = signed_in(&app, "admin@camden.example").await;
+    let member = app.create_user("mo@camden.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-mo", &member.id, "camden", app.state.now()).await.unwrap();
+    let plain = app.browser();
+    assert_eq!(app.sign_in(&plain, "mo@camden.example", PW).await.status(), 303);
+    for (c, body) in [(&admin, "kent"), (&plain, "camden"), (&plain, "kent")] {
+        let r = c
+            .post(app.url(&format!("/admin/bodies/{body}/import")))
+            .header("content-type", "text/plain")
+            .body(format!("csrf={csrf}&csv=unread"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{body}");
+        assert!(!r.text().await.unwrap().contains("Send the form as a web browser does."));
+    }
+    // The organisation's administrator sending the same body is told what is wrong with it.
+    let r = admin
+        .post(app.url("/admin/bodies/camden/import"))
+        .header("content-type", "text/plain")
+        .body(format!("csrf={csrf}&csv=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    app.finish().await;
+}
