@@ -678,3 +678,29 @@ async fn welcome_resent_to_the_current_address(b: Backend) {
     app.finish().await;
 }
 both!(welcome_resent_to_the_current_address);
+
+/// The hourly limit is per mailbox: tagging the address ("ann+1@", "ann+2@", which reach ann@)
+/// does not get round it. Six invitations to join, each to a new tag of one address: the sixth
+/// is refused and sends nothing. Another address is not held up.
+async fn invitation_limit_counts_tagged_addresses_once(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (_, admin_id) = council_with_admin(&app).await;
+    let admin_row = store::users::by_id(&app.state.db, &admin_id).await.unwrap().unwrap();
+    let actor = stile::admin::AdminActor::for_user(&app.state, admin_row, stile::auth::ClientInfo::default()).await.unwrap();
+    let invite = |email: String| {
+        let (state, actor) = (&app.state, &actor);
+        async move { stile::admin::ops::memberships::add_by_email(state, actor, "camden", &email, Default::default()).await }
+    };
+    for i in 1..=5 {
+        let out = invite(format!("tess+{i}@mail.example")).await.unwrap();
+        assert!(matches!(out, stile::admin::ops::memberships::AddOutcome::Invited { .. }), "{i}");
+    }
+    for email in ["tess+6@mail.example", "tess@mail.example", "TESS+x@mail.example"] {
+        let e = invite(email.to_owned()).await.unwrap_err();
+        assert!(matches!(e, stile::admin::AdminError::Conflict(_)), "{email}: {e:?}");
+    }
+    assert_eq!(invitation_ids(&app, "tess+6@mail.example").await.len(), 0);
+    invite("ursula@mail.example".to_owned()).await.unwrap();
+    app.finish().await;
+}
+both!(invitation_limit_counts_tagged_addresses_once);

@@ -47,7 +47,7 @@ pub(crate) struct InvitedMembership {
 pub(crate) async fn reserve_send(state: &AppState, email: &str) -> Result<(), AdminError> {
     let now = state.now();
     // Keyed by the address's hash: the throttle table is no place for addresses.
-    let key = format!("invitation-send:{}", token_hash(&email.to_lowercase()));
+    let key = format!("invitation-send:{}", token_hash(&mailbox(email)));
     let r = store::throttle::reserve(&state.db, &key, now, now.saturating_sub(3600)).await?;
     if r.attempts > SENDS_PER_HOUR {
         return Err(AdminError::Conflict(format!(
@@ -55,6 +55,16 @@ pub(crate) async fn reserve_send(state: &AppState, email: &str) -> Result<(), Ad
         )));
     }
     Ok(())
+}
+
+/// The mailbox an address reaches, for the hourly limit: in lower case, without a tag after `+`
+/// in its local part ("Ann+1@", "ann+2@" and "ann@" are one inbox to flood).
+fn mailbox(email: &str) -> String {
+    let lower = email.to_lowercase();
+    match lower.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => lower,
+    }
 }
 
 /// The state of an invitation, as its page shows it.
