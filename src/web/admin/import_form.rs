@@ -4,8 +4,9 @@
 //! read with the import limit: a body larger than that is not an error page but
 //! [`ImportBody::TooLarge`], so the page can say what to do instead.
 //!
-//! The multipart body bypasses the site-wide input check (`web::input` reads only plain forms and
-//! JSON), so every text field is checked here for valid UTF-8 and control characters, and a
+//! The body bypasses the site-wide input check (`web::input`, which would buffer a plain form
+//! whole before the sign-in is checked; the route is layered with the request line's check
+//! only), so every text field is checked here for valid UTF-8 and control characters, and a
 //! chosen file by [`file_text`].
 
 use axum::body::{Body, Bytes};
@@ -107,6 +108,11 @@ async fn read_plain(body: Body, cap: usize) -> Result<(ImportFields, String), Un
     // A body that cannot be read to the end within the cap is, to the person, one too large.
     let bytes = axum::body::to_bytes(body, cap).await.map_err(|_| Unread::TooLarge)?;
     let p: Plain = serde_html_form::from_bytes(&bytes).map_err(|_| Unread::Bad(UNREADABLE))?;
+    // Read here rather than by `web::input` (which would buffer it before any sign-in check):
+    // what it refuses is refused the same way.
+    for value in [&p.csrf, &p.csv, &p.mode, &p.checked_mac].into_iter().chain(p.checked.as_ref()) {
+        field_text(value.as_bytes())?;
+    }
     let fields = ImportFields { csv: p.csv, file: None, mode: p.mode, checked: p.checked, checked_mac: p.checked_mac };
     Ok((fields, p.csrf))
 }
