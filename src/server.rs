@@ -35,11 +35,17 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
-        // After the site-wide body limit, so CSV imports get their own, larger one.
+        // After the site-wide body limit, so CSV imports get their own, larger one: outside the
+        // input check, which buffers a form or JSON body whole before any sign-in is checked.
         .merge(
-            crate::admin::api::upload_router(max_import).layer(from_fn(input::refuse_bad_input)).layer(from_fn(headers::security_headers)),
+            crate::admin::api::upload_router(max_import)
+                .layer(from_fn(input::refuse_bad_input))
+                .layer(from_fn(headers::security_headers))
+                .layer(RequestBodyLimitLayer::new(max_import)),
         )
-        .merge(web::upload_router().layer(from_fn(input::refuse_bad_input)).layer(from_fn(headers::security_headers)))
+        // The import page reads and checks its own body (multipart or plain form) after the
+        // administrator and the organisation are checked, within the import limit.
+        .merge(web::upload_router().layer(from_fn(input::refuse_bad_target)).layer(from_fn(headers::security_headers)))
         .merge(web::acs_router().layer(from_fn(input::refuse_bad_target)).layer(from_fn(headers::security_headers)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         // Outside the timeout, so a request cut off is counted (as 408) with its full time.

@@ -125,14 +125,17 @@ impl Mailer {
 }
 
 /// Writes a file only its owner can read (it may hold a sign-in link).
-/// Written under a temporary name and then linked into place, so anything watching the folder
+/// Written under a temporary name beside the folder and then linked into place, so anything watching the folder
 /// (an operator's pickup script, the tests) never reads half a message; linking, unlike renaming,
 /// never replaces a mail already there.
 async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use tokio::io::AsyncWriteExt;
-    let mut part = path.as_os_str().to_owned();
-    part.push(".part");
-    let part = std::path::PathBuf::from(part);
+    // Beside the folder, not in it, so a reader of the folder never even lists it.
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let part = match path.parent() {
+        Some(dir) => dir.with_file_name(format!(".mail-{name}.partial")),
+        None => std::path::PathBuf::from(format!(".mail-{name}.partial")),
+    };
     let mut options = tokio::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -122,11 +122,18 @@ pub async fn of_person(db: &Db, user_id: &str, email: &str) -> Result<Vec<Invita
     .await?)
 }
 
-/// Sends an invitation again: a new token hash (the old link stops working in this statement)
-/// and a new expiry. Only while it is neither used nor withdrawn.
-pub async fn resend(db: impl Exec, id: &str, token_hash: &str, expires_at: Timestamp, now: Timestamp) -> Result<Option<InvitationRow>> {
+/// Sends an invitation again, to `email`: a new token hash (the old link stops working in this
+/// statement) and a new expiry. Only while it is neither used nor withdrawn.
+pub async fn resend(
+    db: impl Exec,
+    id: &str,
+    email: &str,
+    token_hash: &str,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<Option<InvitationRow>> {
     Ok(sqlx::query_as::<_, InvitationRow>(sql!(
-        "update invitations set token_hash = $2, expires_at = $3, sent_at = $4, send_count = send_count + 1
+        "update invitations set token_hash = $2, expires_at = $3, sent_at = $4, send_count = send_count + 1, email = $5
          where id = $1 and used_at is null and withdrawn_at is null
          returning {COLUMNS}"
     ))
@@ -134,6 +141,7 @@ pub async fn resend(db: impl Exec, id: &str, token_hash: &str, expires_at: Times
     .bind(token_hash)
     .bind(expires_at)
     .bind(now)
+    .bind(email)
     .fetch_optional(&mut *db.conn().await?)
     .await?)
 }

@@ -638,3 +638,74 @@ async fn machine_inviter_and_parallel_welcome(b: Backend) {
     app.finish().await;
 }
 both!(machine_inviter_and_parallel_welcome);
+
+/// A welcome resent after the account's address was corrected goes to the address the account
+/// has now, and its link works; the old address gets nothing more. (It went to the address the
+/// first email was sent to, with a link that could never work there.) A disabled account's
+/// welcome is not resent: its link could sign nobody in.
+async fn welcome_resent_to_the_current_address(b: Backend) {
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    let admin = admin_browser(&app, "admin@camden.example").await;
+    let id = add_with_welcome(&app, &admin, "rhys@camden.example").await;
+    mails_to(&app, "rhys@camden.example", "/invitations/welcome", 1).await;
+    let inv = invitation_ids(&app, "rhys@camden.example").await.remove(0);
+    let page = format!("/admin/users/{id}");
+    let r = post(&app, &admin, &page, &page, &[("name", "Rhys"), ("email", "rhys.jones@camden.example")]).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let r = post(&app, &admin, &page, &format!("{page}/invitations"), &[("invitation", &inv), ("do", "resend")]).await;
+    assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, format!("{page}?done=invitation-resent")));
+    let link = mails_to(&app, "rhys.jones@camden.example", "/invitations/welcome", 1).await[0].link();
+    let (s, post_status, to) = use_welcome(&app, &app.browser(), &link).await;
+    assert_eq!((s, post_status, to.as_str()), (StatusCode::OK, StatusCode::SEE_OTHER, "/account"));
+    let old: usize = std::fs::read_dir(app.db.dir.path().join("mail"))
+        .unwrap()
+        .filter(|e| {
+            // The headers only: a mail still being written may not parse whole yet.
+            let raw = std::fs::read_to_string(e.as_ref().unwrap().path()).unwrap();
+            raw.lines().any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains("rhys@camden.example"))
+        })
+        .count();
+    assert_eq!(old, 1, "only the first welcome went to the old address");
+
+    // Disabled since it was sent: not resent, nothing sent.
+    let id = add_with_welcome(&app, &admin, "sian@camden.example").await;
+    mails_to(&app, "sian@camden.example", "/invitations/welcome", 1).await;
+    let inv = invitation_ids(&app, "sian@camden.example").await.remove(0);
+    store::users::set_disabled(&app.state.db, &id, true, app.state.now()).await.unwrap();
+    let page = format!("/admin/users/{id}");
+    let r = post(&app, &admin, &page, &format!("{page}/invitations"), &[("invitation", &inv), ("do", "resend")]).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("disabled"));
+    let sent: i64 =
+        sqlx::query_scalar("select send_count from invitations where id = $1").bind(&inv).fetch_one(app.state.db.pool()).await.unwrap();
+    assert_eq!(sent, 1);
+    app.finish().await;
+}
+both!(welcome_resent_to_the_current_address);
+
+/// The hourly limit is per mailbox: tagging the address ("ann+1@", "ann+2@", which reach ann@)
+/// does not get round it. Six invitations to join, each to a new tag of one address: the sixth
+/// is refused and sends nothing. Another address is not held up.
+async fn invitation_limit_counts_tagged_addresses_once(b: Backend) {
+    let app = TestApp::start(b).await;
+    let (_, admin_id) = council_with_admin(&app).await;
+    let admin_row = store::users::by_id(&app.state.db, &admin_id).await.unwrap().unwrap();
+    let actor = stile::admin::AdminActor::for_user(&app.state, admin_row, stile::auth::ClientInfo::default()).await.unwrap();
+    let invite = |email: String| {
+        let (state, actor) = (&app.state, &actor);
+        async move { stile::admin::ops::memberships::add_by_email(state, actor, "camden", &email, Default::default()).await }
+    };
+    for i in 1..=5 {
+        let out = invite(format!("tess+{i}@mail.example")).await.unwrap();
+        assert!(matches!(out, stile::admin::ops::memberships::AddOutcome::Invited { .. }), "{i}");
+    }
+    for email in ["tess+6@mail.example", "tess@mail.example", "TESS+x@mail.example"] {
+        let e = invite(email.to_owned()).await.unwrap_err();
+        assert!(matches!(e, stile::admin::AdminError::Conflict(_)), "{email}: {e:?}");
+    }
+    assert_eq!(invitation_ids(&app, "tess+6@mail.example").await.len(), 0);
+    invite("ursula@mail.example".to_owned()).await.unwrap();
+    app.finish().await;
+}
+both!(invitation_limit_counts_tagged_addresses_once);

@@ -47,7 +47,7 @@ pub(crate) struct InvitedMembership {
 pub(crate) async fn reserve_send(state: &AppState, email: &str) -> Result<(), AdminError> {
     let now = state.now();
     // Keyed by the address's hash: the throttle table is no place for addresses.
-    let key = format!("invitation-send:{}", token_hash(&email.to_lowercase()));
+    let key = format!("invitation-send:{}", token_hash(&mailbox(email)));
     let r = store::throttle::reserve(&state.db, &key, now, now.saturating_sub(3600)).await?;
     if r.attempts > SENDS_PER_HOUR {
         return Err(AdminError::Conflict(format!(
@@ -55,6 +55,16 @@ pub(crate) async fn reserve_send(state: &AppState, email: &str) -> Result<(), Ad
         )));
     }
     Ok(())
+}
+
+/// The mailbox an address reaches, for the hourly limit: in lower case, without a tag after `+`
+/// in its local part ("Ann+1@", "ann+2@" and "ann@" are one inbox to flood).
+fn mailbox(email: &str) -> String {
+    let lower = email.to_lowercase();
+    match lower.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => lower,
+    }
 }
 
 /// The state of an invitation, as its page shows it.
@@ -341,7 +351,7 @@ pub async fn resend(state: &AppState, actor: &AdminActor, id: &str) -> Result<In
     if !current.is_open() {
         return Err(closed(current));
     }
-    let email = Email::parse(&row.email).map_err(|e| AdminError::invalid("email", e.to_string()))?;
+    let email = resend_to(state, &row).await?;
     if crate::auth::abuse::is_banned(state, &email).await? {
         return Err(AdminError::invalid("email", "This email address or its domain is banned."));
     }
@@ -356,7 +366,8 @@ pub async fn resend(state: &AppState, actor: &AdminActor, id: &str) -> Result<In
         render_membership(state, body_name.unwrap_or_default(), &secret)?
     };
     let mut tx = state.db.begin().await?;
-    let Some(updated) = store::invitations::resend(&mut tx, &row.id, &token_hash(secret.expose()), expires_at, now).await? else {
+    let Some(updated) = store::invitations::resend(&mut tx, &row.id, email.as_str(), &token_hash(secret.expose()), expires_at, now).await?
+    else {
         // Accepted or withdrawn by a parallel request.
         return Err(closed(InvitationState::Withdrawn));
     };
@@ -365,6 +376,31 @@ pub async fn resend(state: &AppState, actor: &AdminActor, id: &str) -> Result<In
     tx.commit().await.map_err(commit_err)?;
     crate::mail::enqueue(state, &email, &mail, Some(expires_at)).await.map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
     view(state, &updated).await
+}
+
+/// Where a resent invitation goes. An invitation to join goes where it went before. A welcome
+/// goes to its account's address now: an administrator who corrected a mistyped address resends
+/// to the right one (the link works only for the account's current address, so the old one
+/// would get a link that can never work). A welcome whose account is gone or disabled, or whose
+/// address now signs in by single sign-on, is not resent: its link could sign nobody in.
+async fn resend_to(state: &AppState, row: &InvitationRow) -> Result<Email, AdminError> {
+    let current = match (&row.user_id, row.kind == store::invitations::KIND_WELCOME) {
+        (Some(user_id), true) => match store::users::live_by_id(&state.db, user_id).await? {
+            Some(u) if u.is_disabled() => {
+                return Err(AdminError::Conflict("This account is disabled, so its welcome cannot be sent again. Enable it first.".into()));
+            }
+            Some(u) => u.email,
+            None => return Err(AdminError::Conflict("This account has been removed, so its welcome cannot be sent again.".into())),
+        },
+        _ => row.email.clone(),
+    };
+    let email = Email::parse(&current).map_err(|e| AdminError::invalid("email", e.to_string()))?;
+    if row.kind == store::invitations::KIND_WELCOME && crate::sso::required_for(&state.db, &email).await?.is_some() {
+        return Err(AdminError::Conflict(
+            "People with this email address sign in with their organisation's single sign-on, so no welcome email can be sent.".into(),
+        ));
+    }
+    Ok(email)
 }
 
 /// Withdraws an invitation: its link stops working. Whoever may add such a member may withdraw it.

@@ -13,7 +13,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -155,13 +155,14 @@ fn refused(status: StatusCode, field: Option<&'static str>, message: impl Into<S
 
 /// Checks (dry run) or imports the CSV: the text carried from a clean dry run ("Import"), else
 /// the chosen file, else the text box.
-async fn import_submit(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(id): Path<String>,
-    body: ImportBody,
-) -> Result<Response, AppError> {
+async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Path<String>, req: Request) -> Result<Response, AppError> {
+    // Whoever may not see the organisation is refused before their upload (up to the import
+    // limit, well over the site-wide one) is read.
     let b = ops::bodies::show(&state, &admin.actor, &id).await?;
+    let body = match ImportBody::from_request(req, &state).await {
+        Ok(body) => body,
+        Err(rejected) => return Ok(rejected),
+    };
     let max = state.settings.server.max_import_bytes;
     let too_large = || {
         let msg = format!(

@@ -4,8 +4,9 @@
 //! read with the import limit: a body larger than that is not an error page but
 //! [`ImportBody::TooLarge`], so the page can say what to do instead.
 //!
-//! The multipart body bypasses the site-wide input check (`web::input` reads only plain forms and
-//! JSON), so every text field is checked here for valid UTF-8 and control characters, and a
+//! The body bypasses the site-wide input check (`web::input`, which would buffer a plain form
+//! whole before the sign-in is checked; the route is layered with the request line's check
+//! only), so every text field is checked here for valid UTF-8 and control characters, and a
 //! chosen file by [`file_text`].
 
 use axum::body::{Body, Bytes};
@@ -19,6 +20,9 @@ use crate::error::AppError;
 use crate::web::csrf;
 
 const UNREADABLE: &str = "The form could not be read.";
+
+/// The names of the import form's fields.
+const FIELDS: [&str; 6] = ["csrf", "csv", "file", "mode", "checked", "checked_mac"];
 
 /// A file chosen in the form's file input.
 pub struct Upload {
@@ -104,6 +108,11 @@ async fn read_plain(body: Body, cap: usize) -> Result<(ImportFields, String), Un
     // A body that cannot be read to the end within the cap is, to the person, one too large.
     let bytes = axum::body::to_bytes(body, cap).await.map_err(|_| Unread::TooLarge)?;
     let p: Plain = serde_html_form::from_bytes(&bytes).map_err(|_| Unread::Bad(UNREADABLE))?;
+    // Read here rather than by `web::input` (which would buffer it before any sign-in check):
+    // what it refuses is refused the same way.
+    for value in [&p.csrf, &p.csv, &p.mode, &p.checked_mac].into_iter().chain(p.checked.as_ref()) {
+        field_text(value.as_bytes())?;
+    }
     let fields = ImportFields { csv: p.csv, file: None, mode: p.mode, checked: p.checked, checked_mac: p.checked_mac };
     Ok((fields, p.csrf))
 }
@@ -114,13 +123,16 @@ async fn read_multipart(content_type: &str, body: Body, cap: usize) -> Result<(I
     let mut parts = multer::Multipart::with_constraints(body.into_data_stream(), boundary, limits);
     let mut f = ImportFields::default();
     let mut token = String::new();
-    let mut seen: Vec<String> = Vec::new();
+    // Only the form's own fields, each once: a part with any other name is no browser's, and
+    // remembering every name sent would let one body of many tiny parts cost time and memory.
+    let mut seen = [false; FIELDS.len()];
     while let Some(field) = parts.next_field().await.map_err(unread)? {
         let name = field.name().unwrap_or_default().to_owned();
-        if seen.contains(&name) {
-            return Err(Unread::Bad(UNREADABLE));
+        let Some(at) = FIELDS.iter().position(|known| *known == name) else { return Err(Unread::Bad(UNREADABLE)) };
+        match seen.get_mut(at) {
+            Some(s) if !*s => *s = true,
+            _ => return Err(Unread::Bad(UNREADABLE)),
         }
-        seen.push(name.clone());
         if name == "file" {
             let file_name = field.file_name().unwrap_or_default().to_owned();
             let content_type = field.content_type().map(|m| m.essence_str().to_owned()).unwrap_or_default();
@@ -139,7 +151,7 @@ async fn read_multipart(content_type: &str, body: Body, cap: usize) -> Result<(I
             "mode" => f.mode = text,
             "checked" => f.checked = Some(text),
             "checked_mac" => f.checked_mac = text,
-            _ => {}
+            _ => return Err(Unread::Bad(UNREADABLE)),
         }
     }
     Ok((f, token))
