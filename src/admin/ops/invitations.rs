@@ -412,8 +412,10 @@ pub async fn withdraw(state: &AppState, actor: &AdminActor, id: &str) -> Result<
             let m = parse_membership(&row)?;
             match holding_from(state, body, &m.roles, &m.permissions).await {
                 Ok(h) => actor.check(Action::AddUser(h.kind(body.kind)), Some(&body.target())),
-                // Its roles are gone: whoever manages the body's members may withdraw it.
-                Err(_) => actor.check(Action::ViewMembers, Some(&body.target())),
+                // Its roles or permissions are gone: whoever manages the body's members may
+                // withdraw it. Any other failure (the database) is not a reason to ask less.
+                Err(AdminError::Invalid { .. }) => actor.check(Action::ViewMembers, Some(&body.target())),
+                Err(e) => return Err(e),
             }
         }
         None => actor.check(Action::ManageAllUsers, None),
@@ -495,6 +497,13 @@ pub async fn accept_welcome(
     // Receiving the email proves the address it was sent to.
     store::users::verify_address(&mut tx, &user.id, &email, now).await?;
     store::users::touch_last_login(&mut tx, &user.id, now).await?;
+    // Looked at again now that this transaction has written the account's row (so holds its lock):
+    // an admin who disabled, removed or readdressed it since the checks above has committed
+    // first, or waits for this sign-in and then ends it with the account's other sessions.
+    match store::users::live_by_id(&mut tx, &user.id).await? {
+        Some(u) if u.email == row.email && !u.is_disabled() => {}
+        _ => return Err(gone()),
+    }
     let details = json!({ "invitation_id": row.id, "method": "welcome" });
     audit::user_event_on(&mut tx, state, "invitation.accept", Some(&user.id), Some(&user.id), from, Outcome::Success, Some(details))
         .await?;
