@@ -16,6 +16,9 @@ use crate::services::master_key::{MasterKey, MasterKeyError};
 use crate::services::upstream_discovery::DiscoveryCache;
 use crate::store::{self, Db, StoreError};
 
+/// CSV imports that may be read and checked at once, across both import routes.
+pub const IMPORT_SLOTS: usize = 2;
+
 /// Everything a request handler or a command needs. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -37,6 +40,8 @@ pub struct AppState {
     pub sso_discovery: Arc<DiscoveryCache>,
     /// Counters and histograms served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// CSV imports read and checked at once (each holds its file several times in memory).
+    pub import_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -111,6 +116,7 @@ impl AppState {
             rng,
             hasher: Arc::new(hasher),
             common_passwords: CommonPasswords::load(),
+            import_slots: Arc::new(tokio::sync::Semaphore::new(IMPORT_SLOTS)),
             master_key: Arc::new(master_key),
             keys,
             http: reqwest::Client::builder()

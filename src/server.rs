@@ -40,12 +40,18 @@ pub fn router(state: AppState) -> Router {
         .merge(
             crate::admin::api::upload_router(max_import)
                 .layer(from_fn(input::refuse_bad_input))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few))
                 .layer(from_fn(headers::security_headers))
                 .layer(RequestBodyLimitLayer::new(max_import)),
         )
         // The import page reads and checks its own body (multipart or plain form) after the
         // administrator and the organisation are checked, within the import limit.
-        .merge(web::upload_router().layer(from_fn(input::refuse_bad_target)).layer(from_fn(headers::security_headers)))
+        .merge(
+            web::upload_router()
+                .layer(from_fn(input::refuse_bad_target))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few))
+                .layer(from_fn(headers::security_headers)),
+        )
         .merge(web::acs_router().layer(from_fn(input::refuse_bad_target)).layer(from_fn(headers::security_headers)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         // Outside the timeout, so a request cut off is counted (as 408) with its full time.

@@ -12,6 +12,7 @@ pub mod flash;
 pub mod fuzzing;
 pub mod headers;
 mod health;
+pub mod import_slots;
 pub mod input;
 mod invitations;
 mod login;

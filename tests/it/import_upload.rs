@@ -603,3 +603,41 @@ async fn upload_bodies_not_buffered_before_sign_in() {
     assert!(r.text().await.unwrap().contains("control character"));
     app.finish().await;
 }
+
+/// At most `IMPORT_SLOTS` imports are read at once, on the page and the API together: beyond
+/// them a request is answered 503 with Retry-After before its body is read or its sender
+/// checked, and nothing is imported; once a slot is free the same request goes through.
+#[tokio::test]
+async fn imports_beyond_the_slots_wait() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    council_with_admin(&app).await;
+    let (c, csrf) = signed_in(&app, "admin@camden.example").await;
+    let send = || {
+        c.post(app.url("/admin/bodies/camden/import"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}&mode=import&csv=name%2Cemail%0AKay%2Ckay%40camden.example"))
+            .send()
+    };
+    let held = app.state.import_slots.clone().acquire_many_owned(stile::app::IMPORT_SLOTS as u32).await.unwrap();
+    let r = send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers().get("retry-after").unwrap(), "30");
+    assert!(r.text().await.unwrap().contains("Other imports are running"));
+    let api = reqwest::Client::new()
+        .post(app.url("/api/v1/bodies/camden/import"))
+        .header("content-type", "application/json")
+        .body("{\"csv\":\"name,email\\nKay,kay@camden.example\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 503);
+    assert!(api.headers().get("retry-after").is_some());
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    assert!(!exists(&app, "kay@camden.example").await, "nothing imported while busy");
+    drop(held);
+    let r = send().await.unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    assert!(exists(&app, "kay@camden.example").await, "imported once a slot is free");
+    app.finish().await;
+}
