@@ -109,21 +109,19 @@ pub async fn audit(state: &AppState, c: AuditCommand) -> Result<(), CliError> {
     };
     if a.csv {
         let stdout = std::io::stdout().lock();
-        audit_log::write_csv(&state.db, &filter, a.limit.unwrap_or(u64::MAX), stdout)
-            .await
-            .map_err(|e| CliError::Usage(crate::error::error_chain(&e)))?;
+        audit_log::write_csv(&state.db, &filter, a.limit.unwrap_or(u64::MAX), stdout).await?;
         return Ok(());
     }
     let limit = a.limit.map_or(100, |l| i64::try_from(l).unwrap_or(audit_log::MAX_PAGE));
     let page = audit_log::page(&state.db, &filter, limit).await.map_err(|e| CliError::Usage(crate::error::error_chain(&e)))?;
-    println!("{:<8} {:<21} {:<28} {:<8} {:<38} {:<38} IP", "ID", "TIME", "ACTION", "OUTCOME", "ACTOR", "TARGET");
+    out!("{:<8} {:<21} {:<28} {:<8} {:<38} {:<38} IP", "ID", "TIME", "ACTION", "OUTCOME", "ACTOR", "TARGET");
     for e in &page.events {
         let actor = e.actor_user_id.as_deref().or(e.actor_client_id.as_deref()).unwrap_or("-");
         let target = if e.target_id.is_empty() { "-".to_owned() } else { format!("{}:{}", e.target_type, e.target_id) };
-        println!("{:<8} {:<21} {:<28} {:<8} {:<38} {:<38} {}", e.id, e.time, e.action, e.outcome, actor, target, e.ip);
+        out!("{:<8} {:<21} {:<28} {:<8} {:<38} {:<38} {}", e.id, e.time, e.action, e.outcome, actor, target, e.ip);
     }
     if let Some(next) = page.next_before {
-        println!("(more: add --before {next})");
+        out!("(more: add --before {next})");
     }
     Ok(())
 }
@@ -184,22 +182,26 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
                 report.rows
             )));
         }
-        println!(
+        out!(
             "Dry run: all {} row(s) can be imported ({} with a body, {} with a password hash). Nothing was written.",
-            report.rows, report.memberships, report.with_password
+            report.rows,
+            report.memberships,
+            report.with_password
         );
         return Ok(());
     }
-    println!(
+    out!(
         "Imported {} user(s) ({} with a body, {} with a password hash, upgraded to argon2id at first sign-in).",
-        report.imported, report.memberships, report.with_password
+        report.imported,
+        report.memberships,
+        report.with_password
     );
     Ok(())
 }
 
 fn print_problems(report: &import::ImportReport) {
     for p in &report.problems {
-        println!("row {}: {}: {}", p.row, p.field, p.reason);
+        out!("row {}: {}: {}", p.row, p.field, p.reason);
     }
 }
 

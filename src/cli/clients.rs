@@ -165,14 +165,14 @@ async fn input_from(state: &AppState, a: ClientAdd) -> Result<ClientInput, CliEr
 }
 
 fn print_secret_json(client_id: &str, secret: Option<&SecretString>) {
-    println!("{}", json!({ "client_id": client_id, "client_secret": secret.map(SecretString::expose) }));
+    out!("{}", json!({ "client_id": client_id, "client_secret": secret.map(SecretString::expose) }));
 }
 
 fn print_secret_warning(client_id: &str, secret: &SecretString) {
-    println!("  client_secret: {}", secret.expose());
-    println!();
-    println!("This secret is shown only now and will not be shown again: put it in the app's configuration.");
-    println!("If it is lost, make a new one with: stile client rotate-secret {client_id}");
+    out!("  client_secret: {}", secret.expose());
+    out!();
+    out!("This secret is shown only now and will not be shown again: put it in the app's configuration.");
+    out!("If it is lost, make a new one with: stile client rotate-secret {client_id}");
 }
 
 async fn add(state: &AppState, a: ClientAdd) -> Result<(), CliError> {
@@ -184,11 +184,11 @@ async fn add(state: &AppState, a: ClientAdd) -> Result<(), CliError> {
         print_secret_json(&client.client_id, secret.as_ref());
         return Ok(());
     }
-    println!("Created client {:?}.", client.name);
-    println!("  client_id:     {}", client.client_id);
+    out!("Created client {:?}.", client.name);
+    out!("  client_id:     {}", client.client_id);
     match &secret {
         Some(s) => print_secret_warning(&client.client_id, s),
-        None => println!("It is a public client: it has no secret and must use PKCE (S256)."),
+        None => out!("It is a public client: it has no secret and must use PKCE (S256)."),
     }
     Ok(())
 }
@@ -226,7 +226,7 @@ fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
     }
     let line = |cells: Vec<&str>| {
         let padded: Vec<String> = cells.iter().zip(widths.iter()).map(|(c, w)| format!("{c:<w$}")).collect();
-        println!("{}", padded.join("  ").trim_end());
+        out!("{}", padded.join("  ").trim_end());
     };
     line(header.to_vec());
     for row in rows {
@@ -252,25 +252,25 @@ async fn show(state: &AppState, id: &str) -> Result<(), CliError> {
         None => "none".into(),
     };
     let grants: Vec<String> = c.grant_types.iter().map(|g| g.as_str().to_owned()).collect();
-    println!("id:                        {}", c.id);
-    println!("name:                      {}", c.name);
-    println!("auth method:               {}", c.auth_method.as_str());
-    println!("secret set:                {}", if c.has_secret() { "yes" } else { "no" });
-    println!("grant types:               {}", or_none(&grants));
-    println!("redirect URIs:             {}", or_none(&c.redirect_uris));
-    println!("post-logout redirect URIs: {}", or_none(&c.post_logout_redirect_uris));
-    println!("back-channel logout URI:   {}", c.backchannel_logout_uri.as_deref().unwrap_or("none"));
-    println!("scopes:                    {}", or_none(&c.scopes));
-    println!("ID token alg:              {}", c.id_token_alg.as_str());
-    println!("ID token claims:           {}", or_none(&c.id_token_claims));
-    println!("permission namespaces:     {}", or_none(&c.permission_namespaces));
-    println!("body:                      {body}");
-    println!("access token audience:     {}", c.access_token_audience());
-    println!("first party:               {}", c.first_party);
-    println!("PKCE required:             {}", c.require_pkce);
-    println!("2FA required:              {}", c.require_mfa);
-    println!("created:                   {}", super::keys::format_time(c.created_at));
-    println!("updated:                   {}", super::keys::format_time(c.updated_at));
+    out!("id:                        {}", c.id);
+    out!("name:                      {}", c.name);
+    out!("auth method:               {}", c.auth_method.as_str());
+    out!("secret set:                {}", if c.has_secret() { "yes" } else { "no" });
+    out!("grant types:               {}", or_none(&grants));
+    out!("redirect URIs:             {}", or_none(&c.redirect_uris));
+    out!("post-logout redirect URIs: {}", or_none(&c.post_logout_redirect_uris));
+    out!("back-channel logout URI:   {}", c.backchannel_logout_uri.as_deref().unwrap_or("none"));
+    out!("scopes:                    {}", or_none(&c.scopes));
+    out!("ID token alg:              {}", c.id_token_alg.as_str());
+    out!("ID token claims:           {}", or_none(&c.id_token_claims));
+    out!("permission namespaces:     {}", or_none(&c.permission_namespaces));
+    out!("body:                      {body}");
+    out!("access token audience:     {}", c.access_token_audience());
+    out!("first party:               {}", c.first_party);
+    out!("PKCE required:             {}", c.require_pkce);
+    out!("2FA required:              {}", c.require_mfa);
+    out!("created:                   {}", super::keys::format_time(c.created_at));
+    out!("updated:                   {}", super::keys::format_time(c.updated_at));
     Ok(())
 }
 
@@ -282,7 +282,7 @@ async fn rotate_secret(state: &AppState, id: &str, json: bool) -> Result<(), Cli
         print_secret_json(id, Some(&secret));
         return Ok(());
     }
-    println!("Client {id} has a new secret; the old one no longer works.");
+    out!("Client {id} has a new secret; the old one no longer works.");
     print_secret_warning(id, &secret);
     Ok(())
 }
@@ -290,6 +290,6 @@ async fn rotate_secret(state: &AppState, id: &str, json: bool) -> Result<(), Cli
 async fn remove(state: &AppState, id: &str) -> Result<(), CliError> {
     let c = get(state, id).await?;
     ops::clients::remove(state, &AdminActor::cli(), id).await?;
-    println!("Removed client {:?} ({id}).", c.name);
+    out!("Removed client {:?} ({id}).", c.name);
     Ok(())
 }

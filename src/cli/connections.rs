@@ -267,11 +267,11 @@ async fn add_oidc(state: &AppState, a: AddOidc) -> Result<(), CliError> {
     )
     .await?;
     if a.json {
-        println!("{}", json!({ "id": c.id }));
+        out!("{}", json!({ "id": c.id }));
         return Ok(());
     }
-    println!("Created OIDC connection {:?} ({}).", c.name, c.id);
-    println!("Register this redirect URI at the IdP: {}", crate::auth::upstream_oidc::redirect_uri(state.settings.issuer(), &c.id));
+    out!("Created OIDC connection {:?} ({}).", c.name, c.id);
+    out!("Register this redirect URI at the IdP: {}", crate::auth::upstream_oidc::redirect_uri(state.settings.issuer(), &c.id));
     Ok(())
 }
 
@@ -297,13 +297,13 @@ async fn add_saml(state: &AppState, a: AddSaml) -> Result<(), CliError> {
     )
     .await?;
     if a.json {
-        println!("{}", json!({ "id": c.id }));
+        out!("{}", json!({ "id": c.id }));
         return Ok(());
     }
     let (entity_id, acs) = saml::sp_urls(state, &c.id);
-    println!("Created SAML connection {:?} ({}).", c.name, c.id);
-    println!("Give the IdP this SP metadata URL: {entity_id}");
-    println!("(entity id {entity_id}, ACS {acs}, HTTP-POST binding)");
+    out!("Created SAML connection {:?} ({}).", c.name, c.id);
+    out!("Give the IdP this SP metadata URL: {entity_id}");
+    out!("(entity id {entity_id}, ACS {acs}, HTTP-POST binding)");
     Ok(())
 }
 
@@ -387,10 +387,10 @@ async fn list(state: &AppState, as_json: bool) -> Result<(), CliError> {
         for c in &all {
             out.push(describe(state, c).await?);
         }
-        println!("{}", Value::Array(out));
+        out!("{}", Value::Array(out));
         return Ok(());
     }
-    println!("{:<38} {:<5} {:<28} {:<9} {:<24} FLAGS", "ID", "KIND", "NAME", "MODE", "DOMAINS");
+    out!("{:<38} {:<5} {:<28} {:<9} {:<24} FLAGS", "ID", "KIND", "NAME", "MODE", "DOMAINS");
     for c in all {
         let mut flags = Vec::new();
         if c.show_button {
@@ -402,15 +402,7 @@ async fn list(state: &AppState, as_json: bool) -> Result<(), CliError> {
         if c.jit {
             flags.push("jit");
         }
-        println!(
-            "{:<38} {:<5} {:<28} {:<9} {:<24} {}",
-            c.id,
-            c.kind().as_str(),
-            c.name,
-            c.mode.as_str(),
-            c.domains.join(","),
-            flags.join(",")
-        );
+        out!("{:<38} {:<5} {:<28} {:<9} {:<24} {}", c.id, c.kind().as_str(), c.name, c.mode.as_str(), c.domains.join(","), flags.join(","));
     }
     Ok(())
 }
@@ -419,11 +411,11 @@ async fn show(state: &AppState, id: &str, as_json: bool) -> Result<(), CliError>
     let c = get(state, id).await?;
     let v = describe(state, &c).await?;
     if as_json {
-        println!("{v}");
+        out!("{v}");
         return Ok(());
     }
     let pretty = serde_json::to_string_pretty(&v).unwrap_or_default();
-    println!("{pretty}");
+    out!("{pretty}");
     Ok(())
 }
 
@@ -529,9 +521,9 @@ async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
     }
     let c = get(state, &c.id).await?;
     if s.json {
-        println!("{}", describe(state, &c).await?);
+        out!("{}", describe(state, &c).await?);
     } else {
-        println!("Updated connection {:?} ({}): {}.", c.name, c.id, changed.join(", "));
+        out!("Updated connection {:?} ({}): {}.", c.name, c.id, changed.join(", "));
     }
     Ok(())
 }
@@ -584,6 +576,6 @@ fn changed_certificates(c: &Connection, add: Option<&str>, remove: Option<&str>)
 async fn remove(state: &AppState, id: &str) -> Result<(), CliError> {
     let c = get(state, id).await?;
     ops::remove(state, &AdminActor::cli(), id).await?;
-    println!("Removed connection {:?} ({id}).", c.name);
+    out!("Removed connection {:?} ({id}).", c.name);
     Ok(())
 }

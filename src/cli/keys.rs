@@ -20,9 +20,9 @@ pub enum KeysCommand {
 pub async fn run(state: &AppState, c: KeysCommand) -> Result<(), CliError> {
     match c {
         KeysCommand::List => {
-            println!("{:<24} {:<6} {:<8} {:<21} {:<21} RETIRED", "KID", "ALG", "STATE", "CREATED", "ACTIVATED");
+            out!("{:<24} {:<6} {:<8} {:<21} {:<21} RETIRED", "KID", "ALG", "STATE", "CREATED", "ACTIVATED");
             for k in store::keys::all(&state.db).await? {
-                println!(
+                out!(
                     "{:<24} {:<6} {:<8} {:<21} {:<21} {}",
                     k.kid,
                     k.alg,
@@ -35,8 +35,8 @@ pub async fn run(state: &AppState, c: KeysCommand) -> Result<(), CliError> {
         }
         KeysCommand::Rotate => {
             let promoted = crate::admin::ops::keys::rotate(state, &AdminActor::cli()).await?;
-            println!("Promoted to current: {}", promoted.join(", "));
-            println!("The previous current keys are retired and stay in the JWKS; new next keys were made.");
+            out!("Promoted to current: {}", promoted.join(", "));
+            out!("The previous current keys are retired and stay in the JWKS; new next keys were made.");
         }
     }
     Ok(())

@@ -4,6 +4,14 @@
 //! audit rows are the UI's and API's; a command only reads its flags and prints the outcome.
 //! Reads may use the store directly.
 
+/// `println!` for command output, except that a closed stdout (`stile body list | head -1`) ends
+/// the command quietly with status 0 instead of panicking; any other write error ends it with a
+/// one-line message and status 1.
+macro_rules! out {
+    () => { $crate::cli::print_line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::cli::print_line(format_args!($($arg)*)) };
+}
+
 pub mod admin_data;
 pub mod clients;
 pub mod connections;
@@ -189,6 +197,8 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
+    AuditLog(#[from] crate::admin::audit_log::AuditLogError),
+    #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Start(#[from] app::StartError),
@@ -243,12 +253,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             "Created a new master key in {}. Back it up: without it the signing keys cannot be read.",
             state.settings.data_dir.join("master.key").display()
         );
-        if cli.command.json_output() { eprintln!("{notice}") } else { println!("{notice}") }
+        if cli.command.json_output() { eprintln!("{notice}") } else { out!("{notice}") }
     }
     match cli.command {
         Command::Serve => serve(state).await,
         Command::Migrate => {
-            println!("Database is up to date.");
+            out!("Database is up to date.");
             Ok(())
         }
         Command::Createsuperuser(a) => create_superuser(&state, a).await,
@@ -268,23 +278,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 async fn serve(state: AppState) -> Result<(), CliError> {
     let listener = crate::server::bind(&state.settings.server.listen).await?;
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| state.settings.server.listen.clone());
-    println!("Stile is listening on http://{addr} (issuer {})", state.settings.issuer());
+    out!("Stile is listening on http://{addr} (issuer {})", state.settings.issuer());
     if store::users::count_superusers(&state.db).await? == 0 {
-        println!();
-        println!("There is no superuser yet. Create the first one with:");
-        println!("    stile createsuperuser you@example.org --name \"Your Name\"");
-        println!("(with cargo: cargo run --release -- createsuperuser you@example.org --name \"Your Name\")");
-        println!();
+        out!();
+        out!("There is no superuser yet. Create the first one with:");
+        out!("    stile createsuperuser you@example.org --name \"Your Name\"");
+        out!("(with cargo: cargo run --release -- createsuperuser you@example.org --name \"Your Name\")");
+        out!();
     }
     match ops::demo::seed(&state, &AdminActor::cli()).await {
         Ok(Some(demo)) => {
             // Printed once, to the operator's terminal only (never to the log).
-            println!("Demo relying app \"{}\" and demo user created (turn off with STILE__DEMO__ENABLED=false):", crate::demo::CLIENT_ID);
-            println!("    user:     {}", crate::demo::USER_EMAIL);
-            println!("    password: {}", demo.password.expose());
-            println!("Try a whole OpenID Connect sign-in: open the demo app in a browser and sign in as the demo user:");
-            println!("    {}", demo.start_url);
-            println!();
+            out!("Demo relying app \"{}\" and demo user created (turn off with STILE__DEMO__ENABLED=false):", crate::demo::CLIENT_ID);
+            out!("    user:     {}", crate::demo::USER_EMAIL);
+            out!("    password: {}", demo.password.expose());
+            out!("Try a whole OpenID Connect sign-in: open the demo app in a browser and sign in as the demo user:");
+            out!("    {}", demo.start_url);
+            out!();
         }
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %crate::error::error_chain(&e), "demo seeding failed"),
@@ -302,12 +312,12 @@ async fn check_config(settings: Settings) -> Result<(), CliError> {
     if !reachable {
         return Err(CliError::Usage("the database does not answer".into()));
     }
-    println!("Configuration is valid.");
-    println!("  issuer:    {}", settings.issuer());
-    println!("  listen:    {}", settings.server.listen);
-    println!("  data_dir:  {}", settings.data_dir.display());
-    println!("  database:  {} (reachable)", redact_url(&settings.database_url()));
-    println!("  mail:      {:?}", settings.mail.transport);
+    out!("Configuration is valid.");
+    out!("  issuer:    {}", settings.issuer());
+    out!("  listen:    {}", settings.server.listen);
+    out!("  data_dir:  {}", settings.data_dir.display());
+    out!("  database:  {} (reachable)", redact_url(&settings.database_url()));
+    out!("  mail:      {:?}", settings.mail.transport);
     Ok(())
 }
 
@@ -358,7 +368,7 @@ async fn create_superuser(state: &AppState, a: CreateSuperuser) -> Result<(), Cl
             let edit = ops::users::UserEdit { name: Some(name.to_owned()), email: None };
             ops::users::update(state, &actor, &existing.id, edit).await?;
         }
-        println!("{email} already had an account and is now a superuser.");
+        out!("{email} already had an account and is now a superuser.");
         return Ok(());
     }
     let pw = read_password(a.password_stdin)?;
@@ -366,7 +376,7 @@ async fn create_superuser(state: &AppState, a: CreateSuperuser) -> Result<(), Cl
     let input =
         ops::users::NewUser { email: email.as_str().to_owned(), name: a.name.unwrap_or_default(), superuser: true, ..Default::default() };
     let made = ops::users::create_with(state, &actor, input, Credentials { password_hash: Some(hash), email_verified: true }).await?;
-    println!("Created superuser {email} ({}).", made.user.id);
+    out!("Created superuser {email} ({}).", made.user.id);
     Ok(())
 }
 
@@ -405,12 +415,12 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             let input = ops::users::NewUser { email: email.as_str().to_owned(), name: a.name, ..Default::default() };
             let credentials = Credentials { password_hash, email_verified: a.verified };
             let made = ops::users::create_with(state, &AdminActor::cli(), input, credentials).await?;
-            println!("Created user {email} ({}).", made.user.id);
+            out!("Created user {email} ({}).", made.user.id);
         }
         UserCommand::List { search, limit } => {
             let users = store::users::search(&state.db, &search, limit.clamp(1, 10_000)).await?;
             let enrolled: std::collections::HashSet<String> = store::totp::enrolled_user_ids(&state.db).await?.into_iter().collect();
-            println!("{:<38} {:<40} {:<24} FLAGS", "ID", "EMAIL", "NAME");
+            out!("{:<38} {:<40} {:<24} FLAGS", "ID", "EMAIL", "NAME");
             for u in users {
                 let mut flags = Vec::new();
                 if u.is_superuser() {
@@ -428,7 +438,7 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
                 if enrolled.contains(&u.id) {
                     flags.push("2fa");
                 }
-                println!("{:<38} {:<40} {:<24} {}", u.id, u.email, u.name, flags.join(","));
+                out!("{:<38} {:<40} {:<24} {}", u.id, u.email, u.name, flags.join(","));
             }
         }
         UserCommand::Reset2fa { email } => {
@@ -436,9 +446,9 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             let u =
                 store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
             if ops::users::reset_mfa(state, &AdminActor::cli(), &u.id).await? {
-                println!("Removed two-factor authentication for {email}.");
+                out!("Removed two-factor authentication for {email}.");
             } else {
-                println!("{email} had no two-factor authentication; nothing to remove.");
+                out!("{email} had no two-factor authentication; nothing to remove.");
             }
         }
         UserCommand::Logout { email } => {
@@ -450,24 +460,24 @@ async fn user(state: &AppState, c: UserCommand) -> Result<(), CliError> {
             for d in deliveries {
                 let _ = d.await;
             }
-            println!("Signed {email} out of {ended} session(s); their refresh tokens are revoked.");
+            out!("Signed {email} out of {ended} session(s); their refresh tokens are revoked.");
         }
         UserCommand::Show { email } => {
             let email = parse_email(&email)?;
             let u =
                 store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
-            println!("id:             {}", u.id);
-            println!("email:          {}", u.email);
-            println!("name:           {}", u.name);
-            println!("email verified: {}", u.is_email_verified());
-            println!("password set:   {}", u.has_password());
-            println!("superuser:      {}", u.is_superuser());
-            println!("disabled:       {}", u.is_disabled());
-            println!("flagged:        {}", u.flagged != 0);
+            out!("id:             {}", u.id);
+            out!("email:          {}", u.email);
+            out!("name:           {}", u.name);
+            out!("email verified: {}", u.is_email_verified());
+            out!("password set:   {}", u.has_password());
+            out!("superuser:      {}", u.is_superuser());
+            out!("disabled:       {}", u.is_disabled());
+            out!("flagged:        {}", u.flagged != 0);
             for m in store::memberships::of_user(&state.db, &u.id).await? {
                 let d = store::memberships::detail(&state.db, &m).await?;
                 let roles: Vec<String> = d.roles.into_iter().map(|(_, n)| n).collect();
-                println!(
+                out!(
                     "member of:      {} ({}) roles: {}",
                     m.body_name,
                     m.body_kind,
@@ -504,7 +514,7 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             let actor = AdminActor::cli();
             let made = ops::bodies::create(state, &actor, input).await?;
             let roles = store::catalogue::roles_of_body(&state.db, &made.id).await?;
-            println!("Created body {} ({}) with {} roles from templates.", made.name, made.id, roles.len());
+            out!("Created body {} ({}) with {} roles from templates.", made.name, made.id, roles.len());
         }
         BodyCommand::SetMfa { name, policy } => {
             if !matches!(policy.as_str(), "optional" | "required") {
@@ -513,13 +523,13 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             let b = store::bodies::by_name(&state.db, &name).await?.ok_or_else(|| CliError::Usage(format!("no body named {name:?}")))?;
             let input = BodyInput { mfa_policy: Some(policy.clone()), ..Default::default() };
             ops::bodies::update(state, &AdminActor::cli(), &b.id, input).await?;
-            println!("Two-factor authentication is now {policy} for members of {name}.");
+            out!("Two-factor authentication is now {policy} for members of {name}.");
         }
         BodyCommand::List => {
-            println!("{:<38} {:<32} {:<18} {:<10} {:<9} DOMAINS", "ID", "NAME", "KIND", "STATUS", "2FA");
+            out!("{:<38} {:<32} {:<18} {:<10} {:<9} DOMAINS", "ID", "NAME", "KIND", "STATUS", "2FA");
             for b in store::bodies::list(&state.db).await? {
                 let domains = store::bodies::domains(&state.db, &b.id).await?;
-                println!("{:<38} {:<32} {:<18} {:<10} {:<9} {}", b.id, b.name, b.kind, b.status, b.mfa_policy, domains.join(","));
+                out!("{:<38} {:<32} {:<18} {:<10} {:<9} {}", b.id, b.name, b.kind, b.status, b.mfa_policy, domains.join(","));
             }
         }
     }
@@ -543,10 +553,32 @@ async fn member(state: &AppState, c: MemberCommand) -> Result<(), CliError> {
     let input = MembershipInput { roles: Some(role_ids), ..Default::default() };
     // A superuser adds at once; the Street Manager role rules and the audit row are the UI's.
     ops::memberships::add(state, &AdminActor::cli(), &body.id, &user.id, input).await?;
-    println!(
-        "{email} is now a member of {}{}.",
-        body.name,
-        if roles.is_empty() { String::new() } else { format!(" as {}", roles.join(", ")) }
-    );
+    out!("{email} is now a member of {}{}.", body.name, if roles.is_empty() { String::new() } else { format!(" as {}", roles.join(", ")) });
     Ok(())
+}
+
+/// Writes one line of command output (see `out!`).
+pub fn print_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_fmt(args).and_then(|()| o.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("stile: cannot write the output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Whether `e`, or anything that caused it, is a write to a closed pipe: the reader (`head`) has
+/// all it wanted, which is not a failure of the command.
+pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }

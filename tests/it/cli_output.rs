@@ -75,3 +75,37 @@ async fn log_has_no_colour_codes_off_a_terminal() {
     assert!(log.contains("/healthz"), "requests are logged: {log}");
     assert!(!log.contains('\u{1b}'), "no colour codes: {log}");
 }
+
+/// Every command that prints, with its output closed before it writes (as `| head -1` does once
+/// it has its line): it ends quietly with status 0, not with a panic or an error message.
+#[tokio::test]
+async fn listings_into_a_closed_pipe_exit_quietly() {
+    let cli = Cli::new(Backend::Sqlite).await;
+    ok(cli.run(&["migrate"]));
+    ok(cli.run_with_stdin(&["createsuperuser", "root@example.org", "--name", "Root", "--password-stdin"], "a long enough password\n"));
+    ok(cli.run(&["body", "add", "Camden", "--kind", "council"]));
+    ok(cli.run(&["client", "add", "FixMyStreet", "--redirect-uri", "https://fms.example.org/cb"]));
+    let listings: &[&[&str]] = &[
+        &["user", "list"],
+        &["body", "list"],
+        &["client", "list"],
+        &["connection", "list"],
+        &["connection", "list", "--json"],
+        &["keys", "list"],
+        &["audit", "list"],
+        &["audit", "list", "--csv"],
+        &["export", "body", "Camden"],
+    ];
+    for args in listings {
+        let mut child = cli.cmd(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // The reader goes away before the command has written anything.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{args:?}: {:?} stderr={}", o.status, err(&o));
+        assert!(err(&o).trim().is_empty(), "{args:?} is not quiet: {}", err(&o));
+    }
+    // And each of them does print when its output is open.
+    for args in listings {
+        assert!(!ok(cli.run(args)).trim().is_empty(), "{args:?} printed nothing");
+    }
+}
