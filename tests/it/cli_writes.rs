@@ -262,3 +262,64 @@ async fn cli_only_writes_refuse_other_actors(b: Backend) {
     app.finish().await;
 }
 crate::both!(cli_only_writes_refuse_other_actors);
+
+/// SQLite: commands run at once beside a serving instance that is itself writing (failed
+/// sign-ins write throttle and audit rows) all succeed — each transaction waits for the write
+/// lock (BEGIN IMMEDIATE, busy timeout) rather than failing with "database is locked" — and the
+/// server answers no request with a 5xx meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_commands_beside_a_busy_server() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for l in 0..4 {
+        let (base, stop) = (app.base.clone(), stop.clone());
+        let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        load.push(tokio::spawn(async move {
+            let (mut answered, mut server_errors) = (0u32, 0u32);
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let page = c.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+                let csrf = crate::harness::csrf_in(&page).unwrap();
+                let email = format!("nobody{l}-{i}@example.org");
+                let r = c
+                    .post(format!("{base}/login/password"))
+                    .form(&[("csrf", csrf.as_str()), ("email", email.as_str()), ("password", "not the password"), ("next", "/account")])
+                    .send()
+                    .await
+                    .unwrap();
+                answered += 1;
+                if r.status().is_server_error() {
+                    server_errors += 1;
+                }
+            }
+            (answered, server_errors)
+        }));
+    }
+    // The server's database and data directory (its master key).
+    let cli = Cli { db: crate::harness::TestDb { url: app.db.url.clone(), dir: tempfile::tempdir().unwrap(), pg_name: None } };
+    let mut cmd = |i: usize| {
+        let mut c = cli.cmd(&["body", "add", &format!("Council {i:02}"), "--kind", "council"]);
+        c.env("STILE__DATA_DIR", app.db.dir.path());
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let children: Vec<_> = (0..12).map(&mut cmd).collect();
+    for (i, child) in children.into_iter().enumerate() {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "command {i}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut total = 0;
+    for h in load {
+        let (answered, server_errors) = h.await.unwrap();
+        assert_eq!(server_errors, 0, "the server failed requests beside the commands");
+        total += answered;
+    }
+    assert!(total > 0, "the server was under load");
+    let listed = ok(cli.cmd(&["body", "list"]).env("STILE__DATA_DIR", app.db.dir.path()).output().unwrap());
+    for i in 0..12 {
+        assert!(listed.contains(&format!("Council {i:02}")), "{listed}");
+    }
+    app.finish().await;
+}
