@@ -40,7 +40,7 @@ fn bad_char(c: char, multiline: bool) -> bool {
 }
 
 /// Checks one decoded value: valid UTF-8 and no control characters.
-fn check_text(bytes: &[u8], place: impl FnOnce() -> String, multiline: bool) -> Result<(), InputError> {
+pub fn check_text(bytes: &[u8], place: impl FnOnce() -> String, multiline: bool) -> Result<(), InputError> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(InputError::NotUtf8 { place: place() });
     };

@@ -107,12 +107,11 @@ struct Plain {
 async fn read_plain(body: Body, cap: usize) -> Result<(ImportFields, String), Unread> {
     // A body that cannot be read to the end within the cap is, to the person, one too large.
     let bytes = axum::body::to_bytes(body, cap).await.map_err(|_| Unread::TooLarge)?;
+    // Checked here rather than by the site-wide `web::input` layer (which would buffer it before
+    // any sign-in check), with the same check, on the raw bytes: decoding first would turn
+    // invalid UTF-8 into replacement characters.
+    crate::web::input::check_pairs(&bytes, "form", true).map_err(bad_field)?;
     let p: Plain = serde_html_form::from_bytes(&bytes).map_err(|_| Unread::Bad(UNREADABLE))?;
-    // Read here rather than by `web::input` (which would buffer it before any sign-in check):
-    // what it refuses is refused the same way.
-    for value in [&p.csrf, &p.csv, &p.mode, &p.checked_mac].into_iter().chain(p.checked.as_ref()) {
-        field_text(value.as_bytes())?;
-    }
     let fields = ImportFields { csv: p.csv, file: None, mode: p.mode, checked: p.checked, checked_mac: p.checked_mac };
     Ok((fields, p.csrf))
 }
@@ -167,11 +166,16 @@ fn unread(e: multer::Error) -> Unread {
 /// A text field of the multipart form: what `web::input` would have refused in a plain form is
 /// refused here the same way.
 fn field_text(bytes: &[u8]) -> Result<String, Unread> {
-    let text = std::str::from_utf8(bytes).map_err(|_| Unread::Bad("A form field is not valid UTF-8 text."))?;
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-        return Err(Unread::Bad("A form field contains a control character (such as a NUL byte), which is not allowed."));
+    crate::web::input::check_text(bytes, String::new, true).map_err(bad_field)?;
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// The page's words for what `web::input` refuses in a field.
+fn bad_field(e: crate::web::input::InputError) -> Unread {
+    match e {
+        crate::web::input::InputError::NotUtf8 { .. } => Unread::Bad("A form field is not valid UTF-8 text."),
+        _ => Unread::Bad("A form field contains a control character (such as a NUL byte), which is not allowed."),
     }
-    Ok(text.to_owned())
 }
 
 /// Line ends as LF: what is checked, tagged and imported is the same text whichever line ends
