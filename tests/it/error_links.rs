@@ -3,9 +3,6 @@
 //! `kind`: a connection's kind cannot change) and the connection page's `client_secret`, whose
 //! input on a saved connection is the "new client secret" form's.
 
-use stile::store;
-
-use crate::admin_ui::PW;
 use crate::harness::{Backend, TestApp, csrf_in, location};
 
 /// Each `href="#id"` in the page's error summary names an element on the page; returns them.
@@ -18,32 +15,11 @@ pub fn summary_links_land(page: &str) -> Vec<String> {
     targets
 }
 
-async fn superuser_browser(app: &TestApp) -> reqwest::Client {
-    let su = app.create_user("root@stile.example", Some(PW)).await;
-    store::users::set_superuser(&app.state.db, &su.id, true, app.state.now()).await.unwrap();
-    let c = app.browser();
-    let r = app.sign_in_next(&c, "root@stile.example", PW, "/admin").await;
-    assert_eq!(location(&r), "/login/2fa/enrol");
-    let page = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
-    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().replace(' ', "");
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(totp_rs::Secret::try_from_base32(&secret).unwrap())
-        .build_noncompliant();
-    let code = totp.generate(u64::try_from(app.state.now()).unwrap()).to_string();
-    let csrf = csrf_in(&page).unwrap();
-    let r = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
-    assert_eq!(r.status(), 303);
-    c
-}
-
 #[tokio::test]
 async fn error_summary_links_land_on_the_page() {
     let app = TestApp::start(Backend::Sqlite).await;
     let (council, _) = crate::admin_ui::council_with_admin(&app).await;
-    let c = superuser_browser(&app).await;
+    let c = crate::sso_admin::superuser_browser(&app).await;
     let page = c.get(app.url("/admin/clients/new")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_in(&page).unwrap();
 

@@ -499,3 +499,19 @@ pub fn field_in(html: &str, name: &str) -> Option<String> {
     let end = html[start..].find('"')?;
     Some(html_unescape(&html[start..start + end]))
 }
+
+/// Inserts a council (optional 2FA, default password rules) owning `domain` when one is given.
+pub async fn insert_council(app: &TestApp, id: &str, name: &str, domain: Option<&str>) {
+    let domains: Vec<String> = domain.map(str::to_owned).into_iter().collect();
+    let body = stile::store::bodies::NewBody {
+        id,
+        name,
+        kind: "council",
+        fms_body_id: None,
+        swa_code: None,
+        mfa_policy: "optional",
+        password_min_length: None,
+        domains: &domains,
+    };
+    stile::store::bodies::insert(&app.state.db, &body, app.state.now()).await.unwrap();
+}

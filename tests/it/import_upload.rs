@@ -5,7 +5,7 @@
 //! administrator cannot import into another organisation.
 
 use stile::email::Email;
-use stile::store::{self, bodies::NewBody};
+use stile::store;
 
 use crate::admin_ui::{PW, council_with_admin};
 use crate::both;
@@ -85,18 +85,7 @@ async fn exists(app: &TestApp, email: &str) -> bool {
 }
 
 async fn kent(app: &TestApp) {
-    let domains: Vec<String> = vec!["kent.example".into()];
-    let body = NewBody {
-        id: "kent",
-        name: "Kent County Council",
-        kind: "council",
-        fms_body_id: None,
-        swa_code: None,
-        mfa_policy: "optional",
-        password_min_length: None,
-        domains: &domains,
-    };
-    store::bodies::insert(&app.state.db, &body, app.state.now()).await.unwrap();
+    crate::harness::insert_council(app, "kent", "Kent County Council", Some("kent.example")).await;
 }
 
 /// A file is checked, then imported from the carried text with no file chosen; the page offers
@@ -639,5 +628,25 @@ async fn imports_beyond_the_slots_wait() {
     let r = send().await.unwrap();
     assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
     assert!(exists(&app, "kay@camden.example").await, "imported once a slot is free");
+    app.finish().await;
+}
+
+/// The plain form is checked on its raw bytes, as the site-wide input check does: invalid UTF-8
+/// is refused, not turned into replacement characters and imported.
+#[tokio::test]
+async fn plain_form_with_invalid_utf8_refused() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    council_with_admin(&app).await;
+    let (c, csrf) = signed_in(&app, "admin@camden.example").await;
+    let r = c
+        .post(app.url("/admin/bodies/camden/import"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&mode=import&csv=name%2Cemail%0AKay%2Ck%FFay%40camden.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("not valid UTF-8"));
+    assert!(!exists(&app, "k\u{fffd}ay@camden.example").await);
     app.finish().await;
 }

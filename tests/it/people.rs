@@ -5,7 +5,7 @@
 //! another organisation's administrator, with forged ids and without the CSRF token too.
 
 use reqwest::StatusCode;
-use stile::store::{self, bodies::NewBody, grants::TokenRow};
+use stile::store::{self, grants::TokenRow};
 
 use crate::admin_ui::{PW, council_with_admin};
 use crate::both;
@@ -14,18 +14,7 @@ use crate::harness::{Backend, ReceivedMail, TestApp, csrf_in, location};
 /// A second council with its own administrator, who must see and touch nothing of Camden's.
 async fn other_council(app: &TestApp) -> String {
     let now = app.state.now();
-    let domains: Vec<String> = vec!["islington.example".into()];
-    let body = NewBody {
-        id: "islington",
-        name: "Islington Council",
-        kind: "council",
-        fms_body_id: None,
-        swa_code: None,
-        mfa_policy: "optional",
-        password_min_length: None,
-        domains: &domains,
-    };
-    store::bodies::insert(&app.state.db, &body, now).await.unwrap();
+    crate::harness::insert_council(app, "islington", "Islington Council", Some("islington.example")).await;
     let admin = app.create_user("admin@islington.example", Some(PW)).await;
     store::memberships::add(&app.state.db, "m-isl-admin", &admin.id, "islington", now).await.unwrap();
     store::memberships::add_permission(&app.state.db, "m-isl-admin", "fms:user_manage_permissions").await.unwrap();

@@ -245,7 +245,7 @@ async fn api_refuses_non_superusers(b: Backend) {
 both!(api_refuses_non_superusers);
 
 /// A superuser signed in to the admin UI (superusers enrol in 2FA on the way in).
-async fn superuser_browser(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn superuser_browser(app: &TestApp) -> reqwest::Client {
     let su = app.create_user("root@stile.example", Some(PW)).await;
     store::users::set_superuser(&app.state.db, &su.id, true, app.state.now()).await.unwrap();
     let c = app.browser();

@@ -3,25 +3,14 @@
 
 use std::collections::HashSet;
 
-use stile::store::{self, bodies::NewBody, user_list};
+use stile::store::{self, user_list};
 
 use crate::admin_ui::{PW, council_with_admin};
 use crate::both;
 use crate::harness::{Backend, TestApp, csrf_in, html_unescape, location};
 
 async fn islington(app: &TestApp) {
-    let domains: Vec<String> = vec!["islington.example".into()];
-    let body = NewBody {
-        id: "islington",
-        name: "Islington Council",
-        kind: "council",
-        fms_body_id: None,
-        swa_code: None,
-        mfa_policy: "optional",
-        password_min_length: None,
-        domains: &domains,
-    };
-    store::bodies::insert(&app.state.db, &body, app.state.now()).await.unwrap();
+    crate::harness::insert_council(app, "islington", "Islington Council", Some("islington.example")).await;
 }
 
 async fn member(app: &TestApp, email: &str, body: &str) -> String {

@@ -3,24 +3,14 @@
 //! without its organisation, the partial-index filters (disabled, flagged), a search with LIKE
 //! wildcards, and keyset pages that neither repeat nor skip anyone under a filter.
 
+use stile::store;
 use stile::store::user_list::{Cursor, Filter, LastSignIn, Status, page};
-use stile::store::{self, bodies::NewBody};
 
 use crate::both;
 use crate::harness::{Backend, TestApp};
 
 async fn body(app: &TestApp, id: &'static str) {
-    let b = NewBody {
-        id,
-        name: id,
-        kind: "council",
-        fms_body_id: None,
-        swa_code: None,
-        mfa_policy: "optional",
-        password_min_length: None,
-        domains: &[],
-    };
-    store::bodies::insert(&app.state.db, &b, app.state.now()).await.unwrap();
+    crate::harness::insert_council(app, id, id, None).await;
 }
 
 async fn emails(app: &TestApp, f: &Filter<'_>) -> Vec<String> {
