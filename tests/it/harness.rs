@@ -330,12 +330,19 @@ pub struct SmtpSink {
     pub port: u16,
     pub dir: TempDir,
     child: Option<std::process::Child>,
+    /// While stopped, the port stays bound but not listening: connections to it are refused
+    /// (as to a mail server that is down), and no other test's peer can take the port meanwhile
+    /// and receive this test's mail.
+    reserved: Option<tokio::net::TcpSocket>,
 }
 
 impl SmtpSink {
     /// A sink on a free port, not yet running (to test a mail server that is down).
     pub fn stopped() -> Self {
-        SmtpSink { port: free_port(), dir: tempfile::tempdir().unwrap(), child: None }
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+        let port = socket.local_addr().unwrap().port();
+        SmtpSink { port, dir: tempfile::tempdir().unwrap(), child: None, reserved: Some(socket) }
     }
 
     pub async fn started() -> Self {
@@ -347,6 +354,7 @@ impl SmtpSink {
     /// Starts the server and waits until it accepts connections.
     pub async fn start(&mut self) {
         outside_peer("Python");
+        drop(self.reserved.take());
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py");
         let child = std::process::Command::new("python3")
             .args([script, "--port", &self.port.to_string(), "--dir"])
