@@ -331,7 +331,9 @@ async fn edits_that_keep_the_signature_valid_are_harmless_or_refused() {
     let padding = "<saml:AttributeValue>x</saml:AttributeValue>".repeat(5_000);
     let heavy = signed.replacen(exc, &long_list, 1).replacen("</saml:Attribute>", &format!("{padding}</saml:Attribute>"), 1);
     assert!(heavy.len() < stile::auth::saml::xml::MAX_XML_BYTES);
-    let started = std::time::Instant::now();
-    assert!(matches!(validate(&heavy, &expected), Err(ResponseError::Signature(_))));
-    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(
+        validate(&heavy, &expected),
+        Err(ResponseError::Signature(SignatureError::Malformed("InclusiveNamespaces"))),
+        "refused for the list itself, before any canonicalisation"
+    );
 }
