@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use crate::store::{self, Db, StoreError, clients::ClientRow};
 
-
 /// The longest any cached item is used after it was read from the database, by default
 /// (`[database] security_cache_ttl_ms`).
 pub const TTL: Duration = Duration::from_secs(1);

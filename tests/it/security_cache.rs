@@ -28,7 +28,13 @@ async fn cc_status(base: &str, id: &str, secret: &str) -> StatusCode {
 }
 
 async fn active(base: &str, id: &str, secret: &str, token: &str) -> bool {
-    let r = reqwest::Client::new().post(format!("{base}/introspect")).basic_auth(id, Some(secret)).form(&[("token", token)]).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{base}/introspect"))
+        .basic_auth(id, Some(secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     v["active"].as_bool().unwrap()
@@ -39,7 +45,8 @@ async fn userinfo_status(base: &str, token: &str) -> StatusCode {
 }
 
 async fn revoke(base: &str, id: &str, secret: &str, token: &str) {
-    let r = reqwest::Client::new().post(format!("{base}/revoke")).basic_auth(id, Some(secret)).form(&[("token", token)]).send().await.unwrap();
+    let r =
+        reqwest::Client::new().post(format!("{base}/revoke")).basic_auth(id, Some(secret)).form(&[("token", token)]).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
 
@@ -263,7 +270,9 @@ async fn two_instances_see_each_others_changes_within_a_second() {
     let before = cc_kid(&b, &job2, &secret2).await;
     let promoted = stile::services::keys::rotate(&app.state.db, &app.state.master_key, &*app.state.rng, app.state.now()).await.unwrap();
     assert!(!promoted.contains(&before));
-    seen.push(within_a_second("rotated keys on the other instance", || async { promoted.contains(&cc_kid(&b, &job2, &secret2).await) }).await);
+    seen.push(
+        within_a_second("rotated keys on the other instance", || async { promoted.contains(&cc_kid(&b, &job2, &secret2).await) }).await,
+    );
     eprintln!("changes seen by the other instance after: {seen:?}");
     drop(other);
     app.finish().await;
