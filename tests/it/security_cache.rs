@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::admin_api::{app_client, cc_token, create_user, machine_client, role, set_password, superuser_api, user_tokens, world};
+use crate::admin_api::{PW, app_client, cc_token, create_user, machine_client, role, set_password, superuser_api, user_tokens, world};
 use crate::both;
 use crate::harness::{Backend, TestApp};
+use stile::store;
 
 /// An hour: nothing in these tests may rely on an entry expiring.
 const LONG_TTL_MS: u64 = 3_600_000;
@@ -103,12 +104,14 @@ async fn changes_take_effect_at_once(b: Backend) {
     assert!(!active(&base, &app_id, &app_secret, &spare).await);
     assert!(active(&base, &app_id, &app_secret, &job_token).await, "only that token");
 
-    // A ban: the user's tokens are inactive at once, and active again once it is lifted.
+    // A ban: the user's tokens are inactive at once (and stay so: a ban also revokes them).
     let v = su.ok(Method::POST, "/bans", Some(json!({ "pattern": "@council.example" }))).await;
     assert!(!active(&base, &app_id, &app_secret, &at).await);
     assert_eq!(userinfo_status(&base, &at).await, 401);
+    assert_ne!(app.sign_in(&app.browser(), "fay@council.example", PW).await.status(), 303, "the cached ban list was dropped");
     su.ok(Method::DELETE, &format!("/bans/{}", v["pattern"].as_str().unwrap()), None).await;
-    assert!(active(&base, &app_id, &app_secret, &at).await);
+    assert!(!active(&base, &app_id, &app_secret, &at).await);
+    assert_eq!(app.sign_in(&app.browser(), "fay@council.example", PW).await.status(), 303, "and again when it was lifted");
 
     // A removed client: no more tokens, and the ones it had are inactive.
     su.ok(Method::DELETE, &format!("/clients/{job}"), None).await;
@@ -235,6 +238,12 @@ async fn two_instances_see_each_others_changes_within_a_second() {
     assert!(!active(&b, &app_id, &app_secret, &fay_at).await);
     seen.push(within_a_second("ban on the other instance", || async { !active(&a, &app_id, &app_secret, &fay_at).await }).await);
     assert!(active(&a, &app_id, &app_secret, &gus_at).await, "only the banned user");
+    seen.push(
+        within_a_second("ban list on the other instance", || async {
+            app.sign_in(&app.browser(), "fay@council.example", PW).await.status() != 303
+        })
+        .await,
+    );
 
     // A grant revoked on A: B says its access token is inactive.
     let r = reqwest::Client::new()
@@ -277,3 +286,54 @@ async fn two_instances_see_each_others_changes_within_a_second() {
     drop(other);
     app.finish().await;
 }
+
+/// Token claims read every membership of a user in two queries
+/// (`store::memberships::details_of_user`): the same as reading each membership's detail, in
+/// every part and order, for a user in several bodies with roles, direct permissions,
+/// workstreams and areas, and nothing of another user's.
+async fn claims_read_all_memberships_at_once(b: Backend) {
+    let app = TestApp::start(b).await;
+    let st = &app.state;
+    let now = st.now();
+    let ada = app.create_user("ada@camden.gov.uk", None).await;
+    let bob = app.create_user("bob@camden.gov.uk", None).await;
+    assert!(store::memberships::details_of_user(&st.db, &ada.id).await.unwrap().is_empty());
+    let names = ["Camden", "Hackney", "Islington", "Barnet"];
+    for (i, name) in names.iter().enumerate() {
+        let body = crate::admin_data::add_body(&app, name, "council", None).await;
+        let roles = store::catalogue::roles_of_body(&st.db, &body.id).await.unwrap();
+        for user in [&ada, &bob] {
+            let m = store::new_id(now, &*st.rng);
+            store::memberships::add(&st.db, &m, &user.id, &body.id, now).await.unwrap();
+            if user.id == bob.id {
+                store::memberships::add_area(&st.db, &m, "bob-only").await.unwrap();
+                continue;
+            }
+            for r in roles.iter().take(i + 1) {
+                store::memberships::add_role(&st.db, &m, &r.id).await.unwrap();
+            }
+            store::memberships::add_permission(&st.db, &m, "fms:moderate").await.unwrap();
+            store::memberships::add_permission(&st.db, &m, "fms:report_view_private").await.unwrap();
+            store::memberships::set_workstream(&st.db, &m, &format!("01{i}"), "full_write").await.unwrap();
+            store::memberships::set_workstream(&st.db, &m, "000", "read_only").await.unwrap();
+            store::memberships::add_area(&st.db, &m, "2504").await.unwrap();
+            store::memberships::add_area(&st.db, &m, "1000").await.unwrap();
+        }
+    }
+    let all = store::memberships::details_of_user(&st.db, &ada.id).await.unwrap();
+    let one_by_one = store::memberships::of_user(&st.db, &ada.id).await.unwrap();
+    assert_eq!(all.len(), names.len());
+    for (d, m) in all.iter().zip(&one_by_one) {
+        let want = store::memberships::detail(&st.db, m).await.unwrap();
+        assert_eq!(d.membership.as_ref().map(|m| &m.id), Some(&m.id));
+        assert_eq!(d.roles, want.roles);
+        assert_eq!(d.permissions, want.permissions);
+        assert_eq!(d.direct_permissions, want.direct_permissions);
+        assert_eq!(d.workstreams, want.workstreams);
+        assert_eq!(d.areas, want.areas);
+        assert_eq!(d.mfa_required_by_role, want.mfa_required_by_role);
+        assert!(!d.roles.is_empty() && d.permissions.len() > 2 && d.workstreams.len() == 2 && !d.areas.contains(&"bob-only".to_owned()));
+    }
+    app.finish().await;
+}
+both!(claims_read_all_memberships_at_once);
