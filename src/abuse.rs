@@ -3,9 +3,10 @@
 
 use crate::app::AppState;
 use crate::email::Email;
-use crate::store::{self, StoreError};
+use crate::store::StoreError;
 
-/// True if the address, or its domain (or a parent domain), is banned.
+/// True if the address, or its domain (or a parent domain), is banned. The ban list is read
+/// through the cache (`services::security_cache`), which a new ban empties at once.
 pub async fn is_banned(state: &AppState, email: &Email) -> Result<bool, StoreError> {
-    store::abuse::is_banned(&state.db, email.as_str(), email.domain()).await
+    Ok(state.security.bans(&state.db).await?.is_banned(email.as_str(), email.domain()))
 }

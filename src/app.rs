@@ -38,6 +38,8 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Upstream OIDC discovery documents and keys, per connection.
     pub sso_discovery: Arc<DiscoveryCache>,
+    /// Clients and the ban list between requests, dropped when they change (`security_cache`).
+    pub security: Arc<crate::services::security_cache::SecurityCache>,
     /// Counters and histograms served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// CSV imports read and checked at once (each holds its file several times in memory).
@@ -109,6 +111,7 @@ impl AppState {
         let keys = KeySet::load(&db, &master_key).await.map_err(StartError::Keys)?;
         let mailer = Mailer::new(&settings).map_err(StartError::Mail)?;
         let hasher = PasswordHasher::new(&settings.password, settings.max_concurrent_hashes()).map_err(StartError::Hasher)?;
+        let cache_ttl = Duration::from_millis(settings.database.security_cache_ttl_ms);
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -129,6 +132,7 @@ impl AppState {
             mailer: Arc::new(mailer),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             sso_discovery: Arc::default(),
+            security: Arc::new(crate::services::security_cache::SecurityCache::new(cache_ttl)),
             metrics: Arc::default(),
         };
         Ok((state, StartReport { created_master_key, created_keys }))

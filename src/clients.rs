@@ -8,6 +8,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use std::sync::Arc;
+
 use url::{Host, Url};
 
 use crate::clock::{Random, Timestamp};
@@ -17,6 +19,7 @@ use crate::store::{self, Db, StoreError, clients::ClientRow, flag, json_list, pa
 /// A connection or open transaction the write functions run on (`&mut *tx`).
 pub type Conn = sqlx::AnyConnection;
 use crate::services::keys::Alg;
+use crate::services::security_cache::SecurityCache;
 
 /// Scopes every deployment knows. Other scopes must look like `[a-z][a-z0-9_.:-]*`.
 pub const KNOWN_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
@@ -520,6 +523,7 @@ pub async fn register(db: &Db, spec: ClientSpec, rng: &dyn Random, now: Timestam
     let mut tx = db.begin().await?;
     let out = register_on(&mut tx, db, spec, rng, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    store::security_epoch::changed();
     Ok(out)
 }
 
@@ -552,6 +556,13 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Client>, ClientError> {
     store::clients::by_id(db, id).await?.map(Client::from_row).transpose()
 }
 
+/// Client `id` through the cache of clients (`services::security_cache`): for the endpoints that
+/// read a client on every request. Dropped at once when any client changes in this process or,
+/// on PostgreSQL, in any instance; never used more than `security_cache::TTL` after it was read.
+pub async fn cached(cache: &SecurityCache, db: &Db, id: &str) -> Result<Option<Arc<Client>>, ClientError> {
+    cache.client(db, id, Client::from_row).await
+}
+
 /// Every client, by name.
 pub async fn list(db: &Db) -> Result<Vec<Client>, ClientError> {
     store::clients::list(db).await?.into_iter().map(Client::from_row).collect()
@@ -570,6 +581,7 @@ pub async fn update(
     let mut tx = db.begin().await?;
     let out = update_on(&mut tx, db, id, spec, rng, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    store::security_epoch::changed();
     Ok(out)
 }
 
@@ -614,6 +626,7 @@ pub async fn rotate_secret(db: &Db, id: &str, rng: &dyn Random, now: Timestamp) 
     let mut tx = db.begin().await?;
     let s = rotate_secret_on(&mut tx, db, id, rng, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    store::security_epoch::changed();
     Ok(s)
 }
 

@@ -113,6 +113,9 @@ pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
+    /// The longest a cached client or ban list is used after it was read
+    /// (`services::security_cache`), whatever said it was still current.
+    pub security_cache_ttl_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

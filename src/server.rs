@@ -75,12 +75,16 @@ pub async fn serve(
     let mail = tokio::spawn(crate::mail::worker::run(state.clone()));
     let probe = tokio::spawn(outage_probe(state.db.clone()));
     let shrink = tokio::spawn(store::pool_shrink::run(state.db.clone(), release_free_memory));
+    let security = security_listener(&state);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
     maintenance.abort();
     mail.abort();
     probe.abort();
     shrink.abort();
+    for task in security {
+        task.abort();
+    }
     result
 }
 
@@ -94,6 +98,28 @@ async fn outage_probe(db: Db) {
             db.ping().await;
         }
     }
+}
+
+/// On PostgreSQL: listens for writes to clients, bans and signing keys by any instance
+/// (`store::security_epoch::listen`), which empties the cache of clients and bans
+/// (`services::security_cache`) at once, and reloads the signing keys when they changed. On
+/// SQLite the writing process empties its own cache; nothing to listen to.
+fn security_listener(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    if state.db.kind() != store::DbKind::Postgres {
+        return Vec::new();
+    }
+    let keys_changed = std::sync::Arc::new(tokio::sync::Notify::new());
+    let listen = tokio::spawn(store::security_epoch::listen(state.settings.database_url(), keys_changed.clone()));
+    let st = state.clone();
+    let reload = tokio::spawn(async move {
+        loop {
+            keys_changed.notified().await;
+            if let Err(e) = st.keys.reload(&st.db, &st.master_key).await {
+                tracing::warn!(error = %crate::report::error_chain(&e), "reloading the signing keys after a change failed");
+            }
+        }
+    });
+    vec![listen, reload]
 }
 
 pub async fn bind(addr: &str) -> Result<TcpListener, StartError> {

@@ -1,14 +1,15 @@
 //! Form parameters (each at most once, RFC 6749 §3.2) and client authentication (§2.3):
 //! client_secret_basic, client_secret_post, or none for public clients.
 
+use std::sync::Arc;
+
 use axum::http::HeaderMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::app::AppState;
-use crate::clients::{AuthMethod, Client};
+use crate::clients::{self, AuthMethod, Client};
 use crate::error::OAuthError;
-use crate::store;
 
 pub struct Params(pub Vec<(String, String)>);
 
@@ -43,7 +44,7 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
 }
 
 /// The authenticated client. `allow_public` lets public clients in by client_id alone.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params, allow_public: bool) -> Result<Client, OAuthError> {
+pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params, allow_public: bool) -> Result<Arc<Client>, OAuthError> {
     let basic = basic_credentials(headers)?;
     let form_id = params.get("client_id")?;
     let form_secret = params.get("client_secret")?;
@@ -66,9 +67,8 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params
         }
     };
     let fail = || OAuthError::invalid_client("client authentication failed", used_basic);
-    let row = store::clients::by_id(&state.db, &client_id).await.map_err(|e| OAuthError::server_error(&e))?;
-    let Some(row) = row else { return Err(fail()) };
-    let client = Client::from_row(row).map_err(|e| OAuthError::server_error(&e))?;
+    let client = clients::cached(&state.security, &state.db, &client_id).await.map_err(|e| OAuthError::server_error(&e))?;
+    let Some(client) = client else { return Err(fail()) };
     if client.auth_method != method {
         return Err(fail());
     }

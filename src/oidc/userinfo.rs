@@ -9,9 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::paths;
 use crate::app::AppState;
-use crate::clients::Client;
 use crate::error::OAuthError;
-use crate::store;
 use crate::tokens::{claims, grants};
 
 pub fn router() -> Router<AppState> {
@@ -45,28 +43,20 @@ async fn userinfo(
 ) -> Result<Response, OAuthError> {
     let body = (method == Method::POST).then_some(body.as_ref());
     let token = bearer(&headers, body)?;
-    let claims_at = grants::access_token_claims(&state, &token)
+    let active = grants::active_access_token(&state, &token)
         .await
         .map_err(|e| OAuthError::server_error(&e))?
         .ok_or_else(|| OAuthError::invalid_token("the access token is invalid, expired or revoked"))?;
-    let scope = claims_at.get("scope").and_then(Value::as_str).unwrap_or("");
+    let scope = active.claims.get("scope").and_then(Value::as_str).unwrap_or("");
     let scopes = grants::scopes_of(scope);
     if !scopes.contains(&"openid") {
         let mut e = OAuthError::new(axum::http::StatusCode::FORBIDDEN, "insufficient_scope", "the access token lacks the openid scope");
         e.www_authenticate = Some("Bearer");
         return Err(e);
     }
-    let sub = claims_at.get("sub").and_then(Value::as_str).unwrap_or("");
-    let client_id = claims_at.get("client_id").and_then(Value::as_str).unwrap_or("");
-    let user = store::users::by_id(&state.db, sub)
-        .await
-        .map_err(|e| OAuthError::server_error(&e))?
-        .ok_or_else(|| OAuthError::invalid_token("the user no longer exists"))?;
-    let client_row = store::clients::by_id(&state.db, client_id)
-        .await
-        .map_err(|e| OAuthError::server_error(&e))?
-        .ok_or_else(|| OAuthError::invalid_token("the client no longer exists"))?;
-    let client = Client::from_row(client_row).map_err(|e| OAuthError::server_error(&e))?;
+    // The user was read with the token's state, in the same query.
+    let user = active.user.ok_or_else(|| OAuthError::invalid_token("the user no longer exists"))?;
+    let client = active.client;
     let mut out = Map::new();
     out.insert("sub".into(), json!(user.id));
     out.extend(claims::standard(&user, &scopes, &[]));

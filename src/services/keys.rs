@@ -72,6 +72,8 @@ pub struct SigningKey {
     pub state: String,
     pub public_jwk: Value,
     signer: Signer,
+    /// The public half, parsed once when the keys are loaded rather than for every verification.
+    verifier: signature::ParsedPublicKey,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -82,14 +84,7 @@ impl std::fmt::Debug for SigningKey {
 
 impl SigningKey {
     pub fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
-        match &self.signer {
-            Signer::Rsa(kp) => signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, kp.public_key().as_ref())
-                .verify(message, sig)
-                .is_ok(),
-            Signer::Ec(kp) => signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, kp.public_key().as_ref())
-                .verify(message, sig)
-                .is_ok(),
-        }
+        self.verifier.verify_sig(message, sig).is_ok()
     }
 
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
@@ -137,6 +132,15 @@ fn generate(alg: Alg) -> Result<(zeroize::Zeroizing<Vec<u8>>, Value), KeyError> 
             Ok((zeroize::Zeroizing::new(doc.as_ref().to_vec()), jwk))
         }
     }
+}
+
+/// The verifier of a signer's signatures.
+fn parse_verifier(signer: &Signer, kid: &str) -> Result<signature::ParsedPublicKey, KeyError> {
+    let parsed = match signer {
+        Signer::Rsa(kp) => signature::ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, kp.public_key().as_ref()),
+        Signer::Ec(kp) => signature::ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, kp.public_key().as_ref()),
+    };
+    parsed.map_err(|_| KeyError::Parse(kid.to_owned()))
 }
 
 fn parse_signer(alg: Alg, pkcs8: &[u8], kid: &str) -> Result<Signer, KeyError> {
@@ -252,8 +256,9 @@ impl KeySet {
             let alg = Alg::parse(&r.alg)?;
             let pkcs8 = master.decrypt(&r.private_key_encrypted, &r.kid)?;
             let signer = parse_signer(alg, &pkcs8, &r.kid)?;
+            let verifier = parse_verifier(&signer, &r.kid)?;
             let public_jwk: Value = serde_json::from_str(&r.public_jwk).map_err(|_| KeyError::Parse(r.kid.clone()))?;
-            keys.push(Arc::new(SigningKey { kid: r.kid, alg, state: r.state, public_jwk, signer }));
+            keys.push(Arc::new(SigningKey { kid: r.kid, alg, state: r.state, public_jwk, signer, verifier }));
         }
         let doc = json!({ "keys": keys.iter().map(|k| k.public_jwk.clone()).collect::<Vec<_>>() }).to_string();
         *self.inner.write().await = keys;
@@ -295,13 +300,9 @@ pub(crate) fn test_key_set() -> KeySet {
             let (pkcs8, mut jwk) = generate(alg).unwrap();
             let kid = format!("{}-test", alg.as_str().to_lowercase());
             jwk["kid"] = json!(kid);
-            Arc::new(SigningKey {
-                kid: kid.clone(),
-                alg,
-                state: "current".into(),
-                public_jwk: jwk,
-                signer: parse_signer(alg, &pkcs8, &kid).unwrap(),
-            })
+            let signer = parse_signer(alg, &pkcs8, &kid).unwrap();
+            let verifier = parse_verifier(&signer, &kid).unwrap();
+            Arc::new(SigningKey { kid: kid.clone(), alg, state: "current".into(), public_jwk: jwk, signer, verifier })
         })
         .collect();
     KeySet { inner: Arc::new(RwLock::new(keys)), jwks_json: Arc::new(RwLock::new(Arc::from("{\"keys\":[]}"))) }
@@ -316,8 +317,11 @@ mod tests {
         for alg in Alg::ALL {
             let (pkcs8, jwk) = generate(alg).unwrap();
             let signer = parse_signer(alg, &pkcs8, "k").unwrap();
-            let key = SigningKey { kid: "k".into(), alg, state: "current".into(), public_jwk: jwk.clone(), signer };
+            let verifier = parse_verifier(&signer, "k").unwrap();
+            let key = SigningKey { kid: "k".into(), alg, state: "current".into(), public_jwk: jwk.clone(), signer, verifier };
             let sig = key.sign(b"hello").unwrap();
+            assert!(key.verify(b"hello", &sig));
+            assert!(!key.verify(b"hellO", &sig));
             match (alg, &key.signer) {
                 (Alg::RS256, Signer::Rsa(kp)) => {
                     let pk = signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, kp.public_key().as_ref());

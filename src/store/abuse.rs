@@ -22,11 +22,13 @@ pub async fn insert(db: impl Exec, pattern: &str, kind: &str, reason: &str, now:
         .execute(&mut *db.conn().await?)
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, "A ban for that address or domain"))?;
+    super::security_epoch::changed();
     Ok(())
 }
 
 pub async fn delete(db: impl Exec, pattern: &str) -> Result<bool> {
     let done = sqlx::query("delete from banned_emails where pattern = $1").bind(pattern).execute(&mut *db.conn().await?).await?;
+    super::security_epoch::changed();
     Ok(done.rows_affected() > 0)
 }
 

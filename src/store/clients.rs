@@ -74,6 +74,7 @@ pub async fn insert(db: impl Exec, c: &ClientRow) -> Result<()> {
     .execute(&mut *db.conn().await?)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "a client with that id"))?;
+    super::security_epoch::changed();
     Ok(())
 }
 
@@ -116,6 +117,7 @@ pub async fn update(db: impl Exec, c: &ClientRow, now: Timestamp) -> Result<()> 
     .bind(c.require_mfa)
     .execute(&mut *db.conn().await?)
     .await?;
+    super::security_epoch::changed();
     found(done.rows_affected(), "client")
 }
 
@@ -127,12 +129,14 @@ pub async fn set_secret_hash(db: impl Exec, id: &str, hash: Option<&str>, now: T
         .bind(now)
         .execute(&mut *db.conn().await?)
         .await?;
+    super::security_epoch::changed();
     found(done.rows_affected(), "client")
 }
 
 /// Deletes a client; its consents, session links and one-time tokens go with it (foreign keys).
 pub async fn delete(db: impl Exec, id: &str) -> Result<()> {
     let done = sqlx::query("delete from clients where id = $1").bind(id).execute(&mut *db.conn().await?).await?;
+    super::security_epoch::changed();
     found(done.rows_affected(), "client")
 }
 

@@ -164,6 +164,105 @@ pub async fn family_active(db: &Db, family_id: &str) -> Result<bool> {
     Ok(matches!(revoked, Some(None)))
 }
 
+/// Where an access token's grant stands, read in one round trip (introspection and userinfo
+/// answer from it): whether its jti was revoked, whether its family (when it has one) is still
+/// active, whether its session (when it names one) is live at `now`, its user's row (when it has
+/// a user and they exist) and the status of the body its client is bound to (when it is bound).
+#[derive(Debug, Clone)]
+pub struct AccessTokenState {
+    pub jti_revoked: bool,
+    pub family_active: bool,
+    pub session_live: bool,
+    pub user: Option<super::users::UserRow>,
+    pub body_status: Option<String>,
+}
+
+#[derive(FromRow)]
+struct AccessTokenStateRow {
+    jti_revoked: i64,
+    family_live: i64,
+    session_live: i64,
+    body_status: Option<String>,
+    user_id: Option<String>,
+    email: Option<String>,
+    email_verified: Option<i64>,
+    name: Option<String>,
+    password_hash: Option<String>,
+    superuser: Option<i64>,
+    flagged: Option<i64>,
+    disabled: Option<i64>,
+    created_at: Option<i64>,
+    updated_at: Option<i64>,
+    last_login_at: Option<i64>,
+}
+
+/// One statement for [`AccessTokenState`]. An absent `family`, `sid`, `user_id` or `body_id`
+/// matches nothing (the caller does not ask about it).
+pub async fn access_token_state(
+    db: &Db,
+    jti_hash: &str,
+    family: Option<&str>,
+    sid: Option<&str>,
+    user_id: Option<&str>,
+    body_id: Option<&str>,
+    now: Timestamp,
+) -> Result<AccessTokenState> {
+    let r = sqlx::query_as::<_, AccessTokenStateRow>(
+        "select
+             (select count(*) from one_time_tokens where hash = $1 and kind = 'revoked_jti') as jti_revoked,
+             (select count(*) from one_time_tokens where hash = $2 and kind = 'grant' and revoked_at is null) as family_live,
+             (select count(*) from sessions where sid = $3 and idle_expires_at > $4 and absolute_expires_at > $4) as session_live,
+             (select status from bodies where id = $6) as body_status,
+             u.id as user_id, u.email, u.email_verified, u.name, u.password_hash, u.superuser, u.flagged, u.disabled,
+             u.created_at, u.updated_at, u.last_login_at
+         from (select 1 as one) as one_row left join users u on u.id = $5",
+    )
+    .bind(jti_hash)
+    .bind(family)
+    .bind(sid)
+    .bind(now)
+    .bind(user_id)
+    .bind(body_id)
+    .fetch_one(db.pool())
+    .await?;
+    let user = match r {
+        AccessTokenStateRow {
+            user_id: Some(id),
+            email: Some(email),
+            email_verified: Some(email_verified),
+            name: Some(name),
+            superuser: Some(superuser),
+            flagged: Some(flagged),
+            disabled: Some(disabled),
+            created_at: Some(created_at),
+            updated_at: Some(updated_at),
+            password_hash,
+            last_login_at,
+            ..
+        } => Some(super::users::UserRow {
+            id,
+            email,
+            email_verified,
+            name,
+            password_hash,
+            superuser,
+            flagged,
+            disabled,
+            created_at,
+            updated_at,
+            last_login_at,
+        }),
+        _ => None,
+    };
+    Ok(AccessTokenState {
+        jti_revoked: r.jti_revoked > 0,
+        family_active: r.family_live > 0,
+        session_live: r.session_live > 0,
+        user,
+        body_status: r.body_status,
+    })
+}
+
 pub async fn jti_revoked(db: &Db, jti_hash: &str) -> Result<bool> {
     let n: i64 = sqlx::query_scalar("select count(*) from one_time_tokens where hash = $1 and kind = 'revoked_jti'")
         .bind(jti_hash)
@@ -182,6 +281,8 @@ pub async fn revoke_jti(db: &Db, jti_hash: &str, expires_at: Timestamp, now: Tim
     .bind(expires_at)
     .execute(db.pool())
     .await?;
+    // Introspection caches which client-credentials tokens are unrevoked.
+    super::security_epoch::changed();
     Ok(())
 }
 

@@ -39,6 +39,7 @@ pub async fn insert(db: impl Exec, k: &KeyRow) -> Result<bool> {
         .bind(k.retired_at)
         .execute(&mut *db.conn().await?)
         .await;
+    super::security_epoch::changed();
     match res {
         Ok(_) => Ok(true),
         Err(e) => match StoreError::conflict_on_unique(e, "a current key") {
@@ -74,11 +75,15 @@ pub async fn promote(db: impl Exec, alg: &str, next_kid: &str, now: Timestamp) -
         return Err(StoreError::NotFound("next key"));
     }
     tx.commit().await?;
+    super::security_epoch::changed();
     Ok(())
 }
 
 /// Removes retired keys retired before `before` (no token signed with them can still be valid).
 pub async fn delete_retired_before(db: &Db, before: Timestamp) -> Result<u64> {
     let done = sqlx::query("delete from signing_keys where state = 'retired' and retired_at < $1").bind(before).execute(db.pool()).await?;
+    if done.rows_affected() > 0 {
+        super::security_epoch::changed();
+    }
     Ok(done.rows_affected())
 }

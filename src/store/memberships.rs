@@ -162,6 +162,62 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<MembershipRow>> {
     .await?)
 }
 
+/// [`detail`] of every membership of a user (by body name), in two round trips whatever the
+/// number of memberships: the memberships, then one union of their roles, role permissions,
+/// direct permissions, workstreams and areas. Token claims are built from it.
+pub async fn details_of_user(db: &Db, user_id: &str) -> Result<Vec<MembershipDetail>> {
+    let memberships = of_user(db, user_id).await?;
+    if memberships.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Each part sorted as `detail` sorts it (by the database's collation): `s` is its sort key.
+    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "select k, mid, a, b, c from (
+             select 'r' as k, mr.membership_id as mid, r.id as a, r.name as b, cast(r.mfa_required as text) as c, r.name as s
+               from membership_roles mr join roles r on r.id = mr.role_id join memberships m on m.id = mr.membership_id
+              where m.user_id = $1
+             union all
+             select 'p', mr.membership_id, rp.permission_key, '', '', rp.permission_key
+               from membership_roles mr join role_permissions rp on rp.role_id = mr.role_id
+               join memberships m on m.id = mr.membership_id where m.user_id = $1
+             union all
+             select 'd', mp.membership_id, mp.permission_key, '', '', mp.permission_key
+               from membership_permissions mp join memberships m on m.id = mp.membership_id where m.user_id = $1
+             union all
+             select 'w', mw.membership_id, mw.prefix, mw.access, '', mw.prefix
+               from membership_workstreams mw join memberships m on m.id = mw.membership_id where m.user_id = $1
+             union all
+             select 'a', ma.membership_id, ma.area, '', '', ma.area
+               from membership_areas ma join memberships m on m.id = ma.membership_id where m.user_id = $1
+         ) parts order by k, mid, s",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    let index: std::collections::HashMap<String, usize> = memberships.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
+    let mut out: Vec<MembershipDetail> =
+        memberships.into_iter().map(|m| MembershipDetail { membership: Some(m), ..MembershipDetail::default() }).collect();
+    for (k, mid, a, b, c) in rows {
+        let Some(d) = index.get(&mid).and_then(|&i| out.get_mut(i)) else { continue };
+        match k.as_str() {
+            "r" => {
+                d.mfa_required_by_role |= c != "0";
+                d.roles.push((a, b));
+            }
+            "p" => d.permissions.push(a),
+            "d" => d.direct_permissions.push(a),
+            "w" => d.workstreams.push((a, b)),
+            _ => d.areas.push(a),
+        }
+    }
+    for d in &mut out {
+        d.permissions.extend(d.direct_permissions.iter().cloned());
+        d.permissions.sort();
+        d.permissions.dedup();
+    }
+    Ok(out)
+}
+
 /// Everything a membership grants, with role permissions and direct permissions merged.
 pub async fn detail(db: &Db, m: &MembershipRow) -> Result<MembershipDetail> {
     let roles: Vec<(String, String, i64)> = sqlx::query_as(

@@ -7,15 +7,16 @@ use crate::clients::Client;
 use crate::store::{self, Db, StoreError, users::UserRow};
 
 /// `bodies` (and the flat `roles` for a client bound to one body) for `user` as `client` sees
-/// them. Bodies that are not active are left out: their members cannot act for them.
+/// them. Bodies that are not active are left out: their members cannot act for them. Two
+/// queries, however many bodies the user is in (`store::memberships::details_of_user`).
 pub async fn authorisation(db: &Db, user: &UserRow, client: &Client) -> Result<Map<String, Value>, StoreError> {
     let mut bodies = Vec::new();
     let mut flat_roles: Option<Vec<String>> = client.body_id.as_ref().map(|_| Vec::new());
-    for m in store::memberships::of_user(db, &user.id).await? {
+    for d in store::memberships::details_of_user(db, &user.id).await? {
+        let Some(m) = d.membership.as_ref() else { continue };
         if !m.body_status.is_active() {
             continue;
         }
-        let d = store::memberships::detail(db, &m).await?;
         let roles: Vec<String> = d.roles.iter().map(|(_, n)| n.clone()).collect();
         let permissions: Vec<&String> = d
             .permissions

@@ -1,6 +1,8 @@
 //! The grants: authorization codes, refresh-token rotation with reuse detection, client
 //! credentials; and the revocation state that introspection reads.
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -27,6 +29,8 @@ pub enum GrantError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Issue(#[from] IssueError),
+    #[error(transparent)]
+    Client(#[from] crate::clients::ClientError),
     #[error("stored grant data is invalid")]
     Corrupt,
 }
@@ -403,41 +407,69 @@ pub async fn client_credentials(state: &AppState, client: &Client, requested_sco
     })
 }
 
+/// An access token that is active, as introspection and userinfo see it: its claims, the client
+/// it was issued to and, unless the client acts for itself, its user.
+pub struct ActiveAccessToken {
+    pub claims: Value,
+    pub client: Arc<Client>,
+    pub user: Option<UserRow>,
+}
+
 /// Introspection of an access token we issued: active only if it verifies, has not expired,
-/// was not revoked (itself or its grant), and its session (if it names one) is still live.
+/// its client still exists, it was not revoked (itself or its grant), its session (if it names
+/// one) is still live, and its user (if it has one) can still sign in and may act for the body
+/// the client is bound to. The client and the ban list come from the cache
+/// (`services::security_cache`); the rest is read in one query.
 pub async fn access_token_claims(state: &AppState, token: &str) -> Result<Option<Value>, GrantError> {
+    Ok(active_access_token(state, token).await?.map(|t| t.claims))
+}
+
+/// As [`access_token_claims`], with the client and the user the token stands for.
+pub async fn active_access_token(state: &AppState, token: &str) -> Result<Option<ActiveAccessToken>, GrantError> {
     let now = state.now();
     let Ok(claims) = super::jwt::verify(&state.keys, token, Some("at+jwt"), state.settings.issuer(), Some(now)).await else {
         return Ok(None);
     };
-    let Some(jti) = claims.get("jti").and_then(Value::as_str) else { return Ok(None) };
-    if store::grants::jti_revoked(&state.db, &token_hash(jti)).await? {
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    let (Some(jti), Some(client_id)) = (text("jti"), text("client_id")) else { return Ok(None) };
+    let Some(client) = crate::clients::cached(&state.security, &state.db, client_id).await? else { return Ok(None) };
+    let family = jti.split_once('.').map(|(f, _)| f);
+    let sid = text("sid");
+    // Client credentials: the client is the subject, and there is no user to check.
+    let user_id = text("sub").filter(|sub| *sub != client_id);
+    let body_id = user_id.and(client.body_id.as_deref());
+    let jti_hash = token_hash(jti);
+    // A token with no grant, session or user behind it (client credentials) can only be revoked
+    // itself: once found unrevoked, the cache answers until a revocation anywhere.
+    let machine = family.is_none() && sid.is_none() && user_id.is_none();
+    if machine && state.security.known_unrevoked(&jti_hash) {
+        return Ok(Some(ActiveAccessToken { claims, client, user: None }));
+    }
+    let epoch = store::security_epoch::current();
+    let standing = store::grants::access_token_state(&state.db, &jti_hash, family, sid, user_id, body_id, now).await?;
+    if standing.jti_revoked || (family.is_some() && !standing.family_active) || (sid.is_some() && !standing.session_live) {
         return Ok(None);
     }
-    if let Some((family, _)) = jti.split_once('.')
-        && !store::grants::family_active(&state.db, family).await?
-    {
-        return Ok(None);
+    if machine {
+        state.security.note_unrevoked(jti_hash, epoch);
     }
-    if let Some(sid) = claims.get("sid").and_then(Value::as_str)
-        && !store::sessions::live_by_sid(&state.db, sid, now).await?
-    {
-        return Ok(None);
-    }
-    if claims.get("sub").and_then(Value::as_str) != claims.get("client_id").and_then(Value::as_str) {
-        let sub = claims.get("sub").and_then(Value::as_str);
-        if live_user(state, sub).await.is_err() {
-            return Ok(None);
+    let user = match user_id {
+        None => None,
+        Some(_) => {
+            let Some(user) = standing.user else { return Ok(None) };
+            if user.is_disabled() || crate::abuse::is_banned(state, &user.email()).await? {
+                return Ok(None);
+            }
+            // Members of a body that is not active cannot act for it (as `body_allows`).
+            if let Some(status) = standing.body_status
+                && !crate::policy::body::BodyStatus::try_from(status).is_ok_and(|s| s.is_active())
+            {
+                return Ok(None);
+            }
+            Some(user)
         }
-        if let Some(cid) = claims.get("client_id").and_then(Value::as_str)
-            && let Some(row) = store::clients::by_id(&state.db, cid).await?
-            && let Ok(client) = Client::from_row(row)
-            && body_allows(state, &client).await.is_err()
-        {
-            return Ok(None);
-        }
-    }
-    Ok(Some(claims))
+    };
+    Ok(Some(ActiveAccessToken { claims, client, user }))
 }
 
 /// Introspection of a refresh token: (row, scope) when it is live and belongs to `client`.

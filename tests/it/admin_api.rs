@@ -61,7 +61,7 @@ impl Api<'_> {
 }
 
 /// A machine client with the stile:admin scope; returns (client id, secret).
-async fn machine_client(app: &TestApp, name: &str) -> (String, String) {
+pub(crate) async fn machine_client(app: &TestApp, name: &str) -> (String, String) {
     let spec = ClientSpec {
         name: name.into(),
         grant_types: vec![GrantType::ClientCredentials],
@@ -74,7 +74,7 @@ async fn machine_client(app: &TestApp, name: &str) -> (String, String) {
     (c.id, secret.unwrap().expose().to_owned())
 }
 
-async fn cc_token(app: &TestApp, id: &str, secret: &str, scope: &str) -> String {
+pub(crate) async fn cc_token(app: &TestApp, id: &str, secret: &str, scope: &str) -> String {
     let t: Value = reqwest::Client::new()
         .post(app.url("/token"))
         .basic_auth(id, Some(secret))
@@ -151,7 +151,7 @@ pub(crate) async fn world(su: &Api<'_>) -> World {
 }
 
 /// The id of the body's copy of a role template.
-async fn role(su: &Api<'_>, body: &str, template: &str) -> String {
+pub(crate) async fn role(su: &Api<'_>, body: &str, template: &str) -> String {
     let roles = su.ok(Method::GET, &format!("/bodies/{body}/roles"), None).await;
     roles.as_array().unwrap().iter().find(|r| r["template_key"] == template).unwrap_or_else(|| panic!("no {template} in {roles}"))["id"]
         .as_str()
@@ -838,7 +838,7 @@ both!(street_manager_rules);
 
 /// A user's tokens from the code flow (offline, so they survive the session unless revoked):
 /// (access token, refresh token) for a client that may ask for `scope`.
-async fn user_tokens(app: &TestApp, client_id: &str, secret: &str, email: &str, scope: &str) -> (String, String) {
+pub(crate) async fn user_tokens(app: &TestApp, client_id: &str, secret: &str, email: &str, scope: &str) -> (String, String) {
     let browser = app.browser();
     let r = app.sign_in(&browser, email, PW).await;
     assert_eq!(r.status(), 303);
@@ -866,7 +866,7 @@ async fn user_tokens(app: &TestApp, client_id: &str, secret: &str, email: &str, 
     (t["access_token"].as_str().unwrap().to_owned(), t["refresh_token"].as_str().unwrap_or_default().to_owned())
 }
 
-async fn app_client(app: &TestApp, body_id: Option<&str>) -> (String, String) {
+pub(crate) async fn app_client(app: &TestApp, body_id: Option<&str>) -> (String, String) {
     let spec = ClientSpec {
         name: "Street works app".into(),
         redirect_uris: vec![CB.into()],

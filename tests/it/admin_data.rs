@@ -14,7 +14,7 @@ use crate::harness::{Backend, TestApp};
 
 const PW: &str = "correct horse battery staple";
 
-async fn add_body(app: &TestApp, name: &str, kind: &str, fms_id: Option<&str>) -> BodyRow {
+pub(crate) async fn add_body(app: &TestApp, name: &str, kind: &str, fms_id: Option<&str>) -> BodyRow {
     let st = &app.state;
     let now = st.now();
     let id = store::new_id(now, &*st.rng);

@@ -66,6 +66,8 @@ pub async fn ban(state: &AppState, actor: &AdminActor, input: BanInput) -> Resul
     store::fault_point(&state.db, &mut tx, "ban:written").await?;
     audit_ok(&mut tx, state, actor, "abuse.ban", &subject, Some(json!({ "kind": kind, "reason": reason }))).await?;
     tx.commit().await.map_err(commit_err)?;
+    // Again once committed: a request that read the old state during the transaction cached it.
+    crate::store::security_epoch::changed();
     for e in ended {
         e.notify(state);
     }
@@ -83,5 +85,7 @@ pub async fn unban(state: &AppState, actor: &AdminActor, pattern: &str) -> Resul
     }
     audit_ok(&mut tx, state, actor, "abuse.unban", &subject, Some(json!({ "kind": kind }))).await?;
     tx.commit().await.map_err(commit_err)?;
+    // Again once committed: a request that read the old state during the transaction cached it.
+    crate::store::security_epoch::changed();
     Ok(())
 }

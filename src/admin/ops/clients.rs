@@ -220,6 +220,8 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: ClientInput) ->
     let subject = Subject { target_type: "client", target_id: &client.id, body_id: client.body_id.as_deref() };
     audit_ok(&mut tx, state, actor, "client.create", &subject, Some(json!({ "name": client.name }))).await?;
     tx.commit().await.map_err(commit_err)?;
+    // Again once committed: a request that read the old state during the transaction cached it.
+    crate::store::security_epoch::changed();
     Ok(ClientWithSecret { client: view(state, client).await?, client_secret: secret })
 }
 
@@ -239,6 +241,8 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: Clien
     let subject = Subject { target_type: "client", target_id: id, body_id: client.body_id.as_deref() };
     audit_ok(&mut tx, state, actor, "client.update", &subject, Some(json!({ "new_secret": secret.is_some() }))).await?;
     tx.commit().await.map_err(commit_err)?;
+    // Again once committed: a request that read the old state during the transaction cached it.
+    crate::store::security_epoch::changed();
     Ok(ClientWithSecret { client: view(state, client).await?, client_secret: secret })
 }
 
@@ -249,6 +253,8 @@ pub async fn rotate_secret(state: &AppState, actor: &AdminActor, id: &str) -> Re
     let secret = clients::rotate_secret_on(&mut tx, &state.db, id, &*state.rng, state.now()).await?;
     audit_ok(&mut tx, state, actor, "client.rotate_secret", &Subject { target_type: "client", target_id: id, body_id: None }, None).await?;
     tx.commit().await.map_err(commit_err)?;
+    // Again once committed: a request that read the old state during the transaction cached it.
+    crate::store::security_epoch::changed();
     Ok(ClientWithSecret { client: show(state, actor, id).await?, client_secret: Some(secret) })
 }
 
@@ -258,7 +264,10 @@ pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<()
     let mut tx = state.db.begin().await?;
     clients::remove_on(&mut tx, id).await?;
     audit_ok(&mut tx, state, actor, "client.remove", &Subject { target_type: "client", target_id: id, body_id: None }, None).await?;
-    tx.commit().await.map_err(commit_err)
+    tx.commit().await.map_err(commit_err)?;
+    // Again once committed: a request that read the old state during the transaction cached it.
+    crate::store::security_epoch::changed();
+    Ok(())
 }
 
 /// Sets what a machine client may administer with a `stile:admin` client_credentials token.
@@ -302,5 +311,7 @@ pub async fn set_admin_access(state: &AppState, actor: &AdminActor, id: &str, ac
     )
     .await?;
     tx.commit().await.map_err(commit_err)?;
+    // Again once committed: a request that read the old state during the transaction cached it.
+    crate::store::security_epoch::changed();
     show(state, actor, id).await
 }
