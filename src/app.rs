@@ -38,6 +38,8 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Upstream OIDC discovery documents and keys, per connection.
     pub sso_discovery: Arc<DiscoveryCache>,
+    /// JWK sets of private_key_jwt clients fetched from their jwks_uri.
+    pub client_jwks: Arc<crate::services::client_jwks::ClientJwksCache>,
     /// Counters and histograms served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// CSV imports read and checked at once (each holds its file several times in memory).
@@ -129,6 +131,7 @@ impl AppState {
             mailer: Arc::new(mailer),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             sso_discovery: Arc::default(),
+            client_jwks: Arc::default(),
             metrics: Arc::default(),
         };
         Ok((state, StartReport { created_master_key, created_keys }))

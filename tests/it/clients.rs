@@ -28,6 +28,10 @@ fn row(id: &str, name: &str, now: i64) -> ClientRow {
         first_party: 0,
         require_pkce: 1,
         require_mfa: 0,
+        jwks: None,
+        jwks_uri: None,
+        require_par: 0,
+        require_dpop: 0,
         created_at: now,
         updated_at: now,
     }
