@@ -82,7 +82,8 @@ async fn openid_client_end_to_end(b: Backend) {
     assert_eq!(report["machine_after_revoke"], false, "{report}");
     // The browser went only with client_id and request_uri.
     let authorize = url::Url::parse(report["authorize_url"].as_str().unwrap()).unwrap();
-    let names: Vec<String> = authorize.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    let mut names: Vec<String> = authorize.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    names.sort();
     assert_eq!(names, ["client_id", "request_uri"], "{report}");
     assert_eq!(report["code_token_type"], "dpop", "{report}");
     assert_eq!(report["userinfo_email"], "rp@example.org", "{report}");

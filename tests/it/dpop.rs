@@ -160,7 +160,8 @@ async fn userinfo_checks_the_proof(b: Backend) {
     }
     // POST with the proof's htm POST works.
     let proof = key.dpop("POST", &ui, now, Some(&ath(&at)), None);
-    let (st, _, _) = send(reqwest::Client::new().post(&ui).header("Authorization", format!("DPoP {at}")).header("DPoP", proof)).await;
+    let r = reqwest::Client::new().post(&ui).header("Authorization", format!("DPoP {at}")).header("DPoP", proof);
+    let (st, _, _) = send(r.header("content-type", "application/x-www-form-urlencoded")).await;
     assert_eq!(st, 200);
     app.finish().await;
 }
