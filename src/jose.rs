@@ -113,7 +113,7 @@ impl PublicJwk {
                 let n = b64_field(o, "n")?;
                 let e = b64_field(o, "e")?;
                 let bits = n.iter().position(|b| *b != 0).map_or(0, |i| (n.len() - i) * 8);
-                if bits < 2048 || bits > 8192 {
+                if !(2048..=8192).contains(&bits) {
                     return Err(JoseError::Jwk("an RSA key must have 2048 to 8192 bits".into()));
                 }
                 if e.is_empty() || e.len() > 8 {
