@@ -40,6 +40,8 @@ pub struct AppState {
     pub sso_discovery: Arc<DiscoveryCache>,
     /// Clients and the ban list between requests, dropped when they change (`security_cache`).
     pub security: Arc<crate::services::security_cache::SecurityCache>,
+    /// JWK sets of private_key_jwt clients fetched from their jwks_uri.
+    pub client_jwks: Arc<crate::services::client_jwks::ClientJwksCache>,
     /// Counters and histograms served at `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// CSV imports read and checked at once (each holds its file several times in memory).
@@ -133,6 +135,7 @@ impl AppState {
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             sso_discovery: Arc::default(),
             security: Arc::new(crate::services::security_cache::SecurityCache::new(cache_ttl)),
+            client_jwks: Arc::default(),
             metrics: Arc::default(),
         };
         Ok((state, StartReport { created_master_key, created_keys }))

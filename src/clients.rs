@@ -13,6 +13,7 @@ use std::sync::Arc;
 use url::{Host, Url};
 
 use crate::clock::{Random, Timestamp};
+use crate::jose::JwkSet;
 use crate::secret::{self, SecretString};
 use crate::store::{self, Db, StoreError, clients::ClientRow, flag, json_list, parse_json_list};
 
@@ -39,7 +40,7 @@ pub enum ClientError {
     NotFound(String),
     #[error("a client with id {0:?} already exists")]
     Conflict(String),
-    #[error("client {0:?} is public (token endpoint auth method none) and has no secret")]
+    #[error("client {0:?} authenticates without a shared secret (auth method none or private_key_jwt) and has no secret")]
     Public(String),
     #[error("stored client {id:?} is not valid: {reason}")]
     Corrupt { id: String, reason: String },
@@ -87,16 +88,21 @@ pub enum AuthMethod {
     ClientSecretPost,
     /// A public client: no secret, PKCE instead.
     None,
+    /// A JWT signed with the client's own private key (RFC 7523, OIDC Core §9); Stile holds only
+    /// the public keys (`jwks` or `jwks_uri`).
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
-    pub const ALL: [AuthMethod; 3] = [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost, AuthMethod::None];
+    pub const ALL: [AuthMethod; 4] =
+        [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost, AuthMethod::None, AuthMethod::PrivateKeyJwt];
 
     pub fn as_str(self) -> &'static str {
         match self {
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::None => "none",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
@@ -132,6 +138,13 @@ pub struct Client {
     pub require_pkce: bool,
     /// Every sign-in to this client needs a second factor.
     pub require_mfa: bool,
+    /// private_key_jwt: the client's public keys (JSON text of a JWK set) or where it publishes them.
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    /// Authorization requests only through the PAR endpoint (RFC 9126).
+    pub require_par: bool,
+    /// Tokens only with a DPoP proof (RFC 9449).
+    pub require_dpop: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -184,6 +197,10 @@ impl Client {
             first_party: row.first_party != 0,
             require_pkce: row.require_pkce != 0,
             require_mfa: row.require_mfa != 0,
+            jwks: row.jwks,
+            jwks_uri: row.jwks_uri,
+            require_par: row.require_par != 0,
+            require_dpop: row.require_dpop != 0,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -194,6 +211,11 @@ impl Client {
         self.auth_method == AuthMethod::None
     }
 
+    /// Whether the client authenticates with a shared secret (client_secret_basic or _post).
+    pub fn uses_secret(&self) -> bool {
+        matches!(self.auth_method, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost)
+    }
+
     /// Whether a secret hash is stored (never the secret or the hash itself).
     pub fn has_secret(&self) -> bool {
         self.secret_hash.is_some()
@@ -202,7 +224,7 @@ impl Client {
     /// Checks a presented client secret: its SHA-256 against the stored one, in constant time.
     /// Always false for public clients.
     pub fn verify_secret(&self, presented: &str) -> bool {
-        if self.is_public() {
+        if !self.uses_secret() {
             return false;
         }
         let Some(stored) = self.secret_hash.as_deref() else { return false };
@@ -246,6 +268,10 @@ impl Client {
             first_party: self.first_party,
             require_pkce: self.require_pkce,
             require_mfa: self.require_mfa,
+            jwks: self.jwks.clone(),
+            jwks_uri: self.jwks_uri.clone(),
+            require_par: self.require_par,
+            require_dpop: self.require_dpop,
             id: Some(self.id.clone()),
         }
     }
@@ -272,6 +298,13 @@ pub struct ClientSpec {
     pub require_pkce: bool,
     /// Every sign-in to this client needs a second factor.
     pub require_mfa: bool,
+    /// private_key_jwt only: a JWK set of public keys (JSON), or the https URL of one; exactly one.
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    /// Authorization requests only through the PAR endpoint (RFC 9126).
+    pub require_par: bool,
+    /// Tokens only with a DPoP proof (RFC 9449).
+    pub require_dpop: bool,
     /// The client id to use; generated when `None`.
     pub id: Option<String>,
 }
@@ -294,6 +327,10 @@ impl Default for ClientSpec {
             first_party: false,
             require_pkce: true,
             require_mfa: false,
+            jwks: None,
+            jwks_uri: None,
+            require_par: false,
+            require_dpop: false,
             id: None,
         }
     }
@@ -322,6 +359,7 @@ pub fn validate(spec: &ClientSpec) -> Result<(), ClientError> {
         return Err(invalid(format!("the client name must be at most {MAX_NAME_LEN} characters, without control characters")));
     }
     check_grants(spec)?;
+    check_keys(spec)?;
     for uri in &spec.redirect_uris {
         check_uri("redirect URI", uri, true)?;
     }
@@ -389,6 +427,26 @@ fn check_grants(spec: &ClientSpec) -> Result<(), ClientError> {
         return Err(invalid("the authorization_code grant needs at least one redirect URI"));
     }
     Ok(())
+}
+
+/// A private_key_jwt client has its public keys, inline or by URL (one of them); no other
+/// client has either. An inline set is stored as Stile reads it: public members only.
+fn check_keys(spec: &ClientSpec) -> Result<(), ClientError> {
+    match (spec.auth_method, &spec.jwks, &spec.jwks_uri) {
+        (AuthMethod::PrivateKeyJwt, Some(_), Some(_)) => {
+            Err(invalid("give the client's keys either inline (JWKS) or as a JWKS URI, not both"))
+        }
+        (AuthMethod::PrivateKeyJwt, None, None) => {
+            Err(invalid("a private_key_jwt client needs its public keys: a JWK set, or the https URI where it publishes one"))
+        }
+        (AuthMethod::PrivateKeyJwt, Some(jwks), None) => {
+            JwkSet::parse(jwks, true).map_err(|e| invalid(format!("the JWK set is not usable: {e}")))?;
+            Ok(())
+        }
+        (AuthMethod::PrivateKeyJwt, None, Some(uri)) => check_uri("JWKS URI", uri, false),
+        (_, None, None) => Ok(()),
+        (m, _, _) => Err(invalid(format!("only a private_key_jwt client has a JWK set or JWKS URI; this one uses {m}"))),
+    }
 }
 
 /// Redirect-style URIs: absolute, no fragment, no credentials; https, http only on a loopback
@@ -465,6 +523,15 @@ fn normalise(mut spec: ClientSpec) -> ClientSpec {
     dedup(&mut spec.scopes);
     dedup(&mut spec.permission_namespaces);
     dedup(&mut spec.id_token_claims);
+    // An inline JWK set is kept as its public members only, so no private part is ever stored.
+    if let Some(text) = &spec.jwks
+        && let Ok(set) = JwkSet::parse(text, true)
+    {
+        spec.jwks = Some(set.to_json());
+    }
+    let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    spec.jwks = blank(spec.jwks.take());
+    spec.jwks_uri = blank(spec.jwks_uri.take());
     spec
 }
 
@@ -497,6 +564,10 @@ fn to_row(spec: &ClientSpec, id: String, secret_hash: Option<String>, created_at
         first_party: flag(spec.first_party),
         require_pkce: flag(spec.require_pkce),
         require_mfa: flag(spec.require_mfa),
+        jwks: spec.jwks.clone(),
+        jwks_uri: spec.jwks_uri.clone(),
+        require_par: flag(spec.require_par),
+        require_dpop: flag(spec.require_dpop),
         created_at,
         updated_at,
     }
@@ -541,7 +612,7 @@ pub async fn register_on(
     check_body(db, spec.body_id.as_deref()).await?;
     let id = spec.id.clone().unwrap_or_else(|| new_client_id(rng));
     let (secret, hash) = match spec.auth_method {
-        AuthMethod::None => (None, None),
+        AuthMethod::None | AuthMethod::PrivateKeyJwt => (None, None),
         _ => {
             let (s, h) = new_secret(rng);
             (Some(s), Some(h))
@@ -605,7 +676,7 @@ pub async fn update_on(
     store::clients::update(&mut *conn, &row, now).await.map_err(map_store(id))?;
     let mut secret = None;
     match (spec.auth_method, existing.has_secret()) {
-        (AuthMethod::None, true) => {
+        (AuthMethod::None | AuthMethod::PrivateKeyJwt, true) => {
             store::clients::set_secret_hash(&mut *conn, id, None, now).await.map_err(map_store(id))?;
             row.secret_hash = None;
         }
@@ -633,7 +704,7 @@ pub async fn rotate_secret(db: &Db, id: &str, rng: &dyn Random, now: Timestamp) 
 /// As [`rotate_secret`], writing on `conn` (an open transaction the caller commits).
 pub async fn rotate_secret_on(conn: &mut Conn, db: &Db, id: &str, rng: &dyn Random, now: Timestamp) -> Result<SecretString, ClientError> {
     let client = get(db, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
-    if client.is_public() {
+    if !client.uses_secret() {
         return Err(ClientError::Public(id.to_owned()));
     }
     let (s, h) = new_secret(rng);

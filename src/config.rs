@@ -47,6 +47,42 @@ pub struct Settings {
     pub admin: AdminSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub oauth: OAuthSettings,
+}
+
+/// Client keys, pushed authorization requests and DPoP (issue 17).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OAuthSettings {
+    /// private_key_jwt: the furthest ahead a client assertion's `exp` may be.
+    pub client_assertion_max_lifetime_secs: i64,
+    /// How long a JWK set fetched from a client's `jwks_uri` is used.
+    pub jwks_cache_secs: i64,
+    /// A client's `jwks_uri` is fetched again for an unknown `kid` at most this often.
+    pub jwks_refetch_floor_secs: i64,
+    /// Every client must push its authorization requests (RFC 9126).
+    pub require_pushed_authorization_requests: bool,
+    /// Lifetime of a pushed request's `request_uri`.
+    pub par_request_uri_ttl_secs: i64,
+    /// How far a DPoP proof's `iat` may be from now, either way.
+    pub dpop_iat_window_secs: i64,
+    /// Require a server-provided nonce in DPoP proofs (`DPoP-Nonce`, RFC 9449 §8).
+    pub use_dpop_nonce: bool,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        OAuthSettings {
+            client_assertion_max_lifetime_secs: 300,
+            jwks_cache_secs: 3600,
+            jwks_refetch_floor_secs: 60,
+            require_pushed_authorization_requests: false,
+            par_request_uri_ttl_secs: 60,
+            dpop_iat_window_secs: 60,
+            use_dpop_nonce: false,
+        }
+    }
 }
 
 /// Who may read `/metrics`: whoever sends this bearer token. Empty (the default) means the
@@ -342,6 +378,19 @@ impl Settings {
         }
         if !matches!(tk.access_token_alg.as_str(), "RS256" | "ES256") {
             return bad("tokens.access_token_alg must be RS256 or ES256".into());
+        }
+        let o = &self.oauth;
+        if !(30..=3600).contains(&o.client_assertion_max_lifetime_secs) {
+            return bad("oauth.client_assertion_max_lifetime_secs must be between 30 and 3600".into());
+        }
+        if o.jwks_cache_secs <= 0 || o.jwks_refetch_floor_secs <= 0 {
+            return bad("oauth.jwks_cache_secs and oauth.jwks_refetch_floor_secs must be positive".into());
+        }
+        if !(10..=600).contains(&o.par_request_uri_ttl_secs) {
+            return bad("oauth.par_request_uri_ttl_secs must be between 10 and 600 (RFC 9126 §2.2)".into());
+        }
+        if !(5..=600).contains(&o.dpop_iat_window_secs) {
+            return bad("oauth.dpop_iat_window_secs must be between 5 and 600".into());
         }
         if self.password.min_length < 8 {
             return bad("password.min_length must be at least 8 (NIST SP 800-63B)".into());

@@ -202,13 +202,16 @@ pub struct OAuthError {
     pub status: StatusCode,
     pub code: &'static str,
     pub description: String,
-    /// `Basic` (client authentication failed with HTTP Basic) or `Bearer` (RFC 6750).
+    /// `Basic` (client authentication failed with HTTP Basic), `Bearer` (RFC 6750) or `DPoP`
+    /// (RFC 9449 §7.1).
     pub www_authenticate: Option<&'static str>,
+    /// A nonce for the client's next DPoP proof (the `DPoP-Nonce` header, RFC 9449 §8).
+    pub dpop_nonce: Option<String>,
 }
 
 impl OAuthError {
     pub fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
-        Self { status, code, description: description.into(), www_authenticate: None }
+        Self { status, code, description: description.into(), www_authenticate: None, dpop_nonce: None }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", d)
@@ -256,12 +259,23 @@ impl IntoResponse for OAuthError {
             let value = if scheme == "Bearer" {
                 // RFC 6750 §3: the error code in the challenge; the description is ASCII we wrote.
                 format!("Bearer error=\"{}\", error_description=\"{}\"", self.code, self.description.replace('"', "'"))
+            } else if scheme == "DPoP" {
+                format!(
+                    "DPoP error=\"{}\", error_description=\"{}\", algs=\"RS256 PS256 ES256\"",
+                    self.code,
+                    self.description.replace('"', "'")
+                )
             } else {
                 "Basic realm=\"stile\"".to_owned()
             };
             if let Ok(v) = HeaderValue::from_str(&value) {
                 h.insert(header::WWW_AUTHENTICATE, v);
             }
+        }
+        if let Some(n) = self.dpop_nonce
+            && let Ok(v) = HeaderValue::from_str(&n)
+        {
+            h.insert("dpop-nonce", v);
         }
         res
     }

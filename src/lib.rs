@@ -16,6 +16,7 @@ pub mod connection;
 pub mod demo;
 pub mod email;
 pub mod error;
+pub mod jose;
 pub mod logout;
 pub mod mail;
 pub mod metrics;

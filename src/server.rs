@@ -149,6 +149,10 @@ async fn maintenance_loop(state: AppState) {
             tracing::warn!(error = %e, "token clean-up failed");
         }
         settle().await;
+        if let Err(e) = store::replay::prune(&state.db, now).await {
+            tracing::warn!(error = %e, "used jti clean-up failed");
+        }
+        settle().await;
         if let Err(e) = store::idempotency::prune(&state.db, now).await {
             tracing::warn!(error = %e, "idempotency key clean-up failed");
         }

@@ -156,6 +156,37 @@ pub async fn load_policy_actor(state: &AppState, user: &UserRow) -> Result<deleg
     Ok(delegation::Actor { superuser: user.is_superuser(), memberships })
 }
 
+/// How an access token came: `Authorization: Bearer`, or `Authorization: DPoP` with the
+/// request's `DPoP` proof (if any), its method and URL.
+pub enum Presented<'a> {
+    Bearer,
+    Dpop { proof: Option<&'a str>, method: &'a str, url: String },
+}
+
+/// A DPoP-bound token (`cnf.jkt`) is accepted only as DPoP with a proof made with its key; an
+/// unbound one only as Bearer.
+async fn check_binding(state: &AppState, token: &str, claims: &Value, presented: Presented<'_>) -> Result<(), BearerError> {
+    use crate::tokens::dpop::{self, DpopError, Expected};
+    let bound = claims.get("cnf").and_then(|c| c.get("jkt")).and_then(Value::as_str);
+    match (bound, presented) {
+        (None, Presented::Bearer) => Ok(()),
+        (None, Presented::Dpop { .. }) => Err(BearerError::Invalid),
+        (Some(jkt), Presented::Dpop { proof: Some(proof), method, url }) => {
+            let want = Expected { method, url: &url, access_token: Some(token) };
+            let proved = dpop::verify(state, proof, &want).await.map_err(|e| match e {
+                DpopError::Store(s) => BearerError::Admin(AdminError::Store(s)),
+                other => BearerError::Dpop(other.to_string()),
+            })?;
+            if proved == jkt {
+                Ok(())
+            } else {
+                Err(BearerError::Dpop("The DPoP proof was made with another key than the token is bound to.".into()))
+            }
+        }
+        (Some(_), _) => Err(BearerError::Dpop("The access token is DPoP-bound: send it as Authorization: DPoP with a DPoP proof.".into())),
+    }
+}
+
 /// Why a bearer token was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum BearerError {
@@ -165,6 +196,9 @@ pub enum BearerError {
     Invalid,
     #[error("The access token does not carry the stile:admin scope.")]
     InsufficientScope,
+    /// A DPoP-bound token without a good proof of its key (RFC 9449 §7).
+    #[error("{0}")]
+    Dpop(String),
     #[error(transparent)]
     Admin(#[from] AdminError),
 }
@@ -173,7 +207,7 @@ pub enum BearerError {
 /// issuer, expiry), be live (not revoked, its grant and session live, its user enabled and not
 /// banned), be meant for the admin API (`aud` is `<issuer>/api/v1` or the client it was issued
 /// to) and carry the `stile:admin` scope.
-pub async fn from_bearer(state: &AppState, token: &str, from: ClientInfo) -> Result<AdminActor, BearerError> {
+pub async fn from_bearer(state: &AppState, token: &str, from: ClientInfo, presented: Presented<'_>) -> Result<AdminActor, BearerError> {
     let claims = crate::tokens::grants::access_token_claims(state, token)
         .await
         .map_err(|e| match e {
@@ -181,6 +215,7 @@ pub async fn from_bearer(state: &AppState, token: &str, from: ClientInfo) -> Res
             e => AdminError::Internal(crate::error::error_chain(&e)),
         })?
         .ok_or(BearerError::Invalid)?;
+    check_binding(state, token, &claims, presented).await?;
     let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_owned);
     let client_id = s("client_id").ok_or(BearerError::Invalid)?;
     let sub = s("sub").ok_or(BearerError::Invalid)?;

@@ -118,7 +118,10 @@ impl From<crate::clients::ClientError> for AdminError {
             C::Invalid(m) => AdminError::invalid("client", m),
             C::NotFound(_) => AdminError::NotFound("client"),
             C::Conflict(id) => AdminError::Conflict(format!("A client with id {id:?} already exists.")),
-            C::Public(_) => AdminError::invalid("client", "This client is public and has no secret to rotate."),
+            C::Public(_) => AdminError::invalid(
+                "client",
+                "This client has no secret to rotate: it is public, or authenticates with its own key (private_key_jwt).",
+            ),
             C::Store(s) => AdminError::Store(s),
             other => AdminError::Internal(other.to_string()),
         }

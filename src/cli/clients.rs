@@ -70,7 +70,8 @@ pub struct ClientAdd {
     /// A scope the app may ask for (repeatable; default openid, profile, email, offline_access).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
-    /// client_secret_basic, client_secret_post, or none for a public app (PKCE, no secret).
+    /// client_secret_basic, client_secret_post, private_key_jwt (with --jwks or --jwks-uri), or
+    /// none for a public app (PKCE, no secret).
     #[arg(long, value_name = "METHOD", default_value = "client_secret_basic")]
     pub auth_method: String,
     /// ID token signing algorithm: RS256 or ES256.
@@ -98,6 +99,18 @@ pub struct ClientAdd {
     /// Require two-factor authentication for every sign-in to this client.
     #[arg(long)]
     pub require_mfa: bool,
+    /// private_key_jwt: a file holding the app's public keys as a JWK set ({"keys": [...]}).
+    #[arg(long, value_name = "FILE", conflicts_with = "jwks_uri")]
+    pub jwks: Option<std::path::PathBuf>,
+    /// private_key_jwt: the https URL where the app publishes its JWK set.
+    #[arg(long, value_name = "URL")]
+    pub jwks_uri: Option<String>,
+    /// Accept authorization requests from this app only through the PAR endpoint (RFC 9126).
+    #[arg(long)]
+    pub require_par: bool,
+    /// Issue tokens to this app only with a DPoP proof, bound to its key (RFC 9449).
+    #[arg(long)]
+    pub require_dpop: bool,
     /// Use this client id (3 to 64 of A-Z a-z 0-9 . _ -) instead of a random one.
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
@@ -134,6 +147,15 @@ async fn input_from(state: &AppState, a: ClientAdd) -> Result<ClientInput, CliEr
     }
     let auth_method = one_of("--auth-method", &a.auth_method, &AuthMethod::ALL, AuthMethod::as_str)?;
     let id_token_alg = one_of("--alg", &a.alg, &Alg::ALL, Alg::as_str)?;
+    let jwks = match &a.jwks {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("cannot read --jwks {}: {e}", path.display())))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| CliError::Usage(format!("--jwks {} is not JSON: {e}", path.display())))?;
+            Some(v)
+        }
+    };
     let body_id = match a.body.as_deref() {
         None => None,
         Some(b) => {
@@ -161,6 +183,10 @@ async fn input_from(state: &AppState, a: ClientAdd) -> Result<ClientInput, CliEr
         first_party: Some(a.first_party),
         require_pkce: Some(!a.no_pkce),
         require_mfa: Some(a.require_mfa),
+        jwks,
+        jwks_uri: a.jwks_uri,
+        require_pushed_authorization_requests: Some(a.require_par),
+        dpop_bound_access_tokens: Some(a.require_dpop),
     })
 }
 
@@ -188,6 +214,9 @@ async fn add(state: &AppState, a: ClientAdd) -> Result<(), CliError> {
     out!("  client_id:     {}", client.client_id);
     match &secret {
         Some(s) => print_secret_warning(&client.client_id, s),
+        None if client.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt.as_str() => {
+            out!("It authenticates with JWTs signed by its own key (private_key_jwt): it has no secret.")
+        }
         None => out!("It is a public client: it has no secret and must use PKCE (S256)."),
     }
     Ok(())
@@ -269,6 +298,15 @@ async fn show(state: &AppState, id: &str) -> Result<(), CliError> {
     out!("first party:               {}", c.first_party);
     out!("PKCE required:             {}", c.require_pkce);
     out!("2FA required:              {}", c.require_mfa);
+    if c.auth_method == AuthMethod::PrivateKeyJwt {
+        match (&c.jwks, &c.jwks_uri) {
+            (Some(_), _) => out!("public keys:               inline JWK set"),
+            (None, Some(u)) => out!("public keys:               {u}"),
+            (None, None) => out!("public keys:               none"),
+        }
+    }
+    out!("PAR required:              {}", c.require_par);
+    out!("DPoP required:             {}", c.require_dpop);
     out!("created:                   {}", super::keys::format_time(c.created_at));
     out!("updated:                   {}", super::keys::format_time(c.updated_at));
     Ok(())

@@ -21,6 +21,7 @@ use crate::secret::random_id;
 use crate::store;
 use crate::tokens::grants::{self, CodeData};
 use crate::tokens::issue::Authn;
+use crate::tokens::pushed;
 use crate::web::csrf::CsrfForm;
 use crate::web::{CurrentUser, MaybeUser, csrf};
 
@@ -43,8 +44,12 @@ struct Request {
     id_token_hint_sub: Option<String>,
     /// `acr_values` asked for the MFA level.
     acr_mfa: bool,
-    /// The original parameters, to come back to after sign-in or consent.
+    /// The original parameters, to come back to after sign-in or consent (for a pushed
+    /// request: client_id and request_uri only).
     raw: Vec<(String, String)>,
+    /// A pushed request (RFC 9126): the hash of its request_uri, spent with the code it yields,
+    /// and when it was pushed (a sign-in after that satisfies its prompt=login).
+    pushed: Option<(String, i64)>,
 }
 
 /// Where an error goes.
@@ -88,7 +93,55 @@ fn to_client(req: &Request, code: &'static str, description: impl Into<String>) 
     }
 }
 
+/// A pushed request's parameters in place of the request's own (RFC 9126 §4): only client_id
+/// and request_uri are read from the request itself.
+async fn unpushed(state: &AppState, raw: Vec<(String, String)>) -> Result<(Vec<(String, String)>, Option<(String, i64)>), Failure> {
+    let outer = Params(raw);
+    let page = |m: &str| Failure::Page(m.to_owned());
+    let Some(request_uri) = outer.get("request_uri").map_err(|e| page(&e.description))? else {
+        return Ok((outer.0, None));
+    };
+    let client_id = outer
+        .get("client_id")
+        .map_err(|e| page(&e.description))?
+        .ok_or_else(|| page("The request does not say which application is asking (client_id is missing)."))?;
+    let gone = || page("This sign-in request has expired or has already been used. Go back to the application and start again.");
+    let hash = pushed::handle_hash(request_uri).ok_or_else(gone)?;
+    let row = pushed::open(state, &hash, client_id).await.map_err(|e| {
+        tracing::error!(error = %crate::error::error_chain(&e), "cannot read a pushed authorization request");
+        page("Something went wrong on our side. Try again in a moment.")
+    })?;
+    let (params, pushed_at) = row.ok_or_else(gone)?;
+    // The pushed request names the same client (it was pushed by it, authenticated).
+    if !params.iter().any(|(k, v)| k == "client_id" && v == client_id) {
+        return Err(gone());
+    }
+    Ok((params, Some((hash, pushed_at))))
+}
+
 async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, Failure> {
+    let outer_raw = raw.clone();
+    let (raw, pushed) = unpushed(state, raw).await?;
+    let mut req = check(state, raw, pushed.is_some()).await?;
+    if let Some(p) = pushed {
+        req.raw = outer_raw.into_iter().filter(|(k, _)| k == "client_id" || k == "request_uri").collect();
+        req.pushed = Some(p);
+    }
+    Ok(req)
+}
+
+/// Checks a pushed request as the authorization endpoint will (RFC 9126 §2.1): Ok, or the
+/// error code and description to answer.
+pub(super) async fn check_pushed(state: &AppState, params: Vec<(String, String)>) -> Result<(), (&'static str, String)> {
+    match check(state, params, true).await {
+        Ok(_) => Ok(()),
+        Err(Failure::Page(m)) => Err(("invalid_request", m)),
+        Err(Failure::Client { code, description, .. }) => Err((code, description)),
+    }
+}
+
+/// Checks an authorization request's parameters; `pushed` when they came through PAR.
+async fn check(state: &AppState, raw: Vec<(String, String)>, pushed: bool) -> Result<Request, Failure> {
     let p = Params(raw);
     let page = |m: &str| Failure::Page(m.to_owned());
     let client_id = p
@@ -122,7 +175,13 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, 
         return Err(base("request_not_supported", "request objects are not supported".into()));
     }
     if get("request_uri")?.is_some() {
-        return Err(base("request_uri_not_supported", "request_uri is not supported".into()));
+        return Err(base("invalid_request", "a pushed request cannot itself name a request_uri".into()));
+    }
+    if !pushed && (client.require_par || state.settings.oauth.require_pushed_authorization_requests) {
+        return Err(base(
+            "invalid_request",
+            "this client must push its authorization request first (PAR, RFC 9126) and send its request_uri".into(),
+        ));
     }
     match get("response_type")? {
         Some("code") => {}
@@ -207,6 +266,7 @@ async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, 
         id_token_hint_sub,
         acr_mfa,
         raw: p.0,
+        pushed: None,
     })
 }
 
@@ -216,8 +276,9 @@ fn has(req: &Request, prompt: &str) -> bool {
 
 /// The parameters carried through a sign-in redirect; anything else is ignored (RFC 6749 §3.1)
 /// and not carried, so junk parameters cannot swell the redirect.
-const CARRIED: [&str; 16] = [
+const CARRIED: [&str; 17] = [
     "client_id",
+    "request_uri",
     "redirect_uri",
     "response_type",
     "response_mode",
@@ -276,7 +337,9 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
         Some(u) => {
             let fresh_enough = req.max_age.is_none_or(|m| now - u.session.auth_time <= m);
             let hint_ok = req.id_token_hint_sub.as_deref().is_none_or(|s| s == u.user.id);
-            fresh_enough && hint_ok && !has(&req, "login")
+            // A pushed request's prompt=login is met by a sign-in after it was pushed.
+            let login_ok = !has(&req, "login") || req.pushed.as_ref().is_some_and(|(_, at)| u.session.auth_time >= *at);
+            fresh_enough && hint_ok && login_ok
         }
     };
     if !session_ok {
@@ -345,10 +408,15 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
         authn,
         session_expires_at: me.session.absolute_expires_at,
     };
-    let code = grants::issue_code(state, &me.user.id, &data).await.map_err(|e| {
-        tracing::error!(error = %crate::error::error_chain(&e), "cannot issue code");
-        to_client(&req, "server_error", "the server could not complete the request")
-    })?;
+    let pushed = req.pushed.as_ref().map(|(h, _)| h.as_str());
+    let code = match grants::issue_code(state, &me.user.id, &data, pushed).await {
+        Ok(c) => c,
+        Err(grants::GrantError::InvalidGrant(d)) => return Err(to_client(&req, "invalid_request_uri", d)),
+        Err(e) => {
+            tracing::error!(error = %crate::error::error_chain(&e), "cannot issue code");
+            return Err(to_client(&req, "server_error", "the server could not complete the request"));
+        }
+    };
     store::sessions::add_client(&state.db, &me.session.id_hash, &req.client.id, now).await.map_err(internal)?;
     let mut fields = vec![("code", code.expose().to_owned())];
     if let Some(s) = &req.state {

@@ -1,5 +1,5 @@
 //! Form parameters (each at most once, RFC 6749 §3.2) and client authentication (§2.3):
-//! client_secret_basic, client_secret_post, or none for public clients.
+//! client_secret_basic, client_secret_post, private_key_jwt (RFC 7523), or none for public clients.
 
 use std::sync::Arc;
 
@@ -10,6 +10,9 @@ use base64::engine::general_purpose::STANDARD;
 use crate::app::AppState;
 use crate::clients::{self, AuthMethod, Client};
 use crate::error::OAuthError;
+use crate::store;
+use crate::tokens::client_assertion;
+use crate::tokens::discovery::paths;
 
 pub struct Params(pub Vec<(String, String)>);
 
@@ -43,11 +46,27 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     Ok(Some((decode(id), decode(secret))))
 }
 
-/// The authenticated client. `allow_public` lets public clients in by client_id alone.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params, allow_public: bool) -> Result<Arc<Client>, OAuthError> {
+/// The authenticated client. `allow_public` lets public clients in by client_id alone. `endpoint`
+/// is the path of the endpoint asked (its URL is a client assertion's acceptable audience, with
+/// the issuer and the token endpoint).
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    allow_public: bool,
+    endpoint: &str,
+) -> Result<Arc<Client>, OAuthError> {
     let basic = basic_credentials(headers)?;
     let form_id = params.get("client_id")?;
     let form_secret = params.get("client_secret")?;
+    let assertion_type = params.get("client_assertion_type")?;
+    let assertion = params.get("client_assertion")?;
+    if assertion_type.is_some() || assertion.is_some() {
+        if basic.is_some() || form_secret.is_some() {
+            return Err(OAuthError::invalid_request("use only one client authentication method"));
+        }
+        return by_assertion(state, form_id, assertion_type, assertion, endpoint).await;
+    }
     let used_basic = basic.is_some();
     let (client_id, secret, method) = match (basic, form_secret) {
         (Some(_), Some(_)) => return Err(OAuthError::invalid_request("use only one client authentication method")),
@@ -69,6 +88,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params
     let fail = || OAuthError::invalid_client("client authentication failed", used_basic);
     let client = clients::cached(&state.security, &state.db, &client_id).await.map_err(|e| OAuthError::server_error(&e))?;
     let Some(client) = client else { return Err(fail()) };
+    // A private_key_jwt client that sent no assertion is refused here: its method is not `method`.
     if client.auth_method != method {
         return Err(fail());
     }
@@ -85,4 +105,42 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params
         }
     }
     Ok(client)
+}
+
+/// private_key_jwt: the client named by the assertion (and by client_id, if sent: they must agree).
+async fn by_assertion(
+    state: &AppState,
+    form_id: Option<&str>,
+    assertion_type: Option<&str>,
+    assertion: Option<&str>,
+    endpoint: &str,
+) -> Result<Client, OAuthError> {
+    if assertion_type != Some(client_assertion::ASSERTION_TYPE) {
+        return Err(OAuthError::invalid_client(format!("client_assertion_type must be {}", client_assertion::ASSERTION_TYPE), false));
+    }
+    let assertion = assertion.ok_or_else(|| OAuthError::invalid_client("the client_assertion parameter is missing", false))?;
+    let fail = || OAuthError::invalid_client("client authentication failed", false);
+    let client_id = match client_assertion::claimed_client(assertion) {
+        Ok(id) => id,
+        Err(e) => return Err(OAuthError::invalid_client(e.to_string(), false)),
+    };
+    if form_id.is_some_and(|f| f != client_id) {
+        return Err(OAuthError::invalid_client("client_id does not match the client assertion", false));
+    }
+    let row = store::clients::by_id(&state.db, &client_id).await.map_err(|e| OAuthError::server_error(&e))?;
+    let Some(row) = row else { return Err(fail()) };
+    let client = Client::from_row(row).map_err(|e| OAuthError::server_error(&e))?;
+    if client.auth_method != AuthMethod::PrivateKeyJwt {
+        return Err(fail());
+    }
+    let iss = state.settings.issuer();
+    let audiences = vec![iss.to_owned(), format!("{iss}{}", paths::TOKEN), format!("{iss}{endpoint}")];
+    match client_assertion::verify(state, &client, assertion, &audiences).await {
+        Ok(()) => Ok(client),
+        Err(client_assertion::AssertionError::Invalid(why)) => {
+            tracing::info!(client_id = %client.id, reason = %why, "client assertion refused");
+            Err(OAuthError::invalid_client(why, false))
+        }
+        Err(e) => Err(OAuthError::server_error(&e)),
+    }
 }

@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
 async fn introspect(State(state): State<AppState>, headers: HeaderMap, RawForm(body): RawForm) -> Result<Response, OAuthError> {
     let p = form_params(&headers, &body)?;
     // Public clients cannot keep a secret, so they cannot introspect.
-    let client = authenticate(&state, &headers, &p, false).await?;
+    let client = authenticate(&state, &headers, &p, false, paths::INTROSPECT).await?;
     let token = p.require("token")?;
     let hint = p.get("token_type_hint")?;
     let err = |e: grants::GrantError| OAuthError::server_error(&e);
@@ -31,7 +31,10 @@ async fn introspect(State(state): State<AppState>, headers: HeaderMap, RawForm(b
             c.map(|mut c| {
                 if let Some(o) = c.as_object_mut() {
                     o.insert("active".into(), Value::Bool(true));
-                    o.insert("token_type".into(), json!("Bearer"));
+                    // RFC 9449 §6.2: a bound token says so, and its cnf (kept from the claims)
+                    // names the key a resource server must see a proof of.
+                    let kind = if o.contains_key("cnf") { "DPoP" } else { "Bearer" };
+                    o.insert("token_type".into(), json!(kind));
                 }
                 c
             })

@@ -3,8 +3,10 @@
 mod authorize;
 mod client_auth;
 mod discovery;
+mod dpop_proof;
 mod end_session;
 mod introspect;
+mod par;
 mod revoke;
 mod token;
 mod userinfo;
@@ -25,5 +27,6 @@ pub fn router(settings: &Settings) -> Router<AppState> {
         .merge(userinfo::router())
         .merge(introspect::router())
         .merge(revoke::router())
+        .merge(par::router())
         .merge(end_session::router())
 }

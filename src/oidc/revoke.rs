@@ -18,7 +18,7 @@ pub fn router() -> Router<AppState> {
 
 async fn revoke(State(state): State<AppState>, headers: HeaderMap, RawForm(body): RawForm) -> Result<StatusCode, OAuthError> {
     let p = form_params(&headers, &body)?;
-    let client = authenticate(&state, &headers, &p, true).await?;
+    let client = authenticate(&state, &headers, &p, true, paths::REVOKE).await?;
     let token = p.require("token")?;
     let hint = p.get("token_type_hint")?;
     if let Some(h) = hint

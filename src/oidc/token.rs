@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 use super::client_auth::{Params, authenticate};
+use super::dpop_proof;
 use super::paths;
 use crate::app::AppState;
 use crate::clients::GrantType;
@@ -97,7 +98,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, RawForm(body):
         Err(Malformed::GrantType(e)) => return Err(e),
         request => request,
     };
-    let client = authenticate(&state, &headers, &p, true).await?;
+    let client = authenticate(&state, &headers, &p, true, paths::TOKEN).await?;
     tracing::Span::current().record("client_id", client.id.as_str());
     let grant = match &request {
         Ok(r) => r.grant_type(),
@@ -108,12 +109,19 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, RawForm(body):
     if !client.allows_grant(grant) {
         return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unauthorized_client", "this client may not use that grant_type"));
     }
-    let res = match request? {
+    let request = request?;
+    // RFC 9449: a proof binds the tokens issued now to its key.
+    let jkt = dpop_proof::check(&state, &headers, "POST", paths::TOKEN, None).await?;
+    if client.require_dpop && jkt.is_none() {
+        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "invalid_dpop_proof", "this client must send a DPoP proof"));
+    }
+    let jkt = jkt.as_deref();
+    let res = match request {
         TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
-            grants::redeem_code(&state, &client, code, redirect_uri, code_verifier).await
+            grants::redeem_code(&state, &client, code, redirect_uri, code_verifier, jkt).await
         }
-        TokenRequest::RefreshToken { refresh_token, scope } => grants::refresh(&state, &client, refresh_token, scope).await,
-        TokenRequest::ClientCredentials { scope } => grants::client_credentials(&state, &client, scope).await,
+        TokenRequest::RefreshToken { refresh_token, scope } => grants::refresh(&state, &client, refresh_token, scope, jkt).await,
+        TokenRequest::ClientCredentials { scope } => grants::client_credentials(&state, &client, scope, jkt).await,
     }
     .map_err(map)?;
     state.metrics.token_issued(grant.as_str());

@@ -1,4 +1,5 @@
-//! UserInfo (OIDC Core §5.3): GET or POST, bearer token in the header or the POST body.
+//! UserInfo (OIDC Core §5.3): GET or POST, bearer token in the header or the POST body, or a
+//! DPoP-bound token in the header with its proof (RFC 9449 §7).
 
 use axum::Router;
 use axum::extract::{RawForm, State};
@@ -7,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use super::paths;
+use super::{dpop_proof, paths};
 use crate::app::AppState;
 use crate::error::OAuthError;
 use crate::tokens::{claims, grants};
@@ -16,17 +17,19 @@ pub fn router() -> Router<AppState> {
     Router::new().route(paths::USERINFO, get(userinfo).post(userinfo))
 }
 
-/// RFC 6750: the header, or a form body field; never both.
-pub fn bearer(headers: &HeaderMap, body: Option<&[u8]>) -> Result<String, OAuthError> {
-    let from_header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+/// RFC 6750: the header, or a form body field; never both. RFC 9449: or `DPoP <token>` in the
+/// header (then true).
+pub fn bearer(headers: &HeaderMap, body: Option<&[u8]>) -> Result<(String, bool), OAuthError> {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let from_header = auth
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(|s| s.trim().to_owned());
-    let from_body = body.and_then(|b| url::form_urlencoded::parse(b).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned()));
+        .map(|s| (s.trim().to_owned(), false))
+        .or_else(|| auth.and_then(|v| v.strip_prefix("DPoP ").or_else(|| v.strip_prefix("dpop "))).map(|s| (s.trim().to_owned(), true)));
+    let from_body =
+        body.and_then(|b| url::form_urlencoded::parse(b).find(|(k, _)| k == "access_token").map(|(_, v)| (v.into_owned(), false)));
     match (from_header, from_body) {
         (Some(_), Some(_)) => Err(OAuthError::invalid_request("send the access token in one place only")),
-        (Some(t), None) | (None, Some(t)) if !t.is_empty() => Ok(t),
+        (Some(t), None) | (None, Some(t)) if !t.0.is_empty() => Ok(t),
         _ => {
             let mut e = OAuthError::invalid_token("an access token is required");
             e.code = "invalid_token";
@@ -42,11 +45,25 @@ async fn userinfo(
     RawForm(body): RawForm,
 ) -> Result<Response, OAuthError> {
     let body = (method == Method::POST).then_some(body.as_ref());
-    let token = bearer(&headers, body)?;
+    let (token, dpop_scheme) = bearer(&headers, body)?;
     let active = grants::active_access_token(&state, &token)
         .await
         .map_err(|e| OAuthError::server_error(&e))?
         .ok_or_else(|| OAuthError::invalid_token("the access token is invalid, expired or revoked"))?;
+    let bound = active.claims.get("cnf").and_then(|c| c.get("jkt")).and_then(Value::as_str);
+    match (bound, dpop_scheme) {
+        (Some(jkt), true) => {
+            let proved = dpop_proof::check(&state, &headers, method.as_str(), paths::USERINFO, Some(&token)).await?;
+            match proved {
+                Some(p) if p == jkt => {}
+                Some(_) => return Err(dpop_proof::token_refused("the DPoP proof was made with another key than the token is bound to")),
+                None => return Err(dpop_proof::token_refused("a DPoP-bound access token needs a DPoP proof")),
+            }
+        }
+        (Some(_), false) => return Err(dpop_proof::token_refused("the access token is DPoP-bound: send it as DPoP with a proof")),
+        (None, true) => return Err(OAuthError::invalid_token("the access token is not DPoP-bound: send it as Bearer")),
+        (None, false) => {}
+    }
     let scope = active.claims.get("scope").and_then(Value::as_str).unwrap_or("");
     let scopes = grants::scopes_of(scope);
     if !scopes.contains(&"openid") {

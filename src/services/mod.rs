@@ -5,6 +5,7 @@
 //! settings, the store, the clock and randomness. The domain re-exports them under their old
 //! paths (`auth::password`, `tokens::keys`, `tokens::master_key`, `mail::transport`).
 
+pub mod client_jwks;
 pub mod hasher;
 pub mod keys;
 pub mod mailer;

@@ -26,6 +26,10 @@ pub struct ClientRow {
     pub first_party: i64,
     pub require_pkce: i64,
     pub require_mfa: i64,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+    pub require_par: i64,
+    pub require_dpop: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -45,12 +49,12 @@ impl std::fmt::Debug for ClientRow {
 
 const COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri, grant_types, scopes, \
      token_endpoint_auth_method, id_token_signing_alg, permission_namespaces, body_id, id_token_claims, access_token_audience, \
-     first_party, require_pkce, created_at, updated_at, require_mfa";
+     first_party, require_pkce, created_at, updated_at, require_mfa, jwks, jwks_uri, require_par, require_dpop";
 
 /// Inserts a client. A taken id is `Conflict`.
 pub async fn insert(db: impl Exec, c: &ClientRow) -> Result<()> {
     sqlx::query(sql!(
-        "insert into clients ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        "insert into clients ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
     ))
     .bind(&c.id)
     .bind(&c.name)
@@ -71,6 +75,10 @@ pub async fn insert(db: impl Exec, c: &ClientRow) -> Result<()> {
     .bind(c.created_at)
     .bind(c.updated_at)
     .bind(c.require_mfa)
+    .bind(&c.jwks)
+    .bind(&c.jwks_uri)
+    .bind(c.require_par)
+    .bind(c.require_dpop)
     .execute(&mut *db.conn().await?)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "a client with that id"))?;
@@ -95,7 +103,8 @@ pub async fn update(db: impl Exec, c: &ClientRow, now: Timestamp) -> Result<()> 
         "update clients set name = $2, redirect_uris = $3, post_logout_redirect_uris = $4, backchannel_logout_uri = $5,
              grant_types = $6, scopes = $7, token_endpoint_auth_method = $8, id_token_signing_alg = $9,
              permission_namespaces = $10, body_id = $11, id_token_claims = $12, access_token_audience = $13,
-             first_party = $14, require_pkce = $15, updated_at = $16, require_mfa = $17
+             first_party = $14, require_pkce = $15, updated_at = $16, require_mfa = $17, jwks = $18, jwks_uri = $19,
+             require_par = $20, require_dpop = $21
          where id = $1",
     )
     .bind(&c.id)
@@ -115,6 +124,10 @@ pub async fn update(db: impl Exec, c: &ClientRow, now: Timestamp) -> Result<()> 
     .bind(c.require_pkce)
     .bind(now)
     .bind(c.require_mfa)
+    .bind(&c.jwks)
+    .bind(&c.jwks_uri)
+    .bind(c.require_par)
+    .bind(c.require_dpop)
     .execute(&mut *db.conn().await?)
     .await?;
     super::security_epoch::changed();

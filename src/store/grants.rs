@@ -31,6 +31,8 @@ pub const KIND_CODE: &str = "auth_code";
 pub const KIND_REFRESH: &str = "refresh_token";
 pub const KIND_GRANT: &str = "grant";
 pub const KIND_REVOKED_JTI: &str = "revoked_jti";
+/// A pushed authorization request (RFC 9126); `data` holds its parameters.
+pub const KIND_PAR: &str = "par_request";
 
 pub async fn insert(db: impl Exec, t: &TokenRow) -> Result<()> {
     sqlx::query(sql!("insert into one_time_tokens ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
@@ -89,6 +91,22 @@ pub async fn consume_for_client(db: impl Exec, hash: &str, kind: &str, client_id
     .bind(now)
     .bind(client_id)
     .fetch_optional(&mut *db.conn().await?)
+    .await?)
+}
+
+/// A pushed request of `client_id` that is unspent and live at `now`; its life is extended to
+/// `window` seconds from its push (idempotent: every use sets the same expiry).
+pub async fn open_pushed(db: &Db, hash: &str, client_id: &str, now: Timestamp, window: i64) -> Result<Option<TokenRow>> {
+    Ok(sqlx::query_as::<_, TokenRow>(sql!(
+        "update one_time_tokens set expires_at = created_at + $4
+         where hash = $1 and kind = 'par_request' and client_id = $2 and used_at is null and revoked_at is null and expires_at > $3
+         returning {COLUMNS}"
+    ))
+    .bind(hash)
+    .bind(client_id)
+    .bind(now)
+    .bind(window)
+    .fetch_optional(db.pool())
     .await?)
 }
 

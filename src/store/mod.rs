@@ -26,6 +26,7 @@ pub mod links;
 pub mod memberships;
 pub mod outbox;
 pub mod pool_shrink;
+pub mod replay;
 pub mod roles;
 pub mod saml;
 pub mod security_epoch;

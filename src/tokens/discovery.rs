@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::config::Settings;
+use crate::jose::JwsAlg;
 
 /// Endpoint paths, used by discovery and the handlers.
 pub mod paths {
@@ -15,6 +16,7 @@ pub mod paths {
     pub const INTROSPECT: &str = "/introspect";
     pub const REVOKE: &str = "/revoke";
     pub const END_SESSION: &str = "/end_session";
+    pub const PAR: &str = "/par";
 }
 
 /// Everything the endpoints support, and nothing they do not.
@@ -30,6 +32,8 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "end_session_endpoint": at(paths::END_SESSION),
         "introspection_endpoint": at(paths::INTROSPECT),
         "revocation_endpoint": at(paths::REVOKE),
+        "pushed_authorization_request_endpoint": at(paths::PAR),
+        "require_pushed_authorization_requests": settings.oauth.require_pushed_authorization_requests,
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
@@ -37,10 +41,14 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "userinfo_signing_alg_values_supported": [],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": JwsAlg::names(),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "introspection_endpoint_auth_signing_alg_values_supported": JwsAlg::names(),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "revocation_endpoint_auth_signing_alg_values_supported": JwsAlg::names(),
         "code_challenge_methods_supported": ["S256"],
+        "dpop_signing_alg_values_supported": JwsAlg::names(),
         "prompt_values_supported": ["none", "login", "consent"],
         "acr_values_supported": ["1fa", "mfa"],
         "claims_supported": [
@@ -79,6 +87,7 @@ mod tests {
             ("end_session_endpoint", paths::END_SESSION),
             ("introspection_endpoint", paths::INTROSPECT),
             ("revocation_endpoint", paths::REVOKE),
+            ("pushed_authorization_request_endpoint", paths::PAR),
         ] {
             assert_eq!(d[field], format!("https://id.example.gov.uk{path}"), "{field}");
         }

@@ -53,6 +53,10 @@ struct RefreshData {
     scope: String,
     authn: Authn,
     offline: bool,
+    /// The DPoP key a public client's refresh token is bound to (RFC 9449 §5): every refresh
+    /// needs a proof made with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jkt: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,7 +77,7 @@ pub fn scopes_of(scope: &str) -> Vec<&str> {
 
 /// Stores a fresh code and returns it. The family id is chosen now so that a replayed code can
 /// revoke what its first redemption produced.
-pub async fn issue_code(state: &AppState, user_id: &str, data: &CodeData) -> Result<SecretString, GrantError> {
+pub async fn issue_code(state: &AppState, user_id: &str, data: &CodeData, pushed: Option<&str>) -> Result<SecretString, GrantError> {
     let now = state.now();
     let code = random_token(&*state.rng);
     let row = TokenRow {
@@ -89,7 +93,15 @@ pub async fn issue_code(state: &AppState, user_id: &str, data: &CodeData) -> Res
         used_at: None,
         revoked_at: None,
     };
-    store::grants::insert(&state.db, &row).await?;
+    let mut tx = state.db.begin().await?;
+    // A pushed request yields one code: it is spent in the transaction that stores the code.
+    if let Some(hash) = pushed
+        && store::grants::consume_for_client(&mut *tx, hash, store::grants::KIND_PAR, &data.client_id, now).await?.is_none()
+    {
+        return Err(GrantError::InvalidGrant("the request_uri has expired or has already been used"));
+    }
+    store::grants::insert(&mut *tx, &row).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(code)
 }
 
@@ -181,6 +193,7 @@ pub async fn redeem_code(
     code: &str,
     redirect_uri: Option<&str>,
     verifier: Option<&str>,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, GrantError> {
     let now = state.now();
     let hash = token_hash(code);
@@ -221,7 +234,8 @@ pub async fn redeem_code(
         used_at: None,
         revoked_at: None,
     };
-    let issued = prepare(state, client, &user, &data.scope, &data.authn, data.nonce.as_deref(), &family, offline, refresh_expires).await?;
+    let issued =
+        prepare(state, client, &user, &data.scope, &data.authn, data.nonce.as_deref(), &family, offline, refresh_expires, jkt).await?;
     let db = &state.db;
     let mut tx = db.begin().await?;
     store::fault_point(db, &mut tx, "code:begin").await?;
@@ -285,12 +299,14 @@ async fn prepare(
     family: &str,
     offline: bool,
     refresh_expires: i64,
+    jkt: Option<&str>,
 ) -> Result<Issued, GrantError> {
     let scopes = scopes_of(scope);
     // Offline grants outlive the session, so their access tokens do not name it.
     let at_authn = Authn { sid: if offline { None } else { authn.sid.clone() }, ..authn.clone() };
-    let at = issue::access_token(state, AccessTokenInput { user: Some(user), client, scope, authn: Some(&at_authn), family: Some(family) })
-        .await?;
+    let at =
+        issue::access_token(state, AccessTokenInput { user: Some(user), client, scope, authn: Some(&at_authn), family: Some(family), jkt })
+            .await?;
     let id_token = if scopes.contains(&"openid") {
         Some(issue::id_token(state, IdTokenInput { user, client, scopes: &scopes, authn, nonce }).await?)
     } else {
@@ -298,7 +314,10 @@ async fn prepare(
     };
     let (refresh_token, refresh_row) = if client.allows_grant(GrantType::RefreshToken) && refresh_expires > state.now() {
         let rt = random_token(&*state.rng);
-        let data = RefreshData { scope: scope.to_owned(), authn: authn.clone(), offline };
+        // A public client's refresh token is bound to its DPoP key; a confidential client's is
+        // bound to the client's own authentication already (RFC 9449 §5).
+        let bound = if client.is_public() { jkt.map(str::to_owned) } else { None };
+        let data = RefreshData { scope: scope.to_owned(), authn: authn.clone(), offline, jkt: bound };
         let row = TokenRow {
             hash: token_hash(rt.expose()),
             kind: store::grants::KIND_REFRESH.into(),
@@ -318,7 +337,7 @@ async fn prepare(
     };
     let response = TokenResponse {
         access_token: at.token,
-        token_type: "Bearer",
+        token_type: if jkt.is_some() { "DPoP" } else { "Bearer" },
         expires_in: at.expires_in,
         refresh_token,
         id_token,
@@ -330,7 +349,13 @@ async fn prepare(
 /// Rotates a refresh token: every check first (reads only), then one transaction that uses the
 /// old token up (only if it was issued to this client) and stores its successor. A connection
 /// lost anywhere in it leaves the old token usable, so the client's retry succeeds.
-pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_scope: Option<&str>) -> Result<TokenResponse, GrantError> {
+pub async fn refresh(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+    requested_scope: Option<&str>,
+    jkt: Option<&str>,
+) -> Result<TokenResponse, GrantError> {
     let now = state.now();
     let hash = token_hash(token);
     let Some(row) = store::grants::by_hash(&state.db, &hash, store::grants::KIND_REFRESH).await? else {
@@ -355,10 +380,15 @@ pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_s
         store::grants::revoke_family(&state.db, &family, now).await?;
         return Err(GrantError::InvalidGrant("the session this grant belonged to has ended"));
     }
+    if let Some(bound) = data.jkt.as_deref()
+        && jkt != Some(bound)
+    {
+        return Err(GrantError::InvalidGrant("the refresh token is bound to a DPoP key: send a DPoP proof made with that key"));
+    }
     let user = live_user(state, row.user_id.as_deref()).await?;
     body_allows(state, client).await?;
     let scope = narrowed_scope(&data.scope, requested_scope)?;
-    let issued = prepare(state, client, &user, &scope, &data.authn, None, &family, data.offline, row.expires_at).await?;
+    let issued = prepare(state, client, &user, &scope, &data.authn, None, &family, data.offline, row.expires_at, jkt).await?;
     let db = &state.db;
     let mut tx = db.begin().await?;
     store::fault_point(db, &mut tx, "refresh:begin").await?;
@@ -379,7 +409,12 @@ pub async fn refresh(state: &AppState, client: &Client, token: &str, requested_s
     Ok(issued.response)
 }
 
-pub async fn client_credentials(state: &AppState, client: &Client, requested_scope: Option<&str>) -> Result<TokenResponse, GrantError> {
+pub async fn client_credentials(
+    state: &AppState,
+    client: &Client,
+    requested_scope: Option<&str>,
+    jkt: Option<&str>,
+) -> Result<TokenResponse, GrantError> {
     if client.is_public() || !client.allows_grant(GrantType::ClientCredentials) {
         return Err(GrantError::UnauthorizedClient("this client may not use the client_credentials grant"));
     }
@@ -396,10 +431,10 @@ pub async fn client_credentials(state: &AppState, client: &Client, requested_sco
             req.join(" ")
         }
     };
-    let at = issue::access_token(state, AccessTokenInput { user: None, client, scope: &scope, authn: None, family: None }).await?;
+    let at = issue::access_token(state, AccessTokenInput { user: None, client, scope: &scope, authn: None, family: None, jkt }).await?;
     Ok(TokenResponse {
         access_token: at.token,
-        token_type: "Bearer",
+        token_type: if jkt.is_some() { "DPoP" } else { "Bearer" },
         expires_in: at.expires_in,
         refresh_token: None,
         id_token: None,

@@ -85,6 +85,8 @@ pub struct AccessTokenInput<'a> {
     pub authn: Option<&'a Authn>,
     /// The grant family, when there is one; it prefixes the jti so introspection can find it.
     pub family: Option<&'a str>,
+    /// The thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6).
+    pub jkt: Option<&'a str>,
 }
 
 pub struct IssuedAccessToken {
@@ -122,6 +124,9 @@ pub fn access_token_claims(settings: &Settings, now: Timestamp, jti: &str, i: &A
     if let Some(a) = i.authn {
         c.insert("auth_time".into(), json!(a.auth_time));
         insert_authn(&mut c, a);
+    }
+    if let Some(jkt) = i.jkt {
+        c.insert("cnf".into(), json!({ "jkt": jkt }));
     }
     c
 }
@@ -215,7 +220,14 @@ mod tests {
         let client = client(Some("https://api.example.org")).await;
         let user = user();
         let authn = Authn { auth_time: T0 - 5, amr: vec!["pwd".into()], acr: String::new(), sid: None };
-        let i = AccessTokenInput { user: Some(&user), client: &client, scope: "openid email", authn: Some(&authn), family: Some("fam") };
+        let i = AccessTokenInput {
+            user: Some(&user),
+            client: &client,
+            scope: "openid email",
+            authn: Some(&authn),
+            family: Some("fam"),
+            jkt: None,
+        };
         let c = access_token_claims(&settings(), T0, "fam.abc", &i);
         assert_eq!(
             (c["aud"].clone(), c["sub"].clone(), c["client_id"].clone()),

@@ -111,7 +111,7 @@ fn first_duplicate(names: &[String]) -> Option<&String> {
 
 /// OAuth endpoints answer in RFC 6749 shape; each parameter may appear only once.
 fn is_oauth(path: &str) -> bool {
-    matches!(path, paths::AUTHORIZE | paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::END_SESSION)
+    matches!(path, paths::AUTHORIZE | paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::END_SESSION | paths::PAR)
         || path == "/authorize/consent"
 }
 
@@ -147,7 +147,7 @@ fn refuse(path: &str, e: &InputError) -> Response {
     let message = e.to_string();
     if path.starts_with("/api/") {
         AppError::Json { status, error: "invalid_request", message, field: None }.into_response()
-    } else if matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE) {
+    } else if matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::PAR) {
         OAuthError::new(status, "invalid_request", message).into_response()
     } else {
         error_page(status, "Something is wrong with that request", &message)

@@ -28,6 +28,10 @@ fn row(id: &str, name: &str, now: i64) -> ClientRow {
         first_party: 0,
         require_pkce: 1,
         require_mfa: 0,
+        jwks: None,
+        jwks_uri: None,
+        require_par: 0,
+        require_dpop: 0,
         created_at: now,
         updated_at: now,
     }
@@ -286,7 +290,20 @@ async fn client_and_keys_commands(b: Backend) {
         ),
         (vec!["--auth-method", "none", "--redirect-uri", "https://bad.example.org/cb", "--no-pkce"], "PKCE"),
         (vec!["--redirect-uri", "https://bad.example.org/cb", "--body", "Nowhere Council"], "no body"),
-        (vec!["--redirect-uri", "https://bad.example.org/cb", "--auth-method", "private_key_jwt"], "--auth-method"),
+        (vec!["--redirect-uri", "https://bad.example.org/cb", "--auth-method", "client_secret_jwt"], "--auth-method"),
+        (vec!["--redirect-uri", "https://bad.example.org/cb", "--auth-method", "private_key_jwt"], "public keys"),
+        (vec!["--redirect-uri", "https://bad.example.org/cb", "--auth-method", "private_key_jwt", "--jwks", "/nonexistent.json"], "--jwks"),
+        (
+            vec![
+                "--redirect-uri",
+                "https://bad.example.org/cb",
+                "--auth-method",
+                "private_key_jwt",
+                "--jwks-uri",
+                "http://keys.example.org/jwks",
+            ],
+            "JWKS URI",
+        ),
         (vec!["--redirect-uri", "https://bad.example.org/cb", "--id", "permits"], "already exists"),
     ] {
         let mut full = vec!["client", "add", "Bad", "--json"];
@@ -296,6 +313,31 @@ async fn client_and_keys_commands(b: Backend) {
         let e = fails(o);
         assert!(e.contains(why), "{args:?}: {e}");
     }
+    // private_key_jwt with a JWK set from a file: no secret is made.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, crate::client_keys::jwks(&[&crate::client_keys::TestKey::ec("k1")])).unwrap();
+    let o = ok(cli.run(&[
+        "client",
+        "add",
+        "Street works",
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "sw",
+        "--auth-method",
+        "private_key_jwt",
+        "--jwks",
+        file.to_str().unwrap(),
+        "--id",
+        "streetworks",
+        "--require-dpop",
+        "--json",
+    ]));
+    assert!(o.contains("\"client_secret\":null"), "{o}");
+    let show = ok(cli.run(&["client", "show", "streetworks"]));
+    assert!(show.contains("inline JWK set") && show.contains("DPoP required:             true"), "{show}");
+    ok(cli.run(&["client", "remove", "streetworks"]));
     let list = ok(cli.run(&["client", "list"]));
     assert_eq!(list.lines().count(), 4, "{list}");
     assert!(!list.contains("Bad"));

@@ -45,7 +45,12 @@ async fn error_summary_links_land_on_the_page() {
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert_eq!(summary_links_land(&page), ["client"]);
-    assert!(page.contains("id=\"client\">This client is public and has no secret to rotate."), "{page}");
+    assert!(
+        page.contains(
+            "id=\"client\">This client has no secret to rotate: it is public, or authenticates with its own key (private_key_jwt)."
+        ),
+        "{page}"
+    );
 
     // A new OIDC connection without its secret: the link lands on the secret's input.
     let oidc = |secret: &'static str| {

@@ -37,6 +37,10 @@ pub fn spec(name: &str) -> ClientSpec {
         first_party: true,
         require_pkce: true,
         require_mfa: false,
+        jwks: None,
+        jwks_uri: None,
+        require_par: false,
+        require_dpop: false,
     }
 }
 

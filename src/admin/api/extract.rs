@@ -25,15 +25,30 @@ impl FromRequestParts<AppState> for ApiActor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Ok(Client(from)) = Client::from_request_parts(parts, state).await;
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let token = match header.split_once(' ') {
-            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => t.trim(),
+        let (scheme, token) = match header.split_once(' ') {
+            Some((scheme, t)) if !t.trim().is_empty() => (scheme, t.trim()),
             _ => return Err(json_error(StatusCode::UNAUTHORIZED, "invalid_token", BearerError::Missing.to_string())),
         };
-        match actor::from_bearer(state, token, from).await {
+        let mut proofs = parts.headers.get_all("dpop").iter();
+        let proof = proofs.next().and_then(|v| v.to_str().ok());
+        if proofs.next().is_some() {
+            return Err(json_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof", "Send one DPoP header."));
+        }
+        let presented = if scheme.eq_ignore_ascii_case("bearer") {
+            actor::Presented::Bearer
+        } else if scheme.eq_ignore_ascii_case("dpop") {
+            // The URL the proof must name: the issuer and the path, without the query.
+            let url = format!("{}{}", state.settings.issuer(), parts.uri.path());
+            actor::Presented::Dpop { proof, method: parts.method.as_str(), url }
+        } else {
+            return Err(json_error(StatusCode::UNAUTHORIZED, "invalid_token", BearerError::Missing.to_string()));
+        };
+        match actor::from_bearer(state, token, from, presented).await {
             Ok(a) => Ok(ApiActor(a)),
             Err(e @ (BearerError::Missing | BearerError::Invalid)) => {
                 Err(json_error(StatusCode::UNAUTHORIZED, "invalid_token", e.to_string()))
             }
+            Err(e @ BearerError::Dpop(_)) => Err(json_error(StatusCode::UNAUTHORIZED, "invalid_dpop_proof", e.to_string())),
             Err(e @ BearerError::InsufficientScope) => Err(json_error(StatusCode::FORBIDDEN, "insufficient_scope", e.to_string())),
             Err(BearerError::Admin(e)) => Err(e.into_api()),
         }

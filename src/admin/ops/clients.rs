@@ -32,6 +32,13 @@ pub struct ClientView {
     pub first_party: bool,
     pub require_pkce: bool,
     pub require_mfa: bool,
+    /// private_key_jwt: the client's public keys (a JWK set), or where it publishes them.
+    pub jwks: Option<serde_json::Value>,
+    pub jwks_uri: Option<String>,
+    /// RFC 9126 client metadata: authorization requests only through the PAR endpoint.
+    pub require_pushed_authorization_requests: bool,
+    /// RFC 9449 client metadata: tokens only with a DPoP proof.
+    pub dpop_bound_access_tokens: bool,
     pub has_secret: bool,
     pub admin_access: AdminAccess,
     pub created_at: i64,
@@ -95,6 +102,10 @@ async fn view(state: &AppState, c: Client) -> Result<ClientView, AdminError> {
         first_party: c.first_party,
         require_pkce: c.require_pkce,
         require_mfa: c.require_mfa,
+        jwks: c.jwks.as_deref().and_then(|t| serde_json::from_str(t).ok()),
+        jwks_uri: c.jwks_uri,
+        require_pushed_authorization_requests: c.require_par,
+        dpop_bound_access_tokens: c.require_dpop,
         admin_access,
         created_at: c.created_at,
         updated_at: c.updated_at,
@@ -122,6 +133,12 @@ pub struct ClientInput {
     pub first_party: Option<bool>,
     pub require_pkce: Option<bool>,
     pub require_mfa: Option<bool>,
+    /// A JWK set of public keys: a JSON object, or its text (an empty string clears it).
+    pub jwks: Option<serde_json::Value>,
+    /// An empty string clears it. Giving one of `jwks` and `jwks_uri` drops the other.
+    pub jwks_uri: Option<String>,
+    pub require_pushed_authorization_requests: Option<bool>,
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 fn apply(mut spec: ClientSpec, i: ClientInput) -> Result<ClientSpec, AdminError> {
@@ -153,9 +170,36 @@ fn apply(mut spec: ClientSpec, i: ClientInput) -> Result<ClientSpec, AdminError>
         spec.auth_method = AuthMethod::parse(&v).ok_or_else(|| {
             AdminError::invalid(
                 "token_endpoint_auth_method",
-                "Choose how the app authenticates: client_secret_basic, client_secret_post or none (a public app).",
+                "Choose how the app authenticates: client_secret_basic, client_secret_post, private_key_jwt or none (a public app).",
             )
         })?;
+        if spec.auth_method != AuthMethod::PrivateKeyJwt {
+            spec.jwks = None;
+            spec.jwks_uri = None;
+        }
+    }
+    let jwks_given = i.jwks.is_some();
+    if let Some(v) = i.jwks {
+        spec.jwks = match v {
+            serde_json::Value::Object(_) => Some(v.to_string()),
+            serde_json::Value::String(t) => blank_none(t),
+            _ => return Err(AdminError::invalid("jwks", "Give the app's public keys as a JWK set: {\"keys\": [...]}.")),
+        };
+        if spec.jwks.is_some() && i.jwks_uri.as_deref().is_none_or(|u| u.trim().is_empty()) {
+            spec.jwks_uri = None;
+        }
+    }
+    if let Some(v) = i.jwks_uri {
+        spec.jwks_uri = blank_none(v.trim().to_owned());
+        if spec.jwks_uri.is_some() && spec.jwks.is_some() && !jwks_given {
+            spec.jwks = None;
+        }
+    }
+    if let Some(v) = i.require_pushed_authorization_requests {
+        spec.require_par = v;
+    }
+    if let Some(v) = i.dpop_bound_access_tokens {
+        spec.require_dpop = v;
     }
     if let Some(v) = i.id_token_signing_alg {
         spec.id_token_alg = Alg::parse(&v).map_err(|_| AdminError::invalid("id_token_signing_alg", "Use RS256 or ES256."))?;

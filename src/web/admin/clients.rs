@@ -52,7 +52,7 @@ async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<DoneQ
 }
 
 const GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
-const METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+const METHODS: [&str; 4] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
 const ALGS: [&str; 2] = ["RS256", "ES256"];
 const LEVELS: [(&str, &str); 3] = [("none", "None"), ("body", "An organisation's administrator"), ("superuser", "Superuser")];
 
@@ -84,6 +84,12 @@ struct Posted {
     require_pkce: bool,
     #[serde(deserialize_with = "fields::ticked")]
     require_mfa: bool,
+    jwks: String,
+    jwks_uri: String,
+    #[serde(deserialize_with = "fields::ticked")]
+    require_pushed_authorization_requests: bool,
+    #[serde(deserialize_with = "fields::ticked")]
+    dpop_bound_access_tokens: bool,
 }
 
 /// The administrative-access form.
@@ -114,6 +120,10 @@ pub struct Form {
     pub first_party: bool,
     pub require_pkce: bool,
     pub require_mfa: bool,
+    pub jwks: String,
+    pub jwks_uri: String,
+    pub require_par: bool,
+    pub require_dpop: bool,
 }
 
 async fn body_opts(state: &AppState, admin: &Admin, current: &str) -> Result<Vec<Opt>, AppError> {
@@ -147,6 +157,10 @@ impl Form {
             first_party: c.first_party,
             require_pkce: c.require_pkce,
             require_mfa: c.require_mfa,
+            jwks: c.jwks.as_ref().map(|v| serde_json::to_string_pretty(v).unwrap_or_default()).unwrap_or_default(),
+            jwks_uri: c.jwks_uri.clone().unwrap_or_default(),
+            require_par: c.require_pushed_authorization_requests,
+            require_dpop: c.dpop_bound_access_tokens,
         })
     }
 
@@ -171,6 +185,10 @@ impl Form {
             first_party: f.first_party,
             require_pkce: f.require_pkce,
             require_mfa: f.require_mfa,
+            jwks: f.jwks.clone(),
+            jwks_uri: f.jwks_uri.clone(),
+            require_par: f.require_pushed_authorization_requests,
+            require_dpop: f.dpop_bound_access_tokens,
         })
     }
 }
@@ -197,6 +215,10 @@ fn input(f: &Posted, creating: bool) -> ClientInput {
         first_party: Some(f.first_party),
         require_pkce: Some(f.require_pkce),
         require_mfa: Some(f.require_mfa),
+        jwks: Some(serde_json::Value::String(f.jwks.trim().to_owned())),
+        jwks_uri: Some(f.jwks_uri.trim().to_owned()),
+        require_pushed_authorization_requests: Some(f.require_pushed_authorization_requests),
+        dpop_bound_access_tokens: Some(f.dpop_bound_access_tokens),
     }
 }
 
