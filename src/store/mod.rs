@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod pool_shrink;
 pub mod roles;
 pub mod saml;
+pub mod scim;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;

@@ -12,7 +12,8 @@ pub async fn authorisation(db: &Db, user: &UserRow, client: &Client) -> Result<M
     let mut bodies = Vec::new();
     let mut flat_roles: Option<Vec<String>> = client.body_id.as_ref().map(|_| Vec::new());
     for m in store::memberships::of_user(db, &user.id).await? {
-        if !m.body_status.is_active() {
+        // A suspended body, or a member its directory disabled (SCIM), grants nothing.
+        if !m.is_live() {
             continue;
         }
         let d = store::memberships::detail(db, &m).await?;

@@ -30,6 +30,7 @@ mod reliability;
 mod saml_core;
 mod saml_idp;
 mod schemathesis;
+mod scim;
 mod signin;
 mod sso_admin;
 mod sso_oidc;
