@@ -38,6 +38,9 @@ pub enum AppError {
     /// A JSON error for the REST API: `{"error": code, "message": ..., "field": ...}`.
     #[error("{error}: {message}")]
     Json { status: StatusCode, error: &'static str, message: String, field: Option<&'static str> },
+    /// A SCIM error (RFC 7644 §3.12) as `application/scim+json`.
+    #[error(transparent)]
+    Scim(#[from] crate::scim::ScimError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -135,6 +138,18 @@ impl IntoResponse for AppError {
                 }
                 r
             }
+            AppError::Scim(e) => {
+                let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let mut r = (status, scim_json(&e.body())).into_response();
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
+                }
+                if status == StatusCode::UNAUTHORIZED {
+                    r.headers_mut()
+                        .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer realm=\"scim\""));
+                }
+                r
+            }
             AppError::Store(e) if crate::store::caused_by_unavailable(&e) => unavailable_page(),
             AppError::Auth(e) if crate::store::caused_by_unavailable(&e) => unavailable_page(),
             AppError::Store(_) | AppError::Auth(_) | AppError::Internal(_) => {
@@ -151,6 +166,14 @@ impl IntoResponse for AppError {
 
 /// Seconds a client is asked to wait when the database is unavailable.
 pub const RETRY_AFTER_SECS: &str = "5";
+
+/// A SCIM response body: JSON as `application/scim+json`, never cached.
+pub fn scim_json(v: &serde_json::Value) -> Response {
+    let mut r = axum::Json(v).into_response();
+    r.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/scim+json"));
+    r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    r
+}
 
 /// The page for "the database cannot be reached": 503 and Retry-After, no detail.
 fn unavailable_page() -> Response {

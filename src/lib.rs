@@ -25,6 +25,7 @@ pub mod policy;
 pub mod report;
 pub mod request;
 pub mod saml;
+pub mod scim;
 pub mod secret;
 pub mod server;
 pub mod services;

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .merge(crate::oidc::router(&state.settings))
         .merge(crate::admin::api::router_with_idempotency(&state))
+        .merge(crate::admin::scim_api::router())
         .fallback(web::not_found)
         .layer(from_fn(input::refuse_bad_input))
         .layer(from_fn(headers::security_headers))

@@ -148,7 +148,7 @@ pub async fn load_policy_actor(state: &AppState, user: &UserRow) -> Result<deleg
         let d = store::memberships::detail(&state.db, &m).await?;
         memberships.push(Membership {
             body_kind: m.body_kind,
-            active: m.body_status.is_active(),
+            active: m.is_live(),
             body_id: m.body_id,
             permissions: d.permissions.into_iter().collect(),
         });

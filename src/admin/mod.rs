@@ -34,6 +34,7 @@ pub mod export;
 pub mod idempotency;
 pub mod import;
 pub mod ops;
+pub mod scim_api;
 
 pub use actor::{AdminActor, StepUp};
 pub use error::AdminError;

@@ -205,7 +205,7 @@ fn print_problems(report: &import::ImportReport) {
     }
 }
 
-async fn find_body(state: &AppState, name_or_id: &str) -> Result<BodyRow, CliError> {
+pub(crate) async fn find_body(state: &AppState, name_or_id: &str) -> Result<BodyRow, CliError> {
     if let Some(b) = store::bodies::by_id(&state.db, name_or_id).await? {
         return Ok(b);
     }

@@ -16,6 +16,7 @@ pub mod admin_data;
 pub mod clients;
 pub mod connections;
 pub mod keys;
+pub mod scim;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -71,6 +72,9 @@ pub enum Command {
     /// List and rotate signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// SCIM provisioning: a body's secret tokens and sync status.
+    #[command(subcommand)]
+    Scim(scim::ScimCommand),
     /// Check the configuration and that the database can be reached.
     CheckConfig,
     /// Read the audit log.
@@ -268,6 +272,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Client(c) => clients::run(&state, c).await,
         Command::Connection(c) => connections::run(&state, c).await,
         Command::Keys(c) => keys::run(&state, c).await,
+        Command::Scim(c) => scim::run(&state, c).await,
         Command::CheckConfig => Ok(()),
         Command::Audit(c) => admin_data::audit(&state, c).await,
         Command::Export(c) => admin_data::export(&state, c).await,

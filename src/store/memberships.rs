@@ -18,6 +18,16 @@ pub struct MembershipRow {
     pub body_kind: BodyKind,
     #[sqlx(try_from = "String")]
     pub body_status: BodyStatus,
+    /// Set when the body's directory disabled the member (SCIM `active: false`): the
+    /// membership keeps its roles but grants nothing until it is restored.
+    pub disabled_at: Option<Timestamp>,
+}
+
+impl MembershipRow {
+    /// Whether the membership grants anything now: its body is active and it is not disabled.
+    pub fn is_live(&self) -> bool {
+        self.body_status.is_active() && self.disabled_at.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -31,7 +41,7 @@ pub struct MembershipDetail {
     pub mfa_required_by_role: bool,
 }
 
-const COLUMNS: &str = "m.id, m.user_id, m.body_id, b.name as body_name, b.kind as body_kind, b.status as body_status";
+const COLUMNS: &str = "m.id, m.user_id, m.body_id, b.name as body_name, b.kind as body_kind, b.status as body_status, m.disabled_at";
 
 pub async fn add(db: impl Exec, id: &str, user_id: &str, body_id: &str, now: Timestamp) -> Result<()> {
     sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, $4)")
@@ -286,7 +296,7 @@ pub async fn members(db: &Db, body_id: &str) -> Result<Vec<(String, UserRow)>> {
 pub async fn holding_permission(db: &Db, body_id: &str, permission: &str) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar::<_, String>(
         "select m.id from memberships m join users u on u.id = m.user_id
-         where m.body_id = $1 and u.disabled = 0 and u.removed_at is null
+         where m.body_id = $1 and u.disabled = 0 and u.removed_at is null and m.disabled_at is null
            and (exists (select 1 from membership_permissions mp where mp.membership_id = m.id and mp.permission_key = $2)
                 or exists (select 1 from membership_roles mr join role_permissions rp on rp.role_id = mr.role_id
                            where mr.membership_id = m.id and rp.permission_key = $2))

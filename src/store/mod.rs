@@ -29,6 +29,7 @@ pub mod pool_shrink;
 pub mod replay;
 pub mod roles;
 pub mod saml;
+pub mod scim;
 pub mod security_epoch;
 pub mod sessions;
 pub mod settings;

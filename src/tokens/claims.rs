@@ -14,7 +14,8 @@ pub async fn authorisation(db: &Db, user: &UserRow, client: &Client) -> Result<M
     let mut flat_roles: Option<Vec<String>> = client.body_id.as_ref().map(|_| Vec::new());
     for d in store::memberships::details_of_user(db, &user.id).await? {
         let Some(m) = d.membership.as_ref() else { continue };
-        if !m.body_status.is_active() {
+        // A suspended body, or a member its directory disabled (SCIM), grants nothing.
+        if !m.is_live() {
             continue;
         }
         let roles: Vec<String> = d.roles.iter().map(|(_, n)| n.clone()).collect();

@@ -34,6 +34,7 @@ mod reliability;
 mod saml_core;
 mod saml_idp;
 mod schemathesis;
+mod scim;
 mod security_cache;
 mod signin;
 mod sso_admin;

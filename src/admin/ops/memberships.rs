@@ -59,6 +59,9 @@ pub struct MembershipView {
     pub direct_permissions: Vec<String>,
     pub workstreams: Vec<Workstream>,
     pub areas: Vec<String>,
+    /// Disabled by the body's directory (SCIM `active: false`): it grants nothing until the
+    /// directory restores it.
+    pub disabled: bool,
 }
 
 pub(crate) async fn view(state: &AppState, m: &store::memberships::MembershipRow) -> Result<MembershipView, AdminError> {
@@ -77,6 +80,7 @@ pub(crate) async fn view(state: &AppState, m: &store::memberships::MembershipRow
         direct_permissions: d.direct_permissions,
         workstreams: d.workstreams.into_iter().map(|(prefix, access)| Workstream { prefix, access }).collect(),
         areas: d.areas,
+        disabled: m.disabled_at.is_some(),
     })
 }
 

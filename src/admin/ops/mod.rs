@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod keys;
 pub mod memberships;
 pub mod roles;
+pub mod scim;
 pub mod user_activity;
 pub mod user_list;
 pub mod users;

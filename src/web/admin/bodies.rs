@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/bodies/{id}", get(show).post(save))
         .route("/admin/bodies/{id}/contractors", post(link))
         .route("/admin/bodies/{id}/contractors/remove", post(unlink))
+        .route("/admin/bodies/{id}/scim/tokens", post(scim_token_add))
+        .route("/admin/bodies/{id}/scim/tokens/revoke", post(scim_token_revoke))
 }
 
 const KINDS: [(&str, &str); 5] = [
@@ -248,6 +250,8 @@ pub struct Member {
     pub name: String,
     pub kind: &'static str,
     pub roles: String,
+    /// Disabled in this body by its directory (SCIM).
+    pub disabled: bool,
 }
 
 pub struct Linked {
@@ -278,6 +282,11 @@ struct BodyPage {
     can_edit: bool,
     can_link: bool,
     can_export: bool,
+    /// SCIM provisioning, for those who may see it.
+    scim: Option<ops::scim::Overview>,
+    /// A SCIM secret just made: shown once.
+    scim_secret: Option<String>,
+    scim_url: String,
 }
 
 async fn names(state: &AppState, admin: &Admin, ids: &[String]) -> Vec<Linked> {
@@ -298,6 +307,18 @@ async fn render(
     f: Option<&BodyForm>,
     problem: Option<Problem>,
 ) -> Result<Response, AppError> {
+    render_full(state, admin, id, done, f, problem, None).await
+}
+
+async fn render_full(
+    state: &AppState,
+    admin: &Admin,
+    id: &str,
+    done: Option<&str>,
+    f: Option<&BodyForm>,
+    problem: Option<Problem>,
+    scim_secret: Option<String>,
+) -> Result<Response, AppError> {
     let b = ops::bodies::show(state, &admin.actor, id).await?;
     let members = ops::memberships::list(state, &admin.actor, id)
         .await?
@@ -309,6 +330,7 @@ async fn render(
             name: u.name,
             kind: m.member_kind,
             roles: m.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
+            disabled: m.disabled,
         })
         .collect();
     let roles = ops::roles::list(state, &admin.actor, id).await?;
@@ -358,6 +380,9 @@ async fn render(
         can_edit,
         can_link,
         can_export,
+        scim: ops::scim::overview(state, &admin.actor, &b.id).await.ok(),
+        scim_secret,
+        scim_url: ops::scim::base_url(state),
         b,
     };
     Ok((status, admin.jar.clone(), page).into_response())
@@ -416,6 +441,42 @@ async fn unlink(
 ) -> Result<Response, AppError> {
     match ops::bodies::unlink_contractor(&state, &admin.actor, &id, &f.contractor_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=unlinked", enc(&id))).into_response()),
+        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ScimTokenForm {
+    #[serde(default)]
+    label: String,
+}
+
+#[derive(Deserialize)]
+struct ScimRevokeForm {
+    token_id: String,
+}
+
+/// Makes a SCIM secret and shows it on the body page, once.
+async fn scim_token_add(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<ScimTokenForm>>,
+) -> Result<Response, AppError> {
+    match ops::scim::create_token(&state, &admin.actor, &id, &f.label).await {
+        Ok(made) => render_full(&state, &admin, &id, Some("scim-token-created"), None, None, Some(made.secret.expose().to_owned())).await,
+        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+    }
+}
+
+async fn scim_token_revoke(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<ScimRevokeForm>>,
+) -> Result<Response, AppError> {
+    match ops::scim::revoke_token(&state, &admin.actor, &f.token_id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=scim-token-revoked", enc(&id))).into_response()),
         Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }
 }

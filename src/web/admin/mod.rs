@@ -182,6 +182,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "body-created" => "The organisation has been created.",
         "body-saved" => "The organisation's settings have been saved.",
         "linked" => "The contractor organisation has been linked.",
+        "scim-token-created" => "The SCIM token has been made. Copy its secret now: it is not shown again.",
+        "scim-token-revoked" => "The SCIM token has been revoked: the directory's next request with it is refused.",
         "unlinked" => "The contractor organisation has been unlinked.",
         "role-created" => "The role has been created.",
         "role-saved" => "The role has been saved.",
@@ -248,6 +250,16 @@ impl FormMessage for AdminError {
 pub fn when(t: i64) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&fmt).ok()).unwrap_or_default()
+}
+
+/// [`when`], or "Never" (for templates, which pass references).
+pub fn when_or_never(t: &Option<i64>) -> String {
+    t.map(when).unwrap_or_else(|| "Never".into())
+}
+
+/// [`when`] for templates, which pass references.
+pub fn when_ref(t: &i64) -> String {
+    when(*t)
 }
 
 /// A path segment or query value, percent-encoded.
