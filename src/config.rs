@@ -113,6 +113,9 @@ pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
+    /// SQLite only: how long a statement waits for another connection's (or process's) write
+    /// lock before it fails with "database is locked".
+    pub sqlite_busy_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -317,6 +320,9 @@ impl Settings {
         let url = self.database_url();
         if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
             return bad("database.url must start with sqlite: or postgres:".into());
+        }
+        if !(100..=600_000).contains(&self.database.sqlite_busy_timeout_ms) {
+            return bad("database.sqlite_busy_timeout_ms must be between 100 and 600000".into());
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections must be at least 1".into());
