@@ -66,7 +66,7 @@ schemas={
  "AuditPage":{"type":"object","properties":{"events":arr(S("AuditEvent")),"next_before":dict(nint,description="Pass as `before` for the next (older) page; absent or null on the last page.")}},
  "BodyExport":{"type":"object","description":"All data of one body (format stile.body-export.v1): never password hashes or secrets. See docs/admin-data.md.","properties":{"format":str_(),"exported_at":int_,"body":{"type":"object"},"roles":arr({"type":"object"}),"workstreams":strs,"areas":strs,"members":arr({"type":"object"}),"audit_events":arr(S("AuditEvent"))}},
  "ImportProblem":{"type":"object","properties":{"row":dict(int_,description="Row number; the header is row 1."),"field":str_(),"reason":str_()}},
- "ImportReport":{"type":"object","properties":{"dry_run":bool_,"rows":int_,"accepted":int_,"imported":int_,"memberships":int_,"with_password":int_,"problems":arr(S("ImportProblem"))}},
+ "ImportReport":{"type":"object","properties":{"dry_run":bool_,"rows":int_,"accepted":int_,"imported":int_,"memberships":int_,"with_password":int_,"refused_rows":int_,"problems":arr(S("ImportProblem")),"problems_not_listed":int_}},
  "ImportRefused":{"type":"object","properties":{"error":str_(),"message":str_(),"report":S("ImportReport")}},
  "Me":{"type":"object","properties":{"user":{"oneOf":[S("User"),{"type":"null"}]},"client_id":nstr,"superuser":bool_,"administers":{"type":["array","null"],"items":{"type":"string"}}}},
 }

@@ -101,6 +101,7 @@ impl AppState {
             &settings.database_url(),
             settings.database.max_connections,
             Duration::from_secs(settings.database.acquire_timeout_secs.max(1)),
+            Duration::from_millis(settings.database.sqlite_busy_timeout_ms),
         )
         .await
         .map_err(StartError::Database)?;

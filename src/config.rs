@@ -152,6 +152,9 @@ pub struct DatabaseSettings {
     /// The longest a cached client or ban list is used after it was read
     /// (`services::security_cache`), whatever said it was still current.
     pub security_cache_ttl_ms: u64,
+    /// SQLite only: how long a statement waits for another connection's (or process's) write
+    /// lock before it fails with "database is locked".
+    pub sqlite_busy_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -356,6 +359,9 @@ impl Settings {
         let url = self.database_url();
         if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
             return bad("database.url must start with sqlite: or postgres:".into());
+        }
+        if !(100..=600_000).contains(&self.database.sqlite_busy_timeout_ms) {
+            return bad("database.sqlite_busy_timeout_ms must be between 100 and 600000".into());
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections must be at least 1".into());

@@ -28,6 +28,8 @@
 //! password hash (or roles) on someone else's account. Every refusal is reported with its row
 //! (the header is row 1, as in a spreadsheet), field and reason; the import writes nothing unless
 //! every row is accepted, and then writes everything in one transaction with one audit event.
+//! The file is streamed: rows are checked a batch at a time and kept in staging tables, not in
+//! memory, so a file of any size (the command line reads any) needs the same memory.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Read;
@@ -44,7 +46,7 @@ use crate::email::Email;
 use crate::policy::delegation::{Action, BodyKind, MemberKind};
 use crate::policy::street_manager::{self, SmRole};
 use crate::store::bodies::BodyRow;
-use crate::store::import::{ImportMembership, ImportRole, ImportUser};
+use crate::store::import::{Clash, ImportMembership, ImportRole, ImportUser, StagedRow, Staging};
 use crate::store::{self, Db, StoreError, audit::NewEvent};
 
 /// The columns FixMyStreet's import reads.
@@ -52,13 +54,22 @@ pub const COLUMNS: [&str; 6] = ["name", "email", "from_body", "passwordhash", "r
 
 const MAX_NAME_CHARS: usize = 256;
 
+/// How many problems a report lists; the rest are counted (`problems_not_listed`), so a file of
+/// a million bad rows does not make a report of a million lines.
+pub const MAX_LISTED: usize = 1000;
+
+/// Rows read and checked before they are checked against the database and staged together.
+const BATCH: usize = 400;
+
+const LOOKS_THE_SAME: &str = "each account's address must look different (the same letters from another alphabet, with accents, or with invisible characters look the same)";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The file as a whole cannot be read (not CSV, no email column, unknown column).
     #[error("{0}")]
     File(String),
     /// Some rows are refused; nothing was written.
-    #[error("{} row(s) refused; nothing was imported", .0.problems.len())]
+    #[error("{} row(s) refused; nothing was imported", .0.refused_rows)]
     Refused(Box<ImportReport>),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -85,7 +96,12 @@ pub struct ImportReport {
     pub memberships: u64,
     /// Of the accepted rows, how many bring a password hash.
     pub with_password: u64,
+    /// Rows refused (a row may have more than one problem).
+    pub refused_rows: u64,
+    /// The problems, by row: the first [`MAX_LISTED`] of them.
     pub problems: Vec<RowProblem>,
+    /// How many more problems were found than are listed.
+    pub problems_not_listed: u64,
 }
 
 /// Who imports, where to, and what they may grant.
@@ -110,7 +126,8 @@ pub struct ImportOptions<'a> {
 
 /// What the import is told as it goes: rows checked, then users written.
 pub trait Progress: Send {
-    fn checked(&mut self, _rows: u64) {}
+    /// `rows` read and checked so far, `bytes` of the file read.
+    fn checked(&mut self, _rows: u64, _bytes: u64) {}
     fn written(&mut self, _users: u64, _of: u64) {}
 }
 
@@ -142,13 +159,28 @@ struct Context {
     owners: Owners,
 }
 
-struct Checked {
+/// One row read and checked on its own, waiting for its batch to be checked against the
+/// database and the file's earlier rows.
+struct Pending {
     row: u64,
-    email: String,
-    user: ImportUser,
+    /// The row's address and its look-alike skeleton, when the address is usable.
+    key: Option<(String, String)>,
+    /// The user to create, when the row passed every check of its own.
+    user: Option<ImportUser>,
 }
 
-/// Reads and checks the whole file, then (unless it is a dry run or a row is refused) imports it.
+/// Rows read since the last [`flush`], and the problems found in them.
+#[derive(Default)]
+struct Batch {
+    read: usize,
+    rows: Vec<Pending>,
+    problems: Vec<RowProblem>,
+}
+
+/// Reads and checks the file row by row, a batch at a time, keeping each batch in staging tables
+/// (`store::import::Staging`) rather than in memory; then (unless it is a dry run or a row is
+/// refused) writes everything staged in one transaction. Memory does not grow with the file: the
+/// report lists the first [`MAX_LISTED`] problems and counts the rest.
 /// A dry run returns the report with every refusal; a refused real import returns
 /// `ImportError::Refused` with the same report and writes nothing.
 pub async fn run(
@@ -163,19 +195,25 @@ pub async fn run(
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::None).from_reader(input);
     let headers = reader.headers().map_err(|e| ImportError::File(format!("the file is not CSV: {e}")))?.clone();
     let index = column_index(&headers)?;
+    let mut staging = Staging::open(db).await?;
 
     let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut checked: Vec<Checked> = Vec::new();
+    let mut bodies: BTreeSet<String> = BTreeSet::new();
+    let mut batch = Batch::default();
     let mut record = csv::StringRecord::new();
     let mut row: u64 = 1;
     loop {
+        if batch.read >= BATCH {
+            flush(&mut staging, &mut batch, &mut report, &mut bodies).await?;
+            progress.checked(report.rows, reader.position().byte());
+        }
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
                 row += 1;
                 report.rows += 1;
+                batch.read += 1;
                 let (reason, go_on) = match e.kind() {
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => (
                         format!("has {len} field(s) where the header has {expected_len}; a field holding a comma must be in double quotes"),
@@ -185,7 +223,7 @@ pub async fn run(
                     // Reading itself failed: nothing after this can be trusted.
                     _ => (format!("cannot be read: {e}"), false),
                 };
-                report.problems.push(RowProblem { row, field: "row", reason });
+                batch.problems.push(RowProblem { row, field: "row", reason });
                 if go_on {
                     continue;
                 }
@@ -194,55 +232,28 @@ pub async fn run(
         }
         row += 1;
         report.rows += 1;
+        batch.read += 1;
         let field = |name: &str| index.get(name).and_then(|&i| record.get(i)).unwrap_or("");
-        let before = report.problems.len();
-        if let Some(user) = check_row(&ctx, opts, rng, now, row, &field, &mut seen, &mut report.problems)
-            && report.problems.len() == before
-        {
-            checked.push(user);
-        }
-        if report.rows.is_multiple_of(1000) {
-            progress.checked(report.rows);
-        }
+        let pending = check_row(&ctx, opts, rng, now, row, &field, &mut batch.problems);
+        batch.rows.push(pending);
     }
-    progress.checked(report.rows);
+    flush(&mut staging, &mut batch, &mut report, &mut bodies).await?;
+    progress.checked(report.rows, reader.position().byte());
 
-    // Accounts that already exist, looked up in batches rather than once per row.
-    let emails: Vec<String> = checked.iter().map(|c| c.email.clone()).collect();
-    let existing: HashSet<String> = store::import::existing_emails(db, &emails).await?.into_iter().collect();
-    if !existing.is_empty() {
-        for c in &checked {
-            if existing.contains(&c.email) {
-                report.problems.push(RowProblem {
-                    row: c.row,
-                    field: "email",
-                    reason: format!("{} already has an account; an import never changes an existing account", c.email),
-                });
-            }
-        }
-        checked.retain(|c| !existing.contains(&c.email));
-        report.problems.sort_by_key(|p| p.row);
-    }
-
-    report.accepted = checked.len() as u64;
-    report.memberships = checked.iter().filter(|c| c.user.membership.is_some()).count() as u64;
-    report.with_password = checked.iter().filter(|c| c.user.password_hash.is_some()).count() as u64;
     if opts.dry_run {
         return Ok(report);
     }
-    if !report.problems.is_empty() {
+    if report.refused_rows > 0 {
         return Err(ImportError::Refused(Box::new(report)));
     }
-    if checked.is_empty() {
+    if report.accepted == 0 {
         return Err(ImportError::File("the file has no rows to import".into()));
     }
 
-    let users: Vec<ImportUser> = checked.into_iter().map(|c| c.user).collect();
-    let total = users.len() as u64;
-    let bodies: BTreeSet<&str> = users.iter().filter_map(|u| u.membership.as_ref().map(|m| m.body_id.as_str())).collect();
+    let total = report.accepted;
     // An import into one body is that body's event, so its administrators see it in its log.
     let one_body = opts.into_body.map(|b| b.id.as_str()).or_else(|| match bodies.iter().collect::<Vec<_>>().as_slice() {
-        [only] => Some(**only),
+        [only] => Some(only.as_str()),
         _ => None,
     });
     let details = serde_json::json!({
@@ -265,9 +276,93 @@ pub async fn run(
         details: Some(details),
     };
     let mut written = |n: u64| progress.written(n, total);
-    store::import::insert_all(db, &users, &event, now, &mut written).await?;
+    staging.write(db, row, &event, now, &mut written).await?;
     report.imported = total;
     Ok(report)
+}
+
+/// Checks the batch's addresses against existing accounts and the file's earlier rows (staged,
+/// or earlier in this batch), stages its rows, and moves its problems into the report.
+async fn flush(
+    staging: &mut Staging,
+    batch: &mut Batch,
+    report: &mut ImportReport,
+    bodies: &mut BTreeSet<String>,
+) -> Result<(), StoreError> {
+    let keys: Vec<(&str, &str)> = batch.rows.iter().filter_map(|p| p.key.as_ref().map(|(e, s)| (e.as_str(), s.as_str()))).collect();
+    let mut clashes: HashMap<String, Vec<Clash>> = HashMap::new();
+    for (email, clash) in staging.clashes(&keys).await? {
+        clashes.entry(email).or_default().push(clash);
+    }
+    let mut here: HashMap<String, u64> = HashMap::new();
+    let mut here_skeletons: HashMap<String, (u64, String)> = HashMap::new();
+    let mut staged = Vec::new();
+    for mut p in batch.rows.drain(..) {
+        let Some((email, skeleton)) = p.key.take() else { continue };
+        let row = p.row;
+        let mut refuse = |reason: String| batch.problems.push(RowProblem { row, field: "email", reason });
+        let mut repeated = false;
+        for c in clashes.get(&email).map(Vec::as_slice).unwrap_or_default() {
+            match c {
+                Clash::EarlierRow(first) => {
+                    refuse(format!("{email} is also on row {first}; each address may appear once"));
+                    repeated = true;
+                }
+                Clash::EarlierLookAlike(first, other) => {
+                    refuse(format!("{email} looks the same as {other} on row {first}; {LOOKS_THE_SAME}"));
+                }
+                // As before streaming: a row refused for its own reasons is not also told the
+                // account exists.
+                Clash::Exists if p.user.is_some() => {
+                    refuse(format!("{email} already has an account; an import never changes an existing account"));
+                }
+                Clash::LooksLike(_) if p.user.is_some() => {
+                    refuse(format!("{email} looks the same as an existing account's address; {LOOKS_THE_SAME}"));
+                }
+                Clash::Exists | Clash::LooksLike(_) => {}
+            }
+        }
+        if !repeated && let Some(first) = here.get(&email) {
+            refuse(format!("{email} is also on row {first}; each address may appear once"));
+            repeated = true;
+        }
+        if !repeated && let Some((first, other)) = here_skeletons.get(&skeleton) {
+            refuse(format!("{email} looks the same as {other} on row {first}; {LOOKS_THE_SAME}"));
+        }
+        if repeated {
+            continue;
+        }
+        here.insert(email.clone(), row);
+        here_skeletons.entry(skeleton.clone()).or_insert_with(|| (row, email.clone()));
+        staged.push(StagedRow { row, email, skeleton, user: p.user });
+    }
+    let refused: BTreeSet<u64> = batch.problems.iter().map(|p| p.row).collect();
+    for s in &mut staged {
+        if refused.contains(&s.row) {
+            s.user = None;
+        } else if let Some(u) = &s.user {
+            report.accepted += 1;
+            report.with_password += u64::from(u.password_hash.is_some());
+            if let Some(m) = &u.membership {
+                report.memberships += 1;
+                if !bodies.contains(&m.body_id) {
+                    bodies.insert(m.body_id.clone());
+                }
+            }
+        }
+    }
+    staging.add(&staged).await?;
+    report.refused_rows += refused.len() as u64;
+    batch.problems.sort_by_key(|p| p.row);
+    for p in batch.problems.drain(..) {
+        if report.problems.len() < MAX_LISTED {
+            report.problems.push(p);
+        } else {
+            report.problems_not_listed += 1;
+        }
+    }
+    batch.read = 0;
+    Ok(())
 }
 
 /// An import into one body on behalf of `actor` (the UI and API); see [`import`].
@@ -412,9 +507,9 @@ fn check_row<'f>(
     now: Timestamp,
     row: u64,
     field: &dyn Fn(&str) -> &'f str,
-    seen: &mut HashMap<String, u64>,
     problems: &mut Vec<RowProblem>,
-) -> Option<Checked> {
+) -> Pending {
+    let before = problems.len();
     let mut refuse = |field: &'static str, reason: String| problems.push(RowProblem { row, field, reason });
 
     let email = match Email::parse(field("email")) {
@@ -424,15 +519,10 @@ fn check_row<'f>(
             None
         }
     };
-    if let Some(e) = &email {
-        if let Some(first) = seen.get(e.as_str()) {
-            refuse("email", format!("{e} is also on row {first}; each address may appear once"));
-        } else {
-            seen.insert(e.as_str().to_owned(), row);
-        }
-        if is_banned(ctx, e) {
-            refuse("email", format!("{e} is banned (abuse table)"));
-        }
+    if let Some(e) = &email
+        && is_banned(ctx, e)
+    {
+        refuse("email", format!("{e} is banned (abuse table)"));
     }
 
     let name = field("name").trim().to_owned();
@@ -487,7 +577,11 @@ fn check_row<'f>(
         }
     }
 
-    let email = email?;
+    let Some(email) = email else { return Pending { row, key: None, user: None } };
+    let key = Some((email.as_str().to_owned(), email.skeleton()));
+    if problems.len() > before {
+        return Pending { row, key, user: None };
+    }
     let membership = body.map(|b| ImportMembership {
         id: store::new_id(now, rng),
         body_id: b.id.clone(),
@@ -495,7 +589,7 @@ fn check_row<'f>(
         permissions: permissions.into_iter().collect(),
     });
     let user = ImportUser { id: store::new_id(now, rng), email: email.as_str().to_owned(), name, password_hash, membership };
-    Some(Checked { row, email: email.as_str().to_owned(), user })
+    Pending { row, key, user: Some(user) }
 }
 
 /// A row's password hash, if it brings one that is usable here: bcrypt or argon2, within the

@@ -167,7 +167,7 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
         Ok(r) => r,
         Err(ActorImportError::Import(ImportError::Refused(report))) => {
             print_problems(&report);
-            return Err(CliError::Usage(format!("{} row(s) refused; nothing was imported", report.problems.len())));
+            return Err(CliError::Usage(format!("{} row(s) refused; nothing was imported", report.refused_rows)));
         }
         Err(ActorImportError::Import(ImportError::File(m))) => return Err(CliError::Usage(format!("{}: {m}", file.display()))),
         Err(ActorImportError::Import(ImportError::Store(e))) => return Err(e.into()),
@@ -178,8 +178,7 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
         if !report.problems.is_empty() {
             return Err(CliError::Usage(format!(
                 "dry run: {} of {} row(s) would be refused; nothing was imported",
-                report.problems.iter().map(|p| p.row).collect::<std::collections::BTreeSet<_>>().len(),
-                report.rows
+                report.refused_rows, report.rows
             )));
         }
         out!(
@@ -202,6 +201,9 @@ pub async fn import(state: &AppState, c: ImportCommand) -> Result<(), CliError> 
 fn print_problems(report: &import::ImportReport) {
     for p in &report.problems {
         out!("row {}: {}: {}", p.row, p.field, p.reason);
+    }
+    if report.problems_not_listed > 0 {
+        out!("... and {} more problem(s) not listed: correct these and check the file again.", report.problems_not_listed);
     }
 }
 
@@ -234,7 +236,8 @@ fn private_file(path: &std::path::Path) -> Result<std::fs::File, CliError> {
 }
 
 /// A progress bar on standard error, drawn only when it is a terminal (never into logs or
-/// pipes). It counts rows checked, then users written.
+/// pipes). While checking it follows the bytes read (so it has an end and an ETA) and says how
+/// many rows a second; while writing, the users written.
 struct Bar(Option<indicatif::ProgressBar>);
 
 impl Bar {
@@ -243,8 +246,8 @@ impl Bar {
         if !std::io::stderr().is_terminal() || file_size < 64 * 1024 {
             return Bar(None);
         }
-        let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} checking rows: {human_pos} [{elapsed}]") {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(file_size), indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("checking rows: {wide_bar} {percent:>3}% {msg} [{elapsed}, ETA {eta}]") {
             bar.set_style(style);
         }
         Bar(Some(bar))
@@ -257,21 +260,33 @@ impl Bar {
     }
 }
 
+/// "12,345 rows, 9,876 rows/s".
+fn rows_and_rate(rows: u64, elapsed: std::time::Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let rate = if secs > 0.0 { (rows as f64 / secs) as u64 } else { 0 };
+    format!("{} rows, {} rows/s", indicatif::HumanCount(rows), indicatif::HumanCount(rate))
+}
+
 impl import::Progress for Bar {
-    fn checked(&mut self, rows: u64) {
+    fn checked(&mut self, rows: u64, bytes: u64) {
         if let Some(b) = &self.0 {
-            b.set_position(rows);
+            b.set_position(bytes);
+            b.set_message(rows_and_rate(rows, b.elapsed()));
         }
     }
 
     fn written(&mut self, users: u64, of: u64) {
         if let Some(b) = &self.0 {
             if b.length() != Some(of) {
-                if let Ok(style) = indicatif::ProgressStyle::with_template("writing users: {wide_bar} {human_pos}/{human_len} [{elapsed}]")
-                {
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "writing users: {wide_bar} {human_pos}/{human_len} {per_sec} [{elapsed}, ETA {eta}]",
+                ) {
                     b.set_style(style);
                 }
                 b.set_length(of);
+                b.reset_elapsed();
+                b.reset_eta();
             }
             b.set_position(users);
         }

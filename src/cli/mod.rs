@@ -194,6 +194,21 @@ pub enum MemberCommand {
         #[arg(long = "role")]
         roles: Vec<String>,
     },
+    /// List the members of a body (or the holders of one of its roles), a page at a time: the
+    /// last line says how to get the next page.
+    List {
+        /// The body's name or id.
+        body: String,
+        /// Only the holders of this role (by name).
+        #[arg(long)]
+        role: Option<String>,
+        /// How many members a page lists (1 to 10000).
+        #[arg(long, default_value_t = ops::memberships::PAGE, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        limit: i64,
+        /// Start after this: the value the previous page's last line gives.
+        #[arg(long, default_value = "")]
+        after: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -542,7 +557,10 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
 }
 
 async fn member(state: &AppState, c: MemberCommand) -> Result<(), CliError> {
-    let MemberCommand::Add { email, body, roles } = c;
+    let (email, body, roles) = match c {
+        MemberCommand::Add { email, body, roles } => (email, body, roles),
+        MemberCommand::List { body, role, limit, after } => return member_list(state, &body, role.as_deref(), limit, &after).await,
+    };
     let email = parse_email(&email)?;
     let user = store::users::by_email(&state.db, &email).await?.ok_or_else(|| CliError::Usage(format!("no user with email {email}")))?;
     let body = store::bodies::by_name(&state.db, &body).await?.ok_or_else(|| CliError::Usage(format!("no body named {body:?}")))?;
@@ -560,6 +578,51 @@ async fn member(state: &AppState, c: MemberCommand) -> Result<(), CliError> {
     ops::memberships::add(state, &AdminActor::cli(), &body.id, &user.id, input).await?;
     out!("{email} is now a member of {}{}.", body.name, if roles.is_empty() { String::new() } else { format!(" as {}", roles.join(", ")) });
     Ok(())
+}
+
+async fn member_list(state: &AppState, body: &str, role: Option<&str>, limit: i64, after: &str) -> Result<(), CliError> {
+    let b = match store::bodies::by_id(&state.db, body).await? {
+        Some(b) => b,
+        None => store::bodies::by_name(&state.db, body).await?.ok_or_else(|| CliError::Usage(format!("no body named {body:?}")))?,
+    };
+    let role_id = match role {
+        Some(r) => {
+            let roles = store::catalogue::roles_of_body(&state.db, &b.id).await?;
+            let found = roles.iter().find(|br| br.name.eq_ignore_ascii_case(r)).ok_or_else(|| {
+                let names: Vec<&str> = roles.iter().map(|x| x.name.as_str()).collect();
+                CliError::Usage(format!("{} has no role {r:?}; it has: {}", b.name, names.join(", ")))
+            })?;
+            Some(found.id.clone())
+        }
+        None => None,
+    };
+    let page = match ops::memberships::page(state, &AdminActor::cli(), &b.id, role_id.as_deref(), after, limit).await {
+        Err(AdminError::Invalid { field: "after", .. }) => {
+            return Err(CliError::Usage(format!(
+                "--after {after:?} is not where a page of this listing ends; give the value its last line printed, or leave --after out for the first page"
+            )));
+        }
+        other => other?,
+    };
+    out!("{:<38} {:<40} {:<24} ROLES", "USER ID", "EMAIL", "NAME");
+    for (u, m) in &page.members {
+        let roles: Vec<&str> = m.roles.iter().map(|r| r.name.as_str()).collect();
+        out!("{:<38} {:<40} {:<24} {}", u.id, u.email, u.name, roles.join(", "));
+    }
+    if let Some(next) = page.next {
+        let role = role.map(|r| format!(" --role {}", shell_quote(r))).unwrap_or_default();
+        out!("(more: stile member list {}{role} --limit {limit} --after {next})", shell_quote(&b.name));
+    }
+    Ok(())
+}
+
+/// `s` as one shell word.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// Writes one line of command output (see `out!`).

@@ -291,6 +291,67 @@ pub async fn members(db: &Db, body_id: &str) -> Result<Vec<(String, UserRow)>> {
     Ok(rows.into_iter().map(|r| (r.membership_id, r.user)).collect())
 }
 
+/// Where a page of a body's members starts: after this user (`Body`), or, for the holders of a
+/// role, after this membership (`Role`). Keyset paging on the indexes `memberships_body_user_idx`
+/// and `membership_roles_role_idx`: the thousandth page costs what the first does.
+#[derive(Debug, Clone, Copy)]
+pub enum MembersOf<'a> {
+    Body { body_id: &'a str },
+    Role { body_id: &'a str, role_id: &'a str },
+}
+
+/// One page of members (not removed users): at most `limit` (membership id, user) pairs after
+/// `after` (a user id for a body, a membership id for a role; empty for the first page), and
+/// the cursor of the next page when there is one.
+pub async fn members_page(db: &Db, of: MembersOf<'_>, after: &str, limit: i64) -> Result<(Vec<(String, UserRow)>, Option<String>)> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        membership_id: String,
+        #[sqlx(flatten)]
+        user: UserRow,
+    }
+    const COLUMNS: &str = "m.id as membership_id, u.id, u.email, u.email_verified, u.name, u.password_hash, u.superuser, u.flagged,
+                           u.disabled, u.created_at, u.updated_at, u.last_login_at";
+    let limit = limit.clamp(1, 10_000);
+    let rows = match of {
+        MembersOf::Body { body_id } => {
+            sqlx::query_as::<_, Row>(sql!(
+                "select {COLUMNS} from memberships m join users u on u.id = m.user_id
+                 where m.body_id = $1 and m.user_id > $2 and u.removed_at is null order by m.user_id limit $3"
+            ))
+            .bind(body_id)
+            .bind(after)
+            .bind(limit + 1)
+            .fetch_all(db.pool())
+            .await?
+        }
+        MembersOf::Role { body_id, role_id } => {
+            sqlx::query_as::<_, Row>(sql!(
+                "select {COLUMNS} from membership_roles mr join memberships m on m.id = mr.membership_id join users u on u.id = m.user_id
+                 where mr.role_id = $1 and mr.membership_id > $2 and m.body_id = $3 and u.removed_at is null
+                 order by mr.membership_id limit $4"
+            ))
+            .bind(role_id)
+            .bind(after)
+            .bind(body_id)
+            .bind(limit + 1)
+            .fetch_all(db.pool())
+            .await?
+        }
+    };
+    let mut rows: Vec<(String, UserRow)> = rows.into_iter().map(|r| (r.membership_id, r.user)).collect();
+    let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        rows.last().map(|(mid, u)| match of {
+            MembersOf::Body { .. } => u.id.clone(),
+            MembersOf::Role { .. } => mid.clone(),
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
 /// The memberships of a body whose (enabled, not removed) users hold `permission`, directly or
 /// through a role.
 pub async fn holding_permission(db: &Db, body_id: &str, permission: &str) -> Result<Vec<String>> {

@@ -232,18 +232,52 @@ pub struct Db {
     fault: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
+/// SQLite's busy timeout when none is configured (`[database] sqlite_busy_timeout_ms`).
+pub const DEFAULT_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How many times a transaction SQLite refused as busy before it did anything is tried again.
+const BUSY_RETRIES: u32 = 5;
+
+fn busy_backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(50u64.saturating_mul(1 << attempt.min(6)))
+}
+
+/// SQLite's "database is locked" family: `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6) with their
+/// extended codes (`BUSY_RECOVERY` 261, `BUSY_SNAPSHOT` 517, `BUSY_TIMEOUT` 773,
+/// `LOCKED_SHAREDCACHE` 262). Their primary code is the low byte.
+pub fn is_sqlite_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => d.code().and_then(|c| c.parse::<u32>().ok()).is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+        _ => false,
+    }
+}
+
+/// [`is_sqlite_busy`] for a store error.
+pub fn is_busy(e: &StoreError) -> bool {
+    match e {
+        StoreError::Unavailable(e) | StoreError::Database(e) => is_sqlite_busy(e),
+        _ => false,
+    }
+}
+
 /// How long a pooled connection may stay unused before sqlx closes it (one is always kept).
 /// Not enough on its own: see [`pool_shrink`].
 const IDLE_CLOSE: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        Self::connect_with(url, max_connections, std::time::Duration::from_secs(10)).await
+        Self::connect_with(url, max_connections, std::time::Duration::from_secs(10), DEFAULT_BUSY_TIMEOUT).await
     }
 
     /// `acquire_timeout`: how long a request waits for a connection before the database counts
-    /// as unavailable (and the request is answered 503).
-    pub async fn connect_with(url: &str, max_connections: u32, acquire_timeout: std::time::Duration) -> Result<Self> {
+    /// as unavailable (and the request is answered 503). `busy_timeout` (SQLite only): how long a
+    /// statement waits for another connection's write lock (`[database] sqlite_busy_timeout_ms`).
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: std::time::Duration,
+        busy_timeout: std::time::Duration,
+    ) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let kind = if url.starts_with("sqlite:") {
             DbKind::Sqlite
@@ -268,19 +302,22 @@ impl Db {
             .idle_timeout(IDLE_CLOSE)
             .acquire_timeout(acquire_timeout);
         if kind == DbKind::Sqlite {
-            // SQLite serialises writers anyway; foreign keys are per connection.
-            pool = pool.after_connect(|conn, _| {
+            // Every connection, whichever process opens it (the server, each command): foreign
+            // keys and the busy timeout are per connection; write-ahead logging is recorded in the
+            // file, and asking again is a no-op, but a connection that finds the file in another
+            // mode (a database made elsewhere) switches it before anything else. The busy timeout
+            // comes first, so that switch waits for a lock rather than failing.
+            let busy_ms = u64::try_from(busy_timeout.as_millis()).unwrap_or(u64::MAX);
+            pool = pool.after_connect(move |conn, _| {
                 Box::pin(async move {
+                    sqlx::query(sql!("pragma busy_timeout = {busy_ms}")).execute(&mut *conn).await?;
                     sqlx::query("pragma foreign_keys = on").execute(&mut *conn).await?;
-                    sqlx::query("pragma busy_timeout = 10000").execute(&mut *conn).await?;
+                    sqlx::query("pragma journal_mode = wal").execute(&mut *conn).await?;
                     Ok(())
                 })
             });
         }
         let pool = pool.connect_with(options).await?;
-        if kind == DbKind::Sqlite {
-            sqlx::query("pragma journal_mode = wal").execute(&pool).await?;
-        }
         Ok(Self {
             pool,
             kind,
@@ -301,19 +338,50 @@ impl Db {
     /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so it waits
     /// for another writer (up to the busy timeout) instead of failing with "database is locked"
     /// when a transaction that read first tries to write while another holds the lock.
+    ///
+    /// SQLite can still refuse the lock at once or after the busy timeout (`SQLITE_BUSY`, or
+    /// `SQLITE_BUSY_RECOVERY` while another process recovers the write-ahead log); nothing has
+    /// been done yet, so the begin is retried a few times before the error is returned.
     pub async fn begin(&self) -> Result<Tx> {
         match self.kind {
-            DbKind::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            DbKind::Sqlite => {
+                let mut attempt = 0;
+                loop {
+                    match self.pool.begin_with("BEGIN IMMEDIATE").await {
+                        Ok(tx) => return Ok(tx),
+                        Err(e) if is_sqlite_busy(&e) && attempt < BUSY_RETRIES => {
+                            attempt += 1;
+                            tracing::debug!(attempt, "database busy at the start of a transaction; trying again");
+                            tokio::time::sleep(busy_backoff(attempt)).await;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
             DbKind::Postgres => Ok(self.pool.begin().await?),
         }
     }
 
+    /// Applies the migrations. On SQLite, several processes starting at once (commands beside
+    /// the server) may find the database busy; each migration is its own transaction, so one
+    /// refused that way left nothing and the run is tried again (applied ones are skipped).
     pub async fn migrate(&self) -> Result<()> {
-        match self.kind {
-            DbKind::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            DbKind::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+        let mut attempt = 0;
+        loop {
+            let run = match self.kind {
+                DbKind::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await,
+                DbKind::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await,
+            };
+            match run {
+                Err(sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _))
+                    if self.kind == DbKind::Sqlite && is_sqlite_busy(&e) && attempt < BUSY_RETRIES =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(busy_backoff(attempt)).await;
+                }
+                other => return Ok(other?),
+            }
         }
-        Ok(())
     }
 
     /// True when the database answers (within 3 s). Ends a recorded outage when it does.
@@ -378,7 +446,7 @@ pub fn fault_here(db: &Db, point: &str) -> Result<()> {
 /// terminated (PostgreSQL: the backend is really terminated; SQLite: the statement fails as a
 /// lost connection would), and the transaction must leave nothing half-written.
 #[allow(clippy::unused_async)]
-pub async fn fault_point(db: &Db, tx: &mut Tx, point: &str) -> Result<()> {
+pub async fn fault_point(db: &Db, tx: &mut sqlx::Transaction<'_, sqlx::Any>, point: &str) -> Result<()> {
     #[cfg(feature = "fault-injection")]
     if db.take_fault(point) {
         if db.kind == DbKind::Postgres {

@@ -88,6 +88,7 @@ async fn listings_into_a_closed_pipe_exit_quietly() {
     let listings: &[&[&str]] = &[
         &["user", "list"],
         &["body", "list"],
+        &["member", "list", "Camden"],
         &["client", "list"],
         &["connection", "list"],
         &["connection", "list", "--json"],

@@ -264,9 +264,10 @@ async fn cli_only_writes_refuse_other_actors(b: Backend) {
 crate::both!(cli_only_writes_refuse_other_actors);
 
 /// SQLite: commands run at once beside a serving instance that is itself writing (failed
-/// sign-ins write throttle and audit rows) all succeed — each transaction waits for the write
-/// lock (BEGIN IMMEDIATE, busy timeout) rather than failing with "database is locked" — and the
-/// server answers no request with a 5xx meanwhile.
+/// sign-ins write throttle and audit rows) all succeed — twelve `body add`, a 3,000-user import
+/// and three listings; each transaction waits for the write lock (BEGIN IMMEDIATE, busy
+/// timeout) rather than failing with "database is locked" — and the server answers no request
+/// with a 5xx meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_commands_beside_a_busy_server() {
     let app = TestApp::start(Backend::Sqlite).await;
@@ -304,11 +305,26 @@ async fn parallel_commands_beside_a_busy_server() {
         c.env("STILE__DATA_DIR", app.db.dir.path());
         c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
     };
-    let children: Vec<_> = (0..12).map(&mut cmd).collect();
+    // An import (its final write holds the write lock longest) and listings join them.
+    let csv = cli.db.dir.path().join("staff.csv");
+    let mut rows = String::from("name,email\n");
+    for i in 0..3000 {
+        rows.push_str(&format!("Staff {i},staff{i}@example.org\n"));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let mut other = |args: &[&str]| {
+        let mut c = cli.cmd(args);
+        c.env("STILE__DATA_DIR", app.db.dir.path());
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let import = other(&["import", "users", csv.to_str().unwrap()]);
+    let listings: Vec<_> = (0..3).map(|_| other(&["body", "list"])).collect();
+    let children: Vec<_> = (0..12).map(&mut cmd).chain(std::iter::once(import)).chain(listings).collect();
     for (i, child) in children.into_iter().enumerate() {
         let o = child.wait_with_output().unwrap();
         assert!(o.status.success(), "command {i}: {}", String::from_utf8_lossy(&o.stderr));
     }
+    assert_eq!(store::users::count(&app.state.db).await.unwrap(), 3000, "the import is whole");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut total = 0;
     for h in load {
@@ -322,4 +338,30 @@ async fn parallel_commands_beside_a_busy_server() {
         assert!(listed.contains(&format!("Council {i:02}")), "{listed}");
     }
     app.finish().await;
+}
+
+/// SQLite: two `stile body add` at once, twenty times, each time on a fresh database, so both
+/// processes also migrate it, load the catalogue and make the signing keys at the same moment:
+/// every command succeeds (no "database is locked") and both bodies are there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_body_adds_at_once_twenty_times() {
+    for round in 0..20 {
+        let cli = Cli::new(Backend::Sqlite).await;
+        // One master key for both, as an operator's deployment has.
+        std::fs::write(cli.db.dir.path().join("master.key"), "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY").unwrap();
+        let spawn = |name: &str| {
+            cli.cmd(&["body", "add", name, "--kind", "council"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn("North Council"), spawn("South Council"));
+        for (name, child) in [("North", a), ("South", b)] {
+            let o = child.wait_with_output().unwrap();
+            assert!(o.status.success(), "round {round}, {name}: {}", String::from_utf8_lossy(&o.stderr));
+        }
+        let listed = ok(cli.run(&["body", "list"]));
+        assert!(listed.contains("North Council") && listed.contains("South Council"), "round {round}: {listed}");
+    }
 }

@@ -137,7 +137,7 @@ pub async fn import_users(
         Ok(report) => Ok(json(if dry_run { StatusCode::OK } else { StatusCode::CREATED }, &report)),
         Err(ActorImportError::Admin(e)) => Err(api(e)),
         Err(ActorImportError::Import(ImportError::Refused(report))) => {
-            let message = format!("{} row(s) refused; nothing was imported.", report.problems.len());
+            let message = format!("{} row(s) refused; nothing was imported.", report.refused_rows);
             Ok(json(StatusCode::UNPROCESSABLE_ENTITY, &Refused { error: "invalid_request", message, report: &report }))
         }
         Err(ActorImportError::Import(ImportError::File(m))) => Err(api(AdminError::invalid("file", m))),

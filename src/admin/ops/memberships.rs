@@ -430,6 +430,58 @@ pub async fn list(
     Ok(out)
 }
 
+/// Members shown at once when no limit is asked for (the command line, the body page).
+pub const PAGE: i64 = 100;
+
+/// One page of a body's members (or of a role's holders in it): see [`page`].
+#[derive(Debug)]
+pub struct MemberPage {
+    pub members: Vec<(crate::admin::ops::users::UserView, MembershipView)>,
+    /// Where the next page starts (`after`), when there is one.
+    pub next: Option<String>,
+}
+
+/// A page of the members of a body, or of the holders of one of its roles (`role_id`), in a
+/// stable order, starting after `after` (the `next` of the page before; empty for the first).
+/// `after` must be an id as a page gave it: anything else is refused, not guessed at.
+pub async fn page(
+    state: &AppState,
+    actor: &AdminActor,
+    body_id: &str,
+    role_id: Option<&str>,
+    after: &str,
+    limit: i64,
+) -> Result<MemberPage, AdminError> {
+    let body = load_body(state, body_id).await?;
+    actor.check(Action::ViewMembers, Some(&body.target()))?;
+    // Ids are UUIDs (older rows may have other plain ids); anything else did not come from a page.
+    let plausible = |s: &str| s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !after.is_empty() && !plausible(after) {
+        return Err(AdminError::invalid(
+            "after",
+            "Where the page starts (after) is not one this listing gave: start again from the first page.",
+        ));
+    }
+    let of = match role_id {
+        Some(role_id) => {
+            let role = store::roles::by_id(&state.db, role_id).await?;
+            if role.and_then(|r| r.body_id).as_deref() != Some(body_id) {
+                return Err(AdminError::NotFound("role"));
+            }
+            store::memberships::MembersOf::Role { body_id, role_id }
+        }
+        None => store::memberships::MembersOf::Body { body_id },
+    };
+    let (rows, next) = store::memberships::members_page(&state.db, of, after, limit).await?;
+    let mut members = Vec::with_capacity(rows.len());
+    for (mid, user) in rows {
+        if let Some(m) = store::memberships::by_id(&state.db, &mid).await? {
+            members.push((crate::admin::ops::users::UserView::from(&user), view(state, &m).await?));
+        }
+    }
+    Ok(MemberPage { members, next })
+}
+
 /// Changes what a membership holds. Parts left `None` stay as they are.
 pub async fn update(
     state: &AppState,

@@ -272,6 +272,7 @@ struct BodyPage {
     b: BodyView,
     s: Settings,
     members: Vec<Member>,
+    listing: Listing,
     roles: Vec<RoleView>,
     contractors: Vec<Linked>,
     principals: Vec<Linked>,
@@ -299,11 +300,32 @@ async fn names(state: &AppState, admin: &Admin, ids: &[String]) -> Vec<Linked> {
     out
 }
 
+/// Which page of the members the body page shows: `?role=ID` for the holders of one role,
+/// `?after=…` for the page after another (the "Next page" link).
+#[derive(Debug, Default, Deserialize)]
+struct ShowQuery {
+    done: Option<String>,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    after: String,
+}
+
+/// The page's members listing and the links around it.
+struct Listing {
+    /// The role whose holders are shown, if one is.
+    role: Option<RoleView>,
+    /// Whether this is a later page (offer the first again).
+    later: bool,
+    /// The "Next page" link, when there are more.
+    next: Option<String>,
+}
+
 async fn render(
     state: &AppState,
     admin: &Admin,
     id: &str,
-    done: Option<&str>,
+    q: &ShowQuery,
     f: Option<&BodyForm>,
     problem: Option<Problem>,
 ) -> Result<Response, AppError> {
@@ -320,8 +342,21 @@ async fn render_full(
     scim_secret: Option<String>,
 ) -> Result<Response, AppError> {
     let b = ops::bodies::show(state, &admin.actor, id).await?;
-    let members = ops::memberships::list(state, &admin.actor, id)
-        .await?
+    let roles = ops::roles::list(state, &admin.actor, id).await?;
+    let role = if q.role.is_empty() { None } else { Some(roles.iter().find(|r| r.id == q.role).cloned().ok_or(AppError::NotFound)?) };
+    let page = match ops::memberships::page(state, &admin.actor, id, role.as_ref().map(|r| r.id.as_str()), &q.after, ops::memberships::PAGE)
+        .await
+    {
+        Err(crate::admin::AdminError::Invalid { field: "after", message }) => return Err(AppError::BadRequest(message)),
+        other => other?,
+    };
+    let next = page.next.map(|after| {
+        let role = role.as_ref().map(|r| format!("role={}&", enc(&r.id))).unwrap_or_default();
+        format!("/admin/bodies/{}?{role}after={}#members-h", enc(&b.id), enc(&after))
+    });
+    let listing = Listing { role, later: !q.after.is_empty(), next };
+    let members = page
+        .members
         .into_iter()
         .map(|(u, m)| Member {
             user_id: u.id,
@@ -333,7 +368,7 @@ async fn render_full(
             disabled: m.disabled,
         })
         .collect();
-    let roles = ops::roles::list(state, &admin.actor, id).await?;
+    let done = q.done.as_deref();
     let takes_contractors = matches!(b.kind, BodyKind::Promoter | BodyKind::HighwayAuthority);
     let (can_edit, can_link, can_export) = {
         let target = Target { body_id: &b.id, body_kind: b.kind, principals: &b.principals };
@@ -372,6 +407,7 @@ async fn render_full(
         superuser: admin.actor.is_superuser(),
         s,
         members,
+        listing,
         roles,
         contractors: names(state, admin, &b.contractors).await,
         principals: names(state, admin, &b.principals).await,
@@ -392,9 +428,9 @@ async fn show(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<String>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    render(&state, &admin, &id, q.done.as_deref(), None, None).await
+    render(&state, &admin, &id, &q, None, None).await
 }
 
 async fn save(
@@ -405,11 +441,11 @@ async fn save(
 ) -> Result<Response, AppError> {
     let input = match input(&f, admin.actor.is_superuser()) {
         Ok(i) => i,
-        Err(p) => return render(&state, &admin, &id, None, Some(&f), Some(p)).await,
+        Err(p) => return render(&state, &admin, &id, &ShowQuery::default(), Some(&f), Some(p)).await,
     };
     match ops::bodies::update(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=body-saved", enc(&id))).into_response()),
-        Err(e) => render(&state, &admin, &id, None, Some(&f), Some(Problem::from_admin(e)?)).await,
+        Err(e) => render(&state, &admin, &id, &ShowQuery::default(), Some(&f), Some(Problem::from_admin(e)?)).await,
     }
 }
 
@@ -421,15 +457,15 @@ async fn link(
 ) -> Result<Response, AppError> {
     let Some(contractor) = fields::nonempty(&f.contractor_id) else {
         let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), "Choose or enter a contractor organisation.");
-        return render(&state, &admin, &id, None, None, Some(p)).await;
+        return render(&state, &admin, &id, &ShowQuery::default(), None, Some(p)).await;
     };
     match ops::bodies::link_contractor(&state, &admin.actor, &id, &contractor).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=linked", enc(&id))).into_response()),
         Err(crate::admin::AdminError::NotFound(_)) => {
             let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), "There is no organisation with that id.");
-            render(&state, &admin, &id, None, None, Some(p)).await
+            render(&state, &admin, &id, &ShowQuery::default(), None, Some(p)).await
         }
-        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Err(e) => render(&state, &admin, &id, &ShowQuery::default(), None, Some(Problem::from_admin(e)?)).await,
     }
 }
 
@@ -441,7 +477,7 @@ async fn unlink(
 ) -> Result<Response, AppError> {
     match ops::bodies::unlink_contractor(&state, &admin.actor, &id, &f.contractor_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=unlinked", enc(&id))).into_response()),
-        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Err(e) => render(&state, &admin, &id, &ShowQuery::default(), None, Some(Problem::from_admin(e)?)).await,
     }
 }
 
