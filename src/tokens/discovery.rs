@@ -42,7 +42,7 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "prompt_values_supported": ["none", "login", "consent"],
-        "acr_values_supported": ["1fa", "mfa"],
+        "acr_values_supported": crate::policy::mfa::ACR_VALUES,
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
             "email", "email_verified", "name", "given_name", "family_name", "bodies", "roles"
