@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use stile::app::AppState;
 use stile::config::Settings;
-use stile::store::user_list::{Cursor, Filter, LastSignIn, Status, page};
+use stile::store::user_list::{Cursor, Filter, LastSignIn, Status, TwoFactor, page};
 use stile::store::{Db, DbKind};
 
 /// Organisations the users are spread over.
@@ -194,8 +194,8 @@ async fn time_queries(db: &Db, users: u64, runs: usize) -> Result<Vec<Timing>> {
         ("status: active", Filter { status: Status::Active, ..all.clone() }, None),
         ("status: disabled", Filter { status: Status::Disabled, ..all.clone() }, None),
         ("status: flagged", Filter { status: Status::Flagged, ..all.clone() }, None),
-        ("two-factor on", Filter { two_factor: Some(true), ..all.clone() }, None),
-        ("two-factor off", Filter { two_factor: Some(false), ..all.clone() }, None),
+        ("two-factor on", Filter { two_factor: TwoFactor::On, ..all.clone() }, None),
+        ("two-factor off", Filter { two_factor: TwoFactor::Off, ..all.clone() }, None),
         ("signed in within 7 days", Filter { last_sign_in: LastSignIn::Since(NOW - 7 * DAY), ..all.clone() }, None),
         ("not signed in for 90 days", Filter { last_sign_in: LastSignIn::NotSince(NOW - 90 * DAY), ..all.clone() }, None),
         ("never signed in", Filter { last_sign_in: LastSignIn::Never, ..all.clone() }, None),

@@ -49,6 +49,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     #[serde(default)]
     pub oauth: OAuthSettings,
+    pub passkeys: PasskeySettings,
 }
 
 /// Client keys, pushed authorization requests and DPoP (issue 17).
@@ -83,6 +84,19 @@ impl Default for OAuthSettings {
             use_dpop_nonce: false,
         }
     }
+}
+
+/// Passkeys (WebAuthn): whose credentials they are. A passkey is bound to its relying party id
+/// for life, so changing `rp_id` makes every registered passkey useless.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasskeySettings {
+    /// The relying party id (a domain); empty: the issuer's host.
+    pub rp_id: String,
+    /// The origin pages are served from; empty: the issuer's origin.
+    pub origin: String,
+    /// Accept the origin on any port (development and tests on localhost only).
+    pub any_port: bool,
 }
 
 /// Who may read `/metrics`: whoever sends this bearer token. Empty (the default) means the

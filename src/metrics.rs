@@ -121,7 +121,8 @@ impl Metrics {
             "signin.password" => "password",
             "signin.email" => "email",
             "signin.sso" => "sso",
-            "mfa.verify" | "mfa.recovery_code" => "mfa",
+            "mfa.verify" | "mfa.recovery_code" | "passkey.verify" => "mfa",
+            "signin.passkey" => "passkey",
             _ => return,
         };
         let result = if success { "success" } else { "failure" };

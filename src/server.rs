@@ -154,6 +154,10 @@ async fn maintenance_loop(state: AppState) {
             tracing::warn!(error = %e, "used jti clean-up failed");
         }
         settle().await;
+        if let Err(e) = store::passkeys::delete_expired_ceremonies(&state.db, now).await {
+            tracing::warn!(error = %e, "passkey ceremony clean-up failed");
+        }
+        settle().await;
         if let Err(e) = store::idempotency::prune(&state.db, now).await {
             tracing::warn!(error = %e, "idempotency key clean-up failed");
         }

@@ -72,8 +72,13 @@ async fn load(state: &AppState, user: &UserRow) -> Result<Option<(store::totp::T
     Ok(Some((row, t)))
 }
 
-/// True when the user has a confirmed second factor.
+/// True when the user has a second factor: a confirmed TOTP key or a passkey.
 pub async fn enrolled(state: &AppState, user_id: &str) -> Result<bool, StoreError> {
+    Ok(totp_enrolled(state, user_id).await? || store::passkeys::count_of_user(&state.db, user_id).await? > 0)
+}
+
+/// True when the user has a confirmed TOTP key (and so recovery codes).
+pub async fn totp_enrolled(state: &AppState, user_id: &str) -> Result<bool, StoreError> {
     Ok(store::totp::get(&state.db, user_id).await?.is_some_and(|r| r.confirmed_at.is_some()))
 }
 
@@ -84,21 +89,33 @@ pub async fn requirement(
     client_requires: bool,
     acr_requests_mfa: bool,
 ) -> Result<Option<Reason>, StoreError> {
-    let mut inputs = Inputs { superuser: user.is_superuser(), client_requires, acr_requests_mfa, ..Default::default() };
+    let inputs = Inputs { client_requires, acr_requests_mfa, ..inputs_of(state, user).await? };
+    Ok(mfa::required(inputs))
+}
+
+/// Why a phishing-resistant second factor (a passkey) is required for this user (and, if
+/// given, this request's `acr_values=phr`), if it is.
+pub async fn phr_requirement(state: &AppState, user: &UserRow, acr_requests_phr: bool) -> Result<Option<Reason>, StoreError> {
+    let inputs = Inputs { acr_requests_phr, ..inputs_of(state, user).await? };
+    Ok(mfa::phishing_resistant(inputs))
+}
+
+/// What the user's own standing (superuser, bodies, roles) asks of their sign-in.
+async fn inputs_of(state: &AppState, user: &UserRow) -> Result<Inputs, StoreError> {
+    let mut inputs = Inputs { superuser: user.is_superuser(), ..Default::default() };
     for m in store::memberships::of_user(&state.db, &user.id).await? {
         if !m.body_status.is_active() {
             continue;
         }
-        if let Some(b) = store::bodies::by_id(&state.db, &m.body_id).await?
-            && b.mfa_policy.is_required()
-        {
-            inputs.body_requires = true;
+        if let Some(b) = store::bodies::by_id(&state.db, &m.body_id).await? {
+            inputs.body_requires |= b.mfa_policy.is_required();
+            inputs.body_requires_phr |= b.mfa_policy.is_phishing_resistant();
         }
         if store::memberships::detail(&state.db, &m).await?.mfa_required_by_role {
             inputs.role_requires = true;
         }
     }
-    Ok(mfa::required(inputs))
+    Ok(inputs)
 }
 
 /// How long an unconfirmed key stays on offer: a key scanned before a reload, or before a
@@ -121,13 +138,18 @@ pub async fn required_for_new_member(state: &AppState, body: Option<&store::bodi
         Some(role) => store::catalogue::roles_of_body(&state.db, &body.id).await?.iter().any(|r| &r.id == role && r.mfa_required != 0),
         None => false,
     };
-    let inputs = Inputs { body_requires: body.mfa_policy.is_required(), role_requires, ..Default::default() };
+    let inputs = Inputs {
+        body_requires: body.mfa_policy.is_required(),
+        body_requires_phr: body.mfa_policy.is_phishing_resistant(),
+        role_requires,
+        ..Default::default()
+    };
     Ok(mfa::required(inputs).is_some())
 }
 
 /// Starts enrolment with a fresh secret (replacing an unconfirmed one).
 pub async fn begin_enrolment(state: &AppState, user: &UserRow) -> Result<Enrolment, MfaError> {
-    if enrolled(state, &user.id).await? {
+    if totp_enrolled(state, &user.id).await? {
         return Err(MfaError::AlreadyEnrolled);
     }
     let mut secret = Zeroizing::new([0u8; 20]);

@@ -6,6 +6,7 @@ pub mod federated;
 pub mod login;
 pub mod magic_link;
 pub mod mfa;
+pub mod passkeys;
 pub mod password_by_email;
 pub mod saml;
 pub mod session;

@@ -198,17 +198,27 @@ pub async fn end_all(state: &AppState, user_id: &str) -> Result<Vec<SessionRow>,
     store::sessions::delete_all_of_user(&state.db, user_id).await
 }
 
-/// Records a second factor (TOTP or recovery code) entered now on a live session: adds `otp` and
-/// `mfa` to its `amr`, raises its `acr` and restarts the step-up window.
-pub async fn record_second_factor(state: &AppState, row: &SessionRow) -> Result<(), StoreError> {
+/// `amr` for a one-time code (TOTP or recovery code).
+pub const AMR_OTP: &str = "otp";
+
+/// Records a second factor (`factor`: [`AMR_OTP`] for a TOTP or recovery code, `hwk` for a
+/// passkey) entered now on a live session: adds it and `mfa` to its `amr`, raises its `acr` and
+/// restarts the step-up window.
+pub async fn record_second_factor(state: &AppState, row: &SessionRow, factor: &str) -> Result<(), StoreError> {
     let mut amr = amr_of(row);
-    for m in ["otp", "mfa"] {
+    for m in [factor, "mfa"] {
         if !amr.iter().any(|a| a == m) {
             amr.push(m.to_owned());
         }
     }
     let amr = serde_json::to_string(&amr).unwrap_or_else(|_| "[]".into());
-    store::sessions::set_authn(&state.db, &row.id_hash, &amr, crate::policy::mfa::ACR_MFA, state.now()).await
+    // A passkey raises the session to the phishing-resistant level; a code never lowers it.
+    let acr = if factor == crate::auth::passkeys::AMR_HWK || row.acr == crate::policy::mfa::ACR_PHR {
+        crate::policy::mfa::ACR_PHR
+    } else {
+        crate::policy::mfa::ACR_MFA
+    };
+    store::sessions::set_authn(&state.db, &row.id_hash, &amr, acr, state.now()).await
 }
 
 /// True when the session had a second factor entered within the last `window_secs` (step-up).

@@ -159,7 +159,7 @@ pub enum BodyCommand {
     Add(BodyAdd),
     /// List bodies.
     List,
-    /// Set a body's two-factor policy for its members: optional or required.
+    /// Set a body's two-factor policy for its members: optional, required or phishing_resistant.
     #[command(name = "set-mfa")]
     SetMfa { name: String, policy: String },
 }
@@ -177,7 +177,7 @@ pub struct BodyAdd {
     pub fms_body_id: Option<String>,
     #[arg(long)]
     pub swa_code: Option<String>,
-    /// Two-factor policy for members: optional or required.
+    /// Two-factor policy for members: optional, required or phishing_resistant (passkeys only).
     #[arg(long, default_value = "optional")]
     pub mfa: String,
     /// A longer minimum password length for members than the global one.
@@ -518,8 +518,8 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             if !store::bodies::KINDS.contains(&a.kind.as_str()) {
                 return Err(CliError::Usage(format!("--kind must be one of {}", store::bodies::KINDS.join(", "))));
             }
-            if !matches!(a.mfa.as_str(), "optional" | "required") {
-                return Err(CliError::Usage("--mfa must be optional or required".into()));
+            if !matches!(a.mfa.as_str(), "optional" | "required" | "phishing_resistant") {
+                return Err(CliError::Usage("--mfa must be optional, required or phishing_resistant".into()));
             }
             let input = BodyInput {
                 name: Some(a.name),
@@ -537,8 +537,8 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             out!("Created body {} ({}) with {} roles from templates.", made.name, made.id, roles.len());
         }
         BodyCommand::SetMfa { name, policy } => {
-            if !matches!(policy.as_str(), "optional" | "required") {
-                return Err(CliError::Usage("the policy must be optional or required".into()));
+            if !matches!(policy.as_str(), "optional" | "required" | "phishing_resistant") {
+                return Err(CliError::Usage("the policy must be optional, required or phishing_resistant".into()));
             }
             let b = store::bodies::by_name(&state.db, &name).await?.ok_or_else(|| CliError::Usage(format!("no body named {name:?}")))?;
             let input = BodyInput { mfa_policy: Some(policy.clone()), ..Default::default() };

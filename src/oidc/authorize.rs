@@ -44,6 +44,8 @@ struct Request {
     id_token_hint_sub: Option<String>,
     /// `acr_values` asked for the MFA level.
     acr_mfa: bool,
+    /// `acr_values` asked for the phishing-resistant level (`phr`).
+    acr_phr: bool,
     /// The original parameters, to come back to after sign-in or consent (for a pushed
     /// request: client_id and request_uri only).
     raw: Vec<(String, String)>,
@@ -249,7 +251,9 @@ async fn check(state: &AppState, raw: Vec<(String, String)>, pushed: bool) -> Re
     };
     let nonce = get("nonce")?.map(str::to_owned);
     let login_hint = get("login_hint")?.map(str::to_owned);
-    let acr_mfa = crate::policy::mfa::acr_values_request_mfa(get("acr_values")?);
+    let acr_values = get("acr_values")?;
+    let acr_mfa = crate::policy::mfa::acr_values_request_mfa(acr_values);
+    let acr_phr = crate::policy::mfa::acr_values_request_phr(acr_values);
     // ui_locales is accepted; every page is in en-GB.
     get("ui_locales")?;
     Ok(Request {
@@ -265,6 +269,7 @@ async fn check(state: &AppState, raw: Vec<(String, String)>, pushed: bool) -> Re
         login_hint,
         id_token_hint_sub,
         acr_mfa,
+        acr_phr,
         raw: p.0,
         pushed: None,
     })
@@ -364,7 +369,20 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
             return Err(to_client(&req, "server_error", "the server could not complete the request"));
         }
     }
-    if me.session.acr != crate::policy::mfa::ACR_MFA {
+    // The phishing-resistant level: only a passkey (this session's, or a step-up) will do.
+    let phr_needed = crate::auth::mfa::phr_requirement(state, &me.user, req.acr_phr).await.map_err(internal)?.is_some();
+    if phr_needed && me.session.acr != crate::policy::mfa::ACR_PHR {
+        if has(&req, "none") {
+            return Err(to_client(&req, "interaction_required", "a passkey is required"));
+        }
+        let next = carried_url(&req)?;
+        return Ok(Redirect::to(&format!(
+            "/login/2fa?phr=1&next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ))
+        .into_response());
+    }
+    if !crate::policy::mfa::acr_is_multi_factor(&me.session.acr) {
         let needed = crate::auth::mfa::requirement(state, &me.user, req.client.require_mfa, req.acr_mfa).await.map_err(internal)?;
         if needed.is_some() {
             // Step-up: the second factor on top of this session, not a whole new sign-in.
@@ -396,7 +414,13 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
     let authn = Authn {
         auth_time: me.session.auth_time,
         amr: crate::auth::session::amr_of(&me.session),
-        acr: me.session.acr.clone(),
+        // `phr` only where it was asked for or required: an app that asked for `mfa` (or
+        // nothing) gets the level it knows, which a passkey sign-in meets.
+        acr: if me.session.acr == crate::policy::mfa::ACR_PHR && !phr_needed {
+            crate::policy::mfa::ACR_MFA.to_owned()
+        } else {
+            me.session.acr.clone()
+        },
         sid: Some(me.session.sid.clone()),
     };
     let data = CodeData {

@@ -122,12 +122,28 @@ text_enum!(
     MfaPolicy, "2FA policy" {
         Optional => "optional",
         Required => "required",
+        PhishingResistant => "phishing_resistant",
     }
 );
 
 impl MfaPolicy {
+    /// A second factor is required (of any kind, or a phishing-resistant one).
     pub fn is_required(self) -> bool {
-        self == MfaPolicy::Required
+        self != MfaPolicy::Optional
+    }
+
+    /// Only a passkey (or an upstream SSO trusted to assert one) will do.
+    pub fn is_phishing_resistant(self) -> bool {
+        self == MfaPolicy::PhishingResistant
+    }
+
+    /// How far it goes: optional < required < phishing-resistant.
+    pub fn strength(self) -> u8 {
+        match self {
+            MfaPolicy::Optional => 0,
+            MfaPolicy::Required => 1,
+            MfaPolicy::PhishingResistant => 2,
+        }
     }
 }
 

@@ -11,6 +11,15 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Why a passkey is needed (the phishing-resistant level).
+    pub fn explain_phr(self) -> &'static str {
+        match self {
+            Reason::Superuser | Reason::Body => "Your organisation requires you to sign in with a passkey or security key.",
+            Reason::Role => "One of your roles requires you to sign in with a passkey or security key.",
+            Reason::Client | Reason::AcrValues => "The application you are signing in to requires a passkey or security key.",
+        }
+    }
+
     pub fn explain(self) -> &'static str {
         match self {
             Reason::Superuser => "Superusers must use two-factor authentication.",
@@ -33,19 +42,36 @@ pub struct Inputs {
     pub client_requires: bool,
     /// The authorization request asked for the MFA level with `acr_values`.
     pub acr_requests_mfa: bool,
+    /// A body the user belongs to (and that is active) has `2fa: phishing_resistant`.
+    pub body_requires_phr: bool,
+    /// The authorization request asked for `acr_values=phr`.
+    pub acr_requests_phr: bool,
 }
 
-/// The first reason that makes 2FA required, or None when it is the user's choice.
+/// The first reason that makes 2FA required, or None when it is the user's choice. A
+/// phishing-resistant requirement is a 2FA requirement too.
 pub fn required(i: Inputs) -> Option<Reason> {
     if i.superuser {
         Some(Reason::Superuser)
-    } else if i.body_requires {
+    } else if i.body_requires || i.body_requires_phr {
         Some(Reason::Body)
     } else if i.role_requires {
         Some(Reason::Role)
     } else if i.client_requires {
         Some(Reason::Client)
-    } else if i.acr_requests_mfa {
+    } else if i.acr_requests_mfa || i.acr_requests_phr {
+        Some(Reason::AcrValues)
+    } else {
+        None
+    }
+}
+
+/// The first reason that makes a phishing-resistant second factor (a passkey, or an upstream
+/// SSO trusted to assert one) required, or None.
+pub fn phishing_resistant(i: Inputs) -> Option<Reason> {
+    if i.body_requires_phr {
+        Some(Reason::Body)
+    } else if i.acr_requests_phr {
         Some(Reason::AcrValues)
     } else {
         None
@@ -56,6 +82,21 @@ pub fn required(i: Inputs) -> Option<Reason> {
 pub const ACR_MFA: &str = "mfa";
 /// The `acr` value for a single-factor sign-in.
 pub const ACR_SINGLE: &str = "1fa";
+/// The `acr` value for a phishing-resistant multi-factor sign-in (a passkey), and the one
+/// `acr_values` asks for.
+pub const ACR_PHR: &str = "phr";
+/// Every `acr` value Stile issues, weakest first (discovery's `acr_values_supported`).
+pub const ACR_VALUES: [&str; 3] = [ACR_SINGLE, ACR_MFA, ACR_PHR];
+
+/// Whether a session at `acr` has a second factor.
+pub fn acr_is_multi_factor(acr: &str) -> bool {
+    acr == ACR_MFA || acr == ACR_PHR
+}
+
+/// Whether `acr_values` asks for a phishing-resistant sign-in.
+pub fn acr_values_request_phr(acr_values: Option<&str>) -> bool {
+    acr_values.is_some_and(|v| v.split(' ').any(|a| a == ACR_PHR))
+}
 
 /// Whether `acr_values` (space-separated, in order of preference) asks for MFA.
 pub fn acr_values_request_mfa(acr_values: Option<&str>) -> bool {
@@ -81,6 +122,28 @@ mod tests {
         }
         // The user's own standing wins when several apply.
         assert_eq!(required(Inputs { superuser: true, client_requires: true, ..Default::default() }), Some(Reason::Superuser));
+    }
+
+    #[test]
+    fn phishing_resistant_implies_required() {
+        let i = Inputs { body_requires_phr: true, ..Default::default() };
+        assert_eq!(required(i), Some(Reason::Body));
+        assert_eq!(phishing_resistant(i), Some(Reason::Body));
+        let i = Inputs { acr_requests_phr: true, ..Default::default() };
+        assert_eq!((required(i), phishing_resistant(i)), (Some(Reason::AcrValues), Some(Reason::AcrValues)));
+        // Plain 2FA is not the phishing-resistant level.
+        let i = Inputs {
+            superuser: true,
+            body_requires: true,
+            role_requires: true,
+            client_requires: true,
+            acr_requests_mfa: true,
+            ..Default::default()
+        };
+        assert_eq!(phishing_resistant(i), None);
+        assert!(acr_values_request_phr(Some("mfa phr")));
+        assert!(!acr_values_request_phr(Some("mfa")));
+        assert!(acr_is_multi_factor("phr") && acr_is_multi_factor("mfa") && !acr_is_multi_factor("1fa"));
     }
 
     #[test]

@@ -33,8 +33,25 @@ impl BodyRow {
     }
 }
 
-const COLUMNS: &str = "id, name, kind, status, fms_body_id, swa_code, mfa_policy, sign_in_methods, password_min_length, default_role_id, created_at, updated_at, \
-     mfa_floor";
+/// The columns of a body row, each prefixed by `p` (a table alias and dot, or nothing). The
+/// phishing-resistant level is a flag beside each policy column (migration 0018: SQLite cannot
+/// widen the columns' check constraints), read back here as the one policy it is.
+fn columns(p: &str) -> String {
+    format!(
+        "{p}id, {p}name, {p}kind, {p}status, {p}fms_body_id, {p}swa_code, \
+         case when {p}mfa_policy_phr = 1 then 'phishing_resistant' else {p}mfa_policy end as mfa_policy, \
+         {p}sign_in_methods, {p}password_min_length, {p}default_role_id, {p}created_at, {p}updated_at, \
+         case when {p}mfa_floor_phr = 1 then 'phishing_resistant' else {p}mfa_floor end as mfa_floor"
+    )
+}
+
+/// What the policy columns hold for `p`: the text (required for phishing-resistant) and the flag.
+fn stored(p: MfaPolicy) -> (&'static str, i64) {
+    match p {
+        MfaPolicy::PhishingResistant => (MfaPolicy::Required.as_str(), 1),
+        other => (other.as_str(), 0),
+    }
+}
 
 pub const KINDS: [&str; 5] = ["council", "highway_authority", "promoter", "contractor", "other"];
 
@@ -89,8 +106,8 @@ pub struct BodySettings {
 pub async fn create(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -> Result<()> {
     sqlx::query(
         "insert into bodies (id, name, kind, status, fms_body_id, swa_code, mfa_policy, password_min_length, sso_connection_id,
-                             created_at, updated_at, mfa_floor)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
+                             created_at, updated_at, mfa_floor, mfa_policy_phr, mfa_floor_phr)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13)",
     )
     .bind(id)
     .bind(&b.name)
@@ -98,11 +115,13 @@ pub async fn create(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -
     .bind(b.status.as_str())
     .bind(&b.fms_body_id)
     .bind(&b.swa_code)
-    .bind(b.mfa_policy.as_str())
+    .bind(stored(b.mfa_policy).0)
     .bind(b.password_min_length)
     .bind(&b.sso_connection_id)
     .bind(now)
-    .bind(b.mfa_floor.unwrap_or(b.mfa_policy).as_str())
+    .bind(stored(b.mfa_floor.unwrap_or(b.mfa_policy)).0)
+    .bind(stored(b.mfa_policy).1)
+    .bind(stored(b.mfa_floor.unwrap_or(b.mfa_policy)).1)
     .execute(&mut *db.conn().await?)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
@@ -112,7 +131,8 @@ pub async fn create(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -
 pub async fn update(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -> Result<()> {
     let done = sqlx::query(
         "update bodies set name = $2, kind = $3, status = $4, fms_body_id = $5, swa_code = $6, mfa_policy = $7,
-             password_min_length = $8, sso_connection_id = $9, updated_at = $10, mfa_floor = coalesce(cast($11 as text), mfa_floor)
+             password_min_length = $8, sso_connection_id = $9, updated_at = $10, mfa_floor = coalesce(cast($11 as text), mfa_floor),
+             mfa_policy_phr = $12, mfa_floor_phr = coalesce(cast($13 as bigint), mfa_floor_phr)
          where id = $1",
     )
     .bind(id)
@@ -121,11 +141,13 @@ pub async fn update(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -
     .bind(b.status.as_str())
     .bind(&b.fms_body_id)
     .bind(&b.swa_code)
-    .bind(b.mfa_policy.as_str())
+    .bind(stored(b.mfa_policy).0)
     .bind(b.password_min_length)
     .bind(&b.sso_connection_id)
     .bind(now)
-    .bind(b.mfa_floor.map(MfaPolicy::as_str))
+    .bind(b.mfa_floor.map(|f| stored(f).0))
+    .bind(stored(b.mfa_policy).1)
+    .bind(b.mfa_floor.map(|f| stored(f).1))
     .execute(&mut *db.conn().await?)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
@@ -134,10 +156,12 @@ pub async fn update(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -
 
 /// The body's 2FA floor as this connection (or transaction) sees it now.
 pub async fn mfa_floor(db: impl Exec, id: &str) -> Result<Option<MfaPolicy>> {
-    let floor = sqlx::query_scalar::<_, String>("select mfa_floor from bodies where id = $1")
-        .bind(id)
-        .fetch_optional(&mut *db.conn().await?)
-        .await?;
+    let floor = sqlx::query_scalar::<_, String>(
+        "select case when mfa_floor_phr = 1 then 'phishing_resistant' else mfa_floor end from bodies where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *db.conn().await?)
+    .await?;
     floor.map(MfaPolicy::try_from).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -201,15 +225,18 @@ pub async fn contractors_of(db: impl Exec, principal_id: &str) -> Result<Vec<Str
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<BodyRow>> {
-    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies where id = $1")).bind(id).fetch_optional(db.pool()).await?)
+    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {} from bodies where id = $1", columns(""))).bind(id).fetch_optional(db.pool()).await?)
 }
 
 pub async fn by_name(db: &Db, name: &str) -> Result<Option<BodyRow>> {
-    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies where name = $1")).bind(name).fetch_optional(db.pool()).await?)
+    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {} from bodies where name = $1", columns("")))
+        .bind(name)
+        .fetch_optional(db.pool())
+        .await?)
 }
 
 pub async fn list(db: &Db) -> Result<Vec<BodyRow>> {
-    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {COLUMNS} from bodies order by name")).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {} from bodies order by name", columns(""))).fetch_all(db.pool()).await?)
 }
 
 pub async fn domains(db: &Db, body_id: &str) -> Result<Vec<String>> {
@@ -222,7 +249,7 @@ pub async fn domains(db: &Db, body_id: &str) -> Result<Vec<String>> {
 pub async fn by_domain(db: &Db, domain: &str) -> Result<Option<BodyRow>> {
     Ok(sqlx::query_as::<_, BodyRow>(sql!(
         "select {} from bodies b join body_domains d on d.body_id = b.id where d.domain = $1",
-        COLUMNS.split(", ").map(|c| format!("b.{c}")).collect::<Vec<_>>().join(", ")
+        columns("b.")
     ))
     .bind(domain)
     .fetch_optional(db.pool())
@@ -241,12 +268,17 @@ pub async fn set_default_role(db: &Db, body_id: &str, role_id: &str, now: Timest
 
 /// Sets the policy and its floor (the command line acts as the operator, like a superuser).
 pub async fn set_mfa_policy(db: &Db, body_id: &str, policy: &str, now: Timestamp) -> Result<()> {
-    let done = sqlx::query("update bodies set mfa_policy = $2, mfa_floor = $2, updated_at = $3 where id = $1")
-        .bind(body_id)
-        .bind(policy)
-        .bind(now)
-        .execute(db.pool())
-        .await
-        .map_err(StoreError::from)?;
+    let policy = MfaPolicy::parse(policy).ok_or_else(|| StoreError::Corrupt(format!("unknown 2FA policy {policy:?}")))?;
+    let (text, phr) = stored(policy);
+    let done = sqlx::query(
+        "update bodies set mfa_policy = $2, mfa_floor = $2, mfa_policy_phr = $4, mfa_floor_phr = $4, updated_at = $3 where id = $1",
+    )
+    .bind(body_id)
+    .bind(text)
+    .bind(now)
+    .bind(phr)
+    .execute(db.pool())
+    .await
+    .map_err(StoreError::from)?;
     super::users::found(done.rows_affected(), "body")
 }

@@ -25,6 +25,7 @@ pub mod keys;
 pub mod links;
 pub mod memberships;
 pub mod outbox;
+pub mod passkeys;
 pub mod pool_shrink;
 pub mod replay;
 pub mod roles;

@@ -16,6 +16,20 @@ pub enum Status {
     Flagged,
 }
 
+/// The second factor filtered by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TwoFactor {
+    #[default]
+    Any,
+    /// Any second factor (a TOTP key or a passkey).
+    On,
+    Off,
+    /// A confirmed TOTP key.
+    Totp,
+    /// At least one passkey or security key.
+    Passkey,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LastSignIn {
     #[default]
@@ -39,8 +53,8 @@ pub struct Filter<'a> {
     /// Only holders of this role (in `body_id`, when given).
     pub role_id: Option<&'a str>,
     pub status: Status,
-    /// Only users with (true) or without (false) a confirmed second factor.
-    pub two_factor: Option<bool>,
+    /// Only users with (or without) a second factor, or one of a kind.
+    pub two_factor: TwoFactor,
     pub last_sign_in: LastSignIn,
 }
 
@@ -70,7 +84,10 @@ impl ListRow {
     }
 }
 
-const TWO_FACTOR: &str = "exists (select 1 from user_totp t where t.user_id = u.id and t.confirmed_at is not null)";
+const TOTP: &str = "exists (select 1 from user_totp t where t.user_id = u.id and t.confirmed_at is not null)";
+const PASSKEY: &str = "exists (select 1 from webauthn_credentials w where w.user_id = u.id)";
+const TWO_FACTOR: &str = "(exists (select 1 from user_totp t where t.user_id = u.id and t.confirmed_at is not null)
+     or exists (select 1 from webauthn_credentials w where w.user_id = u.id))";
 
 /// A value bound to the query.
 enum Arg<'a> {
@@ -139,9 +156,11 @@ pub async fn page(db: &Db, f: &Filter<'_>, after: Option<&Cursor>, limit: i64) -
         Status::Flagged => c.sql.push("u.flagged = 1".into()),
     }
     match f.two_factor {
-        None => {}
-        Some(true) => c.sql.push(TWO_FACTOR.into()),
-        Some(false) => c.sql.push(format!("not {TWO_FACTOR}")),
+        TwoFactor::Any => {}
+        TwoFactor::On => c.sql.push(TWO_FACTOR.into()),
+        TwoFactor::Off => c.sql.push(format!("not {TWO_FACTOR}")),
+        TwoFactor::Totp => c.sql.push(TOTP.into()),
+        TwoFactor::Passkey => c.sql.push(PASSKEY.into()),
     }
     match f.last_sign_in {
         LastSignIn::Any => {}

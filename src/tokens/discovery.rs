@@ -50,7 +50,7 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "code_challenge_methods_supported": ["S256"],
         "dpop_signing_alg_values_supported": JwsAlg::names(),
         "prompt_values_supported": ["none", "login", "consent"],
-        "acr_values_supported": ["1fa", "mfa"],
+        "acr_values_supported": crate::policy::mfa::ACR_VALUES,
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
             "email", "email_verified", "name", "given_name", "family_name", "bodies", "roles"

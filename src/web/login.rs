@@ -22,11 +22,13 @@ use crate::email::Email;
 use crate::error::AppError;
 use crate::secret::SecretString;
 use crate::web::csrf::CsrfForm;
+use crate::web::passkeys::PasskeyForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(email_page).post(email_submit))
         .route("/login/password", post(password_submit))
+        .route("/login/passkey", post(passkey_submit))
         .route("/logout", post(logout))
 }
 
@@ -42,6 +44,68 @@ struct EmailPage {
     sso_buttons: Vec<SsoButton>,
     /// The relying app this sign-in is for, by name.
     app_name: Option<String>,
+    /// "Sign in with a passkey", with a challenge any of this site's passkeys may answer.
+    passkey: Option<PasskeyForm>,
+}
+
+/// The passwordless form for the sign-in page; none (the page still works) if the challenge
+/// cannot be stored.
+async fn passwordless_form(state: &AppState) -> Option<PasskeyForm> {
+    match crate::auth::passkeys::begin_passwordless(state).await {
+        Ok(started) => {
+            let mut form = PasskeyForm::get(started, "/login/passkey", "Sign in with a passkey");
+            form.conditional = true;
+            form.primary = false;
+            Some(form)
+        }
+        Err(e) => {
+            tracing::warn!(error = %crate::error::error_chain(&e), "cannot offer passkey sign-in");
+            None
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PasskeyAnswer {
+    #[serde(default)]
+    ceremony: String,
+    #[serde(default)]
+    credential: String,
+    next: Option<String>,
+}
+
+/// Passwordless: a discoverable passkey with user verification is both factors at once.
+async fn passkey_submit(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    CsrfForm(Form(f)): CsrfForm<Form<PasskeyAnswer>>,
+) -> Result<Response, AppError> {
+    let next = safe_next(f.next.as_deref());
+    match crate::auth::passkeys::finish_passwordless(&state, &f.ceremony, &f.credential, &client).await {
+        Ok((user, _)) => {
+            let amr = [crate::auth::passkeys::AMR_HWK, crate::auth::passkeys::AMR_USER, "mfa"];
+            let jar = super::signin::start_multi_factor(&state, jar, &client, &user, &amr).await?;
+            Ok((jar, Redirect::to(&next)).into_response())
+        }
+        Err(e) => {
+            let (status, msg) = super::passkeys::map(e)?;
+            let (jar, csrf) = csrf::token(&state, jar);
+            let app = app_name(&state, &next).await?;
+            let page = EmailPage {
+                site_name: state.settings.server.name.clone(),
+                signed_in: false,
+                csrf,
+                passkey: passwordless_form(&state).await,
+                next,
+                email: String::new(),
+                error: Some(msg),
+                sso_buttons: buttons(&state, None).await?,
+                app_name: app,
+            };
+            Ok(super::passkeys::with_script((status, jar, page)))
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -113,8 +177,9 @@ async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Que
         error: None,
         sso_buttons,
         app_name: app,
+        passkey: passwordless_form(&state).await,
     };
-    Ok((jar, page).into_response())
+    Ok(super::passkeys::with_script((jar, page)))
 }
 
 #[derive(Deserialize)]
@@ -206,6 +271,7 @@ async fn email_submit(
                 error: Some(e.to_string()),
                 sso_buttons: Vec::new(),
                 app_name: app.clone(),
+                passkey: None,
             },
         )
             .into_response()),

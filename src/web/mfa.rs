@@ -17,13 +17,17 @@ use super::signin::{self, Pending};
 use super::{MaybeUser, csrf, safe_next};
 use crate::app::AppState;
 use crate::auth::mfa::{self, MfaError};
+use crate::auth::passkeys::{self, AMR_HWK};
+use crate::auth::session::AMR_OTP;
 use crate::error::AppError;
 use crate::store::users::UserRow;
 use crate::web::csrf::CsrfForm;
+use crate::web::passkeys::PasskeyForm;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login/2fa", get(verify_page).post(verify_submit))
+        .route("/login/2fa/passkey", post(passkey_submit))
         .route("/login/2fa/enrol", get(enrol_page).post(enrol_submit))
         .route("/login/2fa/enrol/cancel", post(enrol_cancel))
         .route("/account/security", get(security_page))
@@ -32,13 +36,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Whose second factor this is: a parked sign-in, or a signed-in session stepping up.
-enum Who {
+pub(super) enum Who {
     Pending { user: UserRow, data: Pending, hash: String },
     Session(super::CurrentUser),
 }
 
 impl Who {
-    fn user(&self) -> &UserRow {
+    pub(super) fn user(&self) -> &UserRow {
         match self {
             Who::Pending { user, .. } => user,
             Who::Session(me) => &me.user,
@@ -46,7 +50,7 @@ impl Who {
     }
 }
 
-async fn who(state: &AppState, jar: &CookieJar, user: MaybeUser) -> Result<Option<Who>, AppError> {
+pub(super) async fn who(state: &AppState, jar: &CookieJar, user: MaybeUser) -> Result<Option<Who>, AppError> {
     if let Some((user, data, hash)) = signin::pending(state, jar).await? {
         return Ok(Some(Who::Pending { user, data, hash }));
     }
@@ -69,6 +73,8 @@ struct NextQuery {
     next: Option<String>,
     /// Sent here by step-up before an admin action (see `admin::ops::require_step_up`).
     step_up: Option<String>,
+    /// Sent here by an authorization request that needs a passkey (`acr_values=phr`).
+    phr: Option<String>,
 }
 
 /// Why someone with no second factor is asked to set one up before an admin action.
@@ -82,6 +88,86 @@ struct VerifyPage {
     csrf: String,
     next: String,
     error: Option<String>,
+    /// The person has a TOTP key (and recovery codes): its form is offered.
+    totp: bool,
+    /// The person has a passkey: it is offered first.
+    passkey: Option<PasskeyForm>,
+    /// Why only a passkey will do, when that is so.
+    phr_reason: Option<String>,
+}
+
+/// Why this person must use a passkey now (their bodies' policy, or `phr=1` from a relying
+/// app's `acr_values=phr`), if they must.
+async fn phr_reason(state: &AppState, w: &Who, asked: bool) -> Result<Option<String>, AppError> {
+    let reason = crate::auth::mfa::phr_requirement(state, w.user(), asked).await?;
+    Ok(reason.map(|r| r.explain_phr().to_owned()))
+}
+
+/// Where someone who must use a passkey, and has none, adds one first.
+fn add_passkey_first(next: &str) -> Response {
+    Redirect::to(&format!("/account/security/passkeys/new?next={}", enc(next))).into_response()
+}
+
+/// The second-factor page for `w`: a fresh passkey challenge when they have a passkey.
+async fn render_verify(
+    state: &AppState,
+    jar: CookieJar,
+    w: &Who,
+    next: String,
+    error: Option<String>,
+    phr_reason: Option<String>,
+) -> Result<Response, AppError> {
+    // A code is no answer where only a passkey will do.
+    let totp = phr_reason.is_none() && mfa::totp_enrolled(state, &w.user().id).await?;
+    let started =
+        passkeys::begin_second_factor(state, w.user(), super::passkeys::bound_to(w)).await.map_err(|e| AppError::from_failure(&e))?;
+    let passkey = started.map(|s| PasskeyForm::get(s, "/login/2fa/passkey", "Use your passkey"));
+    let (jar, csrf) = csrf::token(state, jar);
+    let signed_in = matches!(w, Who::Session(_));
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let page = VerifyPage { site_name: state.settings.server.name.clone(), signed_in, csrf, next, error, totp, passkey, phr_reason };
+    Ok(super::passkeys::with_script((status, jar, page)))
+}
+
+#[derive(Deserialize)]
+struct PasskeyAnswer {
+    #[serde(default)]
+    ceremony: String,
+    #[serde(default)]
+    credential: String,
+    next: Option<String>,
+}
+
+/// A passkey as the second factor: at sign-in, or stepping up a session.
+async fn passkey_submit(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    user: MaybeUser,
+    CsrfForm(Form(f)): CsrfForm<Form<PasskeyAnswer>>,
+) -> Result<Response, AppError> {
+    let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
+    let next = next_for(&w, f.next.as_deref());
+    let bound = super::passkeys::bound_to(&w).to_owned();
+    match passkeys::finish_second_factor(&state, w.user(), &bound, &f.ceremony, &f.credential, &client).await {
+        Ok(_) => match w {
+            Who::Pending { user, data, hash } => {
+                let jar = signin::complete_pending(&state, jar, &client, &user, &data, &hash, AMR_HWK).await?;
+                Ok((jar, Redirect::to(&next)).into_response())
+            }
+            Who::Session(me) => {
+                signin::step_up(&state, &me.session, AMR_HWK).await?;
+                Ok(Redirect::to(&next).into_response())
+            }
+        },
+        Err(e) => {
+            let (status, msg) = super::passkeys::map(e)?;
+            let phr = phr_reason(&state, &w, false).await?;
+            let mut res = render_verify(&state, jar, &w, next, Some(msg), phr).await?;
+            *res.status_mut() = status;
+            Ok(res)
+        }
+    }
 }
 
 async fn verify_page(
@@ -92,16 +178,18 @@ async fn verify_page(
 ) -> Result<Response, AppError> {
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, q.next.as_deref());
+    let phr = phr_reason(&state, &w, q.phr.is_some()).await?;
+    if phr.is_some() && !passkeys::has_any(&state, &w.user().id).await? {
+        return Ok(add_passkey_first(&next));
+    }
     if !mfa::enrolled(&state, &w.user().id).await? {
         let step_up = if q.step_up.is_some() { "step_up=1&" } else { "" };
         return Ok(Redirect::to(&format!("/login/2fa/enrol?{step_up}next={}", enc(&next))).into_response());
     }
-    let (jar, csrf) = csrf::token(&state, jar);
-    let signed_in = matches!(w, Who::Session(_));
-    Ok((jar, VerifyPage { site_name: state.settings.server.name.clone(), signed_in, csrf, next, error: None }).into_response())
+    render_verify(&state, jar, &w, next, None, phr).await
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -128,23 +216,28 @@ async fn verify_submit(
 ) -> Result<Response, AppError> {
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, f.next.as_deref());
+    // The organisation's phishing-resistant policy: a code does not finish this sign-in.
+    if let Some(why) = phr_reason(&state, &w, false).await? {
+        let mut res = render_verify(&state, jar, &w, next, Some(why.clone()), Some(why)).await?;
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
     match mfa::verify(&state, w.user(), &f.code, &client).await {
         Ok(_) => match w {
             Who::Pending { user, data, hash } => {
-                let jar = signin::complete_pending(&state, jar, &client, &user, &data, &hash).await?;
+                let jar = signin::complete_pending(&state, jar, &client, &user, &data, &hash, AMR_OTP).await?;
                 Ok((jar, Redirect::to(&next)).into_response())
             }
             Who::Session(me) => {
-                signin::step_up(&state, &me.session).await?;
+                signin::step_up(&state, &me.session, AMR_OTP).await?;
                 Ok(Redirect::to(&next).into_response())
             }
         },
         Err(e) => {
             let (status, msg) = map(e)?;
-            let (jar, csrf) = csrf::token(&state, jar);
-            let signed_in = matches!(w, Who::Session(_));
-            Ok((status, jar, VerifyPage { site_name: state.settings.server.name.clone(), signed_in, csrf, next, error: Some(msg) })
-                .into_response())
+            let mut res = render_verify(&state, jar, &w, next, Some(msg), None).await?;
+            *res.status_mut() = status;
+            Ok(res)
         }
     }
 }
@@ -221,6 +314,9 @@ async fn enrol_page(
 ) -> Result<Response, AppError> {
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, q.next.as_deref());
+    if phr_reason(&state, &w, false).await?.is_some() {
+        return Ok(add_passkey_first(&next));
+    }
     let mut reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.explain().to_owned());
     if reason.is_none() && q.step_up.is_some() && matches!(w, Who::Session(_)) {
         reason = Some(STEP_UP_REASON.to_owned());
@@ -259,9 +355,9 @@ async fn enrol_submit(
         Ok(codes) => {
             // The confirming code is the second factor for this sign-in too.
             let jar = match &w {
-                Who::Pending { user, data, hash } => signin::complete_pending(&state, jar, &client, user, data, hash).await?,
+                Who::Pending { user, data, hash } => signin::complete_pending(&state, jar, &client, user, data, hash, AMR_OTP).await?,
                 Who::Session(me) => {
-                    signin::step_up(&state, &me.session).await?;
+                    signin::step_up(&state, &me.session, AMR_OTP).await?;
                     jar
                 }
             };
@@ -325,10 +421,20 @@ struct SecurityPage {
     site_name: String,
     signed_in: bool,
     csrf: String,
+    /// A TOTP key is on.
     enrolled: bool,
+    passkeys: Vec<PasskeyView>,
     required: Option<String>,
     recovery_left: i64,
     error: Option<String>,
+}
+
+/// A passkey as the Security page lists it.
+struct PasskeyView {
+    id: String,
+    name: String,
+    created: String,
+    last_used: String,
 }
 
 async fn render_security(
@@ -338,12 +444,31 @@ async fn render_security(
     error: Option<String>,
 ) -> Result<(CookieJar, SecurityPage), AppError> {
     let (jar, csrf) = csrf::token(state, jar);
-    let enrolled = mfa::enrolled(state, &me.user.id).await?;
+    let enrolled = mfa::totp_enrolled(state, &me.user.id).await?;
+    let passkeys = passkeys::of_user(state, &me.user.id)
+        .await?
+        .into_iter()
+        .map(|p| PasskeyView {
+            id: p.id,
+            name: p.name,
+            created: super::admin::when(p.created_at),
+            last_used: p.last_used_at.map(super::admin::when).unwrap_or_else(|| "Never".into()),
+        })
+        .collect();
     let required = mfa::requirement(state, &me.user, false, false).await?.map(|r| r.explain().to_owned());
     let recovery_left = crate::store::totp::unused_recovery_codes(&state.db, &me.user.id).await?;
     Ok((
         jar,
-        SecurityPage { site_name: state.settings.server.name.clone(), signed_in: true, csrf, enrolled, required, recovery_left, error },
+        SecurityPage {
+            site_name: state.settings.server.name.clone(),
+            signed_in: true,
+            csrf,
+            enrolled,
+            passkeys,
+            required,
+            recovery_left,
+            error,
+        },
     ))
 }
 

@@ -18,6 +18,7 @@ mod invitations;
 mod login;
 mod metrics;
 mod mfa;
+mod passkeys;
 mod saml;
 pub mod signin;
 pub mod sso;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(invitations::router())
         .merge(mfa::router())
+        .merge(passkeys::router())
         .merge(sso::router())
         .merge(saml::router())
         .merge(health::router())

@@ -10,7 +10,7 @@ use crate::auth::ClientInfo;
 pub use crate::auth::session::Pending;
 use crate::auth::session::{self, KIND_PENDING, SignIn, SignedIn};
 use crate::error::AppError;
-use crate::policy::mfa::ACR_MFA;
+use crate::policy::mfa::{ACR_MFA, ACR_PHR};
 use crate::secret::{SecretString, token_hash};
 use crate::store::{self, users::UserRow};
 
@@ -115,6 +115,7 @@ pub async fn pending(state: &AppState, jar: &CookieJar) -> Result<Option<(UserRo
 }
 
 /// Completes a parked sign-in with the second factor: one use only. Returns the cookies.
+/// `factor` is the second factor's `amr` (`otp`, or `hwk` for a passkey).
 pub async fn complete_pending(
     state: &AppState,
     jar: CookieJar,
@@ -122,17 +123,18 @@ pub async fn complete_pending(
     user: &UserRow,
     data: &Pending,
     hash: &str,
+    factor: &str,
 ) -> Result<CookieJar, AppError> {
     if store::grants::consume(&state.db, hash, KIND_PENDING, state.now()).await?.is_none() {
         return Err(AppError::BadRequest("This sign-in has expired. Start again.".into()));
     }
     let mut amr: Vec<&str> = data.amr.iter().map(String::as_str).collect();
-    for m in ["otp", "mfa"] {
+    for m in [factor, "mfa"] {
         if !amr.contains(&m) {
             amr.push(m);
         }
     }
-    start_jar_with(state, jar, client, user, &amr, ACR_MFA, true).await
+    start_jar_with(state, jar, client, user, &amr, acr_for(factor), true).await
 }
 
 /// Ends a parked sign-in without a session (the person cancelled).
@@ -141,8 +143,25 @@ pub async fn abandon_pending(state: &AppState, hash: &str) -> Result<(), AppErro
     Ok(())
 }
 
-/// Adds the second factor to an existing session (step-up).
-pub async fn step_up(state: &AppState, session: &store::sessions::SessionRow) -> Result<(), AppError> {
-    session::record_second_factor(state, session).await?;
+/// Adds the second factor (`factor`, as in [`complete_pending`]) to an existing session (step-up).
+pub async fn step_up(state: &AppState, session: &store::sessions::SessionRow, factor: &str) -> Result<(), AppError> {
+    session::record_second_factor(state, session, factor).await?;
     Ok(())
+}
+
+/// The level a second factor brings: a passkey is phishing-resistant, a code is not.
+fn acr_for(factor: &str) -> &'static str {
+    if factor == crate::auth::passkeys::AMR_HWK { ACR_PHR } else { ACR_MFA }
+}
+
+/// Starts a session for a sign-in whose one factor is also a second one (a user-verifying
+/// passkey): the phishing-resistant level, and step-up counts from now.
+pub async fn start_multi_factor(
+    state: &AppState,
+    jar: CookieJar,
+    client: &ClientInfo,
+    user: &UserRow,
+    amr: &[&str],
+) -> Result<CookieJar, AppError> {
+    start_jar_with(state, jar, client, user, amr, ACR_PHR, true).await
 }

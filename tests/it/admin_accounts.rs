@@ -301,6 +301,7 @@ async fn adding_an_outside_account_is_an_invitation(b: Backend) {
         ("remove", Method::DELETE, format!("/users/{resident}"), None),
         ("disable", Method::PUT, format!("/users/{resident}/disabled"), None),
         ("reset 2FA", Method::POST, format!("/users/{resident}/reset-2fa"), None),
+        ("remove passkeys", Method::POST, format!("/users/{resident}/remove-passkeys"), None),
     ] {
         let (s, v) = fms_admin.call(method, &path, body).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {v}");

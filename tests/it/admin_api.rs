@@ -402,6 +402,28 @@ async fn superuser_abilities(b: Backend) {
     assert_eq!(su.ok(Method::GET, &format!("/users/{ann}"), None).await["mfa_enabled"], false);
     let notices = store::outbox::to_address(&app.state.db, "ann.jones@council.example").await.unwrap();
     assert_eq!(notices.len(), 1, "the user is told their 2FA was reset");
+    // Passkeys: counted on the user, removed all at once (audited), and none is no error.
+    assert_eq!(su.ok(Method::GET, &format!("/users/{ann}"), None).await["passkeys"], 0);
+    for (n, cred) in ["a", "b"].iter().enumerate() {
+        let row = store::passkeys::PasskeyRow {
+            id: format!("pk-{n}"),
+            user_id: ann.clone(),
+            credential_id: (*cred).to_owned(),
+            name: "Key".into(),
+            credential: "{}".into(),
+            counter: 0,
+            user_verified: 1,
+            created_at: app.state.now(),
+            last_used_at: None,
+        };
+        store::passkeys::insert(&app.state.db, &row).await.unwrap();
+    }
+    let v = su.ok(Method::GET, &format!("/users/{ann}"), None).await;
+    assert_eq!((v["passkeys"].clone(), v["mfa_enabled"].clone()), (json!(2), json!(true)));
+    assert_eq!(su.ok(Method::POST, &format!("/users/{ann}/remove-passkeys"), None).await["removed"], 2);
+    assert_eq!(su.ok(Method::GET, &format!("/users/{ann}"), None).await["passkeys"], 0);
+    assert_eq!(su.ok(Method::POST, &format!("/users/{ann}/remove-passkeys"), None).await["removed"], 0);
+    assert!(app.audit_actions().await.iter().any(|(a, o)| a == "passkey.admin_remove_all" && o == "success"));
     let (s, _) = su.post(&format!("/users/{ann}/sign-in-email"), json!({})).await;
     assert_eq!(s, 202);
     assert!(app.audit_actions().await.contains(&("signin.email.request".into(), "success".into())));
@@ -1140,6 +1162,7 @@ async fn no_takeover_of_accounts_added_by_email(b: Backend) {
         ("remove", Method::DELETE, format!("/users/{citizen}")),
         ("disable", Method::PUT, format!("/users/{citizen}/disabled")),
         ("reset 2FA", Method::POST, format!("/users/{citizen}/reset-2fa")),
+        ("remove passkeys", Method::POST, format!("/users/{citizen}/remove-passkeys")),
     ] {
         let (s, v) = fms_admin.call(method, &path, None).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {v}");
@@ -1324,6 +1347,7 @@ async fn user_editors_cannot_act_on_staff_managers(b: Backend) {
         ("disable", Method::PUT, format!("/users/{ann}/disabled")),
         ("flag", Method::PUT, format!("/users/{ann}/flag")),
         ("reset 2FA", Method::POST, format!("/users/{ann}/reset-2fa")),
+        ("remove passkeys", Method::POST, format!("/users/{ann}/remove-passkeys")),
         ("log out", Method::POST, format!("/users/{ann}/logout")),
     ] {
         let (s, v) = helpdesk.call(method, &path, None).await;

@@ -4,7 +4,7 @@
 //! wildcards, and keyset pages that neither repeat nor skip anyone under a filter.
 
 use stile::store;
-use stile::store::user_list::{Cursor, Filter, LastSignIn, Status, page};
+use stile::store::user_list::{Cursor, Filter, LastSignIn, Status, TwoFactor, page};
 
 use crate::both;
 use crate::harness::{Backend, TestApp};
@@ -90,8 +90,8 @@ async fn each_filter(b: Backend) {
     assert_eq!(emails(&app, &Filter { status: Status::Active, body_id: Some("a"), ..all.clone() }).await, v(&["ann@x.example"]));
     assert_eq!(emails(&app, &Filter { last_sign_in: LastSignIn::Since(now - 1), ..all.clone() }).await, v(&["dee@x.example"]));
     assert_eq!(emails(&app, &Filter { last_sign_in: LastSignIn::Never, body_id: Some("c"), ..all.clone() }).await, Vec::<String>::new());
-    assert_eq!(emails(&app, &Filter { two_factor: Some(false), body_id: Some("c"), ..all.clone() }).await, v(&["dee@x.example"]));
-    assert!(emails(&app, &Filter { two_factor: Some(true), ..all.clone() }).await.is_empty());
+    assert_eq!(emails(&app, &Filter { two_factor: TwoFactor::Off, body_id: Some("c"), ..all.clone() }).await, v(&["dee@x.example"]));
+    assert!(emails(&app, &Filter { two_factor: TwoFactor::On, ..all.clone() }).await.is_empty());
     // LIKE's wildcards are searched for as themselves.
     assert_eq!(emails(&app, &Filter { query: "_1%", ..all.clone() }).await, v(&["eve_1%@x.example"]));
     assert!(emails(&app, &Filter { query: "%", body_id: Some("a"), ..all.clone() }).await.is_empty());

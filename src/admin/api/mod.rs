@@ -53,6 +53,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         r!(DELETE delete "/users/{id}/superuser" => users::unmake_superuser),
         r!(POST post "/users/{id}/logout" => users::logout_everywhere),
         r!(POST post "/users/{id}/reset-2fa" => users::reset_mfa),
+        r!(POST post "/users/{id}/remove-passkeys" => users::remove_passkeys),
         r!(POST post "/users/{id}/sign-in-email" => users::send_sign_in_email),
         r!(GET get "/users/{id}/activity" => user_activity::show),
         r!(DELETE delete "/users/{id}/sessions/{sid}" => user_activity::end_session),

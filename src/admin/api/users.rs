@@ -129,6 +129,15 @@ pub async fn reset_mfa(State(state): State<AppState>, ApiActor(actor): ApiActor,
     Ok(ok(&json!({ "had_2fa": had })))
 }
 
+pub async fn remove_passkeys(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let removed = users::remove_passkeys(&state, &actor, &id).await.map_err(api)?;
+    Ok(ok(&json!({ "removed": removed })))
+}
+
 pub async fn send_sign_in_email(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

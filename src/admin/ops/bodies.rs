@@ -144,7 +144,8 @@ async fn settle(
         None => current.status,
     };
     let mfa_policy = match input.mfa_policy.as_deref() {
-        Some(p) => MfaPolicy::parse(p).ok_or_else(|| AdminError::invalid("mfa_policy", "The 2FA policy must be optional or required."))?,
+        Some(p) => MfaPolicy::parse(p)
+            .ok_or_else(|| AdminError::invalid("mfa_policy", "The 2FA policy must be optional, required or phishing_resistant."))?,
         None => current.mfa_policy,
     };
     let password_min_length = match input.password_min_length {
@@ -295,8 +296,11 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: BodyI
 
 /// Refuses a body administrator a 2FA policy below the floor a superuser set.
 fn above_floor(actor: &AdminActor, body: &BodyRow, policy: MfaPolicy, floor: MfaPolicy) -> Result<(), String> {
-    if actor.is_superuser() || !floor.is_required() || policy.is_required() {
+    if actor.is_superuser() || policy.strength() >= floor.strength() {
         return Ok(());
+    }
+    if floor.is_phishing_resistant() {
+        return Err(format!("A superuser made passkeys required for {}; only a superuser can lower that again.", body.name));
     }
     Err(format!("A superuser made two-factor authentication required for {}; only a superuser can make it optional again.", body.name))
 }

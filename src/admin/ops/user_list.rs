@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::policy::delegation::Action;
 use crate::store::{
     self,
-    user_list::{Cursor, Filter, LastSignIn, ListRow, Status},
+    user_list::{Cursor, Filter, LastSignIn, ListRow, Status, TwoFactor},
 };
 
 /// The most users one page shows, and one bulk action acts on.
@@ -93,10 +93,12 @@ async fn filter_for<'a>(
         _ => return Err(AdminError::invalid("status", "Choose a status from the list.")),
     };
     let two_factor = match q.two_factor.as_str() {
-        "" => None,
-        "on" => Some(true),
-        "off" => Some(false),
-        _ => return Err(AdminError::invalid("two_factor", "Choose on or off for two-factor authentication.")),
+        "" => TwoFactor::Any,
+        "on" => TwoFactor::On,
+        "off" => TwoFactor::Off,
+        "totp" => TwoFactor::Totp,
+        "passkey" => TwoFactor::Passkey,
+        _ => return Err(AdminError::invalid("two_factor", "Choose a kind of two-factor authentication from the list.")),
     };
     let now = state.now();
     let last_sign_in = match q.last_sign_in.as_str() {

@@ -52,6 +52,8 @@ pub struct UserDetail {
     #[serde(flatten)]
     pub user: UserView,
     pub mfa_enabled: bool,
+    /// How many passkeys and security keys the user has.
+    pub passkeys: i64,
     /// The memberships the actor may see.
     pub memberships: Vec<MembershipView>,
 }
@@ -131,7 +133,8 @@ pub async fn show(state: &AppState, actor: &AdminActor, id: &str) -> Result<User
         return Err(AdminError::NotFound("user"));
     }
     let mfa_enabled = crate::auth::mfa::enrolled(state, &user.id).await?;
-    Ok(UserDetail { user: UserView::from(&user), mfa_enabled, memberships })
+    let passkeys = store::passkeys::count_of_user(&state.db, &user.id).await?;
+    Ok(UserDetail { user: UserView::from(&user), mfa_enabled, passkeys, memberships })
 }
 
 /// A new account: no confirmation email is sent (seed 002); the user signs in by emailed link.
@@ -440,6 +443,22 @@ pub async fn reset_mfa(state: &AppState, actor: &AdminActor, id: &str) -> Result
     }
     guard(state, actor, "mfa.admin_reset", &subject, check).await?;
     crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from)
+        .await
+        .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
+}
+
+/// Removes every passkey and security key of the user (within the same rules as resetting their
+/// second factor); returns how many there were.
+pub async fn remove_passkeys(state: &AppState, actor: &AdminActor, id: &str) -> Result<u64, AdminError> {
+    let user = load(state, id).await?;
+    let body = audit_body(state, actor, &user).await?;
+    let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
+    let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
+    if check.is_ok() {
+        check = super::check_account_of_body(state, actor, &user, "remove its passkeys").await;
+    }
+    guard(state, actor, "passkey.admin_remove_all", &subject, check).await?;
+    crate::auth::passkeys::admin_remove_all(state, actor.user_id(), &user, &actor.from)
         .await
         .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
 }

@@ -45,7 +45,11 @@ const fn kind(k: BodyKind) -> (&'static str, &'static str) {
 const fn status(s: BodyStatus) -> (&'static str, &'static str) {
     (s.as_str(), s.label())
 }
-const MFA: [(&str, &str); 2] = [("optional", "Optional"), ("required", "Required for every member")];
+const MFA: [(&str, &str); 3] = [
+    ("optional", "Optional"),
+    ("required", "Required for every member"),
+    ("phishing_resistant", "Phishing-resistant (a passkey or security key) for every member"),
+];
 
 fn opts(list: &[(&str, &str)], current: &str) -> Vec<Opt> {
     list.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: *v == current }).collect()

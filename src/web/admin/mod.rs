@@ -173,6 +173,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "logged-out" => "The user has been signed out everywhere; their tokens no longer work.",
         "mfa-reset" => "Two-factor authentication has been reset; the user has been told by email.",
         "mfa-none" => "The user had no two-factor authentication to reset.",
+        "passkeys-removed" => "The user's passkeys have been removed.",
         "email-sent" => "A sign-in email is on its way to the user.",
         "user-removed" => "The user has been removed: their personal details are blanked and the audit log keeps their id.",
         "member-added" => "The user has been added to the organisation.",

@@ -27,7 +27,8 @@ pub fn router() -> Router<AppState> {
 const PER_PAGE: i64 = 50;
 
 const STATUS_OPTIONS: [(&str, &str); 4] = [("", "Any"), ("active", "Active"), ("disabled", "Disabled"), ("flagged", "Flagged")];
-const TWO_FACTOR_OPTIONS: [(&str, &str); 3] = [("", "Any"), ("on", "On"), ("off", "Off")];
+const TWO_FACTOR_OPTIONS: [(&str, &str); 5] =
+    [("", "Any"), ("on", "On"), ("off", "Off"), ("totp", "Authenticator app"), ("passkey", "Passkey or security key")];
 const LAST_SIGN_IN_OPTIONS: [(&str, &str); 6] = [
     ("", "Any time"),
     ("7d", "In the last 7 days"),
@@ -59,7 +60,7 @@ struct ListPage {
     bodies: Vec<BodyView>,
     roles: Vec<RoleView>,
     status_options: [(&'static str, &'static str); 4],
-    two_factor_options: [(&'static str, &'static str); 3],
+    two_factor_options: [(&'static str, &'static str); 5],
     last_sign_in_options: [(&'static str, &'static str); 6],
     rows: Vec<Row>,
     csv_link: String,

@@ -193,6 +193,7 @@ struct UserPage {
     name: String,
     email: String,
     mfa_enabled: bool,
+    passkeys: i64,
     created: String,
     last_login: String,
     memberships: Vec<ops::memberships::MembershipView>,
@@ -313,6 +314,7 @@ async fn user_page(
         name: f.map(|f| f.name.clone()).unwrap_or_else(|| d.user.name.clone()),
         email: f.map(|f| f.email.clone()).unwrap_or_else(|| d.user.email.clone()),
         mfa_enabled: d.mfa_enabled,
+        passkeys: d.passkeys,
         created: when(d.user.created_at),
         last_login: d.user.last_login_at.map(when).unwrap_or_else(|| "never".into()),
         memberships: d.memberships,
@@ -381,6 +383,7 @@ async fn action(
         "superuser-off" => ops::users::set_superuser(&state, a, &id, false).await.map(|_| "superuser-off"),
         "logout" => ops::users::logout_everywhere(&state, a, &id).await.map(|_| "logged-out"),
         "reset-2fa" => ops::users::reset_mfa(&state, a, &id).await.map(|had| if had { "mfa-reset" } else { "mfa-none" }),
+        "remove-passkeys" => ops::users::remove_passkeys(&state, a, &id).await.map(|_| "passkeys-removed"),
         "send-email" => ops::users::send_sign_in_email(&state, a, &id).await.map(|_| "email-sent"),
         "remove" => {
             if f.confirm != "yes" {

@@ -1,0 +1,346 @@
+//! Passkeys: registration from the Security page, the second factor, passwordless sign-in, and
+//! what must be refused (a replayed challenge or counter, another relying party, no user
+//! verification, another user's ceremony or credential). A software passkey answers.
+
+use serde_json::Value;
+
+use crate::both;
+use crate::harness::{Backend, TestApp, csrf_in, field_in, html_unescape, location};
+use crate::oidc::PW;
+use crate::soft_passkey::SoftPasskey;
+
+/// A Stile whose relying party is `localhost` (an IP address cannot be one), on any port.
+pub(crate) async fn start(b: Backend) -> TestApp {
+    TestApp::start_with(b, |s| {
+        s.passkeys.rp_id = "localhost".into();
+        s.passkeys.origin = "http://localhost".into();
+        s.passkeys.any_port = true;
+    })
+    .await
+}
+
+/// The origin a browser on this test's server would report.
+pub(crate) fn origin(app: &TestApp) -> String {
+    app.base.replace("127.0.0.1", "localhost")
+}
+
+pub(crate) fn key(app: &TestApp) -> SoftPasskey {
+    SoftPasskey::new("localhost", &origin(app))
+}
+
+/// The WebAuthn form on a page: its options, ceremony and CSRF token.
+pub(crate) struct Challenge {
+    pub options: Value,
+    pub ceremony: String,
+    pub csrf: String,
+}
+
+pub(crate) fn challenge_in(html: &str) -> Challenge {
+    let marker = "data-options=\"";
+    let start = html.find(marker).expect("a passkey form") + marker.len();
+    let end = html[start..].find('"').unwrap();
+    let options = serde_json::from_str(&html_unescape(&html[start..start + end])).unwrap();
+    Challenge { options, ceremony: field_in(html, "ceremony").unwrap(), csrf: csrf_in(html).unwrap() }
+}
+
+async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> String {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.text().await.unwrap()
+}
+
+async fn post(app: &TestApp, c: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    c.post(app.url(path)).form(form).send().await.unwrap()
+}
+
+/// Registers `key` from the Security page of a signed-in browser, named `name`.
+pub(crate) async fn register(app: &TestApp, c: &reqwest::Client, key: &mut SoftPasskey, name: &str) -> reqwest::Response {
+    let html = page(app, c, "/account/security/passkeys/new").await;
+    let ch = challenge_in(&html);
+    let answer = key.register(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("name", name)];
+    post(app, c, "/account/security/passkeys/new", &form).await
+}
+
+async fn session_authn(app: &TestApp, user_id: &str) -> (Vec<String>, String) {
+    let sessions = stile::store::sessions::live_of_user(&app.state.db, user_id, app.state.now()).await.unwrap();
+    let s = sessions.first().expect("a session");
+    (serde_json::from_str(&s.amr).unwrap(), s.acr.clone())
+}
+
+/// Signs in passwordless with `key`; returns the response to the answer.
+pub(crate) async fn passwordless(app: &TestApp, c: &reqwest::Client, key: &mut SoftPasskey) -> reqwest::Response {
+    let ch = challenge_in(&page(app, c, "/login").await);
+    let answer = key.assert(&ch.options);
+    post(app, c, "/login/passkey", &[("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())]).await
+}
+
+async fn register_second_factor_passwordless(b: Backend) {
+    let app = start(b).await;
+    let user = app.create_user("pk@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "pk@example.org", PW).await.status(), 303);
+    let mut k = key(&app);
+    let r = register(&app, &c, &mut k, "Work laptop").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account/security");
+    let html = page(&app, &c, "/account/security").await;
+    assert!(html.contains("Work laptop"), "listed by name");
+    assert!(html.contains("Never"), "not used yet");
+    let rows = stile::store::passkeys::of_user(&app.state.db, &user.id).await.unwrap();
+    assert_eq!(rows.len(), 1);
+
+    // Second factor: the password is no longer enough, and the passkey is offered first.
+    let b2 = app.browser();
+    let r = app.sign_in(&b2, "pk@example.org", PW).await;
+    assert_eq!(location(&r), "/login/2fa");
+    let html = page(&app, &b2, "/login/2fa").await;
+    assert!(!html.contains("name=\"code\""), "no TOTP form for someone without TOTP");
+    let ch = challenge_in(&html);
+    let allowed = ch.options["allowCredentials"].as_array().unwrap();
+    assert_eq!(allowed.len(), 1);
+    let answer = k.assert(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    let r = post(&app, &b2, "/login/2fa/passkey", &form).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account");
+    let (amr, acr) = session_authn(&app, &user.id).await;
+    assert!(amr.contains(&"hwk".to_owned()) && amr.contains(&"mfa".to_owned()) && amr.contains(&"pwd".to_owned()), "{amr:?}");
+    assert_eq!(acr, "mfa");
+    // The same answer again (the challenge is spent) is refused.
+    let b3 = app.browser();
+    app.sign_in(&b3, "pk@example.org", PW).await;
+    let r = post(&app, &b3, "/login/2fa/passkey", &form).await;
+    assert_eq!(r.status(), 403, "another browser's CSRF token");
+    let html = page(&app, &b3, "/login/2fa").await;
+    let csrf = csrf_in(&html).unwrap();
+    let replay = [("csrf", csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    let r = post(&app, &b3, "/login/2fa/passkey", &replay).await;
+    assert_eq!(r.status(), 422, "a spent challenge");
+    assert_eq!(b3.get(app.url("/account")).send().await.unwrap().status(), 303, "no session");
+
+    // Passwordless: no email, no password.
+    let b4 = app.browser();
+    let r = passwordless(&app, &b4, &mut k).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account");
+    assert_eq!(b4.get(app.url("/account")).send().await.unwrap().status(), 200);
+    let sessions = stile::store::sessions::live_of_user(&app.state.db, &user.id, app.state.now()).await.unwrap();
+    let newest = sessions.iter().find(|s| s.amr.contains("user")).expect("the passwordless session");
+    assert_eq!(serde_json::from_str::<Vec<String>>(&newest.amr).unwrap(), ["hwk", "user", "mfa"]);
+    assert_eq!(newest.acr, "mfa");
+    assert!(newest.second_factor_at.is_some(), "counts for step-up");
+    let row = &stile::store::passkeys::of_user(&app.state.db, &user.id).await.unwrap()[0];
+    assert_eq!(row.counter, 2);
+    assert!(row.last_used_at.is_some());
+
+    let actions = app.audit_actions().await;
+    for a in ["passkey.add", "passkey.verify", "signin.passkey"] {
+        assert!(actions.iter().any(|(x, o)| x == a && o == "success"), "{a} audited");
+    }
+    app.finish().await;
+}
+both!(register_second_factor_passwordless);
+
+async fn counter_replay_and_user_verification_refused(b: Backend) {
+    let app = start(b).await;
+    let user = app.create_user("ctr@example.org", Some(PW)).await;
+    let c = app.browser();
+    app.sign_in(&c, "ctr@example.org", PW).await;
+    let mut k = key(&app);
+    assert_eq!(register(&app, &c, &mut k, "Key").await.status(), 303);
+    assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 303);
+    // A fresh challenge answered with the counter already seen (a cloned key) is refused.
+    let b2 = app.browser();
+    let ch = challenge_in(&page(&app, &b2, "/login").await);
+    let cloned = k.assert_with_counter(&ch.options, k.counter);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", cloned.as_str())];
+    let r = post(&app, &b2, "/login/passkey", &form).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(b2.get(app.url("/account")).send().await.unwrap().status(), 303);
+    // Passwordless needs user verification: a key that only shows presence is refused.
+    k.user_verified = false;
+    let r = passwordless(&app, &app.browser(), &mut k).await;
+    assert_eq!(r.status(), 401);
+    k.user_verified = true;
+    // A signature over anything but this site's challenge, and garbage, are refused too.
+    let b3 = app.browser();
+    let ch = challenge_in(&page(&app, &b3, "/login").await);
+    let mut other = ch.options.clone();
+    other["challenge"] = Value::String("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
+    let wrong = k.assert(&other);
+    for bad in [wrong.as_str(), "{}", "not json", "{\"id\":\"\\u0000\"}"] {
+        let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", bad)];
+        let r = post(&app, &b3, "/login/passkey", &form).await;
+        assert!(r.status() == 401 || r.status() == 422 || r.status() == 400, "{bad}: {}", r.status());
+        assert_ne!(r.status(), 500);
+    }
+    // The key still works with a fresh challenge and a counter that moved on.
+    assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 303);
+    assert!(app.audit_actions().await.iter().any(|(a, o)| a == "signin.passkey" && o == "failure"));
+    let _ = user;
+    app.finish().await;
+}
+both!(counter_replay_and_user_verification_refused);
+
+async fn another_relying_party_refused(b: Backend) {
+    let app = start(b).await;
+    app.create_user("rp@example.org", Some(PW)).await;
+    let c = app.browser();
+    app.sign_in(&c, "rp@example.org", PW).await;
+    // A key answering for another site (phished through a look-alike) cannot register here...
+    let mut evil = SoftPasskey::new("evil.example", &origin(&app));
+    assert_eq!(register(&app, &c, &mut evil, "Evil").await.status(), 401);
+    // ...nor can a page on another origin relay a real key's answer.
+    let mut relayed = SoftPasskey::new("localhost", "http://localhost.evil.example");
+    assert_eq!(register(&app, &c, &mut relayed, "Relayed").await.status(), 401);
+    // A registered key answering for another relying party id is refused at sign-in.
+    let mut k = key(&app);
+    assert_eq!(register(&app, &c, &mut k, "Real").await.status(), 303);
+    k.rp_id = "evil.example".into();
+    assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 401);
+    k.rp_id = "localhost".into();
+    assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 303);
+    app.finish().await;
+}
+both!(another_relying_party_refused);
+
+async fn other_users_ceremonies_and_credentials_refused(b: Backend) {
+    let app = start(b).await;
+    app.create_user("alice@example.org", Some(PW)).await;
+    let mallory = app.create_user("mallory@example.org", Some(PW)).await;
+    let alice_browser = app.browser();
+    let mallory_browser = app.browser();
+    app.sign_in(&alice_browser, "alice@example.org", PW).await;
+    app.sign_in(&mallory_browser, "mallory@example.org", PW).await;
+    let mut alice_key = key(&app);
+    let mut mallory_key = key(&app);
+    assert_eq!(register(&app, &mallory_browser, &mut mallory_key, "Mallory's").await.status(), 303);
+
+    // Mallory finishes a registration Alice's session began: refused, nothing added to either.
+    let ch = challenge_in(&page(&app, &alice_browser, "/account/security/passkeys/new").await);
+    let answer = alice_key.register(&ch.options);
+    let mallory_csrf = csrf_in(&page(&app, &mallory_browser, "/account/security").await).unwrap();
+    let form = [("csrf", mallory_csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("name", "x")];
+    assert_eq!(post(&app, &mallory_browser, "/account/security/passkeys/new", &form).await.status(), 422);
+    assert_eq!(stile::store::passkeys::of_user(&app.state.db, &mallory.id).await.unwrap().len(), 1);
+    // Alice can still finish her own (the ceremony was not spent by Mallory's attempt).
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("name", "Alice's")];
+    assert_eq!(post(&app, &alice_browser, "/account/security/passkeys/new", &form).await.status(), 303);
+    let alice_handle = alice_key.user_handle.clone();
+    // The same credential registered again (by anyone) is refused.
+    app.create_user("eve@example.org", Some(PW)).await;
+    let eve_browser = app.browser();
+    app.sign_in(&eve_browser, "eve@example.org", PW).await;
+    let ch = challenge_in(&page(&app, &eve_browser, "/account/security/passkeys/new").await);
+    let again = alice_key.register(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", again.as_str()), ("name", "Stolen")];
+    assert_eq!(post(&app, &eve_browser, "/account/security/passkeys/new", &form).await.status(), 422);
+
+    // At Alice's second factor, Mallory's own passkey is no answer.
+    let b = app.browser();
+    app.sign_in(&b, "alice@example.org", PW).await;
+    let ch = challenge_in(&page(&app, &b, "/login/2fa").await);
+    let answer = mallory_key.assert(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    assert_eq!(post(&app, &b, "/login/2fa/passkey", &form).await.status(), 401);
+    assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 303);
+
+    // A passwordless answer whose user handle names someone else is refused.
+    let mut forged = key(&app);
+    forged.credential_id = mallory_key.credential_id.clone();
+    forged.user_handle = alice_handle;
+    assert_eq!(passwordless(&app, &app.browser(), &mut forged).await.status(), 401);
+
+    // Nobody renames or removes another person's passkey.
+    let alice_id =
+        stile::store::users::by_email(&app.state.db, &stile::email::Email::parse("alice@example.org").unwrap()).await.unwrap().unwrap().id;
+    let alices = stile::store::passkeys::of_user(&app.state.db, &alice_id).await.unwrap();
+    let target = &alices[0].id;
+    let csrf = csrf_in(&page(&app, &mallory_browser, "/account/security").await).unwrap();
+    let r =
+        post(&app, &mallory_browser, &format!("/account/security/passkeys/{target}/rename"), &[("csrf", &csrf), ("name", "pwned")]).await;
+    assert_eq!(r.status(), 404);
+    let r = post(&app, &mallory_browser, &format!("/account/security/passkeys/{target}/remove"), &[("csrf", &csrf)]).await;
+    assert!(r.status() == 404 || r.status() == 303, "{}", r.status());
+    assert_eq!(stile::store::passkeys::of_user(&app.state.db, &alice_id).await.unwrap()[0].name, "Alice's");
+    app.finish().await;
+}
+both!(other_users_ceremonies_and_credentials_refused);
+
+async fn rename_remove_and_recent_sign_in(b: Backend) {
+    let app = start(b).await;
+    let user = app.create_user("own@example.org", Some(PW)).await;
+    let c = app.browser();
+    app.sign_in(&c, "own@example.org", PW).await;
+    let mut k = key(&app);
+    assert_eq!(register(&app, &c, &mut k, "Old name").await.status(), 303);
+    // Names are checked.
+    let id = stile::store::passkeys::of_user(&app.state.db, &user.id).await.unwrap()[0].id.clone();
+    let csrf = csrf_in(&page(&app, &c, "/account/security").await).unwrap();
+    for bad in ["", "   ", &"x".repeat(61)] {
+        let r = post(&app, &c, &format!("/account/security/passkeys/{id}/rename"), &[("csrf", &csrf), ("name", bad)]).await;
+        assert_eq!(r.status(), 400, "{bad:?}");
+    }
+    let r = post(&app, &c, &format!("/account/security/passkeys/{id}/rename"), &[("csrf", &csrf), ("name", "New name")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(page(&app, &c, "/account/security").await.contains("New name"));
+    // An hour later, adding or removing a passkey needs the second factor again.
+    app.clock.advance(3600);
+    let r = c.get(app.url("/account/security/passkeys/new")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login/2fa?step_up=1"), "{}", location(&r));
+    let r = post(&app, &c, &format!("/account/security/passkeys/{id}/remove"), &[("csrf", &csrf)]).await;
+    assert!(location(&r).starts_with("/login/2fa?step_up=1"));
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 1);
+    // Stepping up with the passkey, then removing it.
+    let ch = challenge_in(&page(&app, &c, "/login/2fa?next=%2Faccount%2Fsecurity").await);
+    let answer = k.assert(&ch.options);
+    let form =
+        [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("next", "/account/security")];
+    let r = post(&app, &c, "/login/2fa/passkey", &form).await;
+    assert_eq!(location(&r), "/account/security");
+    let r = post(&app, &c, &format!("/account/security/passkeys/{id}/remove"), &[("csrf", &csrf)]).await;
+    assert_eq!(location(&r), "/account/security");
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 0);
+    let actions = app.audit_actions().await;
+    assert!(actions.iter().any(|(a, _)| a == "passkey.rename") && actions.iter().any(|(a, _)| a == "passkey.remove"));
+    // Without a second factor, an old sign-in is sent to sign in again.
+    app.clock.advance(3600);
+    let r = c.get(app.url("/account/security/passkeys/new")).send().await.unwrap();
+    assert!(location(&r).starts_with("/login?next="), "{}", location(&r));
+    app.finish().await;
+}
+both!(rename_remove_and_recent_sign_in);
+
+/// In Chromium, with its virtual authenticator: a passkey added from the Security page signs in
+/// passwordless and as the second factor, and a phishing-resistant body makes a member add one
+/// before a password sign-in finishes. Every page met is checked with axe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_real_browser() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
+    let app = start(Backend::Sqlite).await;
+    app.create_user("pat@example.org", Some(PW)).await;
+    crate::harness::insert_council(&app, "camden", "Camden", Some("camden.example")).await;
+    stile::store::bodies::set_mfa_policy(&app.state.db, "camden", "phishing_resistant", app.state.now()).await.unwrap();
+    let staff = app.create_user("staff@camden.example", Some(PW)).await;
+    stile::store::memberships::add(&app.state.db, "m-staff", &staff.id, "camden", app.state.now()).await.unwrap();
+    let input = serde_json::json!({
+        "base": origin(&app),
+        "email": "pat@example.org",
+        "password": PW,
+        "phr_email": "staff@camden.example",
+    });
+    let report = crate::browser::run_script("passkeys.mjs", &input).await;
+    let steps = report["steps"].as_array().unwrap();
+    for s in ["passkey registered", "signed in passwordless", "signed in with a passkey as second factor", "phishing-resistant enrolment"] {
+        assert!(steps.iter().any(|x| x == s), "{s} not done: {steps:?}");
+    }
+    let pages = crate::browser::pages_checked(&report);
+    for name in ["passkeys: add", "sign-in: email, with passkey", "2FA: passkey", "passkeys: forced enrolment"] {
+        assert!(pages.iter().any(|p| p == name), "{name} not checked: {pages:?}");
+    }
+    app.finish().await;
+}
