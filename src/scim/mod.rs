@@ -93,6 +93,32 @@ pub fn list_response(total: usize, paging: Paging, resources: Vec<Value>) -> Val
     })
 }
 
+/// Applies `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) to a resource, at the top
+/// level (`name.givenName` counts as `name`); `id`, `schemas` and `meta` always stay.
+pub fn project(resource: &mut Value, attributes: &[String], excluded: &[String]) {
+    let Some(obj) = resource.as_object_mut() else { return };
+    let top = |a: &String| -> String {
+        let (_, rest) = filter::split_uri(a);
+        let name = if rest.is_empty() { a.as_str() } else { rest };
+        name.split('.').next().unwrap_or_default().to_ascii_lowercase()
+    };
+    let keep: Vec<String> = attributes.iter().map(top).collect();
+    let drop: Vec<String> = excluded.iter().map(top).collect();
+    let always = |k: &str| matches!(k.to_ascii_lowercase().as_str(), "id" | "schemas" | "meta");
+    obj.retain(|k, _| {
+        let k_l = k.to_ascii_lowercase();
+        if always(k) {
+            return true;
+        }
+        // An extension object stays when one of its attributes is asked for.
+        let is_ext = k_l.starts_with("urn:");
+        if !keep.is_empty() {
+            return keep.contains(&k_l) || (is_ext && attributes.iter().any(|a| a.to_ascii_lowercase().starts_with(&k_l)));
+        }
+        !drop.contains(&k_l) && !(is_ext && excluded.iter().any(|a| a.eq_ignore_ascii_case(k)))
+    });
+}
+
 /// A SCIM boolean: JSON true/false, or the strings Entra ID sends ("True", "False").
 pub fn boolean(v: &Value) -> Option<bool> {
     match v {

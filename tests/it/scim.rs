@@ -594,7 +594,7 @@ async fn groups_map_to_roles(b: Backend) {
     let app = TestApp::start(b).await;
     let su = superuser_api(&app).await;
     let (body, scim) = council_with_token(&app, &su, "Camden Council", "camden.gov.example").await;
-    let role = su.ok(Method::POST, &format!("/bodies/{body}/roles"), Some(json!({ "name": "Inspectors", "permissions": [] }))).await;
+    let role = su.ok(Method::POST, &format!("/bodies/{body}/roles"), Some(json!({ "name": "Area Inspectors", "permissions": [] }))).await;
     let role_id = role["id"].as_str().unwrap().to_owned();
     su.ok(
         Method::POST,
@@ -603,7 +603,7 @@ async fn groups_map_to_roles(b: Backend) {
             "kind": "oidc", "name": "Camden Entra", "body_id": body,
             "issuer": "https://login.example.org/tenant/v2.0", "client_id": "stile-camden", "client_secret": "s3cret-value-xyz",
             "domains": ["camden.gov.example"], "mode": "offered",
-            "group_roles": [{ "group": "Highway Inspectors", "role": "Inspectors" }],
+            "group_roles": [{ "group": "Highway Inspectors", "role": "Area Inspectors" }],
         })),
     )
     .await;
