@@ -115,7 +115,8 @@ pub fn project(resource: &mut Value, attributes: &[String], excluded: &[String])
         if !keep.is_empty() {
             return keep.contains(&k_l) || (is_ext && attributes.iter().any(|a| a.to_ascii_lowercase().starts_with(&k_l)));
         }
-        !drop.contains(&k_l) && !(is_ext && excluded.iter().any(|a| a.eq_ignore_ascii_case(k)))
+        let whole_extension = is_ext && excluded.iter().any(|a| a.eq_ignore_ascii_case(k));
+        !(drop.contains(&k_l) || whole_extension)
     });
 }
 
@@ -157,6 +158,20 @@ mod tests {
         assert_eq!(boolean(&json!(true)), Some(true));
         assert_eq!(boolean(&json!("no")), None);
         assert_eq!(boolean(&json!(0)), None);
+    }
+
+    #[test]
+    fn attributes_and_excluded_attributes() {
+        let full = json!({"id": "1", "schemas": [], "meta": {}, "userName": "a", "name": {"givenName": "A"}, ENTERPRISE_SCHEMA: {"department": "D"}});
+        let mut v = full.clone();
+        project(&mut v, &[], &["name".into()]);
+        assert!(v.get("name").is_none() && v.get("userName").is_some());
+        let mut v = full.clone();
+        project(&mut v, &["userName".into()], &[]);
+        assert_eq!(v, json!({"id": "1", "schemas": [], "meta": {}, "userName": "a"}));
+        let mut v = full;
+        project(&mut v, &[format!("{ENTERPRISE_SCHEMA}:department").to_lowercase()], &[]);
+        assert!(v.get(ENTERPRISE_SCHEMA).is_some() && v.get("userName").is_none());
     }
 
     #[test]
