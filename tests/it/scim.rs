@@ -824,6 +824,7 @@ async fn scim2_tester_conformance(b: Backend) {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no closing count:\n{stdout}"));
     assert!(passed >= 20, "scim2-tester passed only {passed} checks:\n{stdout}");
+    eprintln!("scim2-tester: {}", stdout.lines().last().unwrap_or_default());
     app.finish().await;
 }
 both!(scim2_tester_conformance);
