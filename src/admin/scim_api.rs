@@ -16,7 +16,7 @@ use crate::admin::ops::scim::{self as ops, AuthError, ScimActor};
 use crate::app::AppState;
 use crate::error::{AppError, scim_json};
 use crate::request::Client;
-use crate::scim::{Paging, ScimError, discovery};
+use crate::scim::{self, Paging, ScimError, discovery};
 
 pub const PREFIX: &str = "/scim/v2";
 
@@ -66,13 +66,28 @@ fn json_body(bytes: &Bytes) -> Result<Value, ScimError> {
 struct ListQuery {
     filter: Option<String>,
     paging: Paging,
+    attributes: Vec<String>,
     excluded: Vec<String>,
+}
+
+impl ListQuery {
+    /// Applies `attributes` / `excludedAttributes` to a resource or to a list's resources.
+    fn project(&self, v: &mut Value) {
+        if self.attributes.is_empty() && self.excluded.is_empty() {
+            return;
+        }
+        match v.get_mut("Resources") {
+            Some(Value::Array(items)) => items.iter_mut().for_each(|r| scim::project(r, &self.attributes, &self.excluded)),
+            _ => scim::project(v, &self.attributes, &self.excluded),
+        }
+    }
 }
 
 fn list_query(raw: Option<&str>) -> Result<ListQuery, ScimError> {
     let mut filter = None;
     let (mut start, mut count) = (None, None);
     let mut excluded = Vec::new();
+    let mut attributes = Vec::new();
     let number = |v: &str, name: &str| {
         v.trim().parse::<i64>().map_err(|_| ScimError::bad_request("invalidValue", format!("{name} must be a whole number.")))
     };
@@ -81,11 +96,12 @@ fn list_query(raw: Option<&str>) -> Result<ListQuery, ScimError> {
             "filter" => filter = Some(v.into_owned()),
             "startindex" => start = Some(number(&v, "startIndex")?),
             "count" => count = Some(number(&v, "count")?),
-            "excludedattributes" => excluded.extend(v.split(',').map(|s| s.trim().to_ascii_lowercase())),
+            "excludedattributes" => excluded.extend(v.split(',').map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty())),
+            "attributes" => attributes.extend(v.split(',').map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty())),
             _ => {}
         }
     }
-    Ok(ListQuery { filter, paging: Paging::new(start, count), excluded })
+    Ok(ListQuery { filter, paging: Paging::new(start, count), attributes, excluded })
 }
 
 fn if_match(headers: &HeaderMap) -> Option<&str> {
@@ -154,14 +170,27 @@ async fn schema(State(state): State<AppState>, _: Scim, Path(id): Path<String>) 
 async fn list_users(State(state): State<AppState>, Scim(sa): Scim, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let result = async {
         let q = list_query(q.as_deref())?;
-        Ok(scim_json(&ops::list_users(&state, &sa, q.filter.as_deref(), q.paging).await?))
+        let mut v = ops::list_users(&state, &sa, q.filter.as_deref(), q.paging).await?;
+        q.project(&mut v);
+        Ok(scim_json(&v))
     }
     .await;
     answer(&state, &sa, result).await
 }
 
-async fn get_user(State(state): State<AppState>, Scim(sa): Scim, Path(id): Path<String>) -> Result<Response, AppError> {
-    let result = ops::get_user(&state, &sa, &id).await.map(|v| resource(StatusCode::OK, &v));
+async fn get_user(
+    State(state): State<AppState>,
+    Scim(sa): Scim,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
+    let result = async {
+        let q = list_query(q.as_deref())?;
+        let mut v = ops::get_user(&state, &sa, &id).await?;
+        q.project(&mut v);
+        Ok(resource(StatusCode::OK, &v))
+    }
+    .await;
     answer(&state, &sa, result).await
 }
 
@@ -203,7 +232,9 @@ async fn list_groups(State(state): State<AppState>, Scim(sa): Scim, RawQuery(q):
     let result = async {
         let q = list_query(q.as_deref())?;
         let without_members = q.excluded.iter().any(|a| a == "members");
-        Ok(scim_json(&ops::list_groups(&state, &sa, q.filter.as_deref(), q.paging, without_members).await?))
+        let mut v = ops::list_groups(&state, &sa, q.filter.as_deref(), q.paging, without_members).await?;
+        q.project(&mut v);
+        Ok(scim_json(&v))
     }
     .await;
     answer(&state, &sa, result).await
@@ -218,11 +249,7 @@ async fn get_group(
     let result = async {
         let q = list_query(q.as_deref())?;
         let mut v = ops::get_group(&state, &sa, &id).await?;
-        if q.excluded.iter().any(|a| a == "members")
-            && let Some(o) = v.as_object_mut()
-        {
-            o.remove("members");
-        }
+        q.project(&mut v);
         Ok(resource(StatusCode::OK, &v))
     }
     .await;

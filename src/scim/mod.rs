@@ -93,6 +93,33 @@ pub fn list_response(total: usize, paging: Paging, resources: Vec<Value>) -> Val
     })
 }
 
+/// Applies `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) to a resource, at the top
+/// level (`name.givenName` counts as `name`); `id`, `schemas` and `meta` always stay.
+pub fn project(resource: &mut Value, attributes: &[String], excluded: &[String]) {
+    let Some(obj) = resource.as_object_mut() else { return };
+    let top = |a: &String| -> String {
+        let (_, rest) = filter::split_uri(a);
+        let name = if rest.is_empty() { a.as_str() } else { rest };
+        name.split('.').next().unwrap_or_default().to_ascii_lowercase()
+    };
+    let keep: Vec<String> = attributes.iter().map(top).collect();
+    let drop: Vec<String> = excluded.iter().map(top).collect();
+    let always = |k: &str| matches!(k.to_ascii_lowercase().as_str(), "id" | "schemas" | "meta");
+    obj.retain(|k, _| {
+        let k_l = k.to_ascii_lowercase();
+        if always(k) {
+            return true;
+        }
+        // An extension object stays when one of its attributes is asked for.
+        let is_ext = k_l.starts_with("urn:");
+        if !keep.is_empty() {
+            return keep.contains(&k_l) || (is_ext && attributes.iter().any(|a| a.to_ascii_lowercase().starts_with(&k_l)));
+        }
+        let whole_extension = is_ext && excluded.iter().any(|a| a.eq_ignore_ascii_case(k));
+        !(drop.contains(&k_l) || whole_extension)
+    });
+}
+
 /// A SCIM boolean: JSON true/false, or the strings Entra ID sends ("True", "False").
 pub fn boolean(v: &Value) -> Option<bool> {
     match v {
@@ -131,6 +158,20 @@ mod tests {
         assert_eq!(boolean(&json!(true)), Some(true));
         assert_eq!(boolean(&json!("no")), None);
         assert_eq!(boolean(&json!(0)), None);
+    }
+
+    #[test]
+    fn attributes_and_excluded_attributes() {
+        let full = json!({"id": "1", "schemas": [], "meta": {}, "userName": "a", "name": {"givenName": "A"}, ENTERPRISE_SCHEMA: {"department": "D"}});
+        let mut v = full.clone();
+        project(&mut v, &[], &["name".into()]);
+        assert!(v.get("name").is_none() && v.get("userName").is_some());
+        let mut v = full.clone();
+        project(&mut v, &["userName".into()], &[]);
+        assert_eq!(v, json!({"id": "1", "schemas": [], "meta": {}, "userName": "a"}));
+        let mut v = full;
+        project(&mut v, &[format!("{ENTERPRISE_SCHEMA}:department").to_lowercase()], &[]);
+        assert!(v.get(ENTERPRISE_SCHEMA).is_some() && v.get("userName").is_none());
     }
 
     #[test]

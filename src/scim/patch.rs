@@ -55,6 +55,11 @@ impl Path {
             };
             return Ok(Path { attr, filter: Some(f), sub });
         }
+        // The whole Enterprise extension (`"path": "urn:…:enterprise:2.0:User"`): a top-level member.
+        if s.eq_ignore_ascii_case(super::ENTERPRISE_SCHEMA) {
+            let attr = AttrPath { uri: None, attr: super::ENTERPRISE_SCHEMA.to_owned(), sub: None };
+            return Ok(Path { attr, filter: None, sub: None });
+        }
         let attr = AttrPath::parse(s).map_err(|_| bad())?;
         Ok(Path { attr, filter: None, sub: None })
     }
@@ -120,8 +125,29 @@ pub fn apply(resource: &mut Value, ops: &[Operation]) -> Result<(), ScimError> {
             }
             Some(path) => apply_one(resource, o.op, path, o.value.as_ref())?,
         }
+        if o.op != Op::Remove {
+            one_primary(resource);
+        }
     }
     Ok(())
+}
+
+/// RFC 7643 §2.4: at most one value of a multi-valued attribute is primary; the one just added
+/// or set (the last) wins.
+fn one_primary(resource: &mut Value) {
+    let Some(obj) = resource.as_object_mut() else { return };
+    for v in obj.values_mut() {
+        let Value::Array(items) = v else { continue };
+        let primaries: Vec<usize> =
+            items.iter().enumerate().filter(|(_, i)| get_ci(i, "primary").and_then(super::boolean) == Some(true)).map(|(n, _)| n).collect();
+        if let Some((_, earlier)) = primaries.split_last() {
+            for n in earlier {
+                if let Some(Value::Object(m)) = items.get_mut(*n) {
+                    set_ci(m, "primary", Value::Bool(false));
+                }
+            }
+        }
+    }
 }
 
 fn is_extension_urn(k: &str) -> bool {
@@ -363,6 +389,15 @@ mod tests {
         assert_eq!(r[urn]["department"], "Roads");
         let r = run(r, json!({"Operations": [{"op": "replace", "value": {urn: {"employeeNumber": "7"}}}]}));
         assert_eq!(r[urn], json!({"department": "Roads", "employeeNumber": "7"}));
+    }
+
+    #[test]
+    fn the_whole_extension_by_path() {
+        let urn = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+        let r = run(json!({}), json!({"Operations": [{"op": "add", "path": urn, "value": {"department": "Roads"}}]}));
+        assert_eq!(r, json!({urn: {"department": "Roads"}}));
+        let r = run(r, json!({"Operations": [{"op": "remove", "path": urn}]}));
+        assert_eq!(r, json!({}));
     }
 
     #[test]

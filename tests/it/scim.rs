@@ -594,7 +594,7 @@ async fn groups_map_to_roles(b: Backend) {
     let app = TestApp::start(b).await;
     let su = superuser_api(&app).await;
     let (body, scim) = council_with_token(&app, &su, "Camden Council", "camden.gov.example").await;
-    let role = su.ok(Method::POST, &format!("/bodies/{body}/roles"), Some(json!({ "name": "Inspectors", "permissions": [] }))).await;
+    let role = su.ok(Method::POST, &format!("/bodies/{body}/roles"), Some(json!({ "name": "Area Inspectors", "permissions": [] }))).await;
     let role_id = role["id"].as_str().unwrap().to_owned();
     su.ok(
         Method::POST,
@@ -603,7 +603,7 @@ async fn groups_map_to_roles(b: Backend) {
             "kind": "oidc", "name": "Camden Entra", "body_id": body,
             "issuer": "https://login.example.org/tenant/v2.0", "client_id": "stile-camden", "client_secret": "s3cret-value-xyz",
             "domains": ["camden.gov.example"], "mode": "offered",
-            "group_roles": [{ "group": "Highway Inspectors", "role": "Inspectors" }],
+            "group_roles": [{ "group": "Highway Inspectors", "role": "Area Inspectors" }],
         })),
     )
     .await;
@@ -824,6 +824,41 @@ async fn scim2_tester_conformance(b: Backend) {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no closing count:\n{stdout}"));
     assert!(passed >= 20, "scim2-tester passed only {passed} checks:\n{stdout}");
+    eprintln!("scim2-tester: {}", stdout.lines().last().unwrap_or_default());
     app.finish().await;
 }
 both!(scim2_tester_conformance);
+
+/// The body page shows provisioning (last sync, counts, tokens) and revokes a token; making one
+/// asks a person for a recent second factor first.
+async fn body_page(b: Backend) {
+    let app = TestApp::start(b).await;
+    crate::harness::insert_council(&app, "camden", "Camden Council", Some("camden.gov.example")).await;
+    let made = ops::create_token(&app.state, &AdminActor::cli(), "camden", "Entra ID").await.unwrap();
+    // The council's staff manager (superusers must enrol a second factor before any page).
+    let admin = app.create_user("manager@camden.gov.example", Some(PW)).await;
+    store::memberships::add(&app.state.db, "m-admin", &admin.id, "camden", app.state.now()).await.unwrap();
+    store::memberships::add_permission(&app.state.db, "m-admin", "fms:user_manage_permissions").await.unwrap();
+    let browser = app.browser();
+    assert_eq!(app.sign_in(&browser, "manager@camden.gov.example", PW).await.status(), 303);
+    let page = browser.get(app.url("/admin/bodies/camden")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Provisioning (SCIM)") && page.contains("Entra ID") && page.contains("/scim/v2"), "{page}");
+    assert!(!page.contains(made.secret.expose()), "the secret is never shown again");
+    let csrf = crate::harness::csrf_in(&page).unwrap();
+    let res = browser
+        .post(app.url("/admin/bodies/camden/scim/tokens/revoke"))
+        .form(&[("csrf", csrf.as_str()), ("token_id", made.token.id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert!(location(&res).contains("done=scim-token-revoked"));
+    assert!(store::scim::token(&app.state.db, &made.token.id).await.unwrap().unwrap().revoked_at.is_some());
+    // Making a token needs step-up: the manager has no second factor, so nothing is made.
+    let res =
+        browser.post(app.url("/admin/bodies/camden/scim/tokens")).form(&[("csrf", csrf.as_str()), ("label", "Okta")]).send().await.unwrap();
+    assert_eq!(res.status(), 303, "sent to set up or enter a second factor");
+    assert_eq!(store::scim::tokens_of_body(&app.state.db, "camden").await.unwrap().len(), 1);
+    app.finish().await;
+}
+both!(body_page);
