@@ -7,6 +7,17 @@ use super::audit::NewEvent;
 use super::{Db, Result, StoreError, flag};
 use crate::clock::Timestamp;
 
+/// Binds each of the `&str` values, in order, to a query.
+macro_rules! bind_all {
+    ($q:expr, $values:expr) => {{
+        let mut q = $q;
+        for v in $values.iter() {
+            q = q.bind(*v);
+        }
+        q
+    }};
+}
+
 /// Rows per insert statement: well under SQLite's and PostgreSQL's limits on bound parameters.
 const BATCH: usize = 400;
 
@@ -167,24 +178,19 @@ impl Staging {
     pub async fn clashes(&mut self, keys: &[(&str, &str)]) -> Result<Vec<(String, Clash)>> {
         let mut out = Vec::new();
         for chunk in keys.chunks(BATCH) {
-            let n = chunk.len();
-            let q = sql!(
-                "select email, email_skeleton from users where email in ({}) or email_skeleton in ({})",
-                placeholders(1, n),
-                placeholders(n + 1, n)
-            );
-            let mut query = sqlx::query_as::<_, (String, Option<String>)>(q);
-            for (e, _) in chunk {
-                query = query.bind(*e);
+            let emails: Vec<&str> = chunk.iter().map(|(e, _)| *e).collect();
+            let skeletons: Vec<&str> = chunk.iter().map(|(_, s)| *s).collect();
+            // One indexed column per query: an `or` of two `in` lists can make SQLite scan.
+            let q = sql!("select email from users where email in ({})", placeholders(1, emails.len()));
+            for email in bind_all!(sqlx::query_scalar::<_, String>(q), emails).fetch_all(&mut *self.conn).await? {
+                out.push((email, Clash::Exists));
             }
-            for (_, s) in chunk {
-                query = query.bind(*s);
-            }
-            for (email, skeleton) in query.fetch_all(&mut *self.conn).await? {
+            let q = sql!("select email, email_skeleton from users where email_skeleton in ({})", placeholders(1, skeletons.len()));
+            for (email, skeleton) in
+                bind_all!(sqlx::query_as::<_, (String, Option<String>)>(q), skeletons).fetch_all(&mut *self.conn).await?
+            {
                 for (e, s) in chunk {
-                    if *e == email {
-                        out.push(((*e).to_owned(), Clash::Exists));
-                    } else if skeleton.as_deref() == Some(*s) {
+                    if *e != email && skeleton.as_deref() == Some(*s) {
                         out.push(((*e).to_owned(), Clash::LooksLike(email.clone())));
                     }
                 }
@@ -192,25 +198,17 @@ impl Staging {
             if self.staged == 0 {
                 continue;
             }
-            let q = sql!(
-                "select line, email, skeleton from import_stage where email in ({}) or skeleton in ({})",
-                placeholders(1, n),
-                placeholders(n + 1, n)
-            );
-            let mut query = sqlx::query_as::<_, (i64, String, String)>(q);
-            for (e, _) in chunk {
-                query = query.bind(*e);
+            let q = sql!("select line, email from import_stage where email in ({})", placeholders(1, emails.len()));
+            for (line, email) in bind_all!(sqlx::query_as::<_, (i64, String)>(q), emails).fetch_all(&mut *self.conn).await? {
+                out.push((email, Clash::EarlierRow(u64::try_from(line).unwrap_or_default())));
             }
-            for (_, s) in chunk {
-                query = query.bind(*s);
-            }
-            for (row, email, skeleton) in query.fetch_all(&mut *self.conn).await? {
-                let row = u64::try_from(row).unwrap_or_default();
+            let q = sql!("select line, email, skeleton from import_stage where skeleton in ({})", placeholders(1, skeletons.len()));
+            for (line, email, skeleton) in
+                bind_all!(sqlx::query_as::<_, (i64, String, String)>(q), skeletons).fetch_all(&mut *self.conn).await?
+            {
                 for (e, s) in chunk {
-                    if *e == email {
-                        out.push(((*e).to_owned(), Clash::EarlierRow(row)));
-                    } else if *s == skeleton {
-                        out.push(((*e).to_owned(), Clash::EarlierLookAlike(row, email.clone())));
+                    if *e != email && *s == skeleton {
+                        out.push(((*e).to_owned(), Clash::EarlierLookAlike(u64::try_from(line).unwrap_or_default(), email.clone())));
                     }
                 }
             }

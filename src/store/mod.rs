@@ -239,6 +239,10 @@ pub const DEFAULT_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_
 /// How many times a transaction SQLite refused as busy before it did anything is tried again.
 const BUSY_RETRIES: u32 = 5;
 
+/// How many times SQLite migrations raced by another process are run again (one retry per
+/// migration the other process applied first, at most).
+const MIGRATE_RETRIES: u32 = 40;
+
 fn busy_backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(50u64.saturating_mul(1 << attempt.min(6)))
 }
@@ -363,9 +367,12 @@ impl Db {
         }
     }
 
-    /// Applies the migrations. On SQLite, several processes starting at once (commands beside
-    /// the server) may find the database busy; each migration is its own transaction, so one
-    /// refused that way left nothing and the run is tried again (applied ones are skipped).
+    /// Applies the migrations. On SQLite nothing stops two processes started at once (commands
+    /// beside the server, on a fresh database) from applying the same migration: the second
+    /// finds the database busy, or the first one's tables already there ("table users already
+    /// exists"). Each migration is its own transaction, so the refused one left nothing, and the
+    /// run is tried again: applied migrations are skipped, so it ends once the other process's
+    /// run has.
     pub async fn migrate(&self) -> Result<()> {
         let mut attempt = 0;
         loop {
@@ -374,11 +381,11 @@ impl Db {
                 DbKind::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await,
             };
             match run {
-                Err(sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _))
-                    if self.kind == DbKind::Sqlite && is_sqlite_busy(&e) && attempt < BUSY_RETRIES =>
+                Err(sqlx::migrate::MigrateError::Execute(_) | sqlx::migrate::MigrateError::ExecuteMigration(..))
+                    if self.kind == DbKind::Sqlite && attempt < MIGRATE_RETRIES =>
                 {
                     attempt += 1;
-                    tokio::time::sleep(busy_backoff(attempt)).await;
+                    tokio::time::sleep(busy_backoff(attempt.min(3))).await;
                 }
                 other => return Ok(other?),
             }

@@ -312,7 +312,7 @@ async fn parallel_commands_beside_a_busy_server() {
         rows.push_str(&format!("Staff {i},staff{i}@example.org\n"));
     }
     std::fs::write(&csv, rows).unwrap();
-    let mut other = |args: &[&str]| {
+    let other = |args: &[&str]| {
         let mut c = cli.cmd(args);
         c.env("STILE__DATA_DIR", app.db.dir.path());
         c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()

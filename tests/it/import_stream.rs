@@ -42,14 +42,14 @@ async fn problems_across_batches_are_found_and_the_list_is_capped(b: Backend) {
     let before = users(&app).await;
 
     let mut csv = String::from("name,email\n");
-    // Row 2 and row 1502 have the same address; row 1503's looks like row 3's (Cyrillic а);
+    // Row 2 and row 1502 have the same address; row 1503's looks like row 3's (an accent);
     // row 1504's looks like an existing account's.
     for i in 0..1500 {
         csv.push_str(&format!("User {i},user{i}@example.org\n"));
     }
     csv.push_str("Again,user0@example.org\n");
-    csv.push_str("Look-alike,us\u{0435}r1@example.org\n");
-    csv.push_str("Account look-alike,\u{0430}dmin@example.org\n");
+    csv.push_str("Look-alike,us\u{e9}r1@example.org\n");
+    csv.push_str("Account look-alike,\u{e1}dmin@example.org\n");
     let r = run(&app, &csv, true).await.unwrap();
     let rows: Vec<u64> = r.problems.iter().map(|p| p.row).collect();
     assert_eq!(rows, [1502, 1503, 1504], "{:#?}", r.problems);

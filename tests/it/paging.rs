@@ -112,6 +112,7 @@ fn listed(html: &str) -> Vec<String> {
     html.split("<a href=\"/admin/users/")
         .skip(1)
         .filter_map(|s| s.split_once("\">")?.1.split_once("</a>").map(|(e, _)| e.to_owned()))
+        .filter(|e| e.contains('@'))
         .collect()
 }
 
