@@ -10,7 +10,6 @@ use base64::engine::general_purpose::STANDARD;
 use crate::app::AppState;
 use crate::clients::{self, AuthMethod, Client};
 use crate::error::OAuthError;
-use crate::store;
 use crate::tokens::client_assertion;
 use crate::tokens::discovery::paths;
 
@@ -114,7 +113,7 @@ async fn by_assertion(
     assertion_type: Option<&str>,
     assertion: Option<&str>,
     endpoint: &str,
-) -> Result<Client, OAuthError> {
+) -> Result<Arc<Client>, OAuthError> {
     if assertion_type != Some(client_assertion::ASSERTION_TYPE) {
         return Err(OAuthError::invalid_client(format!("client_assertion_type must be {}", client_assertion::ASSERTION_TYPE), false));
     }
@@ -127,9 +126,8 @@ async fn by_assertion(
     if form_id.is_some_and(|f| f != client_id) {
         return Err(OAuthError::invalid_client("client_id does not match the client assertion", false));
     }
-    let row = store::clients::by_id(&state.db, &client_id).await.map_err(|e| OAuthError::server_error(&e))?;
-    let Some(row) = row else { return Err(fail()) };
-    let client = Client::from_row(row).map_err(|e| OAuthError::server_error(&e))?;
+    let client = clients::cached(&state.security, &state.db, &client_id).await.map_err(|e| OAuthError::server_error(&e))?;
+    let Some(client) = client else { return Err(fail()) };
     if client.auth_method != AuthMethod::PrivateKeyJwt {
         return Err(fail());
     }

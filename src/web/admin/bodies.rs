@@ -333,14 +333,14 @@ async fn render(
     f: Option<&BodyForm>,
     problem: Option<Problem>,
 ) -> Result<Response, AppError> {
-    render_full(state, admin, id, done, f, problem, None).await
+    render_full(state, admin, id, q, f, problem, None).await
 }
 
 async fn render_full(
     state: &AppState,
     admin: &Admin,
     id: &str,
-    done: Option<&str>,
+    q: &ShowQuery,
     f: Option<&BodyForm>,
     problem: Option<Problem>,
     scim_secret: Option<String>,
@@ -504,8 +504,19 @@ async fn scim_token_add(
     CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<ScimTokenForm>>,
 ) -> Result<Response, AppError> {
     match ops::scim::create_token(&state, &admin.actor, &id, &f.label).await {
-        Ok(made) => render_full(&state, &admin, &id, Some("scim-token-created"), None, None, Some(made.secret.expose().to_owned())).await,
-        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Ok(made) => {
+            render_full(
+                &state,
+                &admin,
+                &id,
+                &ShowQuery { done: Some("scim-token-created".into()), ..ShowQuery::default() },
+                None,
+                None,
+                Some(made.secret.expose().to_owned()),
+            )
+            .await
+        }
+        Err(e) => render(&state, &admin, &id, &ShowQuery::default(), None, Some(Problem::from_admin(e)?)).await,
     }
 }
 
@@ -517,6 +528,6 @@ async fn scim_token_revoke(
 ) -> Result<Response, AppError> {
     match ops::scim::revoke_token(&state, &admin.actor, &f.token_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=scim-token-revoked", enc(&id))).into_response()),
-        Err(e) => render(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Err(e) => render(&state, &admin, &id, &ShowQuery::default(), None, Some(Problem::from_admin(e)?)).await,
     }
 }
