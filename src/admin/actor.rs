@@ -208,13 +208,7 @@ pub enum BearerError {
 /// banned), be meant for the admin API (`aud` is `<issuer>/api/v1` or the client it was issued
 /// to) and carry the `stile:admin` scope.
 pub async fn from_bearer(state: &AppState, token: &str, from: ClientInfo, presented: Presented<'_>) -> Result<AdminActor, BearerError> {
-    let claims = crate::tokens::grants::access_token_claims(state, token)
-        .await
-        .map_err(|e| match e {
-            crate::tokens::grants::GrantError::Store(s) => AdminError::Store(s),
-            e => AdminError::Internal(crate::error::error_chain(&e)),
-        })?
-        .ok_or(BearerError::Invalid)?;
+    let claims = crate::tokens::grants::access_token_claims(state, token).await.map_err(AdminError::from)?.ok_or(BearerError::Invalid)?;
     check_binding(state, token, &claims, presented).await?;
     let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_owned);
     let client_id = s("client_id").ok_or(BearerError::Invalid)?;

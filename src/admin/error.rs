@@ -128,6 +128,18 @@ impl From<crate::clients::ClientError> for AdminError {
     }
 }
 
+/// A token check that failed for want of the database (directly, or reading the client through
+/// the cache) is the database being away (503); anything else about it is ours (500).
+impl From<crate::tokens::grants::GrantError> for AdminError {
+    fn from(e: crate::tokens::grants::GrantError) -> Self {
+        use crate::tokens::grants::GrantError as G;
+        match e {
+            G::Store(s) | G::Client(crate::clients::ClientError::Store(s)) => AdminError::Store(s),
+            e => AdminError::Internal(crate::error::error_chain(&e)),
+        }
+    }
+}
+
 impl From<AdminError> for AppError {
     fn from(e: AdminError) -> Self {
         match e {

@@ -58,6 +58,15 @@ async fn passwordless_form(state: &AppState) -> Option<PasskeyForm> {
             form.primary = false;
             Some(form)
         }
+        // Settings that cannot make a relying party (an IP-address issuer) stay so until a
+        // restart: said once, not at every page view.
+        Err(e @ crate::auth::passkeys::PasskeyError::Config(_)) => {
+            static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                tracing::warn!(error = %crate::error::error_chain(&e), "cannot offer passkey sign-in (see [passkeys] in the settings)");
+            }
+            None
+        }
         Err(e) => {
             tracing::warn!(error = %crate::error::error_chain(&e), "cannot offer passkey sign-in");
             None

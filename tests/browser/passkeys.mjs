@@ -1,3 +1,6 @@
+// NOT RUN by the suite yet: in Chromium's virtual authenticator the registration from the
+// Security page does not list the new passkey, so passkeys in a real browser are unproven
+// (issue 15 stays open until this script passes from tests/it/passkeys.rs).
 // Passkeys in a real browser: Chromium's virtual authenticator (the DevTools WebAuthn domain)
 // stands in for a platform authenticator with user verification. A person registers a passkey
 // from the Security page, then signs in with it passwordless and as the second factor after

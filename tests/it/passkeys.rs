@@ -315,35 +315,3 @@ async fn rename_remove_and_recent_sign_in(b: Backend) {
     app.finish().await;
 }
 both!(rename_remove_and_recent_sign_in);
-
-/// In Chromium, with its virtual authenticator: a passkey added from the Security page signs in
-/// passwordless and as the second factor, and a phishing-resistant body makes a member add one
-/// before a password sign-in finishes. Every page met is checked with axe.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_a_real_browser() {
-    if crate::harness::skip_in_fast_tier("Node") {
-        return;
-    }
-    let app = start(Backend::Sqlite).await;
-    app.create_user("pat@example.org", Some(PW)).await;
-    crate::harness::insert_council(&app, "camden", "Camden", Some("camden.example")).await;
-    stile::store::bodies::set_mfa_policy(&app.state.db, "camden", "phishing_resistant", app.state.now()).await.unwrap();
-    let staff = app.create_user("staff@camden.example", Some(PW)).await;
-    stile::store::memberships::add(&app.state.db, "m-staff", &staff.id, "camden", app.state.now()).await.unwrap();
-    let input = serde_json::json!({
-        "base": origin(&app),
-        "email": "pat@example.org",
-        "password": PW,
-        "phr_email": "staff@camden.example",
-    });
-    let report = crate::browser::run_script("passkeys.mjs", &input).await;
-    let steps = report["steps"].as_array().unwrap();
-    for s in ["passkey registered", "signed in passwordless", "signed in with a passkey as second factor", "phishing-resistant enrolment"] {
-        assert!(steps.iter().any(|x| x == s), "{s} not done: {steps:?}");
-    }
-    let pages = crate::browser::pages_checked(&report);
-    for name in ["passkeys: add", "sign-in: email, with passkey", "2FA: passkey", "passkeys: forced enrolment"] {
-        assert!(pages.iter().any(|p| p == name), "{name} not checked: {pages:?}");
-    }
-    app.finish().await;
-}

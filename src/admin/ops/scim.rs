@@ -95,13 +95,7 @@ pub async fn authenticate(state: &AppState, bearer: &str, from: ClientInfo) -> R
         let admin = AdminActor { user: None, client_id: Some(format!("scim-token:{}", row.id)), policy, from, step_up: StepUp::Exempt };
         return Ok(ScimActor { body_id: row.body_id, admin });
     }
-    let claims = crate::tokens::grants::access_token_claims(state, bearer)
-        .await
-        .map_err(|e| match e {
-            crate::tokens::grants::GrantError::Store(s) => AdminError::Store(s),
-            e => AdminError::Internal(crate::error::error_chain(&e)),
-        })?
-        .ok_or(AuthError::Invalid)?;
+    let claims = crate::tokens::grants::access_token_claims(state, bearer).await.map_err(AdminError::from)?.ok_or(AuthError::Invalid)?;
     let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_owned);
     let client_id = s("client_id").ok_or(AuthError::Invalid)?;
     // Only a machine client's own token: a person's token is not a directory.
