@@ -1,6 +1,7 @@
-// NOT RUN by the suite yet: in Chromium's virtual authenticator the registration from the
-// Security page does not list the new passkey, so passkeys in a real browser are unproven
-// (issue 15 stays open until this script passes from tests/it/passkeys.rs).
+// NOT RUN by the suite yet (issue 15 stays open until it passes from tests/it/passkeys.rs). Its
+// first run: registration from the Security page went through, but the check counted the name in
+// every cell of the row (now only the name column); then, after clearing cookies, the sign-in
+// page's passkey form never became visible within 30 s. Not yet understood.
 // Passkeys in a real browser: Chromium's virtual authenticator (the DevTools WebAuthn domain)
 // stands in for a platform authenticator with user verification. A person registers a passkey
 // from the Security page, then signs in with it passwordless and as the second factor after
@@ -53,7 +54,7 @@ await run(async (report, browser) => {
   await page.fill('#passkey-name', 'Test laptop');
   await submit(page, 'form[data-passkey="create"] button[type=submit]');
   report.check(new URL(page.url()).pathname === '/account/security', `back on the Security page expected, at ${page.url()}`);
-  report.check((await page.locator('td', { hasText: 'Test laptop' }).count()) === 1, 'the new passkey is listed by name');
+  report.check((await page.locator('tbody td:first-child', { hasText: 'Test laptop' }).count()) === 1, 'the new passkey is listed by name');
   await report.axe(page, 'security: one passkey');
   const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
   report.check(credentials.length === 1 && credentials[0].isResidentCredential, 'one discoverable credential on the authenticator');
