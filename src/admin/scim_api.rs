@@ -273,7 +273,8 @@ async fn replace_group(
     answer(&state, &sa, result).await
 }
 
-/// Entra ID expects 204 after a group PATCH (members can be many); others accept it too.
+/// Answers 200 with the group (RFC 7644 §3.5.2 allows 200 with the resource or 204); Entra ID
+/// and Okta accept either.
 async fn patch_group(
     State(state): State<AppState>,
     Scim(sa): Scim,
