@@ -147,6 +147,9 @@ fn refuse(path: &str, e: &InputError) -> Response {
     let message = e.to_string();
     if path.starts_with("/api/") {
         AppError::Json { status, error: "invalid_request", message, field: None }.into_response()
+    } else if path == "/scim/v2" || path.starts_with("/scim/v2/") {
+        let scim_type = (status == StatusCode::BAD_REQUEST).then_some("invalidValue");
+        AppError::Scim(crate::scim::ScimError::new(status.as_u16(), scim_type, message)).into_response()
     } else if matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::PAR) {
         OAuthError::new(status, "invalid_request", message).into_response()
     } else {

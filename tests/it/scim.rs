@@ -301,8 +301,12 @@ async fn filters_and_paging(b: Backend) {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(res.json::<Value>().await.unwrap()["scimType"], "invalidSyntax");
     // A NUL byte never reaches the store.
-    let (s, _) = scim.call(Method::POST, "/Users", Some(entra_create("nul\u{0}@camden.gov.example", "x"))).await;
+    // It is refused at the edge, in SCIM's error shape (a directory reads no HTML).
+    let (s, v) = scim.call(Method::POST, "/Users", Some(entra_create("nul\u{0}@camden.gov.example", "x"))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!((v["schemas"][0].as_str(), v["scimType"].as_str()), (Some(stile::scim::ERROR_SCHEMA), Some("invalidValue")), "{v}");
+    let (s, v) = scim.call(Method::GET, "/Users?filter=userName%20eq%20%22a%00b%22", None).await;
+    assert_eq!((s, v["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{v}");
     let (s, v) = scim.call(Method::PATCH, "/Users/x", Some(json!({ "Operations": [{ "op": "move" }] }))).await;
     assert_eq!((s, v["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidSyntax")));
     assert_eq!(scim.call(Method::GET, "/Nothing", None).await.0, StatusCode::NOT_FOUND);
