@@ -75,6 +75,12 @@ impl MasterKey {
                 let mut bytes = Zeroizing::new([0u8; 32]);
                 rng.fill(bytes.as_mut());
                 let encoded = Zeroizing::new(URL_SAFE_NO_PAD.encode(bytes.as_ref()));
+                // Written whole to a file of our own, then linked into place: linking fails if
+                // the name exists, so of two processes starting on a new data directory one key
+                // wins, and neither can read the other's file half-written.
+                let mut tag = [0u8; 8];
+                rng.fill(&mut tag);
+                let tmp = data_dir.join(format!(".{FILE_NAME}.{}.tmp", URL_SAFE_NO_PAD.encode(tag)));
                 let mut opts = std::fs::OpenOptions::new();
                 opts.write(true).create_new(true);
                 #[cfg(unix)]
@@ -82,13 +88,15 @@ impl MasterKey {
                     use std::os::unix::fs::OpenOptionsExt;
                     opts.mode(0o600);
                 }
-                match opts.open(&path) {
-                    Ok(mut f) => {
-                        f.write_all(encoded.as_bytes()).map_err(io)?;
-                        f.write_all(b"\n").map_err(io)?;
-                        f.sync_all().map_err(io)?;
-                        Self::from_bytes(bytes.as_ref()).map(|k| (k, true)).ok_or(MasterKeyError::Encrypt)
-                    }
+                let written = opts.open(&tmp).and_then(|mut f| {
+                    f.write_all(encoded.as_bytes())?;
+                    f.write_all(b"\n")?;
+                    f.sync_all()
+                });
+                let linked = written.and_then(|()| std::fs::hard_link(&tmp, &path));
+                let _ = std::fs::remove_file(&tmp);
+                match linked {
+                    Ok(()) => Self::from_bytes(bytes.as_ref()).map(|k| (k, true)).ok_or(MasterKeyError::Encrypt),
                     // Another process created it first: use theirs.
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load_or_create(None, data_dir, rng),
                     Err(e) => Err(io(e)),
@@ -171,6 +179,25 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.path().join("master.key")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    /// Processes starting together on a new data directory: every one ends up with the same
+    /// key (the one file that was linked into place), none reads a half-written file, and no
+    /// temporary file is left behind.
+    #[test]
+    fn racing_first_starts_agree_on_one_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("data");
+            let macs: Vec<String> = std::thread::scope(|s| {
+                let handles: Vec<_> =
+                    (0..8).map(|_| s.spawn(|| MasterKey::load_or_create(None, &path, &OsRandom).unwrap().0.mac("t", b"x"))).collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            assert!(macs.windows(2).all(|w| w[0] == w[1]), "{macs:?}");
+            let names: Vec<_> = std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().file_name()).collect();
+            assert_eq!(names, vec![std::ffi::OsString::from(FILE_NAME)]);
         }
     }
 

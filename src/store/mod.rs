@@ -9,6 +9,7 @@ macro_rules! sql {
 
 pub mod abuse;
 pub mod audit;
+pub(crate) mod binds;
 pub mod bodies;
 pub mod catalogue;
 pub mod clients;

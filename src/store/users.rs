@@ -1,5 +1,6 @@
 use sqlx::FromRow;
 
+use super::binds::{Bind, Binds};
 use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
 use crate::email::Email;
@@ -306,33 +307,52 @@ pub struct Search<'a> {
 }
 
 /// One page of users, newest first, and how many match in all.
+///
+/// With a body filter the users are found through the memberships' `(body_id, user_id)` index,
+/// so a body's page costs its members, not the whole table (one placeholder per body: the text
+/// is written here once, for any number of bodies).
 pub async fn search_page(db: &Db, s: &Search<'_>) -> Result<(Vec<UserRow>, i64)> {
-    let pattern = format!("%{}%", escape_like(&s.query.to_lowercase()));
-    let bodies_json = s.bodies.map(super::json_list);
-    // The body filter is a JSON list matched with like on each membership's body id, which works
-    // the same on both databases and keeps one query text.
-    let filter = "removed_at is null
-         and (email like $1 escape '\\' or lower(name) like $1 escape '\\')
-         and ($2 = 0 or flagged = 1)
-         and ($3 = '' or exists (select 1 from memberships m where m.user_id = users.id
-                                  and $3 like '%\"' || m.body_id || '\"%'))";
-    let rows = sqlx::query_as::<_, UserRow>(sql!(
-        "select {COLUMNS} from users where {filter} order by created_at desc, id desc limit $4 offset $5"
-    ))
-    .bind(&pattern)
-    .bind(flag(s.flagged_only))
-    .bind(bodies_json.clone().unwrap_or_default())
-    .bind(s.limit)
-    .bind(s.offset)
-    .fetch_all(db.pool())
-    .await?;
-    let total: i64 = sqlx::query_scalar(sql!("select count(*) from users where {filter}"))
-        .bind(&pattern)
-        .bind(flag(s.flagged_only))
-        .bind(bodies_json.unwrap_or_default())
-        .fetch_one(db.pool())
-        .await?;
-    Ok((rows, total))
+    let mut binds = Binds::default();
+    let mut filter = vec!["removed_at is null".to_owned()];
+    if !s.query.is_empty() {
+        let pattern = binds.text(&format!("%{}%", escape_like(&s.query.to_lowercase())));
+        filter.push(format!("(email like {pattern} escape '\\' or lower(name) like {pattern} escape '\\')"));
+    }
+    if s.flagged_only {
+        filter.push("flagged = 1".to_owned());
+    }
+    match s.bodies {
+        Some([]) => return Ok((Vec::new(), 0)),
+        Some(bodies) => {
+            let marks: Vec<String> = bodies.iter().map(|b| binds.text(b)).collect();
+            filter.push(format!("id in (select m.user_id from memberships m where m.body_id in ({}))", marks.join(", ")));
+        }
+        None => {}
+    }
+    let filter = filter.join(" and ");
+    let total_text = sql!("select count(*) from users where {filter}");
+    let count_binds = binds.clone();
+    let page = sql!(
+        "select {COLUMNS} from users where {filter} order by created_at desc, id desc limit {} offset {}",
+        binds.int(s.limit),
+        binds.int(s.offset)
+    );
+    let mut rows = sqlx::query_as::<_, UserRow>(page);
+    for b in binds.values {
+        rows = match b {
+            Bind::Text(t) => rows.bind(t),
+            Bind::Int(i) => rows.bind(i),
+        };
+    }
+    let rows = rows.fetch_all(db.pool()).await?;
+    let mut total = sqlx::query_scalar::<_, i64>(total_text);
+    for b in count_binds.values {
+        total = match b {
+            Bind::Text(t) => total.bind(t),
+            Bind::Int(i) => total.bind(i),
+        };
+    }
+    Ok((rows, total.fetch_one(db.pool()).await?))
 }
 
 /// The user unless removed (anonymised).

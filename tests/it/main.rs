@@ -9,6 +9,7 @@ mod admin_accounts;
 mod admin_api;
 mod admin_data;
 mod admin_ui;
+mod audit_queries;
 mod bad_input;
 mod browser;
 mod cli;

@@ -185,3 +185,65 @@ async fn body_page_pages_its_members(b: Backend) {
     app.finish().await;
 }
 both!(body_page_pages_its_members);
+
+/// `GET /api/v1/bodies/{id}/members`: a page at a time, the next page in a `Link` header.
+async fn api_member_list_pages(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = crate::admin_api::superuser_api(&app).await;
+    let body = crate::admin_api::create_body(&su, "Camden Council", "council", &["camden.example"]).await;
+    let other = crate::admin_api::create_body(&su, "Islington", "council", &[]).await;
+    let now = app.state.now();
+    let inspectors =
+        store::catalogue::roles_of_body(&app.state.db, &body).await.unwrap().into_iter().find(|r| r.name == "Inspectors").unwrap();
+    for i in 0..7 {
+        let u = app.insert_user(&stile::email::Email::parse(&format!("p{i}@camden.example")).unwrap(), None).await;
+        let mid = format!("m-{i}");
+        store::memberships::add(&app.state.db, &mid, &u.id, &body, now).await.unwrap();
+        if i % 2 == 0 {
+            store::memberships::add_role(&app.state.db, &mid, &inspectors.id).await.unwrap();
+        }
+    }
+    let http = reqwest::Client::new();
+    // Every page from `first` on: (emails seen, pages).
+    let walk = |first: String| {
+        let http = http.clone();
+        let token = su.token.clone();
+        async move {
+            let (mut seen, mut pages, mut next) = (Vec::new(), 0, Some(first));
+            while let Some(url) = next.take() {
+                let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(r.status(), 200, "{url}");
+                next = r.headers().get("link").map(|l| {
+                    let l = l.to_str().unwrap();
+                    assert!(l.ends_with(">; rel=\"next\""), "{l}");
+                    l.trim_start_matches('<').split_once('>').unwrap().0.to_owned()
+                });
+                let v: serde_json::Value = r.json().await.unwrap();
+                seen.extend(v.as_array().unwrap().iter().map(|m| m["user"]["email"].as_str().unwrap().to_owned()));
+                pages += 1;
+                assert!(pages < 20, "the pages end");
+            }
+            (seen, pages)
+        }
+    };
+    // Without a limit: everyone, one page, no Link.
+    let (seen, pages) = walk(app.url(&format!("/api/v1/bodies/{body}/members"))).await;
+    assert_eq!((seen.len(), pages), (7, 1), "{seen:?}");
+    // Three a page: 3, 3, 1, each once; the Link is this server's absolute URL.
+    let (seen, pages) = walk(app.url(&format!("/api/v1/bodies/{body}/members?limit=3"))).await;
+    assert_eq!(pages, 3);
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 7, "{seen:?}");
+    // A role's holders, two a page: p0, p2, p4, p6.
+    let (seen, pages) = walk(app.url(&format!("/api/v1/bodies/{body}/members?role_id={}&limit=2", inspectors.id))).await;
+    assert_eq!(pages, 2);
+    assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), ["p0", "p2", "p4", "p6"].map(|p| format!("{p}@camden.example")).into());
+    // Refusals: a limit out of range, a forged `after`, another body's role.
+    for q in ["limit=0", "limit=1001", "limit=-5", "after=x'%3B%20drop%20table%20users", &format!("role_id={}", inspectors.id)] {
+        let path = if q.starts_with("role_id") { format!("/bodies/{other}/members?{q}") } else { format!("/bodies/{body}/members?{q}") };
+        let (s, v) = su.get(&path).await;
+        assert!(s == 422 || s == 404, "{path}: {s} {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
+    }
+    app.finish().await;
+}
+both!(api_member_list_pages);

@@ -413,23 +413,6 @@ pub async fn show(state: &AppState, actor: &AdminActor, membership_id: &str) -> 
     view(state, &m).await
 }
 
-/// The members of a body.
-pub async fn list(
-    state: &AppState,
-    actor: &AdminActor,
-    body_id: &str,
-) -> Result<Vec<(crate::admin::ops::users::UserView, MembershipView)>, AdminError> {
-    let body = load_body(state, body_id).await?;
-    actor.check(Action::ViewMembers, Some(&body.target()))?;
-    let mut out = Vec::new();
-    for (mid, user) in store::memberships::members(&state.db, body_id).await? {
-        if let Some(m) = store::memberships::by_id(&state.db, &mid).await? {
-            out.push((crate::admin::ops::users::UserView::from(&user), view(state, &m).await?));
-        }
-    }
-    Ok(out)
-}
-
 /// Members shown at once when no limit is asked for (the command line, the body page).
 pub const PAGE: i64 = 100;
 

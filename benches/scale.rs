@@ -1,0 +1,527 @@
+//! Latency at scale (`cargo bench --bench scale`; see bench/README.md): the same requests timed
+//! against 1,000 users and against 1,000,000 users (10,000 bodies, 50,000 roles, 2,000,000
+//! memberships and 10,000,000 audit events at the large size; a hundredth of that per thousand
+//! users at the small one), on SQLite and, with BENCH_PG_URL, on PostgreSQL.
+//!
+//! The data is loaded with bulk SQL in one transaction, not through the application. Then the
+//! real server is started in this process on 127.0.0.1 (a random port) and each request is sent
+//! one at a time over HTTP, BENCH_SAMPLES times (default 200), printing p50, p99 and the slowest:
+//!
+//! 1. a password sign-in (`POST /login/password`, after the two pages before it), with argon2 set
+//!    to its cheapest parameters for the run (8 KiB, one pass): the sign-in minus the hash;
+//! 2. an authorization-code exchange (`POST /token`) for a user who is a member of 20 bodies,
+//!    each with a role of three permissions, so the claims are built from 20 memberships;
+//! 3. introspection (`POST /introspect`) of the access tokens those exchanges made;
+//! 4. the admin API's users list (`GET /api/v1/users`) with a body filter and a text search;
+//! 5. the audit log (`GET /api/v1/audit`) filtered by one actor (about ten events of the ten
+//!    million), and by a busy actor (one event in ten is theirs).
+//!
+//! It prints each figure at both sizes and the ratio of the p99s (issue 19's target: at most
+//! 1.25, and no request over 50 ms).
+//!
+//! Environment: BENCH_USERS (the large size, default 1000000, at least 1000), BENCH_PG_URL
+//! (a PostgreSQL server URL such as postgres://postgres@127.0.0.1:5432; the same runs on a
+//! throwaway database there too), BENCH_SAMPLES (requests timed per measure, default 200).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use reqwest::redirect::Policy;
+use sha2::{Digest as _, Sha256};
+use stile::app::AppState;
+use stile::clients::{AuthMethod, ClientSpec, GrantType};
+use stile::config::Settings;
+use stile::secret::SecretString;
+use stile::store::{Db, DbKind};
+use tokio::sync::oneshot;
+
+const NOW: i64 = 1_790_000_000;
+const DAY: i64 = 86_400;
+const PASSWORD: &str = "bench password 1";
+const REDIRECT: &str = "http://127.0.0.1:9/callback";
+const VERIFIER: &str = "scale-bench-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
+/// Users who are members of 20 bodies (the code exchange's subjects).
+const WIDE_USERS: u64 = 50;
+const WIDE_BODIES: u64 = 20;
+
+fn main() -> Result<()> {
+    let big = env_number("BENCH_USERS")?.unwrap_or(1_000_000);
+    if big < 1_000 {
+        bail!("BENCH_USERS must be at least 1000");
+    }
+    let samples = env_number("BENCH_SAMPLES")?.unwrap_or(200).clamp(20, 10_000) as usize;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    rt.block_on(async {
+        let mut backends = vec![Backend::Sqlite];
+        if let Ok(url) = std::env::var("BENCH_PG_URL") {
+            backends.push(Backend::Postgres(url));
+        }
+        let mut tables = Vec::new();
+        for backend in backends {
+            let small = run(&backend, 1_000, samples).await?;
+            let large = run(&backend, big, samples).await?;
+            let table = render(&backend, big, samples, &small, &large);
+            println!("{table}");
+            tables.push(table);
+        }
+        if tables.len() > 1 {
+            println!("\n===== all runs =====");
+            for t in tables {
+                println!("{t}");
+            }
+        }
+        Ok(())
+    })
+}
+
+enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+/// How much of everything there is for `users` users.
+#[derive(Clone, Copy)]
+struct Size {
+    users: u64,
+    bodies: u64,
+    roles_per_body: u64,
+    audit_events: u64,
+}
+
+impl Size {
+    fn of(users: u64) -> Size {
+        Size { users, bodies: (users / 100).max(WIDE_BODIES + 1), roles_per_body: 5, audit_events: users * 10 }
+    }
+}
+
+struct Timing {
+    name: &'static str,
+    samples: Vec<Duration>,
+}
+
+impl Timing {
+    fn pct(&self, p: f64) -> Duration {
+        let mut s = self.samples.clone();
+        s.sort();
+        let i = ((s.len() as f64 - 1.0) * p).round() as usize;
+        s[i.min(s.len() - 1)]
+    }
+    fn max(&self) -> Duration {
+        self.samples.iter().copied().max().unwrap_or_default()
+    }
+}
+
+async fn run(backend: &Backend, users: u64, samples: usize) -> Result<Vec<Timing>> {
+    let size = Size::of(users);
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let mut settings = Settings::load_without_env(None).context("loading the default settings")?;
+    settings.data_dir = dir.path().to_path_buf();
+    // The cheapest argon2 the crate allows: the sign-in is measured without its hash.
+    settings.password.argon2_memory_kib = 8;
+    settings.password.argon2_iterations = 1;
+    settings.password.argon2_parallelism = 1;
+    let pg_name = format!("stile_bench_scale_{}_{users}", std::process::id());
+    settings.database.url = match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()),
+        Backend::Postgres(url) => {
+            admin_sql(url, &format!("drop database if exists {pg_name}")).await?;
+            admin_sql(url, &format!("create database {pg_name}")).await?;
+            format!("{}/{pg_name}", url.trim_end_matches('/'))
+        }
+    };
+    let listener = stile::server::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    settings.server.issuer = base.clone();
+    let (state, _) = AppState::build(settings, Arc::new(stile::clock::SystemClock), Arc::new(stile::clock::OsRandom), None).await?;
+    let hash = state.hasher.hash(&SecretString::new(PASSWORD)).await?;
+
+    let started = Instant::now();
+    load(&state.db, size, &hash).await?;
+    eprintln!(
+        "{}: {} users, {} bodies, {} roles, {} memberships, {} audit events loaded in {:.1} s",
+        backend.name(),
+        size.users,
+        size.bodies,
+        size.bodies * size.roles_per_body,
+        size.users * 2 + WIDE_USERS * (WIDE_BODIES - 1),
+        size.audit_events,
+        started.elapsed().as_secs_f64()
+    );
+
+    let (tx, rx) = oneshot::channel::<()>();
+    let st = state.clone();
+    let server = tokio::spawn(async move {
+        stile::server::serve(st, listener, async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    let out = measure(&state, &base, size, samples).await;
+    let _ = tx.send(());
+    let _ = server.await;
+    state.db.pool().close().await;
+    if let Backend::Postgres(url) = backend {
+        admin_sql(url, &format!("drop database if exists {pg_name}")).await?;
+    }
+    out
+}
+
+async fn admin_sql(url: &str, sql: &str) -> Result<()> {
+    sqlx::any::install_default_drivers();
+    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{}/postgres", url.trim_end_matches('/'))).await?;
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await?;
+    Ok(())
+}
+
+/// Bulk inserts in one transaction. Users `u0000001`… (`user0000001@example.org`, all with the
+/// same cheap password hash) are each a member of body `i % bodies` and of body
+/// `(i * 7) % bodies`, with the body's role `i % 5` in the first; users 1 to 50 are members of 20
+/// bodies, each membership with a role of three permissions. Audit events: ten per user, spread
+/// over the last year; one in ten is by `u0000002` (the busy actor), the rest by user `i % users`.
+async fn load(db: &Db, size: Size, hash: &str) -> Result<()> {
+    let pg = db.kind() == DbKind::Postgres;
+    let series = |n: u64| {
+        if pg {
+            format!("(select g as i from generate_series(1::bigint, {n}) g) s")
+        } else {
+            format!("(with recursive c(i) as (select 1 union all select i + 1 from c where i < {n}) select i from c) s")
+        }
+    };
+    let pad =
+        |expr: &str, width: u32| if pg { format!("lpad(({expr})::text, {width}, '0')") } else { format!("printf('%0{width}d', {expr})") };
+    let Size { users, bodies, roles_per_body, audit_events } = size;
+    let bodies_s = series(bodies);
+    let roles_s = series(bodies * roles_per_body);
+    let users_s = series(users);
+    let wide_s = series(WIDE_USERS * WIDE_BODIES);
+    let events_s = series(audit_events);
+    let body_of = |expr: &str| format!("'b' || {}", pad(expr, 5));
+    let user = |expr: &str| format!("'u' || {}", pad(expr, 7));
+    let start = NOW - 2 * 365 * DAY;
+    let statements = [
+        format!(
+            "insert into bodies (id, name, kind, created_at, updated_at)
+             select {}, 'Organisation ' || i, 'council', {NOW}, {NOW} from {bodies_s}",
+            body_of("i - 1")
+        ),
+        // Role r of body b is `r{b * 5 + r}`.
+        format!(
+            "insert into roles (id, body_id, name, created_at, updated_at)
+             select 'r' || {}, {}, 'Role ' || ((i - 1) % {roles_per_body}), {NOW}, {NOW} from {roles_s}",
+            pad("i - 1", 6),
+            body_of(&format!("(i - 1) / {roles_per_body}"))
+        ),
+        // Three permissions for every role of the first 20 bodies (the wide users' roles).
+        format!(
+            "insert into role_permissions (role_id, permission_key)
+             select r.id, p.key from roles r, (select key from permissions order by key limit 3) p
+             where r.body_id < {}",
+            body_of(&WIDE_BODIES.to_string())
+        ),
+        format!(
+            "insert into users (id, email, email_verified, name, password_hash, created_at, updated_at, last_login_at)
+             select {}, 'user' || {} || '@example.org', 1, 'Person ' || i, '{hash}',
+                    {start} + i, {start} + i, case when i % 10 < 3 then null else {NOW} - (i * 7919) % (365 * {DAY}) end
+             from {users_s}",
+            user("i"),
+            pad("i", 7)
+        ),
+        format!(
+            "insert into memberships (id, user_id, body_id, created_at)
+             select 'm' || {}, {}, {}, {NOW} from {users_s} where i > {WIDE_USERS}",
+            pad("i", 7),
+            user("i"),
+            body_of(&format!("i % {bodies}"))
+        ),
+        format!(
+            "insert into memberships (id, user_id, body_id, created_at)
+             select 'n' || {}, {}, {}, {NOW} from {users_s} where i > {WIDE_USERS} and (i * 7) % {bodies} <> i % {bodies}",
+            pad("i", 7),
+            user("i"),
+            body_of(&format!("(i * 7) % {bodies}"))
+        ),
+        format!(
+            "insert into membership_roles (membership_id, role_id)
+             select 'm' || {}, 'r' || {} from {users_s} where i > {WIDE_USERS}",
+            pad("i", 7),
+            pad(&format!("(i % {bodies}) * {roles_per_body} + i % {roles_per_body}"), 6)
+        ),
+        // The wide users: user (i - 1) / 20 + 1 in body (i - 1) % 20, with that body's first role.
+        format!(
+            "insert into memberships (id, user_id, body_id, created_at)
+             select 'w' || {}, {}, {}, {NOW} from {wide_s}",
+            pad("i", 7),
+            user(&format!("(i - 1) / {WIDE_BODIES} + 1")),
+            body_of(&format!("(i - 1) % {WIDE_BODIES}"))
+        ),
+        format!(
+            "insert into membership_roles (membership_id, role_id)
+             select 'w' || {}, 'r' || {} from {wide_s}",
+            pad("i", 7),
+            pad(&format!("((i - 1) % {WIDE_BODIES}) * {roles_per_body}"), 6)
+        ),
+        format!(
+            "insert into audit_events (at, actor_user_id, action, target_type, target_id, body_id, ip, outcome)
+             select {NOW} - {DAY} * 365 + i * {step},
+                    case when i % 10 = 0 then 'u0000002' else {} end,
+                    case i % 4 when 0 then 'user.sign_in' when 1 then 'token.issued' when 2 then 'user.updated' else 'membership.added' end,
+                    'user', {}, {}, '192.0.2.' || (i % 250), case when i % 17 = 0 then 'failure' else 'success' end
+             from {events_s}",
+            user(&format!("i % {users} + 1")),
+            user(&format!("(i * 13) % {users} + 1")),
+            body_of(&format!("i % {bodies}")),
+            step = (365 * DAY) / i64::try_from(audit_events)?.max(1),
+        ),
+    ];
+    let mut tx = db.pool().begin().await?;
+    for sql in statements {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(&mut *tx).await.with_context(|| format!("loading: {sql}"))?;
+    }
+    tx.commit().await?;
+    sqlx::query("analyze").execute(db.pool()).await?;
+    Ok(())
+}
+
+async fn measure(state: &AppState, base: &str, size: Size, samples: usize) -> Result<Vec<Timing>> {
+    let url = |p: &str| format!("{base}{p}");
+    let now = state.now();
+    let (app, secret) = stile::clients::register(
+        &state.db,
+        ClientSpec {
+            name: "Scale bench app".into(),
+            redirect_uris: vec![REDIRECT.into()],
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            auth_method: AuthMethod::ClientSecretBasic,
+            first_party: true,
+            ..ClientSpec::default()
+        },
+        &*state.rng,
+        now,
+    )
+    .await?;
+    let app_secret = secret.ok_or_else(|| anyhow!("no secret for the app"))?.expose().to_owned();
+    let (machine, secret) = stile::clients::register(
+        &state.db,
+        ClientSpec {
+            name: "Scale bench admin".into(),
+            grant_types: vec![GrantType::ClientCredentials],
+            scopes: vec!["stile:admin".into()],
+            auth_method: AuthMethod::ClientSecretBasic,
+            ..ClientSpec::default()
+        },
+        &*state.rng,
+        now,
+    )
+    .await?;
+    let machine_secret = secret.ok_or_else(|| anyhow!("no secret for the admin client"))?.expose().to_owned();
+    let mut conn = state.db.pool().acquire().await?;
+    stile::store::clients::set_client_admin_access(
+        &mut conn,
+        &machine.id,
+        &stile::store::clients::ClientAdminAccess {
+            admin_access: Some("superuser".into()),
+            admin_body_id: None,
+            admin_permissions: "[]".into(),
+        },
+        now,
+    )
+    .await?;
+    drop(conn);
+    stile::store::security_epoch::changed();
+
+    let http = reqwest::Client::builder().redirect(Policy::none()).build()?;
+    let mut out = Vec::new();
+    // Spread over the whole range, same sequence at both sizes.
+    let pick = |k: usize| (k as u64 * 7_919) % (size.users - WIDE_USERS) + WIDE_USERS + 1;
+
+    // 1. Password sign-in (minus the hash).
+    let mut t = Timing { name: "password sign-in (no hash)", samples: Vec::with_capacity(samples) };
+    for k in 0..samples {
+        let browser = browser()?;
+        let email = format!("user{:07}@example.org", pick(k));
+        let csrf = csrf_of(&browser, &url("/login")).await?;
+        let page = browser.post(url("/login")).form(&[("csrf", csrf.as_str()), ("email", &email), ("next", "/account")]).send().await?;
+        let csrf = csrf_in(&page.text().await?).unwrap_or(csrf);
+        let form = [("csrf", csrf.as_str()), ("email", &email), ("password", PASSWORD), ("next", "/account")];
+        let started = Instant::now();
+        let res = browser.post(url("/login/password")).form(&form).send().await?;
+        t.samples.push(started.elapsed());
+        expect_redirect(&res, "/account", "sign-in")?;
+    }
+    out.push(t);
+
+    // 2. Code exchange for users in 20 bodies.
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
+    let mut sessions = Vec::new();
+    for u in 1..=WIDE_USERS {
+        let browser = browser()?;
+        let email = format!("user{u:07}@example.org");
+        let csrf = csrf_of(&browser, &url("/login")).await?;
+        let page = browser.post(url("/login")).form(&[("csrf", csrf.as_str()), ("email", &email), ("next", "/account")]).send().await?;
+        let csrf = csrf_in(&page.text().await?).unwrap_or(csrf);
+        let res = browser
+            .post(url("/login/password"))
+            .form(&[("csrf", csrf.as_str()), ("email", &email), ("password", PASSWORD), ("next", "/account")])
+            .send()
+            .await?;
+        expect_redirect(&res, "/account", "wide user's sign-in")?;
+        sessions.push(browser);
+    }
+    let mut t = Timing { name: "code exchange (20 bodies)", samples: Vec::with_capacity(samples) };
+    let mut access_tokens = Vec::with_capacity(samples);
+    for k in 0..samples {
+        let browser = &sessions[k % sessions.len()];
+        let authorize = format!(
+            "{base}/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20profile&state=s{k}&nonce=n{k}&code_challenge={challenge}&code_challenge_method=S256",
+            app.id,
+            urlencode(REDIRECT)
+        );
+        let res = browser.get(&authorize).send().await?;
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let code = url::Url::parse(&location)
+            .ok()
+            .and_then(|u| u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()))
+            .ok_or_else(|| anyhow!("authorize gave no code: {} {location}", res.status()))?;
+        let form = [("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
+        let started = Instant::now();
+        let res = http.post(url("/token")).basic_auth(&app.id, Some(&app_secret)).form(&form).send().await?;
+        let status = res.status();
+        let body: serde_json::Value = res.json().await?;
+        t.samples.push(started.elapsed());
+        let token = body["access_token"].as_str().ok_or_else(|| anyhow!("token endpoint: {status} {body}"))?;
+        access_tokens.push(token.to_owned());
+    }
+    out.push(t);
+
+    // 3. Introspection of those access tokens.
+    let mut t = Timing { name: "introspection", samples: Vec::with_capacity(samples) };
+    for token in &access_tokens {
+        let started = Instant::now();
+        let res = http.post(url("/introspect")).basic_auth(&app.id, Some(&app_secret)).form(&[("token", token.as_str())]).send().await?;
+        let body: serde_json::Value = res.json().await?;
+        t.samples.push(started.elapsed());
+        if body["active"] != serde_json::Value::Bool(true) {
+            bail!("introspection: {body}");
+        }
+    }
+    out.push(t);
+
+    // The admin API, as a superuser machine client.
+    let token: serde_json::Value = http
+        .post(url("/token"))
+        .basic_auth(&machine.id, Some(&machine_secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", "stile:admin")])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let admin = token["access_token"].as_str().ok_or_else(|| anyhow!("no admin token: {token}"))?.to_owned();
+
+    // 4. Users list: one body, searching for part of an address.
+    let mut t = Timing { name: "users list: body + search", samples: Vec::with_capacity(samples) };
+    for k in 0..samples {
+        let u = pick(k);
+        let body = format!("b{:05}", u % size.bodies);
+        let q = format!("user{:07}", u);
+        let started = Instant::now();
+        let res = http.get(url("/api/v1/users")).bearer_auth(&admin).query(&[("body_id", body.as_str()), ("q", &q[..9])]).send().await?;
+        let status = res.status();
+        let text = res.text().await?;
+        t.samples.push(started.elapsed());
+        if !status.is_success() {
+            bail!("users list: {status} {text}");
+        }
+    }
+    out.push(t);
+
+    // 5. Audit log by actor.
+    for (name, busy) in [("audit log: one actor", false), ("audit log: busy actor", true)] {
+        let mut t = Timing { name, samples: Vec::with_capacity(samples) };
+        for k in 0..samples {
+            let actor = if busy { "u0000002".to_owned() } else { format!("u{:07}", pick(k)) };
+            let started = Instant::now();
+            let res =
+                http.get(url("/api/v1/audit")).bearer_auth(&admin).query(&[("actor", actor.as_str()), ("limit", "50")]).send().await?;
+            let status = res.status();
+            let body: serde_json::Value = res.json().await?;
+            t.samples.push(started.elapsed());
+            let events = body["events"].as_array().map(Vec::len).unwrap_or(0);
+            if !status.is_success() || events == 0 {
+                bail!("audit log: {status}, {events} events for {actor}");
+            }
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+fn browser() -> Result<reqwest::Client> {
+    Ok(reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build()?)
+}
+
+async fn csrf_of(browser: &reqwest::Client, url: &str) -> Result<String> {
+    let html = browser.get(url).send().await?.text().await?;
+    csrf_in(&html).ok_or_else(|| anyhow!("no csrf field at {url}"))
+}
+
+fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\"")?;
+    let rest = &html[at..];
+    let v = rest.find("value=\"")? + 7;
+    let end = rest[v..].find('"')?;
+    Some(rest[v..v + end].to_owned())
+}
+
+fn expect_redirect(res: &reqwest::Response, to: &str, what: &str) -> Result<()> {
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !res.status().is_redirection() || !location.ends_with(to) {
+        bail!("{what}: expected a redirect to {to}, got {} to {location:?}", res.status());
+    }
+    Ok(())
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn render(backend: &Backend, big: u64, samples: usize, small: &[Timing], large: &[Timing]) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "\n{}: p50 / p99 / slowest in ms over {samples} requests each, one at a time; 1,000 users vs {big} users\n",
+        backend.name()
+    ));
+    s.push_str(&format!("{:<30} {:>24} {:>24} {:>10} {:>8}\n", "request", "1,000 users", format!("{big} users"), "p99 ratio", "≤ 50 ms"));
+    for (a, b) in small.iter().zip(large) {
+        let cell = |t: &Timing| format!("{} / {} / {}", ms(t.pct(0.5)), ms(t.pct(0.99)), ms(t.max()));
+        let ratio = b.pct(0.99).as_secs_f64() / a.pct(0.99).as_secs_f64().max(1e-9);
+        let under = if b.max() <= Duration::from_millis(50) { "yes" } else { "NO" };
+        s.push_str(&format!("{:<30} {:>24} {:>24} {:>9.2}× {:>8}\n", a.name, cell(a), cell(b), ratio, under));
+    }
+    s
+}
+
+fn env_number(name: &str) -> Result<Option<u64>> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(v.trim().parse().with_context(|| format!("{name} must be a whole number"))?)),
+        Err(_) => Ok(None),
+    }
+}
