@@ -138,6 +138,9 @@ pub struct Client {
     pub require_pkce: bool,
     /// Every sign-in to this client needs a second factor.
     pub require_mfa: bool,
+    /// Every sign-in to this client needs a passkey (the phishing-resistant level; implies
+    /// `require_mfa`). Stored as [`store::MFA_LEVEL_PHR`] in `require_mfa`.
+    pub require_phr: bool,
     /// private_key_jwt: the client's public keys (JSON text of a JWK set) or where it publishes them.
     pub jwks: Option<String>,
     pub jwks_uri: Option<String>,
@@ -197,6 +200,7 @@ impl Client {
             first_party: row.first_party != 0,
             require_pkce: row.require_pkce != 0,
             require_mfa: row.require_mfa != 0,
+            require_phr: row.require_mfa == store::MFA_LEVEL_PHR,
             jwks: row.jwks,
             jwks_uri: row.jwks_uri,
             require_par: row.require_par != 0,
@@ -268,6 +272,7 @@ impl Client {
             first_party: self.first_party,
             require_pkce: self.require_pkce,
             require_mfa: self.require_mfa,
+            require_phr: self.require_phr,
             jwks: self.jwks.clone(),
             jwks_uri: self.jwks_uri.clone(),
             require_par: self.require_par,
@@ -298,6 +303,9 @@ pub struct ClientSpec {
     pub require_pkce: bool,
     /// Every sign-in to this client needs a second factor.
     pub require_mfa: bool,
+    /// Every sign-in to this client needs a passkey (the phishing-resistant level; implies
+    /// `require_mfa`). Stored as [`store::MFA_LEVEL_PHR`] in `require_mfa`.
+    pub require_phr: bool,
     /// private_key_jwt only: a JWK set of public keys (JSON), or the https URL of one; exactly one.
     pub jwks: Option<String>,
     pub jwks_uri: Option<String>,
@@ -327,6 +335,7 @@ impl Default for ClientSpec {
             first_party: false,
             require_pkce: true,
             require_mfa: false,
+            require_phr: false,
             jwks: None,
             jwks_uri: None,
             require_par: false,
@@ -563,7 +572,7 @@ fn to_row(spec: &ClientSpec, id: String, secret_hash: Option<String>, created_at
         access_token_audience: spec.access_token_audience.clone(),
         first_party: flag(spec.first_party),
         require_pkce: flag(spec.require_pkce),
-        require_mfa: flag(spec.require_mfa),
+        require_mfa: store::mfa_level(spec.require_mfa, spec.require_phr),
         jwks: spec.jwks.clone(),
         jwks_uri: spec.jwks_uri.clone(),
         require_par: flag(spec.require_par),

@@ -95,6 +95,21 @@ pub struct MfaTrust {
     pub oidc_amr: Vec<String>,
     /// SAML AuthnContextClassRef values that mean a second factor was used.
     pub saml_authn_contexts: Vec<String>,
+    /// OIDC `acr` or `amr` values any one of which means a phishing-resistant factor (a FIDO
+    /// key or passkey, a smart card) was used: `phr`/`phrh` as `acr`, `hwk`/`fido` as `amr`.
+    #[serde(default = "default_oidc_phr")]
+    pub oidc_phr: Vec<String>,
+    /// SAML AuthnContextClassRef values that mean a phishing-resistant factor was used.
+    #[serde(default = "default_saml_phr")]
+    pub saml_phr_authn_contexts: Vec<String>,
+}
+
+fn default_oidc_phr() -> Vec<String> {
+    ["phr", "phrh", "hwk", "fido"].map(String::from).to_vec()
+}
+
+fn default_saml_phr() -> Vec<String> {
+    vec!["urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO".to_owned()]
 }
 
 impl Default for MfaTrust {
@@ -104,6 +119,8 @@ impl Default for MfaTrust {
             saml_authn_contexts: ["http://schemas.microsoft.com/claims/multipleauthn", "https://refeds.org/profile/mfa"]
                 .map(String::from)
                 .to_vec(),
+            oidc_phr: default_oidc_phr(),
+            saml_phr_authn_contexts: default_saml_phr(),
         }
     }
 }
@@ -194,6 +211,10 @@ pub struct Connection {
     pub mode: Mode,
     pub show_button: bool,
     pub trust_upstream_mfa: bool,
+    /// The IdP is trusted to say a phishing-resistant factor was used ([`MfaTrust::oidc_phr`],
+    /// [`MfaTrust::saml_phr_authn_contexts`]): such a sign-in meets the `phishing_resistant`
+    /// level. Implies `trust_upstream_mfa`.
+    pub trust_upstream_phr: bool,
     pub jit: bool,
     pub allow_idp_initiated: bool,
     pub mapping: Mapping,
@@ -347,6 +368,18 @@ impl Connection {
         amr.iter().any(|a| self.mapping.mfa.oidc_amr.iter().any(|m| m == a))
     }
 
+    /// Whether these OIDC `acr` and `amr` values show a phishing-resistant factor, by this
+    /// connection's settings.
+    pub fn oidc_is_phr(&self, acr: Option<&str>, amr: &[String]) -> bool {
+        let listed = |v: &str| self.mapping.mfa.oidc_phr.iter().any(|m| m == v);
+        acr.is_some_and(listed) || amr.iter().any(|a| listed(a))
+    }
+
+    /// Whether this SAML AuthnContextClassRef shows a phishing-resistant factor.
+    pub fn saml_context_is_phr(&self, class_ref: &str) -> bool {
+        self.mapping.mfa.saml_phr_authn_contexts.iter().any(|m| m == class_ref)
+    }
+
     /// Whether this SAML AuthnContextClassRef shows a second factor, by this connection's settings.
     pub fn saml_context_is_mfa(&self, class_ref: &str) -> bool {
         self.mapping.mfa.saml_authn_contexts.iter().any(|m| m == class_ref)
@@ -381,6 +414,7 @@ mod tests {
             mode: Mode::Required,
             show_button: true,
             trust_upstream_mfa: true,
+            trust_upstream_phr: false,
             jit: false,
             allow_idp_initiated: false,
             mapping: Mapping::default_for(Kind::Oidc),

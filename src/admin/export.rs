@@ -82,6 +82,8 @@ pub struct Role {
     pub namespace: String,
     pub description: String,
     pub mfa_required: bool,
+    /// Holders must use a passkey (implies `mfa_required`).
+    pub phishing_resistant: bool,
     pub permissions: Vec<String>,
 }
 
@@ -177,6 +179,7 @@ pub async fn build(db: &Db, body_id: &str, now: Timestamp) -> Result<Option<Body
             namespace: r.namespace,
             description: r.description,
             mfa_required: r.mfa_required != 0,
+            phishing_resistant: r.mfa_required == store::MFA_LEVEL_PHR,
         })
         .collect();
 

@@ -56,6 +56,9 @@ pub struct Federated {
     pub user: UserRow,
     /// The upstream's second factor counts: the connection trusts it and the upstream did it.
     pub mfa_done: bool,
+    /// The IdP, trusted for it, said a phishing-resistant factor was used: the sign-in meets
+    /// the `phishing_resistant` level.
+    pub phr_done: bool,
 }
 
 async fn refuse<T>(
@@ -109,16 +112,20 @@ pub async fn sign_in(state: &AppState, conn: &Connection, id: &UpstreamIdentity,
     }
     sync_roles(state, conn, &user, id, client).await?;
     store::users::touch_last_login(&state.db, &user.id, now).await?;
-    let mfa_done = conn.trust_upstream_mfa && id.upstream_mfa;
+    // A phishing-resistant factor upstream is a second factor too, where the IdP is trusted.
+    let phr_done = conn.trust_upstream_phr && id.upstream_phr;
+    let mfa_done = phr_done || (conn.trust_upstream_mfa && id.upstream_mfa);
     let details = json!({
         "connection_id": conn.id,
         "upstream_mfa": id.upstream_mfa,
+        "upstream_phr": id.upstream_phr,
         "mfa_trusted": mfa_done,
+        "phr_trusted": phr_done,
         "upstream_amr": id.amr,
     });
     audit::user_event(state, "signin.sso", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
     let user = store::users::by_id(&state.db, &user.id).await?.unwrap_or(user);
-    Ok(Federated { user, mfa_done })
+    Ok(Federated { user, mfa_done, phr_done })
 }
 
 /// The email the upstream vouches for, if it may be used to link or create an account: verified

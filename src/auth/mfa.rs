@@ -94,9 +94,14 @@ pub async fn requirement(
 }
 
 /// Why a phishing-resistant second factor (a passkey) is required for this user (and, if
-/// given, this request's `acr_values=phr`), if it is.
-pub async fn phr_requirement(state: &AppState, user: &UserRow, acr_requests_phr: bool) -> Result<Option<Reason>, StoreError> {
-    let inputs = Inputs { acr_requests_phr, ..inputs_of(state, user).await? };
+/// given, this client's setting and this request's `acr_values=phr`), if it is.
+pub async fn phr_requirement(
+    state: &AppState,
+    user: &UserRow,
+    client_requires_phr: bool,
+    acr_requests_phr: bool,
+) -> Result<Option<Reason>, StoreError> {
+    let inputs = Inputs { client_requires_phr, acr_requests_phr, ..inputs_of(state, user).await? };
     Ok(mfa::phishing_resistant(inputs))
 }
 
@@ -111,9 +116,9 @@ async fn inputs_of(state: &AppState, user: &UserRow) -> Result<Inputs, StoreErro
             inputs.body_requires |= b.mfa_policy.is_required();
             inputs.body_requires_phr |= b.mfa_policy.is_phishing_resistant();
         }
-        if store::memberships::detail(&state.db, &m).await?.mfa_required_by_role {
-            inputs.role_requires = true;
-        }
+        let detail = store::memberships::detail(&state.db, &m).await?;
+        inputs.role_requires |= detail.mfa_required_by_role;
+        inputs.role_requires_phr |= detail.phr_required_by_role;
     }
     Ok(inputs)
 }

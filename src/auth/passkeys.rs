@@ -31,7 +31,6 @@ pub const MAX_NAME_CHARS: usize = 60;
 
 const KIND_REGISTER: &str = "register";
 const KIND_SECOND_FACTOR: &str = "second_factor";
-const KIND_PASSWORDLESS: &str = "passwordless";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasskeyError {
@@ -320,12 +319,40 @@ pub async fn finish_second_factor(
     Ok(used)
 }
 
-/// Starts a passwordless sign-in: any discoverable passkey of this site may answer.
-pub async fn begin_passwordless(state: &AppState) -> Result<Started, PasskeyError> {
+/// The associated data that binds a sealed passwordless challenge to its use.
+const SEALED_SIGNIN: &str = "passkey-signin";
+
+/// A passwordless sign-in's state, sealed into the sign-in page rather than stored: an
+/// anonymous view of `/login` writes nothing.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SealedSignIn {
+    state: DiscoverableAuthentication,
+    expires_at: Timestamp,
+}
+
+/// Starts a passwordless sign-in: any discoverable passkey of this site may answer. Nothing is
+/// written: the challenge's state travels in the page, sealed (AES-GCM) under the master key,
+/// with its expiry; finishing it spends it once in `used_jtis`, which every instance shares.
+pub fn begin_passwordless(state: &AppState) -> Result<Started, PasskeyError> {
     let webauthn = webauthn(&state.settings)?;
     let (rcr, auth) = webauthn.start_discoverable_authentication().map_err(|e| PasskeyError::Config(e.to_string()))?;
     let options = encode(&options_of(&rcr)?)?;
-    save(state, KIND_PASSWORDLESS, None, "", encode(&auth)?, options).await
+    let sealed = SealedSignIn { state: auth, expires_at: state.now() + CEREMONY_SECS };
+    let ceremony = state
+        .master_key
+        .encrypt(encode(&sealed)?.as_bytes(), SEALED_SIGNIN, &*state.rng)
+        .map_err(|e| PasskeyError::Config(e.to_string()))?;
+    Ok(Started { ceremony: SecretString::new(ceremony), options })
+}
+
+/// Opens a sealed passwordless challenge: refused when it was not sealed here, or has expired.
+fn unseal(state: &AppState, ceremony: &str, now: Timestamp) -> Result<SealedSignIn, PasskeyError> {
+    let plain = state.master_key.decrypt(ceremony, SEALED_SIGNIN).map_err(|_| PasskeyError::Expired)?;
+    let sealed: SealedSignIn = serde_json::from_slice(&plain).map_err(|_| PasskeyError::Expired)?;
+    if sealed.expires_at <= now {
+        return Err(PasskeyError::Expired);
+    }
+    Ok(sealed)
 }
 
 /// Finishes a passwordless sign-in: the account the passkey belongs to, once the passkey (with
@@ -338,6 +365,7 @@ pub async fn finish_passwordless(
 ) -> Result<(UserRow, Used), PasskeyError> {
     let webauthn = webauthn(&state.settings)?;
     let now = state.now();
+    let sealed = unseal(state, ceremony, now)?;
     let credential: PublicKeyCredential = answer(response)?;
     let found = match webauthn.identify_discoverable_authentication(&credential) {
         Ok((handle, cred_id)) => {
@@ -362,8 +390,12 @@ pub async fn finish_passwordless(
         return Err(PasskeyError::Refused);
     }
     let mut tx = state.db.begin().await?;
-    let row = take(&mut tx, ceremony, KIND_PASSWORDLESS, "", None, now).await?;
-    let auth: DiscoverableAuthentication = decode(&row.state)?;
+    // Spent with the sign-in it starts (a failed write leaves it unspent): once, on any instance.
+    let spent = token_hash(ceremony);
+    if !store::replay::first_use(&mut tx, store::replay::KIND_PASSKEY_SIGNIN, "", &spent, sealed.expires_at, now).await? {
+        return Err(PasskeyError::Expired);
+    }
+    let auth = sealed.state;
     let checked = match (found, user) {
         (Some(p), Some(user)) => {
             let passkey: Passkey = decode(&p.credential)?;

@@ -512,6 +512,7 @@ pub fn identity_from(conn: &Connection, subject: String, claims: &Map<String, Va
         name: claims.get(&m.name).and_then(Value::as_str).map(str::to_owned),
         groups: string_list(claims.get(&m.groups)),
         upstream_mfa: conn.oidc_amr_is_mfa(&amr),
+        upstream_phr: conn.oidc_is_phr(claims.get("acr").and_then(Value::as_str), &amr),
         amr,
         session_index: claims.get("sid").and_then(Value::as_str).map(str::to_owned),
     }

@@ -32,6 +32,14 @@ pub enum ClientCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set what every sign-in to a client needs: optional (its users' own policy), required
+    /// (two-factor authentication) or phishing_resistant (a passkey or security key).
+    #[command(name = "set-mfa")]
+    SetMfa {
+        /// The client id.
+        id: String,
+        policy: String,
+    },
     /// Remove a client with its consents and outstanding codes and tokens.
     Remove {
         /// The client id.
@@ -99,6 +107,9 @@ pub struct ClientAdd {
     /// Require two-factor authentication for every sign-in to this client.
     #[arg(long)]
     pub require_mfa: bool,
+    /// Require a passkey or security key (phishing-resistant) for every sign-in to this client.
+    #[arg(long)]
+    pub require_phr: bool,
     /// private_key_jwt: a file holding the app's public keys as a JWK set ({"keys": [...]}).
     #[arg(long, value_name = "FILE", conflicts_with = "jwks_uri")]
     pub jwks: Option<std::path::PathBuf>,
@@ -126,6 +137,7 @@ pub async fn run(state: &AppState, c: ClientCommand) -> Result<(), CliError> {
         ClientCommand::Show { id } => show(state, &id).await,
         ClientCommand::RotateSecret { id, json } => rotate_secret(state, &id, json).await,
         ClientCommand::Remove { id } => remove(state, &id).await,
+        ClientCommand::SetMfa { id, policy } => set_mfa(state, &id, &policy).await,
     }
 }
 
@@ -183,6 +195,7 @@ async fn input_from(state: &AppState, a: ClientAdd) -> Result<ClientInput, CliEr
         first_party: Some(a.first_party),
         require_pkce: Some(!a.no_pkce),
         require_mfa: Some(a.require_mfa),
+        require_phr: Some(a.require_phr),
         jwks,
         jwks_uri: a.jwks_uri,
         require_pushed_authorization_requests: Some(a.require_par),
@@ -219,6 +232,19 @@ async fn add(state: &AppState, a: ClientAdd) -> Result<(), CliError> {
         }
         None => out!("It is a public client: it has no secret and must use PKCE (S256)."),
     }
+    Ok(())
+}
+
+async fn set_mfa(state: &AppState, id: &str, policy: &str) -> Result<(), CliError> {
+    let (mfa, phr) = match policy {
+        "optional" => (false, false),
+        "required" => (true, false),
+        "phishing_resistant" => (true, true),
+        _ => return Err(CliError::Usage("the policy must be optional, required or phishing_resistant".into())),
+    };
+    let input = ClientInput { require_mfa: Some(mfa), require_phr: Some(phr), ..Default::default() };
+    let c = ops::clients::update(state, &AdminActor::cli(), id, input).await?.client;
+    out!("Sign-ins to {:?} now need: {policy}.", c.name);
     Ok(())
 }
 
@@ -298,6 +324,7 @@ async fn show(state: &AppState, id: &str) -> Result<(), CliError> {
     out!("first party:               {}", c.first_party);
     out!("PKCE required:             {}", c.require_pkce);
     out!("2FA required:              {}", c.require_mfa);
+    out!("Passkey required:          {}", c.require_phr);
     if c.auth_method == AuthMethod::PrivateKeyJwt {
         match (&c.jwks, &c.jwks_uri) {
             (Some(_), _) => out!("public keys:               inline JWK set"),

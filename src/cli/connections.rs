@@ -160,6 +160,10 @@ pub struct SetArgs {
     /// Trust the IdP's MFA: true or false.
     #[arg(long, value_name = "BOOL")]
     pub trust_mfa: Option<bool>,
+    /// Trust the IdP to say a phishing-resistant factor was used (OIDC acr phr/phrh or amr
+    /// hwk/fido; SAML's FIDO context): true or false. True also trusts its MFA.
+    #[arg(long, value_name = "BOOL")]
+    pub trust_phr: Option<bool>,
     /// Replace the OIDC amr values that count as MFA (repeatable).
     #[arg(long = "mfa-amr", value_name = "AMR")]
     pub mfa_amr: Vec<String>,
@@ -344,6 +348,7 @@ async fn describe(state: &AppState, c: &Connection) -> Result<Value, CliError> {
         "mode": c.mode.as_str(),
         "show_button": c.show_button,
         "trust_upstream_mfa": c.trust_upstream_mfa,
+        "trust_upstream_phr": c.trust_upstream_phr,
         "jit": c.jit,
         "allow_idp_initiated": c.allow_idp_initiated,
         "claims": c.mapping.claims,
@@ -398,6 +403,9 @@ async fn list(state: &AppState, as_json: bool) -> Result<(), CliError> {
         }
         if c.trust_upstream_mfa {
             flags.push("trust-mfa");
+        }
+        if c.trust_upstream_phr {
+            flags.push("trust-phr");
         }
         if c.jit {
             flags.push("jit");
@@ -456,6 +464,10 @@ async fn set(state: &AppState, s: SetArgs) -> Result<(), CliError> {
     if let Some(v) = s.trust_mfa {
         i.trust_upstream_mfa = Some(v);
         changed.push("trust_upstream_mfa");
+    }
+    if let Some(v) = s.trust_phr {
+        i.trust_upstream_phr = Some(v);
+        changed.push("trust_upstream_phr");
     }
     if !s.mfa_amr.is_empty() {
         i.mfa_oidc_amr = Some(s.mfa_amr);

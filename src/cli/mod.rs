@@ -162,6 +162,16 @@ pub enum BodyCommand {
     /// Set a body's two-factor policy for its members: optional, required or phishing_resistant.
     #[command(name = "set-mfa")]
     SetMfa { name: String, policy: String },
+    /// Set what a body's role asks of its holders' sign-in: optional, required (two-factor
+    /// authentication) or phishing_resistant (a passkey or security key).
+    #[command(name = "set-role-mfa")]
+    SetRoleMfa {
+        /// The body's name.
+        name: String,
+        /// The role's name.
+        role: String,
+        policy: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -544,6 +554,23 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             let input = BodyInput { mfa_policy: Some(policy.clone()), ..Default::default() };
             ops::bodies::update(state, &AdminActor::cli(), &b.id, input).await?;
             out!("Two-factor authentication is now {policy} for members of {name}.");
+        }
+        BodyCommand::SetRoleMfa { name, role, policy } => {
+            let (mfa, phr) = match policy.as_str() {
+                "optional" => (false, false),
+                "required" => (true, false),
+                "phishing_resistant" => (true, true),
+                _ => return Err(CliError::Usage("the policy must be optional, required or phishing_resistant".into())),
+            };
+            let b = store::bodies::by_name(&state.db, &name).await?.ok_or_else(|| CliError::Usage(format!("no body named {name:?}")))?;
+            let roles = store::catalogue::roles_of_body(&state.db, &b.id).await?;
+            let r = roles
+                .iter()
+                .find(|r| r.name.eq_ignore_ascii_case(&role))
+                .ok_or_else(|| CliError::Usage(format!("{name} has no role named {role:?}")))?;
+            let input = ops::roles::RoleInput { mfa_required: Some(mfa), phishing_resistant: Some(phr), ..Default::default() };
+            ops::roles::update(state, &AdminActor::cli(), &r.id, input).await?;
+            out!("Holders of {} in {name}: two-factor authentication is now {policy}.", r.name);
         }
         BodyCommand::List => {
             out!("{:<38} {:<32} {:<18} {:<10} {:<9} DOMAINS", "ID", "NAME", "KIND", "STATUS", "2FA");

@@ -370,7 +370,8 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
         }
     }
     // The phishing-resistant level: only a passkey (this session's, or a step-up) will do.
-    let phr_needed = crate::auth::mfa::phr_requirement(state, &me.user, req.acr_phr).await.map_err(internal)?.is_some();
+    let phr_needed =
+        crate::auth::mfa::phr_requirement(state, &me.user, req.client.require_phr, req.acr_phr).await.map_err(internal)?.is_some();
     if phr_needed && me.session.acr != crate::policy::mfa::ACR_PHR {
         if has(&req, "none") {
             return Err(to_client(&req, "interaction_required", "a passkey is required"));

@@ -46,6 +46,10 @@ pub struct Inputs {
     pub body_requires_phr: bool,
     /// The authorization request asked for `acr_values=phr`.
     pub acr_requests_phr: bool,
+    /// A role the user holds requires a passkey.
+    pub role_requires_phr: bool,
+    /// The client requires a passkey for every sign-in to it.
+    pub client_requires_phr: bool,
 }
 
 /// The first reason that makes 2FA required, or None when it is the user's choice. A
@@ -55,9 +59,9 @@ pub fn required(i: Inputs) -> Option<Reason> {
         Some(Reason::Superuser)
     } else if i.body_requires || i.body_requires_phr {
         Some(Reason::Body)
-    } else if i.role_requires {
+    } else if i.role_requires || i.role_requires_phr {
         Some(Reason::Role)
-    } else if i.client_requires {
+    } else if i.client_requires || i.client_requires_phr {
         Some(Reason::Client)
     } else if i.acr_requests_mfa || i.acr_requests_phr {
         Some(Reason::AcrValues)
@@ -71,6 +75,10 @@ pub fn required(i: Inputs) -> Option<Reason> {
 pub fn phishing_resistant(i: Inputs) -> Option<Reason> {
     if i.body_requires_phr {
         Some(Reason::Body)
+    } else if i.role_requires_phr {
+        Some(Reason::Role)
+    } else if i.client_requires_phr {
+        Some(Reason::Client)
     } else if i.acr_requests_phr {
         Some(Reason::AcrValues)
     } else {
@@ -141,6 +149,11 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(phishing_resistant(i), None);
+        // A role's and a client's phishing-resistant level.
+        let i = Inputs { role_requires_phr: true, ..Default::default() };
+        assert_eq!((required(i), phishing_resistant(i)), (Some(Reason::Role), Some(Reason::Role)));
+        let i = Inputs { client_requires_phr: true, ..Default::default() };
+        assert_eq!((required(i), phishing_resistant(i)), (Some(Reason::Client), Some(Reason::Client)));
         assert!(acr_values_request_phr(Some("mfa phr")));
         assert!(!acr_values_request_phr(Some("mfa")));
         assert!(acr_is_multi_factor("phr") && acr_is_multi_factor("mfa") && !acr_is_multi_factor("1fa"));

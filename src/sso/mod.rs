@@ -54,6 +54,9 @@ pub struct UpstreamIdentity {
     /// The IdP says a second factor was used, by the connection's MFA-trust settings
     /// ([`Connection::oidc_amr_is_mfa`], [`Connection::saml_context_is_mfa`]).
     pub upstream_mfa: bool,
+    /// The IdP says a phishing-resistant factor was used ([`Connection::oidc_is_phr`],
+    /// [`Connection::saml_context_is_phr`]).
+    pub upstream_phr: bool,
     /// What the IdP said about how (OIDC `amr`; SAML AuthnContextClassRef), for the audit log.
     pub amr: Vec<String>,
     /// SAML SessionIndex, for single logout later.
@@ -125,6 +128,7 @@ pub fn draft(state: &AppState, name: &str, body_id: &str, config: KindConfig) ->
         mode: Mode::Offered,
         show_button: false,
         trust_upstream_mfa: false,
+        trust_upstream_phr: false,
         jit: false,
         allow_idp_initiated: false,
         mapping: Mapping::default_for(config.kind()),

@@ -47,6 +47,8 @@ async fn from_row(db: &Db, r: Row) -> Result<Connection> {
         mode: Mode::parse(&r.sso_mode).ok_or_else(|| corrupt("mode"))?,
         show_button: r.show_button != 0,
         trust_upstream_mfa: r.trust_upstream_mfa != 0,
+        // A level: 2 also trusts the IdP's word on a phishing-resistant factor.
+        trust_upstream_phr: r.trust_upstream_mfa == super::MFA_LEVEL_PHR,
         jit: r.jit_provisioning != 0,
         allow_idp_initiated: r.allow_idp_initiated != 0,
         mapping,
@@ -86,7 +88,7 @@ pub async fn insert(db: impl Exec, c: &Connection) -> Result<()> {
         .bind(&c.name)
         .bind(&c.body_id)
         .bind(c.mode.as_str())
-        .bind(flag(c.trust_upstream_mfa))
+        .bind(super::mfa_level(c.trust_upstream_mfa, c.trust_upstream_phr))
         .bind(flag(c.jit))
         .bind(c.config.to_json())
         .bind(&c.secret_encrypted)
@@ -118,7 +120,7 @@ pub async fn update(db: impl Exec, c: &Connection) -> Result<()> {
     .bind(&c.name)
     .bind(&c.body_id)
     .bind(c.mode.as_str())
-    .bind(flag(c.trust_upstream_mfa))
+    .bind(super::mfa_level(c.trust_upstream_mfa, c.trust_upstream_phr))
     .bind(flag(c.jit))
     .bind(c.config.to_json())
     .bind(&c.secret_encrypted)

@@ -39,6 +39,8 @@ pub struct MembershipDetail {
     pub workstreams: Vec<(String, String)>,
     pub areas: Vec<String>,
     pub mfa_required_by_role: bool,
+    /// A role held requires a passkey (the phishing-resistant level).
+    pub phr_required_by_role: bool,
 }
 
 const COLUMNS: &str = "m.id, m.user_id, m.body_id, b.name as body_name, b.kind as body_kind, b.status as body_status, m.disabled_at";
@@ -212,6 +214,7 @@ pub async fn details_of_user(db: &Db, user_id: &str) -> Result<Vec<MembershipDet
         match k.as_str() {
             "r" => {
                 d.mfa_required_by_role |= c != "0";
+                d.phr_required_by_role |= c == super::MFA_LEVEL_PHR.to_string();
                 d.roles.push((a, b));
             }
             "p" => d.permissions.push(a),
@@ -264,6 +267,7 @@ pub async fn detail(db: &Db, m: &MembershipRow) -> Result<MembershipDetail> {
     Ok(MembershipDetail {
         membership: Some(m.clone()),
         mfa_required_by_role: roles.iter().any(|(_, _, mfa)| *mfa != 0),
+        phr_required_by_role: roles.iter().any(|(_, _, mfa)| *mfa == super::MFA_LEVEL_PHR),
         roles: roles.into_iter().map(|(id, name, _)| (id, name)).collect(),
         permissions,
         direct_permissions: direct,

@@ -494,6 +494,15 @@ pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
+/// `roles.mfa_required` and `clients.require_mfa` hold a level, not a flag: 0 optional,
+/// 1 required, [`MFA_LEVEL_PHR`] a phishing-resistant second factor (a passkey) required.
+pub const MFA_LEVEL_PHR: i64 = 2;
+
+/// The stored level for "2FA required" and "a passkey required" (which implies the first).
+pub fn mfa_level(required: bool, phishing_resistant: bool) -> i64 {
+    if phishing_resistant { MFA_LEVEL_PHR } else { flag(required) }
+}
+
 pub(crate) fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }

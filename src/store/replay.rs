@@ -1,17 +1,21 @@
 //! The jti of every client assertion and DPoP proof accepted (`used_jtis`), shared by every
 //! instance on the database, so that none is accepted twice.
 
-use super::{Db, Result};
+use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
 /// A client assertion (`issuer` is the client id).
 pub const KIND_CLIENT_ASSERTION: &str = "client_assertion";
 /// A DPoP proof (`issuer` is the thumbprint of the proof's key).
 pub const KIND_DPOP: &str = "dpop";
+/// A passwordless passkey sign-in's sealed challenge (`issuer` is empty; the jti is the hash
+/// of the sealed state the sign-in page carried).
+pub const KIND_PASSKEY_SIGNIN: &str = "passkey_signin";
 
 /// Records a jti (its hash) as used until `expires_at`; false if it was already used and that
-/// use has not expired. One statement, so of two instances racing with one jti only one wins.
-pub async fn first_use(db: &Db, kind: &str, issuer: &str, jti_hash: &str, expires_at: Timestamp, now: Timestamp) -> Result<bool> {
+/// use has not expired. One statement, so of two instances racing with one jti only one wins;
+/// inside a caller's transaction, the use is undone with it.
+pub async fn first_use(db: impl Exec, kind: &str, issuer: &str, jti_hash: &str, expires_at: Timestamp, now: Timestamp) -> Result<bool> {
     let done = sqlx::query(
         "insert into used_jtis (kind, issuer, jti_hash, expires_at) values ($1, $2, $3, $4)
          on conflict (kind, issuer, jti_hash) do update set expires_at = excluded.expires_at where used_jtis.expires_at <= $5",
@@ -21,7 +25,7 @@ pub async fn first_use(db: &Db, kind: &str, issuer: &str, jti_hash: &str, expire
     .bind(jti_hash)
     .bind(expires_at)
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut *db.conn().await?)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Exec, Result, StoreError, flag};
+use super::{Db, Exec, Result, StoreError};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
@@ -55,6 +55,8 @@ pub struct RoleSpec<'a> {
     pub description: &'a str,
     pub namespace: &'a str,
     pub mfa_required: bool,
+    /// Holders must use a passkey: stored as [`super::MFA_LEVEL_PHR`] in `mfa_required`.
+    pub phishing_resistant: bool,
     pub sm_role: Option<&'a str>,
     pub template_key: Option<&'a str>,
     pub permissions: &'a [String],
@@ -107,7 +109,7 @@ pub async fn insert(db: impl Exec, id: &str, body_id: &str, r: &RoleSpec<'_>, no
         namespace: r.namespace,
         description: r.description,
         body_kinds: "[]",
-        mfa_required: flag(r.mfa_required),
+        mfa_required: super::mfa_level(r.mfa_required, r.phishing_resistant),
         sm_role: r.sm_role,
     };
     insert_row(&mut *c, &row, now, "A role with that name in this organisation").await?;
@@ -124,7 +126,7 @@ pub async fn update(db: impl Exec, id: &str, r: &RoleSpec<'_>, now: Timestamp) -
     .bind(r.name)
     .bind(r.description)
     .bind(r.namespace)
-    .bind(flag(r.mfa_required))
+    .bind(super::mfa_level(r.mfa_required, r.phishing_resistant))
     .bind(r.sm_role)
     .bind(now)
     .execute(&mut *c)

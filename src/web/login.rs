@@ -48,10 +48,10 @@ struct EmailPage {
     passkey: Option<PasskeyForm>,
 }
 
-/// The passwordless form for the sign-in page; none (the page still works) if the challenge
-/// cannot be stored.
-async fn passwordless_form(state: &AppState) -> Option<PasskeyForm> {
-    match crate::auth::passkeys::begin_passwordless(state).await {
+/// The passwordless form for the sign-in page (its challenge sealed into the page: a view
+/// writes nothing); none (the page still works) if the challenge cannot be made.
+fn passwordless_form(state: &AppState) -> Option<PasskeyForm> {
+    match crate::auth::passkeys::begin_passwordless(state) {
         Ok(started) => {
             let mut form = PasskeyForm::get(started, "/login/passkey", "Sign in with a passkey");
             form.conditional = true;
@@ -105,7 +105,7 @@ async fn passkey_submit(
                 site_name: state.settings.server.name.clone(),
                 signed_in: false,
                 csrf,
-                passkey: passwordless_form(&state).await,
+                passkey: passwordless_form(&state),
                 next,
                 email: String::new(),
                 error: Some(msg),
@@ -186,7 +186,7 @@ async fn email_page(State(state): State<AppState>, jar: CookieJar, Query(q): Que
         error: None,
         sso_buttons,
         app_name: app,
-        passkey: passwordless_form(&state).await,
+        passkey: passwordless_form(&state),
     };
     Ok(super::passkeys::with_script((jar, page)))
 }

@@ -99,7 +99,8 @@ struct VerifyPage {
 /// Why this person must use a passkey now (their bodies' policy, or `phr=1` from a relying
 /// app's `acr_values=phr`), if they must.
 async fn phr_reason(state: &AppState, w: &Who, asked: bool) -> Result<Option<String>, AppError> {
-    let reason = crate::auth::mfa::phr_requirement(state, w.user(), asked).await?;
+    // `phr=1` stands for both an app's `acr_values=phr` and an app that always requires it.
+    let reason = crate::auth::mfa::phr_requirement(state, w.user(), false, asked).await?;
     Ok(reason.map(|r| r.explain_phr().to_owned()))
 }
 

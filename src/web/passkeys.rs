@@ -136,7 +136,7 @@ async fn render_add(
     error: Option<String>,
 ) -> Result<(CookieJar, AddPage), AppError> {
     let started = passkeys::begin_registration(state, w.user(), bound_to(w)).await.map_err(|e| AppError::from_failure(&e))?;
-    let phr = crate::auth::mfa::phr_requirement(state, w.user(), false).await?;
+    let phr = crate::auth::mfa::phr_requirement(state, w.user(), false, false).await?;
     let reason = match (w, phr) {
         (_, Some(r)) => Some(r.explain_phr().to_owned()),
         (Who::Pending { .. }, None) => crate::auth::mfa::requirement(state, w.user(), false, false).await?.map(|r| r.explain().to_owned()),

@@ -293,6 +293,7 @@ async fn acs(
         name: person.name,
         groups: person.groups,
         upstream_mfa: verified.authn_context_class.as_deref().is_some_and(|c| conn.saml_context_is_mfa(c)),
+        upstream_phr: verified.authn_context_class.as_deref().is_some_and(|c| conn.saml_context_is_phr(c)),
         amr: verified.authn_context_class.clone().into_iter().collect(),
         session_index: verified.session_index.clone(),
     };

@@ -21,7 +21,7 @@ use crate::auth::federated::{self, AMR_FEDERATED, AMR_MFA, FederatedError};
 use crate::auth::upstream_oidc::{self, CallbackError, CallbackParams, UpstreamOidcError};
 use crate::auth::{ClientInfo, SsoRequired};
 use crate::error::AppError;
-use crate::policy::mfa::ACR_MFA;
+use crate::policy::mfa::{ACR_MFA, ACR_PHR};
 use crate::secret::{random_token, token_hash};
 use crate::sso::{Connection, Failure, KindConfig, UpstreamIdentity};
 use crate::store;
@@ -161,6 +161,7 @@ pub async fn finish(
 ) -> Result<Response, AppError> {
     let next = safe_next(Some(next));
     match federated::sign_in(state, conn, &identity, client).await {
+        Ok(f) if f.phr_done => signin::start(state, jar, client, &f.user, &[AMR_FEDERATED, AMR_MFA], ACR_PHR, &next).await,
         Ok(f) if f.mfa_done => signin::start(state, jar, client, &f.user, &[AMR_FEDERATED, AMR_MFA], ACR_MFA, &next).await,
         Ok(f) => signin::after_first_factor(state, jar, client, &f.user, &[AMR_FEDERATED], &next).await,
         // Already audited with the reason.

@@ -320,3 +320,64 @@ async fn import_file_upload_in_the_browser() {
     assert_eq!(m[0].body_id, body);
     app.finish().await;
 }
+
+/// Passkeys in Chromium with its virtual authenticator (a platform authenticator with user
+/// verification): registered from the Security page, then signing in passwordless (through the
+/// browser's autofill, and with the button where autofill is not offered) and as the second
+/// factor after the password; a member of a phishing-resistant body is made to add one before
+/// the password sign-in finishes. Every page met is checked with axe. The server is reached as
+/// `localhost` (an IP address cannot be a WebAuthn relying party).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkeys_in_the_browser() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
+    let app = crate::passkeys::start(Backend::Sqlite).await;
+    let user = app.create_user("pk@example.org", Some(PW)).await;
+    crate::harness::insert_council(&app, "camden", "Camden", Some("camden.example")).await;
+    stile::store::bodies::set_mfa_policy(&app.state.db, "camden", "phishing_resistant", app.state.now()).await.unwrap();
+    let staff = app.create_user("staff@camden.example", Some(PW)).await;
+    stile::store::memberships::add(&app.state.db, "m-staff", &staff.id, "camden", app.state.now()).await.unwrap();
+    let report = run_script(
+        "passkeys.mjs",
+        &json!({
+            "base": crate::passkeys::origin(&app),
+            "email": "pk@example.org",
+            "password": PW,
+            "phr_email": "staff@camden.example",
+        }),
+    )
+    .await;
+    let steps = report["steps"].as_array().unwrap();
+    for s in [
+        "passkey registered",
+        "signed in passwordless through autofill",
+        "signed in passwordless",
+        "signed in with a passkey as second factor",
+        "phishing-resistant enrolment",
+    ] {
+        assert!(steps.iter().any(|x| x == s), "{s}: {steps:?}");
+    }
+    let pages = pages_checked(&report);
+    for name in [
+        "security: no passkeys",
+        "passkeys: add",
+        "security: one passkey",
+        "sign-in: email, with passkey",
+        "2FA: passkey",
+        "passkeys: forced enrolment",
+    ] {
+        assert!(pages.iter().any(|p| p == name), "{name} not checked: {pages:?}");
+    }
+    // What the browser did is in the store: one passkey each, used, and sessions at `phr`.
+    let mine = stile::store::passkeys::of_user(&app.state.db, &user.id).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].name, "Test laptop");
+    assert!(mine[0].last_used_at.is_some());
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &staff.id).await.unwrap(), 1);
+    let sessions = stile::store::sessions::live_of_user(&app.state.db, &staff.id, app.state.now()).await.unwrap();
+    assert!(sessions.iter().any(|s| s.acr == "phr"));
+    let passwordless = app.audit_actions().await.iter().filter(|(a, o)| a == "signin.passkey" && o == "success").count();
+    assert_eq!(passwordless, 2);
+    app.finish().await;
+}

@@ -37,6 +37,7 @@ pub fn spec(name: &str) -> ClientSpec {
         first_party: true,
         require_pkce: true,
         require_mfa: false,
+        require_phr: false,
         jwks: None,
         jwks_uri: None,
         require_par: false,

@@ -143,3 +143,136 @@ async fn phishing_resistant_body(b: Backend) {
     app.finish().await;
 }
 both!(phishing_resistant_body);
+
+/// Runs the `stile` command line on the test's database, as an operator would; its stdout.
+fn cli(app: &TestApp, args: &[&str]) -> String {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_stile"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("STILE__DATA_DIR", app.db.dir.path())
+        .env("STILE__DATABASE__URL", &app.db.url)
+        .env("STILE__LOG__FILTER", "warn")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let (out, err) = (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned());
+    assert!(o.status.success(), "stile {args:?}: {out} {err}");
+    out
+}
+
+/// Signs `email` in with the password in a fresh browser, registering a passkey where the
+/// sign-in is made to; returns the browser, signed in, and the key.
+async fn sign_in_enrolling(app: &TestApp, email: &str) -> (reqwest::Client, crate::soft_passkey::SoftPasskey) {
+    let c = app.browser();
+    let r = app.sign_in(&c, email, PW).await;
+    assert_eq!(location(&r), "/login/2fa/enrol", "{email}: a second factor is required");
+    let r = c.get(app.url("/login/2fa/enrol")).send().await.unwrap();
+    assert!(location(&r).starts_with("/account/security/passkeys/new"), "{email}: only a passkey will do: {}", location(&r));
+    let html = c.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("One of your roles requires you to sign in with a passkey"), "the reason is given");
+    let ch = challenge_in(&html);
+    let mut k = key(app);
+    let answer = k.register(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("name", "Key")];
+    let r = c.post(app.url("/account/security/passkeys/new")).form(&form).send().await.unwrap();
+    assert_eq!(location(&r), "/account");
+    (c, k)
+}
+
+/// The phishing-resistant level for a role (its holders must use a passkey) and for a relying
+/// app (every sign-in to it must), set through the API, the admin UI's operation and the
+/// command line alike; `acr` `phr` is issued only once a passkey was used.
+async fn phishing_resistant_role_and_client(b: Backend) {
+    // The command line writes from another process: no cached client may outlive its write.
+    let app = TestApp::start_with(b, |s| {
+        s.passkeys.rp_id = "localhost".into();
+        s.passkeys.origin = "http://localhost".into();
+        s.passkeys.any_port = true;
+        s.database.security_cache_ttl_ms = 0;
+    })
+    .await;
+    crate::harness::insert_council(&app, "camden", "Camden", Some("camden.example")).await;
+    let su = crate::admin_api::superuser_api(&app).await;
+
+    // A role through the API: `phishing_resistant` implies `mfa_required`.
+    let (s, role) = su.post("/bodies/camden/roles", json!({ "name": "Key holders", "phishing_resistant": true })).await;
+    assert_eq!(s, 201, "{role}");
+    assert_eq!((role["mfa_required"].clone(), role["phishing_resistant"].clone()), (json!(true), json!(true)));
+    let role_id = role["id"].as_str().unwrap().to_owned();
+    // Turning 2FA off turns the passkey requirement off with it; the command line sets it back.
+    let (_, r) = su.patch(&format!("/roles/{role_id}"), json!({ "mfa_required": false })).await;
+    assert_eq!((r["mfa_required"].clone(), r["phishing_resistant"].clone()), (json!(false), json!(false)));
+    cli(&app, &["body", "set-role-mfa", "Camden", "key HOLDERS", "phishing_resistant"]);
+    let (_, r) = su.get(&format!("/roles/{role_id}")).await;
+    assert_eq!(r["phishing_resistant"], true);
+    assert!(app.audit_actions().await.iter().filter(|(a, _)| a == "role.update").count() >= 2);
+
+    // A holder of that role is made to add a passkey before a password sign-in finishes.
+    let holder = app.create_user("holder@camden.example", Some(PW)).await;
+    stile::store::memberships::add(&app.state.db, "m-holder", &holder.id, "camden", app.state.now()).await.unwrap();
+    stile::store::memberships::add_role(&app.state.db, "m-holder", &role_id).await.unwrap();
+    let (_c, _k) = sign_in_enrolling(&app, "holder@camden.example").await;
+    let sessions = stile::store::sessions::live_of_user(&app.state.db, &holder.id, app.state.now()).await.unwrap();
+    assert_eq!(sessions[0].acr, "phr");
+    // A member without the role signs in with the password alone.
+    let plain = app.create_user("plain@camden.example", Some(PW)).await;
+    stile::store::memberships::add(&app.state.db, "m-plain", &plain.id, "camden", app.state.now()).await.unwrap();
+    assert_eq!(location(&app.sign_in(&app.browser(), "plain@camden.example", PW).await), "/account");
+
+    // A client through the API that requires phr: every sign-in to it needs a passkey.
+    let (s, client) =
+        su.post("/clients", json!({ "name": "Strict app", "redirect_uris": [CB], "require_phr": true, "first_party": true })).await;
+    assert_eq!(s, 201, "{client}");
+    assert_eq!((client["require_mfa"].clone(), client["require_phr"].clone()), (json!(true), json!(true)));
+    let (strict, secret) = (client["client_id"].as_str().unwrap().to_owned(), client["client_secret"].as_str().unwrap().to_owned());
+    let (lax, lax_secret) = register_client(&app, spec("Lax app")).await;
+    let lax_secret = lax_secret.unwrap();
+    app.create_user("anyone@example.org", Some(PW)).await;
+    let c = app.browser();
+    app.sign_in(&c, "anyone@example.org", PW).await;
+    // The lax app takes the password session as it is, at `1fa`.
+    let r = c.get(authorize(&app, &lax, "")).send().await.unwrap();
+    assert_eq!(id_token(&app, &lax, &lax_secret, &location(&r)).await["acr"], "1fa");
+    // The strict one: not with prompt=none, and otherwise only after adding and using a passkey.
+    let r = c.get(authorize(&app, &strict, "&prompt=none")).send().await.unwrap();
+    assert!(location(&r).contains("error=interaction_required"), "{}", location(&r));
+    let r = c.get(authorize(&app, &strict, "")).send().await.unwrap();
+    let loc = location(&r);
+    assert!(loc.starts_with("/login/2fa?phr=1&next="), "{loc}");
+    let r = c.get(app.url(&loc)).send().await.unwrap();
+    assert!(location(&r).starts_with("/account/security/passkeys/new?next="), "{}", location(&r));
+    let mut k = key(&app);
+    assert_eq!(register(&app, &c, &mut k, "Key").await.status(), 303);
+    let r = c.get(authorize(&app, &strict, "")).send().await.unwrap();
+    let loc = location(&r);
+    assert!(loc.starts_with("/login/2fa?phr=1&next="), "adding a passkey is not using it: {loc}");
+    let html = c.get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
+    let ch = challenge_in(&html);
+    let next = crate::harness::field_in(&html, "next").unwrap();
+    let answer = k.assert(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("next", next.as_str())];
+    let r = c.post(app.url("/login/2fa/passkey")).form(&form).send().await.unwrap();
+    let r = c.get(app.url(&location(&r))).send().await.unwrap();
+    let claims = id_token(&app, &strict, &secret, &location(&r)).await;
+    assert_eq!(claims["acr"], "phr");
+
+    // A TOTP-only session never satisfies it.
+    let t = app.browser();
+    app.create_user("totp@example.org", Some(PW)).await;
+    app.sign_in(&t, "totp@example.org", PW).await;
+    crate::mfa::enrol(&app, &t).await;
+    let r = t.get(authorize(&app, &strict, "")).send().await.unwrap();
+    assert!(location(&r).starts_with("/login/2fa?phr=1"), "{}", location(&r));
+
+    // The command line turns it down to plain 2FA: the TOTP session is enough then, at `mfa`.
+    let out = cli(&app, &["client", "set-mfa", &strict, "required"]);
+    assert!(out.contains("required"), "{out}");
+    let (_, v) = su.get(&format!("/clients/{strict}")).await;
+    assert_eq!((v["require_mfa"].clone(), v["require_phr"].clone()), (json!(true), json!(false)));
+    let r = t.get(authorize(&app, &strict, "")).send().await.unwrap();
+    assert!(location(&r).starts_with(CB), "{}", location(&r));
+    assert_eq!(id_token(&app, &strict, &secret, &location(&r)).await["acr"], "mfa");
+    app.finish().await;
+}
+both!(phishing_resistant_role_and_client);

@@ -315,3 +315,190 @@ async fn rename_remove_and_recent_sign_in(b: Backend) {
     app.finish().await;
 }
 both!(rename_remove_and_recent_sign_in);
+
+/// Adding a passkey and an administrator's "remove all passkeys" are each one write: a
+/// connection lost after the row is written leaves nothing behind (no passkey, no audit row, the
+/// ceremony unspent), and the retry does it all.
+async fn interrupted_add_and_remove_all_change_nothing(b: Backend) {
+    let app = start(b).await;
+    let user = app.create_user("fault@example.org", Some(PW)).await;
+    let c = app.browser();
+    app.sign_in(&c, "fault@example.org", PW).await;
+    let mut k = key(&app);
+    let ch = challenge_in(&page(&app, &c, "/account/security/passkeys/new").await);
+    let answer = k.register(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("name", "Key")];
+    app.state.db.inject_fault("passkey_add:inserted");
+    assert_eq!(post(&app, &c, "/account/security/passkeys/new", &form).await.status(), 503);
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 0, "no passkey");
+    let added = |actions: Vec<(String, String)>| actions.iter().filter(|(a, o)| a == "passkey.add" && o == "success").count();
+    assert_eq!(added(app.audit_actions().await), 0);
+    // The same answer to the same (unspent) ceremony now adds it, once.
+    assert_eq!(post(&app, &c, "/account/security/passkeys/new", &form).await.status(), 303);
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 1);
+    assert_eq!(added(app.audit_actions().await), 1);
+
+    let cli = stile::admin::AdminActor::cli();
+    app.state.db.inject_fault("passkey_remove_all:removed");
+    assert!(stile::admin::ops::users::remove_passkeys(&app.state, &cli, &user.id).await.is_err());
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 1, "rolled back");
+    let removed = |actions: Vec<(String, String)>| actions.iter().filter(|(a, _)| a == "passkey.admin_remove_all").count();
+    assert_eq!(removed(app.audit_actions().await), 0);
+    // The passkey still signs in; then the retry removes it.
+    assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 303);
+    assert_eq!(stile::admin::ops::users::remove_passkeys(&app.state, &cli, &user.id).await.unwrap(), 1);
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 0);
+    assert_eq!(removed(app.audit_actions().await), 1);
+    assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 401);
+    app.finish().await;
+}
+both!(interrupted_add_and_remove_all_change_nothing);
+
+/// One ceremony answered 20 times at once (a double-clicking person, or an attacker racing
+/// them): exactly one answer wins, for registration, the second factor and passwordless
+/// sign-in; the rest are refused, never a server error.
+async fn parallel_finishes_have_one_winner(b: Backend) {
+    let app = start(b).await;
+    let user = app.create_user("race@example.org", Some(PW)).await;
+    let c = app.browser();
+    app.sign_in(&c, "race@example.org", PW).await;
+    let mut k = key(&app);
+
+    /// The status and `Location` of each of 20 simultaneous posts of `form`.
+    async fn race(app: &TestApp, c: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> Vec<(u16, String)> {
+        let form: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut all = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (c, url, form) = (c.clone(), app.url(path), form.clone());
+            all.spawn(async move {
+                let r = c.post(url).form(&form).send().await.unwrap();
+                (r.status().as_u16(), location(&r))
+            });
+        }
+        all.join_all().await
+    }
+    /// One answer went on to `won`; the others were refused, or (once the winner had finished
+    /// the parked sign-in they were part of) sent back to sign in: never a server error.
+    fn one_winner(answers: &[(u16, String)], what: &str, won: &str) {
+        assert_eq!(answers.iter().filter(|(s, l)| *s == 303 && l == won).count(), 1, "{what}: {answers:?}");
+        let lost = |(s, l): &(u16, String)| matches!(s, 401 | 422) || (*s == 303 && (l == won || l == "/login"));
+        assert!(answers.iter().all(lost), "{what}: {answers:?}");
+    }
+
+    let ch = challenge_in(&page(&app, &c, "/account/security/passkeys/new").await);
+    let answer = k.register(&ch.options);
+    // A name with a NUL byte (or another control character) is refused before the ceremony is
+    // touched, and nothing is stored.
+    for bad in ["Key\0", "\0", "Key\u{7}", "Key\r\nX"] {
+        let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("name", bad)];
+        let s = post(&app, &c, "/account/security/passkeys/new", &form).await.status();
+        assert!(s == 400 || s == 422, "{bad:?}: {s}");
+    }
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 0);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str()), ("name", "Key")];
+    one_winner(&race(&app, &c, "/account/security/passkeys/new", &form).await, "registration", "/account/security");
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 1);
+
+    let b2 = app.browser();
+    app.sign_in(&b2, "race@example.org", PW).await;
+    let ch = challenge_in(&page(&app, &b2, "/login/2fa").await);
+    let answer = k.assert(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    one_winner(&race(&app, &b2, "/login/2fa/passkey", &form).await, "second factor", "/account");
+    let verified = app.audit_actions().await.iter().filter(|(a, o)| a == "passkey.verify" && o == "success").count();
+    assert_eq!(verified, 1);
+
+    let b3 = app.browser();
+    let ch = challenge_in(&page(&app, &b3, "/login").await);
+    let answer = k.assert(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    one_winner(&race(&app, &b3, "/login/passkey", &form).await, "passwordless", "/account");
+    let signed_in = app.audit_actions().await.iter().filter(|(a, o)| a == "signin.passkey" && o == "success").count();
+    assert_eq!(signed_in, 1);
+    app.finish().await;
+}
+both!(parallel_finishes_have_one_winner);
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("select count(*) from {table}"))).fetch_one(app.state.db.pool()).await.unwrap()
+}
+
+/// The passwordless challenge is sealed into the sign-in page, not stored: 50 anonymous views
+/// of `/login` write nothing. Its answer is taken once (on any instance), not after it expires,
+/// and not with a sealed state that was tampered with.
+async fn stateless_signin_challenge(b: Backend) {
+    let app = start(b).await;
+    let user = app.create_user("sealed@example.org", Some(PW)).await;
+    let c = app.browser();
+    app.sign_in(&c, "sealed@example.org", PW).await;
+    let mut k = key(&app);
+    assert_eq!(register(&app, &c, &mut k, "Key").await.status(), 303);
+    let tables = ["webauthn_ceremonies", "used_jtis", "audit_events", "sessions"];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(count(&app, t).await);
+    }
+    let anon = reqwest::Client::new();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..50 {
+        let html = anon.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+        seen.insert(challenge_in(&html).ceremony);
+    }
+    assert_eq!(seen.len(), 50, "a fresh challenge each time");
+    for (t, n) in tables.iter().zip(&before) {
+        assert_eq!(count(&app, t).await, *n, "{t}: a view of /login writes nothing");
+    }
+
+    // Answered once; the same answer again (a replay) is refused.
+    let b1 = app.browser();
+    let ch = challenge_in(&page(&app, &b1, "/login").await);
+    let answer = k.assert(&ch.options);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    assert_eq!(post(&app, &b1, "/login/passkey", &form).await.status(), 303);
+    let b2 = app.browser();
+    let csrf = csrf_in(&page(&app, &b2, "/login").await).unwrap();
+    let replay = [("csrf", csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    assert_eq!(post(&app, &b2, "/login/passkey", &replay).await.status(), 422, "a spent challenge");
+    assert_eq!(b2.get(app.url("/account")).send().await.unwrap().status(), 303);
+
+    // Expired: answered after five minutes.
+    let ch = challenge_in(&page(&app, &b2, "/login").await);
+    let late = k.assert(&ch.options);
+    app.clock.advance(stile::auth::passkeys::CEREMONY_SECS);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", late.as_str())];
+    assert_eq!(post(&app, &b2, "/login/passkey", &form).await.status(), 422, "an expired challenge");
+    assert_eq!(b2.get(app.url("/account")).send().await.unwrap().status(), 303);
+
+    // Tampered with, truncated, another use's sealed value, NUL bytes: refused, never a 500.
+    let ch = challenge_in(&page(&app, &b2, "/login").await);
+    let answer = k.assert(&ch.options);
+    let mut flipped = ch.ceremony.clone().into_bytes();
+    let last = flipped.len() - 2;
+    flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    let other_use = app.state.master_key.encrypt(b"{}", "passkey-signin-other", &stile::clock::OsRandom).unwrap();
+    for bad in [flipped.as_str(), &ch.ceremony[..20], other_use.as_str(), "", "\0\0", "AAAA"] {
+        let form = [("csrf", ch.csrf.as_str()), ("ceremony", bad), ("credential", answer.as_str())];
+        let s = post(&app, &b2, "/login/passkey", &form).await.status();
+        assert!(s == 422 || s == 400, "{bad:?}: {s}");
+    }
+    // The untouched one still works.
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    assert_eq!(post(&app, &b2, "/login/passkey", &form).await.status(), 303);
+
+    // Another instance (same database and master key) finishes what this one began, once.
+    let settings = (*app.state.settings).clone();
+    let clock = std::sync::Arc::new(app.clock.clone());
+    let (other, _) = stile::app::AppState::build(settings, clock, std::sync::Arc::new(stile::clock::OsRandom), None).await.unwrap();
+    let b3 = app.browser();
+    let ch = challenge_in(&page(&app, &b3, "/login").await);
+    let answer = k.assert(&ch.options);
+    let who = stile::auth::ClientInfo::default();
+    let (signed_in, _) = stile::auth::passkeys::finish_passwordless(&other, &ch.ceremony, &answer, &who).await.unwrap();
+    assert_eq!(signed_in.id, user.id);
+    let form = [("csrf", ch.csrf.as_str()), ("ceremony", ch.ceremony.as_str()), ("credential", answer.as_str())];
+    assert_eq!(post(&app, &b3, "/login/passkey", &form).await.status(), 422, "spent on the other instance");
+    other.db.close().await;
+    app.finish().await;
+}
+both!(stateless_signin_challenge);

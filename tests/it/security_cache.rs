@@ -332,6 +332,7 @@ async fn claims_read_all_memberships_at_once(b: Backend) {
         assert_eq!(d.workstreams, want.workstreams);
         assert_eq!(d.areas, want.areas);
         assert_eq!(d.mfa_required_by_role, want.mfa_required_by_role);
+        assert_eq!(d.phr_required_by_role, want.phr_required_by_role);
         assert!(!d.roles.is_empty() && d.permissions.len() > 2 && d.workstreams.len() == 2 && !d.areas.contains(&"bob-only".to_owned()));
     }
     app.finish().await;

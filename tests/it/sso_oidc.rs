@@ -467,6 +467,56 @@ async fn upstream_mfa_trusted_or_not(b: Backend) {
 }
 both!(upstream_mfa_trusted_or_not);
 
+/// A connection trusted to assert a phishing-resistant factor: an upstream sign-in with a
+/// hardware key (`amr` `hwk`) meets an app that requires `phr`, and gets `acr` `phr`. Without
+/// the flag (only MFA trusted), or with only `mfa` upstream, the app's requirement sends the
+/// person to Stile's own passkey step instead.
+async fn upstream_phr_trusted_or_not(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
+    let s = setup(b).await;
+    let accounts = json!({
+        "key@camden.gov.uk": account("key-1", "key@camden.gov.uk", &[], &["pwd", "hwk"]),
+        "otp@camden.gov.uk": account("otp-1", "otp@camden.gov.uk", &[], &["pwd", "otp", "mfa"]),
+    });
+    // Only MFA is trusted: the upstream's hardware key is MFA, not the phishing-resistant level.
+    let (up, conn) = connect_upstream(&s, &accounts, Mode::Required, |c| c.trust_upstream_mfa = true).await;
+    assert!(!conn.trust_upstream_phr, "off by default");
+    let mut sp = spec("Needs a passkey");
+    sp.body_id = Some(s.body_id.clone());
+    sp.require_phr = true;
+    sp.require_mfa = true;
+    let (id, secret) = register(&s.app, sp).await;
+    let strict = (id, secret.unwrap());
+    let lax = relying_app(&s).await;
+    let browser = s.app.browser();
+    match follow(&browser, &authorize_url(&s.app, &strict.0, Some("key@camden.gov.uk")), &["/login/2fa"]).await {
+        End::Page { location, .. } => assert!(location.contains("/login/2fa?phr=1"), "{location}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sign_in_through(&s.app, &lax, "key@camden.gov.uk").await["acr"], "mfa");
+
+    // Trusted for it (through the admin operation, as the UI, API and CLI set it).
+    let input = stile::admin::ops::connections::ConnectionInput { trust_upstream_phr: Some(true), ..Default::default() };
+    let view = stile::admin::ops::connections::update(&s.app.state, &AdminActor::cli(), &conn.id, input).await.unwrap();
+    assert!(view.trust_upstream_phr && view.trust_upstream_mfa);
+    let claims = sign_in_through(&s.app, &strict, "key@camden.gov.uk").await;
+    assert_eq!(claims["acr"], "phr");
+    assert_eq!(claims["amr"], json!(["fed", "mfa"]));
+    // Upstream MFA that is not phishing-resistant does not meet it, trusted or not.
+    let browser = s.app.browser();
+    match follow(&browser, &authorize_url(&s.app, &strict.0, Some("otp@camden.gov.uk")), &["/login/2fa"]).await {
+        End::Page { location, .. } => assert!(location.contains("/login/2fa?phr=1"), "{location}"),
+        other => panic!("{other:?}"),
+    }
+    let details = s.app.audit_actions().await;
+    assert!(details.iter().any(|(a, o)| a == "signin.sso" && o == "success"));
+    drop(up);
+    s.app.finish().await;
+}
+both!(upstream_phr_trusted_or_not);
+
 async fn no_account_and_cancelled(b: Backend) {
     if crate::harness::skip_in_fast_tier("Node") {
         return;

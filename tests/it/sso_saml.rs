@@ -287,6 +287,48 @@ async fn saml_end_to_end_roles_demotion_and_mfa(b: Backend) {
 }
 both!(saml_end_to_end_roles_demotion_and_mfa);
 
+/// A SAML connection trusted to assert a phishing-resistant factor: the FIDO authentication
+/// context meets an app that requires `phr` (`acr` `phr`); Azure's multipleauthn does not, and
+/// without the flag neither does FIDO.
+async fn saml_phishing_resistant_context(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
+    const FIDO: &str = "urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO";
+    let s = setup(b, |_| {}).await;
+    let mut sp = spec("Needs a passkey");
+    sp.body_id = Some(s.body_id.clone());
+    sp.require_mfa = true;
+    sp.require_phr = true;
+    let (id, secret) = register(&s.app, sp).await;
+    let strict = (id, secret.unwrap());
+    let refused = |ctx: &'static str| {
+        let s = &s;
+        let strict = &strict;
+        async move {
+            s.idp.set_next(person("kim-1", "kim@camden.gov.uk", &[], ctx)).await;
+            let browser = s.app.browser();
+            match browse(&browser, &authorize_url(&s.app, &strict.0, "kim@camden.gov.uk"), &["/login/2fa"]).await.0 {
+                End::Page { location, .. } => assert!(location.contains("/login/2fa?phr=1"), "{ctx}: {location}"),
+                other => panic!("{ctx}: {other:?}"),
+            }
+        }
+    };
+    // Trusted for MFA only (the default): FIDO upstream is MFA, not the phishing-resistant level.
+    assert!(!s.conn.trust_upstream_phr);
+    refused(FIDO).await;
+    let input = stile::admin::ops::connections::ConnectionInput { trust_upstream_phr: Some(true), ..Default::default() };
+    let view = stile::admin::ops::connections::update(&s.app.state, &AdminActor::cli(), &s.conn.id, input).await.unwrap();
+    assert!(view.trust_upstream_phr);
+    refused(MULTIPLE_AUTHN).await;
+    s.idp.set_next(person("kim-1", "kim@camden.gov.uk", &[], FIDO)).await;
+    let claims = sign_in_through(&s, &strict, "kim@camden.gov.uk").await;
+    assert_eq!(claims["acr"], "phr");
+    assert_eq!(claims["amr"], json!(["fed", "mfa"]));
+    s.app.finish().await;
+}
+both!(saml_phishing_resistant_context);
+
 /// Starts a sign-in at the connection and answers it at the IdP (forging as told); returns the
 /// browser and what the IdP's form would post.
 async fn answer(s: &Setup, next: Value) -> (reqwest::Client, Posted) {

@@ -32,6 +32,8 @@ pub struct ClientView {
     pub first_party: bool,
     pub require_pkce: bool,
     pub require_mfa: bool,
+    /// Every sign-in needs a passkey or security key (implies `require_mfa`).
+    pub require_phr: bool,
     /// private_key_jwt: the client's public keys (a JWK set), or where it publishes them.
     pub jwks: Option<serde_json::Value>,
     pub jwks_uri: Option<String>,
@@ -102,6 +104,7 @@ async fn view(state: &AppState, c: Client) -> Result<ClientView, AdminError> {
         first_party: c.first_party,
         require_pkce: c.require_pkce,
         require_mfa: c.require_mfa,
+        require_phr: c.require_phr,
         jwks: c.jwks.as_deref().and_then(|t| serde_json::from_str(t).ok()),
         jwks_uri: c.jwks_uri,
         require_pushed_authorization_requests: c.require_par,
@@ -133,6 +136,8 @@ pub struct ClientInput {
     pub first_party: Option<bool>,
     pub require_pkce: Option<bool>,
     pub require_mfa: Option<bool>,
+    /// Every sign-in needs a passkey or security key; true implies `require_mfa`.
+    pub require_phr: Option<bool>,
     /// A JWK set of public keys: a JSON object, or its text (an empty string clears it).
     pub jwks: Option<serde_json::Value>,
     /// An empty string clears it. Giving one of `jwks` and `jwks_uri` drops the other.
@@ -224,7 +229,13 @@ fn apply(mut spec: ClientSpec, i: ClientInput) -> Result<ClientSpec, AdminError>
     }
     if let Some(v) = i.require_mfa {
         spec.require_mfa = v;
+        // Turning 2FA off turns the passkey requirement off with it, unless both are given.
+        spec.require_phr &= v;
     }
+    if let Some(v) = i.require_phr {
+        spec.require_phr = v;
+    }
+    spec.require_mfa |= spec.require_phr;
     Ok(spec)
 }
 

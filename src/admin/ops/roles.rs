@@ -23,6 +23,9 @@ pub struct RoleView {
     pub namespace: String,
     pub template_key: Option<String>,
     pub mfa_required: bool,
+    /// Its holders must sign in with a passkey (the phishing-resistant level; implies
+    /// `mfa_required`).
+    pub phishing_resistant: bool,
     /// The Street Manager role it stands for, if any.
     pub sm_role: Option<&'static str>,
     pub permissions: Vec<String>,
@@ -39,6 +42,7 @@ async fn view(state: &AppState, r: store::roles::Role, body_kind: BodyKind) -> R
         namespace: r.namespace,
         template_key: r.template_key,
         mfa_required: r.mfa_required != 0,
+        phishing_resistant: r.mfa_required == store::MFA_LEVEL_PHR,
     })
 }
 
@@ -68,6 +72,8 @@ pub struct RoleInput {
     pub description: Option<String>,
     pub permissions: Option<Vec<String>>,
     pub mfa_required: Option<bool>,
+    /// Holders must sign in with a passkey or security key; true implies `mfa_required`.
+    pub phishing_resistant: Option<bool>,
     /// Planner, HighwayAuthority, Contractor, DataExport, UI, API, Admin or StreetWorksAdmin;
     /// empty to clear.
     pub sm_role: Option<String>,
@@ -81,6 +87,7 @@ struct Settled {
     namespace: String,
     permissions: Vec<String>,
     mfa_required: bool,
+    phishing_resistant: bool,
     sm_role: Option<String>,
     template_key: Option<String>,
 }
@@ -112,12 +119,16 @@ async fn settle(state: &AppState, input: &RoleInput, base: Settled) -> Result<Se
         }
         None => base.sm_role,
     };
+    let mfa_required = input.mfa_required.unwrap_or(base.mfa_required);
+    // Turning 2FA off turns the passkey requirement off with it, unless both are given.
+    let phishing_resistant = input.phishing_resistant.unwrap_or(base.phishing_resistant && mfa_required);
     Ok(Settled {
         name,
         description,
         namespace,
         permissions,
-        mfa_required: input.mfa_required.unwrap_or(base.mfa_required),
+        mfa_required: mfa_required || phishing_resistant,
+        phishing_resistant,
         sm_role,
         template_key: base.template_key,
     })
@@ -129,6 +140,7 @@ fn spec(s: &Settled) -> RoleSpec<'_> {
         description: &s.description,
         namespace: &s.namespace,
         mfa_required: s.mfa_required,
+        phishing_resistant: s.phishing_resistant,
         sm_role: s.sm_role.as_deref(),
         template_key: s.template_key.as_deref(),
         permissions: &s.permissions,
@@ -182,6 +194,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, body_id: &str, input: 
                 description: t.description,
                 namespace: t.namespace,
                 mfa_required: t.mfa_required != 0,
+                phishing_resistant: t.mfa_required == store::MFA_LEVEL_PHR,
                 sm_role: t.sm_role,
                 template_key: t.template_key,
             }
@@ -192,6 +205,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, body_id: &str, input: 
             namespace: String::new(),
             permissions: Vec::new(),
             mfa_required: false,
+            phishing_resistant: false,
             sm_role: None,
             template_key: None,
         },
@@ -210,7 +224,14 @@ pub async fn create(state: &AppState, actor: &AdminActor, body_id: &str, input: 
     let mut tx = state.db.begin().await?;
     store::roles::insert(&mut tx, &id, body_id, &spec(&s), state.now()).await?;
     let subject = Subject { target_type: "role", target_id: &id, body_id: Some(body_id) };
-    let details = json!({ "name": s.name, "permissions": s.permissions, "template": input.template, "sm_role": s.sm_role });
+    let details = json!({
+        "name": s.name,
+        "permissions": s.permissions,
+        "template": input.template,
+        "sm_role": s.sm_role,
+        "mfa_required": s.mfa_required,
+        "phishing_resistant": s.phishing_resistant,
+    });
     audit_ok(&mut tx, state, actor, "role.create", &subject, Some(details)).await?;
     tx.commit().await.map_err(commit_err)?;
     show(state, actor, &id).await
@@ -230,6 +251,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
         namespace: role.namespace.clone(),
         permissions: old_permissions.clone(),
         mfa_required: role.mfa_required != 0,
+        phishing_resistant: role.mfa_required == store::MFA_LEVEL_PHR,
         sm_role: role.sm_role.clone(),
         template_key: role.template_key.clone(),
     };
@@ -242,7 +264,9 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
     if check.is_ok() && (was_admin || admin_tag(s.sm_role.as_deref())) {
         check = actor.check(Action::ManageAdmins, None);
     }
-    let changes_holders = s.permissions != old_permissions || s.sm_role != role.sm_role || s.mfa_required != (role.mfa_required != 0);
+    let changes_holders = s.permissions != old_permissions
+        || s.sm_role != role.sm_role
+        || store::mfa_level(s.mfa_required, s.phishing_resistant) != role.mfa_required;
     if check.is_ok() && changes_holders {
         check = check_holders(state, actor, &body, role_id, &granting).await;
     }
@@ -281,7 +305,13 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
     }
     let mut tx = state.db.begin().await?;
     store::roles::update(&mut tx, role_id, &spec(&s), state.now()).await?;
-    let details = json!({ "name": s.name, "permissions": s.permissions, "sm_role": s.sm_role });
+    let details = json!({
+        "name": s.name,
+        "permissions": s.permissions,
+        "sm_role": s.sm_role,
+        "mfa_required": s.mfa_required,
+        "phishing_resistant": s.phishing_resistant,
+    });
     audit_ok(&mut tx, state, actor, "role.update", &subject, Some(details)).await?;
     tx.commit().await.map_err(commit_err)?;
     show(state, actor, role_id).await

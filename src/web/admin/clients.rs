@@ -84,6 +84,8 @@ struct Posted {
     require_pkce: bool,
     #[serde(deserialize_with = "fields::ticked")]
     require_mfa: bool,
+    #[serde(deserialize_with = "fields::ticked")]
+    require_phr: bool,
     jwks: String,
     jwks_uri: String,
     #[serde(deserialize_with = "fields::ticked")]
@@ -120,6 +122,7 @@ pub struct Form {
     pub first_party: bool,
     pub require_pkce: bool,
     pub require_mfa: bool,
+    pub require_phr: bool,
     pub jwks: String,
     pub jwks_uri: String,
     pub require_par: bool,
@@ -157,6 +160,7 @@ impl Form {
             first_party: c.first_party,
             require_pkce: c.require_pkce,
             require_mfa: c.require_mfa,
+            require_phr: c.require_phr,
             jwks: c.jwks.as_ref().map(|v| serde_json::to_string_pretty(v).unwrap_or_default()).unwrap_or_default(),
             jwks_uri: c.jwks_uri.clone().unwrap_or_default(),
             require_par: c.require_pushed_authorization_requests,
@@ -185,6 +189,7 @@ impl Form {
             first_party: f.first_party,
             require_pkce: f.require_pkce,
             require_mfa: f.require_mfa,
+            require_phr: f.require_phr,
             jwks: f.jwks.clone(),
             jwks_uri: f.jwks_uri.clone(),
             require_par: f.require_pushed_authorization_requests,
@@ -215,6 +220,7 @@ fn input(f: &Posted, creating: bool) -> ClientInput {
         first_party: Some(f.first_party),
         require_pkce: Some(f.require_pkce),
         require_mfa: Some(f.require_mfa),
+        require_phr: Some(f.require_phr),
         jwks: Some(serde_json::Value::String(f.jwks.trim().to_owned())),
         jwks_uri: Some(f.jwks_uri.trim().to_owned()),
         require_pushed_authorization_requests: Some(f.require_pushed_authorization_requests),

@@ -78,6 +78,7 @@ pub struct Form {
     pub modes: Vec<Opt>,
     pub show_button: bool,
     pub trust_upstream_mfa: bool,
+    pub trust_upstream_phr: bool,
     pub jit: bool,
     pub email_claim: String,
     pub name_claim: String,
@@ -117,6 +118,7 @@ impl Form {
             modes: opts(&MODES, "offered"),
             show_button: true,
             trust_upstream_mfa: false,
+            trust_upstream_phr: false,
             jit: false,
             email_claim: claims.email,
             name_claim: claims.name,
@@ -145,6 +147,7 @@ impl Form {
             modes: opts(&MODES, c.mode),
             show_button: c.show_button,
             trust_upstream_mfa: c.trust_upstream_mfa,
+            trust_upstream_phr: c.trust_upstream_phr,
             jit: c.jit,
             email_claim: c.claims.email.clone(),
             name_claim: c.claims.name.clone(),
@@ -177,6 +180,7 @@ impl Form {
             modes: opts(&MODES, &f.mode),
             show_button: f.show_button,
             trust_upstream_mfa: f.trust_upstream_mfa,
+            trust_upstream_phr: f.trust_upstream_phr,
             jit: f.jit,
             email_claim: f.email_claim.clone(),
             name_claim: f.name_claim.clone(),
@@ -209,6 +213,8 @@ struct Posted {
     show_button: bool,
     #[serde(deserialize_with = "fields::ticked")]
     trust_upstream_mfa: bool,
+    #[serde(deserialize_with = "fields::ticked")]
+    trust_upstream_phr: bool,
     #[serde(deserialize_with = "fields::ticked")]
     jit: bool,
     email_claim: String,
@@ -262,6 +268,7 @@ fn input(f: &Posted, oidc: bool, creating: bool) -> Result<ConnectionInput, Prob
         mode: fields::nonempty(&f.mode),
         show_button: Some(f.show_button),
         trust_upstream_mfa: Some(f.trust_upstream_mfa),
+        trust_upstream_phr: Some(f.trust_upstream_phr),
         jit: Some(f.jit),
         claims: Some(ClaimsInput {
             email: Some(f.email_claim.clone()),

@@ -82,6 +82,7 @@ struct RolePage {
     name: String,
     description: String,
     mfa_required: bool,
+    phishing_resistant: bool,
     templates: Vec<Opt>,
     sm_roles: Vec<Opt>,
     groups: Vec<PermGroup>,
@@ -96,6 +97,8 @@ struct Values {
     description: String,
     #[serde(default, deserialize_with = "fields::ticked")]
     mfa_required: bool,
+    #[serde(default, deserialize_with = "fields::ticked")]
+    phishing_resistant: bool,
     #[serde(default)]
     sm_role: String,
     #[serde(default)]
@@ -140,6 +143,7 @@ async fn render(
         name: v.name,
         description: v.description,
         mfa_required: v.mfa_required,
+        phishing_resistant: v.phishing_resistant,
         templates,
         sm_roles,
     };
@@ -151,6 +155,7 @@ fn empty() -> Values {
         name: String::new(),
         description: String::new(),
         mfa_required: false,
+        phishing_resistant: false,
         sm_role: String::new(),
         template: String::new(),
         permissions: Vec::new(),
@@ -171,6 +176,7 @@ fn input(f: &Values, creating: bool) -> RoleInput {
         // From a template with nothing ticked: the template's permissions.
         permissions: if template.is_some() && permissions.is_empty() { None } else { Some(permissions) },
         mfa_required: if template.is_some() && !f.mfa_required { None } else { Some(f.mfa_required) },
+        phishing_resistant: if template.is_some() && !f.phishing_resistant { None } else { Some(f.phishing_resistant) },
         sm_role: if template.is_some() && f.sm_role.is_empty() { None } else { Some(f.sm_role.clone()) },
         template,
     }
@@ -204,6 +210,7 @@ async fn load(state: &AppState, admin: &Admin, role_id: &str) -> Result<(BodyVie
         name: r.name,
         description: r.description,
         mfa_required: r.mfa_required,
+        phishing_resistant: r.phishing_resistant,
         sm_role: r.sm_role.unwrap_or_default().to_owned(),
         template: String::new(),
         permissions: r.permissions,

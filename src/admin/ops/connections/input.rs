@@ -42,6 +42,10 @@ pub struct ConnectionInput {
     pub mode: Option<String>,
     pub show_button: Option<bool>,
     pub trust_upstream_mfa: Option<bool>,
+    /// Trust the IdP to say a phishing-resistant factor (a passkey, security key or smart card)
+    /// was used: such sign-ins meet the `phishing_resistant` level. True implies
+    /// `trust_upstream_mfa`.
+    pub trust_upstream_phr: Option<bool>,
     pub jit: Option<bool>,
     pub claims: Option<ClaimsInput>,
     pub group_roles: Option<Vec<GroupRoleInput>>,
@@ -49,6 +53,10 @@ pub struct ConnectionInput {
     pub mfa_oidc_amr: Option<Vec<String>>,
     /// SAML AuthnContextClassRef values that count as a second factor.
     pub mfa_saml_authn_contexts: Option<Vec<String>>,
+    /// OIDC `acr` or `amr` values that count as a phishing-resistant factor.
+    pub phr_oidc_values: Option<Vec<String>>,
+    /// SAML AuthnContextClassRef values that count as a phishing-resistant factor.
+    pub phr_saml_authn_contexts: Option<Vec<String>>,
     // OIDC
     pub issuer: Option<String>,
     pub client_id: Option<String>,
@@ -106,9 +114,10 @@ pub(super) async fn apply(
         c.mode = mode(v)?;
         changed.push("mode");
     }
-    let flags: [(Option<bool>, &mut bool, &'static str); 4] = [
+    let flags: [(Option<bool>, &mut bool, &'static str); 5] = [
         (i.show_button, &mut c.show_button, "show_button"),
         (i.trust_upstream_mfa, &mut c.trust_upstream_mfa, "trust_upstream_mfa"),
+        (i.trust_upstream_phr, &mut c.trust_upstream_phr, "trust_upstream_phr"),
         (i.jit, &mut c.jit, "jit"),
         (i.allow_idp_initiated, &mut c.allow_idp_initiated, "allow_idp_initiated"),
     ];
@@ -144,6 +153,20 @@ pub(super) async fn apply(
         c.mapping.mfa.saml_authn_contexts = trimmed(v);
         changed.push("mfa_saml_authn_contexts");
     }
+    if let Some(v) = &i.phr_oidc_values {
+        c.mapping.mfa.oidc_phr = trimmed(v);
+        changed.push("phr_oidc_values");
+    }
+    if let Some(v) = &i.phr_saml_authn_contexts {
+        c.mapping.mfa.saml_phr_authn_contexts = trimmed(v);
+        changed.push("phr_saml_authn_contexts");
+    }
+    // Trusting the IdP's word on a phishing-resistant factor is trusting its word on MFA; turning
+    // MFA trust off (alone) turns it off.
+    if i.trust_upstream_mfa == Some(false) && i.trust_upstream_phr.is_none() {
+        c.trust_upstream_phr = false;
+    }
+    c.trust_upstream_mfa |= c.trust_upstream_phr;
     let fresh_metadata = super::saml::idp_metadata(state, i).await?;
     match &mut c.config {
         KindConfig::Oidc(o) => super::oidc::apply(o, i, fresh_metadata.is_some(), changed),
