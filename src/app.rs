@@ -32,6 +32,9 @@ pub struct AppState {
     pub keys: KeySet,
     /// Outbound HTTP (back-channel logout): short timeouts, no redirects (SSRF).
     pub http: reqwest::Client,
+    /// For URLs relying apps register (`jwks_uri`, back-channel logout): refuses internal
+    /// addresses (SSRF).
+    pub client_http: crate::services::outbound::ClientHttp,
     /// Delivers outbox messages (file, log or SMTP).
     pub mailer: Arc<Mailer>,
     /// Wakes the mail worker when a message is queued.
@@ -115,6 +118,8 @@ impl AppState {
         let mailer = Mailer::new(&settings).map_err(StartError::Mail)?;
         let hasher = PasswordHasher::new(&settings.password, settings.max_concurrent_hashes()).map_err(StartError::Hasher)?;
         let cache_ttl = Duration::from_millis(settings.database.security_cache_ttl_ms);
+        let client_http =
+            crate::services::outbound::ClientHttp::new(settings.oauth.outbound_allow_loopback).map_err(|_| StartError::Http)?;
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -132,6 +137,7 @@ impl AppState {
                 .user_agent("Stile")
                 .build()
                 .map_err(|_| StartError::Http)?,
+            client_http,
             mailer: Arc::new(mailer),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             sso_discovery: Arc::default(),

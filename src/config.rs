@@ -70,6 +70,10 @@ pub struct OAuthSettings {
     pub dpop_iat_window_secs: i64,
     /// Require a server-provided nonce in DPoP proofs (`DPoP-Nonce`, RFC 9449 §8).
     pub use_dpop_nonce: bool,
+    /// Let the URLs relying apps register (`jwks_uri`, back-channel logout) reach loopback
+    /// addresses. For development and tests only: private, link-local and other internal
+    /// addresses are refused whatever this says (`services::outbound`).
+    pub outbound_allow_loopback: bool,
 }
 
 impl Default for OAuthSettings {
@@ -82,6 +86,7 @@ impl Default for OAuthSettings {
             par_request_uri_ttl_secs: 60,
             dpop_iat_window_secs: 60,
             use_dpop_nonce: false,
+            outbound_allow_loopback: false,
         }
     }
 }

@@ -155,16 +155,19 @@ fn send_backchannel(state: &AppState, client_id: &str, user_id: &str, sid: &str)
 
 async fn deliver(state: &AppState, client: &Client, uri: &str, user_id: &str, sid: &str) -> Result<u32, String> {
     let token = issue::logout_token(state, client, user_id, sid).await.map_err(|e| e.to_string())?;
-    let http = &state.http;
+    let http = &state.client_http;
     let mut last = String::new();
     for attempt in 1..=3u32 {
-        let res = http.post(uri).form(&[("logout_token", token.as_str())]).send().await;
+        // An internal address (SSRF) is refused before anything is sent, and not retried.
+        let req = http.post(uri).map_err(|e| format!("refused: {e}"))?;
+        let res = req.form(&[("logout_token", token.as_str())]).send().await;
         match res {
             // OIDC Back-Channel Logout §2.8: 200 (or 204) means done.
             Ok(r) if r.status().is_success() => return Ok(attempt),
             // 400 means the RP refused the token; retrying will not change its mind.
             Ok(r) if r.status() == reqwest::StatusCode::BAD_REQUEST => return Err("rejected by the client (400)".into()),
             Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
+            Err(e) if crate::services::outbound::is_refusal(&e) => return Err("refused: the address is internal".into()),
             Err(e) => last = if e.is_timeout() { "timed out".into() } else { "connection failed".into() },
         }
         if attempt < 3 {

@@ -166,13 +166,13 @@ pub enum Presented<'a> {
 /// A DPoP-bound token (`cnf.jkt`) is accepted only as DPoP with a proof made with its key; an
 /// unbound one only as Bearer.
 async fn check_binding(state: &AppState, token: &str, claims: &Value, presented: Presented<'_>) -> Result<(), BearerError> {
-    use crate::tokens::dpop::{self, DpopError, Expected};
+    use crate::tokens::dpop::{self, DpopError, Expected, ProofFor};
     let bound = claims.get("cnf").and_then(|c| c.get("jkt")).and_then(Value::as_str);
     match (bound, presented) {
         (None, Presented::Bearer) => Ok(()),
         (None, Presented::Dpop { .. }) => Err(BearerError::Invalid),
         (Some(jkt), Presented::Dpop { proof: Some(proof), method, url }) => {
-            let want = Expected { method, url: &url, access_token: Some(token) };
+            let want = Expected { request: ProofFor::Here { method, url: &url }, access_token: Some(token) };
             let proved = dpop::verify(state, proof, &want).await.map_err(|e| match e {
                 DpopError::Store(s) => BearerError::Admin(AdminError::Store(s)),
                 other => BearerError::Dpop(other.to_string()),

@@ -38,6 +38,9 @@ struct Request {
     scope: String,
     nonce: Option<String>,
     code_challenge: Option<String>,
+    /// RFC 9449 §10: the DPoP key (thumbprint) the code is bound to, from `dpop_jkt` or, for a
+    /// pushed request, from the proof sent to `/par`.
+    dpop_jkt: Option<String>,
     prompt: Vec<String>,
     max_age: Option<i64>,
     login_hint: Option<String>,
@@ -215,13 +218,17 @@ async fn check(state: &AppState, raw: Vec<(String, String)>, pushed: bool) -> Re
         Some(_) => return Err(base("invalid_request", "only the S256 code_challenge_method is supported".into())),
     }
     match &code_challenge {
-        Some(c) if c.len() != 43 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+        Some(c) if !is_sha256_b64url(c) => {
             return Err(base("invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)".into()));
         }
         None if client.is_public() || client.require_pkce => {
             return Err(base("invalid_request", "PKCE (code_challenge with S256) is required".into()));
         }
         _ => {}
+    }
+    let dpop_jkt = get("dpop_jkt")?.map(str::to_owned);
+    if dpop_jkt.as_ref().is_some_and(|j| !is_sha256_b64url(j)) {
+        return Err(base("invalid_request", "dpop_jkt must be a JWK SHA-256 thumbprint, base64url (43 characters)".into()));
     }
     let prompt: Vec<String> =
         get("prompt")?.map(|p| p.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
@@ -264,6 +271,7 @@ async fn check(state: &AppState, raw: Vec<(String, String)>, pushed: bool) -> Re
         scope,
         nonce,
         code_challenge,
+        dpop_jkt,
         prompt,
         max_age,
         login_hint,
@@ -275,13 +283,18 @@ async fn check(state: &AppState, raw: Vec<(String, String)>, pushed: bool) -> Re
     })
 }
 
+/// A base64url SHA-256 (a PKCE challenge, a JWK thumbprint): 43 characters.
+fn is_sha256_b64url(s: &str) -> bool {
+    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn has(req: &Request, prompt: &str) -> bool {
     req.prompt.iter().any(|p| p == prompt)
 }
 
 /// The parameters carried through a sign-in redirect; anything else is ignored (RFC 6749 §3.1)
 /// and not carried, so junk parameters cannot swell the redirect.
-const CARRIED: [&str; 17] = [
+const CARRIED: [&str; 18] = [
     "client_id",
     "request_uri",
     "redirect_uri",
@@ -292,6 +305,7 @@ const CARRIED: [&str; 17] = [
     "nonce",
     "code_challenge",
     "code_challenge_method",
+    "dpop_jkt",
     "prompt",
     "max_age",
     "login_hint",
@@ -430,6 +444,7 @@ async fn decide(state: &AppState, user: MaybeUser, jar: CookieJar, req: Request,
         scope: req.scope.clone(),
         nonce: req.nonce.clone(),
         code_challenge: req.code_challenge.clone(),
+        dpop_jkt: req.dpop_jkt.clone(),
         authn,
         session_expires_at: me.session.absolute_expires_at,
     };

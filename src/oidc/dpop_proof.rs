@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 
 use crate::app::AppState;
 use crate::error::OAuthError;
-use crate::tokens::dpop::{self, DpopError, Expected};
+use crate::tokens::dpop::{self, DpopError, Expected, ProofFor};
 
 /// The single `DPoP` header, if sent.
 pub fn header(headers: &HeaderMap) -> Result<Option<String>, OAuthError> {
@@ -49,7 +49,10 @@ pub async fn check(
     let resource = access_token.is_some();
     let Some(proof) = header(headers)? else { return Ok(None) };
     let url = format!("{}{path}", state.settings.issuer());
-    dpop::verify(state, &proof, &Expected { method, url: &url, access_token }).await.map(Some).map_err(|e| refused(e, resource))
+    dpop::verify(state, &proof, &Expected { request: ProofFor::Here { method, url: &url }, access_token })
+        .await
+        .map(Some)
+        .map_err(|e| refused(e, resource))
 }
 
 /// A DPoP-bound token's refusal at a resource: 401 with a `DPoP` challenge.

@@ -1,6 +1,7 @@
 //! The pushed authorization request endpoint (RFC 9126): the client authenticates as at the
 //! token endpoint and posts its authorization request; Stile checks it as the authorization
-//! endpoint would, stores it, and answers 201 with a one-time `request_uri`.
+//! endpoint would, stores it, and answers 201 with a one-time `request_uri`. A DPoP proof sent
+//! with it binds the authorization code to the proof's key (RFC 9449 §10.1).
 
 use axum::Router;
 use axum::extract::{RawForm, State};
@@ -11,6 +12,7 @@ use serde_json::json;
 
 use super::authorize::check_pushed;
 use super::client_auth::authenticate;
+use super::dpop_proof;
 use super::paths;
 use super::token::form_params;
 use crate::app::AppState;
@@ -33,7 +35,22 @@ async fn par(State(state): State<AppState>, headers: HeaderMap, RawForm(body): R
     for (k, _) in &p.0 {
         p.get(k)?;
     }
-    let params = pushed::stored_params(&p.0, &client.id);
+    let mut params = pushed::stored_params(&p.0, &client.id);
+    // RFC 9449 §10.1: a proof sent here binds the code this request yields to its key, as
+    // `dpop_jkt` would; when both are sent they must name the same key.
+    if let Some(jkt) = dpop_proof::check(&state, &headers, "POST", paths::PAR, None).await? {
+        match p.get("dpop_jkt")? {
+            Some(named) if named != jkt => {
+                return Err(OAuthError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_dpop_proof",
+                    "the DPoP proof was made with another key than dpop_jkt names",
+                ));
+            }
+            Some(_) => {}
+            None => params.push(("dpop_jkt".into(), jkt)),
+        }
+    }
     if let Err((code, description)) = check_pushed(&state, params.clone()).await {
         return Err(OAuthError::new(StatusCode::BAD_REQUEST, code, description));
     }

@@ -10,5 +10,6 @@ pub mod hasher;
 pub mod keys;
 pub mod mailer;
 pub mod master_key;
+pub mod outbound;
 pub mod security_cache;
 pub mod upstream_discovery;

@@ -151,10 +151,11 @@ async fn verify_with_uri(
     Ok(ok)
 }
 
-/// Fetches a JWK set with the outbound client (short timeouts, no redirects), reading at most
-/// [`MAX_LEN`] bytes.
+/// Fetches a JWK set with the client-URL outbound client (internal addresses refused, short
+/// timeouts, no redirects), reading at most [`MAX_LEN`] bytes.
 async fn fetch(state: &AppState, uri: &str) -> Result<JwkSet, String> {
-    let mut res = state.http.get(uri).header("accept", "application/json").send().await.map_err(|e| e.to_string())?;
+    let req = state.client_http.get(uri).map_err(|e| e.to_string())?;
+    let mut res = req.header("accept", "application/json").send().await.map_err(|e| crate::report::error_chain(&e))?;
     if !res.status().is_success() {
         return Err(format!("status {}", res.status()));
     }

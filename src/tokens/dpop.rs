@@ -36,11 +36,27 @@ fn invalid(msg: impl Into<String>) -> DpopError {
 
 /// What a proof is for.
 pub struct Expected<'a> {
-    pub method: &'a str,
-    /// The URL asked, without query or fragment.
-    pub url: &'a str,
+    /// The request the proof must name: Stile's own endpoint, or a resource server's request
+    /// forwarded to introspection.
+    pub request: ProofFor<'a>,
     /// The access token presented with the proof, if any.
     pub access_token: Option<&'a str>,
+}
+
+/// The request a proof must name.
+pub enum ProofFor<'a> {
+    /// A request to Stile: `htm` and `htu` must be these, and Stile's nonce is asked for when
+    /// `oauth.use_dpop_nonce` is on.
+    Here {
+        method: &'a str,
+        /// The URL asked, without query or fragment.
+        url: &'a str,
+    },
+    /// A proof a resource server received and forwards to introspection (see
+    /// docs/relying-apps.md): Stile cannot know the resource's method and URL, which that server
+    /// checks itself, so `htm` and `htu` must be present (`htu` an absolute http(s) URL) but are
+    /// taken as given; Stile's nonces are for its own endpoints, so none is asked for.
+    Forwarded,
 }
 
 /// The nonce Stile hands out at `now`.
@@ -86,12 +102,28 @@ pub async fn verify(state: &AppState, proof: &str, want: &Expected<'_>) -> Resul
         return Err(invalid("the DPoP proof's signature does not verify with its jwk"));
     }
     let jti = jws.claim_str("jti").filter(|j| !j.is_empty() && j.len() <= 256).ok_or_else(|| invalid("the DPoP proof needs a jti"))?;
-    if jws.claim_str("htm") != Some(want.method) {
-        return Err(invalid(format!("the DPoP proof's htm must be {}", want.method)));
-    }
-    if !jws.claim_str("htu").is_some_and(|h| same_url(h, want.url)) {
-        return Err(invalid(format!("the DPoP proof's htu must be {}", want.url)));
-    }
+    let htm = jws.claim_str("htm");
+    let htu = jws.claim_str("htu");
+    let here = match want.request {
+        ProofFor::Here { method, url } => {
+            if htm != Some(method) {
+                return Err(invalid(format!("the DPoP proof's htm must be {method}")));
+            }
+            if !htu.is_some_and(|h| same_url(h, url)) {
+                return Err(invalid(format!("the DPoP proof's htu must be {url}")));
+            }
+            true
+        }
+        ProofFor::Forwarded => {
+            if !htm.is_some_and(|m| !m.is_empty() && m.len() <= 32 && m.bytes().all(|b| b.is_ascii_uppercase())) {
+                return Err(invalid("the DPoP proof needs an htm (an HTTP method)"));
+            }
+            if !htu.and_then(|h| url::Url::parse(h).ok()).is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host()) {
+                return Err(invalid("the DPoP proof needs an htu (an absolute http or https URL)"));
+            }
+            false
+        }
+    };
     let now = state.now();
     let window = state.settings.oauth.dpop_iat_window_secs;
     let iat = jws.claim_i64("iat").ok_or_else(|| invalid("the DPoP proof has no iat"))?;
@@ -103,7 +135,7 @@ pub async fn verify(state: &AppState, proof: &str, want: &Expected<'_>) -> Resul
         (Some(_), _) => return Err(invalid("the DPoP proof's ath must be the hash of the access token sent with it")),
         (None, _) => {}
     }
-    if state.settings.oauth.use_dpop_nonce && !jws.claim_str("nonce").is_some_and(|n| nonce_ok(state, now, n)) {
+    if here && state.settings.oauth.use_dpop_nonce && !jws.claim_str("nonce").is_some_and(|n| nonce_ok(state, now, n)) {
         return Err(DpopError::UseNonce(current_nonce(state, now)));
     }
     let jkt = key.thumbprint();

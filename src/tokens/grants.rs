@@ -43,6 +43,9 @@ pub struct CodeData {
     pub scope: String,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
+    /// RFC 9449 §10: the code is redeemed only with a DPoP proof made with this key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
     pub authn: Authn,
     /// When the session ends at the latest; refresh tokens without offline access end with it.
     pub session_expires_at: i64,
@@ -215,6 +218,13 @@ pub async fn redeem_code(
         return Err(GrantError::InvalidGrant("redirect_uri does not match the authorization request"));
     }
     check_pkce(data.code_challenge.as_deref(), verifier, client.is_public() || client.require_pkce)?;
+    if let Some(bound) = data.dpop_jkt.as_deref()
+        && jkt != Some(bound)
+    {
+        return Err(GrantError::InvalidGrant(
+            "the authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof made with that key",
+        ));
+    }
     let user = live_user(state, row.user_id.as_deref()).await?;
     body_allows(state, client).await?;
     let family = row.family_id.clone().ok_or(GrantError::Corrupt)?;
@@ -314,9 +324,11 @@ async fn prepare(
     };
     let (refresh_token, refresh_row) = if client.allows_grant(GrantType::RefreshToken) && refresh_expires > state.now() {
         let rt = random_token(&*state.rng);
-        // A public client's refresh token is bound to its DPoP key; a confidential client's is
-        // bound to the client's own authentication already (RFC 9449 §5).
-        let bound = if client.is_public() { jkt.map(str::to_owned) } else { None };
+        // A public client's refresh token is bound to its DPoP key. A confidential client's is
+        // bound to the client's own authentication already (RFC 9449 §5), so it is bound to the
+        // key as well only when the client requires DPoP: such a client sends a proof with
+        // every token request anyway, and its refresh tokens then say `cnf` at introspection.
+        let bound = if client.is_public() || client.require_dpop { jkt.map(str::to_owned) } else { None };
         let data = RefreshData { scope: scope.to_owned(), authn: authn.clone(), offline, jkt: bound };
         let row = TokenRow {
             hash: token_hash(rt.expose()),
@@ -507,8 +519,13 @@ pub async fn active_access_token(state: &AppState, token: &str) -> Result<Option
     Ok(Some(ActiveAccessToken { claims, client, user }))
 }
 
-/// Introspection of a refresh token: (row, scope) when it is live and belongs to `client`.
-pub async fn refresh_token_info(state: &AppState, client: &Client, token: &str) -> Result<Option<(TokenRow, String)>, GrantError> {
+/// A live refresh token of `client`, for introspection: its row, scope and the DPoP key it is
+/// bound to, if any.
+pub async fn refresh_token_info(
+    state: &AppState,
+    client: &Client,
+    token: &str,
+) -> Result<Option<(TokenRow, String, Option<String>)>, GrantError> {
     let now = state.now();
     let Some(row) = store::grants::by_hash(&state.db, &token_hash(token), store::grants::KIND_REFRESH).await? else { return Ok(None) };
     if row.used_at.is_some() || row.revoked_at.is_some() || row.expires_at <= now || row.client_id.as_deref() != Some(client.id.as_str()) {
@@ -525,7 +542,7 @@ pub async fn refresh_token_info(state: &AppState, client: &Client, token: &str) 
     {
         return Ok(None);
     }
-    Ok(Some((row, data.scope)))
+    Ok(Some((row, data.scope, data.jkt)))
 }
 
 /// RFC 7009: revokes a token of `client`. Unknown tokens and other clients' tokens are ignored.

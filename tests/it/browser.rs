@@ -381,3 +381,67 @@ async fn passkeys_in_the_browser() {
     assert_eq!(passwordless, 2);
     app.finish().await;
 }
+
+/// Issue 17 in a real browser: private_key_jwt apps registered in the admin UI with a pasted JWK
+/// set and with a JWK set URL, requiring PAR and DPoP; a private or shared-secret key is refused
+/// on its field; every page axe-clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_key_jwt_apps_registered_in_the_browser() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
+    let app = TestApp::start(Backend::Sqlite).await;
+    let su = app.create_user("root@stile.example", Some(PW)).await;
+    stile::store::users::set_superuser(&app.state.db, &su.id, true, app.state.now()).await.unwrap();
+    let key = crate::client_keys::TestKey::ec("k1");
+    let mut private = key.jwk();
+    private["d"] = json!("ZmFrZS1wcml2YXRlLXNjYWxhci1mb3ItdGhlLXRlc3Q");
+    let oct = json!({ "kty": "oct", "kid": "shared", "k": "c2hhcmVkLXNlY3JldC1rZXktbWF0ZXJpYWw" });
+    let report = run_script(
+        "client_keys.mjs",
+        &json!({
+            "base": app.base,
+            "superuser": { "email": "root@stile.example", "password": PW },
+            "now": app.state.now(),
+            "public_jwks": crate::client_keys::jwks(&[&key]),
+            "private_jwks": json!({ "keys": [private] }).to_string(),
+            "oct_jwks": json!({ "keys": [oct] }).to_string(),
+            "jwks_uri": "https://streetworks.example.org/.well-known/jwks.json",
+        }),
+    )
+    .await;
+    assert_eq!(
+        report["steps"],
+        json!([
+            "superuser signed in",
+            "refused private key",
+            "refused oct key",
+            "registered with a pasted JWK set",
+            "registered with a JWK set URL"
+        ]),
+        "{report}"
+    );
+    let pages = pages_checked(&report);
+    for name in [
+        "superuser: relying app refused (private key)",
+        "superuser: relying app refused (oct key)",
+        "superuser: relying app with keys (pasted JWK set)",
+        "superuser: relying app with keys (JWK set URL)",
+    ] {
+        assert!(pages.iter().any(|p| p == name), "{name} not checked: {pages:?}");
+    }
+    // What the browser registered is what is stored; nothing was registered by the refusals.
+    let all = stile::clients::list(&app.state.db).await.unwrap();
+    assert!(all.iter().all(|c| !c.name.starts_with("Refused")));
+    let find = |name: &str| all.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("{name} registered"));
+    let inline = find("Keys app (pasted JWK set)");
+    let by_uri = find("Keys app (JWK set URL)");
+    for c in [inline, by_uri] {
+        assert_eq!(c.auth_method, stile::clients::AuthMethod::PrivateKeyJwt);
+        assert!(c.require_par && c.require_dpop, "{}", c.name);
+    }
+    assert!(inline.jwks.as_deref().is_some_and(|j| j.contains(&key.jwk()["x"].as_str().unwrap().to_owned())) && inline.jwks_uri.is_none());
+    assert_eq!(by_uri.jwks_uri.as_deref(), Some("https://streetworks.example.org/.well-known/jwks.json"));
+    assert!(by_uri.jwks.is_none());
+    app.finish().await;
+}

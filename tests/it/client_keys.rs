@@ -476,3 +476,92 @@ async fn two_instances_share_the_replay_cache(b: Backend) {
     app.finish().await;
 }
 both!(two_instances_share_the_replay_cache);
+
+/// A jwks_uri (registered by whoever administers the client) cannot make Stile call internal
+/// addresses: loopback without `oauth.outbound_allow_loopback` (by address or by a name resolving
+/// to it), link-local cloud metadata, an IPv4-mapped IPv6 loopback; and a redirect is not
+/// followed, not even to an address that is allowed. Nothing is fetched; the assertion is refused.
+async fn jwks_uri_cannot_reach_internal_addresses(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.oauth.outbound_allow_loopback = false).await;
+    let k1 = TestKey::ec("k1");
+    let server = JwksServer::start(jwks(&[&k1])).await;
+    let port = url::Url::parse(&server.url).unwrap().port().unwrap();
+    let client_for = |uri: String| ClientSpec {
+        grant_types: vec![GrantType::ClientCredentials],
+        redirect_uris: vec![],
+        scopes: vec!["streetworks".into()],
+        auth_method: AuthMethod::PrivateKeyJwt,
+        jwks_uri: Some(uri),
+        ..spec("By URI")
+    };
+    for uri in [
+        server.url.clone(),
+        format!("http://localhost:{port}/jwks"),
+        format!("https://[::ffff:127.0.0.1]:{port}/jwks"),
+        format!("http://[::1]:{port}/jwks"),
+        "https://169.254.169.254/latest/meta-data/jwks".to_owned(),
+        "https://[::ffff:169.254.169.254]/jwks".to_owned(),
+        "https://10.1.2.3/jwks".to_owned(),
+        "https://[fd00::1]/jwks".to_owned(),
+        "https://0.0.0.0/jwks".to_owned(),
+    ] {
+        let id = register(&app, client_for(uri.clone())).await.0;
+        let a = k1.assertion(&id, json!(app.url("/token")), app.state.now() + 60, &random());
+        let (st, body) = token_with(&app, &a).await;
+        assert_eq!((st, body["error"].as_str()), (401, Some("invalid_client")), "{uri}: {body}");
+    }
+    assert_eq!(server.hits.load(Ordering::SeqCst), 0, "no request reached the loopback server");
+    app.finish().await;
+
+    // With loopback allowed (development and tests), a redirect is still not followed.
+    let app = TestApp::start(b).await;
+    let target = JwksServer::start(jwks(&[&k1])).await;
+    let to = target.url.clone();
+    let redirector = axum::Router::new().route(
+        "/jwks",
+        axum::routing::get(move || {
+            let to = to.clone();
+            async move { (axum::http::StatusCode::FOUND, [("location", to)]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirect_url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirector).await.unwrap() });
+    let id = register(&app, client_for(redirect_url)).await.0;
+    let a = k1.assertion(&id, json!(app.url("/token")), app.state.now() + 60, &random());
+    assert_eq!(token_with(&app, &a).await.0, 401);
+    assert_eq!(target.hits.load(Ordering::SeqCst), 0, "the redirect was not followed");
+    // The same keys served directly work, so it was the redirect that was refused.
+    let id = register(&app, client_for(target.url.clone())).await.0;
+    let a = k1.assertion(&id, json!(app.url("/token")), app.state.now() + 60, &random());
+    assert_eq!(token_with(&app, &a).await.0, 200);
+    app.finish().await;
+}
+both!(jwks_uri_cannot_reach_internal_addresses);
+
+/// The admin API (the same `admin::ops` as the UI) refuses a pasted JWK set holding a private key
+/// or a shared-secret key, on the `jwks` field, saying which; a public set is accepted.
+async fn admin_api_refuses_private_and_shared_keys(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = crate::admin_api::superuser_api(&app).await;
+    let key = TestKey::ec("k1");
+    let mut private = key.jwk();
+    private["d"] = json!("ZmFrZS1wcml2YXRlLXNjYWxhci1mb3ItdGhlLXRlc3Q");
+    let oct = json!({ "kty": "oct", "kid": "s", "k": "c2hhcmVkLXNlY3JldA" });
+    let create = |jwks: Value| {
+        su.post(
+            "/clients",
+            json!({ "name": "Keys", "redirect_uris": [crate::oidc::CB], "token_endpoint_auth_method": "private_key_jwt", "jwks": jwks }),
+        )
+    };
+    for (keys, words) in [(json!({ "keys": [private] }), "private key"), (json!({ "keys": [oct] }), "shared-secret")] {
+        let (st, v) = create(keys).await;
+        assert_eq!((st.as_u16(), v["field"].as_str()), (422, Some("jwks")), "{v}");
+        assert!(v["message"].as_str().unwrap().contains(words), "{v}");
+    }
+    let (st, v) = create(json!({ "keys": [key.jwk()] })).await;
+    assert!(st.is_success(), "{v}");
+    assert!(v.get("client_secret").is_none_or(Value::is_null), "{v}");
+    app.finish().await;
+}
+both!(admin_api_refuses_private_and_shared_keys);

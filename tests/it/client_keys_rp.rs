@@ -90,6 +90,13 @@ async fn openid_client_end_to_end(b: Backend) {
     assert_eq!(report["refresh_token_type"], "dpop", "{report}");
     assert!(payload(report["refreshed_access_token"].as_str().unwrap())["cnf"]["jkt"].is_string());
     assert_eq!(report["reuse"], "invalid_grant", "{report}");
+    // The app requires DPoP, so its refresh token is bound too.
+    assert_eq!(report["refresh_introspection"]["active"], true, "{report}");
+    assert_eq!(report["refresh_introspection"]["token_type"], "DPoP", "{report}");
+    assert!(report["refresh_introspection"]["cnf"]["jkt"].is_string(), "{report}");
+    // The proof sent with the push bound the code: another key is refused, the right one not.
+    assert_eq!(report["other_key"], "invalid_grant", "{report}");
+    assert_eq!(report["right_key_token_type"], "dpop", "{report}");
     app.finish().await;
 }
 both!(openid_client_end_to_end);

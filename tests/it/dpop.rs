@@ -277,3 +277,181 @@ async fn admin_api_accepts_bound_tokens_with_proofs(b: Backend) {
     app.finish().await;
 }
 both!(admin_api_accepts_bound_tokens_with_proofs);
+
+/// Introspects `token` as the resource server `rs`, forwarding `proofs` as DPoP headers.
+async fn introspect(app_base: &str, rs: &str, secret: &str, token: &str, proofs: &[&str]) -> Value {
+    let mut r = reqwest::Client::new().post(format!("{app_base}/introspect")).basic_auth(rs, Some(secret));
+    for p in proofs {
+        r = r.header("DPoP", *p);
+    }
+    let (st, _, body) = send(r.form(&[("token", token)])).await;
+    assert_eq!(st, 200, "{body}");
+    body
+}
+
+/// RFC 9449 §6.2 and docs/relying-apps.md: a resource server may forward the proof it received;
+/// introspection then answers active only for a proof of the token's key, for that token, fresh
+/// and unspent, with htm and htu present (taken as given: they are the resource's).
+async fn introspection_checks_a_forwarded_proof(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("dpop@example.org", Some(PW)).await;
+    let (id, _) = register(&app, ClientSpec { auth_method: AuthMethod::None, ..spec("Field app") }).await;
+    let (rs, rs_secret) = register(&app, spec("Resource server")).await;
+    let rs_secret = rs_secret.unwrap();
+    let key = TestKey::ec("device");
+    let at = public_tokens(&app, &id, &key).await["access_token"].as_str().unwrap().to_owned();
+    let jkt = payload(&at)["cnf"]["jkt"].as_str().unwrap().to_owned();
+    let api = "https://streetworks.example.org/api/permits?page=2";
+    let now = app.state.now();
+    // Without a proof: cnf for the resource server to check itself.
+    let v = introspect(&app.base, &rs, &rs_secret, &at, &[]).await;
+    assert_eq!((v["active"].as_bool(), v["cnf"]["jkt"].as_str()), (Some(true), Some(jkt.as_str())), "{v}");
+    // A good proof for the resource's own request.
+    let good = key.dpop("GET", api, now, Some(&ath(&at)), None);
+    let v = introspect(&app.base, &rs, &rs_secret, &at, &[&good]).await;
+    assert_eq!((v["active"].as_bool(), v["token_type"].as_str()), (Some(true), Some("DPoP")), "{v}");
+    assert_eq!(v["cnf"]["jkt"], jkt.as_str());
+    // Any method and URL the resource saw are taken as given.
+    let v = introspect(&app.base, &rs, &rs_secret, &at, &[&key.dpop("DELETE", "http://rs.internal/x", now, Some(&ath(&at)), None)]).await;
+    assert_eq!(v["active"], true, "{v}");
+    // Refused: the same proof again; made with the key but for another token (ath); by another
+    // key; too old; without ath, htm or htu; an htu that is not a URL; not dpop+jwt; two headers.
+    let thief = TestKey::ec("thief");
+    let second = public_tokens(&app, &id, &key).await["access_token"].as_str().unwrap().to_owned();
+    let without = |name: &str| {
+        let mut claims = json!({ "jti": random(), "htm": "GET", "htu": api, "iat": now, "ath": ath(&at) });
+        claims.as_object_mut().unwrap().remove(name);
+        key.sign(&json!({ "alg": "ES256", "typ": "dpop+jwt", "jwk": key.public() }), &claims)
+    };
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("replayed", vec![good.clone()]),
+        ("another token's ath", vec![key.dpop("GET", api, now, Some(&ath(&second)), None)]),
+        ("another key", vec![thief.dpop("GET", api, now, Some(&ath(&at)), None)]),
+        ("too old", vec![key.dpop("GET", api, now - 300, Some(&ath(&at)), None)]),
+        ("no ath", vec![without("ath")]),
+        ("no htm", vec![without("htm")]),
+        ("no htu", vec![without("htu")]),
+        ("relative htu", vec![key.dpop("GET", "/api/permits", now, Some(&ath(&at)), None)]),
+        (
+            "typ",
+            vec![key.sign(
+                &json!({ "alg": "ES256", "typ": "JWT", "jwk": key.public() }),
+                &json!({ "jti": random(), "htm": "GET", "htu": api, "iat": now, "ath": ath(&at) }),
+            )],
+        ),
+        ("two headers", vec![key.dpop("GET", api, now, Some(&ath(&at)), None), key.dpop("GET", api, now, Some(&ath(&at)), None)]),
+        ("not a JWT", vec!["nonsense".into()]),
+    ];
+    for (why, proofs) in cases {
+        let refs: Vec<&str> = proofs.iter().map(String::as_str).collect();
+        let v = introspect(&app.base, &rs, &rs_secret, &at, &refs).await;
+        assert_eq!(v, json!({ "active": false }), "{why}");
+    }
+    // The token itself is still good: a refused proof says nothing about it.
+    let v = introspect(&app.base, &rs, &rs_secret, &at, &[&key.dpop("GET", api, now, Some(&ath(&at)), None)]).await;
+    assert_eq!(v["active"], true, "{v}");
+    // A bearer (unbound) token presented with a proof was not a DPoP request Stile can vouch for.
+    let ec = TestKey::ec("ec1");
+    let machine = machine_client(&app, &[&ec]).await;
+    let a = ec.assertion(&machine, json!(app.url("/token")), now + 60, &random());
+    let (_, _, body) = send(reqwest::Client::new().post(app.url("/token")).form(&[
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", &a),
+    ]))
+    .await;
+    let bearer = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(introspect(&app.base, &rs, &rs_secret, &bearer, &[]).await["token_type"], "Bearer");
+    let v = introspect(&app.base, &rs, &rs_secret, &bearer, &[&key.dpop("GET", api, now, Some(&ath(&bearer)), None)]).await;
+    assert_eq!(v, json!({ "active": false }));
+
+    // Replay across two instances on one database: spent at one, refused at the other.
+    let (other, server) = crate::client_keys::second_instance(&app).await;
+    let proof = key.dpop("GET", api, now, Some(&ath(&at)), None);
+    assert_eq!(introspect(&other, &rs, &rs_secret, &at, &[&proof]).await["active"], true);
+    assert_eq!(introspect(&app.base, &rs, &rs_secret, &at, &[&proof]).await, json!({ "active": false }));
+    server.abort();
+    app.finish().await;
+}
+both!(introspection_checks_a_forwarded_proof);
+
+/// Stile's nonces are for its own endpoints: a forwarded proof needs none.
+async fn forwarded_proofs_need_no_nonce(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.oauth.use_dpop_nonce = true).await;
+    let ec = TestKey::ec("ec1");
+    let id = machine_client(&app, &[&ec]).await;
+    let (rs, rs_secret) = register(&app, spec("Resource server")).await;
+    let key = TestKey::ec("dpop");
+    let token = app.url("/token");
+    let a = ec.assertion(&id, json!(app.base), app.state.now() + 60, &random());
+    let form = [("grant_type", "client_credentials"), ("client_assertion_type", ASSERTION_TYPE), ("client_assertion", a.as_str())];
+    let (_, h, _) =
+        send(reqwest::Client::new().post(&token).header("DPoP", key.dpop("POST", &token, app.state.now(), None, None)).form(&form)).await;
+    let nonce = h["dpop-nonce"].to_str().unwrap().to_owned();
+    let a = ec.assertion(&id, json!(app.base), app.state.now() + 60, &random());
+    let form = [("grant_type", "client_credentials"), ("client_assertion_type", ASSERTION_TYPE), ("client_assertion", a.as_str())];
+    let proof = key.dpop("POST", &token, app.state.now(), None, Some(&nonce));
+    let (st, _, body) = send(reqwest::Client::new().post(&token).header("DPoP", proof).form(&form)).await;
+    assert_eq!(st, 200, "{body}");
+    let at = body["access_token"].as_str().unwrap().to_owned();
+    let proof = key.dpop("GET", "https://rs.example.org/x", app.state.now(), Some(&ath(&at)), None);
+    let v = introspect(&app.base, &rs, rs_secret.as_deref().unwrap(), &at, &[&proof]).await;
+    assert_eq!(v["active"], true, "{v}");
+    app.finish().await;
+}
+both!(forwarded_proofs_need_no_nonce);
+
+/// A client that requires DPoP has its refresh tokens bound too, and introspection says so; a
+/// confidential client that does not keeps unbound refresh tokens (RFC 9449 §5).
+async fn bound_refresh_tokens_at_introspection(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("dpop@example.org", Some(PW)).await;
+    let key = TestKey::ec("device");
+    for (require_dpop, want_type) in [(true, "DPoP"), (false, "refresh_token")] {
+        let (id, secret) = register(&app, ClientSpec { require_dpop, ..spec("Confidential app") }).await;
+        let secret = secret.unwrap();
+        let browser = app.browser();
+        let url = format!(
+            "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid%20offline_access&code_challenge={}&code_challenge_method=S256",
+            app.base,
+            url::form_urlencoded::byte_serialize(CB.as_bytes()).collect::<String>(),
+            URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes())),
+        );
+        let q = browse_to_callback(&app, &browser, &url, "dpop@example.org").await;
+        let code = q.iter().find(|(k, _)| k == "code").unwrap().1.clone();
+        let proof = key.dpop("POST", &app.url("/token"), app.state.now(), None, None);
+        let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", CB), ("code_verifier", VERIFIER)];
+        let (st, _, body) =
+            send(reqwest::Client::new().post(app.url("/token")).basic_auth(&id, Some(&secret)).header("DPoP", proof).form(&form)).await;
+        assert_eq!(st, 200, "{body}");
+        let jkt = payload(body["access_token"].as_str().unwrap())["cnf"]["jkt"].as_str().unwrap().to_owned();
+        let rt = body["refresh_token"].as_str().unwrap().to_owned();
+        let v = introspect(&app.base, &id, &secret, &rt, &[]).await;
+        assert_eq!((v["active"].as_bool(), v["token_type"].as_str()), (Some(true), Some(want_type)), "{v}");
+        let rform = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
+        if require_dpop {
+            assert_eq!(v["cnf"]["jkt"], jkt.as_str());
+            // Refreshing needs that key's proof.
+            let thief = TestKey::ec("thief").dpop("POST", &app.url("/token"), app.state.now(), None, None);
+            let (st, _, body) =
+                send(reqwest::Client::new().post(app.url("/token")).basic_auth(&id, Some(&secret)).header("DPoP", thief).form(&rform))
+                    .await;
+            assert_eq!((st, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+            let proof = key.dpop("POST", &app.url("/token"), app.state.now(), None, None);
+            let (st, _, body) =
+                send(reqwest::Client::new().post(app.url("/token")).basic_auth(&id, Some(&secret)).header("DPoP", proof).form(&rform))
+                    .await;
+            assert_eq!(st, 200, "{body}");
+        } else {
+            assert!(v.get("cnf").is_none(), "{v}");
+            // Another key (or none) may refresh it: it is bound to the client's authentication.
+            let other = TestKey::ec("rotated").dpop("POST", &app.url("/token"), app.state.now(), None, None);
+            let (st, _, body) =
+                send(reqwest::Client::new().post(app.url("/token")).basic_auth(&id, Some(&secret)).header("DPoP", other).form(&rform))
+                    .await;
+            assert_eq!(st, 200, "{body}");
+        }
+    }
+    app.finish().await;
+}
+both!(bound_refresh_tokens_at_introspection);

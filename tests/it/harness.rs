@@ -127,6 +127,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     s.password.argon2_memory_kib = 1024;
     s.password.argon2_iterations = 1;
     s.server.issuer = "http://127.0.0.1:8080".into();
+    // Test peers (JWKS servers, back-channel logout receivers) listen on loopback.
+    s.oauth.outbound_allow_loopback = true;
     s
 }
 

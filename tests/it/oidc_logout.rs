@@ -239,6 +239,7 @@ async fn admin_logout_everywhere(b: Backend) {
         .env("STILE__DATA_DIR", app.db.dir.path())
         .env("STILE__DATABASE__URL", &app.db.url)
         .env("STILE__SERVER__ISSUER", &app.base)
+        .env("STILE__OAUTH__OUTBOUND_ALLOW_LOOPBACK", "true")
         .env("STILE__LOG__FILTER", "warn")
         .output()
         .unwrap();
@@ -260,3 +261,36 @@ fn header_kid(jwt: &str) -> String {
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap()).unwrap();
     header["kid"].as_str().unwrap().to_owned()
 }
+
+/// Back-channel logout goes through the same outbound client as a jwks_uri: without
+/// `oauth.outbound_allow_loopback`, a receiver on loopback is never called, and the failure is
+/// audited as a refusal (not retried).
+async fn back_channel_logout_refuses_internal_addresses(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.oauth.outbound_allow_loopback = false).await;
+    app.create_user("ssrf@example.org", Some(PW)).await;
+    let (bc_url, mut rx) = receiver(200).await;
+    let mut s = spec("Internal receiver");
+    s.backchannel_logout_uri = Some(bc_url.replace("127.0.0.1", "localhost"));
+    let (id, secret) = register(&app, s).await;
+    let browser = app.browser();
+    assert_eq!(app.sign_in(&browser, "ssrf@example.org", PW).await.status(), 303);
+    id_token_via_code(&app, &browser, &id, secret.as_deref().unwrap()).await;
+    let page = browser.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    browser.post(app.url("/logout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let mut audited = None;
+    for _ in 0..100 {
+        let events = stile::store::audit::recent(&app.state.db, Some("logout.backchannel"), 10).await.unwrap();
+        if let Some(e) = events.first() {
+            audited = Some((e.outcome.clone(), e.details.clone()));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (outcome, details) = audited.expect("the attempt is audited");
+    assert_eq!(outcome, "failure");
+    assert!(details.contains("refused"), "{details}");
+    assert!(rx.try_recv().is_err(), "the receiver was never called");
+    app.finish().await;
+}
+both!(back_channel_logout_refuses_internal_addresses);

@@ -211,3 +211,122 @@ async fn sign_in_in_the_middle(b: Backend) {
     app.finish().await;
 }
 both!(sign_in_in_the_middle);
+
+/// Exchanges `code` as `id`, with a DPoP proof made with `key` (if any); (status, body).
+async fn redeem(app: &TestApp, id: &str, secret: &str, code: &str, key: Option<&crate::client_keys::TestKey>) -> (u16, Value) {
+    let mut r = reqwest::Client::new().post(app.url("/token")).basic_auth(id, Some(secret));
+    if let Some(k) = key {
+        r = r.header("DPoP", k.dpop("POST", &app.url("/token"), app.state.now(), None, None));
+    }
+    let r = r
+        .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", CB), ("code_verifier", VERIFIER)])
+        .send()
+        .await
+        .unwrap();
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+fn thumbprint(key: &crate::client_keys::TestKey) -> String {
+    stile::jose::PublicJwk::from_json(&key.public()).unwrap().thumbprint()
+}
+
+/// RFC 9449 §10: a DPoP proof at /par, or `dpop_jkt` (pushed or plain), binds the code to a key;
+/// the code is then redeemed only with a proof of that key (`invalid_grant` otherwise, leaving
+/// the code to its rightful holder).
+async fn dpop_binds_the_code(b: Backend) {
+    use crate::client_keys::TestKey;
+    let app = TestApp::start(b).await;
+    let (id, secret) = register(&app, spec("PAR app")).await;
+    let secret = secret.unwrap();
+    let browser = signed_in(&app).await;
+    let key = TestKey::ec("device");
+    let thief = TestKey::ec("thief");
+    let code_of = |r: reqwest::Response| param(&query(&location(&r)), "code").map(str::to_owned);
+
+    // A proof at /par.
+    let r = reqwest::Client::new()
+        .post(app.url("/par"))
+        .basic_auth(&id, Some(&secret))
+        .header("DPoP", key.dpop("POST", &app.url("/par"), app.state.now(), None, None))
+        .form(&request(&id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let uri = r.json::<Value>().await.unwrap()["request_uri"].as_str().unwrap().to_owned();
+    let code = code_of(browser.get(authorize(&app, &id, &uri)).send().await.unwrap()).unwrap();
+    let (st, body) = redeem(&app, &id, &secret, &code, None).await;
+    assert_eq!((st, body["error"].as_str()), (400, Some("invalid_grant")), "no proof: {body}");
+    let (st, body) = redeem(&app, &id, &secret, &code, Some(&thief)).await;
+    assert_eq!((st, body["error"].as_str()), (400, Some("invalid_grant")), "another key: {body}");
+    let (st, body) = redeem(&app, &id, &secret, &code, Some(&key)).await;
+    assert_eq!((st, body["token_type"].as_str()), (200, Some("DPoP")), "{body}");
+    assert_eq!(crate::oidc::payload(body["access_token"].as_str().unwrap())["cnf"]["jkt"], thumbprint(&key).as_str());
+
+    // dpop_jkt pushed; and with a proof of the same key.
+    for with_proof in [false, true] {
+        let mut form = request(&id);
+        form.push(("dpop_jkt".into(), thumbprint(&key)));
+        let mut r = reqwest::Client::new().post(app.url("/par")).basic_auth(&id, Some(&secret));
+        if with_proof {
+            r = r.header("DPoP", key.dpop("POST", &app.url("/par"), app.state.now(), None, None));
+        }
+        let r = r.form(&form).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let uri = r.json::<Value>().await.unwrap()["request_uri"].as_str().unwrap().to_owned();
+        let code = code_of(browser.get(authorize(&app, &id, &uri)).send().await.unwrap()).unwrap();
+        assert_eq!(redeem(&app, &id, &secret, &code, Some(&thief)).await.0, 400);
+        assert_eq!(redeem(&app, &id, &secret, &code, Some(&key)).await.0, 200);
+    }
+
+    // dpop_jkt on a plain authorization request.
+    let mut form = request(&id);
+    form.push(("dpop_jkt".into(), thumbprint(&key)));
+    let plain: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let code = code_of(browser.get(format!("{}/authorize?{plain}", app.base)).send().await.unwrap()).unwrap();
+    assert_eq!(redeem(&app, &id, &secret, &code, None).await.0, 400);
+    assert_eq!(redeem(&app, &id, &secret, &code, Some(&key)).await.0, 200);
+
+    // Without either, the code is not bound: any key (or none) redeems it.
+    let r = browser
+        .get(authorize(&app, &id, push(&app, &id, &secret, &request(&id)).await.1["request_uri"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let (st, body) = redeem(&app, &id, &secret, &code_of(r).unwrap(), None).await;
+    assert_eq!((st, body["token_type"].as_str()), (200, Some("Bearer")));
+
+    // Refused at /par: a proof of another key than dpop_jkt names; a proof for another URL; a
+    // replayed proof.
+    let mut form = request(&id);
+    form.push(("dpop_jkt".into(), thumbprint(&key)));
+    let r = reqwest::Client::new()
+        .post(app.url("/par"))
+        .basic_auth(&id, Some(&secret))
+        .header("DPoP", thief.dpop("POST", &app.url("/par"), app.state.now(), None, None))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_dpop_proof");
+    let proof = key.dpop("POST", &app.url("/token"), app.state.now(), None, None);
+    let r = reqwest::Client::new().post(app.url("/par")).basic_auth(&id, Some(&secret)).header("DPoP", &proof).form(&request(&id)).send();
+    assert_eq!(r.await.unwrap().status(), 400, "a proof for /token");
+    let proof = key.dpop("POST", &app.url("/par"), app.state.now(), None, None);
+    let send =
+        || reqwest::Client::new().post(app.url("/par")).basic_auth(&id, Some(&secret)).header("DPoP", &proof).form(&request(&id)).send();
+    assert_eq!(send().await.unwrap().status(), 201);
+    assert_eq!(send().await.unwrap().status(), 400, "replayed");
+    // A malformed dpop_jkt is refused at /par and at /authorize.
+    let mut form = request(&id);
+    form.push(("dpop_jkt".into(), "not-a-thumbprint".into()));
+    let (st, body) = push(&app, &id, &secret, &form).await;
+    assert_eq!((st, body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+    let plain: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+    let r = browser.get(format!("{}/authorize?{plain}", app.base)).send().await.unwrap();
+    assert_eq!(param(&query(&location(&r)), "error"), Some("invalid_request"));
+    app.finish().await;
+}
+both!(dpop_binds_the_code);

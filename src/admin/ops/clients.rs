@@ -194,6 +194,9 @@ fn apply(mut spec: ClientSpec, i: ClientInput) -> Result<ClientSpec, AdminError>
             spec.jwks_uri = None;
         }
     }
+    if let Some(text) = spec.jwks.as_deref().filter(|_| jwks_given) {
+        check_jwks(text)?;
+    }
     if let Some(v) = i.jwks_uri {
         spec.jwks_uri = blank_none(v.trim().to_owned());
         if spec.jwks_uri.is_some() && spec.jwks.is_some() && !jwks_given {
@@ -237,6 +240,30 @@ fn apply(mut spec: ClientSpec, i: ClientInput) -> Result<ClientSpec, AdminError>
     }
     spec.require_mfa |= spec.require_phr;
     Ok(spec)
+}
+
+/// A pasted JWK set, checked here so that the form shows the problem on its field: above all a
+/// private key (`d`, or the RSA primes) or a shared-secret (`oct`) key, which must never be given
+/// to Stile.
+fn check_jwks(text: &str) -> Result<(), AdminError> {
+    let parsed: serde_json::Value = serde_json::from_str(text)
+        .map_err(|_| AdminError::invalid("jwks", "The public keys are not JSON: give a JWK set, {\"keys\": [...]}."))?;
+    let keys = parsed.get("keys").and_then(serde_json::Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let private = ["d", "p", "q", "dp", "dq", "qi", "oth"];
+    if keys.iter().any(|k| private.iter().any(|m| k.get(*m).is_some())) {
+        return Err(AdminError::invalid(
+            "jwks",
+            "The key set holds a private key (it has a \"d\" member). Paste only the app's public keys, and treat that private key as exposed: make a new one.",
+        ));
+    }
+    if keys.iter().any(|k| k.get("kty").and_then(serde_json::Value::as_str) == Some("oct") || k.get("k").is_some()) {
+        return Err(AdminError::invalid(
+            "jwks",
+            "The key set holds a shared-secret (oct) key. private_key_jwt needs the app's public RSA or P-256 keys; for a shared secret use client_secret_basic.",
+        ));
+    }
+    crate::jose::JwkSet::parse(text, true).map_err(|e| AdminError::invalid("jwks", format!("The public keys cannot be used: {e}.")))?;
+    Ok(())
 }
 
 async fn superuser(state: &AppState, actor: &AdminActor, action: &str, id: &str) -> Result<(), AdminError> {
