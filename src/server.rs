@@ -72,6 +72,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    settle_after_start(&state.db).await;
     let maintenance = tokio::spawn(maintenance_loop(state.clone()));
     let mail = tokio::spawn(crate::mail::worker::run(state.clone()));
     let probe = tokio::spawn(outage_probe(state.db.clone()));
@@ -87,6 +88,16 @@ pub async fn serve(
         task.abort();
     }
     result
+}
+
+/// Start-up (migrations, the catalogue, the signing keys, the dummy password hash) opens several
+/// database connections, one statement after another, and leaves its working memory freed but
+/// resident. A server at rest needs neither: the connections beyond one are closed now rather
+/// than by `pool_shrink` ten or more seconds later, and the freed memory is given back.
+async fn settle_after_start(db: &Db) {
+    db.returned(Duration::from_millis(50)).await;
+    db.close_idle(usize::MAX).await;
+    release_free_memory();
 }
 
 /// While an outage is recorded, pings the database every two seconds so that its end is noticed
@@ -221,4 +232,32 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn start_up_leaves_one_database_connection_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Db::connect(&url, 4).await.unwrap();
+        // Start-up's statements one after another: four connections open, all back in the pool.
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(db.pool().acquire().await.unwrap());
+        }
+        drop(held);
+        for _ in 0..1000 {
+            if db.pool().num_idle() == 4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!((db.pool().size(), db.pool().num_idle()), (4, 4));
+        settle_after_start(&db).await;
+        assert_eq!(db.pool().size(), 1, "the connections start-up opened are closed, but one");
+        sqlx::query("select 1").execute(db.pool()).await.unwrap();
+    }
 }
