@@ -476,5 +476,13 @@ mod tests {
         assert!(c.oidc_amr_is_mfa(&["pwd".into(), "mfa".into()]));
         assert!(!c.oidc_amr_is_mfa(&["pwd".into()]));
         assert!(c.saml_context_is_mfa("http://schemas.microsoft.com/claims/multipleauthn"));
+        // Phishing-resistant: OIDC acr phr/phrh or amr hwk/fido; SAML's FIDO context. Plain MFA
+        // is not, and an old mapping without the lists reads back with the defaults.
+        assert!(c.oidc_is_phr(Some("phr"), &[]) && c.oidc_is_phr(None, &["pwd".into(), "hwk".into()]));
+        assert!(!c.oidc_is_phr(Some("mfa"), &["pwd".into(), "mfa".into(), "otp".into()]));
+        assert!(c.saml_context_is_phr("urn:rsa:names:tc:SAML:2.0:ac:classes:FIDO"));
+        assert!(!c.saml_context_is_phr("http://schemas.microsoft.com/claims/multipleauthn"));
+        let old: MfaTrust = serde_json::from_str(r#"{"oidc_amr":["mfa"],"saml_authn_contexts":[]}"#).unwrap();
+        assert_eq!(old.oidc_phr, MfaTrust::default().oidc_phr);
     }
 }
