@@ -21,7 +21,8 @@
 //!
 //! Environment: BENCH_USERS (the large size, default 1000000, at least 1000), BENCH_PG_URL
 //! (a PostgreSQL server URL such as postgres://postgres@127.0.0.1:5432; the same runs on a
-//! throwaway database there too), BENCH_SAMPLES (requests timed per measure, default 200).
+//! throwaway database there too), BENCH_SQLITE=0 (PostgreSQL only), BENCH_SAMPLES (requests
+//! timed per measure, default 200).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -57,7 +58,10 @@ fn main() -> Result<()> {
     let samples = env_number("BENCH_SAMPLES")?.unwrap_or(200).clamp(20, 10_000) as usize;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(async {
-        let mut backends = vec![Backend::Sqlite];
+        let mut backends = Vec::new();
+        if std::env::var("BENCH_SQLITE").as_deref() != Ok("0") {
+            backends.push(Backend::Sqlite);
+        }
         if let Ok(url) = std::env::var("BENCH_PG_URL") {
             backends.push(Backend::Postgres(url));
         }
