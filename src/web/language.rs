@@ -56,24 +56,32 @@ fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     url::form_urlencoded::parse(query?.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
+/// A page's path and query as the language link returns to it: a `next` in its query is kept
+/// only as `safe_next` reads it, so a target off the site is never repeated on the page.
+fn returnable(path: &str, query: Option<&str>) -> String {
+    let Some(query) = query.filter(|q| !q.is_empty()) else { return super::safe_next(Some(path)) };
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        if k == "next" {
+            out.append_pair(&k, &super::safe_next(Some(&v)));
+        } else {
+            out.append_pair(&k, &v);
+        }
+    }
+    super::safe_next(Some(&format!("{path}?{}", out.finish())))
+}
+
 /// The page the language link returns to: this one for a GET; after a form post, the page the
 /// form was on (the `Referer`, when it is on this site); else the start.
 fn here(state: &AppState, req: &Request) -> String {
     let uri = req.uri();
     if matches!(*req.method(), Method::GET | Method::HEAD) && uri.path() != "/language" {
-        return super::safe_next(uri.path_and_query().map(|p| p.as_str()).or(Some("/")));
+        return returnable(uri.path(), uri.query());
     }
     let referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(|r| url::Url::parse(r).ok());
     let issuer = url::Url::parse(state.settings.issuer()).ok();
     match (referer, issuer) {
-        (Some(r), Some(i)) if r.origin() == i.origin() => {
-            let mut p = r.path().to_owned();
-            if let Some(q) = r.query() {
-                p.push('?');
-                p.push_str(q);
-            }
-            super::safe_next(Some(&p))
-        }
+        (Some(r), Some(i)) if r.origin() == i.origin() => returnable(r.path(), r.query()),
         _ => "/".to_owned(),
     }
 }
