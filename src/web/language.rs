@@ -118,3 +118,21 @@ pub async fn choose(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::returnable;
+
+    #[test]
+    fn the_link_returns_to_this_page_never_off_site() {
+        assert_eq!(returnable("/login", None), "/login");
+        assert_eq!(returnable("/login", Some("next=%2Faccount%3Fx%3D1")), "/login?next=%2Faccount%3Fx%3D1");
+        for bad in ["next=https%3A%2F%2Fevil.example", "next=%2F%2Fevil.example", "next=%2F%5Cevil.example"] {
+            let back = returnable("/login", Some(bad));
+            assert_eq!(back, "/login?next=%2Faccount", "{bad}");
+        }
+        // Other parameters are kept as they were; the path itself must be ours.
+        assert_eq!(returnable("/login/email/confirm", Some("t=abc")), "/login/email/confirm?t=abc");
+        assert_eq!(returnable("//evil.example", None), "/account");
+    }
+}
