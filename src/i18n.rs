@@ -260,7 +260,24 @@ pub trait Count {
     fn count(&self) -> i64;
 }
 
-macro_rules! count_int {
+macro_rules! count_small {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn count(&self) -> i64 {
+                i64::from(*self)
+            }
+        }
+    )*};
+}
+count_small!(u32, i32, u16, u8);
+
+impl Count for i64 {
+    fn count(&self) -> i64 {
+        *self
+    }
+}
+
+macro_rules! count_large {
     ($($t:ty),*) => {$(
         impl Count for $t {
             fn count(&self) -> i64 {
@@ -269,7 +286,7 @@ macro_rules! count_int {
         }
     )*};
 }
-count_int!(i64, u64, usize, u32, i32, u16, u8);
+count_large!(u64, usize);
 
 impl<T: Count + ?Sized> Count for &T {
     fn count(&self) -> i64 {
