@@ -59,6 +59,11 @@ fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 /// A page's path and query as the language link returns to it: a `next` in its query is kept
 /// only as `safe_next` reads it, so a target off the site is never repeated on the page.
 fn returnable(path: &str, query: Option<&str>) -> String {
+    // An upstream sign-in's answer (code, state, error) is for its callback once, never for a
+    // link: the page of a failed SSO sign-in returns to the sign-in page instead.
+    if path.starts_with("/sso/") {
+        return "/login".to_owned();
+    }
     let Some(query) = query.filter(|q| !q.is_empty()) else { return super::safe_next(Some(path)) };
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -134,5 +139,7 @@ mod tests {
         // Other parameters are kept as they were; the path itself must be ours.
         assert_eq!(returnable("/login/email/confirm", Some("t=abc")), "/login/email/confirm?t=abc");
         assert_eq!(returnable("//evil.example", None), "/account");
+        // An upstream answer is never repeated.
+        assert_eq!(returnable("/sso/callback/c1", Some("code=x&state=y&error=access_denied")), "/login");
     }
 }
