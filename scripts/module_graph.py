@@ -25,7 +25,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 # docs/architecture.md describes the same table: change both together. A top-level module that
 # is in no layer fails --check until it is placed.
 LAYERS = [
-    ("foundations", {"clock", "secret", "config", "email", "report", "saml", "scim", "connection", "policy", "store", "catalogue", "jose"}),
+    ("foundations", {"clock", "secret", "config", "email", "report", "saml", "scim", "connection", "policy", "store", "catalogue", "jose", "i18n"}),
     ("services", {"services", "metrics"}),
     ("state", {"app"}),
     ("domain", {"audit", "abuse", "sso", "mail", "clients", "tokens", "logout", "auth", "demo"}),

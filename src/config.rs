@@ -50,6 +50,32 @@ pub struct Settings {
     #[serde(default)]
     pub oauth: OAuthSettings,
     pub passkeys: PasskeySettings,
+    #[serde(default)]
+    pub ui: UiSettings,
+}
+
+/// The pages' and emails' language (issue 18).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSettings {
+    /// The language of a request that names none Stile speaks (no `ui_locales`, no saved
+    /// preference, no language cookie, no usable `Accept-Language`), and of mail to someone who
+    /// saved none: `en-GB` or `cy-GB`.
+    pub default_language: String,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        UiSettings { default_language: "en-GB".into() }
+    }
+}
+
+impl UiSettings {
+    /// The default language (English when the setting is not one Stile speaks; `validate`
+    /// refuses that at start).
+    pub fn default_lang(&self) -> crate::i18n::Lang {
+        crate::i18n::Lang::parse(&self.default_language).unwrap_or_default()
+    }
 }
 
 /// Client keys, pushed authorization requests and DPoP (issue 17).
@@ -374,6 +400,9 @@ impl Settings {
         }
         if self.server.name.trim().is_empty() {
             return bad("server.name must not be empty".into());
+        }
+        if !crate::i18n::Lang::ALL.iter().any(|l| l.tag().eq_ignore_ascii_case(self.ui.default_language.trim())) {
+            return bad(format!("ui.default_language {:?} must be en-GB or cy-GB", self.ui.default_language));
         }
         let url = self.database_url();
         if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {

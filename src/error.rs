@@ -108,21 +108,17 @@ impl IntoResponse for AppError {
                 r.extensions_mut().insert(StepUpRedirect { enrolled });
                 r
             }
-            AppError::Csrf => error_page(
-                StatusCode::FORBIDDEN,
-                "This form has expired",
-                "For your security the form could not be accepted. Go back, reload the page and try again.",
-            ),
-            AppError::BadRequest(msg) => error_page(StatusCode::BAD_REQUEST, "Something is wrong with that request", &msg),
-            AppError::NotFound => error_page(StatusCode::NOT_FOUND, "Page not found", "There is no page at this address."),
+            AppError::Csrf => error_page(StatusCode::FORBIDDEN, &text("error-csrf-title"), &text("error-csrf-message")),
+            AppError::BadRequest(msg) => error_page(StatusCode::BAD_REQUEST, &text("error-bad-request-title"), &msg),
+            AppError::NotFound => error_page(StatusCode::NOT_FOUND, &text("error-not-found-title"), &text("error-not-found-message")),
             AppError::Busy => {
-                let mut r = error_page(StatusCode::SERVICE_UNAVAILABLE, "Busy", "The service is busy. Wait a moment and try again.");
+                let mut r = error_page(StatusCode::SERVICE_UNAVAILABLE, &text("error-busy-title"), &text("error-busy-message"));
                 r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
                 r
             }
             AppError::Unavailable => unavailable_page(),
-            AppError::Forbidden(reason) => error_page(StatusCode::FORBIDDEN, "You cannot do that", &reason),
-            AppError::Conflict(msg) => error_page(StatusCode::CONFLICT, "That clashes with something that already exists", &msg),
+            AppError::Forbidden(reason) => error_page(StatusCode::FORBIDDEN, &text("error-forbidden-title"), &reason),
+            AppError::Conflict(msg) => error_page(StatusCode::CONFLICT, &text("error-conflict-title"), &msg),
             AppError::Json { status, error, message, field } => {
                 let mut body = serde_json::json!({ "error": error, "message": message });
                 if let (Some(f), Some(o)) = (field, body.as_object_mut()) {
@@ -154,14 +150,15 @@ impl IntoResponse for AppError {
             AppError::Auth(e) if crate::store::caused_by_unavailable(&e) => unavailable_page(),
             AppError::Store(_) | AppError::Auth(_) | AppError::Internal(_) => {
                 tracing::error!(error = %error_chain(&self), "request failed");
-                error_page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "Something went wrong on our side. Try again in a moment.",
-                )
+                error_page(StatusCode::INTERNAL_SERVER_ERROR, &text("error-internal-title"), &text("error-internal-message"))
             }
         }
     }
+}
+
+/// An error page's words, in the language of the request being answered.
+fn text(key: &str) -> String {
+    crate::i18n::Tr::plain(crate::i18n::current()).get(key).0
 }
 
 /// Seconds a client is asked to wait when the database is unavailable.
@@ -177,11 +174,7 @@ pub fn scim_json(v: &serde_json::Value) -> Response {
 
 /// The page for "the database cannot be reached": 503 and Retry-After, no detail.
 fn unavailable_page() -> Response {
-    let mut r = error_page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Temporarily unavailable",
-        "The service is temporarily unavailable. Wait a moment and try again.",
-    );
+    let mut r = error_page(StatusCode::SERVICE_UNAVAILABLE, &text("error-unavailable-title"), &text("error-unavailable-message"));
     r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
     r
 }

@@ -16,6 +16,7 @@ pub mod connection;
 pub mod demo;
 pub mod email;
 pub mod error;
+pub mod i18n;
 pub mod jose;
 pub mod logout;
 pub mod mail;

@@ -63,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         }))
         // Error pages name the deployment, whichever edge answered.
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::site_error_pages))
+        // Outermost: the language of the request, for every page and error page (issue 18).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::language::choose))
         .with_state(state)
 }
 

@@ -61,10 +61,11 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
     let link = NewLink { purpose: Purpose::EmailChange, user_id: Some(&user.id), family_id: None, data: &data };
     let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
     let site_name = state.settings.server.name.as_str();
-    let confirm =
-        messages::EmailChangeConfirm { site_name, link: &issued.url, minutes: issued.minutes, new_email: new.as_str() }.render()?;
+    let confirm = messages::EmailChangeConfirm { site_name, link: &issued.url, minutes: issued.minutes, new_email: new.as_str() }
+        .render(crate::i18n::for_person(user.language.as_deref()))?;
     let confirm_id = mail::enqueue(state, &new, &confirm, Some(issued.expires_at)).await?;
-    let notice = messages::EmailChangeNotice { site_name, new_email: new.as_str(), old_email: old.as_str() }.render()?;
+    let notice = messages::EmailChangeNotice { site_name, new_email: new.as_str(), old_email: old.as_str() }
+        .render(crate::i18n::for_person(user.language.as_deref()))?;
     let notice_id = mail::enqueue(state, &old, &notice, None).await?;
     let details = json!({ "to_domain": new.domain(), "mail_id": confirm_id, "notice_mail_id": notice_id });
     audit::user_event(state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;

@@ -138,7 +138,7 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
         let notify = state.settings.signup.notify_unknown && user.is_none();
         if notify {
             let sign_in_url = format!("{}/login", state.settings.issuer());
-            let mail = messages::NoAccount { site_name, sign_in_url: &sign_in_url }.render()?;
+            let mail = messages::NoAccount { site_name, sign_in_url: &sign_in_url }.render(crate::i18n::current())?;
             mail::enqueue(state, &email, &mail, None).await?;
         }
         let target = user.as_ref().map(|u| u.id.as_str());
@@ -157,7 +157,7 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
     };
     let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
     let mail = messages::SignInLink { site_name, link: &issued.url, code: &code, minutes: issued.minutes, new_account: user.is_none() }
-        .render()?;
+        .render(crate::i18n::for_person(user.as_ref().and_then(|u| u.language.as_deref())))?;
     let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
     let target = user.as_ref().map(|u| u.id.as_str());
     let details = json!({ "new_account": user.is_none(), "mail_id": mail_id });

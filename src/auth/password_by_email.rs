@@ -100,8 +100,8 @@ pub async fn request(
     let link = NewLink { purpose: Purpose::SetPassword, user_id: Some(&user.id), family_id: None, data: &data };
     let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
     let site_name = state.settings.server.name.as_str();
-    let mail =
-        messages::PasswordConfirm { site_name, link: &issued.url, minutes: issued.minutes, had_password: user.has_password() }.render()?;
+    let mail = messages::PasswordConfirm { site_name, link: &issued.url, minutes: issued.minutes, had_password: user.has_password() }
+        .render(crate::i18n::for_person(user.language.as_deref()))?;
     let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
     audit::user_event(state, "password.email.request", None, Some(&user.id), client, Outcome::Success, Some(json!({ "mail_id": mail_id })))
         .await?;

@@ -2,6 +2,8 @@
 
 use askama::Template;
 
+use crate::i18n::{Lang, Tr};
+
 use super::{MailError, Rendered};
 
 /// A sign-in link and the same sign-in as a code to type.
@@ -32,22 +34,26 @@ pub struct PasswordConfirm<'a> {
 #[template(path = "email/password_confirm.txt")]
 struct PasswordConfirmTxt<'a> {
     m: &'a PasswordConfirm<'a>,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/password_confirm.html")]
 struct PasswordConfirmHtml<'a> {
     m: &'a PasswordConfirm<'a>,
+    t: Tr,
     site_name: &'a str,
 }
 
 impl PasswordConfirm<'_> {
-    pub fn render(&self) -> Result<Rendered, MailError> {
-        let what = if self.had_password { "Confirm your new password" } else { "Confirm your password" };
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_person`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
+        let key = if self.had_password { "mail-password-subject-new" } else { "mail-password-subject" };
         Ok(Rendered {
-            subject: format!("{what} for {}", self.site_name),
-            text: PasswordConfirmTxt { m: self }.render()?,
-            html: PasswordConfirmHtml { m: self, site_name: self.site_name }.render()?,
+            subject: t.msg(key).arg("site", self.site_name).to_string(),
+            text: PasswordConfirmTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: PasswordConfirmHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
         })
     }
 }
@@ -71,12 +77,14 @@ pub struct EmailChangeNotice<'a> {
 #[template(path = "email/email_change_confirm.txt")]
 struct EmailChangeConfirmTxt<'a> {
     m: &'a EmailChangeConfirm<'a>,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/email_change_confirm.html")]
 struct EmailChangeConfirmHtml<'a> {
     m: &'a EmailChangeConfirm<'a>,
+    t: Tr,
     site_name: &'a str,
 }
 
@@ -84,31 +92,37 @@ struct EmailChangeConfirmHtml<'a> {
 #[template(path = "email/email_change_notice.txt")]
 struct EmailChangeNoticeTxt<'a> {
     m: &'a EmailChangeNotice<'a>,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/email_change_notice.html")]
 struct EmailChangeNoticeHtml<'a> {
     m: &'a EmailChangeNotice<'a>,
+    t: Tr,
     site_name: &'a str,
 }
 
 impl EmailChangeConfirm<'_> {
-    pub fn render(&self) -> Result<Rendered, MailError> {
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_person`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
         Ok(Rendered {
-            subject: format!("Confirm your new email address for {}", self.site_name),
-            text: EmailChangeConfirmTxt { m: self }.render()?,
-            html: EmailChangeConfirmHtml { m: self, site_name: self.site_name }.render()?,
+            subject: t.msg("mail-email-change-subject").arg("site", self.site_name).to_string(),
+            text: EmailChangeConfirmTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: EmailChangeConfirmHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
         })
     }
 }
 
 impl EmailChangeNotice<'_> {
-    pub fn render(&self) -> Result<Rendered, MailError> {
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_person`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
         Ok(Rendered {
-            subject: format!("Your {} email address is being changed", self.site_name),
-            text: EmailChangeNoticeTxt { m: self }.render()?,
-            html: EmailChangeNoticeHtml { m: self, site_name: self.site_name }.render()?,
+            subject: t.msg("mail-email-notice-subject").arg("site", self.site_name).to_string(),
+            text: EmailChangeNoticeTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: EmailChangeNoticeHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
         })
     }
 }
@@ -117,12 +131,14 @@ impl EmailChangeNotice<'_> {
 #[template(path = "email/sign_in_link.txt")]
 struct SignInLinkTxt<'a> {
     m: &'a SignInLink<'a>,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/sign_in_link.html")]
 struct SignInLinkHtml<'a> {
     m: &'a SignInLink<'a>,
+    t: Tr,
     site_name: &'a str,
 }
 
@@ -130,31 +146,37 @@ struct SignInLinkHtml<'a> {
 #[template(path = "email/no_account.txt")]
 struct NoAccountTxt<'a> {
     m: &'a NoAccount<'a>,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/no_account.html")]
 struct NoAccountHtml<'a> {
     m: &'a NoAccount<'a>,
+    t: Tr,
     site_name: &'a str,
 }
 
 impl SignInLink<'_> {
-    pub fn render(&self) -> Result<Rendered, MailError> {
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_person`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
         Ok(Rendered {
-            subject: format!("Your sign-in link for {}", self.site_name),
-            text: SignInLinkTxt { m: self }.render()?,
-            html: SignInLinkHtml { m: self, site_name: self.site_name }.render()?,
+            subject: t.msg("mail-sign-in-subject").arg("site", self.site_name).to_string(),
+            text: SignInLinkTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: SignInLinkHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
         })
     }
 }
 
 impl NoAccount<'_> {
-    pub fn render(&self) -> Result<Rendered, MailError> {
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_person`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
         Ok(Rendered {
-            subject: format!("Sign-in request for {}", self.site_name),
-            text: NoAccountTxt { m: self }.render()?,
-            html: NoAccountHtml { m: self, site_name: self.site_name }.render()?,
+            subject: t.msg("mail-no-account-subject").arg("site", self.site_name).to_string(),
+            text: NoAccountTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: NoAccountHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
         })
     }
 }
@@ -170,21 +192,25 @@ pub struct MfaReset<'a> {
 #[template(path = "email/mfa_reset.txt")]
 struct MfaResetTxt<'a> {
     m: &'a MfaReset<'a>,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/mfa_reset.html")]
 struct MfaResetHtml<'a> {
     m: &'a MfaReset<'a>,
+    t: Tr,
     site_name: &'a str,
 }
 
 impl MfaReset<'_> {
-    pub fn render(&self) -> Result<Rendered, MailError> {
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_person`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
         Ok(Rendered {
-            subject: format!("Your {} two-factor authentication was reset", self.site_name),
-            text: MfaResetTxt { m: self }.render()?,
-            html: MfaResetHtml { m: self, site_name: self.site_name }.render()?,
+            subject: t.msg("mail-mfa-reset-subject").arg("site", self.site_name).to_string(),
+            text: MfaResetTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: MfaResetHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
         })
     }
 }
@@ -202,21 +228,25 @@ pub struct Invitation<'a> {
 #[template(path = "email/invitation.txt")]
 struct InvitationTxt<'a> {
     m: &'a Invitation<'a>,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/invitation.html")]
 struct InvitationHtml<'a> {
     m: &'a Invitation<'a>,
+    t: Tr,
     site_name: &'a str,
 }
 
 impl Invitation<'_> {
-    pub fn render(&self) -> Result<Rendered, MailError> {
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_person`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
         Ok(Rendered {
-            subject: format!("You are invited to join {} on {}", self.body_name, self.site_name),
-            text: InvitationTxt { m: self }.render()?,
-            html: InvitationHtml { m: self, site_name: self.site_name }.render()?,
+            subject: t.msg("mail-invitation-subject").arg("body", self.body_name).arg("site", self.site_name).to_string(),
+            text: InvitationTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: InvitationHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
         })
     }
 }
@@ -235,21 +265,25 @@ pub struct Welcome<'a> {
 #[template(path = "email/welcome.txt")]
 struct WelcomeTxt<'a> {
     m: &'a Welcome<'a>,
+    t: Tr,
 }
 
 #[derive(Template)]
 #[template(path = "email/welcome.html")]
 struct WelcomeHtml<'a> {
     m: &'a Welcome<'a>,
+    t: Tr,
     site_name: &'a str,
 }
 
 impl Welcome<'_> {
-    pub fn render(&self) -> Result<Rendered, MailError> {
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_person`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
         Ok(Rendered {
-            subject: format!("Your {} account is ready", self.site_name),
-            text: WelcomeTxt { m: self }.render()?,
-            html: WelcomeHtml { m: self, site_name: self.site_name }.render()?,
+            subject: t.msg("mail-welcome-subject").arg("site", self.site_name).to_string(),
+            text: WelcomeTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: WelcomeHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
         })
     }
 }

@@ -261,7 +261,8 @@ async fn check(state: &AppState, raw: Vec<(String, String)>, pushed: bool) -> Re
     let acr_values = get("acr_values")?;
     let acr_mfa = crate::policy::mfa::acr_values_request_mfa(acr_values);
     let acr_phr = crate::policy::mfa::acr_values_request_phr(acr_values);
-    // ui_locales is accepted; every page is in en-GB.
+    // ui_locales is read by the language layer (`web::language`), which keeps it for the
+    // pages of this sign-in; here it is only checked like every other parameter.
     get("ui_locales")?;
     Ok(Request {
         client,
@@ -545,13 +546,15 @@ fn listed(v: Option<&serde_json::Value>) -> String {
     if items.is_empty() { "none".into() } else { items.join(", ") }
 }
 
+/// What a scope lets the app do, in the request's language.
 fn describe(scope: &str) -> String {
+    let t = crate::i18n::Tr::plain(crate::i18n::current());
     match scope {
-        "openid" => "Know who you are when you sign in".into(),
-        "profile" => "See your name".into(),
-        "email" => "See your email address".into(),
-        "offline_access" => "Stay connected when you are not signed in (until you withdraw it)".into(),
-        other => format!("Use the {other} permission"),
+        "openid" => t.get("scope-openid").0,
+        "profile" => t.get("scope-profile").0,
+        "email" => t.get("scope-email").0,
+        "offline_access" => t.get("scope-offline-access").0,
+        other => t.msg("scope-other").arg("scope", other).to_string(),
     }
 }
 

@@ -212,6 +212,7 @@ struct AccessTokenStateRow {
     created_at: Option<i64>,
     updated_at: Option<i64>,
     last_login_at: Option<i64>,
+    language: Option<String>,
 }
 
 /// One statement for [`AccessTokenState`]. An absent `family`, `sid`, `user_id` or `body_id`
@@ -232,7 +233,7 @@ pub async fn access_token_state(
              (select count(*) from sessions where sid = $3 and idle_expires_at > $4 and absolute_expires_at > $4) as session_live,
              (select status from bodies where id = $6) as body_status,
              u.id as user_id, u.email, u.email_verified, u.name, u.password_hash, u.superuser, u.flagged, u.disabled,
-             u.created_at, u.updated_at, u.last_login_at
+             u.created_at, u.updated_at, u.last_login_at, u.language
          from (select 1 as one) as one_row left join users u on u.id = $5",
     )
     .bind(jti_hash)
@@ -256,6 +257,7 @@ pub async fn access_token_state(
             updated_at: Some(updated_at),
             password_hash,
             last_login_at,
+            language,
             ..
         } => Some(super::users::UserRow {
             id,
@@ -269,6 +271,7 @@ pub async fn access_token_state(
             created_at,
             updated_at,
             last_login_at,
+            language,
         }),
         _ => None,
     };

@@ -286,7 +286,7 @@ pub async fn members(db: &Db, body_id: &str) -> Result<Vec<(String, UserRow)>> {
     }
     let rows = sqlx::query_as::<_, Row>(
         "select m.id as membership_id, u.id, u.email, u.email_verified, u.name, u.password_hash, u.superuser, u.flagged, u.disabled,
-                u.created_at, u.updated_at, u.last_login_at
+                u.created_at, u.updated_at, u.last_login_at, u.language
          from memberships m join users u on u.id = m.user_id where m.body_id = $1 and u.removed_at is null order by u.email",
     )
     .bind(body_id)
@@ -315,7 +315,7 @@ pub async fn members_page(db: &Db, of: MembersOf<'_>, after: &str, limit: i64) -
         user: UserRow,
     }
     const COLUMNS: &str = "m.id as membership_id, u.id, u.email, u.email_verified, u.name, u.password_hash, u.superuser, u.flagged,
-                           u.disabled, u.created_at, u.updated_at, u.last_login_at";
+                           u.disabled, u.created_at, u.updated_at, u.last_login_at, u.language";
     let limit = limit.clamp(1, 10_000);
     let rows = match of {
         MembersOf::Body { body_id } => {

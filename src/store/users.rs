@@ -18,6 +18,8 @@ pub struct UserRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub last_login_at: Option<i64>,
+    /// The saved language preference (`en-GB`, `cy-GB`), if any (issue 18).
+    pub language: Option<String>,
 }
 
 impl UserRow {
@@ -44,7 +46,8 @@ impl std::fmt::Display for UserRow {
     }
 }
 
-const COLUMNS: &str = "id, email, email_verified, name, password_hash, superuser, flagged, disabled, created_at, updated_at, last_login_at";
+const COLUMNS: &str =
+    "id, email, email_verified, name, password_hash, superuser, flagged, disabled, created_at, updated_at, last_login_at, language";
 
 pub struct NewUser<'a> {
     pub id: &'a str,
@@ -143,6 +146,17 @@ pub async fn set_superuser(db: &Db, id: &str, superuser: bool, now: Timestamp) -
 pub async fn set_name(db: &Db, id: &str, name: &str, now: Timestamp) -> Result<()> {
     let done =
         sqlx::query("update users set name = $2, updated_at = $3 where id = $1").bind(id).bind(name).bind(now).execute(db.pool()).await?;
+    found(done.rows_affected(), "user")
+}
+
+/// The saved language preference (issue 18); `None` clears it.
+pub async fn set_language(db: impl Exec, id: &str, language: Option<&str>, now: Timestamp) -> Result<()> {
+    let done = sqlx::query("update users set language = $2, updated_at = $3 where id = $1")
+        .bind(id)
+        .bind(language)
+        .bind(now)
+        .execute(&mut *db.conn().await?)
+        .await?;
     found(done.rows_affected(), "user")
 }
 

@@ -76,6 +76,12 @@ pub fn standard(user: &UserRow, scopes: &[&str], force: &[String]) -> Map<String
             out.insert("family_name".into(), json!(family));
         }
     }
+    // The saved language only (issue 18): a browser's guess is not the person's.
+    if want("locale", "profile")
+        && let Some(lang) = user.language.as_deref().and_then(crate::i18n::Lang::parse)
+    {
+        out.insert("locale".into(), json!(lang.tag()));
+    }
     if want("email", "email") || want("email_verified", "email") {
         // The address only once it is verified: an unverified one must not be trusted as identity.
         if user.is_email_verified() {
@@ -103,6 +109,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             last_login_at: None,
+            language: None,
         }
     }
 

@@ -53,7 +53,7 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "acr_values_supported": crate::policy::mfa::ACR_VALUES,
         "claims_supported": [
             "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
-            "email", "email_verified", "name", "given_name", "family_name", "bodies", "roles"
+            "email", "email_verified", "name", "given_name", "family_name", "locale", "bodies", "roles"
         ],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
@@ -63,7 +63,7 @@ pub fn metadata(settings: &Settings) -> serde_json::Value {
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
         "frontchannel_logout_supported": false,
-        "ui_locales_supported": ["en-GB"],
+        "ui_locales_supported": crate::i18n::Lang::ALL.map(crate::i18n::Lang::tag),
     })
 }
 

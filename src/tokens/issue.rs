@@ -191,6 +191,7 @@ mod tests {
             created_at: T0 - 1000,
             updated_at: T0 - 1000,
             last_login_at: None,
+            language: None,
         }
     }
 

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/sessions/end", post(end_session))
         .route("/account/sessions/end-all", post(end_all))
         .route("/account/consents/withdraw", post(withdraw_consent))
+        .route("/account/language", post(set_language))
 }
 
 pub struct MembershipView {
@@ -72,6 +73,13 @@ struct AccountPage {
     consents: Vec<ConsentView>,
     notice: Option<String>,
     error: Option<String>,
+    /// The saved language (`en-GB`, `cy-GB`), empty when none.
+    language: String,
+}
+
+/// A message of the catalogue in the language of this request, as text for a page to escape.
+fn text(key: &str) -> String {
+    crate::i18n::Tr::plain(crate::i18n::current()).get(key).0
 }
 
 fn when(t: i64) -> String {
@@ -131,6 +139,7 @@ async fn render(
             consents,
             notice,
             error,
+            language: me.user.language.clone().unwrap_or_default(),
         },
     ))
 }
@@ -160,8 +169,8 @@ async fn change_password(
 ) -> Result<Response, AppError> {
     match try_change_password(&state, &client, &me, &f).await? {
         Ok(()) => {
-            let notice = "Your password has been changed. Your other sessions have been signed out.";
-            let (jar, page) = render(&state, jar, &me, Some(notice.into()), None).await?;
+            let notice = text("account-password-changed");
+            let (jar, page) = render(&state, jar, &me, Some(notice), None).await?;
             Ok((jar, page).into_response())
         }
         Err((status, msg)) => {
@@ -179,7 +188,7 @@ async fn try_change_password(
     f: &PasswordForm,
 ) -> Result<Result<(), (StatusCode, String)>, AppError> {
     if f.new_password.expose() != f.confirm_password.expose() {
-        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, "The two new passwords are not the same.".into())));
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, text("account-passwords-differ"))));
     }
     let rules = state.password_rules_for(Some(&me.user.id)).await?;
     if let Err(problem) = password::check(f.new_password.expose(), &me.user.email, rules, &state.common_passwords) {
@@ -187,9 +196,7 @@ async fn try_change_password(
     }
     if let Err(e) = crate::auth::login::check_current_password(state, &me.user, &f.current_password).await {
         let (status, reason, message) = match e {
-            LoginError::InvalidCredentials => {
-                (StatusCode::UNAUTHORIZED, "wrong_current_password", "Your current password is not right.".to_owned())
-            }
+            LoginError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "wrong_current_password", text("account-wrong-current-password")),
             LoginError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string()),
             LoginError::Busy => return Err(AppError::Busy),
             other => return Err(AppError::from_failure(&other)),
@@ -328,7 +335,7 @@ async fn change_email(
     use crate::auth::email_change::{self, EmailChangeError};
     match email_change::request(&state, &me.user, &f.new_email, &client).await {
         Ok(new) => {
-            let notice = format!("We have sent a link to {new}. Your email address changes when you use it.");
+            let notice = crate::i18n::Tr::plain(crate::i18n::current()).msg("account-email-link-sent").arg("email", &new).to_string();
             let (jar, page) = render(&state, jar, &me, Some(notice), None).await?;
             Ok((jar, page).into_response())
         }
@@ -343,4 +350,51 @@ async fn change_email(
         }
         Err(e) => Err(AppError::from_failure(&e)),
     }
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    #[serde(default)]
+    language: String,
+}
+
+/// Saves the person's language for pages and emails (issue 18), or clears it ("as my browser
+/// asks"). The page answers in the language just saved.
+async fn set_language(
+    State(state): State<AppState>,
+    Client(client): Client,
+    jar: CookieJar,
+    mut me: CurrentUser,
+    CsrfForm(Form(f)): CsrfForm<Form<LanguageForm>>,
+) -> Result<Response, AppError> {
+    let chosen = match f.language.as_str() {
+        "" => None,
+        tag => match crate::i18n::Lang::ALL.into_iter().find(|l| l.tag() == tag) {
+            Some(l) => Some(l),
+            None => {
+                let (jar, page) = render(&state, jar, &me, None, Some(text("account-language-invalid"))).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());
+            }
+        },
+    };
+    let tag = chosen.map(crate::i18n::Lang::tag);
+    let mut tx = state.db.begin().await?;
+    store::users::set_language(&mut tx, &me.user.id, tag, state.now()).await?;
+    let details = json!({ "language": tag });
+    audit::user_event_on(
+        &mut tx,
+        &state,
+        "account.language",
+        Some(&me.user.id),
+        Some(&me.user.id),
+        &client,
+        Outcome::Success,
+        Some(details),
+    )
+    .await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    crate::i18n::note_saved(chosen);
+    me.user.language = tag.map(str::to_owned);
+    let (jar, page) = render(&state, jar, &me, Some(text("account-language-saved")), None).await?;
+    Ok((jar, page).into_response())
 }

@@ -38,3 +38,13 @@ pub fn removal(state: &AppState, name: &'static str) -> Cookie<'static> {
     c.make_removal();
     c
 }
+
+/// The language chosen with the language link (issue 18). Not a secret.
+pub fn language_name(state: &AppState) -> &'static str {
+    if state.settings.issuer_is_https() { "__Host-stile_lang" } else { "stile_lang" }
+}
+
+/// The language a relying app asked for (`ui_locales`) while its sign-in goes on.
+pub fn ui_locales_name(state: &AppState) -> &'static str {
+    if state.settings.issuer_is_https() { "__Host-stile_ui_locales" } else { "stile_ui_locales" }
+}

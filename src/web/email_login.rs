@@ -1,6 +1,7 @@
 //! Sign-in by email: ask for a link, type the code, or open the link and confirm with a button
 //! (a POST, so mail scanners that fetch links do not use them up).
 
+use super::say::Say;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -53,8 +54,8 @@ struct ConfirmPage {
     csrf: String,
     token: String,
     action: &'static str,
-    heading: &'static str,
-    button: &'static str,
+    heading: String,
+    button: String,
     error: Option<String>,
 }
 
@@ -107,7 +108,7 @@ async fn request(
         Err(e @ (MagicLinkError::BadEmail(_) | MagicLinkError::TooManyRequests { .. })) => {
             let status =
                 if matches!(e, MagicLinkError::BadEmail(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::TOO_MANY_REQUESTS };
-            Ok((status, jar, ProblemPage { site_name, signed_in: false, next, error: Some(e.to_string()) }).into_response())
+            Ok((status, jar, ProblemPage { site_name, signed_in: false, next, error: Some(e.say()) }).into_response())
         }
         Err(e) => Err(internal(&e)),
     }
@@ -146,7 +147,7 @@ async fn code(
                 email: f.email.chars().take(254).collect(),
                 reference: f.reference.expose().chars().take(64).collect(),
                 minutes: (state.settings.magic_link.ttl_secs + 59) / 60,
-                error: Some(e.to_string()),
+                error: Some(e.say()),
             };
             Ok((status, jar, page).into_response())
         }
@@ -165,9 +166,9 @@ async fn confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Q
     let live = magic_link::link_is_live(&state, q.t.expose()).await.map_err(|e| internal(&e))?;
     let page = LinkButton {
         action: "/login/email/confirm",
-        heading: "You opened a sign-in link. Continue to sign in on this device.",
-        button: "Continue signing in",
-        invalid: MagicLinkError::LinkInvalid.to_string(),
+        heading: super::say::text("email-confirm-sign-in"),
+        button: super::say::text("email-confirm-sign-in-button"),
+        invalid: MagicLinkError::LinkInvalid.say(),
     };
     Ok(link_button_page(&state, jar, live, q.t.expose(), page))
 }
@@ -190,7 +191,7 @@ async fn confirm(
         Err(MagicLinkError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, "/account", "")),
         Err(e @ (MagicLinkError::LinkInvalid | MagicLinkError::NotAllowed)) => {
             let site_name = state.settings.server.name.clone();
-            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.say()) };
             Ok((StatusCode::GONE, jar, page).into_response())
         }
         Err(e) => Err(internal(&e)),
@@ -281,11 +282,11 @@ async fn new_password(
             StatusCode::OK
         }
         Err(e @ (PasswordByEmailError::BadEmail(_) | PasswordByEmailError::Weak(_) | PasswordByEmailError::Mismatch)) => {
-            page.error = Some(e.to_string());
+            page.error = Some(e.say());
             StatusCode::UNPROCESSABLE_ENTITY
         }
         Err(e @ PasswordByEmailError::TooManyRequests { .. }) => {
-            page.error = Some(e.to_string());
+            page.error = Some(e.say());
             StatusCode::TOO_MANY_REQUESTS
         }
         Err(PasswordByEmailError::Busy) => return Err(AppError::Busy),
@@ -299,9 +300,9 @@ async fn password_confirm_page(State(state): State<AppState>, jar: CookieJar, Qu
     let live = password_by_email::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::from_failure(&e))?;
     let page = LinkButton {
         action: "/login/password/new/confirm",
-        heading: "Confirm your new password to start using it and sign in on this device.",
-        button: "Confirm my password",
-        invalid: PasswordByEmailError::LinkInvalid.to_string(),
+        heading: super::say::text("email-confirm-password"),
+        button: super::say::text("email-confirm-password-button"),
+        invalid: PasswordByEmailError::LinkInvalid.say(),
     };
     Ok(link_button_page(&state, jar, live, q.t.expose(), page))
 }
@@ -318,7 +319,7 @@ async fn password_confirm(
         Err(PasswordByEmailError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, "/account", "")),
         Err(e @ (PasswordByEmailError::LinkInvalid | PasswordByEmailError::NotAllowed)) => {
             let site_name = state.settings.server.name.clone();
-            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.say()) };
             Ok((StatusCode::GONE, jar, page).into_response())
         }
         Err(e) => Err(AppError::from_failure(&e)),
@@ -329,9 +330,9 @@ async fn email_change_page(State(state): State<AppState>, jar: CookieJar, Query(
     let live = email_change::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::from_failure(&e))?;
     let page = LinkButton {
         action: "/account/email/confirm",
-        heading: "Confirm this as the new email address of your account.",
-        button: "Confirm my new email address",
-        invalid: EmailChangeError::LinkInvalid.to_string(),
+        heading: super::say::text("email-confirm-email"),
+        button: super::say::text("email-confirm-email-button"),
+        invalid: EmailChangeError::LinkInvalid.say(),
     };
     Ok(link_button_page(&state, jar, live, q.t.expose(), page))
 }
@@ -339,8 +340,8 @@ async fn email_change_page(State(state): State<AppState>, jar: CookieJar, Query(
 /// What the page an emailed link opens says, and where its button posts.
 struct LinkButton {
     action: &'static str,
-    heading: &'static str,
-    button: &'static str,
+    heading: String,
+    button: String,
     invalid: String,
 }
 
@@ -385,7 +386,7 @@ async fn email_change_confirm(
         Ok(email) => Ok((jar, EmailChangedPage { site_name, signed_in: false, email: email.to_string() }).into_response()),
         Err(e @ (EmailChangeError::LinkInvalid | EmailChangeError::Taken)) => {
             let status = if matches!(e, EmailChangeError::Taken) { StatusCode::CONFLICT } else { StatusCode::GONE };
-            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.to_string()) };
+            let page = ProblemPage { site_name, signed_in: false, next: "/account".into(), error: Some(e.say()) };
             Ok((status, jar, page).into_response())
         }
         Err(e) => Err(AppError::from_failure(&e)),

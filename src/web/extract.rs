@@ -35,6 +35,7 @@ async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>
     if user.is_disabled() {
         return Ok(None);
     }
+    crate::i18n::note_saved(user.language.as_deref().and_then(crate::i18n::Lang::parse));
     Ok(Some(CurrentUser { user, session }))
 }
 

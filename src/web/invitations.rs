@@ -46,10 +46,6 @@ struct LinkQuery {
     t: SecretString,
 }
 
-const GONE: &str = "This invitation has expired or has already been used. Ask the organisation for a new one.";
-const OTHER_ADDRESS: &str =
-    "This invitation was sent to another email address. Sign out, then sign in with the address it was sent to and open the link again.";
-
 fn page_of(state: &AppState, csrf: String, token: &str) -> InvitationPage {
     InvitationPage {
         site_name: state.settings.server.name.clone(),
@@ -68,11 +64,11 @@ async fn page(State(state): State<AppState>, jar: CookieJar, me: CurrentUser, Qu
     let mut p = page_of(&state, csrf, q.t.expose());
     let status = match memberships::invitation(&state, &me.user, q.t.expose()).await? {
         None => {
-            p.error = Some(GONE.into());
+            p.error = Some(super::say::text("invitation-gone"));
             StatusCode::GONE
         }
         Some(i) if !i.for_this_account => {
-            p.error = Some(OTHER_ADDRESS.into());
+            p.error = Some(super::say::text("invitation-other-address"));
             StatusCode::FORBIDDEN
         }
         Some(i) => {
@@ -131,9 +127,6 @@ struct WelcomePage {
     error: Option<String>,
 }
 
-const WELCOME_GONE: &str =
-    "This link has expired, has been replaced by a newer email, or has already been used. Sign in with your email address instead.";
-
 /// A new account's welcome: the page only shows what the link is for; continuing is a POST, so
 /// mail scanners that fetch links do not use it up.
 async fn welcome_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
@@ -154,7 +147,7 @@ async fn welcome_page(State(state): State<AppState>, jar: CookieJar, Query(q): Q
             StatusCode::OK
         }
         None => {
-            p.error = Some(WELCOME_GONE.into());
+            p.error = Some(super::say::text("welcome-gone"));
             p.token.clear();
             StatusCode::GONE
         }

@@ -1,5 +1,6 @@
 //! Sign-in pages: email → password → signed in; and sign-out.
 
+use super::say::Say;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -53,7 +54,7 @@ struct EmailPage {
 fn passwordless_form(state: &AppState) -> Option<PasskeyForm> {
     match crate::auth::passkeys::begin_passwordless(state) {
         Ok(started) => {
-            let mut form = PasskeyForm::get(started, "/login/passkey", "Sign in with a passkey");
+            let mut form = PasskeyForm::get(started, "/login/passkey", &super::say::text("passkey-sign-in"));
             form.conditional = true;
             form.primary = false;
             Some(form)
@@ -277,7 +278,7 @@ async fn email_submit(
                 csrf: token,
                 next,
                 email: f.email.chars().take(254).collect(),
-                error: Some(e.to_string()),
+                error: Some(e.say()),
                 sso_buttons: Vec::new(),
                 app_name: app.clone(),
                 passkey: None,
@@ -314,7 +315,7 @@ async fn password_submit(
             csrf: token,
             next,
             email: f.email,
-            error: Some("Enter your password.".into()),
+            error: Some(super::say::text("problem-enter-password")),
             sso_offer: None,
             app_name: app.clone(),
         };
@@ -337,7 +338,7 @@ async fn password_submit(
                 csrf: token,
                 next,
                 email: f.email.chars().take(254).collect(),
-                error: Some(e.to_string()),
+                error: Some(e.say()),
                 sso_offer: None,
                 app_name: app.clone(),
             };

@@ -1,6 +1,7 @@
 //! Second-factor pages: verification at sign-in or step-up, enrolment (chosen or forced), and
 //! the account's Security page.
 
+use super::say::Say;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -59,10 +60,10 @@ pub(super) async fn who(state: &AppState, jar: &CookieJar, user: MaybeUser) -> R
 
 fn map(e: MfaError) -> Result<(StatusCode, String), AppError> {
     match e {
-        MfaError::WrongCode => Ok((StatusCode::UNAUTHORIZED, e.to_string())),
-        MfaError::Locked { .. } => Ok((StatusCode::TOO_MANY_REQUESTS, e.to_string())),
+        MfaError::WrongCode => Ok((StatusCode::UNAUTHORIZED, e.say())),
+        MfaError::Locked { .. } => Ok((StatusCode::TOO_MANY_REQUESTS, e.say())),
         MfaError::Mandatory(_) | MfaError::AlreadyEnrolled | MfaError::NotEnrolled | MfaError::KeyExpired => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, e.say()))
         }
         other => Err(AppError::from_failure(&other)),
     }
@@ -76,9 +77,6 @@ struct NextQuery {
     /// Sent here by an authorization request that needs a passkey (`acr_values=phr`).
     phr: Option<String>,
 }
-
-/// Why someone with no second factor is asked to set one up before an admin action.
-const STEP_UP_REASON: &str = "The action you asked for needs two-factor authentication, and your account has none yet. Set it up here; you will then return to the form.";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "mfa_verify.html")]
@@ -101,7 +99,7 @@ struct VerifyPage {
 async fn phr_reason(state: &AppState, w: &Who, asked: bool) -> Result<Option<String>, AppError> {
     // `phr=1` stands for both an app's `acr_values=phr` and an app that always requires it.
     let reason = crate::auth::mfa::phr_requirement(state, w.user(), false, asked).await?;
-    Ok(reason.map(|r| r.explain_phr().to_owned()))
+    Ok(reason.map(super::say::phr_reason))
 }
 
 /// Where someone who must use a passkey, and has none, adds one first.
@@ -122,7 +120,7 @@ async fn render_verify(
     let totp = phr_reason.is_none() && mfa::totp_enrolled(state, &w.user().id).await?;
     let started =
         passkeys::begin_second_factor(state, w.user(), super::passkeys::bound_to(w)).await.map_err(|e| AppError::from_failure(&e))?;
-    let passkey = started.map(|s| PasskeyForm::get(s, "/login/2fa/passkey", "Use your passkey"));
+    let passkey = started.map(|s| PasskeyForm::get(s, "/login/2fa/passkey", &super::say::text("passkey-use")));
     let (jar, csrf) = csrf::token(state, jar);
     let signed_in = matches!(w, Who::Session(_));
     let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
@@ -294,12 +292,12 @@ async fn codes_page(State(state): State<AppState>, me: super::CurrentUser, Query
         return Ok(Redirect::to("/account/security").into_response());
     };
     let codes: Vec<String> = text.lines().map(str::to_owned).collect();
-    let file = format!(
-        "Recovery codes for {} ({})\nEach code signs you in once if you lose your authenticator.\n\n{}\n",
-        state.settings.server.name,
-        me.user.email.as_str(),
-        text.as_str()
-    );
+    let heading = crate::i18n::Tr::plain(crate::i18n::current())
+        .msg("codes-file-heading")
+        .arg("site", &state.settings.server.name)
+        .arg("email", me.user.email.as_str())
+        .to_string();
+    let file = format!("{heading}\n\n{}\n", text.as_str());
     let download =
         format!("data:text/plain;charset=utf-8,{}", percent_encoding::utf8_percent_encode(&file, percent_encoding::NON_ALPHANUMERIC));
     let page =
@@ -318,9 +316,9 @@ async fn enrol_page(
     if phr_reason(&state, &w, false).await?.is_some() {
         return Ok(add_passkey_first(&next));
     }
-    let mut reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.explain().to_owned());
+    let mut reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.say());
     if reason.is_none() && q.step_up.is_some() && matches!(w, Who::Session(_)) {
-        reason = Some(STEP_UP_REASON.to_owned());
+        reason = Some(super::say::text("reason-step-up"));
     }
     let enrolment = match mfa::enrolment(&state, w.user()).await {
         Ok(e) => e,
@@ -372,7 +370,7 @@ async fn enrol_submit(
                 Err(MfaError::AlreadyEnrolled) => return Ok(Redirect::to(&format!("/login/2fa?next={}", enc(&next))).into_response()),
                 Err(e) => return Err(AppError::from_failure(&e)),
             };
-            let reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.explain().to_owned());
+            let reason = mfa::requirement(&state, w.user(), false, false).await?.map(|r| r.say());
             let (jar, csrf) = csrf::token(&state, jar);
             let signed_in = matches!(w, Who::Session(_));
             let page = EnrolPage {
@@ -456,7 +454,7 @@ async fn render_security(
             last_used: p.last_used_at.map(super::admin::when).unwrap_or_else(|| "Never".into()),
         })
         .collect();
-    let required = mfa::requirement(state, &me.user, false, false).await?.map(|r| r.explain().to_owned());
+    let required = mfa::requirement(state, &me.user, false, false).await?.map(|r| r.say());
     let recovery_left = crate::store::totp::unused_recovery_codes(&state.db, &me.user.id).await?;
     Ok((
         jar,

@@ -15,11 +15,13 @@ mod health;
 pub mod import_slots;
 pub mod input;
 mod invitations;
+pub mod language;
 mod login;
 mod metrics;
 mod mfa;
 mod passkeys;
 mod saml;
+pub mod say;
 pub mod signin;
 pub mod sso;
 
@@ -49,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(email_login::router())
         .merge(account::router())
         .merge(invitations::router())
+        .merge(language::router())
         .merge(mfa::router())
         .merge(passkeys::router())
         .merge(sso::router())

@@ -2,6 +2,7 @@
 //! enrolment), renaming and removing. The second factor is on `/login/2fa` (`web::mfa`) and the
 //! passwordless sign-in on `/login` (`web::login`); all share [`PasskeyForm`] and the script.
 
+use super::say::Say;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -55,12 +56,12 @@ pub struct PasskeyForm {
     pub conditional: bool,
     /// The name field, with its value (registration only).
     pub name: Option<String>,
-    pub label: &'static str,
+    pub label: String,
     pub primary: bool,
 }
 
 impl PasskeyForm {
-    pub fn get(started: Started, action: &'static str, label: &'static str) -> Self {
+    pub fn get(started: Started, action: &'static str, label: &str) -> Self {
         PasskeyForm {
             action,
             mode: "get",
@@ -68,7 +69,7 @@ impl PasskeyForm {
             ceremony: started.ceremony.expose().to_owned(),
             conditional: false,
             name: None,
-            label,
+            label: label.to_owned(),
             primary: true,
         }
     }
@@ -84,8 +85,8 @@ pub(super) fn bound_to(w: &Who) -> &str {
 
 pub(super) fn map(e: PasskeyError) -> Result<(StatusCode, String), AppError> {
     match e {
-        PasskeyError::Refused | PasskeyError::NoPasskey => Ok((StatusCode::UNAUTHORIZED, e.to_string())),
-        PasskeyError::Expired | PasskeyError::Duplicate | PasskeyError::BadName => Ok((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+        PasskeyError::Refused | PasskeyError::NoPasskey => Ok((StatusCode::UNAUTHORIZED, e.say())),
+        PasskeyError::Expired | PasskeyError::Duplicate | PasskeyError::BadName => Ok((StatusCode::UNPROCESSABLE_ENTITY, e.say())),
         other => Err(AppError::from_failure(&other)),
     }
 }
@@ -138,8 +139,8 @@ async fn render_add(
     let started = passkeys::begin_registration(state, w.user(), bound_to(w)).await.map_err(|e| AppError::from_failure(&e))?;
     let phr = crate::auth::mfa::phr_requirement(state, w.user(), false, false).await?;
     let reason = match (w, phr) {
-        (_, Some(r)) => Some(r.explain_phr().to_owned()),
-        (Who::Pending { .. }, None) => crate::auth::mfa::requirement(state, w.user(), false, false).await?.map(|r| r.explain().to_owned()),
+        (_, Some(r)) => Some(super::say::phr_reason(r)),
+        (Who::Pending { .. }, None) => crate::auth::mfa::requirement(state, w.user(), false, false).await?.map(|r| r.say()),
         (Who::Session(_), None) => None,
     };
     let (jar, csrf) = csrf::token(state, jar);
@@ -150,7 +151,7 @@ async fn render_add(
         ceremony: started.ceremony.expose().to_owned(),
         conditional: false,
         name: Some(name),
-        label: "Create a passkey",
+        label: super::say::text("passkey-create"),
         primary: true,
     };
     let signed_in = matches!(w, Who::Session(_));
@@ -242,7 +243,7 @@ async fn rename(
         Ok(true) => Ok(Redirect::to("/account/security").into_response()),
         // Not one of this person's passkeys.
         Ok(false) => Err(AppError::NotFound),
-        Err(PasskeyError::BadName) => Err(AppError::BadRequest(PasskeyError::BadName.to_string())),
+        Err(PasskeyError::BadName) => Err(AppError::BadRequest(PasskeyError::BadName.say())),
         Err(e) => Err(AppError::from_failure(&e)),
     }
 }
@@ -264,7 +265,7 @@ async fn remove(
     match passkeys::remove(&state, &me.user, &id, &client).await {
         Ok(true) => Ok(Redirect::to("/account/security").into_response()),
         Ok(false) => Err(AppError::NotFound),
-        Err(e @ PasskeyError::Mandatory(_)) => Err(AppError::BadRequest(e.to_string())),
+        Err(e @ PasskeyError::Mandatory(_)) => Err(AppError::BadRequest(e.say())),
         Err(e) => Err(AppError::from_failure(&e)),
     }
 }

@@ -126,7 +126,7 @@ pub async fn complete_pending(
     factor: &str,
 ) -> Result<CookieJar, AppError> {
     if store::grants::consume(&state.db, hash, KIND_PENDING, state.now()).await?.is_none() {
-        return Err(AppError::BadRequest("This sign-in has expired. Start again.".into()));
+        return Err(AppError::BadRequest(super::say::text("problem-sign-in-expired")));
     }
     let mut amr: Vec<&str> = data.amr.iter().map(String::as_str).collect();
     for m in [factor, "mfa"] {

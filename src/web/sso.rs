@@ -77,11 +77,8 @@ async fn start(
     let next = safe_next(q.next.as_deref());
     let Some(conn) = store::connections::get(&state.db, &id).await? else { return Err(AppError::NotFound) };
     if !federated::may_start(&state, &client).await? {
-        let mut r = crate::error::error_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many sign-in attempts",
-            "Too many sign-ins have been started from your network. Wait ten minutes and try again.",
-        );
+        let t = crate::i18n::Tr::plain(crate::i18n::current());
+        let mut r = crate::error::error_page(StatusCode::TOO_MANY_REQUESTS, &t.get("sso-too-many-title").0, &t.get("sso-too-many").0);
         r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("600"));
         return Ok(r);
     }
@@ -217,7 +214,7 @@ pub fn required_page(state: &AppState, jar: CookieJar, r: &SsoRequired, next: &s
         signed_in: false,
         connection_id: &r.connection_id,
         connection_name: &r.connection_name,
-        message: r.explain(),
+        message: super::say::sso_required(&r.connection_name),
         next,
         email,
     };
@@ -293,67 +290,26 @@ struct ProblemPage<'a> {
 /// The page for an upstream sign-in that did not work: what happened in plain words, a way to
 /// try again where that may help, and the other sign-in methods.
 pub fn failure_page(state: &AppState, jar: CookieJar, conn: Option<&Connection>, what: Failure, next: &str) -> Response {
-    let name = conn.map(|c| c.name.as_str()).unwrap_or("your organisation");
-    let (status, heading, message, retry) = match what {
-        Failure::Cancelled => (
-            StatusCode::BAD_REQUEST,
-            "Sign-in was cancelled",
-            format!("The sign-in at {name} was cancelled or not allowed, so you are not signed in."),
-            true,
-        ),
-        Failure::Unavailable => (
-            StatusCode::BAD_GATEWAY,
-            "Your organisation's sign-in is not available",
-            format!("We could not complete the sign-in with {name}: it did not answer or reported a problem. Try again in a few minutes."),
-            true,
-        ),
-        Failure::BadResponse => (
-            StatusCode::BAD_REQUEST,
-            "Sign-in could not be completed",
-            format!(
-                "The answer from {name} could not be accepted, so you are not signed in. Try again; if it keeps happening, tell your IT service desk."
-            ),
-            true,
-        ),
-        Failure::Expired => (
-            StatusCode::BAD_REQUEST,
-            "This sign-in has expired",
-            "This sign-in was started too long ago, in another browser, or has already been used. Start again.".to_owned(),
-            true,
-        ),
-        Failure::NoAccount => (
-            StatusCode::FORBIDDEN,
-            "You do not have an account here yet",
-            format!(
-                "{name} confirmed who you are, but there is no account for you here and one cannot be made automatically. Ask your organisation's administrator to add you."
-            ),
-            false,
-        ),
-        Failure::Disabled => (
-            StatusCode::FORBIDDEN,
-            "Your account cannot be used",
-            "Your account here has been disabled. Ask your organisation's administrator.".to_owned(),
-            false,
-        ),
-        Failure::NotAllowed => (
-            StatusCode::FORBIDDEN,
-            "You cannot sign in here",
-            "This email address cannot be used to sign in here. Ask your organisation's administrator.".to_owned(),
-            false,
-        ),
-        Failure::Misconfigured => (
-            StatusCode::BAD_GATEWAY,
-            "Your organisation's sign-in is not set up correctly",
-            format!(
-                "{name} sent you back to an address that is no longer used for it, so you are not signed in. Tell your IT service desk: its registration of this service needs the new address."
-            ),
-            false,
-        ),
+    let t = crate::i18n::Tr::plain(crate::i18n::current());
+    let unnamed = t.get("sso-your-organisation").0;
+    let name = conn.map(|c| c.name.as_str()).unwrap_or(&unnamed);
+    let (status, key, retry) = match what {
+        Failure::Cancelled => (StatusCode::BAD_REQUEST, "sso-cancelled", true),
+        Failure::Unavailable => (StatusCode::BAD_GATEWAY, "sso-unavailable", true),
+        Failure::BadResponse => (StatusCode::BAD_REQUEST, "sso-bad-response", true),
+        Failure::Expired => (StatusCode::BAD_REQUEST, "sso-expired", true),
+        Failure::NoAccount => (StatusCode::FORBIDDEN, "sso-no-account", false),
+        Failure::Disabled => (StatusCode::FORBIDDEN, "sso-disabled", false),
+        Failure::NotAllowed => (StatusCode::FORBIDDEN, "sso-not-allowed", false),
+        Failure::Misconfigured => (StatusCode::BAD_GATEWAY, "sso-misconfigured", false),
     };
+    // Each failure's heading is `KEY-title`, its message `KEY` (which may name the connection).
+    let heading = t.get(&format!("{key}-title")).0;
+    let message = t.msg(key).arg("name", name).to_string();
     let page = ProblemPage {
         site_name: &state.settings.server.name,
         signed_in: false,
-        heading,
+        heading: &heading,
         message,
         next,
         connection_name: name,

@@ -445,3 +445,76 @@ async fn private_key_jwt_apps_registered_in_the_browser() {
     assert!(by_uri.jwks.is_none());
     app.finish().await;
 }
+
+/// The English catalogue's plain texts (no arguments, no markup) that differ from the Welsh:
+/// none of them may appear on a Welsh page.
+fn english_texts() -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("locales");
+    let read = |lang: &str| -> std::collections::HashMap<String, String> {
+        let mut out = std::collections::HashMap::new();
+        for f in std::fs::read_dir(dir.join(lang)).unwrap() {
+            let path = f.unwrap().path();
+            if path.extension().is_some_and(|e| e == "ftl") {
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    if let Some((k, v)) = line.split_once(" = ")
+                        && !k.starts_with([' ', '#'])
+                    {
+                        out.insert(k.trim().to_owned(), v.trim().to_owned());
+                    }
+                }
+            }
+        }
+        out
+    };
+    let (en, cy) = (read("en-GB"), read("cy"));
+    let mut texts: Vec<String> = en
+        .into_iter()
+        .filter(|(k, v)| !v.is_empty() && !v.contains(['{', '<', '&']) && v.len() >= 4 && cy.get(k) != Some(v))
+        .map(|(_, v)| v)
+        .collect();
+    texts.sort();
+    texts
+}
+
+/// Issue 18: signing in, an emailed link and 2FA enrolment in Welsh, by the language link and by
+/// a relying app's ui_locales=cy; lang="cy", no English catalogue text, axe clean throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn welsh_sign_in_enrolment_and_emailed_link() {
+    if crate::harness::skip_in_fast_tier("Node") {
+        return;
+    }
+    let app = TestApp::start(Backend::Sqlite).await;
+    let user = app.create_user("ffion@conwy.example", Some(PW)).await;
+    stile::store::users::set_superuser(&app.state.db, &user.id, true, app.state.now()).await.unwrap();
+    // A relying app whose callback is a page of this Stile, so the browser lands somewhere real.
+    let mut s = crate::oidc::spec("Street works");
+    s.require_pkce = false;
+    s.redirect_uris = vec![app.url("/account")];
+    let (id, _) = crate::oidc::register(&app, s).await;
+    let cb = url::form_urlencoded::byte_serialize(app.url("/account").as_bytes()).collect::<String>();
+    let authorize = format!("/authorize?response_type=code&client_id={id}&redirect_uri={cb}&scope=openid&state=s&ui_locales=cy");
+    let english = english_texts();
+    assert!(english.iter().any(|s| s == "Skip to main content") && english.len() > 100, "{english:?}");
+    let report = run_script(
+        "signin_welsh.mjs",
+        &json!({
+            "base": app.base,
+            "email": "ffion@conwy.example",
+            "password": PW,
+            "now": app.state.now(),
+            "mail_dir": app.db.dir.path().join("mail"),
+            "authorize": authorize,
+            "english": english,
+        }),
+    )
+    .await;
+    let pages = pages_checked(&report);
+    for name in
+        ["cy sign-in: email", "cy sign-in: password, with error", "cy sign-in: emailed link", "cy 2FA: enrol", "cy 2FA: recovery codes"]
+    {
+        assert!(pages.iter().any(|p| p == name), "{name} not checked: {pages:?}");
+    }
+    let steps = report["steps"].as_array().unwrap();
+    assert!(steps.iter().any(|s| s == "emailed link opened in Welsh") && steps.iter().any(|s| s == "enrolled in Welsh"), "{steps:?}");
+    app.finish().await;
+}

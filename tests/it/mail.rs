@@ -352,7 +352,7 @@ async fn request_limits(b: Backend) {
     }
     let r = ask(&app, &c, "dave@camden.example", "/account").await;
     assert_eq!(r.status(), 429);
-    assert!(r.text().await.unwrap().contains("Wait 60 minute(s) and try again"));
+    assert!(r.text().await.unwrap().contains("Wait 60 minutes and try again"));
     sink.wait_for(5).await;
     // The same limit for an address with no account.
     for _ in 1..=3 {

@@ -23,6 +23,7 @@ mod error_links;
 mod guessing;
 mod import_stream;
 mod import_upload;
+mod language;
 mod mail;
 mod metrics;
 mod mfa;

@@ -99,7 +99,7 @@ async fn lockout_and_expiry(b: Backend) {
     let r = app.sign_in(&c, "lock@example.org", "wrong one").await;
     assert_eq!(r.status(), 429);
     let body = r.text().await.unwrap();
-    assert!(body.contains("Too many failed attempts. Wait 5 minute(s)"), "{body}");
+    assert!(body.contains("Too many failed attempts. Wait 5 minutes"), "{body}");
     // Locked: even the right password is refused, and nothing is revealed.
     let r = app.sign_in(&c, "lock@example.org", PW).await;
     assert_eq!(r.status(), 429);
@@ -109,7 +109,7 @@ async fn lockout_and_expiry(b: Backend) {
     }
     let r = app.sign_in(&c, "ghost@example.org", "x-wrong-x").await;
     assert_eq!(r.status(), 429);
-    assert!(r.text().await.unwrap().contains("Too many failed attempts. Wait 5 minute(s)"));
+    assert!(r.text().await.unwrap().contains("Too many failed attempts. Wait 5 minutes"));
     assert!(app.audit_actions().await.contains(&("signin.locked".into(), "failure".into())));
     // Four minutes on: still locked. Five: open again, with a fresh count.
     app.clock.advance(240);

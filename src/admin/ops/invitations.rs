@@ -265,14 +265,14 @@ pub(crate) async fn prepare_welcome(
 fn render_welcome(state: &AppState, body_name: Option<&str>, secret: &SecretString) -> Result<crate::mail::Rendered, AdminError> {
     let link = format!("{}/invitations/welcome?t={}", state.settings.issuer(), secret.expose());
     crate::mail::messages::Welcome { site_name: &state.settings.server.name, body_name, link: &link, days: TTL_SECS / 86_400 }
-        .render()
+        .render(crate::i18n::for_recipient(None))
         .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
 }
 
 fn render_membership(state: &AppState, body_name: &str, secret: &SecretString) -> Result<crate::mail::Rendered, AdminError> {
     let link = format!("{}/invitations/accept?t={}", state.settings.issuer(), secret.expose());
     crate::mail::messages::Invitation { site_name: &state.settings.server.name, body_name, link: &link, days: TTL_SECS / 86_400 }
-        .render()
+        .render(crate::i18n::for_recipient(None))
         .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
 }
 

@@ -288,7 +288,7 @@ async fn invite(
         link: &link,
         days: INVITATION_TTL / 86_400,
     }
-    .render()
+    .render(crate::i18n::for_recipient(None))
     .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
     let mut tx = state.db.begin().await?;
     store::invitations::insert(
