@@ -130,7 +130,14 @@ impl IntoResponse for AppError {
                     r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECS));
                 }
                 if status == StatusCode::UNAUTHORIZED {
-                    r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+                    // A DPoP-bound token refused for its proof is challenged as DPoP (RFC 9449
+                    // §7.1), as at userinfo; everything else as Bearer.
+                    let challenge = if error == "invalid_dpop_proof" {
+                        "DPoP error=\"invalid_dpop_proof\", algs=\"RS256 PS256 ES256\""
+                    } else {
+                        "Bearer"
+                    };
+                    r.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static(challenge));
                 }
                 r
             }

@@ -271,8 +271,11 @@ async fn admin_api_accepts_bound_tokens_with_proofs(b: Backend) {
         ("another path", format!("DPoP {at}"), Some(key.dpop("GET", &app.url("/api/v1/users"), now, Some(&ath(&at)), None))),
         ("another key", format!("DPoP {at}"), Some(TestKey::ec("x").dpop("GET", &me, now, Some(&ath(&at)), None))),
     ] {
-        let (st, _, body) = get(auth, proof).await;
+        let (st, h, body) = get(auth, proof).await;
         assert_eq!(st, 401, "{why}: {body}");
+        // The challenge names the scheme the token needs (RFC 9449 §7.1), as userinfo's does.
+        let challenge = h["www-authenticate"].to_str().unwrap();
+        assert!(challenge.starts_with("DPoP ") && challenge.contains("algs="), "{why}: {challenge}");
     }
     app.finish().await;
 }
@@ -455,3 +458,37 @@ async fn bound_refresh_tokens_at_introspection(b: Backend) {
     app.finish().await;
 }
 both!(bound_refresh_tokens_at_introspection);
+
+/// An `iat` at or near i64's ends is refused like any stale proof, at the token endpoint and at
+/// userinfo: the window check does no arithmetic that could overflow (found by an attack run:
+/// `iat - now` panicked in a debug build, and in a release build `i64::MIN + now` passed the
+/// check and stored a replay record that had already expired).
+async fn extreme_iat_is_refused(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("dpop@example.org", Some(PW)).await;
+    let (id, _) = register(&app, ClientSpec { auth_method: AuthMethod::None, ..spec("Field app") }).await;
+    let key = TestKey::ec("device");
+    let at = public_tokens(&app, &id, &key).await["access_token"].as_str().unwrap().to_owned();
+    let now = app.state.now();
+    let (token, ui) = (app.url("/token"), app.url("/userinfo"));
+    for iat in [i64::MIN, i64::MIN + 1, i64::MIN + now, i64::MAX, i64::MAX - now, -now] {
+        let proof = key.dpop("POST", &token, iat, None, None);
+        let form =
+            [("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", CB), ("code_verifier", VERIFIER), ("client_id", &id)];
+        let (st, _, body) = send(reqwest::Client::new().post(&token).header("DPoP", &proof).form(&form)).await;
+        assert_eq!((st, body["error"].as_str()), (400, Some("invalid_dpop_proof")), "iat {iat}: {body}");
+        // Twice: a proof that had passed would be refused the second time as replayed.
+        let proof = key.dpop("GET", &ui, iat, Some(&ath(&at)), None);
+        for _ in 0..2 {
+            let r = reqwest::Client::new().get(&ui).header("Authorization", format!("DPoP {at}")).header("DPoP", &proof);
+            let (st, _, body) = send(r).await;
+            assert_eq!((st, body["error"].as_str()), (401, Some("invalid_dpop_proof")), "iat {iat}: {body}");
+        }
+    }
+    // The same token still works with a fresh proof: nothing was spent or broken.
+    let good = key.dpop("GET", &ui, now, Some(&ath(&at)), None);
+    let (st, _, body) = send(reqwest::Client::new().get(&ui).header("Authorization", format!("DPoP {at}")).header("DPoP", good)).await;
+    assert_eq!(st, 200, "{body}");
+    app.finish().await;
+}
+both!(extreme_iat_is_refused);
