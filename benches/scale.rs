@@ -29,6 +29,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use anyhow::{Context, Result, anyhow, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -39,6 +41,7 @@ use stile::clients::{AuthMethod, ClientSpec, GrantType};
 use stile::config::Settings;
 use stile::secret::SecretString;
 use stile::store::{Db, DbKind};
+use support::{Backend, Dialect, admin_sql, env_number};
 use tokio::sync::oneshot;
 
 const NOW: i64 = 1_790_000_000;
@@ -81,20 +84,6 @@ fn main() -> Result<()> {
         }
         Ok(())
     })
-}
-
-enum Backend {
-    Sqlite,
-    Postgres(String),
-}
-
-impl Backend {
-    fn name(&self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres(_) => "PostgreSQL",
-        }
-    }
 }
 
 /// How much of everything there is for `users` users.
@@ -184,13 +173,6 @@ async fn run(backend: &Backend, users: u64, samples: usize) -> Result<Vec<Timing
     out
 }
 
-async fn admin_sql(url: &str, sql: &str) -> Result<()> {
-    sqlx::any::install_default_drivers();
-    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{}/postgres", url.trim_end_matches('/'))).await?;
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await?;
-    Ok(())
-}
-
 /// Bulk inserts in one transaction. Users `u0000001`… (`user0000001@example.org`, all with the
 /// same cheap password hash) are each a member of body `i % bodies` and of body
 /// `(i * 7) % bodies`, with the body's role `i % 5` in the first; users 1 to 50 are members of 20
@@ -198,15 +180,9 @@ async fn admin_sql(url: &str, sql: &str) -> Result<()> {
 /// over the last year; one in ten is by `u0000002` (the busy actor), the rest by user `i % users`.
 async fn load(db: &Db, size: Size, hash: &str) -> Result<()> {
     let pg = db.kind() == DbKind::Postgres;
-    let series = |n: u64| {
-        if pg {
-            format!("(select g as i from generate_series(1::bigint, {n}) g) s")
-        } else {
-            format!("(with recursive c(i) as (select 1 union all select i + 1 from c where i < {n}) select i from c) s")
-        }
-    };
-    let pad =
-        |expr: &str, width: u32| if pg { format!("lpad(({expr})::text, {width}, '0')") } else { format!("printf('%0{width}d', {expr})") };
+    let dialect = Dialect { pg };
+    let series = |n: u64| dialect.series(n);
+    let pad = |expr: &str, width: u32| dialect.pad(expr, width);
     let Size { users, bodies, roles_per_body, audit_events } = size;
     let bodies_s = series(bodies);
     let roles_s = series(bodies * roles_per_body);
@@ -521,11 +497,4 @@ fn render(backend: &Backend, big: u64, samples: usize, small: &[Timing], large: 
         s.push_str(&format!("{:<30} {:>24} {:>24} {:>9.2}× {:>8}\n", a.name, cell(a), cell(b), ratio, under));
     }
     s
-}
-
-fn env_number(name: &str) -> Result<Option<u64>> {
-    match std::env::var(name) {
-        Ok(v) => Ok(Some(v.trim().parse().with_context(|| format!("{name} must be a whole number"))?)),
-        Err(_) => Ok(None),
-    }
 }

@@ -16,11 +16,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use anyhow::{Context, Result, bail};
 use stile::app::AppState;
 use stile::config::Settings;
 use stile::store::user_list::{Cursor, Filter, LastSignIn, Status, TwoFactor, page};
 use stile::store::{Db, DbKind};
+use support::{Backend, Dialect, admin_sql, env_number};
 
 /// Organisations the users are spread over.
 const BODIES: u64 = 1_000;
@@ -48,20 +51,6 @@ fn main() -> Result<()> {
         }
         Ok(())
     })
-}
-
-enum Backend {
-    Sqlite,
-    Postgres(String),
-}
-
-impl Backend {
-    fn name(&self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres(_) => "PostgreSQL",
-        }
-    }
 }
 
 struct Timing {
@@ -97,28 +86,15 @@ async fn measure(backend: &Backend, users: u64, runs: usize) -> Result<Vec<Timin
     Ok(timings)
 }
 
-async fn admin_sql(url: &str, sql: &str) -> Result<()> {
-    sqlx::any::install_default_drivers();
-    let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{}/postgres", url.trim_end_matches('/'))).await?;
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await?;
-    Ok(())
-}
-
 /// Bulk inserts in one transaction: users `u0000001`… created one a second, every user in the
 /// organisation `i % 1000` and one in ten in a second one, a role for one membership in three, a
 /// confirmed second factor for one user in twenty, one in fifty disabled, one in a thousand
 /// flagged, three in ten never signed in and the rest over the last year.
 async fn load(db: &Db, users: u64) -> Result<()> {
     let pg = db.kind() == DbKind::Postgres;
-    let series = |n: u64| {
-        if pg {
-            format!("(select g as i from generate_series(1::bigint, {n}) g) s")
-        } else {
-            format!("(with recursive c(i) as (select 1 union all select i + 1 from c where i < {n}) select i from c) s")
-        }
-    };
-    let pad =
-        |expr: &str, width: u32| if pg { format!("lpad(({expr})::text, {width}, '0')") } else { format!("printf('%0{width}d', {expr})") };
+    let dialect = Dialect { pg };
+    let series = |n: u64| dialect.series(n);
+    let pad = |expr: &str, width: u32| dialect.pad(expr, width);
     let bodies = series(BODIES);
     let users_s = series(users);
     let mut tx = db.pool().begin().await?;
@@ -276,12 +252,5 @@ fn print_table(backend: &Backend, big: u64, small: &[Timing], large: &[Timing]) 
     for (s, l) in small.iter().zip(large) {
         let cell = |t: &Timing| format!("{:.2} ms ({})", t.median.as_secs_f64() * 1000.0, t.rows);
         println!("{:<40} {:>16} {:>18}", s.name, cell(s), cell(l));
-    }
-}
-
-fn env_number(name: &str) -> Result<Option<u64>> {
-    match std::env::var(name) {
-        Ok(v) => Ok(Some(v.trim().parse().with_context(|| format!("{name} must be a whole number"))?)),
-        Err(_) => Ok(None),
     }
 }

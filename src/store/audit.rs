@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::binds::{Bind, Binds};
+use super::binds::{Binds, bind_all};
 use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
@@ -130,14 +130,7 @@ pub async fn query(db: &Db, f: &Filter, limit: i64) -> Result<Vec<EventRow>> {
             binds.int(limit)
         )
     };
-    let mut q = sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(text));
-    for b in binds.values {
-        q = match b {
-            Bind::Text(t) => q.bind(t),
-            Bind::Int(i) => q.bind(i),
-        };
-    }
-    Ok(q.fetch_all(db.pool()).await?)
+    Ok(bind_all!(sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(text)), binds).fetch_all(db.pool()).await?)
 }
 
 /// The filter's conditions other than the actor, joined with `and` (never empty).

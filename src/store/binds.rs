@@ -26,3 +26,18 @@ impl Binds {
         format!("${}", self.values.len())
     }
 }
+
+/// Binds every value of a [`Binds`] to a query (`query`, `query_as` or `query_scalar`), in order.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds.values {
+            q = match b {
+                $crate::store::binds::Bind::Text(t) => q.bind(t),
+                $crate::store::binds::Bind::Int(i) => q.bind(i),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_all;

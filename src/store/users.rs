@@ -1,6 +1,6 @@
 use sqlx::FromRow;
 
-use super::binds::{Bind, Binds};
+use super::binds::{Binds, bind_all};
 use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
 use crate::email::Email;
@@ -351,21 +351,8 @@ pub async fn search_page(db: &Db, s: &Search<'_>) -> Result<(Vec<UserRow>, i64)>
         binds.int(s.limit),
         binds.int(s.offset)
     );
-    let mut rows = sqlx::query_as::<_, UserRow>(page);
-    for b in binds.values {
-        rows = match b {
-            Bind::Text(t) => rows.bind(t),
-            Bind::Int(i) => rows.bind(i),
-        };
-    }
-    let rows = rows.fetch_all(db.pool()).await?;
-    let mut total = sqlx::query_scalar::<_, i64>(total_text);
-    for b in count_binds.values {
-        total = match b {
-            Bind::Text(t) => total.bind(t),
-            Bind::Int(i) => total.bind(i),
-        };
-    }
+    let rows = bind_all!(sqlx::query_as::<_, UserRow>(page), binds).fetch_all(db.pool()).await?;
+    let total = bind_all!(sqlx::query_scalar::<_, i64>(total_text), count_binds);
     Ok((rows, total.fetch_one(db.pool()).await?))
 }
 
