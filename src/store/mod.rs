@@ -375,15 +375,26 @@ impl Db {
     /// run is tried again: applied migrations are skipped, so it ends once the other process's
     /// run has.
     pub async fn migrate(&self) -> Result<()> {
+        if self.kind == DbKind::Postgres {
+            return Ok(sqlx::migrate!("migrations/postgres").run(&self.pool).await?);
+        }
         let mut attempt = 0;
         loop {
-            let run = match self.kind {
-                DbKind::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await,
-                DbKind::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await,
-            };
+            // Each attempt on a connection of its own, closed if the attempt failed. A migration
+            // that manages its own transaction (0021 rebuilds a table with foreign keys off,
+            // `-- no-transaction`) stops at the failed statement with its `begin` still open
+            // and foreign keys still off; that connection back in the pool made the retry fail
+            // ("cannot start a transaction within a transaction") and could have served
+            // requests without foreign keys.
+            let mut conn = self.pool.acquire().await?;
+            let run = sqlx::migrate!("migrations/sqlite").run(&mut *conn).await;
+            if run.is_err() {
+                conn.close_on_drop();
+            }
+            drop(conn);
             match run {
                 Err(sqlx::migrate::MigrateError::Execute(_) | sqlx::migrate::MigrateError::ExecuteMigration(..))
-                    if self.kind == DbKind::Sqlite && attempt < MIGRATE_RETRIES =>
+                    if attempt < MIGRATE_RETRIES =>
                 {
                     attempt += 1;
                     tokio::time::sleep(busy_backoff(attempt.min(3))).await;
