@@ -161,6 +161,9 @@ async fn admin_orgs_pages_in_welsh(b: Backend) {
 }
 both!(admin_orgs_pages_in_welsh);
 
+/// Page the form is on, where it posts, the form, the English and the Welsh message.
+type Case = (String, String, Vec<(&'static str, &'static str)>, &'static str, &'static str);
+
 /// A form error on each organisation page, and the service layer's refusals, in Welsh; the same
 /// in English reads as before.
 async fn admin_orgs_form_errors_in_welsh(b: Backend) {
@@ -170,8 +173,7 @@ async fn admin_orgs_form_errors_in_welsh(b: Backend) {
     let c = superuser(&app).await;
     let role = store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().into_iter().next().unwrap().id;
 
-    // (page the form is on, where it posts, the form, the English and the Welsh message)
-    let cases: Vec<(String, String, Vec<(&str, &str)>, &str, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "/admin/bodies/camden/roles/new".into(),
             "/admin/bodies/camden/roles/new".into(),

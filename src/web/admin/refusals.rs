@@ -141,7 +141,7 @@ mod tests {
             let mut en = Tr::plain(Lang::EnGb).msg(p.key);
             for part in &p.parts {
                 if let Part::Var(name) = part {
-                    en = en.arg(*name, if *name == "what" { "manage relying apps".to_owned() } else { format!("<{name}>") });
+                    en = en.arg(name, if *name == "what" { "manage relying apps".to_owned() } else { format!("<{name}>") });
                 }
             }
             let text = en.to_string();
