@@ -193,15 +193,17 @@ struct Catalogues {
 
 /// The catalogue files, compiled in. `scripts/check_locales.py` checks both languages have the
 /// same keys and that every key used exists.
-pub const EN_GB_FILES: [(&str, &str); 3] = [
+pub const EN_GB_FILES: [(&str, &str); 4] = [
     ("pages.ftl", include_str!("../locales/en-GB/pages.ftl")),
     ("account.ftl", include_str!("../locales/en-GB/account.ftl")),
     ("emails.ftl", include_str!("../locales/en-GB/emails.ftl")),
+    ("admin.ftl", include_str!("../locales/en-GB/admin.ftl")),
 ];
-pub const CY_FILES: [(&str, &str); 3] = [
+pub const CY_FILES: [(&str, &str); 4] = [
     ("pages.ftl", include_str!("../locales/cy/pages.ftl")),
     ("account.ftl", include_str!("../locales/cy/account.ftl")),
     ("emails.ftl", include_str!("../locales/cy/emails.ftl")),
+    ("admin.ftl", include_str!("../locales/cy/admin.ftl")),
 ];
 
 fn bundle(lang: &str, files: &[(&str, &str)]) -> FluentBundle<FluentResource> {

@@ -24,6 +24,7 @@ mod guessing;
 mod import_stream;
 mod import_upload;
 mod language;
+mod language_admin;
 mod mail;
 mod metrics;
 mod mfa;

@@ -18,6 +18,7 @@ use crate::admin::ops;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::audit::Filter;
+use crate::web::say;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/audit", get(page)).route("/admin/audit.csv", get(csv))
@@ -55,7 +56,7 @@ fn day(field: &'static str, s: &str, end_of_day: bool) -> Result<Option<i64>, Pr
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     let d = time::Date::parse(s, &fmt)
-        .map_err(|_| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some(field), "Give a date as YYYY-MM-DD, for example 2026-11-22."))?;
+        .map_err(|_| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some(field), say::text("admin-audit-bad-date")))?;
     let start = d.midnight().assume_utc().unix_timestamp();
     Ok(Some(if end_of_day { start + 86_400 } else { start }))
 }
@@ -63,7 +64,7 @@ fn day(field: &'static str, s: &str, end_of_day: bool) -> Result<Option<i64>, Pr
 impl AuditQuery {
     fn filter(&self) -> Result<Filter, Problem> {
         if !matches!(self.outcome.as_str(), "" | "success" | "failure") {
-            return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("outcome"), "The outcome is success or failure."));
+            return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("outcome"), say::text("admin-audit-bad-outcome")));
         }
         Ok(Filter {
             actor: self.actor.trim().to_owned(),
@@ -105,21 +106,14 @@ pub struct Row {
     pub details: Vec<(String, String)>,
 }
 
-/// "reset_by" → "Reset by".
-fn label_of(key: &str) -> String {
-    let spaced = key.replace(['_', '-'], " ");
-    let mut chars = spaced.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
 fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => "–".into(),
-        serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        serde_json::Value::Bool(b) => say::text(if *b { "admin-audit-yes" } else { "admin-audit-no" }),
         serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
             if items.is_empty() {
-                "none".into()
+                say::text("admin-audit-empty")
             } else {
                 items.iter().map(value_text).collect::<Vec<_>>().join(", ")
             }
@@ -130,9 +124,9 @@ fn value_text(v: &serde_json::Value) -> String {
 
 fn readable(details: &serde_json::Value) -> Vec<(String, String)> {
     match details {
-        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (label_of(k), value_text(v))).collect(),
+        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (super::labels::detail_label(k), value_text(v))).collect(),
         serde_json::Value::Null => Vec::new(),
-        other => vec![("Details".into(), value_text(other))],
+        other => vec![(say::text("admin-audit-details"), value_text(other))],
     }
 }
 
@@ -241,9 +235,9 @@ async fn page(
         target: q.target.clone(),
         from: q.from.clone(),
         until: q.until.clone(),
-        outcomes: [("", "Any"), ("success", "Success"), ("failure", "Failure")]
+        outcomes: [("", "admin-audit-any"), ("success", "admin-outcome-success"), ("failure", "admin-outcome-failure")]
             .iter()
-            .map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: *v == q.outcome })
+            .map(|(v, l)| Opt { value: (*v).to_owned(), label: say::text(l), selected: *v == q.outcome })
             .collect(),
         bodies: bodies.into_iter().map(|b| Opt { selected: b.id == q.body, value: b.id, label: b.name }).collect(),
         superuser: admin.actor.is_superuser(),

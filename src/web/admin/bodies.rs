@@ -15,8 +15,9 @@ use super::{Admin, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{self, bodies::BodyInput, bodies::BodyView, roles::RoleView};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::policy::body::BodyStatus;
+use crate::policy::body::{BodyStatus, MfaPolicy};
 use crate::policy::delegation::{Action, BodyKind, Target};
+use crate::web::say;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,30 +30,21 @@ pub fn router() -> Router<AppState> {
         .route("/admin/bodies/{id}/scim/tokens/revoke", post(scim_token_revoke))
 }
 
-const KINDS: [(&str, &str); 5] = [
-    kind(BodyKind::Council),
-    kind(BodyKind::HighwayAuthority),
-    kind(BodyKind::Promoter),
-    kind(BodyKind::Contractor),
-    kind(BodyKind::Other),
-];
-const STATUSES: [(&str, &str); 3] = [status(BodyStatus::Active), status(BodyStatus::Suspended), status(BodyStatus::Disabled)];
-
-const fn kind(k: BodyKind) -> (&'static str, &'static str) {
-    (k.as_str(), k.label())
+/// The choices of kind, status and 2FA policy: (value, catalogue key of its label).
+fn kinds() -> Vec<(&'static str, &'static str)> {
+    BodyKind::ALL.iter().map(|k| (k.as_str(), super::kind_key(k))).collect()
 }
 
-const fn status(s: BodyStatus) -> (&'static str, &'static str) {
-    (s.as_str(), s.label())
+fn statuses() -> Vec<(&'static str, &'static str)> {
+    BodyStatus::ALL.iter().map(|s| (s.as_str(), super::status_key(s))).collect()
 }
-const MFA: [(&str, &str); 3] = [
-    ("optional", "Optional"),
-    ("required", "Required for every member"),
-    ("phishing_resistant", "Phishing-resistant (a passkey or security key) for every member"),
-];
+
+fn mfa() -> Vec<(&'static str, &'static str)> {
+    MfaPolicy::ALL.iter().map(|p| (p.as_str(), super::mfa_key(p))).collect()
+}
 
 fn opts(list: &[(&str, &str)], current: &str) -> Vec<Opt> {
-    list.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: *v == current }).collect()
+    list.iter().map(|(v, key)| Opt { value: (*v).to_owned(), label: say::text(key), selected: *v == current }).collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -130,9 +122,9 @@ impl Settings {
     fn of(b: &BodyView) -> Self {
         Settings {
             name: b.name.clone(),
-            kinds: opts(&KINDS, b.kind.as_str()),
-            statuses: opts(&STATUSES, b.status.as_str()),
-            mfa: opts(&MFA, b.mfa_policy.as_str()),
+            kinds: opts(&kinds(), b.kind.as_str()),
+            statuses: opts(&statuses(), b.status.as_str()),
+            mfa: opts(&mfa(), b.mfa_policy.as_str()),
             fms_body_id: b.fms_body_id.clone().unwrap_or_default(),
             swa_code: b.swa_code.clone().unwrap_or_default(),
             password_min_length: b.password_min_length.map(|n| n.to_string()).unwrap_or_default(),
@@ -145,9 +137,9 @@ impl Settings {
     fn posted(f: &BodyForm) -> Self {
         Settings {
             name: f.name.clone(),
-            kinds: opts(&KINDS, &f.kind),
-            statuses: opts(&STATUSES, &f.status),
-            mfa: opts(&MFA, &f.mfa_policy),
+            kinds: opts(&kinds(), &f.kind),
+            statuses: opts(&statuses(), &f.status),
+            mfa: opts(&mfa(), &f.mfa_policy),
             fms_body_id: f.fms_body_id.clone(),
             swa_code: f.swa_code.clone(),
             password_min_length: f.password_min_length.clone(),
@@ -164,11 +156,7 @@ fn input(f: &BodyForm, superuser: bool) -> Result<BodyInput, Problem> {
     let min = match fields::nonempty(&f.password_min_length) {
         None => None,
         Some(v) => Some(v.parse::<i64>().map_err(|_| {
-            Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some("password_min_length"),
-                "The minimum password length must be a whole number.",
-            )
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("password_min_length"), say::text("admin-body-min-length-number"))
         })?),
     };
     let su = |value: &String| superuser.then(|| value.clone());
@@ -213,13 +201,13 @@ fn new_form(admin: &Admin, s: Settings, problem: Option<Problem>) -> Response {
 
 async fn new_page(admin: Admin) -> Result<Response, AppError> {
     if !admin.actor.is_superuser() {
-        return Err(AppError::Forbidden("Only a superuser can add an organisation.".into()));
+        return Err(AppError::Forbidden(say::text("admin-refusal-add-body")));
     }
     let blank = Settings {
         name: String::new(),
-        kinds: opts(&KINDS, ""),
-        statuses: opts(&STATUSES, "active"),
-        mfa: opts(&MFA, "optional"),
+        kinds: opts(&kinds(), ""),
+        statuses: opts(&statuses(), "active"),
+        mfa: opts(&mfa(), "optional"),
         fms_body_id: String::new(),
         swa_code: String::new(),
         password_min_length: String::new(),
@@ -460,13 +448,13 @@ async fn link(
     CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<ContractorForm>>,
 ) -> Result<Response, AppError> {
     let Some(contractor) = fields::nonempty(&f.contractor_id) else {
-        let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), "Choose or enter a contractor organisation.");
+        let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), say::text("admin-body-pick-contractor"));
         return render(&state, &admin, &id, &ShowQuery::default(), None, Some(p)).await;
     };
     match ops::bodies::link_contractor(&state, &admin.actor, &id, &contractor).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=linked", enc(&id))).into_response()),
         Err(crate::admin::AdminError::NotFound(_)) => {
-            let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), "There is no organisation with that id.");
+            let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("contractor_id"), say::text("admin-body-no-such-org"));
             render(&state, &admin, &id, &ShowQuery::default(), None, Some(p)).await
         }
         Err(e) => render(&state, &admin, &id, &ShowQuery::default(), None, Some(Problem::from_admin(e)?)).await,

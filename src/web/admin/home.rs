@@ -11,6 +11,7 @@ use super::{Admin, Nav, Section};
 use crate::admin::ops::{self, bodies::BodyView};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::web::say;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin", get(page))
@@ -34,7 +35,7 @@ pub struct Done {
 async fn page(State(state): State<AppState>, admin: Admin, Query(q): Query<Done>) -> Result<HomePage, AppError> {
     let bodies = ops::bodies::list(&state, &admin.actor).await?;
     if bodies.is_empty() && !admin.actor.is_superuser() {
-        return Err(AppError::Forbidden("You are not an administrator of any organisation. Ask your organisation's administrator.".into()));
+        return Err(AppError::Forbidden(say::text("admin-refusal-not-admin")));
     }
     Ok(HomePage {
         site_name: admin.site_name.clone(),

@@ -56,7 +56,10 @@ fn parse_workstreams(lines: &[String]) -> Result<Vec<Workstream>, Problem> {
                 _ => Err(Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     Some("workstreams"),
-                    format!("Write each workstream as a prefix, a space and full_write or read_only: {l:?} is not."),
+                    crate::i18n::Tr::plain(crate::i18n::current())
+                        .msg("admin-member-bad-workstream")
+                        .arg("line", format!("{l:?}"))
+                        .to_string(),
                 )),
             }
         })

@@ -16,7 +16,9 @@ mod data;
 mod fields;
 mod home;
 mod import_form;
+mod labels;
 mod memberships;
+mod refusals;
 mod roles;
 mod user_list;
 mod users;
@@ -28,10 +30,11 @@ use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 
 pub use fields::{Button, HtmlForm};
+pub use labels::{ban_kind_key, kind_key, member_kind_key, mfa_key, names_list, outcome_key, status_key, target_type_key};
 
 use super::csrf::CsrfForm;
 use super::extract::Client;
-use super::{CurrentUser, csrf};
+use super::{CurrentUser, csrf, say};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -112,15 +115,15 @@ impl Admin {
     pub fn nav(&self, section: Section, done: Option<&str>) -> Nav {
         let su = self.actor.is_superuser();
         let mut items = vec![
-            NavItem::new("/admin", "Overview", section == Section::Home),
-            NavItem::new("/admin/users", "Users", section == Section::Users),
-            NavItem::new("/admin/bodies", "Organisations", section == Section::Bodies),
+            NavItem::new("/admin", "admin-nav-home", section == Section::Home),
+            NavItem::new("/admin/users", "admin-nav-users", section == Section::Users),
+            NavItem::new("/admin/bodies", "admin-nav-bodies", section == Section::Bodies),
         ];
-        items.push(NavItem::new("/admin/audit", "Audit log", section == Section::Audit));
+        items.push(NavItem::new("/admin/audit", "admin-nav-audit", section == Section::Audit));
         if su {
-            items.push(NavItem::new("/admin/clients", "Relying apps", section == Section::Clients));
-            items.push(NavItem::new("/admin/connections", "Single sign-on", section == Section::Connections));
-            items.push(NavItem::new("/admin/bans", "Bans", section == Section::Bans));
+            items.push(NavItem::new("/admin/clients", "admin-nav-clients", section == Section::Clients));
+            items.push(NavItem::new("/admin/connections", "admin-nav-connections", section == Section::Connections));
+            items.push(NavItem::new("/admin/bans", "admin-nav-bans", section == Section::Bans));
         }
         Nav { items, notice: done.and_then(notice_text) }
     }
@@ -139,6 +142,7 @@ pub enum Section {
 
 pub struct NavItem {
     pub href: &'static str,
+    /// The catalogue key of its label.
     pub label: &'static str,
     pub current: bool,
 }
@@ -151,60 +155,62 @@ impl NavItem {
 
 pub struct Nav {
     pub items: Vec<NavItem>,
+    /// The catalogue key of the notice to show.
     pub notice: Option<&'static str>,
 }
 
-/// The fixed notices a redirect may ask for (never text from the request).
+/// The fixed notices a redirect may ask for (never text from the request): the catalogue key
+/// of each `done` code's notice.
 fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
-        "user-created" => "The user has been created. No email was sent; they can sign in by emailed link.",
-        "user-welcomed" => "The user has been created and sent a welcome email with a link to sign in for the first time.",
-        "session-ended" => "The session has been ended; the apps it signed into have been told.",
-        "app-revoked" => "The app's access has been revoked: its tokens for this user no longer work, and it has to ask again.",
-        "invitation-resent" => "The invitation has been sent again with a new link; the old link no longer works.",
-        "invitation-withdrawn" => "The invitation has been withdrawn; its link no longer works.",
-        "user-saved" => "The user's details have been saved.",
-        "flagged" => "The user is now flagged.",
-        "unflagged" => "The user is no longer flagged.",
-        "disabled" => "The account is disabled and its sessions have ended.",
-        "enabled" => "The account is enabled again.",
-        "superuser-on" => "The user is now a superuser.",
-        "superuser-off" => "The user is no longer a superuser.",
-        "logged-out" => "The user has been signed out everywhere; their tokens no longer work.",
-        "mfa-reset" => "Two-factor authentication has been reset; the user has been told by email.",
-        "mfa-none" => "The user had no two-factor authentication to reset.",
-        "passkeys-removed" => "The user's passkeys have been removed.",
-        "email-sent" => "A sign-in email is on its way to the user.",
-        "user-removed" => "The user has been removed: their personal details are blanked and the audit log keeps their id.",
-        "member-added" => "The user has been added to the organisation.",
-        "member-invited" => "The user has been sent an invitation by email; they join the organisation when they accept it.",
-        "member-saved" => "The membership has been saved.",
-        "member-removed" => "The user has been removed from the organisation.",
-        "body-created" => "The organisation has been created.",
-        "body-saved" => "The organisation's settings have been saved.",
-        "linked" => "The contractor organisation has been linked.",
-        "scim-token-created" => "The SCIM token has been made. Copy its secret now: it is not shown again.",
-        "scim-token-revoked" => "The SCIM token has been revoked: the directory's next request with it is refused.",
-        "unlinked" => "The contractor organisation has been unlinked.",
-        "role-created" => "The role has been created.",
-        "role-saved" => "The role has been saved.",
-        "role-deleted" => "The role has been deleted.",
-        "client-created" => "The relying app has been registered.",
-        "client-saved" => "The relying app has been saved.",
-        "client-rotated" => "The relying app has a new secret; the old one no longer works.",
-        "client-removed" => "The relying app has been removed.",
-        "connection-created" => "The SSO connection has been added. Give the IdP the details shown below.",
-        "connection-saved" => "The SSO connection has been saved.",
-        "connection-secret" => "The new client secret has been stored. It is not shown anywhere.",
-        "connection-removed" => "The SSO connection has been removed; its users' accounts stay.",
-        "banned" => "The ban is in place; anyone it covers has been signed out.",
-        "unbanned" => "The ban has been lifted.",
-        "imported" => "The users have been imported.",
-        "bulk-done" => "Done for every selected user.",
-        "bulk-partly" => "Done for some of the selected users; the others were refused. The audit log says why.",
-        "bulk-refused" => "Nothing was done: every selected user was refused. The audit log says why.",
-        "bulk-none" => "Nothing was done: select at least one user you may act on.",
-        "bulk-no-body" => "Nothing was done: choose the organisation to add the users to.",
+        "user-created" => "admin-notice-user-created",
+        "user-welcomed" => "admin-notice-user-welcomed",
+        "session-ended" => "admin-notice-session-ended",
+        "app-revoked" => "admin-notice-app-revoked",
+        "invitation-resent" => "admin-notice-invitation-resent",
+        "invitation-withdrawn" => "admin-notice-invitation-withdrawn",
+        "user-saved" => "admin-notice-user-saved",
+        "flagged" => "admin-notice-flagged",
+        "unflagged" => "admin-notice-unflagged",
+        "disabled" => "admin-notice-disabled",
+        "enabled" => "admin-notice-enabled",
+        "superuser-on" => "admin-notice-superuser-on",
+        "superuser-off" => "admin-notice-superuser-off",
+        "logged-out" => "admin-notice-logged-out",
+        "mfa-reset" => "admin-notice-mfa-reset",
+        "mfa-none" => "admin-notice-mfa-none",
+        "passkeys-removed" => "admin-notice-passkeys-removed",
+        "email-sent" => "admin-notice-email-sent",
+        "user-removed" => "admin-notice-user-removed",
+        "member-added" => "admin-notice-member-added",
+        "member-invited" => "admin-notice-member-invited",
+        "member-saved" => "admin-notice-member-saved",
+        "member-removed" => "admin-notice-member-removed",
+        "body-created" => "admin-notice-body-created",
+        "body-saved" => "admin-notice-body-saved",
+        "linked" => "admin-notice-linked",
+        "scim-token-created" => "admin-notice-scim-token-created",
+        "scim-token-revoked" => "admin-notice-scim-token-revoked",
+        "unlinked" => "admin-notice-unlinked",
+        "role-created" => "admin-notice-role-created",
+        "role-saved" => "admin-notice-role-saved",
+        "role-deleted" => "admin-notice-role-deleted",
+        "client-created" => "admin-notice-client-created",
+        "client-saved" => "admin-notice-client-saved",
+        "client-rotated" => "admin-notice-client-rotated",
+        "client-removed" => "admin-notice-client-removed",
+        "connection-created" => "admin-notice-connection-created",
+        "connection-saved" => "admin-notice-connection-saved",
+        "connection-secret" => "admin-notice-connection-secret",
+        "connection-removed" => "admin-notice-connection-removed",
+        "banned" => "admin-notice-banned",
+        "unbanned" => "admin-notice-unbanned",
+        "imported" => "admin-notice-imported",
+        "bulk-done" => "admin-notice-bulk-done",
+        "bulk-partly" => "admin-notice-bulk-partly",
+        "bulk-refused" => "admin-notice-bulk-refused",
+        "bulk-none" => "admin-notice-bulk-none",
+        "bulk-no-body" => "admin-notice-bulk-no-body",
         _ => return None,
     })
 }
@@ -217,15 +223,16 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// Splits a service-layer error: what a person can act on is shown on the form; a missing
-    /// record or an internal failure goes to the error pages (internal text is never shown).
+    /// Splits a service-layer error: what a person can act on is shown on the form, in the
+    /// page's language; a missing record or an internal failure goes to the error pages
+    /// (internal text is never shown).
     pub fn from_admin(e: AdminError) -> Result<Problem, AppError> {
         match e {
             AdminError::Forbidden(_) | AdminError::Invalid { .. } | AdminError::Conflict(_) => {}
             AdminError::Store(crate::store::StoreError::Conflict(_)) => {}
             other => return Err(other.into()),
         }
-        Ok(Problem { status: e.status(), field: e.field(), message: e.public_message_for_form() })
+        Ok(Problem { status: e.status(), field: e.field(), message: refusals::say(&e.public_message_for_form()) })
     }
 
     pub fn new(status: StatusCode, field: Option<&'static str>, message: impl Into<String>) -> Self {
@@ -253,9 +260,9 @@ pub fn when(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&fmt).ok()).unwrap_or_default()
 }
 
-/// [`when`], or "Never" (for templates, which pass references).
+/// [`when`], or "Never" in the page's language (for templates, which pass references).
 pub fn when_or_never(t: &Option<i64>) -> String {
-    t.map(when).unwrap_or_else(|| "Never".into())
+    t.map(when).unwrap_or_else(|| say::text("admin-never"))
 }
 
 /// [`when`] for templates, which pass references.

@@ -14,6 +14,7 @@ use crate::admin::ops::{self, bodies::BodyView, catalogue::Catalogue, roles::Rol
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::policy::body::BodyKind;
+use crate::web::say;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -55,9 +56,9 @@ pub fn perm_groups(cat: &Catalogue, chosen: &[String], body_kind: BodyKind) -> V
 
 fn namespace_title(ns: &str) -> String {
     match ns {
-        "fms" => "FixMyStreet permissions".into(),
-        "sm" => "Street Manager permissions".into(),
-        other => format!("{other} permissions"),
+        "fms" => say::text("admin-perms-fms"),
+        "sm" => say::text("admin-perms-sm"),
+        other => crate::i18n::Tr::plain(crate::i18n::current()).msg("admin-perms-other").arg("namespace", other).to_string(),
     }
 }
 

@@ -1,0 +1,156 @@
+//! The admin service layer's refusals and bad-input messages, said in the page's language.
+//!
+//! `admin::ops` words its refusals in English (the admin API's JSON and the CLI show them as
+//! they are). A page recognises one by the English text of its catalogue message
+//! (`admin-refusal-*`, `admin-invalid-*`, `admin-conflict-*` in locales/en-GB/admin.ftl), whose
+//! `{ $name }` placeables stand for the variable parts, and says that message in the page's
+//! language with the same parts. A message the catalogue does not know is shown as it is.
+//! Two parts are themselves said: `$reason` (a refusal quoted in another) and `$what` (what the
+//! actor may not do, one of the `admin-what-*` phrases); a `$what` the catalogue does not know
+//! leaves the whole message in English rather than half translated.
+
+use std::sync::LazyLock;
+
+use crate::i18n::{self, Lang, Tr};
+
+const PREFIXES: [&str; 3] = ["admin-refusal-", "admin-invalid-", "admin-conflict-"];
+
+enum Part {
+    Text(&'static str),
+    Var(&'static str),
+}
+
+struct Pattern {
+    key: &'static str,
+    parts: Vec<Part>,
+}
+
+/// `Only a superuser can grant { $perm }: it …` → text, variable, text.
+fn parts(mut value: &'static str) -> Vec<Part> {
+    let mut out = Vec::new();
+    while let Some(start) = value.find("{ $") {
+        let Some(len) = value.get(start..).and_then(|rest| rest.find(" }")) else { break };
+        if let Some(text) = value.get(..start).filter(|t| !t.is_empty()) {
+            out.push(Part::Text(text));
+        }
+        if let Some(name) = value.get(start + 3..start + len) {
+            out.push(Part::Var(name));
+        }
+        value = value.get(start + len + 2..).unwrap_or_default();
+    }
+    if !value.is_empty() {
+        out.push(Part::Text(value));
+    }
+    out
+}
+
+/// The admin catalogue's single-line English messages whose key starts with one of `prefixes`.
+fn english(prefixes: &[&str]) -> Vec<(&'static str, &'static str)> {
+    let Some((_, text)) = i18n::EN_GB_FILES.iter().find(|(name, _)| *name == "admin.ftl") else { return Vec::new() };
+    text.lines()
+        .filter_map(|line| line.split_once(" = "))
+        .filter(|(key, _)| prefixes.iter().any(|p| key.starts_with(p)))
+        .map(|(key, value)| (key.trim(), value))
+        .collect()
+}
+
+static PATTERNS: LazyLock<Vec<Pattern>> =
+    LazyLock::new(|| english(&PREFIXES).into_iter().map(|(key, value)| Pattern { key, parts: parts(value) }).collect());
+
+/// What an actor may not do ("manage relying apps"): English text → key.
+static WHAT: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| english(&["admin-what-"]));
+
+/// The variable parts of `message` if it is `pattern`'s text.
+fn captures(pattern: &Pattern, message: &str) -> Option<Vec<(&'static str, String)>> {
+    let mut rest = message;
+    let mut got = Vec::new();
+    for (i, part) in pattern.parts.iter().enumerate() {
+        match part {
+            Part::Text(text) => rest = rest.strip_prefix(text)?,
+            Part::Var(name) => {
+                let end = match pattern.parts.get(i + 1) {
+                    Some(Part::Text(next)) => rest.find(next)?,
+                    Some(Part::Var(_)) => return None,
+                    None => rest.len(),
+                };
+                let value = rest.get(..end).filter(|v| !v.is_empty())?;
+                got.push((*name, value.to_owned()));
+                rest = rest.get(end..)?;
+            }
+        }
+    }
+    rest.is_empty().then_some(got)
+}
+
+/// `message` (a service-layer refusal in English) in `lang`.
+pub fn say_in(lang: Lang, message: &str) -> String {
+    if lang == Lang::EnGb {
+        return message.to_owned();
+    }
+    PATTERNS.iter().find_map(|pattern| said(lang, pattern, message)).unwrap_or_else(|| message.to_owned())
+}
+
+fn said(lang: Lang, pattern: &Pattern, message: &str) -> Option<String> {
+    let t = Tr::plain(lang);
+    let mut msg = t.msg(pattern.key);
+    for (name, value) in captures(pattern, message)? {
+        let value = match name {
+            // A refusal quoted inside another ("…, and there: REASON").
+            "reason" => say_in(lang, &value),
+            "what" => WHAT.iter().find(|(_, text)| *text == value).map(|(key, _)| t.get(key).0)?,
+            _ => value,
+        };
+        msg = msg.arg(name, value);
+    }
+    Some(msg.to_string())
+}
+
+/// `message` in the language of the page being answered.
+pub fn say(message: &str) -> String {
+    say_in(i18n::current(), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_said_in_welsh_with_their_parts() {
+        let cy = |m: &str| say_in(Lang::CyGb, m);
+        assert_eq!(cy("Only a superuser can do this."), "Dim ond uwch-ddefnyddiwr all wneud hyn.");
+        assert_eq!(cy("\"fms:nope\" is not a permission in the catalogue."), "Nid yw \"fms:nope\" yn ganiatâd yn y catalog.");
+        assert_eq!(
+            cy("a@example.org is also a member of Camden, and there: Only a superuser can do this."),
+            "Mae a@example.org hefyd yn aelod o Camden, ac yno: Dim ond uwch-ddefnyddiwr all wneud hyn."
+        );
+        assert_eq!(cy("Something nobody wrote down."), "Something nobody wrote down.");
+        assert_eq!(cy("Only a superuser can manage relying apps."), "Dim ond uwch-ddefnyddiwr all reoli rhaglenni dibynnol.");
+        assert_eq!(
+            cy("You need the permission fms:user_assign_areas in this organisation to assign users to areas."),
+            "Mae angen y caniatâd fms:user_assign_areas yn y sefydliad hwn arnoch i neilltuo defnyddwyr i ardaloedd."
+        );
+        // Not half translated: a `what` the catalogue does not know leaves it in English.
+        assert_eq!(cy("Only a superuser can juggle."), "Only a superuser can juggle.");
+        assert_eq!(say_in(Lang::EnGb, "Only a superuser can do this."), "Only a superuser can do this.");
+    }
+
+    #[test]
+    fn every_refusal_pattern_reads_back_as_itself_in_english() {
+        assert!(PATTERNS.len() > 30);
+        for p in PATTERNS.iter() {
+            let mut en = Tr::plain(Lang::EnGb).msg(p.key);
+            for part in &p.parts {
+                if let Part::Var(name) = part {
+                    en = en.arg(name, if *name == "what" { "manage relying apps".to_owned() } else { format!("<{name}>") });
+                }
+            }
+            let text = en.to_string();
+            assert!(captures(p, &text).is_some(), "{} does not match its own English text {text:?}", p.key);
+            assert_ne!(say_in(Lang::CyGb, &text), text, "{} is not said in Welsh", p.key);
+        }
+        assert!(WHAT.len() > 20);
+        for (key, _) in WHAT.iter() {
+            assert!(i18n::has(Lang::CyGb, key), "{key}");
+        }
+    }
+}
