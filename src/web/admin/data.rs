@@ -24,7 +24,10 @@ use crate::admin::export;
 use crate::admin::import::{self, ActorImportError, ImportError, ImportReport};
 use crate::admin::ops::{self, bodies::BodyView};
 use crate::app::AppState;
+use super::users::refusals;
 use crate::error::AppError;
+use crate::i18n::{Tr, current};
+use crate::web::say::text;
 use crate::secret::ct_eq;
 
 pub fn router() -> Router<AppState> {
@@ -85,13 +88,16 @@ struct Checked {
 }
 
 fn row_summary(r: &ImportReport) -> String {
-    let bad = r.rows.saturating_sub(r.accepted);
-    let rows = if r.rows == 1 { "row" } else { "rows" };
-    let have = if bad == 1 { "has" } else { "have" };
+    let t = Tr::plain(current());
     if r.imported > 0 {
-        return format!("{} {rows}: {} imported", r.rows, r.imported);
+        return t.n("import-summary-imported", r.rows).num("imported", r.imported).to_string();
     }
-    format!("{} {rows}: {} can be imported, {bad} {have} problems", r.rows, r.accepted)
+    let bad = r.rows.saturating_sub(r.accepted);
+    format!("{} {}", t.n("import-summary-rows", r.rows), t.n("import-summary-checked", bad).num("accepted", r.accepted))
+}
+
+fn text_msg(key: &'static str) -> crate::i18n::Msg {
+    Tr::plain(current()).msg(key)
 }
 
 /// The tag over checked text: for this session and this organisation only.
@@ -165,10 +171,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
     };
     let max = state.settings.server.max_import_bytes;
     let too_large = || {
-        let msg = format!(
-            "The file is larger than {}, the most this page takes. Split it into smaller files, or import it with the command line (stile import users FILE).",
-            size_words(max)
-        );
+        let msg = text_msg("import-too-large").arg("size", size_words(max)).to_string();
         refused(StatusCode::PAYLOAD_TOO_LARGE, Some("file"), msg)
     };
     let f = match body {
@@ -183,7 +186,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
             o.problem = refused(
                 unprocessable,
                 Some("file"),
-                "The checked file could not be confirmed, so nothing was imported. Check the file again.",
+                text("import-unconfirmed"),
             );
             return Ok(render(&state, &admin, b, o));
         }
@@ -191,7 +194,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
     } else if let Some(file) = &f.file {
         o.file_name = file.name.rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
         if !f.csv.trim().is_empty() {
-            o.problem = refused(unprocessable, Some("file"), "Choose a file or paste the CSV into the text box, not both.");
+            o.problem = refused(unprocessable, Some("file"), text("import-file-and-text"));
             return Ok(render(&state, &admin, b, o));
         }
         match file_text(file) {
@@ -205,7 +208,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
         o.problem = refused(
             unprocessable,
             Some("file"),
-            "Choose a CSV file, or paste its contents into the text box starting with its header row.",
+            text("import-nothing-chosen"),
         );
         return Ok(render(&state, &admin, b, o));
     } else {
@@ -224,7 +227,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=imported", enc(&id))).into_response()),
         Err(ActorImportError::Import(ImportError::Refused(report))) => {
             o.report = Some(*report);
-            o.problem = refused(unprocessable, None, "Some rows are refused, so nothing was imported. Correct them and check again.");
+            o.problem = refused(unprocessable, None, text("import-rows-refused"));
             Ok(render(&state, &admin, b, o))
         }
         Err(ActorImportError::Import(ImportError::File(msg))) => {
@@ -234,7 +237,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
         }
         Err(ActorImportError::Import(ImportError::Store(e))) => Err(AppError::Store(e)),
         Err(ActorImportError::Admin(e)) => {
-            o.problem = Some(Problem::from_admin(e)?);
+            o.problem = Some(refusals::problem(e)?);
             Ok(render(&state, &admin, b, o))
         }
     }
