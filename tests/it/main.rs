@@ -24,6 +24,8 @@ mod guessing;
 mod import_stream;
 mod import_upload;
 mod language;
+mod language_admin;
+mod language_par;
 mod mail;
 mod metrics;
 mod mfa;
