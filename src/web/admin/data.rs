@@ -27,7 +27,7 @@ use crate::app::AppState;
 use super::users::refusals;
 use crate::error::AppError;
 use crate::i18n::{Tr, current};
-use crate::web::say::text;
+use crate::web::say::text as say;
 use crate::secret::ct_eq;
 
 pub fn router() -> Router<AppState> {
@@ -186,7 +186,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
             o.problem = refused(
                 unprocessable,
                 Some("file"),
-                text("import-unconfirmed"),
+                say("import-unconfirmed"),
             );
             return Ok(render(&state, &admin, b, o));
         }
@@ -194,7 +194,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
     } else if let Some(file) = &f.file {
         o.file_name = file.name.rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
         if !f.csv.trim().is_empty() {
-            o.problem = refused(unprocessable, Some("file"), text("import-file-and-text"));
+            o.problem = refused(unprocessable, Some("file"), say("import-file-and-text"));
             return Ok(render(&state, &admin, b, o));
         }
         match file_text(file) {
@@ -208,7 +208,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
         o.problem = refused(
             unprocessable,
             Some("file"),
-            text("import-nothing-chosen"),
+            say("import-nothing-chosen"),
         );
         return Ok(render(&state, &admin, b, o));
     } else {
@@ -227,7 +227,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=imported", enc(&id))).into_response()),
         Err(ActorImportError::Import(ImportError::Refused(report))) => {
             o.report = Some(*report);
-            o.problem = refused(unprocessable, None, text("import-rows-refused"));
+            o.problem = refused(unprocessable, None, say("import-rows-refused"));
             Ok(render(&state, &admin, b, o))
         }
         Err(ActorImportError::Import(ImportError::File(msg))) => {
