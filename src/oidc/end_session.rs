@@ -157,8 +157,8 @@ async fn run(
                 let sep = if target.contains('?') { '&' } else { '?' };
                 target = format!("{target}{sep}state={}", url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>());
             }
-            let loc =
-                HeaderValue::from_str(&target).map_err(|_| AppError::BadRequest(crate::web::refusal_text::page_text("The application's address cannot be used.")))?;
+            let loc = HeaderValue::from_str(&target)
+                .map_err(|_| AppError::BadRequest(crate::web::refusal_text::page_text("The application's address cannot be used.")))?;
             Ok((StatusCode::SEE_OTHER, jar, [(header::LOCATION, loc)]).into_response())
         }
         None => Ok((jar, SignedOutPage { site_name: state.settings.server.name.clone(), signed_in: false }).into_response()),

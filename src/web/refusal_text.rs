@@ -10,24 +10,15 @@ use super::say::text;
 /// English text as it is written, and its catalogue key.
 const REFUSALS: [(&str, &str); 13] = [
     ("The request does not say which application is asking (client_id is missing).", "refused-no-client-id"),
-    (
-        "This sign-in request has expired or has already been used. Go back to the application and start again.",
-        "refused-request-gone",
-    ),
+    ("This sign-in request has expired or has already been used. Go back to the application and start again.", "refused-request-gone"),
     ("Something went wrong on our side. Try again in a moment.", "refused-our-side"),
     ("The application asking you to sign in is not registered here.", "refused-unknown-client"),
     ("The request has no redirect_uri.", "refused-no-redirect-uri"),
-    (
-        "The application asked to send you to an address it has not registered, so it cannot continue.",
-        "refused-unregistered-redirect",
-    ),
+    ("The application asked to send you to an address it has not registered, so it cannot continue.", "refused-unregistered-redirect"),
     ("The sign-out request carries an ID token that was not issued here.", "refused-foreign-id-token"),
     ("The sign-out request names two different applications.", "refused-two-applications"),
     ("The application asked to send you to an address it has not registered.", "refused-unregistered-logout-redirect"),
-    (
-        "A post-logout address needs id_token_hint or client_id to say which application asks.",
-        "refused-logout-redirect-unnamed",
-    ),
+    ("A post-logout address needs id_token_hint or client_id to say which application asks.", "refused-logout-redirect-unnamed"),
     ("The application's address cannot be used.", "refused-unusable-address"),
     ("That session has already ended.", "refused-session-ended"),
     ("You had not given that application access.", "refused-no-consent"),
@@ -46,8 +37,7 @@ mod tests {
     use super::*;
     use crate::i18n::{Lang, Tr};
 
-    const SOURCES: [&str; 3] =
-        [include_str!("../oidc/authorize.rs"), include_str!("../oidc/end_session.rs"), include_str!("account.rs")];
+    const SOURCES: [&str; 3] = [include_str!("../oidc/authorize.rs"), include_str!("../oidc/end_session.rs"), include_str!("account.rs")];
 
     #[test]
     fn refusals_match_where_they_are_written_and_the_catalogue() {

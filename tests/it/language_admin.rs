@@ -182,7 +182,8 @@ async fn admin_people_pages_in_welsh(b: Backend) {
     assert_welsh(test, &html);
     assert!(html.contains("Methodd y prawf") && html.contains("Rhowch URL y cyhoeddwr i’w brofi."), "{html}");
 
-    let (status, html) = post(&s, "/admin/connections/new", &[("kind", "oidc"), ("name", "Entra"), ("group_roles", "no equals sign")]).await;
+    let (status, html) =
+        post(&s, "/admin/connections/new", &[("kind", "oidc"), ("name", "Entra"), ("group_roles", "no equals sign")]).await;
     assert_eq!(status, 422, "{html}");
     assert_welsh("/admin/connections/new", &html);
     assert!(html.contains("Ysgrifennwch bob mapiad grŵp fel GRŴP = RÔL"), "{html}");

@@ -13,16 +13,16 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
+use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{
     self,
     clients::{AdminAccess, ClientInput, ClientView},
 };
 use crate::app::AppState;
-use super::users::refusals;
 use crate::error::AppError;
-use crate::web::say::text;
 use crate::web::flash;
+use crate::web::say::text;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -272,10 +272,7 @@ async fn render(state: &AppState, admin: &Admin, r: Render, done: Option<&str>, 
         id: r.id,
         form: r.form,
         secret: r.secret,
-        levels: LEVELS
-            .iter()
-            .map(|(v, l)| Opt { value: (*v).to_owned(), label: text(l), selected: *v == r.access.level })
-            .collect(),
+        levels: LEVELS.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: text(l), selected: *v == r.access.level }).collect(),
         admin_bodies: body_opts(state, admin, r.access.body_id.as_deref().unwrap_or_default()).await?,
         admin_permissions: r.access.permissions.join(" "),
         issuer: state.settings.issuer().to_owned(),

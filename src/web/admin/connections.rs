@@ -12,18 +12,18 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
+use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{
     self,
     connections::{ClaimsInput, ConnectionInput, ConnectionView, GroupRoleInput, SecretInput},
 };
 use crate::app::AppState;
-use super::users::refusals;
 use crate::error::AppError;
 use crate::i18n::{Tr, current};
-use crate::web::say::text;
 use crate::secret::SecretString;
 use crate::sso::connection::{ClaimMapping, Kind, MfaTrust};
+use crate::web::say::text;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -534,17 +534,12 @@ async fn test_saml(state: &AppState, f: &Posted, c: Option<&ConnectionView>) -> 
             }
         })
     } else if let Some(xml) = nonempty(&f.idp_metadata_xml) {
-        crate::auth::saml::metadata::parse_idp(&xml).map_err(|e| Tr::plain(current()).msg("conn-test-metadata-unusable").arg("why", e).to_string())
+        crate::auth::saml::metadata::parse_idp(&xml)
+            .map_err(|e| Tr::plain(current()).msg("conn-test-metadata-unusable").arg("why", e).to_string())
     } else if c.is_some() {
-        return TestResult {
-            ok: true,
-            lines: vec![(text("conn-test-metadata"), text("conn-test-metadata-stored"))],
-        };
+        return TestResult { ok: true, lines: vec![(text("conn-test-metadata"), text("conn-test-metadata-stored"))] };
     } else {
-        return TestResult {
-            ok: false,
-            lines: vec![(text("conn-test-problem"), text("conn-test-no-metadata"))],
-        };
+        return TestResult { ok: false, lines: vec![(text("conn-test-problem"), text("conn-test-no-metadata"))] };
     };
     match read {
         Ok(md) => TestResult {

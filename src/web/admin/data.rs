@@ -19,16 +19,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::import_form::{ImportBody, file_text, normalise_line_ends, size_words};
+use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc};
 use crate::admin::export;
 use crate::admin::import::{self, ActorImportError, ImportError, ImportReport};
 use crate::admin::ops::{self, bodies::BodyView};
 use crate::app::AppState;
-use super::users::refusals;
 use crate::error::AppError;
 use crate::i18n::{Tr, current};
-use crate::web::say::text as say;
 use crate::secret::ct_eq;
+use crate::web::say::text as say;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/bodies/{id}/export", post(download)).route("/admin/bodies/{id}/import", get(import_page))
@@ -183,11 +183,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
     if let Some(carried) = f.checked {
         let text = normalise_line_ends(&carried);
         if !ct_eq(checked_mac(&state, &admin, &b.id, &text).as_bytes(), f.checked_mac.as_bytes()) {
-            o.problem = refused(
-                unprocessable,
-                Some("file"),
-                say("import-unconfirmed"),
-            );
+            o.problem = refused(unprocessable, Some("file"), say("import-unconfirmed"));
             return Ok(render(&state, &admin, b, o));
         }
         o.text = text;
@@ -205,11 +201,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
             }
         }
     } else if f.csv.trim().is_empty() {
-        o.problem = refused(
-            unprocessable,
-            Some("file"),
-            say("import-nothing-chosen"),
-        );
+        o.problem = refused(unprocessable, Some("file"), say("import-nothing-chosen"));
         return Ok(render(&state, &admin, b, o));
     } else {
         o.text = normalise_line_ends(&f.csv);

@@ -12,8 +12,8 @@ use serde::{Deserialize, Deserializer};
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::web::say::text;
 use crate::web::csrf::FormBody;
+use crate::web::say::text;
 
 /// Catalogue key: the form could not be read.
 const UNREADABLE: &str = "people-form-unreadable";

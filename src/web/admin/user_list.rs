@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::users::refusals;
 use super::{Admin, CsrfForm, HtmlForm, Nav, Section, enc, fields, when};
 use crate::admin::ops::{
     self,
@@ -18,7 +19,6 @@ use crate::admin::ops::{
     user_list::{BulkAction, ListQuery},
 };
 use crate::app::AppState;
-use super::users::refusals;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {

@@ -398,11 +398,7 @@ async fn action(
         "superuser-on" => {
             // Everything, everywhere: asked twice, like removing a user.
             if f.confirm_superuser != "yes" {
-                let p = Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some("confirm_superuser"),
-                    tr().get("user-superuser-unconfirmed"),
-                );
+                let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("confirm_superuser"), tr().get("user-superuser-unconfirmed"));
                 return user_page(&state, &admin, &id, None, None, Some(p)).await;
             }
             ops::users::set_superuser(&state, a, &id, true).await.map(|_| "superuser-on")
@@ -414,11 +410,7 @@ async fn action(
         "send-email" => ops::users::send_sign_in_email(&state, a, &id).await.map(|_| "email-sent"),
         "remove" => {
             if f.confirm != "yes" {
-                let p = Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some("confirm"),
-                    tr().get("user-remove-unconfirmed"),
-                );
+                let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("confirm"), tr().get("user-remove-unconfirmed"));
                 return user_page(&state, &admin, &id, None, None, Some(p)).await;
             }
             return match ops::users::remove(&state, a, &id).await {

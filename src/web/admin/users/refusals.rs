@@ -6,9 +6,9 @@
 //! change of wording in `admin::ops` is noticed rather than falling back to English silently.
 //! Messages with details in them (a URL, a key's fault) are shown as they are.
 
-use crate::web::admin::Problem;
 use crate::admin::AdminError;
 use crate::error::AppError;
+use crate::web::admin::Problem;
 use crate::web::say::text;
 
 /// English text as `admin::ops` (or `clients`) words it, and its catalogue key.
@@ -67,16 +67,10 @@ const REFUSALS: [(&str, &str); 43] = [
     ("A connection's kind cannot be changed; add a new connection instead.", "refusal-connection-kind-fixed"),
     ("A client's id cannot be changed.", "refusal-client-id-fixed"),
     ("a client needs a name", "refusal-client-name"),
-    (
-        "a client needs at least one grant type: authorization_code, refresh_token or client_credentials",
-        "refusal-client-grant",
-    ),
+    ("a client needs at least one grant type: authorization_code, refresh_token or client_credentials", "refusal-client-grant"),
     ("the authorization_code grant needs at least one redirect URI", "refusal-client-redirect"),
     ("the refresh_token grant needs the authorization_code grant as well", "refusal-client-refresh"),
-    (
-        "This client has no secret to rotate: it is public, or authenticates with its own key (private_key_jwt).",
-        "refusal-client-public",
-    ),
+    ("This client has no secret to rotate: it is public, or authenticates with its own key (private_key_jwt).", "refusal-client-public"),
 ];
 
 /// A service-layer refusal for the form, in the page's language where the catalogue has it
