@@ -144,9 +144,15 @@ tokio::task_local! {
 }
 
 /// Runs `f` (a request) with `choice` as what is known of its language; `here` is the page
-/// the language link returns to.
-pub async fn scope<F: std::future::Future>(choice: Choice, here: String, f: F) -> F::Output {
-    REQUEST.scope(RequestLang { choice: Cell::new(choice), here }, f).await
+/// the language link returns to. Returns its output and what was known of the language at its
+/// end (a pushed authorization request's `ui_locales` is only known once it has been read).
+pub async fn scope<F: std::future::Future>(choice: Choice, here: String, f: F) -> (F::Output, Choice) {
+    REQUEST
+        .scope(RequestLang { choice: Cell::new(choice), here }, async {
+            let out = f.await;
+            (out, REQUEST.with(|r| r.choice.get()))
+        })
+        .await
 }
 
 /// The language of the request being answered; outside a request, English.
@@ -165,6 +171,16 @@ pub fn note_saved(lang: Option<Lang>) {
     let _ = REQUEST.try_with(|r| {
         let mut v = r.choice.get();
         v.saved = lang;
+        r.choice.set(v);
+    });
+}
+
+/// The `ui_locales` of the authorization request being answered, when it comes from elsewhere
+/// than the request's query (a pushed request's, read from storage).
+pub fn note_ui_locales(lang: Option<Lang>) {
+    let _ = REQUEST.try_with(|r| {
+        let mut v = r.choice.get();
+        v.ui_locales = lang;
         r.choice.set(v);
     });
 }
@@ -193,17 +209,21 @@ struct Catalogues {
 
 /// The catalogue files, compiled in. `scripts/check_locales.py` checks both languages have the
 /// same keys and that every key used exists.
-pub const EN_GB_FILES: [(&str, &str); 4] = [
+pub const EN_GB_FILES: [(&str, &str); 6] = [
     ("pages.ftl", include_str!("../locales/en-GB/pages.ftl")),
     ("account.ftl", include_str!("../locales/en-GB/account.ftl")),
     ("emails.ftl", include_str!("../locales/en-GB/emails.ftl")),
     ("admin.ftl", include_str!("../locales/en-GB/admin.ftl")),
+    ("admin-people.ftl", include_str!("../locales/en-GB/admin-people.ftl")),
+    ("refusals.ftl", include_str!("../locales/en-GB/refusals.ftl")),
 ];
-pub const CY_FILES: [(&str, &str); 4] = [
+pub const CY_FILES: [(&str, &str); 6] = [
     ("pages.ftl", include_str!("../locales/cy/pages.ftl")),
     ("account.ftl", include_str!("../locales/cy/account.ftl")),
     ("emails.ftl", include_str!("../locales/cy/emails.ftl")),
     ("admin.ftl", include_str!("../locales/cy/admin.ftl")),
+    ("admin-people.ftl", include_str!("../locales/cy/admin-people.ftl")),
+    ("refusals.ftl", include_str!("../locales/cy/refusals.ftl")),
 ];
 
 fn bundle(lang: &str, files: &[(&str, &str)]) -> FluentBundle<FluentResource> {

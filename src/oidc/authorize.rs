@@ -127,6 +127,12 @@ async fn unpushed(state: &AppState, raw: Vec<(String, String)>) -> Result<(Vec<(
 async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, Failure> {
     let outer_raw = raw.clone();
     let (raw, pushed) = unpushed(state, raw).await?;
+    if pushed.is_some() {
+        // The pushed request's language decides the pages of this sign-in, as a query's would
+        // (the language layer read only the query, which has client_id and request_uri).
+        let asked = raw.iter().find(|(k, _)| k == "ui_locales").and_then(|(_, v)| crate::i18n::Lang::from_ui_locales(v));
+        crate::i18n::note_ui_locales(asked);
+    }
     let mut req = check(state, raw, pushed.is_some()).await?;
     if let Some(p) = pushed {
         req.raw = outer_raw.into_iter().filter(|(k, _)| k == "client_id" || k == "request_uri").collect();
@@ -509,7 +515,8 @@ fn form_post_page(action: &str, fields: &[(&str, String)], nonce: &str) -> Respo
 
 fn fail(state: &AppState, f: Failure) -> Response {
     match f {
-        Failure::Page(msg) => AppError::BadRequest(msg).into_response(),
+        // In the page's language; a pushed request's refusal (`check_pushed`) stays English.
+        Failure::Page(msg) => AppError::BadRequest(crate::web::refusal_text::page_text(&msg)).into_response(),
         Failure::Client { client_redirect, state: st, form_post, code, description } => {
             let mut fields = vec![("error", code.to_owned()), ("error_description", description)];
             if let Some(s) = st {

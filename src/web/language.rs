@@ -2,9 +2,10 @@
 //! around the request ([`choose`], the outermost layer), and `GET /language` is the language
 //! link every page carries.
 //!
-//! - `ui_locales` of `/authorize` decides the pages of that sign-in: it is kept in a cookie for
-//!   an hour (a browser-session cookie), replaced by the next authorization request, and cleared
-//!   by one without it or by the language link.
+//! - `ui_locales` of `/authorize` (or of the pushed request its `request_uri` names) decides the
+//!   pages of that sign-in: it is kept in a cookie for an hour (a browser-session cookie),
+//!   replaced by the next authorization request, and cleared by one without it or by the
+//!   language link. A refused authorization request (4xx) leaves the cookie as it was.
 //! - The signed-in person's saved preference is added by the extractor that finds them
 //!   (`web::extract`).
 //! - The language link's cookie (a year), then `Accept-Language`, then `[ui] default_language`.
@@ -108,9 +109,11 @@ pub async fn choose(State(state): State<AppState>, req: Request, next: Next) -> 
         default: state.settings.ui.default_lang(),
     };
     let here = here(&state, &req);
-    let mut res = i18n::scope(choice, here, next.run(req)).await;
-    if authorize {
-        let cookie = match asked {
+    let (mut res, known) = i18n::scope(choice, here, next.run(req)).await;
+    // A refused request (a malformed ui_locales among others) changes nothing for the sign-in.
+    if authorize && !res.status().is_client_error() {
+        // What the request asked for, or its pushed request (PAR) did.
+        let cookie = match known.ui_locales {
             Some(lang) => {
                 Some(cookies::build(&state, cookies::ui_locales_name(&state), lang.code().to_owned(), Some(UI_LOCALES_COOKIE_SECS)))
             }

@@ -20,6 +20,7 @@ mod login;
 mod metrics;
 mod mfa;
 mod passkeys;
+pub mod refusal_text;
 mod saml;
 pub mod say;
 pub mod signin;

@@ -76,7 +76,7 @@ await run(async (report, browser) => {
   await page.selectOption('#action', 'disable');
   await submit(page, 'form[action="/admin/users/bulk"] button[type=submit]');
   const heading = (await page.locator('h1').textContent()) || '';
-  if (!report.check(heading.includes('2 user(s)?'), `a confirmation for 2 users: ${heading}`)) return;
+  if (!report.check(heading.includes('2 users?'), `a confirmation for 2 users: ${heading}`)) return;
   const listed = (await page.locator('main ul').last().textContent()) || '';
   report.check(wanted.every((e) => listed.includes(e)), `the confirmation lists who: ${listed}`);
   await report.axe(page, 'admin: users, confirm bulk action');

@@ -25,6 +25,8 @@ mod import_stream;
 mod import_upload;
 mod language;
 mod language_admin;
+mod language_admin_people;
+mod language_par;
 mod mail;
 mod metrics;
 mod mfa;

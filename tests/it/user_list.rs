@@ -231,7 +231,7 @@ async fn bulk_actions(b: Backend) {
     let r = c.post(app.url("/admin/users/bulk")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let confirm = r.text().await.unwrap();
-    assert!(confirm.contains("Disable 1 user(s)?") && confirm.contains("alice@camden.example"), "{confirm}");
+    assert!(confirm.contains("Disable 1 user?") && confirm.contains("alice@camden.example"), "{confirm}");
     assert!(!confirm.contains("ivan@") && !confirm.contains(&ivan.id), "{confirm}");
     assert!(!store::users::by_id(&app.state.db, &p.alice).await.unwrap().unwrap().is_disabled(), "nothing before confirming");
 

@@ -90,12 +90,13 @@ impl InvitationState {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// The catalogue key of its label ("Sent", "Accepted"…), shown in the page's language.
+    pub fn label_key(self) -> &'static str {
         match self {
-            InvitationState::Sent => "Sent",
-            InvitationState::Accepted => "Accepted",
-            InvitationState::Expired => "Expired",
-            InvitationState::Withdrawn => "Withdrawn",
+            InvitationState::Sent => "user-invitation-sent",
+            InvitationState::Accepted => "user-invitation-accepted",
+            InvitationState::Expired => "user-invitation-expired",
+            InvitationState::Withdrawn => "user-invitation-withdrawn",
         }
     }
 

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
+use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{
     self,
@@ -21,6 +22,7 @@ use crate::admin::ops::{
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::flash;
+use crate::web::say::text;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -54,7 +56,8 @@ async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<DoneQ
 const GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
 const METHODS: [&str; 4] = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
 const ALGS: [&str; 2] = ["RS256", "ES256"];
-const LEVELS: [(&str, &str); 3] = [("none", "None"), ("body", "An organisation's administrator"), ("superuser", "Superuser")];
+/// The admin-access levels, with the catalogue key of each one's label.
+const LEVELS: [(&str, &str); 3] = [("none", "people-none"), ("body", "app-level-body"), ("superuser", "app-level-superuser")];
 
 fn opts(list: &[&str], current: &str) -> Vec<Opt> {
     list.iter().map(|v| Opt { value: (*v).to_owned(), label: (*v).to_owned(), selected: *v == current }).collect()
@@ -269,10 +272,7 @@ async fn render(state: &AppState, admin: &Admin, r: Render, done: Option<&str>, 
         id: r.id,
         form: r.form,
         secret: r.secret,
-        levels: LEVELS
-            .iter()
-            .map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: *v == r.access.level })
-            .collect(),
+        levels: LEVELS.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: text(l), selected: *v == r.access.level }).collect(),
         admin_bodies: body_opts(state, admin, r.access.body_id.as_deref().unwrap_or_default()).await?,
         admin_permissions: r.access.permissions.join(" "),
         issuer: state.settings.issuer().to_owned(),
@@ -285,7 +285,7 @@ async fn render(state: &AppState, admin: &Admin, r: Render, done: Option<&str>, 
 
 async fn new_page(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
     if !admin.actor.is_superuser() {
-        return Err(AppError::Forbidden("Only a superuser can manage relying apps.".into()));
+        return Err(AppError::Forbidden(text("app-superuser-only")));
     }
     // The same defaults as `stile client add`.
     let d = crate::clients::ClientSpec::default();
@@ -322,7 +322,7 @@ async fn create(
             Ok(Redirect::to(&format!("/admin/clients/{}?done=client-created", enc(&c.client.client_id))).into_response())
         }
         Err(e) => {
-            let p = Problem::from_admin(e)?;
+            let p = refusals::problem(e)?;
             let form = Form::posted(&state, &admin, &f).await?;
             render(
                 &state,
@@ -376,7 +376,7 @@ async fn save(
             }
             Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response())
         }
-        Err(e) => with_problem(&state, &admin, &id, Some(&f), Problem::from_admin(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, Some(&f), refusals::problem(e)?).await,
     }
 }
 
@@ -393,7 +393,7 @@ async fn rotate(
             }
             Ok(Redirect::to(&format!("/admin/clients/{}?done=client-rotated", enc(&id))).into_response())
         }
-        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
     }
 }
 
@@ -405,7 +405,7 @@ async fn remove(
 ) -> Result<Response, AppError> {
     match ops::clients::remove(&state, &admin.actor, &id).await {
         Ok(()) => Ok(Redirect::to("/admin/clients?done=client-removed").into_response()),
-        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
     }
 }
 
@@ -418,6 +418,6 @@ async fn admin_access(
     let access = AdminAccess { level: f.level, body_id: f.admin_body_id, permissions: words(&f.admin_permissions) };
     match ops::clients::set_admin_access(&state, &admin.actor, &id, access).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response()),
-        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
     }
 }

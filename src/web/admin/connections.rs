@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
+use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{
     self,
@@ -19,8 +20,10 @@ use crate::admin::ops::{
 };
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::i18n::{Tr, current};
 use crate::secret::SecretString;
 use crate::sso::connection::{ClaimMapping, Kind, MfaTrust};
+use crate::web::say::text;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -62,11 +65,11 @@ async fn list(State(state): State<AppState>, admin: Admin, Query(q): Query<DoneQ
     })
 }
 
-const MODES: [(&str, &str); 2] =
-    [("offered", "Offered: password and emailed links still work"), ("required", "Required: only this IdP for these domains")];
+/// The sign-in modes, with the catalogue key of each one's label.
+const MODES: [(&str, &str); 2] = [("offered", "conn-mode-offered"), ("required", "conn-mode-required")];
 
 fn opts(list: &[(&str, &str)], current: &str) -> Vec<Opt> {
-    list.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: (*l).to_owned(), selected: *v == current }).collect()
+    list.iter().map(|(v, l)| Opt { value: (*v).to_owned(), label: text(l), selected: *v == current }).collect()
 }
 
 /// The connection form's values, as typed or as stored.
@@ -256,7 +259,7 @@ fn input(f: &Posted, oidc: bool, creating: bool) -> Result<ConnectionInput, Prob
             return Err(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some("group_roles"),
-                format!("Write each group mapping as GROUP = ROLE, not {line:?}."),
+                Tr::plain(current()).msg("conn-group-roles-form").arg("line", format!("{line:?}")).to_string(),
             ));
         };
         group_roles.push(GroupRoleInput { group: group.trim().to_owned(), role: role.trim().to_owned() });
@@ -342,12 +345,12 @@ fn render(admin: &Admin, c: Option<ConnectionView>, form: Form, done: Option<&st
 }
 
 fn kind_of(s: &str) -> Result<Kind, AppError> {
-    Kind::parse(s).ok_or_else(|| AppError::BadRequest("Choose the kind of connection: oidc or saml.".into()))
+    Kind::parse(s).ok_or_else(|| AppError::BadRequest(text("conn-choose-kind")))
 }
 
 async fn new_page(State(state): State<AppState>, admin: Admin, Query(q): Query<NewQuery>) -> Result<Response, AppError> {
     if !admin.actor.is_superuser() {
-        return Err(AppError::Forbidden("Only a superuser can manage SSO connections.".into()));
+        return Err(AppError::Forbidden(text("conn-superuser-only")));
     }
     let kind = kind_of(q.kind.as_deref().unwrap_or("oidc"))?;
     Ok(render(&admin, None, Form::blank(&state, &admin, kind).await?, None, None))
@@ -360,7 +363,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let oidc = kind_of(&f.kind)? == Kind::Oidc;
     let result = match input(&f, oidc, true) {
-        Ok(i) => ops::connections::create(&state, &admin.actor, i).await.map_err(Problem::from_admin),
+        Ok(i) => ops::connections::create(&state, &admin.actor, i).await.map_err(refusals::problem),
         Err(p) => Err(Ok(p)),
     };
     match result {
@@ -400,7 +403,7 @@ async fn save(
 ) -> Result<Response, AppError> {
     let oidc = f.kind == "oidc";
     let result = match input(&f, oidc, false) {
-        Ok(i) => ops::connections::update(&state, &admin.actor, &id, i).await.map_err(Problem::from_admin),
+        Ok(i) => ops::connections::update(&state, &admin.actor, &id, i).await.map_err(refusals::problem),
         Err(p) => Err(Ok(p)),
     };
     match result {
@@ -417,12 +420,12 @@ async fn rotate(
 ) -> Result<Response, AppError> {
     let input = SecretInput { client_secret: SecretString::new(&f.client_secret) };
     if input.client_secret.is_empty() {
-        let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("client_secret"), "Give the new client secret the IdP issued.");
+        let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("client_secret"), text("conn-give-new-secret"));
         return with_problem(&state, &admin, &id, None, p).await;
     }
     match ops::connections::rotate_secret(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/connections/{}?done=connection-secret", enc(&id))).into_response()),
-        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
     }
 }
 
@@ -434,7 +437,7 @@ async fn remove(
 ) -> Result<Response, AppError> {
     match ops::connections::remove(&state, &admin.actor, &id).await {
         Ok(()) => Ok(Redirect::to("/admin/connections?done=connection-removed").into_response()),
-        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
     }
 }
 
@@ -460,7 +463,7 @@ async fn test_saved(
 /// form comes back as typed (without the client secret, which is never sent back).
 async fn test(state: &AppState, admin: &Admin, id: Option<&str>, f: &Posted) -> Result<Response, AppError> {
     if !admin.actor.is_superuser() {
-        return Err(AppError::Forbidden("Only a superuser can manage SSO connections.".into()));
+        return Err(AppError::Forbidden(text("conn-superuser-only")));
     }
     let c = match id {
         Some(id) => Some(ops::connections::show(state, &admin.actor, id).await?),
@@ -488,36 +491,37 @@ async fn test(state: &AppState, admin: &Admin, id: Option<&str>, f: &Posted) -> 
 
 async fn test_oidc(state: &AppState, issuer: &str) -> TestResult {
     if issuer.trim().is_empty() {
-        return TestResult { ok: false, lines: vec![("Problem".into(), "Enter the issuer URL to test.".into())] };
+        return TestResult { ok: false, lines: vec![(text("conn-test-problem"), text("conn-test-no-issuer"))] };
     }
     match crate::auth::upstream_oidc::probe(state, issuer).await {
         Ok(p) => {
+            let ok = p.token_endpoint.is_some() && !p.keys.is_empty();
+            let none = || text("conn-test-none");
             let mut lines = vec![
-                ("Issuer".into(), p.issuer),
-                ("Sign-in endpoint".into(), p.authorization_endpoint),
-                ("Token endpoint".into(), p.token_endpoint.unwrap_or_else(|| "none".into())),
-                ("Signing keys".into(), if p.keys.is_empty() { "none".into() } else { p.keys.join(", ") }),
+                (text("app-issuer"), p.issuer),
+                (text("conn-test-sign-in-endpoint"), p.authorization_endpoint),
+                (text("conn-test-token-endpoint"), p.token_endpoint.unwrap_or_else(none)),
+                (text("conn-test-signing-keys"), if p.keys.is_empty() { none() } else { p.keys.join(", ") }),
             ];
-            let ok = !lines.iter().any(|(_, v)| v == "none");
             if !ok {
-                lines.push(("Problem".into(), "The IdP publishes no token endpoint or no signing keys, so sign-in cannot work.".into()));
+                lines.push((text("conn-test-problem"), text("conn-test-oidc-incomplete")));
             }
             TestResult { ok, lines }
         }
         Err(e) => {
             tracing::info!(error = %crate::error::error_chain(&e), "SSO connection test failed");
-            TestResult { ok: false, lines: vec![("Problem".into(), oidc_failure(&e))] }
+            TestResult { ok: false, lines: vec![(text("conn-test-problem"), oidc_failure(&e))] }
         }
     }
 }
 
 fn oidc_failure(e: &crate::auth::upstream_oidc::UpstreamOidcError) -> String {
     use crate::auth::upstream_oidc::UpstreamOidcError as E;
-    match e {
-        E::BadIssuer => "The issuer is not a valid URL.".into(),
-        E::Discovery(_) => "Its discovery document (the issuer followed by /.well-known/openid-configuration) could not be fetched or read, or its keys could not be fetched.".into(),
-        _ => "The IdP could not be tested.".into(),
-    }
+    text(match e {
+        E::BadIssuer => "conn-test-bad-issuer",
+        E::Discovery(_) => "conn-test-discovery-failed",
+        _ => "conn-test-failed",
+    })
 }
 
 async fn test_saml(state: &AppState, f: &Posted, c: Option<&ConnectionView>) -> TestResult {
@@ -526,39 +530,34 @@ async fn test_saml(state: &AppState, f: &Posted, c: Option<&ConnectionView>) -> 
             crate::sso::saml::SamlAdminError::Metadata(_) | crate::sso::saml::SamlAdminError::Read(..) => e.to_string(),
             other => {
                 tracing::warn!(error = %crate::error::error_chain(&other), "SSO connection test failed");
-                "The metadata could not be read.".to_owned()
+                text("conn-test-metadata-unreadable")
             }
         })
     } else if let Some(xml) = nonempty(&f.idp_metadata_xml) {
-        crate::auth::saml::metadata::parse_idp(&xml).map_err(|e| format!("The metadata document cannot be used: {e}"))
+        crate::auth::saml::metadata::parse_idp(&xml)
+            .map_err(|e| Tr::plain(current()).msg("conn-test-metadata-unusable").arg("why", e).to_string())
     } else if c.is_some() {
-        return TestResult {
-            ok: true,
-            lines: vec![("Metadata".into(), "Stored; give a metadata URL or document to test another.".into())],
-        };
+        return TestResult { ok: true, lines: vec![(text("conn-test-metadata"), text("conn-test-metadata-stored"))] };
     } else {
-        return TestResult {
-            ok: false,
-            lines: vec![("Problem".into(), "Give the IdP's metadata URL or paste its metadata document to test.".into())],
-        };
+        return TestResult { ok: false, lines: vec![(text("conn-test-problem"), text("conn-test-no-metadata"))] };
     };
     match read {
         Ok(md) => TestResult {
             ok: !md.certs.is_empty(),
             lines: vec![
-                ("IdP entity id".into(), md.entity_id),
-                ("IdP sign-in URL".into(), md.sso_redirect_url),
+                (text("conn-idp-entity-id"), md.entity_id),
+                (text("conn-idp-sso-url"), md.sso_redirect_url),
                 (
-                    "Signing certificates (SHA-256)".into(),
+                    text("conn-test-certificates"),
                     if md.certs.is_empty() {
-                        "none".into()
+                        text("conn-test-none")
                     } else {
                         md.certs.iter().map(|c| c.fingerprint()).collect::<Vec<_>>().join(", ")
                     },
                 ),
             ],
         },
-        Err(why) => TestResult { ok: false, lines: vec![("Problem".into(), why)] },
+        Err(why) => TestResult { ok: false, lines: vec![(text("conn-test-problem"), why)] },
     }
 }
 

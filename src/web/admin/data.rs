@@ -19,13 +19,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::import_form::{ImportBody, file_text, normalise_line_ends, size_words};
+use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc};
 use crate::admin::export;
 use crate::admin::import::{self, ActorImportError, ImportError, ImportReport};
 use crate::admin::ops::{self, bodies::BodyView};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::i18n::{Tr, current};
 use crate::secret::ct_eq;
+use crate::web::say::text as say;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/bodies/{id}/export", post(download)).route("/admin/bodies/{id}/import", get(import_page))
@@ -85,13 +88,16 @@ struct Checked {
 }
 
 fn row_summary(r: &ImportReport) -> String {
-    let bad = r.rows.saturating_sub(r.accepted);
-    let rows = if r.rows == 1 { "row" } else { "rows" };
-    let have = if bad == 1 { "has" } else { "have" };
+    let t = Tr::plain(current());
     if r.imported > 0 {
-        return format!("{} {rows}: {} imported", r.rows, r.imported);
+        return t.n("import-summary-imported", r.rows).num("imported", r.imported).to_string();
     }
-    format!("{} {rows}: {} can be imported, {bad} {have} problems", r.rows, r.accepted)
+    let bad = r.rows.saturating_sub(r.accepted);
+    format!("{} {}", t.n("import-summary-rows", r.rows), t.n("import-summary-checked", bad).num("accepted", r.accepted))
+}
+
+fn text_msg(key: &'static str) -> crate::i18n::Msg {
+    Tr::plain(current()).msg(key)
 }
 
 /// The tag over checked text: for this session and this organisation only.
@@ -165,10 +171,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
     };
     let max = state.settings.server.max_import_bytes;
     let too_large = || {
-        let msg = format!(
-            "The file is larger than {}, the most this page takes. Split it into smaller files, or import it with the command line (stile import users FILE).",
-            size_words(max)
-        );
+        let msg = text_msg("import-too-large").arg("size", size_words(max)).to_string();
         refused(StatusCode::PAYLOAD_TOO_LARGE, Some("file"), msg)
     };
     let f = match body {
@@ -180,18 +183,14 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
     if let Some(carried) = f.checked {
         let text = normalise_line_ends(&carried);
         if !ct_eq(checked_mac(&state, &admin, &b.id, &text).as_bytes(), f.checked_mac.as_bytes()) {
-            o.problem = refused(
-                unprocessable,
-                Some("file"),
-                "The checked file could not be confirmed, so nothing was imported. Check the file again.",
-            );
+            o.problem = refused(unprocessable, Some("file"), say("import-unconfirmed"));
             return Ok(render(&state, &admin, b, o));
         }
         o.text = text;
     } else if let Some(file) = &f.file {
         o.file_name = file.name.rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
         if !f.csv.trim().is_empty() {
-            o.problem = refused(unprocessable, Some("file"), "Choose a file or paste the CSV into the text box, not both.");
+            o.problem = refused(unprocessable, Some("file"), say("import-file-and-text"));
             return Ok(render(&state, &admin, b, o));
         }
         match file_text(file) {
@@ -202,11 +201,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
             }
         }
     } else if f.csv.trim().is_empty() {
-        o.problem = refused(
-            unprocessable,
-            Some("file"),
-            "Choose a CSV file, or paste its contents into the text box starting with its header row.",
-        );
+        o.problem = refused(unprocessable, Some("file"), say("import-nothing-chosen"));
         return Ok(render(&state, &admin, b, o));
     } else {
         o.text = normalise_line_ends(&f.csv);
@@ -224,7 +219,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
         Ok(_) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=imported", enc(&id))).into_response()),
         Err(ActorImportError::Import(ImportError::Refused(report))) => {
             o.report = Some(*report);
-            o.problem = refused(unprocessable, None, "Some rows are refused, so nothing was imported. Correct them and check again.");
+            o.problem = refused(unprocessable, None, say("import-rows-refused"));
             Ok(render(&state, &admin, b, o))
         }
         Err(ActorImportError::Import(ImportError::File(msg))) => {
@@ -234,7 +229,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
         }
         Err(ActorImportError::Import(ImportError::Store(e))) => Err(AppError::Store(e)),
         Err(ActorImportError::Admin(e)) => {
-            o.problem = Some(Problem::from_admin(e)?);
+            o.problem = Some(refusals::problem(e)?);
             Ok(render(&state, &admin, b, o))
         }
     }

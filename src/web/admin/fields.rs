@@ -13,8 +13,10 @@ use serde::{Deserialize, Deserializer};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::web::csrf::FormBody;
+use crate::web::say::text;
 
-const UNREADABLE: &str = "The form could not be read.";
+/// Catalogue key: the form could not be read.
+const UNREADABLE: &str = "people-form-unreadable";
 
 /// A form body decoded into `T`.
 pub struct HtmlForm<T>(pub T);
@@ -29,16 +31,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for HtmlForm<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(AppError::BadRequest("Send the form as a web browser does.".into()));
+            return Err(AppError::BadRequest(text("people-form-as-browser")));
         }
-        let body = Bytes::from_request(req, state).await.map_err(|_| AppError::BadRequest(UNREADABLE.into()))?;
-        serde_html_form::from_bytes(&body).map(HtmlForm).map_err(|_| AppError::BadRequest(UNREADABLE.into()))
+        let body = Bytes::from_request(req, state).await.map_err(|_| AppError::BadRequest(text(UNREADABLE)))?;
+        serde_html_form::from_bytes(&body).map(HtmlForm).map_err(|_| AppError::BadRequest(text(UNREADABLE)))
     }
 }
 
 impl<T: DeserializeOwned> FormBody for HtmlForm<T> {
     fn unreadable(_: BytesRejection) -> Response {
-        AppError::BadRequest(UNREADABLE.into()).into_response()
+        AppError::BadRequest(text(UNREADABLE)).into_response()
     }
 }
 

@@ -17,9 +17,12 @@ use axum_extra::extract::CookieJar;
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::i18n::{Tr, current};
 use crate::web::csrf;
+use crate::web::say::text;
 
-const UNREADABLE: &str = "The form could not be read.";
+/// Catalogue key: the form could not be read.
+const UNREADABLE: &str = "people-form-unreadable";
 
 /// The names of the import form's fields.
 const FIELDS: [&str; 6] = ["csrf", "csv", "file", "mode", "checked", "checked_mac"];
@@ -73,12 +76,12 @@ impl FromRequest<AppState> for ImportBody {
         let read = match mime.as_str() {
             "multipart/form-data" => read_multipart(ct, body, cap).await,
             "application/x-www-form-urlencoded" => read_plain(body, cap).await,
-            _ => return Err(AppError::BadRequest("Send the form as a web browser does.".into()).into_response()),
+            _ => return Err(AppError::BadRequest(text("people-form-as-browser")).into_response()),
         };
         let (fields, token) = match read {
             Ok(v) => v,
             Err(Unread::TooLarge) => return Ok(ImportBody::TooLarge),
-            Err(Unread::Bad(msg)) => return Err(AppError::BadRequest(msg.into()).into_response()),
+            Err(Unread::Bad(key)) => return Err(AppError::BadRequest(text(key)).into_response()),
         };
         csrf::verify(state, &jar, &token).map_err(IntoResponse::into_response)?;
         Ok(ImportBody::Form(fields))
@@ -87,6 +90,7 @@ impl FromRequest<AppState> for ImportBody {
 
 enum Unread {
     TooLarge,
+    /// The catalogue key of what is wrong.
     Bad(&'static str),
 }
 
@@ -173,8 +177,8 @@ fn field_text(bytes: &[u8]) -> Result<String, Unread> {
 /// The page's words for what `web::input` refuses in a field.
 fn bad_field(e: crate::web::input::InputError) -> Unread {
     match e {
-        crate::web::input::InputError::NotUtf8 { .. } => Unread::Bad("A form field is not valid UTF-8 text."),
-        _ => Unread::Bad("A form field contains a control character (such as a NUL byte), which is not allowed."),
+        crate::web::input::InputError::NotUtf8 { .. } => Unread::Bad("people-form-not-utf8"),
+        _ => Unread::Bad("people-form-control"),
     }
 }
 
@@ -189,7 +193,8 @@ pub fn normalise_line_ends(text: &str) -> String {
 /// control characters. Spreadsheet workbooks and UTF-16 text, what Excel saves by default, are
 /// named as such, with what to choose instead.
 pub fn file_text(upload: &Upload) -> Result<String, String> {
-    let save_as = "In Excel, use Save As and choose \u{201c}CSV UTF-8 (Comma delimited)\u{201d}, then choose that file.";
+    let t = Tr::plain(current());
+    let save_as = t.get("import-file-save-as").0;
     let name = upload.name.rsplit(['/', '\\']).next().unwrap_or_default();
     let lower = name.to_ascii_lowercase();
     let bytes = upload.bytes.as_ref();
@@ -198,7 +203,7 @@ pub fn file_text(upload: &Upload) -> Result<String, String> {
         || lower.ends_with(".xlsx")
         || lower.ends_with(".xls")
     {
-        return Err(format!("The file is a spreadsheet workbook, not a CSV file. {save_as}"));
+        return Err(format!("{} {save_as}", t.get("import-file-workbook")));
     }
     let text_type = matches!(
         upload.content_type.as_str(),
@@ -211,25 +216,25 @@ pub fn file_text(upload: &Upload) -> Result<String, String> {
             | "application/octet-stream"
     );
     if !(lower.ends_with(".csv") || lower.ends_with(".txt")) || !text_type {
-        return Err("The file must be a CSV file (its name ends in .csv).".to_owned());
+        return Err(t.get("import-file-not-csv").0);
     }
     if bytes.is_empty() {
-        return Err("The file is empty. Choose the CSV file with the users in it.".to_owned());
+        return Err(t.get("import-file-empty").0);
     }
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return Err(format!("The file is saved as UTF-16 text, not UTF-8. {save_as}"));
+        return Err(format!("{} {save_as}", t.get("import-file-utf16")));
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let line = line_of(bytes, e.valid_up_to());
-            return Err(format!("The file is not UTF-8 text (line {line} has a character in another encoding). {save_as}"));
+            return Err(format!("{} {save_as}", t.msg("import-file-not-utf8").num("line", line)));
         }
     };
     if let Some(at) = text.find(|c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
         let line = line_of(bytes, at);
-        let what = if text.as_bytes().get(at) == Some(&0) { "a NUL byte" } else { "a control character" };
-        return Err(format!("The file is not a text file: line {line} contains {what}. Choose the CSV file itself."));
+        let key = if text.as_bytes().get(at) == Some(&0) { "import-file-nul" } else { "import-file-control" };
+        return Err(t.msg(key).num("line", line).to_string());
     }
     Ok(normalise_line_ends(text.trim_start_matches('\u{feff}')))
 }

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Admin, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields, when};
+use super::users::refusals;
+use super::{Admin, CsrfForm, HtmlForm, Nav, Section, enc, fields, when};
 use crate::admin::ops::{
     self,
     bodies::BodyView,
@@ -26,23 +27,31 @@ pub fn router() -> Router<AppState> {
 
 const PER_PAGE: i64 = 50;
 
-const STATUS_OPTIONS: [(&str, &str); 4] = [("", "Any"), ("active", "Active"), ("disabled", "Disabled"), ("flagged", "Flagged")];
-const TWO_FACTOR_OPTIONS: [(&str, &str); 5] =
-    [("", "Any"), ("on", "On"), ("off", "Off"), ("totp", "Authenticator app"), ("passkey", "Passkey or security key")];
+// Each filter's values, with the catalogue key of its label.
+const STATUS_OPTIONS: [(&str, &str); 4] =
+    [("", "users-any"), ("active", "people-active"), ("disabled", "people-disabled"), ("flagged", "people-flagged")];
+const TWO_FACTOR_OPTIONS: [(&str, &str); 5] = [
+    ("", "users-any"),
+    ("on", "people-on"),
+    ("off", "people-off"),
+    ("totp", "users-two-factor-totp"),
+    ("passkey", "users-two-factor-passkey"),
+];
 const LAST_SIGN_IN_OPTIONS: [(&str, &str); 6] = [
-    ("", "Any time"),
-    ("7d", "In the last 7 days"),
-    ("30d", "In the last 30 days"),
-    ("90d", "In the last 90 days"),
-    ("not-90d", "Not in the last 90 days"),
-    ("never", "Never"),
+    ("", "users-any-time"),
+    ("7d", "users-last-7-days"),
+    ("30d", "users-last-30-days"),
+    ("90d", "users-last-90-days"),
+    ("not-90d", "users-not-last-90-days"),
+    ("never", "people-never"),
 ];
 
 pub struct Row {
     pub id: String,
     pub email: String,
     pub name: String,
-    pub flags: Vec<&'static str>,
+    /// "Active", "Disabled, flagged"…, in the page's language.
+    pub flags: String,
     pub two_factor: bool,
     pub last_login: String,
 }
@@ -117,15 +126,8 @@ fn filter_query(q: &ListQuery) -> String {
 }
 
 /// "Active", "Disabled, flagged", "Active, superuser": the status first, in sentence case.
-fn flags(r: &crate::store::user_list::ListRow) -> Vec<&'static str> {
-    let mut f = vec![if r.disabled != 0 { "Disabled" } else { "Active" }];
-    if r.flagged != 0 {
-        f.push("flagged");
-    }
-    if r.superuser != 0 {
-        f.push("superuser");
-    }
-    f
+fn flags(r: &crate::store::user_list::ListRow) -> String {
+    super::users::status_text(r.disabled != 0, r.flagged != 0, r.superuser != 0)
 }
 
 async fn list(State(state): State<AppState>, admin: Admin, Query(p): Query<ListParams>) -> Result<Response, AppError> {
@@ -165,13 +167,13 @@ async fn list(State(state): State<AppState>, admin: Admin, Query(p): Query<ListP
                     name: u.name.clone(),
                     flags: flags(u),
                     two_factor: u.two_factor != 0,
-                    last_login: u.last_login_at.map(when).unwrap_or_else(|| "Never".into()),
+                    last_login: u.last_login_at.map(when).unwrap_or_else(|| crate::web::say::text("people-never")),
                 })
                 .collect();
             Ok((admin.jar, page).into_response())
         }
         Err(e) => {
-            let p = Problem::from_admin(e)?;
+            let p = refusals::problem(e)?;
             page.error = Some(p.message);
             Ok((p.status, admin.jar, page).into_response())
         }
@@ -199,7 +201,9 @@ struct ConfirmPage {
     nav: Nav,
     csrf: String,
     error: Option<String>,
-    verb: &'static str,
+    /// The page's question and its button, for this many users.
+    question: String,
+    button: String,
     action: &'static str,
     destructive: bool,
     body_id: String,
@@ -229,12 +233,12 @@ async fn bulk(
     CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<BulkForm>>,
 ) -> Result<Response, AppError> {
     let Some(action) = BulkAction::parse(&f.action) else {
-        return Err(AppError::BadRequest("That is not something that can be done to users.".into()));
+        return Err(AppError::BadRequest(crate::web::say::text("people-bad-bulk-action")));
     };
     let ids = f.user;
     let body_id = f.body_id.filter(|_| action == BulkAction::AddToOrganisation);
     if let Err(e) = ops::user_list::check_bulk(action, &ids, body_id.as_deref()) {
-        let p = Problem::from_admin(e)?;
+        let p = refusals::problem(e)?;
         return Ok(Redirect::to(&format!("/admin/users?done={}", bulk_problem_code(p.field))).into_response());
     }
     if f.confirm == "yes" {
@@ -272,13 +276,16 @@ async fn bulk(
     if shown.is_empty() {
         return Ok(Redirect::to("/admin/users?done=bulk-none").into_response());
     }
+    let (question, button) = bulk_keys(action);
+    let tr = crate::i18n::Tr::plain(crate::i18n::current());
     let page = ConfirmPage {
         site_name: admin.site_name.clone(),
         signed_in: true,
         nav: admin.nav(Section::Users, None),
         csrf: admin.csrf.clone(),
         error: None,
-        verb: action.verb(),
+        question: tr.n(question, shown.len()).to_string(),
+        button: tr.n(button, shown.len()).to_string(),
         action: action.as_str(),
         destructive: action == BulkAction::Disable,
         body_id: body_id.unwrap_or_default(),
@@ -287,6 +294,16 @@ async fn bulk(
         users,
     };
     Ok((StatusCode::OK, admin.jar, page).into_response())
+}
+
+/// The confirmation page's question and button for an action.
+fn bulk_keys(action: BulkAction) -> (&'static str, &'static str) {
+    match action {
+        BulkAction::Disable => ("bulk-disable-question", "bulk-disable-button"),
+        BulkAction::SignOutEverywhere => ("bulk-sign-out-question", "bulk-sign-out-button"),
+        BulkAction::AddToOrganisation => ("bulk-add-question", "bulk-add-button"),
+        BulkAction::SendSignInEmail => ("bulk-email-question", "bulk-email-button"),
+    }
 }
 
 fn bulk_problem_code(field: Option<&'static str>) -> &'static str {

@@ -13,6 +13,10 @@ use super::{Admin, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields, when}
 use crate::admin::ops::{self, bodies::BodyView, memberships::MembershipInput, roles::RoleView, users::UserView};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::i18n::{Tr, current};
+
+/// The service layer's refusals these pages show, in the page's language.
+pub mod refusals;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -174,7 +178,7 @@ async fn create(
             let done = if f.send_welcome { "user-welcomed" } else { "user-created" };
             Ok(Redirect::to(&format!("/admin/users/{}?done={done}", enc(&u.user.id))).into_response())
         }
-        Err(e) => new_form(&state, &admin, shown_body.as_deref(), Some(&f), Some(Problem::from_admin(e)?)).await,
+        Err(e) => new_form(&state, &admin, shown_body.as_deref(), Some(&f), Some(email_problem(e, &f.email)?)).await,
     }
 }
 
@@ -196,6 +200,8 @@ struct UserPage {
     passkeys: i64,
     created: String,
     last_login: String,
+    /// "Active", "Disabled, flagged"…, in the page's language.
+    status: String,
     memberships: Vec<ops::memberships::MembershipView>,
     /// Organisations the user could be added to.
     bodies: Vec<BodyView>,
@@ -226,8 +232,9 @@ pub struct AppLine {
 pub struct EventLine {
     pub when: String,
     pub action: String,
+    /// Catalogue key: "Done" or "Refused".
     pub outcome: &'static str,
-    /// "By them" or "To them".
+    /// Catalogue key: "By them" or "To them".
     pub role: &'static str,
 }
 
@@ -242,33 +249,52 @@ pub struct InvitationLine {
     pub open: bool,
 }
 
+/// A refusal of the form; one of the address typed is said in the page's language (the service
+/// layer says it in English, for the API and the command line).
+fn email_problem(e: crate::admin::AdminError, email: &str) -> Result<Problem, AppError> {
+    use crate::web::say::Say;
+    let mut p = refusals::problem(e)?;
+    if p.field == Some("email")
+        && let Err(bad) = crate::email::Email::parse(email)
+    {
+        p.message = bad.say();
+    }
+    Ok(p)
+}
+
+/// Text built here is escaped by the page, so the catalogue is used as plain text.
+fn tr() -> Tr {
+    Tr::plain(current())
+}
+
 fn app_line(a: ops::user_activity::AppView) -> AppLine {
+    let t = tr();
     let mut access = Vec::new();
     if a.grants > 0 {
-        access.push(if a.offline { "signed in, with offline access".to_owned() } else { "signed in".to_owned() });
+        access.push(if a.offline { t.get("user-app-signed-in-offline").0 } else { t.get("user-app-signed-in").0 });
     }
     if let Some(scopes) = &a.consent_scopes {
-        access.push(format!("consented to {scopes}"));
+        access.push(t.msg("user-app-consented").arg("scopes", scopes).to_string());
     }
     AppLine { client_id: a.client_id, name: a.client_name, access: access.join("; "), since: when(a.since) }
 }
 
 fn invitation_line(i: ops::invitations::InvitationView) -> InvitationLine {
     use ops::invitations::InvitationState as S;
+    let t = tr();
     let what = match (i.kind.as_str(), i.body_name.is_empty()) {
-        ("welcome", true) => "Welcome email".to_owned(),
-        ("welcome", false) => format!("Welcome email ({})", i.body_name),
-        (_, _) => format!("Invitation to join {}", i.body_name),
+        ("welcome", true) => t.get("user-invitation-welcome").0,
+        ("welcome", false) => t.msg("user-invitation-welcome-to").arg("organisation", &i.body_name).to_string(),
+        (_, _) => t.msg("user-invitation-join").arg("organisation", &i.body_name).to_string(),
     };
-    let sent =
-        if i.send_count > 1 { format!("sent {} ({} times)", when(i.sent_at), i.send_count) } else { format!("sent {}", when(i.sent_at)) };
-    let detail = match i.state {
-        S::Sent => format!("{sent}; the link works until {}", when(i.expires_at)),
-        S::Expired => format!("{sent}; the link expired {}", when(i.expires_at)),
-        S::Accepted => format!("{sent}; accepted {}", i.used_at.map(when).unwrap_or_default()),
-        S::Withdrawn => format!("{sent}; withdrawn {}", i.withdrawn_at.map(when).unwrap_or_default()),
+    let (key, at) = match i.state {
+        S::Sent => ("user-invitation-detail-sent", when(i.expires_at)),
+        S::Expired => ("user-invitation-detail-expired", when(i.expires_at)),
+        S::Accepted => ("user-invitation-detail-accepted", i.used_at.map(when).unwrap_or_default()),
+        S::Withdrawn => ("user-invitation-detail-withdrawn", i.withdrawn_at.map(when).unwrap_or_default()),
     };
-    InvitationLine { id: i.id, what, state: i.state.label(), detail, open: i.state.is_open() }
+    let detail = t.n(key, i.send_count).arg("sent", when(i.sent_at)).arg("at", at).to_string();
+    InvitationLine { id: i.id, what, state: i.state.label_key(), detail, open: i.state.is_open() }
 }
 
 async fn user_page(
@@ -294,8 +320,8 @@ async fn user_page(
         .into_iter()
         .map(|e| EventLine {
             when: when(e.at),
-            role: if e.actor_user_id.as_deref() == Some(id) { "By them" } else { "To them" },
-            outcome: if e.outcome == "success" { "Done" } else { "Refused" },
+            role: if e.actor_user_id.as_deref() == Some(id) { "user-event-by-them" } else { "user-event-to-them" },
+            outcome: if e.outcome == "success" { "user-event-done" } else { "user-event-refused" },
             action: e.action,
         })
         .collect();
@@ -316,7 +342,8 @@ async fn user_page(
         mfa_enabled: d.mfa_enabled,
         passkeys: d.passkeys,
         created: when(d.user.created_at),
-        last_login: d.user.last_login_at.map(when).unwrap_or_else(|| "never".into()),
+        last_login: d.user.last_login_at.map(when).unwrap_or_else(|| tr().get("people-never").0),
+        status: status_text(d.user.disabled, d.user.flagged, d.user.superuser),
         memberships: d.memberships,
         u: d.user,
         bodies,
@@ -351,7 +378,7 @@ async fn edit(
     let input = ops::users::UserEdit { name: Some(f.name.clone()), email: Some(f.email.clone()) };
     match ops::users::update(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{}?done=user-saved", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, Some(&f), Some(Problem::from_admin(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, Some(&f), Some(email_problem(e, &f.email)?)).await,
     }
 }
 
@@ -371,11 +398,7 @@ async fn action(
         "superuser-on" => {
             // Everything, everywhere: asked twice, like removing a user.
             if f.confirm_superuser != "yes" {
-                let p = Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some("confirm_superuser"),
-                    "Tick the box to confirm that this user should be a superuser.",
-                );
+                let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("confirm_superuser"), tr().get("user-superuser-unconfirmed"));
                 return user_page(&state, &admin, &id, None, None, Some(p)).await;
             }
             ops::users::set_superuser(&state, a, &id, true).await.map(|_| "superuser-on")
@@ -387,23 +410,19 @@ async fn action(
         "send-email" => ops::users::send_sign_in_email(&state, a, &id).await.map(|_| "email-sent"),
         "remove" => {
             if f.confirm != "yes" {
-                let p = Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some("confirm"),
-                    "Tick the box to confirm that you want to remove this user.",
-                );
+                let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("confirm"), tr().get("user-remove-unconfirmed"));
                 return user_page(&state, &admin, &id, None, None, Some(p)).await;
             }
             return match ops::users::remove(&state, a, &id).await {
                 Ok(()) => Ok(Redirect::to("/admin/users?done=user-removed").into_response()),
-                Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+                Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
             };
         }
-        _ => return Err(AppError::BadRequest("That is not something that can be done to a user.".into())),
+        _ => return Err(AppError::BadRequest(crate::web::say::text("people-bad-user-action"))),
     };
     match result {
         Ok(done) => Ok(Redirect::to(&format!("/admin/users/{}?done={done}", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
     }
 }
 
@@ -414,7 +433,7 @@ async fn add_membership(
     CsrfForm(HtmlForm(f)): CsrfForm<HtmlForm<AddMembershipForm>>,
 ) -> Result<Response, AppError> {
     let Some(body_id) = f.body_id else {
-        let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("body_id"), "Choose an organisation.");
+        let p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, Some("body_id"), tr().get("user-choose-organisation"));
         return user_page(&state, &admin, &id, None, None, Some(p)).await;
     };
     match ops::memberships::add(&state, &admin.actor, &body_id, &id, MembershipInput::default()).await {
@@ -424,7 +443,7 @@ async fn add_membership(
         Ok(ops::memberships::AddOutcome::Invited { .. }) => {
             Ok(Redirect::to(&format!("/admin/users/{}?done=member-invited", enc(&id))).into_response())
         }
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
     }
 }
 
@@ -443,7 +462,7 @@ async fn end_session(
 ) -> Result<Response, AppError> {
     match ops::user_activity::end_session(&state, &admin.actor, &id, &f.sid).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{}?done=session-ended", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
     }
 }
 
@@ -462,7 +481,7 @@ async fn revoke_app(
 ) -> Result<Response, AppError> {
     match ops::user_activity::revoke_app(&state, &admin.actor, &id, &f.client_id).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{}?done=app-revoked", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
     }
 }
 
@@ -490,10 +509,24 @@ async fn invitation_action(
     let result = match f.action.as_str() {
         "resend" => ops::invitations::resend(&state, &admin.actor, &f.invitation).await.map(|_| "invitation-resent"),
         "withdraw" => ops::invitations::withdraw(&state, &admin.actor, &f.invitation).await.map(|_| "invitation-withdrawn"),
-        _ => return Err(AppError::BadRequest("That is not something that can be done to an invitation.".into())),
+        _ => return Err(AppError::BadRequest(crate::web::say::text("people-bad-invitation-action"))),
     };
     match result {
         Ok(done) => Ok(Redirect::to(&format!("/admin/users/{}?done={done}", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
     }
+}
+
+/// "Active", "Disabled, flagged", "Active, superuser": the status first, in sentence case, in
+/// the page's language (the users list says the same).
+pub fn status_text(disabled: bool, flagged: bool, superuser: bool) -> String {
+    let t = tr();
+    let mut parts = vec![t.get(if disabled { "people-disabled" } else { "people-active" }).0];
+    if flagged {
+        parts.push(t.get("people-flagged-lower").0);
+    }
+    if superuser {
+        parts.push(t.get("people-superuser-lower").0);
+    }
+    parts.join(", ")
 }
