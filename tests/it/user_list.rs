@@ -280,3 +280,68 @@ async fn bulk_actions(b: Backend) {
     app.finish().await;
 }
 both!(bulk_actions);
+
+/// "Sign out everywhere" for many: each user's sessions end and their refresh tokens are
+/// revoked, with an audit row each; a user of another organisation, added to the form by hand,
+/// keeps their session and tokens.
+async fn bulk_sign_out(b: Backend) {
+    let app = TestApp::start(b).await;
+    people(&app).await;
+    // Rita, a Camden member with no role (so no second factor is asked of her sign-in).
+    let rita =
+        store::users::by_email(&app.state.db, &stile::email::Email::parse("rita@camden.example").unwrap()).await.unwrap().unwrap().id;
+    let ivan =
+        store::users::by_email(&app.state.db, &stile::email::Email::parse("ivan@islington.example").unwrap()).await.unwrap().unwrap();
+    let (client_id, secret) = crate::oidc::register(&app, crate::oidc::spec("Street works app")).await;
+    let secret = secret.unwrap();
+    // Rita and Ivan each signed in, in a browser and in the app (a refresh token).
+    let mut held = Vec::new();
+    for email in ["rita@camden.example", "ivan@islington.example"] {
+        let browser = app.browser();
+        assert_eq!(app.sign_in(&browser, email, PW).await.status(), 303);
+        let (_, rt) = crate::scim::tokens_via_code(&app, &browser, &client_id, &secret).await;
+        assert!(crate::scim::introspect_active(&app, &client_id, &secret, &rt).await);
+        held.push((browser, rt));
+    }
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, list) = page(&app, &c, "/admin/users").await;
+    assert!(list.contains("value=\"sign-out\""), "the action is offered: {list}");
+    let csrf = csrf_in(&list).unwrap();
+    let form = [("csrf", csrf.as_str()), ("action", "sign-out"), ("user", rita.as_str()), ("user", ivan.id.as_str())];
+    let r = c.post(app.url("/admin/users/bulk")).form(&form).send().await.unwrap();
+    let confirm = r.text().await.unwrap();
+    assert!(confirm.contains("rita@camden.example"), "{confirm}");
+    assert!(!confirm.contains("ivan@"), "{confirm}");
+    let (rita_browser, rita_rt) = &held[0];
+    assert_eq!(rita_browser.get(app.url("/account")).send().await.unwrap().status(), 200, "nothing before confirming");
+
+    let mut confirmed = form.to_vec();
+    confirmed.push(("confirm", "yes"));
+    let r = c.post(app.url("/admin/users/bulk")).form(&confirmed).send().await.unwrap();
+    assert_eq!(location(&r), "/admin/users?done=bulk-partly");
+    // Rita: her session is over and the app's refresh token is dead.
+    assert_eq!(rita_browser.get(app.url("/account")).send().await.unwrap().status(), 303, "Rita's session has ended");
+    assert!(!crate::scim::introspect_active(&app, &client_id, &secret, rita_rt).await);
+    let refreshed = reqwest::Client::new()
+        .post(app.url("/token"))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", rita_rt.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 400);
+    // Ivan, forged into the form: untouched.
+    let (ivan_browser, ivan_rt) = &held[1];
+    assert_eq!(ivan_browser.get(app.url("/account")).send().await.unwrap().status(), 200, "Ivan's session is untouched");
+    assert!(crate::scim::introspect_active(&app, &client_id, &secret, ivan_rt).await);
+    // The admin's own session goes on.
+    assert_eq!(c.get(app.url("/admin/users")).send().await.unwrap().status(), 200);
+    let events = store::audit::recent(&app.state.db, Some("user.logout_everywhere"), 100).await.unwrap();
+    let rows: Vec<_> = events.iter().filter(|e| e.target_id == rita).collect();
+    assert_eq!(rows.len(), 1, "{events:?}");
+    assert_eq!(rows[0].outcome, "success");
+    assert!(rows[0].details.contains("\"sessions\":1"), "{}", rows[0].details);
+    assert!(!events.iter().any(|e| e.target_id == ivan.id && e.outcome == "success"), "{events:?}");
+    app.finish().await;
+}
+both!(bulk_sign_out);
