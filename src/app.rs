@@ -49,6 +49,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// CSV imports read and checked at once (each holds its file several times in memory).
     pub import_slots: Arc<tokio::sync::Semaphore>,
+    /// The deployment's logo (`server.logo_file`), checked and read at start.
+    pub logo: Option<Arc<crate::services::logo::Logo>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -67,6 +69,8 @@ pub enum StartError {
     Catalogue(#[from] CatalogueError),
     #[error(transparent)]
     MasterKey(#[from] MasterKeyError),
+    #[error(transparent)]
+    Logo(#[from] crate::services::logo::LogoError),
     #[error("cannot prepare signing keys")]
     Keys(#[source] KeyError),
     #[error("cannot set up password hashing")]
@@ -100,6 +104,8 @@ impl AppState {
         rng: SharedRandom,
         master_key_env: Option<&str>,
     ) -> Result<(Self, StartReport), StartError> {
+        // Before the database: a bad logo setting is refused without touching anything.
+        let logo = crate::services::logo::load(&settings.server.logo_file)?.map(Arc::new);
         let db = Db::connect_with(
             &settings.database_url(),
             settings.database.max_connections,
@@ -144,6 +150,7 @@ impl AppState {
             security: Arc::new(crate::services::security_cache::SecurityCache::new(cache_ttl)),
             client_jwks: Arc::default(),
             metrics: Arc::default(),
+            logo,
         };
         Ok((state, StartReport { created_master_key, created_keys }))
     }

@@ -360,7 +360,7 @@ impl Pending<'_> {
             .set_redirect_uri(redirect);
         let token_request = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .map_err(|e| self.refuse(Failure::Unavailable, format!("token endpoint: {e}")))?;
+            .map_err(|e| self.refuse(Failure::Unavailable, format!("token endpoint: {}", crate::report::error_chain(&e))))?;
         token_request.set_pkce_verifier(PkceCodeVerifier::new(data.pkce_verifier.clone())).request_async(&state.http).await.map_err(|e| {
             let (what, detail) = match &e {
                 RequestTokenError::ServerResponse(r) => (Failure::BadResponse, format!("token endpoint refused: {}", r.error())),
@@ -389,9 +389,10 @@ impl Pending<'_> {
             Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
                 // The IdP may have rotated its keys since we cached them: fetch once more.
                 let fresh = metadata(state, self.conn, true).await.map_err(|e| self.refuse(e.failure(), e.to_string()))?;
-                verify(fresh.jwks().clone()).map_err(|e| self.refuse(Failure::BadResponse, format!("ID token: {e}")))
+                verify(fresh.jwks().clone())
+                    .map_err(|e| self.refuse(Failure::BadResponse, format!("ID token: {}", crate::report::error_chain(&e))))
             }
-            Err(e) => Err(self.refuse(Failure::BadResponse, format!("ID token: {e}"))),
+            Err(e) => Err(self.refuse(Failure::BadResponse, format!("ID token: {}", crate::report::error_chain(&e)))),
         }
     }
 
@@ -466,13 +467,16 @@ fn jwt_payload(jwt: &str) -> Option<Map<String, Value>> {
 /// Largest userinfo answer read: a few kilobytes is usual; more is cut off, not buffered.
 const MAX_USERINFO_BYTES: usize = 256 * 1024;
 
+/// The failure's whole cause chain (a refused connection, a timeout), which is what the operator
+/// needs in the log; the access token travels in a header and is never part of it.
 async fn userinfo(state: &AppState, endpoint: &str, access_token: &str) -> Result<Map<String, Value>, String> {
-    let mut res = state.http.get(endpoint).bearer_auth(access_token).send().await.map_err(|e| e.to_string())?;
+    let chain = |e: reqwest::Error| crate::report::error_chain(&e);
+    let mut res = state.http.get(endpoint).bearer_auth(access_token).send().await.map_err(chain)?;
     if !res.status().is_success() {
         return Err(format!("status {}", res.status()));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
+    while let Some(chunk) = res.chunk().await.map_err(chain)? {
         if body.len().saturating_add(chunk.len()) > MAX_USERINFO_BYTES {
             return Err("the answer is too large".into());
         }

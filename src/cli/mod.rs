@@ -334,6 +334,7 @@ async fn serve(state: AppState) -> Result<(), CliError> {
 }
 
 async fn check_config(settings: Settings) -> Result<(), CliError> {
+    let logo = crate::services::logo::load(&settings.server.logo_file).map_err(|e| CliError::Usage(crate::report::error_chain(&e)))?;
     let db = store::Db::connect(&settings.database_url(), 1).await.map_err(|e| {
         CliError::Usage(format!("database {} cannot be opened: {}", redact_url(&settings.database_url()), crate::error::error_chain(&e)))
     })?;
@@ -348,6 +349,9 @@ async fn check_config(settings: Settings) -> Result<(), CliError> {
     out!("  data_dir:  {}", settings.data_dir.display());
     out!("  database:  {} (reachable)", redact_url(&settings.database_url()));
     out!("  mail:      {:?}", settings.mail.transport);
+    if let Some(logo) = logo {
+        out!("  logo:      {} ({}, {} bytes)", settings.server.logo_file.trim(), logo.content_type, logo.bytes.len());
+    }
     Ok(())
 }
 

@@ -111,12 +111,55 @@ impl<'a> Conditions<'a> {
     }
 }
 
+/// Binds a [`Conditions`]' values to a query, in order.
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.to_owned()),
+                Arg::Owned(t) => q.bind(t),
+                Arg::Int(i) => q.bind(i),
+            };
+        }
+        q
+    }};
+}
+
 /// Up to `limit` users after `after`, newest first. Only the filters in use are in the query
 /// (with literal flags, so the partial indexes apply), and an organisation filter is a
 /// membership subquery the database can start from (`memberships_body_user_idx`), so a filter
 /// that matches few users of a million reads those users rather than every user in turn
 /// (`cargo bench --bench users_list`, bench/README.md).
 pub async fn page(db: &Db, f: &Filter<'_>, after: Option<&Cursor>, limit: i64) -> Result<Vec<ListRow>> {
+    let mut c = conditions(f);
+    if let Some(cur) = after {
+        // Row-value comparison, which both databases answer from the index.
+        let (at, id) = (c.bind(Arg::Int(cur.created_at)), c.bind(Arg::Text(&cur.id)));
+        c.sql.push(format!("(u.created_at, u.id) < ({at}, {id})"));
+    }
+    let limit = c.bind(Arg::Int(limit));
+    let sql = format!(
+        "select u.id, u.email, u.name, u.superuser, u.flagged, u.disabled, u.created_at, u.last_login_at,
+                case when {TWO_FACTOR} then 1 else 0 end as two_factor
+         from users u
+         where {}
+         order by u.created_at desc, u.id desc
+         limit {limit}",
+        c.sql.join("\n           and ")
+    );
+    Ok(bind_args!(sqlx::query_as::<_, ListRow>(sqlx::AssertSqlSafe(sql)), c.args).fetch_all(db.pool()).await?)
+}
+
+/// How many users the filter matches (what an export of it will hold).
+pub async fn count(db: &Db, f: &Filter<'_>) -> Result<i64> {
+    let c = conditions(f);
+    let sql = format!("select count(*) from users u where {}", c.sql.join("\n           and "));
+    Ok(bind_args!(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)), c.args).fetch_one(db.pool()).await?)
+}
+
+/// The filter's conditions, shared by [`page`] and [`count`].
+fn conditions<'a>(f: &'a Filter<'_>) -> Conditions<'a> {
     let mut c = Conditions::default();
     c.sql.push("u.removed_at is null".into());
     if !f.query.is_empty() {
@@ -174,28 +217,5 @@ pub async fn page(db: &Db, f: &Filter<'_>, after: Option<&Cursor>, limit: i64) -
         }
         LastSignIn::Never => c.sql.push("u.last_login_at is null".into()),
     }
-    if let Some(cur) = after {
-        // Row-value comparison, which both databases answer from the index.
-        let (at, id) = (c.bind(Arg::Int(cur.created_at)), c.bind(Arg::Text(&cur.id)));
-        c.sql.push(format!("(u.created_at, u.id) < ({at}, {id})"));
-    }
-    let limit = c.bind(Arg::Int(limit));
-    let sql = format!(
-        "select u.id, u.email, u.name, u.superuser, u.flagged, u.disabled, u.created_at, u.last_login_at,
-                case when {TWO_FACTOR} then 1 else 0 end as two_factor
-         from users u
-         where {}
-         order by u.created_at desc, u.id desc
-         limit {limit}",
-        c.sql.join("\n           and ")
-    );
-    let mut q = sqlx::query_as::<_, ListRow>(sqlx::AssertSqlSafe(sql));
-    for a in c.args {
-        q = match a {
-            Arg::Text(t) => q.bind(t.to_owned()),
-            Arg::Owned(t) => q.bind(t),
-            Arg::Int(i) => q.bind(i),
-        };
-    }
-    Ok(q.fetch_all(db.pool()).await?)
+    c
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::Client;
-use super::{CurrentUser, cookies, csrf};
+use super::{CurrentUser, cookies, csrf, flash};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::auth::login::LoginError;
@@ -145,7 +145,53 @@ async fn render(
 }
 
 async fn page(State(state): State<AppState>, jar: CookieJar, me: CurrentUser) -> Result<(CookieJar, AccountPage), AppError> {
-    render(&state, jar, &me, None, None).await
+    let notice = flash::take(&state, (&me.session).into(), NOTICE_SLOT).await?.and_then(|n| Notice::parse(&n)).map(Notice::say);
+    render(&state, jar, &me, notice, None).await
+}
+
+/// Where a successful form leaves its notice for the page it redirects to (POST-redirect-GET:
+/// a reload repeats nothing and the notice is shown once). The new address of an email change
+/// goes through the encrypted flash, never the URL.
+const NOTICE_SLOT: &str = "account-notice";
+
+enum Notice {
+    PasswordChanged,
+    EmailLinkSent(String),
+    LanguageSaved,
+}
+
+impl Notice {
+    fn encode(&self) -> String {
+        match self {
+            Notice::PasswordChanged => "password-changed".to_owned(),
+            Notice::EmailLinkSent(email) => format!("email-link-sent:{email}"),
+            Notice::LanguageSaved => "language-saved".to_owned(),
+        }
+    }
+
+    fn parse(s: &str) -> Option<Notice> {
+        match s {
+            "password-changed" => Some(Notice::PasswordChanged),
+            "language-saved" => Some(Notice::LanguageSaved),
+            other => other.strip_prefix("email-link-sent:").map(|e| Notice::EmailLinkSent(e.to_owned())),
+        }
+    }
+
+    /// In the language of the page showing it (after a language change, the new one).
+    fn say(self) -> String {
+        match self {
+            Notice::PasswordChanged => text("account-password-changed"),
+            Notice::EmailLinkSent(email) => {
+                crate::i18n::Tr::plain(crate::i18n::current()).msg("account-email-link-sent").arg("email", &email).to_string()
+            }
+            Notice::LanguageSaved => text("account-language-saved"),
+        }
+    }
+}
+
+async fn done(state: &AppState, me: &CurrentUser, notice: Notice) -> Result<Response, AppError> {
+    flash::put(state, (&me.session).into(), NOTICE_SLOT, &notice.encode()).await?;
+    Ok(Redirect::to("/account").into_response())
 }
 
 #[derive(Deserialize)]
@@ -168,11 +214,7 @@ async fn change_password(
     CsrfForm(Form(f)): CsrfForm<Form<PasswordForm>>,
 ) -> Result<Response, AppError> {
     match try_change_password(&state, &client, &me, &f).await? {
-        Ok(()) => {
-            let notice = text("account-password-changed");
-            let (jar, page) = render(&state, jar, &me, Some(notice), None).await?;
-            Ok((jar, page).into_response())
-        }
+        Ok(()) => done(&state, &me, Notice::PasswordChanged).await,
         Err((status, msg)) => {
             let (jar, page) = render(&state, jar, &me, None, Some(msg)).await?;
             Ok((status, jar, page).into_response())
@@ -334,11 +376,7 @@ async fn change_email(
 ) -> Result<Response, AppError> {
     use crate::auth::email_change::{self, EmailChangeError};
     match email_change::request(&state, &me.user, &f.new_email, &client).await {
-        Ok(new) => {
-            let notice = crate::i18n::Tr::plain(crate::i18n::current()).msg("account-email-link-sent").arg("email", &new).to_string();
-            let (jar, page) = render(&state, jar, &me, Some(notice), None).await?;
-            Ok((jar, page).into_response())
-        }
+        Ok(new) => done(&state, &me, Notice::EmailLinkSent(new.to_string())).await,
         Err(e @ (EmailChangeError::BadEmail(_) | EmailChangeError::Same | EmailChangeError::TooManyRequests { .. })) => {
             let status = if matches!(e, EmailChangeError::TooManyRequests { .. }) {
                 StatusCode::TOO_MANY_REQUESTS
@@ -359,12 +397,12 @@ struct LanguageForm {
 }
 
 /// Saves the person's language for pages and emails (issue 18), or clears it ("as my browser
-/// asks"). The page answers in the language just saved.
+/// asks"), then redirects to the account page, which is in the language just saved.
 async fn set_language(
     State(state): State<AppState>,
     Client(client): Client,
     jar: CookieJar,
-    mut me: CurrentUser,
+    me: CurrentUser,
     CsrfForm(Form(f)): CsrfForm<Form<LanguageForm>>,
 ) -> Result<Response, AppError> {
     let chosen = match f.language.as_str() {
@@ -393,8 +431,6 @@ async fn set_language(
     )
     .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
-    crate::i18n::note_saved(chosen);
-    me.user.language = tag.map(str::to_owned);
-    let (jar, page) = render(&state, jar, &me, Some(text("account-language-saved")), None).await?;
-    Ok((jar, page).into_response())
+    // The page redirected to is in the language just saved (`web::extract` reads it).
+    done(&state, &me, Notice::LanguageSaved).await
 }

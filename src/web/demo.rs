@@ -20,6 +20,7 @@ use subtle::ConstantTimeEq;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::secret::random_id;
+use crate::web::csrf::CsrfForm;
 
 const FLOW_COOKIE: &str = "stile_demo";
 const FLOW_COOKIE_HTTPS: &str = "__Host-stile_demo";
@@ -134,6 +135,8 @@ struct ResultPage {
     userinfo: String,
     held: Held,
     logout_url: String,
+    /// For the next steps' forms.
+    csrf: String,
 }
 
 impl ResultPage {
@@ -149,6 +152,7 @@ impl ResultPage {
             userinfo: String::new(),
             held: Held::default(),
             logout_url: String::new(),
+            csrf: String::new(),
         }
     }
 
@@ -190,19 +194,30 @@ async fn callback(State(state): State<AppState>, jar: CookieJar, Query(q): Query
             }
         }
     };
-    Ok((jar, page).into_response())
+    Ok(with_csrf(&state, jar, page))
 }
 
-async fn refresh(State(state): State<AppState>, Form(held): Form<Held>) -> Result<ResultPage, AppError> {
+/// The next steps post the tokens back with this browser's CSRF token: another site could
+/// otherwise make the browser spend a refresh token it has seen, or show it a page of its own
+/// tokens.
+async fn refresh(State(state): State<AppState>, jar: CookieJar, CsrfForm(Form(held)): CsrfForm<Form<Held>>) -> Result<Response, AppError> {
     enabled(&state)?;
     let form = [("grant_type", "refresh_token"), ("client_id", crate::demo::CLIENT_ID), ("refresh_token", held.refresh_token.as_str())];
-    Ok(match token_request(&state, &form).await {
+    let page = match token_request(&state, &form).await {
         Ok(tokens) => show_tokens(&state, tokens, None, "refresh").await,
         Err(e) => ResultPage::failed(&state, e),
-    })
+    };
+    Ok(with_csrf(&state, jar, page))
 }
 
-async fn userinfo(State(state): State<AppState>, Form(held): Form<Held>) -> Result<ResultPage, AppError> {
+/// The page with this browser's CSRF token in its forms.
+fn with_csrf(state: &AppState, jar: CookieJar, mut page: ResultPage) -> Response {
+    let (jar, csrf) = crate::web::csrf::token(state, jar);
+    page.csrf = csrf;
+    (jar, page).into_response()
+}
+
+async fn userinfo(State(state): State<AppState>, jar: CookieJar, CsrfForm(Form(held)): CsrfForm<Form<Held>>) -> Result<Response, AppError> {
     enabled(&state)?;
     let url = format!("{}/userinfo", state.settings.issuer());
     let answer = match http()?.get(&url).bearer_auth(&held.access_token).send().await {
@@ -224,7 +239,7 @@ async fn userinfo(State(state): State<AppState>, Form(held): Form<Held>) -> Resu
         "id_token": held.id_token, "access_token": held.access_token, "refresh_token": held.refresh_token,
     });
     fill_tokens(&state, &mut page, &tokens, None).await;
-    Ok(page)
+    Ok(with_csrf(&state, jar, page))
 }
 
 fn http() -> Result<reqwest::Client, AppError> {

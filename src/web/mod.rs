@@ -80,32 +80,22 @@ async fn home(user: MaybeUser) -> Redirect {
 /// The style sheet, with the deployment's logo beside its name when one is configured (so no
 /// page needs to know about it).
 async fn css(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    let css = if state.settings.server.logo_file.trim().is_empty() {
-        std::borrow::Cow::Borrowed(CSS)
-    } else {
-        std::borrow::Cow::Owned(format!("{CSS}{LOGO_CSS}"))
-    };
+    let css = if state.logo.is_none() { std::borrow::Cow::Borrowed(CSS) } else { std::borrow::Cow::Owned(format!("{CSS}{LOGO_CSS}")) };
     ([(axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], css)
 }
 
 const LOGO_CSS: &str = ".brand::before { content: \"\"; display: inline-block; width: 5em; height: 1.8em; margin-right: 12px; vertical-align: middle; \
      background: url(/static/logo) left center / contain no-repeat; }\n";
 
-/// The configured logo file; 404 when there is none or it cannot be read.
+/// The configured logo, checked and read at start (`services::logo`); 404 when there is none.
+/// The site's CSP (no scripts) also covers an SVG opened on its own.
 async fn logo(axum::extract::State(state): axum::extract::State<AppState>) -> Result<axum::response::Response, AppError> {
-    let path = state.settings.server.logo_file.trim();
-    if path.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    let kind = match std::path::Path::new(path).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => "image/png",
-        Some("svg") => "image/svg+xml",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("webp") => "image/webp",
-        _ => return Err(AppError::NotFound),
-    };
-    let bytes = tokio::fs::read(path).await.map_err(|_| AppError::NotFound)?;
-    Ok(([(axum::http::header::CONTENT_TYPE, kind), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")], bytes).into_response())
+    let logo = state.logo.as_ref().ok_or(AppError::NotFound)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, logo.content_type), (axum::http::header::CACHE_CONTROL, "public, max-age=3600")],
+        logo.bytes.clone(),
+    )
+        .into_response())
 }
 
 async fn copy_js() -> impl IntoResponse {

@@ -3,8 +3,9 @@
 // states) is checked with axe-core. Then a superuser checks the superuser-only pages.
 //
 // Input (STILE_BROWSER_INPUT): { base, admin: {email, password}, body_name,
-// superuser: {email, password}, now }. The administrator holds fms:report_inspect but not
-// fms:category_edit; the superuser must enrol in 2FA (at the server's clock `now`).
+// superuser: {email, password}, now, new_body_name, ban_pattern }. The administrator holds
+// fms:report_inspect but not fms:category_edit; the superuser must enrol in 2FA (at the server's
+// clock `now`). Every form that makes something is reloaded after it: nothing is posted again.
 
 import { input, run, submit, totp } from './lib.mjs';
 
@@ -176,4 +177,38 @@ await run(async (report, browser) => {
   await Promise.all([su.waitForNavigation(), su.click(`main a:has-text("${inp.new_user_email}")`)]);
   await report.axe(su, 'superuser: user');
   report.step('superuser pages checked');
+  const userUrl = su.url();
+
+  // A new organisation.
+  await su.goto('/admin/bodies/new');
+  await su.fill('#name', inp.new_body_name);
+  await su.fill('#domains', 'islington-browser.example');
+  await submit(su, 'form[action="/admin/bodies/new"] button[type=submit]');
+  if (!report.check(/^\/admin\/bodies\/[^/]+$/.test(path(su)), `the new organisation's page, at ${su.url()}`)) return;
+  await reloadCreatesNothing(report, su, 'organisation');
+
+  // A membership: the new user added to that organisation.
+  await su.goto(userUrl);
+  await su.selectOption('#body_id', { label: inp.new_body_name });
+  await submit(su, 'form[action$="/memberships"] button[type=submit]');
+  report.check(/^\/admin\/(memberships|users)\//.test(path(su)) && su.url().includes('done=member-'), `the membership is made, at ${su.url()}`);
+  await reloadCreatesNothing(report, su, 'membership');
+
+  // A ban.
+  await su.goto('/admin/bans');
+  await su.fill('#pattern', inp.ban_pattern);
+  await su.fill('#reason', 'browser test');
+  await submit(su, 'form[action="/admin/bans"] button[type=submit]');
+  report.check(su.url().includes('done=banned'), `the ban is in place, at ${su.url()}`);
+  await reloadCreatesNothing(report, su, 'ban');
+
+  // A SCIM token: its secret is shown once, on the page redirected to, never in its URL.
+  await su.goto(bodyUrl);
+  await su.fill('#scim-label', 'Browser Entra');
+  await submit(su, 'form[action$="/scim/tokens"] button[type=submit]');
+  if (!report.check((await su.locator('#scim-secret').count()) === 1, `the SCIM secret is shown, at ${su.url()}`)) return;
+  report.check(!su.url().includes((await su.locator('#scim-secret').textContent()).trim()), 'the SCIM secret is not in the URL');
+  await report.axe(su, 'superuser: organisation with its SCIM secret');
+  await reloadCreatesNothing(report, su, 'SCIM token');
+  report.check((await su.locator('#scim-secret').count()) === 0, 'the SCIM secret is not shown again after a reload');
 });

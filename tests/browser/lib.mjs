@@ -26,6 +26,9 @@ export async function launch() {
   });
 }
 
+/** A phone's window: every page is checked at this width as well as at the desktop's. */
+export const MOBILE = { width: 390, height: 844 };
+
 /** Everything a run found: axe results per page, steps done, and failures. */
 export class Report {
   constructor() {
@@ -47,8 +50,25 @@ export class Report {
     return cond;
   }
 
-  /** Runs axe-core on the page as it is now; serious and critical violations are failures. */
+  /**
+   * Runs axe-core on the page as it is now and again at a phone's width (390 px), each with its
+   * own entry (`name`, `name (390 px)`) and screenshot; serious and critical violations are
+   * failures. A page already 390 px wide is checked once. The window goes back to its width.
+   */
   async axe(page, name) {
+    const size = page.viewportSize();
+    const serious = await this.axeOnce(page, name);
+    if (!size || size.width === MOBILE.width) return serious;
+    await page.setViewportSize(MOBILE);
+    try {
+      return serious.concat(await this.axeOnce(page, `${name} (390 px)`));
+    } finally {
+      await page.setViewportSize(size);
+    }
+  }
+
+  /** Runs axe-core once, at the page's present width. */
+  async axeOnce(page, name) {
     // Evaluated through the DevTools protocol, so the page's CSP (no scripts at all) does not apply.
     await page.evaluate(AXE_SOURCE);
     const result = await page.evaluate(async () =>

@@ -485,8 +485,11 @@ async fn superuser_abilities(b: Backend) {
     assert_ne!(v["client_secret"].as_str().unwrap(), first_secret);
     let (s, v) = su.patch(&format!("/clients/{cid}"), json!({ "redirect_uris": ["javascript:alert(1)"] })).await;
     assert_eq!(s, 422, "{v}");
-    let (s, _) = su.put(&format!("/clients/{cid}/admin-access"), json!({ "level": "god" })).await;
+    let (s, v) = su.put(&format!("/clients/{cid}/admin-access"), json!({ "level": "god" })).await;
     assert_eq!(s, 422);
+    // In the UI's words: an organisation, never a "body".
+    let said = v.to_string();
+    assert!(said.contains("an organisation's administrator") && !said.contains("body"), "{said}");
     assert_eq!(su.ok(Method::GET, "/clients", None).await.as_array().unwrap().len(), 2);
     su.ok(Method::DELETE, &format!("/clients/{cid}"), None).await;
     assert_eq!(su.get(&format!("/clients/{cid}")).await.0, 404);

@@ -76,6 +76,9 @@ async fn signin_and_account_pages_are_accessible() {
     let pages = pages_checked(&report);
     for name in ["sign-in: email", "sign-in: password", "sign-in: emailed link", "2FA: enrol", "2FA: code", "account: security"] {
         assert!(pages.iter().any(|p| p == name), "{name} not checked: {pages:?}");
+        // And at a phone's width.
+        let narrow = format!("{name} (390 px)");
+        assert!(pages.contains(&narrow), "{narrow} not checked: {pages:?}");
     }
     assert!(report["steps"].as_array().unwrap().iter().any(|s| s == "signed in with a recovery code"));
     // The recovery code was spent by the browser's sign-in.
@@ -104,6 +107,8 @@ async fn admin_creates_role_and_user_and_sees_audit() {
             "body_name": "Camden Council",
             "new_user_email": "ines@camden.example",
             "now": app.state.now(),
+            "new_body_name": "Islington Council",
+            "ban_pattern": "spam-browser.example",
         }),
     )
     .await;
@@ -121,11 +126,29 @@ async fn admin_creates_role_and_user_and_sees_audit() {
         "reload after relying app",
         "reload after SSO connection",
         "superuser pages checked",
+        "reload after organisation",
+        "reload after membership",
+        "reload after ban",
+        "reload after SCIM token",
     ] {
         assert!(steps.iter().any(|x| x == s), "{s}: {steps:?}");
     }
     let pages = pages_checked(&report);
     assert!(pages.len() >= 20, "{pages:?}");
+    // The role, user, relying app and connection pages at a desktop width and at 390 px.
+    for name in [
+        "admin: new role",
+        "admin: role",
+        "admin: new user",
+        "admin: user",
+        "superuser: new relying app",
+        "superuser: relying app with its secret",
+        "superuser: new OIDC connection",
+        "superuser: SSO connection",
+    ] {
+        let narrow = format!("{name} (390 px)");
+        assert!(pages.iter().any(|p| p == name) && pages.contains(&narrow), "{name} at both widths: {pages:?}");
+    }
 
     // What the browser did is in the store: the role, the user holding it, the audit rows.
     let role = stile::store::catalogue::roles_of_body(&app.state.db, &body)
@@ -148,6 +171,21 @@ async fn admin_creates_role_and_user_and_sees_audit() {
     assert_eq!(apps.iter().filter(|c| c.name == "Browser test app").count(), 1);
     let connections = stile::store::connections::list(&app.state.db).await.unwrap();
     assert_eq!(connections.iter().filter(|c| c.name == "Camden Entra").count(), 1);
+    let islington = stile::store::bodies::by_name(&app.state.db, "Islington Council").await.unwrap().expect("the organisation was made");
+    assert_eq!(
+        stile::store::memberships::of_user(&app.state.db, &ines.id).await.unwrap().iter().filter(|m| m.body_id == islington.id).count()
+            + stile::store::invitations::of_person(&app.state.db, &ines.id, "ines@camden.example")
+                .await
+                .unwrap()
+                .iter()
+                .filter(|i| i.body_id.as_deref() == Some(islington.id.as_str()))
+                .count(),
+        1,
+        "one membership (or invitation) of the new organisation"
+    );
+    let bans = stile::store::abuse::list(&app.state.db).await.unwrap();
+    assert_eq!(bans.iter().filter(|b| b.pattern == "spam-browser.example").count(), 1);
+    assert_eq!(stile::store::scim::tokens_of_body(&app.state.db, &body).await.unwrap().len(), 1);
     let events = stile::store::audit::recent(&app.state.db, None, 200).await.unwrap();
     let by_admin = |action: &str, outcome: &str| {
         events.iter().any(|e| e.action == action && e.outcome == outcome && e.actor_user_id.as_deref() == Some(admin_id.as_str()))
@@ -171,7 +209,8 @@ async fn demo_walkthrough_in_the_browser() {
     )
     .await;
     assert_eq!(report["steps"], json!(["tokens shown", "userinfo", "refreshed", "signed out"]), "{report}");
-    assert!(pages_checked(&report).contains(&"demo: tokens".to_owned()));
+    let pages = pages_checked(&report);
+    assert!(pages.contains(&"demo: tokens".to_owned()) && pages.contains(&"demo: tokens (390 px)".to_owned()), "{pages:?}");
 }
 
 /// Issue 14 in a real browser: "Add a user" with a welcome email, the emailed link accepted by

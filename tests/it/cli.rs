@@ -254,11 +254,26 @@ async fn serve_prints_first_start_help_and_the_demo_works() {
         let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
         page[at..].split('"').next().unwrap().to_owned()
     };
-    let held = [
+    let mut held = vec![
         ("id_token", field(&page, "id_token")),
         ("access_token", field(&page, "access_token")),
         ("refresh_token", field(&page, "refresh_token")),
     ];
+    // A forged next step (another site's form: no token, a wrong one, or this browser's token
+    // posted without its cookie) is refused before anything is spent or shown.
+    let csrf = crate::harness::csrf_in(&page).expect("the next steps carry a CSRF token");
+    let mut wrong = held.clone();
+    wrong.push(("csrf", "x".repeat(csrf.len())));
+    let mut right = held.clone();
+    right.push(("csrf", csrf.clone()));
+    let elsewhere = reqwest::Client::new();
+    for step in ["userinfo", "refresh"] {
+        let url = format!("{base}/demo/{step}");
+        assert_eq!(browser.post(&url).form(&held).send().await.unwrap().status(), 403, "{step} without a token");
+        assert_eq!(browser.post(&url).form(&wrong).send().await.unwrap().status(), 403, "{step} with a wrong token");
+        assert_eq!(elsewhere.post(&url).form(&right).send().await.unwrap().status(), 403, "{step} without the cookie");
+    }
+    held.push(("csrf", csrf));
     let info = browser.post(format!("{base}/demo/userinfo")).form(&held).send().await.unwrap().text().await.unwrap();
     assert!(info.contains("What the userinfo endpoint says") && info.contains("demo@example.org"), "{info}");
     let refreshed = browser.post(format!("{base}/demo/refresh")).form(&held).send().await.unwrap().text().await.unwrap();

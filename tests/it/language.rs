@@ -223,10 +223,15 @@ async fn saved_preference(b: Backend) {
     assert_eq!(store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap().language, None);
 
     let r = c.post(app.url("/account/language")).form(&[("csrf", csrf.as_str()), ("language", "cy-GB")]).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    // POST-redirect-GET: the page redirected to is in the language just saved, with the
+    // notice once.
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account");
+    let (_, html) = get(&c, &app, "/account", Some("en")).await;
     assert_welsh(&html);
     assert!(html.contains("Mae eich iaith wedi’i chadw."), "{html}");
+    let (_, html) = get(&c, &app, "/account", Some("en")).await;
+    assert!(!html.contains("Mae eich iaith wedi’i chadw."), "a reload does not show the notice again");
     assert_eq!(store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap().language.as_deref(), Some("cy-GB"));
     assert_eq!(store::users::by_id(&app.state.db, &other.id).await.unwrap().unwrap().language, None);
     assert!(app.audit_actions().await.contains(&("account.language".to_owned(), "success".to_owned())));
@@ -279,7 +284,7 @@ async fn saved_preference(b: Backend) {
     let (_, html) = get(&c, &app, "/account", None).await;
     let csrf = csrf_in(&html).unwrap();
     let r = c.post(app.url("/account/language")).form(&[("csrf", csrf.as_str()), ("language", "")]).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
     let (_, html) = get(&c, &app, "/account", Some("en")).await;
     assert_english(&html);
     app.finish().await;

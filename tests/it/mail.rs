@@ -558,8 +558,13 @@ async fn email_change(b: Backend) {
     let c = app.browser();
     assert_eq!(app.sign_in(&c, "ivy@camden.example", PW).await.status(), 303);
     let r = request_email_change(&app, &c, "Ivy.New@Camden.example").await;
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("We have sent a link to ivy.new@camden.example"));
+    // POST-redirect-GET: the notice (with the new address, never in the URL) is shown once.
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account");
+    let page = c.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("We have sent a link to ivy.new@camden.example"), "{page}");
+    let again = c.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains("We have sent a link"), "a reload does not show the notice again");
     let msgs: Vec<ReceivedMail> = sink.wait_for(2).await.iter().map(|m| ReceivedMail::parse(m)).collect();
     let confirm = msgs.iter().find(|m| to_of(m).contains("ivy.new@camden.example")).expect("a link to the new address");
     let notice = msgs.iter().find(|m| to_of(m).contains("ivy@camden.example")).expect("a notice to the old address");
@@ -585,7 +590,9 @@ async fn email_change(b: Backend) {
 
     // An address that has an account: the same answer, and nothing is sent.
     let r = request_email_change(&app, &c, "jo@camden.example").await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 303);
+    let page = c.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("We have sent a link to jo@camden.example"), "the same answer: {page}");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 2);
     // Two pending changes to one address: the second to be used is refused.

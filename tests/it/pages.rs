@@ -164,3 +164,65 @@ async fn error_pages_name_the_site(b: Backend) {
     app.finish().await;
 }
 both!(error_pages_name_the_site);
+
+/// The deployment's logo (`server.logo_file`): served from `/static/logo` with its type, a
+/// cache header and the site's CSP (no script runs, even in an SVG opened on its own), and the
+/// style sheet puts it beside the name; with no logo, neither.
+#[tokio::test]
+async fn logo_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("camden.svg");
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><rect width=\"10\" height=\"10\"/></svg>";
+    std::fs::write(&path, svg).unwrap();
+    let setting = path.to_str().unwrap().to_owned();
+    let app = TestApp::start_with(Backend::Sqlite, |s| s.server.logo_file = setting).await;
+    let c = app.browser();
+    let r = c.get(app.url("/static/logo")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert_eq!(r.headers()["cache-control"], "public, max-age=3600");
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
+    assert_eq!(r.text().await.unwrap(), svg);
+    // Read once at start: the file going away later does not break the pages.
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(c.get(app.url("/static/logo")).send().await.unwrap().status(), 200);
+    let css = c.get(app.url("/static/stile.css")).send().await.unwrap().text().await.unwrap();
+    assert!(css.contains("url(/static/logo)"), "the style sheet shows it");
+    app.finish().await;
+
+    let app = TestApp::start(Backend::Sqlite).await;
+    let c = app.browser();
+    assert_eq!(c.get(app.url("/static/logo")).send().await.unwrap().status(), 404);
+    let css = c.get(app.url("/static/stile.css")).send().await.unwrap().text().await.unwrap();
+    assert!(!css.contains("/static/logo"), "no broken image without a logo");
+    app.finish().await;
+}
+
+/// A logo setting that cannot work stops the start with a message naming the setting: a
+/// missing file, one too large, one that is not the image its name says, a kind not served.
+#[tokio::test]
+async fn bad_logo_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, content: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let big = [b"\x89PNG\r\n\x1a\n".as_slice(), &vec![0u8; 600 * 1024]].concat();
+    for (setting, says) in [
+        (dir.path().join("missing.png").to_str().unwrap().to_owned(), "cannot be read"),
+        (write("big.png", &big), "larger than"),
+        (write("page.png", b"<html>hello</html>"), "is not a PNG image"),
+        (write("logo.gif", b"GIF89a"), "must be a .png"),
+    ] {
+        let db = crate::harness::TestDb::new(Backend::Sqlite).await;
+        let mut settings = crate::harness::test_settings(&db);
+        settings.server.logo_file = setting.clone();
+        let clock = stile::clock::ManualClock::starting_now();
+        let started =
+            stile::app::AppState::build(settings, std::sync::Arc::new(clock), std::sync::Arc::new(stile::clock::OsRandom), None).await;
+        let err = started.err().unwrap_or_else(|| panic!("{setting} was accepted"));
+        let text = err.to_string();
+        assert!(text.starts_with("server.logo_file") && text.contains(says), "{setting}: {text}");
+    }
+}

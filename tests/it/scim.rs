@@ -459,7 +459,7 @@ async fn other_bodies_are_out_of_reach(b: Backend) {
 both!(other_bodies_are_out_of_reach);
 
 /// A whole code flow with offline_access: (access token, refresh token).
-async fn tokens_via_code(app: &TestApp, browser: &reqwest::Client, id: &str, secret: &str) -> (String, String) {
+pub(crate) async fn tokens_via_code(app: &TestApp, browser: &reqwest::Client, id: &str, secret: &str) -> (String, String) {
     let ch = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
     let url = format!(
         "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid%20offline_access&nonce=n&code_challenge={ch}&code_challenge_method=S256",
@@ -469,7 +469,7 @@ async fn tokens_via_code(app: &TestApp, browser: &reqwest::Client, id: &str, sec
     let r = browser.get(url).send().await.unwrap();
     let loc = location(&r);
     let code = url::Url::parse(&loc)
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}: {loc}"))
         .query_pairs()
         .find(|(k, _)| k == "code")
         .unwrap_or_else(|| panic!("no code in {loc}"))
@@ -491,7 +491,7 @@ async fn tokens_via_code(app: &TestApp, browser: &reqwest::Client, id: &str, sec
     )
 }
 
-async fn introspect_active(app: &TestApp, id: &str, secret: &str, token: &str) -> bool {
+pub(crate) async fn introspect_active(app: &TestApp, id: &str, secret: &str, token: &str) -> bool {
     let v: Value = reqwest::Client::new()
         .post(app.url("/introspect"))
         .basic_auth(id, Some(secret))
@@ -866,3 +866,31 @@ async fn body_page(b: Backend) {
     app.finish().await;
 }
 both!(body_page);
+
+/// Making a token in the admin UI is POST-redirect-GET: the secret is on the page redirected to
+/// (never in its URL), once, and a reload of that page makes no second token.
+async fn ui_token_is_shown_once(b: Backend) {
+    let app = TestApp::start(b).await;
+    crate::harness::insert_council(&app, "camden", "Camden Council", Some("camden.gov.example")).await;
+    let (browser, _, _) = crate::step_up::superuser_browser(&app, "root@stile.example").await;
+    let page = browser.get(app.url("/admin/bodies/camden")).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::harness::csrf_in(&page).unwrap();
+    let res =
+        browser.post(app.url("/admin/bodies/camden/scim/tokens")).form(&[("csrf", csrf.as_str()), ("label", "Okta")]).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let to = location(&res);
+    assert_eq!(to, "/admin/bodies/camden?done=scim-token-created");
+    let tokens = store::scim::tokens_of_body(&app.state.db, "camden").await.unwrap();
+    assert_eq!(tokens.len(), 1);
+    let page = browser.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+    let secret = page.split("<code id=\"scim-secret\">").nth(1).expect("the secret is shown").split("</code>").next().unwrap().to_owned();
+    assert!(secret.starts_with(&format!("scim.{}.", tokens[0].id)), "{secret}");
+    let scim = Scim { app: &app, token: secret.clone() };
+    assert_eq!(scim.call(Method::GET, "/Users", None).await.0, StatusCode::OK, "the secret shown is the one stored");
+    // A reload: the secret is not shown again and nothing more is made.
+    let again = browser.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains(&secret) && !again.contains("id=\"scim-secret\""), "{again}");
+    assert_eq!(store::scim::tokens_of_body(&app.state.db, "camden").await.unwrap().len(), 1);
+    app.finish().await;
+}
+both!(ui_token_is_shown_once);

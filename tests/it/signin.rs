@@ -347,8 +347,13 @@ async fn change_password_policy(b: Backend) {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("at least 14 characters"));
     let r = change(PW, "fourteen chars!".into(), None).await;
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Your password has been changed"));
+    // POST-redirect-GET: the notice is on the page redirected to, once.
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account");
+    let page = c.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Your password has been changed"), "{page}");
+    let again = c.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(!again.contains("Your password has been changed"), "a reload does not show the notice again");
     // The other browser was signed out; the new password works, the old one does not.
     assert_eq!(other.get(app.url("/account")).send().await.unwrap().status(), 303);
     assert_eq!(app.sign_in(&app.browser(), "policy@camden.gov.uk", PW).await.status(), 401);

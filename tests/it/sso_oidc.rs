@@ -1140,3 +1140,69 @@ async fn parallel_starts_stay_within_the_limit(b: Backend) {
     s.app.finish().await;
 }
 both!(parallel_starts_stay_within_the_limit);
+
+/// A 502 from an upstream IdP (here its userinfo endpoint refuses the connection) is logged
+/// with its whole cause chain, so the operator sees why; the log never holds the code, the
+/// upstream client secret, the state or the ID token. Stile runs as its own process, as an
+/// operator runs it, so its log can be read.
+async fn upstream_failure_logs_its_cause(b: Backend) {
+    let s = setup(b).await;
+    let dead = format!("http://127.0.0.1:{}/userinfo", free_port());
+    let idp = FakeIdp::start_with(json!({ "userinfo_endpoint": dead })).await;
+    let k1 = FakeKey::new("k1");
+    idp.publish(&[&k1]);
+    let conn = connect(&s, &idp.issuer, Mode::Offered, |c| {
+        let stile::sso::KindConfig::Oidc(o) = &mut c.config else { unreachable!() };
+        o.use_userinfo = true;
+    })
+    .await;
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_stile"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("STILE__DATA_DIR", s.app.db.dir.path())
+        .env("STILE__DATABASE__URL", &s.app.db.url)
+        .env("STILE__LOG__FILTER", "warn")
+        .env("STILE__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("STILE__SERVER__ISSUER", &base)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..300 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let browser = s.app.browser();
+    let mut answered = None;
+    if up {
+        let r = browser.get(format!("{base}/sso/start/{}?next=%2Faccount", conn.id)).send().await.unwrap();
+        let q: Vec<(String, String)> = url::Url::parse(&location(&r)).unwrap().query_pairs().into_owned().collect();
+        let (st, nonce) = (param(&q, "state"), param(&q, "nonce"));
+        let id_token = k1.sign(&good_claims(&s.app, &idp, &nonce));
+        idp.respond_with(id_token.clone());
+        let r = browser.get(format!("{base}/sso/oidc/callback/{}?code=c0de-never-logged&state={st}", conn.id)).send().await.unwrap();
+        answered = Some((r.status().as_u16(), st, id_token));
+    }
+    let mut child = child;
+    child.kill().unwrap();
+    let log = String::from_utf8_lossy(&child.wait_with_output().unwrap().stderr).into_owned();
+    let (status, st, id_token) = answered.unwrap_or_else(|| panic!("the server did not start: {log}"));
+    assert_eq!(status, 502, "{log}");
+    assert_eq!(idp.token_requests().len(), 1, "the code was redeemed before userinfo failed");
+    let line = log.lines().find(|l| l.contains("upstream sign-in failed")).unwrap_or_else(|| panic!("no warning: {log}"));
+    assert!(line.contains(&conn.id) && line.contains("userinfo"), "{line}");
+    // The cause, not just reqwest's top message ("error sending request for url").
+    assert!(line.contains("Connection refused"), "the cause is logged: {line}");
+    for secret in ["c0de-never-logged", UPSTREAM_SECRET, st.as_str(), id_token.as_str()] {
+        assert!(!log.contains(secret), "{secret} is in the log: {log}");
+    }
+    s.app.finish().await;
+}
+both!(upstream_failure_logs_its_cause);

@@ -39,7 +39,7 @@ fn code(app: &TestApp, t: &totp_rs::Totp) -> String {
 
 /// A superuser signed in through enrolment (so with a second factor entered now): the browser
 /// and their TOTP generator.
-async fn superuser_browser(app: &TestApp, email: &str) -> (reqwest::Client, totp_rs::Totp, String) {
+pub(crate) async fn superuser_browser(app: &TestApp, email: &str) -> (reqwest::Client, totp_rs::Totp, String) {
     let su = app.create_user(email, Some(PW)).await;
     store::users::set_superuser(&app.state.db, &su.id, true, app.state.now()).await.unwrap();
     let c = app.browser();

@@ -280,3 +280,124 @@ async fn bulk_actions(b: Backend) {
     app.finish().await;
 }
 both!(bulk_actions);
+
+/// "Sign out everywhere" for many: each user's sessions end and their refresh tokens are
+/// revoked, with an audit row each; a user of another organisation, added to the form by hand,
+/// keeps their session and tokens.
+async fn bulk_sign_out(b: Backend) {
+    let app = TestApp::start(b).await;
+    people(&app).await;
+    // Rita, a Camden member with no role (so no second factor is asked of her sign-in).
+    let rita =
+        store::users::by_email(&app.state.db, &stile::email::Email::parse("rita@camden.example").unwrap()).await.unwrap().unwrap().id;
+    let ivan =
+        store::users::by_email(&app.state.db, &stile::email::Email::parse("ivan@islington.example").unwrap()).await.unwrap().unwrap();
+    let (client_id, secret) = crate::oidc::register(&app, crate::oidc::spec("Street works app")).await;
+    let secret = secret.unwrap();
+    // Rita and Ivan each signed in, in a browser and in the app (a refresh token).
+    let mut held = Vec::new();
+    for email in ["rita@camden.example", "ivan@islington.example"] {
+        let browser = app.browser();
+        assert_eq!(app.sign_in(&browser, email, PW).await.status(), 303);
+        let (_, rt) = crate::scim::tokens_via_code(&app, &browser, &client_id, &secret).await;
+        assert!(crate::scim::introspect_active(&app, &client_id, &secret, &rt).await);
+        held.push((browser, rt));
+    }
+    let c = signed_in(&app, "admin@camden.example").await;
+    let (_, list) = page(&app, &c, "/admin/users").await;
+    assert!(list.contains("value=\"sign-out\""), "the action is offered: {list}");
+    let csrf = csrf_in(&list).unwrap();
+    let form = [("csrf", csrf.as_str()), ("action", "sign-out"), ("user", rita.as_str()), ("user", ivan.id.as_str())];
+    let r = c.post(app.url("/admin/users/bulk")).form(&form).send().await.unwrap();
+    let confirm = r.text().await.unwrap();
+    assert!(confirm.contains("rita@camden.example"), "{confirm}");
+    assert!(!confirm.contains("ivan@"), "{confirm}");
+    let (rita_browser, rita_rt) = &held[0];
+    assert_eq!(rita_browser.get(app.url("/account")).send().await.unwrap().status(), 200, "nothing before confirming");
+
+    let mut confirmed = form.to_vec();
+    confirmed.push(("confirm", "yes"));
+    let r = c.post(app.url("/admin/users/bulk")).form(&confirmed).send().await.unwrap();
+    assert_eq!(location(&r), "/admin/users?done=bulk-partly");
+    // Rita: her session is over and the app's refresh token is dead.
+    assert_eq!(rita_browser.get(app.url("/account")).send().await.unwrap().status(), 303, "Rita's session has ended");
+    assert!(!crate::scim::introspect_active(&app, &client_id, &secret, rita_rt).await);
+    let refreshed = reqwest::Client::new()
+        .post(app.url("/token"))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", rita_rt.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 400);
+    // Ivan, forged into the form: untouched.
+    let (ivan_browser, ivan_rt) = &held[1];
+    assert_eq!(ivan_browser.get(app.url("/account")).send().await.unwrap().status(), 200, "Ivan's session is untouched");
+    assert!(crate::scim::introspect_active(&app, &client_id, &secret, ivan_rt).await);
+    // The admin's own session goes on.
+    assert_eq!(c.get(app.url("/admin/users")).send().await.unwrap().status(), 200);
+    let events = store::audit::recent(&app.state.db, Some("user.logout_everywhere"), 100).await.unwrap();
+    let rows: Vec<_> = events.iter().filter(|e| e.target_id == rita).collect();
+    assert_eq!(rows.len(), 1, "{events:?}");
+    assert_eq!(rows[0].outcome, "success");
+    assert!(rows[0].details.contains("\"sessions\":1"), "{}", rows[0].details);
+    assert!(!events.iter().any(|e| e.target_id == ivan.id && e.outcome == "success"), "{events:?}");
+    app.finish().await;
+}
+both!(bulk_sign_out);
+
+/// A large export (2,500 members, more than two of the export's pages, all made in the same
+/// second so the pages part on ids) is complete and well-formed: every member once, nobody
+/// else, every record nine fields, awkward names quoted and formula cells defused, and one
+/// audit row with the count.
+async fn large_csv_export(b: Backend) {
+    const N: usize = 2_500;
+    let app = TestApp::start(b).await;
+    council_with_admin(&app).await;
+    islington(&app).await;
+    member(&app, "outsider@islington.example", "islington").await;
+    let now = app.state.now();
+    let mut tx = app.state.db.begin().await.unwrap();
+    for i in 0..N {
+        let id = format!("u-{i:05}");
+        let email = stile::email::Email::parse(&format!("person{i}@camden.example")).unwrap();
+        // Every tenth name needs quoting (a comma, quotes, a line break) or defusing.
+        let name = match i % 10 {
+            0 => format!("=cmd|' /C calc'!A{i}"),
+            1 => format!("Smith, \"Jo\" {i}\nline two"),
+            _ => format!("Person {i}"),
+        };
+        let u = store::users::NewUser { id: &id, email: &email, name: &name, email_verified: true, password_hash: None, superuser: false };
+        store::users::insert(&mut tx, &u, now).await.unwrap();
+        store::memberships::add(&mut tx, &format!("m-{id}"), &id, "camden", now).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let c = signed_in(&app, "admin@camden.example").await;
+    let r = c.get(app.url("/admin/users.csv")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let bytes = r.bytes().await.unwrap();
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_ref());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), stile::admin::ops::user_list::CSV_HEADER);
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a well-formed record")).collect();
+    assert!(records.iter().all(|r| r.len() == 9));
+    let ids: Vec<&str> = records.iter().map(|r| &r[0]).collect();
+    let unique: HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "nobody twice");
+    assert_eq!(ids.len(), N + 1, "every member and the admin");
+    assert!((0..N).all(|i| unique.contains(format!("u-{i:05}").as_str())), "every member");
+    assert!(!records.iter().any(|r| r[1].contains("islington")), "nobody else");
+    let by_id = |id: &str| records.iter().find(|r| &r[0] == id).unwrap().clone();
+    assert_eq!(&by_id("u-00010")[2], "'=cmd|' /C calc'!A10", "formula defused");
+    assert_eq!(&by_id("u-00011")[2], "Smith, \"Jo\" 11\nline two");
+    // Newest first, then by id, with no gap where one page ends and the next starts.
+    let ours: Vec<&str> = ids.iter().copied().filter(|i| i.starts_with("u-")).collect();
+    let mut sorted = ours.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(ours, sorted);
+    let events = store::audit::recent(&app.state.db, Some("user.export"), 10).await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].details.contains(&format!("\"rows\":{}", N + 1)), "{}", events[0].details);
+    app.finish().await;
+}
+both!(large_csv_export);

@@ -378,7 +378,7 @@ pub async fn set_admin_access(state: &AppState, actor: &AdminActor, id: &str, ac
                 admin_permissions: serde_json::to_string(&access.permissions).map_err(|e| AdminError::Internal(e.to_string()))?,
             }
         }
-        _ => return Err(AdminError::invalid("level", "Choose the level of access: none, superuser or body (one organisation).")),
+        _ => return Err(AdminError::invalid("level", "Choose the level of access: none, an organisation's administrator or superuser.")),
     };
     let mut tx = state.db.begin().await?;
     store::clients::set_client_admin_access(&mut tx, id, &stored, state.now()).await?;

@@ -61,29 +61,33 @@ async fn filter_for<'a>(
     q: &'a ListQuery,
     visible: &'a Option<Vec<String>>,
 ) -> Result<Filter<'a>, AdminError> {
+    let f = parse_filter(q, visible, state.now())?;
+    if let Some(b) = f.body_id {
+        let body = load_body(state, b).await?;
+        actor.check(Action::ViewMembers, Some(&body.target()))?;
+        if let Some(r) = f.role_id
+            && !store::catalogue::roles_of_body(&state.db, b).await?.iter().any(|role| role.id == r)
+        {
+            return Err(AdminError::invalid("role_id", "That role is not one of the organisation's roles."));
+        }
+    }
+    Ok(f)
+}
+
+/// The filter the form's values say, at `now` (for the last sign-in periods); what needs the
+/// database (the organisation and role may be named by this actor) is [`filter_for`]'s.
+fn parse_filter<'a>(q: &'a ListQuery, visible: &'a Option<Vec<String>>, now: i64) -> Result<Filter<'a>, AdminError> {
     if visible.as_ref().is_some_and(Vec::is_empty) {
         return Err(AdminError::Forbidden("You are not an administrator of any organisation.".into()));
     }
     if q.q.chars().count() > 200 {
         return Err(AdminError::invalid("q", "Search for at most 200 characters."));
     }
-    let body_id = match q.body_id.trim() {
-        "" => None,
-        b => {
-            let body = load_body(state, b).await?;
-            actor.check(Action::ViewMembers, Some(&body.target()))?;
-            Some(b)
-        }
-    };
+    let body_id = Some(q.body_id.trim()).filter(|b| !b.is_empty());
     let role_id = match (q.role_id.trim(), body_id) {
         ("", _) => None,
         (_, None) => return Err(AdminError::invalid("role_id", "Choose an organisation to filter by one of its roles.")),
-        (r, Some(b)) => {
-            if !store::catalogue::roles_of_body(&state.db, b).await?.iter().any(|role| role.id == r) {
-                return Err(AdminError::invalid("role_id", "That role is not one of the organisation's roles."));
-            }
-            Some(r)
-        }
+        (r, Some(_)) => Some(r),
     };
     let status = match q.status.as_str() {
         "" => Status::Any,
@@ -100,7 +104,6 @@ async fn filter_for<'a>(
         "passkey" => TwoFactor::Passkey,
         _ => return Err(AdminError::invalid("two_factor", "Choose a kind of two-factor authentication from the list.")),
     };
-    let now = state.now();
     let last_sign_in = match q.last_sign_in.as_str() {
         "" => LastSignIn::Any,
         "7d" => LastSignIn::Since(now - 7 * DAY),
@@ -129,23 +132,60 @@ pub async fn list(state: &AppState, actor: &AdminActor, q: &ListQuery, after: Op
 
 pub const CSV_HEADER: [&str; 9] = ["id", "email", "name", "status", "flagged", "superuser", "two_factor", "created_at", "last_sign_in_at"];
 
-/// Every user the actor may see that matches `q`, as CSV (RFC 4180, formula cells defused).
-/// Audited, since it copies personal data out.
-pub async fn export_csv(state: &AppState, actor: &AdminActor, q: &ListQuery) -> Result<Vec<u8>, AdminError> {
+/// Users read per page of an export: memory stays one page, whatever the number of users.
+const CSV_PAGE: i64 = 1000;
+
+/// Every user the actor may see that matches `q`, as CSV (RFC 4180, formula cells defused),
+/// read one keyset page at a time by [`CsvExport::next_chunk`]. The filter is checked, and the
+/// export audited with the number of rows it holds, before any row is read: it copies personal
+/// data out, and a download cut short has still copied some.
+pub async fn export_csv(state: &AppState, actor: &AdminActor, q: &ListQuery) -> Result<CsvExport, AdminError> {
     let visible = actor.administered_bodies();
     let filter = filter_for(state, actor, q, &visible).await?;
-    let body_id = filter.body_id.map(str::to_owned);
+    let rows = store::user_list::count(&state.db, &filter).await?;
     // About many users, so no one target; under the organisation filtered by, if any.
-    let subject = Subject { target_type: "", target_id: "", body_id: body_id.as_deref() };
-    let csv_err = |e: csv::Error| AdminError::Internal(e.to_string());
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    w.write_record(CSV_HEADER).map_err(csv_err)?;
-    let mut after: Option<Cursor> = None;
-    let mut rows = 0u64;
-    loop {
-        let page = store::user_list::page(&state.db, &filter, after.as_ref(), 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.cursor());
+    let subject = Subject { target_type: "", target_id: "", body_id: filter.body_id };
+    audit_now(state, actor, "user.export", &subject, Some(json!({ "rows": rows, "filters": filters_json(q) }))).await?;
+    Ok(CsvExport { state: state.clone(), query: q.clone(), visible, now: state.now(), after: None, started: false, done: false })
+}
+
+/// A checked and audited export, read a page at a time.
+pub struct CsvExport {
+    state: AppState,
+    query: ListQuery,
+    visible: Option<Vec<String>>,
+    /// The time the filter's periods were fixed at, the same for every page.
+    now: i64,
+    after: Option<Cursor>,
+    started: bool,
+    done: bool,
+}
+
+impl CsvExport {
+    /// The next part of the file (the header with the first page), or `None` at the end. After
+    /// an error there is nothing more.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, AdminError> {
+        if self.done {
+            return Ok(None);
+        }
+        let out = self.read_page().await;
+        if !matches!(out, Ok(Some(_))) {
+            self.done = true;
+        }
+        out
+    }
+
+    async fn read_page(&mut self) -> Result<Option<Vec<u8>>, AdminError> {
+        let filter = parse_filter(&self.query, &self.visible, self.now)?;
+        let page = store::user_list::page(&self.state.db, &filter, self.after.as_ref(), CSV_PAGE).await?;
+        let csv_err = |e: csv::Error| AdminError::Internal(e.to_string());
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        if !self.started {
+            self.started = true;
+            w.write_record(CSV_HEADER).map_err(csv_err)?;
+        } else if page.is_empty() {
+            return Ok(None);
+        }
         for r in &page {
             let status = if r.disabled != 0 { "disabled" } else { "active" };
             let cells = [
@@ -161,11 +201,13 @@ pub async fn export_csv(state: &AppState, actor: &AdminActor, q: &ListQuery) -> 
             ];
             w.write_record(cells.iter().map(|c| crate::admin::audit_log::guard_cell(c).into_owned())).map_err(csv_err)?;
         }
-        rows += page.len() as u64;
+        match page.last() {
+            // A short page is the last: no query to find nothing after it.
+            Some(last) if i64::try_from(page.len()).unwrap_or(0) == CSV_PAGE => self.after = Some(last.cursor()),
+            _ => self.done = true,
+        }
+        w.into_inner().map(Some).map_err(|e| AdminError::Internal(e.to_string()))
     }
-    let out = w.into_inner().map_err(|e| AdminError::Internal(e.to_string()))?;
-    audit_now(state, actor, "user.export", &subject, Some(json!({ "rows": rows, "filters": filters_json(q) }))).await?;
-    Ok(out)
 }
 
 fn filters_json(q: &ListQuery) -> serde_json::Value {

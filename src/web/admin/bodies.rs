@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::policy::body::{BodyStatus, MfaPolicy};
 use crate::policy::delegation::{Action, BodyKind, Target};
+use crate::web::flash;
 use crate::web::say;
 
 pub fn router() -> Router<AppState> {
@@ -422,7 +423,13 @@ async fn show(
     Path(id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
-    render(&state, &admin, &id, &q, None, None).await
+    let secret = flash::take(&state, (&admin.session).into(), &scim_slot(&id)).await?.map(|s| s.as_str().to_owned());
+    render_full(&state, &admin, &id, &q, None, None, secret).await
+}
+
+/// Where a SCIM secret just made for body `id` waits for its page.
+fn scim_slot(id: &str) -> String {
+    format!("scim-secret:{id}")
 }
 
 async fn save(
@@ -484,7 +491,8 @@ struct ScimRevokeForm {
     token_id: String,
 }
 
-/// Makes a SCIM secret and shows it on the body page, once.
+/// Makes a SCIM secret and shows it on the body page redirected to, once (POST-redirect-GET:
+/// a reload makes nothing; the secret goes through `web::flash`, never the URL).
 async fn scim_token_add(
     State(state): State<AppState>,
     admin: Admin,
@@ -493,16 +501,8 @@ async fn scim_token_add(
 ) -> Result<Response, AppError> {
     match ops::scim::create_token(&state, &admin.actor, &id, &f.label).await {
         Ok(made) => {
-            render_full(
-                &state,
-                &admin,
-                &id,
-                &ShowQuery { done: Some("scim-token-created".into()), ..ShowQuery::default() },
-                None,
-                None,
-                Some(made.secret.expose().to_owned()),
-            )
-            .await
+            flash::put(&state, (&admin.session).into(), &scim_slot(&id), made.secret.expose()).await?;
+            Ok(Redirect::to(&format!("/admin/bodies/{}?done=scim-token-created", enc(&id))).into_response())
         }
         Err(e) => render(&state, &admin, &id, &ShowQuery::default(), None, Some(Problem::from_admin(e)?)).await,
     }
