@@ -290,7 +290,7 @@ async fn end_session(
 ) -> Result<Response, AppError> {
     let ended = crate::logout::end_sessions(&state, &me.user.id, crate::logout::Which::Sid(&f.sid)).await?;
     if ended == 0 {
-        return Err(AppError::BadRequest(crate::web::refusal_text::page_text("That session has already ended.")));
+        return Err(AppError::BadRequest(crate::web::refusals::say("That session has already ended.")));
     }
     audit::user_event(
         &state,
@@ -345,7 +345,7 @@ async fn withdraw_consent(
     CsrfForm(Form(f)): CsrfForm<Form<WithdrawForm>>,
 ) -> Result<Response, AppError> {
     if !store::consents::withdraw(&state.db, &me.user.id, &f.client_id, state.now()).await? {
-        return Err(AppError::BadRequest(crate::web::refusal_text::page_text("You had not given that application access.")));
+        return Err(AppError::BadRequest(crate::web::refusals::say("You had not given that application access.")));
     }
     audit::user_event(
         &state,

@@ -20,12 +20,12 @@ mod login;
 mod metrics;
 mod mfa;
 mod passkeys;
-pub mod refusal_text;
 mod saml;
 pub mod say;
 pub mod signin;
 pub mod sso;
 
+pub(crate) use admin::refusals;
 use axum::Router;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;

@@ -13,7 +13,6 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
-use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{
     self,
@@ -322,7 +321,7 @@ async fn create(
             Ok(Redirect::to(&format!("/admin/clients/{}?done=client-created", enc(&c.client.client_id))).into_response())
         }
         Err(e) => {
-            let p = refusals::problem(e)?;
+            let p = Problem::from_admin(e)?;
             let form = Form::posted(&state, &admin, &f).await?;
             render(
                 &state,
@@ -376,7 +375,7 @@ async fn save(
             }
             Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response())
         }
-        Err(e) => with_problem(&state, &admin, &id, Some(&f), refusals::problem(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, Some(&f), Problem::from_admin(e)?).await,
     }
 }
 
@@ -393,7 +392,7 @@ async fn rotate(
             }
             Ok(Redirect::to(&format!("/admin/clients/{}?done=client-rotated", enc(&id))).into_response())
         }
-        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
     }
 }
 
@@ -405,7 +404,7 @@ async fn remove(
 ) -> Result<Response, AppError> {
     match ops::clients::remove(&state, &admin.actor, &id).await {
         Ok(()) => Ok(Redirect::to("/admin/clients?done=client-removed").into_response()),
-        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
     }
 }
 
@@ -418,6 +417,6 @@ async fn admin_access(
     let access = AdminAccess { level: f.level, body_id: f.admin_body_id, permissions: words(&f.admin_permissions) };
     match ops::clients::set_admin_access(&state, &admin.actor, &id, access).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/clients/{}?done=client-saved", enc(&id))).into_response()),
-        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
     }
 }

@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::roles::Opt;
-use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, fields};
 use crate::admin::ops::{
     self,
@@ -363,7 +362,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let oidc = kind_of(&f.kind)? == Kind::Oidc;
     let result = match input(&f, oidc, true) {
-        Ok(i) => ops::connections::create(&state, &admin.actor, i).await.map_err(refusals::problem),
+        Ok(i) => ops::connections::create(&state, &admin.actor, i).await.map_err(Problem::from_admin),
         Err(p) => Err(Ok(p)),
     };
     match result {
@@ -403,7 +402,7 @@ async fn save(
 ) -> Result<Response, AppError> {
     let oidc = f.kind == "oidc";
     let result = match input(&f, oidc, false) {
-        Ok(i) => ops::connections::update(&state, &admin.actor, &id, i).await.map_err(refusals::problem),
+        Ok(i) => ops::connections::update(&state, &admin.actor, &id, i).await.map_err(Problem::from_admin),
         Err(p) => Err(Ok(p)),
     };
     match result {
@@ -425,7 +424,7 @@ async fn rotate(
     }
     match ops::connections::rotate_secret(&state, &admin.actor, &id, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/connections/{}?done=connection-secret", enc(&id))).into_response()),
-        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
     }
 }
 
@@ -437,7 +436,7 @@ async fn remove(
 ) -> Result<Response, AppError> {
     match ops::connections::remove(&state, &admin.actor, &id).await {
         Ok(()) => Ok(Redirect::to("/admin/connections?done=connection-removed").into_response()),
-        Err(e) => with_problem(&state, &admin, &id, None, refusals::problem(e)?).await,
+        Err(e) => with_problem(&state, &admin, &id, None, Problem::from_admin(e)?).await,
     }
 }
 

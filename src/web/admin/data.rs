@@ -19,7 +19,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::import_form::{ImportBody, file_text, normalise_line_ends, size_words};
-use super::users::refusals;
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc};
 use crate::admin::export;
 use crate::admin::import::{self, ActorImportError, ImportError, ImportReport};
@@ -229,7 +228,7 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
         }
         Err(ActorImportError::Import(ImportError::Store(e))) => Err(AppError::Store(e)),
         Err(ActorImportError::Admin(e)) => {
-            o.problem = Some(refusals::problem(e)?);
+            o.problem = Some(Problem::from_admin(e)?);
             Ok(render(&state, &admin, b, o))
         }
     }

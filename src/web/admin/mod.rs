@@ -18,7 +18,7 @@ mod home;
 mod import_form;
 mod labels;
 mod memberships;
-mod refusals;
+pub(crate) mod refusals;
 mod roles;
 mod user_list;
 mod users;

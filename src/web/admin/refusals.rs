@@ -13,7 +13,10 @@ use std::sync::LazyLock;
 
 use crate::i18n::{self, Lang, Tr};
 
-const PREFIXES: [&str; 3] = ["admin-refusal-", "admin-invalid-", "admin-conflict-"];
+/// Keys of messages that are the English text of a refusal written elsewhere: the organisation
+/// pages' (`admin.ftl`), the people and connections pages' (`refusal-`, `admin-people.ftl`) and
+/// the sign-in and sign-out error pages' (`refused-`, `refusals.ftl`).
+const PREFIXES: [&str; 5] = ["admin-refusal-", "admin-invalid-", "admin-conflict-", "refusal-", "refused-"];
 
 enum Part {
     Text(&'static str),
@@ -44,10 +47,11 @@ fn parts(mut value: &'static str) -> Vec<Part> {
     out
 }
 
-/// The admin catalogue's single-line English messages whose key starts with one of `prefixes`.
+/// The catalogue's single-line English messages whose key starts with one of `prefixes`.
 fn english(prefixes: &[&str]) -> Vec<(&'static str, &'static str)> {
-    let Some((_, text)) = i18n::EN_GB_FILES.iter().find(|(name, _)| *name == "admin.ftl") else { return Vec::new() };
-    text.lines()
+    i18n::EN_GB_FILES
+        .iter()
+        .flat_map(|(_, text)| text.lines())
         .filter_map(|line| line.split_once(" = "))
         .filter(|(key, _)| prefixes.iter().any(|p| key.starts_with(p)))
         .map(|(key, value)| (key.trim(), value))
@@ -83,7 +87,7 @@ fn captures(pattern: &Pattern, message: &str) -> Option<Vec<(&'static str, Strin
 }
 
 /// `message` (a service-layer refusal in English) in `lang`.
-pub fn say_in(lang: Lang, message: &str) -> String {
+pub(crate) fn say_in(lang: Lang, message: &str) -> String {
     if lang == Lang::EnGb {
         return message.to_owned();
     }
@@ -106,7 +110,7 @@ fn said(lang: Lang, pattern: &Pattern, message: &str) -> Option<String> {
 }
 
 /// `message` in the language of the page being answered.
-pub fn say(message: &str) -> String {
+pub(crate) fn say(message: &str) -> String {
     say_in(i18n::current(), message)
 }
 
@@ -132,6 +136,41 @@ mod tests {
         // Not half translated: a `what` the catalogue does not know leaves it in English.
         assert_eq!(cy("Only a superuser can juggle."), "Only a superuser can juggle.");
         assert_eq!(say_in(Lang::EnGb, "Only a superuser can do this."), "Only a superuser can do this.");
+    }
+
+    /// Where the refusals with fixed text (`refusal-`, `refused-`) are written.
+    const SOURCES: [&str; 15] = [
+        include_str!("../../admin/ops/clients.rs"),
+        include_str!("../../admin/ops/users.rs"),
+        include_str!("../../admin/ops/invitations.rs"),
+        include_str!("../../admin/ops/user_activity.rs"),
+        include_str!("../../admin/ops/mod.rs"),
+        include_str!("../../admin/ops/connections/mod.rs"),
+        include_str!("../../admin/ops/connections/oidc.rs"),
+        include_str!("../../admin/ops/connections/saml.rs"),
+        include_str!("../../admin/ops/connections/check.rs"),
+        include_str!("../../admin/ops/user_list.rs"),
+        include_str!("../../admin/error.rs"),
+        include_str!("../../clients.rs"),
+        include_str!("../../oidc/authorize.rs"),
+        include_str!("../../oidc/end_session.rs"),
+        include_str!("../account.rs"),
+    ];
+
+    /// A change of wording where a refusal is written must be made in the catalogue too, or the
+    /// page would silently fall back to English.
+    #[test]
+    fn fixed_refusals_are_still_written_where_they_arise() {
+        let fixed = english(&["refusal-", "refused-"]);
+        assert!(fixed.len() > 50);
+        for (key, english) in fixed {
+            // Long texts are split over lines in the source: look for their first words.
+            let start: String = english.chars().take(40).collect();
+            let start = start.rsplit_once(' ').map(|(s, _)| s).unwrap_or(&start);
+            assert!(SOURCES.iter().any(|s| s.contains(start)), "{english:?} ({key}) is no longer written where it arises");
+            assert_eq!(say_in(Lang::CyGb, english), Tr::plain(Lang::CyGb).get(key).0, "{key} in Welsh");
+        }
+        assert_eq!(say_in(Lang::CyGb, "parameter scope is repeated"), "parameter scope is repeated");
     }
 
     #[test]

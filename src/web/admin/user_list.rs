@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::users::refusals;
 use super::{Admin, CsrfForm, HtmlForm, Nav, Section, enc, fields, when};
 use crate::admin::ops::{
     self,
@@ -173,7 +172,7 @@ async fn list(State(state): State<AppState>, admin: Admin, Query(p): Query<ListP
             Ok((admin.jar, page).into_response())
         }
         Err(e) => {
-            let p = refusals::problem(e)?;
+            let p = super::Problem::from_admin(e)?;
             page.error = Some(p.message);
             Ok((p.status, admin.jar, page).into_response())
         }
@@ -251,7 +250,7 @@ async fn bulk(
     let ids = f.user;
     let body_id = f.body_id.filter(|_| action == BulkAction::AddToOrganisation);
     if let Err(e) = ops::user_list::check_bulk(action, &ids, body_id.as_deref()) {
-        let p = refusals::problem(e)?;
+        let p = super::Problem::from_admin(e)?;
         return Ok(Redirect::to(&format!("/admin/users?done={}", bulk_problem_code(p.field))).into_response());
     }
     if f.confirm == "yes" {

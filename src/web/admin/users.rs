@@ -15,9 +15,6 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{Tr, current};
 
-/// The service layer's refusals these pages show, in the page's language.
-pub mod refusals;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users/new", get(new_page).post(create))
@@ -253,7 +250,7 @@ pub struct InvitationLine {
 /// layer says it in English, for the API and the command line).
 fn email_problem(e: crate::admin::AdminError, email: &str) -> Result<Problem, AppError> {
     use crate::web::say::Say;
-    let mut p = refusals::problem(e)?;
+    let mut p = Problem::from_admin(e)?;
     if p.field == Some("email")
         && let Err(bad) = crate::email::Email::parse(email)
     {
@@ -415,14 +412,14 @@ async fn action(
             }
             return match ops::users::remove(&state, a, &id).await {
                 Ok(()) => Ok(Redirect::to("/admin/users?done=user-removed").into_response()),
-                Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
+                Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
             };
         }
         _ => return Err(AppError::BadRequest(crate::web::say::text("people-bad-user-action"))),
     };
     match result {
         Ok(done) => Ok(Redirect::to(&format!("/admin/users/{}?done={done}", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }
 }
 
@@ -443,7 +440,7 @@ async fn add_membership(
         Ok(ops::memberships::AddOutcome::Invited { .. }) => {
             Ok(Redirect::to(&format!("/admin/users/{}?done=member-invited", enc(&id))).into_response())
         }
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }
 }
 
@@ -462,7 +459,7 @@ async fn end_session(
 ) -> Result<Response, AppError> {
     match ops::user_activity::end_session(&state, &admin.actor, &id, &f.sid).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{}?done=session-ended", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }
 }
 
@@ -481,7 +478,7 @@ async fn revoke_app(
 ) -> Result<Response, AppError> {
     match ops::user_activity::revoke_app(&state, &admin.actor, &id, &f.client_id).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{}?done=app-revoked", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }
 }
 
@@ -513,7 +510,7 @@ async fn invitation_action(
     };
     match result {
         Ok(done) => Ok(Redirect::to(&format!("/admin/users/{}?done={done}", enc(&id))).into_response()),
-        Err(e) => user_page(&state, &admin, &id, None, None, Some(refusals::problem(e)?)).await,
+        Err(e) => user_page(&state, &admin, &id, None, None, Some(Problem::from_admin(e)?)).await,
     }
 }
 
