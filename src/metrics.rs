@@ -111,18 +111,7 @@ impl Metrics {
         registry.register("db_pool_connections", "Database connections open in the pool", pool_size.clone());
         registry.register("db_pool_idle_connections", "Open database connections not in use", pool_idle.clone());
         registry.register("db_pool_max_connections", "The pool's limit ([database] max_connections)", pool_max.clone());
-        Metrics {
-            registry,
-            requests,
-            latency,
-            signins,
-            tokens,
-            mail_queue,
-            pool_size,
-            pool_idle,
-            pool_max,
-            routes: RwLock::default(),
-        }
+        Metrics { registry, requests, latency, signins, tokens, mail_queue, pool_size, pool_idle, pool_max, routes: RwLock::default() }
     }
 
     /// `route` is a route template or [`UNMATCHED_ROUTE`]; `method` one of a fixed few.

@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn;
 use axum::response::Response;
 use axum::{Router, ServiceExt as _};
-use tower::Service;
 use tokio::net::TcpListener;
+use tower::Service;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -25,7 +25,7 @@ use crate::web::{self, headers, input};
 /// The whole HTTP application: [`router`] inside the layers that need no route, applied once
 /// around it rather than to each route. `Router::layer` wraps every route in its own boxed copy
 /// of the layer, and each request then cloned that nest of boxes, a layer inside another, several
-/// times over (bench/README.md, "CPU per request", has the cost). Outermost first:
+/// times over (bench/README.md, "Second pass", has the cost). Outermost first:
 /// the language of the request (issue 18: every page and error page), the site name on error
 /// pages, the trace span.
 pub fn app(state: AppState) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static {
