@@ -104,8 +104,15 @@ fn main() -> Result<()> {
     );
 
     let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().thread_name("load").build()?;
-    let idle = Memory::of(server.pid())?;
+    // The first reading as soon as the child has spawned the server task: start-up's self-check
+    // and settling (`server::serve`) may still be running, so it is printed but not used.
+    let started = Memory::of(server.pid())?;
     let base = format!("http://{}", server.addr);
+    // Idle: ready (it answers /healthz, which it does only once start-up is done), then a second
+    // at rest, as bench/oidc.sh reads it.
+    client_rt.block_on(wait_ready(&base))?;
+    std::thread::sleep(Duration::from_secs(1));
+    let idle = Memory::of(server.pid())?;
 
     // Make sure a sign-in works before timing anything.
     client_rt.block_on(async {
@@ -208,7 +215,8 @@ fn main() -> Result<()> {
     let over = 100.0 * (rested.rss as f64 - idle.rss as f64) / idle.rss as f64;
     println!();
     println!("server memory (RSS of the server process: anonymous + file-backed pages):");
-    println!("  idle                    {}", idle.describe());
+    println!("  at start (not yet ready) {}", started.describe());
+    println!("  idle (ready, 1 s after)  {}", idle.describe());
     println!("  after one sign-in       {}", warm.describe());
     println!(
         "  flood peak              {:6.1} MB   bound idle + {slots} slot(s) × 20 MB + 20 MB = {:.1} MB   {}",
@@ -614,6 +622,19 @@ struct ProbeResult {
 
 /// GETs /healthz every PROBE_INTERVAL for `duration` on a thread and runtime of its own, over one
 /// kept-alive connection, and records how long each answer took.
+/// Waits until the server answers `/healthz` (at most [`SERVER_START_TIMEOUT`]).
+async fn wait_ready(base: &str) -> Result<()> {
+    let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).no_proxy().build()?;
+    let until = Instant::now() + SERVER_START_TIMEOUT;
+    while Instant::now() < until {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == StatusCode::OK) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    bail!("the server did not answer /healthz within {SERVER_START_TIMEOUT:?}")
+}
+
 fn probe_healthz(base: &str, duration: Duration) -> Result<ProbeResult> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {

@@ -250,6 +250,11 @@ fn bundle(lang: &str, files: &[(&str, &str)]) -> FluentBundle<FluentResource> {
 static CATALOGUES: LazyLock<Catalogues> =
     LazyLock::new(|| Catalogues { en: bundle("en-GB", &EN_GB_FILES), cy: bundle("cy-GB", &CY_FILES) });
 
+/// Parses the catalogues now rather than at the first page (`server::serve` calls it at start).
+pub fn load() {
+    LazyLock::force(&CATALOGUES);
+}
+
 fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
     let cat = &*CATALOGUES;
     let bundle = match lang {

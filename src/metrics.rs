@@ -5,7 +5,9 @@
 //! What is counted here is process-local: with several instances, Prometheus scrapes each and
 //! sums. Gauges read from the database (mail queue) are read at scrape time.
 
+use std::collections::HashSet;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -18,17 +20,17 @@ use crate::store::{self, Db, StoreError};
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    method: &'static str,
     /// The route template (`/admin/users/{id}`), never the path: ids would make every user a
     /// series of their own.
-    route: String,
+    route: Arc<str>,
     status: u16,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: Arc<str>,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -68,6 +70,9 @@ pub struct Metrics {
     pool_size: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge<u64, AtomicU64>,
+    /// Each route template once, shared by its series, so that counting a request allocates
+    /// nothing (the label sets are looked up by value). As many as there are routes.
+    routes: RwLock<HashSet<Arc<str>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -106,12 +111,25 @@ impl Metrics {
         registry.register("db_pool_connections", "Database connections open in the pool", pool_size.clone());
         registry.register("db_pool_idle_connections", "Open database connections not in use", pool_idle.clone());
         registry.register("db_pool_max_connections", "The pool's limit ([database] max_connections)", pool_max.clone());
-        Metrics { registry, requests, latency, signins, tokens, mail_queue, pool_size, pool_idle, pool_max }
+        Metrics { registry, requests, latency, signins, tokens, mail_queue, pool_size, pool_idle, pool_max, routes: RwLock::default() }
     }
 
-    pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        self.requests.get_or_create(&RequestLabels { method: method.to_owned(), route: route.to_owned(), status }).inc();
-        self.latency.get_or_create(&RouteLabels { method: method.to_owned(), route: route.to_owned() }).observe(seconds);
+    /// `route` is a route template or [`UNMATCHED_ROUTE`]; `method` one of a fixed few.
+    pub fn observe_request(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
+        let route = self.route(route);
+        self.requests.get_or_create(&RequestLabels { method, route: route.clone(), status }).inc();
+        self.latency.get_or_create(&RouteLabels { method, route }).observe(seconds);
+    }
+
+    fn route(&self, route: &str) -> Arc<str> {
+        if let Some(r) = self.routes.read().ok().and_then(|set| set.get(route).cloned()) {
+            return r;
+        }
+        let r: Arc<str> = Arc::from(route);
+        if let Ok(mut set) = self.routes.write() {
+            set.insert(r.clone());
+        }
+        r
     }
 
     /// Counts a sign-in attempt from its audit action; actions that are not attempts (a link
@@ -161,5 +179,21 @@ mod tests {
         assert!(out.contains("stile_signins_total{method=\"password\",result=\"failure\"} 1"), "{out}");
         assert!(out.contains("stile_signins_total{method=\"mfa\",result=\"success\"} 1"), "{out}");
         assert!(!out.contains("locked") && !out.contains("request"), "{out}");
+    }
+
+    #[test]
+    fn requests_count_under_their_route_and_status() {
+        let m = Metrics::new();
+        m.observe_request("POST", "/token", 200, 0.001);
+        m.observe_request("POST", "/token", 200, 0.002);
+        m.observe_request("POST", "/token", 401, 0.001);
+        m.observe_request("GET", super::UNMATCHED_ROUTE, 404, 0.001);
+        assert_eq!(m.routes.read().unwrap().len(), 2, "each route template kept once");
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &m.registry).unwrap();
+        assert!(out.contains("stile_http_requests_total{method=\"POST\",route=\"/token\",status=\"200\"} 2"), "{out}");
+        assert!(out.contains("stile_http_requests_total{method=\"POST\",route=\"/token\",status=\"401\"} 1"), "{out}");
+        assert!(out.contains("stile_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"), "{out}");
+        assert!(out.contains("stile_http_request_duration_seconds_count{method=\"POST\",route=\"/token\"} 3"), "{out}");
     }
 }

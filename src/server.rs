@@ -3,14 +3,17 @@
 //! database connections) and graceful shutdown. The top of the import graph: nothing imports it but `main` (through `cli`) and
 //! the tests.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
 use axum::middleware::from_fn;
+use axum::response::Response;
+use axum::{Router, ServiceExt as _};
 use tokio::net::TcpListener;
+use tower::Service;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -19,9 +22,28 @@ use crate::app::{AppState, StartError};
 use crate::store::{self, Db};
 use crate::web::{self, headers, input};
 
-/// The whole HTTP application: the edges' routers (pages, the OpenID Provider, the admin API),
-/// merged only here, under one set of layers. The upload routers and the SAML ACS are merged
-/// after the site-wide body limit so that each keeps its own.
+/// The whole HTTP application: [`router`] inside the layers that need no route, applied once
+/// around it rather than to each route. `Router::layer` wraps every route in its own boxed copy
+/// of the layer, and each request then cloned that nest of boxes, a layer inside another, several
+/// times over (bench/README.md, "Second pass", has the cost). Outermost first:
+/// the language of the request (issue 18: every page and error page), the site name on error
+/// pages, the trace span.
+pub fn app(state: AppState) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static {
+    let routes = router(state.clone());
+    tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::language::choose))
+        .layer(axum::middleware::from_fn_with_state(state, web::site_error_pages))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // Only the path: query strings may carry codes and tokens.
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
+        .service(routes)
+}
+
+/// The routes: the edges' routers (pages, the OpenID Provider, the admin API), merged only here,
+/// with the layers that need the matched route (metrics, and the timeout inside them) or come
+/// before any extractor (the input checks, body limits). The upload routers and the SAML ACS are
+/// merged after the site-wide body limit so that each keeps its own.
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.server.max_body_bytes;
     let max_import = state.settings.server.max_import_bytes;
@@ -56,15 +78,8 @@ pub fn router(state: AppState) -> Router {
         .merge(web::acs_router().layer(from_fn(input::refuse_bad_target)).layer(from_fn(headers::security_headers)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         // Outside the timeout, so a request cut off is counted (as 408) with its full time.
+        // Per route: it labels each request with its route template (`MatchedPath`).
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::record_metrics))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            // Only the path: query strings may carry codes and tokens.
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-        }))
-        // Error pages name the deployment, whichever edge answered.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), web::site_error_pages))
-        // Outermost: the language of the request, for every page and error page (issue 18).
-        .layer(axum::middleware::from_fn_with_state(state.clone(), web::language::choose))
         .with_state(state)
 }
 
@@ -74,13 +89,14 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    warm_up(&state).await;
     settle_after_start(&state.db).await;
     let maintenance = tokio::spawn(maintenance_loop(state.clone()));
     let mail = tokio::spawn(crate::mail::worker::run(state.clone()));
     let probe = tokio::spawn(outage_probe(state.db.clone()));
     let shrink = tokio::spawn(store::pool_shrink::run(state.db.clone(), release_free_memory));
     let security = security_listener(&state);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
     maintenance.abort();
     mail.abort();
@@ -90,6 +106,29 @@ pub async fn serve(
         task.abort();
     }
     result
+}
+
+/// Start-up self-checks, done before the first request rather than by it: the message
+/// catalogues are parsed (every page needs them), and one password verification runs on a
+/// hashing slot, as a sign-in does, its time logged for the operator (the cost of every password
+/// sign-in; see `[password]`). Without them the first sign-in after start brought in their code
+/// and memory, and the server at rest was not yet in the state it returns to after serving.
+async fn warm_up(state: &AppState) {
+    crate::i18n::load();
+    let p = &state.settings.password;
+    match state.hasher.self_check().await {
+        Ok(took) => {
+            let ms = took.as_millis();
+            tracing::info!(
+                memory_kib = p.argon2_memory_kib,
+                iterations = p.argon2_iterations,
+                lanes = p.argon2_parallelism,
+                slots = state.hasher.concurrency(),
+                "password hashing takes {ms} ms"
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "the password hashing self-check failed"),
+    }
 }
 
 /// Start-up (migrations, the catalogue, the signing keys, the dummy password hash) opens several

@@ -40,8 +40,15 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
     let text = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined.
-    let decode = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined. A part with nothing
+    // to decode (no '%' or '+', and no '&' that would end it) is taken as it is.
+    let decode = |s: &str| {
+        if s.bytes().any(|b| matches!(b, b'%' | b'+' | b'&')) {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+        } else {
+            s.to_owned()
+        }
+    };
     Ok(Some((decode(id), decode(secret))))
 }
 
@@ -140,5 +147,24 @@ async fn by_assertion(
             Err(OAuthError::invalid_client(why, false))
         }
         Err(e) => Err(OAuthError::server_error(&e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(raw: &str) -> Option<(String, String)> {
+        let mut h = HeaderMap::new();
+        h.insert(axum::http::header::AUTHORIZATION, format!("Basic {}", STANDARD.encode(raw)).parse().unwrap());
+        basic_credentials(&h).unwrap()
+    }
+
+    #[test]
+    fn basic_parts_are_form_decoded() {
+        assert_eq!(basic("app:s3cret"), Some(("app".into(), "s3cret".into())));
+        assert_eq!(basic("my+app:a%3Ab%25"), Some(("my app".into(), "a:b%".into())));
+        assert_eq!(basic("app:x:y"), Some(("app".into(), "x:y".into())));
+        assert!(basic_credentials(&HeaderMap::new()).unwrap().is_none());
     }
 }

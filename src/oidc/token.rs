@@ -24,7 +24,27 @@ pub fn form_params(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthErro
     if !ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded") {
         return Err(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"));
     }
-    Ok(Params(url::form_urlencoded::parse(body).into_owned().collect()))
+    Ok(Params(parse_form(body)))
+}
+
+/// `application/x-www-form-urlencoded` pairs, as `form_urlencoded::parse` reads them (`+` is a
+/// space, percent escapes decoded, invalid UTF-8 replaced). A pair with nothing to decode (a
+/// token, a client id) is copied as it is rather than decoded byte by byte.
+fn parse_form(body: &[u8]) -> Vec<(String, String)> {
+    body.split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            if pair.iter().any(|b| matches!(b, b'%' | b'+')) {
+                url::form_urlencoded::parse(pair).next().map(|(k, v)| (k.into_owned(), v.into_owned())).unwrap_or_default()
+            } else {
+                let (k, v) = match pair.iter().position(|b| *b == b'=') {
+                    Some(i) => (pair.get(..i).unwrap_or_default(), pair.get(i + 1..).unwrap_or_default()),
+                    None => (pair, &[][..]),
+                };
+                (String::from_utf8_lossy(k).into_owned(), String::from_utf8_lossy(v).into_owned())
+            }
+        })
+        .collect()
 }
 
 fn map(e: GrantError) -> OAuthError {
@@ -146,6 +166,21 @@ mod tests {
             Err(Malformed::Field(g, e)) => (Some(g), e.code, e.description),
             Err(m @ Malformed::Unsupported) => (None, OAuthError::from(m).code, "unsupported".into()),
         }
+    }
+
+    #[test]
+    fn forms_read_as_form_urlencoded_reads_them() {
+        for form in [
+            "grant_type=client_credentials&scope=api.read",
+            "a=1&&b=&c&=d&e==f",
+            "redirect_uri=https%3A%2F%2Fapp%2Fcb&state=a+b&x=%FF%2B",
+            "token=eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2ln&token_type_hint=access_token",
+            "caf\u{e9}=th\u{e9}",
+        ] {
+            let want: Vec<(String, String)> = url::form_urlencoded::parse(form.as_bytes()).into_owned().collect();
+            assert_eq!(parse_form(form.as_bytes()), want, "{form}");
+        }
+        assert_eq!(parse_form(b"a=\xFF"), vec![("a".to_owned(), "\u{FFFD}".to_owned())]);
     }
 
     #[test]

@@ -121,6 +121,15 @@ impl PasswordHasher {
         })
     }
 
+    /// Runs one verification on a hashing slot, as a sign-in does, and returns how long it took:
+    /// the start-up self-check (`server::serve` logs it for the operator). It also means the
+    /// first sign-in after start finds its code and the blocking pool as every later one does.
+    pub async fn self_check(&self) -> Result<Duration, HashError> {
+        let started = std::time::Instant::now();
+        self.verify(&SecretString::new("stile self-check".to_owned()), None).await?;
+        Ok(started.elapsed())
+    }
+
     pub fn concurrency(&self) -> usize {
         self.permits.available_permits()
     }

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::keys::{KeyError, KeySet, SigningKey};
 
@@ -22,14 +22,25 @@ pub enum JwtError {
     WrongIssuer,
 }
 
+/// The protected header, written straight from its fields (no JSON map built and sorted).
+#[derive(serde::Serialize)]
+struct Header<'a> {
+    alg: &'a str,
+    kid: &'a str,
+    typ: &'a str,
+}
+
 pub fn sign(key: &SigningKey, typ: &str, claims: &Value) -> Result<String, KeyError> {
-    let header = json!({ "alg": key.alg.as_str(), "kid": key.kid, "typ": typ });
-    let mut out = URL_SAFE_NO_PAD.encode(header.to_string());
+    let header = Header { alg: key.alg.as_str(), kid: &key.kid, typ };
+    let header = serde_json::to_vec(&header).map_err(|_| KeyError::Sign)?;
+    let claims = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
+    let mut out = String::with_capacity((header.len() + claims.len()) * 4 / 3 + 128);
+    URL_SAFE_NO_PAD.encode_string(&header, &mut out);
     out.push('.');
-    out.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
+    URL_SAFE_NO_PAD.encode_string(&claims, &mut out);
     let sig = key.sign(out.as_bytes())?;
     out.push('.');
-    out.push_str(&URL_SAFE_NO_PAD.encode(sig));
+    URL_SAFE_NO_PAD.encode_string(sig, &mut out);
     Ok(out)
 }
 
@@ -78,6 +89,7 @@ pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str,
 mod tests {
     use super::*;
     use crate::tokens::keys::{Alg, test_key_set};
+    use serde_json::json;
 
     const ISS: &str = "https://id.example.gov.uk";
     const NOW: i64 = 1_800_000_000;
@@ -108,6 +120,15 @@ mod tests {
             let got = verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await.unwrap();
             assert_eq!(got["sub"], "u1");
         }
+    }
+
+    #[tokio::test]
+    async fn the_header_names_alg_kid_and_typ() {
+        let (_, token) = signed(Alg::ES256, "at+jwt", &claims()).await;
+        let header = URL_SAFE_NO_PAD.decode(part(&token, 0)).unwrap();
+        assert_eq!(String::from_utf8(header).unwrap(), r#"{"alg":"ES256","kid":"es256-test","typ":"at+jwt"}"#);
+        let body: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part(&token, 1)).unwrap()).unwrap();
+        assert_eq!(body, claims());
     }
 
     #[tokio::test]

@@ -5,21 +5,28 @@ use axum::response::Response;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The headers and their values, checked when compiled rather than on every response.
+const DEFAULTS: [(HeaderName, HeaderValue); 7] = [
+    (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)),
+    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    (HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")),
+    (
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ),
+];
+
 /// Security headers on every response; a handler may set its own CSP or cache policy first.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    let set = |h: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
-        if !h.contains_key(&name) {
-            h.insert(name, HeaderValue::from_static(value));
+    for (name, value) in DEFAULTS {
+        if let axum::http::header::Entry::Vacant(v) = h.entry(name) {
+            v.insert(value);
         }
-    };
-    set(h, header::CONTENT_SECURITY_POLICY, CSP);
-    set(h, header::X_FRAME_OPTIONS, "DENY");
-    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(h, header::REFERRER_POLICY, "no-referrer");
-    set(h, header::CACHE_CONTROL, "no-store");
-    set(h, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
-    set(h, HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+    }
     res
 }

@@ -57,6 +57,18 @@ fn decode_component(s: &[u8]) -> Vec<u8> {
     percent_encoding::percent_decode(&plus).collect()
 }
 
+/// Checks one form-urlencoded component as [`check_text`] checks its decoded bytes. A `+` decodes
+/// to a space, which is neither a control character nor part of a UTF-8 sequence, so only
+/// percent escapes need decoding, and a component without any is checked where it lies.
+fn check_component(raw: &[u8], place: impl FnOnce() -> String, multiline: bool) -> Result<(), InputError> {
+    if raw.contains(&b'%') {
+        let decoded: Vec<u8> = percent_encoding::percent_decode(raw).collect();
+        check_text(&decoded, place, multiline)
+    } else {
+        check_text(raw, place, multiline)
+    }
+}
+
 /// Checks every name and value of a query string or form body; returns the names, for the
 /// duplicate check.
 pub fn check_pairs(raw: &[u8], what: &str, multiline: bool) -> Result<Vec<String>, InputError> {
@@ -66,10 +78,13 @@ pub fn check_pairs(raw: &[u8], what: &str, multiline: bool) -> Result<Vec<String
             Some(i) => (pair.get(..i).unwrap_or_default(), pair.get(i + 1..).unwrap_or_default()),
             None => (pair, &[][..]),
         };
-        let name_bytes = decode_component(k);
-        check_text(&name_bytes, || format!("name of a {what} parameter"), false)?;
-        let name = String::from_utf8_lossy(&name_bytes).into_owned();
-        check_text(&decode_component(v), || format!("{what} parameter {}", shorten(&name)), multiline)?;
+        check_component(k, || format!("name of a {what} parameter"), false)?;
+        let name = if k.iter().any(|b| matches!(b, b'%' | b'+')) {
+            String::from_utf8_lossy(&decode_component(k)).into_owned()
+        } else {
+            String::from_utf8_lossy(k).into_owned()
+        };
+        check_component(v, || format!("{what} parameter {}", shorten(&name)), multiline)?;
         names.push(name);
     }
     Ok(names)
@@ -157,8 +172,9 @@ fn refuse(path: &str, e: &InputError) -> Response {
     }
 }
 
-/// The request line and headers: sizes, and the path's segments.
-fn check_target(req: &Request) -> Result<(), InputError> {
+/// The request line and headers: sizes, the path's segments, Basic credentials and the query;
+/// returns the query's parameter names, for the duplicate check.
+fn check_target(req: &Request) -> Result<Vec<String>, InputError> {
     if req.uri().path_and_query().map(|p| p.as_str().len()).unwrap_or(0) > MAX_URI_BYTES {
         return Err(InputError::UriTooLong);
     }
@@ -167,7 +183,7 @@ fn check_target(req: &Request) -> Result<(), InputError> {
     }
     check_path(req.uri().path())?;
     check_basic(req.headers())?;
-    check_pairs(req.uri().query().unwrap_or("").as_bytes(), "query", false).map(|_| ())
+    check_pairs(req.uri().query().unwrap_or("").as_bytes(), "query", false)
 }
 
 /// HTTP Basic credentials (client authentication, RFC 6749 §2.3.1): base64 can carry a NUL that
@@ -186,7 +202,7 @@ fn check_basic(h: &HeaderMap) -> Result<(), InputError> {
         return Ok(());
     };
     for part in decoded.split(|b| *b == b':') {
-        check_text(&decode_component(part), || "Authorization header".to_owned(), false)?;
+        check_component(part, || "Authorization header".to_owned(), false)?;
     }
     Ok(())
 }
@@ -204,14 +220,11 @@ pub async fn refuse_bad_target(req: Request, next: Next) -> Response {
 /// (buffered within the body limit layered outside it), and passes the request on unchanged.
 pub async fn refuse_bad_input(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    if let Err(e) = check_target(&req) {
-        return refuse(&path, &e);
-    }
-    let oauth = is_oauth(&path);
-    let mut names = match check_pairs(req.uri().query().unwrap_or("").as_bytes(), "query", false) {
+    let mut names = match check_target(&req) {
         Ok(n) => n,
         Err(e) => return refuse(&path, &e),
     };
+    let oauth = is_oauth(&path);
     let kind = body_kind(req.headers());
     let req = match kind {
         Kind::Other => req,
@@ -255,6 +268,15 @@ mod tests {
         assert!(matches!(check_pairs(b"email=%FF%FE%40example.test", "form", true), Err(InputError::NotUtf8 { .. })));
         assert!(matches!(check_pairs(b"x%00=1", "query", false), Err(InputError::Control { .. })));
         assert!(check_pairs(b"cert=a%0D%0Ab", "form", true).is_ok());
+        // Components with and without escapes, '+' among them, are checked alike.
+        assert!(matches!(check_pairs(b"a=x+y%00", "form", true), Err(InputError::Control { .. })));
+        assert!(matches!(check_pairs(b"a=%FF+", "form", true), Err(InputError::NotUtf8 { .. })));
+        assert!(matches!(check_pairs(b"a=\x01", "form", true), Err(InputError::Control { .. })));
+        assert!(matches!(check_pairs(b"a=\xC3", "form", true), Err(InputError::NotUtf8 { .. })));
+        assert!(check_pairs(b"a=%2B+%C3%A9&b=", "form", false).is_ok());
+        // Names are compared decoded, so a space sent two ways is one name twice.
+        let names = check_pairs(b"a+b=1&a%20b=2", "form", false).unwrap();
+        assert_eq!(first_duplicate(&names), Some(&"a b".to_owned()));
         assert!(check_pairs(b"q=a%0Ab", "query", false).is_err());
         assert!(check_path("/api/v1/users/%00").is_err());
         assert!(check_path("/api/v1/users/%E2%82%AC").is_ok());

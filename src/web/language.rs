@@ -84,10 +84,13 @@ fn here(state: &AppState, req: &Request) -> String {
     if matches!(*req.method(), Method::GET | Method::HEAD) && uri.path() != "/language" {
         return returnable(uri.path(), uri.query());
     }
-    let referer = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(|r| url::Url::parse(r).ok());
-    let issuer = url::Url::parse(state.settings.issuer()).ok();
-    match (referer, issuer) {
-        (Some(r), Some(i)) if r.origin() == i.origin() => returnable(r.path(), r.query()),
+    // Most requests other than pages (token, introspection) have no Referer: the issuer is
+    // parsed only when there is one to compare.
+    let Some(referer) = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(|r| url::Url::parse(r).ok()) else {
+        return "/".to_owned();
+    };
+    match url::Url::parse(state.settings.issuer()) {
+        Ok(i) if referer.origin() == i.origin() => returnable(referer.path(), referer.query()),
         _ => "/".to_owned(),
     }
 }
