@@ -85,6 +85,11 @@ mod tests {
     #[tokio::test]
     async fn a_request_uri_lives_its_ttl_until_first_used_then_the_sign_in_window() {
         let (db, _dir) = scratch_db().await;
+        let spec = crate::clients::ClientSpec {
+            id: Some("app".into()),
+            ..crate::clients::ClientSpec::new("App", vec!["https://app.example.org/cb".into()])
+        };
+        crate::clients::register(&db, spec, &OsRandom, T0).await.unwrap();
         let (uri, ttl) = push(&db, &OsRandom, 60, "app", &params(), T0).await.unwrap();
         assert_eq!(ttl, 60);
         let hash = handle_hash(&uri).expect("one of ours");
