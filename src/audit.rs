@@ -27,25 +27,11 @@ impl Outcome {
     }
 }
 
-/// One event about a user. `details` must not hold secrets.
-pub async fn user_event(
-    state: &AppState,
-    action: &str,
-    actor: Option<&str>,
-    target_user: Option<&str>,
-    client: &ClientInfo,
-    outcome: Outcome,
-    details: Option<Value>,
-) -> Result<(), StoreError> {
-    let mut conn = state.db.pool().acquire().await?;
-    user_event_on(&mut conn, state, action, actor, target_user, client, outcome, details).await
-}
-
-/// [`user_event`] on a connection the caller holds, so the event is committed with the change
-/// it records (or not at all).
+/// One event about a user, written on `db`: the pool, or the caller's transaction so that the
+/// event is committed with the change it records (or not at all). `details` must not hold secrets.
 #[allow(clippy::too_many_arguments)]
-pub async fn user_event_on(
-    conn: &mut sqlx::AnyConnection,
+pub async fn user_event(
+    db: impl store::Exec,
     state: &AppState,
     action: &str,
     actor: Option<&str>,
@@ -58,7 +44,7 @@ pub async fn user_event_on(
     // only those (a rolled-back transaction is retried, so may count twice; it is rare).
     state.metrics.audited(action, outcome == Outcome::Success);
     store::audit::insert(
-        conn,
+        db,
         &NewEvent {
             actor_user_id: actor,
             action,

@@ -93,7 +93,7 @@ impl Catalogue {
                 }
             }
             for k in &t.body_kinds {
-                if !store::bodies::KINDS.contains(&k.as_str()) {
+                if crate::policy::body::BodyKind::parse(k).is_none() {
                     return bad(format!("role template {:?} names unknown body kind {k:?}", t.key));
                 }
             }

@@ -14,11 +14,10 @@ use url::{Host, Url};
 
 use crate::clock::{Random, Timestamp};
 use crate::jose::JwkSet;
+use crate::policy::mfa::MfaLevel;
 use crate::secret::{self, SecretString};
-use crate::store::{self, Db, StoreError, clients::ClientRow, flag, json_list, parse_json_list};
+use crate::store::{self, Db, Exec, StoreError, clients::ClientRow, flag, json_list, parse_json_list};
 
-/// A connection or open transaction the write functions run on (`&mut *tx`).
-pub type Conn = sqlx::AnyConnection;
 use crate::services::keys::Alg;
 use crate::services::security_cache::SecurityCache;
 
@@ -139,7 +138,7 @@ pub struct Client {
     /// Every sign-in to this client needs a second factor.
     pub require_mfa: bool,
     /// Every sign-in to this client needs a passkey (the phishing-resistant level; implies
-    /// `require_mfa`). Stored as [`store::MFA_LEVEL_PHR`] in `require_mfa`.
+    /// `require_mfa`). Stored as [`MfaLevel::PhishingResistant`] in `require_mfa`.
     pub require_phr: bool,
     /// private_key_jwt: the client's public keys (JSON text of a JWK set) or where it publishes them.
     pub jwks: Option<String>,
@@ -199,8 +198,8 @@ impl Client {
             access_token_audience: row.access_token_audience,
             first_party: row.first_party != 0,
             require_pkce: row.require_pkce != 0,
-            require_mfa: row.require_mfa != 0,
-            require_phr: row.require_mfa == store::MFA_LEVEL_PHR,
+            require_mfa: MfaLevel::from_stored(row.require_mfa).requires_mfa(),
+            require_phr: MfaLevel::from_stored(row.require_mfa).requires_phr(),
             jwks: row.jwks,
             jwks_uri: row.jwks_uri,
             require_par: row.require_par != 0,
@@ -304,7 +303,7 @@ pub struct ClientSpec {
     /// Every sign-in to this client needs a second factor.
     pub require_mfa: bool,
     /// Every sign-in to this client needs a passkey (the phishing-resistant level; implies
-    /// `require_mfa`). Stored as [`store::MFA_LEVEL_PHR`] in `require_mfa`.
+    /// `require_mfa`). Stored as [`MfaLevel::PhishingResistant`] in `require_mfa`.
     pub require_phr: bool,
     /// private_key_jwt only: a JWK set of public keys (JSON), or the https URL of one; exactly one.
     pub jwks: Option<String>,
@@ -544,7 +543,7 @@ fn normalise(mut spec: ClientSpec) -> ClientSpec {
     spec
 }
 
-async fn check_body(db: &Db, body_id: Option<&str>) -> Result<(), ClientError> {
+async fn check_body(db: impl Exec, body_id: Option<&str>) -> Result<(), ClientError> {
     if let Some(b) = body_id
         && store::bodies::by_id(db, b).await?.is_none()
     {
@@ -572,7 +571,7 @@ fn to_row(spec: &ClientSpec, id: String, secret_hash: Option<String>, created_at
         access_token_audience: spec.access_token_audience.clone(),
         first_party: flag(spec.first_party),
         require_pkce: flag(spec.require_pkce),
-        require_mfa: store::mfa_level(spec.require_mfa, spec.require_phr),
+        require_mfa: MfaLevel::from_flags(spec.require_mfa, spec.require_phr).stored(),
         jwks: spec.jwks.clone(),
         jwks_uri: spec.jwks_uri.clone(),
         require_par: flag(spec.require_par),
@@ -599,26 +598,19 @@ fn new_secret(rng: &dyn Random) -> (SecretString, String) {
 
 /// Registers a client. A confidential client gets a fresh 256-bit secret, returned here once and
 /// stored only as its SHA-256; a public client gets `None`. Nothing is stored when a rule is broken.
-pub async fn register(db: &Db, spec: ClientSpec, rng: &dyn Random, now: Timestamp) -> Result<(Client, Option<SecretString>), ClientError> {
-    let mut tx = db.begin().await?;
-    let out = register_on(&mut tx, db, spec, rng, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    store::security_epoch::changed();
-    Ok(out)
-}
-
-/// As [`register`], writing on `conn` (an open transaction the caller commits, with its audit
-/// row); `db` is only read.
-pub async fn register_on(
-    conn: &mut Conn,
-    db: &Db,
+/// On `db`: the pool, or the caller's transaction (which then commits it with its audit row).
+pub async fn register(
+    db: impl Exec,
     spec: ClientSpec,
     rng: &dyn Random,
     now: Timestamp,
 ) -> Result<(Client, Option<SecretString>), ClientError> {
     let spec = normalise(spec);
     validate(&spec)?;
-    check_body(db, spec.body_id.as_deref()).await?;
+    let immediate = db.begins_immediate();
+    let mut c = db.conn().await?;
+    let mut tx = store::begin_on(&mut c, immediate).await?;
+    check_body(&mut *tx, spec.body_id.as_deref()).await?;
     let id = spec.id.clone().unwrap_or_else(|| new_client_id(rng));
     let (secret, hash) = match spec.auth_method {
         AuthMethod::None | AuthMethod::PrivateKeyJwt => (None, None),
@@ -628,11 +620,13 @@ pub async fn register_on(
         }
     };
     let row = to_row(&spec, id.clone(), hash, now, now);
-    store::clients::insert(&mut *conn, &row).await.map_err(map_store(&id))?;
+    store::clients::insert(&mut *tx, &row).await.map_err(map_store(&id))?;
+    tx.commit().await.map_err(StoreError::from)?;
+    store::security_epoch::changed();
     Ok((Client::from_row(row)?, secret))
 }
 
-pub async fn get(db: &Db, id: &str) -> Result<Option<Client>, ClientError> {
+pub async fn get(db: impl Exec, id: &str) -> Result<Option<Client>, ClientError> {
     store::clients::by_id(db, id).await?.map(Client::from_row).transpose()
 }
 
@@ -650,25 +644,9 @@ pub async fn list(db: &Db) -> Result<Vec<Client>, ClientError> {
 
 /// Replaces every setting of client `id` with `spec` (whose `id` must be `None` or `id`). A client
 /// that becomes confidential gets a fresh secret, returned once; one that becomes public loses
-/// its secret.
+/// its secret. On `db`: the pool, or the caller's transaction.
 pub async fn update(
-    db: &Db,
-    id: &str,
-    spec: ClientSpec,
-    rng: &dyn Random,
-    now: Timestamp,
-) -> Result<(Client, Option<SecretString>), ClientError> {
-    let mut tx = db.begin().await?;
-    let out = update_on(&mut tx, db, id, spec, rng, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    store::security_epoch::changed();
-    Ok(out)
-}
-
-/// As [`update`], writing on `conn` (an open transaction the caller commits); `db` is only read.
-pub async fn update_on(
-    conn: &mut Conn,
-    db: &Db,
+    db: impl Exec,
     id: &str,
     spec: ClientSpec,
     rng: &dyn Random,
@@ -679,56 +657,53 @@ pub async fn update_on(
     }
     let spec = normalise(spec);
     validate(&spec)?;
-    let existing = get(db, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
-    check_body(db, spec.body_id.as_deref()).await?;
+    let immediate = db.begins_immediate();
+    let mut c = db.conn().await?;
+    let mut tx = store::begin_on(&mut c, immediate).await?;
+    let existing = get(&mut *tx, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
+    check_body(&mut *tx, spec.body_id.as_deref()).await?;
     let mut row = to_row(&spec, id.to_owned(), existing.secret_hash.clone(), existing.created_at, now);
-    store::clients::update(&mut *conn, &row, now).await.map_err(map_store(id))?;
+    store::clients::update(&mut *tx, &row, now).await.map_err(map_store(id))?;
     let mut secret = None;
     match (spec.auth_method, existing.has_secret()) {
         (AuthMethod::None | AuthMethod::PrivateKeyJwt, true) => {
-            store::clients::set_secret_hash(&mut *conn, id, None, now).await.map_err(map_store(id))?;
+            store::clients::set_secret_hash(&mut *tx, id, None, now).await.map_err(map_store(id))?;
             row.secret_hash = None;
         }
         (AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost, false) => {
             let (s, h) = new_secret(rng);
-            store::clients::set_secret_hash(&mut *conn, id, Some(&h), now).await.map_err(map_store(id))?;
+            store::clients::set_secret_hash(&mut *tx, id, Some(&h), now).await.map_err(map_store(id))?;
             row.secret_hash = Some(h);
             secret = Some(s);
         }
         _ => {}
     }
+    tx.commit().await.map_err(StoreError::from)?;
+    store::security_epoch::changed();
     Ok((Client::from_row(row)?, secret))
 }
 
 /// Replaces a confidential client's secret; the old one stops working at once. Refused for
-/// public clients.
-pub async fn rotate_secret(db: &Db, id: &str, rng: &dyn Random, now: Timestamp) -> Result<SecretString, ClientError> {
-    let mut tx = db.begin().await?;
-    let s = rotate_secret_on(&mut tx, db, id, rng, now).await?;
+/// public clients. On `db`: the pool, or the caller's transaction.
+pub async fn rotate_secret(db: impl Exec, id: &str, rng: &dyn Random, now: Timestamp) -> Result<SecretString, ClientError> {
+    let immediate = db.begins_immediate();
+    let mut c = db.conn().await?;
+    let mut tx = store::begin_on(&mut c, immediate).await?;
+    let client = get(&mut *tx, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
+    if !client.uses_secret() {
+        return Err(ClientError::Public(id.to_owned()));
+    }
+    let (s, h) = new_secret(rng);
+    store::clients::set_secret_hash(&mut *tx, id, Some(&h), now).await.map_err(map_store(id))?;
     tx.commit().await.map_err(StoreError::from)?;
     store::security_epoch::changed();
     Ok(s)
 }
 
-/// As [`rotate_secret`], writing on `conn` (an open transaction the caller commits).
-pub async fn rotate_secret_on(conn: &mut Conn, db: &Db, id: &str, rng: &dyn Random, now: Timestamp) -> Result<SecretString, ClientError> {
-    let client = get(db, id).await?.ok_or_else(|| ClientError::NotFound(id.to_owned()))?;
-    if !client.uses_secret() {
-        return Err(ClientError::Public(id.to_owned()));
-    }
-    let (s, h) = new_secret(rng);
-    store::clients::set_secret_hash(&mut *conn, id, Some(&h), now).await.map_err(map_store(id))?;
-    Ok(s)
-}
-
-/// Deletes a client with its consents, session links and outstanding codes and tokens.
-pub async fn remove(db: &Db, id: &str) -> Result<(), ClientError> {
+/// Deletes a client with its consents, session links and outstanding codes and tokens; on the
+/// pool or the caller's transaction.
+pub async fn remove(db: impl Exec, id: &str) -> Result<(), ClientError> {
     store::clients::delete(db, id).await.map_err(map_store(id))
-}
-
-/// As [`remove`], on `conn` (an open transaction the caller commits).
-pub async fn remove_on(conn: &mut Conn, id: &str) -> Result<(), ClientError> {
-    store::clients::delete(&mut *conn, id).await.map_err(map_store(id))
 }
 
 /// A generated client id: 128 random bits in lower-case hex, so it never starts with `-` (a

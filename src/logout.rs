@@ -147,7 +147,8 @@ fn send_backchannel(state: &AppState, client_id: &str, user_id: &str, sid: &str)
             Ok(attempts) => (Outcome::Success, json!({ "client_id": client.id, "attempts": attempts })),
             Err(reason) => (Outcome::Failure, json!({ "client_id": client.id, "reason": reason })),
         };
-        if let Err(e) = audit::user_event(&state, "logout.backchannel", None, Some(&user_id), &who, result, Some(details)).await {
+        if let Err(e) = audit::user_event(&state.db, &state, "logout.backchannel", None, Some(&user_id), &who, result, Some(details)).await
+        {
             tracing::warn!(error = %e, "cannot audit back-channel logout");
         }
     })

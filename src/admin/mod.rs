@@ -1,6 +1,7 @@
 //! Administration: the service layer every admin surface calls (`ops`), the acting principal
-//! (`actor`), the error type (`error`) and the REST API (`api`); the audit log view, body export
-//! and user import (`audit_log`, `export`, `import`).
+//! (`actor`), the error type (`error`) and the REST API (`api`). The audit log view, the body
+//! export and the user import are operations too (`ops::audit_log`, `ops::export`,
+//! `ops::import`).
 //!
 //! # Using the service layer (web UI, API, CLI)
 //!
@@ -28,13 +29,13 @@
 
 pub mod actor;
 pub mod api;
-pub mod audit_log;
 pub mod error;
-pub mod export;
 pub mod idempotency;
-pub mod import;
 pub mod ops;
 pub mod scim_api;
 
 pub use actor::{AdminActor, StepUp};
 pub use error::AdminError;
+/// The old paths of the audit log view, the body export and the user import, which are admin
+/// operations (`ops::audit_log`, `ops::export`, `ops::import`); kept for the admin UI's pages.
+pub use ops::{audit_log, export, import};

@@ -54,7 +54,17 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
     emailed_link::throttle_request(state, &new, client).await?;
     if store::users::by_email(&state.db, &new).await?.is_some() {
         let details = json!({ "reason": "taken", "to_domain": new.domain() });
-        audit::user_event(state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        audit::user_event(
+            &state.db,
+            state,
+            "email.change.request",
+            Some(&user.id),
+            Some(&user.id),
+            client,
+            Outcome::Failure,
+            Some(details),
+        )
+        .await?;
         return Ok(new);
     }
     let data = Data { new_email: new.to_string(), old_email: Some(old.to_string()) };
@@ -68,13 +78,9 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
         .render(crate::i18n::for_person(user.language.as_deref()))?;
     let notice_id = mail::enqueue(state, &old, &notice, None).await?;
     let details = json!({ "to_domain": new.domain(), "mail_id": confirm_id, "notice_mail_id": notice_id });
-    audit::user_event(state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
+    audit::user_event(&state.db, state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details))
+        .await?;
     Ok(new)
-}
-
-/// True if a link secret is live (for the page that asks to confirm it).
-pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, EmailChangeError> {
-    Ok(emailed_link::link_is_live(&state.db, Purpose::EmailChange, secret, state.now()).await?)
 }
 
 /// Uses the link (once) and changes the address. Returns the new address.
@@ -105,7 +111,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     // (by another link, or an administrator) ends every pending link.
     let Some(old) = data.old_email.as_deref().map(Email::parse).transpose()?.filter(|o| *o == user.email()) else {
         let details = json!({ "reason": "address_changed" });
-        audit::user_event_on(&mut tx, state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        audit::user_event(&mut tx, state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
         tx.commit().await.map_err(StoreError::from)?;
         return Err(EmailChangeError::LinkInvalid);
     };
@@ -121,7 +127,7 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
         Err(e) => return Err(e.into()),
     };
     let actor = refusal.is_none().then_some(user.id.as_str());
-    audit::user_event_on(&mut tx, state, "email.change", actor, Some(&user.id), client, outcome, Some(details)).await?;
+    audit::user_event(&mut tx, state, "email.change", actor, Some(&user.id), client, outcome, Some(details)).await?;
     store::fault_point(&state.db, &mut tx, "email_link:written").await?;
     tx.commit().await.map_err(StoreError::from)?;
     match refusal {
@@ -132,6 +138,6 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
 
 /// The refusal of a link that is not (or no longer) valid, audited.
 async fn invalid(state: &AppState, client: &ClientInfo) -> Result<EmailChangeError, EmailChangeError> {
-    audit::user_event(state, "email.change", None, None, client, Outcome::Failure, Some(json!({ "reason": "invalid" }))).await?;
+    audit::user_event(&state.db, state, "email.change", None, None, client, Outcome::Failure, Some(json!({ "reason": "invalid" }))).await?;
     Ok(EmailChangeError::LinkInvalid)
 }

@@ -183,7 +183,17 @@ pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &C
         } else if counted.attempts > *max {
             let until = store::throttle::lock_counter(&state.db, key, now + window, now).await?;
             let scope = if key.starts_with("mail:addr:") { "address" } else { "ip" };
-            audit::user_event(state, "signin.email.limited", None, None, client, Outcome::Failure, Some(json!({ "scope": scope }))).await?;
+            audit::user_event(
+                &state.db,
+                state,
+                "signin.email.limited",
+                None,
+                None,
+                client,
+                Outcome::Failure,
+                Some(json!({ "scope": scope })),
+            )
+            .await?;
             Some(until)
         } else {
             None

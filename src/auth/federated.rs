@@ -27,7 +27,7 @@ pub async fn may_start(state: &AppState, client: &ClientInfo) -> Result<bool, St
     let now = state.now();
     let counted = store::throttle::reserve(&state.db, &key, now, now - START_WINDOW_SECS).await?;
     if counted.attempts > STARTS_PER_WINDOW {
-        audit::user_event(state, "signin.sso.limited", None, None, client, Outcome::Failure, None).await?;
+        audit::user_event(&state.db, state, "signin.sso.limited", None, None, client, Outcome::Failure, None).await?;
         return Ok(false);
     }
     Ok(true)
@@ -70,7 +70,7 @@ async fn refuse<T>(
     err: FederatedError,
 ) -> Result<T, FederatedError> {
     let details = json!({ "connection_id": conn.id, "reason": reason });
-    audit::user_event(state, "signin.sso", None, target, client, Outcome::Failure, Some(details)).await?;
+    audit::user_event(&state.db, state, "signin.sso", None, target, client, Outcome::Failure, Some(details)).await?;
     Err(err)
 }
 
@@ -123,7 +123,7 @@ pub async fn sign_in(state: &AppState, conn: &Connection, id: &UpstreamIdentity,
         "phr_trusted": phr_done,
         "upstream_amr": id.amr,
     });
-    audit::user_event(state, "signin.sso", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
+    audit::user_event(&state.db, state, "signin.sso", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
     let user = store::users::by_id(&state.db, &user.id).await?.unwrap_or(user);
     Ok(Federated { user, mfa_done, phr_done })
 }
@@ -166,7 +166,8 @@ async fn first_sign_in(
         // The IdP vouches for the address in one of its own domains.
         store::users::set_email_verified(&state.db, &existing.id, now).await?;
         let details = json!({ "connection_id": conn.id, "by": "email" });
-        audit::user_event(state, "sso.link", Some(&existing.id), Some(&existing.id), client, Outcome::Success, Some(details)).await?;
+        audit::user_event(&state.db, state, "sso.link", Some(&existing.id), Some(&existing.id), client, Outcome::Success, Some(details))
+            .await?;
         return Ok(Some(existing));
     }
     if !conn.jit {
@@ -191,7 +192,7 @@ async fn first_sign_in(
         Err(e) => return Err(e.into()),
     }
     let details = json!({ "via": "sso", "connection_id": conn.id, "body_id": conn.body_id });
-    audit::user_event(state, "user.create", Some(&user_id), Some(&user_id), client, Outcome::Success, Some(details)).await?;
+    audit::user_event(&state.db, state, "user.create", Some(&user_id), Some(&user_id), client, Outcome::Success, Some(details)).await?;
     Ok(store::users::by_id(&state.db, &user_id).await?)
 }
 
@@ -210,7 +211,7 @@ async fn sync_roles(
     // handed out meanwhile). Tokens and claims leave such a body out anyway.
     if body.as_ref().is_none_or(|b| !b.status.is_active()) {
         let details = json!({ "connection_id": conn.id, "body_id": conn.body_id, "skipped": "body_not_active" });
-        audit::user_event(state, "sso.roles", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        audit::user_event(&state.db, state, "sso.roles", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
         return Ok(());
     }
     let default_role = body.as_ref().and_then(|b| b.default_role_id.clone());
@@ -237,7 +238,7 @@ async fn sync_roles(
             "roles_added": sync.added,
             "roles_removed": sync.removed,
         });
-        audit::user_event(state, "sso.roles", None, Some(&user.id), client, Outcome::Success, Some(details)).await?;
+        audit::user_event(&state.db, state, "sso.roles", None, Some(&user.id), client, Outcome::Success, Some(details)).await?;
     }
     Ok(())
 }

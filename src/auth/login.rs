@@ -7,11 +7,12 @@ use super::throttle::Reservation;
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
+use crate::clock::Timestamp;
 use crate::config::ThrottleSettings;
 use crate::email::{Email, EmailError};
 use crate::policy::lockout::{self, LockoutRule};
 use crate::secret::SecretString;
-use crate::store::{self, users::UserRow};
+use crate::store::{self, Db, users::UserRow};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -54,13 +55,12 @@ pub fn ip_rule(t: &ThrottleSettings) -> LockoutRule {
 
 /// Counts this attempt against the account and the address before the password is hashed;
 /// refuses without hashing when either is locked or over its limit. Returns the attempt numbers.
-async fn reserve(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(i64, i64), LoginError> {
-    let (db, rules, now) = (&state.db, &state.settings.throttle, state.now());
+async fn reserve(db: &Db, rules: &ThrottleSettings, email: &Email, ip: &str, now: Timestamp) -> Result<(i64, i64), LoginError> {
     let account = match super::throttle::reserve(db, &account_key(email), account_rule(rules), now).await? {
         Reservation::Go { attempts } => attempts,
         Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) }),
     };
-    match super::throttle::reserve(db, &ip_key(&client.ip), ip_rule(rules), now).await? {
+    match super::throttle::reserve(db, &ip_key(ip), ip_rule(rules), now).await? {
         Reservation::Go { attempts } => Ok((account, attempts)),
         Reservation::Locked { until } => {
             // Nothing was checked against the account.
@@ -82,7 +82,7 @@ pub async fn password_sign_in(
     if let Some(required) = super::sso_required(state, &email, "signin.password", client).await? {
         return Err(LoginError::SsoRequired(required));
     }
-    let (account_attempt, ip_attempt) = reserve(state, &email, client).await?;
+    let (account_attempt, ip_attempt) = reserve(&state.db, &state.settings.throttle, &email, &client.ip, state.now()).await?;
 
     let user = store::users::by_email(&state.db, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
@@ -111,7 +111,17 @@ pub async fn password_sign_in(
                 Some(_) => "wrong_password",
             };
             let target = other.as_ref().map(|u| u.id.as_str());
-            audit::user_event(state, "signin.password", None, target, client, Outcome::Failure, Some(json!({ "reason": reason }))).await?;
+            audit::user_event(
+                &state.db,
+                state,
+                "signin.password",
+                None,
+                target,
+                client,
+                Outcome::Failure,
+                Some(json!({ "reason": reason })),
+            )
+            .await?;
             let (rules, now) = (&state.settings.throttle, state.now());
             let account_locked =
                 super::throttle::failed(&state.db, &account_key(&email), account_rule(rules), account_attempt, now).await?;
@@ -119,6 +129,7 @@ pub async fn password_sign_in(
             if let Some(until) = account_locked.or(ip_locked) {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
                 audit::user_event(
+                    &state.db,
                     state,
                     "signin.locked",
                     None,
@@ -137,8 +148,17 @@ pub async fn password_sign_in(
     // Guesses sent in parallel with this one may have locked the account meanwhile: a lock
     // holds against the right password too.
     if let Some(until) = super::throttle::succeeded(&state.db, &account_key(&email), state.now()).await? {
-        audit::user_event(state, "signin.password", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "reason": "locked" })))
-            .await?;
+        audit::user_event(
+            &state.db,
+            state,
+            "signin.password",
+            None,
+            Some(&user.id),
+            client,
+            Outcome::Failure,
+            Some(json!({ "reason": "locked" })),
+        )
+        .await?;
         return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) });
     }
     super::throttle::release(&state.db, &ip_key(&client.ip), state.now()).await?;
@@ -150,6 +170,7 @@ pub async fn password_sign_in(
                 if store::users::upgrade_password_hash(&state.db, &user.id, old, &new, state.now()).await? {
                     let from = if old.starts_with("$2") { "bcrypt" } else { "argon2id (old parameters)" };
                     audit::user_event(
+                        &state.db,
                         state,
                         "password.rehash",
                         Some(&user.id),
@@ -168,7 +189,7 @@ pub async fn password_sign_in(
     // The last sign-in time and its audit row land together.
     let mut tx = state.db.begin().await?;
     store::users::touch_last_login(&mut tx, &user.id, state.now()).await?;
-    audit::user_event_on(&mut tx, state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    audit::user_event(&mut tx, state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(user)
 }
@@ -204,5 +225,55 @@ pub async fn check_current_password(state: &AppState, user: &UserRow, password: 
     match super::throttle::succeeded(&state.db, &key, state.now()).await? {
         Some(until) => Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::testing::scratch_db;
+
+    const T0: Timestamp = 1_800_000_000;
+    const RULES: ThrottleSettings = ThrottleSettings {
+        account_max_failures: 2,
+        account_window_secs: 600,
+        account_lockout_secs: 900,
+        ip_max_failures: 3,
+        ip_window_secs: 300,
+        ip_lockout_secs: 1200,
+    };
+
+    fn locked_for(r: Result<(i64, i64), LoginError>) -> i64 {
+        match r {
+            Err(LoginError::Locked { minutes }) => minutes,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_attempt_counts_against_the_account_and_the_address_in_their_windows() {
+        let (db, _dir) = scratch_db().await;
+        let ann = Email::parse("ann@example.org").unwrap();
+        assert_eq!(reserve(&db, &RULES, &ann, "192.0.2.1", T0).await.unwrap(), (1, 1));
+        assert_eq!(reserve(&db, &RULES, &ann, "192.0.2.2", T0 + 1).await.unwrap(), (2, 1));
+        // A third in the account's window is refused before any hashing, for the lockout time.
+        assert_eq!(locked_for(reserve(&db, &RULES, &ann, "192.0.2.3", T0 + 2).await), lockout::minutes_left(T0 + 2 + 900, T0 + 2));
+        // Past the window the account's count starts afresh.
+        assert_eq!(reserve(&db, &RULES, &ann, "192.0.2.1", T0 + 600).await.unwrap(), (1, 1), "both windows have ended");
+    }
+
+    #[tokio::test]
+    async fn an_address_over_its_limit_gives_the_accounts_attempt_back() {
+        let (db, _dir) = scratch_db().await;
+        let ip = "198.51.100.7";
+        for (n, who) in ["a@example.org", "b@example.org", "c@example.org"].into_iter().enumerate() {
+            let e = Email::parse(who).unwrap();
+            assert_eq!(reserve(&db, &RULES, &e, ip, T0).await.unwrap().1, i64::try_from(n).unwrap() + 1);
+        }
+        let dee = Email::parse("d@example.org").unwrap();
+        assert_eq!(locked_for(reserve(&db, &RULES, &dee, ip, T0).await), lockout::minutes_left(T0 + 1200, T0));
+        // The refused attempt checked nothing: Dee's account has its first attempt still.
+        assert_eq!(reserve(&db, &RULES, &dee, "198.51.100.8", T0).await.unwrap(), (1, 1));
+        assert_eq!(reserve(&db, &RULES, &dee, ip, T0 + 300).await.unwrap(), (2, 1), "the address's window has ended");
     }
 }

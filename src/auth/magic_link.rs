@@ -143,7 +143,7 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
         }
         let target = user.as_ref().map(|u| u.id.as_str());
         let details = json!({ "reason": reason, "notified": notify });
-        audit::user_event(state, "signin.email.request", None, target, client, Outcome::Failure, Some(details)).await?;
+        audit::user_event(&state.db, state, "signin.email.request", None, target, client, Outcome::Failure, Some(details)).await?;
         return Ok(Requested { email, reference });
     }
 
@@ -161,13 +161,8 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
     let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
     let target = user.as_ref().map(|u| u.id.as_str());
     let details = json!({ "new_account": user.is_none(), "mail_id": mail_id });
-    audit::user_event(state, "signin.email.request", None, target, client, Outcome::Success, Some(details)).await?;
+    audit::user_event(&state.db, state, "signin.email.request", None, target, client, Outcome::Success, Some(details)).await?;
     Ok(Requested { email, reference })
-}
-
-/// True if a link secret is live (for the page that asks to confirm it; does not use it).
-pub async fn link_is_live(state: &AppState, link_secret: &str) -> Result<bool, MagicLinkError> {
-    Ok(emailed_link::link_is_live(&state.db, Purpose::SignIn, link_secret, state.now()).await?)
 }
 
 /// Uses a link (once).
@@ -180,6 +175,7 @@ pub async fn confirm_link(
 ) -> Result<Confirmed, MagicLinkError> {
     let Some(row) = emailed_link::live(&state.db, Purpose::SignIn, link_secret, state.now()).await? else {
         audit::user_event(
+            &state.db,
             state,
             "signin.email",
             None,
@@ -209,8 +205,17 @@ pub async fn confirm_code(
     let code: String = code_input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     let well_formed = code.len() == 6 && code.chars().all(|c| c.is_ascii_digit());
     let fail = |reason: &'static str, burnt: bool| async move {
-        audit::user_event(state, "signin.email", None, None, client, Outcome::Failure, Some(json!({ "method": "code", "reason": reason })))
-            .await?;
+        audit::user_event(
+            &state.db,
+            state,
+            "signin.email",
+            None,
+            None,
+            client,
+            Outcome::Failure,
+            Some(json!({ "method": "code", "reason": reason })),
+        )
+        .await?;
         Err::<Confirmed, _>(if burnt { MagicLinkError::CodeBurnt } else { MagicLinkError::WrongCode })
     };
     let Some(link) = store::links::by_reference(&state.db, &reference_hash, Purpose::SignIn.kind()).await? else {
@@ -233,7 +238,7 @@ pub async fn confirm_code(
         let target = link.token.user_id.as_deref();
         if attempt >= max {
             store::links::burn(&state.db, &link.token.hash, now).await?;
-            audit::user_event(state, "signin.email.burnt", None, target, client, Outcome::Failure, None).await?;
+            audit::user_event(&state.db, state, "signin.email.burnt", None, target, client, Outcome::Failure, None).await?;
         }
         return fail(if right { "expired_or_used" } else { "wrong_code" }, attempt >= max).await;
     }
@@ -302,8 +307,17 @@ async fn complete(
         // Used by a parallel request meanwhile.
         drop(tx);
         let reason = if amr == AMR_EMAIL { "invalid" } else { "expired_or_used" };
-        audit::user_event(state, "signin.email", None, None, client, Outcome::Failure, Some(json!({ "method": method, "reason": reason })))
-            .await?;
+        audit::user_event(
+            &state.db,
+            state,
+            "signin.email",
+            None,
+            None,
+            client,
+            Outcome::Failure,
+            Some(json!({ "method": method, "reason": reason })),
+        )
+        .await?;
         return Err(if amr == AMR_EMAIL { MagicLinkError::LinkInvalid } else { MagicLinkError::WrongCode });
     }
     store::fault_point(&state.db, &mut tx, "sign_in_link:consumed").await?;
@@ -317,14 +331,13 @@ async fn complete(
                 Created::Existing(u) if !u.is_disabled() => u.id,
                 Created::Existing(u) => {
                     let details = json!({ "method": method, "reason": "disabled" });
-                    audit::user_event_on(&mut tx, state, "signin.email", None, Some(&u.id), client, Outcome::Failure, Some(details))
-                        .await?;
+                    audit::user_event(&mut tx, state, "signin.email", None, Some(&u.id), client, Outcome::Failure, Some(details)).await?;
                     tx.commit().await.map_err(StoreError::from)?;
                     return Err(MagicLinkError::NotAllowed);
                 }
                 Created::Refused => {
                     let details = json!({ "method": method, "reason": "signup_closed" });
-                    audit::user_event_on(&mut tx, state, "signin.email", None, None, client, Outcome::Failure, Some(details)).await?;
+                    audit::user_event(&mut tx, state, "signin.email", None, None, client, Outcome::Failure, Some(details)).await?;
                     tx.commit().await.map_err(StoreError::from)?;
                     return Err(MagicLinkError::NotAllowed);
                 }
@@ -335,7 +348,7 @@ async fn complete(
     store::users::verify_address(&mut tx, &user_id, &email, now).await?;
     store::users::touch_last_login(&mut tx, &user_id, now).await?;
     let details = json!({ "method": method });
-    audit::user_event_on(&mut tx, state, "signin.email", Some(&user_id), Some(&user_id), client, Outcome::Success, Some(details)).await?;
+    audit::user_event(&mut tx, state, "signin.email", Some(&user_id), Some(&user_id), client, Outcome::Success, Some(details)).await?;
     store::fault_point(&state.db, &mut tx, "sign_in_link:audited").await?;
     let signed_in = sign_in.write_on(state, &mut tx, &user_id).await?;
     store::fault_point(&state.db, &mut tx, "sign_in_link:written").await?;
@@ -354,7 +367,7 @@ async fn refuse(
 ) -> Result<(), MagicLinkError> {
     let mut tx = state.db.begin().await?;
     emailed_link::spend(&mut tx, Purpose::SignIn, hash, state.now()).await?;
-    audit::user_event_on(&mut tx, state, "signin.email", None, target, client, Outcome::Failure, Some(details)).await?;
+    audit::user_event(&mut tx, state, "signin.email", None, target, client, Outcome::Failure, Some(details)).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -381,9 +394,9 @@ async fn create_account_on(
     let id = store::new_id(now, &*state.rng);
     let membership_id = store::new_id(now, &*state.rng);
     let membership =
-        body.map(|b| store::users::NewMembership { id: &membership_id, body_id: &b.id, role_id: b.default_role_id.as_deref() });
+        body.map(|b| store::memberships::NewMembership { id: &membership_id, body_id: &b.id, role_id: b.default_role_id.as_deref() });
     let new = store::users::NewUser { id: &id, email, name: "", email_verified: true, password_hash: None, superuser: false };
-    match store::users::insert_with_membership(&mut *tx, &new, membership.as_ref(), now).await {
+    match store::memberships::insert_user_with(&mut *tx, &new, membership.as_ref(), now).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => match store::users::by_email(&state.db, email).await? {
             Some(u) => return Ok(Created::Existing(u)),
@@ -392,7 +405,7 @@ async fn create_account_on(
         Err(e) => return Err(e.into()),
     }
     let details = json!({ "via": "email", "body_id": body.map(|b| b.id.clone()) });
-    audit::user_event_on(tx, state, "user.create", Some(&id), Some(&id), client, Outcome::Success, Some(details)).await?;
+    audit::user_event(&mut **tx, state, "user.create", Some(&id), Some(&id), client, Outcome::Success, Some(details)).await?;
     Ok(Created::New(id))
 }
 

@@ -9,10 +9,12 @@ use zeroize::Zeroizing;
 use super::ClientInfo;
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
+use crate::clock::Timestamp;
+use crate::config::ThrottleSettings;
 use crate::policy::lockout;
 use crate::policy::mfa::{self, Inputs, Reason};
 use crate::secret::token_hash;
-use crate::store::{self, StoreError, users::UserRow};
+use crate::store::{self, Db, StoreError, users::UserRow};
 use crate::tokens::master_key::MasterKeyError;
 
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +142,9 @@ pub async fn enrolment(state: &AppState, user: &UserRow) -> Result<Enrolment, Mf
 pub async fn required_for_new_member(state: &AppState, body: Option<&store::bodies::BodyRow>) -> Result<bool, StoreError> {
     let Some(body) = body.filter(|b| b.status.is_active()) else { return Ok(false) };
     let role_requires = match &body.default_role_id {
-        Some(role) => store::catalogue::roles_of_body(&state.db, &body.id).await?.iter().any(|r| &r.id == role && r.mfa_required != 0),
+        Some(role) => {
+            store::catalogue::roles_of_body(&state.db, &body.id).await?.iter().any(|r| &r.id == role && r.mfa_level().requires_mfa())
+        }
         None => false,
     };
     let inputs = Inputs {
@@ -177,14 +181,15 @@ fn shown(t: &Totp) -> Result<Enrolment, MfaError> {
     Ok(Enrolment { secret_base32: t.secret().to_base32(), otpauth_uri, qr_svg })
 }
 
-fn expired(state: &AppState, row: &store::totp::TotpRow) -> bool {
-    state.now() - row.created_at >= PENDING_KEY_SECS
+/// An unconfirmed key is offered for [`PENDING_KEY_SECS`] from its making, and not a second more.
+fn expired(row: &store::totp::TotpRow, now: Timestamp) -> bool {
+    now - row.created_at >= PENDING_KEY_SECS
 }
 
 /// The current unconfirmed enrolment, unless it has expired.
 pub async fn pending_enrolment(state: &AppState, user: &UserRow) -> Result<Option<Enrolment>, MfaError> {
     match load(state, user).await? {
-        Some((row, t)) if row.confirmed_at.is_none() && !expired(state, &row) => Ok(Some(shown(&t)?)),
+        Some((row, t)) if row.confirmed_at.is_none() && !expired(&row, state.now()) => Ok(Some(shown(&t)?)),
         _ => Ok(None),
     }
 }
@@ -221,10 +226,10 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
     if row.confirmed_at.is_some() {
         return Err(MfaError::AlreadyEnrolled);
     }
-    if expired(state, &row) {
+    if expired(&row, state.now()) {
         return Err(MfaError::KeyExpired);
     }
-    let attempt = reserve(state, &user.id).await?;
+    let attempt = reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?;
     let mut tx = state.db.begin().await?;
     if let Err(refused) = check_totp_on(state, &mut tx, user, &t, code).await? {
         drop(tx);
@@ -233,7 +238,7 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
     store::fault_point(&state.db, &mut tx, "mfa_enrol:code_used").await?;
     let (codes, hashes) = new_recovery_codes(state);
     store::totp::confirm(&mut tx, &user.id, &hashes, state.now()).await?;
-    audit::user_event_on(&mut tx, state, "mfa.enrol", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    audit::user_event(&mut tx, state, "mfa.enrol", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(codes)
 }
@@ -244,11 +249,12 @@ fn throttle_key(user_id: &str) -> String {
 
 /// Counts this code attempt before the code is checked; refuses unchecked while locked or over
 /// the limit. Returns the attempt number.
-async fn reserve(state: &AppState, user_id: &str) -> Result<i64, MfaError> {
-    let rule = crate::auth::login::account_rule(&state.settings.throttle);
-    match super::throttle::reserve(&state.db, &throttle_key(user_id), rule, state.now()).await? {
+/// The account's rule (`throttle.account_*`) applies.
+async fn reserve(db: &Db, throttle: &ThrottleSettings, user_id: &str, now: Timestamp) -> Result<i64, MfaError> {
+    let rule = crate::auth::login::account_rule(throttle);
+    match super::throttle::reserve(db, &throttle_key(user_id), rule, now).await? {
         super::throttle::Reservation::Go { attempts } => Ok(attempts),
-        super::throttle::Reservation::Locked { until } => Err(MfaError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
+        super::throttle::Reservation::Locked { until } => Err(MfaError::Locked { minutes: lockout::minutes_left(until, now) }),
     }
 }
 
@@ -265,8 +271,17 @@ async fn refuse(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: 
     match refused {
         Refused::Wrong => failed(state, user, client, attempt).await,
         Refused::LockedMeanwhile(until) => {
-            audit::user_event(state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "reason": "locked" })))
-                .await?;
+            audit::user_event(
+                &state.db,
+                state,
+                "mfa.verify",
+                None,
+                Some(&user.id),
+                client,
+                Outcome::Failure,
+                Some(json!({ "reason": "locked" })),
+            )
+            .await?;
             Ok(MfaError::Locked { minutes: lockout::minutes_left(until, state.now()) })
         }
     }
@@ -286,11 +301,21 @@ async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: 
     let now = state.now();
     let rule = crate::auth::login::account_rule(&state.settings.throttle);
     let key = throttle_key(&user.id);
-    audit::user_event(state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
+    audit::user_event(&state.db, state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
     match super::throttle::failed(&state.db, &key, rule, attempt, state.now()).await? {
         None => Ok(MfaError::WrongCode),
         Some(until) => {
-            audit::user_event(state, "mfa.locked", None, Some(&user.id), client, Outcome::Failure, Some(json!({ "until": until }))).await?;
+            audit::user_event(
+                &state.db,
+                state,
+                "mfa.locked",
+                None,
+                Some(&user.id),
+                client,
+                Outcome::Failure,
+                Some(json!({ "until": until })),
+            )
+            .await?;
             Ok(MfaError::Locked { minutes: lockout::minutes_left(until, now) })
         }
     }
@@ -323,7 +348,7 @@ async fn start_verify(state: &AppState, user: &UserRow) -> Result<(Totp, i64), M
     if row.confirmed_at.is_none() {
         return Err(MfaError::NotEnrolled);
     }
-    Ok((t, reserve(state, &user.id).await?))
+    Ok((t, reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?))
 }
 
 /// Checks a second factor (a TOTP code or a recovery code) inside `tx`: the code is used there,
@@ -347,13 +372,13 @@ async fn verify_on(
             return Ok(Err(r));
         }
         store::fault_point(&state.db, tx, "mfa:recovery_code_used").await?;
-        audit::user_event_on(tx, state, "mfa.recovery_code", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+        audit::user_event(&mut **tx, state, "mfa.recovery_code", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
         return Ok(Ok("recovery"));
     }
     if let Err(r) = check_totp_on(state, tx, user, t, trimmed).await? {
         return Ok(Err(r));
     }
-    audit::user_event_on(tx, state, "mfa.verify", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    audit::user_event(&mut **tx, state, "mfa.verify", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     Ok(Ok("otp"))
 }
 
@@ -385,7 +410,7 @@ pub async fn disable(state: &AppState, user: &UserRow, code: &str, client: &Clie
         return Err(refuse(state, user, client, attempt, refused).await?);
     }
     store::totp::remove(&mut tx, &user.id).await?;
-    audit::user_event_on(&mut tx, state, "mfa.disable", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    audit::user_event(&mut tx, state, "mfa.disable", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
@@ -402,7 +427,7 @@ pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &
     let (codes, hashes) = new_recovery_codes(state);
     store::totp::replace_recovery_codes(&mut tx, &user.id, &hashes).await?;
     let action = "mfa.recovery_codes.regenerate";
-    audit::user_event_on(&mut tx, state, action, Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    audit::user_event(&mut tx, state, action, Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(codes)
 }
@@ -416,7 +441,7 @@ pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, 
     store::throttle::clear_counter(&mut tx, &throttle_key(&user.id)).await?;
     store::fault_point(&state.db, &mut tx, "mfa_reset:removed").await?;
     let details = Some(json!({ "had_2fa": removed }));
-    audit::user_event_on(&mut tx, state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, details).await?;
+    audit::user_event(&mut tx, state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, details).await?;
     tx.commit().await.map_err(StoreError::from)?;
     if removed {
         // The user is told, so a reset they did not ask for does not go unnoticed.
@@ -430,10 +455,54 @@ pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, 
 
 #[cfg(test)]
 mod tests {
-    use super::normalise_recovery;
+    use super::*;
+    use crate::auth::testing::scratch_db;
+
+    const T0: Timestamp = 1_800_000_000;
 
     #[test]
     fn recovery_codes_are_forgiving_about_format() {
         assert_eq!(normalise_recovery(" ABCD-efgh-2345-6789 "), "abcdefgh23456789");
+    }
+
+    #[test]
+    fn a_pending_key_expires_when_its_half_hour_is_up() {
+        let row = store::totp::TotpRow {
+            user_id: "u1".into(),
+            secret_encrypted: String::new(),
+            last_used_step: None,
+            confirmed_at: None,
+            created_at: T0,
+        };
+        assert!(!expired(&row, T0));
+        assert!(!expired(&row, T0 + PENDING_KEY_SECS - 1));
+        assert!(expired(&row, T0 + PENDING_KEY_SECS), "not a second more");
+    }
+
+    #[tokio::test]
+    async fn codes_past_the_accounts_limit_are_refused_and_a_lock_lasts_its_time() {
+        let (db, _dir) = scratch_db().await;
+        let t = ThrottleSettings {
+            account_max_failures: 2,
+            account_window_secs: 600,
+            account_lockout_secs: 900,
+            ip_max_failures: 100,
+            ip_window_secs: 600,
+            ip_lockout_secs: 900,
+        };
+        assert_eq!(reserve(&db, &t, "u1", T0).await.unwrap(), 1);
+        assert_eq!(reserve(&db, &t, "u1", T0 + 1).await.unwrap(), 2);
+        match reserve(&db, &t, "u1", T0 + 2).await {
+            Err(MfaError::Locked { minutes }) => assert_eq!(minutes, lockout::minutes_left(T0 + 2 + 900, T0 + 2)),
+            other => panic!("the third code in the window is refused, got {other:?}"),
+        }
+        assert_eq!(reserve(&db, &t, "u2", T0 + 2).await.unwrap(), 1, "another account counts apart");
+
+        // The two reserved codes failed: the second locks the account for the lockout time.
+        let key = throttle_key("u1");
+        let until = super::super::throttle::failed(&db, &key, crate::auth::login::account_rule(&t), 2, T0 + 3).await.unwrap();
+        assert_eq!(until, Some(T0 + 3 + 900));
+        assert!(matches!(reserve(&db, &t, "u1", T0 + 3 + 899).await, Err(MfaError::Locked { .. })), "locked to the end");
+        assert_eq!(reserve(&db, &t, "u1", T0 + 3 + 900).await.unwrap(), 1, "and counted afresh after it");
     }
 }

@@ -44,7 +44,7 @@ pub(crate) async fn sso_required(
 ) -> Result<Option<SsoRequired>, StoreError> {
     let Some(conn) = crate::sso::required_for(&state.db, email).await? else { return Ok(None) };
     let details = serde_json::json!({ "reason": "sso_required", "connection_id": conn.id });
-    crate::audit::user_event(state, action, None, None, client, crate::audit::Outcome::Failure, Some(details)).await?;
+    crate::audit::user_event(&state.db, state, action, None, None, client, crate::audit::Outcome::Failure, Some(details)).await?;
     Ok(Some(SsoRequired { connection_id: conn.id, connection_name: conn.name }))
 }
 

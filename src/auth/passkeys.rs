@@ -216,7 +216,7 @@ pub async fn finish_registration(
             drop(tx);
             tracing::info!(error = %e, "passkey registration refused");
             let details = Some(json!({ "reason": "refused" }));
-            audit::user_event(state, "passkey.add", Some(&user.id), Some(&user.id), client, Outcome::Failure, details).await?;
+            audit::user_event(&state.db, state, "passkey.add", Some(&user.id), Some(&user.id), client, Outcome::Failure, details).await?;
             return Err(PasskeyError::Refused);
         }
     };
@@ -239,7 +239,7 @@ pub async fn finish_registration(
     }
     store::fault_point(&state.db, &mut tx, "passkey_add:inserted").await?;
     let details = Some(json!({ "passkey_id": saved.id, "name": saved.name }));
-    audit::user_event_on(&mut tx, state, "passkey.add", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
+    audit::user_event(&mut tx, state, "passkey.add", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(saved)
 }
@@ -273,7 +273,7 @@ async fn record(
 }
 
 async fn refused(state: &AppState, action: &str, user_id: Option<&str>, client: &ClientInfo, reason: &str) -> Result<(), PasskeyError> {
-    audit::user_event(state, action, None, user_id, client, Outcome::Failure, Some(json!({ "reason": reason }))).await?;
+    audit::user_event(&state.db, state, action, None, user_id, client, Outcome::Failure, Some(json!({ "reason": reason }))).await?;
     Ok(())
 }
 
@@ -314,7 +314,7 @@ pub async fn finish_second_factor(
         }
     };
     let details = Some(json!({ "passkey_id": used.passkey_id }));
-    audit::user_event_on(&mut tx, state, "passkey.verify", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
+    audit::user_event(&mut tx, state, "passkey.verify", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(used)
 }
@@ -424,7 +424,7 @@ pub async fn finish_passwordless(
         return Err(PasskeyError::Refused);
     }
     let details = Some(json!({ "passkey_id": used.passkey_id }));
-    audit::user_event_on(&mut tx, state, "signin.passkey", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
+    audit::user_event(&mut tx, state, "signin.passkey", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok((user, used))
 }
@@ -437,7 +437,7 @@ pub async fn rename(state: &AppState, user: &UserRow, id: &str, name: &str, clie
         return Ok(false);
     }
     let details = Some(json!({ "passkey_id": id, "name": name }));
-    audit::user_event_on(&mut tx, state, "passkey.rename", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
+    audit::user_event(&mut tx, state, "passkey.rename", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(true)
 }
@@ -454,7 +454,7 @@ pub async fn remove(state: &AppState, user: &UserRow, id: &str, client: &ClientI
     let mut tx = state.db.begin().await?;
     let Some(name) = store::passkeys::remove(&mut tx, &user.id, id).await? else { return Ok(false) };
     let details = Some(json!({ "passkey_id": id, "name": name }));
-    audit::user_event_on(&mut tx, state, "passkey.remove", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
+    audit::user_event(&mut tx, state, "passkey.remove", Some(&user.id), Some(&user.id), client, Outcome::Success, details).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(true)
 }
@@ -466,7 +466,7 @@ pub async fn admin_remove_all(state: &AppState, actor: Option<&str>, user: &User
     let removed = store::passkeys::remove_all(&mut tx, &user.id).await?;
     store::fault_point(&state.db, &mut tx, "passkey_remove_all:removed").await?;
     let details = Some(json!({ "removed": removed }));
-    audit::user_event_on(&mut tx, state, "passkey.admin_remove_all", actor, Some(&user.id), client, Outcome::Success, details).await?;
+    audit::user_event(&mut tx, state, "passkey.admin_remove_all", actor, Some(&user.id), client, Outcome::Success, details).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(removed)
 }

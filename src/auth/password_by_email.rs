@@ -91,8 +91,17 @@ pub async fn request(
                 "no_account"
             };
             let target = other.as_ref().map(|u| u.id.as_str());
-            audit::user_event(state, "password.email.request", None, target, client, Outcome::Failure, Some(json!({ "reason": reason })))
-                .await?;
+            audit::user_event(
+                &state.db,
+                state,
+                "password.email.request",
+                None,
+                target,
+                client,
+                Outcome::Failure,
+                Some(json!({ "reason": reason })),
+            )
+            .await?;
             return Ok(email);
         }
     };
@@ -103,14 +112,18 @@ pub async fn request(
     let mail = messages::PasswordConfirm { site_name, link: &issued.url, minutes: issued.minutes, had_password: user.has_password() }
         .render(crate::i18n::for_person(user.language.as_deref()))?;
     let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
-    audit::user_event(state, "password.email.request", None, Some(&user.id), client, Outcome::Success, Some(json!({ "mail_id": mail_id })))
-        .await?;
+    audit::user_event(
+        &state.db,
+        state,
+        "password.email.request",
+        None,
+        Some(&user.id),
+        client,
+        Outcome::Success,
+        Some(json!({ "mail_id": mail_id })),
+    )
+    .await?;
     Ok(email)
-}
-
-/// True if a link secret is live (for the page that asks to confirm it).
-pub async fn link_is_live(state: &AppState, secret: &str) -> Result<bool, PasswordByEmailError> {
-    Ok(emailed_link::link_is_live(&state.db, Purpose::SetPassword, secret, state.now()).await?)
 }
 
 /// Uses the link (once): sets the password, ends every session and grant of the user (someone
@@ -158,7 +171,7 @@ pub async fn confirm(
     }
     if refused {
         let details = json!({ "via": "email", "reason": "disabled" });
-        audit::user_event_on(&mut tx, state, "password.set", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        audit::user_event(&mut tx, state, "password.set", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
         tx.commit().await.map_err(StoreError::from)?;
         return Err(PasswordByEmailError::NotAllowed);
     }
@@ -169,7 +182,7 @@ pub async fn confirm(
     store::throttle::clear_counter(&mut tx, &super::login::account_key(&user.email())).await?;
     store::users::touch_last_login(&mut tx, &user.id, now).await?;
     let details = json!({ "via": "email" });
-    audit::user_event_on(&mut tx, state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
+    audit::user_event(&mut tx, state, "password.set", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details)).await?;
     let signed_in = sign_in.write_on(state, &mut tx, &user.id).await?;
     store::fault_point(&state.db, &mut tx, "password_link:written").await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -181,6 +194,6 @@ pub async fn confirm(
 /// The refusal of a link that is not (or no longer) valid, audited.
 async fn invalid(state: &AppState, client: &ClientInfo) -> Result<PasswordByEmailError, PasswordByEmailError> {
     let details = json!({ "via": "email", "reason": "invalid" });
-    audit::user_event(state, "password.set", None, None, client, Outcome::Failure, Some(details)).await?;
+    audit::user_event(&state.db, state, "password.set", None, None, client, Outcome::Failure, Some(details)).await?;
     Ok(PasswordByEmailError::LinkInvalid)
 }

@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use crate::app::AppState;
 use crate::auth::ClientInfo;
 use crate::clock::Timestamp;
+use crate::config::SessionSettings;
 use crate::policy::mfa::ACR_SINGLE;
 use crate::secret::{SecretString, random_id, random_token, token_hash};
-use crate::store::{self, StoreError, grants::TokenRow, sessions::SessionRow, users::UserRow};
+use crate::store::{self, Db, StoreError, grants::TokenRow, sessions::SessionRow, users::UserRow};
 
 /// How the user authenticated, for `amr` (RFC 8176).
 pub const AMR_PASSWORD: &str = "pwd";
@@ -170,16 +171,16 @@ fn new_session(state: &AppState, user_id: &str, amr: &[&str], acr: &str, client:
     Started { token, session: row }
 }
 
-/// The live session for a cookie value, extending its idle expiry.
-pub async fn current(state: &AppState, token: &str) -> Result<Option<SessionRow>, StoreError> {
-    let now = state.now();
+/// The session live at `now` for a cookie value, extending its idle expiry (by
+/// `settings.idle_timeout_secs`, never past its absolute expiry; written at most once a minute).
+pub async fn current(db: &Db, settings: &SessionSettings, token: &str, now: Timestamp) -> Result<Option<SessionRow>, StoreError> {
     let hash = token_hash(token);
-    let Some(mut row) = store::sessions::live_by_hash(&state.db, &hash, now).await? else {
+    let Some(mut row) = store::sessions::live_by_hash(db, &hash, now).await? else {
         return Ok(None);
     };
     if now - row.last_seen_at >= TOUCH_INTERVAL_SECS {
-        let idle = (now + state.settings.session.idle_timeout_secs).min(row.absolute_expires_at);
-        store::sessions::touch(&state.db, &hash, now, idle).await?;
+        let idle = (now + settings.idle_timeout_secs).min(row.absolute_expires_at);
+        store::sessions::touch(db, &hash, now, idle).await?;
         row.last_seen_at = now;
         row.idle_expires_at = idle;
     }
@@ -232,4 +233,75 @@ pub fn amr_of(row: &SessionRow) -> Vec<String> {
 
 pub fn expired_before(row: &SessionRow, now: Timestamp) -> bool {
     row.idle_expires_at <= now || row.absolute_expires_at <= now
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::testing::scratch_db;
+    use crate::email::Email;
+
+    const T0: Timestamp = 1_800_000_000;
+    const SETTINGS: SessionSettings = SessionSettings { idle_timeout_secs: 600, absolute_timeout_secs: 3600, persistent_cookie: false };
+
+    /// A session for a fresh user, started at `T0` with `SETTINGS`; its cookie value.
+    async fn started(db: &Db) -> &'static str {
+        let email = Email::parse("ann@example.org").unwrap();
+        let u = store::users::NewUser { id: "u1", email: &email, name: "Ann", email_verified: true, password_hash: None, superuser: false };
+        store::users::insert(db, &u, T0).await.unwrap();
+        let token = "the-cookie";
+        let row = SessionRow {
+            id_hash: token_hash(token),
+            sid: "sid1".into(),
+            user_id: "u1".into(),
+            created_at: T0,
+            last_seen_at: T0,
+            idle_expires_at: T0 + SETTINGS.idle_timeout_secs,
+            absolute_expires_at: T0 + SETTINGS.absolute_timeout_secs,
+            auth_time: T0,
+            amr: "[]".into(),
+            acr: ACR_SINGLE.into(),
+            ip: String::new(),
+            user_agent: String::new(),
+            second_factor_at: None,
+        };
+        store::sessions::insert(db, &row).await.unwrap();
+        token
+    }
+
+    #[tokio::test]
+    async fn a_session_is_touched_at_most_once_a_minute() {
+        let (db, _dir) = scratch_db().await;
+        let token = started(&db).await;
+        let row = current(&db, &SETTINGS, token, T0 + TOUCH_INTERVAL_SECS - 1).await.unwrap().unwrap();
+        assert_eq!((row.last_seen_at, row.idle_expires_at), (T0, T0 + 600), "not written within the minute");
+        let stored = store::sessions::live_by_hash(&db, &token_hash(token), T0).await.unwrap().unwrap();
+        assert_eq!(stored.last_seen_at, T0);
+
+        let at = T0 + TOUCH_INTERVAL_SECS;
+        let row = current(&db, &SETTINGS, token, at).await.unwrap().unwrap();
+        assert_eq!((row.last_seen_at, row.idle_expires_at), (at, at + 600));
+        let stored = store::sessions::live_by_hash(&db, &token_hash(token), at).await.unwrap().unwrap();
+        assert_eq!((stored.last_seen_at, stored.idle_expires_at), (at, at + 600), "and stored");
+    }
+
+    #[tokio::test]
+    async fn the_idle_limit_ends_a_session_and_never_passes_the_absolute_one() {
+        let (db, _dir) = scratch_db().await;
+        let token = started(&db).await;
+        assert!(current(&db, &SETTINGS, "another-cookie", T0).await.unwrap().is_none(), "an unknown cookie");
+        // Kept alive every nine minutes until the idle extension meets the absolute expiry.
+        let mut at = T0;
+        while at + 540 < T0 + 3600 {
+            at += 540;
+            let row = current(&db, &SETTINGS, token, at).await.unwrap().expect("live while used");
+            assert_eq!(row.idle_expires_at, (at + 600).min(T0 + 3600));
+        }
+        assert!(current(&db, &SETTINGS, token, T0 + 3600).await.unwrap().is_none(), "dead at its absolute expiry");
+
+        let (db, _dir2) = scratch_db().await;
+        let token = started(&db).await;
+        assert!(current(&db, &SETTINGS, token, T0 + 599).await.unwrap().is_some());
+        assert!(current(&db, &SETTINGS, token, T0 + 599 + 600).await.unwrap().is_none(), "dead after ten idle minutes");
+    }
 }

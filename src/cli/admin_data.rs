@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use super::CliError;
-use crate::admin::import::{ActorImportError, ImportError};
-use crate::admin::{AdminActor, audit_log, export, import};
+use crate::admin::AdminActor;
+use crate::admin::ops::import::{ActorImportError, ImportError};
+use crate::admin::ops::{audit_log, export, import};
 use crate::app::AppState;
 use crate::store::{self, audit::Filter, bodies::BodyRow};
 

@@ -31,6 +31,7 @@ use crate::auth::password::is_supported_hash;
 use crate::clock::{OsRandom, SystemClock};
 use crate::config::Settings;
 use crate::email::Email;
+use crate::policy::body::{BodyKind, MfaPolicy};
 use crate::policy::password;
 use crate::secret::SecretString;
 use crate::store;
@@ -226,7 +227,7 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error(transparent)]
-    AuditLog(#[from] crate::admin::audit_log::AuditLogError),
+    AuditLog(#[from] crate::admin::ops::audit_log::AuditLogError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
@@ -529,18 +530,18 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             if a.name.trim().is_empty() {
                 return Err(CliError::Usage("a body needs a name".into()));
             }
-            if !store::bodies::KINDS.contains(&a.kind.as_str()) {
-                return Err(CliError::Usage(format!("--kind must be one of {}", store::bodies::KINDS.join(", "))));
-            }
-            if !matches!(a.mfa.as_str(), "optional" | "required" | "phishing_resistant") {
-                return Err(CliError::Usage("--mfa must be optional, required or phishing_resistant".into()));
-            }
+            let kind: BodyKind = a.kind.parse().map_err(|_| {
+                let kinds: Vec<&str> = BodyKind::ALL.iter().map(|k| k.as_str()).collect();
+                CliError::Usage(format!("--kind must be one of {}", kinds.join(", ")))
+            })?;
+            let mfa: MfaPolicy =
+                a.mfa.parse().map_err(|_| CliError::Usage("--mfa must be optional, required or phishing_resistant".into()))?;
             let input = BodyInput {
                 name: Some(a.name),
-                kind: Some(a.kind),
+                kind: Some(Ok(kind)),
                 fms_body_id: a.fms_body_id,
                 swa_code: a.swa_code,
-                mfa_policy: Some(a.mfa),
+                mfa_policy: Some(Ok(mfa)),
                 password_min_length: a.password_min_length,
                 domains: Some(a.domains),
                 ..Default::default()
@@ -551,21 +552,15 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
             out!("Created body {} ({}) with {} roles from templates.", made.name, made.id, roles.len());
         }
         BodyCommand::SetMfa { name, policy } => {
-            if !matches!(policy.as_str(), "optional" | "required" | "phishing_resistant") {
-                return Err(CliError::Usage("the policy must be optional, required or phishing_resistant".into()));
-            }
+            let policy = mfa_policy(&policy)?;
             let b = store::bodies::by_name(&state.db, &name).await?.ok_or_else(|| CliError::Usage(format!("no body named {name:?}")))?;
-            let input = BodyInput { mfa_policy: Some(policy.clone()), ..Default::default() };
+            let input = BodyInput { mfa_policy: Some(Ok(policy)), ..Default::default() };
             ops::bodies::update(state, &AdminActor::cli(), &b.id, input).await?;
             out!("Two-factor authentication is now {policy} for members of {name}.");
         }
         BodyCommand::SetRoleMfa { name, role, policy } => {
-            let (mfa, phr) = match policy.as_str() {
-                "optional" => (false, false),
-                "required" => (true, false),
-                "phishing_resistant" => (true, true),
-                _ => return Err(CliError::Usage("the policy must be optional, required or phishing_resistant".into())),
-            };
+            let policy = mfa_policy(&policy)?;
+            let (mfa, phr) = (policy.is_required(), policy.is_phishing_resistant());
             let b = store::bodies::by_name(&state.db, &name).await?.ok_or_else(|| CliError::Usage(format!("no body named {name:?}")))?;
             let roles = store::catalogue::roles_of_body(&state.db, &b.id).await?;
             let r = roles
@@ -585,6 +580,11 @@ async fn body(state: &AppState, c: BodyCommand) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// A 2FA policy named on the command line.
+fn mfa_policy(text: &str) -> Result<MfaPolicy, CliError> {
+    text.parse().map_err(|_| CliError::Usage("the policy must be optional, required or phishing_resistant".into()))
 }
 
 async fn member(state: &AppState, c: MemberCommand) -> Result<(), CliError> {

@@ -112,7 +112,7 @@ async fn unpushed(state: &AppState, raw: Vec<(String, String)>) -> Result<(Vec<(
         .ok_or_else(|| page("The request does not say which application is asking (client_id is missing)."))?;
     let gone = || page("This sign-in request has expired or has already been used. Go back to the application and start again.");
     let hash = pushed::handle_hash(request_uri).ok_or_else(gone)?;
-    let row = pushed::open(state, &hash, client_id).await.map_err(|e| {
+    let row = pushed::open(&state.db, &hash, client_id, state.now()).await.map_err(|e| {
         tracing::error!(error = %crate::error::error_chain(&e), "cannot read a pushed authorization request");
         page("Something went wrong on our side. Try again in a moment.")
     })?;
@@ -631,6 +631,7 @@ async fn consent_post(
     store::consents::set(&state.db, &me.user.id, &req.client.id, &req.scope, state.now()).await?;
     let who = crate::auth::ClientInfo::default();
     crate::audit::user_event(
+        &state.db,
         &state,
         "consent.grant",
         Some(&me.user.id),

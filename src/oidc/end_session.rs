@@ -147,7 +147,8 @@ async fn run(
         if let Some(c) = jar.get(cookies::session_name(&state)) {
             logout::end_sessions(&state, &me.user.id, Which::Cookie(c.value())).await?;
         }
-        audit::user_event(&state, "signout.rp_initiated", Some(&me.user.id), Some(&me.user.id), &ip.0, Outcome::Success, None).await?;
+        audit::user_event(&state.db, &state, "signout.rp_initiated", Some(&me.user.id), Some(&me.user.id), &ip.0, Outcome::Success, None)
+            .await?;
     }
     let jar = jar.add(cookies::removal(&state, cookies::session_name(&state)));
     match req.redirect {

@@ -54,7 +54,10 @@ async fn par(State(state): State<AppState>, headers: HeaderMap, RawForm(body): R
     if let Err((code, description)) = check_pushed(&state, params.clone()).await {
         return Err(OAuthError::new(StatusCode::BAD_REQUEST, code, description));
     }
-    let (request_uri, expires_in) = pushed::push(&state, &client.id, &params).await.map_err(|e| OAuthError::server_error(&e))?;
+    let (request_uri, expires_in) =
+        pushed::push(&state.db, &*state.rng, state.settings.oauth.par_request_uri_ttl_secs, &client.id, &params, state.now())
+            .await
+            .map_err(|e| OAuthError::server_error(&e))?;
     let mut r = (StatusCode::CREATED, axum::Json(json!({ "request_uri": request_uri, "expires_in": expires_in }))).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)

@@ -1,5 +1,57 @@
 //! Is a second factor required? A pure function of who the user is and what is asking.
 
+/// What a role or an app asks of its holders' or users' sign-in. Stored as a number in
+/// `roles.mfa_required`, `clients.require_mfa` and `upstream_connections.trust_upstream_mfa`:
+/// 0, 1 and 2 ([`MfaLevel::stored`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MfaLevel {
+    #[default]
+    Off,
+    TwoFactor,
+    /// A phishing-resistant second factor (a passkey or security key); implies two-factor.
+    PhishingResistant,
+}
+
+impl MfaLevel {
+    /// From the two switches the admin surfaces show ("2FA required", "a passkey required").
+    pub const fn from_flags(required: bool, phishing_resistant: bool) -> Self {
+        match (required, phishing_resistant) {
+            (_, true) => MfaLevel::PhishingResistant,
+            (true, false) => MfaLevel::TwoFactor,
+            (false, false) => MfaLevel::Off,
+        }
+    }
+
+    /// The stored number.
+    pub const fn stored(self) -> i64 {
+        match self {
+            MfaLevel::Off => 0,
+            MfaLevel::TwoFactor => 1,
+            MfaLevel::PhishingResistant => 2,
+        }
+    }
+
+    /// The level a stored number holds. Any number but 0 and 2 reads as two-factor, as the
+    /// column has always been read (non-zero: required).
+    pub const fn from_stored(n: i64) -> Self {
+        match n {
+            0 => MfaLevel::Off,
+            2 => MfaLevel::PhishingResistant,
+            _ => MfaLevel::TwoFactor,
+        }
+    }
+
+    /// A second factor of any kind is required.
+    pub const fn requires_mfa(self) -> bool {
+        !matches!(self, MfaLevel::Off)
+    }
+
+    /// A passkey or security key is required.
+    pub const fn requires_phr(self) -> bool {
+        matches!(self, MfaLevel::PhishingResistant)
+    }
+}
+
 /// Why two-factor authentication is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
@@ -114,6 +166,20 @@ pub fn acr_values_request_mfa(acr_values: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mfa_levels_keep_their_stored_numbers() {
+        for (level, n, mfa, phr) in
+            [(MfaLevel::Off, 0, false, false), (MfaLevel::TwoFactor, 1, true, false), (MfaLevel::PhishingResistant, 2, true, true)]
+        {
+            assert_eq!(level.stored(), n);
+            assert_eq!(MfaLevel::from_stored(n), level);
+            assert_eq!(MfaLevel::from_flags(mfa, phr), level);
+            assert_eq!((level.requires_mfa(), level.requires_phr()), (mfa, phr));
+        }
+        assert_eq!(MfaLevel::from_flags(false, true), MfaLevel::PhishingResistant, "a passkey implies 2FA");
+        assert_eq!(MfaLevel::from_stored(7), MfaLevel::TwoFactor, "non-zero has always meant required");
+    }
 
     #[test]
     fn each_source_requires() {

@@ -10,7 +10,6 @@ use aws_lc_rs::signature::{self, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
-use sqlx::AnyConnection;
 use tokio::sync::RwLock;
 
 use super::master_key::{MasterKey, MasterKeyError};
@@ -183,14 +182,10 @@ pub async fn create_key(
 }
 
 /// On start: make sure each algorithm has a current key and a next key, so that the next
-/// rotation promotes a key relying apps have already seen in the JWKS.
-pub async fn ensure_keys(db: &Db, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
-    let mut conn = store::Exec::conn(db).await?;
-    ensure_keys_on(&mut conn, master, rng, now).await
-}
-
-/// [`ensure_keys`] on a connection the caller holds (its transaction, if it opened one).
-async fn ensure_keys_on(conn: &mut AnyConnection, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
+/// rotation promotes a key relying apps have already seen in the JWKS. On `db`: the pool, or the
+/// caller's transaction.
+pub async fn ensure_keys(db: impl store::Exec, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
+    let mut conn = db.conn().await?;
     let mut created = Vec::new();
     let rows = store::keys::all(&mut *conn).await?;
     for alg in Alg::ALL {
@@ -208,28 +203,24 @@ async fn ensure_keys_on(conn: &mut AnyConnection, master: &MasterKey, rng: &dyn 
     Ok(created)
 }
 
-/// Rotation, in one transaction: next → current, current → retired, and a fresh next. Retired
-/// keys stay published until tokens signed with them have expired.
-pub async fn rotate(db: &Db, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
-    let mut tx = db.begin().await?;
-    let promoted = rotate_on(&mut tx, master, rng, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(promoted)
-}
-
-/// [`rotate`] inside the caller's transaction (so its audit row can join it); returns the
-/// promoted key ids.
-pub async fn rotate_on(conn: &mut AnyConnection, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
-    ensure_keys_on(&mut *conn, master, rng, now).await?;
-    let rows = store::keys::all(&mut *conn).await?;
+/// Rotation, in one transaction (a savepoint inside the caller's, so its audit row can join it):
+/// next → current, current → retired, and a fresh next. Retired keys stay published until tokens
+/// signed with them have expired. Returns the promoted key ids.
+pub async fn rotate(db: impl store::Exec, master: &MasterKey, rng: &dyn Random, now: Timestamp) -> Result<Vec<String>, KeyError> {
+    let immediate = db.begins_immediate();
+    let mut c = db.conn().await?;
+    let mut tx = store::begin_on(&mut c, immediate).await?;
+    ensure_keys(&mut *tx, master, rng, now).await?;
+    let rows = store::keys::all(&mut *tx).await?;
     let mut promoted = Vec::new();
     for alg in Alg::ALL {
         if let Some(next) = rows.iter().find(|r| r.alg == alg.as_str() && r.state == "next") {
-            store::keys::promote(&mut *conn, alg.as_str(), &next.kid, now).await?;
+            store::keys::promote(&mut *tx, alg.as_str(), &next.kid, now).await?;
             promoted.push(next.kid.clone());
-            create_key(&mut *conn, master, rng, alg, "next", now).await?;
+            create_key(&mut *tx, master, rng, alg, "next", now).await?;
         }
     }
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(promoted)
 }
 

@@ -53,8 +53,6 @@ fn stored(p: MfaPolicy) -> (&'static str, i64) {
     }
 }
 
-pub const KINDS: [&str; 5] = ["council", "highway_authority", "promoter", "contractor", "other"];
-
 pub struct NewBody<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -151,7 +149,7 @@ pub async fn update(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -
     .execute(&mut *db.conn().await?)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
-    super::users::found(done.rows_affected(), "body")
+    super::found(done.rows_affected(), "body")
 }
 
 /// The body's 2FA floor as this connection (or transaction) sees it now.
@@ -224,8 +222,11 @@ pub async fn contractors_of(db: impl Exec, principal_id: &str) -> Result<Vec<Str
         .await?)
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<BodyRow>> {
-    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {} from bodies where id = $1", columns(""))).bind(id).fetch_optional(db.pool()).await?)
+pub async fn by_id(db: impl Exec, id: &str) -> Result<Option<BodyRow>> {
+    Ok(sqlx::query_as::<_, BodyRow>(sql!("select {} from bodies where id = $1", columns("")))
+        .bind(id)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?)
 }
 
 pub async fn by_name(db: &Db, name: &str) -> Result<Option<BodyRow>> {
@@ -280,5 +281,5 @@ pub async fn set_mfa_policy(db: &Db, body_id: &str, policy: &str, now: Timestamp
     .execute(db.pool())
     .await
     .map_err(StoreError::from)?;
-    super::users::found(done.rows_affected(), "body")
+    super::found(done.rows_affected(), "body")
 }

@@ -25,6 +25,13 @@ pub struct RoleRow {
     pub mfa_required: i64,
 }
 
+impl RoleRow {
+    /// What the role asks of its holders' sign-in (`mfa_required` holds a level).
+    pub fn mfa_level(&self) -> crate::policy::mfa::MfaLevel {
+        crate::policy::mfa::MfaLevel::from_stored(self.mfa_required)
+    }
+}
+
 const ROLE_COLUMNS: &str = "id, body_id, template_key, name, namespace, description, body_kinds, mfa_required";
 
 pub async fn upsert_permission(db: &Db, p: &PermissionRow) -> Result<()> {
@@ -113,13 +120,6 @@ pub async fn templates(db: &Db) -> Result<Vec<RoleRow>> {
 pub async fn roles_of_body(db: &Db, body_id: &str) -> Result<Vec<RoleRow>> {
     Ok(sqlx::query_as::<_, RoleRow>(sql!("select {ROLE_COLUMNS} from roles where body_id = $1 order by name"))
         .bind(body_id)
-        .fetch_all(db.pool())
-        .await?)
-}
-
-pub async fn role_permissions(db: &Db, role_id: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar::<_, String>("select permission_key from role_permissions where role_id = $1 order by permission_key")
-        .bind(role_id)
         .fetch_all(db.pool())
         .await?)
 }

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::users::found;
+use super::found;
 use super::{Db, Exec, Result, StoreError};
 use crate::clock::Timestamp;
 
@@ -32,6 +32,13 @@ pub struct ClientRow {
     pub require_dpop: i64,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl ClientRow {
+    /// What the app asks of every sign-in to it (`require_mfa` holds a level).
+    pub fn mfa_level(&self) -> crate::policy::mfa::MfaLevel {
+        crate::policy::mfa::MfaLevel::from_stored(self.require_mfa)
+    }
 }
 
 impl std::fmt::Debug for ClientRow {
@@ -86,8 +93,11 @@ pub async fn insert(db: impl Exec, c: &ClientRow) -> Result<()> {
     Ok(())
 }
 
-pub async fn by_id(db: &Db, id: &str) -> Result<Option<ClientRow>> {
-    Ok(sqlx::query_as::<_, ClientRow>(sql!("select {COLUMNS} from clients where id = $1")).bind(id).fetch_optional(db.pool()).await?)
+pub async fn by_id(db: impl Exec, id: &str) -> Result<Option<ClientRow>> {
+    Ok(sqlx::query_as::<_, ClientRow>(sql!("select {COLUMNS} from clients where id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *db.conn().await?)
+        .await?)
 }
 
 /// Every client, by name.

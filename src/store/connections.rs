@@ -5,6 +5,7 @@ use sqlx::FromRow;
 use super::{Db, Exec, Result, StoreError, flag};
 use crate::clock::Timestamp;
 use crate::connection::{Connection, Kind, KindConfig, Mapping, Mode};
+use crate::policy::mfa::MfaLevel;
 
 #[derive(Debug, Clone, FromRow)]
 struct Row {
@@ -48,7 +49,7 @@ async fn from_row(db: &Db, r: Row) -> Result<Connection> {
         show_button: r.show_button != 0,
         trust_upstream_mfa: r.trust_upstream_mfa != 0,
         // A level: 2 also trusts the IdP's word on a phishing-resistant factor.
-        trust_upstream_phr: r.trust_upstream_mfa == super::MFA_LEVEL_PHR,
+        trust_upstream_phr: MfaLevel::from_stored(r.trust_upstream_mfa).requires_phr(),
         jit: r.jit_provisioning != 0,
         allow_idp_initiated: r.allow_idp_initiated != 0,
         mapping,
@@ -88,7 +89,7 @@ pub async fn insert(db: impl Exec, c: &Connection) -> Result<()> {
         .bind(&c.name)
         .bind(&c.body_id)
         .bind(c.mode.as_str())
-        .bind(super::mfa_level(c.trust_upstream_mfa, c.trust_upstream_phr))
+        .bind(MfaLevel::from_flags(c.trust_upstream_mfa, c.trust_upstream_phr).stored())
         .bind(flag(c.jit))
         .bind(c.config.to_json())
         .bind(&c.secret_encrypted)
@@ -120,7 +121,7 @@ pub async fn update(db: impl Exec, c: &Connection) -> Result<()> {
     .bind(&c.name)
     .bind(&c.body_id)
     .bind(c.mode.as_str())
-    .bind(super::mfa_level(c.trust_upstream_mfa, c.trust_upstream_phr))
+    .bind(MfaLevel::from_flags(c.trust_upstream_mfa, c.trust_upstream_phr).stored())
     .bind(flag(c.jit))
     .bind(c.config.to_json())
     .bind(&c.secret_encrypted)
@@ -131,7 +132,7 @@ pub async fn update(db: impl Exec, c: &Connection) -> Result<()> {
     .bind(c.kind().as_str())
     .execute(&mut *tx)
     .await?;
-    super::users::found(done.rows_affected(), "connection")?;
+    super::found(done.rows_affected(), "connection")?;
     write_domains(&mut *tx, c).await?;
     tx.commit().await?;
     Ok(())
@@ -180,7 +181,7 @@ pub async fn remove(db: impl Exec, id: &str) -> Result<()> {
     let mut c = db.conn().await?;
     sqlx::query("update bodies set sso_connection_id = null where sso_connection_id = $1").bind(id).execute(&mut *c).await?;
     let done = sqlx::query("delete from upstream_connections where id = $1").bind(id).execute(&mut *c).await?;
-    super::users::found(done.rows_affected(), "connection")
+    super::found(done.rows_affected(), "connection")
 }
 
 /// The body a connection is bound to, if the connection exists.

@@ -35,9 +35,14 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<(String, String, Stri
     .await?)
 }
 
-pub async fn delete(db: &Db, user_id: &str, client_id: &str) -> Result<bool> {
-    let done =
-        sqlx::query("delete from consents where user_id = $1 and client_id = $2").bind(user_id).bind(client_id).execute(db.pool()).await?;
+/// Removes the consent (inside the caller's transaction when given one, as an administrator's
+/// revocation is written with its audit row and the revoked grants); whether there was one.
+pub async fn delete(db: impl super::Exec, user_id: &str, client_id: &str) -> Result<bool> {
+    let done = sqlx::query("delete from consents where user_id = $1 and client_id = $2")
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut *db.conn().await?)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -45,23 +50,10 @@ pub async fn delete(db: &Db, user_id: &str, client_id: &str) -> Result<bool> {
 /// connection lost half-way never leaves the consent gone and the app's tokens live.
 pub async fn withdraw(db: &Db, user_id: &str, client_id: &str, now: crate::clock::Timestamp) -> Result<bool> {
     let mut tx = db.begin().await?;
-    let done =
-        sqlx::query("delete from consents where user_id = $1 and client_id = $2").bind(user_id).bind(client_id).execute(&mut *tx).await?;
-    if done.rows_affected() == 0 {
+    if !delete(&mut tx, user_id, client_id).await? {
         return Ok(false);
     }
     super::grants::revoke_families_of_client(&mut tx, user_id, client_id, now).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-/// Removes the consent inside the caller's transaction (an administrator's revocation, written
-/// with its audit row and the revoked grants); whether there was one.
-pub async fn delete_on(db: impl super::Exec, user_id: &str, client_id: &str) -> Result<bool> {
-    let done = sqlx::query("delete from consents where user_id = $1 and client_id = $2")
-        .bind(user_id)
-        .bind(client_id)
-        .execute(&mut *db.conn().await?)
-        .await?;
-    Ok(done.rows_affected() > 0)
 }

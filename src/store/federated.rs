@@ -40,13 +40,13 @@ pub async fn of_connection(db: &Db, connection_id: &str) -> Result<Vec<Federated
 }
 
 /// Links an upstream subject to an existing user. A subject already linked is a conflict.
-pub async fn link(db: &Db, connection_id: &str, subject: &str, user_id: &str, now: Timestamp) -> Result<()> {
+pub async fn link(db: impl super::Exec, connection_id: &str, subject: &str, user_id: &str, now: Timestamp) -> Result<()> {
     sqlx::query("insert into federated_identities (connection_id, subject, user_id, created_at, last_used_at) values ($1, $2, $3, $4, $4)")
         .bind(connection_id)
         .bind(subject)
         .bind(user_id)
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *db.conn().await?)
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, "that federated identity"))?;
     Ok(())
@@ -75,14 +75,7 @@ pub async fn touch(db: &Db, connection_id: &str, subject: &str, now: Timestamp) 
 pub async fn provision(db: &Db, u: &NewUser<'_>, connection_id: &str, subject: &str, now: Timestamp) -> Result<()> {
     let mut tx = db.begin().await?;
     super::users::insert(&mut tx, u, now).await?;
-    sqlx::query("insert into federated_identities (connection_id, subject, user_id, created_at, last_used_at) values ($1, $2, $3, $4, $4)")
-        .bind(connection_id)
-        .bind(subject)
-        .bind(u.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "that federated identity"))?;
+    link(&mut tx, connection_id, subject, u.id, now).await?;
     tx.commit().await?;
     Ok(())
 }

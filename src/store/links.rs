@@ -6,9 +6,7 @@ use super::grants::TokenRow;
 use super::{Db, Result};
 use crate::clock::Timestamp;
 
-pub const KIND_MAGIC_LINK: &str = "magic_link";
-pub const KIND_PASSWORD_SET: &str = "password_set";
-pub const KIND_EMAIL_CHANGE: &str = "email_change";
+pub use super::emailed_kinds::{KIND_EMAIL_CHANGE, KIND_MAGIC_LINK, KIND_PASSWORD_SET};
 
 const COLUMNS: &str = "hash, kind, user_id, client_id, session_sid, family_id, data, created_at, expires_at, used_at, revoked_at";
 

@@ -7,6 +7,7 @@ use super::users::UserRow;
 use super::{Db, Exec, Result, StoreError};
 use crate::clock::Timestamp;
 use crate::policy::body::{BodyKind, BodyStatus};
+use crate::policy::mfa::MfaLevel;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MembershipRow {
@@ -99,7 +100,7 @@ pub async fn add_area(db: impl Exec, membership_id: &str, area: &str) -> Result<
 
 pub async fn delete(db: impl Exec, id: &str) -> Result<()> {
     let done = sqlx::query("delete from memberships where id = $1").bind(id).execute(&mut *db.conn().await?).await?;
-    super::users::found(done.rows_affected(), "membership")
+    super::found(done.rows_affected(), "membership")
 }
 
 /// Everything a membership grants, replaced at once.
@@ -213,8 +214,10 @@ pub async fn details_of_user(db: &Db, user_id: &str) -> Result<Vec<MembershipDet
         let Some(d) = index.get(&mid).and_then(|&i| out.get_mut(i)) else { continue };
         match k.as_str() {
             "r" => {
-                d.mfa_required_by_role |= c != "0";
-                d.phr_required_by_role |= c == super::MFA_LEVEL_PHR.to_string();
+                // The level as text (one query for every part); unreadable is read as required.
+                let level = c.parse().map_or(MfaLevel::TwoFactor, MfaLevel::from_stored);
+                d.mfa_required_by_role |= level.requires_mfa();
+                d.phr_required_by_role |= level.requires_phr();
                 d.roles.push((a, b));
             }
             "p" => d.permissions.push(a),
@@ -266,8 +269,8 @@ pub async fn detail(db: &Db, m: &MembershipRow) -> Result<MembershipDetail> {
         .await?;
     Ok(MembershipDetail {
         membership: Some(m.clone()),
-        mfa_required_by_role: roles.iter().any(|(_, _, mfa)| *mfa != 0),
-        phr_required_by_role: roles.iter().any(|(_, _, mfa)| *mfa == super::MFA_LEVEL_PHR),
+        mfa_required_by_role: roles.iter().any(|(_, _, mfa)| MfaLevel::from_stored(*mfa).requires_mfa()),
+        phr_required_by_role: roles.iter().any(|(_, _, mfa)| MfaLevel::from_stored(*mfa).requires_phr()),
         roles: roles.into_iter().map(|(id, name, _)| (id, name)).collect(),
         permissions,
         direct_permissions: direct,
@@ -387,4 +390,29 @@ pub async fn roles(db: &Db, membership_id: &str) -> Result<Vec<Role>> {
     .bind(membership_id)
     .fetch_all(db.pool())
     .await?)
+}
+
+/// Where a new user joins: membership id, body id, and the role it starts with (if any).
+pub struct NewMembership<'a> {
+    pub id: &'a str,
+    pub body_id: &'a str,
+    pub role_id: Option<&'a str>,
+}
+
+/// Inserts a user and, optionally, their membership of a body in one transaction. Inside the
+/// caller's transaction it is a savepoint, so a conflict (the address is taken) leaves that
+/// transaction usable.
+pub async fn insert_user_with(db: impl Exec, u: &super::users::NewUser<'_>, m: Option<&NewMembership<'_>>, now: Timestamp) -> Result<()> {
+    let immediate = db.begins_immediate();
+    let mut c = db.conn().await?;
+    let mut tx = super::begin_on(&mut c, immediate).await?;
+    super::users::insert(&mut *tx, u, now).await?;
+    if let Some(m) = m {
+        add(&mut *tx, m.id, u.id, m.body_id, now).await?;
+        if let Some(role) = m.role_id {
+            add_role(&mut *tx, m.id, role).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod clients;
 pub mod connections;
 pub mod consents;
+pub mod emailed_kinds;
 pub mod export;
 pub mod federated;
 pub mod flash;
@@ -501,17 +502,13 @@ pub fn new_id(now: Timestamp, rng: &dyn Random) -> String {
     uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid().to_string()
 }
 
-pub(crate) fn flag(b: bool) -> i64 {
-    i64::from(b)
+/// `Ok` if a statement changed a row, else `NotFound(what)`.
+pub(crate) fn found(rows: u64, what: &'static str) -> Result<()> {
+    if rows == 0 { Err(StoreError::NotFound(what)) } else { Ok(()) }
 }
 
-/// `roles.mfa_required` and `clients.require_mfa` hold a level, not a flag: 0 optional,
-/// 1 required, [`MFA_LEVEL_PHR`] a phishing-resistant second factor (a passkey) required.
-pub const MFA_LEVEL_PHR: i64 = 2;
-
-/// The stored level for "2FA required" and "a passkey required" (which implies the first).
-pub fn mfa_level(required: bool, phishing_resistant: bool) -> i64 {
-    if phishing_resistant { MFA_LEVEL_PHR } else { flag(required) }
+pub(crate) fn flag(b: bool) -> i64 {
+    i64::from(b)
 }
 
 pub(crate) fn json_list(v: &[String]) -> String {

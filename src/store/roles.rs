@@ -4,6 +4,7 @@ use sqlx::FromRow;
 
 use super::{Db, Exec, Result, StoreError};
 use crate::clock::Timestamp;
+use crate::policy::mfa::MfaLevel;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Role {
@@ -15,6 +16,13 @@ pub struct Role {
     pub description: String,
     pub mfa_required: i64,
     pub sm_role: Option<String>,
+}
+
+impl Role {
+    /// What the role asks of its holders' sign-in (`mfa_required` holds a level).
+    pub fn mfa_level(&self) -> MfaLevel {
+        MfaLevel::from_stored(self.mfa_required)
+    }
 }
 
 const COLUMNS: &str = "id, body_id, template_key, name, namespace, description, mfa_required, sm_role";
@@ -40,8 +48,12 @@ pub async fn template(db: &Db, key: &str) -> Result<Option<Role>> {
         .await?)
 }
 
+/// The role's permission keys, in order.
 pub async fn permissions(db: &Db, role_id: &str) -> Result<Vec<String>> {
-    crate::store::catalogue::role_permissions(db, role_id).await
+    Ok(sqlx::query_scalar::<_, String>("select permission_key from role_permissions where role_id = $1 order by permission_key")
+        .bind(role_id)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 /// The catalogue keys among `keys` that do not exist.
@@ -55,7 +67,7 @@ pub struct RoleSpec<'a> {
     pub description: &'a str,
     pub namespace: &'a str,
     pub mfa_required: bool,
-    /// Holders must use a passkey: stored as [`super::MFA_LEVEL_PHR`] in `mfa_required`.
+    /// Holders must use a passkey: stored as [`MfaLevel::PhishingResistant`] in `mfa_required`.
     pub phishing_resistant: bool,
     pub sm_role: Option<&'a str>,
     pub template_key: Option<&'a str>,
@@ -109,7 +121,7 @@ pub async fn insert(db: impl Exec, id: &str, body_id: &str, r: &RoleSpec<'_>, no
         namespace: r.namespace,
         description: r.description,
         body_kinds: "[]",
-        mfa_required: super::mfa_level(r.mfa_required, r.phishing_resistant),
+        mfa_required: MfaLevel::from_flags(r.mfa_required, r.phishing_resistant).stored(),
         sm_role: r.sm_role,
     };
     insert_row(&mut *c, &row, now, "A role with that name in this organisation").await?;
@@ -126,13 +138,13 @@ pub async fn update(db: impl Exec, id: &str, r: &RoleSpec<'_>, now: Timestamp) -
     .bind(r.name)
     .bind(r.description)
     .bind(r.namespace)
-    .bind(super::mfa_level(r.mfa_required, r.phishing_resistant))
+    .bind(MfaLevel::from_flags(r.mfa_required, r.phishing_resistant).stored())
     .bind(r.sm_role)
     .bind(now)
     .execute(&mut *c)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A role with that name in this organisation"))?;
-    crate::store::users::found(done.rows_affected(), "role")?;
+    super::found(done.rows_affected(), "role")?;
     set_permissions(&mut *c, id, r.permissions).await
 }
 
@@ -153,7 +165,7 @@ pub async fn delete(db: impl Exec, id: &str) -> Result<()> {
     let mut c = db.conn().await?;
     sqlx::query("update bodies set default_role_id = null where default_role_id = $1").bind(id).execute(&mut *c).await?;
     let done = sqlx::query("delete from roles where id = $1 and body_id is not null").bind(id).execute(&mut *c).await?;
-    crate::store::users::found(done.rows_affected(), "role")
+    super::found(done.rows_affected(), "role")
 }
 
 /// Memberships holding a role.

@@ -70,10 +70,7 @@ pub async fn confirm(db: impl Exec, user_id: &str, recovery_hashes: &[String], n
     let mut c = db.conn().await?;
     let mut tx = super::begin_on(&mut c, immediate).await?;
     sqlx::query("update user_totp set confirmed_at = $2 where user_id = $1").bind(user_id).bind(now).execute(&mut *tx).await?;
-    sqlx::query("delete from recovery_codes where user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    for h in recovery_hashes {
-        sqlx::query("insert into recovery_codes (user_id, code_hash) values ($1, $2)").bind(user_id).bind(h).execute(&mut *tx).await?;
-    }
+    replace_recovery_codes(&mut tx, user_id, recovery_hashes).await?;
     tx.commit().await?;
     Ok(())
 }

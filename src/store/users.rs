@@ -117,7 +117,7 @@ pub async fn set_password_hash(db: impl Exec, id: &str, hash: &str, now: Timesta
         .bind(now)
         .execute(&mut *db.conn().await?)
         .await?;
-    found(done.rows_affected(), "user")
+    super::found(done.rows_affected(), "user")
 }
 
 /// Replaces the stored hash only if it is still the one we verified, so a concurrent password
@@ -140,13 +140,13 @@ pub async fn set_superuser(db: &Db, id: &str, superuser: bool, now: Timestamp) -
         .bind(now)
         .execute(db.pool())
         .await?;
-    found(done.rows_affected(), "user")
+    super::found(done.rows_affected(), "user")
 }
 
 pub async fn set_name(db: &Db, id: &str, name: &str, now: Timestamp) -> Result<()> {
     let done =
         sqlx::query("update users set name = $2, updated_at = $3 where id = $1").bind(id).bind(name).bind(now).execute(db.pool()).await?;
-    found(done.rows_affected(), "user")
+    super::found(done.rows_affected(), "user")
 }
 
 /// The saved language preference (issue 18); `None` clears it.
@@ -157,7 +157,7 @@ pub async fn set_language(db: impl Exec, id: &str, language: Option<&str>, now: 
         .bind(now)
         .execute(&mut *db.conn().await?)
         .await?;
-    found(done.rows_affected(), "user")
+    super::found(done.rows_affected(), "user")
 }
 
 pub async fn set_disabled(db: &Db, id: &str, disabled: bool, now: Timestamp) -> Result<()> {
@@ -167,16 +167,12 @@ pub async fn set_disabled(db: &Db, id: &str, disabled: bool, now: Timestamp) -> 
         .bind(now)
         .execute(db.pool())
         .await?;
-    found(done.rows_affected(), "user")
+    super::found(done.rows_affected(), "user")
 }
 
 pub async fn touch_last_login(db: impl Exec, id: &str, now: Timestamp) -> Result<()> {
     sqlx::query("update users set last_login_at = $2 where id = $1").bind(id).bind(now).execute(&mut *db.conn().await?).await?;
     Ok(())
-}
-
-pub(crate) fn found(rows: u64, what: &'static str) -> Result<()> {
-    if rows == 0 { Err(StoreError::NotFound(what)) } else { Ok(()) }
 }
 
 pub(crate) fn escape_like(s: &str) -> String {
@@ -199,39 +195,12 @@ pub async fn set_email_verified(db: &Db, id: &str, now: Timestamp) -> Result<()>
     Ok(())
 }
 
-/// Where a new user joins: membership id, body id, and the role it starts with (if any).
-pub struct NewMembership<'a> {
-    pub id: &'a str,
-    pub body_id: &'a str,
-    pub role_id: Option<&'a str>,
-}
-
-/// Inserts a user and, optionally, their membership of a body in one transaction. Inside the
-/// caller's transaction it is a savepoint, so a conflict (the address is taken) leaves that
-/// transaction usable.
-pub async fn insert_with_membership(db: impl Exec, u: &NewUser<'_>, m: Option<&NewMembership<'_>>, now: Timestamp) -> Result<()> {
-    let immediate = db.begins_immediate();
-    let mut c = db.conn().await?;
-    let mut tx = super::begin_on(&mut c, immediate).await?;
-    insert(&mut *tx, u, now).await?;
-    if let Some(m) = m {
-        super::memberships::add(&mut *tx, m.id, u.id, m.body_id, now).await?;
-        if let Some(role) = m.role_id {
-            super::memberships::add_role(&mut *tx, m.id, role).await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Changes a user's address (already proven by a confirmation link, so it is verified).
 pub async fn set_email(db: &Db, id: &str, email: &Email, now: Timestamp) -> Result<()> {
     if change_email(db, id, None, email, now).await? { Ok(()) } else { Err(StoreError::NotFound("user")) }
 }
 
-/// One-time tokens that were emailed to the account's address (a sign-in link and code, a
-/// set-password link, an email-change link): they end when the address changes.
-pub const EMAILED_KINDS: [&str; 3] = [super::links::KIND_MAGIC_LINK, super::links::KIND_PASSWORD_SET, super::links::KIND_EMAIL_CHANGE];
+pub use super::emailed_kinds::EMAILED_KINDS;
 
 /// Changes a user's address (marking it verified) and, in the same transaction, ends every
 /// emailed link or code still pending for the user: they were sent to the old address. With
@@ -380,7 +349,7 @@ pub async fn set_name_email(db: impl Exec, id: &str, name: &str, email: &str, no
     .execute(&mut *db.conn().await?)
     .await
     .map_err(|e| StoreError::conflict_on_unique(e, "A user with that email"))?;
-    found(done.rows_affected(), "user")
+    super::found(done.rows_affected(), "user")
 }
 
 /// Sets one of the flag columns.
@@ -396,7 +365,7 @@ pub async fn set_flag(db: impl Exec, id: &str, column: FlagColumn, value: bool, 
         .bind(now)
         .execute(&mut *db.conn().await?)
         .await?;
-    found(done.rows_affected(), "user")
+    super::found(done.rows_affected(), "user")
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -421,7 +390,7 @@ pub async fn anonymise(db: impl Exec, id: &str, now: Timestamp) -> Result<()> {
     .bind(now)
     .execute(&mut *c)
     .await?;
-    found(done.rows_affected(), "user")?;
+    super::found(done.rows_affected(), "user")?;
     for q in [
         "delete from memberships where user_id = $1",
         "delete from user_totp where user_id = $1",
@@ -451,7 +420,7 @@ pub async fn set_created_for(db: impl Exec, id: &str, body_id: &str) -> Result<(
         .bind(body_id)
         .execute(&mut *db.conn().await?)
         .await?;
-    found(done.rows_affected(), "user")
+    super::found(done.rows_affected(), "user")
 }
 
 /// The body an administrator created or imported the account for, if any.

@@ -244,6 +244,7 @@ async fn try_change_password(
             other => return Err(AppError::from_failure(&other)),
         };
         audit::user_event(
+            &state.db,
             state,
             "password.change",
             Some(&me.user.id),
@@ -266,7 +267,7 @@ async fn try_change_password(
     store::fault_point(&state.db, &mut tx, "password_change:set").await?;
     let ended = ending.write_on(state, &mut tx).await?;
     let details = json!({"other_sessions_ended": ended.count()});
-    audit::user_event_on(&mut tx, state, "password.change", Some(&me.user.id), Some(&me.user.id), client, Outcome::Success, Some(details))
+    audit::user_event(&mut tx, state, "password.change", Some(&me.user.id), Some(&me.user.id), client, Outcome::Success, Some(details))
         .await?;
     store::fault_point(&state.db, &mut tx, "password_change:written").await?;
     tx.commit().await.map_err(store::StoreError::from)?;
@@ -293,6 +294,7 @@ async fn end_session(
         return Err(AppError::BadRequest(crate::web::refusals::say("That session has already ended.")));
     }
     audit::user_event(
+        &state.db,
         &state,
         "signout.session",
         Some(&me.user.id),
@@ -318,6 +320,7 @@ async fn end_all(
 ) -> Result<Response, AppError> {
     let ended = crate::logout::end_sessions(&state, &me.user.id, crate::logout::Which::All).await?;
     audit::user_event(
+        &state.db,
         &state,
         "signout.everywhere",
         Some(&me.user.id),
@@ -348,6 +351,7 @@ async fn withdraw_consent(
         return Err(AppError::BadRequest(crate::web::refusals::say("You had not given that application access.")));
     }
     audit::user_event(
+        &state.db,
         &state,
         "consent.withdraw",
         Some(&me.user.id),
@@ -419,17 +423,8 @@ async fn set_language(
     let mut tx = state.db.begin().await?;
     store::users::set_language(&mut tx, &me.user.id, tag, state.now()).await?;
     let details = json!({ "language": tag });
-    audit::user_event_on(
-        &mut tx,
-        &state,
-        "account.language",
-        Some(&me.user.id),
-        Some(&me.user.id),
-        &client,
-        Outcome::Success,
-        Some(details),
-    )
-    .await?;
+    audit::user_event(&mut tx, &state, "account.language", Some(&me.user.id), Some(&me.user.id), &client, Outcome::Success, Some(details))
+        .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     // The page redirected to is in the language just saved (`web::extract` reads it).
     done(&state, &me, Notice::LanguageSaved).await

@@ -17,6 +17,7 @@ use super::extract::Client;
 use super::{csrf, safe_next};
 use crate::app::AppState;
 use crate::auth::email_change::{self, EmailChangeError};
+use crate::auth::emailed_link::{self, Purpose};
 use crate::auth::magic_link::{self, Confirmed, MagicLinkError};
 use crate::auth::password_by_email::{self, PasswordByEmailError};
 use crate::error::AppError;
@@ -163,7 +164,8 @@ struct LinkQuery {
 
 /// The page an emailed link opens. Only a GET: shows a button, uses nothing.
 async fn confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
-    let live = magic_link::link_is_live(&state, q.t.expose()).await.map_err(|e| internal(&e))?;
+    let live =
+        emailed_link::link_is_live(&state.db, Purpose::SignIn, q.t.expose(), state.now()).await.map_err(|e| AppError::from_failure(&e))?;
     let page = LinkButton {
         action: "/login/email/confirm",
         heading: super::say::text("email-confirm-sign-in"),
@@ -297,7 +299,9 @@ async fn new_password(
 }
 
 async fn password_confirm_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
-    let live = password_by_email::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::from_failure(&e))?;
+    let live = emailed_link::link_is_live(&state.db, Purpose::SetPassword, q.t.expose(), state.now())
+        .await
+        .map_err(|e| AppError::from_failure(&e))?;
     let page = LinkButton {
         action: "/login/password/new/confirm",
         heading: super::say::text("email-confirm-password"),
@@ -327,7 +331,9 @@ async fn password_confirm(
 }
 
 async fn email_change_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LinkQuery>) -> Result<Response, AppError> {
-    let live = email_change::link_is_live(&state, q.t.expose()).await.map_err(|e| AppError::from_failure(&e))?;
+    let live = emailed_link::link_is_live(&state.db, Purpose::EmailChange, q.t.expose(), state.now())
+        .await
+        .map_err(|e| AppError::from_failure(&e))?;
     let page = LinkButton {
         action: "/account/email/confirm",
         heading: super::say::text("email-confirm-email"),

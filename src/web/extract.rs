@@ -26,7 +26,7 @@ async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>
     let Some(cookie) = jar.get(cookies::session_name(state)) else {
         return Ok(None);
     };
-    let Some(session) = session::current(state, cookie.value()).await? else {
+    let Some(session) = session::current(&state.db, &state.settings.session, cookie.value(), state.now()).await? else {
         return Ok(None);
     };
     let Some(user) = store::users::by_id(&state.db, &session.user_id).await? else {

@@ -362,7 +362,7 @@ async fn logout(
         if let Some(c) = jar.get(cookies::session_name(&state)) {
             crate::logout::end_sessions(&state, &u.user.id, crate::logout::Which::Cookie(c.value())).await?;
         }
-        audit::user_event(&state, "signout", Some(&u.user.id), Some(&u.user.id), &client, Outcome::Success, None).await?;
+        audit::user_event(&state.db, &state, "signout", Some(&u.user.id), Some(&u.user.id), &client, Outcome::Success, None).await?;
     }
     let jar = jar.add(cookies::removal(&state, cookies::session_name(&state)));
     Ok((jar, Redirect::to("/login")).into_response())

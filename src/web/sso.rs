@@ -190,7 +190,7 @@ pub async fn failure(
     if matches!(what, Failure::Unavailable | Failure::Misconfigured) {
         tracing::warn!(connection = conn.map(|c| c.id.as_str()), reason = what.reason(), detail, "upstream sign-in failed");
     }
-    audit::user_event(state, "signin.sso", None, None, client, Outcome::Failure, Some(details)).await?;
+    audit::user_event(&state.db, state, "signin.sso", None, None, client, Outcome::Failure, Some(details)).await?;
     Ok(failure_page(state, jar, conn, what, next))
 }
 

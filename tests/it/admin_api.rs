@@ -825,7 +825,7 @@ async fn street_manager_rules(b: Backend) {
     let ui = tag("UI", "UI").await;
     let api = tag("API", "API").await;
     let swa = tag("Street works admin", "StreetWorksAdmin").await;
-    let (user, m) = create_user(&su, "sam@thameswater.example", &w.promoter, &[]).await;
+    let (_, m) = create_user(&su, "sam@thameswater.example", &w.promoter, &[]).await;
     let refused: Vec<(&str, Vec<&String>, &str)> = vec![
         ("Planner with HighwayAuthority", vec![&planner, &ha], "only one of"),
         ("Planner with Contractor", vec![&planner, &contractor], "only one of"),
@@ -856,7 +856,6 @@ async fn street_manager_rules(b: Backend) {
     for ok in [vec![&planner, &ui], vec![&admin, &swa, &planner], vec![&ha, &swa], vec![&export, &api]] {
         su.ok(Method::PATCH, &format!("/memberships/{m}"), Some(json!({ "roles": ok }))).await;
     }
-    let _ = user;
     app.finish().await;
 }
 both!(street_manager_rules);

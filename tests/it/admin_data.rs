@@ -3,8 +3,9 @@
 
 use std::time::Instant;
 
-use stile::admin::import::{self, ImportError, ImportOptions, Quiet, RowGrant};
-use stile::admin::{audit_log, export};
+use stile::admin::ops::audit_log;
+use stile::admin::ops::export;
+use stile::admin::ops::import::{self, ImportError, ImportOptions, Quiet, RowGrant};
 use stile::clock::OsRandom;
 use stile::store::{self, audit::Filter, audit::NewEvent, bodies::BodyRow};
 
@@ -614,7 +615,7 @@ async fn api_token(app: &TestApp, body: Option<&BodyRow>, role_names: &[&str]) -
     if let Some(b) = body {
         for r in store::catalogue::roles_of_body(&st.db, &b.id).await.unwrap() {
             if role_names.contains(&r.name.as_str()) {
-                permissions.extend(store::catalogue::role_permissions(&st.db, &r.id).await.unwrap());
+                permissions.extend(store::roles::permissions(&st.db, &r.id).await.unwrap());
             }
         }
     }

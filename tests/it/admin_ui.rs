@@ -95,7 +95,7 @@ async fn role_and_user(b: Backend) {
     assert!(page.contains("The role has been created."));
     let role =
         store::catalogue::roles_of_body(&app.state.db, &body).await.unwrap().into_iter().find(|r| r.name == "Street inspectors").unwrap();
-    let mut perms = store::catalogue::role_permissions(&app.state.db, &role.id).await.unwrap();
+    let mut perms = store::roles::permissions(&app.state.db, &role.id).await.unwrap();
     perms.sort();
     assert_eq!(perms, vec!["fms:planned_reports", "fms:report_inspect"]);
 
@@ -243,7 +243,7 @@ async fn admin_forms_extracted(b: Backend) {
     assert_eq!(r.status(), 303);
     for (name, want) in [("Two", vec!["fms:planned_reports", "fms:report_inspect"]), ("One", vec!["fms:report_inspect"])] {
         let role = store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().into_iter().find(|r| r.name == name).unwrap();
-        let mut perms = store::catalogue::role_permissions(&app.state.db, &role.id).await.unwrap();
+        let mut perms = store::roles::permissions(&app.state.db, &role.id).await.unwrap();
         perms.sort();
         assert_eq!(perms, want, "{name}");
     }
@@ -409,8 +409,8 @@ async fn superuser_sections(b: Backend) {
     let inspectors =
         store::catalogue::roles_of_body(&app.state.db, &body.id).await.unwrap().into_iter().find(|r| r.name == "Inspectors").unwrap();
     assert_eq!(
-        store::catalogue::role_permissions(&app.state.db, &north.id).await.unwrap(),
-        store::catalogue::role_permissions(&app.state.db, &inspectors.id).await.unwrap()
+        store::roles::permissions(&app.state.db, &north.id).await.unwrap(),
+        store::roles::permissions(&app.state.db, &inspectors.id).await.unwrap()
     );
     // A name the body already uses is a clash shown on the form.
     let r = c

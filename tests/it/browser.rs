@@ -157,7 +157,7 @@ async fn admin_creates_role_and_user_and_sees_audit() {
         .into_iter()
         .find(|r| r.name == "Street inspectors")
         .unwrap();
-    assert_eq!(stile::store::catalogue::role_permissions(&app.state.db, &role.id).await.unwrap(), vec!["fms:report_inspect"]);
+    assert_eq!(stile::store::roles::permissions(&app.state.db, &role.id).await.unwrap(), vec!["fms:report_inspect"]);
     let ines =
         stile::store::users::by_email(&app.state.db, &stile::email::Email::parse("ines@camden.example").unwrap()).await.unwrap().unwrap();
     let m = stile::store::memberships::of_user(&app.state.db, &ines.id).await.unwrap();

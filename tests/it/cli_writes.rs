@@ -3,7 +3,8 @@
 //! user agent), in the same transaction, and the same rules refuse it.
 
 use serde_json::Value;
-use stile::admin::{AdminActor, AdminError, import, ops};
+use stile::admin::ops::{self, import};
+use stile::admin::{AdminActor, AdminError};
 use stile::email::Email;
 use stile::store::{self, audit::EventRow};
 

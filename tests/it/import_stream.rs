@@ -3,7 +3,7 @@
 //! row or of an account) is still found, the report lists a bounded number of problems and
 //! counts the rest, and the import stays all or nothing, alone or beside another import.
 
-use stile::admin::import::{self, ImportError, ImportOptions, MAX_LISTED, Quiet};
+use stile::admin::ops::import::{self, ImportError, ImportOptions, MAX_LISTED, Quiet};
 use stile::clock::OsRandom;
 use stile::store;
 

@@ -147,7 +147,7 @@ both!(register_second_factor_passwordless);
 
 async fn counter_replay_and_user_verification_refused(b: Backend) {
     let app = start(b).await;
-    let user = app.create_user("ctr@example.org", Some(PW)).await;
+    app.create_user("ctr@example.org", Some(PW)).await;
     let c = app.browser();
     app.sign_in(&c, "ctr@example.org", PW).await;
     let mut k = key(&app);
@@ -181,7 +181,6 @@ async fn counter_replay_and_user_verification_refused(b: Backend) {
     // The key still works with a fresh challenge and a counter that moved on.
     assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 303);
     assert!(app.audit_actions().await.iter().any(|(a, o)| a == "signin.passkey" && o == "failure"));
-    let _ = user;
     app.finish().await;
 }
 both!(counter_replay_and_user_verification_refused);

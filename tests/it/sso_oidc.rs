@@ -728,7 +728,8 @@ async fn negative_responses(b: Backend) {
 
     // Bad state: unknown, from another browser, or used twice.
     let browser = app.browser();
-    let (st, nonce) = begin(app, &browser, &conn).await;
+    // The state's own nonce is never sent back: the answer names another.
+    let (st, _nonce) = begin(app, &browser, &conn).await;
     refused(app, come_back(app, &browser, &conn, "not-a-state").await, "unknown state").await;
     refused(app, come_back(app, &app.browser(), &conn, &st).await, "no SSO cookie").await;
     let other = app.browser();
@@ -769,7 +770,6 @@ async fn negative_responses(b: Backend) {
     // The state is single use: the same state again is refused even with a good token.
     idp.respond_with(k1.sign(&good_claims(app, &idp, &nonce5)));
     refused(app, come_back(app, &browser, &conn, &st).await, "already used").await;
-    let _ = nonce;
 
     // The IdP rotated its key after we cached the JWKS: an unknown kid triggers one refresh.
     idp.publish(&[&k1, &k2]);

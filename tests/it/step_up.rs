@@ -297,7 +297,7 @@ async fn actor(app: &TestApp, u: &store::users::UserRow, second_factor_at: Optio
 }
 
 fn policy(mfa: &str) -> ops::bodies::BodyInput {
-    ops::bodies::BodyInput { mfa_policy: Some(mfa.into()), ..Default::default() }
+    ops::bodies::BodyInput { mfa_policy: Some(mfa.parse()), ..Default::default() }
 }
 
 /// Item 10: a promoter's administrator may raise its 2FA policy and lower it back, but not below
@@ -321,7 +321,7 @@ async fn body_admin_cannot_lower_the_floor(b: Backend) {
         &app.state,
         &fresh,
         &acme,
-        ops::bodies::BodyInput { name: Some("Acme Utilities plc".into()), mfa_policy: Some("required".into()), ..Default::default() },
+        ops::bodies::BodyInput { name: Some("Acme Utilities plc".into()), mfa_policy: Some("required".parse()), ..Default::default() },
     )
     .await
     .unwrap();
@@ -359,7 +359,7 @@ async fn body_admin_cannot_lower_the_floor(b: Backend) {
         &app.state,
         &stale,
         &acme,
-        ops::bodies::BodyInput { password_min_length: Some(12), mfa_policy: Some("optional".into()), ..Default::default() },
+        ops::bodies::BodyInput { password_min_length: Some(12), mfa_policy: Some("optional".parse()), ..Default::default() },
     )
     .await
     .unwrap();

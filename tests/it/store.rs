@@ -93,7 +93,7 @@ async fn bodies_domains_and_templates(b: Backend) {
     assert_eq!(roles.len(), 4, "the four FixMyStreet Pro columns");
     let body_roles = store::catalogue::roles_of_body(db, "b1").await.unwrap();
     let inspector = body_roles.iter().find(|r| r.name == "Inspectors").unwrap();
-    let perms = store::catalogue::role_permissions(db, &inspector.id).await.unwrap();
+    let perms = store::roles::permissions(db, &inspector.id).await.unwrap();
     assert!(perms.contains(&"fms:report_inspect".to_owned()));
     assert!(!perms.contains(&"fms:moderate".to_owned()));
 

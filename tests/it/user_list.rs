@@ -114,11 +114,16 @@ async fn filters(b: Backend) {
     assert_eq!(status, 403, "{html}");
     assert!(listed(&html).is_empty(), "{html}");
     // A role that is not the organisation's, and values not offered, are refused as bad input.
-    let islington_role = store::catalogue::roles_of_body(&app.state.db, "islington").await.unwrap();
-    if let Some(r) = islington_role.first() {
-        let (status, _) = page(&app, &c, &format!("/admin/users?body_id=camden&role_id={}", r.id)).await;
-        assert_eq!(status, 422);
-    }
+    let mut n = 0;
+    let mut ids = || {
+        n += 1;
+        format!("islington-role-{n}")
+    };
+    store::catalogue::copy_templates_into_body(&app.state.db, "islington", "council", &mut ids, app.state.now()).await.unwrap();
+    let islington_roles = store::catalogue::roles_of_body(&app.state.db, "islington").await.unwrap();
+    let r = islington_roles.first().expect("Islington has roles (copied from the templates)");
+    let (status, _) = page(&app, &c, &format!("/admin/users?body_id=camden&role_id={}", r.id)).await;
+    assert_eq!(status, 422);
     for bad in ["status=gone", "two_factor=maybe", "last_sign_in=1y", "after=not-a-cursor"] {
         let (status, html) = page(&app, &c, &format!("/admin/users?{bad}")).await;
         assert_eq!(status, 422, "{bad}: {html}");

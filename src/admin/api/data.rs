@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::api;
 use super::{ApiActor, ApiQuery, json, ok};
-use crate::admin::import::{ActorImportError, ImportError, ImportReport};
-use crate::admin::{AdminError, audit_log, export, import};
+use crate::admin::AdminError;
+use crate::admin::ops::import::{ActorImportError, ImportError, ImportReport};
+use crate::admin::ops::{audit_log, export, import};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::audit::Filter;

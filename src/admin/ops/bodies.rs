@@ -17,7 +17,7 @@ use serde_json::json;
 use super::{Subject, audit_ok, commit_err, guard, load_body};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
-use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
+use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy, Unknown};
 use crate::policy::delegation::Action;
 use crate::store::{self, bodies::BodyRow, bodies::BodySettings};
 
@@ -81,17 +81,33 @@ pub async fn show(state: &AppState, actor: &AdminActor, id: &str) -> Result<Body
     view(state, body.body).await
 }
 
+/// A choice as the edge read it: one of the enum's values, or the text that names none (which
+/// the operation refuses, with the field's message, the same for every edge).
+pub type Choice<T> = Result<T, Unknown>;
+
+/// Reads an optional text field into a [`Choice`]; the text is parsed here, once.
+fn choice<'de, D, T>(d: D) -> Result<Option<Choice<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr<Err = Unknown>,
+{
+    Ok(Option::<String>::deserialize(d)?.map(|s| s.parse()))
+}
+
 /// A body's settings. On create, missing fields take defaults; on update, `None` keeps the value
 /// (for the optional ids, send an empty string to clear).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BodyInput {
     pub name: Option<String>,
-    pub kind: Option<String>,
-    pub status: Option<String>,
+    #[serde(default, deserialize_with = "choice")]
+    pub kind: Option<Choice<BodyKind>>,
+    #[serde(default, deserialize_with = "choice")]
+    pub status: Option<Choice<BodyStatus>>,
     pub fms_body_id: Option<String>,
     pub swa_code: Option<String>,
-    pub mfa_policy: Option<String>,
+    #[serde(default, deserialize_with = "choice")]
+    pub mfa_policy: Option<Choice<MfaPolicy>>,
     pub password_min_length: Option<i64>,
     pub sso_connection_id: Option<String>,
     pub domains: Option<Vec<String>>,
@@ -103,8 +119,8 @@ impl BodyInput {
         let changed = |new: &Option<String>, old: &Option<String>| {
             new.as_ref().is_some_and(|n| Some(n.trim()).filter(|s| !s.is_empty()) != old.as_deref())
         };
-        self.kind.as_ref().is_some_and(|k| k != current.kind.as_str())
-            || self.status.as_ref().is_some_and(|s| s != current.status.as_str())
+        self.kind.as_ref().is_some_and(|k| *k != Ok(current.kind))
+            || self.status.as_ref().is_some_and(|s| *s != Ok(current.status))
             || changed(&self.fms_body_id, &current.fms_body_id)
             || changed(&self.swa_code, &current.swa_code)
             || changed(&self.sso_connection_id, &current.sso_connection_id)
@@ -131,21 +147,26 @@ async fn settle(
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(AdminError::invalid("name", "An organisation needs a name of at most 200 characters."));
     }
-    let kind = match input.kind.as_deref() {
-        Some(k) => BodyKind::parse(k).ok_or_else(|| {
-            AdminError::invalid("kind", "Choose the kind of organisation: council, highway authority, promoter, contractor or other.")
-        })?,
+    let kind = match &input.kind {
+        Some(Ok(k)) => *k,
+        Some(Err(_)) => {
+            return Err(AdminError::invalid(
+                "kind",
+                "Choose the kind of organisation: council, highway authority, promoter, contractor or other.",
+            ));
+        }
         None => current.kind,
     };
-    let status = match input.status.as_deref() {
-        Some(s) => {
-            BodyStatus::parse(s).ok_or_else(|| AdminError::invalid("status", "The status must be active, suspended or disabled."))?
-        }
+    let status = match &input.status {
+        Some(Ok(s)) => *s,
+        Some(Err(_)) => return Err(AdminError::invalid("status", "The status must be active, suspended or disabled.")),
         None => current.status,
     };
-    let mfa_policy = match input.mfa_policy.as_deref() {
-        Some(p) => MfaPolicy::parse(p)
-            .ok_or_else(|| AdminError::invalid("mfa_policy", "The 2FA policy must be optional, required or phishing_resistant."))?,
+    let mfa_policy = match &input.mfa_policy {
+        Some(Ok(p)) => *p,
+        Some(Err(_)) => {
+            return Err(AdminError::invalid("mfa_policy", "The 2FA policy must be optional, required or phishing_resistant."));
+        }
         None => current.mfa_policy,
     };
     let password_min_length = match input.password_min_length {

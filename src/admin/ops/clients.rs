@@ -298,7 +298,7 @@ pub async fn create(state: &AppState, actor: &AdminActor, input: ClientInput) ->
     let mut spec = ClientSpec { id: input.client_id.clone(), ..Default::default() };
     spec = apply(spec, input)?;
     let mut tx = state.db.begin().await?;
-    let (client, secret) = clients::register_on(&mut tx, &state.db, spec, &*state.rng, state.now()).await?;
+    let (client, secret) = clients::register(&mut tx, spec, &*state.rng, state.now()).await?;
     let subject = Subject { target_type: "client", target_id: &client.id, body_id: client.body_id.as_deref() };
     audit_ok(&mut tx, state, actor, "client.create", &subject, Some(json!({ "name": client.name }))).await?;
     tx.commit().await.map_err(commit_err)?;
@@ -319,7 +319,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: Clien
     }
     let spec = apply(existing.to_spec(), input)?;
     let mut tx = state.db.begin().await?;
-    let (client, secret) = clients::update_on(&mut tx, &state.db, id, spec, &*state.rng, state.now()).await?;
+    let (client, secret) = clients::update(&mut tx, id, spec, &*state.rng, state.now()).await?;
     let subject = Subject { target_type: "client", target_id: id, body_id: client.body_id.as_deref() };
     audit_ok(&mut tx, state, actor, "client.update", &subject, Some(json!({ "new_secret": secret.is_some() }))).await?;
     tx.commit().await.map_err(commit_err)?;
@@ -332,7 +332,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: Clien
 pub async fn rotate_secret(state: &AppState, actor: &AdminActor, id: &str) -> Result<ClientWithSecret, AdminError> {
     superuser_stepped_up(state, actor, "client.rotate_secret", id).await?;
     let mut tx = state.db.begin().await?;
-    let secret = clients::rotate_secret_on(&mut tx, &state.db, id, &*state.rng, state.now()).await?;
+    let secret = clients::rotate_secret(&mut tx, id, &*state.rng, state.now()).await?;
     audit_ok(&mut tx, state, actor, "client.rotate_secret", &Subject { target_type: "client", target_id: id, body_id: None }, None).await?;
     tx.commit().await.map_err(commit_err)?;
     // Again once committed: a request that read the old state during the transaction cached it.
@@ -344,7 +344,7 @@ pub async fn rotate_secret(state: &AppState, actor: &AdminActor, id: &str) -> Re
 pub async fn remove(state: &AppState, actor: &AdminActor, id: &str) -> Result<(), AdminError> {
     superuser(state, actor, "client.remove", id).await?;
     let mut tx = state.db.begin().await?;
-    clients::remove_on(&mut tx, id).await?;
+    clients::remove(&mut tx, id).await?;
     audit_ok(&mut tx, state, actor, "client.remove", &Subject { target_type: "client", target_id: id, body_id: None }, None).await?;
     tx.commit().await.map_err(commit_err)?;
     // Again once committed: a request that read the old state during the transaction cached it.

@@ -42,7 +42,7 @@ pub async fn seed(state: &AppState, actor: &AdminActor) -> Result<Option<Seeded>
         return Ok(None);
     }
     if crate::clients::get(&state.db, CLIENT_ID).await?.is_none() {
-        let (client, _) = crate::clients::register_on(&mut tx, &state.db, demo_app(issuer), &*state.rng, now).await?;
+        let (client, _) = crate::clients::register(&mut tx, demo_app(issuer), &*state.rng, now).await?;
         let s = Subject { target_type: "client", target_id: &client.id, body_id: None };
         audit_ok(&mut tx, state, actor, "client.create", &s, Some(json!({ "name": client.name, "demo": true }))).await?;
     }

@@ -226,7 +226,7 @@ pub(crate) async fn check_inviter(
     let Some(reason) = reason else { return Ok(()) };
     let details = json!({ "invitation_id": row.id, "reason": reason });
     let action = if row.kind == store::invitations::KIND_WELCOME { "invitation.accept" } else { "membership.accept" };
-    audit::user_event(state, action, Some(accepting_user), Some(accepting_user), from, Outcome::Failure, Some(details)).await?;
+    audit::user_event(&state.db, state, action, Some(accepting_user), Some(accepting_user), from, Outcome::Failure, Some(details)).await?;
     Err(AdminError::Forbidden("Whoever sent this invitation can no longer give what it offers. Ask the organisation for a new one.".into()))
 }
 
@@ -506,8 +506,7 @@ pub async fn accept_welcome(
         _ => return Err(gone()),
     }
     let details = json!({ "invitation_id": row.id, "method": "welcome" });
-    audit::user_event_on(&mut tx, state, "invitation.accept", Some(&user.id), Some(&user.id), from, Outcome::Success, Some(details))
-        .await?;
+    audit::user_event(&mut tx, state, "invitation.accept", Some(&user.id), Some(&user.id), from, Outcome::Success, Some(details)).await?;
     let done = sign_in.write_on(state, &mut tx, &user.id).await?;
     tx.commit().await.map_err(commit_err)?;
     Ok((done, WELCOME_NEXT))
@@ -516,6 +515,6 @@ pub async fn accept_welcome(
 /// Audits a refused welcome (the person is not signed in, so there is no actor).
 async fn refuse_welcome(state: &AppState, row: &InvitationRow, from: &ClientInfo, why: &str) -> Result<(), AdminError> {
     let details = json!({ "invitation_id": row.id, "reason": why });
-    audit::user_event(state, "invitation.accept", None, row.user_id.as_deref(), from, Outcome::Failure, Some(details)).await?;
+    audit::user_event(&state.db, state, "invitation.accept", None, row.user_id.as_deref(), from, Outcome::Failure, Some(details)).await?;
     Ok(())
 }

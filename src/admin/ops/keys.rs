@@ -18,7 +18,7 @@ pub async fn rotate(state: &AppState, actor: &AdminActor) -> Result<Vec<String>,
         if actor.is_superuser() { Ok(()) } else { Err(AdminError::Forbidden("Only a superuser can rotate the signing keys.".into())) };
     guard(state, actor, "keys.rotate", &anything, may).await?;
     let mut tx = state.db.begin().await?;
-    let promoted = keys::rotate_on(&mut tx, &state.master_key, &*state.rng, state.now()).await.map_err(key_err)?;
+    let promoted = keys::rotate(&mut tx, &state.master_key, &*state.rng, state.now()).await.map_err(key_err)?;
     store::fault_point(&state.db, &mut tx, "keys_rotate:rotated").await?;
     let ids = promoted.join(",");
     let s = Subject { target_type: "signing_key", target_id: &ids, body_id: None };

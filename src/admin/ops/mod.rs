@@ -2,11 +2,14 @@
 
 pub mod abuse;
 pub mod accounts;
+pub mod audit_log;
 pub mod bodies;
 pub mod catalogue;
 pub mod clients;
 pub mod connections;
 pub mod demo;
+pub mod export;
+pub mod import;
 pub mod invitations;
 pub mod keys;
 pub mod memberships;

@@ -11,6 +11,7 @@ use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::policy::body::BodyKind;
 use crate::policy::delegation::{Action, MemberKind};
+use crate::policy::mfa::MfaLevel;
 use crate::policy::street_manager::SmRole;
 use crate::store::{self, roles::RoleSpec};
 
@@ -35,14 +36,14 @@ async fn view(state: &AppState, r: store::roles::Role, body_kind: BodyKind) -> R
     Ok(RoleView {
         permissions: store::roles::permissions(&state.db, &r.id).await?,
         sm_role: SmRole::of_role(r.sm_role.as_deref(), r.template_key.as_deref(), body_kind).map(SmRole::as_str),
+        mfa_required: r.mfa_level().requires_mfa(),
+        phishing_resistant: r.mfa_level().requires_phr(),
         id: r.id,
         body_id: r.body_id,
         name: r.name,
         description: r.description,
         namespace: r.namespace,
         template_key: r.template_key,
-        mfa_required: r.mfa_required != 0,
-        phishing_resistant: r.mfa_required == store::MFA_LEVEL_PHR,
     })
 }
 
@@ -190,11 +191,11 @@ pub async fn create(state: &AppState, actor: &AdminActor, body_id: &str, input: 
                 .ok_or_else(|| AdminError::invalid("template", format!("There is no role template {key:?}.")))?;
             Settled {
                 permissions: store::roles::permissions(&state.db, &t.id).await?,
+                mfa_required: t.mfa_level().requires_mfa(),
+                phishing_resistant: t.mfa_level().requires_phr(),
                 name: t.name,
                 description: t.description,
                 namespace: t.namespace,
-                mfa_required: t.mfa_required != 0,
-                phishing_resistant: t.mfa_required == store::MFA_LEVEL_PHR,
                 sm_role: t.sm_role,
                 template_key: t.template_key,
             }
@@ -250,8 +251,8 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
         description: role.description.clone(),
         namespace: role.namespace.clone(),
         permissions: old_permissions.clone(),
-        mfa_required: role.mfa_required != 0,
-        phishing_resistant: role.mfa_required == store::MFA_LEVEL_PHR,
+        mfa_required: role.mfa_level().requires_mfa(),
+        phishing_resistant: role.mfa_level().requires_phr(),
         sm_role: role.sm_role.clone(),
         template_key: role.template_key.clone(),
     };
@@ -266,7 +267,7 @@ pub async fn update(state: &AppState, actor: &AdminActor, role_id: &str, input: 
     }
     let changes_holders = s.permissions != old_permissions
         || s.sm_role != role.sm_role
-        || store::mfa_level(s.mfa_required, s.phishing_resistant) != role.mfa_required;
+        || MfaLevel::from_flags(s.mfa_required, s.phishing_resistant) != role.mfa_level();
     if check.is_ok() && changes_holders {
         check = check_holders(state, actor, &body, role_id, &granting).await;
     }

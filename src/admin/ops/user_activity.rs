@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Subject, audit_ok, check_on_user, commit_err, guard};
-use crate::admin::audit_log::EventView;
+use crate::admin::ops::audit_log::EventView;
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::logout::{self, Which};
@@ -166,7 +166,7 @@ pub async fn revoke_app(state: &AppState, actor: &AdminActor, user_id: &str, cli
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let had_consent = store::consents::delete_on(&mut tx, user_id, client_id).await?;
+    let had_consent = store::consents::delete(&mut tx, user_id, client_id).await?;
     store::grants::revoke_families_of_client(&mut tx, user_id, client_id, now).await?;
     let subject = Subject { target_type: "user", target_id: user_id, body_id: body.as_deref() };
     audit_ok(&mut tx, state, actor, "user.app.revoke", &subject, Some(json!({ "client_id": client_id, "consent": had_consent }))).await?;

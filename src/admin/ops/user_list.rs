@@ -199,7 +199,7 @@ impl CsvExport {
                 rfc3339(r.created_at),
                 r.last_login_at.map(rfc3339).unwrap_or_default(),
             ];
-            w.write_record(cells.iter().map(|c| crate::admin::audit_log::guard_cell(c).into_owned())).map_err(csv_err)?;
+            w.write_record(cells.iter().map(|c| crate::admin::ops::audit_log::guard_cell(c).into_owned())).map_err(csv_err)?;
         }
         match page.last() {
             // A short page is the last: no query to find nothing after it.

@@ -163,11 +163,11 @@ fn input(f: &BodyForm, superuser: bool) -> Result<BodyInput, Problem> {
     let su = |value: &String| superuser.then(|| value.clone());
     Ok(BodyInput {
         name: Some(f.name.clone()),
-        kind: su(&f.kind).filter(|k| !k.is_empty()),
-        status: su(&f.status).filter(|s| !s.is_empty()),
+        kind: su(&f.kind).filter(|k| !k.is_empty()).map(|k| k.parse()),
+        status: su(&f.status).filter(|s| !s.is_empty()).map(|s| s.parse()),
         fms_body_id: su(&f.fms_body_id),
         swa_code: su(&f.swa_code),
-        mfa_policy: fields::nonempty(&f.mfa_policy),
+        mfa_policy: fields::nonempty(&f.mfa_policy).map(|p| p.parse()),
         password_min_length: min,
         sso_connection_id: su(&f.sso_connection_id),
         domains: superuser.then(|| fields::lines(&f.domains)),
@@ -229,7 +229,7 @@ async fn create(
         Err(p) => return Ok(new_form(&admin, Settings::posted(&f), Some(p))),
     };
     // On create every field is meant, superuser or not: the service layer decides.
-    input.kind = fields::nonempty(&f.kind);
+    input.kind = fields::nonempty(&f.kind).map(|k| k.parse());
     match ops::bodies::create(&state, &admin.actor, input).await {
         Ok(b) => Ok(Redirect::to(&format!("/admin/bodies/{}?done=body-created", enc(&b.id))).into_response()),
         Err(e) => Ok(new_form(&admin, Settings::posted(&f), Some(Problem::from_admin(e)?))),

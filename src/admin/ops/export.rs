@@ -9,13 +9,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::admin::audit_log::EventView;
+use crate::admin::ops::audit_log::EventView;
 use crate::admin::ops::{Subject, audit_now, guard, load_body};
 use crate::admin::{AdminActor, AdminError};
 use crate::app::AppState;
 use crate::clock::Timestamp;
 use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
 use crate::policy::delegation::Action;
+use crate::policy::mfa::MfaLevel;
 use crate::store::audit::Filter;
 use crate::store::{self, Db, StoreError};
 
@@ -178,8 +179,8 @@ pub async fn build(db: &Db, body_id: &str, now: Timestamp) -> Result<Option<Body
             template_key: r.template_key,
             namespace: r.namespace,
             description: r.description,
-            mfa_required: r.mfa_required != 0,
-            phishing_resistant: r.mfa_required == store::MFA_LEVEL_PHR,
+            mfa_required: MfaLevel::from_stored(r.mfa_required).requires_mfa(),
+            phishing_resistant: MfaLevel::from_stored(r.mfa_required).requires_phr(),
         })
         .collect();
 
