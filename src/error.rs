@@ -109,7 +109,7 @@ impl IntoResponse for AppError {
                 r
             }
             AppError::Csrf => error_page(StatusCode::FORBIDDEN, &text("error-csrf-title"), &text("error-csrf-message")),
-            AppError::BadRequest(msg) => error_page(StatusCode::BAD_REQUEST, &text("error-bad-request-title"), &msg),
+            AppError::BadRequest(msg) => error_page(StatusCode::BAD_REQUEST, &text("error-bad-request-title"), &said(&msg)),
             AppError::NotFound => error_page(StatusCode::NOT_FOUND, &text("error-not-found-title"), &text("error-not-found-message")),
             AppError::Busy => {
                 let mut r = error_page(StatusCode::SERVICE_UNAVAILABLE, &text("error-busy-title"), &text("error-busy-message"));
@@ -117,8 +117,8 @@ impl IntoResponse for AppError {
                 r
             }
             AppError::Unavailable => unavailable_page(),
-            AppError::Forbidden(reason) => error_page(StatusCode::FORBIDDEN, &text("error-forbidden-title"), &reason),
-            AppError::Conflict(msg) => error_page(StatusCode::CONFLICT, &text("error-conflict-title"), &msg),
+            AppError::Forbidden(reason) => error_page(StatusCode::FORBIDDEN, &text("error-forbidden-title"), &said(&reason)),
+            AppError::Conflict(msg) => error_page(StatusCode::CONFLICT, &text("error-conflict-title"), &said(&msg)),
             AppError::Json { status, error, message, field } => {
                 let mut body = serde_json::json!({ "error": error, "message": message });
                 if let (Some(f), Some(o)) = (field, body.as_object_mut()) {
@@ -166,6 +166,12 @@ impl IntoResponse for AppError {
 /// An error page's words, in the language of the request being answered.
 fn text(key: &str) -> String {
     crate::i18n::Tr::plain(crate::i18n::current()).get(key).0
+}
+
+/// A refusal worded in English where it arose (for the admin API, relying apps and logs too), in
+/// the page's language where the catalogue has it (`i18n::refusals`).
+fn said(english: &str) -> String {
+    crate::i18n::refusals::say(english)
 }
 
 /// Seconds a client is asked to wait when the database is unavailable.

@@ -10,6 +10,8 @@
 //! the signed-in user adds the saved preference ([`note_saved`]); templates and emails built
 //! during the request read the result with [`current`]. No HTTP types here.
 
+pub mod refusals;
+
 use std::cell::Cell;
 use std::fmt;
 use std::sync::LazyLock;

@@ -516,7 +516,7 @@ fn form_post_page(action: &str, fields: &[(&str, String)], nonce: &str) -> Respo
 fn fail(state: &AppState, f: Failure) -> Response {
     match f {
         // In the page's language; a pushed request's refusal (`check_pushed`) stays English.
-        Failure::Page(msg) => AppError::BadRequest(crate::web::refusals::say(&msg)).into_response(),
+        Failure::Page(msg) => AppError::BadRequest(msg).into_response(),
         Failure::Client { client_redirect, state: st, form_post, code, description } => {
             let mut fields = vec![("error", code.to_owned()), ("error_description", description)];
             if let Some(s) = st {

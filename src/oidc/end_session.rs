@@ -37,7 +37,7 @@ struct LogoutRequest {
 
 async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<LogoutRequest, AppError> {
     let p = Params(raw);
-    let bad = |m: &str| AppError::BadRequest(crate::web::refusals::say(m));
+    let bad = |m: &str| AppError::BadRequest(m.to_owned());
     let get = |n: &str| p.get(n).map_err(|e| AppError::BadRequest(e.description));
     let mut client_id = get("client_id")?.map(str::to_owned);
     let (mut hint_sub, mut hint_sid) = (None, None);
@@ -158,8 +158,8 @@ async fn run(
                 let sep = if target.contains('?') { '&' } else { '?' };
                 target = format!("{target}{sep}state={}", url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>());
             }
-            let loc = HeaderValue::from_str(&target)
-                .map_err(|_| AppError::BadRequest(crate::web::refusals::say("The application's address cannot be used.")))?;
+            let loc =
+                HeaderValue::from_str(&target).map_err(|_| AppError::BadRequest("The application's address cannot be used.".to_owned()))?;
             Ok((StatusCode::SEE_OTHER, jar, [(header::LOCATION, loc)]).into_response())
         }
         None => Ok((jar, SignedOutPage { site_name: state.settings.server.name.clone(), signed_in: false }).into_response()),

@@ -102,7 +102,7 @@ async fn render(
         let d = store::memberships::detail(&state.db, &m).await?;
         memberships.push(MembershipView {
             body: m.body_name,
-            kind: m.body_kind.label().to_owned(),
+            kind: crate::i18n::Tr::current().get(super::admin::labels::kind_key(&m.body_kind)).0,
             roles: d.roles.into_iter().map(|(_, n)| n).collect(),
         });
     }
@@ -291,7 +291,7 @@ async fn end_session(
 ) -> Result<Response, AppError> {
     let ended = crate::logout::end_sessions(&state, &me.user.id, crate::logout::Which::Sid(&f.sid)).await?;
     if ended == 0 {
-        return Err(AppError::BadRequest(crate::web::refusals::say("That session has already ended.")));
+        return Err(AppError::BadRequest("That session has already ended.".to_owned()));
     }
     audit::user_event(
         &state.db,
@@ -348,7 +348,7 @@ async fn withdraw_consent(
     CsrfForm(Form(f)): CsrfForm<Form<WithdrawForm>>,
 ) -> Result<Response, AppError> {
     if !store::consents::withdraw(&state.db, &me.user.id, &f.client_id, state.now()).await? {
-        return Err(AppError::BadRequest(crate::web::refusals::say("You had not given that application access.")));
+        return Err(AppError::BadRequest("You had not given that application access.".to_owned()));
     }
     audit::user_event(
         &state.db,

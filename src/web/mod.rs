@@ -25,7 +25,6 @@ pub mod say;
 pub mod signin;
 pub mod sso;
 
-pub(crate) use admin::refusals;
 use axum::Router;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;

@@ -16,9 +16,8 @@ mod data;
 mod fields;
 mod home;
 mod import_form;
-mod labels;
+pub(super) mod labels;
 mod memberships;
-pub(crate) mod refusals;
 mod roles;
 mod user_list;
 mod users;
@@ -232,7 +231,7 @@ impl Problem {
             AdminError::Store(crate::store::StoreError::Conflict(_)) => {}
             other => return Err(other.into()),
         }
-        Ok(Problem { status: e.status(), field: e.field(), message: refusals::say(&e.public_message_for_form()) })
+        Ok(Problem { status: e.status(), field: e.field(), message: crate::i18n::refusals::say(&e.public_message_for_form()) })
     }
 
     pub fn new(status: StatusCode, field: Option<&'static str>, message: impl Into<String>) -> Self {

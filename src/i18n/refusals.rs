@@ -87,11 +87,16 @@ fn captures(pattern: &Pattern, message: &str) -> Option<Vec<(&'static str, Strin
 }
 
 /// `message` (a service-layer refusal in English) in `lang`.
-pub(crate) fn say_in(lang: Lang, message: &str) -> String {
+pub fn say_in(lang: Lang, message: &str) -> String {
     if lang == Lang::EnGb {
         return message.to_owned();
     }
-    PATTERNS.iter().find_map(|pattern| said(lang, pattern, message)).unwrap_or_else(|| message.to_owned())
+    known(lang, message).unwrap_or_else(|| message.to_owned())
+}
+
+/// `message` in `lang` if it is one of the catalogue's refusals.
+fn known(lang: Lang, message: &str) -> Option<String> {
+    PATTERNS.iter().find_map(|pattern| said(lang, pattern, message))
 }
 
 fn said(lang: Lang, pattern: &Pattern, message: &str) -> Option<String> {
@@ -100,7 +105,10 @@ fn said(lang: Lang, pattern: &Pattern, message: &str) -> Option<String> {
     for (name, value) in captures(pattern, message)? {
         let value = match name {
             // A refusal quoted inside another ("…, and there: REASON").
-            "reason" => say_in(lang, &value),
+            // Only if the quoted part is itself a known refusal: otherwise this reading is wrong
+            // (a value someone typed that happens to hold this pattern's words), and the next
+            // pattern is tried.
+            "reason" => known(lang, &value)?,
             "what" => WHAT.iter().find(|(_, text)| *text == value).map(|(key, _)| t.get(key).0)?,
             _ => value,
         };
@@ -110,7 +118,7 @@ fn said(lang: Lang, pattern: &Pattern, message: &str) -> Option<String> {
 }
 
 /// `message` in the language of the page being answered.
-pub(crate) fn say(message: &str) -> String {
+pub fn say(message: &str) -> String {
     say_in(i18n::current(), message)
 }
 
@@ -133,6 +141,11 @@ mod tests {
             cy("You need the permission fms:user_assign_areas in this organisation to assign users to areas."),
             "Mae angen y caniatâd fms:user_assign_areas yn y sefydliad hwn arnoch i neilltuo defnyddwyr i ardaloedd."
         );
+        // A typed value holding another refusal's words is a value, not a nested refusal.
+        assert_eq!(
+            cy("\"a is also a member of b, and there: z\" is not a permission in the catalogue."),
+            "Nid yw \"a is also a member of b, and there: z\" yn ganiatâd yn y catalog."
+        );
         // Not half translated: a `what` the catalogue does not know leaves it in English.
         assert_eq!(cy("Only a superuser can juggle."), "Only a superuser can juggle.");
         assert_eq!(say_in(Lang::EnGb, "Only a superuser can do this."), "Only a superuser can do this.");
@@ -140,21 +153,21 @@ mod tests {
 
     /// Where the refusals with fixed text (`refusal-`, `refused-`) are written.
     const SOURCES: [&str; 15] = [
-        include_str!("../../admin/ops/clients.rs"),
-        include_str!("../../admin/ops/users.rs"),
-        include_str!("../../admin/ops/invitations.rs"),
-        include_str!("../../admin/ops/user_activity.rs"),
-        include_str!("../../admin/ops/mod.rs"),
-        include_str!("../../admin/ops/connections/mod.rs"),
-        include_str!("../../admin/ops/connections/oidc.rs"),
-        include_str!("../../admin/ops/connections/saml.rs"),
-        include_str!("../../admin/ops/connections/check.rs"),
-        include_str!("../../admin/ops/user_list.rs"),
-        include_str!("../../admin/error.rs"),
-        include_str!("../../clients.rs"),
-        include_str!("../../oidc/authorize.rs"),
-        include_str!("../../oidc/end_session.rs"),
-        include_str!("../account.rs"),
+        include_str!("../admin/ops/clients.rs"),
+        include_str!("../admin/ops/users.rs"),
+        include_str!("../admin/ops/invitations.rs"),
+        include_str!("../admin/ops/user_activity.rs"),
+        include_str!("../admin/ops/mod.rs"),
+        include_str!("../admin/ops/connections/mod.rs"),
+        include_str!("../admin/ops/connections/oidc.rs"),
+        include_str!("../admin/ops/connections/saml.rs"),
+        include_str!("../admin/ops/connections/check.rs"),
+        include_str!("../admin/ops/user_list.rs"),
+        include_str!("../admin/error.rs"),
+        include_str!("../clients.rs"),
+        include_str!("../oidc/authorize.rs"),
+        include_str!("../oidc/end_session.rs"),
+        include_str!("../web/account.rs"),
     ];
 
     /// A change of wording where a refusal is written must be made in the catalogue too, or the
