@@ -26,11 +26,13 @@ use crate::web::{self, headers, input};
 /// around it rather than to each route. `Router::layer` wraps every route in its own boxed copy
 /// of the layer, and each request then cloned that nest of boxes, a layer inside another, several
 /// times over (bench/README.md, "Second pass", has the cost). Outermost first:
-/// the language of the request (issue 18: every page and error page), the site name on error
-/// pages, the trace span.
+/// the security headers (outermost, so that answers made by the layers inside, a 413 from a
+/// body limit or a 408 from the timeout, carry them too), the language of the request (issue 18:
+/// every page and error page), the site name on error pages, the trace span.
 pub fn app(state: AppState) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static {
     let routes = router(state.clone());
     tower::ServiceBuilder::new()
+        .layer(from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::language::choose))
         .layer(axum::middleware::from_fn_with_state(state, web::site_error_pages))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
@@ -55,7 +57,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::admin::scim_api::router())
         .fallback(web::not_found)
         .layer(from_fn(input::refuse_bad_input))
-        .layer(from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
         // After the site-wide body limit, so CSV imports get their own, larger one: outside the
@@ -64,7 +65,6 @@ pub fn router(state: AppState) -> Router {
             crate::admin::api::upload_router(max_import)
                 .layer(from_fn(input::refuse_bad_input))
                 .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few))
-                .layer(from_fn(headers::security_headers))
                 .layer(RequestBodyLimitLayer::new(max_import)),
         )
         // The import page reads and checks its own body (multipart or plain form) after the
@@ -72,10 +72,9 @@ pub fn router(state: AppState) -> Router {
         .merge(
             web::upload_router()
                 .layer(from_fn(input::refuse_bad_target))
-                .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few))
-                .layer(from_fn(headers::security_headers)),
+                .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few)),
         )
-        .merge(web::acs_router().layer(from_fn(input::refuse_bad_target)).layer(from_fn(headers::security_headers)))
+        .merge(web::acs_router().layer(from_fn(input::refuse_bad_target)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         // Outside the timeout, so a request cut off is counted (as 408) with its full time.
         // Per route: it labels each request with its route template (`MatchedPath`).

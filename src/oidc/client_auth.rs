@@ -40,16 +40,17 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
     let text = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before being joined. A part with nothing
-    // to decode (no '%' or '+', and no '&' that would end it) is taken as it is.
-    let decode = |s: &str| {
-        if s.bytes().any(|b| matches!(b, b'%' | b'+' | b'&')) {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
-        } else {
-            s.to_owned()
+    // RFC 6749 §2.3.1: each part is form-urlencoded (application/x-www-form-urlencoded) before
+    // being joined: '+' is a space and %XX a byte. It is one value, not a list of pairs, so a raw
+    // '&' or '=' is part of it (the secret is not cut short at an '&').
+    let decode = |s: &str| -> Result<String, OAuthError> {
+        if !s.bytes().any(|b| matches!(b, b'%' | b'+')) {
+            return Ok(s.to_owned());
         }
+        let spaced = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced).decode_utf8().map(|v| v.into_owned()).map_err(|_| bad())
     };
-    Ok(Some((decode(id), decode(secret))))
+    Ok(Some((decode(id)?, decode(secret)?)))
 }
 
 /// The authenticated client. `allow_public` lets public clients in by client_id alone. `endpoint`
@@ -165,6 +166,9 @@ mod tests {
         assert_eq!(basic("app:s3cret"), Some(("app".into(), "s3cret".into())));
         assert_eq!(basic("my+app:a%3Ab%25"), Some(("my app".into(), "a:b%".into())));
         assert_eq!(basic("app:x:y"), Some(("app".into(), "x:y".into())));
+        // One value each, not pairs: an '&' or '=' is part of the secret, not its end.
+        assert_eq!(basic("app:s3cret&junk"), Some(("app".into(), "s3cret&junk".into())));
+        assert_eq!(basic("app&evil:a=b"), Some(("app&evil".into(), "a=b".into())));
         assert!(basic_credentials(&HeaderMap::new()).unwrap().is_none());
     }
 }

@@ -19,6 +19,15 @@ async fn health_and_headers(b: Backend) {
     let cookie = h["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert_eq!(c.get(app.url("/nope")).send().await.unwrap().status(), 404);
+    // Answers made outside the routes (a body over the limit: 413 from the limit layer) carry
+    // the security headers too.
+    let big = "x".repeat(app.state.settings.server.max_body_bytes + 1);
+    for path in ["/login", "/token"] {
+        let r = c.post(app.url(path)).header("content-type", "application/x-www-form-urlencoded").body(big.clone()).send().await.unwrap();
+        assert_eq!(r.status(), 413, "{path}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"), "{path}");
+    }
     // The database going away makes /readyz say so while /healthz stays up.
     app.state.db.close().await;
     assert_eq!(c.get(app.url("/readyz")).send().await.unwrap().status(), 503);
