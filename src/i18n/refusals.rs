@@ -95,14 +95,19 @@ pub fn say_in(lang: Lang, message: &str) -> String {
 }
 
 /// `message` in `lang` if it is one of the catalogue's refusals.
+/// When several refusals read the message, the one that leaves the least to its variable parts
+/// is taken: a value someone typed that holds another refusal's words stays a value.
 fn known(lang: Lang, message: &str) -> Option<String> {
-    PATTERNS.iter().find_map(|pattern| said(lang, pattern, message))
+    let mut readings: Vec<(&Pattern, Vec<(&'static str, String)>)> =
+        PATTERNS.iter().filter_map(|pattern| Some((pattern, captures(pattern, message)?))).collect();
+    readings.sort_by_key(|(_, parts)| parts.iter().map(|(_, v)| v.len()).sum::<usize>());
+    readings.into_iter().find_map(|(pattern, parts)| said(lang, pattern, parts))
 }
 
-fn said(lang: Lang, pattern: &Pattern, message: &str) -> Option<String> {
+fn said(lang: Lang, pattern: &Pattern, parts: Vec<(&'static str, String)>) -> Option<String> {
     let t = Tr::plain(lang);
     let mut msg = t.msg(pattern.key);
-    for (name, value) in captures(pattern, message)? {
+    for (name, value) in parts {
         let value = match name {
             // A refusal quoted inside another ("…, and there: REASON").
             // Only if the quoted part is itself a known refusal: otherwise this reading is wrong
@@ -193,7 +198,12 @@ mod tests {
             let mut en = Tr::plain(Lang::EnGb).msg(p.key);
             for part in &p.parts {
                 if let Part::Var(name) = part {
-                    en = en.arg(name, if *name == "what" { "manage relying apps".to_owned() } else { format!("<{name}>") });
+                    let value = match *name {
+                        "what" => "manage relying apps".to_owned(),
+                        "reason" => "Only a superuser can do this.".to_owned(),
+                        _ => format!("<{name}>"),
+                    };
+                    en = en.arg(name, value);
                 }
             }
             let text = en.to_string();
