@@ -489,3 +489,16 @@ refusal-client-grant = Mae angen o leiaf un math o grant ar raglen: authorizatio
 refusal-client-redirect = Mae angen o leiaf un URI ailgyfeirio ar y grant authorization_code.
 refusal-client-refresh = Mae angen y grant authorization_code hefyd ar y grant refresh_token.
 refusal-client-public = Nid oes gan y rhaglen hon gyfrinach i’w chylchdroi: mae’n gyhoeddus, neu’n dilysu gyda’i hallwedd ei hun (private_key_jwt).
+
+## Mewnforio: problemau gyda rhes
+refusal-import-repeated = Mae { $email } hefyd ar res { $first }; dim ond unwaith y caiff pob cyfeiriad ymddangos
+refusal-import-looks-like-row = Mae { $email } yn edrych yr un fath â { $other } ar res { $first }; rhaid i gyfeiriad pob cyfrif edrych yn wahanol (mae'r un llythrennau o wyddor arall, gydag acenion, neu gyda nodau anweledig yn edrych yr un fath)
+refusal-import-has-account = Mae gan { $email } gyfrif yn barod; nid yw mewnforio byth yn newid cyfrif sy'n bodoli
+refusal-import-looks-like-account = Mae { $email } yn edrych yr un fath â chyfeiriad cyfrif sy'n bodoli; rhaid i gyfeiriad pob cyfrif edrych yn wahanol (mae'r un llythrennau o wyddor arall, gydag acenion, neu gyda nodau anweledig yn edrych yr un fath)
+refusal-import-banned = Mae { $email } wedi'i wahardd (tabl camddefnydd)
+refusal-import-name-long = mae'r enw'n hirach na { $max } nod
+refusal-import-no-role = Nid oes gan { $org } rôl { $role }
+refusal-import-not-permission = Nid yw { $perm } yn y catalog caniatâd
+refusal-import-no-organisation = nid oes gan unrhyw sefydliad yr id FixMyStreet, yr id na'r enw { $name }
+refusal-import-other-organisation = mae'r mewnforio hwn i { $into }; mae'r rhes yn enwi sefydliad arall ({ $other })
+refusal-import-hash = nid yw'n stwnsh bcrypt ($2a$/$2b$/$2y$, 60 nod) nac argon2; gadewch ef yn wag os nad oes cyfrinair

@@ -479,3 +479,17 @@ refusal-client-grant = a client needs at least one grant type: authorization_cod
 refusal-client-redirect = the authorization_code grant needs at least one redirect URI
 refusal-client-refresh = the refresh_token grant needs the authorization_code grant as well
 refusal-client-public = This client has no secret to rotate: it is public, or authenticates with its own key (private_key_jwt).
+
+## Import: problems with a row (admin::ops::import words them for the command line and the API
+## too; the import page looks each up by this text, so the English must stay the same)
+refusal-import-repeated = { $email } is also on row { $first }; each address may appear once
+refusal-import-looks-like-row = { $email } looks the same as { $other } on row { $first }; each account's address must look different (the same letters from another alphabet, with accents, or with invisible characters look the same)
+refusal-import-has-account = { $email } already has an account; an import never changes an existing account
+refusal-import-looks-like-account = { $email } looks the same as an existing account's address; each account's address must look different (the same letters from another alphabet, with accents, or with invisible characters look the same)
+refusal-import-banned = { $email } is banned (abuse table)
+refusal-import-name-long = the name is longer than { $max } characters
+refusal-import-no-role = { $org } has no role { $role }
+refusal-import-not-permission = { $perm } is not in the permission catalogue
+refusal-import-no-organisation = no organisation has the FixMyStreet id, id or name { $name }
+refusal-import-other-organisation = this import is into { $into }; the row names another organisation ({ $other })
+refusal-import-hash = not a bcrypt ($2a$/$2b$/$2y$, 60 characters) or argon2 hash; leave it empty for no password

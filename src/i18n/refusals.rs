@@ -151,13 +151,19 @@ mod tests {
             cy("\"a is also a member of b, and there: z\" is not a permission in the catalogue."),
             "Nid yw \"a is also a member of b, and there: z\" yn ganiatâd yn y catalog."
         );
+        // An import's row problems, with their parts.
+        assert_eq!(
+            cy("a@b.example is also on row 2; each address may appear once"),
+            "Mae a@b.example hefyd ar res 2; dim ond unwaith y caiff pob cyfeiriad ymddangos"
+        );
+        assert_eq!(cy("Camden has no role \"Boss\""), "Nid oes gan Camden rôl \"Boss\"");
         // Not half translated: a `what` the catalogue does not know leaves it in English.
         assert_eq!(cy("Only a superuser can juggle."), "Only a superuser can juggle.");
         assert_eq!(say_in(Lang::EnGb, "Only a superuser can do this."), "Only a superuser can do this.");
     }
 
     /// Where the refusals with fixed text (`refusal-`, `refused-`) are written.
-    const SOURCES: [&str; 15] = [
+    const SOURCES: [&str; 16] = [
         include_str!("../admin/ops/clients.rs"),
         include_str!("../admin/ops/users.rs"),
         include_str!("../admin/ops/invitations.rs"),
@@ -168,6 +174,7 @@ mod tests {
         include_str!("../admin/ops/connections/saml.rs"),
         include_str!("../admin/ops/connections/check.rs"),
         include_str!("../admin/ops/user_list.rs"),
+        include_str!("../admin/ops/import.rs"),
         include_str!("../admin/error.rs"),
         include_str!("../clients.rs"),
         include_str!("../oidc/authorize.rs"),
@@ -182,11 +189,24 @@ mod tests {
         let fixed = english(&["refusal-", "refused-"]);
         assert!(fixed.len() > 50);
         for (key, english) in fixed {
-            // Long texts are split over lines in the source: look for their first words.
-            let start: String = english.chars().take(40).collect();
-            let start = start.rsplit_once(' ').map(|(s, _)| s).unwrap_or(&start);
-            assert!(SOURCES.iter().any(|s| s.contains(start)), "{english:?} ({key}) is no longer written where it arises");
-            assert_eq!(say_in(Lang::CyGb, english), Tr::plain(Lang::CyGb).get(key).0, "{key} in Welsh");
+            // Each fixed part between the variable ones; long texts are split over lines in the
+            // source, so their first words.
+            for part in parts(english) {
+                let Part::Text(text) = part else { continue };
+                let text = text.trim_start_matches([';', ' ']);
+                if text.len() < 3 {
+                    continue;
+                }
+                let start: String = text.chars().take(40).collect();
+                let start =
+                    if start.len() < text.len() { start.rsplit_once(' ').map(|(s, _)| s.to_owned()).unwrap_or(start) } else { start };
+                assert!(SOURCES.iter().any(|s| s.contains(&start)), "{start:?} of {key} is no longer written where it arises");
+            }
+            if english.contains("{ $") {
+                assert_ne!(say_in(Lang::CyGb, english), english, "{key} in Welsh");
+            } else {
+                assert_eq!(say_in(Lang::CyGb, english), Tr::plain(Lang::CyGb).get(key).0, "{key} in Welsh");
+            }
         }
         assert_eq!(say_in(Lang::CyGb, "parameter scope is repeated"), "parameter scope is repeated");
     }

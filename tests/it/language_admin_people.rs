@@ -160,6 +160,13 @@ async fn admin_people_pages_in_welsh(b: Backend) {
     assert_eq!(status, 422, "{html}");
     assert_welsh("/admin/bodies/camden/import", &html);
     assert!(html.contains("Dewiswch ffeil CSV, neu gludo ei chynnwys"), "{html}");
+    // The import's row problems (worded in English by admin::ops for the CLI and the API).
+    let csv = "email,name,roles\nnew1@camden.example,New One,\nnew1@camden.example,New Again,\nnew2@camden.example,New Two,Nope\n";
+    let (_, html) = post(&s, "/admin/bodies/camden/import", &[("csv", csv), ("mode", "check")]).await;
+    assert_welsh("/admin/bodies/camden/import", &html);
+    assert!(html.contains("Mae new1@camden.example hefyd ar res"), "{html}");
+    assert!(html.contains("Nid oes gan Camden Council rôl"), "{html}");
+    assert!(!html.contains("each address may appear once") && !html.contains("has no role"), "{html}");
 
     // A refusal of the service layer, said in Welsh.
     let app_form = [

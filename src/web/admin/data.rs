@@ -120,9 +120,10 @@ struct Outcome {
 
 fn render(state: &AppState, admin: &Admin, b: BodyView, o: Outcome) -> Response {
     let Outcome { csv, file_name, text, mut report, problem } = o;
-    // The reasons are the command line's and the API's too; on the page, as sentences.
+    // The reasons are the command line's and the API's too (in English); on the page, in the
+    // page's language and as sentences.
     for p in report.iter_mut().flat_map(|r| r.problems.iter_mut()) {
-        p.reason = sentence(&p.reason);
+        p.reason = sentence(&crate::i18n::refusals::say(&p.reason));
     }
     let status = problem.as_ref().map(|p| p.status).unwrap_or(StatusCode::OK);
     let report_accepted = report.as_ref().map(|r| r.accepted).unwrap_or_default();
