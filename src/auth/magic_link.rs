@@ -174,20 +174,17 @@ pub async fn confirm_link(
     previous: Option<&SecretString>,
 ) -> Result<Confirmed, MagicLinkError> {
     let Some(row) = emailed_link::live(&state.db, Purpose::SignIn, link_secret, state.now()).await? else {
-        audit::user_event(
-            &state.db,
-            state,
-            "signin.email",
-            None,
-            None,
-            client,
-            Outcome::Failure,
-            Some(json!({ "method": "link", "reason": "invalid" })),
-        )
-        .await?;
+        refused(state, client, "link", "invalid").await?;
         return Err(MagicLinkError::LinkInvalid);
     };
     complete(state, row, AMR_EMAIL, client, previous).await
+}
+
+/// The audit row of a refused emailed sign-in (`method` is "link" or "code").
+async fn refused(state: &AppState, client: &ClientInfo, method: &str, reason: &str) -> Result<(), MagicLinkError> {
+    let details = json!({ "method": method, "reason": reason });
+    audit::user_event(&state.db, state, "signin.email", None, None, client, Outcome::Failure, Some(details)).await?;
+    Ok(())
 }
 
 /// Uses the code typed on the "check your email" page that holds `reference`.
@@ -205,17 +202,7 @@ pub async fn confirm_code(
     let code: String = code_input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     let well_formed = code.len() == 6 && code.chars().all(|c| c.is_ascii_digit());
     let fail = |reason: &'static str, burnt: bool| async move {
-        audit::user_event(
-            &state.db,
-            state,
-            "signin.email",
-            None,
-            None,
-            client,
-            Outcome::Failure,
-            Some(json!({ "method": "code", "reason": reason })),
-        )
-        .await?;
+        refused(state, client, "code", reason).await?;
         Err::<Confirmed, _>(if burnt { MagicLinkError::CodeBurnt } else { MagicLinkError::WrongCode })
     };
     let Some(link) = store::links::by_reference(&state.db, &reference_hash, Purpose::SignIn.kind()).await? else {
