@@ -289,9 +289,11 @@ async fn admin_people_layered_refusals_in_welsh(b: Backend) {
     let (status, html) = post(&s, "/admin/users/new", &[("email", "alice@camden.example"), ("name", "Alice")]).await;
     assert_eq!(status, 409, "{html}");
     assert_welsh("/admin/users/new", &html);
+    // (SQLite names the look-alike constraint first, PostgreSQL the address's own.)
+    let html = html.replace("&#39;", "'");
     assert!(
-        html.contains("Mae defnyddiwr â’r cyfeiriad e-bost hwnnw yn bodoli eisoes.")
-            || html.contains("Mae defnyddiwr â&#39;r cyfeiriad e-bost hwnnw yn bodoli eisoes."),
+        html.contains("Mae defnyddiwr â'r cyfeiriad e-bost hwnnw yn bodoli eisoes.")
+            || html.contains("Mae cyfrif y mae ei gyfeiriad yn edrych yr un fath (yr un llythrennau o wyddor arall"),
         "{html}"
     );
     assert!(!html.contains("already exists"), "{html}");
