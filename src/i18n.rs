@@ -211,21 +211,23 @@ struct Catalogues {
 
 /// The catalogue files, compiled in. `scripts/check_locales.py` checks both languages have the
 /// same keys and that every key used exists.
-pub const EN_GB_FILES: [(&str, &str); 6] = [
+pub const EN_GB_FILES: [(&str, &str); 7] = [
     ("pages.ftl", include_str!("../locales/en-GB/pages.ftl")),
     ("account.ftl", include_str!("../locales/en-GB/account.ftl")),
     ("emails.ftl", include_str!("../locales/en-GB/emails.ftl")),
     ("admin.ftl", include_str!("../locales/en-GB/admin.ftl")),
     ("admin-people.ftl", include_str!("../locales/en-GB/admin-people.ftl")),
     ("refusals.ftl", include_str!("../locales/en-GB/refusals.ftl")),
+    ("catalogue.ftl", include_str!("../locales/en-GB/catalogue.ftl")),
 ];
-pub const CY_FILES: [(&str, &str); 6] = [
+pub const CY_FILES: [(&str, &str); 7] = [
     ("pages.ftl", include_str!("../locales/cy/pages.ftl")),
     ("account.ftl", include_str!("../locales/cy/account.ftl")),
     ("emails.ftl", include_str!("../locales/cy/emails.ftl")),
     ("admin.ftl", include_str!("../locales/cy/admin.ftl")),
     ("admin-people.ftl", include_str!("../locales/cy/admin-people.ftl")),
     ("refusals.ftl", include_str!("../locales/cy/refusals.ftl")),
+    ("catalogue.ftl", include_str!("../locales/cy/catalogue.ftl")),
 ];
 
 fn bundle(lang: &str, files: &[(&str, &str)]) -> FluentBundle<FluentResource> {
@@ -273,6 +275,28 @@ fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
         tracing::warn!(key, lang = lang.tag(), errors = errors.len(), "message formatted with errors");
     }
     out
+}
+
+/// A permission's label or a role template's name as Stile ships it (`config/catalogue.toml`,
+/// said in `locales/*/catalogue.ftl`), in `lang`. `stored` is what the database holds: when it
+/// is no longer the shipped English (a superuser changed it), it is theirs and shown as it is.
+pub fn shipped_label(lang: Lang, kind: ShippedLabel, key: &str, stored: &str) -> String {
+    let prefix = match kind {
+        ShippedLabel::Permission => "perm-",
+        ShippedLabel::RoleTemplate => "role-template-",
+    };
+    let id = format!("{prefix}{}", key.replace([':', '_'], "-"));
+    if lang == Lang::EnGb || !has(Lang::EnGb, &id) || format(Lang::EnGb, &id, None) != stored {
+        return stored.to_owned();
+    }
+    format(lang, &id, None)
+}
+
+/// Which of the catalogue's shipped labels [`shipped_label`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShippedLabel {
+    Permission,
+    RoleTemplate,
 }
 
 /// Whether `key` is in the catalogue of `lang` (tests and checks).
@@ -512,5 +536,25 @@ mod tests {
         let text =
             Tr::plain(Lang::EnGb).msg("check-email-intro").arg("email", "a&b@example.org").arg("site", "S").num("minutes", 1).to_string();
         assert!(text.contains("a&b@example.org"), "{text}");
+    }
+
+    /// Every permission and role template Stile ships is said in both languages, the English
+    /// being the catalogue's own words; a label a superuser changed is shown as they wrote it.
+    #[test]
+    fn shipped_labels_are_said_in_welsh() {
+        let cat = crate::catalogue::Catalogue::builtin().unwrap();
+        let mut ids = std::collections::HashSet::new();
+        let all = cat.permissions.iter().map(|p| (ShippedLabel::Permission, &p.key, &p.label, "perm-"));
+        let all = all.chain(cat.role_templates.iter().map(|t| (ShippedLabel::RoleTemplate, &t.key, &t.name, "role-template-")));
+        for (kind, key, english, prefix) in all {
+            assert!(ids.insert(format!("{prefix}{}", key.replace([':', '_'], "-"))), "{key} shares its message");
+            assert_eq!(shipped_label(Lang::EnGb, kind, key, english), *english);
+            let welsh = shipped_label(Lang::CyGb, kind, key, english);
+            assert_ne!(&welsh, english, "{key} in Welsh");
+            assert_eq!(shipped_label(Lang::CyGb, kind, key, "Our own name"), "Our own name");
+        }
+        assert_eq!(ids.len(), cat.permissions.len() + cat.role_templates.len());
+        assert_eq!(shipped_label(Lang::CyGb, ShippedLabel::Permission, "fms:report_edit", "Edit reports"), "Golygu adroddiadau");
+        assert_eq!(shipped_label(Lang::CyGb, ShippedLabel::Permission, "xx:added_later", "Added later"), "Added later");
     }
 }

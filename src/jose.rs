@@ -23,7 +23,103 @@ pub enum JoseError {
     #[error("the JWS header has a crit member Stile does not understand")]
     Crit,
     #[error("{0}")]
-    Jwk(String),
+    Jwk(JwkProblem),
+}
+
+/// Why a JWK or a JWK set cannot be used. The English words are said to relying apps, the admin
+/// API and the command line; [`JwkProblem::key`] names the catalogue message with the same
+/// English, which a page says in its own language (`i18n::refusals`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwkProblem {
+    #[error("the key has no {0}")]
+    Missing(&'static str),
+    #[error("the key's {0} is not base64url")]
+    NotBase64url(&'static str),
+    #[error("a key is not a JSON object")]
+    NotObject,
+    #[error("the key set holds a private or symmetric key: give only public keys")]
+    Private,
+    #[error("a key's use is not sig")]
+    NotSig,
+    #[error("a key's kid is not a short string")]
+    Kid,
+    #[error("an RSA key must have 2048 to 8192 bits")]
+    RsaSize,
+    #[error("an RSA key's exponent is not valid")]
+    RsaExponent,
+    #[error("an EC key must be on curve P-256 (ES256)")]
+    Curve,
+    #[error("an EC key's x and y must be 32 bytes each")]
+    EcSize,
+    #[error("key type {0:?} is not accepted: use RSA or EC (P-256)")]
+    Kty(String),
+    #[error("a key's alg {} does not fit its type", .0.as_str())]
+    AlgMismatch(JwsAlg),
+    #[error("the JWK set is too large")]
+    TooLarge,
+    #[error("the JWK set is not JSON")]
+    NotJson,
+    #[error("the JWK set must be a JSON object with a keys array")]
+    NoKeys,
+    #[error("the JWK set holds more than {MAX_KEYS} keys")]
+    TooMany,
+    #[error("the JWK set holds no RSA or P-256 signing key")]
+    NoSigningKey,
+    #[error("two keys in the JWK set have the same kid")]
+    SameKid,
+}
+
+impl JwkProblem {
+    /// Every kind, with sample parts: for the test that each is said in every language.
+    #[cfg(test)]
+    pub fn samples() -> Vec<JwkProblem> {
+        use JwkProblem::*;
+        vec![
+            Missing("n"),
+            NotBase64url("x"),
+            NotObject,
+            Private,
+            NotSig,
+            Kid,
+            RsaSize,
+            RsaExponent,
+            Curve,
+            EcSize,
+            Kty("oct".into()),
+            AlgMismatch(JwsAlg::ES256),
+            TooLarge,
+            NotJson,
+            NoKeys,
+            TooMany,
+            NoSigningKey,
+            SameKid,
+        ]
+    }
+
+    /// The catalogue message (`refusal-jwk-*`) whose English is this problem's words.
+    pub fn key(&self) -> &'static str {
+        use JwkProblem::*;
+        match self {
+            Missing(_) => "refusal-jwk-missing",
+            NotBase64url(_) => "refusal-jwk-not-base64url",
+            NotObject => "refusal-jwk-not-object",
+            Private => "refusal-jwk-private",
+            NotSig => "refusal-jwk-not-sig",
+            Kid => "refusal-jwk-kid",
+            RsaSize => "refusal-jwk-rsa-size",
+            RsaExponent => "refusal-jwk-rsa-exponent",
+            Curve => "refusal-jwk-curve",
+            EcSize => "refusal-jwk-ec-size",
+            Kty(_) => "refusal-jwk-kty",
+            AlgMismatch(_) => "refusal-jwk-alg-mismatch",
+            TooLarge => "refusal-jwk-too-large",
+            NotJson => "refusal-jwk-not-json",
+            NoKeys => "refusal-jwk-no-keys",
+            TooMany => "refusal-jwk-too-many",
+            NoSigningKey => "refusal-jwk-no-signing-key",
+            SameKid => "refusal-jwk-same-kid",
+        }
+    }
 }
 
 /// The signature algorithms accepted from clients.
@@ -77,29 +173,29 @@ pub struct PublicJwk {
     key: KeyMaterial,
 }
 
-fn field<'a>(o: &'a Map<String, Value>, name: &str) -> Result<&'a str, JoseError> {
-    o.get(name).and_then(Value::as_str).ok_or_else(|| JoseError::Jwk(format!("the key has no {name}")))
+fn field<'a>(o: &'a Map<String, Value>, name: &'static str) -> Result<&'a str, JoseError> {
+    o.get(name).and_then(Value::as_str).ok_or(JoseError::Jwk(JwkProblem::Missing(name)))
 }
 
-fn b64_field(o: &Map<String, Value>, name: &str) -> Result<Vec<u8>, JoseError> {
-    URL_SAFE_NO_PAD.decode(field(o, name)?).map_err(|_| JoseError::Jwk(format!("the key's {name} is not base64url")))
+fn b64_field(o: &Map<String, Value>, name: &'static str) -> Result<Vec<u8>, JoseError> {
+    URL_SAFE_NO_PAD.decode(field(o, name)?).map_err(|_| JoseError::Jwk(JwkProblem::NotBase64url(name)))
 }
 
 impl PublicJwk {
     /// A public key for signatures: kty RSA (n, e; at least 2048 bits) or EC (crv P-256, x, y).
     /// Refuses private keys (a `d` member or the RSA primes), symmetric keys and encryption keys.
     pub fn from_json(v: &Value) -> Result<Self, JoseError> {
-        let o = v.as_object().ok_or_else(|| JoseError::Jwk("a key is not a JSON object".into()))?;
+        let o = v.as_object().ok_or(JoseError::Jwk(JwkProblem::NotObject))?;
         if ["d", "p", "q", "dp", "dq", "qi", "k", "oth"].iter().any(|m| o.contains_key(*m)) {
-            return Err(JoseError::Jwk("the key set holds a private or symmetric key: give only public keys".into()));
+            return Err(JoseError::Jwk(JwkProblem::Private));
         }
         if o.get("use").is_some_and(|u| u != "sig") {
-            return Err(JoseError::Jwk("a key's use is not sig".into()));
+            return Err(JoseError::Jwk(JwkProblem::NotSig));
         }
         let kid = match o.get("kid") {
             None => None,
             Some(Value::String(k)) if !k.is_empty() && k.len() <= 200 => Some(k.clone()),
-            Some(_) => return Err(JoseError::Jwk("a key's kid is not a short string".into())),
+            Some(_) => return Err(JoseError::Jwk(JwkProblem::Kid)),
         };
         let alg = match o.get("alg") {
             None => None,
@@ -114,30 +210,30 @@ impl PublicJwk {
                 let e = b64_field(o, "e")?;
                 let bits = n.iter().position(|b| *b != 0).map_or(0, |i| (n.len() - i) * 8);
                 if !(2048..=8192).contains(&bits) {
-                    return Err(JoseError::Jwk("an RSA key must have 2048 to 8192 bits".into()));
+                    return Err(JoseError::Jwk(JwkProblem::RsaSize));
                 }
                 if e.is_empty() || e.len() > 8 {
-                    return Err(JoseError::Jwk("an RSA key's exponent is not valid".into()));
+                    return Err(JoseError::Jwk(JwkProblem::RsaExponent));
                 }
                 KeyMaterial::Rsa { n, e }
             }
             "EC" => {
                 if field(o, "crv")? != "P-256" {
-                    return Err(JoseError::Jwk("an EC key must be on curve P-256 (ES256)".into()));
+                    return Err(JoseError::Jwk(JwkProblem::Curve));
                 }
                 let (x, y) = (b64_field(o, "x")?, b64_field(o, "y")?);
                 if x.len() != 32 || y.len() != 32 {
-                    return Err(JoseError::Jwk("an EC key's x and y must be 32 bytes each".into()));
+                    return Err(JoseError::Jwk(JwkProblem::EcSize));
                 }
                 KeyMaterial::Ec { x, y }
             }
-            other => return Err(JoseError::Jwk(format!("key type {other:?} is not accepted: use RSA or EC (P-256)"))),
+            other => return Err(JoseError::Jwk(JwkProblem::Kty(other.to_owned()))),
         };
         let jwk = PublicJwk { kid, alg, key };
         if let Some(a) = alg
             && !jwk.fits(a)
         {
-            return Err(JoseError::Jwk(format!("a key's alg {} does not fit its type", a.as_str())));
+            return Err(JoseError::Jwk(JwkProblem::AlgMismatch(a)));
         }
         Ok(jwk)
     }
@@ -209,15 +305,12 @@ impl JwkSet {
     /// which may also publish encryption keys) such keys are skipped, but one usable key is needed.
     pub fn parse(text: &str, strict: bool) -> Result<Self, JoseError> {
         if text.len() > MAX_LEN {
-            return Err(JoseError::Jwk("the JWK set is too large".into()));
+            return Err(JoseError::Jwk(JwkProblem::TooLarge));
         }
-        let v: Value = serde_json::from_str(text).map_err(|_| JoseError::Jwk("the JWK set is not JSON".into()))?;
-        let list = v
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or_else(|| JoseError::Jwk("the JWK set must be a JSON object with a keys array".into()))?;
+        let v: Value = serde_json::from_str(text).map_err(|_| JoseError::Jwk(JwkProblem::NotJson))?;
+        let list = v.get("keys").and_then(Value::as_array).ok_or(JoseError::Jwk(JwkProblem::NoKeys))?;
         if list.len() > MAX_KEYS {
-            return Err(JoseError::Jwk(format!("the JWK set holds more than {MAX_KEYS} keys")));
+            return Err(JoseError::Jwk(JwkProblem::TooMany));
         }
         let mut keys = Vec::new();
         for k in list {
@@ -228,12 +321,12 @@ impl JwkSet {
             }
         }
         if keys.is_empty() {
-            return Err(JoseError::Jwk("the JWK set holds no RSA or P-256 signing key".into()));
+            return Err(JoseError::Jwk(JwkProblem::NoSigningKey));
         }
         let mut kids: Vec<&str> = keys.iter().filter_map(PublicJwk::kid).collect();
         kids.sort_unstable();
         if kids.windows(2).any(|w| w.first() == w.last()) {
-            return Err(JoseError::Jwk("two keys in the JWK set have the same kid".into()));
+            return Err(JoseError::Jwk(JwkProblem::SameKid));
         }
         Ok(JwkSet { keys })
     }

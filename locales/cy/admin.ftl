@@ -332,6 +332,45 @@ admin-invalid-area = Rhaid i ardal fod rhwng 1 a 128 nod.
 admin-invalid-ban-pattern = Rhowch gyfeiriad e-bost neu barth fel example.org.
 admin-invalid-scim-label = Rhaid i label fod yn 100 nod ar y mwyaf, heb nodau rheoli.
 admin-conflict-scim-revoked = Mae'r tocyn SCIM hwn wedi'i ddirymu eisoes.
+refusal-sm-one-kind = Dim ond un o Planner, HighwayAuthority, Contractor a DataExport y caiff defnyddiwr ei gael; byddai'r newid hwn yn rhoi { $first } a { $second }.
+refusal-sm-ui-api = Ni all defnyddiwr fod yn ddefnyddiwr UI ac yn ddefnyddiwr API.
+refusal-sm-admin-api = Ni all defnyddiwr Admin hefyd fod yn ddefnyddiwr API.
+refusal-sm-contractor-swa = Ni all Contractor hefyd fod yn StreetWorksAdmin.
+refusal-sm-swa-alone = Dim ond ynghyd ag Admin, Planner neu HighwayAuthority y caniateir StreetWorksAdmin.
+admin-conflict-exists = Mae { $taken } yn bodoli eisoes.
+admin-refusal-no-workstreams = { $orgkind ->
+    [council] Nid oes gan gyngor ffrydiau gwaith.
+    [promoter] Nid oes gan hyrwyddwr ffrydiau gwaith.
+    [contractor] Nid oes gan gontractwr ffrydiau gwaith.
+    [highway-authority] Nid oes gan awdurdod priffyrdd ffrydiau gwaith.
+   *[other] Nid oes gan sefydliad o fath arall ffrydiau gwaith.
+}
+admin-refusal-areas-kind = { $orgkind ->
+    [council] Dim ond gweinyddwr awdurdod priffyrdd all newid ardaloedd daearyddol; cyngor yw hwn.
+    [promoter] Dim ond gweinyddwr awdurdod priffyrdd all newid ardaloedd daearyddol; hyrwyddwr yw hwn.
+    [contractor] Dim ond gweinyddwr awdurdod priffyrdd all newid ardaloedd daearyddol; contractwr yw hwn.
+    [highway-authority] Dim ond gweinyddwr awdurdod priffyrdd all newid ardaloedd daearyddol.
+   *[other] Dim ond gweinyddwr awdurdod priffyrdd all newid ardaloedd daearyddol; sefydliad o fath arall yw hwn.
+}
+admin-refusal-link-kind = { $orgkind ->
+    [council] Caiff sefydliadau contractwyr eu cysylltu â hyrwyddwyr ac awdurdodau priffyrdd, nid â chyngor.
+    [promoter] Caiff sefydliadau contractwyr eu cysylltu â hyrwyddwyr ac awdurdodau priffyrdd.
+    [contractor] Caiff sefydliadau contractwyr eu cysylltu â hyrwyddwyr ac awdurdodau priffyrdd, nid â chontractwr.
+    [highway-authority] Caiff sefydliadau contractwyr eu cysylltu â hyrwyddwyr ac awdurdodau priffyrdd.
+   *[other] Caiff sefydliadau contractwyr eu cysylltu â hyrwyddwyr ac awdurdodau priffyrdd, nid â sefydliad o fath arall.
+}
+admin-refusal-member-kind = { $orgkind ->
+    [council] Ni all cyngor gael { $memberkind }.
+    [promoter] Ni all hyrwyddwr gael { $memberkind }.
+    [contractor] Ni all contractwr gael { $memberkind }.
+    [highway-authority] Ni all awdurdod priffyrdd gael { $memberkind }.
+   *[other] Ni all sefydliad o fath arall gael { $memberkind }.
+}
+admin-refusal-contractor-own = { $verb ->
+    [add] Dim ond gweinyddwyr y contractwr ei hun all ychwanegu defnyddwyr contractwr; mae hyrwyddwr neu awdurdod priffyrdd y mae'n gweithio iddo yn gosod eu caniatadau a'u ffrydiau gwaith.
+    [remove] Dim ond gweinyddwyr y contractwr ei hun all dynnu defnyddwyr contractwr; mae hyrwyddwr neu awdurdod priffyrdd y mae'n gweithio iddo yn gosod eu caniatadau a'u ffrydiau gwaith.
+   *[edit] Dim ond gweinyddwyr y contractwr ei hun all olygu defnyddwyr contractwr; mae hyrwyddwr neu awdurdod priffyrdd y mae'n gweithio iddo yn gosod eu caniatadau a'u ffrydiau gwaith.
+}
 
 ## Yr hyn na chaiff gweinyddwr ei wneud, o fewn y gwrthodiadau uchod ("Dim ond uwch-ddefnyddiwr all …").
 ## Maen nhw wedi'u treiglo'n feddal, fel y maen nhw'n dilyn "all" ac "i".
@@ -369,3 +408,35 @@ admin-what-ban = wahardd cyfeiriadau e-bost neu barthau
 admin-what-catalogue = olygu'r catalog caniatadau
 admin-what-admin-roles = newid rolau neu ganiatadau defnyddwyr gweinyddol
 admin-what-council-details = newid manylion cyngor
+admin-what-add-admin-users = ychwanegu defnyddwyr gweinyddol (yn Street Manager, mae angen tocyn cymorth ar gyfer hyn)
+admin-what-remove-admin-users = dynnu defnyddwyr gweinyddol (yn Street Manager, mae angen tocyn cymorth ar gyfer hyn)
+admin-what-edit-admin-users = olygu defnyddwyr gweinyddol (yn Street Manager, mae angen tocyn cymorth ar gyfer hyn)
+admin-what-other-details = newid manylion sefydliad o fath arall
+
+## Mathau o ddefnyddiwr, o fewn "Ni all … gael { $memberkind }."
+admin-kind-users-staff = defnyddwyr staff
+admin-kind-users-staff-manager = rheolwyr staff
+admin-kind-users-planner = defnyddwyr cynllunio
+admin-kind-users-highway-authority = defnyddwyr awdurdod priffyrdd
+admin-kind-users-contractor = defnyddwyr contractwr
+admin-kind-users-admin = defnyddwyr gweinyddol
+
+## Yr hyn y mae gwrthdaro'n dweud sy'n bodoli eisoes ("Mae { $taken } yn bodoli eisoes.").
+## Heb y fannod, gan eu bod yn dilyn "Mae".
+admin-taken-look-alike = cyfrif y mae ei gyfeiriad yn edrych yr un fath (yr un llythrennau o wyddor arall, gydag acenion, neu gyda nodau anweledig)
+admin-taken-user-email = defnyddiwr â'r cyfeiriad e-bost hwnnw
+admin-taken-user-email-lower = defnyddiwr â'r cyfeiriad e-bost hwnnw
+admin-taken-import-emails = defnyddiwr ag un o'r cyfeiriadau e-bost hynny
+admin-taken-membership = aelodaeth i'r defnyddiwr hwnnw yn y sefydliad hwn
+admin-taken-client = cleient â'r ID hwnnw
+admin-taken-federated-identity = hunaniaeth ffederal o'r fath
+admin-taken-current-key = allwedd gyfredol
+admin-taken-connection-domain = cysylltiad arall â'r parth e-bost hwnnw
+admin-taken-connection = cysylltiad o'r fath
+admin-taken-ban = gwaharddiad ar gyfer y cyfeiriad neu'r parth hwnnw
+admin-taken-body-name = sefydliad â'r enw hwnnw
+admin-taken-body-domains = sefydliad ag un o'r parthau e-bost hynny
+admin-taken-contractor-link = cyswllt contractwr o'r fath
+admin-taken-passkey = allwedd mynediad o'r fath
+admin-taken-role-template = templed rôl â'r enw hwnnw
+admin-taken-role = rôl â'r enw hwnnw yn y sefydliad hwn

@@ -333,6 +333,17 @@ admin-invalid-area = An area must be 1 to 128 characters.
 admin-invalid-ban-pattern = Give an email address or a domain such as example.org.
 admin-invalid-scim-label = A label must be at most 100 characters, without control characters.
 admin-conflict-scim-revoked = This SCIM token is already revoked.
+refusal-sm-one-kind = A user can have only one of Planner, HighwayAuthority, Contractor and DataExport; this change would give { $first } and { $second }.
+refusal-sm-ui-api = A user cannot be both a UI user and an API user.
+refusal-sm-admin-api = An Admin user cannot also be an API user.
+refusal-sm-contractor-swa = A Contractor cannot also be a StreetWorksAdmin.
+refusal-sm-swa-alone = StreetWorksAdmin is only allowed together with Admin, Planner or HighwayAuthority.
+admin-conflict-exists = { $taken } already exists.
+admin-refusal-no-workstreams = A { $orgkind } has no workstreams.
+admin-refusal-areas-kind = Only a highway authority admin can change geographical areas; this is a { $orgkind }.
+admin-refusal-link-kind = Contractor organisations are linked to promoters and highway authorities, not to a { $orgkind }.
+admin-refusal-member-kind = A { $orgkind } cannot have { $memberkind } users.
+admin-refusal-contractor-own = Only the contractor's own admins can { $verb } contractor users; a promoter or highway authority it works for sets their permissions and workstreams.
 
 ## What an administrator may not do, inside the refusals above ("Only a superuser can …")
 admin-refusal-superuser-can = Only a superuser can { $what }.
@@ -369,3 +380,35 @@ admin-what-ban = ban email addresses or domains
 admin-what-catalogue = edit the permission catalogue
 admin-what-admin-roles = change the roles or permissions of admin users
 admin-what-council-details = change a council's details
+admin-what-add-admin-users = add admin users (in Street Manager this needs a support ticket)
+admin-what-remove-admin-users = remove admin users (in Street Manager this needs a support ticket)
+admin-what-edit-admin-users = edit admin users (in Street Manager this needs a support ticket)
+admin-what-other-details = change a other's details
+
+## Kinds of user, inside "A { $orgkind } cannot have { $memberkind } users." (delegation's words).
+admin-kind-users-staff = staff
+admin-kind-users-staff-manager = staff manager
+admin-kind-users-planner = planner
+admin-kind-users-highway-authority = highway authority
+admin-kind-users-contractor = contractor
+admin-kind-users-admin = admin
+
+## What a conflict says already exists ("{ $taken } already exists."): the store's own words
+## (store::Taken), matched as they are.
+admin-taken-look-alike = an account whose address looks the same (the same letters from another alphabet, with accents, or with invisible characters)
+admin-taken-user-email = A user with that email
+admin-taken-user-email-lower = a user with that email
+admin-taken-import-emails = a user with one of those emails
+admin-taken-membership = That user's membership of this body
+admin-taken-client = a client with that id
+admin-taken-federated-identity = that federated identity
+admin-taken-current-key = a current key
+admin-taken-connection-domain = that email domain on another connection
+admin-taken-connection = that connection
+admin-taken-ban = A ban for that address or domain
+admin-taken-body-name = A body with that name
+admin-taken-body-domains = A body with one of those email domains
+admin-taken-contractor-link = That contractor link
+admin-taken-passkey = passkey
+admin-taken-role-template = a role template with that name
+admin-taken-role = A role with that name in this organisation

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Exec, Result, StoreError};
+use super::{Exec, Result, StoreError, Taken};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -21,7 +21,7 @@ pub async fn insert(db: impl Exec, pattern: &str, kind: &str, reason: &str, now:
         .bind(now)
         .execute(&mut *db.conn().await?)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "A ban for that address or domain"))?;
+        .map_err(|e| StoreError::conflict_on_unique(e, Taken::Ban))?;
     super::security_epoch::changed();
     Ok(())
 }

@@ -1,6 +1,6 @@
 use sqlx::FromRow;
 
-use super::{Db, Exec, Result, StoreError, parse_json_list};
+use super::{Db, Exec, Result, StoreError, Taken, parse_json_list};
 use crate::clock::Timestamp;
 use crate::policy::body::{BodyKind, BodyStatus, MfaPolicy};
 
@@ -122,7 +122,7 @@ pub async fn create(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -
     .bind(stored(b.mfa_floor.unwrap_or(b.mfa_policy)).1)
     .execute(&mut *db.conn().await?)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, Taken::BodyName))?;
     Ok(())
 }
 
@@ -148,7 +148,7 @@ pub async fn update(db: impl Exec, id: &str, b: &BodySettings, now: Timestamp) -
     .bind(b.mfa_floor.map(|f| stored(f).1))
     .execute(&mut *db.conn().await?)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "A body with that name"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, Taken::BodyName))?;
     super::found(done.rows_affected(), "body")
 }
 
@@ -181,7 +181,7 @@ pub async fn set_domains(db: impl Exec, id: &str, domains: &[String]) -> Result<
             .bind(id)
             .execute(&mut *c)
             .await
-            .map_err(|e| StoreError::conflict_on_unique(e, "A body with one of those email domains"))?;
+            .map_err(|e| StoreError::conflict_on_unique(e, Taken::BodyDomains))?;
     }
     Ok(())
 }
@@ -193,7 +193,7 @@ pub async fn link(db: impl Exec, principal_id: &str, contractor_id: &str, now: T
         .bind(now)
         .execute(&mut *db.conn().await?)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "That contractor link"))?;
+        .map_err(|e| StoreError::conflict_on_unique(e, Taken::ContractorLink))?;
     Ok(())
 }
 

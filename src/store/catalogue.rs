@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Exec, Result, flag, json_list};
+use super::{Db, Exec, Result, Taken, flag, json_list};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub async fn upsert_template(db: &Db, t: &TemplateSpec<'_>, now: Timestamp) -> R
                 mfa_required: flag(t.mfa_required),
                 sm_role: None,
             };
-            super::roles::insert_row(&mut tx, &row, now, "a role template with that name").await?;
+            super::roles::insert_row(&mut tx, &row, now, Taken::RoleTemplate).await?;
             t.id.to_owned()
         }
     };
@@ -157,7 +157,7 @@ pub async fn copy_templates_into_body(
             mfa_required: t.mfa_required,
             sm_role: None,
         };
-        super::roles::insert_row(&mut *tx, &row, now, "A role with that name in this organisation").await?;
+        super::roles::insert_row(&mut *tx, &row, now, Taken::Role).await?;
         sqlx::query(
             "insert into role_permissions (role_id, permission_key) select $1, permission_key from role_permissions where role_id = $2",
         )

@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::found;
-use super::{Db, Exec, Result, StoreError};
+use super::{Db, Exec, Result, StoreError, Taken};
 use crate::clock::Timestamp;
 
 #[derive(Clone, FromRow)]
@@ -88,7 +88,7 @@ pub async fn insert(db: impl Exec, c: &ClientRow) -> Result<()> {
     .bind(c.require_dpop)
     .execute(&mut *db.conn().await?)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "a client with that id"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, Taken::Client))?;
     super::security_epoch::changed();
     Ok(())
 }

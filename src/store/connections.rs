@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Exec, Result, StoreError, flag};
+use super::{Db, Exec, Result, StoreError, Taken, flag};
 use crate::clock::Timestamp;
 use crate::connection::{Connection, Kind, KindConfig, Mapping, Mode};
 use crate::policy::mfa::MfaLevel;
@@ -73,7 +73,7 @@ async fn write_domains(db: impl Exec, c: &Connection) -> Result<()> {
             .bind(&c.id)
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::conflict_on_unique(e, "that email domain on another connection"))?;
+            .map_err(|e| StoreError::conflict_on_unique(e, Taken::ConnectionDomain))?;
     }
     Ok(())
 }
@@ -100,7 +100,7 @@ pub async fn insert(db: impl Exec, c: &Connection) -> Result<()> {
         .bind(c.updated_at)
         .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "that connection"))?;
+        .map_err(|e| StoreError::conflict_on_unique(e, Taken::Connection))?;
     write_domains(&mut *tx, c).await?;
     tx.commit().await?;
     Ok(())

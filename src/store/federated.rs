@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result, StoreError, users::NewUser};
+use super::{Db, Result, StoreError, Taken, users::NewUser};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
@@ -48,7 +48,7 @@ pub async fn link(db: impl super::Exec, connection_id: &str, subject: &str, user
         .bind(now)
         .execute(&mut *db.conn().await?)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "that federated identity"))?;
+        .map_err(|e| StoreError::conflict_on_unique(e, Taken::FederatedIdentity))?;
     Ok(())
 }
 

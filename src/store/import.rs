@@ -4,7 +4,7 @@
 //! imported in constant memory, all or nothing.
 
 use super::audit::NewEvent;
-use super::{Db, Result, StoreError, flag};
+use super::{Db, Result, StoreError, Taken, flag};
 use crate::clock::Timestamp;
 
 /// Binds each of the `&str` values, in order, to a query.
@@ -315,7 +315,7 @@ impl Staging {
             .bind(to)
             .execute(&mut *tx)
             .await
-            .map_err(|e| StoreError::conflict_on_unique(e, "a user with one of those emails"))?;
+            .map_err(|e| StoreError::conflict_on_unique(e, Taken::ImportEmails))?;
             sqlx::query(
                 "insert into memberships (id, user_id, body_id, created_at)
                  select membership_id, id, body_id, $1 from import_stage

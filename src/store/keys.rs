@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Exec, Result, StoreError};
+use super::{Db, Exec, Result, StoreError, Taken};
 use crate::clock::Timestamp;
 
 #[derive(Clone, FromRow)]
@@ -42,7 +42,7 @@ pub async fn insert(db: impl Exec, k: &KeyRow) -> Result<bool> {
     super::security_epoch::changed();
     match res {
         Ok(_) => Ok(true),
-        Err(e) => match StoreError::conflict_on_unique(e, "a current key") {
+        Err(e) => match StoreError::conflict_on_unique(e, Taken::CurrentKey) {
             StoreError::Conflict(_) => Ok(false),
             other => Err(other),
         },

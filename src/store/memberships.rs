@@ -4,7 +4,7 @@ use sqlx::FromRow;
 
 use super::roles::Role;
 use super::users::UserRow;
-use super::{Db, Exec, Result, StoreError};
+use super::{Db, Exec, Result, StoreError, Taken};
 use crate::clock::Timestamp;
 use crate::policy::body::{BodyKind, BodyStatus};
 use crate::policy::mfa::MfaLevel;
@@ -54,7 +54,7 @@ pub async fn add(db: impl Exec, id: &str, user_id: &str, body_id: &str, now: Tim
         .bind(now)
         .execute(&mut *db.conn().await?)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, "That user's membership of this body"))?;
+        .map_err(|e| StoreError::conflict_on_unique(e, Taken::Membership))?;
     Ok(())
 }
 

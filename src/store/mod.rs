@@ -60,7 +60,7 @@ pub enum StoreError {
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0} already exists")]
-    Conflict(&'static str),
+    Conflict(Taken),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("stored data is not valid: {0}")]
@@ -143,18 +143,115 @@ pub mod outage {
 
 impl StoreError {
     /// Maps a unique-constraint violation to `Conflict(what)`, leaving other errors alone.
-    pub(crate) fn conflict_on_unique(e: sqlx::Error, what: &'static str) -> Self {
+    pub(crate) fn conflict_on_unique(e: sqlx::Error, what: Taken) -> Self {
         match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() && is_skeleton_key(d.as_ref()) => StoreError::Conflict(LOOK_ALIKE),
+            sqlx::Error::Database(d) if d.is_unique_violation() && is_skeleton_key(d.as_ref()) => StoreError::Conflict(Taken::LookAlike),
             sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what),
             _ => StoreError::from(e),
         }
     }
 }
 
-/// The conflict when an address looks like an existing account's (`users.email_skeleton`).
-pub const LOOK_ALIKE: &str =
-    "an account whose address looks the same (the same letters from another alphabet, with accents, or with invisible characters)";
+/// What a unique constraint keeps to one, as a conflict names it ("A body with that name
+/// already exists."). The English is said by the admin API, SCIM and the command line; a page
+/// says the catalogue message [`Taken::key`] names (`admin-taken-*`), whose English is the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// An address that looks like an existing account's (`users.email_skeleton`).
+    LookAlike,
+    UserEmail,
+    /// The same, as an address change words it.
+    UserEmailLower,
+    ImportEmails,
+    Membership,
+    Client,
+    FederatedIdentity,
+    CurrentKey,
+    ConnectionDomain,
+    Connection,
+    Ban,
+    BodyName,
+    BodyDomains,
+    ContractorLink,
+    Passkey,
+    RoleTemplate,
+    Role,
+}
+
+impl Taken {
+    pub const ALL: [Taken; 17] = [
+        Taken::LookAlike,
+        Taken::UserEmail,
+        Taken::UserEmailLower,
+        Taken::ImportEmails,
+        Taken::Membership,
+        Taken::Client,
+        Taken::FederatedIdentity,
+        Taken::CurrentKey,
+        Taken::ConnectionDomain,
+        Taken::Connection,
+        Taken::Ban,
+        Taken::BodyName,
+        Taken::BodyDomains,
+        Taken::ContractorLink,
+        Taken::Passkey,
+        Taken::RoleTemplate,
+        Taken::Role,
+    ];
+
+    pub fn english(self) -> &'static str {
+        match self {
+            Taken::LookAlike => {
+                "an account whose address looks the same (the same letters from another alphabet, with accents, or with invisible characters)"
+            }
+            Taken::UserEmail => "A user with that email",
+            Taken::UserEmailLower => "a user with that email",
+            Taken::ImportEmails => "a user with one of those emails",
+            Taken::Membership => "That user's membership of this body",
+            Taken::Client => "a client with that id",
+            Taken::FederatedIdentity => "that federated identity",
+            Taken::CurrentKey => "a current key",
+            Taken::ConnectionDomain => "that email domain on another connection",
+            Taken::Connection => "that connection",
+            Taken::Ban => "A ban for that address or domain",
+            Taken::BodyName => "A body with that name",
+            Taken::BodyDomains => "A body with one of those email domains",
+            Taken::ContractorLink => "That contractor link",
+            Taken::Passkey => "passkey",
+            Taken::RoleTemplate => "a role template with that name",
+            Taken::Role => "A role with that name in this organisation",
+        }
+    }
+
+    /// The catalogue message whose English is [`Taken::english`].
+    pub fn key(self) -> &'static str {
+        match self {
+            Taken::LookAlike => "admin-taken-look-alike",
+            Taken::UserEmail => "admin-taken-user-email",
+            Taken::UserEmailLower => "admin-taken-user-email-lower",
+            Taken::ImportEmails => "admin-taken-import-emails",
+            Taken::Membership => "admin-taken-membership",
+            Taken::Client => "admin-taken-client",
+            Taken::FederatedIdentity => "admin-taken-federated-identity",
+            Taken::CurrentKey => "admin-taken-current-key",
+            Taken::ConnectionDomain => "admin-taken-connection-domain",
+            Taken::Connection => "admin-taken-connection",
+            Taken::Ban => "admin-taken-ban",
+            Taken::BodyName => "admin-taken-body-name",
+            Taken::BodyDomains => "admin-taken-body-domains",
+            Taken::ContractorLink => "admin-taken-contractor-link",
+            Taken::Passkey => "admin-taken-passkey",
+            Taken::RoleTemplate => "admin-taken-role-template",
+            Taken::Role => "admin-taken-role",
+        }
+    }
+}
+
+impl std::fmt::Display for Taken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.english())
+    }
+}
 
 fn is_skeleton_key(d: &dyn sqlx::error::DatabaseError) -> bool {
     d.constraint().is_some_and(|c| c.contains("email_skeleton")) || d.message().contains("email_skeleton")

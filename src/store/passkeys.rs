@@ -40,7 +40,7 @@ pub async fn insert(db: impl Exec, p: &PasskeyRow) -> Result<()> {
         .bind(p.last_used_at)
         .execute(&mut *db.conn().await?)
         .await
-        .map_err(|e| super::StoreError::conflict_on_unique(e, "passkey"))?;
+        .map_err(|e| super::StoreError::conflict_on_unique(e, super::Taken::Passkey))?;
     Ok(())
 }
 

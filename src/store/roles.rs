@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Exec, Result, StoreError};
+use super::{Db, Exec, Result, StoreError, Taken};
 use crate::clock::Timestamp;
 use crate::policy::mfa::MfaLevel;
 
@@ -90,7 +90,7 @@ pub(crate) struct NewRow<'a> {
 }
 
 /// The one statement that creates a role; `taken` names what a clash of names means.
-pub(crate) async fn insert_row(db: impl Exec, r: &NewRow<'_>, now: Timestamp, taken: &'static str) -> Result<()> {
+pub(crate) async fn insert_row(db: impl Exec, r: &NewRow<'_>, now: Timestamp, taken: Taken) -> Result<()> {
     sqlx::query(
         "insert into roles (id, body_id, template_key, name, namespace, description, body_kinds, mfa_required, sm_role, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
@@ -124,7 +124,7 @@ pub async fn insert(db: impl Exec, id: &str, body_id: &str, r: &RoleSpec<'_>, no
         mfa_required: MfaLevel::from_flags(r.mfa_required, r.phishing_resistant).stored(),
         sm_role: r.sm_role,
     };
-    insert_row(&mut *c, &row, now, "A role with that name in this organisation").await?;
+    insert_row(&mut *c, &row, now, Taken::Role).await?;
     set_permissions(&mut *c, id, r.permissions).await
 }
 
@@ -143,7 +143,7 @@ pub async fn update(db: impl Exec, id: &str, r: &RoleSpec<'_>, now: Timestamp) -
     .bind(now)
     .execute(&mut *c)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "A role with that name in this organisation"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, Taken::Role))?;
     super::found(done.rows_affected(), "role")?;
     set_permissions(&mut *c, id, r.permissions).await
 }

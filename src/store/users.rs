@@ -1,7 +1,7 @@
 use sqlx::FromRow;
 
 use super::binds::{Binds, bind_all};
-use super::{Db, Exec, Result, StoreError, flag};
+use super::{Db, Exec, Result, StoreError, Taken, flag};
 use crate::clock::Timestamp;
 use crate::email::Email;
 
@@ -73,7 +73,7 @@ pub async fn insert(db: impl Exec, u: &NewUser<'_>, now: Timestamp) -> Result<()
     .bind(u.email.skeleton())
     .execute(&mut *db.conn().await?)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "A user with that email"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, Taken::UserEmail))?;
     Ok(())
 }
 
@@ -221,7 +221,7 @@ pub async fn change_email(db: impl Exec, id: &str, from: Option<&Email>, to: &Em
     .bind(to.skeleton())
     .execute(&mut *tx)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "a user with that email"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, Taken::UserEmailLower))?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }
@@ -348,7 +348,7 @@ pub async fn set_name_email(db: impl Exec, id: &str, name: &str, email: &str, no
     .bind(crate::email::skeleton(email))
     .execute(&mut *db.conn().await?)
     .await
-    .map_err(|e| StoreError::conflict_on_unique(e, "A user with that email"))?;
+    .map_err(|e| StoreError::conflict_on_unique(e, Taken::UserEmail))?;
     super::found(done.rows_affected(), "user")
 }
 

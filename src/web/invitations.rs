@@ -102,11 +102,12 @@ async fn accept(
         }
         Err(e @ (AdminError::Forbidden(_) | AdminError::Conflict(_) | AdminError::Invalid { .. })) => {
             let status = e.status();
-            p.error = Some(match e {
+            // admin::ops words it in English (for the admin API too): said in the page's language.
+            p.error = Some(crate::i18n::refusals::say(&match e {
                 AdminError::Invalid { message, .. } => message,
                 AdminError::Forbidden(m) | AdminError::Conflict(m) => m,
                 other => other.to_string(),
-            });
+            }));
             status
         }
         Err(other) => return Err(other.into()),
@@ -168,10 +169,10 @@ async fn welcome_accept(
         Err(e @ (AdminError::Forbidden(_) | AdminError::Invalid { .. })) => {
             let status = if matches!(e, AdminError::Invalid { .. }) { StatusCode::GONE } else { e.status() };
             let (jar, csrf) = csrf::token(&state, jar);
-            let error = match e {
+            let error = crate::i18n::refusals::say(&match e {
                 AdminError::Invalid { message, .. } | AdminError::Forbidden(message) => message,
                 other => other.to_string(),
-            };
+            });
             let p = WelcomePage {
                 site_name: state.settings.server.name.clone(),
                 signed_in: false,

@@ -272,6 +272,12 @@ impl TestApp {
     }
 }
 
+/// A page's `<html lang>` (the language tests' check that a page is Welsh or English).
+pub fn lang_of(html: &str) -> &str {
+    let start = html.find("<html lang=\"").map(|i| i + 12).unwrap_or(0);
+    html.get(start..).and_then(|s| s.split('"').next()).unwrap_or("")
+}
+
 pub fn csrf_in(html: &str) -> Option<String> {
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker)? + marker.len();

@@ -5,17 +5,12 @@
 use stile::store;
 
 use crate::both;
-use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, csrf_in, location};
+use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, csrf_in, lang_of, location};
 use crate::oidc::{CB, PW, register, spec};
 
 /// Strings of the English catalogue that must not appear on a Welsh page (and the other way).
 const ENGLISH: [&str; 6] =
     ["Sign in", "Your email address", "Continue", "Skip to main content", "Enter your password", "There is a problem"];
-
-fn lang_of(html: &str) -> &str {
-    let start = html.find("<html lang=\"").map(|i| i + 12).unwrap_or(0);
-    html.get(start..).and_then(|s| s.split('"').next()).unwrap_or("")
-}
 
 fn assert_welsh(html: &str) {
     assert_eq!(lang_of(html), "cy", "{html}");

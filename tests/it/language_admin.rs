@@ -6,7 +6,8 @@ use stile::store;
 
 use crate::admin_ui::{PW, council_with_admin};
 use crate::both;
-use crate::harness::{Backend, TestApp, csrf_in};
+use crate::harness::{Backend, TestApp, csrf_in, lang_of};
+use crate::sso_admin::superuser_browser;
 
 /// The English admin catalogue's own sentences and labels (those the Welsh one words
 /// differently), placeholders and markup left out: none may appear on a Welsh page.
@@ -32,11 +33,6 @@ fn english_admin_texts() -> Vec<String> {
     }
     assert!(out.len() > 120, "{}", out.len());
     out
-}
-
-fn lang_of(html: &str) -> &str {
-    let start = html.find("<html lang=\"").map(|i| i + 12).unwrap_or(0);
-    html.get(start..).and_then(|s| s.split('"').next()).unwrap_or("")
 }
 
 /// The page without the permission checkboxes: their labels are the permission catalogue's
@@ -77,27 +73,6 @@ async fn get(app: &TestApp, c: &reqwest::Client, path: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-/// A superuser, signed in with 2FA enrolled on the way.
-async fn superuser(app: &TestApp) -> reqwest::Client {
-    let su = app.create_user("root@stile.example", Some(PW)).await;
-    store::users::set_superuser(&app.state.db, &su.id, true, app.state.now()).await.unwrap();
-    let c = app.browser();
-    app.sign_in_next(&c, "root@stile.example", PW, "/admin").await;
-    let page = c.get(app.url("/login/2fa/enrol")).send().await.unwrap().text().await.unwrap();
-    let secret = page.split("<code class=\"secret\">").nth(1).unwrap().split("</code>").next().unwrap().replace(' ', "");
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(totp_rs::Secret::try_from_base32(&secret).unwrap())
-        .build_noncompliant();
-    let code = totp.generate(u64::try_from(app.state.now()).unwrap()).to_string();
-    let csrf = csrf_in(&page).unwrap();
-    let r = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
-    assert_eq!(r.status(), 303);
-    c
-}
-
 /// The pages of one organisation and around it, for a superuser (who sees them all).
 async fn org_pages(app: &TestApp) -> Vec<String> {
     let role = store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().into_iter().next().unwrap().id;
@@ -122,7 +97,7 @@ async fn admin_orgs_pages_in_welsh(b: Backend) {
     let app = TestApp::start(b).await;
     council_with_admin(&app).await;
     let english = english_admin_texts();
-    let c = superuser(&app).await;
+    let c = superuser_browser(&app).await;
     // Something in the audit log and on the bans page to show.
     let (_, page) = get(&app, &c, "/admin/bans").await;
     let csrf = csrf_in(&page).unwrap();
@@ -157,6 +132,13 @@ async fn admin_orgs_pages_in_welsh(b: Backend) {
     assert!(bans.contains(">Parth<"), "the ban's kind in Welsh: {bans}");
     let (_, audit) = get(&app, &c, "/admin/audit").await;
     assert!(audit.contains("Llwyddiant") && audit.contains("gwaharddiad <span"), "outcome and target in Welsh: {audit}");
+    // The permissions and role templates Stile ships are labelled in Welsh; their keys stay.
+    let (_, role) = get(&app, &c, "/admin/bodies/camden/roles/new").await;
+    assert!(role.contains(">Golygu adroddiadau <small>(fms:report_edit)</small>"), "{role}");
+    assert!(role.contains(">Gweinyddwyr</option>") || role.contains(">Arolygwyr</option>"), "a template's name in Welsh: {role}");
+    for english in ["Edit reports <small>", ">Inspectors</option>", "Assign users to areas <small>"] {
+        assert!(!role.contains(english), "{english:?} on a Welsh page: {role}");
+    }
     app.finish().await;
 }
 both!(admin_orgs_pages_in_welsh);
@@ -170,7 +152,7 @@ async fn admin_orgs_form_errors_in_welsh(b: Backend) {
     let app = TestApp::start(b).await;
     council_with_admin(&app).await;
     let english = english_admin_texts();
-    let c = superuser(&app).await;
+    let c = superuser_browser(&app).await;
     let role = store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().into_iter().next().unwrap().id;
 
     let cases: Vec<Case> = vec![
@@ -229,6 +211,14 @@ async fn admin_orgs_form_errors_in_welsh(b: Backend) {
             "Give an email address or a domain such as example.org.",
             "Rhowch gyfeiriad e-bost neu barth fel example.org.",
         ),
+        // The address's own problem (`EmailError`), inside the ban form's refusal.
+        (
+            "/admin/bans".into(),
+            "/admin/bans".into(),
+            vec![("pattern", "spam@")],
+            "Enter an email address in the form name@example.org.",
+            "Rhowch gyfeiriad e-bost yn y ffurf enw@enghraifft.org.",
+        ),
     ];
     for welsh in [false, true] {
         if welsh {
@@ -257,6 +247,16 @@ async fn admin_orgs_form_errors_in_welsh(b: Backend) {
         let expect = if welsh { "Rhowch ddyddiad fel BBBB-MM-DD" } else { "Give a date as YYYY-MM-DD" };
         assert!(html.contains(expect), "{html}");
     }
+    // A clash with what is stored (the store's words, "A body with that name already exists.").
+    let (_, page) = get(&app, &c, "/admin/bodies/new").await;
+    let csrf = csrf_in(&page).unwrap();
+    let form = [("csrf", csrf.as_str()), ("name", "Camden Council"), ("kind", "council"), ("status", "active"), ("mfa_policy", "optional")];
+    let r = c.post(app.url("/admin/bodies/new")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 409);
+    let html = r.text().await.unwrap().replace("&#39;", "'");
+    assert!(html.contains("Mae sefydliad â'r enw hwnnw yn bodoli eisoes."), "{html}");
+    assert!(!html.contains("already exists"), "{html}");
+    assert_welsh("/admin/bodies/new", &html, &english);
     assert_eq!(store::catalogue::roles_of_body(&app.state.db, "camden").await.unwrap().iter().filter(|r| r.name.is_empty()).count(), 0);
     app.finish().await;
 }
@@ -296,6 +296,16 @@ async fn admin_orgs_refusals_in_welsh(b: Backend) {
         "{html}"
     );
     assert_welsh("refused membership", &html, &english);
+    // A council has no workstreams: the kind of organisation, mutated as the sentence needs.
+    let (_, page) = get(&app, &c, "/admin/memberships/m-ines").await;
+    let csrf = csrf_in(&page).unwrap();
+    let form = [("csrf", csrf.as_str()), ("workstreams", "ABC full_write")];
+    let r = c.post(app.url("/admin/memberships/m-ines")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Nid oes gan gyngor ffrydiau gwaith."), "{html}");
+    assert!(!html.contains("has no workstreams"), "{html}");
+    assert_welsh("refused workstreams", &html, &english);
     let m = store::memberships::of_user(&app.state.db, &ines.id).await.unwrap();
     assert!(store::memberships::detail(&app.state.db, &m[0]).await.unwrap().areas.is_empty());
     app.finish().await;

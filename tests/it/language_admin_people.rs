@@ -8,7 +8,7 @@ use stile::store;
 
 use crate::admin_ui::council_with_admin;
 use crate::both;
-use crate::harness::{Backend, TestApp, csrf_in};
+use crate::harness::{Backend, TestApp, csrf_in, lang_of};
 use crate::oidc::{register, spec};
 use crate::sso_admin::superuser_browser;
 
@@ -37,11 +37,6 @@ fn english_only() -> Vec<&'static str> {
         // A single lowercase word ("none", "required") is also a value the forms offer as it is.
         .filter(|v| v.contains(' ') || v.chars().any(char::is_uppercase))
         .collect()
-}
-
-fn lang_of(html: &str) -> &str {
-    let start = html.find("<html lang=\"").map(|i| i + 12).unwrap_or(0);
-    html.get(start..).and_then(|s| s.split('"').next()).unwrap_or("")
 }
 
 /// The page's own part: after the admin menu, up to the end of `<main>` (the menu and its
@@ -197,6 +192,114 @@ async fn admin_people_pages_in_welsh(b: Backend) {
     s.app.finish().await;
 }
 both!(admin_people_pages_in_welsh);
+
+/// Where a form posts, the form, the English words and the Welsh words.
+type Case = (&'static str, Vec<(&'static str, &'static str)>, &'static str, &'static str);
+
+/// Refusals whose English carries words from lower layers (the import's file problems, an
+/// unusable JWK set, a relying app's URI, a clash with what exists, an unusable address) are
+/// Welsh on a Welsh page, with none of those English words; the English page keeps them.
+async fn admin_people_layered_refusals_in_welsh(b: Backend) {
+    let s = setup(b).await;
+    let private_key_jwt = |jwks: &'static str, redirect: &'static str| {
+        vec![
+            ("name", "Works"),
+            ("redirect_uris", redirect),
+            ("grant_types", "authorization_code"),
+            ("scopes", "openid"),
+            ("token_endpoint_auth_method", "private_key_jwt"),
+            ("jwks", jwks),
+            ("id_token_signing_alg", "RS256"),
+            ("require_pkce", "1"),
+        ]
+    };
+    let p384 = r#"{"keys":[{"kty":"EC","crv":"P-384","x":"AAAA","y":"AAAA"}]}"#;
+    let cases: Vec<Case> = vec![
+        (
+            "/admin/bodies/camden/import",
+            vec![("csv", "email,password\nnew@camden.example,x\n"), ("mode", "check")],
+            "Unknown column &#34;password&#34; in the header; the columns are name,email,from_body,passwordhash,roles,permissions",
+            "Colofn anhysbys “password” yn y pennawd; y colofnau yw name,email,from_body,passwordhash,roles,permissions",
+        ),
+        (
+            "/admin/bodies/camden/import",
+            vec![("csv", "name,roles\nNew,\n"), ("mode", "check")],
+            "The header has no email column; expected name,email,from_body,passwordhash,roles,permissions.",
+            "Nid oes colofn email yn y pennawd; y colofnau disgwyliedig yw name,email,from_body,passwordhash,roles,permissions.",
+        ),
+        (
+            "/admin/bodies/camden/import",
+            vec![("csv", "email,name\nnew@camden.example,A\nnew@camden.example,B,C\n"), ("mode", "check")],
+            "Has 3 field(s) where the header has 2",
+            "Mae gan y rhes 3 o feysydd lle mae gan y pennawd 2",
+        ),
+        (
+            "/admin/clients/new",
+            private_key_jwt(p384, "https://works.example/cb"),
+            "The public keys cannot be used: an EC key must be on curve P-256 (ES256).",
+            "Nid oes modd defnyddio’r allweddi cyhoeddus: rhaid i allwedd EC fod ar y gromlin P-256 (ES256).",
+        ),
+        (
+            "/admin/clients/new",
+            private_key_jwt(r#"{"keys":[{"kty":"RSA","n":"AQAB"}]}"#, "https://works.example/cb"),
+            "The public keys cannot be used: the key has no e.",
+            "Nid oes modd defnyddio’r allweddi cyhoeddus: nid oes gan yr allwedd e.",
+        ),
+        (
+            "/admin/clients/new",
+            vec![
+                ("name", "Works"),
+                ("redirect_uris", "http://works.example/cb"),
+                ("grant_types", "authorization_code"),
+                ("scopes", "openid"),
+                ("token_endpoint_auth_method", "client_secret_basic"),
+                ("id_token_signing_alg", "RS256"),
+                ("require_pkce", "1"),
+            ],
+            "uses http on a host that is not loopback",
+            "Mae URI ailgyfeirio &#34;http://works.example/cb&#34; yn defnyddio http ar westeiwr nad yw’n loopback: defnyddiwch https",
+        ),
+        (
+            "/admin/users/new",
+            vec![("email", "new\u{200b}one@camden.example"), ("name", "X")],
+            "That email address contains an invisible character.",
+            "Mae’r cyfeiriad e-bost hwnnw’n cynnwys nod anweladwy.",
+        ),
+    ];
+    for welsh in [false, true] {
+        if welsh {
+            s.c.get(s.app.url("/language?lang=cy&next=/admin/users")).send().await.unwrap();
+        }
+        for (path, form, en, cy) in &cases {
+            let (status, html) = post(&s, path, form).await;
+            assert!(status == 422 || status == 200, "{path}: {status} {html}");
+            let html = html.replace("&#39;", "’").replace("'", "’");
+            let (en, cy) = (en.replace('\'', "’"), cy.replace('\'', "’"));
+            if welsh {
+                assert_welsh(path, &html);
+                assert!(html.contains(&cy), "{path}: {cy:?} in {html}");
+                assert!(!html.contains(&en), "{path}: English {en:?} on a Welsh page: {html}");
+            } else {
+                assert_english(path, &html);
+                assert!(html.contains(&en), "{path}: {en:?} in {html}");
+            }
+        }
+    }
+    // A clash with what is stored: Camden's own address is an account already.
+    let (status, html) = post(&s, "/admin/users/new", &[("email", "alice@camden.example"), ("name", "Alice")]).await;
+    assert_eq!(status, 409, "{html}");
+    assert_welsh("/admin/users/new", &html);
+    // (SQLite names the look-alike constraint first, PostgreSQL the address's own.)
+    let html = html.replace("&#39;", "'");
+    assert!(
+        html.contains("Mae defnyddiwr â'r cyfeiriad e-bost hwnnw yn bodoli eisoes.")
+            || html.contains("Mae cyfrif y mae ei gyfeiriad yn edrych yr un fath (yr un llythrennau o wyddor arall"),
+        "{html}"
+    );
+    assert!(!html.contains("already exists"), "{html}");
+    s.app.finish().await;
+}
+both!(admin_people_layered_refusals_in_welsh);
 
 /// Without a choice the same pages and refusals are English, as before; the saved preference
 /// alone makes them Welsh.

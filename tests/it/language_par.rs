@@ -3,7 +3,7 @@
 //! authorization request leaves the language as it was.
 
 use crate::both;
-use crate::harness::{Backend, TestApp, location};
+use crate::harness::{Backend, TestApp, lang_of, location};
 use crate::oidc::{CB, register, spec};
 
 fn ui_locales_cookie(r: &reqwest::Response) -> Option<String> {
@@ -12,11 +12,6 @@ fn ui_locales_cookie(r: &reqwest::Response) -> Option<String> {
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .find(|c| c.starts_with("stile_ui_locales=") || c.starts_with("__Host-stile_ui_locales="))
-}
-
-fn lang_of(html: &str) -> &str {
-    let start = html.find("<html lang=\"").map(|i| i + 12).unwrap_or(0);
-    html.get(start..).and_then(|s| s.split('"').next()).unwrap_or("")
 }
 
 async fn push(app: &TestApp, id: &str, secret: &str, ui_locales: &str) -> String {

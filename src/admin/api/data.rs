@@ -141,7 +141,7 @@ pub async fn import_users(
             let message = format!("{} row(s) refused; nothing was imported.", report.refused_rows);
             Ok(json(StatusCode::UNPROCESSABLE_ENTITY, &Refused { error: "invalid_request", message, report: &report }))
         }
-        Err(ActorImportError::Import(ImportError::File(m))) => Err(api(AdminError::invalid("file", m))),
+        Err(ActorImportError::Import(ImportError::File(m))) => Err(api(AdminError::invalid("file", m.to_string()))),
         Err(ActorImportError::Import(ImportError::Store(e))) => Err(api(AdminError::Store(e))),
     }
 }

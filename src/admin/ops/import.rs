@@ -67,12 +67,29 @@ const LOOKS_THE_SAME: &str = "each account's address must look different (the sa
 pub enum ImportError {
     /// The file as a whole cannot be read (not CSV, no email column, unknown column).
     #[error("{0}")]
-    File(String),
+    File(FileProblem),
     /// Some rows are refused; nothing was written.
     #[error("{} row(s) refused; nothing was imported", .0.refused_rows)]
     Refused(Box<ImportReport>),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why a file as a whole cannot be imported. The command line and the admin API say these
+/// English words; the import page says them in its own language (`web::admin::data`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileProblem {
+    /// The header cannot be read; the CSV reader's own words (English, for the command line).
+    #[error("the file is not CSV: {0}")]
+    NotCsv(String),
+    #[error("the file has no rows to import")]
+    NoRows,
+    #[error("unknown column {0:?} in the header; the columns are {columns} (only email is required)", columns = COLUMNS.join(","))]
+    UnknownColumn(String),
+    #[error("the column {0:?} appears twice in the header")]
+    ColumnTwice(String),
+    #[error("the header has no email column; expected {}", COLUMNS.join(","))]
+    NoEmailColumn,
 }
 
 /// One refused row: where, which field, and why, in words an administrator can act on.
@@ -193,7 +210,7 @@ pub async fn run(
 ) -> Result<ImportReport, ImportError> {
     let ctx = load_context(db).await?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::None).from_reader(input);
-    let headers = reader.headers().map_err(|e| ImportError::File(format!("the file is not CSV: {e}")))?.clone();
+    let headers = reader.headers().map_err(|e| ImportError::File(FileProblem::NotCsv(e.to_string())))?.clone();
     let index = column_index(&headers)?;
     let mut staging = Staging::open(db).await?;
 
@@ -247,7 +264,7 @@ pub async fn run(
         return Err(ImportError::Refused(Box::new(report)));
     }
     if report.accepted == 0 {
-        return Err(ImportError::File("the file has no rows to import".into()));
+        return Err(ImportError::File(FileProblem::NoRows));
     }
 
     let total = report.accepted;
@@ -461,17 +478,14 @@ fn column_index(headers: &csv::StringRecord) -> Result<HashMap<String, usize>, I
         // Spreadsheets like to add a byte-order mark and stray spaces.
         let name = h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase();
         if !COLUMNS.contains(&name.as_str()) {
-            return Err(ImportError::File(format!(
-                "unknown column {name:?} in the header; the columns are {} (only email is required)",
-                COLUMNS.join(",")
-            )));
+            return Err(ImportError::File(FileProblem::UnknownColumn(name)));
         }
         if index.insert(name.clone(), i).is_some() {
-            return Err(ImportError::File(format!("the column {name:?} appears twice in the header")));
+            return Err(ImportError::File(FileProblem::ColumnTwice(name)));
         }
     }
     if !index.contains_key("email") {
-        return Err(ImportError::File(format!("the header has no email column; expected {}", COLUMNS.join(","))));
+        return Err(ImportError::File(FileProblem::NoEmailColumn));
     }
     Ok(index)
 }
@@ -752,8 +766,25 @@ mod tests {
         let h = |s: &str| csv::StringRecord::from(s.split(',').collect::<Vec<_>>());
         assert!(column_index(&h("name,email,from_body,passwordhash,roles,permissions")).is_ok());
         assert!(column_index(&h("\u{feff}Email, Name")).is_ok());
-        assert!(matches!(column_index(&h("name,from_body")), Err(ImportError::File(m)) if m.contains("no email column")));
-        assert!(matches!(column_index(&h("email,password")), Err(ImportError::File(m)) if m.contains("\"password\"")));
-        assert!(matches!(column_index(&h("email,email")), Err(ImportError::File(m)) if m.contains("twice")));
+        assert!(matches!(column_index(&h("name,from_body")), Err(ImportError::File(m)) if m.to_string().contains("no email column")));
+        assert!(matches!(column_index(&h("email,password")), Err(ImportError::File(m)) if m.to_string().contains("\"password\"")));
+        assert!(matches!(column_index(&h("email,email")), Err(ImportError::File(m)) if m.to_string().contains("twice")));
+        assert!(matches!(column_index(&h("email,password")), Err(ImportError::File(FileProblem::UnknownColumn(c))) if c == "password"));
+    }
+
+    /// The command line and the API say a file's problem in these words, as before it had kinds.
+    #[test]
+    fn file_problems_keep_their_english_words() {
+        let cols = "name,email,from_body,passwordhash,roles,permissions";
+        assert_eq!(COLUMNS.join(","), cols);
+        let said = |p: FileProblem| ImportError::File(p).to_string();
+        assert_eq!(said(FileProblem::NotCsv("CSV error: bad".into())), "the file is not CSV: CSV error: bad");
+        assert_eq!(said(FileProblem::NoRows), "the file has no rows to import");
+        assert_eq!(
+            said(FileProblem::UnknownColumn("password".into())),
+            format!("unknown column \"password\" in the header; the columns are {cols} (only email is required)")
+        );
+        assert_eq!(said(FileProblem::ColumnTwice("email".into())), "the column \"email\" appears twice in the header");
+        assert_eq!(said(FileProblem::NoEmailColumn), format!("the header has no email column; expected {cols}"));
     }
 }

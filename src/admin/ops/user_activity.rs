@@ -24,6 +24,9 @@ pub struct SessionView {
     pub sid: String,
     /// The browser and system in a few words, from the user agent.
     pub device: String,
+    /// The same as recognised, for a page to say in its own language.
+    #[serde(skip)]
+    pub device_kind: Device,
     pub ip: String,
     pub started_at: i64,
     pub last_seen_at: i64,
@@ -61,6 +64,7 @@ pub async fn of_user(state: &AppState, actor: &AdminActor, user_id: &str) -> Res
         .into_iter()
         .map(|s| SessionView {
             device: device(&s.user_agent),
+            device_kind: device_of(&s.user_agent),
             sid: s.sid,
             ip: s.ip,
             started_at: s.created_at,
@@ -174,9 +178,26 @@ pub async fn revoke_app(state: &AppState, actor: &AdminActor, user_id: &str, cli
     Ok(())
 }
 
+/// A user agent's browser and system, each empty when not recognised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Device {
+    pub browser: &'static str,
+    pub system: &'static str,
+}
+
 /// A user agent in a few words a person recognises: "Firefox on Windows", "Safari on iPhone".
 /// Not a fingerprint: anything unrecognised is "Unknown browser".
 pub fn device(ua: &str) -> String {
+    match device_of(ua) {
+        Device { browser: "", system: "" } => "Unknown browser".into(),
+        Device { browser: "", system } => format!("A browser on {system}"),
+        Device { browser, system: "" } => browser.into(),
+        Device { browser, system } => format!("{browser} on {system}"),
+    }
+}
+
+/// What [`device`] says, before it is put in words.
+pub fn device_of(ua: &str) -> Device {
     let browser = if ua.contains("Edg/") {
         "Edge"
     } else if ua.contains("OPR/") || ua.contains("Opera") {
@@ -209,12 +230,7 @@ pub fn device(ua: &str) -> String {
     } else {
         ""
     };
-    match (browser, system) {
-        ("", "") => "Unknown browser".into(),
-        ("", s) => format!("A browser on {s}"),
-        (b, "") => b.into(),
-        (b, s) => format!("{b} on {s}"),
-    }
+    Device { browser, system }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use super::import_form::{ImportBody, file_text, normalise_line_ends, size_words};
 use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc};
 use crate::admin::export;
-use crate::admin::import::{self, ActorImportError, ImportError, ImportReport};
+use crate::admin::import::{self, ActorImportError, FileProblem, ImportError, ImportReport};
 use crate::admin::ops::{self, bodies::BodyView};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -222,9 +222,9 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
             o.problem = refused(unprocessable, None, say("import-rows-refused"));
             Ok(render(&state, &admin, b, o))
         }
-        Err(ActorImportError::Import(ImportError::File(msg))) => {
+        Err(ActorImportError::Import(ImportError::File(p))) => {
             let field = if o.file_name.is_empty() { "csv" } else { "file" };
-            o.problem = refused(unprocessable, Some(field), sentence(&msg));
+            o.problem = refused(unprocessable, Some(field), file_problem(&p));
             Ok(render(&state, &admin, b, o))
         }
         Err(ActorImportError::Import(ImportError::Store(e))) => Err(AppError::Store(e)),
@@ -233,6 +233,22 @@ async fn import_submit(State(state): State<AppState>, admin: Admin, Path(id): Pa
             Ok(render(&state, &admin, b, o))
         }
     }
+}
+
+/// Why the file cannot be imported, in the page's language (the command line and the API say
+/// it in English).
+fn file_problem(p: &FileProblem) -> String {
+    let t = Tr::plain(current());
+    let columns = import::COLUMNS.join(",");
+    let msg = match p {
+        // The CSV reader's words are English only: the Welsh message goes without them.
+        FileProblem::NotCsv(detail) => t.msg("import-problem-not-csv").arg("detail", detail.trim_end_matches('.')),
+        FileProblem::NoRows => t.msg("import-problem-no-rows"),
+        FileProblem::UnknownColumn(c) => t.msg("import-problem-unknown-column").arg("column", c).arg("columns", &columns),
+        FileProblem::ColumnTwice(c) => t.msg("import-problem-column-twice").arg("column", c),
+        FileProblem::NoEmailColumn => t.msg("import-problem-no-email-column").arg("columns", &columns),
+    };
+    msg.to_string()
 }
 
 /// A message that starts with a capital and ends with a full stop, as the page's others do.

@@ -13,6 +13,7 @@ use super::{Admin, Button, CsrfForm, HtmlForm, Nav, Problem, Section, enc, field
 use crate::admin::ops::{self, bodies::BodyView, catalogue::Catalogue, roles::RoleInput};
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::i18n::{ShippedLabel, current, shipped_label};
 use crate::policy::body::BodyKind;
 use crate::web::say;
 
@@ -43,7 +44,8 @@ pub struct PermGroup {
 pub fn perm_groups(cat: &Catalogue, chosen: &[String], body_kind: BodyKind) -> Vec<PermGroup> {
     let mut groups: Vec<PermGroup> = Vec::new();
     for p in &cat.permissions {
-        let check = PermCheck { key: p.key.clone(), label: p.label.clone(), checked: chosen.contains(&p.key) };
+        let label = shipped_label(current(), ShippedLabel::Permission, &p.key, &p.label);
+        let check = PermCheck { key: p.key.clone(), label, checked: chosen.contains(&p.key) };
         match groups.iter_mut().find(|g| g.namespace == p.namespace) {
             Some(g) => g.perms.push(check),
             None => groups.push(PermGroup { title: namespace_title(&p.namespace), namespace: p.namespace.clone(), perms: vec![check] }),
@@ -123,7 +125,8 @@ async fn render(
             .into_iter()
             .filter_map(|t| {
                 let key = t.template_key.clone()?;
-                Some(Opt { selected: key == v.template, label: t.name.clone(), value: key })
+                let label = shipped_label(current(), ShippedLabel::RoleTemplate, &key, &t.name);
+                Some(Opt { selected: key == v.template, label, value: key })
             })
             .collect()
     } else {

@@ -264,6 +264,17 @@ fn tr() -> Tr {
     Tr::plain(current())
 }
 
+/// A session's browser and system in the page's language (the API says them in English).
+fn device_said(d: ops::user_activity::Device) -> String {
+    let t = crate::i18n::Tr::plain(crate::i18n::current());
+    match (d.browser, d.system) {
+        ("", "") => t.get("user-device-unknown").0,
+        ("", system) => t.msg("user-device-system").arg("system", system).to_string(),
+        (browser, "") => browser.to_owned(),
+        (browser, system) => t.msg("user-device-on").arg("browser", browser).arg("system", system).to_string(),
+    }
+}
+
 fn app_line(a: ops::user_activity::AppView) -> AppLine {
     let t = tr();
     let mut access = Vec::new();
@@ -309,7 +320,13 @@ async fn user_page(
     let sessions = activity
         .sessions
         .into_iter()
-        .map(|s| SessionLine { started: when(s.started_at), last_seen: when(s.last_seen_at), sid: s.sid, device: s.device, ip: s.ip })
+        .map(|s| SessionLine {
+            started: when(s.started_at),
+            last_seen: when(s.last_seen_at),
+            sid: s.sid,
+            device: device_said(s.device_kind),
+            ip: s.ip,
+        })
         .collect();
     let apps = activity.apps.into_iter().map(app_line).collect();
     let events = activity
