@@ -12,7 +12,11 @@ Standard library only. Fails (exit 1, one line per problem on stderr) when:
   or in an aria-label, title, alt or placeholder attribute that is not a `{{ ... }}` expression.
   Templates not converted yet are listed in NOT_CONVERTED below, so the gap stays visible;
 * in the converted admin handlers (ADMIN_KEY_FILES), a key named there (a filter's label, a
-  bulk action's question) is missing, or a web handler holds a literal English sentence.
+  bulk action's question) is missing, or a web handler holds a literal English sentence;
+* a refusal written in English in the admin service layer or the policy (src/admin/ops,
+  src/policy: `AdminError::Forbidden/Conflict/invalid`, `deny`, `Denied`, `Err(format!(..))`,
+  thiserror `#[error]` texts) has no catalogue message whose English is its text, so an admin
+  page in Welsh would show it in English (see src/i18n/refusals.rs).
 
 Usage:  python3 scripts/check_locales.py
 """
@@ -50,6 +54,9 @@ ENGLISH_MESSAGE_RE = re.compile(
 ALLOWED_LITERALS = {"English", "Cymraeg", "--"}
 
 KEY_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*)\s*=", re.M)
+# A template names its translator with `{% let NAME = crate::i18n::Tr::… %}` (t, and bt, et, ft
+# in included parts): a key used through any such name is checked.
+TR_NAME_RE = re.compile(r"\{%\s*let\s+([a-z_]+)\s*=\s*crate::i18n::Tr::")
 TEMPLATE_USE_RE = re.compile(r"\b(?:t|bt|et)\.(?:get|msg|n)\(\s*\"([a-z0-9-]+)\"")
 RUST_USE_RE = re.compile(r"(?:\btext|\.get|\.msg|\.n)\(\s*\"([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\"")
 KEY_LITERAL_RE = re.compile(r"\"([a-z]+(?:-[a-z0-9]+)+)\"")
@@ -99,8 +106,13 @@ def literal_text(template: str) -> list[str]:
     found = []
     s = re.sub(r"\{\{.*?\}\}", " ", s, flags=re.S)
     s = re.sub(r"\{%.*?%\}", " ", s, flags=re.S)
-    for attr in re.finditer(r"\b(?:aria-label|title|alt|placeholder)=\"([^\"]*)\"", s):
+    for attr in re.finditer(r"\b(?:aria-label|title|alt|placeholder|data-label)=\"([^\"]*)\"", s):
         if re.search(r"[A-Za-z]{2,}", attr.group(1)):
+            found.append(attr.group(1))
+    # A button's or an option's value and a meta tag's content are words when they are more than
+    # a lower-case code (`value="send-email"`, `content="width=device-width"`).
+    for attr in re.finditer(r"\b(?:value|content)=\"([^\"]*)\"", s):
+        if re.search(r"[A-Z][a-z]+", attr.group(1)) and "=" not in attr.group(1):
             found.append(attr.group(1))
     s = re.sub(r"<[^>]*>", " ", s, flags=re.S)
     s = re.sub(r"&[a-z]+;|&#[0-9]+;", " ", s)
@@ -116,6 +128,82 @@ def code_only(rust: str) -> str:
     rust = rust.split("#[cfg(test)]")[0]
     rust = re.sub(r"//[^\n]*", "", rust)
     return re.sub(r"tracing::[a-z]+!\(.*?\);", "", rust, flags=re.S)
+
+
+# Where refusals shown on admin pages are written in English.
+REFUSAL_DIRS = ("src/admin/ops", "src/policy")
+# Not looked up by their text: SCIM's errors go to the provisioning client only; the developer
+# demo is English; password problems have their own messages (web::say).
+REFUSAL_SKIP = ("src/admin/ops/scim/", "src/admin/ops/demo.rs", "src/policy/password.rs")
+# The key prefixes src/i18n/refusals.rs looks a refusal up by.
+REFUSAL_PREFIXES = ("admin-refusal-", "admin-invalid-", "admin-conflict-", "refusal-", "refused-")
+# A refusal's constructor, then its text: a string literal, possibly inside format!(...).
+REFUSAL_RE = re.compile(
+    r"(?:AdminError::(?:Forbidden|Conflict)\(|AdminError::invalid\(\s*\"[a-z_]*\"\s*,|\bdeny\(|\bDenied\(|\bErr\(|#\[error\()"
+    r"\s*(?:format!\(\s*)?\"((?:[^\"\\]|\\.)*)\"",
+    re.S,
+)
+# The same constructors naming a string constant of the file (`AdminError::invalid("t", GONE)`).
+REFUSAL_CONST_USE_RE = re.compile(
+    r"(?:AdminError::(?:Forbidden|Conflict)\(|AdminError::invalid\(\s*\"[a-z_]*\"\s*,|\bdeny\(|\bDenied\()\s*([A-Z][A-Z0-9_]+)\b"
+)
+CONST_RE = re.compile(r"\bconst\s+([A-Z][A-Z0-9_]+)\s*:\s*&str\s*=\s*\"((?:[^\"\\]|\\.)*)\"", re.S)
+# What an actor may not do, said inside "Only a superuser can …" / "You need the permission … to …":
+# each must be an admin-what-* phrase.
+WHAT_RE = re.compile(r"(?:\bsuperuser_only\(\s*(?:&format!\(\s*)?|\bneed\(\s*\"[a-z_:]+\"\s*,\s*)\"((?:[^\"\\]|\\.)*)\"")
+
+
+def rust_string(literal: str) -> str:
+    """A Rust string literal's text: line continuations joined, quotes unescaped."""
+    return re.sub(r"\\\n\s*", "", literal).replace('\\"', '"').replace("\\'", "'")
+
+
+def sentence_matches(source: str, english: str, formatted: bool) -> bool:
+    """Whether a refusal written in Rust (in a format!, its `{..}` arguments standing for
+    anything) is a catalogue message's English (its `{ $name }` placeables standing for a value,
+    its `{ "{" }` string literals for themselves)."""
+    if formatted:
+        parts = re.split(r"\{[^{}]*\}", source.replace("{{", "\x01").replace("}}", "\x02"))
+        pattern = ".+".join(re.escape(p.replace("\x01", "{").replace("\x02", "}")) for p in parts)
+    else:
+        pattern = re.escape(source)
+    english = re.sub(r'\{ "([^"]*)" \}', r"\1", re.sub(r"\{ \$[a-z_]+ \}", "\x00", english))
+    return re.fullmatch(pattern, english, re.S) is not None
+
+
+def refusal_problems(en: dict[str, str]) -> list[str]:
+    """Refusals written in English in the service layer that no catalogue message reads."""
+    known = [v for k, v in en.items() if k.startswith(REFUSAL_PREFIXES) and "\n" not in v]
+    whats = [v.strip() for k, v in en.items() if k.startswith("admin-what-")]
+    problems = []
+    for d in REFUSAL_DIRS:
+        for path in sorted((ROOT / d).rglob("*.rs")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith(REFUSAL_SKIP):
+                continue
+            # Whole-line comments only: a refusal may hold "https://".
+            code = re.sub(r"(?m)^\s*//[^\n]*", "", path.read_text(encoding="utf-8").split("#[cfg(test)]")[0])
+            code = re.sub(r"tracing::[a-z]+!\(.*?\);", "", code, flags=re.S)
+            for m in REFUSAL_RE.finditer(code):
+                text = rust_string(m.group(1))
+                # The service layer's own errors (#[error] in admin::ops) are not shown on a page as they are.
+                if m.group(0).startswith("#[error") and not rel.startswith("src/policy/"):
+                    continue
+                if not re.search(r"[A-Za-z]+ [a-z]+", text):
+                    continue
+                formatted = "format!" in m.group(0) or m.group(0).startswith("#[error")
+                if not any(sentence_matches(text, e.strip(), formatted) for e in known):
+                    problems.append(f"{rel}: refusal without a catalogue message (a Welsh page shows it in English): {text[:80]!r}")
+            consts = {name: rust_string(text) for name, text in CONST_RE.findall(code)}
+            for name in REFUSAL_CONST_USE_RE.findall(code):
+                text = consts.get(name)
+                if text is not None and not any(sentence_matches(text, e.strip(), False) for e in known):
+                    problems.append(f"{rel}: refusal without a catalogue message (a Welsh page shows it in English): {text[:80]!r}")
+            for m in WHAT_RE.finditer(code):
+                text = rust_string(m.group(1))
+                if not any(sentence_matches(text, w, "format!" in m.group(0)) for w in whats):
+                    problems.append(f"{rel}: {text[:80]!r} is not an admin-what-* phrase")
+    return problems
 
 
 def main() -> int:
@@ -149,12 +237,24 @@ def main() -> int:
             continue
         rel = path.relative_to(TEMPLATES).as_posix()
         text = path.read_text(encoding="utf-8")
-        for key in TEMPLATE_USE_RE.findall(text):
+        names = {"t", "bt", "et"} | set(TR_NAME_RE.findall(text))
+        use_re = re.compile(r"\b(?:" + "|".join(sorted(names)) + r")\.(?:get|msg|n)\(\s*\"([a-z0-9-]+)\"")
+        for key in use_re.findall(text):
             used.setdefault(key, f"templates/{rel}")
         if any(rel.startswith(p) if p.endswith("/") else rel == p for p in NOT_CONVERTED):
             continue
         for literal in literal_text(text):
             problems.append(f"templates/{rel}: literal text outside the catalogue: {literal[:70]!r}")
+    # Scripts: a string literal that reads as words must come from the page (data- attributes
+    # the template fills from the catalogue).
+    for path in sorted(TEMPLATES.rglob("*.js")):
+        rel = path.relative_to(TEMPLATES).as_posix()
+        code = re.sub(r"/\*.*?\*/", " ", path.read_text(encoding="utf-8"), flags=re.S)
+        code = re.sub(r"(?m)^\s*//[^\n]*", "", code)
+        for m in re.finditer(r"'([^'\n]*)'|\"([^\"\n]*)\"|`([^`]*)`", code):
+            literal = next(g for g in m.groups() if g is not None)
+            if re.search(r"^[A-Z][a-z]+|[A-Za-z]+ [a-z]+", literal):
+                problems.append(f"templates/{rel}: literal text outside the catalogue: {literal[:70]!r}")
     for path in sorted(SRC.rglob("*.rs")):
         rel = path.relative_to(ROOT).as_posix()
         text = path.read_text(encoding="utf-8")
@@ -186,6 +286,7 @@ def main() -> int:
     for key in [k for k, where in used.items() if where == "src/web/sso.rs"]:
         if key + "-title" in en:
             used.setdefault(key + "-title", "src/web/sso.rs")
+    problems += refusal_problems(en)
     for key, where in sorted(used.items()):
         for lang in LANGS:
             if key not in catalogues[lang]:

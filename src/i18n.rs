@@ -162,12 +162,6 @@ pub fn current() -> Lang {
     REQUEST.try_with(|r| r.choice.get().resolve()).unwrap_or_default()
 }
 
-/// The deployment default of the request being answered (for mail to someone else, who has no
-/// saved preference); outside a request, English.
-pub fn current_default() -> Lang {
-    REQUEST.try_with(|r| r.choice.get().default).unwrap_or_default()
-}
-
 /// The signed-in person's saved preference, once the request has found them.
 pub fn note_saved(lang: Option<Lang>) {
     let _ = REQUEST.try_with(|r| {
@@ -198,10 +192,12 @@ pub fn for_person(saved: Option<&str>) -> Lang {
     saved.and_then(Lang::parse).unwrap_or_else(current)
 }
 
-/// The language for a message to someone else (an invitation, a notice an administrator
-/// caused): their saved preference, else the deployment default.
-pub fn for_recipient(saved: Option<&str>) -> Lang {
-    saved.and_then(Lang::parse).unwrap_or_else(current_default)
+/// The language for a message someone did not ask for themselves (an invitation, a welcome, a
+/// notice or sign-in email an administrator caused, mail sent from the command line): their
+/// saved preference, else `default` (the deployment's `[ui] default_language`), never the
+/// language of whoever caused it.
+pub fn for_recipient(saved: Option<&str>, default: Lang) -> Lang {
+    saved.and_then(Lang::parse).unwrap_or(default)
 }
 
 struct Catalogues {
@@ -211,7 +207,7 @@ struct Catalogues {
 
 /// The catalogue files, compiled in. `scripts/check_locales.py` checks both languages have the
 /// same keys and that every key used exists.
-pub const EN_GB_FILES: [(&str, &str); 7] = [
+pub const EN_GB_FILES: [(&str, &str); 9] = [
     ("pages.ftl", include_str!("../locales/en-GB/pages.ftl")),
     ("account.ftl", include_str!("../locales/en-GB/account.ftl")),
     ("emails.ftl", include_str!("../locales/en-GB/emails.ftl")),
@@ -219,8 +215,10 @@ pub const EN_GB_FILES: [(&str, &str); 7] = [
     ("admin-people.ftl", include_str!("../locales/en-GB/admin-people.ftl")),
     ("refusals.ftl", include_str!("../locales/en-GB/refusals.ftl")),
     ("catalogue.ftl", include_str!("../locales/en-GB/catalogue.ftl")),
+    ("refusals-rules.ftl", include_str!("../locales/en-GB/refusals-rules.ftl")),
+    ("pages-more.ftl", include_str!("../locales/en-GB/pages-more.ftl")),
 ];
-pub const CY_FILES: [(&str, &str); 7] = [
+pub const CY_FILES: [(&str, &str); 9] = [
     ("pages.ftl", include_str!("../locales/cy/pages.ftl")),
     ("account.ftl", include_str!("../locales/cy/account.ftl")),
     ("emails.ftl", include_str!("../locales/cy/emails.ftl")),
@@ -228,6 +226,8 @@ pub const CY_FILES: [(&str, &str); 7] = [
     ("admin-people.ftl", include_str!("../locales/cy/admin-people.ftl")),
     ("refusals.ftl", include_str!("../locales/cy/refusals.ftl")),
     ("catalogue.ftl", include_str!("../locales/cy/catalogue.ftl")),
+    ("refusals-rules.ftl", include_str!("../locales/cy/refusals-rules.ftl")),
+    ("pages-more.ftl", include_str!("../locales/cy/pages-more.ftl")),
 ];
 
 fn bundle(lang: &str, files: &[(&str, &str)]) -> FluentBundle<FluentResource> {

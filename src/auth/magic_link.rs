@@ -114,10 +114,26 @@ async fn may_sign_up(state: &AppState, email: &Email) -> Result<bool, StoreError
     })
 }
 
+/// Who asked for a sign-in email, which decides its language after the person's saved one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskedBy {
+    /// The person, on the sign-in page: the page's language.
+    Themselves,
+    /// An administrator ("Send a sign-in email"): the deployment default, not the
+    /// administrator's page language.
+    Administrator,
+}
+
 /// Sends a sign-in link and code to `email_input` if that address may sign in (or sign up), and
 /// otherwise sends nothing (or, with `signup.notify_unknown`, a "no account" email).
 #[tracing::instrument(skip_all)]
-pub async fn request(state: &AppState, email_input: &str, next: &str, client: &ClientInfo) -> Result<Requested, MagicLinkError> {
+pub async fn request(
+    state: &AppState,
+    email_input: &str,
+    next: &str,
+    client: &ClientInfo,
+    asked_by: AskedBy,
+) -> Result<Requested, MagicLinkError> {
     let email = Email::parse(email_input)?;
     if let Some(required) = super::sso_required(state, &email, "signin.email.request", client).await? {
         return Err(MagicLinkError::SsoRequired(required));
@@ -157,7 +173,13 @@ pub async fn request(state: &AppState, email_input: &str, next: &str, client: &C
     };
     let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
     let mail = messages::SignInLink { site_name, link: &issued.url, code: &code, minutes: issued.minutes, new_account: user.is_none() }
-        .render(crate::i18n::for_person(user.as_ref().and_then(|u| u.language.as_deref())))?;
+        .render({
+            let saved = user.as_ref().and_then(|u| u.language.as_deref());
+            match asked_by {
+                AskedBy::Themselves => crate::i18n::for_person(saved),
+                AskedBy::Administrator => crate::i18n::for_recipient(saved, state.settings.ui.default_lang()),
+            }
+        })?;
     let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
     let target = user.as_ref().map(|u| u.id.as_str());
     let details = json!({ "new_account": user.is_none(), "mail_id": mail_id });

@@ -447,7 +447,7 @@ pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, 
         // The user is told, so a reset they did not ask for does not go unnoticed.
         let link = format!("{}/account/security", state.settings.issuer());
         let notice = crate::mail::messages::MfaReset { site_name: &state.settings.server.name, email: &user.email, security_link: &link }
-            .render(crate::i18n::for_recipient(user.language.as_deref()))?;
+            .render(crate::i18n::for_recipient(user.language.as_deref(), state.settings.ui.default_lang()))?;
         crate::mail::enqueue(state, &user.email(), &notice, None).await?;
     }
     Ok(removed)

@@ -45,8 +45,8 @@ pub enum PasskeyError {
     #[error("You have no passkey.")]
     NoPasskey,
     /// Removing it would leave no second factor where one is required.
-    #[error("{0} Add another passkey or an authenticator app before removing this one.")]
-    Mandatory(&'static str),
+    #[error("{} Add another passkey or an authenticator app before removing this one.", .0.explain())]
+    Mandatory(crate::policy::mfa::Reason),
     #[error("passkeys are not configured: {0}")]
     Config(String),
     #[error("cannot read a stored ceremony or credential")]
@@ -449,7 +449,7 @@ pub async fn remove(state: &AppState, user: &UserRow, id: &str, client: &ClientI
         && store::passkeys::count_of_user(&state.db, &user.id).await? <= 1
         && !super::mfa::totp_enrolled(state, &user.id).await?
     {
-        return Err(PasskeyError::Mandatory(reason.explain()));
+        return Err(PasskeyError::Mandatory(reason));
     }
     let mut tx = state.db.begin().await?;
     let Some(name) = store::passkeys::remove(&mut tx, &user.id, id).await? else { return Ok(false) };

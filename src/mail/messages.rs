@@ -287,3 +287,78 @@ impl Welcome<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every email in `lang`, each way it can be worded.
+    fn all(lang: Lang) -> Vec<(&'static str, Rendered)> {
+        let s = "Cyngor Conwy";
+        let link = "https://id.example/x?t=abc";
+        let r = |m: Result<Rendered, MailError>| m.expect("renders");
+        let mut out = Vec::new();
+        for new_account in [false, true] {
+            out.push(("sign-in link", r(SignInLink { site_name: s, link, code: "123456", minutes: 15, new_account }.render(lang))));
+        }
+        out.push(("no account", r(NoAccount { site_name: s, sign_in_url: link }.render(lang))));
+        for had_password in [false, true] {
+            out.push(("password", r(PasswordConfirm { site_name: s, link, minutes: 15, had_password }.render(lang))));
+        }
+        out.push(("email change", r(EmailChangeConfirm { site_name: s, link, minutes: 15, new_email: "new@conwy.example" }.render(lang))));
+        out.push((
+            "email change notice",
+            r(EmailChangeNotice { site_name: s, new_email: "new@conwy.example", old_email: "old@conwy.example" }.render(lang)),
+        ));
+        out.push(("2FA reset", r(MfaReset { site_name: s, email: "a@conwy.example", security_link: link }.render(lang))));
+        out.push(("invitation", r(Invitation { site_name: s, body_name: "Conwy", link, days: 7 }.render(lang))));
+        for body_name in [None, Some("Conwy")] {
+            out.push(("welcome", r(Welcome { site_name: s, body_name, link, days: 7 }.render(lang))));
+        }
+        out
+    }
+
+    /// The English catalogue's email wording, in pieces between its placeables (a Welsh email
+    /// may hold none of them).
+    fn english_pieces() -> Vec<String> {
+        let (_, emails) = crate::i18n::EN_GB_FILES.iter().find(|(name, _)| *name == "emails.ftl").expect("emails.ftl");
+        let mut pieces: Vec<String> = Vec::new();
+        for line in emails.lines().filter(|l| !l.starts_with('#')) {
+            let value = line.split_once(" = ").map(|(_, v)| v).unwrap_or(line).trim().trim_start_matches('*');
+            // A plural variant's text, without its key ("[one] ").
+            let value = if value.starts_with('[') { value.split_once(']').map(|(_, v)| v).unwrap_or(value) } else { value };
+            for piece in value.split(['{', '}']) {
+                let piece = piece.trim();
+                // Three words or more (not markup, a name or a number).
+                let words = piece.split_whitespace().filter(|w| w.chars().all(|c| c.is_alphabetic() || ",.':".contains(c))).count();
+                if words >= 3 && !piece.starts_with('$') {
+                    pieces.push(piece.to_owned());
+                }
+            }
+        }
+        pieces
+    }
+
+    /// Every email renders in Welsh, subject and both parts, with no English wording in it.
+    #[test]
+    fn every_email_in_welsh_has_no_english() {
+        let english = english_pieces();
+        assert!(english.len() > 30, "{english:?}");
+        let welsh = all(Lang::CyGb);
+        assert!(welsh.len() >= 11);
+        for (name, m) in &welsh {
+            assert!(m.html.contains("<html lang=\"cy\">"), "{name}: {}", m.html);
+            for (part, text) in [("subject", &m.subject), ("text", &m.text), ("html", &m.html)] {
+                assert!(!text.trim().is_empty(), "{name} {part}");
+                for piece in &english {
+                    assert!(!text.contains(piece.as_str()), "{name} {part} in Welsh holds English {piece:?}: {text}");
+                }
+            }
+        }
+        // And the check can fail: the English emails hold their wording.
+        let en = all(Lang::EnGb);
+        for (name, m) in &en {
+            assert!(english.iter().any(|p| m.text.contains(p.as_str())), "{name}: {}", m.text);
+        }
+    }
+}

@@ -127,10 +127,11 @@ async fn unpushed(state: &AppState, raw: Vec<(String, String)>) -> Result<(Vec<(
 async fn parse(state: &AppState, raw: Vec<(String, String)>) -> Result<Request, Failure> {
     let outer_raw = raw.clone();
     let (raw, pushed) = unpushed(state, raw).await?;
-    if pushed.is_some() {
-        // The pushed request's language decides the pages of this sign-in, as a query's would
-        // (the language layer read only the query, which has client_id and request_uri).
-        let asked = raw.iter().find(|(k, _)| k == "ui_locales").and_then(|(_, v)| crate::i18n::Lang::from_ui_locales(v));
+    // The language layer reads only the query: a pushed request's language (the query has only
+    // client_id and request_uri) and a POSTed request's (in its body) decide the pages of this
+    // sign-in as a query's would.
+    let asked = raw.iter().find(|(k, _)| k == "ui_locales").and_then(|(_, v)| crate::i18n::Lang::from_ui_locales(v));
+    if pushed.is_some() || asked.is_some() {
         crate::i18n::note_ui_locales(asked);
     }
     let mut req = check(state, raw, pushed.is_some()).await?;
@@ -487,7 +488,10 @@ fn respond(state: &AppState, redirect_uri: &str, form_post: bool, fields: &[(&st
     // 303 so a POSTed authorization request becomes a GET at the client.
     match HeaderValue::from_str(&target) {
         Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
-        Err(_) => crate::error::error_page(StatusCode::BAD_REQUEST, "Cannot continue", "The application's address cannot be used."),
+        Err(_) => {
+            let t = crate::i18n::Tr::plain(crate::i18n::current());
+            crate::error::error_page(StatusCode::BAD_REQUEST, &t.get("error-cannot-continue-title").0, &t.get("refused-unusable-address").0)
+        }
     }
 }
 
@@ -503,7 +507,14 @@ fn form_post_page(action: &str, fields: &[(&str, String)], nonce: &str) -> Respo
     let origin = url::Url::parse(action).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
     let html = match (FormPost { action, fields, nonce }).render() {
         Ok(h) => h,
-        Err(_) => return crate::error::error_page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Try again in a moment."),
+        Err(_) => {
+            let t = crate::i18n::Tr::plain(crate::i18n::current());
+            return crate::error::error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &t.get("error-internal-title").0,
+                &t.get("error-internal-message").0,
+            );
+        }
     };
     let csp = format!("default-src 'none'; script-src 'nonce-{nonce}'; form-action {origin}; frame-ancestors 'none'; base-uri 'none'");
     let mut res = Html(html).into_response();
@@ -548,9 +559,10 @@ struct OrgGrant {
     permissions: String,
 }
 
+/// The names, or "none" in the request's language.
 fn listed(v: Option<&serde_json::Value>) -> String {
     let items: Vec<&str> = v.and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
-    if items.is_empty() { "none".into() } else { items.join(", ") }
+    if items.is_empty() { crate::i18n::Tr::plain(crate::i18n::current()).get("consent-none").0 } else { items.join(", ") }
 }
 
 /// What a scope lets the app do, in the request's language.

@@ -91,7 +91,7 @@ async fn request(
     let (jar, token) = csrf::token(&state, jar);
     let next = safe_next(f.next.as_deref());
     let site_name = state.settings.server.name.clone();
-    match magic_link::request(&state, &f.email, &next, &client).await {
+    match magic_link::request(&state, &f.email, &next, &client, magic_link::AskedBy::Themselves).await {
         Ok(r) => {
             let page = CheckEmailPage {
                 site_name,

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::AppState;
 use crate::error::{AppError, error_page};
 
+/// For the API; the page says it in its language (error-imports-busy-*).
 const BUSY: &str = "Other imports are running on this server. Try again in a minute; nothing was imported.";
 
 /// Middleware for the import routes: holds a slot for the whole request, or answers 503.
@@ -21,7 +22,11 @@ pub async fn one_of_few(State(state): State<AppState>, req: Request, next: Next)
             AppError::Json { status: StatusCode::SERVICE_UNAVAILABLE, error: "temporarily_unavailable", message: BUSY.into(), field: None }
                 .into_response()
         } else {
-            error_page(StatusCode::SERVICE_UNAVAILABLE, "Imports are busy", BUSY)
+            error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &super::say::text("error-imports-busy-title"),
+                &super::say::text("error-imports-busy-message"),
+            )
         };
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         return r;

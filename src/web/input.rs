@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::say::Say;
 use crate::error::{AppError, OAuthError, error_page};
 use crate::tokens::discovery::paths;
 
@@ -18,13 +19,49 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 pub const MAX_HEADER_COUNT: usize = 64;
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
+/// Where in a request the bad text is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The name of a query or form parameter.
+    Name {
+        form: bool,
+    },
+    /// The value of the query or form parameter `name`.
+    Value {
+        form: bool,
+        name: String,
+    },
+    Path,
+    Authorization,
+    JsonBody,
+    /// A field of a form read by its handler (the import upload).
+    Field,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = |form: bool| if form { "form" } else { "query" };
+        match self {
+            Place::Name { form } => write!(f, "name of a {} parameter", what(*form)),
+            Place::Value { form, name } => write!(f, "{} parameter {name}", what(*form)),
+            Place::Path => f.write_str("address (path)"),
+            Place::Authorization => f.write_str("Authorization header"),
+            Place::JsonBody => f.write_str("JSON body"),
+            Place::Field => f.write_str("form field"),
+        }
+    }
+}
+
+/// A body over the limit, for the API and OAuth clients.
+const TOO_LARGE: &str = "The request body is too large.";
+
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
     #[error("The {place} contains a control character (such as a NUL byte), which is not allowed.")]
-    Control { place: String },
+    Control { place: Place },
     #[error("The {place} is not valid UTF-8 text.")]
-    NotUtf8 { place: String },
+    NotUtf8 { place: Place },
     #[error("The {name} parameter is included more than once.")]
     Duplicate { name: String },
     #[error("The address is too long (at most {MAX_URI_BYTES} bytes).")]
@@ -40,7 +77,7 @@ fn bad_char(c: char, multiline: bool) -> bool {
 }
 
 /// Checks one decoded value: valid UTF-8 and no control characters.
-pub fn check_text(bytes: &[u8], place: impl FnOnce() -> String, multiline: bool) -> Result<(), InputError> {
+pub fn check_text(bytes: &[u8], place: impl FnOnce() -> Place, multiline: bool) -> Result<(), InputError> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Err(InputError::NotUtf8 { place: place() });
     };
@@ -60,7 +97,7 @@ fn decode_component(s: &[u8]) -> Vec<u8> {
 /// Checks one form-urlencoded component as [`check_text`] checks its decoded bytes. A `+` decodes
 /// to a space, which is neither a control character nor part of a UTF-8 sequence, so only
 /// percent escapes need decoding, and a component without any is checked where it lies.
-fn check_component(raw: &[u8], place: impl FnOnce() -> String, multiline: bool) -> Result<(), InputError> {
+fn check_component(raw: &[u8], place: impl FnOnce() -> Place, multiline: bool) -> Result<(), InputError> {
     if raw.contains(&b'%') {
         let decoded: Vec<u8> = percent_encoding::percent_decode(raw).collect();
         check_text(&decoded, place, multiline)
@@ -73,18 +110,19 @@ fn check_component(raw: &[u8], place: impl FnOnce() -> String, multiline: bool) 
 /// duplicate check.
 pub fn check_pairs(raw: &[u8], what: &str, multiline: bool) -> Result<Vec<String>, InputError> {
     let mut names = Vec::new();
+    let form = what == "form";
     for pair in raw.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let (k, v) = match pair.iter().position(|b| *b == b'=') {
             Some(i) => (pair.get(..i).unwrap_or_default(), pair.get(i + 1..).unwrap_or_default()),
             None => (pair, &[][..]),
         };
-        check_component(k, || format!("name of a {what} parameter"), false)?;
+        check_component(k, || Place::Name { form }, false)?;
         let name = if k.iter().any(|b| matches!(b, b'%' | b'+')) {
             String::from_utf8_lossy(&decode_component(k)).into_owned()
         } else {
             String::from_utf8_lossy(k).into_owned()
         };
-        check_component(v, || format!("{what} parameter {}", shorten(&name)), multiline)?;
+        check_component(v, || Place::Value { form, name: shorten(&name) }, multiline)?;
         names.push(name);
     }
     Ok(names)
@@ -102,7 +140,7 @@ fn shorten(s: &str) -> String {
 pub fn check_path(path: &str) -> Result<(), InputError> {
     for seg in path.split('/') {
         let bytes: Vec<u8> = percent_encoding::percent_decode_str(seg).collect();
-        check_text(&bytes, || "address (path)".to_owned(), false)?;
+        check_text(&bytes, || Place::Path, false)?;
     }
     Ok(())
 }
@@ -110,7 +148,7 @@ pub fn check_path(path: &str) -> Result<(), InputError> {
 /// Every string (and object key) in a JSON document.
 pub fn check_json(v: &serde_json::Value) -> Result<(), InputError> {
     let check = |s: &str| {
-        if s.chars().any(|c| bad_char(c, true)) { Err(InputError::Control { place: "JSON body".to_owned() }) } else { Ok(()) }
+        if s.chars().any(|c| bad_char(c, true)) { Err(InputError::Control { place: Place::JsonBody }) } else { Ok(()) }
     };
     match v {
         serde_json::Value::String(s) => check(s),
@@ -175,7 +213,8 @@ fn refuse(path: &str, e: &InputError) -> Response {
     } else if matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::PAR) {
         OAuthError::new(status, "invalid_request", message).into_response()
     } else {
-        error_page(status, "Something is wrong with that request", &message)
+        // A page: in the request's language (the language layer is outside this one).
+        error_page(status, &super::say::text("error-bad-request-title"), &e.say())
     }
 }
 
@@ -209,7 +248,7 @@ fn check_basic(h: &HeaderMap) -> Result<(), InputError> {
         return Ok(());
     };
     for part in decoded.split(|b| *b == b':') {
-        check_component(part, || "Authorization header".to_owned(), false)?;
+        check_component(part, || Place::Authorization, false)?;
     }
     Ok(())
 }
@@ -240,8 +279,9 @@ pub async fn refuse_bad_input(req: Request, next: Next) -> Response {
             let bytes: Bytes = match axum::body::to_bytes(body, usize::MAX).await {
                 Ok(b) => b,
                 Err(_) => {
-                    // Over the body limit layered outside, or the client went away.
-                    return (StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.").into_response();
+                    // Over the body limit layered outside, or the client went away. A page's
+                    // is said in its language by `web::site_error_pages`.
+                    return (StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE).into_response();
                 }
             };
             let checked = match kind {

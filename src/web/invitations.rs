@@ -102,7 +102,8 @@ async fn accept(
         }
         Err(e @ (AdminError::Forbidden(_) | AdminError::Conflict(_) | AdminError::Invalid { .. })) => {
             let status = e.status();
-            // admin::ops words it in English (for the admin API too): said in the page's language.
+            // admin::ops words the refusal in English (for the API and the command line); the
+            // page says it in its own language.
             p.error = Some(crate::i18n::refusals::say(&match e {
                 AdminError::Invalid { message, .. } => message,
                 AdminError::Forbidden(m) | AdminError::Conflict(m) => m,
@@ -180,7 +181,7 @@ async fn welcome_accept(
                 token: String::new(),
                 email: None,
                 body_name: None,
-                error: Some(error),
+                error: Some(crate::i18n::refusals::say(&error)),
             };
             Ok((status, jar, p).into_response())
         }

@@ -2,10 +2,10 @@
 //! around the request ([`choose`], the outermost layer), and `GET /language` is the language
 //! link every page carries.
 //!
-//! - `ui_locales` of `/authorize` (or of the pushed request its `request_uri` names) decides the
-//!   pages of that sign-in: it is kept in a cookie for an hour (a browser-session cookie),
-//!   replaced by the next authorization request, and cleared by one without it or by the
-//!   language link. A refused authorization request (4xx) leaves the cookie as it was.
+//! - `ui_locales` of `/authorize` (its query, a POSTed request's body, or the pushed request its
+//!   `request_uri` names) decides the pages of that sign-in: it is kept in a cookie for an hour
+//!   (a browser-session cookie), replaced by the next authorization request, and cleared by one
+//!   without it or by the language link. A refused authorization request (4xx) leaves the cookie as it was.
 //! - The signed-in person's saved preference is added by the extractor that finds them
 //!   (`web::extract`).
 //! - The language link's cookie (a year), then `Accept-Language`, then `[ui] default_language`.
@@ -102,7 +102,9 @@ pub async fn choose(State(state): State<AppState>, req: Request, next: Next) -> 
     let link = lang_cookie(cookies::language_name(&state));
     let kept = lang_cookie(cookies::ui_locales_name(&state));
     let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
-    let authorize = req.uri().path() == "/authorize" && req.method() == Method::GET;
+    // An authorization request may be POSTed (OIDC Core 3.1.2.1); its body's ui_locales is
+    // noted by the endpoint, which reads the body (i18n::note_ui_locales).
+    let authorize = req.uri().path() == "/authorize" && matches!(*req.method(), Method::GET | Method::POST);
     let asked = if authorize { query_param(req.uri().query(), "ui_locales").and_then(|v| Lang::from_ui_locales(&v)) } else { None };
     let choice = Choice {
         ui_locales: if authorize { asked } else { kept },

@@ -35,6 +35,7 @@ pub use metrics::record as record_metrics;
 
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::tokens::discovery::paths;
 
 const CSS: &str = include_str!("../../templates/stile.css");
 const COPY_JS: &str = include_str!("../../templates/copy.js");
@@ -115,7 +116,24 @@ pub async fn site_error_pages(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    crate::error::with_site_name(next.run(req).await, &state.settings.server.name)
+    // A body over a limit is refused in plain text by the limit layers (tower-http's before the
+    // body is read, web::input's after): for a person, said in the request's language; the API,
+    // SCIM and the OAuth endpoints keep English.
+    let path = req.uri().path();
+    let machine = path.starts_with("/api/")
+        || path.starts_with("/scim/")
+        || matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::PAR);
+    let res = next.run(req).await;
+    if res.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        && !machine
+        && res.headers().get(axum::http::header::CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
+    {
+        let (mut parts, _) = res.into_parts();
+        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+        parts.headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain; charset=utf-8"));
+        return axum::response::Response::from_parts(parts, axum::body::Body::from(say::text("problem-body-too-large")));
+    }
+    crate::error::with_site_name(res, &state.settings.server.name)
 }
 
 /// A `next` target we are willing to send the browser to after sign-in: a place on this site.

@@ -13,6 +13,7 @@ use crate::email::EmailError;
 use crate::i18n::{Msg, Tr, current};
 use crate::policy::mfa::Reason;
 use crate::policy::password::PasswordProblem;
+use crate::web::input::{InputError, Place};
 
 /// A message for a page, as text (the page escapes it).
 pub trait Say {
@@ -131,8 +132,37 @@ impl Say for PasskeyError {
             PasskeyError::Duplicate => text("problem-passkey-duplicate"),
             PasskeyError::BadName => t().n("problem-passkey-bad-name", crate::auth::passkeys::MAX_NAME_CHARS).to_string(),
             PasskeyError::NoPasskey => text("problem-no-passkey"),
-            PasskeyError::Mandatory(why) => msg("problem-passkey-mandatory").arg("why", why).to_string(),
+            PasskeyError::Mandatory(why) => msg("problem-passkey-mandatory").arg("why", why.say()).to_string(),
             other => other.to_string(),
+        }
+    }
+}
+
+/// Where the bad text is, as the bad-input page says it.
+fn place(p: &Place) -> String {
+    match p {
+        Place::Name { form: false } => text("input-place-query-name"),
+        Place::Name { form: true } => text("input-place-form-name"),
+        Place::Value { form: false, name } => msg("input-place-query-value").arg("name", name).to_string(),
+        Place::Value { form: true, name } => msg("input-place-form-value").arg("name", name).to_string(),
+        Place::Path => text("input-place-path"),
+        Place::Authorization => text("input-place-authorization"),
+        Place::JsonBody => text("input-place-json"),
+        Place::Field => text("input-place-field"),
+    }
+}
+
+impl Say for InputError {
+    fn say(&self) -> String {
+        use crate::web::input::{MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URI_BYTES};
+        match self {
+            InputError::Control { place: p } => msg("problem-input-control").arg("place", place(p)).to_string(),
+            InputError::NotUtf8 { place: p } => msg("problem-input-not-utf8").arg("place", place(p)).to_string(),
+            InputError::Duplicate { name } => msg("problem-input-duplicate").arg("name", name).to_string(),
+            InputError::UriTooLong => t().n("problem-input-uri-too-long", MAX_URI_BYTES).to_string(),
+            InputError::HeadersTooLarge => {
+                t().msg("problem-input-headers-too-large").num("fields", MAX_HEADER_COUNT).num("bytes", MAX_HEADER_BYTES).to_string()
+            }
         }
     }
 }
@@ -162,6 +192,27 @@ impl Say for EmailChangeError {
             EmailChangeError::LinkInvalid => text("problem-link-invalid"),
             EmailChangeError::Taken => text("problem-email-taken"),
             other => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Choice, Lang};
+
+    async fn in_welsh<T>(f: impl FnOnce() -> T) -> T {
+        crate::i18n::scope(Choice { default: Lang::CyGb, ..Choice::default() }, "/".to_owned(), async { f() }).await.0
+    }
+
+    /// Why the last passkey cannot be removed is said in the page's language, not spliced in in English.
+    #[tokio::test]
+    async fn passkey_mandatory_reason_in_welsh() {
+        for reason in [Reason::Superuser, Reason::Body, Reason::Role, Reason::Client, Reason::AcrValues] {
+            let said = in_welsh(|| PasskeyError::Mandatory(reason).say()).await;
+            assert!(!said.contains(reason.explain()), "{said}");
+            assert!(said.starts_with(&in_welsh(|| reason.say()).await), "{said}");
+            assert!(said.contains("Ychwanegwch allwedd mynediad arall"), "{said}");
         }
     }
 }

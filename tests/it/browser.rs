@@ -523,8 +523,11 @@ async fn welsh_sign_in_enrolment_and_emailed_link() {
         return;
     }
     let app = TestApp::start(Backend::Sqlite).await;
-    let user = app.create_user("ffion@conwy.example", Some(PW)).await;
-    stile::store::users::set_superuser(&app.state.db, &user.id, true, app.state.now()).await.unwrap();
+    // Superusers, so each must enrol in 2FA: one after the emailed link, one through the app.
+    for email in ["ffion@conwy.example", "gwen@conwy.example"] {
+        let user = app.create_user(email, Some(PW)).await;
+        stile::store::users::set_superuser(&app.state.db, &user.id, true, app.state.now()).await.unwrap();
+    }
     // A relying app whose callback is a page of this Stile, so the browser lands somewhere real.
     let mut s = crate::oidc::spec("Street works");
     s.require_pkce = false;
@@ -539,6 +542,7 @@ async fn welsh_sign_in_enrolment_and_emailed_link() {
         &json!({
             "base": app.base,
             "email": "ffion@conwy.example",
+            "email2": "gwen@conwy.example",
             "password": PW,
             "now": app.state.now(),
             "mail_dir": app.db.dir.path().join("mail"),
@@ -548,12 +552,20 @@ async fn welsh_sign_in_enrolment_and_emailed_link() {
     )
     .await;
     let pages = pages_checked(&report);
-    for name in
-        ["cy sign-in: email", "cy sign-in: password, with error", "cy sign-in: emailed link", "cy 2FA: enrol", "cy 2FA: recovery codes"]
-    {
+    for name in [
+        "cy sign-in: email",
+        "cy sign-in: password, with error",
+        "cy sign-in: emailed link",
+        "cy sign-in: emailed link confirmed",
+        "cy link 2FA: recovery codes",
+        "cy 2FA: enrol",
+        "cy 2FA: recovery codes",
+    ] {
         assert!(pages.iter().any(|p| p == name), "{name} not checked: {pages:?}");
     }
     let steps = report["steps"].as_array().unwrap();
-    assert!(steps.iter().any(|s| s == "emailed link opened in Welsh") && steps.iter().any(|s| s == "enrolled in Welsh"), "{steps:?}");
+    for step in ["emailed link opened in Welsh", "emailed link confirmed and enrolled in Welsh", "enrolled in Welsh"] {
+        assert!(steps.iter().any(|s| s == step), "{step}: {steps:?}");
+    }
     app.finish().await;
 }

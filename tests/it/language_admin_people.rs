@@ -292,7 +292,7 @@ async fn admin_people_layered_refusals_in_welsh(b: Backend) {
     // (SQLite names the look-alike constraint first, PostgreSQL the address's own.)
     let html = html.replace("&#39;", "'");
     assert!(
-        html.contains("Mae defnyddiwr â'r cyfeiriad e-bost hwnnw yn bodoli eisoes.")
+        html.contains("Mae defnyddiwr â’r cyfeiriad e-bost hwnnw yn bodoli eisoes.")
             || html.contains("Mae cyfrif y mae ei gyfeiriad yn edrych yr un fath (yr un llythrennau o wyddor arall"),
         "{html}"
     );

@@ -26,6 +26,7 @@ mod import_upload;
 mod language;
 mod language_admin;
 mod language_admin_people;
+mod language_more;
 mod language_par;
 mod mail;
 mod metrics;

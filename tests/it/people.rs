@@ -33,7 +33,7 @@ fn browser_as(ua: &str) -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).user_agent(ua).build().unwrap()
 }
 
-async fn admin_browser(app: &TestApp, email: &str) -> reqwest::Client {
+pub(crate) async fn admin_browser(app: &TestApp, email: &str) -> reqwest::Client {
     let c = app.browser();
     assert_eq!(app.sign_in_next(&c, email, PW, "/admin").await.status(), 303, "{email} signs in");
     c
@@ -228,7 +228,7 @@ async fn recent_events(b: Backend) {
 both!(recent_events);
 
 /// The newest mail to `to` whose text holds `needle`, and how many such mails there are.
-async fn mails_to(app: &TestApp, to: &str, needle: &str, at_least: usize) -> Vec<ReceivedMail> {
+pub(crate) async fn mails_to(app: &TestApp, to: &str, needle: &str, at_least: usize) -> Vec<ReceivedMail> {
     let dir = app.db.dir.path().join("mail");
     for _ in 0..200 {
         let mut found = Vec::new();
@@ -264,7 +264,7 @@ async fn invitation_ids(app: &TestApp, email: &str) -> Vec<String> {
 }
 
 /// Adds a user with the welcome email ticked; returns their id.
-async fn add_with_welcome(app: &TestApp, admin: &reqwest::Client, email: &str) -> String {
+pub(crate) async fn add_with_welcome(app: &TestApp, admin: &reqwest::Client, email: &str) -> String {
     let r = post(
         app,
         admin,

@@ -258,22 +258,33 @@ pub(crate) async fn prepare_welcome(
     let now = state.now();
     let secret = crate::secret::random_token(&*state.rng);
     let expires_at = now.saturating_add(TTL_SECS);
-    let mail = render_welcome(state, body.map(|b| b.body.name.as_str()), &secret)?;
+    let mail = render_welcome(state, body.map(|b| b.body.name.as_str()), &secret, None)?;
     let membership = serde_json::to_string(m).map_err(|e| AdminError::Internal(e.to_string()))?;
     Ok(PreparedWelcome { id: store::new_id(now, &*state.rng), token_hash: token_hash(secret.expose()), mail, expires_at, membership })
 }
 
-fn render_welcome(state: &AppState, body_name: Option<&str>, secret: &SecretString) -> Result<crate::mail::Rendered, AdminError> {
+/// In the account's saved language (a new account has none yet), else the deployment default.
+fn render_welcome(
+    state: &AppState,
+    body_name: Option<&str>,
+    secret: &SecretString,
+    saved: Option<&str>,
+) -> Result<crate::mail::Rendered, AdminError> {
     let link = format!("{}/invitations/welcome?t={}", state.settings.issuer(), secret.expose());
     crate::mail::messages::Welcome { site_name: &state.settings.server.name, body_name, link: &link, days: TTL_SECS / 86_400 }
-        .render(crate::i18n::for_recipient(None))
+        .render(crate::i18n::for_recipient(saved, state.settings.ui.default_lang()))
         .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
 }
 
-fn render_membership(state: &AppState, body_name: &str, secret: &SecretString) -> Result<crate::mail::Rendered, AdminError> {
+fn render_membership(
+    state: &AppState,
+    body_name: &str,
+    secret: &SecretString,
+    saved: Option<&str>,
+) -> Result<crate::mail::Rendered, AdminError> {
     let link = format!("{}/invitations/accept?t={}", state.settings.issuer(), secret.expose());
     crate::mail::messages::Invitation { site_name: &state.settings.server.name, body_name, link: &link, days: TTL_SECS / 86_400 }
-        .render(crate::i18n::for_recipient(None))
+        .render(crate::i18n::for_recipient(saved, state.settings.ui.default_lang()))
         .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
 }
 
@@ -361,10 +372,12 @@ pub async fn resend(state: &AppState, actor: &AdminActor, id: &str) -> Result<In
     let secret = crate::secret::random_token(&*state.rng);
     let expires_at = now.saturating_add(TTL_SECS);
     let body_name = body.as_ref().map(|b| b.body.name.as_str());
+    // The language the person saved, if the address has an account that has signed in since.
+    let saved = store::users::by_email(&state.db, &email).await?.and_then(|u| u.language);
     let mail = if row.kind == store::invitations::KIND_WELCOME {
-        render_welcome(state, body_name, &secret)?
+        render_welcome(state, body_name, &secret, saved.as_deref())?
     } else {
-        render_membership(state, body_name.unwrap_or_default(), &secret)?
+        render_membership(state, body_name.unwrap_or_default(), &secret, saved.as_deref())?
     };
     let mut tx = state.db.begin().await?;
     let Some(updated) = store::invitations::resend(&mut tx, &row.id, email.as_str(), &token_hash(secret.expose()), expires_at, now).await?

@@ -270,6 +270,8 @@ async fn invite(
     }
     let p = prepare_add(state, actor, body, "", input).await?;
     super::invitations::reserve_send(state, email.as_str()).await?;
+    // An account elsewhere may have a saved language; the invitation is in it.
+    let saved = store::users::by_email(&state.db, email).await?.and_then(|u| u.language);
     let now = state.now();
     let expires_at = now.saturating_add(INVITATION_TTL);
     let id = store::new_id(now, &*state.rng);
@@ -288,7 +290,7 @@ async fn invite(
         link: &link,
         days: INVITATION_TTL / 86_400,
     }
-    .render(crate::i18n::for_recipient(None))
+    .render(crate::i18n::for_recipient(saved.as_deref(), state.settings.ui.default_lang()))
     .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
     let mut tx = state.db.begin().await?;
     store::invitations::insert(

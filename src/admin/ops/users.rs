@@ -472,12 +472,14 @@ pub async fn send_sign_in_email(state: &AppState, actor: &AdminActor, id: &str) 
     if user.is_disabled() {
         return Err(AdminError::invalid("user", "This account is disabled; enable it first."));
     }
-    crate::auth::magic_link::request(state, user.email.as_str(), "/account", &actor.from).await.map_err(|e| match e {
-        crate::auth::magic_link::MagicLinkError::TooManyRequests { minutes } => {
-            AdminError::Conflict(format!("Too many sign-in emails have been sent; try again in {minutes} minute(s)."))
-        }
-        other => AdminError::Internal(crate::error::error_chain(&other)),
-    })?;
+    crate::auth::magic_link::request(state, user.email.as_str(), "/account", &actor.from, crate::auth::magic_link::AskedBy::Administrator)
+        .await
+        .map_err(|e| match e {
+            crate::auth::magic_link::MagicLinkError::TooManyRequests { minutes } => {
+                AdminError::Conflict(format!("Too many sign-in emails have been sent; try again in {minutes} minute(s)."))
+            }
+            other => AdminError::Internal(crate::error::error_chain(&other)),
+        })?;
     audit_now(state, actor, "user.send_sign_in_email", &subject, None).await
 }
 

@@ -170,7 +170,7 @@ fn unread(e: multer::Error) -> Unread {
 /// A text field of the multipart form: what `web::input` would have refused in a plain form is
 /// refused here the same way.
 fn field_text(bytes: &[u8]) -> Result<String, Unread> {
-    crate::web::input::check_text(bytes, String::new, true).map_err(bad_field)?;
+    crate::web::input::check_text(bytes, || crate::web::input::Place::Field, true).map_err(bad_field)?;
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
 
