@@ -289,7 +289,8 @@ pub struct Search<'a> {
     pub offset: i64,
 }
 
-/// One page of users, newest first, and how many match in all.
+/// One page of users, newest first, and how many match in all (counted only when the page is
+/// full, or empty past the first).
 ///
 /// With a body filter the users are found through the memberships' `(body_id, user_id)` index,
 /// so a body's page costs its members, not the whole table (one placeholder per body: the text
@@ -321,6 +322,13 @@ pub async fn search_page(db: &Db, s: &Search<'_>) -> Result<(Vec<UserRow>, i64)>
         binds.int(s.offset)
     );
     let rows = bind_all!(sqlx::query_as::<_, UserRow>(page), binds).fetch_all(db.pool()).await?;
+    // A page with room left on it is the last: the total is the rows before it and on it, without
+    // reading every match again to count them (a search usually fits on its first page). An
+    // empty page past the first may be past the end, so it is counted.
+    let on_page = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    if on_page < s.limit && (on_page > 0 || s.offset == 0) {
+        return Ok((rows, s.offset + on_page));
+    }
     let total = bind_all!(sqlx::query_scalar::<_, i64>(total_text), count_binds);
     Ok((rows, total.fetch_one(db.pool()).await?))
 }

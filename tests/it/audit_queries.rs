@@ -170,6 +170,15 @@ async fn users_search_across_bodies(b: Backend) {
     assert_eq!((total, p1.len(), p2.len(), p3.len()), (9, 4, 4, 1));
     let all: BTreeSet<_> = p1.iter().chain(&p2).chain(&p3).collect();
     assert_eq!(all.len(), 9);
+    // The total on every page: counted on a full one, from the rows before and on a last page
+    // with room left, and counted on an empty page past the end.
+    assert_eq!(search("user", false, None, 4, 4).await.1, 9);
+    assert_eq!(search("user", false, None, 4, 8).await.1, 9);
+    assert_eq!(search("user", false, None, 4, 12).await, (Vec::new(), 9));
+    assert_eq!(search("user", false, None, 9, 0).await.1, 9);
+    assert_eq!(search("user", false, None, 10, 0).await.1, 9);
+    assert_eq!(search("nobody", false, None, 4, 0).await, (Vec::new(), 0));
+    assert_eq!(search("nobody", false, None, 4, 4).await, (Vec::new(), 0));
     // A LIKE wildcard is searched for literally.
     assert_eq!(search("user_", false, None, 50, 0).await.1, 0);
     assert_eq!(search("%", false, None, 50, 0).await.1, 0);
