@@ -2,7 +2,7 @@
 """Helpers of scripts/hot_functions.sh.
 
   hot_functions.py sign-in PORT            one password sign-in (GET /login, POST /login/password)
-  hot_functions.py list OBJ CALLGRIND...   the mangled names of OBJ's functions that ran, first seen first
+  hot_functions.py list BIN CALLGRIND...   the mangled names of BIN's functions that ran, first seen first
   hot_functions.py check BIN [LIST]        how many of the list's names BIN has (bench/oidc.sh prints it)
 """
 import http.cookiejar
@@ -38,26 +38,30 @@ def sign_in(port):
         sys.exit(f"hot_functions.py: the sign-in answered {status}, not 303")
 
 
-def ran(obj, files):
-    """Functions of the object named obj with a cost in the callgrind files, first seen first."""
+def defined(binary):
+    nm = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout
+    return {p[-1] for p in (l.split() for l in nm.splitlines()) if len(p) == 3}
+
+
+def ran(binary, files):
+    """Functions of binary with a cost in the callgrind files, first seen first. Kept by name, not
+    by callgrind's object: valgrind 3.19 files the functions of a binary already laid out this way
+    under "???"."""
+    have = defined(binary)
     seen, out = set(), []
     for path in files:
-        obs, fns, cur = {}, {}, None
+        fns = {}
         with open(path, errors="replace") as f:
             for line in f:
-                m = re.match(r"^(ob|cob|fn|cfn)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
+                m = re.match(r"^(fn|cfn)=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
                 if not m:
                     continue
                 kind, ident, name = m.groups()
-                table = obs if kind in ("ob", "cob") else fns
                 if name is not None:
-                    table[ident] = name
-                if kind == "ob":
-                    cur = obs.get(ident)
-                elif kind == "fn" and cur and cur.rsplit("/", 1)[-1] == obj:
+                    fns[ident] = name
+                if kind == "fn":
                     fn = re.sub(r"'\d+$", "", fns.get(ident, ""))  # callgrind's recursion marker
-                    # valgrind's own entries, such as "(below main)", are not symbols.
-                    if fn and not re.search(r"[\s()]", fn) and fn not in seen:
+                    if fn in have and fn not in seen:
                         seen.add(fn)
                         out.append(fn)
     return out
@@ -65,8 +69,7 @@ def ran(obj, files):
 
 def check(binary, listed):
     names = [l.strip() for l in open(listed) if l.strip() and not l.startswith("#")]
-    nm = subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout
-    have = {p[-1] for p in (l.split() for l in nm.splitlines()) if len(p) == 3}
+    have = defined(binary)
     print(sum(1 for n in names if n in have), len(names))
 
 

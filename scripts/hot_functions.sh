@@ -77,5 +77,5 @@ client() { # DIR ID -> base64 of ID:secret
 profile ES256 "$TMP/es"
 profile RS256 "$TMP/rs"
 mkdir -p "$(dirname "$OUT")"
-python3 "$ROOT/scripts/hot_functions.py" list "$(basename "$BIN")" "$TMP"/es/cg.*.1 "$TMP"/rs/cg.*.1 "$TMP"/es/cg.*.2 "$TMP"/rs/cg.*.2 >"$OUT"
+python3 "$ROOT/scripts/hot_functions.py" list "$BIN" "$TMP"/es/cg.*.1 "$TMP"/rs/cg.*.1 "$TMP"/es/cg.*.2 "$TMP"/rs/cg.*.2 >"$OUT"
 echo "wrote $(wc -l <"$OUT") names to $OUT" >&2
