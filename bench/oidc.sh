@@ -283,6 +283,14 @@ echo "binary: $BIN_SRC (built $(date -r "$BIN_SRC" '+%Y-%m-%d %H:%M'); working t
 if [[ -n $(find "$ROOT/src" "$ROOT/migrations" "$ROOT/config" "$ROOT/Cargo.toml" -newer "$BIN_SRC" -print -quit 2>/dev/null) ]]; then
     echo "note: sources have changed since this binary was built; rebuild to measure them"
 fi
+# Idle memory depends on the hot code being side by side (build.rs): say how much of the list the
+# binary still has. Names drift with the toolchain and the dependencies.
+if command -v nm >/dev/null && command -v python3 >/dev/null && [[ -r $ROOT/link/hot-functions.txt ]] &&
+    hot=$(python3 "$ROOT/scripts/hot_functions.py" check "$BIN_SRC" "$ROOT/link/hot-functions.txt" 2>/dev/null); then
+    read -r hot_found hot_listed <<<"$hot"
+    echo "hot-code layout: $hot_found of the $hot_listed functions in link/hot-functions.txt are in this binary$(
+        ((hot_found * 10 < hot_listed * 8)) && echo "; idle memory will be higher: run scripts/hot_functions.sh")"
+fi
 echo "machine: $(nproc) CPU(s) available, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 busy_s=$(core_busy_before "$SERVER_CPU")
 busy_l=$(core_busy_before "$LOAD_CPU")
