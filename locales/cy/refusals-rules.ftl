@@ -38,6 +38,15 @@ admin-refusal-kind-highway-authority-contractor = Ni all awdurdod priffyrdd gael
 admin-invalid-metadata-too-large = Nid oedd modd darllen metadata’r IdP o { $url }: mae’r ddogfen yn fwy nag 1 MiB.
 admin-invalid-metadata-not-utf8 = Nid oedd modd darllen metadata’r IdP o { $url }: nid yw’r ddogfen yn UTF-8.
 admin-invalid-metadata-status = Nid oedd modd darllen metadata’r IdP o { $url }: atebodd y gweinydd { $status }.
+admin-invalid-metadata-xml = Nid oes modd defnyddio metadata’r IdP: nid yw’r metadata yn XML darllenadwy: { $detail }
+admin-invalid-metadata-no-idp = Nid oes modd defnyddio metadata’r IdP: nid yw’r metadata yn disgrifio darparwr hunaniaeth (IDPSSODescriptor)
+admin-invalid-metadata-no-entity-id = Nid oes modd defnyddio metadata’r IdP: nid oes entityID gan y darparwr hunaniaeth
+admin-invalid-metadata-no-redirect-sso = Nid oes modd defnyddio metadata’r IdP: nid yw’r darparwr hunaniaeth yn cynnig SingleSignOnService gyda’r rhwymiad HTTP-Redirect
+admin-invalid-metadata-no-signing-cert = Nid oes modd defnyddio metadata’r IdP: nid oes tystysgrif llofnodi ym metadata’r darparwr hunaniaeth, felly ni fyddai modd gwirio ei ymatebion
+admin-invalid-metadata-cert-encoding = Nid oes modd defnyddio metadata’r IdP: nid oes modd defnyddio tystysgrif llofnodi yn y metadata: nid yw’r dystysgrif yn base64 nac yn PEM dilys
+admin-invalid-metadata-cert-parse = Nid oes modd defnyddio metadata’r IdP: nid oes modd defnyddio tystysgrif llofnodi yn y metadata: nid oes modd dosrannu’r dystysgrif fel X.509
+admin-invalid-metadata-cert-key-type = Nid oes modd defnyddio metadata’r IdP: nid oes modd defnyddio tystysgrif llofnodi yn y metadata: nid yw allwedd y dystysgrif yn RSA nac yn ECDSA P-256
+admin-invalid-metadata-cert-key-size = Nid oes modd defnyddio metadata’r IdP: nid oes modd defnyddio tystysgrif llofnodi yn y metadata: mae allwedd RSA y dystysgrif yn fyrrach na 2048 did (neu’n hirach nag 8192)
 
 ## Gosodiadau rhaglen ddibynnol.
 admin-invalid-app-jwks-shape = Rhowch allweddi cyhoeddus y rhaglen fel set JWK: { "{" }"keys": [...]{ "}" }.

@@ -40,6 +40,15 @@ admin-refusal-kind-highway-authority-contractor = A highway authority cannot hav
 admin-invalid-metadata-too-large = The IdP metadata could not be read from { $url }: the document is larger than 1 MiB.
 admin-invalid-metadata-not-utf8 = The IdP metadata could not be read from { $url }: the document is not UTF-8.
 admin-invalid-metadata-status = The IdP metadata could not be read from { $url }: the server answered { $status }.
+admin-invalid-metadata-xml = The IdP metadata is not usable: the metadata is not readable XML: { $detail }
+admin-invalid-metadata-no-idp = The IdP metadata is not usable: the metadata describes no identity provider (IDPSSODescriptor)
+admin-invalid-metadata-no-entity-id = The IdP metadata is not usable: the identity provider has no entityID
+admin-invalid-metadata-no-redirect-sso = The IdP metadata is not usable: the identity provider offers no SingleSignOnService with the HTTP-Redirect binding
+admin-invalid-metadata-no-signing-cert = The IdP metadata is not usable: the identity provider's metadata has no signing certificate, so its responses could not be checked
+admin-invalid-metadata-cert-encoding = The IdP metadata is not usable: a signing certificate in the metadata cannot be used: the certificate is not valid base64 or PEM
+admin-invalid-metadata-cert-parse = The IdP metadata is not usable: a signing certificate in the metadata cannot be used: the certificate cannot be parsed as X.509
+admin-invalid-metadata-cert-key-type = The IdP metadata is not usable: a signing certificate in the metadata cannot be used: the certificate's key is neither RSA nor ECDSA P-256
+admin-invalid-metadata-cert-key-size = The IdP metadata is not usable: a signing certificate in the metadata cannot be used: the certificate's RSA key is shorter than 2048 bits (or longer than 8192)
 
 ## A relying app's settings (src/admin/ops/clients.rs).
 admin-invalid-app-jwks-shape = Give the app's public keys as a JWK set: { "{" }"keys": [...]{ "}" }.

@@ -367,6 +367,36 @@ mod tests {
         );
     }
 
+    /// An IdP's metadata refused for what it holds: the sentence the connection form shows is the
+    /// SAML module's own English, so every reason it can give must have its Welsh reading.
+    #[test]
+    fn metadata_problems_are_said_in_welsh() {
+        use crate::saml::certs::CertError;
+        use crate::saml::metadata::MetadataError;
+        use crate::sso::saml::SamlAdminError;
+        let fixed = [
+            MetadataError::NoIdp,
+            MetadataError::NoEntityId,
+            MetadataError::NoRedirectSso,
+            MetadataError::NoSigningCertificate,
+            MetadataError::Certificate(CertError::Encoding),
+            MetadataError::Certificate(CertError::Parse),
+            MetadataError::Certificate(CertError::KeyType),
+            MetadataError::Certificate(CertError::KeySize),
+        ];
+        for e in fixed {
+            let english = SamlAdminError::Metadata(e).to_string();
+            let cy = say_in(Lang::CyGb, &english);
+            assert!(cy.starts_with("Nid oes modd defnyddio metadata’r IdP: ") && !cy.contains("the "), "{english} -> {cy}");
+        }
+        let xml = crate::saml::metadata::parse_idp("<unclosed").unwrap_err();
+        let english = SamlAdminError::Metadata(xml).to_string();
+        assert!(
+            say_in(Lang::CyGb, &english).starts_with("Nid oes modd defnyddio metadata’r IdP: nid yw’r metadata yn XML darllenadwy: "),
+            "{english}"
+        );
+    }
+
     fn key_of(e: &crate::jose::JoseError) -> &'static str {
         match e {
             crate::jose::JoseError::Jwk(p) => p.key(),
