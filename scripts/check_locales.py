@@ -82,6 +82,9 @@ ENGLISH_LITERAL_RE = re.compile(r"\"([A-Z][a-z']+ [a-z][^\"]*)\"")
 VAR_RE = re.compile(r"\{\s*\$([a-z_][a-z0-9_]*)")
 
 
+DUPLICATES: list[str] = []
+
+
 def messages(path: Path) -> dict[str, str]:
     """Message id -> its whole text (value, variants and continuation lines)."""
     out: dict[str, str] = {}
@@ -90,6 +93,9 @@ def messages(path: Path) -> dict[str, str]:
         m = KEY_RE.match(line)
         if m:
             current = m.group(1)
+            if current in out:
+                # Fluent keeps the first and the bundle reports an error at start: refuse it here.
+                DUPLICATES.append(f"{path.relative_to(ROOT)}: {current} is defined twice")
             out[current] = line[m.end():]
         elif line.startswith((" ", "\t", "}")) and current is not None:
             out[current] += "\n" + line
@@ -219,6 +225,7 @@ def main() -> int:
                 if key in catalogues[lang]:
                     problems.append(f"locales/{lang}/{name}: {key} is defined twice")
                 catalogues[lang][key] = text
+    problems.extend(DUPLICATES)
     en, cy = catalogues["en-GB"], catalogues["cy"]
     for key in sorted(set(en) - set(cy)):
         problems.append(f"locales/cy: {key} is missing (it is in en-GB)")

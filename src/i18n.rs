@@ -483,8 +483,15 @@ mod tests {
     #[test]
     fn catalogues_parse_without_errors() {
         for (lang, files) in [("en-GB", &EN_GB_FILES), ("cy", &CY_FILES)] {
+            let mut bundle = FluentBundle::new_concurrent(vec![lang.parse().unwrap()]);
             for (name, text) in files.iter() {
-                assert!(FluentResource::try_new((*text).to_owned()).is_ok(), "{lang}/{name} has syntax errors");
+                let res = FluentResource::try_new((*text).to_owned());
+                assert!(res.is_ok(), "{lang}/{name} has syntax errors");
+                // A key defined twice (in one file or across files) is kept once and logged as an
+                // error at every start.
+                if let Ok(res) = res {
+                    assert!(bundle.add_resource(res).is_ok(), "{lang}/{name} defines a key another file (or itself) defines");
+                }
             }
         }
     }

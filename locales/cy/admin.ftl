@@ -371,7 +371,6 @@ admin-refusal-contractor-own = { $verb ->
     [remove] Dim ond gweinyddwyr y contractwr ei hun all dynnu defnyddwyr contractwr; mae hyrwyddwr neu awdurdod priffyrdd y mae’n gweithio iddo yn gosod eu caniatadau a’u ffrydiau gwaith.
    *[edit] Dim ond gweinyddwyr y contractwr ei hun all olygu defnyddwyr contractwr; mae hyrwyddwr neu awdurdod priffyrdd y mae’n gweithio iddo yn gosod eu caniatadau a’u ffrydiau gwaith.
 }
-admin-conflict-scim-revoked = Mae’r tocyn SCIM hwn wedi’i ddirymu eisoes.
 
 ## Yr hyn na chaiff gweinyddwr ei wneud, o fewn y gwrthodiadau uchod ("Dim ond uwch-ddefnyddiwr all …").
 ## Maen nhw wedi'u treiglo'n feddal, fel y maen nhw'n dilyn "all" ac "i".
