@@ -99,17 +99,27 @@ fn phrase(name: &str, value: &str) -> Option<Option<&'static str>> {
 /// follow it, so one pattern can split a message in more than one way).
 const MAX_READINGS: usize = 16;
 
+/// Most ways of splitting one message one pattern tries. Values someone typed may repeat the
+/// words that follow a variable, and each repeat multiplies the splits; past this the pattern is
+/// taken not to read the message (the page then shows the English).
+const MAX_STEPS: usize = 4_096;
+
+/// Refusals are sentences; a longer message (a value someone pasted) is shown as it is.
+const MAX_MESSAGE_BYTES: usize = 4_096;
+
 type Parts = Vec<(&'static str, String)>;
 
 /// Each way `message` is `pattern`'s text: the variable parts, earliest splits first.
 fn captures(pattern: &Pattern, message: &str) -> Vec<Parts> {
     let mut out = Vec::new();
-    walk(&pattern.parts, message, &mut Vec::new(), &mut out);
-    out
+    let mut steps = 0;
+    walk(&pattern.parts, message, &mut Vec::new(), &mut out, &mut steps);
+    if steps > MAX_STEPS { Vec::new() } else { out }
 }
 
-fn walk(parts: &[Part], rest: &str, got: &mut Parts, out: &mut Vec<Parts>) {
-    if out.len() >= MAX_READINGS {
+fn walk(parts: &[Part], rest: &str, got: &mut Parts, out: &mut Vec<Parts>, steps: &mut usize) {
+    *steps += 1;
+    if out.len() >= MAX_READINGS || *steps > MAX_STEPS {
         return;
     }
     match parts.split_first() {
@@ -120,20 +130,20 @@ fn walk(parts: &[Part], rest: &str, got: &mut Parts, out: &mut Vec<Parts>) {
         }
         Some((Part::Text(text), tail)) => {
             if let Some(after) = rest.strip_prefix(text) {
-                walk(tail, after, got, out);
+                walk(tail, after, got, out, steps);
             }
         }
         Some((Part::Var(name), tail)) => match tail.first() {
             None if !rest.is_empty() => {
                 got.push((name, rest.to_owned()));
-                walk(tail, "", got, out);
+                walk(tail, "", got, out, steps);
                 got.pop();
             }
             Some(Part::Text(next)) => {
                 for (end, _) in rest.match_indices(next).filter(|(end, _)| *end > 0) {
                     let (Some(value), Some(after)) = (rest.get(..end), rest.get(end..)) else { continue };
                     got.push((name, value.to_owned()));
-                    walk(tail, after, got, out);
+                    walk(tail, after, got, out, steps);
                     got.pop();
                 }
             }
@@ -155,6 +165,9 @@ pub fn say_in(lang: Lang, message: &str) -> String {
 /// When several refusals read the message, the one that leaves the least to its variable parts
 /// is taken: a value someone typed that holds another refusal's words stays a value.
 fn known(lang: Lang, message: &str) -> Option<String> {
+    if message.len() > MAX_MESSAGE_BYTES {
+        return None;
+    }
     let mut readings: Vec<(&Pattern, Parts)> =
         PATTERNS.iter().flat_map(|pattern| captures(pattern, message).into_iter().map(move |parts| (pattern, parts))).collect();
     readings.sort_by_key(|(_, parts)| parts.iter().map(|(_, v)| v.len()).sum::<usize>());
@@ -395,6 +408,27 @@ mod tests {
             say_in(Lang::CyGb, &english).starts_with("Nid oes modd defnyddio metadata’r IdP: nid yw’r metadata yn XML darllenadwy: "),
             "{english}"
         );
+    }
+
+    /// A value typed into a refusal that repeats the words after each of its variables would
+    /// make the splits multiply: the lookup gives up (the English is shown) instead of trying
+    /// them all, and a message longer than any refusal is not looked up at all.
+    #[test]
+    fn values_repeating_a_refusals_words_are_bounded() {
+        let value = " has no role x; it has: y".repeat(80);
+        let message = format!("Org{value} has no role r; it has: z{value}");
+        assert!(message.len() < MAX_MESSAGE_BYTES);
+        for pattern in PATTERNS.iter() {
+            let mut steps = 0;
+            walk(&pattern.parts, &message, &mut Vec::new(), &mut Vec::new(), &mut steps);
+            assert!(steps <= MAX_STEPS + 1, "{}: {steps} steps", pattern.key);
+        }
+        let _ = say_in(Lang::CyGb, &message);
+        let long = format!("{} has no role r; it has: z", "x".repeat(MAX_MESSAGE_BYTES));
+        assert_eq!(say_in(Lang::CyGb, &long), long);
+        // An ordinary one is still read.
+        let plain = "Islington has no role Planner; it has: Admin";
+        assert_ne!(say_in(Lang::CyGb, plain), plain);
     }
 
     fn key_of(e: &crate::jose::JoseError) -> &'static str {
