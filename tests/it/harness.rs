@@ -205,6 +205,44 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// Sends a form POST's head announcing `length` bytes of body (plus `headers`, each line ending
+    /// in CRLF), sends no body, and returns the answer's head and body. A client that sends a body
+    /// the server refuses unread can get the kernel's reset before the answer (this raced under
+    /// load in CI), so a body-limit refusal is tested this way.
+    pub async fn oversized_post(&self, path: &str, length: usize, headers: &str) -> (String, String) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let host = self.base.trim_start_matches("http://");
+        let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+        let req = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {length}\r\nConnection: close\r\n{headers}\r\n"
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Reads the head, then as much body as it announces: the server may keep the connection
+        // open waiting for the body it refused, so end of stream is not awaited.
+        let read = async {
+            loop {
+                if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8(got[..end].to_vec()).unwrap();
+                    let want = head
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+                        .unwrap_or(0);
+                    if got.len() >= end + 4 + want {
+                        let body = String::from_utf8(got[end + 4..end + 4 + want].to_vec()).unwrap();
+                        return (head, body);
+                    }
+                }
+                let n = s.read(&mut buf).await.unwrap();
+                assert!(n > 0, "connection closed before a full answer: {}", String::from_utf8_lossy(&got));
+                got.extend_from_slice(&buf[..n]);
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), read).await.expect("no answer within 10 s")
+    }
+
     /// A browser: cookie store, no redirect following.
     pub fn browser(&self) -> reqwest::Client {
         reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()

@@ -25,7 +25,7 @@ async fn health_and_headers(b: Backend) {
     // never read closes with that body unread, and the kernel's reset can then beat the answer
     // to the client (this raced under load in CI).
     for path in ["/login", "/token"] {
-        let head = raw_post_head(&app, path, app.state.settings.server.max_body_bytes + 1).await;
+        let (head, _) = app.oversized_post(path, app.state.settings.server.max_body_bytes + 1, "").await;
         let lower = head.to_ascii_lowercase();
         assert!(head.starts_with("HTTP/1.1 413"), "{path}: {head}");
         assert!(lower.contains("\r\nx-content-type-options: nosniff\r\n"), "{path}: {head}");
@@ -39,32 +39,6 @@ async fn health_and_headers(b: Backend) {
     app.finish().await;
 }
 both!(health_and_headers);
-
-/// Sends a POST's head announcing `length` bytes of form body, sends no body, and returns the
-/// answer's status line and headers.
-async fn raw_post_head(app: &TestApp, path: &str, length: usize) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let host = app.base.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Content-Length: {length}\r\nConnection: close\r\n\r\n"
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    // Reads until the head is complete: the server may keep the connection open waiting for the
-    // body it refused, so end of stream is not awaited.
-    let read = async {
-        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = s.read(&mut buf).await.unwrap();
-            assert!(n > 0, "connection closed before a full answer: {}", String::from_utf8_lossy(&got));
-            got.extend_from_slice(&buf[..n]);
-        }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(10), read).await.expect("no answer within 10 s");
-    String::from_utf8(got).unwrap()
-}
 
 async fn csrf_refused(b: Backend) {
     let app = TestApp::start(b).await;
