@@ -19,9 +19,22 @@ use crate::store::{self, Db, StoreError};
 /// CSV imports that may be read and checked at once, across both import routes.
 pub const IMPORT_SLOTS: usize = 2;
 
-/// Everything a request handler or a command needs. Cheap to clone.
+/// Everything a request handler or a command needs, behind one `Arc`: every layer and handler
+/// takes its own copy of the state on each request (a dozen copies a request), and a copy is one
+/// reference count rather than one for each of the services below (bench/README.md, "Third
+/// pass"). Its fields are read through `Deref`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Services {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub clock: SharedClock,
@@ -126,7 +139,7 @@ impl AppState {
         let cache_ttl = Duration::from_millis(settings.database.security_cache_ttl_ms);
         let client_http =
             crate::services::outbound::ClientHttp::new(settings.oauth.outbound_allow_loopback).map_err(|_| StartError::Http)?;
-        let state = AppState {
+        let state = AppState(Arc::new(Services {
             settings: Arc::new(settings),
             db,
             clock,
@@ -151,7 +164,7 @@ impl AppState {
             client_jwks: Arc::default(),
             metrics: Arc::default(),
             logo,
-        };
+        }));
         Ok((state, StartReport { created_master_key, created_keys }))
     }
 

@@ -32,9 +32,9 @@ use crate::web::{self, headers, input};
 pub fn app(state: AppState) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static {
     let routes = router(state.clone());
     tower::ServiceBuilder::new()
-        .layer(from_fn(headers::security_headers))
+        .layer(tower::util::MapResponseLayer::new(headers::security_headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web::language::choose))
-        .layer(axum::middleware::from_fn_with_state(state, web::site_error_pages))
+        .layer(web::site_error_pages(&state))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // Only the path: query strings may carry codes and tokens.
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
@@ -44,42 +44,67 @@ pub fn app(state: AppState) -> impl Service<Request, Response = Response, Error 
 
 /// The routes: the edges' routers (pages, the OpenID Provider, the admin API), merged only here,
 /// with the layers that need the matched route (metrics, and the timeout inside them) or come
-/// before any extractor (the input checks, body limits). The upload routers and the SAML ACS are
-/// merged after the site-wide body limit so that each keeps its own.
+/// before any extractor (the input checks, body limits). The upload routers and the SAML ACS have
+/// their own body limits and input checks.
+///
+/// Each router gets its layers in one `Router::layer` call. Every call wraps each route in a box
+/// of its own, and a request clones every box inside the one it enters, so five calls made each
+/// request copy a nest of five boxes several times over; one call makes one box (bench/README.md,
+/// "Third pass"). Outermost first: metrics (outside the timeout, so a request cut off is counted,
+/// as 408, with its full time), the timeout, the body limits, the input check.
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.server.max_body_bytes;
     let max_import = state.settings.server.max_import_bytes;
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
+    let metrics = web::RecordMetricsLayer::new(state.metrics.clone());
+    let timed = tower::ServiceBuilder::new().layer(metrics).layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     Router::new()
         .merge(web::router())
         .merge(crate::oidc::router(&state.settings))
         .merge(crate::admin::api::router_with_idempotency(&state))
         .merge(crate::admin::scim_api::router())
         .fallback(web::not_found)
-        .layer(from_fn(input::refuse_bad_input))
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
-        // After the site-wide body limit, so CSV imports get their own, larger one: outside the
-        // input check, which buffers a form or JSON body whole before any sign-in is checked.
+        .layer(
+            timed
+                .clone()
+                .layer(RequestBodyLimitLayer::new(limit))
+                .map_request(limited_body)
+                .layer(DefaultBodyLimit::max(limit))
+                .layer(from_fn(input::refuse_bad_input)),
+        )
+        // CSV imports get their own, larger limit, outside the input check, which buffers a
+        // form or JSON body whole before any sign-in is checked.
         .merge(
-            crate::admin::api::upload_router(max_import)
-                .layer(from_fn(input::refuse_bad_input))
-                .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few))
-                .layer(RequestBodyLimitLayer::new(max_import)),
+            crate::admin::api::upload_router(max_import).layer(
+                timed
+                    .clone()
+                    .layer(RequestBodyLimitLayer::new(max_import))
+                    .map_request(limited_body)
+                    .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few))
+                    .layer(from_fn(input::refuse_bad_input)),
+            ),
         )
         // The import page reads and checks its own body (multipart or plain form) after the
         // administrator and the organisation are checked, within the import limit.
         .merge(
-            web::upload_router()
-                .layer(from_fn(input::refuse_bad_target))
-                .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few)),
+            web::upload_router().layer(
+                timed
+                    .clone()
+                    .layer(axum::middleware::from_fn_with_state(state.clone(), web::import_slots::one_of_few))
+                    .layer(from_fn(input::refuse_bad_target)),
+            ),
         )
-        .merge(web::acs_router().layer(from_fn(input::refuse_bad_target)))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        // Outside the timeout, so a request cut off is counted (as 408) with its full time.
-        // Per route: it labels each request with its route template (`MatchedPath`).
-        .layer(axum::middleware::from_fn_with_state(state.clone(), web::record_metrics))
+        .merge(web::acs_router().layer(timed.layer(from_fn(input::refuse_bad_target))))
         .with_state(state)
+}
+
+/// The limited body as the layers inside take it (a `Router::layer` boundary did this before).
+fn limited_body<B>(req: Request<B>) -> Request
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    req.map(axum::body::Body::new)
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

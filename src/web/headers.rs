@@ -1,6 +1,4 @@
-use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -20,8 +18,9 @@ const DEFAULTS: [(HeaderName, HeaderValue); 7] = [
 ];
 
 /// Security headers on every response; a handler may set its own CSP or cache policy first.
-pub async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
+/// A plain function of the response, layered with `MapResponseLayer` (no copy of the services
+/// inside and no boxed future per request).
+pub fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     for (name, value) in DEFAULTS {
         if let axum::http::header::Entry::Vacant(v) = h.entry(name) {

@@ -23,6 +23,7 @@ mod passkeys;
 mod saml;
 pub mod say;
 pub mod signin;
+mod site_errors;
 pub mod sso;
 
 use axum::Router;
@@ -31,11 +32,10 @@ use axum::routing::get;
 
 pub use crate::request::Client;
 pub use extract::{CurrentUser, MaybeUser};
-pub use metrics::record as record_metrics;
+pub use metrics::RecordLayer as RecordMetricsLayer;
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::tokens::discovery::paths;
 
 const CSS: &str = include_str!("../../templates/stile.css");
 const COPY_JS: &str = include_str!("../../templates/copy.js");
@@ -111,29 +111,8 @@ pub async fn not_found() -> AppError {
 }
 
 /// Error pages name the deployment in their header, as every other page does.
-pub async fn site_error_pages(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    // A body over a limit is refused in plain text by the limit layers (tower-http's before the
-    // body is read, web::input's after): for a person, said in the request's language; the API,
-    // SCIM and the OAuth endpoints keep English.
-    let path = req.uri().path();
-    let machine = path.starts_with("/api/")
-        || path.starts_with("/scim/")
-        || matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::PAR);
-    let res = next.run(req).await;
-    if res.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE
-        && !machine
-        && res.headers().get(axum::http::header::CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
-    {
-        let (mut parts, _) = res.into_parts();
-        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-        parts.headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain; charset=utf-8"));
-        return axum::response::Response::from_parts(parts, axum::body::Body::from(say::text("problem-body-too-large")));
-    }
-    crate::error::with_site_name(res, &state.settings.server.name)
+pub fn site_error_pages(state: &AppState) -> site_errors::SiteErrorsLayer {
+    site_errors::SiteErrorsLayer::new(state.settings.clone())
 }
 
 /// A `next` target we are willing to send the browser to after sign-in: a place on this site.
