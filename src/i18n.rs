@@ -138,7 +138,17 @@ impl Choice {
 struct RequestLang {
     choice: Cell<Choice>,
     /// Where the language link returns to: this page (a path and query on this site).
-    here: String,
+    here: Here,
+}
+
+/// Works out where the language link returns to, when a page asks.
+pub type HereFn = Box<dyn Fn() -> String + Send + Sync>;
+
+enum Here {
+    Known(String),
+    /// Worked out only if a page asks for it: most answers (a token, the discovery document, an
+    /// API call) show no language link, and working it out parses URLs.
+    Later(HereFn),
 }
 
 tokio::task_local! {
@@ -149,6 +159,15 @@ tokio::task_local! {
 /// the language link returns to. Returns its output and what was known of the language at its
 /// end (a pushed authorization request's `ui_locales` is only known once it has been read).
 pub async fn scope<F: std::future::Future>(choice: Choice, here: String, f: F) -> (F::Output, Choice) {
+    scope_with(choice, Here::Known(here), f).await
+}
+
+/// As [`scope`], with the language link's page worked out by `here` only if a page asks.
+pub async fn scope_lazy<F: std::future::Future>(choice: Choice, here: HereFn, f: F) -> (F::Output, Choice) {
+    scope_with(choice, Here::Later(here), f).await
+}
+
+async fn scope_with<F: std::future::Future>(choice: Choice, here: Here, f: F) -> (F::Output, Choice) {
     REQUEST
         .scope(RequestLang { choice: Cell::new(choice), here }, async {
             let out = f.await;
@@ -183,7 +202,12 @@ pub fn note_ui_locales(lang: Option<Lang>) {
 
 /// The page the language link returns to.
 pub fn here() -> String {
-    REQUEST.try_with(|r| r.here.clone()).unwrap_or_else(|_| "/".to_owned())
+    REQUEST
+        .try_with(|r| match &r.here {
+            Here::Known(h) => h.clone(),
+            Here::Later(f) => f(),
+        })
+        .unwrap_or_else(|_| "/".to_owned())
 }
 
 /// The language for a message to someone: their saved preference, else the language of the

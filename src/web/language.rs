@@ -78,18 +78,27 @@ fn returnable(path: &str, query: Option<&str>) -> String {
 }
 
 /// The page the language link returns to: this one for a GET; after a form post, the page the
-/// form was on (the `Referer`, when it is on this site); else the start.
-fn here(state: &AppState, req: &Request) -> String {
-    let uri = req.uri();
-    if matches!(*req.method(), Method::GET | Method::HEAD) && uri.path() != "/language" {
-        return returnable(uri.path(), uri.query());
+/// form was on (the `Referer`, when it is on this site); else the start. Worked out only when a
+/// page shows the link (`i18n::scope_lazy`); the request's target and `Referer` are kept for it
+/// (each a reference-counted copy).
+fn here_later(state: &AppState, req: &Request) -> i18n::HereFn {
+    if matches!(*req.method(), Method::GET | Method::HEAD) && req.uri().path() != "/language" {
+        let uri = req.uri().clone();
+        return Box::new(move || returnable(uri.path(), uri.query()));
     }
-    // Most requests other than pages (token, introspection) have no Referer: the issuer is
-    // parsed only when there is one to compare.
-    let Some(referer) = req.headers().get(header::REFERER).and_then(|v| v.to_str().ok()).and_then(|r| url::Url::parse(r).ok()) else {
+    // Most requests other than pages (a token, an introspection) have no Referer, and a closure
+    // that holds nothing is boxed without allocating.
+    let Some(referer) = req.headers().get(header::REFERER).cloned() else { return Box::new(|| "/".to_owned()) };
+    let settings = state.settings.clone();
+    Box::new(move || after_post(&referer, settings.issuer()))
+}
+
+/// After a form post: the page the form was on, when the `Referer` is on this site.
+fn after_post(referer: &HeaderValue, issuer: &str) -> String {
+    let Some(referer) = referer.to_str().ok().and_then(|r| url::Url::parse(r).ok()) else {
         return "/".to_owned();
     };
-    match url::Url::parse(state.settings.issuer()) {
+    match url::Url::parse(issuer) {
         Ok(i) if referer.origin() == i.origin() => returnable(referer.path(), referer.query()),
         _ => "/".to_owned(),
     }
@@ -113,8 +122,8 @@ pub async fn choose(State(state): State<AppState>, req: Request, next: Next) -> 
         accept,
         default: state.settings.ui.default_lang(),
     };
-    let here = here(&state, &req);
-    let (mut res, known) = i18n::scope(choice, here, next.run(req)).await;
+    let here = here_later(&state, &req);
+    let (mut res, known) = i18n::scope_lazy(choice, here, next.run(req)).await;
     // A refused request (a malformed ui_locales among others) changes nothing for the sign-in.
     if authorize && !res.status().is_client_error() {
         // What the request asked for, or its pushed request (PAR) did.
@@ -134,7 +143,18 @@ pub async fn choose(State(state): State<AppState>, req: Request, next: Next) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::returnable;
+    use super::{after_post, returnable};
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn the_link_after_a_post_returns_to_the_form_on_this_site_only() {
+        let issuer = "https://id.example.org";
+        let from = |r: &str| after_post(&HeaderValue::from_str(r).unwrap(), issuer);
+        assert_eq!(from("https://id.example.org/login?next=%2Faccount"), "/login?next=%2Faccount");
+        assert_eq!(from("https://evil.example/login"), "/");
+        assert_eq!(from("http://id.example.org/login"), "/");
+        assert_eq!(from("not a url"), "/");
+    }
 
     #[test]
     fn the_link_returns_to_this_page_never_off_site() {
