@@ -56,7 +56,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.settings.server.max_body_bytes;
     let max_import = state.settings.server.max_import_bytes;
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
-    let metrics = web::RecordMetricsLayer::new(state.metrics.clone());
+    let metrics = web::record_metrics(state.metrics.clone());
     let timed = tower::ServiceBuilder::new().layer(metrics).layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout));
     Router::new()
         .merge(web::router())

@@ -1,10 +1,6 @@
 //! `/metrics` and the layer that times every request.
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
@@ -12,8 +8,8 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower::{Layer, Service};
 
+use super::around::{Around, AroundLayer};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::metrics::{Metrics, MetricsError, UNMATCHED_ROUTE};
@@ -24,48 +20,27 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Counts and times each request under its route template. Applied with `Router::layer`, so it
-/// runs inside routing and sees the matched route. A tower layer of its own rather than
-/// `middleware::from_fn`: it only wraps the response future, so it neither copies the services
-/// inside it nor boxes their future on every request.
-#[derive(Clone)]
-pub struct RecordLayer {
-    metrics: Arc<Metrics>,
-}
-
-impl RecordLayer {
-    pub fn new(metrics: Arc<Metrics>) -> Self {
-        RecordLayer { metrics }
-    }
-}
-
-impl<S> Layer<S> for RecordLayer {
-    type Service = Record<S>;
-    fn layer(&self, inner: S) -> Record<S> {
-        Record { inner, metrics: self.metrics.clone() }
-    }
+/// runs inside routing and sees the matched route.
+pub fn record_layer(metrics: Arc<Metrics>) -> AroundLayer<Record> {
+    AroundLayer(Record { metrics })
 }
 
 #[derive(Clone)]
-pub struct Record<S> {
-    inner: S,
+pub struct Record {
     metrics: Arc<Metrics>,
 }
 
-impl<S, B> Service<Request> for Record<S>
-where
-    S: Service<Request, Response = axum::http::Response<B>, Error = Infallible>,
-    axum::http::Response<B>: IntoResponse,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Recorded<S::Future>;
+pub struct Seen {
+    start: Instant,
+    method: &'static str,
+    route: Option<MatchedPath>,
+    metrics: Arc<Metrics>,
+}
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
+impl Around for Record {
+    type Seen = Seen;
 
-    fn call(&mut self, req: Request) -> Self::Future {
-        let start = Instant::now();
+    fn before(&self, req: &Request) -> Seen {
         // Any token is a valid method; only the ones we serve get a series of their own.
         let method = match *req.method() {
             Method::GET => "GET",
@@ -79,42 +54,13 @@ where
         };
         // A clone of the route's shared template (no copy of the text).
         let route = req.extensions().get::<MatchedPath>().cloned();
-        Recorded { inner: self.inner.call(req), seen: Some(Seen { start, method, route, metrics: self.metrics.clone() }) }
+        Seen { start: Instant::now(), method, route, metrics: self.metrics.clone() }
     }
-}
 
-struct Seen {
-    start: Instant,
-    method: &'static str,
-    route: Option<MatchedPath>,
-    metrics: Arc<Metrics>,
-}
-
-pin_project_lite::pin_project! {
-    /// The inner service's response future, recorded when it is ready.
-    pub struct Recorded<F> {
-        #[pin]
-        inner: F,
-        seen: Option<Seen>,
-    }
-}
-
-impl<F, B> Future for Recorded<F>
-where
-    F: Future<Output = Result<axum::http::Response<B>, Infallible>>,
-    axum::http::Response<B>: IntoResponse,
-{
-    type Output = Result<Response, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Ok(res) = std::task::ready!(this.inner.poll(cx));
-        let res = res.into_response();
-        if let Some(seen) = this.seen.take() {
-            let route = seen.route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str);
-            seen.metrics.observe_request(seen.method, route, res.status().as_u16(), seen.start.elapsed().as_secs_f64());
-        }
-        Poll::Ready(Ok(res))
+    fn after(seen: Seen, res: Response) -> Response {
+        let route = seen.route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str);
+        seen.metrics.observe_request(seen.method, route, res.status().as_u16(), seen.start.elapsed().as_secs_f64());
+        res
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod around;
 pub mod cookies;
 pub mod csrf;
 mod demo;
@@ -32,7 +33,7 @@ use axum::routing::get;
 
 pub use crate::request::Client;
 pub use extract::{CurrentUser, MaybeUser};
-pub use metrics::RecordLayer as RecordMetricsLayer;
+pub use metrics::record_layer as record_metrics;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -111,8 +112,8 @@ pub async fn not_found() -> AppError {
 }
 
 /// Error pages name the deployment in their header, as every other page does.
-pub fn site_error_pages(state: &AppState) -> site_errors::SiteErrorsLayer {
-    site_errors::SiteErrorsLayer::new(state.settings.clone())
+pub fn site_error_pages(state: &AppState) -> around::AroundLayer<site_errors::SiteErrors> {
+    site_errors::layer(state.settings.clone())
 }
 
 /// A `next` target we are willing to send the browser to after sign-in: a place on this site.

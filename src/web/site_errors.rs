@@ -1,45 +1,25 @@
 //! The layer that finishes error pages for the site: a body refused as too large, said in the
 //! request's language for a person (the API, SCIM and the OAuth endpoints keep English), and the
-//! deployment's name on every error page. A tower layer rather than `middleware::from_fn`: it
-//! only looks at the path before and the response after, so it neither copies the services
-//! inside it nor boxes their future on every request.
+//! deployment's name on every error page. It only looks at the path before and the response
+//! after (`web::around`).
 
-use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use tower::{Layer, Service};
+use axum::response::Response;
 
+use super::around::{Around, AroundLayer};
 use super::say;
 use crate::config::Settings;
 use crate::tokens::discovery::paths;
 
-#[derive(Clone)]
-pub struct SiteErrorsLayer {
-    settings: Arc<Settings>,
-}
-
-impl SiteErrorsLayer {
-    pub fn new(settings: Arc<Settings>) -> Self {
-        SiteErrorsLayer { settings }
-    }
-}
-
-impl<S> Layer<S> for SiteErrorsLayer {
-    type Service = SiteErrors<S>;
-    fn layer(&self, inner: S) -> SiteErrors<S> {
-        SiteErrors { inner, settings: self.settings.clone() }
-    }
+pub fn layer(settings: Arc<Settings>) -> AroundLayer<SiteErrors> {
+    AroundLayer(SiteErrors { settings })
 }
 
 #[derive(Clone)]
-pub struct SiteErrors<S> {
-    inner: S,
+pub struct SiteErrors {
     settings: Arc<Settings>,
 }
 
@@ -50,45 +30,16 @@ fn for_machines(path: &str) -> bool {
         || matches!(path, paths::TOKEN | paths::USERINFO | paths::INTROSPECT | paths::REVOKE | paths::PAR)
 }
 
-impl<S, B> Service<Request> for SiteErrors<S>
-where
-    S: Service<Request, Response = axum::http::Response<B>, Error = Infallible>,
-    axum::http::Response<B>: IntoResponse,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Finished<S::Future>;
+impl Around for SiteErrors {
+    /// Whether the request was for a program, and the settings (for the site's name).
+    type Seen = (bool, Arc<Settings>);
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
+    fn before(&self, req: &Request) -> Self::Seen {
+        (for_machines(req.uri().path()), self.settings.clone())
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
-        let machine = for_machines(req.uri().path());
-        Finished { inner: self.inner.call(req), machine, settings: self.settings.clone() }
-    }
-}
-
-pin_project_lite::pin_project! {
-    pub struct Finished<F> {
-        #[pin]
-        inner: F,
-        machine: bool,
-        settings: Arc<Settings>,
-    }
-}
-
-impl<F, B> Future for Finished<F>
-where
-    F: Future<Output = Result<axum::http::Response<B>, Infallible>>,
-    axum::http::Response<B>: IntoResponse,
-{
-    type Output = Result<Response, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Ok(res) = std::task::ready!(this.inner.poll(cx));
-        Poll::Ready(Ok(finish(res.into_response(), *this.machine, &this.settings.server.name)))
+    fn after((machine, settings): Self::Seen, res: Response) -> Response {
+        finish(res, machine, &settings.server.name)
     }
 }
 
