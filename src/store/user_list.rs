@@ -2,9 +2,10 @@
 //! users costs what the first does (an offset would read and skip every earlier row). Newest
 //! first, by `users_list_idx` (created_at desc, id desc, live users only); the disabled and
 //! flagged filters by their partial indexes, the organisation and role filters from the
-//! membership indexes (migrations 0014 and 0016).
+//! membership indexes (migrations 0014, 0016 and 0029).
 
 use crate::clock::Timestamp;
+use crate::store::users::members_of;
 use crate::store::{Db, Result};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,13 +163,17 @@ pub async fn count(db: &Db, f: &Filter<'_>) -> Result<i64> {
 fn conditions<'a>(f: &'a Filter<'_>) -> Conditions<'a> {
     let mut c = Conditions::default();
     c.sql.push("u.removed_at is null".into());
+    let mut pattern = None;
     if !f.query.is_empty() {
-        let pattern = c.bind(Arg::Owned(format!("%{}%", crate::store::users::escape_like(&f.query.to_lowercase()))));
-        c.sql.push(format!("(u.email like {pattern} escape '\\' or lower(u.name) like {pattern} escape '\\')"));
+        let p = c.bind(Arg::Owned(format!("%{}%", crate::store::users::escape_like(&f.query.to_lowercase()))));
+        c.sql.push(format!("(u.email like {p} escape '\\' or lower(u.name) like {p} escape '\\')"));
+        pattern = Some(p);
     }
+    // The search is matched among the body's members too (members_of), so that only those who
+    // match are read from users; it is added to one membership subquery, the first.
     if let Some(b) = f.body_id {
         let b = c.bind(Arg::Text(b));
-        c.sql.push(format!("u.id in (select m.user_id from memberships m where m.body_id = {b})"));
+        c.sql.push(format!("u.id in ({})", members_of(&b, pattern.take().as_deref())));
     }
     // The bodies the actor may see; implied when the one filtered by is among them.
     if let Some(visible) = f.visible_bodies
@@ -178,7 +183,7 @@ fn conditions<'a>(f: &'a Filter<'_>) -> Conditions<'a> {
             c.sql.push("1 = 0".into());
         } else {
             let list: Vec<String> = visible.iter().map(|v| c.bind(Arg::Text(v))).collect();
-            c.sql.push(format!("u.id in (select m.user_id from memberships m where m.body_id in ({}))", list.join(", ")));
+            c.sql.push(format!("u.id in ({})", members_of(&list.join(", "), pattern.take().as_deref())));
         }
     }
     if let Some(r) = f.role_id {

@@ -289,18 +289,35 @@ pub struct Search<'a> {
     pub offset: i64,
 }
 
+/// The ids of the members of one of these bodies (`bodies`: their placeholders), with the
+/// search text (`pattern`: its placeholder) matched in the membership's copy of the user's email
+/// and name (migration 0029): a body's members and that copy sit together in
+/// `memberships_body_search_idx`, so only the members who match are read from `users`. The
+/// caller keeps the same test on the user's own row, which stays the one that decides.
+pub(crate) fn members_of(bodies: &str, pattern: Option<&str>) -> String {
+    match pattern {
+        Some(p) => format!(
+            "select m.user_id from memberships m where m.body_id in ({bodies})
+                    and (m.user_email like {p} escape '\\' or lower(m.user_name) like {p} escape '\\')"
+        ),
+        None => format!("select m.user_id from memberships m where m.body_id in ({bodies})"),
+    }
+}
+
 /// One page of users, newest first, and how many match in all (counted only when the page is
 /// full, or empty past the first).
 ///
-/// With a body filter the users are found through the memberships' `(body_id, user_id)` index,
+/// With a body filter the users are found through the memberships' indexes by body ([`members_of`]),
 /// so a body's page costs its members, not the whole table (one placeholder per body: the text
 /// is written here once, for any number of bodies).
 pub async fn search_page(db: &Db, s: &Search<'_>) -> Result<(Vec<UserRow>, i64)> {
     let mut binds = Binds::default();
     let mut filter = vec!["removed_at is null".to_owned()];
+    let mut pattern = None;
     if !s.query.is_empty() {
-        let pattern = binds.text(&format!("%{}%", escape_like(&s.query.to_lowercase())));
-        filter.push(format!("(email like {pattern} escape '\\' or lower(name) like {pattern} escape '\\')"));
+        let p = binds.text(&format!("%{}%", escape_like(&s.query.to_lowercase())));
+        filter.push(format!("(email like {p} escape '\\' or lower(name) like {p} escape '\\')"));
+        pattern = Some(p);
     }
     if s.flagged_only {
         filter.push("flagged = 1".to_owned());
@@ -309,7 +326,7 @@ pub async fn search_page(db: &Db, s: &Search<'_>) -> Result<(Vec<UserRow>, i64)>
         Some([]) => return Ok((Vec::new(), 0)),
         Some(bodies) => {
             let marks: Vec<String> = bodies.iter().map(|b| binds.text(b)).collect();
-            filter.push(format!("id in (select m.user_id from memberships m where m.body_id in ({}))", marks.join(", ")));
+            filter.push(format!("id in ({})", members_of(&marks.join(", "), pattern.as_deref())));
         }
         None => {}
     }

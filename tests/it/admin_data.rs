@@ -315,6 +315,28 @@ async fn import_dry_run_refusals_and_import(b: Backend) {
     let ben = store::users::by_email(&st.db, &stile::email::Email::parse("ben@camden.gov.uk").unwrap()).await.unwrap().unwrap();
     assert_eq!(ben.name, "Ben Mod");
     assert!(ben.is_email_verified());
+    // The imported memberships carry their users' email and name (migration 0029's copy, which a
+    // search within an organisation matches), so the new member is found there at once.
+    let found = store::users::search_page(
+        &st.db,
+        &store::users::Search {
+            query: "ben mod",
+            flagged_only: false,
+            bodies: Some(std::slice::from_ref(&camden.id)),
+            limit: 50,
+            offset: 0,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.0.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(), ["ben@camden.gov.uk"]);
+    let stale: i64 = sqlx::query_scalar(
+        "select count(*) from memberships m join users u on u.id = m.user_id where m.user_email <> u.email or m.user_name <> u.name",
+    )
+    .fetch_one(st.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(stale, 0);
     let ms = store::memberships::of_user(&st.db, &ben.id).await.unwrap();
     assert_eq!(ms.len(), 1);
     assert_eq!(ms[0].body_id, camden.id);

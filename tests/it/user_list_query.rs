@@ -113,3 +113,89 @@ async fn each_filter(b: Backend) {
     app.finish().await;
 }
 both!(each_filter);
+
+/// Each membership's copy of its user's email and name (migration 0029), which a search within an
+/// organisation is matched against, equals the user's own, whatever wrote it.
+async fn copies_are_true(app: &TestApp) {
+    let stale: i64 = sqlx::query_scalar(
+        "select count(*) from memberships m join users u on u.id = m.user_id where m.user_email <> u.email or m.user_name <> u.name",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(stale, 0, "memberships whose copy of the user differs from the user");
+}
+
+/// Members of `body` matching `query`, by the admin API's search; the users list with the body
+/// filter, and with the body as the only visible one, must find the same.
+async fn search(app: &TestApp, query: &str, body: &str) -> Vec<String> {
+    let bodies = vec![body.to_owned()];
+    let s = store::users::Search { query, flagged_only: false, bodies: Some(&bodies), limit: 50, offset: 0 };
+    let (rows, total) = store::users::search_page(&app.state.db, &s).await.unwrap();
+    let mut found: Vec<String> = rows.into_iter().map(|r| r.email).collect();
+    found.sort();
+    assert_eq!(total, i64::try_from(found.len()).unwrap());
+    let listed = emails(app, &Filter { query, body_id: Some(body), ..Filter::default() }).await;
+    assert_eq!(found, listed, "the API's search and the users list disagree for {query:?} in {body}");
+    let visible = emails(app, &Filter { query, visible_bodies: Some(&bodies), ..Filter::default() }).await;
+    assert_eq!(found, visible, "a body filter and the visible bodies disagree for {query:?} in {body}");
+    found
+}
+
+/// A search within an organisation is matched against the membership's copy of the user, kept
+/// by triggers: it finds a member under a new name or address at once (and not under the old
+/// one), finds a member added after the user was made, and never finds a removed user. Both
+/// queries that filter by organisation (the admin API's search and the users list) agree.
+async fn search_within_a_body_follows_each_change(b: Backend) {
+    let app = TestApp::start(b).await;
+    let now = app.state.now();
+    let db = &app.state.db;
+    for id in ["a", "b"] {
+        body(&app, id).await;
+    }
+    let ann = app.create_user("ann@x.example", None).await;
+    let bob = app.create_user("bob@x.example", None).await;
+    let cat = app.create_user("cat@x.example", None).await;
+    store::memberships::add(db, "m-ann-a", &ann.id, "a", now).await.unwrap();
+    store::memberships::add(db, "m-bob-a", &bob.id, "a", now).await.unwrap();
+    store::memberships::add(db, "m-bob-b", &bob.id, "b", now).await.unwrap();
+    let v = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(search(&app, "ann", "a").await, v(&["ann@x.example"]));
+    assert_eq!(search(&app, "x.example", "a").await, v(&["ann@x.example", "bob@x.example"]));
+    assert!(search(&app, "cat", "a").await.is_empty(), "not a member");
+
+    // A new name and address: found under both at once, and no longer under the old address.
+    store::users::set_name_email(db, &ann.id, "Zoë Quill", "zed@y.example", now).await.unwrap();
+    assert_eq!(search(&app, "zed@", "a").await, v(&["zed@y.example"]));
+    assert_eq!(search(&app, "QUILL", "a").await, v(&["zed@y.example"]));
+    assert!(search(&app, "ann@", "a").await.is_empty());
+    // The name alone, in a transaction with another write, and changed back.
+    let mut tx = db.begin().await.unwrap();
+    store::users::set_name_email(&mut tx, &bob.id, "Bob Ng", "bob@x.example", now).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(search(&app, "ng", "b").await, v(&["bob@x.example"]));
+    // A rolled-back rename leaves the copy as it was.
+    let mut tx = db.begin().await.unwrap();
+    store::users::set_name_email(&mut tx, &bob.id, "Rolled Back", "rb@x.example", now).await.unwrap();
+    drop(tx);
+    assert!(search(&app, "rolled", "b").await.is_empty());
+    assert_eq!(search(&app, "bob@", "b").await, v(&["bob@x.example"]));
+
+    // A membership added after the user was made, and SQL by hand.
+    store::memberships::add(db, "m-cat-b", &cat.id, "b", now).await.unwrap();
+    assert_eq!(search(&app, "cat", "b").await, v(&["cat@x.example"]));
+    sqlx::query("update users set name = 'Catherine' where id = $1").bind(&cat.id).execute(db.pool()).await.unwrap();
+    assert_eq!(search(&app, "atheri", "b").await, v(&["cat@x.example"]));
+    copies_are_true(&app).await;
+
+    // A removed user is never found, and their memberships (with the copies) are gone.
+    store::users::anonymise(db, &bob.id, now).await.unwrap();
+    assert!(search(&app, "bob", "a").await.is_empty());
+    assert!(search(&app, "removed", "b").await.is_empty());
+    let left: i64 =
+        sqlx::query_scalar("select count(*) from memberships where user_id = $1").bind(&bob.id).fetch_one(db.pool()).await.unwrap();
+    assert_eq!(left, 0);
+    copies_are_true(&app).await;
+    app.finish().await;
+}
+both!(search_within_a_body_follows_each_change);
