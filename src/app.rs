@@ -124,6 +124,7 @@ impl AppState {
             settings.database.max_connections,
             Duration::from_secs(settings.database.acquire_timeout_secs.max(1)),
             Duration::from_millis(settings.database.sqlite_busy_timeout_ms),
+            store::checkpoint::Checkpoint::Background,
         )
         .await
         .map_err(StartError::Database)?;

@@ -119,6 +119,7 @@ pub async fn serve(
     let mail = tokio::spawn(crate::mail::worker::run(state.clone()));
     let probe = tokio::spawn(outage_probe(state.db.clone()));
     let shrink = tokio::spawn(store::pool_shrink::run(state.db.clone(), release_free_memory));
+    let checkpoint = tokio::spawn(store::checkpoint::run(state.db.clone()));
     let security = security_listener(&state);
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
@@ -126,6 +127,7 @@ pub async fn serve(
     mail.abort();
     probe.abort();
     shrink.abort();
+    checkpoint.abort();
     for task in security {
         task.abort();
     }

@@ -12,6 +12,7 @@ pub mod audit;
 pub(crate) mod binds;
 pub mod bodies;
 pub mod catalogue;
+pub mod checkpoint;
 pub mod clients;
 pub mod connections;
 pub mod consents;
@@ -328,6 +329,7 @@ pub enum DbKind {
 pub struct Db {
     pool: AnyPool,
     kind: DbKind,
+    checkpoint: checkpoint::Checkpoint,
     #[cfg(feature = "fault-injection")]
     fault: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
@@ -370,17 +372,21 @@ const IDLE_CLOSE: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        Self::connect_with(url, max_connections, std::time::Duration::from_secs(10), DEFAULT_BUSY_TIMEOUT).await
+        Self::connect_with(url, max_connections, std::time::Duration::from_secs(10), DEFAULT_BUSY_TIMEOUT, checkpoint::Checkpoint::OnCommit)
+            .await
     }
 
     /// `acquire_timeout`: how long a request waits for a connection before the database counts
     /// as unavailable (and the request is answered 503). `busy_timeout` (SQLite only): how long a
     /// statement waits for another connection's write lock (`[database] sqlite_busy_timeout_ms`).
+    /// `checkpoint` (SQLite only): who copies the write-ahead log into the file
+    /// ([`checkpoint::Checkpoint`]; the server's pool leaves it to [`checkpoint::run`]).
     pub async fn connect_with(
         url: &str,
         max_connections: u32,
         acquire_timeout: std::time::Duration,
         busy_timeout: std::time::Duration,
+        checkpoint: checkpoint::Checkpoint,
     ) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let kind = if url.starts_with("sqlite:") {
@@ -417,6 +423,9 @@ impl Db {
                     sqlx::query(sql!("pragma busy_timeout = {busy_ms}")).execute(&mut *conn).await?;
                     sqlx::query("pragma foreign_keys = on").execute(&mut *conn).await?;
                     sqlx::query("pragma journal_mode = wal").execute(&mut *conn).await?;
+                    if checkpoint == checkpoint::Checkpoint::Background {
+                        sqlx::query(sql!("pragma wal_autocheckpoint = {}", checkpoint::FALLBACK_PAGES)).execute(&mut *conn).await?;
+                    }
                     Ok(())
                 })
             });
@@ -425,6 +434,7 @@ impl Db {
         Ok(Self {
             pool,
             kind,
+            checkpoint,
             #[cfg(feature = "fault-injection")]
             fault: Default::default(),
         })

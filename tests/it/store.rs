@@ -225,3 +225,78 @@ async fn keys_created_once_and_rotated(b: Backend) {
     app.finish().await;
 }
 both!(keys_created_once_and_rotated);
+
+/// The write-ahead log's last frame and the frames already copied into the database file, read
+/// from the WAL index (`-shm`; https://sqlite.org/walformat.html: `mxFrame` at byte 16,
+/// `nBackfill` at byte 96, native byte order), which is what a checkpoint leaves behind
+/// whoever ran it.
+fn wal_frames(db_file: &std::path::Path) -> (u32, u32) {
+    let shm = std::fs::read(db_file.with_extension("db-shm")).unwrap();
+    let at = |i: usize| u32::from_ne_bytes(shm[i..i + 4].try_into().unwrap());
+    (at(16), at(96))
+}
+
+/// Writes about 1,500 pages in one commit: past SQLite's default checkpoint at 1,000.
+async fn write_pages(db: &store::Db) {
+    sqlx::query("create table if not exists filler (x blob)").execute(db.pool()).await.unwrap();
+    sqlx::query(
+        "insert into filler (x) select zeroblob(4000) from
+         (with recursive n(i) as (select 1 union all select i + 1 from n where i < 1500) select i from n)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+}
+
+/// SQLite: a commit that takes the log past 1,000 pages copies it into the file itself (and the
+/// request it serves waits), unless the pool leaves checkpoints to the background; then the log
+/// stays until `checkpoint_once` copies it. The server runs that every second: a large write
+/// through its pool is in the file within a few seconds, with no commit having done it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_checkpoints_off_the_request_path() {
+    use std::time::Duration;
+    use stile::store::checkpoint::{Checkpoint, FALLBACK_PAGES};
+    for (mode, by_commit) in [(Checkpoint::OnCommit, true), (Checkpoint::Background, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.db");
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        let db = store::Db::connect_with(&url, 2, Duration::from_secs(5), Duration::from_secs(5), mode).await.unwrap();
+        let pages: i64 = sqlx::query_scalar("pragma wal_autocheckpoint").fetch_one(db.pool()).await.unwrap();
+        assert_eq!(pages, if by_commit { 1000 } else { i64::from(FALLBACK_PAGES) });
+        write_pages(&db).await;
+        let (last, copied) = wal_frames(&file);
+        assert!(last > 1000, "{last} frames");
+        assert_eq!(copied == last, by_commit, "{mode:?}: {copied} of {last} frames copied by the commit");
+        // None while no connection is idle (a used one goes back to the pool in a task of its own).
+        let mut done = None;
+        for _ in 0..50 {
+            done = db.checkpoint_once().await.unwrap();
+            if done.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let done = done.expect("an idle connection within a second");
+        assert_eq!(done.copied, done.log);
+        assert_eq!(wal_frames(&file), (last, last));
+        db.pool().close().await;
+    }
+
+    let app = TestApp::start(Backend::Sqlite).await;
+    let file = app.db.dir.path().join("test.db");
+    write_pages(&app.state.db).await;
+    // Nothing but a checkpoint copies frames, and no commit of this pool does one below
+    // FALLBACK_PAGES; a write after a complete checkpoint starts the log again (both counts
+    // reset), which only a checkpoint allows too.
+    let mut copied_by_task = false;
+    for _ in 0..100 {
+        let (last, copied) = wal_frames(&file);
+        if copied == last {
+            copied_by_task = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(copied_by_task, "the server's checkpoint task did not copy the log within 10 s: {:?}", wal_frames(&file));
+    app.finish().await;
+}
