@@ -74,6 +74,18 @@ pub fn webauthn(settings: &Settings) -> Result<Webauthn, PasskeyError> {
     let origin_text = if p.origin.trim().is_empty() { settings.issuer() } else { p.origin.trim() };
     let origin = Url::parse(origin_text).map_err(|e| PasskeyError::Config(e.to_string()))?;
     let rp_id = if p.rp_id.trim().is_empty() { origin.host_str().unwrap_or_default().to_owned() } else { p.rp_id.trim().to_owned() };
+    // Checked here as webauthn-rs checks it, so that settings it would refuse are refused without
+    // it logging an error on every page that offers passkeys (the default issuer is an address).
+    let Some(domain) = origin.domain() else {
+        return Err(PasskeyError::Config(format!(
+            "the origin {origin_text} has an IP address, not a domain name; passkeys need the site's domain name ([passkeys] origin, or the issuer)"
+        )));
+    };
+    if !(domain == rp_id || domain.ends_with(&format!(".{rp_id}"))) {
+        return Err(PasskeyError::Config(format!(
+            "[passkeys] rp_id {rp_id} is neither the origin's domain {domain} nor a domain it is under"
+        )));
+    }
     WebauthnBuilder::new(&rp_id, &origin)
         .map_err(|e| PasskeyError::Config(e.to_string()))?
         .rp_name(&settings.server.name)
@@ -469,4 +481,40 @@ pub async fn admin_remove_all(state: &AppState, actor: Option<&str>, user: &User
     audit::user_event(&mut tx, state, "passkey.admin_remove_all", actor, Some(&user.id), client, Outcome::Success, details).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(issuer: &str, rp_id: &str, origin: &str) -> Result<Webauthn, PasskeyError> {
+        let mut s = Settings::load_without_env(None).unwrap();
+        s.server.issuer = issuer.into();
+        s.passkeys.rp_id = rp_id.into();
+        s.passkeys.origin = origin.into();
+        webauthn(&s)
+    }
+
+    /// Settings webauthn-rs would refuse (logging an error each time) are refused before it is
+    /// asked, with what to change; a domain, or a domain the origin is under, is accepted.
+    #[test]
+    fn relying_party_needs_a_domain_the_origin_is_under() {
+        for (issuer, rp_id, origin, needs) in [
+            ("http://127.0.0.1:8080", "", "", "IP address"),
+            ("http://[::1]:8080", "", "", "IP address"),
+            ("https://id.example.org", "", "https://10.0.0.1", "IP address"),
+            ("https://id.example.org", "example.com", "", "neither"),
+            ("https://id.example.org", "ample.org", "", "neither"),
+            ("https://id.example.org", "id.example.org.evil", "", "neither"),
+        ] {
+            match with(issuer, rp_id, origin) {
+                Err(PasskeyError::Config(m)) => assert!(m.contains(needs), "{issuer} {rp_id:?} {origin:?}: {m}"),
+                Err(e) => panic!("{issuer} {rp_id:?}: {e}"),
+                Ok(_) => panic!("{issuer} {rp_id:?} {origin:?} accepted"),
+            }
+        }
+        for (issuer, rp_id) in [("http://localhost:8080", ""), ("https://id.example.org", ""), ("https://id.example.org", "example.org")] {
+            assert!(with(issuer, rp_id, "").is_ok(), "{issuer} {rp_id:?}");
+        }
+    }
 }
