@@ -1386,3 +1386,52 @@ async fn unchanged_fields_need_no_right(b: Backend) {
     app.finish().await;
 }
 both!(unchanged_fields_need_no_right);
+
+/// The search within an organisation (matched in each membership's copy of its user, migration
+/// 0029) as an outsider would try it: a body administrator searches only their own bodies' members
+/// and is refused another body's; a renamed user of another body stays out of their results; a
+/// NUL byte is refused; a look-alike letter and LIKE's wildcards match nothing; 60 searches at
+/// once all give the same answer.
+async fn organisation_search_stays_in_its_bodies(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let ha_admin = body_admin_api(&app, &su, &w.ha, &["sm_ha_admin", "sm_highway_authority"]).await;
+    let officer = role(&su, &w.ha, "sm_highway_authority").await;
+    let planner = role(&su, &w.promoter, "sm_planner_full_access").await;
+    create_user(&su, "hal@camden.example", &w.ha, &[&officer]).await;
+    let (pat, _) = create_user(&su, "pat@thameswater.example", &w.promoter, &[&planner]).await;
+    let emails =
+        |v: &Value| -> Vec<String> { v["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_owned()).collect() };
+
+    let (s, v) = ha_admin.get("/users?q=hal").await;
+    assert_eq!((s, emails(&v)), (StatusCode::OK, vec!["hal@camden.example".to_owned()]), "{v}");
+    let (s, v) = ha_admin.get("/users?q=pat").await;
+    assert_eq!((s, v["total"].clone()), (StatusCode::OK, json!(0)), "another body's member: {v}");
+    let (s, _) = ha_admin.get(&format!("/users?q=pat&body_id={}", w.promoter)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "another body, named");
+
+    // Renamed to look like the body's own member: still not theirs to find.
+    let (s, v) = su.patch(&format!("/users/{pat}"), json!({ "name": "Hal Impostor" })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = ha_admin.get("/users?q=hal").await;
+    assert_eq!(emails(&v), ["hal@camden.example"], "{v}");
+    let (_, v) = su.get(&format!("/users?q=impostor&body_id={}", w.promoter)).await;
+    assert_eq!(emails(&v), ["pat@thameswater.example"], "the superuser finds the new name at once: {v}");
+
+    let (s, v) = ha_admin.get(&format!("/users?q=h%00al&body_id={}", w.ha)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "a NUL byte: {v}");
+    // Cyrillic а (U+0430) in place of a, and the wildcards as themselves.
+    for q in ["h%D0%B0l", "%25", "h_l", "%5C"] {
+        let (s, v) = ha_admin.get(&format!("/users?q={q}&body_id={}", w.ha)).await;
+        assert_eq!((s, v["total"].clone()), (StatusCode::OK, json!(0)), "{q}: {v}");
+    }
+
+    let path = format!("/users?q=hal&body_id={}", w.ha);
+    let all = futures_util::future::join_all((0..60).map(|_| ha_admin.get(&path))).await;
+    for (s, v) in all {
+        assert_eq!((s, emails(&v)), (StatusCode::OK, vec!["hal@camden.example".to_owned()]), "{v}");
+    }
+    app.finish().await;
+}
+both!(organisation_search_stays_in_its_bodies);
