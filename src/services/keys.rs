@@ -2,7 +2,8 @@
 //! stored encrypted under the master key, with next / current / retired states so a JWKS cached
 //! by a relying app always holds the key of any token it receives.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::KeySize;
@@ -224,6 +225,26 @@ pub async fn rotate(db: impl store::Exec, master: &MasterKey, rng: &dyn Random, 
     Ok(promoted)
 }
 
+/// What checking a token's signature established, kept so that the same token presented again
+/// (a resource server introspects one token many times) is not verified again. The signature of
+/// given bytes under a given key never changes; everything that can (the key still being in the
+/// set, the expected type, the issuer, the expiry) the caller checks again on every use.
+pub struct Verified {
+    /// The key that verified it: a hit counts only while the set still holds this very key.
+    pub key: Arc<SigningKey>,
+    /// The header's `typ`, if it had one.
+    pub typ: Option<String>,
+    pub claims: Value,
+}
+
+/// At most this many verified tokens are kept; past it the map is emptied and fills again.
+const MAX_VERIFIED: usize = 1024;
+/// Longer tokens (an ID token with many bodies' claims) are not kept, so the map's memory stays
+/// bounded (about 1024 × 4 KB of claims at most).
+const MAX_VERIFIED_TOKEN_LEN: usize = 2048;
+
+type VerifiedMap = HashMap<[u8; 32], Arc<Verified>>;
+
 /// The decrypted key set, shared by every request and reloaded from the database when it may
 /// have changed (another instance rotated).
 #[derive(Clone)]
@@ -231,11 +252,18 @@ pub struct KeySet {
     inner: Arc<RwLock<Vec<Arc<SigningKey>>>>,
     /// The JWKS document, serialised once per reload: it is fetched far more often than keys change.
     jwks_json: Arc<RwLock<Arc<str>>>,
+    /// Tokens whose signature one of these keys verified, by the SHA-256 of the whole token.
+    /// Emptied on every reload, so a key that leaves the set takes its tokens with it.
+    verified: Arc<Mutex<VerifiedMap>>,
 }
 
 impl KeySet {
     pub async fn load(db: &Db, master: &MasterKey) -> Result<Self, KeyError> {
-        let set = Self { inner: Arc::new(RwLock::new(Vec::new())), jwks_json: Arc::new(RwLock::new(Arc::from("{\"keys\":[]}"))) };
+        let set = Self {
+            inner: Arc::new(RwLock::new(Vec::new())),
+            jwks_json: Arc::new(RwLock::new(Arc::from("{\"keys\":[]}"))),
+            verified: Arc::default(),
+        };
         set.reload(db, master).await?;
         Ok(set)
     }
@@ -254,7 +282,38 @@ impl KeySet {
         let doc = json!({ "keys": keys.iter().map(|k| k.public_jwk.clone()).collect::<Vec<_>>() }).to_string();
         *self.inner.write().await = keys;
         *self.jwks_json.write().await = Arc::from(doc);
+        // After the swap: a token verified under a key that has just gone cannot be let in by
+        // an entry made before it went.
+        if let Ok(mut map) = self.verified.lock() {
+            map.clear();
+        }
         Ok(())
+    }
+
+    /// What verifying `token` established, if one of these keys has verified it since the last
+    /// reload.
+    pub fn verified(&self, token: &str) -> Option<Arc<Verified>> {
+        if token.len() > MAX_VERIFIED_TOKEN_LEN {
+            return None;
+        }
+        let digest = token_digest(token)?;
+        self.verified.lock().ok().and_then(|map| map.get(&digest).cloned())
+    }
+
+    /// Notes that `token`'s signature verified. A note can land just after a reload emptied the
+    /// map, for a key the reload removed: so whoever reads it checks that its key is still here.
+    pub fn note_verified(&self, token: &str, verified: Verified) -> Arc<Verified> {
+        let verified = Arc::new(verified);
+        if token.len() <= MAX_VERIFIED_TOKEN_LEN
+            && let Some(digest) = token_digest(token)
+            && let Ok(mut map) = self.verified.lock()
+        {
+            if map.len() >= MAX_VERIFIED {
+                map.clear();
+            }
+            map.insert(digest, verified.clone());
+        }
+        verified
     }
 
     pub async fn current(&self, alg: Alg) -> Result<Arc<SigningKey>, KeyError> {
@@ -281,6 +340,32 @@ impl KeySet {
     }
 }
 
+/// The key the verified map is kept under: the whole token's SHA-256, so neither the map's
+/// hashing nor its comparisons run over the token itself.
+fn token_digest(token: &str) -> Option<[u8; 32]> {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref().try_into().ok()
+}
+
+#[cfg(test)]
+impl KeySet {
+    /// Puts `keys` in the set, emptying the verified map only if `as_reload`: without, it is the
+    /// race in which a note lands just after a reload emptied the map.
+    pub(crate) async fn replace_keys(&self, keys: Vec<Arc<SigningKey>>, as_reload: bool) {
+        *self.inner.write().await = keys;
+        if as_reload && let Ok(mut map) = self.verified.lock() {
+            map.clear();
+        }
+    }
+
+    pub(crate) async fn all_keys(&self) -> Vec<Arc<SigningKey>> {
+        self.inner.read().await.clone()
+    }
+
+    pub(crate) fn verified_len(&self) -> usize {
+        self.verified.lock().map(|m| m.len()).unwrap_or_default()
+    }
+}
+
 /// An in-memory key set with one current key per algorithm, for unit tests of what signs and
 /// verifies with it.
 #[cfg(test)]
@@ -296,7 +381,7 @@ pub(crate) fn test_key_set() -> KeySet {
             Arc::new(SigningKey { kid: kid.clone(), alg, state: "current".into(), public_jwk: jwk, signer, verifier })
         })
         .collect();
-    KeySet { inner: Arc::new(RwLock::new(keys)), jwks_json: Arc::new(RwLock::new(Arc::from("{\"keys\":[]}"))) }
+    KeySet { inner: Arc::new(RwLock::new(keys)), jwks_json: Arc::new(RwLock::new(Arc::from("{\"keys\":[]}"))), verified: Arc::default() }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::keys::{KeyError, KeySet, SigningKey};
+use super::keys::{KeyError, KeySet, SigningKey, Verified};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum JwtError {
@@ -47,6 +47,32 @@ pub fn sign(key: &SigningKey, typ: &str, claims: &Value) -> Result<String, KeyEr
 /// The verified claims of a token signed by one of our keys, checking `typ` if given and the
 /// issuer. Expiry is checked against `now` unless `now` is None (id_token_hint may be expired).
 pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str, now: Option<i64>) -> Result<Value, JwtError> {
+    let verified = match keys.verified(token) {
+        // Its key must still be in the set: a reload that removed it may have raced the note.
+        Some(v) if keys.by_kid(&v.key.kid).await.is_some_and(|k| std::sync::Arc::ptr_eq(&k, &v.key)) => v,
+        _ => verify_signature(keys, token).await?,
+    };
+    if let Some(want) = typ
+        && !verified.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(want))
+    {
+        return Err(JwtError::WrongType);
+    }
+    let claims = &verified.claims;
+    if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
+        return Err(JwtError::WrongIssuer);
+    }
+    if let Some(now) = now {
+        let exp = claims.get("exp").and_then(Value::as_i64).ok_or(JwtError::Malformed)?;
+        if exp <= now {
+            return Err(JwtError::Expired);
+        }
+    }
+    Ok(claims.clone())
+}
+
+/// The header and claims of a token whose signature one of our keys verifies, noted in the key
+/// set so that the same token is not verified twice.
+async fn verify_signature(keys: &KeySet, token: &str) -> Result<std::sync::Arc<Verified>, JwtError> {
     let mut parts = token.split('.');
     let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(JwtError::Malformed);
@@ -60,11 +86,6 @@ pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str,
     if alg != key.alg.as_str() {
         return Err(JwtError::BadSignature);
     }
-    if let Some(want) = typ
-        && !header.get("typ").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case(want))
-    {
-        return Err(JwtError::WrongType);
-    }
     let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| JwtError::Malformed)?;
     let signed_len = h.len() + 1 + c.len();
     let signed = token.get(..signed_len).ok_or(JwtError::Malformed)?;
@@ -73,16 +94,8 @@ pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str,
     }
     let claims: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(c).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)?;
-    if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
-        return Err(JwtError::WrongIssuer);
-    }
-    if let Some(now) = now {
-        let exp = claims.get("exp").and_then(Value::as_i64).ok_or(JwtError::Malformed)?;
-        if exp <= now {
-            return Err(JwtError::Expired);
-        }
-    }
-    Ok(claims)
+    let typ = header.get("typ").and_then(Value::as_str).map(str::to_owned);
+    Ok(keys.note_verified(token, Verified { key, typ, claims }))
 }
 
 #[cfg(test)]
@@ -205,5 +218,75 @@ mod tests {
         for bad in ["", "a.b", "a.b.c.d", &format!("{token}.x"), "!!.!!.!!"] {
             assert_eq!(verify(&keys, bad, None, ISS, Some(NOW)).await, Err(JwtError::Malformed), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_checked_again_on_every_use() {
+        let (keys, token) = signed(Alg::ES256, "at+jwt", &claims()).await;
+        assert_eq!(keys.verified_len(), 0);
+        assert_eq!(verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await.unwrap(), claims());
+        assert_eq!(keys.verified_len(), 1, "a verified signature is noted");
+        assert_eq!(verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await.unwrap(), claims(), "and the note answers");
+        assert_eq!(keys.verified_len(), 1);
+        // What the note holds is checked again, as it would be without it.
+        assert_eq!(verify(&keys, &token, Some("JWT"), ISS, Some(NOW)).await, Err(JwtError::WrongType));
+        assert_eq!(verify(&keys, &token, Some("at+jwt"), "https://evil.example", Some(NOW)).await, Err(JwtError::WrongIssuer));
+        assert_eq!(verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW + 60)).await, Err(JwtError::Expired));
+        // A token one byte away from a noted one is verified, and refused, on its own.
+        let mut sig = URL_SAFE_NO_PAD.decode(part(&token, 2)).unwrap();
+        sig[0] ^= 1;
+        let flipped = format!("{}.{}.{}", part(&token, 0), part(&token, 1), URL_SAFE_NO_PAD.encode(sig));
+        assert_eq!(verify(&keys, &flipped, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::BadSignature));
+        let mut more = claims();
+        more["sub"] = json!("someone-else");
+        let changed = format!("{}.{}.{}", part(&token, 0), b64json(&more), part(&token, 2));
+        assert_eq!(verify(&keys, &changed, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::BadSignature));
+        assert_eq!(keys.verified_len(), 1, "refusals are not noted");
+        // Another key set (another process's keys) knows nothing of this one's notes.
+        let (other, _) = signed(Alg::ES256, "at+jwt", &claims()).await;
+        assert_eq!(verify(&other, &token, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::BadSignature));
+    }
+
+    #[tokio::test]
+    async fn a_noted_token_goes_with_its_key() {
+        let (keys, token) = signed(Alg::ES256, "at+jwt", &claims()).await;
+        let rs = sign(&keys.current(Alg::RS256).await.unwrap(), "at+jwt", &claims()).unwrap();
+        assert!(verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await.is_ok());
+        assert!(verify(&keys, &rs, Some("at+jwt"), ISS, Some(NOW)).await.is_ok());
+        let all = keys.all_keys().await;
+        let without_es256: Vec<_> = all.iter().filter(|k| k.alg != Alg::ES256).cloned().collect();
+        // The race: the key leaves the set but the note outlives the reload that emptied the map.
+        keys.replace_keys(without_es256.clone(), false).await;
+        assert_eq!(keys.verified_len(), 2);
+        assert_eq!(verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::UnknownKey));
+        assert!(verify(&keys, &rs, Some("at+jwt"), ISS, Some(NOW)).await.is_ok(), "the other key's token is untouched");
+        // The same kid back under another key (a reload makes every key anew): the note is not
+        // trusted, the signature is checked again.
+        keys.replace_keys(all.clone(), false).await;
+        let (stranger, _) = signed(Alg::ES256, "at+jwt", &claims()).await;
+        let mut look_alike = stranger.all_keys().await;
+        look_alike.retain(|k| k.alg == Alg::ES256);
+        keys.replace_keys(look_alike.into_iter().chain(without_es256).collect(), false).await;
+        assert_eq!(verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::BadSignature));
+        // A reload empties the map.
+        keys.replace_keys(all, true).await;
+        assert_eq!(keys.verified_len(), 0);
+        assert!(verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_notes_are_bounded() {
+        let keys = test_key_set();
+        let key = keys.current(Alg::ES256).await.unwrap();
+        for i in 0..1100 {
+            let token = sign(&key, "at+jwt", &json!({ "iss": ISS, "exp": NOW + 60, "jti": i })).unwrap();
+            assert!(verify(&keys, &token, Some("at+jwt"), ISS, Some(NOW)).await.is_ok());
+            assert!(keys.verified_len() <= 1024);
+        }
+        // A long token is verified each time, never kept.
+        let before = keys.verified_len();
+        let long = sign(&key, "JWT", &json!({ "iss": ISS, "exp": NOW + 60, "pad": "x".repeat(3000) })).unwrap();
+        assert!(verify(&keys, &long, None, ISS, Some(NOW)).await.is_ok());
+        assert_eq!(keys.verified_len(), before);
     }
 }
