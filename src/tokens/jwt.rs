@@ -241,6 +241,14 @@ mod tests {
         more["sub"] = json!("someone-else");
         let changed = format!("{}.{}.{}", part(&token, 0), b64json(&more), part(&token, 2));
         assert_eq!(verify(&keys, &changed, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::BadSignature));
+        // The same signature bytes written another way (the last character's unused bits set):
+        // another token, which must not pass for the noted one.
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let sig_part = part(&token, 2);
+        let last = alphabet.iter().position(|c| *c == *sig_part.as_bytes().last().unwrap()).unwrap();
+        let loose = format!("{}{}", &sig_part[..sig_part.len() - 1], alphabet[last ^ 1] as char);
+        let respelt = format!("{}.{}.{}", part(&token, 0), part(&token, 1), loose);
+        assert_eq!(verify(&keys, &respelt, Some("at+jwt"), ISS, Some(NOW)).await, Err(JwtError::Malformed));
         assert_eq!(keys.verified_len(), 1, "refusals are not noted");
         // Another key set (another process's keys) knows nothing of this one's notes.
         let (other, _) = signed(Alg::ES256, "at+jwt", &claims()).await;
