@@ -290,28 +290,24 @@ impl KeySet {
         Ok(())
     }
 
-    /// What verifying `token` established, if one of these keys has verified it since the last
-    /// reload.
-    pub fn verified(&self, token: &str) -> Option<Arc<Verified>> {
-        if token.len() > MAX_VERIFIED_TOKEN_LEN {
-            return None;
-        }
-        let digest = token_digest(token)?;
-        self.verified.lock().ok().and_then(|map| map.get(&digest).cloned())
+    /// What verifying the token under `note` established, if one of these keys has verified it
+    /// since the last reload.
+    pub fn verified(&self, note: &NoteKey) -> Option<Arc<Verified>> {
+        self.verified.lock().ok().and_then(|map| map.get(&note.0).cloned())
     }
 
-    /// Notes that `token`'s signature verified. A note can land just after a reload emptied the
-    /// map, for a key the reload removed: so whoever reads it checks that its key is still here.
-    pub fn note_verified(&self, token: &str, verified: Verified) -> Arc<Verified> {
+    /// Notes that the token under `note` verified (`None`: a token too long to keep). A note can
+    /// land just after a reload emptied the map, for a key the reload removed: so whoever reads
+    /// it checks that its key is still here.
+    pub fn note_verified(&self, note: Option<NoteKey>, verified: Verified) -> Arc<Verified> {
         let verified = Arc::new(verified);
-        if token.len() <= MAX_VERIFIED_TOKEN_LEN
-            && let Some(digest) = token_digest(token)
+        if let Some(note) = note
             && let Ok(mut map) = self.verified.lock()
         {
             if map.len() >= MAX_VERIFIED {
                 map.clear();
             }
-            map.insert(digest, verified.clone());
+            map.insert(note.0, verified.clone());
         }
         verified
     }
@@ -340,10 +336,19 @@ impl KeySet {
     }
 }
 
-/// The key the verified map is kept under: the whole token's SHA-256, so neither the map's
-/// hashing nor its comparisons run over the token itself.
-fn token_digest(token: &str) -> Option<[u8; 32]> {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref().try_into().ok()
+/// What a token is noted under in [`KeySet::verified`]: the whole token's SHA-256, so neither
+/// the map's hashing nor its comparisons run over the token itself. Worked out once a request,
+/// for the look-up and, on a miss, the note.
+pub struct NoteKey([u8; 32]);
+
+impl NoteKey {
+    /// None for a token too long to keep.
+    pub fn of(token: &str) -> Option<Self> {
+        if token.len() > MAX_VERIFIED_TOKEN_LEN {
+            return None;
+        }
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref().try_into().ok().map(NoteKey)
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::keys::{KeyError, KeySet, SigningKey, Verified};
+use super::keys::{KeyError, KeySet, NoteKey, SigningKey, Verified};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum JwtError {
@@ -47,10 +47,11 @@ pub fn sign(key: &SigningKey, typ: &str, claims: &Value) -> Result<String, KeyEr
 /// The verified claims of a token signed by one of our keys, checking `typ` if given and the
 /// issuer. Expiry is checked against `now` unless `now` is None (id_token_hint may be expired).
 pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str, now: Option<i64>) -> Result<Value, JwtError> {
-    let verified = match keys.verified(token) {
+    let note = NoteKey::of(token);
+    let verified = match note.as_ref().and_then(|n| keys.verified(n)) {
         // Its key must still be in the set: a reload that removed it may have raced the note.
         Some(v) if keys.by_kid(&v.key.kid).await.is_some_and(|k| std::sync::Arc::ptr_eq(&k, &v.key)) => v,
-        _ => verify_signature(keys, token).await?,
+        _ => verify_signature(keys, token, note).await?,
     };
     if let Some(want) = typ
         && !verified.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(want))
@@ -72,7 +73,7 @@ pub async fn verify(keys: &KeySet, token: &str, typ: Option<&str>, issuer: &str,
 
 /// The header and claims of a token whose signature one of our keys verifies, noted in the key
 /// set so that the same token is not verified twice.
-async fn verify_signature(keys: &KeySet, token: &str) -> Result<std::sync::Arc<Verified>, JwtError> {
+async fn verify_signature(keys: &KeySet, token: &str, note: Option<NoteKey>) -> Result<std::sync::Arc<Verified>, JwtError> {
     let mut parts = token.split('.');
     let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(JwtError::Malformed);
@@ -95,7 +96,7 @@ async fn verify_signature(keys: &KeySet, token: &str) -> Result<std::sync::Arc<V
     let claims: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(c).map_err(|_| JwtError::Malformed)?).map_err(|_| JwtError::Malformed)?;
     let typ = header.get("typ").and_then(Value::as_str).map(str::to_owned);
-    Ok(keys.note_verified(token, Verified { key, typ, claims }))
+    Ok(keys.note_verified(note, Verified { key, typ, claims }))
 }
 
 #[cfg(test)]
