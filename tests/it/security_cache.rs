@@ -121,6 +121,66 @@ async fn changes_take_effect_at_once(b: Backend) {
 }
 both!(changes_take_effect_at_once);
 
+/// A token whose signature was noted (`KeySet::verified`) as an outsider would try it: a second
+/// relying app introspects it; copies one character away (a NUL, a look-alike letter, a byte of
+/// the signature) are refused; 60 introspections at once while the user is banned agree with the
+/// ban once it is made.
+async fn a_noted_signature_lets_nothing_else_through(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.database.security_cache_ttl_ms = LONG_TTL_MS).await;
+    let su = superuser_api(&app).await;
+    let w = world(&su).await;
+    let f = role(&su, &w.council, "fms_inspectors").await;
+    let (fay, _) = create_user(&su, "fay@council.example", &w.council, &[&f]).await;
+    set_password(&app, &fay).await;
+    let (app_id, app_secret) = app_client(&app, None).await;
+    let (at, _) = user_tokens(&app, &app_id, &app_secret, "fay@council.example", "openid").await;
+    let (other, other_secret) = machine_client(&app, "Another relying app").await;
+    let base = app.base.clone();
+    for _ in 0..3 {
+        assert!(active(&base, &other, &other_secret, &at).await, "the second app sees it active");
+    }
+    assert_eq!(userinfo_status(&base, &at).await, 200);
+
+    let sig_at = at.rfind('.').unwrap() + 5;
+    let flipped_char = if &at[sig_at..sig_at + 1] == "A" { "B" } else { "A" };
+    let payload_at = at.find('.').unwrap() + 3;
+    let copies = [
+        format!("{at}\0"),
+        format!("{}\u{0430}{}", &at[..payload_at], &at[payload_at + 1..]),
+        format!("{}{flipped_char}{}", &at[..sig_at], &at[sig_at + 1..]),
+        format!("{at}="),
+        at.to_uppercase(),
+    ];
+    for copy in &copies {
+        let r = reqwest::Client::new()
+            .post(format!("{base}/introspect"))
+            .basic_auth(&other, Some(&other_secret))
+            .form(&[("token", copy.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert!(status == 400 || body["active"] == json!(false), "{copy:?}: {status} {body}");
+        // A NUL or a non-ASCII letter cannot be sent in a header at all.
+        if copy.bytes().all(|c| c.is_ascii_graphic()) {
+            assert_ne!(userinfo_status(&base, copy).await, 200, "{copy:?}");
+        }
+    }
+    assert!(active(&base, &other, &other_secret, &at).await, "the original is untouched");
+
+    // While the ban is made, either answer is right; once it is made, only one.
+    let (_during, _ban) = tokio::join!(
+        futures_util::future::join_all((0..60).map(|_| active(&base, &other, &other_secret, &at))),
+        su.ok(Method::POST, "/bans", Some(json!({ "pattern": "fay@council.example" })))
+    );
+    let after = futures_util::future::join_all((0..60).map(|_| active(&base, &other, &other_secret, &at))).await;
+    assert!(after.iter().all(|a| !a), "a ban takes the noted token with it: {after:?}");
+    assert_eq!(userinfo_status(&base, &at).await, 401);
+    app.finish().await;
+}
+both!(a_noted_signature_lets_nothing_else_through);
+
 struct Instance {
     child: std::process::Child,
     base: String,
