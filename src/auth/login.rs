@@ -55,18 +55,22 @@ pub fn ip_rule(t: &ThrottleSettings) -> LockoutRule {
 
 /// Counts this attempt against the account and the address before the password is hashed;
 /// refuses without hashing when either is locked or over its limit. Returns the attempt numbers.
+///
+/// Both are counted in one transaction (one commit, not two, on a sign-in's path). A refusal
+/// rolls it back, so neither key counts an attempt that checked nothing.
 async fn reserve(db: &Db, rules: &ThrottleSettings, email: &Email, ip: &str, now: Timestamp) -> Result<(i64, i64), LoginError> {
-    let account = match super::throttle::reserve(db, &account_key(email), account_rule(rules), now).await? {
+    let mut tx = db.begin().await?;
+    let account = match super::throttle::reserve_on(&mut tx, &account_key(email), account_rule(rules), now).await? {
         Reservation::Go { attempts } => attempts,
         Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) }),
     };
-    match super::throttle::reserve(db, &ip_key(ip), ip_rule(rules), now).await? {
-        Reservation::Go { attempts } => Ok((account, attempts)),
-        Reservation::Locked { until } => {
-            // Nothing was checked against the account.
-            super::throttle::release(db, &account_key(email), now).await?;
-            Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) })
+    store::fault_point(db, &mut tx, "signin_password:reserved").await?;
+    match super::throttle::reserve_on(&mut tx, &ip_key(ip), ip_rule(rules), now).await? {
+        Reservation::Go { attempts } => {
+            tx.commit().await.map_err(store::StoreError::from)?;
+            Ok((account, attempts))
         }
+        Reservation::Locked { until } => Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) }),
     }
 }
 
@@ -90,8 +94,10 @@ pub async fn password_sign_in(
         Ok(v) => v,
         Err(e) => {
             // Nothing was checked: give both attempts back.
-            super::throttle::release(&state.db, &account_key(&email), state.now()).await?;
-            super::throttle::release(&state.db, &ip_key(&client.ip), state.now()).await?;
+            let mut tx = state.db.begin().await?;
+            super::throttle::release(&mut tx, &account_key(&email), state.now()).await?;
+            super::throttle::release(&mut tx, &ip_key(&client.ip), state.now()).await?;
+            tx.commit().await.map_err(store::StoreError::from)?;
             return Err(match e {
                 super::password::HashError::Busy => LoginError::Busy,
                 other => LoginError::Internal(other.into()),
@@ -111,25 +117,19 @@ pub async fn password_sign_in(
                 Some(_) => "wrong_password",
             };
             let target = other.as_ref().map(|u| u.id.as_str());
-            audit::user_event(
-                &state.db,
-                state,
-                "signin.password",
-                None,
-                target,
-                client,
-                Outcome::Failure,
-                Some(json!({ "reason": reason })),
-            )
-            .await?;
+            // The failure, the counts and any lock it causes land together.
             let (rules, now) = (&state.settings.throttle, state.now());
-            let account_locked =
-                super::throttle::failed(&state.db, &account_key(&email), account_rule(rules), account_attempt, now).await?;
-            let ip_locked = super::throttle::failed(&state.db, &ip_key(&client.ip), ip_rule(rules), ip_attempt, now).await?;
-            if let Some(until) = account_locked.or(ip_locked) {
+            let mut tx = state.db.begin().await?;
+            audit::user_event(&mut tx, state, "signin.password", None, target, client, Outcome::Failure, Some(json!({ "reason": reason })))
+                .await?;
+            store::fault_point(&state.db, &mut tx, "signin_password:failure_audited").await?;
+            let account_locked = super::throttle::failed(&mut tx, &account_key(&email), account_rule(rules), account_attempt, now).await?;
+            let ip_locked = super::throttle::failed(&mut tx, &ip_key(&client.ip), ip_rule(rules), ip_attempt, now).await?;
+            let locked = account_locked.or(ip_locked);
+            if let Some(until) = locked {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
                 audit::user_event(
-                    &state.db,
+                    &mut tx,
                     state,
                     "signin.locked",
                     None,
@@ -139,17 +139,24 @@ pub async fn password_sign_in(
                     Some(json!({ "scope": scope, "until": until })),
                 )
                 .await?;
-                return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) });
             }
-            return Err(LoginError::InvalidCredentials);
+            tx.commit().await.map_err(store::StoreError::from)?;
+            return Err(match locked {
+                Some(until) => LoginError::Locked { minutes: lockout::minutes_left(until, now) },
+                None => LoginError::InvalidCredentials,
+            });
         }
     };
 
-    // Guesses sent in parallel with this one may have locked the account meanwhile: a lock
-    // holds against the right password too.
-    if let Some(until) = super::throttle::succeeded(&state.db, &account_key(&email), state.now()).await? {
+    // One transaction (one commit on a sign-in's path, not three): the account's count starts
+    // afresh, the address's attempt is given back, and the last sign-in time and its audit row
+    // are written. Guesses sent in parallel with this one may have locked the account meanwhile:
+    // a lock holds against the right password too, and then nothing of the success is written.
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if let Some(until) = super::throttle::succeeded(&mut tx, &account_key(&email), now).await? {
         audit::user_event(
-            &state.db,
+            &mut tx,
             state,
             "signin.password",
             None,
@@ -159,9 +166,15 @@ pub async fn password_sign_in(
             Some(json!({ "reason": "locked" })),
         )
         .await?;
-        return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) });
+        tx.commit().await.map_err(store::StoreError::from)?;
+        return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) });
     }
-    super::throttle::release(&state.db, &ip_key(&client.ip), state.now()).await?;
+    super::throttle::release(&mut tx, &ip_key(&client.ip), now).await?;
+    store::fault_point(&state.db, &mut tx, "signin_password:cleared").await?;
+    store::users::touch_last_login(&mut tx, &user.id, now).await?;
+    audit::user_event(&mut tx, state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    // After the commit, so that no transaction is held across a hash.
     if verified.needs_rehash
         && let Some(old) = user.password_hash.as_deref()
     {
@@ -186,11 +199,6 @@ pub async fn password_sign_in(
             Err(e) => tracing::warn!(error = %e, "password rehash skipped"),
         }
     }
-    // The last sign-in time and its audit row land together.
-    let mut tx = state.db.begin().await?;
-    store::users::touch_last_login(&mut tx, &user.id, state.now()).await?;
-    audit::user_event(&mut tx, state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
     Ok(user)
 }
 

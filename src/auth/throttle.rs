@@ -11,7 +11,7 @@
 
 use crate::clock::Timestamp;
 use crate::policy::lockout::{self, LockoutRule};
-use crate::store::{self, Db, StoreError};
+use crate::store::{self, Db, Exec, StoreError};
 
 /// What a reservation allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,14 @@ pub enum Reservation {
 /// Counts one attempt against `key` before it is checked. Over the limit the attempt is refused
 /// unchecked; a locked key refuses every attempt, right or wrong.
 pub async fn reserve(db: &Db, key: &str, rule: LockoutRule, now: Timestamp) -> Result<Reservation, StoreError> {
-    let r = store::throttle::reserve(db, key, now, lockout::window_start(rule, now)).await?;
+    let mut c = db.conn().await?;
+    reserve_on(&mut c, key, rule, now).await
+}
+
+/// [`reserve`] on a connection the caller holds: in a transaction, the reservation counts for
+/// parallel attempts only once it is committed, and rolling it back gives it back.
+pub async fn reserve_on(c: &mut sqlx::AnyConnection, key: &str, rule: LockoutRule, now: Timestamp) -> Result<Reservation, StoreError> {
+    let r = store::throttle::reserve(&mut *c, key, now, lockout::window_start(rule, now)).await?;
     if r.locked_until > now {
         return Ok(Reservation::Locked { until: r.locked_until });
     }
@@ -35,7 +42,7 @@ pub async fn reserve(db: &Db, key: &str, rule: LockoutRule, now: Timestamp) -> R
         // unchecked and give its count back (it checked nothing). If those fail, the one that
         // reaches the limit locks the key; if they succeed, a burst of honest sign-ins from one
         // address has not locked it.
-        store::throttle::release(db, key, now).await?;
+        store::throttle::release(&mut *c, key, now).await?;
         return Ok(Reservation::Locked { until: now + rule.lockout_secs });
     }
     Ok(Reservation::Go { attempts: r.attempts })
@@ -43,7 +50,7 @@ pub async fn reserve(db: &Db, key: &str, rule: LockoutRule, now: Timestamp) -> R
 
 /// Records that reserved attempt number `attempts` failed; returns when the lock ends if this
 /// failure locked the key.
-pub async fn failed(db: &Db, key: &str, rule: LockoutRule, attempts: i64, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+pub async fn failed(db: impl Exec, key: &str, rule: LockoutRule, attempts: i64, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
     if attempts < rule.max_failures {
         return Ok(None);
     }
@@ -53,13 +60,13 @@ pub async fn failed(db: &Db, key: &str, rule: LockoutRule, attempts: i64, now: T
 /// A reserved attempt succeeded: the key's count starts afresh, unless it was locked meanwhile
 /// (by attempts that failed in parallel), in which case the success is refused too: returns
 /// when that lock ends.
-pub async fn succeeded(db: &Db, key: &str, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+pub async fn succeeded(db: impl Exec, key: &str, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
     store::throttle::clear_unless_locked(db, key, now).await
 }
 
 /// Gives a reserved attempt back without resetting the count (it was not a guess: it succeeded
 /// against a shared key such as a client address, or nothing was checked).
-pub async fn release(db: &Db, key: &str, now: Timestamp) -> Result<(), StoreError> {
+pub async fn release(db: impl Exec, key: &str, now: Timestamp) -> Result<(), StoreError> {
     store::throttle::release(db, key, now).await
 }
 

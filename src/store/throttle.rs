@@ -72,7 +72,7 @@ pub struct Reserved {
 /// requests can never both see the same count. A window that started at or before
 /// `window_cutoff`, or a lock that has ended, starts a fresh count; while locked the count
 /// stays as it is. Call it before doing the work the attempt asks for.
-pub async fn reserve(db: &Db, key: &str, now: Timestamp, window_cutoff: Timestamp) -> Result<Reserved> {
+pub async fn reserve(db: impl Exec, key: &str, now: Timestamp, window_cutoff: Timestamp) -> Result<Reserved> {
     Ok(sqlx::query_as::<_, Reserved>(
         "insert into throttle_counters (key, attempts, window_start, locked_until) values ($1, 1, $2, 0)
          on conflict (key) do update set
@@ -88,13 +88,13 @@ pub async fn reserve(db: &Db, key: &str, now: Timestamp, window_cutoff: Timestam
     .bind(key)
     .bind(now)
     .bind(window_cutoff)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.conn().await?)
     .await?)
 }
 
 /// Locks a counter until `until` unless it is already locked at `now`; returns when the lock
 /// in force ends.
-pub async fn lock_counter(db: &Db, key: &str, until: Timestamp, now: Timestamp) -> Result<Timestamp> {
+pub async fn lock_counter(db: impl Exec, key: &str, until: Timestamp, now: Timestamp) -> Result<Timestamp> {
     Ok(sqlx::query_scalar::<_, i64>(
         "update throttle_counters set locked_until = case when locked_until > $3 then locked_until else $2 end
          where key = $1 returning locked_until",
@@ -102,17 +102,17 @@ pub async fn lock_counter(db: &Db, key: &str, until: Timestamp, now: Timestamp) 
     .bind(key)
     .bind(until)
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.conn().await?)
     .await?
     .unwrap_or(until))
 }
 
 /// Gives one attempt back (it succeeded, so it was no guess). Never below zero, never while locked.
-pub async fn release(db: &Db, key: &str, now: Timestamp) -> Result<()> {
+pub async fn release(db: impl Exec, key: &str, now: Timestamp) -> Result<()> {
     sqlx::query("update throttle_counters set attempts = attempts - 1 where key = $1 and attempts > 0 and locked_until <= $2")
         .bind(key)
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *db.conn().await?)
         .await?;
     Ok(())
 }

@@ -323,6 +323,8 @@ async fn password_submit(
     }
     match password_sign_in(&state, &f.email, &f.password, &client).await {
         Ok(user) => crate::web::signin::after_first_factor(&state, jar, &client, &user, &[session::AMR_PASSWORD], &next).await,
+        // 503 when the database is away (it used to be 500), otherwise 500.
+        Err(e @ LoginError::Internal(_)) => Err(AppError::from_failure(&e)),
         Err(e) => {
             let status = match &e {
                 LoginError::BadEmail(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -330,7 +332,8 @@ async fn password_submit(
                 LoginError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
                 LoginError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 LoginError::SsoRequired(r) => return Ok(required_page(&state, jar, r, &next, &f.email)),
-                LoginError::Internal(_) => return Err(AppError::Internal(crate::error::error_chain(&e))),
+                // Answered above, as the edge's error.
+                LoginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let page = PasswordPage {
                 site_name,

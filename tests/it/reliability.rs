@@ -395,6 +395,70 @@ async fn interrupted_password_change_changes_nothing(b: Backend) {
 }
 both!(interrupted_password_change_changes_nothing);
 
+/// A password sign-in writes in three transactions: the attempt counted against the account and
+/// the address (before the hash), then either the success (the count cleared, the address's
+/// attempt given back, the last sign-in time and its audit row) or the failure (its audit row,
+/// the counts and any lock), then the session. A connection lost inside any of them leaves that
+/// one unwritten (503): nothing counted for a refused reservation, no half of a success or a
+/// failure, and the next sign-in works.
+async fn interrupted_password_sign_in_writes_all_or_nothing(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("count@example.org", Some(PW)).await;
+    let counts = || async {
+        let account: Option<i64> =
+            sqlx::query_scalar("select attempts from throttle_counters where key = 'signin:account:count@example.org'")
+                .fetch_optional(app.state.db.pool())
+                .await
+                .unwrap();
+        let ip: Option<i64> = sqlx::query_scalar("select attempts from throttle_counters where key like 'signin:ip:%'")
+            .fetch_optional(app.state.db.pool())
+            .await
+            .unwrap();
+        (account, ip)
+    };
+    let audited = |outcome: &'static str| {
+        let app = &app;
+        async move { app.audit_actions().await.iter().filter(|a| a.0 == "signin.password" && a.1 == outcome).count() }
+    };
+    let last_login = || async { store::users::by_id(&app.state.db, &user.id).await.unwrap().unwrap().last_login_at };
+
+    // Lost between the account's reservation and the address's: neither counts.
+    app.state.db.inject_fault("signin_password:reserved");
+    let c = app.browser();
+    let r = app.sign_in(&c, "count@example.org", PW).await;
+    assert_eq!(r.status(), 503, "{}", r.text().await.unwrap());
+    assert_eq!(counts().await, (None, None), "a reservation that was not committed counts nothing");
+
+    // Lost inside the success: the attempts stay counted (they were committed before the hash),
+    // and nothing of the success is written.
+    app.state.db.inject_fault("signin_password:cleared");
+    let r = app.sign_in(&c, "count@example.org", PW).await;
+    assert_eq!(r.status(), 503, "{}", r.text().await.unwrap());
+    assert_eq!(counts().await, (Some(1), Some(1)), "neither cleared nor given back");
+    assert_eq!((last_login().await, audited("success").await), (None, 0));
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "no session");
+
+    // Lost inside a failure: no audit row and no count beyond the reservation.
+    app.state.db.inject_fault("signin_password:failure_audited");
+    let r = app.sign_in(&c, "count@example.org", "not the password").await;
+    assert_eq!(r.status(), 503, "{}", r.text().await.unwrap());
+    assert_eq!(counts().await, (Some(2), Some(2)));
+    assert_eq!(audited("failure").await, 0, "the failure's audit row went with its transaction");
+
+    // A real failure writes its row; then the right password clears the account's count and
+    // gives the address's attempt back, with the last sign-in time and its audit row.
+    assert_eq!(app.sign_in(&app.browser(), "count@example.org", "not the password").await.status(), 401);
+    assert_eq!((counts().await, audited("failure").await), ((Some(3), Some(3)), 1));
+    let r = app.sign_in(&c, "count@example.org", PW).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(counts().await, (Some(0), Some(3)), "the address keeps its three unsuccessful attempts");
+    assert_eq!(audited("success").await, 1);
+    assert!(last_login().await.is_some());
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200);
+    app.finish().await;
+}
+both!(interrupted_password_sign_in_writes_all_or_nothing);
+
 /// The same for a second factor: the connection is lost after the TOTP step of an enrolment, or
 /// a recovery code at sign-in, is used and before what it was given for is written. 503, the
 /// enrolment stays pending and the codes unused, and the same code then works.
