@@ -5,9 +5,11 @@
 //! work at both sizes: a filtered body has about 200 members and a searched address matches one
 //! user in both, so only the size of the tables differs.
 //!
-//! The data is loaded with bulk SQL in one transaction, not through the application. Then the
-//! real server is started in this process on 127.0.0.1 (a random port) and each request is sent
-//! one at a time over HTTP, BENCH_SAMPLES times (default 200), printing p50, p99 and the slowest:
+//! The data is loaded with bulk SQL in one transaction, not through the application, both sizes
+//! before anything is timed. Then a real server for each size is started in this process on
+//! 127.0.0.1 (random ports) and each request is sent one at a time over HTTP, BENCH_SAMPLES times
+//! (default 1000) at each size, the two sizes taking turns request by request, so that whatever
+//! else the machine does falls on both alike. It prints p50, p99 and the slowest of:
 //!
 //! 1. a password sign-in (`POST /login/password`, after the two pages before it), with argon2 set
 //!    to its cheapest parameters for the run (8 KiB, one pass): the sign-in minus the hash;
@@ -25,7 +27,7 @@
 //! Environment: BENCH_USERS (the large size, default 1000000, at least 1000), BENCH_PG_URL
 //! (a PostgreSQL server URL such as postgres://postgres@127.0.0.1:5432; the same runs on a
 //! throwaway database there too), BENCH_SQLITE=0 (PostgreSQL only), BENCH_SAMPLES (requests
-//! timed per measure, default 200), BENCH_KEEP=1 (keep the databases and print where they are,
+//! timed per measure, default 1000), BENCH_KEEP=1 (keep the databases and print where they are,
 //! to look at query plans), RUST_LOG (logs the server's tracing to stderr, e.g. `sqlx=debug`
 //! for every query).
 
@@ -63,7 +65,7 @@ fn main() -> Result<()> {
     if big < 1_000 {
         bail!("BENCH_USERS must be at least 1000");
     }
-    let samples = env_number("BENCH_SAMPLES")?.unwrap_or(200).clamp(20, 10_000) as usize;
+    let samples = env_number("BENCH_SAMPLES")?.unwrap_or(1_000).clamp(20, 10_000) as usize;
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
@@ -78,8 +80,12 @@ fn main() -> Result<()> {
         }
         let mut tables = Vec::new();
         for backend in backends {
-            let small = run(&backend, 1_000, samples).await?;
-            let large = run(&backend, big, samples).await?;
+            let small = Instance::start(&backend, 1_000).await?;
+            let large = Instance::start(&backend, big).await?;
+            let timings = measure(&small, &large, samples).await;
+            small.stop(&backend).await?;
+            large.stop(&backend).await?;
+            let [small, large] = timings?;
             let table = render(&backend, big, samples, &small, &large);
             println!("{table}");
             tables.push(table);
@@ -146,66 +152,83 @@ impl Timing {
     }
 }
 
-async fn run(backend: &Backend, users: u64, samples: usize) -> Result<Vec<Timing>> {
-    let size = Size::of(users);
-    let keep = std::env::var("BENCH_KEEP").as_deref() == Ok("1");
-    let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    let mut settings = Settings::load_without_env(None).context("loading the default settings")?;
-    settings.data_dir = dir.path().to_path_buf();
-    // The cheapest argon2 the crate allows: the sign-in is measured without its hash.
-    settings.password.argon2_memory_kib = 8;
-    settings.password.argon2_iterations = 1;
-    settings.password.argon2_parallelism = 1;
-    let pg_name = format!("stile_bench_scale_{}_{users}", std::process::id());
-    settings.database.url = match backend {
-        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()),
-        Backend::Postgres(url) => {
-            admin_sql(url, &format!("drop database if exists {pg_name}")).await?;
-            admin_sql(url, &format!("create database {pg_name}")).await?;
-            format!("{}/{pg_name}", url.trim_end_matches('/'))
-        }
-    };
-    let listener = stile::server::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    settings.server.issuer = base.clone();
-    let (state, _) = AppState::build(settings, Arc::new(stile::clock::SystemClock), Arc::new(stile::clock::OsRandom), None).await?;
-    let hash = state.hasher.hash(&SecretString::new(PASSWORD)).await?;
+/// One size loaded and served: its own database and its own server on a random port.
+struct Instance {
+    size: Size,
+    state: AppState,
+    base: String,
+    shutdown: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<Result<(), stile::app::StartError>>,
+    dir: tempfile::TempDir,
+    pg_name: String,
+}
 
-    let started = Instant::now();
-    load(&state.db, size, &hash).await?;
-    eprintln!(
-        "{}: {} users, {} bodies, {} roles, {} memberships, {} audit events loaded in {:.1} s",
-        backend.name(),
-        size.users,
-        size.bodies,
-        size.bodies * size.roles_per_body,
-        (size.users - WIDE_USERS) * 2 + WIDE_USERS * WIDE_BODIES,
-        size.audit_events,
-        started.elapsed().as_secs_f64()
-    );
+impl Instance {
+    async fn start(backend: &Backend, users: u64) -> Result<Instance> {
+        let size = Size::of(users);
+        let dir = tempfile::tempdir().context("creating a temporary directory")?;
+        let mut settings = Settings::load_without_env(None).context("loading the default settings")?;
+        settings.data_dir = dir.path().to_path_buf();
+        // The cheapest argon2 the crate allows: the sign-in is measured without its hash.
+        settings.password.argon2_memory_kib = 8;
+        settings.password.argon2_iterations = 1;
+        settings.password.argon2_parallelism = 1;
+        let pg_name = format!("stile_bench_scale_{}_{users}", std::process::id());
+        settings.database.url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display()),
+            Backend::Postgres(url) => {
+                admin_sql(url, &format!("drop database if exists {pg_name}")).await?;
+                admin_sql(url, &format!("create database {pg_name}")).await?;
+                format!("{}/{pg_name}", url.trim_end_matches('/'))
+            }
+        };
+        let listener = stile::server::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        settings.server.issuer = base.clone();
+        let (state, _) = AppState::build(settings, Arc::new(stile::clock::SystemClock), Arc::new(stile::clock::OsRandom), None).await?;
+        let hash = state.hasher.hash(&SecretString::new(PASSWORD)).await?;
 
-    let (tx, rx) = oneshot::channel::<()>();
-    let st = state.clone();
-    let server = tokio::spawn(async move {
-        stile::server::serve(st, listener, async {
-            let _ = rx.await;
-        })
-        .await
-    });
-    let out = measure(&state, &base, size, samples).await;
-    let _ = tx.send(());
-    let _ = server.await;
-    state.db.pool().close().await;
-    if let Backend::Postgres(url) = backend {
-        if keep {
-            eprintln!("kept: {}/{pg_name}", url.trim_end_matches('/'));
-        } else {
-            admin_sql(url, &format!("drop database if exists {pg_name}")).await?;
-        }
-    } else if keep {
-        eprintln!("kept: {}", dir.keep().join("bench.db").display());
+        let started = Instant::now();
+        load(&state.db, size, &hash).await?;
+        eprintln!(
+            "{}: {} users, {} bodies, {} roles, {} memberships, {} audit events loaded in {:.1} s",
+            backend.name(),
+            size.users,
+            size.bodies,
+            size.bodies * size.roles_per_body,
+            (size.users - WIDE_USERS) * 2 + WIDE_USERS * WIDE_BODIES,
+            size.audit_events,
+            started.elapsed().as_secs_f64()
+        );
+
+        let (shutdown, rx) = oneshot::channel::<()>();
+        let st = state.clone();
+        let server = tokio::spawn(async move {
+            stile::server::serve(st, listener, async {
+                let _ = rx.await;
+            })
+            .await
+        });
+        Ok(Instance { size, state, base, shutdown, server, dir, pg_name })
     }
-    out
+
+    async fn stop(self, backend: &Backend) -> Result<()> {
+        let keep = std::env::var("BENCH_KEEP").as_deref() == Ok("1");
+        let _ = self.shutdown.send(());
+        let _ = self.server.await;
+        self.state.db.pool().close().await;
+        let pg_name = &self.pg_name;
+        if let Backend::Postgres(url) = backend {
+            if keep {
+                eprintln!("kept: {}/{pg_name}", url.trim_end_matches('/'));
+            } else {
+                admin_sql(url, &format!("drop database if exists {pg_name}")).await?;
+            }
+        } else if keep {
+            eprintln!("kept: {}", self.dir.keep().join("bench.db").display());
+        }
+        Ok(())
+    }
 }
 
 /// Bulk inserts in one transaction. Users `u0000001`… (`user0000001@example.org`, all with the
@@ -324,8 +347,30 @@ async fn load(db: &Db, size: Size, hash: &str) -> Result<()> {
     Ok(())
 }
 
-async fn measure(state: &AppState, base: &str, size: Size, samples: usize) -> Result<Vec<Timing>> {
-    let url = |p: &str| format!("{base}{p}");
+/// What each size's requests need: its server, the two clients and the signed-in wide users.
+struct Ctx {
+    base: String,
+    size: Size,
+    http: reqwest::Client,
+    app_id: String,
+    app_secret: String,
+    admin: String,
+    sessions: Vec<reqwest::Client>,
+}
+
+impl Ctx {
+    fn url(&self, p: &str) -> String {
+        format!("{}{p}", self.base)
+    }
+
+    /// Spread over the whole range, same sequence at both sizes.
+    fn pick(&self, k: usize) -> u64 {
+        (k as u64 * 7_919) % (self.size.users - WIDE_USERS) + WIDE_USERS + 1
+    }
+}
+
+async fn prepare(inst: &Instance) -> Result<Ctx> {
+    let state = &inst.state;
     let now = state.now();
     let (app, secret) = stile::clients::register(
         &state.db,
@@ -373,28 +418,19 @@ async fn measure(state: &AppState, base: &str, size: Size, samples: usize) -> Re
     stile::store::security_epoch::changed();
 
     let http = reqwest::Client::builder().redirect(Policy::none()).build()?;
-    let mut out = Vec::new();
-    // Spread over the whole range, same sequence at both sizes.
-    let pick = |k: usize| (k as u64 * 7_919) % (size.users - WIDE_USERS) + WIDE_USERS + 1;
+    let url = |p: &str| format!("{}{p}", inst.base);
+    // The admin API, as a superuser machine client.
+    let token: serde_json::Value = http
+        .post(url("/token"))
+        .basic_auth(&machine.id, Some(&machine_secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", "stile:admin")])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let admin = token["access_token"].as_str().ok_or_else(|| anyhow!("no admin token: {token}"))?.to_owned();
 
-    // 1. Password sign-in (minus the hash).
-    let mut t = Timing { name: "password sign-in (no hash)", samples: Vec::with_capacity(samples) };
-    for k in 0..samples {
-        let browser = browser()?;
-        let email = format!("user{:07}@example.org", pick(k));
-        let csrf = csrf_of(&browser, &url("/login")).await?;
-        let page = browser.post(url("/login")).form(&[("csrf", csrf.as_str()), ("email", &email), ("next", "/account")]).send().await?;
-        let csrf = csrf_in(&page.text().await?).unwrap_or(csrf);
-        let form = [("csrf", csrf.as_str()), ("email", &email), ("password", PASSWORD), ("next", "/account")];
-        let started = Instant::now();
-        let res = browser.post(url("/login/password")).form(&form).send().await?;
-        t.samples.push(started.elapsed());
-        expect_redirect(&res, "/account", "sign-in")?;
-    }
-    out.push(t);
-
-    // 2. Code exchange for users in 20 bodies.
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
+    // The users in 20 bodies, signed in once each (their sessions authorize the code exchanges).
     let mut sessions = Vec::new();
     for u in 1..=WIDE_USERS {
         let browser = browser()?;
@@ -410,91 +446,135 @@ async fn measure(state: &AppState, base: &str, size: Size, samples: usize) -> Re
         expect_redirect(&res, "/account", "wide user's sign-in")?;
         sessions.push(browser);
     }
-    let mut t = Timing { name: "code exchange (20 bodies)", samples: Vec::with_capacity(samples) };
-    let mut access_tokens = Vec::with_capacity(samples);
-    for k in 0..samples {
-        let browser = &sessions[k % sessions.len()];
-        let authorize = format!(
-            "{base}/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20profile&state=s{k}&nonce=n{k}&code_challenge={challenge}&code_challenge_method=S256",
-            app.id,
-            urlencode(REDIRECT)
-        );
-        let res = browser.get(&authorize).send().await?;
-        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-        let code = url::Url::parse(&location)
-            .ok()
-            .and_then(|u| u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()))
-            .ok_or_else(|| anyhow!("authorize gave no code: {} {location}", res.status()))?;
-        let form = [("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
-        let started = Instant::now();
-        let res = http.post(url("/token")).basic_auth(&app.id, Some(&app_secret)).form(&form).send().await?;
-        let status = res.status();
-        let body: serde_json::Value = res.json().await?;
-        t.samples.push(started.elapsed());
-        let token = body["access_token"].as_str().ok_or_else(|| anyhow!("token endpoint: {status} {body}"))?;
-        access_tokens.push(token.to_owned());
+    Ok(Ctx { base: inst.base.clone(), size: inst.size, http, app_id: app.id, app_secret, admin, sessions })
+}
+
+/// Measure 1, a password sign-in (minus the hash) of user `pick(k)`; the two pages before it
+/// are not timed.
+async fn sign_in(c: &Ctx, k: usize) -> Result<Duration> {
+    let browser = browser()?;
+    let email = format!("user{:07}@example.org", c.pick(k));
+    let csrf = csrf_of(&browser, &c.url("/login")).await?;
+    let page = browser.post(c.url("/login")).form(&[("csrf", csrf.as_str()), ("email", &email), ("next", "/account")]).send().await?;
+    let csrf = csrf_in(&page.text().await?).unwrap_or(csrf);
+    let form = [("csrf", csrf.as_str()), ("email", &email), ("password", PASSWORD), ("next", "/account")];
+    let started = Instant::now();
+    let res = browser.post(c.url("/login/password")).form(&form).send().await?;
+    let took = started.elapsed();
+    expect_redirect(&res, "/account", "sign-in")?;
+    Ok(took)
+}
+
+/// Measure 2, a code exchange for a user in 20 bodies (the authorization request is not timed).
+/// Returns the access token too.
+async fn code_exchange(c: &Ctx, k: usize) -> Result<(Duration, String)> {
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
+    let browser = &c.sessions[k % c.sessions.len()];
+    let authorize = format!(
+        "{}/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20profile&state=s{k}&nonce=n{k}&code_challenge={challenge}&code_challenge_method=S256",
+        c.base,
+        c.app_id,
+        urlencode(REDIRECT)
+    );
+    let res = browser.get(&authorize).send().await?;
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let code = url::Url::parse(&location)
+        .ok()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()))
+        .ok_or_else(|| anyhow!("authorize gave no code: {} {location}", res.status()))?;
+    let form = [("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER)];
+    let started = Instant::now();
+    let res = c.http.post(c.url("/token")).basic_auth(&c.app_id, Some(&c.app_secret)).form(&form).send().await?;
+    let status = res.status();
+    let body: serde_json::Value = res.json().await?;
+    let took = started.elapsed();
+    let token = body["access_token"].as_str().ok_or_else(|| anyhow!("token endpoint: {status} {body}"))?;
+    Ok((took, token.to_owned()))
+}
+
+/// Measure 3, introspection of an access token a code exchange made.
+async fn introspect(c: &Ctx, token: &str) -> Result<Duration> {
+    let started = Instant::now();
+    let res = c.http.post(c.url("/introspect")).basic_auth(&c.app_id, Some(&c.app_secret)).form(&[("token", token)]).send().await?;
+    let body: serde_json::Value = res.json().await?;
+    let took = started.elapsed();
+    if body["active"] != serde_json::Value::Bool(true) {
+        bail!("introspection: {body}");
     }
-    out.push(t);
+    Ok(took)
+}
 
-    // 3. Introspection of those access tokens.
-    let mut t = Timing { name: "introspection", samples: Vec::with_capacity(samples) };
-    for token in &access_tokens {
-        let started = Instant::now();
-        let res = http.post(url("/introspect")).basic_auth(&app.id, Some(&app_secret)).form(&[("token", token.as_str())]).send().await?;
-        let body: serde_json::Value = res.json().await?;
-        t.samples.push(started.elapsed());
-        if body["active"] != serde_json::Value::Bool(true) {
-            bail!("introspection: {body}");
-        }
+/// Measure 4, the users list: one of a user's bodies, searching for part of their address. The
+/// part before the @, which no other address contains, matches one user of the body's 200 at
+/// both sizes.
+async fn users_list(c: &Ctx, k: usize) -> Result<Duration> {
+    let u = c.pick(k);
+    let body = format!("b{:05}", WIDE_BODIES + u % c.size.member_bodies());
+    let q = format!("user{u:07}");
+    let started = Instant::now();
+    let res =
+        c.http.get(c.url("/api/v1/users")).bearer_auth(&c.admin).query(&[("body_id", body.as_str()), ("q", q.as_str())]).send().await?;
+    let status = res.status();
+    let page: serde_json::Value = res.json().await?;
+    let took = started.elapsed();
+    if !status.is_success() || page["total"] != serde_json::json!(1) {
+        bail!("users list: {status} {page}");
     }
-    out.push(t);
+    Ok(took)
+}
 
-    // The admin API, as a superuser machine client.
-    let token: serde_json::Value = http
-        .post(url("/token"))
-        .basic_auth(&machine.id, Some(&machine_secret))
-        .form(&[("grant_type", "client_credentials"), ("scope", "stile:admin")])
-        .send()
-        .await?
-        .json()
-        .await?;
-    let admin = token["access_token"].as_str().ok_or_else(|| anyhow!("no admin token: {token}"))?.to_owned();
-
-    // 4. Users list: one of a user's bodies, searching for part of their address (the part
-    // before the @, which no other address contains): one user of the body's 200 at both sizes.
-    let mut t = Timing { name: "users list: body + search", samples: Vec::with_capacity(samples) };
-    for k in 0..samples {
-        let u = pick(k);
-        let body = format!("b{:05}", WIDE_BODIES + u % size.member_bodies());
-        let q = format!("user{u:07}");
-        let started = Instant::now();
-        let res = http.get(url("/api/v1/users")).bearer_auth(&admin).query(&[("body_id", body.as_str()), ("q", q.as_str())]).send().await?;
-        let status = res.status();
-        let page: serde_json::Value = res.json().await?;
-        t.samples.push(started.elapsed());
-        if !status.is_success() || page["total"] != serde_json::json!(1) {
-            bail!("users list: {status} {page}");
-        }
+/// Measure 5, the audit log by one actor, or by the busy actor.
+async fn audit_log(c: &Ctx, k: usize, busy: bool) -> Result<Duration> {
+    let actor = if busy { "u0000002".to_owned() } else { format!("u{:07}", c.pick(k)) };
+    let started = Instant::now();
+    let res = c.http.get(c.url("/api/v1/audit")).bearer_auth(&c.admin).query(&[("actor", actor.as_str()), ("limit", "50")]).send().await?;
+    let status = res.status();
+    let body: serde_json::Value = res.json().await?;
+    let took = started.elapsed();
+    let events = body["events"].as_array().map(Vec::len).unwrap_or(0);
+    if !status.is_success() || events == 0 {
+        bail!("audit log: {status}, {events} events for {actor}");
     }
-    out.push(t);
+    Ok(took)
+}
 
-    // 5. Audit log by actor.
-    for (name, busy) in [("audit log: one actor", false), ("audit log: busy actor", true)] {
-        let mut t = Timing { name, samples: Vec::with_capacity(samples) };
+const MEASURES: [&str; 6] = [
+    "password sign-in (no hash)",
+    "code exchange (20 bodies)",
+    "introspection",
+    "users list: body + search",
+    "audit log: one actor",
+    "audit log: busy actor",
+];
+
+/// Every measure at both sizes, their requests interleaved: sample k of the small size, then
+/// sample k of the large one (the other way round for odd k), so that whatever else the machine
+/// is doing at a moment falls on both sizes alike and the ratio compares only their data.
+async fn measure(small: &Instance, large: &Instance, samples: usize) -> Result<[Vec<Timing>; 2]> {
+    let ctx = [prepare(small).await?, prepare(large).await?];
+    let mut out: [Vec<Timing>; 2] =
+        std::array::from_fn(|_| MEASURES.iter().map(|&name| Timing { name, samples: Vec::with_capacity(samples) }).collect());
+    let order = |k: usize| if k.is_multiple_of(2) { [0, 1] } else { [1, 0] };
+    let mut tokens: [Vec<String>; 2] = Default::default();
+    for (m, _) in MEASURES.iter().enumerate() {
         for k in 0..samples {
-            let actor = if busy { "u0000002".to_owned() } else { format!("u{:07}", pick(k)) };
-            let started = Instant::now();
-            let res =
-                http.get(url("/api/v1/audit")).bearer_auth(&admin).query(&[("actor", actor.as_str()), ("limit", "50")]).send().await?;
-            let status = res.status();
-            let body: serde_json::Value = res.json().await?;
-            t.samples.push(started.elapsed());
-            let events = body["events"].as_array().map(Vec::len).unwrap_or(0);
-            if !status.is_success() || events == 0 {
-                bail!("audit log: {status}, {events} events for {actor}");
+            for i in order(k) {
+                let c = &ctx[i];
+                let took = match m {
+                    0 => sign_in(c, k).await?,
+                    1 => {
+                        let (took, token) = code_exchange(c, k).await?;
+                        tokens[i].push(token);
+                        took
+                    }
+                    2 => introspect(c, &tokens[i][k]).await?,
+                    3 => users_list(c, k).await?,
+                    4 => audit_log(c, k, false).await?,
+                    _ => audit_log(c, k, true).await?,
+                };
+                out[i][m].samples.push(took);
             }
         }
-        out.push(t);
     }
     Ok(out)
 }
