@@ -86,7 +86,7 @@ pub async fn password_sign_in(
     if let Some(required) = super::sso_required(state, &email, "signin.password", client).await? {
         return Err(LoginError::SsoRequired(required));
     }
-    let (account_attempt, ip_attempt) = reserve(&state.db, &state.settings.throttle, &email, &client.ip, state.now()).await?;
+    reserve(&state.db, &state.settings.throttle, &email, &client.ip, state.now()).await?;
 
     let user = store::users::by_email(&state.db, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
@@ -123,8 +123,8 @@ pub async fn password_sign_in(
             audit::user_event(&mut tx, state, "signin.password", None, target, client, Outcome::Failure, Some(json!({ "reason": reason })))
                 .await?;
             store::fault_point(&state.db, &mut tx, "signin_password:failure_audited").await?;
-            let account_locked = super::throttle::failed(&mut tx, &account_key(&email), account_rule(rules), account_attempt, now).await?;
-            let ip_locked = super::throttle::failed(&mut tx, &ip_key(&client.ip), ip_rule(rules), ip_attempt, now).await?;
+            let account_locked = super::throttle::failed(&mut tx, &account_key(&email), account_rule(rules), now).await?;
+            let ip_locked = super::throttle::failed(&mut tx, &ip_key(&client.ip), ip_rule(rules), now).await?;
             let locked = account_locked.or(ip_locked);
             if let Some(until) = locked {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
@@ -210,10 +210,11 @@ pub async fn check_current_password(state: &AppState, user: &UserRow, password: 
     let Some(stored) = user.password_hash.as_deref() else { return Ok(()) };
     let email = Email::parse(&user.email)?;
     let key = account_key(&email);
-    let attempt = match super::throttle::reserve(&state.db, &key, account_rule(&state.settings.throttle), state.now()).await? {
-        Reservation::Go { attempts } => attempts,
-        Reservation::Locked { until } => return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) }),
-    };
+    if let Reservation::Locked { until } =
+        super::throttle::reserve(&state.db, &key, account_rule(&state.settings.throttle), state.now()).await?
+    {
+        return Err(LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) });
+    }
     let verified = match state.hasher.verify(password, Some(stored)).await {
         Ok(v) => v,
         Err(e) => {
@@ -225,7 +226,7 @@ pub async fn check_current_password(state: &AppState, user: &UserRow, password: 
         }
     };
     if !verified.ok {
-        return Err(match super::throttle::failed(&state.db, &key, account_rule(&state.settings.throttle), attempt, state.now()).await? {
+        return Err(match super::throttle::failed(&state.db, &key, account_rule(&state.settings.throttle), state.now()).await? {
             Some(until) => LoginError::Locked { minutes: lockout::minutes_left(until, state.now()) },
             None => LoginError::InvalidCredentials,
         });

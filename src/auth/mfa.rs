@@ -229,11 +229,11 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
     if expired(&row, state.now()) {
         return Err(MfaError::KeyExpired);
     }
-    let attempt = reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?;
+    reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?;
     let mut tx = state.db.begin().await?;
     if let Err(refused) = check_totp_on(state, &mut tx, user, &t, code).await? {
         drop(tx);
-        return Err(refuse(state, user, client, attempt, refused).await?);
+        return Err(refuse(state, user, client, refused).await?);
     }
     store::fault_point(&state.db, &mut tx, "mfa_enrol:code_used").await?;
     let (codes, hashes) = new_recovery_codes(state);
@@ -267,9 +267,9 @@ enum Refused {
 
 /// A refused code: audited, and counted (it may lock the account). Called once the caller's
 /// transaction is dropped, so nothing of the refused attempt is written but this.
-async fn refuse(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: i64, refused: Refused) -> Result<MfaError, MfaError> {
+async fn refuse(state: &AppState, user: &UserRow, client: &ClientInfo, refused: Refused) -> Result<MfaError, MfaError> {
     match refused {
-        Refused::Wrong => failed(state, user, client, attempt).await,
+        Refused::Wrong => failed(state, user, client).await,
         Refused::LockedMeanwhile(until) => {
             audit::user_event(
                 &state.db,
@@ -297,12 +297,12 @@ async fn succeeded_on(state: &AppState, tx: &mut store::Tx, user: &UserRow) -> R
     })
 }
 
-async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo, attempt: i64) -> Result<MfaError, MfaError> {
+async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<MfaError, MfaError> {
     let now = state.now();
     let rule = crate::auth::login::account_rule(&state.settings.throttle);
     let key = throttle_key(&user.id);
     audit::user_event(&state.db, state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
-    match super::throttle::failed(&state.db, &key, rule, attempt, state.now()).await? {
+    match super::throttle::failed(&state.db, &key, rule, state.now()).await? {
         None => Ok(MfaError::WrongCode),
         Some(until) => {
             audit::user_event(
@@ -343,12 +343,13 @@ async fn check_totp_on(
 
 /// Before a second factor is checked (and before its transaction is opened, so that needs no
 /// second connection): the user's TOTP, and this attempt counted.
-async fn start_verify(state: &AppState, user: &UserRow) -> Result<(Totp, i64), MfaError> {
+async fn start_verify(state: &AppState, user: &UserRow) -> Result<Totp, MfaError> {
     let Some((row, t)) = load(state, user).await? else { return Err(MfaError::NotEnrolled) };
     if row.confirmed_at.is_none() {
         return Err(MfaError::NotEnrolled);
     }
-    Ok((t, reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?))
+    reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?;
+    Ok(t)
 }
 
 /// Checks a second factor (a TOTP code or a recovery code) inside `tx`: the code is used there,
@@ -384,13 +385,13 @@ async fn verify_on(
 
 /// Checks a second factor at sign-in: a TOTP code or a recovery code.
 pub async fn verify(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<&'static str, MfaError> {
-    let (t, attempt) = start_verify(state, user).await?;
+    let t = start_verify(state, user).await?;
     let mut tx = state.db.begin().await?;
     let how = match verify_on(state, &mut tx, user, &t, code, client).await? {
         Ok(how) => how,
         Err(refused) => {
             drop(tx);
-            return Err(refuse(state, user, client, attempt, refused).await?);
+            return Err(refuse(state, user, client, refused).await?);
         }
     };
     tx.commit().await.map_err(StoreError::from)?;
@@ -403,11 +404,11 @@ pub async fn disable(state: &AppState, user: &UserRow, code: &str, client: &Clie
         return Err(MfaError::Mandatory(reason));
     }
     // The code is used in the same transaction as the second factor is removed.
-    let (t, attempt) = start_verify(state, user).await?;
+    let t = start_verify(state, user).await?;
     let mut tx = state.db.begin().await?;
     if let Err(refused) = verify_on(state, &mut tx, user, &t, code, client).await? {
         drop(tx);
-        return Err(refuse(state, user, client, attempt, refused).await?);
+        return Err(refuse(state, user, client, refused).await?);
     }
     store::totp::remove(&mut tx, &user.id).await?;
     audit::user_event(&mut tx, state, "mfa.disable", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
@@ -418,11 +419,11 @@ pub async fn disable(state: &AppState, user: &UserRow, code: &str, client: &Clie
 /// New recovery codes (the old ones stop working), after a current code.
 pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &str, client: &ClientInfo) -> Result<Vec<String>, MfaError> {
     // The code is used in the same transaction as the codes are replaced.
-    let (t, attempt) = start_verify(state, user).await?;
+    let t = start_verify(state, user).await?;
     let mut tx = state.db.begin().await?;
     if let Err(refused) = verify_on(state, &mut tx, user, &t, code, client).await? {
         drop(tx);
-        return Err(refuse(state, user, client, attempt, refused).await?);
+        return Err(refuse(state, user, client, refused).await?);
     }
     let (codes, hashes) = new_recovery_codes(state);
     store::totp::replace_recovery_codes(&mut tx, &user.id, &hashes).await?;
@@ -500,7 +501,9 @@ mod tests {
 
         // The two reserved codes failed: the second locks the account for the lockout time.
         let key = throttle_key("u1");
-        let until = super::super::throttle::failed(&db, &key, crate::auth::login::account_rule(&t), 2, T0 + 3).await.unwrap();
+        let rule = crate::auth::login::account_rule(&t);
+        assert_eq!(super::super::throttle::failed(&db, &key, rule, T0 + 3).await.unwrap(), None, "the first only counts");
+        let until = super::super::throttle::failed(&db, &key, rule, T0 + 3).await.unwrap();
         assert_eq!(until, Some(T0 + 3 + 900));
         assert!(matches!(reserve(&db, &t, "u1", T0 + 3 + 899).await, Err(MfaError::Locked { .. })), "locked to the end");
         assert_eq!(reserve(&db, &t, "u1", T0 + 3 + 900).await.unwrap(), 1, "and counted afresh after it");

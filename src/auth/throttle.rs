@@ -4,7 +4,8 @@
 //! An attempt is counted BEFORE the work it asks for (a password hash, a code check): one
 //! database statement bumps the key's counter and returns the new count, so parallel requests
 //! each get a different number and at most `max_failures` of them are ever checked in a window.
-//! A success gives its attempt back; the attempt that reaches the limit by failing locks the key.
+//! A success gives its attempt back and forgives the failures that finished before it; attempts
+//! still in flight stay counted. The failure that brings the failures to the limit locks the key.
 //!
 //! Each function takes the database and the time it acts at, nothing else, so the rules can be
 //! tested at fixed times (the tests below).
@@ -48,18 +49,15 @@ pub async fn reserve_on(c: &mut sqlx::AnyConnection, key: &str, rule: LockoutRul
     Ok(Reservation::Go { attempts: r.attempts })
 }
 
-/// Records that reserved attempt number `attempts` failed; returns when the lock ends if this
-/// failure locked the key.
-pub async fn failed(db: impl Exec, key: &str, rule: LockoutRule, attempts: i64, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
-    if attempts < rule.max_failures {
-        return Ok(None);
-    }
-    Ok(Some(store::throttle::lock_counter(db, key, now + rule.lockout_secs, now).await?))
+/// Records that a reserved attempt failed; returns when the lock ends if the key is locked now:
+/// the failure that brings the key's failures in the window to the limit locks it.
+pub async fn failed(db: impl Exec, key: &str, rule: LockoutRule, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
+    store::throttle::fail(db, key, rule.max_failures, now + rule.lockout_secs, now).await
 }
 
-/// A reserved attempt succeeded: the key's count starts afresh, unless it was locked meanwhile
-/// (by attempts that failed in parallel), in which case the success is refused too: returns
-/// when that lock ends.
+/// A reserved attempt succeeded: it and the failures before it are forgiven (attempts still in
+/// flight stay counted), unless the key was locked meanwhile (by attempts that failed in
+/// parallel), in which case the success is refused too: returns when that lock ends.
 pub async fn succeeded(db: impl Exec, key: &str, now: Timestamp) -> Result<Option<Timestamp>, StoreError> {
     store::throttle::clear_unless_locked(db, key, now).await
 }
@@ -90,10 +88,10 @@ mod tests {
         let (db, _dir) = scratch_db().await;
         for n in 1..RULE.max_failures {
             assert_eq!(go(&db, "k", T0 + n).await, n);
-            assert_eq!(failed(&db, "k", RULE, n, T0 + n).await.unwrap(), None, "failure {n} only counts");
+            assert_eq!(failed(&db, "k", RULE, T0 + n).await.unwrap(), None, "failure {n} only counts");
         }
-        let last = go(&db, "k", T0 + 10).await;
-        assert_eq!(failed(&db, "k", RULE, last, T0 + 10).await.unwrap(), Some(T0 + 10 + RULE.lockout_secs));
+        assert_eq!(go(&db, "k", T0 + 10).await, RULE.max_failures);
+        assert_eq!(failed(&db, "k", RULE, T0 + 10).await.unwrap(), Some(T0 + 10 + RULE.lockout_secs));
         // Locked: refused unchecked, the right answer too, until the second the lock ends.
         let until = T0 + 10 + RULE.lockout_secs;
         assert_eq!(reserve(&db, "k", RULE, until - 1).await.unwrap(), Reservation::Locked { until });
@@ -117,11 +115,34 @@ mod tests {
         assert_eq!(go(&db, "k", T0).await, 3, "one released, so the next is number three again");
     }
 
+    /// A success while other guesses are in flight forgives only itself and the failures before
+    /// it: those in flight still count, so no more than the limit are checked before the lock.
+    #[tokio::test]
+    async fn a_success_does_not_forgive_the_attempts_still_in_flight() {
+        let (db, _dir) = scratch_db().await;
+        assert_eq!(go(&db, "k", T0).await, 1);
+        assert_eq!(failed(&db, "k", RULE, T0).await.unwrap(), None, "an earlier failure, forgiven by the success");
+        let (_right, first_guess) = (go(&db, "k", T0).await, go(&db, "k", T0).await);
+        assert_eq!(first_guess, 3);
+        assert_eq!(succeeded(&db, "k", T0).await.unwrap(), None);
+        // The guess in flight still counts: two more may be checked, not three.
+        let mut more = 0;
+        while let Reservation::Go { .. } = reserve(&db, "k", RULE, T0).await.unwrap() {
+            more += 1;
+            assert!(more < 10, "never refused");
+        }
+        assert_eq!(more, RULE.max_failures - 1);
+        // All three fail: the third locks.
+        assert_eq!(failed(&db, "k", RULE, T0 + 1).await.unwrap(), None);
+        assert_eq!(failed(&db, "k", RULE, T0 + 1).await.unwrap(), None);
+        assert_eq!(failed(&db, "k", RULE, T0 + 1).await.unwrap(), Some(T0 + 1 + RULE.lockout_secs));
+    }
+
     #[tokio::test]
     async fn a_success_or_the_window_passing_starts_the_count_afresh() {
         let (db, _dir) = scratch_db().await;
-        let a = go(&db, "k", T0).await;
-        assert_eq!(failed(&db, "k", RULE, a, T0).await.unwrap(), None);
+        assert_eq!(go(&db, "k", T0).await, 1);
+        assert_eq!(failed(&db, "k", RULE, T0).await.unwrap(), None);
         let b = go(&db, "k", T0 + 1).await;
         assert_eq!(b, 2);
         assert_eq!(succeeded(&db, "k", T0 + 1).await.unwrap(), None);

@@ -70,8 +70,8 @@ pub struct Reserved {
 
 /// Counts one attempt against `key` in ONE statement and returns the new count, so that two
 /// requests can never both see the same count. A window that started at or before
-/// `window_cutoff`, or a lock that has ended, starts a fresh count; while locked the count
-/// stays as it is. Call it before doing the work the attempt asks for.
+/// `window_cutoff`, or a lock that has ended, starts a fresh count (and no failures); while
+/// locked the count stays as it is. Call it before doing the work the attempt asks for.
 pub async fn reserve(db: impl Exec, key: &str, now: Timestamp, window_cutoff: Timestamp) -> Result<Reserved> {
     Ok(sqlx::query_as::<_, Reserved>(
         "insert into throttle_counters (key, attempts, window_start, locked_until) values ($1, 1, $2, 0)
@@ -82,6 +82,9 @@ pub async fn reserve(db: impl Exec, key: &str, now: Timestamp, window_cutoff: Ti
            window_start = case when throttle_counters.locked_until > $2 then throttle_counters.window_start
                                when throttle_counters.window_start <= $3 or throttle_counters.locked_until > 0 then $2
                                else throttle_counters.window_start end,
+           failures = case when throttle_counters.locked_until > $2 then throttle_counters.failures
+                           when throttle_counters.window_start <= $3 or throttle_counters.locked_until > 0 then 0
+                           else throttle_counters.failures end,
            locked_until = case when throttle_counters.locked_until > $2 then throttle_counters.locked_until else 0 end
          returning attempts, locked_until",
     )
@@ -117,10 +120,36 @@ pub async fn release(db: impl Exec, key: &str, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
-/// Forgets the count on `key` unless it is locked at `now`; returns when the lock ends if it is.
+/// Records that one counted attempt on `key` failed, in ONE statement: the failure that brings the
+/// key's failures to `max_failures` locks it until `until` (a lock already in force stays).
+/// Returns when the lock in force ends, if the key is locked at `now`.
+pub async fn fail(db: impl Exec, key: &str, max_failures: i64, until: Timestamp, now: Timestamp) -> Result<Option<Timestamp>> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "update throttle_counters set
+           failures = failures + 1,
+           locked_until = case when locked_until > $4 then locked_until when failures + 1 >= $2 then $3 else locked_until end
+         where key = $1 returning locked_until",
+    )
+    .bind(key)
+    .bind(max_failures)
+    .bind(until)
+    .bind(now)
+    .fetch_optional(&mut *db.conn().await?)
+    .await?
+    .filter(|until| *until > now))
+}
+
+/// A counted attempt on `key` succeeded: it and the failures that finished before it are
+/// forgiven, but not the attempts still in flight (counted, not yet failed), so guesses sent
+/// beside a success still count towards the lock. Nothing changes while `key` is locked at
+/// `now`; returns when the lock ends if it is.
 pub async fn clear_unless_locked(db: impl Exec, key: &str, now: Timestamp) -> Result<Option<Timestamp>> {
     Ok(sqlx::query_scalar::<_, i64>(
-        "update throttle_counters set attempts = case when locked_until > $2 then attempts else 0 end
+        "update throttle_counters set
+           attempts = case when locked_until > $2 then attempts
+                           when attempts - 1 - failures > 0 then attempts - 1 - failures
+                           else 0 end,
+           failures = case when locked_until > $2 then failures else 0 end
          where key = $1 returning locked_until",
     )
     .bind(key)

@@ -24,6 +24,7 @@ use crate::error::AppError;
 use crate::secret::SecretString;
 use crate::web::csrf::CsrfForm;
 use crate::web::passkeys::PasskeyForm;
+use tracing::Instrument as _;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -321,7 +322,16 @@ async fn password_submit(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());
     }
-    match password_sign_in(&state, &f.email, &f.password, &client).await {
+    // In a task of its own, so that the outcome is written even when the browser goes away while
+    // the password is checked: dropped with the request, the attempt counted before the hash
+    // would stay counted with no failure, lock or audit row behind it.
+    let checked = {
+        let (state, email, password, client) = (state.clone(), f.email.clone(), f.password.clone(), client.clone());
+        let span = tracing::Span::current();
+        tokio::spawn(async move { password_sign_in(&state, &email, &password, &client).instrument(span).await }).await
+    };
+    let checked = checked.map_err(|e| AppError::Internal(format!("the sign-in task ended early: {e}")))?;
+    match checked {
         Ok(user) => crate::web::signin::after_first_factor(&state, jar, &client, &user, &[session::AMR_PASSWORD], &next).await,
         // 503 when the database is away (it used to be 500), otherwise 500.
         Err(e @ LoginError::Internal(_)) => Err(AppError::from_failure(&e)),

@@ -71,6 +71,99 @@ async fn parallel_wrong_passwords_are_counted_first(b: Backend) {
 }
 both!(parallel_wrong_passwords_are_counted_first);
 
+/// A guess sent beside the owner's own sign-in: the success forgives itself and the failures
+/// that finished before it (as a mistyped password before the right one is forgiven), not the
+/// guesses still being checked, so no more than the limit (five) fail after the success before
+/// the lock, however the two interleave. Before, a success reset the count under guesses in
+/// flight, and those, failing after it, no longer counted: up to nine were checked.
+async fn guesses_beside_a_success_still_count(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("owner@example.org", Some(PW)).await;
+    let mut seen = 0;
+    for round in 0..3 {
+        let c = app.browser();
+        let csrf = app.csrf(&c, "/login").await;
+        let form = |password: &str| pairs(&[("csrf", &csrf), ("email", "owner@example.org"), ("password", password), ("next", "/account")]);
+        let (right, wrong) = (form(PW), form("a wrong guess"));
+        let send = |f: Vec<(String, String)>| {
+            let (c, url) = (c.clone(), app.url("/login/password"));
+            tokio::spawn(async move { c.post(url).form(&f).send().await.unwrap().status().as_u16() })
+        };
+        // The owner first, three guesses at once, then a wave of guesses.
+        let mut first = vec![send(right)];
+        first.extend((0..3).map(|_| send(wrong.clone())));
+        tokio::time::sleep(std::time::Duration::from_millis(5 * round)).await;
+        let wave: Vec<_> = (0..20).map(|_| send(wrong.clone())).collect();
+        let mut statuses = Vec::new();
+        for h in first.into_iter().chain(wave) {
+            statuses.push(h.await.unwrap());
+        }
+        // Audit rows are numbered in the order they were written; a failure written after the
+        // success was counted after it too (its row comes before its count).
+        let rows = store::audit::recent(&app.state.db, Some("signin.password"), 10_000).await.unwrap();
+        let rows: Vec<_> = rows.into_iter().filter(|e| e.id > seen).collect();
+        let success = rows.iter().find(|e| e.outcome == "success").map(|e| e.id);
+        let after = rows
+            .iter()
+            .filter(|e| success.is_some_and(|s| e.id > s) && e.outcome == "failure" && e.details.contains("wrong_password"))
+            .count();
+        assert!(after <= 5, "round {round}: {after} wrong passwords were checked after the success: {statuses:?}");
+        seen = rows.iter().map(|e| e.id).max().unwrap_or(seen);
+        assert!(statuses.iter().all(|s| [303, 401, 429, 503].contains(s)), "{statuses:?}");
+        // The lock ends before the next round.
+        app.clock.advance(3600);
+    }
+    app.finish().await;
+}
+both!(guesses_beside_a_success_still_count);
+
+/// A browser that goes away while its password is checked: the check still ends and is written
+/// down (the failure's audit row and its count), so an attempt counted before the hash never
+/// stays behind with nothing to explain it.
+async fn a_sign_in_abandoned_mid_check_is_still_written(b: Backend) {
+    let app = TestApp::start_with(b, |s| {
+        // Slow enough (about 0.1–0.5 s) to hang up during it.
+        s.password.argon2_memory_kib = 65_536;
+        s.password.argon2_iterations = 4;
+    })
+    .await;
+    app.create_user("gone@example.org", Some(PW)).await;
+    let c = app.browser();
+    let csrf = app.csrf(&c, "/login").await;
+    let res = c
+        .post(app.url("/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", "gone@example.org"), ("next", "/account")])
+        .send()
+        .await
+        .unwrap();
+    let csrf = csrf_in(&res.text().await.unwrap()).unwrap_or(csrf);
+    let hung_up = c
+        .post(app.url("/login/password"))
+        .timeout(std::time::Duration::from_millis(30))
+        .form(&[("csrf", csrf.as_str()), ("email", "gone@example.org"), ("password", "a wrong guess"), ("next", "/account")])
+        .send()
+        .await;
+    assert!(hung_up.is_err(), "the check must outlast the client's patience: {hung_up:?}");
+    let counter = || async {
+        sqlx::query_as::<_, (i64, i64)>("select attempts, failures from throttle_counters where key = 'signin:account:gone@example.org'")
+            .fetch_optional(app.state.db.pool())
+            .await
+            .unwrap()
+    };
+    let mut audited = 0;
+    for _ in 0..100 {
+        audited = audit_count(&app, "signin.password", "failure", Some("wrong_password")).await;
+        if audited > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(audited, 1, "the failure is written although nobody waited for it");
+    assert_eq!(counter().await, Some((1, 1)), "counted as one failed attempt");
+    app.finish().await;
+}
+both!(a_sign_in_abandoned_mid_check_is_still_written);
+
 /// Wrong passwords one after another: the fifth locks, and a right one after 30 wrong ones does
 /// not sign in; a right password before the limit starts the count afresh.
 async fn sequential_lock_holds_against_the_right_password(b: Backend) {

@@ -451,7 +451,9 @@ async fn interrupted_password_sign_in_writes_all_or_nothing(b: Backend) {
     assert_eq!((counts().await, audited("failure").await), ((Some(3), Some(3)), 1));
     let r = app.sign_in(&c, "count@example.org", PW).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(counts().await, (Some(0), Some(3)), "the address keeps its three unsuccessful attempts");
+    // The success forgives itself and the failure that finished before it; the two attempts whose
+    // outcome was lost with the connection stay counted until the window ends.
+    assert_eq!(counts().await, (Some(2), Some(3)), "the address keeps its three unsuccessful attempts");
     assert_eq!(audited("success").await, 1);
     assert!(last_login().await.is_some());
     assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200);
