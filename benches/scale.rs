@@ -356,6 +356,8 @@ struct Ctx {
     app_secret: String,
     admin: String,
     sessions: Vec<reqwest::Client>,
+    /// The PKCE challenge of [`VERIFIER`], worked out once.
+    challenge: String,
 }
 
 impl Ctx {
@@ -446,7 +448,8 @@ async fn prepare(inst: &Instance) -> Result<Ctx> {
         expect_redirect(&res, "/account", "wide user's sign-in")?;
         sessions.push(browser);
     }
-    Ok(Ctx { base: inst.base.clone(), size: inst.size, http, app_id: app.id, app_secret, admin, sessions })
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
+    Ok(Ctx { base: inst.base.clone(), size: inst.size, http, app_id: app.id, app_secret, admin, sessions, challenge })
 }
 
 /// Measure 1, a password sign-in (minus the hash) of user `pick(k)`; the two pages before it
@@ -468,13 +471,13 @@ async fn sign_in(c: &Ctx, k: usize) -> Result<Duration> {
 /// Measure 2, a code exchange for a user in 20 bodies (the authorization request is not timed).
 /// Returns the access token too.
 async fn code_exchange(c: &Ctx, k: usize) -> Result<(Duration, String)> {
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
     let browser = &c.sessions[k % c.sessions.len()];
     let authorize = format!(
-        "{}/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20profile&state=s{k}&nonce=n{k}&code_challenge={challenge}&code_challenge_method=S256",
+        "{}/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20profile&state=s{k}&nonce=n{k}&code_challenge={}&code_challenge_method=S256",
         c.base,
         c.app_id,
-        urlencode(REDIRECT)
+        urlencode(REDIRECT),
+        c.challenge
     );
     let res = browser.get(&authorize).send().await?;
     let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();

@@ -129,14 +129,7 @@ async fn a_sign_in_abandoned_mid_check_is_still_written(b: Backend) {
     .await;
     app.create_user("gone@example.org", Some(PW)).await;
     let c = app.browser();
-    let csrf = app.csrf(&c, "/login").await;
-    let res = c
-        .post(app.url("/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", "gone@example.org"), ("next", "/account")])
-        .send()
-        .await
-        .unwrap();
-    let csrf = csrf_in(&res.text().await.unwrap()).unwrap_or(csrf);
+    let csrf = app.password_step(&c, "gone@example.org", "/account").await;
     let hung_up = c
         .post(app.url("/login/password"))
         .timeout(std::time::Duration::from_millis(30))

@@ -282,16 +282,20 @@ impl TestApp {
     }
 
     pub async fn sign_in_next(&self, client: &reqwest::Client, email: &str, password: &str, next: &str) -> reqwest::Response {
-        let csrf = self.csrf(client, "/login").await;
-        let res = client.post(self.url("/login")).form(&[("csrf", csrf.as_str()), ("email", email), ("next", next)]).send().await.unwrap();
-        let body = res.text().await.unwrap();
-        let csrf = csrf_in(&body).unwrap_or(csrf);
+        let csrf = self.password_step(client, email, next).await;
         client
             .post(self.url("/login/password"))
             .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password), ("next", next)])
             .send()
             .await
             .unwrap()
+    }
+
+    /// The sign-in's first step (the address): returns the CSRF token of the password page.
+    pub async fn password_step(&self, client: &reqwest::Client, email: &str, next: &str) -> String {
+        let csrf = self.csrf(client, "/login").await;
+        let res = client.post(self.url("/login")).form(&[("csrf", csrf.as_str()), ("email", email), ("next", next)]).send().await.unwrap();
+        csrf_in(&res.text().await.unwrap()).unwrap_or(csrf)
     }
 
     pub async fn audit_actions(&self) -> Vec<(String, String)> {
