@@ -88,17 +88,37 @@ impl SigningKey {
     }
 
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let mut sig = Vec::new();
+        self.sign_with(message, |s| sig.extend_from_slice(s))?;
+        Ok(sig)
+    }
+
+    /// The signature's length in bytes: the modulus for RSA, r and s for P-256.
+    pub fn signature_len(&self) -> usize {
+        match &self.signer {
+            Signer::Rsa(kp) => kp.public_modulus_len(),
+            Signer::Ec(_) => 64,
+        }
+    }
+
+    /// Signs `message` and hands the signature to `take`, without a copy of its own (a token
+    /// is signed on every token request).
+    pub fn sign_with<T>(&self, message: &[u8], take: impl FnOnce(&[u8]) -> T) -> Result<T, KeyError> {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         match &self.signer {
             Signer::Rsa(kp) => {
-                let mut sig = vec![0u8; kp.public_modulus_len()];
-                kp.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig).map_err(|_| KeyError::Sign)?;
-                Ok(sig)
+                let mut sig = [0u8; MAX_RSA_SIGNATURE];
+                let sig = sig.get_mut(..kp.public_modulus_len()).ok_or(KeyError::Sign)?;
+                kp.sign(&signature::RSA_PKCS1_SHA256, &rng, message, sig).map_err(|_| KeyError::Sign)?;
+                Ok(take(sig))
             }
-            Signer::Ec(kp) => Ok(kp.sign(&rng, message).map_err(|_| KeyError::Sign)?.as_ref().to_vec()),
+            Signer::Ec(kp) => Ok(take(kp.sign(&rng, message).map_err(|_| KeyError::Sign)?.as_ref())),
         }
     }
 }
+
+/// The largest RSA signature we make: 8,192-bit keys, the most aws-lc accepts for signing.
+const MAX_RSA_SIGNATURE: usize = 8192 / 8;
 
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)

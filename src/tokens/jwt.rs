@@ -30,18 +30,27 @@ struct Header<'a> {
     typ: &'a str,
 }
 
-pub fn sign(key: &SigningKey, typ: &str, claims: &Value) -> Result<String, KeyError> {
+pub fn sign(key: &SigningKey, typ: &str, claims: &impl serde::Serialize) -> Result<String, KeyError> {
     let header = Header { alg: key.alg.as_str(), kid: &key.kid, typ };
-    let header = serde_json::to_vec(&header).map_err(|_| KeyError::Sign)?;
-    let claims = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
-    let mut out = String::with_capacity((header.len() + claims.len()) * 4 / 3 + 128);
-    URL_SAFE_NO_PAD.encode_string(&header, &mut out);
+    // One buffer for both JSON parts, and the token sized once: this runs for every token.
+    let mut json = Vec::with_capacity(512);
+    serde_json::to_writer(&mut json, &header).map_err(|_| KeyError::Sign)?;
+    let header_len = json.len();
+    serde_json::to_writer(&mut json, claims).map_err(|_| KeyError::Sign)?;
+    let (header, claims) = json.split_at(header_len);
+    let mut out = String::with_capacity(b64_len(header.len()) + b64_len(claims.len()) + b64_len(key.signature_len()) + 2);
+    URL_SAFE_NO_PAD.encode_string(header, &mut out);
     out.push('.');
-    URL_SAFE_NO_PAD.encode_string(&claims, &mut out);
-    let sig = key.sign(out.as_bytes())?;
+    URL_SAFE_NO_PAD.encode_string(claims, &mut out);
+    let sig = key.sign_with(out.as_bytes(), |sig| URL_SAFE_NO_PAD.encode(sig))?;
     out.push('.');
-    URL_SAFE_NO_PAD.encode_string(sig, &mut out);
+    out.push_str(&sig);
     Ok(out)
+}
+
+/// The length of `n` bytes in unpadded base64url.
+fn b64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
 }
 
 /// The verified claims of a token signed by one of our keys, checking `typ` if given and the

@@ -22,6 +22,7 @@ const DEFAULTS: [(HeaderName, HeaderValue); 7] = [
 /// inside and no boxed future per request).
 pub fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
+    let _ = h.try_reserve(DEFAULTS.len());
     for (name, value) in DEFAULTS {
         if let axum::http::header::Entry::Vacant(v) = h.entry(name) {
             v.insert(value);
