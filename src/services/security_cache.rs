@@ -11,6 +11,12 @@
 //! epoch cannot see (another process on the same SQLite file, a notification lost with the
 //! listener's connection, a read that raced the writer's commit) can leave stale. Unknown client
 //! ids are not cached, so a flood of made-up ids cannot fill the map.
+//!
+//! When an entry expires under load, the requests that find it gone take turns to read it
+//! (one turn per client id, and one for the ban list): the first reads it and the rest find it
+//! in memory again. Each used to read it for itself, so every second a busy client's requests in
+//! flight each made a query at once, and the pool opened connections for them (on SQLite each a
+//! thread, a file and the parsed schema) that were closed again ten seconds later.
 
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
@@ -22,6 +28,11 @@ use crate::store::{self, Db, StoreError, clients::ClientRow};
 /// The longest any cached item is used after it was read from the database, by default
 /// (`[database] security_cache_ttl_ms`).
 pub const TTL: Duration = Duration::from_secs(1);
+
+/// The longest a request waits for the read of the request before it in the queue, then reads
+/// for itself: long enough for a query, short enough that a database that stopped answering
+/// cannot hold the queue one request behind the other.
+const TURN_WAIT: Duration = Duration::from_millis(100);
 
 /// At most this many clients, and this many unrevoked token ids, are kept; past it the map is
 /// emptied and fills again.
@@ -84,6 +95,42 @@ pub struct SecurityCache {
     /// The jti hashes of access tokens without a user (client credentials) found unrevoked:
     /// introspecting such a token again needs no query while this holds.
     unrevoked: Mutex<HashMap<String, Entry<()>>>,
+    /// The turns of the requests that found a client missing, by client id, while any waits.
+    client_turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The turn of the requests that found the ban list expired.
+    bans_turn: tokio::sync::Mutex<()>,
+}
+
+/// A request's place in the queue to read one client: dropped (however the request ends), it
+/// removes the queue when no one else is in it, so the map holds only ids being read.
+struct ClientTurn<'a> {
+    turns: &'a Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    id: &'a str,
+    queue: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl<'a> ClientTurn<'a> {
+    fn join(turns: &'a Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>, id: &'a str) -> Self {
+        let queue = match turns.lock() {
+            Ok(mut map) => map.entry(id.to_owned()).or_default().clone(),
+            // A poisoned map: a queue of one, as before there were turns.
+            Err(_) => Arc::default(),
+        };
+        ClientTurn { turns, id, queue }
+    }
+}
+
+impl Drop for ClientTurn<'_> {
+    fn drop(&mut self) {
+        // Clones are made only under this lock, so two holders (the map and this turn) means
+        // no one else is queued.
+        if let Ok(mut map) = self.turns.lock()
+            && Arc::strong_count(&self.queue) <= 2
+            && map.get(self.id).is_some_and(|q| Arc::ptr_eq(q, &self.queue))
+        {
+            map.remove(self.id);
+        }
+    }
 }
 
 impl std::fmt::Debug for SecurityCache {
@@ -101,7 +148,14 @@ impl Default for SecurityCache {
 impl SecurityCache {
     /// A cache whose entries live at most `ttl` (zero: nothing is cached).
     pub fn new(ttl: Duration) -> Self {
-        SecurityCache { ttl, clients: Mutex::default(), bans: Mutex::default(), unrevoked: Mutex::default() }
+        SecurityCache {
+            ttl,
+            clients: Mutex::default(),
+            bans: Mutex::default(),
+            unrevoked: Mutex::default(),
+            client_turns: Mutex::default(),
+            bans_turn: tokio::sync::Mutex::default(),
+        }
     }
 
     /// Client `id` as `make` builds it from its row, from memory when it was read under the
@@ -111,15 +165,22 @@ impl SecurityCache {
         T: Any + Send + Sync,
         E: From<StoreError>,
     {
-        let epoch = store::security_epoch::current();
-        if let Ok(map) = self.clients.lock()
-            && let Some(hit) = map.get(id).and_then(|e| e.fresh(epoch, Instant::now(), self.ttl))
-            && let Ok(client) = hit.downcast::<T>()
-        {
-            return Ok(Some(client));
+        if let Some(hit) = self.client_in_memory(id) {
+            return Ok(Some(hit));
         }
-        // The epoch was read before the query: a write that lands during it leaves this entry
+        // Nothing is kept with a TTL of zero, so there is nothing to wait for.
+        let turn = (!self.ttl.is_zero()).then(|| ClientTurn::join(&self.client_turns, id));
+        let _mine = match &turn {
+            Some(t) => tokio::time::timeout(TURN_WAIT, t.queue.lock()).await.ok(),
+            None => None,
+        };
+        // Read by the request before this one in the queue.
+        if let Some(hit) = self.client_in_memory(id) {
+            return Ok(Some(hit));
+        }
+        // The epoch is read before the query: a write that lands during it leaves this entry
         // already stale.
+        let epoch = store::security_epoch::current();
         let Some(row) = store::clients::by_id(db, id).await? else { return Ok(None) };
         let client = Arc::new(make(row)?);
         if let Ok(mut map) = self.clients.lock() {
@@ -130,6 +191,12 @@ impl SecurityCache {
             map.insert(id.to_owned(), Entry { epoch, read_at: Instant::now(), value });
         }
         Ok(Some(client))
+    }
+
+    fn client_in_memory<T: Any + Send + Sync>(&self, id: &str) -> Option<Arc<T>> {
+        let epoch = store::security_epoch::current();
+        let map = self.clients.lock().ok()?;
+        map.get(id).and_then(|e| e.fresh(epoch, Instant::now(), self.ttl))?.downcast::<T>().ok()
     }
 
     /// True if the access token whose jti hashes to `jti_hash` was found unrevoked under the
@@ -151,17 +218,24 @@ impl SecurityCache {
 
     /// The ban list, from memory when it was read under the current epoch within [`TTL`].
     pub async fn bans(&self, db: &Db) -> Result<Arc<Bans>, StoreError> {
-        let epoch = store::security_epoch::current();
-        if let Ok(slot) = self.bans.lock()
-            && let Some(bans) = slot.as_ref().and_then(|e| e.fresh(epoch, Instant::now(), self.ttl))
-        {
+        if let Some(bans) = self.bans_in_memory() {
             return Ok(bans);
         }
+        let _mine = if self.ttl.is_zero() { None } else { tokio::time::timeout(TURN_WAIT, self.bans_turn.lock()).await.ok() };
+        if let Some(bans) = self.bans_in_memory() {
+            return Ok(bans);
+        }
+        let epoch = store::security_epoch::current();
         let bans = Arc::new(Bans::from_rows(store::abuse::list(db).await?));
         if let Ok(mut slot) = self.bans.lock() {
             *slot = Some(Entry { epoch, read_at: Instant::now(), value: bans.clone() });
         }
         Ok(bans)
+    }
+
+    fn bans_in_memory(&self) -> Option<Arc<Bans>> {
+        let epoch = store::security_epoch::current();
+        self.bans.lock().ok()?.as_ref()?.fresh(epoch, Instant::now(), self.ttl)
     }
 }
 
@@ -184,6 +258,55 @@ mod tests {
         // A single-label parent (a top-level domain) is never matched through a subdomain.
         assert!(!b.is_banned("x@other.example", "other.example"));
         assert!(!b.is_banned("x@notspam.example", "notspam.example"));
+    }
+
+    async fn db_with_a_client() -> (Db, tempfile::TempDir) {
+        let (db, dir) = crate::auth::testing::scratch_db().await;
+        let spec = crate::clients::ClientSpec {
+            id: Some("permits".into()),
+            name: "Permits".into(),
+            grant_types: vec![crate::clients::GrantType::ClientCredentials],
+            scopes: vec!["api.read".into()],
+            ..crate::clients::ClientSpec::default()
+        };
+        crate::clients::register(&db, spec, &crate::clock::OsRandom, 1_800_000_000).await.expect("a valid client");
+        (db, dir)
+    }
+
+    #[tokio::test]
+    async fn requests_that_find_a_client_missing_together_read_it_once() {
+        let (db, _dir) = db_with_a_client().await;
+        let cache = SecurityCache::new(TTL);
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let make = |row: ClientRow| {
+            reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok::<_, StoreError>(row.id)
+        };
+        let got = futures_util::future::join_all((0..32).map(|_| cache.client(&db, "permits", make))).await;
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1, "one read for 32 requests");
+        let first = got.first().and_then(|r| r.as_ref().ok()).and_then(Option::clone).expect("the client");
+        assert!(got.iter().all(|r| r.as_ref().is_ok_and(|c| c.as_ref().is_some_and(|c| Arc::ptr_eq(c, &first)))));
+        assert!(cache.client_turns.lock().expect("not poisoned").is_empty(), "no queue is left behind");
+
+        // An unknown id is read by each request in turn (it is never kept), and leaves no queue.
+        let unknown = futures_util::future::join_all((0..8).map(|_| cache.client(&db, "nobody", make))).await;
+        assert!(unknown.iter().all(|r| matches!(r, Ok(None))));
+        assert!(cache.client_turns.lock().expect("not poisoned").is_empty());
+
+        // With a TTL of zero nothing is kept, and every request reads for itself.
+        let uncached = SecurityCache::new(Duration::ZERO);
+        reads.store(0, std::sync::atomic::Ordering::SeqCst);
+        futures_util::future::join_all((0..4).map(|_| uncached.client(&db, "permits", make))).await;
+        assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn requests_that_find_the_bans_expired_together_read_them_once() {
+        let (db, _dir) = crate::auth::testing::scratch_db().await;
+        let cache = SecurityCache::new(TTL);
+        let got = futures_util::future::join_all((0..16).map(|_| cache.bans(&db))).await;
+        let first = got.first().and_then(|r| r.as_ref().ok()).cloned().expect("the ban list");
+        assert!(got.iter().all(|r| r.as_ref().is_ok_and(|b| Arc::ptr_eq(b, &first))), "one read, shared");
     }
 
     #[test]
