@@ -87,12 +87,6 @@ impl SigningKey {
         self.verifier.verify_sig(message, sig).is_ok()
     }
 
-    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        let mut sig = Vec::new();
-        self.sign_with(message, |s| sig.extend_from_slice(s))?;
-        Ok(sig)
-    }
-
     /// The signature's length in bytes: the modulus for RSA, r and s for P-256.
     pub fn signature_len(&self) -> usize {
         match &self.signer {
@@ -420,7 +414,7 @@ mod tests {
             let signer = parse_signer(alg, &pkcs8, "k").unwrap();
             let verifier = parse_verifier(&signer, "k").unwrap();
             let key = SigningKey { kid: "k".into(), alg, state: "current".into(), public_jwk: jwk.clone(), signer, verifier };
-            let sig = key.sign(b"hello").unwrap();
+            let sig = key.sign_with(b"hello", <[u8]>::to_vec).unwrap();
             assert!(key.verify(b"hello", &sig));
             assert!(!key.verify(b"hellO", &sig));
             match (alg, &key.signer) {

@@ -143,6 +143,8 @@ struct Confirmation<'a> {
     jkt: &'a str,
 }
 
+/// An access token's claims at `now`, all but the authorisation claims (the caller adds them
+/// for a user). Without a user (client credentials) the client is the subject.
 pub fn access_token_claims<'a>(settings: &'a Settings, now: Timestamp, jti: &'a str, i: &AccessTokenInput<'a>) -> AccessTokenClaims<'a> {
     AccessTokenClaims {
         iss: settings.issuer(),
@@ -162,6 +164,7 @@ pub fn access_token_claims<'a>(settings: &'a Settings, now: Timestamp, jti: &'a 
     }
 }
 
+/// An OIDC Back-Channel Logout token for one client.
 pub async fn logout_token(state: &AppState, client: &Client, sub: &str, sid: &str) -> Result<String, IssueError> {
     let now = state.now();
     let c = json!({
