@@ -8,8 +8,9 @@
 //! The data is loaded with bulk SQL in one transaction, not through the application, both sizes
 //! before anything is timed. Then a real server for each size is started in this process on
 //! 127.0.0.1 (random ports) and each request is sent one at a time over HTTP, BENCH_SAMPLES times
-//! (default 1000) at each size, the two sizes taking turns request by request, so that whatever
-//! else the machine does falls on both alike. It prints p50, p99 and the slowest of:
+//! (default 1000) at each size, after BENCH_WARMUP (default 100) untimed ones, the two sizes
+//! taking turns request by request, so that whatever else the machine does falls on both alike.
+//! It prints p50, p99 and the slowest of:
 //!
 //! 1. a password sign-in (`POST /login/password`, after the two pages before it), with argon2 set
 //!    to its cheapest parameters for the run (8 KiB, one pass): the sign-in minus the hash;
@@ -24,12 +25,12 @@
 //! It prints each figure at both sizes and the ratio of the p99s (issue 19's target: at most
 //! 1.25, and no request over 50 ms).
 //!
-//! Environment: BENCH_USERS (the large size, default 1000000, at least 1000), BENCH_PG_URL
-//! (a PostgreSQL server URL such as postgres://postgres@127.0.0.1:5432; the same runs on a
-//! throwaway database there too), BENCH_SQLITE=0 (PostgreSQL only), BENCH_SAMPLES (requests
-//! timed per measure, default 1000), BENCH_KEEP=1 (keep the databases and print where they are,
-//! to look at query plans), RUST_LOG (logs the server's tracing to stderr, e.g. `sqlx=debug`
-//! for every query).
+//! Environment: BENCH_USERS (the large size, default 1000000, at least 1000), BENCH_PG_URL (a
+//! PostgreSQL server URL such as postgres://postgres@127.0.0.1:5432; the same runs on a throwaway
+//! database there too), BENCH_SQLITE=0 (PostgreSQL only), BENCH_SAMPLES (requests timed per
+//! measure, default 1000), BENCH_WARMUP (untimed requests before them, default 100), BENCH_KEEP=1
+//! (keep the databases and print where they are, to look at query plans), RUST_LOG (logs the
+//! server's tracing to stderr, e.g. `sqlx=debug` for every query).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -66,6 +67,7 @@ fn main() -> Result<()> {
         bail!("BENCH_USERS must be at least 1000");
     }
     let samples = env_number("BENCH_SAMPLES")?.unwrap_or(1_000).clamp(20, 10_000) as usize;
+    let warmup = env_number("BENCH_WARMUP")?.unwrap_or(100).min(10_000) as usize;
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     }
@@ -82,11 +84,11 @@ fn main() -> Result<()> {
         for backend in backends {
             let small = Instance::start(&backend, 1_000).await?;
             let large = Instance::start(&backend, big).await?;
-            let timings = measure(&small, &large, samples).await;
+            let timings = measure(&small, &large, warmup, samples).await;
             small.stop(&backend).await?;
             large.stop(&backend).await?;
             let [small, large] = timings?;
-            let table = render(&backend, big, samples, &small, &large);
+            let table = render(&backend, big, warmup, samples, &small, &large);
             println!("{table}");
             tables.push(table);
         }
@@ -552,15 +554,20 @@ const MEASURES: [&str; 6] = [
 
 /// Every measure at both sizes, their requests interleaved: sample k of the small size, then
 /// sample k of the large one (the other way round for odd k), so that whatever else the machine
-/// is doing at a moment falls on both sizes alike and the ratio compares only their data.
-async fn measure(small: &Instance, large: &Instance, samples: usize) -> Result<[Vec<Timing>; 2]> {
+/// is doing at a moment falls on both sizes alike and the ratio compares only their data. The
+/// first `warmup` rounds of each measure are not kept: they bring the pages every request of
+/// that kind reads (the indexes' upper levels, the statements) into the caches the measure
+/// before it pushed them out of, so that a handful of first requests do not make the p99 of a
+/// thousand. Their users are not the timed ones (`pick` of other `k`), so each timed request at
+/// the large size still reads its own user's rows cold.
+async fn measure(small: &Instance, large: &Instance, warmup: usize, samples: usize) -> Result<[Vec<Timing>; 2]> {
     let ctx = [prepare(small).await?, prepare(large).await?];
     let mut out: [Vec<Timing>; 2] =
         std::array::from_fn(|_| MEASURES.iter().map(|&name| Timing { name, samples: Vec::with_capacity(samples) }).collect());
     let order = |k: usize| if k.is_multiple_of(2) { [0, 1] } else { [1, 0] };
     let mut tokens: [Vec<String>; 2] = Default::default();
     for (m, _) in MEASURES.iter().enumerate() {
-        for k in 0..samples {
+        for k in 0..warmup + samples {
             for i in order(k) {
                 let c = &ctx[i];
                 let took = match m {
@@ -575,7 +582,9 @@ async fn measure(small: &Instance, large: &Instance, samples: usize) -> Result<[
                     4 => audit_log(c, k, false).await?,
                     _ => audit_log(c, k, true).await?,
                 };
-                out[i][m].samples.push(took);
+                if k >= warmup {
+                    out[i][m].samples.push(took);
+                }
             }
         }
     }
@@ -615,10 +624,10 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-fn render(backend: &Backend, big: u64, samples: usize, small: &[Timing], large: &[Timing]) -> String {
+fn render(backend: &Backend, big: u64, warmup: usize, samples: usize, small: &[Timing], large: &[Timing]) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "\n{}: p50 / p99 / slowest in ms over {samples} requests each, one at a time; 1,000 users vs {big} users\n",
+        "\n{}: p50 / p99 / slowest in ms over {samples} requests each (after {warmup} untimed), one at a time; 1,000 users vs {big} users\n",
         backend.name()
     ));
     s.push_str(&format!("{:<30} {:>24} {:>24} {:>10} {:>8}\n", "request", "1,000 users", format!("{big} users"), "p99 ratio", "≤ 50 ms"));
