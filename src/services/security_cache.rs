@@ -88,6 +88,8 @@ impl Bans {
 
 pub struct SecurityCache {
     ttl: Duration,
+    /// [`TURN_WAIT`], but for tests, which wait as long as a loaded machine takes.
+    turn_wait: Duration,
     /// Each client as its caller made it from the row (the domain's `Client`, which this layer
     /// cannot name), so a hit costs no parsing.
     clients: Mutex<HashMap<String, Entry<Arc<dyn Any + Send + Sync>>>>,
@@ -150,6 +152,7 @@ impl SecurityCache {
     pub fn new(ttl: Duration) -> Self {
         SecurityCache {
             ttl,
+            turn_wait: TURN_WAIT,
             clients: Mutex::default(),
             bans: Mutex::default(),
             unrevoked: Mutex::default(),
@@ -171,7 +174,7 @@ impl SecurityCache {
         // Nothing is kept with a TTL of zero, so there is nothing to wait for.
         let turn = (!self.ttl.is_zero()).then(|| ClientTurn::join(&self.client_turns, id));
         let _mine = match &turn {
-            Some(t) => tokio::time::timeout(TURN_WAIT, t.queue.lock()).await.ok(),
+            Some(t) => tokio::time::timeout(self.turn_wait, t.queue.lock()).await.ok(),
             None => None,
         };
         // Read by the request before this one in the queue.
@@ -221,7 +224,7 @@ impl SecurityCache {
         if let Some(bans) = self.bans_in_memory() {
             return Ok(bans);
         }
-        let _mine = if self.ttl.is_zero() { None } else { tokio::time::timeout(TURN_WAIT, self.bans_turn.lock()).await.ok() };
+        let _mine = if self.ttl.is_zero() { None } else { tokio::time::timeout(self.turn_wait, self.bans_turn.lock()).await.ok() };
         if let Some(bans) = self.bans_in_memory() {
             return Ok(bans);
         }
@@ -273,16 +276,42 @@ mod tests {
         (db, dir)
     }
 
+    /// A cache whose requests wait for their turn however slow the machine: the 100 ms of
+    /// [`TURN_WAIT`] is a bound for a database that stopped answering, not for a test's
+    /// scheduling on a loaded machine.
+    fn patient_cache() -> SecurityCache {
+        SecurityCache { turn_wait: Duration::from_secs(60), ..SecurityCache::new(TTL) }
+    }
+
+    /// Runs `attempt` (on a cache of its own) until one runs with the epoch unmoved, and returns
+    /// that one's result: other tests in this process write clients and bans, which moves the
+    /// epoch and rightly makes an entry read before it stale, so a request after it reads again.
+    async fn with_steady_epoch<T, F: std::future::Future<Output = T>>(mut attempt: impl FnMut() -> F) -> T {
+        for _ in 0..50 {
+            let before = store::security_epoch::current();
+            let out = attempt().await;
+            if store::security_epoch::current() == before {
+                return out;
+            }
+        }
+        panic!("the epoch moved during each of 50 attempts");
+    }
+
     #[tokio::test]
     async fn requests_that_find_a_client_missing_together_read_it_once() {
         let (db, _dir) = db_with_a_client().await;
-        let cache = SecurityCache::new(TTL);
         let reads = std::sync::atomic::AtomicUsize::new(0);
         let make = |row: ClientRow| {
             reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok::<_, StoreError>(row.id)
         };
-        let got = futures_util::future::join_all((0..32).map(|_| cache.client(&db, "permits", make))).await;
+        let (cache, got) = with_steady_epoch(|| async {
+            reads.store(0, std::sync::atomic::Ordering::SeqCst);
+            let cache = patient_cache();
+            let got = futures_util::future::join_all((0..32).map(|_| cache.client(&db, "permits", make))).await;
+            (cache, got)
+        })
+        .await;
         assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1, "one read for 32 requests");
         let first = got.first().and_then(|r| r.as_ref().ok()).and_then(Option::clone).expect("the client");
         assert!(got.iter().all(|r| r.as_ref().is_ok_and(|c| c.as_ref().is_some_and(|c| Arc::ptr_eq(c, &first)))));
@@ -303,8 +332,11 @@ mod tests {
     #[tokio::test]
     async fn requests_that_find_the_bans_expired_together_read_them_once() {
         let (db, _dir) = crate::auth::testing::scratch_db().await;
-        let cache = SecurityCache::new(TTL);
-        let got = futures_util::future::join_all((0..16).map(|_| cache.bans(&db))).await;
+        let got = with_steady_epoch(|| async {
+            let cache = patient_cache();
+            futures_util::future::join_all((0..16).map(|_| cache.bans(&db))).await
+        })
+        .await;
         let first = got.first().and_then(|r| r.as_ref().ok()).cloned().expect("the ban list");
         assert!(got.iter().all(|r| r.as_ref().is_ok_and(|b| Arc::ptr_eq(b, &first))), "one read, shared");
     }
