@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::session::{AMR_PASSWORD, SignIn, SignedIn};
 use super::throttle::Reservation;
 use super::{AuthError, ClientInfo};
 use crate::app::AppState;
@@ -74,14 +75,18 @@ async fn reserve(db: &Db, rules: &ThrottleSettings, email: &Email, ip: &str, now
     }
 }
 
-/// Checks an email and password. On success returns the user; the caller starts the session.
+/// Checks an email and password. On success returns the user and what was started for them:
+/// the session (ending `previous`, the browser's old one), or the sign-in parked for its second
+/// factor, written in the transaction that records the success.
 #[tracing::instrument(skip_all)]
 pub async fn password_sign_in(
     state: &AppState,
     email_input: &str,
     password: &SecretString,
     client: &ClientInfo,
-) -> Result<UserRow, LoginError> {
+    next: &str,
+    previous: Option<&SecretString>,
+) -> Result<(UserRow, SignedIn), LoginError> {
     let email = Email::parse(email_input)?;
     if let Some(required) = super::sso_required(state, &email, "signin.password", client).await? {
         return Err(LoginError::SsoRequired(required));
@@ -148,10 +153,14 @@ pub async fn password_sign_in(
         }
     };
 
-    // One transaction (one commit on a sign-in's path, not three): the account's count starts
-    // afresh, the address's attempt is given back, and the last sign-in time and its audit row
-    // are written. Guesses sent in parallel with this one may have locked the account meanwhile:
-    // a lock holds against the right password too, and then nothing of the success is written.
+    // Whether a second factor is due is read before the transaction, so that it holds no lock
+    // across reads.
+    let sign_in = SignIn::for_user(state, &user, &[AMR_PASSWORD], next, client, previous).await?;
+    // One transaction (a sign-in commits twice: the attempt counted before the hash, then this):
+    // the account's count starts afresh, the address's attempt is given back, the last sign-in
+    // time and its audit row are written, and the session or parked sign-in starts. Guesses sent
+    // in parallel with this one may have locked the account meanwhile: a lock holds against the
+    // right password too, and then nothing of the success is written.
     let now = state.now();
     let mut tx = state.db.begin().await?;
     if let Some(until) = super::throttle::succeeded(&mut tx, &account_key(&email), now).await? {
@@ -173,6 +182,8 @@ pub async fn password_sign_in(
     store::fault_point(&state.db, &mut tx, "signin_password:cleared").await?;
     store::users::touch_last_login(&mut tx, &user.id, now).await?;
     audit::user_event(&mut tx, state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
+    let signed_in = sign_in.write_on(state, &mut tx, &user.id).await?;
+    store::fault_point(&state.db, &mut tx, "signin_password:started").await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     // After the commit, so that no transaction is held across a hash.
     if verified.needs_rehash
@@ -199,7 +210,7 @@ pub async fn password_sign_in(
             Err(e) => tracing::warn!(error = %e, "password rehash skipped"),
         }
     }
-    Ok(user)
+    Ok((user, signed_in))
 }
 
 /// Checks a signed-in person's current password (before they change it), counted against the

@@ -18,7 +18,6 @@ use super::{MaybeUser, cookies, csrf, safe_next};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::auth::login::{LoginError, password_sign_in};
-use crate::auth::session;
 use crate::email::Email;
 use crate::error::AppError;
 use crate::secret::SecretString;
@@ -327,12 +326,14 @@ async fn password_submit(
     // would stay counted with no failure, lock or audit row behind it.
     let checked = {
         let (state, email, password, client) = (state.clone(), f.email.clone(), f.password.clone(), client.clone());
+        let (next, previous) = (next.clone(), super::signin::previous_session(&state, &jar));
         let span = tracing::Span::current();
-        tokio::spawn(async move { password_sign_in(&state, &email, &password, &client).instrument(span).await }).await
+        tokio::spawn(async move { password_sign_in(&state, &email, &password, &client, &next, previous.as_ref()).instrument(span).await })
+            .await
     };
     let checked = checked.map_err(|e| AppError::Internal(format!("the sign-in task ended early: {e}")))?;
     match checked {
-        Ok(user) => crate::web::signin::after_first_factor(&state, jar, &client, &user, &[session::AMR_PASSWORD], &next).await,
+        Ok((_, done)) => Ok(super::signin::signed_in(&state, jar, done, &next)),
         // 503 when the database is away (it used to be 500), otherwise 500.
         Err(e @ LoginError::Internal(_)) => Err(AppError::from_failure(&e)),
         Err(e) => {

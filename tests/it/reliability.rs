@@ -395,12 +395,12 @@ async fn interrupted_password_change_changes_nothing(b: Backend) {
 }
 both!(interrupted_password_change_changes_nothing);
 
-/// A password sign-in writes in three transactions: the attempt counted against the account and
+/// A password sign-in writes in two transactions: the attempt counted against the account and
 /// the address (before the hash), then either the success (the count cleared, the address's
-/// attempt given back, the last sign-in time and its audit row) or the failure (its audit row,
-/// the counts and any lock), then the session. A connection lost inside any of them leaves that
-/// one unwritten (503): nothing counted for a refused reservation, no half of a success or a
-/// failure, and the next sign-in works.
+/// attempt given back, the last sign-in time, its audit row and the session) or the failure (its
+/// audit row, the counts and any lock). A connection lost inside either leaves that one unwritten
+/// (503): nothing counted for a refused reservation, no half of a success or a failure, and the
+/// next sign-in works.
 async fn interrupted_password_sign_in_writes_all_or_nothing(b: Backend) {
     let app = TestApp::start(b).await;
     let user = app.create_user("count@example.org", Some(PW)).await;
@@ -438,22 +438,32 @@ async fn interrupted_password_sign_in_writes_all_or_nothing(b: Backend) {
     assert_eq!((last_login().await, audited("success").await), (None, 0));
     assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "no session");
 
+    // Lost after the session is written, before the commit: the session goes with the rest.
+    let sessions = || async { sqlx::query_scalar::<_, i64>("select count(*) from sessions").fetch_one(app.state.db.pool()).await.unwrap() };
+    app.state.db.inject_fault("signin_password:started");
+    let r = app.sign_in(&c, "count@example.org", PW).await;
+    assert_eq!(r.status(), 503, "{}", r.text().await.unwrap());
+    assert_eq!(counts().await, (Some(2), Some(2)), "neither cleared nor given back");
+    assert_eq!((last_login().await, audited("success").await, sessions().await), (None, 0, 0));
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "no session");
+
     // Lost inside a failure: no audit row and no count beyond the reservation.
     app.state.db.inject_fault("signin_password:failure_audited");
     let r = app.sign_in(&c, "count@example.org", "not the password").await;
     assert_eq!(r.status(), 503, "{}", r.text().await.unwrap());
-    assert_eq!(counts().await, (Some(2), Some(2)));
+    assert_eq!(counts().await, (Some(3), Some(3)));
     assert_eq!(audited("failure").await, 0, "the failure's audit row went with its transaction");
 
     // A real failure writes its row; then the right password clears the account's count and
-    // gives the address's attempt back, with the last sign-in time and its audit row.
+    // gives the address's attempt back, with the last sign-in time, its audit row and the session.
     assert_eq!(app.sign_in(&app.browser(), "count@example.org", "not the password").await.status(), 401);
-    assert_eq!((counts().await, audited("failure").await), ((Some(3), Some(3)), 1));
+    assert_eq!((counts().await, audited("failure").await), ((Some(4), Some(4)), 1));
     let r = app.sign_in(&c, "count@example.org", PW).await;
     assert_eq!(r.status(), 303);
-    // The success forgives itself and the failure that finished before it; the two attempts whose
-    // outcome was lost with the connection stay counted until the window ends.
-    assert_eq!(counts().await, (Some(2), Some(3)), "the address keeps its three unsuccessful attempts");
+    // The success forgives itself and the failure that finished before it; the three attempts
+    // whose outcome was lost with the connection stay counted until the window ends.
+    assert_eq!(counts().await, (Some(3), Some(4)), "the address keeps its four unsuccessful attempts");
+    assert_eq!(sessions().await, 1);
     assert_eq!(audited("success").await, 1);
     assert!(last_login().await.is_some());
     assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200);

@@ -419,8 +419,8 @@ async fn required_domain_refuses_password_and_email(b: Backend) {
     assert_eq!(r.status(), 403);
     // Refused in auth/, not only on the page.
     let who = stile::auth::ClientInfo::default();
-    let e = stile::auth::login::password_sign_in(&s.app.state, "carol@camden.gov.uk", &SecretString::new(PW), &who).await.unwrap_err();
-    assert!(matches!(e, stile::auth::login::LoginError::SsoRequired(_)));
+    let r = stile::auth::login::password_sign_in(&s.app.state, "carol@camden.gov.uk", &SecretString::new(PW), &who, "/", None).await;
+    assert!(matches!(r, Err(stile::auth::login::LoginError::SsoRequired(_))));
     assert_eq!(store::outbox::unsent_count(&s.app.state.db).await.unwrap(), 0);
     // Other domains are untouched.
     s.app.create_user("dave@example.org", Some(PW)).await;
