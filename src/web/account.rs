@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use serde_json::json;
+use tracing::Instrument as _;
 
 use super::extract::Client;
 use super::{CurrentUser, cookies, csrf, flash};
@@ -236,24 +237,23 @@ async fn try_change_password(
     if let Err(problem) = password::check(f.new_password.expose(), &me.user.email, rules, &state.common_passwords) {
         return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problem.to_string())));
     }
-    if let Err(e) = crate::auth::login::check_current_password(state, &me.user, &f.current_password).await {
-        let (status, reason, message) = match e {
-            LoginError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "wrong_current_password", text("account-wrong-current-password")),
-            LoginError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked", e.to_string()),
+    // In a task of its own, as a sign-in's check is (web::login): a browser that hangs up while
+    // the hash is checked still leaves the failure counted, any lock set and the audit row
+    // written, so a stolen session cannot guess without trace by hanging up each time.
+    let checked = {
+        let (state, client, user, password) = (state.clone(), client.clone(), me.user.clone(), f.current_password.clone());
+        let span = tracing::Span::current();
+        tokio::spawn(async move { check_current_password(&state, &client, &user, &password).await }.instrument(span))
+            .await
+            .map_err(|e| AppError::Internal(format!("the password check ended early: {e}")))??
+    };
+    if let Err(e) = checked {
+        let (status, message) = match e {
+            LoginError::InvalidCredentials => (StatusCode::UNAUTHORIZED, text("account-wrong-current-password")),
+            LoginError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, e.to_string()),
             LoginError::Busy => return Err(AppError::Busy),
             other => return Err(AppError::from_failure(&other)),
         };
-        audit::user_event(
-            &state.db,
-            state,
-            "password.change",
-            Some(&me.user.id),
-            Some(&me.user.id),
-            client,
-            Outcome::Failure,
-            Some(json!({ "reason": reason })),
-        )
-        .await?;
         return Ok(Err((status, message)));
     }
     let hash = state.hasher.hash(&f.new_password).await.map_err(|_| AppError::Busy)?;
@@ -274,6 +274,24 @@ async fn try_change_password(
     // Back-channel logouts only once the sessions are really gone.
     drop(ended.notify(state));
     Ok(Ok(()))
+}
+
+/// The current password checked, with a refusal audited: `Ok(Err(..))` is the refusal.
+async fn check_current_password(
+    state: &AppState,
+    client: &crate::auth::ClientInfo,
+    user: &store::users::UserRow,
+    password: &SecretString,
+) -> Result<Result<(), LoginError>, AppError> {
+    let Err(e) = crate::auth::login::check_current_password(state, user, password).await else { return Ok(Ok(())) };
+    let reason = match e {
+        LoginError::InvalidCredentials => "wrong_current_password",
+        LoginError::Locked { .. } => "locked",
+        other => return Ok(Err(other)),
+    };
+    let details = json!({ "reason": reason });
+    audit::user_event(&state.db, state, "password.change", Some(&user.id), Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+    Ok(Err(e))
 }
 
 #[derive(Deserialize)]

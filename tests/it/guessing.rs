@@ -157,6 +157,50 @@ async fn a_sign_in_abandoned_mid_check_is_still_written(b: Backend) {
 }
 both!(a_sign_in_abandoned_mid_check_is_still_written);
 
+/// The same on the account page: a stolen session that hangs up while its guess at the current
+/// password is checked still has the guess counted as a failure and audited, so hanging up on
+/// every guess neither hides the guesses nor escapes the lock.
+async fn a_current_password_check_abandoned_mid_check_is_still_written(b: Backend) {
+    let app = TestApp::start_with(b, |s| {
+        s.password.argon2_memory_kib = 65_536;
+        s.password.argon2_iterations = 4;
+    })
+    .await;
+    app.create_user("left@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "left@example.org", PW).await.status(), 303);
+    let csrf = app.csrf(&c, "/account").await;
+    let hung_up = c
+        .post(app.url("/account/password"))
+        .timeout(std::time::Duration::from_millis(30))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current_password", "a wrong guess"),
+            ("new_password", "a brand new passphrase"),
+            ("confirm_password", "a brand new passphrase"),
+        ])
+        .send()
+        .await;
+    assert!(hung_up.is_err(), "the check must outlast the client's patience: {hung_up:?}");
+    let mut audited = 0;
+    for _ in 0..100 {
+        audited = audit_count(&app, "password.change", "failure", Some("wrong_current_password")).await;
+        if audited > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(audited, 1, "the failure is audited although nobody waited for it");
+    let counted =
+        sqlx::query_as::<_, (i64, i64)>("select attempts, failures from throttle_counters where key = 'signin:account:left@example.org'")
+            .fetch_optional(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(counted, Some((1, 1)), "counted as one failed attempt");
+    app.finish().await;
+}
+both!(a_current_password_check_abandoned_mid_check_is_still_written);
+
 /// Wrong passwords one after another: the fifth locks, and a right one after 30 wrong ones does
 /// not sign in; a right password before the limit starts the count afresh.
 async fn sequential_lock_holds_against_the_right_password(b: Backend) {
