@@ -93,27 +93,43 @@ pub struct Filter {
 const EVENT_COLUMNS: &str =
     "id, at, actor_user_id, actor_client_id, action, target_type, target_id, body_id, ip, user_agent, outcome, details";
 
+/// The events small enough to sit whole in `audit_events_actor_idx`, which carries every column
+/// (migration 0031): one actor's events are then read from a few adjacent index pages rather
+/// than one table page each. PostgreSQL limits an index entry to about 2.7 kB, and 600
+/// characters are at most 2.4 kB, so the larger events are in `audit_events_actor_wide_idx`
+/// instead. Each reader of one actor's events reads
+/// both, with these exact conditions (the databases use a partial index only for a query that
+/// states its condition): every event is in exactly one of them.
+pub const ACTOR_COMPACT: &str = "length(actor_user_id) + coalesce(length(actor_client_id), 0) + length(action) \
+     + length(target_type) + length(target_id) + coalesce(length(body_id), 0) + length(ip) + length(user_agent) \
+     + length(outcome) + length(details) <= 600";
+pub const ACTOR_WIDE: &str = "length(actor_user_id) + coalesce(length(actor_client_id), 0) + length(action) \
+     + length(target_type) + length(target_id) + coalesce(length(body_id), 0) + length(ip) + length(user_agent) \
+     + length(outcome) + length(details) > 600";
+
 /// One page of events matching `f`, newest first.
 ///
 /// The text holds only the conditions in use, so each filter can be served by its index
 /// (`(column, id)`, migration 0026) and read newest first without sorting: a condition written
 /// as `($1 = '' or column = $1)` cannot use an index, which over ten million events is a scan
-/// of the whole log. An actor may be a user or a client, so that filter is two index reads
-/// joined, each already in order and cut at `limit`.
+/// of the whole log. An actor may be a user or a client, so that filter is index reads joined
+/// (a user's compact and wide events, [`ACTOR_COMPACT`], and a client's), each already in order
+/// and cut at `limit`.
 pub async fn query(db: &Db, f: &Filter, limit: i64) -> Result<Vec<EventRow>> {
     let mut binds = Binds::default();
     let text = if f.actor.is_empty() {
         let rest = conditions(f, &mut binds);
         format!("select {EVENT_COLUMNS} from audit_events where {rest} order by id desc limit {}", binds.int(limit))
     } else {
-        let by_user = {
+        let mut by_user = |size: &str| {
             let actor = binds.text(&f.actor);
             let rest = conditions(f, &mut binds);
             format!(
-                "select {EVENT_COLUMNS} from audit_events where actor_user_id = {actor} and {rest} order by id desc limit {}",
+                "select {EVENT_COLUMNS} from audit_events where actor_user_id = {actor} and {size} and {rest} order by id desc limit {}",
                 binds.int(limit)
             )
         };
+        let (compact, wide) = (by_user(ACTOR_COMPACT), by_user(ACTOR_WIDE));
         let by_client = {
             let actor = binds.text(&f.actor);
             let rest = conditions(f, &mut binds);
@@ -125,7 +141,8 @@ pub async fn query(db: &Db, f: &Filter, limit: i64) -> Result<Vec<EventRow>> {
             )
         };
         format!(
-            "select {EVENT_COLUMNS} from (select * from ({by_user}) u union all select * from ({by_client}) c) e
+            "select {EVENT_COLUMNS} from (select * from ({compact}) u union all select * from ({wide}) w
+                                          union all select * from ({by_client}) c) e
              order by id desc limit {}",
             binds.int(limit)
         )

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::audit::EventRow;
+use super::audit::{self, EventRow};
 use super::{Db, Result};
 use crate::clock::Timestamp;
 
@@ -36,25 +36,36 @@ pub async fn apps_of_user(db: &Db, user_id: &str, now: Timestamp) -> Result<Vec<
     .await?)
 }
 
-/// The newest events where `user_id` acted or was the target, optionally only one body's. Two
-/// index reads (by actor, by target), each newest first and cut at `limit`, then merged: an
-/// `or` across the two columns would scan the whole log.
+/// The newest events where `user_id` acted or was the target, optionally only one body's. Index
+/// reads (by actor, its compact and wide events as in [`audit::ACTOR_COMPACT`], and by target),
+/// each newest first and cut at `limit`, then merged: an `or` across the two columns would scan
+/// the whole log.
 pub async fn events_of_user(db: &Db, user_id: &str, body_id: Option<&str>, limit: i64) -> Result<Vec<EventRow>> {
-    Ok(sqlx::query_as::<_, EventRow>(
+    let by_actor = |size: &str| {
+        format!(
+            "select * from (select * from audit_events
+                            where actor_user_id = $1 and {size} and ($2 = '' or body_id = $2)
+                            order by id desc limit $3)"
+        )
+    };
+    let text = format!(
         "select id, at, actor_user_id, actor_client_id, action, target_type, target_id, body_id, ip, user_agent, outcome, details
-         from (select * from (select * from audit_events
-                              where actor_user_id = $1 and ($2 = '' or body_id = $2)
-                              order by id desc limit $3) a
+         from ({} a
+               union all
+               {} w
                union all
                select * from (select * from audit_events
                               where target_id = $1 and (actor_user_id is null or actor_user_id <> $1)
                                 and ($2 = '' or body_id = $2)
                               order by id desc limit $3) t) e
          order by id desc limit $3",
-    )
-    .bind(user_id)
-    .bind(body_id.unwrap_or(""))
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?)
+        by_actor(audit::ACTOR_COMPACT),
+        by_actor(audit::ACTOR_WIDE)
+    );
+    Ok(sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(text))
+        .bind(user_id)
+        .bind(body_id.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?)
 }
