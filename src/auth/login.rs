@@ -156,7 +156,8 @@ pub async fn password_sign_in(
     // Whether a second factor is due is read before the transaction, so that it holds no lock
     // across reads.
     let sign_in = SignIn::for_user(state, &user, &[AMR_PASSWORD], next, client, previous).await?;
-    // One transaction (a sign-in commits twice: the attempt counted before the hash, then this):
+    // One transaction (a sign-in commits twice: the attempt counted before the hash, then this;
+    // an upgrade of an old hash adds its own after):
     // the account's count starts afresh, the address's attempt is given back, the last sign-in
     // time and its audit row are written, and the session or parked sign-in starts. Guesses sent
     // in parallel with this one may have locked the account meanwhile: a lock holds against the
@@ -185,32 +186,27 @@ pub async fn password_sign_in(
     let signed_in = sign_in.write_on(state, &mut tx, &user.id).await?;
     store::fault_point(&state.db, &mut tx, "signin_password:started").await?;
     tx.commit().await.map_err(store::StoreError::from)?;
-    // After the commit, so that no transaction is held across a hash.
+    // After the commit, so that no transaction is held across a hash. The sign-in has succeeded
+    // and its session is written: a failed upgrade is tried again next time, not answered.
     if verified.needs_rehash
         && let Some(old) = user.password_hash.as_deref()
+        && let Err(e) = upgrade_hash(state, &user.id, old, password, client).await
     {
-        match state.hasher.hash(password).await {
-            Ok(new) => {
-                if store::users::upgrade_password_hash(&state.db, &user.id, old, &new, state.now()).await? {
-                    let from = if old.starts_with("$2") { "bcrypt" } else { "argon2id (old parameters)" };
-                    audit::user_event(
-                        &state.db,
-                        state,
-                        "password.rehash",
-                        Some(&user.id),
-                        Some(&user.id),
-                        client,
-                        Outcome::Success,
-                        Some(json!({ "from": from })),
-                    )
-                    .await?;
-                }
-            }
-            // The sign-in itself succeeded; the upgrade will be tried again next time.
-            Err(e) => tracing::warn!(error = %e, "password rehash skipped"),
-        }
+        tracing::warn!(error = %e, "password rehash skipped");
     }
     Ok((user, signed_in))
+}
+
+/// Replaces a hash made with old parameters (or bcrypt, from an import) by one made now, unless
+/// the hash changed meanwhile; audited.
+async fn upgrade_hash(state: &AppState, user_id: &str, old: &str, password: &SecretString, client: &ClientInfo) -> Result<(), AuthError> {
+    let new = state.hasher.hash(password).await?;
+    if store::users::upgrade_password_hash(&state.db, user_id, old, &new, state.now()).await? {
+        let from = if old.starts_with("$2") { "bcrypt" } else { "argon2id (old parameters)" };
+        let details = Some(json!({ "from": from }));
+        audit::user_event(&state.db, state, "password.rehash", Some(user_id), Some(user_id), client, Outcome::Success, details).await?;
+    }
+    Ok(())
 }
 
 /// Checks a signed-in person's current password (before they change it), counted against the
