@@ -96,6 +96,14 @@ impl Ending {
             notify.push((clients, sid));
         }
         if self.all {
+            // Sessions started after `read` listed them (a sign-in that committed in between) end
+            // too: a ban, a removal or "sign out everywhere" leaves no session behind.
+            for s in store::sessions::live_of_user(&mut *tx, &self.user_id, i64::MIN).await? {
+                let clients = store::sessions::clients_of(&mut *tx, &s.id_hash).await?;
+                if store::sessions::delete(&mut *tx, &s.id_hash).await?.is_some() {
+                    notify.push((clients, s.sid));
+                }
+            }
             store::grants::revoke_families_of_user(&mut *tx, &self.user_id, None, now).await?;
         }
         Ok(Ended { user_id: self.user_id, notify })

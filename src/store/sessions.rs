@@ -72,14 +72,14 @@ pub async fn touch(db: &Db, id_hash: &str, now: Timestamp, idle_expires_at: Time
     Ok(())
 }
 
-pub async fn live_of_user(db: &Db, user_id: &str, now: Timestamp) -> Result<Vec<SessionRow>> {
+pub async fn live_of_user(db: impl Exec, user_id: &str, now: Timestamp) -> Result<Vec<SessionRow>> {
     Ok(sqlx::query_as::<_, SessionRow>(sql!(
         "select {COLUMNS} from sessions where user_id = $1 and idle_expires_at > $2 and absolute_expires_at > $2
          order by last_seen_at desc"
     ))
     .bind(user_id)
     .bind(now)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.conn().await?)
     .await?)
 }
 
@@ -125,10 +125,10 @@ pub async fn add_client(db: &Db, id_hash: &str, client_id: &str, now: Timestamp)
 }
 
 /// Clients a session signed into; read before the session row (and these rows) are deleted.
-pub async fn clients_of(db: &Db, id_hash: &str) -> Result<Vec<String>> {
+pub async fn clients_of(db: impl Exec, id_hash: &str) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar::<_, String>("select client_id from session_clients where session_id_hash = $1 order by first_at")
         .bind(id_hash)
-        .fetch_all(db.pool())
+        .fetch_all(&mut *db.conn().await?)
         .await?)
 }
 

@@ -130,6 +130,30 @@ async fn ending_a_session(b: Backend) {
 }
 both!(ending_a_session);
 
+/// Ending every session (a ban, a removal, "sign out everywhere") reads the sessions before its
+/// transaction; one started in between, by a sign-in that committed meanwhile, ends too.
+async fn ending_every_session_ends_one_started_meanwhile(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("racer@example.org", Some(PW)).await;
+    let first = app.browser();
+    assert_eq!(app.sign_in(&first, "racer@example.org", PW).await.status(), 303);
+    let ending = stile::logout::Ending::read(&app.state, &user.id, stile::logout::Which::All).await.unwrap();
+    let second = app.browser();
+    assert_eq!(app.sign_in(&second, "racer@example.org", PW).await.status(), 303);
+    assert_eq!(live_sids(&app, &user.id).await.len(), 2);
+    let mut tx = app.state.db.begin().await.unwrap();
+    let ended = ending.write_on(&app.state, &mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(ended.count(), 2, "the listed session and the one started after the list");
+    drop(ended.notify(&app.state));
+    assert_eq!(live_sids(&app, &user.id).await, Vec::<String>::new());
+    for c in [&first, &second] {
+        assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "signed out");
+    }
+    app.finish().await;
+}
+both!(ending_every_session_ends_one_started_meanwhile);
+
 /// A live grant for `user` from `client`, as a code exchange leaves it.
 async fn grant(app: &TestApp, user: &str, client: &str, family: &str, offline: bool) {
     let now = app.state.now();
