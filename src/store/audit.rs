@@ -93,19 +93,24 @@ pub struct Filter {
 const EVENT_COLUMNS: &str =
     "id, at, actor_user_id, actor_client_id, action, target_type, target_id, body_id, ip, user_agent, outcome, details";
 
+/// The characters of an event's text columns together, as migration 0031's conditions write it.
+macro_rules! actor_text_length {
+    () => {
+        "length(actor_user_id) + coalesce(length(actor_client_id), 0) + length(action) + length(target_type) \
+         + length(target_id) + coalesce(length(body_id), 0) + length(ip) + length(user_agent) + length(outcome) \
+         + length(details)"
+    };
+}
+
 /// The events small enough to sit whole in `audit_events_actor_idx`, which carries every column
 /// (migration 0031): one actor's events are then read from a few adjacent index pages rather
 /// than one table page each. PostgreSQL limits an index entry to about 2.7 kB, and 600
 /// characters are at most 2.4 kB, so the larger events are in `audit_events_actor_wide_idx`
-/// instead. Each reader of one actor's events reads
-/// both, with these exact conditions (the databases use a partial index only for a query that
-/// states its condition): every event is in exactly one of them.
-pub const ACTOR_COMPACT: &str = "length(actor_user_id) + coalesce(length(actor_client_id), 0) + length(action) \
-     + length(target_type) + length(target_id) + coalesce(length(body_id), 0) + length(ip) + length(user_agent) \
-     + length(outcome) + length(details) <= 600";
-pub const ACTOR_WIDE: &str = "length(actor_user_id) + coalesce(length(actor_client_id), 0) + length(action) \
-     + length(target_type) + length(target_id) + coalesce(length(body_id), 0) + length(ip) + length(user_agent) \
-     + length(outcome) + length(details) > 600";
+/// instead ([`ACTOR_WIDE`]). Each reader of one actor's events reads both, with these exact
+/// conditions (the databases use a partial index only for a query that states its condition):
+/// every event is in exactly one of them.
+pub const ACTOR_COMPACT: &str = concat!(actor_text_length!(), " <= 600");
+pub const ACTOR_WIDE: &str = concat!(actor_text_length!(), " > 600");
 
 /// One page of events matching `f`, newest first.
 ///

@@ -11,7 +11,6 @@ use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use serde_json::json;
-use tracing::Instrument as _;
 
 use super::extract::Client;
 use super::{CurrentUser, cookies, csrf, flash};
@@ -237,15 +236,11 @@ async fn try_change_password(
     if let Err(problem) = password::check(f.new_password.expose(), &me.user.email, rules, &state.common_passwords) {
         return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problem.to_string())));
     }
-    // In a task of its own, as a sign-in's check is (web::login): a browser that hangs up while
-    // the hash is checked still leaves the failure counted, any lock set and the audit row
-    // written, so a stolen session cannot guess without trace by hanging up each time.
+    // Run to its end even if the browser goes away meanwhile (web::to_the_end): a stolen session
+    // cannot guess without trace by hanging up each time.
     let checked = {
         let (state, client, user, password) = (state.clone(), client.clone(), me.user.clone(), f.current_password.clone());
-        let span = tracing::Span::current();
-        tokio::spawn(async move { check_current_password(&state, &client, &user, &password).await }.instrument(span))
-            .await
-            .map_err(|e| AppError::Internal(format!("the password check ended early: {e}")))??
+        super::to_the_end::to_the_end(async move { check_current_password(&state, &client, &user, &password).await }).await??
     };
     if let Err(e) = checked {
         let (status, message) = match e {

@@ -23,7 +23,6 @@ use crate::error::AppError;
 use crate::secret::SecretString;
 use crate::web::csrf::CsrfForm;
 use crate::web::passkeys::PasskeyForm;
-use tracing::Instrument as _;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -321,17 +320,13 @@ async fn password_submit(
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, jar, page).into_response());
     }
-    // In a task of its own, so that the outcome is written even when the browser goes away while
-    // the password is checked: dropped with the request, the attempt counted before the hash
-    // would stay counted with no failure, lock or audit row behind it.
+    // Run to its end even if the browser goes away meanwhile (web::to_the_end).
     let checked = {
         let (state, email, password, client) = (state.clone(), f.email.clone(), f.password.clone(), client.clone());
         let (next, previous) = (next.clone(), super::signin::previous_session(&state, &jar));
-        let span = tracing::Span::current();
-        tokio::spawn(async move { password_sign_in(&state, &email, &password, &client, &next, previous.as_ref()).instrument(span).await })
-            .await
+        super::to_the_end::to_the_end(async move { password_sign_in(&state, &email, &password, &client, &next, previous.as_ref()).await })
+            .await?
     };
-    let checked = checked.map_err(|e| AppError::Internal(format!("the sign-in task ended early: {e}")))?;
     match checked {
         Ok((_, done)) => Ok(super::signin::signed_in(&state, jar, done, &next)),
         // 503 when the database is away (it used to be 500), otherwise 500.

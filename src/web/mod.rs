@@ -26,6 +26,7 @@ pub mod say;
 pub mod signin;
 mod site_errors;
 pub mod sso;
+mod to_the_end;
 
 use axum::Router;
 use axum::response::{IntoResponse, Redirect};
