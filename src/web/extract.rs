@@ -32,7 +32,9 @@ async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>
     let Some(user) = store::users::by_id(&state.db, &session.user_id).await? else {
         return Ok(None);
     };
-    if user.is_disabled() {
+    // A ban ends the user's sessions, but a sign-in that checked the ban list just before the ban
+    // and committed just after it keeps one: refused here (the list is cached, so no query).
+    if user.is_disabled() || crate::abuse::is_banned(state, &user.email()).await? {
         return Ok(None);
     }
     crate::i18n::note_saved(user.language.as_deref().and_then(crate::i18n::Lang::parse));

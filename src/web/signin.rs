@@ -108,7 +108,7 @@ pub async fn pending(state: &AppState, jar: &CookieJar) -> Result<Option<(UserRo
     }
     let data: Pending = serde_json::from_str(&row.data).map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(user) = store::users::by_id(&state.db, row.user_id.as_deref().unwrap_or_default()).await? else { return Ok(None) };
-    if user.is_disabled() {
+    if user.is_disabled() || crate::abuse::is_banned(state, &user.email()).await? {
         return Ok(None);
     }
     Ok(Some((user, data, hash)))

@@ -453,3 +453,32 @@ async fn cancel_mid_sign_in_signs_out(b: Backend) {
     assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303);
     app.finish().await;
 }
+
+/// A ban ends the user's sessions; a sign-in that read the ban list just before the ban and
+/// committed just after it keeps a session or a parked sign-in the ban's ending never saw. The
+/// ban is written here as such a race leaves it (the row, nothing ended): both are refused.
+async fn a_ban_refuses_sessions_and_parked_sign_ins_it_did_not_end(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("late@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "late@example.org", PW).await.status(), 303);
+    let (secret, _) = enrol(&app, &c).await;
+    app.clock.advance(30);
+    let parked = app.browser();
+    let r = app.sign_in(&parked, "late@example.org", PW).await;
+    assert_eq!(location(&r), "/login/2fa");
+    let page = parked.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 200, "signed in before the ban");
+
+    stile::store::abuse::insert(&app.state.db, "late@example.org", "email", "test", app.state.now()).await.unwrap();
+
+    let r = c.get(app.url("/account")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/login?next=%2Faccount".to_owned()), "the session is refused");
+    let good = code_at(&secret, app.state.now());
+    let r = parked.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", good.as_str())]).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/login".to_owned()), "the parked sign-in does not complete");
+    assert_eq!(parked.get(app.url("/account")).send().await.unwrap().status(), 303, "no session came of it");
+    app.finish().await;
+}
+both!(a_ban_refuses_sessions_and_parked_sign_ins_it_did_not_end);
