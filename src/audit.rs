@@ -12,6 +12,24 @@ pub struct ClientInfo {
     pub user_agent: String,
 }
 
+impl ClientInfo {
+    /// The network a per-address budget counts against: an IPv4 address itself, an IPv6
+    /// address's /64. One IPv6 subscriber or server is handed a whole /64 (RFC 6177), so counting
+    /// each of its 2^64 addresses apart would give one attacker as many budgets as they like. The
+    /// audit log keeps the whole address.
+    pub fn network(&self) -> String {
+        match self.ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(v6)) => {
+                let prefix = u128::from(v6) & !(u128::from(u64::MAX));
+                format!("{}/64", std::net::Ipv6Addr::from(prefix))
+            }
+            // IPv4 (IPv4-mapped IPv6 is already made IPv4 at the edge), or a peer we could not
+            // read an address for: counted as it is.
+            _ => self.ip.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Success,
@@ -59,4 +77,24 @@ pub async fn user_event(
         state.now(),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientInfo;
+
+    fn network(ip: &str) -> String {
+        ClientInfo { ip: ip.into(), user_agent: String::new() }.network()
+    }
+
+    #[test]
+    fn an_ipv6_address_counts_as_its_64() {
+        assert_eq!(network("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+        assert_eq!(network("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(network("2001:db8:1:3::1"), network("2001:db8:1:2::1"));
+        assert_eq!(network("::1"), "::/64");
+        assert_eq!(network("203.0.113.7"), "203.0.113.7");
+        assert_ne!(network("203.0.113.8"), network("203.0.113.7"));
+        assert_eq!(network("unknown"), "unknown");
+    }
 }

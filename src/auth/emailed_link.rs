@@ -171,7 +171,7 @@ pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &C
     let ml = &state.settings.magic_link;
     let rules = [
         (address_key(email), ml.address_max_requests, ml.address_window_secs),
-        (ip_key(&client.ip), ml.ip_max_requests, ml.ip_window_secs),
+        (ip_key(&client.network()), ml.ip_max_requests, ml.ip_window_secs),
     ];
     let mut counted_keys: Vec<&str> = Vec::new();
     for (key, max, window) in &rules {

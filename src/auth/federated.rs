@@ -23,7 +23,7 @@ const START_WINDOW_SECS: i64 = 600;
 /// Counts an upstream sign-in started from this address; false when it has started too many.
 /// Counted and read in one statement, so parallel starts can never all see room for one more.
 pub async fn may_start(state: &AppState, client: &ClientInfo) -> Result<bool, StoreError> {
-    let key = format!("sso:start:{}", client.ip);
+    let key = format!("sso:start:{}", client.network());
     let now = state.now();
     let counted = store::throttle::reserve(&state.db, &key, now, now - START_WINDOW_SECS).await?;
     if counted.attempts > STARTS_PER_WINDOW {

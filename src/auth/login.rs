@@ -91,7 +91,7 @@ pub async fn password_sign_in(
     if let Some(required) = super::sso_required(state, &email, "signin.password", client).await? {
         return Err(LoginError::SsoRequired(required));
     }
-    reserve(&state.db, &state.settings.throttle, &email, &client.ip, state.now()).await?;
+    reserve(&state.db, &state.settings.throttle, &email, &client.network(), state.now()).await?;
 
     let user = store::users::by_email(&state.db, &email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
@@ -101,7 +101,7 @@ pub async fn password_sign_in(
             // Nothing was checked: give both attempts back.
             let mut tx = state.db.begin().await?;
             super::throttle::release(&mut tx, &account_key(&email), state.now()).await?;
-            super::throttle::release(&mut tx, &ip_key(&client.ip), state.now()).await?;
+            super::throttle::release(&mut tx, &ip_key(&client.network()), state.now()).await?;
             tx.commit().await.map_err(store::StoreError::from)?;
             return Err(match e {
                 super::password::HashError::Busy => LoginError::Busy,
@@ -129,7 +129,7 @@ pub async fn password_sign_in(
                 .await?;
             store::fault_point(&state.db, &mut tx, "signin_password:failure_audited").await?;
             let account_locked = super::throttle::failed(&mut tx, &account_key(&email), account_rule(rules), now).await?;
-            let ip_locked = super::throttle::failed(&mut tx, &ip_key(&client.ip), ip_rule(rules), now).await?;
+            let ip_locked = super::throttle::failed(&mut tx, &ip_key(&client.network()), ip_rule(rules), now).await?;
             let locked = account_locked.or(ip_locked);
             if let Some(until) = locked {
                 let scope = if account_locked.is_some() { "account" } else { "ip" };
@@ -179,7 +179,7 @@ pub async fn password_sign_in(
         tx.commit().await.map_err(store::StoreError::from)?;
         return Err(LoginError::Locked { minutes: lockout::minutes_left(until, now) });
     }
-    super::throttle::release(&mut tx, &ip_key(&client.ip), now).await?;
+    super::throttle::release(&mut tx, &ip_key(&client.network()), now).await?;
     store::fault_point(&state.db, &mut tx, "signin_password:cleared").await?;
     store::users::touch_last_login(&mut tx, &user.id, now).await?;
     audit::user_event(&mut tx, state, "signin.password", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;

@@ -421,6 +421,45 @@ async fn forwarded_for_with_ports(b: Backend) {
 }
 both!(forwarded_for_with_ports);
 
+/// A per-address budget counts an IPv6 client by its /64: an attacker handed a /64 cannot take a
+/// fresh budget from each of its addresses. Another /64 has its own; the audit log keeps each
+/// whole address.
+async fn an_ipv6_64_shares_one_address_budget(b: Backend) {
+    let app = TestApp::start_with(b, |s| {
+        s.server.trusted_proxy_hops = 1;
+        s.throttle.ip_max_failures = 3;
+    })
+    .await;
+    let c = app.browser();
+    let csrf = app.csrf(&c, "/login").await;
+    let guess = |from: String, i: usize| {
+        let (c, csrf, url) = (c.clone(), csrf.clone(), app.url("/login/password"));
+        async move {
+            let email = format!("v6user{i}@example.org");
+            let r = c
+                .post(url)
+                .header("x-forwarded-for", from)
+                .form(&[("csrf", csrf.as_str()), ("email", email.as_str()), ("password", "wrong"), ("next", "/account")])
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }
+    };
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        statuses.push(guess(format!("[2001:db8:7:7:{i:x}:{:x}::1]:443", 1000 + i), i).await);
+    }
+    assert_eq!(statuses, vec![401, 401, 429, 429, 429], "five addresses of one /64 share its budget");
+    assert_eq!(guess("2001:db8:7:8::1".into(), 9).await, 401, "the next /64 has its own");
+    assert_eq!(guess("198.51.100.20".into(), 10).await, 401, "and an IPv4 address its own");
+    let ips: Vec<String> =
+        store::audit::recent(&app.state.db, Some("signin.password"), 100).await.unwrap().into_iter().map(|e| e.ip).collect();
+    assert!(ips.contains(&"2001:db8:7:7:1:3e9:0:1".to_owned()) && ips.contains(&"2001:db8:7:8::1".to_owned()), "{ips:?}");
+    app.finish().await;
+}
+both!(an_ipv6_64_shares_one_address_budget);
+
 /// `next` with a tab, newline, DEL or backslash anywhere, or leading off the site once resolved,
 /// is replaced by the account page; a path on the site is kept.
 async fn next_stays_on_stile(b: Backend) {
