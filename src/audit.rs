@@ -14,18 +14,19 @@ pub struct ClientInfo {
 
 impl ClientInfo {
     /// The network a per-address budget counts against: an IPv4 address itself, an IPv6
-    /// address's /64. One IPv6 subscriber or server is handed a whole /64 (RFC 6177), so counting
-    /// each of its 2^64 addresses apart would give one attacker as many budgets as they like. The
-    /// audit log keeps the whole address.
+    /// address's /64. A /64 is the smallest network an IPv6 subscriber, LAN or server is handed
+    /// (RFC 6177 recommends more, a /56 or /48, for a site), so counting each of its 2^64
+    /// addresses apart gave one attacker as many budgets as they liked. The audit log keeps the
+    /// whole address.
     pub fn network(&self) -> String {
-        match self.ip.parse::<std::net::IpAddr>() {
+        match self.ip.parse::<std::net::IpAddr>().map(|ip| ip.to_canonical()) {
             Ok(std::net::IpAddr::V6(v6)) => {
                 let prefix = u128::from(v6) & !(u128::from(u64::MAX));
                 format!("{}/64", std::net::Ipv6Addr::from(prefix))
             }
-            // IPv4 (IPv4-mapped IPv6 is already made IPv4 at the edge), or a peer we could not
-            // read an address for: counted as it is.
-            _ => self.ip.clone(),
+            Ok(v4) => v4.to_string(),
+            // A peer we could not read an address for: counted as it is.
+            Err(_) => self.ip.clone(),
         }
     }
 }
@@ -96,5 +97,8 @@ mod tests {
         assert_eq!(network("203.0.113.7"), "203.0.113.7");
         assert_ne!(network("203.0.113.8"), network("203.0.113.7"));
         assert_eq!(network("unknown"), "unknown");
+        // IPv4 written as IPv4-mapped IPv6 is that IPv4 address, not the /64 `::`.
+        assert_eq!(network("::ffff:198.51.100.20"), "198.51.100.20");
+        assert_ne!(network("::ffff:198.51.100.21"), network("::ffff:198.51.100.20"));
     }
 }
