@@ -52,8 +52,16 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
         return Err(EmailChangeError::Same);
     }
     emailed_link::throttle_request(state, &new, client).await?;
-    if store::users::by_email(&state.db, &new).await?.is_some() {
-        let details = json!({ "reason": "taken", "to_domain": new.domain() });
+    // A banned address gets no link, and the answer is the one a taken address gets.
+    let refused = if super::abuse::is_banned(state, &new).await? {
+        Some("banned")
+    } else if store::users::by_email(&state.db, &new).await?.is_some() {
+        Some("taken")
+    } else {
+        None
+    };
+    if let Some(reason) = refused {
+        let details = json!({ "reason": reason, "to_domain": new.domain() });
         audit::user_event(
             &state.db,
             state,
@@ -97,6 +105,12 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
     let data: Data = emailed_link::data(&row)?;
     let new = Email::parse(&data.new_email)?;
     let user = store::users::by_id(&state.db, &user_id).await?.filter(|u| !u.is_disabled());
+    // Bans match addresses: a banned person who moved to another address would be out of the
+    // ban, and no one moves to a banned address. Read before the transaction (cached).
+    let banned = match &user {
+        Some(u) => super::abuse::is_banned(state, &u.email()).await? || super::abuse::is_banned(state, &new).await?,
+        None => false,
+    };
     let mut tx = state.db.begin().await?;
     if emailed_link::spend(&mut tx, Purpose::EmailChange, &row.hash, now).await?.is_none() {
         // Used by a parallel request meanwhile.
@@ -107,6 +121,12 @@ pub async fn confirm(state: &AppState, secret: &str, client: &ClientInfo) -> Res
         tx.commit().await.map_err(StoreError::from)?;
         return Err(EmailChangeError::LinkInvalid);
     };
+    if banned {
+        let details = json!({ "reason": "banned" });
+        audit::user_event(&mut tx, state, "email.change", None, Some(&user.id), client, Outcome::Failure, Some(details)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        return Err(EmailChangeError::LinkInvalid);
+    }
     // Only while the address is still the one the change was asked from: a change made since
     // (by another link, or an administrator) ends every pending link.
     let Some(old) = data.old_email.as_deref().map(Email::parse).transpose()?.filter(|o| *o == user.email()) else {

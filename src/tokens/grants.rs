@@ -542,6 +542,12 @@ pub async fn refresh_token_info(
     {
         return Ok(None);
     }
+    // As a refresh would be refused (a family redeemed just before a ban outlives its revocation).
+    match live_user(state, row.user_id.as_deref()).await {
+        Ok(_) => {}
+        Err(GrantError::InvalidGrant(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    }
     Ok(Some((row, data.scope, data.jkt)))
 }
 

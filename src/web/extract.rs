@@ -32,9 +32,14 @@ async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>
     let Some(user) = store::users::by_id(&state.db, &session.user_id).await? else {
         return Ok(None);
     };
+    if user.is_disabled() {
+        return Ok(None);
+    }
     // A ban ends the user's sessions, but a sign-in that checked the ban list just before the ban
-    // and committed just after it keeps one: refused here (the list is cached, so no query).
-    if user.is_disabled() || crate::abuse::is_banned(state, &user.email()).await? {
+    // and committed just after it keeps one: ended here, so that lifting the ban does not bring
+    // it back (the list is cached, so a session not banned costs no query).
+    if crate::abuse::is_banned(state, &user.email()).await? {
+        crate::logout::end_sessions(state, &user.id, crate::logout::Which::Cookie(cookie.value())).await?;
         return Ok(None);
     }
     crate::i18n::note_saved(user.language.as_deref().and_then(crate::i18n::Lang::parse));

@@ -108,7 +108,13 @@ pub async fn pending(state: &AppState, jar: &CookieJar) -> Result<Option<(UserRo
     }
     let data: Pending = serde_json::from_str(&row.data).map_err(|e| AppError::Internal(e.to_string()))?;
     let Some(user) = store::users::by_id(&state.db, row.user_id.as_deref().unwrap_or_default()).await? else { return Ok(None) };
-    if user.is_disabled() || crate::abuse::is_banned(state, &user.email()).await? {
+    if user.is_disabled() {
+        return Ok(None);
+    }
+    // Parked just before a ban (see `web::extract`): spent, so that lifting the ban does not
+    // bring it back.
+    if crate::abuse::is_banned(state, &user.email()).await? {
+        store::grants::consume(&state.db, &hash, KIND_PENDING, state.now()).await?;
         return Ok(None);
     }
     Ok(Some((user, data, hash)))

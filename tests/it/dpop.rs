@@ -492,3 +492,33 @@ async fn extreme_iat_is_refused(b: Backend) {
     app.finish().await;
 }
 both!(extreme_iat_is_refused);
+
+/// A refresh token of a user banned after its code was redeemed is inactive at introspection,
+/// as refreshing with it is refused (a family redeemed just before a ban outlives the ban's
+/// revocations). The ban is written as that race leaves it: the row, nothing revoked.
+async fn a_banned_users_refresh_token_is_inactive(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("late.rt@example.org", Some(PW)).await;
+    let (id, secret) = register(&app, spec("Confidential app")).await;
+    let secret = secret.unwrap();
+    let url = format!(
+        "{}/authorize?response_type=code&client_id={id}&redirect_uri={}&scope=openid%20offline_access&code_challenge={}&code_challenge_method=S256",
+        app.base,
+        url::form_urlencoded::byte_serialize(CB.as_bytes()).collect::<String>(),
+        URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes())),
+    );
+    let q = browse_to_callback(&app, &app.browser(), &url, "late.rt@example.org").await;
+    let code = q.iter().find(|(k, _)| k == "code").unwrap().1.clone();
+    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", CB), ("code_verifier", VERIFIER)];
+    let (st, _, body) = send(reqwest::Client::new().post(app.url("/token")).basic_auth(&id, Some(&secret)).form(&form)).await;
+    assert_eq!(st, 200, "{body}");
+    let rt = body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(introspect(&app.base, &id, &secret, &rt, &[]).await["active"], true);
+    stile::store::abuse::insert(&app.state.db, "late.rt@example.org", "email", "test", app.state.now()).await.unwrap();
+    assert_eq!(introspect(&app.base, &id, &secret, &rt, &[]).await, serde_json::json!({ "active": false }));
+    let rform = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
+    let (st, _, body) = send(reqwest::Client::new().post(app.url("/token")).basic_auth(&id, Some(&secret)).form(&rform)).await;
+    assert_eq!((st, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    app.finish().await;
+}
+both!(a_banned_users_refresh_token_is_inactive);

@@ -758,3 +758,37 @@ async fn passwordless_straight_to_email(b: Backend) {
     app.finish().await;
 }
 both!(passwordless_straight_to_email);
+
+/// Bans match addresses, so moving off a banned address would end the ban: a change link asked
+/// for before the ban is refused after it (spent, audited), and no link goes to a banned address.
+async fn a_banned_person_cannot_move_off_the_ban(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    let eve = app.create_user("eve@bad.example", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "eve@bad.example", PW).await.status(), 303);
+    assert_eq!(request_email_change(&app, &c, "eve@good.example").await.status(), 303);
+    let link =
+        sink.wait_for(2).await.iter().map(|m| ReceivedMail::parse(m)).find(|m| to_of(m).contains("eve@good.example")).unwrap().link();
+    // Banned as a race with a session would leave it: the row only (the admin path also ends sessions).
+    store::abuse::insert(&app.state.db, "bad.example", "domain", "test", app.state.now()).await.unwrap();
+    assert_eq!(press_email_link(&app, &link).await, 410);
+    assert_eq!(store::users::by_id(&app.state.db, &eve.id).await.unwrap().unwrap().email, "eve@bad.example");
+    assert_eq!(app.sign_in(&app.browser(), "eve@good.example", PW).await.status(), 401);
+    store::abuse::delete(&app.state.db, "bad.example").await.unwrap();
+    assert_eq!(app.browser().get(&link).send().await.unwrap().status(), 410, "the refusal spent the link");
+    assert!(app.audit_actions().await.contains(&("email.change".into(), "failure".into())));
+
+    // No link to a banned address; the answer is the one a taken address gets.
+    store::abuse::insert(&app.state.db, "spam.example", "domain", "test", app.state.now()).await.unwrap();
+    assert_eq!(request_email_change(&app, &c, "eve@mail.spam.example").await.status(), 303);
+    let page = c.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("We have sent a link to eve@mail.spam.example"), "the same answer: {page}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 2, "nothing sent");
+    app.finish().await;
+}
+both!(a_banned_person_cannot_move_off_the_ban);

@@ -479,6 +479,13 @@ async fn a_ban_refuses_sessions_and_parked_sign_ins_it_did_not_end(b: Backend) {
     let r = parked.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", good.as_str())]).send().await.unwrap();
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/login".to_owned()), "the parked sign-in does not complete");
     assert_eq!(parked.get(app.url("/account")).send().await.unwrap().status(), 303, "no session came of it");
+    // Both were ended, not only refused: lifting the ban does not bring them back.
+    stile::store::abuse::delete(&app.state.db, "late@example.org").await.unwrap();
+    assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "the session stays ended");
+    let good = code_at(&secret, app.state.now());
+    let r = parked.post(app.url("/login/2fa")).form(&[("csrf", csrf.as_str()), ("code", good.as_str())]).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/login".to_owned()), "the parked sign-in stays spent");
+    assert_eq!(app.sign_in(&app.browser(), "late@example.org", PW).await.status(), 303, "a new sign-in works");
     app.finish().await;
 }
 both!(a_ban_refuses_sessions_and_parked_sign_ins_it_did_not_end);

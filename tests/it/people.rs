@@ -449,7 +449,7 @@ async fn invitation_emails_are_rate_limited(b: Backend) {
 both!(invitation_emails_are_rate_limited);
 
 /// On acceptance the inviter's rights are checked again: an administrator demoted since sending
-/// (or disabled) cannot grant through an old link; once they may again, the same link works.
+/// (or disabled, or banned) cannot grant through an old link; once they may again, the same link works.
 async fn inviter_rights_checked_on_accept(b: Backend) {
     let app = TestApp::start(b).await;
     let (_, admin_id) = council_with_admin(&app).await;
@@ -504,8 +504,13 @@ async fn inviter_rights_checked_on_accept(b: Backend) {
     store::memberships::replace_permissions(&app.state.db, "m-admin", &perms).await.unwrap();
     store::users::set_disabled(&app.state.db, &admin_id, true, app.state.now()).await.unwrap();
     assert_eq!(accept(c.clone()).await.0, 403);
-    // Rights back: the same link works, once.
+    // Banned (the row only, as a ban racing the acceptance leaves it): refused too.
     store::users::set_disabled(&app.state.db, &admin_id, false, app.state.now()).await.unwrap();
+    let admin_email = store::users::by_id(&app.state.db, &admin_id).await.unwrap().unwrap().email;
+    store::abuse::insert(&app.state.db, &admin_email, "email", "test", app.state.now()).await.unwrap();
+    assert_eq!(accept(c.clone()).await.0, 403, "a banned inviter grants nothing");
+    // Rights back: the same link works, once.
+    store::abuse::delete(&app.state.db, &admin_email).await.unwrap();
     let (s, html) = accept(c.clone()).await;
     assert_eq!(s, 200, "{html}");
     assert!(html.contains("You have joined Camden Council"), "{html}");

@@ -191,7 +191,9 @@ fn parse_membership(row: &InvitationRow) -> Result<InvitedMembership, AdminError
 async fn inviter_now(state: &AppState, row: &InvitationRow) -> Result<Option<AdminActor>, AdminError> {
     match (&row.invited_by_user_id, &row.invited_by_client_id) {
         (Some(uid), _) => match store::users::live_by_id(&state.db, uid).await? {
-            Some(u) if !u.is_disabled() => Ok(Some(AdminActor::for_user(state, u, ClientInfo::default()).await?)),
+            Some(u) if !u.is_disabled() && !crate::auth::abuse::is_banned(state, &u.email()).await? => {
+                Ok(Some(AdminActor::for_user(state, u, ClientInfo::default()).await?))
+            }
             _ => Ok(None),
         },
         (None, Some(cid)) => match AdminActor::for_client(state, cid, ClientInfo::default()).await {
