@@ -268,6 +268,14 @@ pub struct ThrottleSettings {
     pub ip_max_failures: i64,
     pub ip_window_secs: i64,
     pub ip_lockout_secs: i64,
+    /// Single sign-ons one client address may start in ten minutes (an IPv6 client by its /64).
+    /// Staff behind one office NAT share it.
+    #[serde(default = "default_sso_max_starts")]
+    pub sso_max_starts: i64,
+}
+
+fn default_sso_max_starts() -> i64 {
+    300
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -459,9 +467,17 @@ impl Settings {
         }
         validate_hash_limits(&self.password).map_err(ConfigError::Invalid)?;
         let t = &self.throttle;
-        if [t.account_max_failures, t.account_window_secs, t.account_lockout_secs, t.ip_max_failures, t.ip_window_secs, t.ip_lockout_secs]
-            .iter()
-            .any(|v| *v <= 0)
+        if [
+            t.account_max_failures,
+            t.account_window_secs,
+            t.account_lockout_secs,
+            t.ip_max_failures,
+            t.ip_window_secs,
+            t.ip_lockout_secs,
+            t.sso_max_starts,
+        ]
+        .iter()
+        .any(|v| *v <= 0)
         {
             return bad("throttle settings must all be positive".into());
         }

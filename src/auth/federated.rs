@@ -16,8 +16,8 @@ pub const AMR_FEDERATED: &str = "fed";
 /// `amr` added when the upstream's second factor is trusted.
 pub const AMR_MFA: &str = "mfa";
 
-/// Upstream sign-ins one address may start per window (a fixed window from its first start).
-const STARTS_PER_WINDOW: i64 = 60;
+/// The window of `[throttle] sso_max_starts` (a fixed window from the address's first start; the
+/// refusal page says ten minutes).
 const START_WINDOW_SECS: i64 = 600;
 
 /// Counts an upstream sign-in started from this address; false when it has started too many.
@@ -26,7 +26,7 @@ pub async fn may_start(state: &AppState, client: &ClientInfo) -> Result<bool, St
     let key = format!("sso:start:{}", client.network());
     let now = state.now();
     let counted = store::throttle::reserve(&state.db, &key, now, now - START_WINDOW_SECS).await?;
-    if counted.attempts > STARTS_PER_WINDOW {
+    if counted.attempts > state.settings.throttle.sso_max_starts {
         audit::user_event(&state.db, state, "signin.sso.limited", None, None, client, Outcome::Failure, None).await?;
         return Ok(false);
     }

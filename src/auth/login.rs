@@ -257,6 +257,7 @@ mod tests {
         ip_max_failures: 3,
         ip_window_secs: 300,
         ip_lockout_secs: 1200,
+        sso_max_starts: 300,
     };
 
     fn locked_for(r: Result<(i64, i64), LoginError>) -> i64 {

@@ -490,6 +490,7 @@ mod tests {
             ip_max_failures: 100,
             ip_window_secs: 600,
             ip_lockout_secs: 900,
+            sso_max_starts: 300,
         };
         assert_eq!(reserve(&db, &t, "u1", T0).await.unwrap(), 1);
         assert_eq!(reserve(&db, &t, "u1", T0 + 1).await.unwrap(), 2);

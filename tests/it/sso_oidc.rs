@@ -110,7 +110,11 @@ pub(crate) struct Setup {
 }
 
 pub(crate) async fn setup(b: Backend) -> Setup {
-    let app = TestApp::start(b).await;
+    setup_with(b, |_| {}).await
+}
+
+pub(crate) async fn setup_with(b: Backend, f: impl FnOnce(&mut stile::config::Settings)) -> Setup {
+    let app = TestApp::start_with(b, f).await;
     let now = app.state.now();
     let body_id = store::new_id(now, &*app.state.rng);
     store::bodies::insert(
@@ -1206,3 +1210,34 @@ async fn upstream_failure_logs_its_cause(b: Backend) {
     s.app.finish().await;
 }
 both!(upstream_failure_logs_its_cause);
+
+/// Single sign-ons started from one address are limited (`[throttle] sso_max_starts` in ten
+/// minutes), an IPv6 client by its /64; another /64 has its own count.
+async fn sso_starts_are_limited_per_address(b: Backend) {
+    let s = setup_with(b, |s| {
+        s.throttle.sso_max_starts = 3;
+        s.server.trusted_proxy_hops = 1;
+    })
+    .await;
+    let app = &s.app;
+    let idp = FakeIdp::start().await;
+    idp.publish(&[&FakeKey::new("k1")]);
+    let conn = connect(&s, &idp.issuer, Mode::Offered, |_| {}).await;
+    let start = |from: String| {
+        let url = app.url(&format!("/sso/start/{}?next=%2Faccount", conn.id));
+        async move { app.browser().get(url).header("x-forwarded-for", from).send().await.unwrap() }
+    };
+    for i in 1..=3 {
+        assert_eq!(start(format!("2001:db8:5:5::{i}")).await.status(), 303, "start {i}");
+    }
+    let r = start("2001:db8:5:5:ffff::99".into()).await;
+    assert_eq!(r.status(), 429, "the fourth from the same /64");
+    assert_eq!(r.headers().get("retry-after").unwrap(), "600");
+    assert_eq!(start("2001:db8:5:6::1".into()).await.status(), 303, "another /64");
+    let limited = app.audit_actions().await.iter().filter(|(a, o)| a == "signin.sso.limited" && o == "failure").count();
+    assert_eq!(limited, 1);
+    app.clock.advance(601);
+    assert_eq!(start("2001:db8:5:5::1".into()).await.status(), 303, "ten minutes later");
+    s.app.finish().await;
+}
+both!(sso_starts_are_limited_per_address);
