@@ -1102,7 +1102,7 @@ async fn store_connections_and_states(b: Backend) {
 both!(store_connections_and_states);
 
 async fn starts_are_limited(b: Backend) {
-    let s = setup(b).await;
+    let s = setup_with(b, |s| s.throttle.sso_max_starts = 60).await;
     let idp = FakeIdp::start().await;
     idp.publish(&[&FakeKey::new("k1")]);
     let conn = connect(&s, &idp.issuer, Mode::Offered, |_| {}).await;
@@ -1124,7 +1124,7 @@ both!(starts_are_limited);
 /// the limit gets through however they interleave (it was read, then recorded: parallel starts
 /// could all see room for one more).
 async fn parallel_starts_stay_within_the_limit(b: Backend) {
-    let s = setup(b).await;
+    let s = setup_with(b, |s| s.throttle.sso_max_starts = 60).await;
     let idp = FakeIdp::start().await;
     idp.publish(&[&FakeKey::new("k1")]);
     let conn = connect(&s, &idp.issuer, Mode::Offered, |_| {}).await;
