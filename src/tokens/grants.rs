@@ -397,7 +397,16 @@ pub async fn refresh(
     {
         return Err(GrantError::InvalidGrant("the refresh token is bound to a DPoP key: send a DPoP proof made with that key"));
     }
-    let user = live_user(state, row.user_id.as_deref()).await?;
+    let user = match live_user(state, row.user_id.as_deref()).await {
+        Ok(u) => u,
+        Err(e @ GrantError::InvalidGrant(_)) => {
+            // Disabled or banned: those end every grant, but one redeemed just before the ban
+            // outlived it. Revoked, so that lifting the ban does not bring it back.
+            store::grants::revoke_family(&state.db, &family, now).await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     body_allows(state, client).await?;
     let scope = narrowed_scope(&data.scope, requested_scope)?;
     let issued = prepare(state, client, &user, &scope, &data.authn, None, &family, data.offline, row.expires_at, jkt).await?;
@@ -542,9 +551,18 @@ pub async fn refresh_token_info(
     {
         return Ok(None);
     }
-    // As a refresh would be refused (a family redeemed just before a ban outlives its revocation).
+    // Inactive where a refresh would be refused, and revoked as a refresh would revoke it (a
+    // family redeemed just before a ban outlives the ban's revocations).
     match live_user(state, row.user_id.as_deref()).await {
         Ok(_) => {}
+        Err(GrantError::InvalidGrant(_)) => {
+            store::grants::revoke_family(&state.db, family, now).await?;
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    }
+    match body_allows(state, client).await {
+        Ok(()) => {}
         Err(GrantError::InvalidGrant(_)) => return Ok(None),
         Err(e) => return Err(e),
     }

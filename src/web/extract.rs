@@ -35,11 +35,12 @@ async fn load(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>
     if user.is_disabled() {
         return Ok(None);
     }
-    // A ban ends the user's sessions, but a sign-in that checked the ban list just before the ban
-    // and committed just after it keeps one: ended here, so that lifting the ban does not bring
-    // it back (the list is cached, so a session not banned costs no query).
+    // A ban ends the user's sessions and grants, but a sign-in that checked the ban list just
+    // before the ban and committed just after it keeps one: all are ended here, as the ban would
+    // have, so that lifting the ban does not bring them back (the list is cached, so a session not
+    // banned costs no query).
     if crate::abuse::is_banned(state, &user.email()).await? {
-        crate::logout::end_sessions(state, &user.id, crate::logout::Which::Cookie(cookie.value())).await?;
+        crate::logout::end_sessions(state, &user.id, crate::logout::Which::All).await?;
         return Ok(None);
     }
     crate::i18n::note_saved(user.language.as_deref().and_then(crate::i18n::Lang::parse));

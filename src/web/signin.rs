@@ -98,7 +98,7 @@ async fn start_jar_with(
     Ok(with_session(state, jar, &started))
 }
 
-/// The parked sign-in this browser has, if any (not consumed).
+/// The parked sign-in this browser has, if any (not yet used; one of a banned user is spent here).
 pub async fn pending(state: &AppState, jar: &CookieJar) -> Result<Option<(UserRow, Pending, String)>, AppError> {
     let Some(c) = jar.get(cookies::mfa_pending_name(state)) else { return Ok(None) };
     let hash = token_hash(c.value());

@@ -1176,6 +1176,12 @@ async fn no_takeover_of_accounts_added_by_email(b: Backend) {
     su.ok(Method::PATCH, &format!("/users/{citizen}"), Some(json!({ "email": "resident@council.example" }))).await;
     // An account the body created and its owner has not used yet can have its address fixed.
     let (fresh, _) = create_user(&fms_admin, "typo@council.example", &w.council, &[]).await;
+    // Unless its address is banned: moving it off the address would lift the ban.
+    store::abuse::insert(&app.state.db, "typo@council.example", "email", "test", app.state.now()).await.unwrap();
+    let (s, v) = fms_admin.patch(&format!("/users/{fresh}"), json!({ "email": "typo.fixed@council.example" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("banned"), "{v}");
+    store::abuse::delete(&app.state.db, "typo@council.example").await.unwrap();
     fms_admin.ok(Method::PATCH, &format!("/users/{fresh}"), Some(json!({ "email": "typo.fixed@council.example" }))).await;
     fms_admin.ok(Method::PUT, &format!("/users/{fresh}/disabled"), None).await;
     fms_admin.ok(Method::DELETE, &format!("/users/{fresh}"), None).await;

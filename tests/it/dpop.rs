@@ -519,6 +519,11 @@ async fn a_banned_users_refresh_token_is_inactive(b: Backend) {
     let rform = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
     let (st, _, body) = send(reqwest::Client::new().post(app.url("/token")).basic_auth(&id, Some(&secret)).form(&rform)).await;
     assert_eq!((st, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    // Revoked, not only refused: lifting the ban does not bring it back.
+    stile::store::abuse::delete(&app.state.db, "late.rt@example.org").await.unwrap();
+    assert_eq!(introspect(&app.base, &id, &secret, &rt, &[]).await, serde_json::json!({ "active": false }));
+    let (st, _, body) = send(reqwest::Client::new().post(app.url("/token")).basic_auth(&id, Some(&secret)).form(&rform)).await;
+    assert_eq!((st, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
     app.finish().await;
 }
 both!(a_banned_users_refresh_token_is_inactive);

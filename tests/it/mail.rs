@@ -787,8 +787,22 @@ async fn a_banned_person_cannot_move_off_the_ban(b: Backend) {
     assert_eq!(request_email_change(&app, &c, "eve@mail.spam.example").await.status(), 303);
     let page = c.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("We have sent a link to eve@mail.spam.example"), "the same answer: {page}");
+    let refused: Vec<String> =
+        sqlx::query_scalar("select details from audit_events where action = 'email.change.request' and outcome = 'failure'")
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+    assert!(refused.len() == 1 && refused[0].contains("banned"), "refused, nothing queued: {refused:?}");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 2, "nothing sent");
+
+    // A link asked for before its new address was banned: refused too.
+    assert_eq!(request_email_change(&app, &c, "eve@later.example").await.status(), 303);
+    let link =
+        sink.wait_for(4).await.iter().map(|m| ReceivedMail::parse(m)).find(|m| to_of(m).contains("eve@later.example")).unwrap().link();
+    store::abuse::insert(&app.state.db, "eve@later.example", "email", "test", app.state.now()).await.unwrap();
+    assert_eq!(press_email_link(&app, &link).await, 410);
+    assert_eq!(store::users::by_id(&app.state.db, &eve.id).await.unwrap().unwrap().email, "eve@bad.example");
     app.finish().await;
 }
 both!(a_banned_person_cannot_move_off_the_ban);

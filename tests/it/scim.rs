@@ -255,6 +255,14 @@ async fn entra_user_lifecycle(b: Backend) {
     assert_eq!((o.users, o.groups), (1, 0));
     assert!(o.last_error.as_deref().unwrap_or_default().contains("412"), "the last failure, the stale If-Match: {:?}", o.last_error);
     assert!(o.tokens[0].last_used_at.is_some());
+    // Not off a banned address: moving the account off it would lift the ban.
+    store::abuse::insert(&app.state.db, email, "email", "test", app.state.now()).await.unwrap();
+    let mut moved = entra_create("jane.d@camden.gov.example", "8f3c-oid");
+    moved["displayName"] = json!("Jane Put");
+    let (s, v) = scim.call(Method::PUT, &format!("/Users/{id}"), Some(moved)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(user_row(&app, &id).await.email, email);
+    store::abuse::delete(&app.state.db, email).await.unwrap();
     app.finish().await;
 }
 both!(entra_user_lifecycle);

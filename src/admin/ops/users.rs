@@ -294,6 +294,10 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
         // account of their own keeps it.
         check = super::check_account_of_body(state, actor, &user, "change its email address").await;
     }
+    if check.is_ok() && email_changes && !actor.is_superuser() && crate::auth::abuse::is_banned(state, &user.email()).await? {
+        // Bans match addresses: moving an account off a banned address would lift the ban.
+        check = Err(AdminError::Forbidden("This account's address is banned; only a superuser can change it.".into()));
+    }
     if check.is_ok() && email_changes && !actor.is_superuser() && user.last_login_at.is_some() {
         // Otherwise an administrator could add any account to their body by email, point it at
         // an address of their own and sign in as its owner by emailed link.

@@ -273,6 +273,16 @@ async fn apply_user(
             guard(state, &sa.admin, action, &subject, Err(e)).await?;
         }
         check_address(state, sa, body, email.as_str()).await?;
+        // Bans match addresses: moving an account off a banned address would lift the ban.
+        if crate::auth::abuse::is_banned(
+            state,
+            &crate::email::Email::parse(&m.email).map_err(|e| ScimError::bad_request("invalidValue", e.to_string()))?,
+        )
+        .await?
+        {
+            let e = AdminError::Forbidden("This account's address is banned; a superuser can change it.".into());
+            guard(state, &sa.admin, action, &subject, Err(e)).await?;
+        }
         if store::memberships::of_user(&state.db, &m.user_id).await?.len() > 1 {
             let e = AdminError::Forbidden(
                 "This account also belongs to another organisation, so its address cannot be changed from here; a superuser can change it."
