@@ -1078,6 +1078,7 @@ async fn suspended_body_effects(b: Backend) {
     su.ok(Method::PATCH, &format!("/bodies/{}", w.council), Some(json!({ "status": "suspended" }))).await;
     // Tokens for the app bound to the suspended body are inactive and cannot be refreshed.
     assert!(!introspect(&app, &bound, &bound_secret, &at).await);
+    assert!(!introspect(&app, &bound, &bound_secret, &rt).await, "the refresh token too");
     assert_eq!(refresh(&app, &bound, &bound_secret, &rt).await, 400);
     // A new sign-in to that app is refused at the authorization endpoint.
     let browser = app.browser();
