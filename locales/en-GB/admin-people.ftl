@@ -487,6 +487,7 @@ refusal-mfa-floor-two-factor = A superuser made two-factor authentication requir
 refusal-welcome-sso-untick = People with this email address sign in with their organisation's single sign-on, so no welcome email can be sent; leave the box unticked.
 refusal-welcome-sso = People with this email address sign in with their organisation's single sign-on, so no welcome email can be sent.
 refusal-metadata-missing = Paste the IdP's metadata document or give the URL it is published at.
+refusal-email-banned-superuser = This account's address is banned; only a superuser can change it.
 refusal-email-change-superuser = Only a superuser can change the email address of an account its owner has already signed in with; they can change it themselves from their account page.
 refusal-saml-no-secret = Only OIDC connections have a client secret; a SAML connection's key is its own.
 refusal-domain-taken = One of these email domains is already served by another connection.

@@ -280,7 +280,7 @@ async fn apply_user(
         )
         .await?
         {
-            let e = AdminError::Forbidden("This account's address is banned; a superuser can change it.".into());
+            let e = AdminError::Forbidden("This account's address is banned; only a superuser can change it.".into());
             guard(state, &sa.admin, action, &subject, Err(e)).await?;
         }
         if store::memberships::of_user(&state.db, &m.user_id).await?.len() > 1 {
