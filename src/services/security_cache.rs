@@ -59,20 +59,32 @@ pub struct Bans {
 
 impl Bans {
     pub fn from_rows(rows: Vec<store::abuse::BanRow>) -> Self {
+        Self::from_patterns(rows.into_iter().map(|r| (r.pattern, r.kind)))
+    }
+
+    /// From `(pattern, kind)` pairs, `kind` being `email` or `domain`.
+    pub fn from_patterns(rows: impl IntoIterator<Item = (String, String)>) -> Self {
         let mut bans = Bans::default();
-        for r in rows {
-            match r.kind.as_str() {
-                "email" => bans.emails.insert(r.pattern),
-                _ => bans.domains.insert(r.pattern),
+        for (pattern, kind) in rows {
+            match kind.as_str() {
+                "email" => bans.emails.insert(pattern),
+                _ => bans.domains.insert(pattern),
             };
         }
         bans
     }
 
-    /// True if the address itself, its domain or a parent domain with at least two labels is
-    /// banned (as `store::abuse::is_banned` decides it).
+    /// True if the address itself, the same mailbox without a `+tag` (`eve+x@` is delivered to
+    /// `eve@`), its domain or a parent domain with at least two labels is banned. Every path
+    /// that checks bans asks this (sign-in, sign-up, grants, the admin operations, the import).
     pub fn is_banned(&self, email: &str, domain: &str) -> bool {
         if self.emails.contains(email) || self.domains.contains(domain) {
+            return true;
+        }
+        if let Some((local, at_domain)) = email.rsplit_once('@')
+            && let Some((mailbox, _tag)) = local.split_once('+')
+            && self.emails.contains(&format!("{mailbox}@{at_domain}"))
+        {
             return true;
         }
         let mut rest = domain;
@@ -261,6 +273,15 @@ mod tests {
         // A single-label parent (a top-level domain) is never matched through a subdomain.
         assert!(!b.is_banned("x@other.example", "other.example"));
         assert!(!b.is_banned("x@notspam.example", "notspam.example"));
+        // A +tag is the same mailbox; another mailbox that starts alike is not.
+        assert!(b.is_banned("eve+1@example.org", "example.org"));
+        assert!(b.is_banned("eve+a+b@example.org", "example.org"));
+        assert!(!b.is_banned("eve1@example.org", "example.org"));
+        assert!(!b.is_banned("eve+1@example.com", "example.com"));
+        // A banned tagged address bans that address only.
+        let tagged = Bans::from_rows(vec![ban("ada+spam@example.org", "email")]);
+        assert!(tagged.is_banned("ada+spam@example.org", "example.org"));
+        assert!(!tagged.is_banned("ada@example.org", "example.org"));
     }
 
     async fn db_with_a_client() -> (Db, tempfile::TempDir) {

@@ -38,36 +38,6 @@ pub async fn list(db: impl Exec) -> Result<Vec<BanRow>> {
         .await?)
 }
 
-/// True if the address itself or its domain (or a parent domain) is banned.
-pub async fn is_banned(db: impl Exec, email: &str, domain: &str) -> Result<bool> {
-    let mut domains = vec![domain.to_owned()];
-    let mut rest = domain;
-    while let Some((_, parent)) = rest.split_once('.') {
-        if parent.contains('.') {
-            domains.push(parent.to_owned());
-        }
-        rest = parent;
-    }
-    let mut c = db.conn().await?;
-    let n: i64 = sqlx::query_scalar("select count(*) from banned_emails where kind = 'email' and pattern = $1")
-        .bind(email)
-        .fetch_one(&mut *c)
-        .await?;
-    if n > 0 {
-        return Ok(true);
-    }
-    for d in domains {
-        let n: i64 = sqlx::query_scalar("select count(*) from banned_emails where kind = 'domain' and pattern = $1")
-            .bind(&d)
-            .fetch_one(&mut *c)
-            .await?;
-        if n > 0 {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 /// Users whose address is in `domain` or one of its subdomains.
 pub async fn users_in_domain(db: impl Exec, domain: &str) -> Result<Vec<String>> {
     let exact = format!("%@{}", crate::store::users::escape_like(domain));

@@ -1033,6 +1033,11 @@ async fn ban_effects(b: Backend) {
     assert!(app.audit_actions().await.contains(&("signin.password".into(), "failure".into())));
     let (s, _) = su.post("/bans", json!({ "pattern": "fay@council.example" })).await;
     assert_eq!(s, 409);
+    // The same mailbox with a +tag is banned with it: it can neither be created nor sign in.
+    let (s, v) = su.post("/users", json!({ "email": "fay+work@council.example" })).await;
+    assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("email")), "{v}");
+    app.create_user("fay+old@council.example", Some(PW)).await;
+    assert_ne!(app.sign_in(&app.browser(), "fay+old@council.example", PW).await.status(), 303, "a tagged address signs in no more");
 
     // A domain: every address in it (and its subdomains).
     su.ok(Method::POST, "/bans", Some(json!({ "pattern": "@spam.example" }))).await;

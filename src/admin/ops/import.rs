@@ -171,8 +171,7 @@ struct Context {
     roles: HashMap<String, Vec<ImportRole>>,
     permissions: HashSet<String>,
     namespaces: HashSet<String>,
-    banned_emails: HashSet<String>,
-    banned_domains: Vec<String>,
+    bans: crate::services::security_cache::Bans,
     owners: Owners,
 }
 
@@ -499,17 +498,10 @@ async fn load_context(db: &Db) -> Result<Context, StoreError> {
     let catalogue = store::catalogue::permissions(db).await?;
     let namespaces = catalogue.iter().map(|p| p.namespace.clone()).collect();
     let permissions = catalogue.into_iter().map(|p| p.key).collect();
-    let mut banned_emails = HashSet::new();
-    let mut banned_domains = Vec::new();
-    for (pattern, kind) in store::import::banned(db).await? {
-        if kind == "domain" {
-            banned_domains.push(pattern.to_lowercase());
-        } else {
-            banned_emails.insert(pattern.to_lowercase());
-        }
-    }
+    // Read in the import's own snapshot, matched as every other path matches (`Bans`).
+    let bans = crate::services::security_cache::Bans::from_patterns(store::import::banned(db).await?);
     let owners = Owners::all(db).await?;
-    Ok(Context { bodies, roles, permissions, namespaces, banned_emails, banned_domains, owners })
+    Ok(Context { bodies, roles, permissions, namespaces, bans, owners })
 }
 
 /// Checks one row, pushing each refusal; returns the user to create when the row is usable.
@@ -686,12 +678,7 @@ fn check_grants(
 }
 
 fn is_banned(ctx: &Context, email: &Email) -> bool {
-    let domain = email.domain();
-    ctx.banned_emails.contains(email.as_str())
-        // As sign-in sees it (auth::abuse): the domain or a parent domain, never a bare TLD.
-        || ctx.banned_domains.iter().any(|d| {
-            d.contains('.') && (domain == d || domain.strip_suffix(d.as_str()).is_some_and(|rest| rest.ends_with('.')))
-        })
+    ctx.bans.is_banned(email.as_str(), email.domain())
 }
 
 fn resolve_body<'c>(ctx: &'c Context, opts: &ImportOptions<'_>, from_body: &str) -> Result<Option<&'c BodyRow>, String> {
