@@ -175,6 +175,18 @@ async fn live_user(state: &AppState, user_id: Option<&str>) -> Result<UserRow, G
     }
 }
 
+/// [`live_user`] for a grant's family: a user disabled or banned has the family revoked too.
+/// Disabling and banning end every grant, but one redeemed just before the ban outlived it;
+/// revoked, lifting the ban does not bring it back.
+async fn live_user_of_family(state: &AppState, user_id: Option<&str>, family: &str, now: Timestamp) -> Result<UserRow, GrantError> {
+    let refused = match live_user(state, user_id).await {
+        Err(e @ GrantError::InvalidGrant(_)) => e,
+        other => return other,
+    };
+    store::grants::revoke_family(&state.db, family, now).await?;
+    Err(refused)
+}
+
 /// Members of a suspended or disabled body cannot act for it: a client bound to such a body gets
 /// no tokens for its users.
 pub async fn body_allows(state: &AppState, client: &Client) -> Result<(), GrantError> {
@@ -397,16 +409,7 @@ pub async fn refresh(
     {
         return Err(GrantError::InvalidGrant("the refresh token is bound to a DPoP key: send a DPoP proof made with that key"));
     }
-    let user = match live_user(state, row.user_id.as_deref()).await {
-        Ok(u) => u,
-        Err(e @ GrantError::InvalidGrant(_)) => {
-            // Disabled or banned: those end every grant, but one redeemed just before the ban
-            // outlived it. Revoked, so that lifting the ban does not bring it back.
-            store::grants::revoke_family(&state.db, &family, now).await?;
-            return Err(e);
-        }
-        Err(e) => return Err(e),
-    };
+    let user = live_user_of_family(state, row.user_id.as_deref(), &family, now).await?;
     body_allows(state, client).await?;
     let scope = narrowed_scope(&data.scope, requested_scope)?;
     let issued = prepare(state, client, &user, &scope, &data.authn, None, &family, data.offline, row.expires_at, jkt).await?;
@@ -551,14 +554,10 @@ pub async fn refresh_token_info(
     {
         return Ok(None);
     }
-    // Inactive where a refresh would be refused, and revoked as a refresh would revoke it (a
-    // family redeemed just before a ban outlives the ban's revocations).
-    match live_user(state, row.user_id.as_deref()).await {
+    // Inactive where a refresh would be refused, and revoked as a refresh would revoke it.
+    match live_user_of_family(state, row.user_id.as_deref(), family, now).await {
         Ok(_) => {}
-        Err(GrantError::InvalidGrant(_)) => {
-            store::grants::revoke_family(&state.db, family, now).await?;
-            return Ok(None);
-        }
+        Err(GrantError::InvalidGrant(_)) => return Ok(None),
         Err(e) => return Err(e),
     }
     match body_allows(state, client).await {
