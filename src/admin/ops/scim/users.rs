@@ -274,12 +274,7 @@ async fn apply_user(
         }
         check_address(state, sa, body, email.as_str()).await?;
         // Bans match addresses: moving an account off a banned address would lift the ban.
-        if crate::auth::abuse::is_banned(
-            state,
-            &crate::email::Email::parse(&m.email).map_err(|e| ScimError::bad_request("invalidValue", e.to_string()))?,
-        )
-        .await?
-        {
+        if crate::auth::abuse::is_banned(state, &crate::email::Email::from_stored(m.email.clone())).await? {
             let e = AdminError::Forbidden("This account's address is banned; only a superuser can change it.".into());
             guard(state, &sa.admin, action, &subject, Err(e)).await?;
         }
