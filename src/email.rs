@@ -75,6 +75,11 @@ impl Email {
         if !local.is_ascii() && !local.is_single_script() {
             return Err(EmailError::MixedScript);
         }
+        // An IDNA A-label (`xn--…`) is the same domain as its Unicode form, so it is stored in
+        // that form: a ban, an SSO requirement or a look-alike check on `münchen.de` then holds
+        // for `xn--mnchen-3ya.de` too.
+        let unicode_form = if domain.split('.').any(|l| l.starts_with("xn--")) { unicode_domain(domain)? } else { String::new() };
+        let domain = if unicode_form.is_empty() { domain } else { unicode_form.as_str() };
         if domain.is_empty()
             || !domain.contains('.')
             || domain.starts_with('.')
@@ -84,6 +89,9 @@ impl Email {
             || domain.split('.').any(|l| l.starts_with('-') || l.ends_with('-') || l.is_empty())
         {
             return Err(EmailError::Malformed);
+        }
+        if !unicode_form.is_empty() {
+            return Ok(Self(format!("{local}@{domain}")));
         }
         Ok(Self(normalised))
     }
@@ -104,6 +112,40 @@ impl Email {
     /// Wraps a value read back from the database, where it was stored already normalised.
     pub fn from_stored(s: String) -> Self {
         Self(s)
+    }
+}
+
+/// The Unicode form of a domain with A-labels (RFC 5891), normalised as addresses are; refused
+/// when a label is not valid Punycode or IDNA, or decodes to more than one label.
+fn unicode_domain(domain: &str) -> Result<String, EmailError> {
+    let (decoded, valid) = idna::domain_to_unicode(domain);
+    if valid.is_err() {
+        return Err(EmailError::Malformed);
+    }
+    let decoded: String = decoded.nfkc().collect::<String>().to_lowercase().nfkc().collect();
+    if decoded.split('.').count() != domain.split('.').count() || decoded.split('.').any(|l| l.starts_with("xn--")) {
+        return Err(EmailError::Malformed);
+    }
+    Ok(decoded)
+}
+
+/// True when both are the same valid domain, however each is spelled (case, A-labels).
+pub fn same_domain(a: &str, b: &str) -> bool {
+    matches!((normalise_domain(a), normalise_domain(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// The ASCII (A-label) form of a domain, for what must send it on the wire (an upstream's `hd`);
+/// the domain itself when it has none.
+pub fn ascii_domain(domain: &str) -> String {
+    idna::domain_to_ascii(domain).unwrap_or_else(|_| domain.to_owned())
+}
+
+/// An address as SMTP and mail headers carry it: its domain as A-labels (RFC 5890), so that a
+/// Unicode domain needs no SMTPUTF8 (a non-ASCII local part still does).
+pub fn wire_address(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => format!("{local}@{}", ascii_domain(domain)),
+        _ => address.to_owned(),
     }
 }
 
@@ -183,6 +225,31 @@ mod tests {
         assert_ne!(Email::parse("bob@example.org").unwrap().skeleton(), admin.skeleton());
         assert!(Email::parse("\u{3b1}\u{3bb}\u{3b5}\u{3be}@example.org").is_ok());
         assert!(Email::parse("jos\u{e9}.garc\u{ed}a+x@example.org").is_ok());
+    }
+
+    #[test]
+    fn a_labels_are_the_unicode_domain() {
+        let unicode = Email::parse("eve@m\u{fc}nchen.de").unwrap();
+        for spelled in ["eve@xn--mnchen-3ya.de", "Eve@XN--MNCHEN-3YA.DE", "eve@xn--mnchen-3ya.de "] {
+            assert_eq!(Email::parse(spelled).unwrap(), unicode, "{spelled}");
+        }
+        assert_eq!(Email::parse("eve@mail.xn--mnchen-3ya.de").unwrap().domain(), "mail.m\u{fc}nchen.de");
+        assert_eq!(normalise_domain("xn--mnchen-3ya.de").unwrap(), "m\u{fc}nchen.de");
+        // Not valid Punycode, or not a valid IDNA label once decoded.
+        for bad in ["eve@xn--.de", "eve@xn--zz-%.de", "eve@xn--a.de", "eve@xn---.de", "eve@xn--ls8h.xn--.org"] {
+            assert_eq!(Email::parse(bad), Err(EmailError::Malformed), "{bad:?}");
+        }
+        // A Unicode domain is left as it is, and sent on the wire as its A-labels.
+        assert_eq!(Email::parse("eve@m\u{fc}nchen.de").unwrap().domain(), "m\u{fc}nchen.de");
+        assert_eq!(ascii_domain("m\u{fc}nchen.de"), "xn--mnchen-3ya.de");
+        assert_eq!(ascii_domain("camden.gov.uk"), "camden.gov.uk");
+        assert_eq!(wire_address("eve@m\u{fc}nchen.de"), "eve@xn--mnchen-3ya.de");
+        assert_eq!(wire_address("jos\u{e9}@example.org"), "jos\u{e9}@example.org");
+        assert!(same_domain("XN--MNCHEN-3YA.de", "m\u{fc}nchen.de"));
+        assert!(!same_domain("", "m\u{fc}nchen.de"));
+        assert!(!same_domain("munchen.de", "m\u{fc}nchen.de"));
+        // A look-alike of the decoded form is still a look-alike.
+        assert_eq!(Email::parse("eve@xn--mnchen-3ya.de").unwrap().skeleton(), unicode.skeleton());
     }
 
     #[test]

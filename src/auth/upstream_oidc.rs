@@ -163,7 +163,7 @@ pub async fn start(
         req = req.add_extra_param("login_hint", h.to_owned());
     }
     if let Some(hd) = &cfg.hosted_domain {
-        req = req.add_extra_param("hd", hd.clone());
+        req = req.add_extra_param("hd", crate::email::ascii_domain(hd));
     }
     let (url, _, _) = req.url();
     let now = state.now();
@@ -409,7 +409,7 @@ impl Pending<'_> {
         // From the signed ID token only: userinfo cannot vouch for the hosted domain.
         if let Some(hd) = &self.cfg.hosted_domain {
             let got = claims.get("hd").and_then(Value::as_str).unwrap_or("");
-            if !got.eq_ignore_ascii_case(hd) {
+            if !crate::email::same_domain(got, hd) {
                 return Err(self.refuse(Failure::BadResponse, format!("hd {got:?} is not {hd:?}")));
             }
         }

@@ -88,7 +88,8 @@ impl Mailer {
 
     /// Sends one message from the outbox.
     pub async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
-        let to: Mailbox = row.to_addr.parse().map_err(|_| SendError::BadRecipient)?;
+        // A-labels on the wire: a Unicode domain would need SMTPUTF8, which many servers lack.
+        let to: Mailbox = crate::email::wire_address(&row.to_addr).parse().map_err(|_| SendError::BadRecipient)?;
         let domain = self.from.email.domain().to_owned();
         let mut builder = Message::builder()
             .from(self.from.clone())

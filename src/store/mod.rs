@@ -22,6 +22,7 @@ pub mod federated;
 pub mod flash;
 pub mod grants;
 pub mod idempotency;
+pub mod idn;
 pub mod import;
 pub mod invitations;
 pub mod keys;

@@ -1056,6 +1056,23 @@ async fn ban_effects(b: Backend) {
     assert_eq!(before, after, "no mail to a banned address");
     assert_eq!(su.ok(Method::GET, "/bans", None).await.as_array().unwrap().len(), 2);
 
+    // An internationalised domain is one domain however it is spelled: banned as its A-labels,
+    // it holds for the Unicode form and the other way round.
+    let v = su.ok(Method::POST, "/bans", Some(json!({ "pattern": "@XN--MNCHEN-3YA.de" }))).await;
+    assert_eq!(v["pattern"], "m\u{fc}nchen.de");
+    su.ok(Method::POST, "/bans", Some(json!({ "pattern": "eve@caf\u{e9}.example" }))).await;
+    for email in ["new@m\u{fc}nchen.de", "new@xn--mnchen-3ya.de", "x@mail.xn--mnchen-3ya.de", "eve@xn--caf-dma.example"] {
+        let (s, v) = su.post("/users", json!({ "email": email })).await;
+        assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("email")), "{email}: {v}");
+    }
+    assert_eq!(su.post("/bans", json!({ "pattern": "m\u{fc}nchen.de" })).await.0, 409, "the same ban");
+    su.ok(Method::DELETE, "/bans/m\u{fc}nchen.de", None).await;
+    su.ok(Method::DELETE, "/bans/eve@caf\u{e9}.example", None).await;
+    // And one address: the A-label spelling of an account's address is that account.
+    su.ok(Method::POST, "/users", Some(json!({ "email": "ida@m\u{fc}nchen.de" }))).await;
+    let (s, v) = su.post("/users", json!({ "email": "IDA@xn--mnchen-3ya.de" })).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
     // Lifting the ban lets the user back in.
     su.ok(Method::DELETE, "/bans/fay@council.example", None).await;
     assert_eq!(app.sign_in(&app.browser(), "fay@council.example", PW).await.status(), 303);

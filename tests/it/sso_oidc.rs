@@ -433,6 +433,38 @@ async fn required_domain_refuses_password_and_email(b: Backend) {
 }
 both!(required_domain_refuses_password_and_email);
 
+/// A required connection's domain, claimed in one spelling of an internationalised domain, holds
+/// for the other: `xn--` is not a way round the council's single sign-on.
+async fn required_domain_holds_in_either_spelling(b: Backend) {
+    let s = setup(b).await;
+    let conn = connect(&s, "http://127.0.0.1:9", Mode::Required, |c| c.domains = vec!["XN--MNCHEN-3YA.de".into()]).await;
+    assert_eq!(conn.domains, ["m\u{fc}nchen.de"]);
+    s.app.create_user("carol@m\u{fc}nchen.de", Some(PW)).await;
+    let browser = s.app.browser();
+    let csrf = s.app.csrf(&browser, "/login").await;
+    for typed in ["carol@xn--mnchen-3ya.de", "carol@M\u{dc}NCHEN.de"] {
+        let r = browser.post(s.app.url("/login")).form(&[("csrf", csrf.as_str()), ("email", typed)]).send().await.unwrap();
+        assert!(location(&r).starts_with(&format!("/sso/start/{}?", conn.id)), "{typed}: {}", location(&r));
+        let r = browser
+            .post(s.app.url("/login/password"))
+            .form(&[("csrf", csrf.as_str()), ("email", typed), ("password", PW)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{typed}");
+    }
+    for typed in ["newbie@xn--mnchen-3ya.de", "carol@XN--MNCHEN-3YA.DE"] {
+        let r = browser.post(s.app.url("/login/email")).form(&[("csrf", csrf.as_str()), ("email", typed)]).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{typed}");
+    }
+    assert_eq!(store::outbox::unsent_count(&s.app.state.db).await.unwrap(), 0);
+    // An A-label that is not valid Punycode is not an address.
+    let r = browser.post(s.app.url("/login/email")).form(&[("csrf", csrf.as_str()), ("email", "eve@xn--zz-.de")]).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    s.app.finish().await;
+}
+both!(required_domain_holds_in_either_spelling);
+
 async fn upstream_mfa_trusted_or_not(b: Backend) {
     if crate::harness::skip_in_fast_tier("Node") {
         return;
@@ -1007,6 +1039,20 @@ async fn userinfo_and_hosted_domain(b: Backend) {
     let m = store::memberships::of_user(&app.state.db, &user.id).await.unwrap().remove(0);
     let d = store::memberships::detail(&app.state.db, &m).await.unwrap();
     assert_eq!(d.roles.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), vec!["Inspectors"]);
+    // An internationalised hosted domain is asked for as A-labels and matched in either spelling.
+    let mut conn = conn;
+    if let stile::sso::KindConfig::Oidc(o) = &mut conn.config {
+        o.hosted_domain = Some("m\u{fc}nchen.de".into());
+    }
+    let conn = admin::save(&app.state, &AdminActor::cli(), conn).await.unwrap();
+    let r = browser.get(app.url(&format!("/sso/start/{}", conn.id))).send().await.unwrap();
+    assert!(location(&r).contains("hd=xn--mnchen-3ya.de"), "{}", location(&r));
+    let (st, nonce) = begin(app, &browser, &conn).await;
+    let mut c = good_claims(app, &idp, &nonce);
+    c["hd"] = json!("XN--MNCHEN-3YA.DE");
+    idp.respond_with(k1.sign(&c));
+    idp.userinfo(json!({ "sub": "frank-1", "roles": ["highway-inspectors"] }));
+    assert_eq!(come_back(app, &browser, &conn, &st).await.status(), 303);
     s.app.finish().await;
 }
 both!(userinfo_and_hosted_domain);

@@ -226,6 +226,101 @@ async fn keys_created_once_and_rotated(b: Backend) {
 }
 both!(keys_created_once_and_rotated);
 
+/// Rows written with an `xn--` domain before such a domain was read as its Unicode form are
+/// brought to that form once at start-up (`store::idn`, migration 0032): otherwise the account
+/// could not be found by either spelling, and a ban or an SSO domain would match neither.
+async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
+    let app = TestApp::start(b).await;
+    let db = &app.state.db;
+    let now = app.state.now();
+    let pending = || async { sqlx::query_scalar::<_, i64>("select count(*) from pending_fixes").fetch_one(db.pool()).await.unwrap() };
+    assert_eq!(pending().await, 0, "a fresh database's fix ran at start");
+    let exec = |sql: &'static str, args: &'static [&'static str]| async move {
+        let mut q = sqlx::query(sql);
+        for a in args {
+            q = q.bind(*a);
+        }
+        q.execute(db.pool()).await.unwrap();
+    };
+    // As an older version stored them: the A-label spelling, as typed.
+    let ann = app.create_user("ann@example.org", None).await;
+    let bob = app.create_user("bob@m\u{fc}nchen.de", None).await;
+    let twin = app.create_user("twin@example.org", None).await;
+    sqlx::query("update users set email = 'ann@xn--mnchen-3ya.de' where id = $1").bind(&ann.id).execute(db.pool()).await.unwrap();
+    sqlx::query("update users set email = 'bob@xn--mnchen-3ya.de' where id = $1").bind(&twin.id).execute(db.pool()).await.unwrap();
+    let nb = |id: &'static str, name: &'static str, domains: &'static [String]| NewBody {
+        id,
+        name,
+        kind: "council",
+        fms_body_id: None,
+        swa_code: None,
+        mfa_policy: "optional",
+        password_min_length: None,
+        domains,
+    };
+    let none: &'static [String] = &[];
+    for (id, name) in [("b1", "Books"), ("b2", "Cafe One"), ("b3", "Cafe Two")] {
+        store::bodies::insert(db, &nb(id, name, none), now).await.unwrap();
+    }
+    exec(
+        "insert into body_domains (domain, body_id) values ($1, 'b1'), ($2, 'b1'), ($3, 'b2'), ($4, 'b3')",
+        &["xn--bcher-kva.example", "b\u{fc}cher.example", "xn--caf-dma.example", "caf\u{e9}.example"],
+    )
+    .await;
+    sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ('m1', $1, 'b1', 0)")
+        .bind(&ann.id)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    exec("insert into banned_emails (pattern, kind, created_at) values ($1, 'domain', 0), ($2, 'domain', 0), ($3, 'domain', 0), ($4, 'email', 0)", &[
+        "xn--pam-zza.example",
+        "xn--bcher-kva.example",
+        "b\u{fc}cher.example",
+        "eve@xn--mnchen-3ya.de",
+    ])
+    .await;
+    exec(
+        "insert into invitations (id, token_hash, email, kind, body_id, created_at, expires_at) values ('i1', 'h1', $1, 'membership', 'b1', 0, 1)",
+        &["dan@xn--mnchen-3ya.de"],
+    )
+    .await;
+    exec("insert into pending_fixes (name) values ('idn-domains')", &[]).await;
+
+    store::idn::canonicalise(db).await.unwrap();
+
+    assert_eq!(pending().await, 0);
+    let spelled = Email::parse("ann@XN--MNCHEN-3YA.DE").unwrap();
+    let found = store::users::by_email(db, &spelled).await.unwrap().unwrap();
+    assert_eq!((found.id.as_str(), found.email.as_str()), (ann.id.as_str(), "ann@m\u{fc}nchen.de"));
+    let copy: String = sqlx::query_scalar("select user_email from memberships where id = 'm1'").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(copy, "ann@m\u{fc}nchen.de", "the membership's copy follows");
+    let skeleton: String =
+        sqlx::query_scalar("select email_skeleton from users where id = $1").bind(&ann.id).fetch_one(db.pool()).await.unwrap();
+    assert_eq!(skeleton, spelled.skeleton());
+    // Another account holds the Unicode form: this one is left for an operator.
+    let left: String = sqlx::query_scalar("select email from users where id = $1").bind(&twin.id).fetch_one(db.pool()).await.unwrap();
+    assert_eq!(left, "bob@xn--mnchen-3ya.de");
+    assert_eq!(store::users::by_email(db, &Email::parse("bob@xn--mnchen-3ya.de").unwrap()).await.unwrap().unwrap().id, bob.id);
+    // A claim held twice by one body is one claim; a claim of another body's domain stays.
+    let claims: Vec<(String, String)> =
+        sqlx::query_as("select domain, body_id from body_domains order by body_id, domain").fetch_all(db.pool()).await.unwrap();
+    let claims: Vec<(&str, &str)> = claims.iter().map(|(d, b)| (d.as_str(), b.as_str())).collect();
+    assert_eq!(claims, [("b\u{fc}cher.example", "b1"), ("xn--caf-dma.example", "b2"), ("caf\u{e9}.example", "b3")]);
+    let mut bans: Vec<String> = sqlx::query_scalar("select pattern from banned_emails").fetch_all(db.pool()).await.unwrap();
+    bans.sort();
+    assert_eq!(bans, ["b\u{fc}cher.example", "eve@m\u{fc}nchen.de", "\u{161}pam.example"]);
+    let invited: String = sqlx::query_scalar("select email from invitations where id = 'i1'").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(invited, "dan@m\u{fc}nchen.de");
+
+    // Done once: a row written the old way afterwards is not touched by the next start.
+    exec("update users set email = 'ann@xn--mnchen-3ya.de' where email = 'ann@m\u{fc}nchen.de'", &[]).await;
+    store::idn::canonicalise(db).await.unwrap();
+    let again: String = sqlx::query_scalar("select email from users where id = $1").bind(&ann.id).fetch_one(db.pool()).await.unwrap();
+    assert_eq!(again, "ann@xn--mnchen-3ya.de");
+    app.finish().await;
+}
+both!(idn_rows_are_brought_to_unicode_once);
+
 /// The write-ahead log's last frame and the frames already copied into the database file, read
 /// from the WAL index (`-shm`; https://sqlite.org/walformat.html: `mxFrame` at byte 16,
 /// `nBackfill` at byte 96, native byte order), which is what a checkpoint leaves behind
