@@ -129,7 +129,7 @@ impl AppState {
         .await
         .map_err(StartError::Database)?;
         db.migrate().await.map_err(StartError::Migrate)?;
-        store::idn::canonicalise(&db).await.map_err(StartError::Migrate)?;
+        store::idn::canonicalise(&db, clock.now()).await.map_err(StartError::Migrate)?;
         store::users::fill_skeletons(&db).await.map_err(StartError::Migrate)?;
         let now = clock.now();
         Catalogue::builtin()?.install(&db, &*rng, now).await?;

@@ -1,5 +1,6 @@
 //! Email addresses, parsed once: trimmed, Unicode NFKC (fullwidth and other compatibility forms
-//! become their plain letters), lower-cased. Two spellings of the same address are the same
+//! become their plain letters), lower-cased, an internationalised domain as IDNA (UTS #46) maps
+//! it (`xn--` labels decoded). Two spellings of the same address are the same
 //! account. Invisible characters and local parts mixing scripts (Latin with a Cyrillic `а`) are
 //! refused, and [`Email::skeleton`] (UTS #39) lets the store refuse an address that merely looks
 //! like an existing account's.
@@ -75,10 +76,11 @@ impl Email {
         if !local.is_ascii() && !local.is_single_script() {
             return Err(EmailError::MixedScript);
         }
-        // An IDNA A-label (`xn--…`) is the same domain as its Unicode form, so it is stored in
-        // that form: a ban, an SSO requirement or a look-alike check on `münchen.de` then holds
-        // for `xn--mnchen-3ya.de` too.
-        let unicode_form = if domain.split('.').any(|l| l.starts_with("xn--")) { unicode_domain(domain)? } else { String::new() };
+        // An internationalised domain is stored as IDNA (UTS #46) makes it, the form whose A-labels
+        // are its DNS name: `xn--mnchen-3ya.de` is `münchen.de`, and `ᾳ.gr` is `αι.gr`, so a ban,
+        // an SSO requirement, a body's domain or the look-alike check holds in every spelling
+        // that reaches the same mailbox.
+        let unicode_form = if needs_idna(domain) { unicode_domain(domain)? } else { String::new() };
         let domain = if unicode_form.is_empty() { domain } else { unicode_form.as_str() };
         if domain.is_empty()
             || !domain.contains('.')
@@ -115,14 +117,21 @@ impl Email {
     }
 }
 
-/// The Unicode form of a domain with A-labels (RFC 5891), normalised as addresses are; refused
+/// Whether a domain is not plain ASCII letters, digits and hyphens: one with A-labels or with
+/// other characters, which UTS #46 maps.
+pub fn needs_idna(domain: &str) -> bool {
+    !domain.is_ascii() || domain.split('.').any(|l| l.starts_with("xn--"))
+}
+
+/// The Unicode form of an internationalised domain (UTS #46 mapped, A-labels decoded); refused
 /// when a label is not valid Punycode or IDNA, or decodes to more than one label.
 fn unicode_domain(domain: &str) -> Result<String, EmailError> {
     let (decoded, valid) = idna::domain_to_unicode(domain);
     if valid.is_err() {
         return Err(EmailError::Malformed);
     }
-    let decoded: String = decoded.nfkc().collect::<String>().to_lowercase().nfkc().collect();
+    // Not normalised again: UTS #46's mapping is the normalisation here (it folds case), and
+    // lower-casing after it would undo some of it (Cherokee).
     if decoded.split('.').count() != domain.split('.').count() || decoded.split('.').any(|l| l.starts_with("xn--")) {
         return Err(EmailError::Malformed);
     }
@@ -248,6 +257,16 @@ mod tests {
         assert!(same_domain("XN--MNCHEN-3YA.de", "m\u{fc}nchen.de"));
         assert!(!same_domain("", "m\u{fc}nchen.de"));
         assert!(!same_domain("munchen.de", "m\u{fc}nchen.de"));
+        // UTS #46 maps a Unicode domain too: two spellings of one DNS name are one address.
+        let iota = Email::parse("eve@\u{1fb3}.gr").unwrap();
+        assert_eq!(iota.domain(), "\u{3b1}\u{3b9}.gr");
+        assert_eq!(Email::parse("eve@\u{3b1}\u{3b9}.gr").unwrap(), iota);
+        assert_eq!(wire_address(iota.as_str()), wire_address("eve@\u{1fb3}.gr"));
+        assert_eq!(Email::parse("eve@stra\u{df}e.de").unwrap().domain(), "stra\u{df}e.de", "IDNA2008 keeps \u{df}");
+        for plain in ["eve@m\u{fc}nchen.de", "eve@\u{65e5}\u{672c}.jp", "eve@\u{3b1}\u{3b9}.gr"] {
+            let e = Email::parse(plain).unwrap();
+            assert_eq!(Email::parse(e.as_str()).unwrap(), e, "stable: {plain}");
+        }
         // A look-alike of the decoded form is still a look-alike.
         assert_eq!(Email::parse("eve@xn--mnchen-3ya.de").unwrap().skeleton(), unicode.skeleton());
     }

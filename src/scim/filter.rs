@@ -296,24 +296,36 @@ impl Parser<'_> {
 }
 
 /// Attributes compared exactly (RFC 7643: `id`, `externalId` and references are caseExact);
-/// everything else Stile filters on compares without case.
+/// everything else Stile filters on compares without case (`emails.value` among them). `path`
+/// is the whole path, so `value` inside `members[…]` is `members.value`.
 fn case_exact(path: &str) -> bool {
-    matches!(path, "id" | "externalid" | "members.value" | "value")
+    matches!(path, "id" | "externalid" | "members.value")
 }
 
 /// Whether `resource` matches `f`.
 pub fn matches(f: &Filter, resource: &Value) -> bool {
+    matches_in(f, resource, None)
+}
+
+/// [`matches`] inside `parent[…]` (its lower-case name), or at the top.
+fn matches_in(f: &Filter, resource: &Value, parent: Option<&str>) -> bool {
     match f {
-        Filter::And(a, b) => matches(a, resource) && matches(b, resource),
-        Filter::Or(a, b) => matches(a, resource) || matches(b, resource),
-        Filter::Not(a) => !matches(a, resource),
+        Filter::And(a, b) => matches_in(a, resource, parent) && matches_in(b, resource, parent),
+        Filter::Or(a, b) => matches_in(a, resource, parent) || matches_in(b, resource, parent),
+        Filter::Not(a) => !matches_in(a, resource, parent),
         Filter::Present(p) => values_at(resource, p).iter().any(|v| !v.is_null() && v.as_str() != Some("")),
         Filter::Compare(p, op, want) => {
-            let exact = case_exact(&p.dotted_lower());
+            let exact = match parent {
+                Some(parent) => case_exact(&format!("{parent}.{}", p.dotted_lower())),
+                None => case_exact(&p.dotted_lower()),
+            };
             values_at(resource, p).iter().any(|v| compare(v, *op, want, exact))
         }
         Filter::ValuePath(p, inner) => {
-            get_ci(scoped(resource, p), &p.attr).and_then(Value::as_array).is_some_and(|items| items.iter().any(|i| matches(inner, i)))
+            let parent = p.attr.to_ascii_lowercase();
+            get_ci(scoped(resource, p), &p.attr)
+                .and_then(Value::as_array)
+                .is_some_and(|items| items.iter().any(|i| matches_in(inner, i, Some(&parent))))
         }
     }
 }
@@ -420,6 +432,18 @@ mod tests {
 
     fn m(f: &str) -> bool {
         matches(&parse(f).unwrap(), &user())
+    }
+
+    #[test]
+    fn case_follows_the_whole_path() {
+        // An address is compared without case inside `emails[…]` as in `emails.value`; a group
+        // member's `value` (an id) exactly.
+        assert!(m(r#"emails[value eq "Jane.Doe@Camden.gov.uk"]"#));
+        assert!(m(r#"emails.value eq "Jane.Doe@Camden.gov.uk""#));
+        let group = json!({ "id": "g1", "members": [{ "value": "u1" }] });
+        assert!(matches(&parse(r#"members[value eq "u1"]"#).unwrap(), &group));
+        assert!(!matches(&parse(r#"members[value eq "U1"]"#).unwrap(), &group));
+        assert!(!matches(&parse(r#"members.value eq "U1""#).unwrap(), &group));
     }
 
     #[test]

@@ -1,26 +1,35 @@
-//! Addresses and domains stored before an `xn--` domain was read as its Unicode form
-//! (`email::Email::parse`), brought to that form once, at start-up: migration 0032 leaves the
-//! marker that [`canonicalise`] removes when it is done. Without it, an account, a ban or an SSO
-//! domain stored as `xn--mnchen-3ya.de` would no longer match what people type, in either
-//! spelling.
+//! Addresses and domains stored before an internationalised domain was stored in its IDNA form
+//! (`email::Email::parse`: `xn--` labels decoded, UTS #46 mapping), brought to that form once, at
+//! start-up: migration 0032 leaves the marker that [`canonicalise`] removes when it is done.
+//! Without it, an account, a ban or an SSO domain stored as `xn--mnchen-3ya.de` would no longer
+//! match what people type, in either spelling.
 //!
-//! A row whose Unicode form another row already holds is left as it is and named in the log (two
-//! accounts of one mailbox need an operator), except a ban or a domain claim of the same owner,
-//! which is the same ban or claim twice: the A-label copy is dropped.
+//! An account whose address another account already holds in the new form, or whose address is
+//! no longer a valid one, cannot be reached by typing its address any more, and the checks that
+//! read its stored address (bans, a required SSO connection) would miss it: it is disabled and
+//! flagged, with an audit row, for an administrator to sort out. A ban or a domain claim held
+//! twice by the same owner is one ban or claim: the old spelling is dropped. A domain claimed in
+//! its two spellings by two owners is left as it is and named in the log.
 
+use serde_json::json;
+
+use crate::clock::Timestamp;
 use crate::email::{Email, normalise_domain};
+use crate::store::audit::NewEvent;
 use crate::store::{Db, Result};
 
 const MARKER: &str = "idn-domains";
+/// Accounts read a batch at a time, so memory stays small at any number of accounts.
+const BATCH: i64 = 1000;
 
 /// Runs the fix once; a start-up after it finds no marker and reads nothing else.
-pub async fn canonicalise(db: &Db) -> Result<()> {
+pub async fn canonicalise(db: &Db, now: Timestamp) -> Result<()> {
     let pending: Option<String> =
         sqlx::query_scalar("select name from pending_fixes where name = $1").bind(MARKER).fetch_optional(db.pool()).await?;
     if pending.is_none() {
         return Ok(());
     }
-    users(db).await?;
+    users(db, now).await?;
     invitations(db).await?;
     bans(db).await?;
     claims(db, "body_domains", "body_id").await?;
@@ -29,13 +38,30 @@ pub async fn canonicalise(db: &Db) -> Result<()> {
     Ok(())
 }
 
-/// The Unicode form of a stored address, when it differs (None also when it no longer parses:
-/// such a row is left alone, as it was).
-fn unicode_address(stored: &str) -> Option<Email> {
-    Email::parse(stored).ok().filter(|e| e.as_str() != stored)
+/// What a stored address becomes.
+enum Address {
+    Same,
+    Now(Email),
+    Invalid,
 }
 
-fn unicode_domain(stored: &str) -> Option<String> {
+fn address(stored: &str) -> Address {
+    let domain = stored.rsplit_once('@').map_or("", |(_, d)| d);
+    if !crate::email::needs_idna(domain) {
+        return Address::Same;
+    }
+    match Email::parse(stored) {
+        Ok(e) if e.as_str() == stored => Address::Same,
+        Ok(e) => Address::Now(e),
+        Err(_) => Address::Invalid,
+    }
+}
+
+/// The stored domain's new form, when it changes (a domain that no longer parses is left).
+fn domain(stored: &str) -> Option<String> {
+    if !crate::email::needs_idna(stored) {
+        return None;
+    }
     normalise_domain(stored).ok().filter(|d| d != stored)
 }
 
@@ -43,35 +69,68 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-async fn users(db: &Db) -> Result<()> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("select id, email from users where email like '%xn--%' and removed_at is null").fetch_all(db.pool()).await?;
-    for (id, stored) in rows {
-        let Some(email) = unicode_address(&stored) else { continue };
-        // One statement: the memberships' copy of the address follows by trigger (0029).
-        let done = sqlx::query("update users set email = $2, email_skeleton = $3 where id = $1 and email = $4")
-            .bind(&id)
-            .bind(email.as_str())
-            .bind(email.skeleton())
-            .bind(&stored)
-            .execute(db.pool())
-            .await;
-        match done {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                tracing::warn!(user_id = %id, "this account's address is another account's, spelled with an xn-- domain; left as it is");
-            }
-            Err(e) => return Err(e.into()),
+async fn users(db: &Db, now: Timestamp) -> Result<()> {
+    let mut after = String::new();
+    loop {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("select id, email from users where id > $1 and removed_at is null order by id limit $2")
+                .bind(&after)
+                .bind(BATCH)
+                .fetch_all(db.pool())
+                .await?;
+        let Some((last, _)) = rows.last() else { return Ok(()) };
+        after = last.clone();
+        for (id, stored) in rows {
+            let reason = match address(&stored) {
+                Address::Same => continue,
+                Address::Invalid => "address_not_valid",
+                Address::Now(email) => {
+                    // One statement: the memberships' copy of the address follows by trigger (0029).
+                    let done = sqlx::query("update users set email = $2, email_skeleton = $3 where id = $1 and email = $4")
+                        .bind(&id)
+                        .bind(email.as_str())
+                        .bind(email.skeleton())
+                        .bind(&stored)
+                        .execute(db.pool())
+                        .await;
+                    match done {
+                        Ok(_) => continue,
+                        Err(e) if is_unique_violation(&e) => "address_of_another_account",
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            };
+            set_aside(db, &id, reason, now).await?;
         }
     }
+}
+
+/// Disables and flags an account its address no longer reaches, with its audit row.
+async fn set_aside(db: &Db, id: &str, reason: &str, now: Timestamp) -> Result<()> {
+    tracing::warn!(user_id = %id, reason, "an account's stored address is not the form addresses are now kept in; disabled and flagged");
+    let mut tx = db.begin().await?;
+    sqlx::query("update users set disabled = 1, flagged = 1, updated_at = $2 where id = $1").bind(id).bind(now).execute(&mut *tx).await?;
+    let event = NewEvent {
+        actor_user_id: None,
+        actor_client_id: None,
+        action: "user.disable",
+        target_type: "user",
+        target_id: id,
+        body_id: None,
+        ip: "start-up",
+        user_agent: "stile: internationalised domains (migration 0032)",
+        outcome: "success",
+        details: Some(json!({ "reason": reason })),
+    };
+    crate::store::audit::insert(&mut *tx, &event, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 async fn invitations(db: &Db) -> Result<()> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("select id, email from invitations where email like '%xn--%'").fetch_all(db.pool()).await?;
+    let rows: Vec<(String, String)> = sqlx::query_as("select id, email from invitations").fetch_all(db.pool()).await?;
     for (id, stored) in rows {
-        if let Some(email) = unicode_address(&stored) {
+        if let Address::Now(email) = address(&stored) {
             sqlx::query("update invitations set email = $2 where id = $1").bind(&id).bind(email.as_str()).execute(db.pool()).await?;
         }
     }
@@ -79,18 +138,24 @@ async fn invitations(db: &Db) -> Result<()> {
 }
 
 async fn bans(db: &Db) -> Result<()> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("select pattern, kind from banned_emails where pattern like '%xn--%'").fetch_all(db.pool()).await?;
+    let rows: Vec<(String, String)> = sqlx::query_as("select pattern, kind from banned_emails").fetch_all(db.pool()).await?;
     for (stored, kind) in rows {
-        let unicode = if kind == "email" { unicode_address(&stored).map(|e| e.as_str().to_owned()) } else { unicode_domain(&stored) };
-        let Some(unicode) = unicode else { continue };
+        let new = if kind == "email" {
+            match address(&stored) {
+                Address::Now(e) => Some(e.as_str().to_owned()),
+                _ => None,
+            }
+        } else {
+            domain(&stored)
+        };
+        let Some(new) = new else { continue };
         let mut tx = db.begin().await?;
         let held: Option<String> =
-            sqlx::query_scalar("select pattern from banned_emails where pattern = $1").bind(&unicode).fetch_optional(&mut *tx).await?;
+            sqlx::query_scalar("select pattern from banned_emails where pattern = $1").bind(&new).fetch_optional(&mut *tx).await?;
         if held.is_some() {
             sqlx::query("delete from banned_emails where pattern = $1").bind(&stored).execute(&mut *tx).await?;
         } else {
-            sqlx::query("update banned_emails set pattern = $2 where pattern = $1").bind(&stored).bind(&unicode).execute(&mut *tx).await?;
+            sqlx::query("update banned_emails set pattern = $2 where pattern = $1").bind(&stored).bind(&new).execute(&mut *tx).await?;
         }
         tx.commit().await?;
     }
@@ -99,18 +164,18 @@ async fn bans(db: &Db) -> Result<()> {
 
 /// A table of claimed domains (`domain` primary key, `owner` the body or connection).
 async fn claims(db: &Db, table: &str, owner: &str) -> Result<()> {
-    let select = format!("select domain, {owner} from {table} where domain like '%xn--%'");
+    let select = format!("select domain, {owner} from {table}");
     let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(select)).fetch_all(db.pool()).await?;
     for (stored, claimant) in rows {
-        let Some(unicode) = unicode_domain(&stored) else { continue };
+        let Some(new) = domain(&stored) else { continue };
         let mut tx = db.begin().await?;
         let held: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select {owner} from {table} where domain = $1")))
-            .bind(&unicode)
+            .bind(&new)
             .fetch_optional(&mut *tx)
             .await?;
         match held {
             Some(other) if other != claimant => {
-                tracing::warn!(table, domain = %unicode, "a domain is claimed twice, once spelled with xn--; left as it is");
+                tracing::warn!(table, domain = %new, "a domain is claimed twice in two spellings by two owners; left as it is");
                 continue;
             }
             Some(_) => {
@@ -119,7 +184,7 @@ async fn claims(db: &Db, table: &str, owner: &str) -> Result<()> {
             None => {
                 sqlx::query(sqlx::AssertSqlSafe(format!("update {table} set domain = $2 where domain = $1")))
                     .bind(&stored)
-                    .bind(&unicode)
+                    .bind(&new)
                     .execute(&mut *tx)
                     .await?
             }

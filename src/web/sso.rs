@@ -237,15 +237,10 @@ impl From<&Connection> for SsoButton {
 /// (a relying app's `domain_hint`, or the domain of its `login_hint`). With no domain known,
 /// none: one council's button is no use to another's staff.
 pub async fn buttons(state: &AppState, domain: Option<&str>) -> Result<Vec<SsoButton>, AppError> {
-    let Some(domain) = domain.map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase()).filter(|d| !d.is_empty()) else {
+    let Some(domain) = domain.and_then(|d| crate::email::normalise_domain(d).ok()) else {
         return Ok(Vec::new());
     };
-    Ok(crate::sso::buttons(&state.db)
-        .await?
-        .iter()
-        .filter(|c| c.domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)))
-        .map(SsoButton::from)
-        .collect())
+    Ok(crate::sso::buttons(&state.db).await?.iter().filter(|c| c.domains.contains(&domain)).map(SsoButton::from).collect())
 }
 
 /// Where home-realm discovery sends an email: the IdP (required), or the password page with the

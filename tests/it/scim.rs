@@ -267,6 +267,36 @@ async fn entra_user_lifecycle(b: Backend) {
 }
 both!(entra_user_lifecycle);
 
+/// A council whose domain is internationalised: the directory may send its addresses as A-labels
+/// or in Unicode, and every filter it looks users up by finds the one account.
+async fn idn_user_found_in_either_spelling(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let (_, scim) = council_with_token(&app, &su, "M\u{fc}nchen Council", "xn--mnchen-3ya.example").await;
+    let (s, v, _) = scim.call_with(Method::POST, "/Users", Some(entra_create("Eve@XN--MNCHEN-3YA.example", "idn-1")), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    assert_eq!(v["userName"], "eve@m\u{fc}nchen.example");
+    for f in [
+        "userName eq \"eve@xn--mnchen-3ya.example\"",
+        "userName eq \"EVE@M\u{dc}NCHEN.example\"",
+        "emails.value eq \"eve@xn--mnchen-3ya.example\"",
+        "emails[value eq \"eve@xn--mnchen-3ya.example\" and type eq \"work\"]",
+        "not (userName ne \"eve@xn--mnchen-3ya.example\")",
+    ] {
+        let v = scim.list(&format!("/Users?filter={}", q(f))).await;
+        assert_eq!(v["totalResults"], 1, "{f}: {v}");
+        assert_eq!(v["Resources"][0]["id"], id.as_str());
+    }
+    let v = scim.list(&format!("/Users?filter={}", q("userName eq \"eve@xn--mnchen-3ya.example.other\""))).await;
+    assert_eq!(v["totalResults"], 0);
+    // Creating it again in the other spelling is the same user.
+    let (s, v) = scim.call(Method::POST, "/Users", Some(entra_create("eve@m\u{fc}nchen.example", "idn-2"))).await;
+    assert_eq!((s, v["scimType"].as_str()), (StatusCode::CONFLICT, Some("uniqueness")), "{v}");
+    app.finish().await;
+}
+both!(idn_user_found_in_either_spelling);
+
 /// Filters, paging and SCIM errors.
 async fn filters_and_paging(b: Backend) {
     let app = TestApp::start(b).await;

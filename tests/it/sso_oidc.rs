@@ -441,6 +441,13 @@ async fn required_domain_holds_in_either_spelling(b: Backend) {
     assert_eq!(conn.domains, ["m\u{fc}nchen.de"]);
     s.app.create_user("carol@m\u{fc}nchen.de", Some(PW)).await;
     let browser = s.app.browser();
+    // The button shows for a hint in either spelling.
+    for hint in ["XN--MNCHEN-3YA.de", "M%C3%9CNCHEN.de", "%40m%C3%BCnchen.de"] {
+        let page = browser.get(s.app.url(&format!("/login?domain_hint={hint}"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains(&format!("/sso/start/{}", conn.id)), "{hint}: {page}");
+    }
+    let page = browser.get(s.app.url("/login?domain_hint=munchen.de")).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("/sso/start/"), "another domain");
     let csrf = s.app.csrf(&browser, "/login").await;
     for typed in ["carol@xn--mnchen-3ya.de", "carol@M\u{dc}NCHEN.de"] {
         let r = browser.post(s.app.url("/login")).form(&[("csrf", csrf.as_str()), ("email", typed)]).send().await.unwrap();

@@ -246,8 +246,17 @@ async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
     let ann = app.create_user("ann@example.org", None).await;
     let bob = app.create_user("bob@m\u{fc}nchen.de", None).await;
     let twin = app.create_user("twin@example.org", None).await;
-    sqlx::query("update users set email = 'ann@xn--mnchen-3ya.de' where id = $1").bind(&ann.id).execute(db.pool()).await.unwrap();
-    sqlx::query("update users set email = 'bob@xn--mnchen-3ya.de' where id = $1").bind(&twin.id).execute(db.pool()).await.unwrap();
+    let cat = app.create_user("cat@example.org", None).await;
+    let ian = app.create_user("ian@example.org", None).await;
+    let plain = app.create_user("plain@example.org", None).await;
+    for (id, old) in [
+        (&ann.id, "ann@xn--mnchen-3ya.de"),
+        (&twin.id, "bob@xn--mnchen-3ya.de"),
+        (&cat.id, "cat@xn--a.example"),
+        (&ian.id, "ian@\u{1fb3}.gr"),
+    ] {
+        sqlx::query("update users set email = $2 where id = $1").bind(id).bind(old).execute(db.pool()).await.unwrap();
+    }
     let nb = |id: &'static str, name: &'static str, domains: &'static [String]| NewBody {
         id,
         name,
@@ -272,12 +281,10 @@ async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
         .execute(db.pool())
         .await
         .unwrap();
-    exec("insert into banned_emails (pattern, kind, created_at) values ($1, 'domain', 0), ($2, 'domain', 0), ($3, 'domain', 0), ($4, 'email', 0)", &[
-        "xn--pam-zza.example",
-        "xn--bcher-kva.example",
-        "b\u{fc}cher.example",
-        "eve@xn--mnchen-3ya.de",
-    ])
+    exec(
+        "insert into banned_emails (pattern, kind, created_at) values ($1, 'domain', 0), ($2, 'domain', 0), ($3, 'domain', 0), ($4, 'email', 0), ($5, 'domain', 0)",
+        &["xn--pam-zza.example", "xn--bcher-kva.example", "b\u{fc}cher.example", "eve@xn--mnchen-3ya.de", "\u{1fb3}.gr"],
+    )
     .await;
     exec(
         "insert into invitations (id, token_hash, email, kind, body_id, created_at, expires_at) values ('i1', 'h1', $1, 'membership', 'b1', 0, 1)",
@@ -286,7 +293,7 @@ async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
     .await;
     exec("insert into pending_fixes (name) values ('idn-domains')", &[]).await;
 
-    store::idn::canonicalise(db).await.unwrap();
+    store::idn::canonicalise(db, now).await.unwrap();
 
     assert_eq!(pending().await, 0);
     let spelled = Email::parse("ann@XN--MNCHEN-3YA.DE").unwrap();
@@ -297,10 +304,31 @@ async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
     let skeleton: String =
         sqlx::query_scalar("select email_skeleton from users where id = $1").bind(&ann.id).fetch_one(db.pool()).await.unwrap();
     assert_eq!(skeleton, spelled.skeleton());
-    // Another account holds the Unicode form: this one is left for an operator.
-    let left: String = sqlx::query_scalar("select email from users where id = $1").bind(&twin.id).fetch_one(db.pool()).await.unwrap();
-    assert_eq!(left, "bob@xn--mnchen-3ya.de");
+    let iota: String = sqlx::query_scalar("select email from users where id = $1").bind(&ian.id).fetch_one(db.pool()).await.unwrap();
+    assert_eq!(iota, "ian@\u{3b1}\u{3b9}.gr", "a Unicode domain takes its IDNA form too");
+    // Another account holds the new form, or the old one is not an address: no one can type
+    // their way to it, and checks on its stored address would miss it. Disabled and flagged,
+    // with an audit row each; the rest untouched.
     assert_eq!(store::users::by_email(db, &Email::parse("bob@xn--mnchen-3ya.de").unwrap()).await.unwrap().unwrap().id, bob.id);
+    for (id, stored, reason) in
+        [(&twin.id, "bob@xn--mnchen-3ya.de", "address_of_another_account"), (&cat.id, "cat@xn--a.example", "address_not_valid")]
+    {
+        let (email, disabled, flagged): (String, i64, i64) =
+            sqlx::query_as("select email, disabled, flagged from users where id = $1").bind(id).fetch_one(db.pool()).await.unwrap();
+        assert_eq!((email.as_str(), disabled, flagged), (stored, 1, 1));
+        let details: String =
+            sqlx::query_scalar("select details from audit_events where action = 'user.disable' and target_id = $1 and ip = 'start-up'")
+                .bind(id)
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        assert!(details.contains(reason), "{details}");
+    }
+    for id in [&ann.id, &bob.id, &ian.id, &plain.id] {
+        let (disabled, flagged): (i64, i64) =
+            sqlx::query_as("select disabled, flagged from users where id = $1").bind(id).fetch_one(db.pool()).await.unwrap();
+        assert_eq!((disabled, flagged), (0, 0));
+    }
     // A claim held twice by one body is one claim; a claim of another body's domain stays.
     let claims: Vec<(String, String)> =
         sqlx::query_as("select domain, body_id from body_domains order by body_id, domain").fetch_all(db.pool()).await.unwrap();
@@ -308,13 +336,13 @@ async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
     assert_eq!(claims, [("b\u{fc}cher.example", "b1"), ("xn--caf-dma.example", "b2"), ("caf\u{e9}.example", "b3")]);
     let mut bans: Vec<String> = sqlx::query_scalar("select pattern from banned_emails").fetch_all(db.pool()).await.unwrap();
     bans.sort();
-    assert_eq!(bans, ["b\u{fc}cher.example", "eve@m\u{fc}nchen.de", "\u{161}pam.example"]);
+    assert_eq!(bans, ["b\u{fc}cher.example", "eve@m\u{fc}nchen.de", "\u{161}pam.example", "\u{3b1}\u{3b9}.gr"]);
     let invited: String = sqlx::query_scalar("select email from invitations where id = 'i1'").fetch_one(db.pool()).await.unwrap();
     assert_eq!(invited, "dan@m\u{fc}nchen.de");
 
     // Done once: a row written the old way afterwards is not touched by the next start.
     exec("update users set email = 'ann@xn--mnchen-3ya.de' where email = 'ann@m\u{fc}nchen.de'", &[]).await;
-    store::idn::canonicalise(db).await.unwrap();
+    store::idn::canonicalise(db, now).await.unwrap();
     let again: String = sqlx::query_scalar("select email from users where id = $1").bind(&ann.id).fetch_one(db.pool()).await.unwrap();
     assert_eq!(again, "ann@xn--mnchen-3ya.de");
     app.finish().await;

@@ -288,7 +288,8 @@ pub async fn update(state: &AppState, actor: &AdminActor, id: &str, input: UserE
     let body = audit_body(state, actor, &user).await?;
     let subject = Subject { target_type: "user", target_id: id, body_id: body.as_deref() };
     let mut check = check_on_user(state, actor, &user, Action::EditUser).await;
-    let email_changes = input.email.as_deref().is_some_and(|e| !e.trim().eq_ignore_ascii_case(&user.email));
+    // Compared as stored, so another spelling of the same address is no change.
+    let email_changes = input.email.as_deref().is_some_and(|e| Email::parse(e).map_or(true, |e| e.as_str() != user.email));
     if check.is_ok() && email_changes {
         // Only an account created for one of the actor's bodies: a member who joined with an
         // account of their own keeps it.

@@ -58,7 +58,7 @@ async fn render_one(state: &AppState, sa: &ScimActor, m: &MemberRow) -> Result<V
 
 /// A page of the body's members matching `filter`.
 pub async fn list_users(state: &AppState, sa: &ScimActor, filter_text: Option<&str>, paging: Paging) -> Result<Value, ScimError> {
-    let f = parse_filter(filter_text)?;
+    let f = parse_filter(filter_text)?.map(|f| stored_addresses(f, false));
     let (_, domains) = scoped_body(state, sa).await?;
     // What Entra ID and Okta send before every create: answered from an index, not a scan.
     let rows = match f.as_ref().and_then(filter::simple_eq) {
@@ -83,6 +83,44 @@ pub async fn list_users(state: &AppState, sa: &ScimActor, filter_text: Option<&s
         .filter(|v| f.as_ref().is_none_or(|f| filter::matches(f, v)))
         .collect();
     Ok(scim::list_response(matching.len(), paging, paging.slice(&matching)))
+}
+
+/// A filter's whole addresses compared as addresses, so that `userName eq
+/// "eve@xn--mnchen-3ya.de"` finds `eve@münchen.de`. `userName` is the stored address, so the
+/// value is put in that form; `emails` is kept as the directory sent it, so a value there is
+/// compared in its own spelling and in the stored form (`in_emails`: inside `emails[…]`, where
+/// the address is `value`). Partial comparisons (`sw`, `co`, …) are left as they are.
+fn stored_addresses(f: filter::Filter, in_emails: bool) -> filter::Filter {
+    use filter::{CompareOp, Filter};
+    let walk = |f: Box<Filter>| Box::new(stored_addresses(*f, in_emails));
+    match f {
+        Filter::And(a, b) => Filter::And(walk(a), walk(b)),
+        Filter::Or(a, b) => Filter::Or(walk(a), walk(b)),
+        Filter::Not(a) => Filter::Not(walk(a)),
+        Filter::ValuePath(p, inner) => {
+            let emails = p.dotted_lower() == "emails";
+            Filter::ValuePath(p, Box::new(stored_addresses(*inner, emails)))
+        }
+        Filter::Compare(p, op @ (CompareOp::Eq | CompareOp::Ne), Value::String(v)) => {
+            let path = p.dotted_lower();
+            let stored = match Email::parse(&v) {
+                Ok(e) if e.as_str() != v.to_lowercase() => e.as_str().to_owned(),
+                _ => return Filter::Compare(p, op, Value::String(v)),
+            };
+            if path == "username" {
+                return Filter::Compare(p, op, Value::String(stored));
+            }
+            if path != "emails.value" && !(in_emails && path == "value") {
+                return Filter::Compare(p, op, Value::String(v));
+            }
+            let (as_sent, as_stored) = (Filter::Compare(p.clone(), op, Value::String(v)), Filter::Compare(p, op, Value::String(stored)));
+            match op {
+                CompareOp::Ne => Filter::And(Box::new(as_sent), Box::new(as_stored)),
+                _ => Filter::Or(Box::new(as_sent), Box::new(as_stored)),
+            }
+        }
+        other => other,
+    }
 }
 
 pub async fn get_user(state: &AppState, sa: &ScimActor, id: &str) -> Result<Value, ScimError> {
