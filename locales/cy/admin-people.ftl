@@ -504,6 +504,7 @@ refusal-welcome-sso-untick = Mae pobl sydd â’r cyfeiriad e-bost hwn yn mewngo
 refusal-welcome-sso = Mae pobl sydd â’r cyfeiriad e-bost hwn yn mewngofnodi drwy fewngofnodi sengl eu sefydliad, felly ni ellir anfon e-bost croeso.
 refusal-metadata-missing = Gludwch ddogfen metadata’r IdP neu rhowch yr URL lle mae wedi’i chyhoeddi.
 refusal-email-banned-superuser = Mae cyfeiriad y cyfrif hwn wedi’i wahardd; dim ond uwch-ddefnyddiwr sy’n cael ei newid.
+refusal-enable-address-not-kept = Nid yw cyfeiriad y cyfrif hwn wedi’i ysgrifennu fel y mae Stile yn cadw cyfeiriadau nawr; newidiwch ei gyfeiriad cyn ei alluogi.
 refusal-email-change-superuser = Dim ond uwch-ddefnyddiwr sy’n cael newid cyfeiriad e-bost cyfrif y mae ei berchennog eisoes wedi mewngofnodi ag ef; gall y perchennog ei newid ei hun o dudalen ei gyfrif.
 refusal-saml-no-secret = Dim ond cysylltiadau OIDC sydd â chyfrinach cleient; allwedd cysylltiad SAML yw ei allwedd ei hun.
 refusal-domain-taken = Mae un o’r parthau e-bost hyn eisoes yn cael ei wasanaethu gan gysylltiad arall.

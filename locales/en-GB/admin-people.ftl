@@ -488,6 +488,7 @@ refusal-welcome-sso-untick = People with this email address sign in with their o
 refusal-welcome-sso = People with this email address sign in with their organisation's single sign-on, so no welcome email can be sent.
 refusal-metadata-missing = Paste the IdP's metadata document or give the URL it is published at.
 refusal-email-banned-superuser = This account's address is banned; only a superuser can change it.
+refusal-enable-address-not-kept = This account's address is not written the way Stile keeps addresses now; change its address before enabling it.
 refusal-email-change-superuser = Only a superuser can change the email address of an account its owner has already signed in with; they can change it themselves from their account page.
 refusal-saml-no-secret = Only OIDC connections have a client secret; a SAML connection's key is its own.
 refusal-domain-taken = One of these email domains is already served by another connection.

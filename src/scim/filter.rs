@@ -307,6 +307,12 @@ pub fn matches(f: &Filter, resource: &Value) -> bool {
     matches_in(f, resource, None)
 }
 
+/// Whether an element of the multi-valued attribute `parent` matches `f` (a PATCH path's
+/// `members[value eq "…"]`): case follows the whole path, as in [`matches`].
+pub fn item_matches(f: &Filter, item: &Value, parent: &str) -> bool {
+    matches_in(f, item, Some(&parent.to_ascii_lowercase()))
+}
+
 /// [`matches`] inside `parent[…]` (its lower-case name), or at the top.
 fn matches_in(f: &Filter, resource: &Value, parent: Option<&str>) -> bool {
     match f {
@@ -444,6 +450,11 @@ mod tests {
         assert!(matches(&parse(r#"members[value eq "u1"]"#).unwrap(), &group));
         assert!(!matches(&parse(r#"members[value eq "U1"]"#).unwrap(), &group));
         assert!(!matches(&parse(r#"members.value eq "U1""#).unwrap(), &group));
+        // And so in a PATCH path's filter, which is matched against each element.
+        let value = |v: &str| parse(&format!("value eq \"{v}\"")).unwrap();
+        assert!(item_matches(&value("u1"), &json!({ "value": "u1" }), "Members"));
+        assert!(!item_matches(&value("U1"), &json!({ "value": "u1" }), "members"));
+        assert!(item_matches(&value("Jane@X.org"), &json!({ "value": "jane@x.org" }), "emails"));
     }
 
     #[test]

@@ -209,9 +209,9 @@ fn apply_one(resource: &mut Value, op: Op, path: &Path, value: Option<&Value>) -
             let Value::Array(items) = list else { return Ok(()) };
             match op {
                 Op::Remove => match &path.sub {
-                    None => items.retain(|i| !filter::matches(f, i)),
+                    None => items.retain(|i| !filter::item_matches(f, i, attr)),
                     Some(sub) => {
-                        for i in items.iter_mut().filter(|i| filter::matches(f, i)) {
+                        for i in items.iter_mut().filter(|i| filter::item_matches(f, i, attr)) {
                             if let Value::Object(m) = i {
                                 remove_ci(m, sub);
                             }
@@ -221,7 +221,7 @@ fn apply_one(resource: &mut Value, op: Op, path: &Path, value: Option<&Value>) -
                 Op::Add | Op::Replace => {
                     let value = value.cloned().unwrap_or(Value::Null);
                     let mut hit = false;
-                    for i in items.iter_mut().filter(|i| filter::matches(f, i)) {
+                    for i in items.iter_mut().filter(|i| filter::item_matches(f, i, attr)) {
                         hit = true;
                         match (&path.sub, i) {
                             (Some(sub), Value::Object(m)) => set_ci(m, sub, value.clone()),

@@ -71,6 +71,9 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 async fn users(db: &Db, now: Timestamp) -> Result<()> {
     let mut after = String::new();
+    // Those whose new form clashed, tried again after every other account has moved: the
+    // clash may have been with an old form that a later account gave up.
+    let mut clashed = Vec::new();
     loop {
         let rows: Vec<(String, String)> =
             sqlx::query_as("select id, email from users where id > $1 and removed_at is null order by id limit $2")
@@ -78,38 +81,57 @@ async fn users(db: &Db, now: Timestamp) -> Result<()> {
                 .bind(BATCH)
                 .fetch_all(db.pool())
                 .await?;
-        let Some((last, _)) = rows.last() else { return Ok(()) };
+        let Some((last, _)) = rows.last() else { break };
         after = last.clone();
         for (id, stored) in rows {
-            let reason = match address(&stored) {
-                Address::Same => continue,
-                Address::Invalid => "address_not_valid",
+            match address(&stored) {
+                Address::Same => {}
+                Address::Invalid => set_aside(db, &id, "address_not_valid", now).await?,
                 Address::Now(email) => {
-                    // One statement: the memberships' copy of the address follows by trigger (0029).
-                    let done = sqlx::query("update users set email = $2, email_skeleton = $3 where id = $1 and email = $4")
-                        .bind(&id)
-                        .bind(email.as_str())
-                        .bind(email.skeleton())
-                        .bind(&stored)
-                        .execute(db.pool())
-                        .await;
-                    match done {
-                        Ok(_) => continue,
-                        Err(e) if is_unique_violation(&e) => "address_of_another_account",
-                        Err(e) => return Err(e.into()),
+                    if !move_address(db, &id, &stored, &email).await? {
+                        clashed.push((id, stored, email));
                     }
                 }
-            };
-            set_aside(db, &id, reason, now).await?;
+            }
         }
+    }
+    for (id, stored, email) in clashed {
+        if !move_address(db, &id, &stored, &email).await? {
+            set_aside(db, &id, "address_of_another_account", now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the account's address in its new form; false when another account holds that address
+/// or its look-alike. One statement: the memberships' copy follows by trigger (0029).
+async fn move_address(db: &Db, id: &str, stored: &str, email: &Email) -> Result<bool> {
+    let done = sqlx::query("update users set email = $2, email_skeleton = $3 where id = $1 and email = $4")
+        .bind(id)
+        .bind(email.as_str())
+        .bind(email.skeleton())
+        .bind(stored)
+        .execute(db.pool())
+        .await;
+    match done {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Disables and flags an account its address no longer reaches, with its audit row.
+/// Disables and flags an account its address no longer reaches, ends its sessions and revokes
+/// its grants (as a disable does; the relying apps get no back-channel logout, which needs the
+/// running service, but its tokens introspect as inactive), with its audit row. It can be
+/// enabled again only once its address is put right (`admin::ops::users`).
 async fn set_aside(db: &Db, id: &str, reason: &str, now: Timestamp) -> Result<()> {
     tracing::warn!(user_id = %id, reason, "an account's stored address is not the form addresses are now kept in; disabled and flagged");
     let mut tx = db.begin().await?;
     sqlx::query("update users set disabled = 1, flagged = 1, updated_at = $2 where id = $1").bind(id).bind(now).execute(&mut *tx).await?;
+    for s in crate::store::sessions::live_of_user(&mut *tx, id, i64::MIN).await? {
+        crate::store::sessions::delete(&mut *tx, &s.id_hash).await?;
+    }
+    crate::store::grants::revoke_families_of_user(&mut *tx, id, None, now).await?;
     let event = NewEvent {
         actor_user_id: None,
         actor_client_id: None,

@@ -361,6 +361,15 @@ async fn set_flag(
     if matches!(column, FlagColumn::Disabled) && value {
         super::keep_staff_managers_of_user(state, actor, id).await?;
     }
+    // An account disabled at start-up because its stored address is not one Stile keeps
+    // (`store::idn`) would slip past bans and single sign-on that match the address: enabled
+    // only once its address is put right.
+    if matches!(column, FlagColumn::Disabled) && !value && Email::parse(&user.email).map_or(true, |e| e.as_str() != user.email) {
+        return Err(AdminError::invalid(
+            "user",
+            "This account's address is not written the way Stile keeps addresses now; change its address before enabling it.",
+        ));
+    }
     // Disabling ends every session and revokes every token in the same transaction as the flag
     // and its audit row: a lost connection never leaves a disabled account signed in.
     let ending =

@@ -80,16 +80,15 @@ pub async fn list_users(state: &AppState, sa: &ScimActor, filter_text: Option<&s
         .iter()
         .filter(|m| domains.iter().any(|d| d == domain_of(&m.email)))
         .map(|m| render_member(m, groups.get(&m.user_id).map_or(&[][..], Vec::as_slice), &base))
-        .filter(|v| f.as_ref().is_none_or(|f| filter::matches(f, v)))
+        .filter(|v| f.as_ref().is_none_or(|f| filter::matches(f, &addresses_as_stored(v))))
         .collect();
     Ok(scim::list_response(matching.len(), paging, paging.slice(&matching)))
 }
 
-/// A filter's whole addresses compared as addresses, so that `userName eq
-/// "eve@xn--mnchen-3ya.de"` finds `eve@münchen.de`. `userName` is the stored address, so the
-/// value is put in that form; `emails` is kept as the directory sent it, so a value there is
-/// compared in its own spelling and in the stored form (`in_emails`: inside `emails[…]`, where
-/// the address is `value`). Partial comparisons (`sw`, `co`, …) are left as they are.
+/// A filter's whole addresses in the stored form, so that `userName eq "eve@xn--mnchen-3ya.de"`
+/// finds `eve@münchen.de` (`in_emails`: inside `emails[…]`, where the address is `value`). The
+/// resource is compared with its addresses in that form too ([`addresses_as_stored`]). Partial
+/// comparisons (`sw`, `co`, …) are left as they are.
 fn stored_addresses(f: filter::Filter, in_emails: bool) -> filter::Filter {
     use filter::{CompareOp, Filter};
     let walk = |f: Box<Filter>| Box::new(stored_addresses(*f, in_emails));
@@ -101,26 +100,32 @@ fn stored_addresses(f: filter::Filter, in_emails: bool) -> filter::Filter {
             let emails = p.dotted_lower() == "emails";
             Filter::ValuePath(p, Box::new(stored_addresses(*inner, emails)))
         }
-        Filter::Compare(p, op @ (CompareOp::Eq | CompareOp::Ne), Value::String(v)) => {
-            let path = p.dotted_lower();
-            let stored = match Email::parse(&v) {
-                Ok(e) if e.as_str() != v.to_lowercase() => e.as_str().to_owned(),
-                _ => return Filter::Compare(p, op, Value::String(v)),
-            };
-            if path == "username" {
-                return Filter::Compare(p, op, Value::String(stored));
-            }
-            if path != "emails.value" && !(in_emails && path == "value") {
-                return Filter::Compare(p, op, Value::String(v));
-            }
-            let (as_sent, as_stored) = (Filter::Compare(p.clone(), op, Value::String(v)), Filter::Compare(p, op, Value::String(stored)));
-            match op {
-                CompareOp::Ne => Filter::And(Box::new(as_sent), Box::new(as_stored)),
-                _ => Filter::Or(Box::new(as_sent), Box::new(as_stored)),
-            }
+        Filter::Compare(p, op @ (CompareOp::Eq | CompareOp::Ne), Value::String(v))
+            if matches!(p.dotted_lower().as_str(), "username" | "emails.value") || (in_emails && p.dotted_lower() == "value") =>
+        {
+            let v = Email::parse(&v).map(|e| e.as_str().to_owned()).unwrap_or(v);
+            Filter::Compare(p, op, Value::String(v))
         }
         other => other,
     }
+}
+
+/// A rendered user as filters compare it: `emails` is kept as the directory sent it, so each
+/// address there is put in the stored form (what is returned is unchanged).
+fn addresses_as_stored(user: &Value) -> Value {
+    let mut user = user.clone();
+    if let Some(Value::Array(emails)) =
+        user.as_object_mut().and_then(|o| o.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case("emails"))).map(|(_, v)| v)
+    {
+        for item in emails {
+            if let Some(Value::String(v)) = item.as_object_mut().and_then(|o| o.get_mut("value"))
+                && let Ok(e) = Email::parse(v)
+            {
+                *v = e.as_str().to_owned();
+            }
+        }
+    }
+    user
 }
 
 pub async fn get_user(state: &AppState, sa: &ScimActor, id: &str) -> Result<Value, ScimError> {
