@@ -54,9 +54,9 @@ impl Email {
         if trimmed.chars().any(invisible) {
             return Err(EmailError::Invisible);
         }
-        let normalised: String = trimmed.nfkc().collect::<String>().to_lowercase();
+        let compatible: String = trimmed.nfkc().collect();
         // Lower-casing can change the composition of some characters; normalise once more.
-        let normalised: String = normalised.nfkc().collect();
+        let normalised: String = compatible.to_lowercase().nfkc().collect();
         if normalised.chars().count() > 254 {
             return Err(EmailError::TooLong);
         }
@@ -80,7 +80,10 @@ impl Email {
         // are its DNS name: `xn--mnchen-3ya.de` is `münchen.de`, and `ᾳ.gr` is `αι.gr`, so a ban,
         // an SSO requirement, a body's domain or the look-alike check holds in every spelling
         // that reaches the same mailbox.
-        let unicode_form = if needs_idna(domain) { unicode_domain(domain)? } else { String::new() };
+        // From the domain as typed, not lower-cased: UTS #46 folds case itself, and lower-casing
+        // first would turn a final capital sigma into ς where IDNA gives σ.
+        let as_typed = compatible.rsplit_once('@').map_or(domain, |(_, d)| d);
+        let unicode_form = if needs_idna(domain) { unicode_domain(as_typed)? } else { String::new() };
         let domain = if unicode_form.is_empty() { domain } else { unicode_form.as_str() };
         if domain.is_empty()
             || !domain.contains('.')
@@ -263,6 +266,10 @@ mod tests {
         assert_eq!(Email::parse("eve@\u{3b1}\u{3b9}.gr").unwrap(), iota);
         assert_eq!(wire_address(iota.as_str()), wire_address("eve@\u{1fb3}.gr"));
         assert_eq!(Email::parse("eve@stra\u{df}e.de").unwrap().domain(), "stra\u{df}e.de", "IDNA2008 keeps \u{df}");
+        // A capital sigma is σ wherever it stands, as IDNA maps it; a typed ς stays ς.
+        assert_eq!(Email::parse("eve@\u{391}\u{3a3}-1.gr").unwrap().domain(), "\u{3b1}\u{3c3}-1.gr");
+        assert_eq!(Email::parse("EVE@\u{391}\u{3a3}.gr").unwrap().domain(), "\u{3b1}\u{3c3}.gr");
+        assert_eq!(Email::parse("eve@\u{3b1}\u{3c2}-1.gr").unwrap().domain(), "\u{3b1}\u{3c2}-1.gr");
         for plain in ["eve@m\u{fc}nchen.de", "eve@\u{65e5}\u{672c}.jp", "eve@\u{3b1}\u{3b9}.gr"] {
             let e = Email::parse(plain).unwrap();
             assert_eq!(Email::parse(e.as_str()).unwrap(), e, "stable: {plain}");
