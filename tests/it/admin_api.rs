@@ -1196,6 +1196,11 @@ async fn no_takeover_of_accounts_added_by_email(b: Backend) {
     assert_eq!(snapshot(&app).await, before, "nothing changed");
     // The name can still be corrected, and a superuser can still change the email.
     fms_admin.ok(Method::PATCH, &format!("/users/{citizen}"), Some(json!({ "name": "A Resident" }))).await;
+    // The address sent back in another spelling of itself (a form that re-sends every field) is
+    // no change of address.
+    fms_admin
+        .ok(Method::PATCH, &format!("/users/{citizen}"), Some(json!({ "name": "A Resident", "email": "\u{ff52}esident@MAIL.example" })))
+        .await;
     su.ok(Method::PATCH, &format!("/users/{citizen}"), Some(json!({ "email": "resident@council.example" }))).await;
     // An account the body created and its owner has not used yet can have its address fixed.
     let (fresh, _) = create_user(&fms_admin, "typo@council.example", &w.council, &[]).await;
