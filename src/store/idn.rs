@@ -132,13 +132,20 @@ async fn set_aside(db: &Db, id: &str, reason: &str, now: Timestamp) -> Result<()
         crate::store::sessions::delete(&mut *tx, &s.id_hash).await?;
     }
     crate::store::grants::revoke_families_of_user(&mut *tx, id, None, now).await?;
+    // Under the account's first body, so that body's administrators see why their member was
+    // disabled (an event with no body is shown to superusers only).
+    let body: Option<String> =
+        sqlx::query_scalar("select body_id from memberships where user_id = $1 order by created_at, body_id limit 1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let event = NewEvent {
         actor_user_id: None,
         actor_client_id: None,
         action: "user.disable",
         target_type: "user",
         target_id: id,
-        body_id: None,
+        body_id: body.as_deref(),
         ip: "start-up",
         user_agent: "stile: internationalised domains (migration 0032)",
         outcome: "success",

@@ -296,11 +296,15 @@ async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
         &["xn--bcher-kva.example", "b\u{fc}cher.example", "xn--caf-dma.example", "caf\u{e9}.example"],
     )
     .await;
-    sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ('m1', $1, 'b1', 0)")
-        .bind(&ann.id)
-        .execute(db.pool())
-        .await
-        .unwrap();
+    for (m, user, body) in [("m1", &ann.id, "b1"), ("m2", &twin.id, "b2")] {
+        sqlx::query("insert into memberships (id, user_id, body_id, created_at) values ($1, $2, $3, 0)")
+            .bind(m)
+            .bind(user)
+            .bind(body)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
     exec(
         "insert into banned_emails (pattern, kind, created_at) values ($1, 'domain', 0), ($2, 'domain', 0), ($3, 'domain', 0), ($4, 'email', 0), ($5, 'domain', 0)",
         &["xn--pam-zza.example", "xn--bcher-kva.example", "b\u{fc}cher.example", "eve@xn--mnchen-3ya.de", "\u{1fb3}.gr"],
@@ -330,19 +334,22 @@ async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
     // their way to it, and checks on its stored address would miss it. Disabled and flagged,
     // with an audit row each; the rest untouched.
     assert_eq!(store::users::by_email(db, &Email::parse("bob@xn--mnchen-3ya.de").unwrap()).await.unwrap().unwrap().id, bob.id);
-    for (id, stored, reason) in
-        [(&twin.id, "bob@xn--mnchen-3ya.de", "address_of_another_account"), (&cat.id, "cat@xn--a.example", "address_not_valid")]
-    {
+    for (id, stored, reason, body) in [
+        (&twin.id, "bob@xn--mnchen-3ya.de", "address_of_another_account", Some("b2")),
+        (&cat.id, "cat@xn--a.example", "address_not_valid", None),
+    ] {
         let (email, disabled, flagged): (String, i64, i64) =
             sqlx::query_as("select email, disabled, flagged from users where id = $1").bind(id).fetch_one(db.pool()).await.unwrap();
         assert_eq!((email.as_str(), disabled, flagged), (stored, 1, 1));
-        let details: String =
-            sqlx::query_scalar("select details from audit_events where action = 'user.disable' and target_id = $1 and ip = 'start-up'")
-                .bind(id)
-                .fetch_one(db.pool())
-                .await
-                .unwrap();
+        let (details, audit_body): (String, Option<String>) = sqlx::query_as(
+            "select details, body_id from audit_events where action = 'user.disable' and target_id = $1 and ip = 'start-up'",
+        )
+        .bind(id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
         assert!(details.contains(reason), "{details}");
+        assert_eq!(audit_body.as_deref(), body, "shown to the body's administrators");
     }
     assert!(store::sessions::live_of_user(db, &twin.id, i64::MIN).await.unwrap().is_empty(), "its sessions ended");
     let err = stile::admin::ops::users::set_disabled(&app.state, &stile::admin::AdminActor::cli(), &twin.id, false).await.unwrap_err();
