@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::clock::Timestamp;
 use crate::email::{Email, normalise_domain};
 use crate::store::audit::NewEvent;
-use crate::store::{Db, Result};
+use crate::store::{Db, Result, StoreError, Taken};
 
 const MARKER: &str = "idn-domains";
 /// Accounts read a batch at a time, so memory stays small at any number of accounts.
@@ -65,10 +65,6 @@ fn domain(stored: &str) -> Option<String> {
     normalise_domain(stored).ok().filter(|d| d != stored)
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 async fn users(db: &Db, now: Timestamp) -> Result<()> {
     let mut after = String::new();
     // Those whose new form clashed, tried again after every other account has moved: the
@@ -112,11 +108,12 @@ async fn move_address(db: &Db, id: &str, stored: &str, email: &Email) -> Result<
         .bind(email.skeleton())
         .bind(stored)
         .execute(db.pool())
-        .await;
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, Taken::UserEmail));
     match done {
         Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

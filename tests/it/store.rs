@@ -277,19 +277,8 @@ async fn idn_rows_are_brought_to_unicode_once(b: Backend) {
     ] {
         sqlx::query("update users set email = $2 where id = $1").bind(id).bind(old).execute(db.pool()).await.unwrap();
     }
-    let nb = |id: &'static str, name: &'static str, domains: &'static [String]| NewBody {
-        id,
-        name,
-        kind: "council",
-        fms_body_id: None,
-        swa_code: None,
-        mfa_policy: "optional",
-        password_min_length: None,
-        domains,
-    };
-    let none: &'static [String] = &[];
     for (id, name) in [("b1", "Books"), ("b2", "Cafe One"), ("b3", "Cafe Two")] {
-        store::bodies::insert(db, &nb(id, name, none), now).await.unwrap();
+        crate::harness::insert_council(&app, id, name, None).await;
     }
     exec(
         "insert into body_domains (domain, body_id) values ($1, 'b1'), ($2, 'b1'), ($3, 'b2'), ($4, 'b3')",
