@@ -237,6 +237,7 @@ pub async fn confirm_code(
     let Some(attempt) = store::links::reserve_guess(&state.db, &link.token.hash).await? else {
         return fail("expired_or_used", false).await;
     };
+    store::pause_here(&state.db, "email_code:counted").await;
     if attempt > max {
         return fail("burnt", true).await;
     }

@@ -349,6 +349,7 @@ async fn start_verify(state: &AppState, user: &UserRow) -> Result<Totp, MfaError
         return Err(MfaError::NotEnrolled);
     }
     reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?;
+    store::pause_here(&state.db, "mfa:counted").await;
     Ok(t)
 }
 

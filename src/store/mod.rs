@@ -333,6 +333,8 @@ pub struct Db {
     checkpoint: checkpoint::Checkpoint,
     #[cfg(feature = "fault-injection")]
     fault: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    #[cfg(feature = "fault-injection")]
+    pause: std::sync::Arc<std::sync::Mutex<Option<(String, std::time::Duration)>>>,
 }
 
 /// SQLite's busy timeout when none is configured (`[database] sqlite_busy_timeout_ms`).
@@ -438,6 +440,8 @@ impl Db {
             checkpoint,
             #[cfg(feature = "fault-injection")]
             fault: Default::default(),
+            #[cfg(feature = "fault-injection")]
+            pause: Default::default(),
         })
     }
 
@@ -543,6 +547,24 @@ impl Db {
         }
     }
 
+    /// Fault injection for the reliability tests: the next request that passes the
+    /// [`pause_here`] called `point` waits there for `how_long`, so that a test can hang up in
+    /// the middle of a check.
+    #[cfg(feature = "fault-injection")]
+    pub fn inject_pause(&self, point: &str, how_long: std::time::Duration) {
+        if let Ok(mut p) = self.pause.lock() {
+            *p = Some((point.to_owned(), how_long));
+        }
+    }
+
+    #[cfg(feature = "fault-injection")]
+    fn take_pause(&self, point: &str) -> Option<std::time::Duration> {
+        match self.pause.lock() {
+            Ok(mut p) if p.as_ref().is_some_and(|(armed, _)| armed == point) => p.take().map(|(_, d)| d),
+            _ => None,
+        }
+    }
+
     #[cfg(feature = "fault-injection")]
     fn take_fault(&self, point: &str) -> bool {
         match self.fault.lock() {
@@ -567,6 +589,19 @@ pub fn fault_here(db: &Db, point: &str) -> Result<()> {
     }
     let _ = (db, point);
     Ok(())
+}
+
+/// A named point inside a check that counts an attempt before it looks at the answer and
+/// writes the outcome after. Does nothing unless the `fault-injection` feature is on and a test
+/// armed it with [`Db::inject_pause`]: then the check waits here, long enough for the browser to
+/// hang up between the count and the outcome.
+#[allow(clippy::unused_async)]
+pub async fn pause_here(db: &Db, point: &str) {
+    #[cfg(feature = "fault-injection")]
+    if let Some(d) = db.take_pause(point) {
+        tokio::time::sleep(d).await;
+    }
+    let _ = (db, point);
 }
 
 /// A named boundary between two statements of a transaction. Does nothing unless the

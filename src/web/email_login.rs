@@ -134,7 +134,17 @@ async fn code(
 ) -> Result<Response, AppError> {
     let next = safe_next(f.next.as_deref());
     let previous = super::signin::previous_session(&state, &jar);
-    match magic_link::confirm_code(&state, f.reference.expose(), f.code.expose(), &client, previous.as_ref()).await {
+    // Run to its end even if the browser goes away meanwhile (web::to_the_end): the guess is
+    // counted before the code is compared, and its refusal (the burnt code, the audit row) is
+    // written after.
+    let checked = {
+        let (state, reference, code, client) = (state.clone(), f.reference.clone(), f.code.clone(), client.clone());
+        super::to_the_end::to_the_end(async move {
+            magic_link::confirm_code(&state, reference.expose(), code.expose(), &client, previous.as_ref()).await
+        })
+        .await?
+    };
+    match checked {
         Ok(c) => Ok(signed_in(&state, jar, c)),
         Err(MagicLinkError::SsoRequired(r)) => Ok(super::sso::required_page(&state, jar, &r, &next, &f.email)),
         Err(e @ (MagicLinkError::WrongCode | MagicLinkError::CodeBurnt | MagicLinkError::NotAllowed)) => {

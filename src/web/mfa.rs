@@ -221,7 +221,14 @@ async fn verify_submit(
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(res);
     }
-    match mfa::verify(&state, w.user(), &f.code, &client).await {
+    // Run to its end even if the browser goes away meanwhile (web::to_the_end): the attempt is
+    // counted before the code is checked, so a guesser hanging up each time would otherwise leave
+    // counted attempts with no failure, lock or audit row behind them.
+    let checked = {
+        let (state, user, code, client) = (state.clone(), w.user().clone(), f.code.clone(), client.clone());
+        super::to_the_end::to_the_end(async move { mfa::verify(&state, &user, &code, &client).await }).await?
+    };
+    match checked {
         Ok(_) => match w {
             Who::Pending { user, data, hash } => {
                 let jar = signin::complete_pending(&state, jar, &client, &user, &data, &hash, AMR_OTP).await?;
@@ -486,7 +493,12 @@ async fn disable(
     me: super::CurrentUser,
     CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
-    match mfa::disable(&state, &me.user, &f.code, &client).await {
+    // To its end whatever the browser does, as at sign-in (`verify_submit`).
+    let checked = {
+        let (state, user, code, client) = (state.clone(), me.user.clone(), f.code.clone(), client.clone());
+        super::to_the_end::to_the_end(async move { mfa::disable(&state, &user, &code, &client).await }).await?
+    };
+    match checked {
         Ok(()) => Ok(Redirect::to("/account/security").into_response()),
         Err(e) => {
             let (status, msg) = map(e)?;
@@ -503,7 +515,12 @@ async fn regenerate(
     me: super::CurrentUser,
     CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
-    match mfa::regenerate_recovery_codes(&state, &me.user, &f.code, &client).await {
+    // To its end whatever the browser does, as at sign-in (`verify_submit`).
+    let checked = {
+        let (state, user, code, client) = (state.clone(), me.user.clone(), f.code.clone(), client.clone());
+        super::to_the_end::to_the_end(async move { mfa::regenerate_recovery_codes(&state, &user, &code, &client).await }).await?
+    };
+    match checked {
         Ok(codes) => show_codes_once(&state, jar, &me.user.id, &codes, "/account/security").await,
         Err(e) => {
             let (status, msg) = map(e)?;

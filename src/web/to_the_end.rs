@@ -1,7 +1,8 @@
 //! Checks that must finish once started, whatever the browser does.
 //!
 //! A password check counts the attempt before the hash and records its outcome (failure, lock,
-//! audit row) after it. Run as part of the request, it is dropped when the browser hangs up,
+//! audit row) after it; so do the second factor's codes and the emailed sign-in codes, around a
+//! few database round trips. Run as part of the request, it is dropped when the browser hangs up,
 //! and the attempt stays counted with no failure, lock or audit row behind it: a guesser who
 //! hangs up every time would leave no trace and never reach the lock.
 

@@ -30,14 +30,37 @@ async fn audit_count(app: &TestApp, action: &str, outcome: &str, reason: Option<
 /// [`audit_count`] once it is above zero, or after five seconds: for outcomes written by a task
 /// nobody waits for.
 async fn audited_soon(app: &TestApp, action: &str, outcome: &str, reason: Option<&str>) -> usize {
+    audited_beyond(app, action, outcome, reason, 0).await
+}
+
+/// [`audit_count`] once it is above `before`, or after five seconds.
+async fn audited_beyond(app: &TestApp, action: &str, outcome: &str, reason: Option<&str>, before: usize) -> usize {
+    let mut n = 0;
     for _ in 0..100 {
-        let n = audit_count(app, action, outcome, reason).await;
-        if n > 0 {
+        n = audit_count(app, action, outcome, reason).await;
+        if n > before {
             return n;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    0
+    n
+}
+
+/// The attempts and failures counted against an account's second factor, if any.
+async fn second_factor_counts(app: &TestApp, user_id: &str) -> Option<(i64, i64)> {
+    sqlx::query_as("select attempts, failures from throttle_counters where key = $1")
+        .bind(format!("mfa:account:{user_id}"))
+        .fetch_optional(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+/// Sends `form` to `path` from `c` with the check held at `point` for longer than the client
+/// waits: the browser hangs up between the count and the outcome.
+async fn hang_up_at(app: &TestApp, c: &reqwest::Client, point: &str, path: &str, form: &[(&str, &str)]) {
+    app.state.db.inject_pause(point, std::time::Duration::from_millis(600));
+    let hung_up = c.post(app.url(path)).timeout(std::time::Duration::from_millis(150)).form(form).send().await;
+    assert!(hung_up.is_err(), "the check must outlast the client's patience: {hung_up:?}");
 }
 
 /// An account's counted attempts and failures, if any.
@@ -254,6 +277,42 @@ async fn parallel_wrong_totp_codes_are_counted_first(b: Backend) {
 }
 both!(parallel_wrong_totp_codes_are_counted_first);
 
+/// A wrong second-factor code whose browser hangs up after the attempt is counted and before the
+/// code is checked: the failure is still audited and counted, at sign-in and, from a (stolen)
+/// session, when turning 2FA off or asking for new recovery codes. Hanging up on every guess
+/// neither hides the guesses nor escapes the lock.
+async fn a_second_factor_check_abandoned_mid_check_is_still_written(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("gone2fa@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "gone2fa@example.org", PW).await.status(), 303);
+    let (secret, _) = enrol(&app, &c).await;
+    app.clock.advance(30);
+    let good = code_at(&secret, app.state.now());
+    let wrong = if good == "000001" { "000002" } else { "000001" };
+    // At sign-in.
+    let b2 = app.browser();
+    assert_eq!(location(&app.sign_in(&b2, "gone2fa@example.org", PW).await), "/login/2fa");
+    let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let before = audit_count(&app, "mfa.verify", "failure", None).await;
+    hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", &csrf), ("code", wrong)]).await;
+    assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before).await, before + 1, "the failure is audited");
+    assert_eq!(second_factor_counts(&app, &user.id).await, Some((1, 1)), "counted as one failed attempt");
+    // On the security page.
+    let csrf = app.csrf(&c, "/account/security").await;
+    hang_up_at(&app, &c, "mfa:counted", "/account/security/disable", &[("csrf", &csrf), ("code", wrong)]).await;
+    assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before + 1).await, before + 2);
+    assert_eq!(second_factor_counts(&app, &user.id).await, Some((2, 2)));
+    let csrf = app.csrf(&c, "/account/security").await;
+    hang_up_at(&app, &c, "mfa:counted", "/account/security/recovery-codes", &[("csrf", &csrf), ("code", wrong)]).await;
+    assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before + 2).await, before + 3);
+    assert_eq!(second_factor_counts(&app, &user.id).await, Some((3, 3)));
+    assert!(store::totp::get(&app.state.db, &user.id).await.unwrap().is_some_and(|t| t.confirmed_at.is_some()), "still on");
+    app.finish().await;
+}
+both!(a_second_factor_check_abandoned_mid_check_is_still_written);
+
 /// 60 wrong emailed codes at once on one "check your email" page: at most five are compared,
 /// then the link and its code are burnt.
 async fn parallel_wrong_email_codes_are_counted_first(b: Backend) {
@@ -281,6 +340,31 @@ async fn parallel_wrong_email_codes_are_counted_first(b: Backend) {
     app.finish().await;
 }
 both!(parallel_wrong_email_codes_are_counted_first);
+
+/// A wrong emailed code whose browser hangs up after the guess is counted and before it is
+/// compared: the refusal is still audited.
+async fn an_email_code_check_abandoned_mid_check_is_still_written(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    app.create_user("gonecode@camden.example", None).await;
+    let c = app.browser();
+    let page = ask(&app, &c, "gonecode@camden.example", "/account").await.text().await.unwrap();
+    let mail = ReceivedMail::parse(&sink.wait_for(1).await[0]);
+    let wrong = if mail.code() == "000000" { "111111" } else { "000000" };
+    let fields: Vec<(&str, String)> =
+        ["csrf", "reference", "email", "next"].iter().map(|n| (*n, field_in(&page, n).unwrap_or_default())).collect();
+    let mut form: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    form.push(("code", wrong));
+    hang_up_at(&app, &c, "email_code:counted", "/login/email/code", &form).await;
+    assert_eq!(audited_soon(&app, "signin.email", "failure", Some("wrong_code")).await, 1, "the refusal is audited");
+    // The right code still works: the abandoned guess was one of its five.
+    assert_eq!(type_code(&app, &c, &page, &mail.code()).await.status(), 303);
+    app.finish().await;
+}
+both!(an_email_code_check_abandoned_mid_check_is_still_written);
 
 /// Changing the address (through the emailed change link) ends every link and code sent to the
 /// old address: sign-in link and code, set-password link, other change links.
