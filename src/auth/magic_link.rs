@@ -239,6 +239,9 @@ pub async fn confirm_code(
     };
     store::pause_here(&state.db, "email_code:counted").await;
     if attempt > max {
+        // Past the limit the link goes too: burnt here, had the guess that reached the limit
+        // not written its burn (a connection lost after its count). Burning twice changes nothing.
+        store::links::burn(&state.db, &link.token.hash, now).await?;
         return fail("burnt", true).await;
     }
     let data: LinkData = emailed_link::data(&link.token)?;
@@ -247,6 +250,7 @@ pub async fn confirm_code(
     if !(right && live) {
         let target = link.token.user_id.as_deref();
         if attempt >= max {
+            store::fault_here(&state.db, "email_code:burning")?;
             store::links::burn(&state.db, &link.token.hash, now).await?;
             audit::user_event(&state.db, state, "signin.email.burnt", None, target, client, Outcome::Failure, None).await?;
         }

@@ -297,28 +297,25 @@ async fn succeeded_on(state: &AppState, tx: &mut store::Tx, user: &UserRow) -> R
     })
 }
 
+/// A wrong code: its audit row, the failure counted and any lock it causes (with the lock's own
+/// row) land together, so a lost connection never leaves one without the other.
 async fn failed(state: &AppState, user: &UserRow, client: &ClientInfo) -> Result<MfaError, MfaError> {
     let now = state.now();
     let rule = crate::auth::login::account_rule(&state.settings.throttle);
     let key = throttle_key(&user.id);
-    audit::user_event(&state.db, state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
-    match super::throttle::failed(&state.db, &key, rule, state.now()).await? {
-        None => Ok(MfaError::WrongCode),
-        Some(until) => {
-            audit::user_event(
-                &state.db,
-                state,
-                "mfa.locked",
-                None,
-                Some(&user.id),
-                client,
-                Outcome::Failure,
-                Some(json!({ "until": until })),
-            )
-            .await?;
-            Ok(MfaError::Locked { minutes: lockout::minutes_left(until, now) })
-        }
+    let mut tx = state.db.begin().await?;
+    audit::user_event(&mut tx, state, "mfa.verify", None, Some(&user.id), client, Outcome::Failure, None).await?;
+    store::fault_point(&state.db, &mut tx, "mfa:failure_audited").await?;
+    let locked = super::throttle::failed(&mut tx, &key, rule, now).await?;
+    if let Some(until) = locked {
+        let details = Some(json!({ "until": until }));
+        audit::user_event(&mut tx, state, "mfa.locked", None, Some(&user.id), client, Outcome::Failure, details).await?;
     }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(match locked {
+        None => MfaError::WrongCode,
+        Some(until) => MfaError::Locked { minutes: lockout::minutes_left(until, now) },
+    })
 }
 
 /// Checks a TOTP code (its attempt already reserved), using its step inside `tx`.

@@ -335,6 +335,8 @@ pub struct Db {
     fault: std::sync::Arc<std::sync::Mutex<Option<String>>>,
     #[cfg(feature = "fault-injection")]
     pause: std::sync::Arc<std::sync::Mutex<Option<(String, std::time::Duration)>>>,
+    #[cfg(feature = "fault-injection")]
+    paused: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// SQLite's busy timeout when none is configured (`[database] sqlite_busy_timeout_ms`).
@@ -442,6 +444,8 @@ impl Db {
             fault: Default::default(),
             #[cfg(feature = "fault-injection")]
             pause: Default::default(),
+            #[cfg(feature = "fault-injection")]
+            paused: Default::default(),
         })
     }
 
@@ -549,18 +553,28 @@ impl Db {
 
     /// Fault injection for the reliability tests: the next request that passes the
     /// [`pause_here`] called `point` waits there for `how_long`, so that a test can hang up in
-    /// the middle of a check.
+    /// the middle of a check (once [`Db::pause_reached`] says the request is there).
     #[cfg(feature = "fault-injection")]
     pub fn inject_pause(&self, point: &str, how_long: std::time::Duration) {
         if let Ok(mut p) = self.pause.lock() {
+            self.paused.store(false, std::sync::atomic::Ordering::SeqCst);
             *p = Some((point.to_owned(), how_long));
         }
+    }
+
+    /// Whether a request has reached the pause armed by [`Db::inject_pause`].
+    #[cfg(feature = "fault-injection")]
+    pub fn pause_reached(&self) -> bool {
+        self.paused.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     #[cfg(feature = "fault-injection")]
     fn take_pause(&self, point: &str) -> Option<std::time::Duration> {
         match self.pause.lock() {
-            Ok(mut p) if p.as_ref().is_some_and(|(armed, _)| armed == point) => p.take().map(|(_, d)| d),
+            Ok(mut p) if p.as_ref().is_some_and(|(armed, _)| armed == point) => {
+                self.paused.store(true, std::sync::atomic::Ordering::SeqCst);
+                p.take().map(|(_, d)| d)
+            }
             _ => None,
         }
     }

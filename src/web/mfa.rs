@@ -290,7 +290,12 @@ async fn show_codes_once(state: &AppState, jar: CookieJar, user_id: &str, codes:
     };
     let session_hash = crate::secret::token_hash(session.value());
     super::flash::put(state, super::flash::For { session_hash: &session_hash, user_id }, CODES_SLOT, &codes.join("\n")).await?;
-    Ok((jar, Redirect::to(&format!("/account/security/recovery-codes?next={}", enc(next)))).into_response())
+    Ok((jar, to_codes_page(next)).into_response())
+}
+
+/// To the page that shows the recovery codes just handed to it, once.
+fn to_codes_page(next: &str) -> Response {
+    Redirect::to(&format!("/account/security/recovery-codes?next={}", enc(next))).into_response()
 }
 
 async fn codes_page(State(state): State<AppState>, me: super::CurrentUser, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
@@ -515,13 +520,22 @@ async fn regenerate(
     me: super::CurrentUser,
     CsrfForm(Form(f)): CsrfForm<Form<CodeForm>>,
 ) -> Result<Response, AppError> {
-    // To its end whatever the browser does, as at sign-in (`verify_submit`).
+    // To its end whatever the browser does, as at sign-in (`verify_submit`). The new codes are
+    // handed to the codes page in the same task: once the old ones are replaced, a browser that
+    // hangs up still finds the new ones on the codes page.
     let checked = {
-        let (state, user, code, client) = (state.clone(), me.user.clone(), f.code.clone(), client.clone());
-        super::to_the_end::to_the_end(async move { mfa::regenerate_recovery_codes(&state, &user, &code, &client).await }).await?
+        let (state, user, code, client, session) = (state.clone(), me.user.clone(), f.code.clone(), client.clone(), me.session.clone());
+        super::to_the_end::to_the_end(async move {
+            let codes = match mfa::regenerate_recovery_codes(&state, &user, &code, &client).await {
+                Ok(codes) => codes,
+                Err(e) => return Ok(Err(e)),
+            };
+            super::flash::put(&state, (&session).into(), CODES_SLOT, &codes.join("\n")).await.map(Ok)
+        })
+        .await??
     };
     match checked {
-        Ok(codes) => show_codes_once(&state, jar, &me.user.id, &codes, "/account/security").await,
+        Ok(()) => Ok(to_codes_page("/account/security")),
         Err(e) => {
             let (status, msg) = map(e)?;
             let (jar, page) = render_security(&state, jar, &me, Some(msg)).await?;

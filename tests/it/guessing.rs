@@ -55,12 +55,22 @@ async fn second_factor_counts(app: &TestApp, user_id: &str) -> Option<(i64, i64)
         .unwrap()
 }
 
-/// Sends `form` to `path` from `c` with the check held at `point` for longer than the client
-/// waits: the browser hangs up between the count and the outcome.
+/// Sends `form` to `path` from `c`, holds the check at `point` (between the count and the
+/// outcome) and hangs up while it is held there.
 async fn hang_up_at(app: &TestApp, c: &reqwest::Client, point: &str, path: &str, form: &[(&str, &str)]) {
-    app.state.db.inject_pause(point, std::time::Duration::from_millis(600));
-    let hung_up = c.post(app.url(path)).timeout(std::time::Duration::from_millis(150)).form(form).send().await;
-    assert!(hung_up.is_err(), "the check must outlast the client's patience: {hung_up:?}");
+    app.state.db.inject_pause(point, std::time::Duration::from_millis(500));
+    let form: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let sent = tokio::spawn(c.post(app.url(path)).form(&form).send());
+    for _ in 0..1000 {
+        if app.state.db.pause_reached() || sent.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(app.state.db.pause_reached() && !sent.is_finished(), "the request must be held at {point}");
+    // Dropping the request closes its connection: the browser has gone.
+    sent.abort();
+    assert!(sent.await.is_err_and(|e| e.is_cancelled()));
 }
 
 /// An account's counted attempts and failures, if any.
@@ -294,9 +304,9 @@ async fn a_second_factor_check_abandoned_mid_check_is_still_written(b: Backend) 
     let b2 = app.browser();
     assert_eq!(location(&app.sign_in(&b2, "gone2fa@example.org", PW).await), "/login/2fa");
     let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_in(&page).unwrap();
+    let csrf_2fa = csrf_in(&page).unwrap();
     let before = audit_count(&app, "mfa.verify", "failure", None).await;
-    hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", &csrf), ("code", wrong)]).await;
+    hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", &csrf_2fa), ("code", wrong)]).await;
     assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before).await, before + 1, "the failure is audited");
     assert_eq!(second_factor_counts(&app, &user.id).await, Some((1, 1)), "counted as one failed attempt");
     // On the security page.
@@ -308,10 +318,50 @@ async fn a_second_factor_check_abandoned_mid_check_is_still_written(b: Backend) 
     hang_up_at(&app, &c, "mfa:counted", "/account/security/recovery-codes", &[("csrf", &csrf), ("code", wrong)]).await;
     assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before + 2).await, before + 3);
     assert_eq!(second_factor_counts(&app, &user.id).await, Some((3, 3)));
+    // Two more abandoned guesses at sign-in reach the limit: the lock is written and holds
+    // against the right code.
+    for n in 4..=5 {
+        hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", &csrf_2fa), ("code", wrong)]).await;
+        assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before + n - 1).await, before + n);
+    }
+    assert_eq!(audited_soon(&app, "mfa.locked", "failure", None).await, 1, "the lock is audited");
+    let r = b2.post(app.url("/login/2fa")).form(&[("csrf", csrf_2fa.as_str()), ("code", good.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 429, "locked even for the right code");
     assert!(store::totp::get(&app.state.db, &user.id).await.unwrap().is_some_and(|t| t.confirmed_at.is_some()), "still on");
     app.finish().await;
 }
 both!(a_second_factor_check_abandoned_mid_check_is_still_written);
+
+/// New recovery codes asked for with the right code by a browser that hangs up meanwhile: the old
+/// codes are replaced all the same, so the new ones still wait, once, on the codes page.
+async fn new_recovery_codes_survive_a_hang_up(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("keepcodes@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "keepcodes@example.org", PW).await.status(), 303);
+    let (secret, old) = enrol(&app, &c).await;
+    app.clock.advance(30);
+    let good = code_at(&secret, app.state.now());
+    let csrf = app.csrf(&c, "/account/security").await;
+    hang_up_at(&app, &c, "mfa:counted", "/account/security/recovery-codes", &[("csrf", &csrf), ("code", &good)]).await;
+    assert_eq!(audited_soon(&app, "mfa.recovery_codes.regenerate", "success", None).await, 1);
+    let codes_page = app.url("/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
+    let mut html = String::new();
+    for _ in 0..100 {
+        let r = c.get(&codes_page).send().await.unwrap();
+        if r.status() == 200 {
+            html = r.text().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let new: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
+    assert_eq!(new.len(), 10, "the new codes are shown: {html}");
+    assert!(new.iter().all(|n| !old.contains(n)), "and they are new");
+    assert_eq!(c.get(&codes_page).send().await.unwrap().status(), 303, "once");
+    app.finish().await;
+}
+both!(new_recovery_codes_survive_a_hang_up);
 
 /// 60 wrong emailed codes at once on one "check your email" page: at most five are compared,
 /// then the link and its code are burnt.
@@ -341,8 +391,9 @@ async fn parallel_wrong_email_codes_are_counted_first(b: Backend) {
 }
 both!(parallel_wrong_email_codes_are_counted_first);
 
-/// A wrong emailed code whose browser hangs up after the guess is counted and before it is
-/// compared: the refusal is still audited.
+/// Wrong emailed codes whose browser hangs up after the guess is counted and before it is
+/// compared: each refusal is still audited, and the guess that reaches the limit still burns the
+/// link. A burn lost with the connection is made by the next guess.
 async fn an_email_code_check_abandoned_mid_check_is_still_written(b: Backend) {
     if crate::harness::skip_in_fast_tier("Python") {
         return;
@@ -350,18 +401,42 @@ async fn an_email_code_check_abandoned_mid_check_is_still_written(b: Backend) {
     let sink = SmtpSink::started().await;
     let app = start(b, &sink, |_| {}).await;
     app.create_user("gonecode@camden.example", None).await;
+    app.create_user("lostburn@camden.example", None).await;
+    let wrong_of = |mail: &ReceivedMail| if mail.code() == "000000" { "111111" } else { "000000" };
+    let form_of = |page: &str, code: &str| -> Vec<(String, String)> {
+        ["csrf", "reference", "email", "next"]
+            .iter()
+            .map(|n| ((*n).to_owned(), field_in(page, n).unwrap_or_default()))
+            .chain([("code".to_owned(), code.to_owned())])
+            .collect()
+    };
     let c = app.browser();
     let page = ask(&app, &c, "gonecode@camden.example", "/account").await.text().await.unwrap();
     let mail = ReceivedMail::parse(&sink.wait_for(1).await[0]);
-    let wrong = if mail.code() == "000000" { "111111" } else { "000000" };
-    let fields: Vec<(&str, String)> =
-        ["csrf", "reference", "email", "next"].iter().map(|n| (*n, field_in(&page, n).unwrap_or_default())).collect();
-    let mut form: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    form.push(("code", wrong));
+    let form = form_of(&page, wrong_of(&mail));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     hang_up_at(&app, &c, "email_code:counted", "/login/email/code", &form).await;
     assert_eq!(audited_soon(&app, "signin.email", "failure", Some("wrong_code")).await, 1, "the refusal is audited");
-    // The right code still works: the abandoned guess was one of its five.
-    assert_eq!(type_code(&app, &c, &page, &mail.code()).await.status(), 303);
+    for _ in 0..3 {
+        assert_eq!(type_code(&app, &c, &page, wrong_of(&mail)).await.status(), 422);
+    }
+    // The fifth guess, abandoned: it burns the link and its code all the same.
+    hang_up_at(&app, &c, "email_code:counted", "/login/email/code", &form).await;
+    assert_eq!(audited_soon(&app, "signin.email.burnt", "failure", None).await, 1, "the burn is audited");
+    assert_eq!(type_code(&app, &c, &page, &mail.code()).await.status(), 403, "burnt: the right code is refused");
+    assert_eq!(open_link(&app.browser(), &mail.link()).await.status(), 410, "and the link is dead");
+
+    // The connection lost just before the fifth guess's burn: the sixth guess burns the link.
+    let c = app.browser();
+    let page = ask(&app, &c, "lostburn@camden.example", "/account").await.text().await.unwrap();
+    let mail = ReceivedMail::parse(&sink.wait_for(2).await[1]);
+    for _ in 0..4 {
+        assert_eq!(type_code(&app, &c, &page, wrong_of(&mail)).await.status(), 422);
+    }
+    app.state.db.inject_fault("email_code:burning");
+    assert_eq!(type_code(&app, &c, &page, wrong_of(&mail)).await.status(), 503);
+    assert_eq!(type_code(&app, &c, &page, &mail.code()).await.status(), 403, "past the limit: refused unchecked");
+    assert_eq!(open_link(&app.browser(), &mail.link()).await.status(), 410, "and the link burnt with it");
     app.finish().await;
 }
 both!(an_email_code_check_abandoned_mid_check_is_still_written);

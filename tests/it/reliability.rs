@@ -518,6 +518,23 @@ async fn interrupted_second_factor_leaves_codes_usable(b: Backend) {
     assert_eq!(b.get(app.url("/account")).send().await.unwrap().status(), 200);
     assert_eq!(store::totp::unused_recovery_codes(&app.state.db, &user.id).await.unwrap(), 9);
     assert_eq!(second().await.0, 401, "and it is spent now");
+
+    // Lost inside a wrong code's refusal: its audit row and its counted failure go together.
+    let failures = || async {
+        sqlx::query_scalar::<_, i64>("select failures from throttle_counters where key = $1")
+            .bind(format!("mfa:account:{}", user.id))
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap()
+    };
+    let refused = || async { app.audit_actions().await.iter().filter(|(a, o)| a == "mfa.verify" && o == "failure").count() };
+    let (failed_before, refused_before) = (failures().await, refused().await);
+    assert!(failed_before >= 1 && refused_before >= 1, "the spent code was counted and audited");
+    app.state.db.inject_fault("mfa:failure_audited");
+    assert_eq!(second().await.0, 503);
+    assert_eq!((failures().await, refused().await), (failed_before, refused_before), "neither the row nor the failure");
+    assert_eq!(second().await.0, 401);
+    assert_eq!((failures().await, refused().await), (failed_before + 1, refused_before + 1));
     app.finish().await;
 }
 both!(interrupted_second_factor_leaves_codes_usable);
