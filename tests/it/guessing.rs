@@ -7,8 +7,8 @@ use stile::store;
 
 use crate::both;
 use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, csrf_in, field_in, location};
-use crate::mail::{ask, ask_password, open_link, press_email_link, request_email_change, start, type_code};
-use crate::mfa::{code_at, enrol};
+use crate::mail::{ask, ask_password, code_form, open_link, press_email_link, request_email_change, start, type_code};
+use crate::mfa::{code_at, codes_in, enrol};
 
 const PW: &str = "correct horse battery";
 const PARALLEL: usize = 60;
@@ -46,21 +46,11 @@ async fn audited_beyond(app: &TestApp, action: &str, outcome: &str, reason: Opti
     n
 }
 
-/// The attempts and failures counted against an account's second factor, if any.
-async fn second_factor_counts(app: &TestApp, user_id: &str) -> Option<(i64, i64)> {
-    sqlx::query_as("select attempts, failures from throttle_counters where key = $1")
-        .bind(format!("mfa:account:{user_id}"))
-        .fetch_optional(app.state.db.pool())
-        .await
-        .unwrap()
-}
-
 /// Sends `form` to `path` from `c`, holds the check at `point` (between the count and the
 /// outcome) and hangs up while it is held there.
-async fn hang_up_at(app: &TestApp, c: &reqwest::Client, point: &str, path: &str, form: &[(&str, &str)]) {
+async fn hang_up_at(app: &TestApp, c: &reqwest::Client, point: &str, path: &str, form: &(impl serde::Serialize + ?Sized)) {
     app.state.db.inject_pause(point, std::time::Duration::from_millis(500));
-    let form: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    let sent = tokio::spawn(c.post(app.url(path)).form(&form).send());
+    let sent = tokio::spawn(c.post(app.url(path)).form(form).send());
     for _ in 0..1000 {
         if app.state.db.pause_reached() || sent.is_finished() {
             break;
@@ -73,10 +63,20 @@ async fn hang_up_at(app: &TestApp, c: &reqwest::Client, point: &str, path: &str,
     assert!(sent.await.is_err_and(|e| e.is_cancelled()));
 }
 
-/// An account's counted attempts and failures, if any.
+/// An account's counted password attempts and failures, if any.
 async fn account_counts(app: &TestApp, email: &str) -> Option<(i64, i64)> {
+    counts(app, &format!("signin:account:{email}")).await
+}
+
+/// The attempts and failures counted against an account's second factor, if any.
+async fn second_factor_counts(app: &TestApp, user_id: &str) -> Option<(i64, i64)> {
+    counts(app, &format!("mfa:account:{user_id}")).await
+}
+
+/// The attempts and failures counted under a throttle key, if any.
+async fn counts(app: &TestApp, key: &str) -> Option<(i64, i64)> {
     sqlx::query_as("select attempts, failures from throttle_counters where key = $1")
-        .bind(format!("signin:account:{email}"))
+        .bind(key)
         .fetch_optional(app.state.db.pool())
         .await
         .unwrap()
@@ -306,22 +306,22 @@ async fn a_second_factor_check_abandoned_mid_check_is_still_written(b: Backend) 
     let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
     let csrf_2fa = csrf_in(&page).unwrap();
     let before = audit_count(&app, "mfa.verify", "failure", None).await;
-    hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", &csrf_2fa), ("code", wrong)]).await;
+    hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", csrf_2fa.as_str()), ("code", wrong)]).await;
     assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before).await, before + 1, "the failure is audited");
     assert_eq!(second_factor_counts(&app, &user.id).await, Some((1, 1)), "counted as one failed attempt");
     // On the security page.
     let csrf = app.csrf(&c, "/account/security").await;
-    hang_up_at(&app, &c, "mfa:counted", "/account/security/disable", &[("csrf", &csrf), ("code", wrong)]).await;
+    hang_up_at(&app, &c, "mfa:counted", "/account/security/disable", &[("csrf", csrf.as_str()), ("code", wrong)]).await;
     assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before + 1).await, before + 2);
     assert_eq!(second_factor_counts(&app, &user.id).await, Some((2, 2)));
     let csrf = app.csrf(&c, "/account/security").await;
-    hang_up_at(&app, &c, "mfa:counted", "/account/security/recovery-codes", &[("csrf", &csrf), ("code", wrong)]).await;
+    hang_up_at(&app, &c, "mfa:counted", "/account/security/recovery-codes", &[("csrf", csrf.as_str()), ("code", wrong)]).await;
     assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before + 2).await, before + 3);
     assert_eq!(second_factor_counts(&app, &user.id).await, Some((3, 3)));
     // Two more abandoned guesses at sign-in reach the limit: the lock is written and holds
     // against the right code.
     for n in 4..=5 {
-        hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", &csrf_2fa), ("code", wrong)]).await;
+        hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", csrf_2fa.as_str()), ("code", wrong)]).await;
         assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before + n - 1).await, before + n);
     }
     assert_eq!(audited_soon(&app, "mfa.locked", "failure", None).await, 1, "the lock is audited");
@@ -355,7 +355,7 @@ async fn new_recovery_codes_survive_a_hang_up(b: Backend) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let new: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
+    let new = codes_in(&html);
     assert_eq!(new.len(), 10, "the new codes are shown: {html}");
     assert!(new.iter().all(|n| !old.contains(n)), "and they are new");
     assert_eq!(c.get(&codes_page).send().await.unwrap().status(), 303, "once");
@@ -376,12 +376,7 @@ async fn parallel_wrong_email_codes_are_counted_first(b: Backend) {
     let page = ask(&app, &c, "mailburst@camden.example", "/account").await.text().await.unwrap();
     let mail = ReceivedMail::parse(&sink.wait_for(1).await[0]);
     let wrong = if mail.code() == "000000" { "111111" } else { "000000" };
-    let form: Vec<(String, String)> = ["csrf", "reference", "email", "next"]
-        .iter()
-        .map(|n| (n.to_string(), field_in(&page, n).unwrap_or_default()))
-        .chain([("code".to_string(), wrong.to_string())])
-        .collect();
-    let statuses = burst(&app, &c, "/login/email/code", form).await;
+    let statuses = burst(&app, &c, "/login/email/code", code_form(&page, wrong)).await;
     let checked = audit_count(&app, "signin.email", "failure", Some("wrong_code")).await;
     assert!((1..=5).contains(&checked), "{checked} wrong codes were compared: {statuses:?}");
     assert!(statuses.iter().all(|s| [422, 403].contains(s)), "{statuses:?}");
@@ -403,18 +398,10 @@ async fn an_email_code_check_abandoned_mid_check_is_still_written(b: Backend) {
     app.create_user("gonecode@camden.example", None).await;
     app.create_user("lostburn@camden.example", None).await;
     let wrong_of = |mail: &ReceivedMail| if mail.code() == "000000" { "111111" } else { "000000" };
-    let form_of = |page: &str, code: &str| -> Vec<(String, String)> {
-        ["csrf", "reference", "email", "next"]
-            .iter()
-            .map(|n| ((*n).to_owned(), field_in(page, n).unwrap_or_default()))
-            .chain([("code".to_owned(), code.to_owned())])
-            .collect()
-    };
     let c = app.browser();
     let page = ask(&app, &c, "gonecode@camden.example", "/account").await.text().await.unwrap();
     let mail = ReceivedMail::parse(&sink.wait_for(1).await[0]);
-    let form = form_of(&page, wrong_of(&mail));
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let form = code_form(&page, wrong_of(&mail));
     hang_up_at(&app, &c, "email_code:counted", "/login/email/code", &form).await;
     assert_eq!(audited_soon(&app, "signin.email", "failure", Some("wrong_code")).await, 1, "the refusal is audited");
     for _ in 0..3 {

@@ -40,12 +40,16 @@ pub(crate) async fn open_link(c: &reqwest::Client, link: &str) -> reqwest::Respo
 }
 
 pub(crate) async fn type_code(app: &TestApp, c: &reqwest::Client, page: &str, code: &str) -> reqwest::Response {
-    let form: Vec<(String, String)> = ["csrf", "reference", "email", "next"]
+    c.post(app.url("/login/email/code")).form(&code_form(page, code)).send().await.unwrap()
+}
+
+/// The "check your email" page's form (`page`: its HTML) with `code` typed in.
+pub(crate) fn code_form(page: &str, code: &str) -> Vec<(String, String)> {
+    ["csrf", "reference", "email", "next"]
         .iter()
         .map(|n| (n.to_string(), field_in(page, n).unwrap_or_default()))
         .chain([("code".to_string(), code.to_string())])
-        .collect();
-    c.post(app.url("/login/email/code")).form(&form).send().await.unwrap()
+        .collect()
 }
 
 async fn amr_of(app: &TestApp, user_id: &str) -> String {

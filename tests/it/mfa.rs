@@ -31,6 +31,11 @@ async fn enrol_page(app: &TestApp, c: &reqwest::Client, path: &str) -> (String, 
 }
 
 /// Enrols a signed-in user from the Security page; returns the secret and recovery codes.
+/// The recovery codes a codes page (`html`) shows.
+pub(crate) fn codes_in(html: &str) -> Vec<String> {
+    html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect()
+}
+
 pub(crate) async fn enrol(app: &TestApp, c: &reqwest::Client) -> (String, Vec<String>) {
     let (secret, csrf) = enrol_page(app, c, "/login/2fa/enrol?next=%2Faccount%2Fsecurity").await;
     let r = c
@@ -52,7 +57,7 @@ pub(crate) async fn enrol(app: &TestApp, c: &reqwest::Client) -> (String, Vec<St
     // POST-redirect-GET: the codes are on the page redirected to, once.
     assert_eq!(location(&r), "/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
     let html = c.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
-    let codes: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
+    let codes = codes_in(&html);
     assert_eq!(codes.len(), 10);
     (secret, codes)
 }
@@ -414,7 +419,7 @@ async fn pending_key_kept_cancel_and_codes_once(b: Backend) {
     let codes_page = location(&r);
     assert_eq!(codes_page, "/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
     let html = c.get(app.url(&codes_page)).send().await.unwrap().text().await.unwrap();
-    let codes: Vec<String> = html.split("<li><code>").skip(1).map(|s| s[..s.find("</code>").unwrap()].to_owned()).collect();
+    let codes = codes_in(&html);
     assert_eq!(codes.len(), 10);
     assert!(html.contains("download=\"recovery-codes.txt\"") && html.contains("href=\"data:text/plain;charset=utf-8,"));
     let href = between(&html, "href=\"data:text/plain;charset=utf-8,", "\"");
