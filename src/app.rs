@@ -64,6 +64,9 @@ pub struct Services {
     pub import_slots: Arc<tokio::sync::Semaphore>,
     /// The deployment's logo (`server.logo_file`), checked and read at start.
     pub logo: Option<Arc<crate::services::logo::Logo>>,
+    /// Work that outlives the request that started it and must not be cut short (checks run to
+    /// their end, back-channel logouts): a shutdown waits for it, for a while (`server::serve`).
+    pub tasks: tokio_util::task::TaskTracker,
 }
 
 impl std::fmt::Debug for AppState {
@@ -166,6 +169,7 @@ impl AppState {
             client_jwks: Arc::default(),
             metrics: Arc::default(),
             logo,
+            tasks: tokio_util::task::TaskTracker::new(),
         }));
         Ok((state, StartReport { created_master_key, created_keys }))
     }

@@ -176,6 +176,30 @@ async fn scope_with<F: std::future::Future>(choice: Choice, here: Here, f: F) ->
         .await
 }
 
+/// `f` as part of the request being answered when it runs on a task of its own (a task-local
+/// does not cross a spawn): with the request's language and language link, and with what `f`
+/// learnt of the language handed back at its end, for the request to take up with
+/// [`take_up`] (`None` outside a request).
+pub fn carried<F: std::future::Future>(f: F) -> impl std::future::Future<Output = (F::Output, Option<Choice>)> {
+    let known = REQUEST.try_with(|r| r.choice.get()).ok().map(|choice| (choice, here()));
+    async move {
+        match known {
+            Some((choice, here)) => {
+                let (out, end) = scope(choice, here, f).await;
+                (out, Some(end))
+            }
+            None => (f.await, None),
+        }
+    }
+}
+
+/// What a [`carried`] task learnt of the request's language, taken up by the request.
+pub fn take_up(end: Option<Choice>) {
+    if let Some(choice) = end {
+        let _ = REQUEST.try_with(|r| r.choice.set(choice));
+    }
+}
+
 /// The language of the request being answered; outside a request, English.
 pub fn current() -> Lang {
     REQUEST.try_with(|r| r.choice.get().resolve()).unwrap_or_default()

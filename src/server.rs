@@ -121,8 +121,10 @@ pub async fn serve(
     let shrink = tokio::spawn(store::pool_shrink::run(state.db.clone(), release_free_memory));
     let checkpoint = tokio::spawn(store::checkpoint::run(state.db.clone()));
     let security = security_listener(&state);
+    let tasks = state.tasks.clone();
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
+    finish_tracked(&tasks).await;
     maintenance.abort();
     mail.abort();
     probe.abort();
@@ -132,6 +134,18 @@ pub async fn serve(
         task.abort();
     }
     result
+}
+
+/// How long a shutdown waits for the tracked tasks once the last request is answered.
+const TRACKED_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Waits for the work requests left running (checks run to their end, back-channel logouts), so
+/// that stopping the server does not drop what a request started; for at most `TRACKED_GRACE`.
+async fn finish_tracked(tasks: &tokio_util::task::TaskTracker) {
+    tasks.close();
+    if tokio::time::timeout(TRACKED_GRACE, tasks.wait()).await.is_err() {
+        tracing::warn!(left = tasks.len(), "stopping with tracked work unfinished after {} s", TRACKED_GRACE.as_secs());
+    }
 }
 
 /// Start-up self-checks, done before the first request rather than by it: the message

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A tiny SMTP server for the integration tests: every message it receives is written as
 DIR/<n>.eml (written to a temporary name first, then renamed, so readers never see half a file).
+A recipient whose address starts with "reject-" is refused as an unknown mailbox.
 
     python3 tests/smtp_sink.py --port 2525 --dir /tmp/mail
 
@@ -19,6 +20,13 @@ class DirHandler:
     def __init__(self, directory):
         self.directory = directory
         self.counter = itertools.count(1)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # As Postfix answers an unknown mailbox, quoting the address.
+        if address.startswith("reject-"):
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in virtual mailbox table"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         n = next(self.counter)

@@ -230,6 +230,7 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
         return Err(MfaError::KeyExpired);
     }
     reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?;
+    store::pause_here(&state.db, "mfa_enrol:counted").await;
     let mut tx = state.db.begin().await?;
     if let Err(refused) = check_totp_on(state, &mut tx, user, &t, code).await? {
         drop(tx);

@@ -151,11 +151,34 @@ async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<
 }
 
 /// The error and its causes, for the outbox and the log. lettre's errors describe the server's
-/// answer or the connection, never the credentials.
+/// answer or the connection, never the credentials; the server's answer may quote the recipient
+/// (Postfix: `550 5.1.1 <name@example.org>: Recipient address rejected`), which the outbox row
+/// holds already and the log should not.
 fn smtp_error_text(e: &lettre::transport::smtp::Error) -> String {
-    let mut s = crate::report::error_chain(e);
-    s.truncate(500);
-    s
+    for_the_record(&crate::report::error_chain(e))
+}
+
+/// At most 500 characters of `text` (a server's answer may be UTF-8, so cut between characters),
+/// with each address in it replaced by `[address]`.
+fn for_the_record(text: &str) -> String {
+    const MOST: usize = 500;
+    fn flush(word: &mut String, out: &mut String) {
+        out.push_str(if word.contains('@') { "[address]" } else { word.as_str() });
+        word.clear();
+    }
+    let is_edge = |c: char| c.is_whitespace() || c.is_control() || "<>()[]{},;:\"'`".contains(c);
+    let mut out = String::with_capacity(text.len().min(MOST));
+    let mut word = String::new();
+    for c in text.chars() {
+        if is_edge(c) {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out.chars().take(MOST).collect()
 }
 
 fn smtp(m: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
@@ -170,4 +193,28 @@ fn smtp(m: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, Transpor
         builder = builder.credentials(Credentials::new(m.smtp_username.clone(), m.smtp_password.expose().to_owned()));
     }
     Ok(builder.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_the_record;
+
+    #[test]
+    fn a_quoted_recipient_is_left_out() {
+        assert_eq!(
+            for_the_record("permanent error (550): 5.1.1 <reject-dora@camden.example>: Recipient address rejected"),
+            "permanent error (550): 5.1.1 <[address]>: Recipient address rejected"
+        );
+        assert_eq!(for_the_record("dora@camden.example, bob@x.example refused"), "[address], [address] refused");
+        assert_eq!(for_the_record("452 4.2.2 mailbox full"), "452 4.2.2 mailbox full");
+    }
+
+    #[test]
+    fn a_long_answer_is_cut_between_characters() {
+        // Byte 500 falls inside an "é": cutting there would panic.
+        let long = format!("a{}", "é".repeat(600));
+        let cut = for_the_record(&long);
+        assert_eq!(cut.chars().count(), 500);
+        assert_eq!(cut, format!("a{}", "é".repeat(499)));
+    }
 }

@@ -240,7 +240,8 @@ async fn try_change_password(
     // cannot guess without trace by hanging up each time.
     let checked = {
         let (state, client, user, password) = (state.clone(), client.clone(), me.user.clone(), f.current_password.clone());
-        super::to_the_end::to_the_end(async move { check_current_password(&state, &client, &user, &password).await }).await??
+        super::to_the_end::to_the_end(state.tasks.clone(), async move { check_current_password(&state, &client, &user, &password).await })
+            .await??
     };
     if let Err(e) = checked {
         let (status, message) = match e {

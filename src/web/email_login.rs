@@ -139,7 +139,7 @@ async fn code(
     // written after.
     let checked = {
         let (state, reference, code, client) = (state.clone(), f.reference.clone(), f.code.clone(), client.clone());
-        super::to_the_end::to_the_end(async move {
+        super::to_the_end::to_the_end(state.tasks.clone(), async move {
             magic_link::confirm_code(&state, reference.expose(), code.expose(), &client, previous.as_ref()).await
         })
         .await?

@@ -324,8 +324,10 @@ async fn password_submit(
     let checked = {
         let (state, email, password, client) = (state.clone(), f.email.clone(), f.password.clone(), client.clone());
         let (next, previous) = (next.clone(), super::signin::previous_session(&state, &jar));
-        super::to_the_end::to_the_end(async move { password_sign_in(&state, &email, &password, &client, &next, previous.as_ref()).await })
-            .await?
+        super::to_the_end::to_the_end(state.tasks.clone(), async move {
+            password_sign_in(&state, &email, &password, &client, &next, previous.as_ref()).await
+        })
+        .await?
     };
     match checked {
         Ok((_, done)) => Ok(super::signin::signed_in(&state, jar, done, &next)),

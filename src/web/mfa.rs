@@ -17,6 +17,7 @@ use super::extract::Client;
 use super::signin::{self, Pending};
 use super::{MaybeUser, csrf, safe_next};
 use crate::app::AppState;
+use crate::audit::ClientInfo;
 use crate::auth::mfa::{self, MfaError};
 use crate::auth::passkeys::{self, AMR_HWK};
 use crate::auth::session::AMR_OTP;
@@ -226,7 +227,7 @@ async fn verify_submit(
     // counted attempts with no failure, lock or audit row behind them.
     let checked = {
         let (state, user, code, client) = (state.clone(), w.user().clone(), f.code.clone(), client.clone());
-        super::to_the_end::to_the_end(async move { mfa::verify(&state, &user, &code, &client).await }).await?
+        super::to_the_end::to_the_end(state.tasks.clone(), async move { mfa::verify(&state, &user, &code, &client).await }).await?
     };
     match checked {
         Ok(_) => match w {
@@ -283,14 +284,34 @@ fn grouped(key: &str) -> String {
 
 const CODES_SLOT: &str = "recovery-codes";
 
-/// Hands the codes to the codes page (they are shown there once) and sends the browser there.
-async fn show_codes_once(state: &AppState, jar: CookieJar, user_id: &str, codes: &[String], next: &str) -> Result<Response, AppError> {
+/// Confirms the pending key with `code`; if it is right, finishes the sign-in (the confirming
+/// code is its second factor) or steps the session up, and hands the new recovery codes to the
+/// codes page (they are shown there once). Returns the jar to answer with.
+async fn confirm_and_hand_over(
+    state: &AppState,
+    jar: CookieJar,
+    w: &Who,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<Result<CookieJar, MfaError>, AppError> {
+    let codes = match mfa::confirm_enrolment(state, w.user(), code, client).await {
+        Ok(codes) => codes,
+        Err(e) => return Ok(Err(e)),
+    };
+    let jar = match w {
+        Who::Pending { user, data, hash } => signin::complete_pending(state, jar, client, user, data, hash, AMR_OTP).await?,
+        Who::Session(me) => {
+            signin::step_up(state, &me.session, AMR_OTP).await?;
+            jar
+        }
+    };
     let Some(session) = jar.get(super::cookies::session_name(state)) else {
         return Err(AppError::Internal("no session after enrolment".into()));
     };
     let session_hash = crate::secret::token_hash(session.value());
-    super::flash::put(state, super::flash::For { session_hash: &session_hash, user_id }, CODES_SLOT, &codes.join("\n")).await?;
-    Ok((jar, to_codes_page(next)).into_response())
+    let to = super::flash::For { session_hash: &session_hash, user_id: &w.user().id };
+    super::flash::put(state, to, CODES_SLOT, &codes.join("\n")).await?;
+    Ok(Ok(jar))
 }
 
 /// To the page that shows the recovery codes just handed to it, once.
@@ -362,18 +383,20 @@ async fn enrol_submit(
 ) -> Result<Response, AppError> {
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, f.next.as_deref());
-    match mfa::confirm_enrolment(&state, w.user(), &f.code, &client).await {
-        Ok(codes) => {
-            // The confirming code is the second factor for this sign-in too.
-            let jar = match &w {
-                Who::Pending { user, data, hash } => signin::complete_pending(&state, jar, &client, user, data, hash, AMR_OTP).await?,
-                Who::Session(me) => {
-                    signin::step_up(&state, &me.session, AMR_OTP).await?;
-                    jar
-                }
-            };
-            show_codes_once(&state, jar, &w.user().id, &codes, &next).await
-        }
+    // To its end whatever the browser does, as at sign-in (`verify_submit`): the attempt is
+    // counted before the code is checked. A right code's sign-in or step-up and its recovery
+    // codes (handed to the codes page) are written in the same task, so a signed-in browser that
+    // hangs up once the key is confirmed still finds its codes on the codes page.
+    let (w, confirmed) = {
+        let (state, code, client, jar) = (state.clone(), f.code.clone(), client.clone(), jar.clone());
+        super::to_the_end::to_the_end(state.tasks.clone(), async move {
+            let confirmed = confirm_and_hand_over(&state, jar, &w, &code, &client).await;
+            (w, confirmed)
+        })
+        .await?
+    };
+    match confirmed? {
+        Ok(jar) => Ok((jar, to_codes_page(&next)).into_response()),
         Err(e) => {
             let (status, msg) = map(e)?;
             // The pending key again, or a new one when it has expired.
@@ -501,7 +524,7 @@ async fn disable(
     // To its end whatever the browser does, as at sign-in (`verify_submit`).
     let checked = {
         let (state, user, code, client) = (state.clone(), me.user.clone(), f.code.clone(), client.clone());
-        super::to_the_end::to_the_end(async move { mfa::disable(&state, &user, &code, &client).await }).await?
+        super::to_the_end::to_the_end(state.tasks.clone(), async move { mfa::disable(&state, &user, &code, &client).await }).await?
     };
     match checked {
         Ok(()) => Ok(Redirect::to("/account/security").into_response()),
@@ -525,7 +548,7 @@ async fn regenerate(
     // hangs up still finds the new ones on the codes page.
     let checked = {
         let (state, user, code, client, session) = (state.clone(), me.user.clone(), f.code.clone(), client.clone(), me.session.clone());
-        super::to_the_end::to_the_end(async move {
+        super::to_the_end::to_the_end(state.tasks.clone(), async move {
             let codes = match mfa::regenerate_recovery_codes(&state, &user, &code, &client).await {
                 Ok(codes) => codes,
                 Err(e) => return Ok(Err(e)),

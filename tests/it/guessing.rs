@@ -8,7 +8,7 @@ use stile::store;
 use crate::both;
 use crate::harness::{Backend, ReceivedMail, SmtpSink, TestApp, csrf_in, field_in, location};
 use crate::mail::{ask, ask_password, code_form, open_link, press_email_link, request_email_change, start, type_code};
-use crate::mfa::{code_at, codes_in, enrol};
+use crate::mfa::{code_at, codes_in, enrol, enrol_page};
 
 const PW: &str = "correct horse battery";
 const PARALLEL: usize = 60;
@@ -362,6 +362,63 @@ async fn new_recovery_codes_survive_a_hang_up(b: Backend) {
     app.finish().await;
 }
 both!(new_recovery_codes_survive_a_hang_up);
+
+/// Enrolment's confirming code, from a browser that hangs up after the attempt is counted: a
+/// wrong code is still audited and counted, and the right one still enrols, with the recovery
+/// codes waiting, once, on the codes page.
+async fn an_enrolment_abandoned_mid_check_is_still_written(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("goneenrol@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "goneenrol@example.org", PW).await.status(), 303);
+    let (secret, csrf) = enrol_page(&app, &c, "/login/2fa/enrol?next=%2Faccount%2Fsecurity").await;
+    let good = code_at(&secret, app.state.now());
+    let wrong = if good == "000001" { "000002" } else { "000001" };
+    let form = |code: &str| [("csrf", csrf.clone()), ("code", code.to_owned()), ("next", "/account/security".to_owned())];
+    hang_up_at(&app, &c, "mfa_enrol:counted", "/login/2fa/enrol", &form(wrong)).await;
+    assert_eq!(audited_soon(&app, "mfa.verify", "failure", None).await, 1, "the failure is audited");
+    assert_eq!(second_factor_counts(&app, &user.id).await, Some((1, 1)), "counted as one failed attempt");
+    hang_up_at(&app, &c, "mfa_enrol:counted", "/login/2fa/enrol", &form(&good)).await;
+    assert_eq!(audited_soon(&app, "mfa.enrol", "success", None).await, 1, "enrolled");
+    assert!(store::totp::get(&app.state.db, &user.id).await.unwrap().is_some_and(|t| t.confirmed_at.is_some()));
+    let codes_page = app.url("/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
+    let mut html = String::new();
+    for _ in 0..100 {
+        let r = c.get(&codes_page).send().await.unwrap();
+        if r.status() == 200 {
+            html = r.text().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(codes_in(&html).len(), 10, "the recovery codes are shown: {html}");
+    assert_eq!(c.get(&codes_page).send().await.unwrap().status(), 303, "once");
+    app.finish().await;
+}
+both!(an_enrolment_abandoned_mid_check_is_still_written);
+
+/// The server told to stop while a check a browser abandoned is still running: it waits for the
+/// check, so the failure is written before it stops rather than lost with the process.
+async fn a_shutdown_waits_for_an_abandoned_check(b: Backend) {
+    let mut app = TestApp::start(b).await;
+    let user = app.create_user("stopping@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "stopping@example.org", PW).await.status(), 303);
+    let (secret, _) = enrol(&app, &c).await;
+    app.clock.advance(30);
+    let wrong = if code_at(&secret, app.state.now()) == "000001" { "000002" } else { "000001" };
+    let b2 = app.browser();
+    assert_eq!(location(&app.sign_in(&b2, "stopping@example.org", PW).await), "/login/2fa");
+    let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    let before = audit_count(&app, "mfa.verify", "failure", None).await;
+    hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", csrf.as_str()), ("code", wrong)]).await;
+    app.stop().await;
+    assert_eq!(second_factor_counts(&app, &user.id).await, Some((1, 1)), "written before the server stopped");
+    assert_eq!(audit_count(&app, "mfa.verify", "failure", None).await, before + 1);
+    app.finish().await;
+}
+both!(a_shutdown_waits_for_an_abandoned_check);
 
 /// 60 wrong emailed codes at once on one "check your email" page: at most five are compared,
 /// then the link and its code are burnt.

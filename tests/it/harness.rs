@@ -302,6 +302,17 @@ impl TestApp {
         store::audit::recent(&self.state.db, None, 1000).await.unwrap().into_iter().map(|e| (e.action, e.outcome)).collect()
     }
 
+    /// Stops the server as a shutdown signal does, and waits until `serve` returns (the database
+    /// stays, for the test to look at).
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.await.unwrap();
+        }
+    }
+
     pub async fn finish(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -439,6 +439,35 @@ async fn smtp_down_then_up(b: Backend) {
 }
 both!(smtp_down_then_up);
 
+/// A mail server that refuses the recipient and quotes the address in its answer (as Postfix
+/// does): the outbox row keeps the server's reason, not the address (the row names it already,
+/// and the same text goes to the log).
+async fn a_refusal_quoting_the_address_is_kept_without_it(b: Backend) {
+    if crate::harness::skip_in_fast_tier("Python") {
+        return;
+    }
+    let sink = SmtpSink::started().await;
+    let app = start(b, &sink, |_| {}).await;
+    app.create_user("reject-dora@camden.example", None).await;
+    assert_eq!(ask(&app, &app.browser(), "reject-dora@camden.example", "/account").await.status(), 200);
+    let mut error = None;
+    for _ in 0..100 {
+        let rows = store::outbox::to_address(&app.state.db, "reject-dora@camden.example").await.unwrap();
+        if let Some(e) = rows.into_iter().find_map(|r| r.last_error) {
+            error = Some(e);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let error = error.expect("a refused attempt");
+    assert!(error.contains("550") && error.contains("Recipient address rejected"), "the reason is kept: {error}");
+    assert!(error.contains("<[address]>"), "{error}");
+    assert!(!error.contains("reject-dora") && !error.contains("camden.example"), "{error}");
+    assert!(sink.messages().is_empty());
+    app.finish().await;
+}
+both!(a_refusal_quoting_the_address_is_kept_without_it);
+
 /// A forged Host header does not change the link.
 async fn host_header_ignored(b: Backend) {
     if crate::harness::skip_in_fast_tier("Python") {

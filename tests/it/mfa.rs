@@ -22,7 +22,7 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
 }
 
 /// Opens the enrolment page (signed in or mid sign-in) and returns (secret, csrf).
-async fn enrol_page(app: &TestApp, c: &reqwest::Client, path: &str) -> (String, String) {
+pub(crate) async fn enrol_page(app: &TestApp, c: &reqwest::Client, path: &str) -> (String, String) {
     let r = c.get(app.url(path)).send().await.unwrap();
     assert_eq!(r.status(), 200, "{path}");
     let html = r.text().await.unwrap();
