@@ -144,11 +144,13 @@ struct RequestLang {
 /// Works out where the language link returns to, when a page asks.
 pub type HereFn = Box<dyn Fn() -> String + Send + Sync>;
 
+#[derive(Clone)]
 enum Here {
     Known(String),
     /// Worked out only if a page asks for it: most answers (a token, the discovery document, an
-    /// API call) show no language link, and working it out parses URLs.
-    Later(HereFn),
+    /// API call) show no language link, and working it out parses URLs. Shared, so a task the
+    /// request runs on its own ([`carried`]) takes it along unworked.
+    Later(std::sync::Arc<dyn Fn() -> String + Send + Sync>),
 }
 
 tokio::task_local! {
@@ -164,7 +166,7 @@ pub async fn scope<F: std::future::Future>(choice: Choice, here: String, f: F) -
 
 /// As [`scope`], with the language link's page worked out by `here` only if a page asks.
 pub async fn scope_lazy<F: std::future::Future>(choice: Choice, here: HereFn, f: F) -> (F::Output, Choice) {
-    scope_with(choice, Here::Later(here), f).await
+    scope_with(choice, Here::Later(std::sync::Arc::from(here)), f).await
 }
 
 async fn scope_with<F: std::future::Future>(choice: Choice, here: Here, f: F) -> (F::Output, Choice) {
@@ -181,11 +183,11 @@ async fn scope_with<F: std::future::Future>(choice: Choice, here: Here, f: F) ->
 /// learnt of the language handed back at its end, for the request to take up with
 /// [`take_up`] (`None` outside a request).
 pub fn carried<F: std::future::Future>(f: F) -> impl std::future::Future<Output = (F::Output, Option<Choice>)> {
-    let known = REQUEST.try_with(|r| r.choice.get()).ok().map(|choice| (choice, here()));
+    let known = REQUEST.try_with(|r| (r.choice.get(), r.here.clone())).ok();
     async move {
         match known {
             Some((choice, here)) => {
-                let (out, end) = scope(choice, here, f).await;
+                let (out, end) = scope_with(choice, here, f).await;
                 (out, Some(end))
             }
             None => (f.await, None),

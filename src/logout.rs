@@ -140,7 +140,8 @@ impl Ended {
 fn send_backchannel(state: &AppState, client_id: &str, user_id: &str, sid: &str) -> tokio::task::JoinHandle<()> {
     let state = state.clone();
     let (client_id, user_id, sid) = (client_id.to_owned(), user_id.to_owned(), sid.to_owned());
-    // Tracked: a shutdown waits for it rather than dropping a logout the relying app never hears.
+    // Tracked: a shutdown waits for it (up to `server::TRACKED_GRACE`), so a stop does not cut short
+    // a delivery under way; one still retrying a relying app that does not answer is dropped then.
     state.tasks.clone().spawn(async move {
         let client = match store::clients::by_id(&state.db, &client_id).await {
             Ok(Some(row)) => match Client::from_row(row) {

@@ -107,7 +107,8 @@ where
     req.map(axum::body::Body::new)
 }
 
-/// Serves until `shutdown` resolves, then finishes in-flight requests.
+/// Serves until `shutdown` resolves, then finishes in-flight requests, then waits (for at most
+/// `TRACKED_GRACE`) for the tracked tasks they left running.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
@@ -124,7 +125,7 @@ pub async fn serve(
     let tasks = state.tasks.clone();
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve);
-    finish_tracked(&tasks).await;
+    finish_tracked(&tasks, TRACKED_GRACE).await;
     maintenance.abort();
     mail.abort();
     probe.abort();
@@ -140,11 +141,11 @@ pub async fn serve(
 const TRACKED_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Waits for the work requests left running (checks run to their end, back-channel logouts), so
-/// that stopping the server does not drop what a request started; for at most `TRACKED_GRACE`.
-async fn finish_tracked(tasks: &tokio_util::task::TaskTracker) {
+/// that stopping the server does not drop what a request started; for at most `grace`.
+async fn finish_tracked(tasks: &tokio_util::task::TaskTracker, grace: std::time::Duration) {
     tasks.close();
-    if tokio::time::timeout(TRACKED_GRACE, tasks.wait()).await.is_err() {
-        tracing::warn!(left = tasks.len(), "stopping with tracked work unfinished after {} s", TRACKED_GRACE.as_secs());
+    if tokio::time::timeout(grace, tasks.wait()).await.is_err() {
+        tracing::warn!(left = tasks.len(), "stopping with tracked work unfinished after {} ms", grace.as_millis());
     }
 }
 
@@ -318,6 +319,16 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_task_that_never_ends_does_not_hold_the_stop() {
+        let tasks = tokio_util::task::TaskTracker::new();
+        tasks.spawn(std::future::pending::<()>());
+        let quick = tasks.spawn(tokio::time::sleep(std::time::Duration::from_millis(10)));
+        finish_tracked(&tasks, std::time::Duration::from_millis(200)).await;
+        assert!(quick.is_finished(), "the work that ends is waited for");
+        assert_eq!(tasks.len(), 1, "the one that does not is left after the grace");
+    }
 
     #[tokio::test]
     async fn start_up_leaves_one_database_connection_open() {

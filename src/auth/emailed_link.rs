@@ -166,6 +166,10 @@ fn ip_key(ip: &str) -> String {
 
 /// Counts one emailed request against the address and the client IP; refuses when either is
 /// over its limit (the same for known and unknown addresses).
+///
+/// One transaction: both keys are counted, or neither is. Counted key by key, a request whose
+/// browser hung up between the two left the address counted and the IP not, so one address
+/// could spend any number of others' allowances without using its own or leaving a trace.
 pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), RequestError> {
     let now = state.now();
     let ml = &state.settings.magic_link;
@@ -173,27 +177,19 @@ pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &C
         (address_key(email), ml.address_max_requests, ml.address_window_secs),
         (ip_key(&client.network()), ml.ip_max_requests, ml.ip_window_secs),
     ];
+    let mut tx = state.db.begin().await?;
     let mut counted_keys: Vec<&str> = Vec::new();
     for (key, max, window) in &rules {
         // Counted before anything is sent, in one statement, so parallel requests cannot all
         // see "under the limit".
-        let counted = store::throttle::reserve(&state.db, key, now, now - window).await?;
+        let counted = store::throttle::reserve(&mut tx, key, now, now - window).await?;
         let refused = if counted.locked_until > now {
             Some(counted.locked_until)
         } else if counted.attempts > *max {
-            let until = store::throttle::lock_counter(&state.db, key, now + window, now).await?;
+            let until = store::throttle::lock_counter(&mut tx, key, now + window, now).await?;
             let scope = if key.starts_with("mail:addr:") { "address" } else { "ip" };
-            audit::user_event(
-                &state.db,
-                state,
-                "signin.email.limited",
-                None,
-                None,
-                client,
-                Outcome::Failure,
-                Some(json!({ "scope": scope })),
-            )
-            .await?;
+            let details = Some(json!({ "scope": scope }));
+            audit::user_event(&mut tx, state, "signin.email.limited", None, None, client, Outcome::Failure, details).await?;
             Some(until)
         } else {
             None
@@ -201,12 +197,17 @@ pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &C
         if let Some(until) = refused {
             // A refused request is not counted against the other key.
             for k in counted_keys {
-                store::throttle::release(&state.db, k, now).await?;
+                store::throttle::release(&mut tx, k, now).await?;
             }
+            tx.commit().await.map_err(store::StoreError::from)?;
             return Err(RequestError::TooMany { minutes: lockout::minutes_left(until, now) });
+        }
+        if counted_keys.is_empty() {
+            store::fault_point(&state.db, &mut tx, "emailed_link:address_counted").await?;
         }
         counted_keys.push(key);
     }
+    tx.commit().await.map_err(store::StoreError::from)?;
     Ok(())
 }
 

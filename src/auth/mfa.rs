@@ -238,7 +238,10 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
     }
     store::fault_point(&state.db, &mut tx, "mfa_enrol:code_used").await?;
     let (codes, hashes) = new_recovery_codes(state);
-    store::totp::confirm(&mut tx, &user.id, &hashes, state.now()).await?;
+    if !store::totp::confirm(&mut tx, &user.id, &hashes, state.now()).await? {
+        // Confirmed meanwhile by another right code: that one's recovery codes stand.
+        return Err(MfaError::AlreadyEnrolled);
+    }
     audit::user_event(&mut tx, state, "mfa.enrol", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(codes)
@@ -434,21 +437,26 @@ pub async fn regenerate_recovery_codes(state: &AppState, user: &UserRow, code: &
 
 /// An administrator's reset: the user enrols again at next sign-in (if required) or when they choose.
 pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, client: &ClientInfo) -> Result<bool, MfaError> {
-    // The second factor, its guess count and the audit row go together: a lost connection never
-    // leaves 2FA removed with no record of who removed it.
+    // The user is told, so a reset they did not ask for does not go unnoticed.
+    let link = format!("{}/account/security", state.settings.issuer());
+    let notice = crate::mail::messages::MfaReset { site_name: &state.settings.server.name, email: &user.email, security_link: &link }
+        .render(crate::i18n::for_recipient(user.language.as_deref(), state.settings.ui.default_lang()))?;
+    // The second factor, its guess count, the audit row and the notice go together: a lost
+    // connection (or an administrator hanging up between them) never leaves 2FA removed with no
+    // record of who removed it, or without telling its owner.
     let mut tx = state.db.begin().await?;
     let removed = store::totp::remove(&mut tx, &user.id).await?;
     store::throttle::clear_counter(&mut tx, &throttle_key(&user.id)).await?;
     store::fault_point(&state.db, &mut tx, "mfa_reset:removed").await?;
     let details = Some(json!({ "had_2fa": removed }));
     audit::user_event(&mut tx, state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, details).await?;
+    if removed {
+        crate::mail::enqueue_in(&mut tx, state, &user.email(), &notice, None).await?;
+        store::fault_point(&state.db, &mut tx, "mfa_reset:notice_queued").await?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
     if removed {
-        // The user is told, so a reset they did not ask for does not go unnoticed.
-        let link = format!("{}/account/security", state.settings.issuer());
-        let notice = crate::mail::messages::MfaReset { site_name: &state.settings.server.name, email: &user.email, security_link: &link }
-            .render(crate::i18n::for_recipient(user.language.as_deref(), state.settings.ui.default_lang()))?;
-        crate::mail::enqueue(state, &user.email(), &notice, None).await?;
+        state.mail_wake.notify_one();
     }
     Ok(removed)
 }

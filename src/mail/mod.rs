@@ -36,15 +36,32 @@ pub struct Rendered {
 /// Writes a message to the outbox and wakes the worker. `expires_at`: do not send after this
 /// (the one-time link inside will not work any more). Returns the outbox id.
 pub async fn enqueue(state: &AppState, to: &Email, mail: &Rendered, expires_at: Option<Timestamp>) -> Result<String, MailError> {
+    let mut tx = state.db.begin().await?;
+    let id = enqueue_in(&mut tx, state, to, mail, expires_at).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    state.mail_wake.notify_one();
+    Ok(id)
+}
+
+/// As [`enqueue`], inside the caller's transaction, so that a message that must go with a change
+/// (a notice of it) is written with it or not at all. The caller wakes the worker after its
+/// commit (`state.mail_wake`); until then the worker could not see the message.
+pub async fn enqueue_in(
+    tx: &mut store::Tx,
+    state: &AppState,
+    to: &Email,
+    mail: &Rendered,
+    expires_at: Option<Timestamp>,
+) -> Result<String, MailError> {
     let now = state.now();
     // A bound on what waits, so a mail server that stays down cannot fill the database.
-    if store::outbox::unsent_count(&state.db).await? >= state.settings.mail.max_queued {
+    if store::outbox::unsent_count(&mut *tx).await? >= state.settings.mail.max_queued {
         tracing::warn!("mail queue full; message refused");
         return Err(MailError::QueueFull);
     }
     let id = store::new_id(now, &*state.rng);
     store::outbox::insert(
-        &state.db,
+        &mut *tx,
         &store::outbox::NewMessage {
             id: &id,
             to_addr: to.as_str(),
@@ -56,6 +73,5 @@ pub async fn enqueue(state: &AppState, to: &Email, mail: &Rendered, expires_at: 
         now,
     )
     .await?;
-    state.mail_wake.notify_one();
     Ok(id)
 }

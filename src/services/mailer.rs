@@ -119,7 +119,7 @@ impl Mailer {
                     tracing::info!(id = %row.id, "mail sent by SMTP");
                     Ok(())
                 }
-                Err(e) => Err(SendError::Smtp { permanent: e.is_permanent(), message: smtp_error_text(&e) }),
+                Err(e) => Err(SendError::Smtp { permanent: e.is_permanent(), message: smtp_error_text(&e, self.from.email.as_ref()) }),
             },
         }
     }
@@ -153,26 +153,31 @@ async fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<
 /// The error and its causes, for the outbox and the log. lettre's errors describe the server's
 /// answer or the connection, never the credentials; the server's answer may quote the recipient
 /// (Postfix: `550 5.1.1 <name@example.org>: Recipient address rejected`), which the outbox row
-/// holds already and the log should not.
-fn smtp_error_text(e: &lettre::transport::smtp::Error) -> String {
-    for_the_record(&crate::report::error_chain(e))
+/// holds already and the log should not. The sender (`from`, the deployment's own) is kept: a
+/// refused sender is the operator's to fix.
+fn smtp_error_text(e: &lettre::transport::smtp::Error, from: &str) -> String {
+    for_the_record(&crate::report::error_chain(e), from)
 }
 
 /// At most 500 characters of `text` (a server's answer may be UTF-8, so cut between characters),
-/// with each address in it replaced by `[address]`.
-fn for_the_record(text: &str) -> String {
+/// on one line, with each address in it but `keep` replaced by `[address]`.
+fn for_the_record(text: &str, keep: &str) -> String {
     const MOST: usize = 500;
-    fn flush(word: &mut String, out: &mut String) {
-        out.push_str(if word.contains('@') { "[address]" } else { word.as_str() });
+    // What an address cannot hold (`Email::parse`): everything else, an apostrophe or a colon
+    // included, may be part of one.
+    let is_edge = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\\' | '(' | ')' | '[' | ']');
+    let flush = |word: &mut String, out: &mut String| {
+        let hidden = word.contains('@') && !word.eq_ignore_ascii_case(keep);
+        out.push_str(if hidden { "[address]" } else { word.as_str() });
         word.clear();
-    }
-    let is_edge = |c: char| c.is_whitespace() || c.is_control() || "<>()[]{},;:\"'`".contains(c);
+    };
     let mut out = String::with_capacity(text.len().min(MOST));
     let mut word = String::new();
     for c in text.chars() {
         if is_edge(c) {
             flush(&mut word, &mut out);
-            out.push(c);
+            // A server's answer cannot start a line of its own in the log.
+            out.push(if c.is_control() { ' ' } else { c });
         } else {
             word.push(c);
         }
@@ -199,21 +204,34 @@ fn smtp(m: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, Transpor
 mod tests {
     use super::for_the_record;
 
+    const FROM: &str = "noreply@council.example";
+
     #[test]
     fn a_quoted_recipient_is_left_out() {
         assert_eq!(
-            for_the_record("permanent error (550): 5.1.1 <reject-dora@camden.example>: Recipient address rejected"),
+            for_the_record("permanent error (550): 5.1.1 <reject-dora@camden.example>: Recipient address rejected", FROM),
             "permanent error (550): 5.1.1 <[address]>: Recipient address rejected"
         );
-        assert_eq!(for_the_record("dora@camden.example, bob@x.example refused"), "[address], [address] refused");
-        assert_eq!(for_the_record("452 4.2.2 mailbox full"), "452 4.2.2 mailbox full");
+        assert_eq!(for_the_record("dora@camden.example, bob@x.example refused", FROM), "[address], [address] refused");
+        assert_eq!(for_the_record("<sian.o'neill@camden.example>: refused", FROM), "<[address]>: refused", "all of it");
+        assert_eq!(for_the_record("<a:b{c}@camden.example>", FROM), "<[address]>");
+        assert_eq!(for_the_record("452 4.2.2 mailbox full", FROM), "452 4.2.2 mailbox full");
+    }
+
+    #[test]
+    fn the_sender_is_kept_and_the_answer_stays_on_one_line() {
+        assert_eq!(
+            for_the_record("553 5.7.1 <NoReply@Council.example>: Sender address rejected", FROM),
+            "553 5.7.1 <NoReply@Council.example>: Sender address rejected"
+        );
+        assert_eq!(for_the_record("550 no\r\nINFO forged line", FROM), "550 no  INFO forged line");
     }
 
     #[test]
     fn a_long_answer_is_cut_between_characters() {
         // Byte 500 falls inside an "é": cutting there would panic.
         let long = format!("a{}", "é".repeat(600));
-        let cut = for_the_record(&long);
+        let cut = for_the_record(&long, FROM);
         assert_eq!(cut.chars().count(), 500);
         assert_eq!(cut, format!("a{}", "é".repeat(499)));
     }

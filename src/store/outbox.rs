@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Db, Result};
+use super::{Db, Exec, Result};
 use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, FromRow)]
@@ -33,7 +33,7 @@ pub struct NewMessage<'a> {
     pub expires_at: Option<Timestamp>,
 }
 
-pub async fn insert(db: &Db, m: &NewMessage<'_>, now: Timestamp) -> Result<()> {
+pub async fn insert(db: impl Exec, m: &NewMessage<'_>, now: Timestamp) -> Result<()> {
     sqlx::query(
         "insert into mail_outbox (id, to_addr, subject, text_body, html_body, attempts, next_attempt_at, expires_at, created_at)
          values ($1, $2, $3, $4, $5, 0, $6, $7, $6)",
@@ -45,7 +45,7 @@ pub async fn insert(db: &Db, m: &NewMessage<'_>, now: Timestamp) -> Result<()> {
     .bind(m.html_body)
     .bind(now)
     .bind(m.expires_at)
-    .execute(db.pool())
+    .execute(&mut *db.conn().await?)
     .await?;
     Ok(())
 }
@@ -132,8 +132,8 @@ pub async fn prune(db: &Db, before: Timestamp) -> Result<u64> {
 }
 
 /// Messages still waiting to be sent (neither sent nor given up on).
-pub async fn unsent_count(db: &Db) -> Result<i64> {
+pub async fn unsent_count(db: impl Exec) -> Result<i64> {
     Ok(sqlx::query_scalar::<_, i64>("select count(*) from mail_outbox where sent_at is null and failed_at is null")
-        .fetch_one(db.pool())
+        .fetch_one(&mut *db.conn().await?)
         .await?)
 }

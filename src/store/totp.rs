@@ -63,16 +63,25 @@ pub async fn use_step(db: impl Exec, user_id: &str, step: i64) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Confirms the enrolment and stores the recovery code hashes, in one transaction.
-/// Inside the caller's transaction it is a savepoint.
-pub async fn confirm(db: impl Exec, user_id: &str, recovery_hashes: &[String], now: Timestamp) -> Result<()> {
+/// Confirms a pending key and stores its recovery code hashes, in one transaction (inside the
+/// caller's, a savepoint). `false`, and nothing written, when the key is not pending any more:
+/// two right codes sent at once confirm it once, so the recovery codes shown are the ones that
+/// work.
+pub async fn confirm(db: impl Exec, user_id: &str, recovery_hashes: &[String], now: Timestamp) -> Result<bool> {
     let immediate = db.begins_immediate();
     let mut c = db.conn().await?;
     let mut tx = super::begin_on(&mut c, immediate).await?;
-    sqlx::query("update user_totp set confirmed_at = $2 where user_id = $1").bind(user_id).bind(now).execute(&mut *tx).await?;
+    let done = sqlx::query("update user_totp set confirmed_at = $2 where user_id = $1 and confirmed_at is null")
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
     replace_recovery_codes(&mut tx, user_id, recovery_hashes).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Inside the caller's transaction it is a savepoint.

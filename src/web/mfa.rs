@@ -383,6 +383,11 @@ async fn enrol_submit(
 ) -> Result<Response, AppError> {
     let Some(w) = who(&state, &jar, user).await? else { return Ok(Redirect::to("/login").into_response()) };
     let next = next_for(&w, f.next.as_deref());
+    // As the form's page: someone who must use a passkey enrols no app key (a refused code would
+    // otherwise start one, and the next code finish the sign-in with it).
+    if phr_reason(&state, &w, false).await?.is_some() {
+        return Ok(add_passkey_first(&next));
+    }
     // To its end whatever the browser does, as at sign-in (`verify_submit`): the attempt is
     // counted before the code is checked. A right code's sign-in or step-up and its recovery
     // codes (handed to the codes page) are written in the same task, so a signed-in browser that

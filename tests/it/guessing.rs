@@ -49,7 +49,19 @@ async fn audited_beyond(app: &TestApp, action: &str, outcome: &str, reason: Opti
 /// Sends `form` to `path` from `c`, holds the check at `point` (between the count and the
 /// outcome) and hangs up while it is held there.
 async fn hang_up_at(app: &TestApp, c: &reqwest::Client, point: &str, path: &str, form: &(impl serde::Serialize + ?Sized)) {
-    app.state.db.inject_pause(point, std::time::Duration::from_millis(500));
+    hang_up_held(app, c, point, path, form, std::time::Duration::from_millis(500)).await;
+}
+
+/// As [`hang_up_at`], with the request held at `point` for `hold`.
+async fn hang_up_held(
+    app: &TestApp,
+    c: &reqwest::Client,
+    point: &str,
+    path: &str,
+    form: &(impl serde::Serialize + ?Sized),
+    hold: std::time::Duration,
+) {
+    app.state.db.inject_pause(point, hold);
     let sent = tokio::spawn(c.post(app.url(path)).form(form).send());
     for _ in 0..1000 {
         if app.state.db.pause_reached() || sent.is_finished() {
@@ -397,6 +409,46 @@ async fn an_enrolment_abandoned_mid_check_is_still_written(b: Backend) {
 }
 both!(an_enrolment_abandoned_mid_check_is_still_written);
 
+/// Two right codes for one pending key at once (the next one typed after a slow answer): the key
+/// is confirmed once, with one set of recovery codes, and the set on the codes page works.
+async fn two_right_enrolment_codes_at_once_confirm_once(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("twice@example.org", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "twice@example.org", PW).await.status(), 303);
+    let (secret, csrf) = enrol_page(&app, &c, "/login/2fa/enrol?next=%2Faccount%2Fsecurity").await;
+    let form = |code: &str| [("csrf", csrf.clone()), ("code", code.to_owned()), ("next", "/account/security".to_owned())];
+    // The first is the next step's code (a clock a little fast), held after its count, past the
+    // "still pending?" look; the second, this step's, is sent meanwhile. Both steps are unused.
+    let first = code_at(&secret, app.state.now() + 30);
+    app.state.db.inject_pause("mfa_enrol:counted", std::time::Duration::from_secs(2));
+    let held = tokio::spawn(c.post(app.url("/login/2fa/enrol")).form(&form(&first)).send());
+    for _ in 0..1000 {
+        if app.state.db.pause_reached() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(app.state.db.pause_reached() && !held.is_finished());
+    let second = code_at(&secret, app.state.now());
+    let r = c.post(app.url("/login/2fa/enrol")).form(&form(&second)).send().await.unwrap();
+    assert_eq!(location(&r), "/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
+    let codes = codes_in(&c.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap());
+    assert_eq!(codes.len(), 10);
+    let r = held.await.unwrap().unwrap();
+    assert_ne!(location(&r), "/account/security/recovery-codes?next=%2Faccount%2Fsecurity", "the first does not enrol again");
+    assert_eq!(audit_count(&app, "mfa.enrol", "success", None).await, 1);
+    // A code from the page signs in.
+    let d = app.browser();
+    assert_eq!(location(&app.sign_in(&d, "twice@example.org", PW).await), "/login/2fa");
+    let page = d.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let r = d.post(app.url("/login/2fa")).form(&[("csrf", csrf_in(&page).unwrap()), ("code", codes[0].clone())]).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_ne!(location(&r), "/login/2fa", "the recovery code shown works");
+    app.finish().await;
+}
+both!(two_right_enrolment_codes_at_once_confirm_once);
+
 /// The server told to stop while a check a browser abandoned is still running: it waits for the
 /// check, so the failure is written before it stops rather than lost with the process.
 async fn a_shutdown_waits_for_an_abandoned_check(b: Backend) {
@@ -412,7 +464,9 @@ async fn a_shutdown_waits_for_an_abandoned_check(b: Backend) {
     let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
     let csrf = csrf_in(&page).unwrap();
     let before = audit_count(&app, "mfa.verify", "failure", None).await;
-    hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", csrf.as_str()), ("code", wrong)]).await;
+    let form = [("csrf", csrf.as_str()), ("code", wrong)];
+    hang_up_held(&app, &b2, "mfa:counted", "/login/2fa", &form, std::time::Duration::from_secs(3)).await;
+    assert_eq!(second_factor_counts(&app, &user.id).await, Some((1, 0)), "still held when the server is told to stop");
     app.stop().await;
     assert_eq!(second_factor_counts(&app, &user.id).await, Some((1, 1)), "written before the server stopped");
     assert_eq!(audit_count(&app, "mfa.verify", "failure", None).await, before + 1);

@@ -107,6 +107,11 @@ async fn phishing_resistant_body(b: Backend) {
     assert_eq!(location(&r), "/login/2fa/enrol");
     let r = c.get(app.url("/login/2fa/enrol")).send().await.unwrap();
     assert!(location(&r).starts_with("/account/security/passkeys/new"), "{}", location(&r));
+    // Nor is an app's key started by posting to the enrolment form directly.
+    let csrf = app.csrf(&c, "/login").await;
+    let posted = c.post(app.url("/login/2fa/enrol")).form(&[("csrf", csrf.as_str()), ("code", "123456")]).send().await.unwrap();
+    assert!(location(&posted).starts_with("/account/security/passkeys/new"), "{}", location(&posted));
+    assert!(stile::store::totp::get(&app.state.db, &user.id).await.unwrap().is_none(), "no key was started");
     assert_eq!(c.get(app.url("/account")).send().await.unwrap().status(), 303, "not signed in yet");
     let html = c.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("requires you to sign in with a passkey"), "the reason is given");

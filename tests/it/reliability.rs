@@ -352,6 +352,32 @@ async fn interrupted_sign_in_link_with_2fa_parks_nothing(b: Backend) {
 }
 both!(interrupted_sign_in_link_with_2fa_parks_nothing);
 
+/// An emailed sign-in request counts the address and the client's network in one transaction: a
+/// connection lost between the two counts neither (counted one by one, a request cut there spent
+/// the address's allowance and not the sender's).
+async fn interrupted_email_request_counts_neither_key(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("jude@camden.example", None).await;
+    let counted = || async {
+        let keys: Vec<(String, i64)> =
+            sqlx::query_as("select key, attempts from throttle_counters where key like 'mail:%' and attempts > 0")
+                .fetch_all(app.state.db.pool())
+                .await
+                .unwrap();
+        keys
+    };
+    app.state.db.inject_fault("emailed_link:address_counted");
+    let r = mail_ask(&app, &app.browser(), "jude@camden.example", "/account").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(counted().await, vec![], "neither key is counted");
+    assert_eq!(mail_ask(&app, &app.browser(), "jude@camden.example", "/account").await.status(), 200);
+    let mut keys: Vec<String> = counted().await.into_iter().map(|(k, n)| format!("{k} {n}")).collect();
+    keys.sort();
+    assert_eq!(keys, ["mail:addr:jude@camden.example 1", "mail:ip:127.0.0.1 1"]);
+    app.finish().await;
+}
+both!(interrupted_email_request_counts_neither_key);
+
 /// The account page's password change and the ending of the other sessions are one
 /// transaction: a connection lost after the new hash is written, or just before the commit,
 /// leaves the old password and every session as they were (503), and the change then works.
@@ -966,6 +992,30 @@ async fn interrupted_disable_changes_nothing(b: Backend) {
     app.finish().await;
 }
 both!(interrupted_disable_changes_nothing);
+
+/// An administrator's 2FA reset removes the second factor, audits it and queues the owner's
+/// notice in one transaction: cut before the commit, the key stays and nobody is told; whole, the
+/// owner's notice waits in the outbox with the reset (so hanging up cannot remove a second
+/// factor silently).
+async fn interrupted_admin_reset_keeps_the_key_and_queues_nothing(b: Backend) {
+    let app = TestApp::start(b).await;
+    let user = app.create_user("kept2fa@example.org", Some(PW)).await;
+    store::totp::begin(&app.state.db, &user.id, "sealed", app.state.now()).await.unwrap();
+    store::totp::confirm(&app.state.db, &user.id, &["h".to_owned()], app.state.now()).await.unwrap();
+    let cli = stile::admin::AdminActor::cli();
+    let on = || async { store::totp::get(&app.state.db, &user.id).await.unwrap().is_some_and(|t| t.confirmed_at.is_some()) };
+    let notices = || async { store::outbox::to_address(&app.state.db, "kept2fa@example.org").await.unwrap().len() };
+    let resets = || async { app.audit_actions().await.iter().filter(|a| a.0 == "mfa.admin_reset").count() };
+    app.state.db.inject_fault("mfa_reset:notice_queued");
+    assert!(stile::admin::ops::users::reset_mfa(&app.state, &cli, &user.id).await.is_err());
+    assert!(on().await, "the key stays");
+    assert_eq!((notices().await, resets().await), (0, 0));
+    assert!(stile::admin::ops::users::reset_mfa(&app.state, &cli, &user.id).await.unwrap());
+    assert!(!on().await);
+    assert_eq!((notices().await, resets().await), (1, 1));
+    app.finish().await;
+}
+both!(interrupted_admin_reset_keeps_the_key_and_queues_nothing);
 
 /// Removing an account and banning an address end the sessions in the same write: a lost
 /// connection leaves the account, its session and the ban list as they were, and the retry
