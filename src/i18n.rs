@@ -144,13 +144,12 @@ struct RequestLang {
 /// Works out where the language link returns to, when a page asks.
 pub type HereFn = Box<dyn Fn() -> String + Send + Sync>;
 
-#[derive(Clone)]
 enum Here {
     Known(String),
     /// Worked out only if a page asks for it: most answers (a token, the discovery document, an
-    /// API call) show no language link, and working it out parses URLs. Shared, so a task the
-    /// request runs on its own ([`carried`]) takes it along unworked.
-    Later(std::sync::Arc<dyn Fn() -> String + Send + Sync>),
+    /// API call) show no language link, and working it out parses URLs. Boxed, which for the
+    /// usual closure (nothing captured) allocates nothing: this is on every request's path.
+    Later(HereFn),
 }
 
 tokio::task_local! {
@@ -166,7 +165,7 @@ pub async fn scope<F: std::future::Future>(choice: Choice, here: String, f: F) -
 
 /// As [`scope`], with the language link's page worked out by `here` only if a page asks.
 pub async fn scope_lazy<F: std::future::Future>(choice: Choice, here: HereFn, f: F) -> (F::Output, Choice) {
-    scope_with(choice, Here::Later(std::sync::Arc::from(here)), f).await
+    scope_with(choice, Here::Later(here), f).await
 }
 
 async fn scope_with<F: std::future::Future>(choice: Choice, here: Here, f: F) -> (F::Output, Choice) {
@@ -183,11 +182,14 @@ async fn scope_with<F: std::future::Future>(choice: Choice, here: Here, f: F) ->
 /// learnt of the language handed back at its end, for the request to take up with
 /// [`take_up`] (`None` outside a request).
 pub fn carried<F: std::future::Future>(f: F) -> impl std::future::Future<Output = (F::Output, Option<Choice>)> {
-    let known = REQUEST.try_with(|r| (r.choice.get(), r.here.clone())).ok();
+    // The link's page is worked out here, if it was left for later: the closure cannot be
+    // shared without an allocation on every request's path, and these tasks are a few checks
+    // that hash a password or read a code anyway.
+    let known = REQUEST.try_with(|r| (r.choice.get(), here_of(r))).ok();
     async move {
         match known {
             Some((choice, here)) => {
-                let (out, end) = scope_with(choice, here, f).await;
+                let (out, end) = scope(choice, here, f).await;
                 (out, Some(end))
             }
             None => (f.await, None),
@@ -228,12 +230,14 @@ pub fn note_ui_locales(lang: Option<Lang>) {
 
 /// The page the language link returns to.
 pub fn here() -> String {
-    REQUEST
-        .try_with(|r| match &r.here {
-            Here::Known(h) => h.clone(),
-            Here::Later(f) => f(),
-        })
-        .unwrap_or_else(|_| "/".to_owned())
+    REQUEST.try_with(here_of).unwrap_or_else(|_| "/".to_owned())
+}
+
+fn here_of(r: &RequestLang) -> String {
+    match &r.here {
+        Here::Known(h) => h.clone(),
+        Here::Later(f) => f(),
+    }
 }
 
 /// The language for a message to someone: their saved preference, else the language of the

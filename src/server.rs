@@ -19,6 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::{AppState, StartError};
+use crate::config::Settings;
 use crate::store::{self, Db};
 use crate::web::{self, headers, input};
 
@@ -222,56 +223,80 @@ pub async fn bind(addr: &str) -> Result<TcpListener, StartError> {
 
 /// Deletes what has expired, and picks up keys rotated by another instance.
 async fn maintenance_loop(state: AppState) {
-    // A dropped connection goes back to the pool in a task of its own (after a ping), so a
-    // statement that follows at once finds none idle and opens another: without waiting between
-    // steps, each pass of this loop opened two or three connections that stayed open a while.
-    let settle = || state.db.returned(Duration::from_millis(50));
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
-        let now = state.now();
-        let window = state.settings.throttle.account_window_secs.max(state.settings.throttle.ip_window_secs);
-        if let Err(e) = store::sessions::delete_expired(&state.db, now).await {
-            tracing::warn!(error = %e, "session clean-up failed");
-        }
-        settle().await;
-        if let Err(e) = store::throttle::prune(&state.db, now - window, now).await {
-            tracing::warn!(error = %e, "throttle clean-up failed");
-        }
-        settle().await;
-        if let Err(e) = store::grants::prune(&state.db, now - 86_400).await {
-            tracing::warn!(error = %e, "token clean-up failed");
-        }
-        settle().await;
-        if let Err(e) = store::replay::prune(&state.db, now).await {
-            tracing::warn!(error = %e, "used jti clean-up failed");
-        }
-        settle().await;
-        if let Err(e) = store::passkeys::delete_expired_ceremonies(&state.db, now).await {
-            tracing::warn!(error = %e, "passkey ceremony clean-up failed");
-        }
-        settle().await;
-        if let Err(e) = store::idempotency::prune(&state.db, now).await {
-            tracing::warn!(error = %e, "idempotency key clean-up failed");
-        }
-        settle().await;
-        if let Err(e) = store::connections::prune_login_states(&state.db, now - 3600).await {
-            tracing::warn!(error = %e, "SSO sign-in clean-up failed");
-        }
-        settle().await;
-        // Retired keys stay published until every token they signed has expired.
-        if let Err(e) = store::keys::delete_retired_before(&state.db, now - state.settings.tokens.retired_key_ttl_secs).await {
-            tracing::warn!(error = %e, "key clean-up failed");
-        }
-        settle().await;
-        // Sent and abandoned mail is kept a week for the operator, then forgotten.
-        if let Err(e) = store::outbox::prune(&state.db, now - 7 * 86400).await {
-            tracing::warn!(error = %e, "mail outbox clean-up failed");
-        }
-        settle().await;
-        if let Err(e) = state.keys.reload(&state.db, &state.master_key).await {
-            tracing::warn!(error = %e, "key reload failed");
-        }
+        maintenance_pass(&state).await;
+    }
+}
+
+/// The longest any throttle counter must be kept: the longest window of every limit that counts
+/// in `throttle_counters` (sign-in, second factor, emailed links and their codes, SSO starts,
+/// invitations). Pruned sooner, a counter with a longer window starts again from nothing.
+fn throttle_horizon(s: &Settings) -> i64 {
+    [
+        s.throttle.account_window_secs,
+        s.throttle.ip_window_secs,
+        s.magic_link.address_window_secs,
+        s.magic_link.ip_window_secs,
+        // An emailed code's guesses count for as long as its link lives.
+        s.magic_link.ttl_secs,
+        crate::auth::federated::START_WINDOW_SECS,
+        crate::admin::ops::invitations::SEND_WINDOW_SECS,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0)
+}
+
+/// One pass of [`maintenance_loop`] (the tests run it on their own clock).
+pub async fn maintenance_pass(state: &AppState) {
+    // A dropped connection goes back to the pool in a task of its own (after a ping), so a
+    // statement that follows at once finds none idle and opens another: without waiting between
+    // steps, each pass opened two or three connections that stayed open a while.
+    let settle = || state.db.returned(Duration::from_millis(50));
+    let now = state.now();
+    let window = throttle_horizon(&state.settings);
+    if let Err(e) = store::sessions::delete_expired(&state.db, now).await {
+        tracing::warn!(error = %e, "session clean-up failed");
+    }
+    settle().await;
+    if let Err(e) = store::throttle::prune(&state.db, now - window, now).await {
+        tracing::warn!(error = %e, "throttle clean-up failed");
+    }
+    settle().await;
+    if let Err(e) = store::grants::prune(&state.db, now - 86_400).await {
+        tracing::warn!(error = %e, "token clean-up failed");
+    }
+    settle().await;
+    if let Err(e) = store::replay::prune(&state.db, now).await {
+        tracing::warn!(error = %e, "used jti clean-up failed");
+    }
+    settle().await;
+    if let Err(e) = store::passkeys::delete_expired_ceremonies(&state.db, now).await {
+        tracing::warn!(error = %e, "passkey ceremony clean-up failed");
+    }
+    settle().await;
+    if let Err(e) = store::idempotency::prune(&state.db, now).await {
+        tracing::warn!(error = %e, "idempotency key clean-up failed");
+    }
+    settle().await;
+    if let Err(e) = store::connections::prune_login_states(&state.db, now - 3600).await {
+        tracing::warn!(error = %e, "SSO sign-in clean-up failed");
+    }
+    settle().await;
+    // Retired keys stay published until every token they signed has expired.
+    if let Err(e) = store::keys::delete_retired_before(&state.db, now - state.settings.tokens.retired_key_ttl_secs).await {
+        tracing::warn!(error = %e, "key clean-up failed");
+    }
+    settle().await;
+    // Sent and abandoned mail is kept a week for the operator, then forgotten.
+    if let Err(e) = store::outbox::prune(&state.db, now - 7 * 86400).await {
+        tracing::warn!(error = %e, "mail outbox clean-up failed");
+    }
+    settle().await;
+    if let Err(e) = state.keys.reload(&state.db, &state.master_key).await {
+        tracing::warn!(error = %e, "key reload failed");
     }
 }
 

@@ -77,17 +77,24 @@ pub async fn request(state: &AppState, user: &UserRow, new_input: &str, client: 
     }
     let data = Data { new_email: new.to_string(), old_email: Some(old.to_string()) };
     let link = NewLink { purpose: Purpose::EmailChange, user_id: Some(&user.id), family_id: None, data: &data };
-    let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
+    // The link, its email, the notice to the old address and the audit row are one transaction:
+    // the link is never sent to the new address without the old one being told (a hang-up or a
+    // lost connection between them once let it).
+    let mut tx = state.db.begin().await?;
+    let issued = emailed_link::issue(&mut tx, &state.settings, &*state.rng, state.now(), &link).await?;
     let site_name = state.settings.server.name.as_str();
     let confirm = messages::EmailChangeConfirm { site_name, link: &issued.url, minutes: issued.minutes, new_email: new.as_str() }
         .render(crate::i18n::for_person(user.language.as_deref()))?;
-    let confirm_id = mail::enqueue(state, &new, &confirm, Some(issued.expires_at)).await?;
+    let confirm_id = mail::enqueue_in(&mut tx, state, &new, &confirm, Some(issued.expires_at)).await?;
+    store::fault_point(&state.db, &mut tx, "email_change:link_queued").await?;
     let notice = messages::EmailChangeNotice { site_name, new_email: new.as_str(), old_email: old.as_str() }
         .render(crate::i18n::for_person(user.language.as_deref()))?;
-    let notice_id = mail::enqueue(state, &old, &notice, None).await?;
+    let notice_id = mail::enqueue_in(&mut tx, state, &old, &notice, None).await?;
     let details = json!({ "to_domain": new.domain(), "mail_id": confirm_id, "notice_mail_id": notice_id });
-    audit::user_event(&state.db, state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details))
+    audit::user_event(&mut tx, state, "email.change.request", Some(&user.id), Some(&user.id), client, Outcome::Success, Some(details))
         .await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    state.mail_wake.notify_one();
     Ok(new)
 }
 

@@ -72,7 +72,7 @@ pub struct NewLink<'a, D: Serialize> {
 
 /// Stores a new link, live from `now`, and returns where it points.
 pub async fn issue<D: Serialize>(
-    db: &Db,
+    db: impl Exec,
     settings: &Settings,
     rng: &dyn Random,
     now: Timestamp,

@@ -18,7 +18,7 @@ pub const AMR_MFA: &str = "mfa";
 
 /// The window of `[throttle] sso_max_starts` (a fixed window from the address's first start; the
 /// refusal page says ten minutes).
-const START_WINDOW_SECS: i64 = 600;
+pub(crate) const START_WINDOW_SECS: i64 = 600;
 
 /// Counts an upstream sign-in started from this address; false when it has started too many.
 /// Counted and read in one statement, so parallel starts can never all see room for one more.

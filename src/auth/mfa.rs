@@ -232,6 +232,13 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
     reserve(&state.db, &state.settings.throttle, &user.id, state.now()).await?;
     store::pause_here(&state.db, "mfa_enrol:counted").await;
     let mut tx = state.db.begin().await?;
+    if !store::totp::claim_pending(&mut tx, &user.id).await? {
+        // Confirmed meanwhile by another right code (two sent at once): not a guess, so the
+        // attempt is given back, and that one's recovery codes stand.
+        drop(tx);
+        store::throttle::release(&state.db, &throttle_key(&user.id), state.now()).await?;
+        return Err(MfaError::AlreadyEnrolled);
+    }
     if let Err(refused) = check_totp_on(state, &mut tx, user, &t, code).await? {
         drop(tx);
         return Err(refuse(state, user, client, refused).await?);
@@ -239,7 +246,7 @@ pub async fn confirm_enrolment(state: &AppState, user: &UserRow, code: &str, cli
     store::fault_point(&state.db, &mut tx, "mfa_enrol:code_used").await?;
     let (codes, hashes) = new_recovery_codes(state);
     if !store::totp::confirm(&mut tx, &user.id, &hashes, state.now()).await? {
-        // Confirmed meanwhile by another right code: that one's recovery codes stand.
+        // Claimed above in this transaction, so not reached; refused rather than assumed.
         return Err(MfaError::AlreadyEnrolled);
     }
     audit::user_event(&mut tx, state, "mfa.enrol", Some(&user.id), Some(&user.id), client, Outcome::Success, None).await?;
@@ -451,7 +458,7 @@ pub async fn admin_reset(state: &AppState, actor: Option<&str>, user: &UserRow, 
     let details = Some(json!({ "had_2fa": removed }));
     audit::user_event(&mut tx, state, "mfa.admin_reset", actor, Some(&user.id), client, Outcome::Success, details).await?;
     if removed {
-        crate::mail::enqueue_in(&mut tx, state, &user.email(), &notice, None).await?;
+        crate::mail::enqueue_notice_in(&mut tx, state, &user.email(), &notice).await?;
         store::fault_point(&state.db, &mut tx, "mfa_reset:notice_queued").await?;
     }
     tx.commit().await.map_err(StoreError::from)?;

@@ -53,12 +53,30 @@ pub async fn enqueue_in(
     mail: &Rendered,
     expires_at: Option<Timestamp>,
 ) -> Result<String, MailError> {
-    let now = state.now();
     // A bound on what waits, so a mail server that stays down cannot fill the database.
     if store::outbox::unsent_count(&mut *tx).await? >= state.settings.mail.max_queued {
         tracing::warn!("mail queue full; message refused");
         return Err(MailError::QueueFull);
     }
+    insert_in(tx, state, to, mail, expires_at).await
+}
+
+/// As [`enqueue_in`] for the notice of a change an administrator made (a second factor reset):
+/// queued even when the queue is full, so that a mail server that is down cannot stop the change
+/// (nor can a queue filled on purpose), and the owner is told once it is back. Such notices are
+/// few: one per administrator's action.
+pub async fn enqueue_notice_in(tx: &mut store::Tx, state: &AppState, to: &Email, mail: &Rendered) -> Result<String, MailError> {
+    insert_in(tx, state, to, mail, None).await
+}
+
+async fn insert_in(
+    tx: &mut store::Tx,
+    state: &AppState,
+    to: &Email,
+    mail: &Rendered,
+    expires_at: Option<Timestamp>,
+) -> Result<String, MailError> {
+    let now = state.now();
     let id = store::new_id(now, &*state.rng);
     store::outbox::insert(
         &mut *tx,

@@ -63,6 +63,17 @@ pub async fn use_step(db: impl Exec, user_id: &str, step: i64) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
+/// Inside the caller's transaction, takes a pending key for confirming: `false` when it is not
+/// pending (confirmed already, or meanwhile by a transaction this one waited for), so a second
+/// right code sent at the same time is told so rather than checked as a wrong one.
+pub async fn claim_pending(db: impl Exec, user_id: &str) -> Result<bool> {
+    let done = sqlx::query("update user_totp set confirmed_at = confirmed_at where user_id = $1 and confirmed_at is null")
+        .bind(user_id)
+        .execute(&mut *db.conn().await?)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Confirms a pending key and stores its recovery code hashes, in one transaction (inside the
 /// caller's, a savepoint). `false`, and nothing written, when the key is not pending any more:
 /// two right codes sent at once confirm it once, so the recovery codes shown are the ones that

@@ -403,6 +403,11 @@ async fn enrol_submit(
     match confirmed? {
         Ok(jar) => Ok((jar, to_codes_page(&next)).into_response()),
         Err(e) => {
+            // Enrolled meanwhile from this session (a second right code sent at the same time):
+            // to the codes page, which shows the codes if this browser has not seen them yet.
+            if matches!((&e, &w), (MfaError::AlreadyEnrolled, Who::Session(_))) {
+                return Ok(to_codes_page(&next));
+            }
             let (status, msg) = map(e)?;
             // The pending key again, or a new one when it has expired.
             let enrolment = match mfa::enrolment(&state, w.user()).await {

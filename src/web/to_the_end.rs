@@ -56,25 +56,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_language_link_goes_along_unworked() {
-        let tasks = TaskTracker::new();
-        let worked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let w = worked.clone();
-        let here: i18n::HereFn = Box::new(move || {
-            w.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            "/consent".to_owned()
-        });
-        let ((quiet, asked), _) = i18n::scope_lazy(Choice::default(), here, async {
-            assert_eq!(to_the_end(tasks.clone(), async { i18n::current() }).await.unwrap(), Lang::EnGb);
-            let n = worked.load(std::sync::atomic::Ordering::SeqCst);
-            (n, to_the_end(tasks.clone(), async { i18n::here() }).await.unwrap())
-        })
-        .await;
-        assert_eq!(quiet, 0, "not worked out unless asked");
-        assert_eq!(asked, "/consent");
-    }
-
-    #[tokio::test]
     async fn outside_a_request_the_check_runs_in_english() {
         let tasks = TaskTracker::new();
         assert_eq!(to_the_end(tasks.clone(), async { i18n::current() }).await.unwrap(), Lang::EnGb);

@@ -409,45 +409,74 @@ async fn an_enrolment_abandoned_mid_check_is_still_written(b: Backend) {
 }
 both!(an_enrolment_abandoned_mid_check_is_still_written);
 
-/// Two right codes for one pending key at once (the next one typed after a slow answer): the key
-/// is confirmed once, with one set of recovery codes, and the set on the codes page works.
-async fn two_right_enrolment_codes_at_once_confirm_once(b: Backend) {
-    let app = TestApp::start(b).await;
-    app.create_user("twice@example.org", Some(PW)).await;
+/// Two right codes for one pending key at once (the next one typed after a slow answer), held
+/// one `held` steps and sent one `sent` steps from now: the key is confirmed once, with one set of
+/// recovery codes, the set on the codes page works, and the other code is neither a second
+/// enrolment nor a wrong guess. Returns where the held one was sent.
+async fn enrol_twice_at_once(app: &TestApp, email: &str, held: i64, sent: i64) -> String {
+    app.create_user(email, Some(PW)).await;
     let c = app.browser();
-    assert_eq!(app.sign_in(&c, "twice@example.org", PW).await.status(), 303);
-    let (secret, csrf) = enrol_page(&app, &c, "/login/2fa/enrol?next=%2Faccount%2Fsecurity").await;
+    assert_eq!(app.sign_in(&c, email, PW).await.status(), 303);
+    let (secret, csrf) = enrol_page(app, &c, "/login/2fa/enrol?next=%2Faccount%2Fsecurity").await;
     let form = |code: &str| [("csrf", csrf.clone()), ("code", code.to_owned()), ("next", "/account/security".to_owned())];
-    // The first is the next step's code (a clock a little fast), held after its count, past the
-    // "still pending?" look; the second, this step's, is sent meanwhile. Both steps are unused.
-    let first = code_at(&secret, app.state.now() + 30);
+    let failures = audit_count(app, "mfa.verify", "failure", None).await;
+    let enrolled = audit_count(app, "mfa.enrol", "success", None).await;
+    // The first is held after its count, past the "still pending?" look.
     app.state.db.inject_pause("mfa_enrol:counted", std::time::Duration::from_secs(2));
-    let held = tokio::spawn(c.post(app.url("/login/2fa/enrol")).form(&form(&first)).send());
+    let first = tokio::spawn(c.post(app.url("/login/2fa/enrol")).form(&form(&code_at(&secret, app.state.now() + 30 * held))).send());
     for _ in 0..1000 {
         if app.state.db.pause_reached() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    assert!(app.state.db.pause_reached() && !held.is_finished());
-    let second = code_at(&secret, app.state.now());
-    let r = c.post(app.url("/login/2fa/enrol")).form(&form(&second)).send().await.unwrap();
+    assert!(app.state.db.pause_reached() && !first.is_finished());
+    let r = c.post(app.url("/login/2fa/enrol")).form(&form(&code_at(&secret, app.state.now() + 30 * sent))).send().await.unwrap();
     assert_eq!(location(&r), "/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
     let codes = codes_in(&c.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap());
     assert_eq!(codes.len(), 10);
-    let r = held.await.unwrap().unwrap();
-    assert_ne!(location(&r), "/account/security/recovery-codes?next=%2Faccount%2Fsecurity", "the first does not enrol again");
-    assert_eq!(audit_count(&app, "mfa.enrol", "success", None).await, 1);
+    let held_to = location(&first.await.unwrap().unwrap());
+    assert_eq!(audit_count(app, "mfa.enrol", "success", None).await, enrolled + 1, "enrolled once");
+    assert_eq!(audit_count(app, "mfa.verify", "failure", None).await, failures, "a right code is no wrong guess");
     // A code from the page signs in.
     let d = app.browser();
-    assert_eq!(location(&app.sign_in(&d, "twice@example.org", PW).await), "/login/2fa");
+    assert_eq!(location(&app.sign_in(&d, email, PW).await), "/login/2fa");
     let page = d.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
     let r = d.post(app.url("/login/2fa")).form(&[("csrf", csrf_in(&page).unwrap()), ("code", codes[0].clone())]).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_ne!(location(&r), "/login/2fa", "the recovery code shown works");
+    held_to
+}
+
+async fn two_right_enrolment_codes_at_once_confirm_once(b: Backend) {
+    let app = TestApp::start(b).await;
+    // The held code is the later step's (a clock a little fast), then the earlier step's.
+    for (email, held, sent) in [("later@example.org", 1, 0), ("earlier@example.org", 0, 1)] {
+        let held_to = enrol_twice_at_once(&app, email, held, sent).await;
+        assert_eq!(held_to, "/account/security/recovery-codes?next=%2Faccount%2Fsecurity", "{email}: to the codes page");
+    }
     app.finish().await;
 }
 both!(two_right_enrolment_codes_at_once_confirm_once);
+
+/// The emailed-link limits count over their own hour: the maintenance pass (every minute), which
+/// prunes old counters, does not start them again once the sign-in limits' five minutes are up.
+async fn emailed_link_limits_outlive_the_maintenance_pass(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("often@camden.example", None).await;
+    let max = app.state.settings.magic_link.address_max_requests;
+    for _ in 0..max {
+        assert_eq!(ask(&app, &app.browser(), "often@camden.example", "/account").await.status(), 200);
+    }
+    app.clock.advance(10 * 60);
+    stile::server::maintenance_pass(&app.state).await;
+    assert_eq!(ask(&app, &app.browser(), "often@camden.example", "/account").await.status(), 429, "still within the hour");
+    app.clock.advance(app.state.settings.magic_link.address_window_secs);
+    stile::server::maintenance_pass(&app.state).await;
+    assert_eq!(ask(&app, &app.browser(), "often@camden.example", "/account").await.status(), 200, "a new hour");
+    app.finish().await;
+}
+both!(emailed_link_limits_outlive_the_maintenance_pass);
 
 /// The server told to stop while a check a browser abandoned is still running: it waits for the
 /// check, so the failure is written before it stops rather than lost with the process.

@@ -1017,6 +1017,43 @@ async fn interrupted_admin_reset_keeps_the_key_and_queues_nothing(b: Backend) {
 }
 both!(interrupted_admin_reset_keeps_the_key_and_queues_nothing);
 
+/// The notice of a 2FA reset is queued even when the mail queue is full: a mail server that is
+/// down (or a queue filled on purpose) does not stop an administrator helping someone back in,
+/// and the owner is told once mail flows again.
+async fn a_full_mail_queue_does_not_stop_a_2fa_reset(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.mail.max_queued = 0).await;
+    let user = app.create_user("fullq@example.org", Some(PW)).await;
+    store::totp::begin(&app.state.db, &user.id, "sealed", app.state.now()).await.unwrap();
+    store::totp::confirm(&app.state.db, &user.id, &["h".to_owned()], app.state.now()).await.unwrap();
+    let cli = stile::admin::AdminActor::cli();
+    assert!(stile::admin::ops::users::reset_mfa(&app.state, &cli, &user.id).await.unwrap());
+    assert_eq!(store::outbox::to_address(&app.state.db, "fullq@example.org").await.unwrap().len(), 1);
+    app.finish().await;
+}
+both!(a_full_mail_queue_does_not_stop_a_2fa_reset);
+
+/// An address change's link, its email, the notice to the old address and the audit row are one
+/// transaction: a connection lost after the link's email is queued sends nothing at all.
+async fn interrupted_email_change_sends_nothing(b: Backend) {
+    let app = TestApp::start(b).await;
+    app.create_user("oldaddr@camden.example", Some(PW)).await;
+    let c = app.browser();
+    assert_eq!(app.sign_in(&c, "oldaddr@camden.example", PW).await.status(), 303);
+    let queued = |to: &'static str| {
+        let db = app.state.db.clone();
+        async move { store::outbox::to_address(&db, to).await.unwrap().len() }
+    };
+    app.state.db.inject_fault("email_change:link_queued");
+    assert_eq!(request_email_change(&app, &c, "newaddr@camden.example").await.status(), 503);
+    assert_eq!((queued("newaddr@camden.example").await, queued("oldaddr@camden.example").await), (0, 0), "nothing sent");
+    assert_eq!(app.audit_actions().await.iter().filter(|a| a.0 == "email.change.request").count(), 0);
+    let r = request_email_change(&app, &c, "newaddr@camden.example").await;
+    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    assert_eq!((queued("newaddr@camden.example").await, queued("oldaddr@camden.example").await), (1, 1), "the link and the notice");
+    app.finish().await;
+}
+both!(interrupted_email_change_sends_nothing);
+
 /// Removing an account and banning an address end the sessions in the same write: a lost
 /// connection leaves the account, its session and the ban list as they were, and the retry
 /// does it all.

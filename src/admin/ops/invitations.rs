@@ -24,6 +24,8 @@ use crate::secret::{SecretString, token_hash};
 use crate::store::{self, invitations::InvitationRow};
 
 /// How long an invitation's link works.
+/// The window of the per-address limit on invitations sent.
+pub(crate) const SEND_WINDOW_SECS: i64 = 3600;
 pub const TTL_SECS: i64 = 7 * 24 * 3600;
 
 /// Invitation emails (welcomes, invitations to join, resends) one address may be sent in an hour.
@@ -48,7 +50,7 @@ pub(crate) async fn reserve_send(state: &AppState, email: &str) -> Result<(), Ad
     let now = state.now();
     // Keyed by the address's hash: the throttle table is no place for addresses.
     let key = format!("invitation-send:{}", token_hash(&mailbox(email)));
-    let r = store::throttle::reserve(&state.db, &key, now, now.saturating_sub(3600)).await?;
+    let r = store::throttle::reserve(&state.db, &key, now, now.saturating_sub(SEND_WINDOW_SECS)).await?;
     if r.attempts > SENDS_PER_HOUR {
         return Err(AdminError::Conflict(format!(
             "{SENDS_PER_HOUR} invitation emails have already been sent to this address in the last hour. Try again later."
