@@ -160,24 +160,27 @@ fn smtp_error_text(e: &lettre::transport::smtp::Error, from: &str) -> String {
 }
 
 /// At most 500 characters of `text` (a server's answer may be UTF-8, so cut between characters),
-/// on one line, with each address in it but `keep` replaced by `[address]`.
+/// on one line and with nothing invisible in it, with each address in it but `keep` (an `@`
+/// written `%40` too) replaced by `[address]`.
 fn for_the_record(text: &str, keep: &str) -> String {
     const MOST: usize = 500;
     // What an address cannot hold (`Email::parse`): everything else, an apostrophe or a colon
     // included, may be part of one.
     let is_edge = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\\' | '(' | ')' | '[' | ']');
     let flush = |word: &mut String, out: &mut String| {
-        let hidden = word.contains('@') && !word.eq_ignore_ascii_case(keep);
+        let at = word.contains('@') || word.to_ascii_lowercase().contains("%40");
+        let hidden = at && !word.eq_ignore_ascii_case(keep);
         out.push_str(if hidden { "[address]" } else { word.as_str() });
         word.clear();
     };
     let mut out = String::with_capacity(text.len().min(MOST));
     let mut word = String::new();
-    for c in text.chars() {
+    // Invisible characters (a bidirectional override, say) would make the log read otherwise.
+    for c in text.chars().filter(|c| !crate::email::invisible(*c)) {
         if is_edge(c) {
             flush(&mut word, &mut out);
-            // A server's answer cannot start a line of its own in the log.
-            out.push(if c.is_control() { ' ' } else { c });
+            // A server's answer cannot start a line of its own in the log (U+2028 included).
+            out.push(if c.is_control() || c.is_whitespace() { ' ' } else { c });
         } else {
             word.push(c);
         }
@@ -215,6 +218,7 @@ mod tests {
         assert_eq!(for_the_record("dora@camden.example, bob@x.example refused", FROM), "[address], [address] refused");
         assert_eq!(for_the_record("<sian.o'neill@camden.example>: refused", FROM), "<[address]>: refused", "all of it");
         assert_eq!(for_the_record("<a:b{c}@camden.example>", FROM), "<[address]>");
+        assert_eq!(for_the_record("550 dora%40camden.example unknown", FROM), "550 [address] unknown");
         assert_eq!(for_the_record("452 4.2.2 mailbox full", FROM), "452 4.2.2 mailbox full");
     }
 
@@ -225,6 +229,7 @@ mod tests {
             "553 5.7.1 <NoReply@Council.example>: Sender address rejected"
         );
         assert_eq!(for_the_record("550 no\r\nINFO forged line", FROM), "550 no  INFO forged line");
+        assert_eq!(for_the_record("550 no\u{2028}INFO\u{202e}enil", FROM), "550 no INFOenil");
     }
 
     #[test]
