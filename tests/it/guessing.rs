@@ -52,15 +52,16 @@ async fn hang_up_at(app: &TestApp, c: &reqwest::Client, point: &str, path: &str,
     hang_up_held(app, c, point, path, form, std::time::Duration::from_millis(500)).await;
 }
 
-/// As [`hang_up_at`], with the request held at `point` for `hold`.
-async fn hang_up_held(
+/// Sends `form` to `path` with the next request to reach `point` held there for `hold`; returns
+/// once the server says the request is held (and it has not been answered).
+async fn send_held(
     app: &TestApp,
     c: &reqwest::Client,
     point: &str,
     path: &str,
     form: &(impl serde::Serialize + ?Sized),
     hold: std::time::Duration,
-) {
+) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
     app.state.db.inject_pause(point, hold);
     let sent = tokio::spawn(c.post(app.url(path)).form(form).send());
     for _ in 0..1000 {
@@ -70,9 +71,34 @@ async fn hang_up_held(
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     assert!(app.state.db.pause_reached() && !sent.is_finished(), "the request must be held at {point}");
+    sent
+}
+
+/// As [`hang_up_at`], with the request held at `point` for `hold`.
+async fn hang_up_held(
+    app: &TestApp,
+    c: &reqwest::Client,
+    point: &str,
+    path: &str,
+    form: &(impl serde::Serialize + ?Sized),
+    hold: std::time::Duration,
+) {
+    let sent = send_held(app, c, point, path, form, hold).await;
     // Dropping the request closes its connection: the browser has gone.
     sent.abort();
     assert!(sent.await.is_err_and(|e| e.is_cancelled()));
+}
+
+/// The codes page, once the abandoned request's task has handed it the codes (up to 5 s).
+async fn codes_page_once_ready(c: &reqwest::Client, codes_page: &str) -> String {
+    for _ in 0..100 {
+        let r = c.get(codes_page).send().await.unwrap();
+        if r.status() == 200 {
+            return r.text().await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    String::new()
 }
 
 /// An account's counted password attempts and failures, if any.
@@ -299,24 +325,41 @@ async fn parallel_wrong_totp_codes_are_counted_first(b: Backend) {
 }
 both!(parallel_wrong_totp_codes_are_counted_first);
 
+/// An account with 2FA, signed in and enrolled in `session`, and a second browser whose
+/// password sign-in is parked at the second factor (its form's `csrf`), a step later: this
+/// step's code and a wrong one.
+struct Parked {
+    user: stile::store::users::UserRow,
+    session: reqwest::Client,
+    parked: reqwest::Client,
+    csrf: String,
+    good: String,
+    wrong: &'static str,
+}
+
+async fn parked_at_second_factor(app: &TestApp, email: &str) -> Parked {
+    let user = app.create_user(email, Some(PW)).await;
+    let session = app.browser();
+    assert_eq!(app.sign_in(&session, email, PW).await.status(), 303);
+    let (secret, _) = enrol(app, &session).await;
+    app.clock.advance(30);
+    let good = code_at(&secret, app.state.now());
+    let wrong = if good == "000001" { "000002" } else { "000001" };
+    let parked = app.browser();
+    assert_eq!(location(&app.sign_in(&parked, email, PW).await), "/login/2fa");
+    let page = parked.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_in(&page).unwrap();
+    Parked { user, session, parked, csrf, good, wrong }
+}
+
 /// A wrong second-factor code whose browser hangs up after the attempt is counted and before the
 /// code is checked: the failure is still audited and counted, at sign-in and, from a (stolen)
 /// session, when turning 2FA off or asking for new recovery codes. Hanging up on every guess
 /// neither hides the guesses nor escapes the lock.
 async fn a_second_factor_check_abandoned_mid_check_is_still_written(b: Backend) {
     let app = TestApp::start(b).await;
-    let user = app.create_user("gone2fa@example.org", Some(PW)).await;
-    let c = app.browser();
-    assert_eq!(app.sign_in(&c, "gone2fa@example.org", PW).await.status(), 303);
-    let (secret, _) = enrol(&app, &c).await;
-    app.clock.advance(30);
-    let good = code_at(&secret, app.state.now());
-    let wrong = if good == "000001" { "000002" } else { "000001" };
+    let Parked { user, session: c, parked: b2, csrf: csrf_2fa, good, wrong } = parked_at_second_factor(&app, "gone2fa@example.org").await;
     // At sign-in.
-    let b2 = app.browser();
-    assert_eq!(location(&app.sign_in(&b2, "gone2fa@example.org", PW).await), "/login/2fa");
-    let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
-    let csrf_2fa = csrf_in(&page).unwrap();
     let before = audit_count(&app, "mfa.verify", "failure", None).await;
     hang_up_at(&app, &b2, "mfa:counted", "/login/2fa", &[("csrf", csrf_2fa.as_str()), ("code", wrong)]).await;
     assert_eq!(audited_beyond(&app, "mfa.verify", "failure", None, before).await, before + 1, "the failure is audited");
@@ -358,15 +401,7 @@ async fn new_recovery_codes_survive_a_hang_up(b: Backend) {
     hang_up_at(&app, &c, "mfa:counted", "/account/security/recovery-codes", &[("csrf", &csrf), ("code", &good)]).await;
     assert_eq!(audited_soon(&app, "mfa.recovery_codes.regenerate", "success", None).await, 1);
     let codes_page = app.url("/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
-    let mut html = String::new();
-    for _ in 0..100 {
-        let r = c.get(&codes_page).send().await.unwrap();
-        if r.status() == 200 {
-            html = r.text().await.unwrap();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let html = codes_page_once_ready(&c, &codes_page).await;
     let new = codes_in(&html);
     assert_eq!(new.len(), 10, "the new codes are shown: {html}");
     assert!(new.iter().all(|n| !old.contains(n)), "and they are new");
@@ -394,15 +429,7 @@ async fn an_enrolment_abandoned_mid_check_is_still_written(b: Backend) {
     assert_eq!(audited_soon(&app, "mfa.enrol", "success", None).await, 1, "enrolled");
     assert!(store::totp::get(&app.state.db, &user.id).await.unwrap().is_some_and(|t| t.confirmed_at.is_some()));
     let codes_page = app.url("/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
-    let mut html = String::new();
-    for _ in 0..100 {
-        let r = c.get(&codes_page).send().await.unwrap();
-        if r.status() == 200 {
-            html = r.text().await.unwrap();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let html = codes_page_once_ready(&c, &codes_page).await;
     assert_eq!(codes_in(&html).len(), 10, "the recovery codes are shown: {html}");
     assert_eq!(c.get(&codes_page).send().await.unwrap().status(), 303, "once");
     app.finish().await;
@@ -422,15 +449,8 @@ async fn enrol_twice_at_once(app: &TestApp, email: &str, held: i64, sent: i64) -
     let failures = audit_count(app, "mfa.verify", "failure", None).await;
     let enrolled = audit_count(app, "mfa.enrol", "success", None).await;
     // The first is held after its count, past the "still pending?" look.
-    app.state.db.inject_pause("mfa_enrol:counted", std::time::Duration::from_secs(2));
-    let first = tokio::spawn(c.post(app.url("/login/2fa/enrol")).form(&form(&code_at(&secret, app.state.now() + 30 * held))).send());
-    for _ in 0..1000 {
-        if app.state.db.pause_reached() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    assert!(app.state.db.pause_reached() && !first.is_finished());
+    let held_form = form(&code_at(&secret, app.state.now() + 30 * held));
+    let first = send_held(app, &c, "mfa_enrol:counted", "/login/2fa/enrol", &held_form, std::time::Duration::from_secs(2)).await;
     let r = c.post(app.url("/login/2fa/enrol")).form(&form(&code_at(&secret, app.state.now() + 30 * sent))).send().await.unwrap();
     assert_eq!(location(&r), "/account/security/recovery-codes?next=%2Faccount%2Fsecurity");
     let codes = codes_in(&c.get(app.url(&location(&r))).send().await.unwrap().text().await.unwrap());
@@ -482,16 +502,7 @@ both!(emailed_link_limits_outlive_the_maintenance_pass);
 /// check, so the failure is written before it stops rather than lost with the process.
 async fn a_shutdown_waits_for_an_abandoned_check(b: Backend) {
     let mut app = TestApp::start(b).await;
-    let user = app.create_user("stopping@example.org", Some(PW)).await;
-    let c = app.browser();
-    assert_eq!(app.sign_in(&c, "stopping@example.org", PW).await.status(), 303);
-    let (secret, _) = enrol(&app, &c).await;
-    app.clock.advance(30);
-    let wrong = if code_at(&secret, app.state.now()) == "000001" { "000002" } else { "000001" };
-    let b2 = app.browser();
-    assert_eq!(location(&app.sign_in(&b2, "stopping@example.org", PW).await), "/login/2fa");
-    let page = b2.get(app.url("/login/2fa")).send().await.unwrap().text().await.unwrap();
-    let csrf = csrf_in(&page).unwrap();
+    let Parked { user, parked: b2, csrf, wrong, .. } = parked_at_second_factor(&app, "stopping@example.org").await;
     let before = audit_count(&app, "mfa.verify", "failure", None).await;
     let form = [("csrf", csrf.as_str()), ("code", wrong)];
     hang_up_held(&app, &b2, "mfa:counted", "/login/2fa", &form, std::time::Duration::from_secs(3)).await;
