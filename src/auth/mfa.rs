@@ -200,19 +200,35 @@ pub async fn cancel_enrolment(state: &AppState, user: &UserRow) -> Result<(), Mf
     Ok(())
 }
 
-/// Ten recovery codes of 80 bits each, shown once; only their hashes are kept.
+/// Ten recovery codes of 16 characters each (79 bits), shown once; only their hashes are kept.
 fn new_recovery_codes(state: &AppState) -> (Vec<String>, Vec<String>) {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789"; // no 0/o, 1/l/i
-    let mut codes = Vec::with_capacity(10);
-    for _ in 0..10 {
-        let mut raw = [0u8; 16];
-        state.rng.fill(&mut raw);
-        let chars: String =
-            raw.iter().map(|b| char::from(ALPHABET.get(usize::from(*b) % ALPHABET.len()).copied().unwrap_or(b'a'))).collect();
-        codes.push(format!("{}-{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12], &chars[12..16]));
-    }
+    let codes: Vec<String> = (0..10).map(|_| recovery_code(&*state.rng)).collect();
     let hashes = codes.iter().map(|c| token_hash(&normalise_recovery(c))).collect();
     (codes, hashes)
+}
+
+/// Four groups of four characters, each drawn evenly from 31 that cannot be misread.
+fn recovery_code(rng: &dyn crate::clock::Random) -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789"; // no 0/o, 1/l/i
+    let groups: Vec<String> = (0..4).map(|_| (0..4).map(|_| char::from(even_pick(rng, ALPHABET))).collect()).collect();
+    groups.join("-")
+}
+
+/// One element of `from` (1 to 255 long), each as likely as the others: a byte at
+/// or above the largest multiple of the length is drawn again (a plain `byte % len` favours the
+/// first `256 % len`).
+fn even_pick(rng: &dyn crate::clock::Random, from: &[u8]) -> u8 {
+    let len = from.len().clamp(1, 255);
+    let limit = 256 - 256 % len;
+    loop {
+        let mut b = [0u8; 1];
+        rng.fill(&mut b);
+        let [byte] = b;
+        let n = usize::from(byte);
+        if n < limit {
+            return from.get(n % len).copied().unwrap_or(b'a');
+        }
+    }
 }
 
 fn normalise_recovery(code: &str) -> String {
@@ -492,6 +508,45 @@ mod tests {
         assert!(!expired(&row, T0));
         assert!(!expired(&row, T0 + PENDING_KEY_SECS - 1));
         assert!(expired(&row, T0 + PENDING_KEY_SECS), "not a second more");
+    }
+
+    /// Hands out the bytes it was given, in turn.
+    struct Bytes(std::sync::Mutex<std::collections::VecDeque<u8>>);
+    impl crate::clock::Random for Bytes {
+        fn fill(&self, buf: &mut [u8]) {
+            let mut q = self.0.lock().unwrap();
+            for b in buf {
+                *b = q.pop_front().expect("the test gave enough bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn recovery_code_characters_are_drawn_evenly() {
+        // 248 = 8 × 31 and above are drawn again; 247 is the last of the alphabet, 31 its first.
+        let mut given: Vec<u8> = vec![255, 248, 247, 31, 0, 30];
+        given.extend(std::iter::repeat_n(1, 12));
+        let rng = Bytes(std::sync::Mutex::new(given.into()));
+        assert_eq!(recovery_code(&rng), "9aa9-bbbb-bbbb-bbbb");
+        // Every byte below the limit maps to one character, each character from exactly 8 bytes.
+        let mut seen = std::collections::HashMap::new();
+        for n in 0..=247u8 {
+            let rng = Bytes(std::sync::Mutex::new(vec![n].into()));
+            *seen.entry(even_pick(&rng, b"abcdefghjkmnpqrstuvwxyz23456789")).or_insert(0) += 1;
+        }
+        assert_eq!(seen.len(), 31);
+        assert!(seen.values().all(|&k| k == 8), "{seen:?}");
+    }
+
+    #[test]
+    fn recovery_codes_are_four_groups_of_four_and_differ() {
+        let codes: std::collections::HashSet<String> = (0..50).map(|_| recovery_code(&crate::clock::OsRandom)).collect();
+        assert_eq!(codes.len(), 50);
+        for c in &codes {
+            let groups: Vec<&str> = c.split('-').collect();
+            assert_eq!(groups.len(), 4, "{c}");
+            assert!(groups.iter().all(|g| g.len() == 4 && g.bytes().all(|b| b"abcdefghjkmnpqrstuvwxyz23456789".contains(&b))), "{c}");
+        }
     }
 
     #[tokio::test]
