@@ -29,6 +29,12 @@ pub enum EmailError {
     MixedScript,
 }
 
+/// A character an address's local part may not hold (space, a control, or one of RFC 5322's
+/// specials other than `@` and `.`): where text around an address can end it.
+pub(crate) fn cannot_be_in_local_part(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\\' | '(' | ')' | '[' | ']')
+}
+
 /// Default-ignorable code points (Unicode's DerivedCoreProperties): they render as nothing, so
 /// `ad\u{200B}min` would look exactly like `admin`.
 pub(crate) fn invisible(c: char) -> bool {
@@ -61,8 +67,7 @@ impl Email {
             return Err(EmailError::TooLong);
         }
         let (local, domain) = normalised.rsplit_once('@').ok_or(EmailError::Malformed)?;
-        let bad_char =
-            |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\\' | '(' | ')' | '[' | ']');
+        let bad_char = cannot_be_in_local_part;
         if local.is_empty()
             || local.chars().count() > 64
             || local.contains('@')

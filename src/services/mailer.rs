@@ -166,9 +166,10 @@ fn for_the_record(text: &str, keep: &str) -> String {
     const MOST: usize = 500;
     // What an address cannot hold (`Email::parse`): everything else, an apostrophe or a colon
     // included, may be part of one.
-    let is_edge = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\\' | '(' | ')' | '[' | ']');
+    let is_edge = crate::email::cannot_be_in_local_part;
     let flush = |word: &mut String, out: &mut String| {
-        let at = word.contains('@') || word.to_ascii_lowercase().contains("%40");
+        // The full-width and small at signs too: a server may echo an address in either.
+        let at = word.contains(['@', '\u{FF20}', '\u{FE6B}']) || word.to_ascii_lowercase().contains("%40");
         let hidden = at && !word.eq_ignore_ascii_case(keep);
         out.push_str(if hidden { "[address]" } else { word.as_str() });
         word.clear();
@@ -219,6 +220,7 @@ mod tests {
         assert_eq!(for_the_record("<sian.o'neill@camden.example>: refused", FROM), "<[address]>: refused", "all of it");
         assert_eq!(for_the_record("<a:b{c}@camden.example>", FROM), "<[address]>");
         assert_eq!(for_the_record("550 dora%40camden.example unknown", FROM), "550 [address] unknown");
+        assert_eq!(for_the_record("550 dora\u{FF20}camden.example and dora\u{FE6B}camden.example", FROM), "550 [address] and [address]");
         assert_eq!(for_the_record("452 4.2.2 mailbox full", FROM), "452 4.2.2 mailbox full");
     }
 
