@@ -318,27 +318,98 @@ fn release_free_memory() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_free_memory() {}
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Ctrl-C and SIGTERM, counted from the moment [`StopSignals::watch`] is called: the first
+/// asks for a graceful stop, a second one for a stop at once (an operator who asks again does
+/// not want to wait for the requests and tracked work still running).
+pub struct StopSignals {
+    seen: tokio::sync::watch::Receiver<u32>,
+}
+
+/// A signal this soon after the one before is the same request delivered twice (a stop command
+/// followed by the service manager's own signal, or a terminal's Ctrl-C reaching a process
+/// twice), not a second request.
+const SAME_REQUEST: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl StopSignals {
+    /// Starts counting. Call it before anything slow at start-up: a signal that arrives before
+    /// the server is up is then kept, and the server stops as soon as it is.
+    pub fn watch() -> Self {
+        let (count, seen) = tokio::sync::watch::channel(0u32);
+        // Registered here, not in the task, so that no signal after this call is missed.
+        let mut signals = Signals::register();
+        tokio::spawn(async move {
+            let mut last: Option<tokio::time::Instant> = None;
+            loop {
+                if !signals.next().await {
+                    // Signals cannot be listened for: the process stops as the OS would stop it.
+                    std::future::pending::<()>().await;
+                }
+                let now = tokio::time::Instant::now();
+                if last.is_some_and(|t| now.duration_since(t) < SAME_REQUEST) {
+                    continue;
+                }
+                last = Some(now);
+                count.send_modify(|n| *n = n.saturating_add(1));
+                if *count.borrow() == 1 {
+                    tracing::info!("shutting down (send the signal again to stop at once)");
+                }
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        });
+        StopSignals { seen }
     }
-    tracing::info!("shutting down");
+
+    /// Resolves on the first signal.
+    pub fn first(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        Self::nth(self.seen.clone(), 1)
+    }
+
+    /// Resolves on the second signal.
+    pub fn second(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        Self::nth(self.seen.clone(), 2)
+    }
+
+    async fn nth(mut seen: tokio::sync::watch::Receiver<u32>, n: u32) {
+        if seen.wait_for(|k| *k >= n).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// The process's Ctrl-C and SIGTERM listeners.
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn register() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+                (Ok(int), Ok(term)) => Signals { streams: Some((int, term)) },
+                _ => Signals { streams: None },
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Waits for the next one; false when they cannot be listened for.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        {
+            let Some((int, term)) = self.streams.as_mut() else { return false };
+            tokio::select! {
+                got = int.recv() => got.is_some(),
+                got = term.recv() => got.is_some(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.is_ok()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -307,6 +307,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 async fn serve(state: AppState) -> Result<(), CliError> {
+    // Counted from here: a stop asked for while the server starts is kept, not lost.
+    let signals = crate::server::StopSignals::watch();
     let listener = crate::server::bind(&state.settings.server.listen).await?;
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| state.settings.server.listen.clone());
     out!("Stile is listening on http://{addr} (issuer {})", state.settings.issuer());
@@ -330,7 +332,10 @@ async fn serve(state: AppState) -> Result<(), CliError> {
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %crate::error::error_chain(&e), "demo seeding failed"),
     }
-    crate::server::serve(state, listener, crate::server::shutdown_signal()).await?;
+    tokio::select! {
+        served = crate::server::serve(state, listener, signals.first()) => served?,
+        () = signals.second() => tracing::warn!("stopping at once on a second signal; work still running is dropped"),
+    }
     Ok(())
 }
 

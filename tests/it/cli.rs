@@ -162,22 +162,20 @@ async fn config_errors_and_help() {
     assert!(!cli.run(&["frobnicate"]).status.success());
 }
 
-#[tokio::test]
-async fn serve_prints_first_start_help_and_the_demo_works() {
-    let cli = Cli::new(Backend::Sqlite).await;
+/// Starts `stile serve` on a free port, with `env` added; returns the process, its base URL and
+/// what it printed up to the demo's address (stdout is drained after, so the server never
+/// writes to a closed pipe).
+fn serve(cli: &Cli, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = cli
-        .cmd(&["serve"])
-        .env("STILE__SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .env("STILE__SERVER__ISSUER", &base)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut cmd = cli.cmd(&["serve"]);
+    cmd.env("STILE__SERVER__LISTEN", format!("127.0.0.1:{port}")).env("STILE__SERVER__ISSUER", &base);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
-    // Keep draining stdout after the banner, so the server never writes to a closed pipe.
     std::thread::spawn(move || {
         use std::io::Read;
         let mut buf = [0u8; 4096];
@@ -198,6 +196,70 @@ async fn serve_prints_first_start_help_and_the_demo_works() {
         }
     });
     let text = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    (child, base, text)
+}
+
+/// Kills the process when dropped, so a failed assertion leaves no server behind.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The first SIGTERM stops gracefully: no new connection is served, and a request still being
+/// sent holds the stop (up to the request timeout). A second one, a second or more later, stops
+/// the process at once; one sent again straight away is taken as the same request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_stop_signal_does_not_wait() {
+    let cli = Cli::new(Backend::Sqlite).await;
+    let (child, base, _) = serve(&cli, &[("STILE__SERVER__REQUEST_TIMEOUT_SECS", "120")]);
+    let mut server = Running(child);
+    let pid = server.0.id().to_string();
+    let term = || assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let http = reqwest::Client::new();
+    // Serving (the banner comes before the start-up checks).
+    let mut up = false;
+    for _ in 0..200 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server came up");
+    // A form whose body never finishes arriving.
+    let mut slow = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    slow.write_all(
+        b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=",
+    )
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    term();
+    term();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(server.0.try_wait().unwrap().is_none(), "the first signal (sent twice at once) waits for the request in flight");
+    let quick = reqwest::Client::builder().timeout(std::time::Duration::from_secs(2)).build().unwrap();
+    assert!(quick.get(format!("{base}/healthz")).send().await.is_err(), "no new connection is served");
+    term();
+    let mut stopped = None;
+    for _ in 0..100 {
+        stopped = server.0.try_wait().unwrap();
+        if stopped.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(stopped.is_some(), "the second signal stops it within ten seconds");
+    drop(slow);
+}
+
+#[tokio::test]
+async fn serve_prints_first_start_help_and_the_demo_works() {
+    let cli = Cli::new(Backend::Sqlite).await;
+    let (mut child, base, text) = serve(&cli, &[]);
     assert!(text.contains(&format!("Stile is listening on {base}")), "{text}");
     assert!(text.contains("stile createsuperuser"), "{text}");
     assert!(cli.db.dir.path().join("master.key").exists());
