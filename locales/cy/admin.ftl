@@ -294,6 +294,7 @@ admin-notice-bulk-no-body = Ni wnaed dim: dewiswch y sefydliad i ychwanegu’r d
 ## Gwrthodiadau a mewnbwn gwallus gan haen gwasanaeth y gweinyddu, a ddangosir ar y ffurflen.
 ## Mae'r testun Saesneg yn union eiriad yr haen gwasanaeth (gweler src/web/admin/refusals.rs).
 admin-refusal-not-admin = Dydych chi ddim yn weinyddwr unrhyw sefydliad. Gofynnwch i weinyddwr eich sefydliad.
+admin-refusal-mail-queue-full = Does dim modd anfon negeseuon e-bost ar hyn o bryd: mae gormod yn aros am y gweinydd e-bost. Ni chadwyd dim. Rhowch gynnig arall arni yn nes ymlaen.
 admin-refusal-add-body = Dim ond uwch-ddefnyddiwr all ychwanegu sefydliad.
 admin-refusal-needs-organisation = Mae angen sefydliad ar gyfer y weithred hon.
 admin-refusal-suspended = Mae’r sefydliad hwn wedi’i atal neu wedi’i analluogi, felly ni all ei weinyddwyr weithredu ar ei ran.

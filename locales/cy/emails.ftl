@@ -65,6 +65,14 @@ mail-mfa-reset-again-html = Os yw eich sefydliad yn gofyn am ddilysu dau gam, by
 mail-mfa-reset-again-text = Os yw eich sefydliad yn gofyn am ddilysu dau gam, byddwch yn ei sefydlu eto y tro nesaf y byddwch yn mewngofnodi; fel arall gallwch ei droi ymlaen eto yma: { $link }
 mail-mfa-reset-not-you = Os na wnaethoch chi ofyn am hyn, rhowch wybod i weinyddwr eich sefydliad.
 
+## Passkeys
+mail-passkeys-removed-subject = Mae eich allweddi mynediad { $site } wedi’u tynnu
+mail-passkeys-removed-heading = Mae eich allweddi mynediad wedi’u tynnu
+mail-passkeys-removed-body = Mae gweinyddwr wedi tynnu pob allwedd mynediad ac allwedd ddiogelwch oddi ar y cyfrif { $site } ar gyfer { $email }. Nid ydynt yn eich mewngofnodi mwyach.
+mail-passkeys-removed-again-html = Gallwch <a href="{ $link }">ychwanegu allwedd mynediad eto</a> ar ôl i chi fewngofnodi mewn ffordd arall.
+mail-passkeys-removed-again-text = Gallwch ychwanegu allwedd mynediad eto ar ôl i chi fewngofnodi mewn ffordd arall: { $link }
+mail-passkeys-removed-not-you = Os nad oeddech chi’n disgwyl hyn, rhowch wybod i weinyddwr eich sefydliad.
+
 ## Gwahoddiadau a chyfrifon newydd
 mail-invitation-subject = Fe’ch gwahoddir i ymuno â { $body } ar { $site }
 mail-invitation-heading = Fe’ch gwahoddir i ymuno â { $body }

@@ -295,6 +295,7 @@ admin-notice-bulk-no-body = Nothing was done: choose the organisation to add the
 ## English text is the service layer's own wording, with its variable parts as arguments: a
 ## page recognises the refusal by it (src/web/admin/refusals.rs), so change both together.
 admin-refusal-not-admin = You are not an administrator of any organisation. Ask your organisation's administrator.
+admin-refusal-mail-queue-full = Emails cannot be sent just now: too many are waiting for the mail server. Nothing was saved. Try again later.
 admin-refusal-add-body = Only a superuser can add an organisation.
 admin-refusal-needs-organisation = This action needs an organisation.
 admin-refusal-suspended = This organisation is suspended or disabled, so its administrators cannot act for it.

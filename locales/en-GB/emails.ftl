@@ -64,6 +64,14 @@ mail-mfa-reset-again-html = If your organisation requires two-factor authenticat
 mail-mfa-reset-again-text = If your organisation requires two-factor authentication you will set it up again the next time you sign in; otherwise you can turn it on again here: { $link }
 mail-mfa-reset-not-you = If you did not ask for this, tell your organisation's administrator.
 
+## Passkeys
+mail-passkeys-removed-subject = Your { $site } passkeys were removed
+mail-passkeys-removed-heading = Your passkeys were removed
+mail-passkeys-removed-body = An administrator removed every passkey and security key from the { $site } account for { $email }. They no longer sign you in.
+mail-passkeys-removed-again-html = You can <a href="{ $link }">add a passkey again</a> once you have signed in another way.
+mail-passkeys-removed-again-text = You can add a passkey again once you have signed in another way: { $link }
+mail-passkeys-removed-not-you = If you did not expect this, tell your organisation's administrator.
+
 ## Invitations and new accounts
 mail-invitation-subject = You are invited to join { $body } on { $site }
 mail-invitation-heading = You are invited to join { $body }

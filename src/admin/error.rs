@@ -26,6 +26,10 @@ pub enum AdminError {
     StepUpRequired { enrolled: bool, window_secs: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The change had to send an email and the mail queue is full (the mail server has been
+    /// failing for a while); nothing was written.
+    #[error("Emails cannot be sent just now: too many are waiting for the mail server. Nothing was saved. Try again later.")]
+    MailQueueFull,
     #[error("{0}")]
     Internal(String),
 }
@@ -59,7 +63,7 @@ impl AdminError {
             AdminError::Conflict(_) => "conflict",
             AdminError::Store(StoreError::Conflict(_)) => "conflict",
             AdminError::Store(StoreError::NotFound(_)) => "not_found",
-            AdminError::Store(StoreError::Unavailable(_)) => "temporarily_unavailable",
+            AdminError::Store(StoreError::Unavailable(_)) | AdminError::MailQueueFull => "temporarily_unavailable",
             AdminError::Store(_) | AdminError::Internal(_) => "server_error",
         }
     }
@@ -102,6 +106,16 @@ impl AdminError {
             tracing::error!(error = %crate::error::error_chain(&self), "admin API request failed");
         }
         AppError::Json { status: self.status(), error: self.code(), message: self.public_message(), field: self.field() }
+    }
+}
+
+impl From<crate::mail::MailError> for AdminError {
+    fn from(e: crate::mail::MailError) -> Self {
+        match e {
+            crate::mail::MailError::QueueFull => AdminError::MailQueueFull,
+            crate::mail::MailError::Store(s) => AdminError::Store(s),
+            other => AdminError::Internal(crate::error::error_chain(&other)),
+        }
     }
 }
 
@@ -148,6 +162,8 @@ impl From<AdminError> for AppError {
             AdminError::NotFound(_) => AppError::NotFound,
             AdminError::Invalid { message, .. } => AppError::BadRequest(message),
             AdminError::Conflict(m) => AppError::Conflict(m),
+            // A form shows the reason (`web::admin::Problem`); elsewhere, the busy page.
+            AdminError::MailQueueFull => AppError::Busy,
             AdminError::Store(StoreError::Conflict(what)) => AppError::Conflict(format!("{what} already exists.")),
             AdminError::Store(StoreError::NotFound(_)) => AppError::NotFound,
             AdminError::Store(s) => AppError::Store(s),

@@ -170,7 +170,25 @@ fn ip_key(ip: &str) -> String {
 /// One transaction: both keys are counted, or neither is. Counted key by key, a request whose
 /// browser hung up between the two left the address counted and the IP not, so one address
 /// could spend any number of others' allowances without using its own or leaving a trace.
+///
+/// Two row locks are taken, and the maintenance pass's prune deletes counters in no set order,
+/// so on PostgreSQL the two can deadlock; the transaction the server ends then wrote nothing,
+/// and it is counted again rather than answered with an error.
 pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), RequestError> {
+    const TRIES: u32 = 3;
+    let mut tried = 1;
+    loop {
+        match count_both(state, email, client).await {
+            Err(RequestError::Store(e)) if e.ended_by_conflict() && tried < TRIES => {
+                tracing::info!(tried, "emailed-link count ended by a conflict; counting again");
+                tried += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn count_both(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), RequestError> {
     let now = state.now();
     let ml = &state.settings.magic_link;
     let rules = [

@@ -152,14 +152,23 @@ pub async fn request(
     };
     if let Some(reason) = reason {
         let notify = state.settings.signup.notify_unknown && user.is_none();
-        if notify {
+        let notice = if notify {
             let sign_in_url = format!("{}/login", state.settings.issuer());
-            let mail = messages::NoAccount { site_name, sign_in_url: &sign_in_url }.render(crate::i18n::current())?;
-            mail::enqueue(state, &email, &mail, None).await?;
+            Some(messages::NoAccount { site_name, sign_in_url: &sign_in_url }.render(crate::i18n::current())?)
+        } else {
+            None
+        };
+        let mut tx = state.db.begin().await?;
+        if let Some(mail) = &notice {
+            mail::enqueue_in(&mut tx, state, &email, mail, None).await?;
         }
         let target = user.as_ref().map(|u| u.id.as_str());
         let details = json!({ "reason": reason, "notified": notify });
-        audit::user_event(&state.db, state, "signin.email.request", None, target, client, Outcome::Failure, Some(details)).await?;
+        audit::user_event(&mut tx, state, "signin.email.request", None, target, client, Outcome::Failure, Some(details)).await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        if notify {
+            state.mail_wake.notify_one();
+        }
         return Ok(Requested { email, reference });
     }
 
@@ -171,7 +180,10 @@ pub async fn request(
         family_id: Some(token_hash(reference.expose())),
         data: &data,
     };
-    let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
+    // The link, its email and the audit row are one transaction: a lost connection between them
+    // once left a live link that no message carried, or a message with no audit row.
+    let mut tx = state.db.begin().await?;
+    let issued = emailed_link::issue(&mut tx, &state.settings, &*state.rng, state.now(), &link).await?;
     let mail = messages::SignInLink { site_name, link: &issued.url, code: &code, minutes: issued.minutes, new_account: user.is_none() }
         .render({
             let saved = user.as_ref().and_then(|u| u.language.as_deref());
@@ -180,10 +192,13 @@ pub async fn request(
                 AskedBy::Administrator => crate::i18n::for_recipient(saved, state.settings.ui.default_lang()),
             }
         })?;
-    let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
+    let mail_id = mail::enqueue_in(&mut tx, state, &email, &mail, Some(issued.expires_at)).await?;
+    store::fault_point(&state.db, &mut tx, "magic_link:link_queued").await?;
     let target = user.as_ref().map(|u| u.id.as_str());
     let details = json!({ "new_account": user.is_none(), "mail_id": mail_id });
-    audit::user_event(&state.db, state, "signin.email.request", None, target, client, Outcome::Success, Some(details)).await?;
+    audit::user_event(&mut tx, state, "signin.email.request", None, target, client, Outcome::Success, Some(details)).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    state.mail_wake.notify_one();
     Ok(Requested { email, reference })
 }
 

@@ -53,6 +53,8 @@ pub enum PasskeyError {
     Corrupt(#[source] serde_json::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("cannot queue the notice")]
+    Mail(#[from] crate::mail::MailError),
 }
 
 /// What a page needs to start a ceremony: the id to send back and the options for the browser.
@@ -472,14 +474,26 @@ pub async fn remove(state: &AppState, user: &UserRow, id: &str, client: &ClientI
 }
 
 /// An administrator's removal of every passkey the user has (the policy check is the caller's):
-/// the removal and its audit row together. Returns how many there were.
+/// the removal, its audit row and the notice to the owner together (as a second factor reset:
+/// a removal they did not ask for does not go unnoticed). Returns how many there were.
 pub async fn admin_remove_all(state: &AppState, actor: Option<&str>, user: &UserRow, client: &ClientInfo) -> Result<u64, PasskeyError> {
+    let link = format!("{}/account/security", state.settings.issuer());
+    let notice =
+        crate::mail::messages::PasskeysRemoved { site_name: &state.settings.server.name, email: &user.email, security_link: &link }
+            .render(crate::i18n::for_recipient(user.language.as_deref(), state.settings.ui.default_lang()))?;
     let mut tx = state.db.begin().await?;
     let removed = store::passkeys::remove_all(&mut tx, &user.id).await?;
     store::fault_point(&state.db, &mut tx, "passkey_remove_all:removed").await?;
     let details = Some(json!({ "removed": removed }));
     audit::user_event(&mut tx, state, "passkey.admin_remove_all", actor, Some(&user.id), client, Outcome::Success, details).await?;
+    if removed > 0 {
+        crate::mail::enqueue_notice_in(&mut tx, state, &user.email(), &notice).await?;
+        store::fault_point(&state.db, &mut tx, "passkey_remove_all:notice_queued").await?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
+    if removed > 0 {
+        state.mail_wake.notify_one();
+    }
     Ok(removed)
 }
 

@@ -107,13 +107,16 @@ pub async fn request(
     };
     let data = Data { password_hash: hash, next: next.to_owned(), email: Some(email.to_string()) };
     let link = NewLink { purpose: Purpose::SetPassword, user_id: Some(&user.id), family_id: None, data: &data };
-    let issued = emailed_link::issue(&state.db, &state.settings, &*state.rng, state.now(), &link).await?;
+    // The link, its email and the audit row are one transaction (see `magic_link::request`).
+    let mut tx = state.db.begin().await?;
+    let issued = emailed_link::issue(&mut tx, &state.settings, &*state.rng, state.now(), &link).await?;
     let site_name = state.settings.server.name.as_str();
     let mail = messages::PasswordConfirm { site_name, link: &issued.url, minutes: issued.minutes, had_password: user.has_password() }
         .render(crate::i18n::for_person(user.language.as_deref()))?;
-    let mail_id = mail::enqueue(state, &email, &mail, Some(issued.expires_at)).await?;
+    let mail_id = mail::enqueue_in(&mut tx, state, &email, &mail, Some(issued.expires_at)).await?;
+    store::fault_point(&state.db, &mut tx, "password_by_email:link_queued").await?;
     audit::user_event(
-        &state.db,
+        &mut tx,
         state,
         "password.email.request",
         None,
@@ -123,6 +126,8 @@ pub async fn request(
         Some(json!({ "mail_id": mail_id })),
     )
     .await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    state.mail_wake.notify_one();
     Ok(email)
 }
 

@@ -215,6 +215,40 @@ impl MfaReset<'_> {
     }
 }
 
+/// Tells a user an administrator removed all their passkeys.
+pub struct PasskeysRemoved<'a> {
+    pub site_name: &'a str,
+    pub email: &'a str,
+    pub security_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/passkeys_removed.txt")]
+struct PasskeysRemovedTxt<'a> {
+    m: &'a PasskeysRemoved<'a>,
+    t: Tr,
+}
+
+#[derive(Template)]
+#[template(path = "email/passkeys_removed.html")]
+struct PasskeysRemovedHtml<'a> {
+    m: &'a PasskeysRemoved<'a>,
+    t: Tr,
+    site_name: &'a str,
+}
+
+impl PasskeysRemoved<'_> {
+    /// The message in `lang` (the recipient's: see `crate::i18n::for_recipient`).
+    pub fn render(&self, lang: Lang) -> Result<Rendered, MailError> {
+        let t = Tr::plain(lang);
+        Ok(Rendered {
+            subject: t.msg("mail-passkeys-removed-subject").arg("site", self.site_name).to_string(),
+            text: PasskeysRemovedTxt { m: self, t: Tr::plain(lang) }.render()?,
+            html: PasskeysRemovedHtml { m: self, site_name: self.site_name, t: Tr::new(lang) }.render()?,
+        })
+    }
+}
+
 /// An invitation to join a body: accepted on a page where the person is signed in with the
 /// address it was sent to.
 pub struct Invitation<'a> {
@@ -311,6 +345,7 @@ mod tests {
             r(EmailChangeNotice { site_name: s, new_email: "new@conwy.example", old_email: "old@conwy.example" }.render(lang)),
         ));
         out.push(("2FA reset", r(MfaReset { site_name: s, email: "a@conwy.example", security_link: link }.render(lang))));
+        out.push(("passkeys removed", r(PasskeysRemoved { site_name: s, email: "a@conwy.example", security_link: link }.render(lang))));
         out.push(("invitation", r(Invitation { site_name: s, body_name: "Conwy", link, days: 7 }.render(lang))));
         for body_name in [None, Some("Conwy")] {
             out.push(("welcome", r(Welcome { site_name: s, body_name, link, days: 7 }.render(lang))));

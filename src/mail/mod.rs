@@ -1,6 +1,6 @@
 //! Outgoing mail. A request never talks to the mail server: it renders a message (an HTML and a
 //! plain-text part from `templates/email/`), writes it to the database outbox with
-//! [`enqueue`], and wakes the [`worker`], which delivers it through the configured
+//! [`enqueue_in`] in the transaction of the change it goes with, and wakes the [`worker`], which delivers it through the configured
 //! [`transport`] with retries and exponential backoff.
 
 pub mod messages;
@@ -33,19 +33,10 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// Writes a message to the outbox and wakes the worker. `expires_at`: do not send after this
-/// (the one-time link inside will not work any more). Returns the outbox id.
-pub async fn enqueue(state: &AppState, to: &Email, mail: &Rendered, expires_at: Option<Timestamp>) -> Result<String, MailError> {
-    let mut tx = state.db.begin().await?;
-    let id = enqueue_in(&mut tx, state, to, mail, expires_at).await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
-    state.mail_wake.notify_one();
-    Ok(id)
-}
-
-/// As [`enqueue`], inside the caller's transaction, so that a message that must go with a change
-/// (a notice of it) is written with it or not at all. The caller wakes the worker after its
-/// commit (`state.mail_wake`); until then the worker could not see the message.
+/// Writes a message to the outbox inside the caller's transaction, so that it is written with
+/// the change it goes with (a link, a notice) or not at all. `expires_at`: do not send after
+/// this (the one-time link inside will not work any more). Returns the outbox id. The caller
+/// wakes the worker after its commit (`state.mail_wake`); until then the worker cannot see it.
 pub async fn enqueue_in(
     tx: &mut store::Tx,
     state: &AppState,
@@ -61,7 +52,8 @@ pub async fn enqueue_in(
     insert_in(tx, state, to, mail, expires_at).await
 }
 
-/// As [`enqueue_in`] for the notice of a change an administrator made (a second factor reset):
+/// As [`enqueue_in`] for the notice of a change an administrator made (a second factor reset,
+/// passkeys removed):
 /// queued even when the queue is full, so that a mail server that is down cannot stop the change
 /// (nor can a queue filled on purpose), and the owner is told once it is back. Such notices are
 /// few: one per administrator's action.

@@ -14,8 +14,8 @@ const BATCH: i64 = 50;
 /// Longest wait between retries.
 const MAX_BACKOFF_SECS: i64 = 3600;
 
-/// Runs until the task is aborted: a pass over due messages whenever [`crate::mail::enqueue`]
-/// wakes it, and at least every `mail.poll_interval_secs`.
+/// Runs until the task is aborted: a pass over due messages whenever a committed message
+/// wakes it (`AppState::mail_wake`), and at least every `mail.poll_interval_secs`.
 pub async fn run(state: AppState) {
     let poll = Duration::from_secs(state.settings.mail.poll_interval_secs);
     loop {

@@ -152,6 +152,12 @@ impl StoreError {
             _ => StoreError::from(e),
         }
     }
+
+    /// True when PostgreSQL ended the transaction to break a deadlock (40P01) or a
+    /// serialization conflict (40001): nothing it wrote was kept, and running it again is safe.
+    pub fn ended_by_conflict(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(d)) if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+    }
 }
 
 /// What a unique constraint keeps to one, as a conflict names it ("A body with that name

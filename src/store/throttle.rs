@@ -48,14 +48,22 @@ pub async fn locked_until(db: &Db, key: &str, now: Timestamp) -> Result<Option<T
 }
 
 /// Drops events, locks and counters that can no longer matter.
+///
+/// On PostgreSQL a counter a request holds is skipped (left for the next pass), so the prune
+/// never waits for a row: a multi-row delete that waited would lock rows in no set order, and
+/// could deadlock with a request counting two keys (an address and a network) in one
+/// transaction. SQLite has one writer at a time, so nothing there can deadlock.
 pub async fn prune(db: &Db, older_than: Timestamp, now: Timestamp) -> Result<()> {
     sqlx::query("delete from throttle_events where at <= $1").bind(older_than).execute(db.pool()).await?;
     sqlx::query("delete from throttle_locks where until <= $1").bind(now).execute(db.pool()).await?;
-    sqlx::query("delete from throttle_counters where window_start <= $1 and locked_until <= $2")
-        .bind(older_than)
-        .bind(now)
-        .execute(db.pool())
-        .await?;
+    let counters = match db.kind() {
+        super::DbKind::Postgres => {
+            "delete from throttle_counters where key in
+               (select key from throttle_counters where window_start <= $1 and locked_until <= $2 for update skip locked)"
+        }
+        super::DbKind::Sqlite => "delete from throttle_counters where window_start <= $1 and locked_until <= $2",
+    };
+    sqlx::query(counters).bind(older_than).bind(now).execute(db.pool()).await?;
     Ok(())
 }
 

@@ -422,7 +422,16 @@ async fn superuser_abilities(b: Backend) {
     assert_eq!((v["passkeys"].clone(), v["mfa_enabled"].clone()), (json!(2), json!(true)));
     assert_eq!(su.ok(Method::POST, &format!("/users/{ann}/remove-passkeys"), None).await["removed"], 2);
     assert_eq!(su.ok(Method::GET, &format!("/users/{ann}"), None).await["passkeys"], 0);
+    let notices = store::outbox::to_address(&app.state.db, "ann.jones@council.example").await.unwrap();
+    assert_eq!(notices.len(), 2, "the user is told their passkeys were removed");
+    assert!(
+        notices.iter().any(|m| m.subject.contains("passkeys were removed")),
+        "{:?}",
+        notices.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
     assert_eq!(su.ok(Method::POST, &format!("/users/{ann}/remove-passkeys"), None).await["removed"], 0);
+    let notices = store::outbox::to_address(&app.state.db, "ann.jones@council.example").await.unwrap();
+    assert_eq!(notices.len(), 2, "removing none tells no one");
     assert!(app.audit_actions().await.iter().any(|(a, o)| a == "passkey.admin_remove_all" && o == "success"));
     let (s, _) = su.post(&format!("/users/{ann}/sign-in-email"), json!({})).await;
     assert_eq!(s, 202);

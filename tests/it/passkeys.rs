@@ -343,9 +343,17 @@ async fn interrupted_add_and_remove_all_change_nothing(b: Backend) {
     assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 1, "rolled back");
     let removed = |actions: Vec<(String, String)>| actions.iter().filter(|(a, _)| a == "passkey.admin_remove_all").count();
     assert_eq!(removed(app.audit_actions().await), 0);
-    // The passkey still signs in; then the retry removes it.
+    // Cut after the owner's notice is queued: no notice, no removal.
+    app.state.db.inject_fault("passkey_remove_all:notice_queued");
+    assert!(stile::admin::ops::users::remove_passkeys(&app.state, &cli, &user.id).await.is_err());
+    assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 1, "rolled back");
+    assert_eq!(removed(app.audit_actions().await), 0);
+    let told = || async { stile::store::outbox::to_address(&app.state.db, "fault@example.org").await.unwrap().len() };
+    assert_eq!(told().await, 0, "no notice of a removal that did not happen");
+    // The passkey still signs in; then the retry removes it, and the owner is told once.
     assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 303);
     assert_eq!(stile::admin::ops::users::remove_passkeys(&app.state, &cli, &user.id).await.unwrap(), 1);
+    assert_eq!(told().await, 1);
     assert_eq!(stile::store::passkeys::count_of_user(&app.state.db, &user.id).await.unwrap(), 0);
     assert_eq!(removed(app.audit_actions().await), 1);
     assert_eq!(passwordless(&app, &app.browser(), &mut k).await.status(), 401);

@@ -727,3 +727,27 @@ async fn invitation_limit_counts_tagged_addresses_once(b: Backend) {
     app.finish().await;
 }
 both!(invitation_limit_counts_tagged_addresses_once);
+
+/// With the mail queue full, adding a person with the welcome ticked is refused on the form
+/// (503, what to do, what was typed kept), and nothing is added.
+async fn a_full_mail_queue_is_said_on_the_form(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.mail.max_queued = 0).await;
+    council_with_admin(&app).await;
+    let admin = admin_browser(&app, "admin@camden.example").await;
+    let form = [
+        ("email", "queued@camden.example"),
+        ("name", "Queued Person"),
+        ("body_id", "camden"),
+        ("fixed_body", "camden"),
+        ("send_welcome", "1"),
+    ];
+    let r = post(&app, &admin, "/admin/users/new?body=camden", "/admin/users/new", &form).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Nothing was saved"), "{html}");
+    assert!(html.contains("queued@camden.example"), "what was typed is kept: {html}");
+    assert_eq!(invitation_ids(&app, "queued@camden.example").await.len(), 0);
+    assert_eq!(count(&app, "user.create", "success").await, 0);
+    app.finish().await;
+}
+both!(a_full_mail_queue_is_said_on_the_form);

@@ -1032,6 +1032,31 @@ async fn a_full_mail_queue_does_not_stop_a_2fa_reset(b: Backend) {
 }
 both!(a_full_mail_queue_does_not_stop_a_2fa_reset);
 
+/// A full mail queue refuses a new account's welcome whole, with a reason and a 503 (not a
+/// server error): no account, no invitation, and nothing spent of the address's hourly
+/// allowance. The admin page says why, on the form.
+async fn a_full_mail_queue_refuses_a_welcome_whole(b: Backend) {
+    let app = TestApp::start_with(b, |s| s.mail.max_queued = 0).await;
+    let su = superuser_api(&app).await;
+    let council = crate::admin_api::create_body(&su, "Full Queue Council", "council", &["council.example"]).await;
+    let (s, v) = su.post("/users", json!({ "email": "later@council.example", "body_id": council, "send_welcome": true })).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("temporarily_unavailable")), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("Nothing was saved"), "{v}");
+    assert!(store::users::by_email(&app.state.db, &stile::email::Email::parse("later@council.example").unwrap()).await.unwrap().is_none());
+    let (invitations, counted): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from invitations), (select count(*) from throttle_counters where key like 'invitation-send:%')",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((invitations, counted), (0, 0));
+    // Without the welcome the account is made.
+    let (s, v) = su.post("/users", json!({ "email": "later@council.example", "body_id": council })).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    app.finish().await;
+}
+both!(a_full_mail_queue_refuses_a_welcome_whole);
+
 /// An address change's link, its email, the notice to the old address and the audit row are one
 /// transaction: a connection lost after the link's email is queued sends nothing at all.
 async fn interrupted_email_change_sends_nothing(b: Backend) {
@@ -1053,6 +1078,182 @@ async fn interrupted_email_change_sends_nothing(b: Backend) {
     app.finish().await;
 }
 both!(interrupted_email_change_sends_nothing);
+
+/// An emailed sign-in link and an emailed password link are written with their message and
+/// audit row in one transaction: a connection lost after the message is queued leaves no live
+/// link, no message and no audit row (503), and the retry sends one of each.
+async fn interrupted_emailed_link_requests_leave_nothing(b: Backend) {
+    const NEW: &str = "a brand new passphrase";
+    let app = TestApp::start(b).await;
+    app.create_user("link@camden.example", Some(PW)).await;
+    let written = || async {
+        let links_all: i64 = sqlx::query_scalar("select count(*) from one_time_tokens").fetch_one(app.state.db.pool()).await.unwrap();
+        let mail = store::outbox::to_address(&app.state.db, "link@camden.example").await.unwrap().len();
+        let audited = app.audit_actions().await.iter().filter(|a| a.0 == "signin.email.request" || a.0 == "password.email.request").count();
+        (links_all, mail, audited)
+    };
+    app.state.db.inject_fault("magic_link:link_queued");
+    assert_eq!(mail_ask(&app, &app.browser(), "link@camden.example", "/account").await.status(), 503);
+    assert_eq!(written().await, (0, 0, 0), "no link, message or audit row");
+    assert_eq!(mail_ask(&app, &app.browser(), "link@camden.example", "/account").await.status(), 200);
+    assert_eq!(written().await, (1, 1, 1), "the retry writes one of each");
+
+    app.state.db.inject_fault("password_by_email:link_queued");
+    assert_eq!(ask_password(&app, &app.browser(), "link@camden.example", NEW, NEW).await.status(), 503);
+    assert_eq!(written().await, (1, 1, 1), "the password link left nothing");
+    assert_eq!(ask_password(&app, &app.browser(), "link@camden.example", NEW, NEW).await.status(), 200);
+    assert_eq!(written().await, (2, 2, 2));
+    app.finish().await;
+}
+both!(interrupted_emailed_link_requests_leave_nothing);
+
+/// An emailed request counts two keys in one transaction, so on PostgreSQL it can meet another
+/// transaction holding the same two rows the other way round (the maintenance pass's prune
+/// deletes counters in no set order). The server ends one of them; the request whose count was
+/// ended counts again and is answered as usual, not with an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emailed_request_ended_by_a_deadlock_counts_again() {
+    if crate::harness::skip_in_fast_tier("PostgreSQL") {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    const WHO: &str = "deadlock@camden.example";
+    assert_eq!(mail_ask(&app, &app.browser(), WHO, "/account").await.status(), 200);
+    let counts = || async {
+        let mut rows: Vec<(String, i64)> = sqlx::query_as("select key, attempts from throttle_counters where key like 'mail:%'")
+            .fetch_all(app.state.db.pool())
+            .await
+            .unwrap();
+        rows.sort();
+        rows
+    };
+    let addr = format!("mail:addr:{WHO}");
+    let ip = "mail:ip:127.0.0.1".to_owned();
+    assert_eq!(counts().await, vec![(addr.clone(), 1), (ip.clone(), 1)]);
+    // The other transaction takes the network's row first; the request takes the address's and
+    // waits for the network's; then the other asks for the address's.
+    let mut other = app.state.db.pool().begin().await.unwrap();
+    sqlx::query("select attempts from throttle_counters where key = $1 for update").bind(&ip).fetch_all(&mut *other).await.unwrap();
+    let second = addr.clone();
+    let browser = app.browser();
+    let pool = app.state.db.pool().clone();
+    let (answer, taken) = tokio::join!(mail_ask(&app, &browser, WHO, "/account"), async move {
+        // Once the request waits for the network's row, ask for the address's: a deadlock, which
+        // the server breaks by ending the transaction that waited first (the request's).
+        for _ in 0..200 {
+            let waiting: i64 =
+                sqlx::query_scalar("select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let taken =
+            sqlx::query("select attempts from throttle_counters where key = $1 for update").bind(&second).fetch_all(&mut *other).await;
+        other.rollback().await.unwrap();
+        taken.map(|rows| rows.len())
+    });
+    assert_eq!(taken.unwrap(), 1, "the other transaction got the row: the request's count was the one ended");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(counts().await, vec![(addr, 2), (ip, 2)], "counted once, after the retry");
+    app.finish().await;
+}
+
+/// An invitation, a welcome and a resend are stored with their email in one transaction: a
+/// connection lost once the email is queued leaves no invitation without its email (nor an
+/// email for nothing), and a resend cut there keeps the link already sent working. The retry
+/// writes one of each.
+async fn interrupted_invitations_leave_nothing_half_sent(b: Backend) {
+    let app = TestApp::start(b).await;
+    let su = superuser_api(&app).await;
+    let council = crate::admin_api::create_body(&su, "Invite Council", "council", &["council.example"]).await;
+    let queued = |to: &'static str| {
+        let db = app.state.db.clone();
+        async move { store::outbox::to_address(&db, to).await.unwrap().len() }
+    };
+    let invitations = || async {
+        let n: i64 = sqlx::query_scalar("select count(*) from invitations").fetch_one(app.state.db.pool()).await.unwrap();
+        n
+    };
+    // An invitation to join, from an administrator of the body.
+    let admin = crate::admin_api::body_admin_api(&app, &su, &council, &["fms_administrators"]).await;
+    let members = format!("/bodies/{council}/members");
+    app.state.db.inject_fault("membership_invite:queued");
+    let (s, v) = admin.post(&members, json!({ "email": "guest@mail.example" })).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!((invitations().await, queued("guest@mail.example").await), (0, 0), "neither the invitation nor its email");
+    let (s, v) = admin.post(&members, json!({ "email": "guest@mail.example" })).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!((invitations().await, queued("guest@mail.example").await), (1, 1));
+    // A new account's welcome.
+    let welcome = json!({ "email": "new@council.example", "body_id": council, "send_welcome": true });
+    app.state.db.inject_fault("user_create:welcome_queued");
+    let (s, _) = su.post("/users", welcome.clone()).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!((invitations().await, queued("new@council.example").await), (1, 0));
+    assert!(
+        store::users::by_email(&app.state.db, &stile::email::Email::parse("new@council.example").unwrap()).await.unwrap().is_none(),
+        "no account"
+    );
+    let (s, v) = su.post("/users", welcome).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!((invitations().await, queued("new@council.example").await), (2, 1));
+    // A resend replaces the link: cut, the first link is kept and nothing more is sent.
+    let (id, first_hash): (String, String) = sqlx::query_as("select id, token_hash from invitations where email = 'new@council.example'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let cli = stile::admin::AdminActor::cli();
+    app.state.db.inject_fault("invitation_resend:queued");
+    assert!(stile::admin::ops::invitations::resend(&app.state, &cli, &id).await.is_err());
+    let hash_now = || async {
+        let h: String =
+            sqlx::query_scalar("select token_hash from invitations where id = $1").bind(&id).fetch_one(app.state.db.pool()).await.unwrap();
+        h
+    };
+    assert_eq!(hash_now().await, first_hash, "the link already sent still works");
+    assert_eq!(queued("new@council.example").await, 1);
+    stile::admin::ops::invitations::resend(&app.state, &cli, &id).await.unwrap();
+    assert_ne!(hash_now().await, first_hash);
+    assert_eq!(queued("new@council.example").await, 2);
+    app.finish().await;
+}
+both!(interrupted_invitations_leave_nothing_half_sent);
+
+/// The maintenance pass's prune never waits for a counter a request holds on PostgreSQL (it
+/// skips it until the next pass): waiting, its delete could lock rows in an order opposite to a
+/// request's and deadlock with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prune_skips_a_counter_in_use() {
+    if crate::harness::skip_in_fast_tier("PostgreSQL") {
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres).await;
+    let db = &app.state.db;
+    for key in ["mail:addr:held@camden.example", "mail:ip:192.0.2.1"] {
+        sqlx::query("insert into throttle_counters (key, attempts, window_start, locked_until) values ($1, 1, 100, 0)")
+            .bind(key)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    let keys = || async {
+        let k: Vec<String> = sqlx::query_scalar("select key from throttle_counters order by key").fetch_all(db.pool()).await.unwrap();
+        k
+    };
+    let mut held = db.pool().begin().await.unwrap();
+    sqlx::query("select attempts from throttle_counters where key = 'mail:ip:192.0.2.1' for update").fetch_all(&mut *held).await.unwrap();
+    let pruned = tokio::time::timeout(Duration::from_secs(5), store::throttle::prune(db, 1_000, 2_000)).await;
+    assert!(matches!(pruned, Ok(Ok(()))), "the prune does not wait: {pruned:?}");
+    assert_eq!(keys().await, ["mail:ip:192.0.2.1"], "the free counter is gone, the held one kept");
+    held.rollback().await.unwrap();
+    store::throttle::prune(db, 1_000, 2_000).await.unwrap();
+    assert_eq!(keys().await, Vec::<String>::new(), "and pruned on the next pass");
+    app.finish().await;
+}
 
 /// Removing an account and banning an address end the sessions in the same write: a lost
 /// connection leaves the account, its session and the ban list as they were, and the retry

@@ -45,12 +45,13 @@ pub(crate) struct InvitedMembership {
     pub areas: Vec<String>,
 }
 
-/// Counts one invitation email to `email` against the hourly limit, before anything is written.
-pub(crate) async fn reserve_send(state: &AppState, email: &str) -> Result<(), AdminError> {
-    let now = state.now();
+/// Counts one invitation email to `email` against the hourly limit, in the transaction that
+/// stores the invitation and queues its email: an attempt that is refused, or rolled back
+/// (a lost connection, a full mail queue), sends nothing and so counts nothing.
+pub(crate) async fn reserve_send(tx: &mut store::Tx, now: i64, email: &str) -> Result<(), AdminError> {
     // Keyed by the address's hash: the throttle table is no place for addresses.
     let key = format!("invitation-send:{}", token_hash(&mailbox(email)));
-    let r = store::throttle::reserve(&state.db, &key, now, now.saturating_sub(SEND_WINDOW_SECS)).await?;
+    let r = store::throttle::reserve(&mut *tx, &key, now, now.saturating_sub(SEND_WINDOW_SECS)).await?;
     if r.attempts > SENDS_PER_HOUR {
         return Err(AdminError::Conflict(format!(
             "{SENDS_PER_HOUR} invitation emails have already been sent to this address in the last hour. Try again later."
@@ -245,7 +246,7 @@ pub(crate) struct PreparedWelcome {
 }
 
 /// Checks a welcome can go to `email` (not through an address whose sign-in must be single
-/// sign-on; within the hourly limit) and renders it.
+/// sign-on) and renders it; the hourly limit is checked when it is written.
 pub(crate) async fn prepare_welcome(
     state: &AppState,
     email: &Email,
@@ -258,7 +259,6 @@ pub(crate) async fn prepare_welcome(
             "People with this email address sign in with their organisation's single sign-on, so no welcome email can be sent; leave the box unticked.",
         ));
     }
-    reserve_send(state, email.as_str()).await?;
     let now = state.now();
     let secret = crate::secret::random_token(&*state.rng);
     let expires_at = now.saturating_add(TTL_SECS);
@@ -302,6 +302,7 @@ pub(crate) async fn write_welcome(
     email: &Email,
     body_id: Option<&str>,
 ) -> Result<(), AdminError> {
+    reserve_send(tx, state.now(), email.as_str()).await?;
     let new = store::invitations::NewInvitation {
         id: &p.id,
         token_hash: &p.token_hash,
@@ -316,14 +317,21 @@ pub(crate) async fn write_welcome(
     };
     store::invitations::insert(&mut *tx, &new, state.now()).await?;
     let subject = Subject { target_type: "user", target_id: user_id, body_id };
-    audit_ok(tx, state, actor, "invitation.welcome", &subject, Some(json!({ "invitation_id": p.id }))).await
+    audit_ok(tx, state, actor, "invitation.welcome", &subject, Some(json!({ "invitation_id": p.id }))).await?;
+    queue_in(tx, state, email, &p.mail, p.expires_at).await
 }
 
-/// Queues a written welcome (after the commit, so a link never arrives for nothing).
-pub(crate) async fn send_welcome(state: &AppState, email: &Email, p: PreparedWelcome) -> Result<(), AdminError> {
-    crate::mail::enqueue(state, email, &p.mail, Some(p.expires_at))
-        .await
-        .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
+/// Queues an invitation's email in the transaction that stores the invitation: a link never
+/// arrives for nothing, and an invitation (or a resend, which replaces the link) is never
+/// stored with no email to carry it. The caller wakes the mail worker after its commit.
+pub(crate) async fn queue_in(
+    tx: &mut store::Tx,
+    state: &AppState,
+    email: &Email,
+    mail: &crate::mail::Rendered,
+    expires_at: i64,
+) -> Result<(), AdminError> {
+    crate::mail::enqueue_in(tx, state, email, mail, Some(expires_at)).await?;
     Ok(())
 }
 
@@ -371,7 +379,6 @@ pub async fn resend(state: &AppState, actor: &AdminActor, id: &str) -> Result<In
     if crate::auth::abuse::is_banned(state, &email).await? {
         return Err(AdminError::invalid("email", "This email address or its domain is banned."));
     }
-    reserve_send(state, email.as_str()).await?;
     let now = state.now();
     let secret = crate::secret::random_token(&*state.rng);
     let expires_at = now.saturating_add(TTL_SECS);
@@ -384,6 +391,7 @@ pub async fn resend(state: &AppState, actor: &AdminActor, id: &str) -> Result<In
         render_membership(state, body_name.unwrap_or_default(), &secret, saved.as_deref())?
     };
     let mut tx = state.db.begin().await?;
+    reserve_send(&mut tx, now, email.as_str()).await?;
     let Some(updated) = store::invitations::resend(&mut tx, &row.id, email.as_str(), &token_hash(secret.expose()), expires_at, now).await?
     else {
         // Accepted or withdrawn by a parallel request.
@@ -391,8 +399,10 @@ pub async fn resend(state: &AppState, actor: &AdminActor, id: &str) -> Result<In
     };
     let details = json!({ "invitation_id": row.id, "kind": row.kind, "send_count": updated.send_count });
     audit_ok(&mut tx, state, actor, "invitation.resend", &subject, Some(details)).await?;
+    queue_in(&mut tx, state, &email, &mail, expires_at).await?;
+    store::fault_point(&state.db, &mut tx, "invitation_resend:queued").await?;
     tx.commit().await.map_err(commit_err)?;
-    crate::mail::enqueue(state, &email, &mail, Some(expires_at)).await.map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
+    state.mail_wake.notify_one();
     view(state, &updated).await
 }
 

@@ -269,7 +269,6 @@ async fn invite(
         return Err(AdminError::invalid("email", "This email address or its domain is banned."));
     }
     let p = prepare_add(state, actor, body, "", input).await?;
-    super::invitations::reserve_send(state, email.as_str()).await?;
     // An account elsewhere may have a saved language; the invitation is in it.
     let saved = store::users::by_email(&state.db, email).await?.and_then(|u| u.language);
     let now = state.now();
@@ -293,6 +292,7 @@ async fn invite(
     .render(crate::i18n::for_recipient(saved.as_deref(), state.settings.ui.default_lang()))
     .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
     let mut tx = state.db.begin().await?;
+    super::invitations::reserve_send(&mut tx, now, email.as_str()).await?;
     store::invitations::insert(
         &mut tx,
         &store::invitations::NewInvitation {
@@ -314,10 +314,10 @@ async fn invite(
         json!({ "invitation_id": id, "email_domain": email.domain(), "roles": p.roles, "permissions": p.direct, "kind": p.kind.as_str() });
     let subject = Subject { target_type: "invitation", target_id: &id, body_id: Some(&body.body.id) };
     audit_ok(&mut tx, state, actor, "membership.invite", &subject, Some(details)).await?;
+    super::invitations::queue_in(&mut tx, state, email, &mail, expires_at).await?;
+    store::fault_point(&state.db, &mut tx, "membership_invite:queued").await?;
     tx.commit().await.map_err(commit_err)?;
-    // Queued after the invitation is stored, so a link never arrives for nothing; a full queue
-    // leaves an invitation nobody was told about, which simply expires.
-    crate::mail::enqueue(state, email, &mail, Some(expires_at)).await.map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))?;
+    state.mail_wake.notify_one();
     Ok(AddOutcome::Invited { email: email.as_str().to_owned(), expires_at })
 }
 

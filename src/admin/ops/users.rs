@@ -267,10 +267,11 @@ pub async fn create_with(state: &AppState, actor: &AdminActor, input: NewUser, c
     .await?;
     if let Some(w) = &welcome {
         super::invitations::write_welcome(&mut tx, state, actor, w, &id, &email, input.body_id.as_deref()).await?;
+        store::fault_point(&state.db, &mut tx, "user_create:welcome_queued").await?;
     }
     tx.commit().await.map_err(commit_err)?;
-    if let Some(w) = welcome {
-        super::invitations::send_welcome(state, &email, w).await?;
+    if welcome.is_some() {
+        state.mail_wake.notify_one();
     }
     show(state, actor, &id).await
 }
@@ -456,9 +457,11 @@ pub async fn reset_mfa(state: &AppState, actor: &AdminActor, id: &str) -> Result
         check = super::check_account_of_body(state, actor, &user, "reset its second factor").await;
     }
     guard(state, actor, "mfa.admin_reset", &subject, check).await?;
-    crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from)
-        .await
-        .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
+    crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from).await.map_err(|e| match e {
+        crate::auth::mfa::MfaError::Store(s) => AdminError::Store(s),
+        crate::auth::mfa::MfaError::Mail(m) => m.into(),
+        other => AdminError::Internal(crate::error::error_chain(&other)),
+    })
 }
 
 /// Removes every passkey and security key of the user (within the same rules as resetting their
@@ -472,9 +475,11 @@ pub async fn remove_passkeys(state: &AppState, actor: &AdminActor, id: &str) -> 
         check = super::check_account_of_body(state, actor, &user, "remove its passkeys").await;
     }
     guard(state, actor, "passkey.admin_remove_all", &subject, check).await?;
-    crate::auth::passkeys::admin_remove_all(state, actor.user_id(), &user, &actor.from)
-        .await
-        .map_err(|e| AdminError::Internal(crate::error::error_chain(&e)))
+    crate::auth::passkeys::admin_remove_all(state, actor.user_id(), &user, &actor.from).await.map_err(|e| match e {
+        crate::auth::passkeys::PasskeyError::Store(s) => AdminError::Store(s),
+        crate::auth::passkeys::PasskeyError::Mail(m) => m.into(),
+        other => AdminError::Internal(crate::error::error_chain(&other)),
+    })
 }
 
 /// Sends the user a sign-in link and code, as if they had asked for one.

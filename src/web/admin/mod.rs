@@ -227,7 +227,7 @@ impl Problem {
     /// (internal text is never shown).
     pub fn from_admin(e: AdminError) -> Result<Problem, AppError> {
         match e {
-            AdminError::Forbidden(_) | AdminError::Invalid { .. } | AdminError::Conflict(_) => {}
+            AdminError::Forbidden(_) | AdminError::Invalid { .. } | AdminError::Conflict(_) | AdminError::MailQueueFull => {}
             AdminError::Store(crate::store::StoreError::Conflict(_)) => {}
             other => return Err(other.into()),
         }
