@@ -100,6 +100,12 @@ impl Email {
         {
             return Err(EmailError::Malformed);
         }
+        // What the mail server is given must be an address too (RFC 5321/6531, as the mailer
+        // checks it): lower-casing `İ` gives `i` and a combining dot, which no message could be
+        // sent to, and an account or invitation that could never be emailed is refused here.
+        if lettre::Address::new(local, domain).is_err() {
+            return Err(EmailError::Malformed);
+        }
         if !unicode_form.is_empty() {
             return Ok(Self(format!("{local}@{domain}")));
         }
@@ -215,6 +221,14 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert_eq!(Email::parse(""), Err(EmailError::Empty));
+        // Accepted only if a message could be sent to it: `İ` lower-cases to `i` and a
+        // combining dot, and a colon is no part of an address outside quotes.
+        for unsendable in ["VİCTİM@x.example", "vict\u{130}m@x.example", "a:b@x.example"] {
+            assert_eq!(Email::parse(unsendable), Err(EmailError::Malformed), "{unsendable:?}");
+        }
+        for sendable in ["sian.o'neill@camden.example", "jos\u{e9}@example.org", "ann+tag@x.example", "d\u{f6}rte@m\u{fc}nchen.de"] {
+            assert!(Email::parse(sendable).is_ok(), "{sendable:?} refused");
+        }
         let long = format!("{}@example.org", "a".repeat(250));
         assert!(Email::parse(&long).is_err());
     }

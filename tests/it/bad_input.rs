@@ -271,7 +271,9 @@ async fn look_alike_addresses_are_refused(b: Backend) {
     assert_eq!(s, StatusCode::OK, "{v}");
 
     // Sixty different look-alikes of one new address at once: exactly one account.
-    let marks = ['\u{300}', '\u{301}', '\u{302}', '\u{303}', '\u{304}', '\u{306}', '\u{307}', '\u{308}', '\u{30a}', '\u{30c}'];
+    // (Each composes with the e into one letter: an e with a ring above has none, and no mail
+    // could be sent to it, so it is refused as malformed, below.)
+    let marks = ['\u{300}', '\u{301}', '\u{302}', '\u{303}', '\u{304}', '\u{306}', '\u{307}', '\u{308}', '\u{323}', '\u{30c}'];
     // Each is `rex` with an accent on the e, spelt with plain or fullwidth letters.
     let spellings = ["re{m}x", "\u{ff52}e{m}x", "re{m}\u{ff58}", "\u{ff52}\u{ff45}{m}\u{ff58}", "RE{m}X", "r\u{ff45}{m}x"];
     let tries: Vec<String> =
@@ -281,6 +283,8 @@ async fn look_alike_addresses_are_refused(b: Backend) {
     let created = results.iter().filter(|s| **s == StatusCode::CREATED).count();
     assert_eq!(created, 1, "{results:?}");
     assert!(results.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{results:?}");
+    let (s, v) = su.post("/users", json!({ "email": "re\u{30a}x@example.org" })).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     app.finish().await;
 }
 both!(look_alike_addresses_are_refused);
