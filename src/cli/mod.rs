@@ -276,6 +276,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::CheckConfig = cli.command {
         return check_config(settings).await;
     }
+    // A server counts stop signals from here: one sent while it migrates and starts is kept,
+    // and it stops as soon as it is up (see `server::StopSignals`).
+    let signals = matches!(cli.command, Command::Serve).then(crate::server::StopSignals::watch);
     let master_env = std::env::var(crate::tokens::master_key::ENV_VAR).ok();
     let (state, report) = AppState::build(settings, Arc::new(SystemClock), Arc::new(OsRandom), master_env.as_deref()).await?;
     if report.created_master_key {
@@ -286,7 +289,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         if cli.command.json_output() { eprintln!("{notice}") } else { out!("{notice}") }
     }
     match cli.command {
-        Command::Serve => serve(state).await,
+        Command::Serve => serve(state, signals.unwrap_or_else(crate::server::StopSignals::watch)).await,
         Command::Migrate => {
             out!("Database is up to date.");
             Ok(())
@@ -306,9 +309,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn serve(state: AppState) -> Result<(), CliError> {
-    // Counted from here: a stop asked for while the server starts is kept, not lost.
-    let signals = crate::server::StopSignals::watch();
+async fn serve(state: AppState, signals: crate::server::StopSignals) -> Result<(), CliError> {
     let listener = crate::server::bind(&state.settings.server.listen).await?;
     let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| state.settings.server.listen.clone());
     out!("Stile is listening on http://{addr} (issuer {})", state.settings.issuer());

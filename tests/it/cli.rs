@@ -209,6 +209,46 @@ impl Drop for Running {
     }
 }
 
+/// A SIGTERM sent while the server is still migrating its database is kept: the start-up
+/// finishes, and the server stops as soon as it is up (cleanly, not killed by the signal).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_asked_for_during_start_up_is_kept() {
+    let cli = Cli::new(Backend::Sqlite).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = cli
+        .cmd(&["serve"])
+        .env("STILE__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("STILE__SERVER__ISSUER", format!("http://127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    // The database file appears when start-up opens it, before its migrations run.
+    let db_file = cli.db.dir.path().join("test.db");
+    for _ in 0..2000 {
+        if db_file.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert!(db_file.exists(), "start-up opened the database");
+    assert!(Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap().success());
+    let mut stopped = None;
+    for _ in 0..600 {
+        stopped = server.0.try_wait().unwrap();
+        if stopped.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let status = stopped.expect("it stops");
+    assert!(status.success(), "stopped cleanly, not by the signal: {status:?}");
+    let mut printed = String::new();
+    std::io::Read::read_to_string(server.0.stdout.as_mut().unwrap(), &mut printed).unwrap();
+    assert!(printed.contains("Stile is listening on"), "it finished starting first: {printed}");
+}
+
 /// The first SIGTERM stops gracefully: no new connection is served, and a request still being
 /// sent holds the stop (up to the request timeout). A second one, a second or more later, stops
 /// the process at once; one sent again straight away is taken as the same request.
