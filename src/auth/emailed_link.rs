@@ -188,6 +188,17 @@ pub(crate) async fn throttle_request(state: &AppState, email: &Email, client: &C
     }
 }
 
+/// Gives back a request counted by [`throttle_request`] that was refused before anything was
+/// written or sent (the server too busy to hash its password): a retry is not a second request.
+pub(crate) async fn release_request(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), StoreError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    store::throttle::release(&mut tx, &address_key(email), now).await?;
+    store::throttle::release(&mut tx, &ip_key(&client.network()), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn count_both(state: &AppState, email: &Email, client: &ClientInfo) -> Result<(), RequestError> {
     let now = state.now();
     let ml = &state.settings.magic_link;

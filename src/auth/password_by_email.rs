@@ -75,10 +75,14 @@ pub async fn request(
     password::check(new_password.expose(), email.as_str(), rules, &state.common_passwords)?;
     emailed_link::throttle_request(state, &email, client).await?;
     // Hashed whether or not the account exists, so both answers take the same time.
-    let hash = state.hasher.hash(new_password).await.map_err(|e| match e {
-        super::password::HashError::Busy => PasswordByEmailError::Busy,
-        other => PasswordByEmailError::Internal(other.into()),
-    })?;
+    let hash = match state.hasher.hash(new_password).await {
+        Ok(hash) => hash,
+        Err(super::password::HashError::Busy) => {
+            emailed_link::release_request(state, &email, client).await?;
+            return Err(PasswordByEmailError::Busy);
+        }
+        Err(other) => return Err(PasswordByEmailError::Internal(other.into())),
+    };
     let banned = super::abuse::is_banned(state, &email).await?;
     let user = match user {
         Some(u) if !u.is_disabled() && !banned => u,

@@ -1223,6 +1223,44 @@ async fn interrupted_invitations_leave_nothing_half_sent(b: Backend) {
 }
 both!(interrupted_invitations_leave_nothing_half_sent);
 
+/// A password-by-email request refused because every hashing slot is busy gives back what it
+/// counted: the address's and the network's allowances are spent only by requests that were
+/// answered, so a busy server does not lock people out of asking again.
+async fn a_busy_refusal_spends_no_email_allowance(b: Backend) {
+    const NEW: &str = "a brand new passphrase";
+    let app = TestApp::start_with(b, |s| {
+        s.password.max_concurrent_hashes = 1;
+        s.password.hash_queue_timeout_secs = 0;
+        s.password.argon2_memory_kib = 32 * 1024;
+        s.password.argon2_iterations = 3;
+    })
+    .await;
+    let people: Vec<(reqwest::Client, String)> = (0..12).map(|i| (app.browser(), format!("busy{i}@camden.example"))).collect();
+    let answers = futures_util::future::join_all(people.iter().map(|(c, who)| ask_password(&app, c, who, NEW, NEW))).await;
+    let (mut busy, mut answered) = (0, 0);
+    for r in answers {
+        match r.status().as_u16() {
+            503 => busy += 1,
+            200 => answered += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert!(busy > 0 && answered > 0, "busy {busy}, answered {answered}");
+    let network: i64 = sqlx::query_scalar("select attempts from throttle_counters where key = 'mail:ip:127.0.0.1'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(network, answered, "only answered requests are counted");
+    let addresses: i64 =
+        sqlx::query_scalar("select cast(coalesce(sum(attempts), 0) as bigint) from throttle_counters where key like 'mail:addr:%'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(addresses, answered);
+    app.finish().await;
+}
+both!(a_busy_refusal_spends_no_email_allowance);
+
 /// The maintenance pass's prune never waits for a counter a request holds on PostgreSQL (it
 /// skips it until the next pass): waiting, its delete could lock rows in an order opposite to a
 /// request's and deadlock with it.
