@@ -156,8 +156,9 @@ macro_rules! flow_error_conversions {
 }
 pub(crate) use flow_error_conversions;
 
+/// By the address's hash, as `login::account_key`.
 fn address_key(email: &Email) -> String {
-    format!("mail:addr:{email}")
+    format!("mail:addr:{}", crate::secret::token_hash(email.as_str()))
 }
 
 fn ip_key(ip: &str) -> String {

@@ -37,9 +37,10 @@ impl From<store::StoreError> for LoginError {
     }
 }
 
-/// The throttle key of an account's password sign-ins.
+/// The throttle key of an account's password sign-ins: the address's hash, since the throttle
+/// table (and what is copied from it) is no place for addresses.
 pub(crate) fn account_key(email: &Email) -> String {
-    format!("signin:account:{email}")
+    format!("signin:account:{}", crate::secret::token_hash(email.as_str()))
 }
 
 fn ip_key(ip: &str) -> String {
