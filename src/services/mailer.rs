@@ -161,15 +161,19 @@ fn smtp_error_text(e: &lettre::transport::smtp::Error, from: &str) -> String {
 
 /// At most 500 characters of `text` (a server's answer may be UTF-8, so cut between characters),
 /// on one line and with nothing invisible in it, with each address in it but `keep` (an `@`
-/// written `%40` too) replaced by `[address]`.
+/// written `%40`, `%2540`, `&#64;` or as a full-width or small at sign too) replaced by
+/// `[address]`.
 fn for_the_record(text: &str, keep: &str) -> String {
     const MOST: usize = 500;
     // What an address cannot hold (`Email::parse`): everything else, an apostrophe or a colon
     // included, may be part of one.
     let is_edge = crate::email::cannot_be_in_local_part;
     let flush = |word: &mut String, out: &mut String| {
-        // The full-width and small at signs too: a server may echo an address in either.
-        let at = word.contains(['@', '\u{FF20}', '\u{FE6B}']) || word.to_ascii_lowercase().contains("%40");
+        // The full-width and small at signs too, and an `@` escaped for a URL (once or twice) or
+        // for HTML: a server may echo an address in any of them.
+        let lower = word.to_ascii_lowercase();
+        let at =
+            word.contains(['@', '\u{FF20}', '\u{FE6B}']) || ["%40", "%2540", "&#64", "&#x40", "&commat"].iter().any(|a| lower.contains(a));
         let hidden = at && !word.eq_ignore_ascii_case(keep);
         out.push_str(if hidden { "[address]" } else { word.as_str() });
         word.clear();
@@ -221,6 +225,12 @@ mod tests {
         assert_eq!(for_the_record("<a:b{c}@camden.example>", FROM), "<[address]>");
         assert_eq!(for_the_record("550 dora%40camden.example unknown", FROM), "550 [address] unknown");
         assert_eq!(for_the_record("550 dora\u{FF20}camden.example and dora\u{FE6B}camden.example", FROM), "550 [address] and [address]");
+        assert_eq!(for_the_record("550 dora%2540camden.example", FROM), "550 [address]");
+        // `;` ends a word, so the local part goes and the domain alone is left.
+        assert_eq!(
+            for_the_record("550 dora&#64;camden.example, DORA&#X40;x.example", FROM),
+            "550 [address];camden.example, [address];x.example"
+        );
         assert_eq!(for_the_record("452 4.2.2 mailbox full", FROM), "452 4.2.2 mailbox full");
     }
 
