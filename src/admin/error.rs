@@ -119,6 +119,31 @@ impl From<crate::mail::MailError> for AdminError {
     }
 }
 
+/// A second factor reset by an administrator: the database away is 503 and a full mail queue
+/// says so, as everywhere in the admin layer; anything else is internal.
+impl From<crate::auth::mfa::MfaError> for AdminError {
+    fn from(e: crate::auth::mfa::MfaError) -> Self {
+        use crate::auth::mfa::MfaError as M;
+        match e {
+            M::Store(s) => AdminError::Store(s),
+            M::Mail(m) => m.into(),
+            other => AdminError::Internal(crate::error::error_chain(&other)),
+        }
+    }
+}
+
+/// Passkeys removed by an administrator, mapped as [`crate::auth::mfa::MfaError`] is.
+impl From<crate::auth::passkeys::PasskeyError> for AdminError {
+    fn from(e: crate::auth::passkeys::PasskeyError) -> Self {
+        use crate::auth::passkeys::PasskeyError as P;
+        match e {
+            P::Store(s) => AdminError::Store(s),
+            P::Mail(m) => m.into(),
+            other => AdminError::Internal(crate::error::error_chain(&other)),
+        }
+    }
+}
+
 impl From<Denied> for AdminError {
     fn from(d: Denied) -> Self {
         AdminError::Forbidden(d.0)

@@ -202,6 +202,27 @@ fn serve(cli: &Cli, env: &[(&str, &str)]) -> (std::process::Child, String, Strin
 /// Kills the process when dropped, so a failed assertion leaves no server behind.
 struct Running(std::process::Child);
 
+impl Running {
+    /// Sends SIGTERM, as a service manager or `kill` does.
+    fn term(&self) {
+        assert!(Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status().unwrap().success());
+    }
+
+    /// How the process ended, if it does within `within`.
+    async fn stopped_within(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let until = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= until {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -233,16 +254,8 @@ async fn a_stop_asked_for_during_start_up_is_kept() {
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
     assert!(db_file.exists(), "start-up opened the database");
-    assert!(Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap().success());
-    let mut stopped = None;
-    for _ in 0..600 {
-        stopped = server.0.try_wait().unwrap();
-        if stopped.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let status = stopped.expect("it stops");
+    server.term();
+    let status = server.stopped_within(std::time::Duration::from_secs(60)).await.expect("it stops");
     assert!(status.success(), "stopped cleanly, not by the signal: {status:?}");
     let mut printed = String::new();
     std::io::Read::read_to_string(server.0.stdout.as_mut().unwrap(), &mut printed).unwrap();
@@ -257,8 +270,6 @@ async fn a_second_stop_signal_does_not_wait() {
     let cli = Cli::new(Backend::Sqlite).await;
     let (child, base, _) = serve(&cli, &[("STILE__SERVER__REQUEST_TIMEOUT_SECS", "120")]);
     let mut server = Running(child);
-    let pid = server.0.id().to_string();
-    let term = || assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let http = reqwest::Client::new();
     // Serving (the banner comes before the start-up checks).
     let mut up = false;
@@ -277,22 +288,14 @@ async fn a_second_stop_signal_does_not_wait() {
     )
     .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    term();
-    term();
+    server.term();
+    server.term();
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert!(server.0.try_wait().unwrap().is_none(), "the first signal (sent twice at once) waits for the request in flight");
     let quick = reqwest::Client::builder().timeout(std::time::Duration::from_secs(2)).build().unwrap();
     assert!(quick.get(format!("{base}/healthz")).send().await.is_err(), "no new connection is served");
-    term();
-    let mut stopped = None;
-    for _ in 0..100 {
-        stopped = server.0.try_wait().unwrap();
-        if stopped.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(stopped.is_some(), "the second signal stops it within ten seconds");
+    server.term();
+    assert!(server.stopped_within(std::time::Duration::from_secs(10)).await.is_some(), "the second signal stops it within ten seconds");
     drop(slow);
 }
 

@@ -457,11 +457,7 @@ pub async fn reset_mfa(state: &AppState, actor: &AdminActor, id: &str) -> Result
         check = super::check_account_of_body(state, actor, &user, "reset its second factor").await;
     }
     guard(state, actor, "mfa.admin_reset", &subject, check).await?;
-    crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from).await.map_err(|e| match e {
-        crate::auth::mfa::MfaError::Store(s) => AdminError::Store(s),
-        crate::auth::mfa::MfaError::Mail(m) => m.into(),
-        other => AdminError::Internal(crate::error::error_chain(&other)),
-    })
+    Ok(crate::auth::mfa::admin_reset(state, actor.user_id(), &user, &actor.from).await?)
 }
 
 /// Removes every passkey and security key of the user (within the same rules as resetting their
@@ -475,11 +471,7 @@ pub async fn remove_passkeys(state: &AppState, actor: &AdminActor, id: &str) -> 
         check = super::check_account_of_body(state, actor, &user, "remove its passkeys").await;
     }
     guard(state, actor, "passkey.admin_remove_all", &subject, check).await?;
-    crate::auth::passkeys::admin_remove_all(state, actor.user_id(), &user, &actor.from).await.map_err(|e| match e {
-        crate::auth::passkeys::PasskeyError::Store(s) => AdminError::Store(s),
-        crate::auth::passkeys::PasskeyError::Mail(m) => m.into(),
-        other => AdminError::Internal(crate::error::error_chain(&other)),
-    })
+    Ok(crate::auth::passkeys::admin_remove_all(state, actor.user_id(), &user, &actor.from).await?)
 }
 
 /// Sends the user a sign-in link and code, as if they had asked for one.
